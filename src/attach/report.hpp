@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: Apache-2.0
+// attach/report.hpp - what attachment analysis hands to the engine
+//
+// DESCRIPTION
+//   attach::analyse() looks at every attachment of a message (and, through
+//   archives, at the files inside) and returns one report per attachment:
+//   the findings it raised and structured details for the JSON record
+//   (macro module names, keywords hit, inner files of an archive, which body
+//   password opened it...). Limits come from core/limits.hpp.
+#pragma once
+
+#include "core/limits.hpp"
+#include "detect/detector.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+namespace replyguard::mime { struct message; }
+
+namespace replyguard::attach {
+
+struct attachment_report {
+    std::size_t index = 0;                ///< into message::attachments
+    std::string kind;                     ///< our classification, e.g. "ole2", "ooxml", "zip", "pe", "pdf"
+    std::vector<detect::finding> findings;
+    nlohmann::json details = nlohmann::json::object();
+};
+
+struct analysis_options {
+    limits lim;
+    /// Extra candidate passwords (e.g. from another mail of the same thread).
+    std::vector<std::string> extra_passwords;
+};
+
+/// Analyse every attachment of `msg`. Never throws on content.
+std::vector<attachment_report> analyse(const mime::message& msg, const analysis_options& opt);
+
+/// Every symbol the attachment analysers may emit.
+std::vector<detect::symbol_info> symbols();
+
+}  // namespace replyguard::attach

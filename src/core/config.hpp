@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: Apache-2.0
+// core/config.hpp - the configuration (TOML) shared by every front-end
+//
+// DESCRIPTION
+//   One file, read with toml++. Every key has a default, so no file is needed.
+//     [scores]      SYMBOL_ID = 3.5        override a symbol's default score
+//     [groups.NAME] max_score = 10.0       cap a group's total
+//     [thresholds]  suspicious = 5.0  malicious = 10.0
+//     [limits]      mime_depth = 32 ...    see core/limits.hpp for every name
+//     [org]         domains = ["example.co.jp"]
+//     [auth]        trusted_authserv_ids = ["mx.example.co.jp"]
+// DIAGNOSTICS
+//   load_config() returns an error naming the file, line and key for a syntax
+//   error, an unknown table or key, or a value of the wrong type.
+#pragma once
+
+#include "core/limits.hpp"
+#include "core/result.hpp"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace replyguard {
+
+struct config {
+    std::map<std::string, double, std::less<>> score_overrides;
+    std::map<std::string, double, std::less<>> group_caps;
+    double suspicious_threshold = 5.0;
+    double malicious_threshold = 10.0;
+    limits lim;
+    std::vector<std::string> org_domains;
+    std::vector<std::string> trusted_authserv_ids;
+    std::string source_path;  ///< file it was read from ("" for defaults)
+
+    /// The configured score of a symbol, or `fallback` (its default).
+    double score_for(std::string_view id, double fallback) const;
+};
+
+/// Read a configuration file. A missing file is an error (only the default is implicit).
+result<config> load_config(const std::string& path);
+
+/// Parse configuration text; `origin` names it in error messages.
+result<config> parse_config(std::string_view text, const std::string& origin);
+
+}  // namespace replyguard

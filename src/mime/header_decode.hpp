@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: Apache-2.0
+// mime/header_decode.hpp - header values to UTF-8 (RFC 2047, raw 8-bit)
+//
+// DESCRIPTION
+//   Unfolded raw header values in, UTF-8 out. Raw 8-bit bytes are sniffed with
+//   mime/charset.hpp. RFC 2047 encoded words are decoded with our charset code,
+//   not iconv, and adjacent words of the same charset are joined *before*
+//   charset conversion, so a multi-byte character (or an ISO-2022-JP escape
+//   state) split across two words survives. Whitespace between adjacent
+//   encoded words is dropped (RFC 2047 6.2). Malformed words are left as text.
+// STANDARDS
+//   RFC 2047, RFC 2231 (parameters), RFC 6532 (UTF-8 headers).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace replyguard::mime {
+
+/// Unfold a raw header value: CRLF/LF followed by WSP becomes the WSP.
+std::string unfold(std::string_view raw);
+
+/// Decode an unstructured value (Subject, Comments, a display name...).
+std::string decode_header_text(std::string_view raw);
+
+/// Decode a structured address-list value so it can be parsed as UTF-8:
+/// encoded words are replaced by their text inside a quoted-string, so
+/// that decoded commas, '<' or '@' cannot change the structure.
+std::string decode_address_header(std::string_view raw);
+
+}  // namespace replyguard::mime
