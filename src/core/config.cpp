@@ -5,7 +5,7 @@
 #define TOML_EXCEPTIONS 0
 #include <toml++/toml.h>
 
-#include <format>
+#include <fmt/format.h>
 #include <fstream>
 #include <sstream>
 
@@ -20,7 +20,7 @@ namespace {
 
 std::string where(const toml::node& n, const std::string& origin) {
     const auto& s = n.source();
-    return std::format("{}:{}:{}", origin, s.begin.line, s.begin.column);
+    return fmt::format("{}:{}:{}", origin, s.begin.line, s.begin.column);
 }
 
 template <class T>
@@ -29,23 +29,23 @@ result<bool> read_uint(const toml::table& t, std::string_view key, T& out, const
     if (!n) return false;
     auto v = n->value<int64_t>();
     if (!v || *v < 0)
-        return fail(errc::parse, std::format("{}: limits.{} must be a non-negative integer", where(*n, origin), key));
+        return fail(errc::parse, fmt::format("{}: limits.{} must be a non-negative integer", where(*n, origin), key));
     out = static_cast<T>(*v);
     return true;
 }
 
 result<bool> read_number(const toml::node& n, double& out, const std::string& origin, std::string_view what) {
     if (auto v = n.value<double>()) { out = *v; return true; }
-    return fail(errc::parse, std::format("{}: {} must be a number", where(n, origin), what));
+    return fail(errc::parse, fmt::format("{}: {} must be a number", where(n, origin), what));
 }
 
 result<bool> read_strings(const toml::node& n, std::vector<std::string>& out, const std::string& origin,
                           std::string_view what) {
     const toml::array* a = n.as_array();
-    if (!a) return fail(errc::parse, std::format("{}: {} must be an array of strings", where(n, origin), what));
+    if (!a) return fail(errc::parse, fmt::format("{}: {} must be an array of strings", where(n, origin), what));
     for (const auto& e : *a) {
         auto s = e.value<std::string>();
-        if (!s) return fail(errc::parse, std::format("{}: {} must hold strings only", where(e, origin), what));
+        if (!s) return fail(errc::parse, fmt::format("{}: {} must hold strings only", where(e, origin), what));
         out.push_back(*s);
     }
     return true;
@@ -57,7 +57,7 @@ result<config> parse_config(std::string_view text, const std::string& origin) {
     toml::parse_result parsed = toml::parse(text, origin);
     if (!parsed) {
         const auto& e = parsed.error();
-        return fail(errc::parse, std::format("{}:{}:{}: {}", origin, e.source().begin.line,
+        return fail(errc::parse, fmt::format("{}:{}:{}: {}", origin, e.source().begin.line,
                                              e.source().begin.column, e.description()));
     }
     const toml::table& root = parsed.table();
@@ -67,35 +67,35 @@ result<config> parse_config(std::string_view text, const std::string& origin) {
         std::string_view key = k.str();
         if (key == "scores") {
             const toml::table* t = node.as_table();
-            if (!t) return fail(errc::parse, std::format("{}: [scores] must be a table", where(node, origin)));
+            if (!t) return fail(errc::parse, fmt::format("{}: [scores] must be a table", where(node, origin)));
             for (const auto& [id, v] : *t) {
                 double d = 0;
-                if (auto r = read_number(v, d, origin, std::format("scores.{}", id.str())); !r) return std::unexpected(r.error());
+                if (auto r = read_number(v, d, origin, fmt::format("scores.{}", id.str())); !r) return std::unexpected(r.error());
                 cfg.score_overrides[std::string(id.str())] = d;
             }
         } else if (key == "groups") {
             const toml::table* t = node.as_table();
-            if (!t) return fail(errc::parse, std::format("{}: [groups] must be a table", where(node, origin)));
+            if (!t) return fail(errc::parse, fmt::format("{}: [groups] must be a table", where(node, origin)));
             for (const auto& [g, v] : *t) {
                 const toml::table* gt = v.as_table();
                 const toml::node* cap = gt ? gt->get("max_score") : nullptr;
-                if (!cap) return fail(errc::parse, std::format("{}: groups.{} needs max_score", where(v, origin), g.str()));
+                if (!cap) return fail(errc::parse, fmt::format("{}: groups.{} needs max_score", where(v, origin), g.str()));
                 double d = 0;
                 if (auto r = read_number(*cap, d, origin, "max_score"); !r) return std::unexpected(r.error());
                 cfg.group_caps[std::string(g.str())] = d;
             }
         } else if (key == "thresholds") {
             const toml::table* t = node.as_table();
-            if (!t) return fail(errc::parse, std::format("{}: [thresholds] must be a table", where(node, origin)));
+            if (!t) return fail(errc::parse, fmt::format("{}: [thresholds] must be a table", where(node, origin)));
             for (const auto& [name, v] : *t) {
                 double* dst = name.str() == "suspicious" ? &cfg.suspicious_threshold
                               : name.str() == "malicious" ? &cfg.malicious_threshold : nullptr;
-                if (!dst) return fail(errc::parse, std::format("{}: unknown key thresholds.{}", where(v, origin), name.str()));
+                if (!dst) return fail(errc::parse, fmt::format("{}: unknown key thresholds.{}", where(v, origin), name.str()));
                 if (auto r = read_number(v, *dst, origin, name.str()); !r) return std::unexpected(r.error());
             }
         } else if (key == "limits") {
             const toml::table* t = node.as_table();
-            if (!t) return fail(errc::parse, std::format("{}: [limits] must be a table", where(node, origin)));
+            if (!t) return fail(errc::parse, fmt::format("{}: [limits] must be a table", where(node, origin)));
             limits& l = cfg.lim;
             static constexpr std::string_view known[] = {
                 "message_bytes", "header_bytes", "mime_depth", "mime_parts", "text_bytes", "urls",
@@ -104,7 +104,7 @@ result<config> parse_config(std::string_view text, const std::string& origin) {
             for (const auto& [name, v] : *t) {
                 bool ok = false;
                 for (auto kn : known) ok |= kn == name.str();
-                if (!ok) return fail(errc::parse, std::format("{}: unknown key limits.{}", where(v, origin), name.str()));
+                if (!ok) return fail(errc::parse, fmt::format("{}: unknown key limits.{}", where(v, origin), name.str()));
             }
 #define RG_LIMIT(field) \
     if (auto r = read_uint(*t, #field, l.field, origin); !r) return std::unexpected(r.error());
@@ -117,12 +117,12 @@ result<config> parse_config(std::string_view text, const std::string& origin) {
                 if (auto r = read_number(*n, l.archive_ratio, origin, "limits.archive_ratio"); !r) return std::unexpected(r.error());
         } else if (key == "org") {
             const toml::table* t = node.as_table();
-            if (!t) return fail(errc::parse, std::format("{}: [org] must be a table", where(node, origin)));
+            if (!t) return fail(errc::parse, fmt::format("{}: [org] must be a table", where(node, origin)));
             if (const toml::node* n = t->get("domains"))
                 if (auto r = read_strings(*n, cfg.org_domains, origin, "org.domains"); !r) return std::unexpected(r.error());
         } else if (key == "auth") {
             const toml::table* t = node.as_table();
-            if (!t) return fail(errc::parse, std::format("{}: [auth] must be a table", where(node, origin)));
+            if (!t) return fail(errc::parse, fmt::format("{}: [auth] must be a table", where(node, origin)));
             if (const toml::node* n = t->get("trusted_authserv_ids"))
                 if (auto r = read_strings(*n, cfg.trusted_authserv_ids, origin, "auth.trusted_authserv_ids"); !r)
                     return std::unexpected(r.error());
@@ -131,7 +131,7 @@ result<config> parse_config(std::string_view text, const std::string& origin) {
             static constexpr std::string_view frontends[] = {"milter", "serve", "store", "report", "outbound"};
             bool ok = false;
             for (auto f : frontends) ok |= f == key;
-            if (!ok) return fail(errc::parse, std::format("{}: unknown table [{}]", where(node, origin), key));
+            if (!ok) return fail(errc::parse, fmt::format("{}: unknown table [{}]", where(node, origin), key));
         }
     }
     return cfg;
@@ -139,7 +139,7 @@ result<config> parse_config(std::string_view text, const std::string& origin) {
 
 result<config> load_config(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
-    if (!in) return fail(errc::io, std::format("cannot read configuration {}", path));
+    if (!in) return fail(errc::io, fmt::format("cannot read configuration {}", path));
     std::ostringstream ss;
     ss << in.rdbuf();
     return parse_config(ss.str(), path);

@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: Apache-2.0
+// attach/file.hpp - one file under analysis, and the per-message analysis state
+//
+// DESCRIPTION
+//   Attachment analysis is recursive: an attachment may be an archive whose
+//   members are documents whose streams hold VBA. Every analyser receives a
+//   file_view (bytes + name + where it sits) and the analysis_state shared by
+//   the whole message (limits, byte budget, candidate passwords) and writes
+//   findings and details into the attachment_report of the top-level attachment.
+#pragma once
+
+#include "attach/report.hpp"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace replyguard::attach {
+
+struct file_view {
+    std::string_view name;   ///< file name as known ("" when none)
+    std::string_view data;   ///< the bytes
+    std::string sniffed;     ///< MIME type sniffed from the bytes (libmagic)
+    std::string path;        ///< where it sits: "invoice.zip/doc/a.xlsm"
+    int depth = 0;           ///< 0 for the attachment itself, +1 per container level
+};
+
+struct analysis_state {
+    limits lim;
+    std::vector<std::string> passwords;  ///< candidates: from the body, then extra ones
+    std::uint64_t bytes_budget = 0;      ///< decompressed bytes still allowed for this message
+};
+
+/// Analyse one Office document (OLE2 or OOXML, encrypted or not). Returns false
+/// when `f` is not an Office document (nothing written). Implemented in the
+/// office analysers (ole.cpp, vba.cpp, ooxml.cpp, xlm.cpp, office_crypto.cpp).
+bool analyse_office(const file_view& f, analysis_state& st, attachment_report& rep);
+
+/// Symbols the Office analysers may emit.
+std::vector<detect::symbol_info> office_symbols();
+
+}  // namespace replyguard::attach
