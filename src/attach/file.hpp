@@ -30,6 +30,10 @@ struct analysis_state {
     limits lim;
     std::vector<std::string> passwords;  ///< candidates: from the body, then extra ones
     std::uint64_t bytes_budget = 0;      ///< decompressed bytes still allowed for this message
+    /// Where each candidate of `passwords` came from (same index): the body line it
+    /// was read from, or "" for an extra password (another mail of the thread).
+    std::vector<std::string> password_lines;
+    const analysis_options* opt = nullptr;  ///< the caller's options (IOC lists, YARA), may be null
 };
 
 /// Analyse one Office document (OLE2 or OOXML, encrypted or not). Returns false
