@@ -353,9 +353,10 @@ bool analyse_archive(const file_view& f, analysis_state& st, attachment_report& 
              {{"depth", f.depth}, {"limit", st.lim.archive_depth}}, f.path);
         return true;
     }
-    job.raw = is_single_stream(f.sniffed);
+    // A gzip/xz/bzip2 stream is usually a tarball; only when no archive format
+    // recognises what it decompresses to is it one compressed file.
     pass_result first = job.run_pass(nullptr, nullptr);
-    if (!first.opened && !job.raw && is_single_stream(sniff_type(f.data))) {
+    if (!first.opened && (is_single_stream(f.sniffed) || is_single_stream(sniff_type(f.data)))) {
         job.raw = true;
         first = job.run_pass(nullptr, nullptr);
     }

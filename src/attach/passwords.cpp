@@ -178,10 +178,11 @@ std::vector<label_hit> find_labels(std::string_view low) {
 
 // Where the value starts after a label ending at `from`, or npos. `announce` is set
 // when the line says the password follows on the next line.
-std::size_t value_start(std::string_view low, std::size_t from, bool* announce) {
+std::size_t value_start(std::string_view low, std::size_t from, bool* announce, bool* weak) {
     *announce = false;
+    *weak = false;
     std::size_t best = std::string_view::npos, best_len = 0;
-    for (std::string_view sep : {":", "=", " is ", "は", "->"}) {
+    for (std::string_view sep : {":", "=", " is ", "は", "->", "：", "＝"}) {
         auto p = low.find(sep, from);
         if (p != std::string_view::npos && p - from <= k_max_filler && p < best) {
             best = p;
@@ -191,7 +192,10 @@ std::size_t value_start(std::string_view low, std::size_t from, bool* announce) 
     if (best == std::string_view::npos) {
         // "PW abc123" / "解凍パスワード abc123": a label then white space then a value.
         std::size_t n = 0;
-        if (from < low.size() && is_space_at(low, from, &n)) return from;
+        if (from < low.size() && is_space_at(low, from, &n)) {
+            *weak = true;
+            return from;
+        }
         if (trim(low.substr(from)).empty()) *announce = true;
         return std::string_view::npos;
     }
@@ -236,11 +240,16 @@ std::vector<password_candidate> find_password_candidates(std::string_view text) 
             std::string low = lower_ascii(*form);
             for (const auto& h : find_labels(low)) {
                 line_has_label = true;
-                bool announce = false;
-                auto v = value_start(low, h.end, &announce);
+                bool announce = false, weak = false;
+                auto v = value_start(low, h.end, &announce, &weak);
                 int base = (pass == 0 ? 100 : 99) + h.bonus;
-                if (!announce && v != std::string_view::npos)
-                    col.add(take_value(std::string_view(*form).substr(v)), raw, base);
+                if (!announce && v != std::string_view::npos) {
+                    auto value = take_value(std::string_view(*form).substr(v));
+                    // Without a separator ("PW abc123"), a plain word is prose
+                    // ("password will follow"), not a password.
+                    if (!weak || !std::ranges::all_of(value, [](char c) { return std::isalpha(static_cast<unsigned char>(c)); }))
+                        col.add(value, raw, weak ? base - 20 : base);
+                }
                 if (announce) {
                     for (std::size_t nj = li + 1; nj < lines.size() && nj <= li + 3; ++nj) {
                         auto next = trim(lines[nj]);
