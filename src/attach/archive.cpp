@@ -29,6 +29,9 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include <clocale>
+#include <locale.h>
+
 #include <algorithm>
 #include <array>
 #include <memory>
@@ -76,6 +79,26 @@ constexpr std::size_t k_chunk = 64u << 10;
 constexpr std::uint64_t k_ratio_floor = 1u << 20;    // ratios of small members mean nothing
 constexpr std::uint64_t k_probe_bytes = 16u << 20;   // a password probe reads at most this much
 constexpr int k_max_header_failures = 16;
+
+// libarchive converts entry names to the current locale's charset and drops names
+// it cannot convert (a UTF-8-flagged Japanese zip under the "C" locale has no
+// names). A UTF-8 locale for this thread only, while archives are read, keeps the
+// process locale untouched.
+class utf8_locale_scope {
+public:
+    utf8_locale_scope() {
+        thread_local locale_t loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", static_cast<locale_t>(nullptr));
+        if (loc) old_ = uselocale(loc);
+    }
+    ~utf8_locale_scope() {
+        if (old_) uselocale(old_);
+    }
+    utf8_locale_scope(const utf8_locale_scope&) = delete;
+    utf8_locale_scope& operator=(const utf8_locale_scope&) = delete;
+
+private:
+    locale_t old_ = nullptr;
+};
 
 struct archive_deleter {
     void operator()(archive* a) const { archive_read_free(a); }
@@ -347,6 +370,7 @@ bool is_archive_type(std::string_view sniffed, std::string_view data) {
 }
 
 bool analyse_archive(const file_view& f, analysis_state& st, attachment_report& rep) {
+    utf8_locale_scope locale_scope;
     archive_job job{f, st, rep};
     if (static_cast<std::size_t>(f.depth) >= st.lim.archive_depth) {
         emit(rep, k_symbols[s_too_deep], "archive nested too deep; not opened",
