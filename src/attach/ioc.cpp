@@ -5,22 +5,22 @@
 //   Lists are hashed sets; a host matches a listed domain or any parent of it.
 //   YARA rules are compiled once per ioc_set and scanned with
 //   yr_rules_scan_mem, which is safe to call from several threads on the same
-//   rules. URLs inside attachments are found with text::extract_urls over the
-//   printable head of each file (documents often carry their download URL in
-//   clear text).
+//   rules. URLs inside attachments are found by a scanner of our own rather than
+//   text::extract_urls: attachments are binary (OLE streams hold URLs in UTF-16LE
+//   among NULs), and IOC matching needs only scheme, host and path.
 // LIMITS
 //   YARA scans at most k_yara_bytes of a file with a k_yara_timeout_s timeout;
 //   URL extraction reads k_url_scan_bytes and keeps k_max_urls per file.
 #include "attach/ioc.hpp"
 
 #include "attach/internal.hpp"
-#include "text/urls.hpp"
 
 #include <yara.h>
 
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cstring>
 #include <fstream>
 #include <mutex>
 
@@ -57,6 +57,54 @@ std::string lower(std::string_view s) {
     std::string o(s);
     for (auto& c : o) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return o;
+}
+
+// Host of an absolute URL: after "://", before the path, port or query, without userinfo.
+std::string host_of(std::string_view url) {
+    auto p = url.find("://");
+    if (p == std::string_view::npos) return {};
+    auto rest = url.substr(p + 3);
+    rest = rest.substr(0, rest.find_first_of("/?#\\"));
+    if (auto at = rest.rfind('@'); at != std::string_view::npos) rest.remove_prefix(at + 1);
+    if (!rest.starts_with('[')) rest = rest.substr(0, rest.find(':'));
+    return lower(rest);
+}
+
+bool url_char(unsigned char c) { return c > 0x20 && c < 0x7F && !std::strchr("\"'<>`{}|^", c); }
+
+// http(s)/ftp URLs in binary data, as ASCII or as UTF-16LE.
+std::vector<std::string> urls_in(std::string_view d, std::size_t max) {
+    std::vector<std::string> out;
+    for (int wide = 0; wide < 2; ++wide) {
+        const std::size_t step = wide ? 2 : 1;
+        for (std::size_t i = 0; i + 8 * step < d.size() && out.size() < max; ++i) {
+            auto at = [&](std::size_t k) -> unsigned char {
+                std::size_t pos = i + k * step;
+                if (pos >= d.size() || (wide && (pos + 1 >= d.size() || d[pos + 1] != '\0'))) return 0;
+                return static_cast<unsigned char>(std::tolower(static_cast<unsigned char>(d[pos])));
+            };
+            std::size_t k = 0;
+            if (at(0) == 'h' && at(1) == 't' && at(2) == 't' && at(3) == 'p') {
+                k = at(4) == 's' ? 5 : 4;
+            } else if (at(0) == 'f' && at(1) == 't' && at(2) == 'p') {
+                k = 3;
+            } else {
+                continue;
+            }
+            if (at(k) != ':' || at(k + 1) != '/' || at(k + 2) != '/') continue;
+            std::string u;
+            std::size_t j = 0;
+            for (; u.size() < 2048; ++j) {
+                unsigned char c = at(j);
+                if (!url_char(c)) break;
+                u.push_back(static_cast<char>(wide ? d[i + j * step] : d[i + j]));
+            }
+            while (!u.empty() && std::strchr(".,;:)]", u.back())) u.pop_back();
+            if (!host_of(u).empty()) out.push_back(std::move(u));
+            i += j * step;
+        }
+    }
+    return out;
 }
 
 std::string_view trim(std::string_view s) {
@@ -179,7 +227,7 @@ std::string ioc_set::match_url(std::string_view url) const {
     std::string u = lower(url);
     for (const auto& p : urls)
         if (u.starts_with(p)) return p;
-    return match_host(text::url_host(url));
+    return match_host(host_of(url));
 }
 
 result<std::shared_ptr<const ioc_set>> load_ioc_lists(const ioc_sources& src) {
@@ -220,6 +268,7 @@ std::vector<detect::finding> match_message_urls(const mime::message& msg, const 
     std::vector<detect::finding> out;
     for (const auto& u : msg.urls) {
         std::string m = iocs.match_url(u.url);
+        if (m.empty() && !u.host.empty()) m = iocs.match_host(u.host);
         if (m.empty()) continue;
         const auto& s = k_symbols[s_url];
         out.push_back({std::string(s.id), std::string(s.group), s.score, "the message links to a listed indicator",
@@ -234,17 +283,10 @@ void check_iocs(const file_view& f, const std::string& digest, analysis_state& s
     if (auto it = iocs.sha256.find(digest); it != iocs.sha256.end())
         emit(rep, k_symbols[s_hash], "file hash is a listed indicator", {{"sha256", digest}, {"label", it->second}}, f.path);
     if (!iocs.domains.empty() || !iocs.urls.empty()) {
-        // Printable runs only: URLs in binary documents sit in clear text among NULs.
-        std::string printable;
-        auto head = f.data.substr(0, std::min(f.data.size(), k_url_scan_bytes));
-        printable.reserve(head.size());
-        for (char c : head) printable.push_back((static_cast<unsigned char>(c) >= 0x20 && c != 0x7F) ? c : ' ');
-        std::vector<mime::url_ref> urls;
-        text::extract_urls(printable, urls, k_max_urls);
-        for (const auto& u : urls) {
-            std::string m = iocs.match_url(u.url);
+        for (const auto& u : urls_in(f.data.substr(0, std::min(f.data.size(), k_url_scan_bytes)), k_max_urls)) {
+            std::string m = iocs.match_url(u);
             if (!m.empty())
-                emit(rep, k_symbols[s_url], "the file links to a listed indicator", {{"url", u.url}, {"matched", m}},
+                emit(rep, k_symbols[s_url], "the file links to a listed indicator", {{"url", u}, {"matched", m}},
                      f.path);
         }
     }
