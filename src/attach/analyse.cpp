@@ -23,6 +23,7 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <cctype>
 
 namespace replyguard::attach {
 namespace {
@@ -49,10 +50,18 @@ struct magic_cookie {
 // attachment from costing a full scan of text heuristics.
 constexpr std::size_t k_sniff_bytes = 1u << 20;
 
-std::string classify(std::string_view sniffed, std::string_view data) {
-    auto has = [&](std::string_view s) { return sniffed.find(s) != std::string_view::npos; };
+std::string lower(std::string_view s) {
+    std::string o(s);
+    for (auto& c : o) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return o;
+}
+
+std::string classify(std::string_view sniffed_in, std::string_view data) {
+    const std::string sniffed = lower(sniffed_in);
+    auto has = [&](std::string_view s) { return sniffed.find(s) != std::string::npos; };
     if (data.starts_with("MZ")) return "pe";
     if (data.starts_with("\x7f" "ELF")) return "elf";
+    if (is_document_container(sniffed_in, data)) return "ooxml";
     if (has("zip")) return "zip";
     if (has("x-7z")) return "7z";
     if (has("rar")) return "rar";
@@ -62,7 +71,6 @@ std::string classify(std::string_view sniffed, std::string_view data) {
     if (has("vnd.ms-cab")) return "cab";
     if (has("pdf")) return "pdf";
     if (has("html")) return "html";
-    if (has("openxmlformats") || has("macroenabled")) return "ooxml";
     if (has("msword") || has("ms-excel") || has("ms-powerpoint") || has("x-ole-storage") || has("CDFV2"))
         return "ole2";
     if (has("onenote")) return "onenote";
@@ -72,6 +80,17 @@ std::string classify(std::string_view sniffed, std::string_view data) {
 }
 
 }  // namespace
+
+bool is_document_container(std::string_view sniffed_in, std::string_view data) {
+    const std::string sniffed = lower(sniffed_in);
+    for (std::string_view t : {"openxmlformats", "macroenabled", "ms-visio", "oasis.opendocument", "ms-xpsdocument",
+                               "epub+zip"})
+        if (sniffed.find(t) != std::string::npos) return true;
+    // libmagic names some OOXML files plain "application/zip"; the package's content
+    // types part is near the front of every OOXML zip.
+    return data.starts_with("PK\x03\x04") &&
+           data.substr(0, 4096).find("[Content_Types].xml") != std::string_view::npos;
+}
 
 std::string sniff_type(std::string_view data) {
     thread_local magic_cookie cookie;
@@ -117,8 +136,7 @@ void analyse_file(const file_view& in, analysis_state& st, attachment_report& re
     if (office) analysers.push_back("office");
     // Office containers that the Office analysers did not take (placeholder, or a
     // format they refuse) are still not archives to unpack member by member.
-    std::string kind = classify(f.sniffed, f.data);
-    if (!office && kind != "ooxml" && is_archive_type(f.sniffed, f.data)) {
+    if (!office && !is_document_container(f.sniffed, f.data) && is_archive_type(f.sniffed, f.data)) {
         if (analyse_archive(f, st, rep)) analysers.push_back("archive");
     }
     check_dangerous(f, declared, st, rep);

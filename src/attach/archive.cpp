@@ -190,7 +190,8 @@ struct archive_job {
                      bool& failed) {
         const auto& lim = st.lim;
         const la_int64_t consumed0 = archive_filter_bytes(a, -1);
-        std::array<char, k_chunk> chunk;
+        // On the heap: this runs once per nesting level, on analysis threads.
+        std::vector<char> chunk(k_chunk);
         for (;;) {
             la_ssize_t n = archive_read_data(a, chunk.data(), chunk.size());
             if (n == 0) break;
@@ -301,7 +302,7 @@ struct archive_job {
             child.depth = f.depth + 1;
             if (!failed || !buf.empty()) {
                 child.sniffed = sniff_type(buf);
-                if (is_archive_type(child.sniffed, buf) && child.sniffed.find("openxmlformats") == std::string::npos &&
+                if (is_archive_type(child.sniffed, buf) && !is_document_container(child.sniffed, buf) &&
                     !nested_reported) {
                     nested_reported = true;
                     emit(rep, k_symbols[s_in_archive], "an archive member is itself an archive",
@@ -323,7 +324,9 @@ struct archive_job {
         }
         if (!passphrase) {
             int has = archive_read_has_encrypted_entries(a.get());
-            if (r.encrypted > 0 && !(archive_read_format_capabilities(a.get()) & ARCHIVE_READ_FORMAT_CAPS_ENCRYPT_DATA))
+            // CAPS_ENCRYPT_DATA means "can detect", not "can decrypt": libarchive
+            // decrypts zip only (ZipCrypto, WinZip AES); 7z and rar it only detects.
+            if (r.encrypted > 0 && (archive_format(a.get()) & ARCHIVE_FORMAT_BASE_MASK) != ARCHIVE_FORMAT_ZIP)
                 r.encryption_unsupported = true;
             if (has > 0 && r.encrypted == 0) { r.encrypted = 1; r.encryption_unsupported = true; }
         }
@@ -339,7 +342,7 @@ struct archive_job {
             int rc = archive_read_next_header(a.get(), &e);
             if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) return false;
         }
-        std::array<char, k_chunk> chunk;
+        std::vector<char> chunk(k_chunk);
         std::uint64_t total = 0;
         for (;;) {
             la_ssize_t n = archive_read_data(a.get(), chunk.data(), chunk.size());

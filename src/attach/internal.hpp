@@ -31,6 +31,10 @@ void analyse_file(const file_view& f, analysis_state& st, attachment_report& rep
 void emit(attachment_report& rep, const detect::symbol_info& sym, std::string detail,
           nlohmann::json evidence, std::string_view path);
 
+/// True for zip-based documents (OOXML, ODF, Visio, XPS, EPUB): documents for the
+/// Office analysers, never unpacked member by member as an archive.
+bool is_document_container(std::string_view sniffed, std::string_view data);
+
 /// True for archive/container types the archive reader should open.
 bool is_archive_type(std::string_view sniffed, std::string_view data);
 

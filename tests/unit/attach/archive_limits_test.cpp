@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <fstream>
+#include <iterator>
 
 using namespace rg_test;
 namespace attach = replyguard::attach;
@@ -204,4 +206,20 @@ TEST(ArchiveLimits, PasswordsTriedIsALimit) {
     auto r = analyse_one("enc.zip", z, opt, "pw: first1\npw: second2\npw: third3\n");
     EXPECT_TRUE(has(r, "ARCHIVE_PASSWORD_UNKNOWN"));
     EXPECT_EQ(r.details["archives"][0]["passwords_tried"], 2);
+}
+
+TEST(ArchiveLimits, OfficeContainersAreDocumentsNotArchives) {
+    for (const char* rel : {"office/with-macros/poi/SimpleMacro.docm", "office/with-macros/poi/SimpleMacro.vsdm",
+                            "office/with-macros/XlsxWriter/macro01.xlsm"}) {
+        std::ifstream in(std::string(REPLYGUARD_CORPUS_DIR) + "/" + rel, std::ios::binary);
+        ASSERT_TRUE(in) << rel;
+        std::string doc((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        auto r = analyse_one("doc", doc);
+        EXPECT_EQ(r.kind, "ooxml") << rel;
+        EXPECT_FALSE(r.details.contains("archives")) << rel;
+        auto zipped = analyse_one("z.zip", make_archive({{"inner", doc}}));
+        EXPECT_FALSE(has(zipped, "ARCHIVE_IN_ARCHIVE")) << rel;
+        EXPECT_EQ(zipped.details["archives"].size(), 1u) << rel;
+        EXPECT_EQ(zipped.details["members"].size(), 1u) << rel;
+    }
 }
