@@ -17,6 +17,7 @@
 #include "attach/internal.hpp"
 #include "attach/passwords.hpp"
 #include "attach/report.hpp"
+#include "mime/charset.hpp"
 #include "mime/message.hpp"
 
 #include <magic.h>
@@ -77,6 +78,36 @@ std::string classify(std::string_view sniffed_in, std::string_view data) {
     if (has("text/")) return "text";
     if (has("image/")) return "image";
     return "other";
+}
+
+// Replace bytes that are not UTF-8 by U+FFFD. Names inside archives, lines of a
+// mislabelled body: JSON output must not fail on them.
+std::string to_valid_utf8(const std::string& s) {
+    std::string out;
+    out.reserve(s.size());
+    for (std::size_t i = 0; i < s.size();) {
+        auto c = static_cast<unsigned char>(s[i]);
+        std::size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+        bool ok = len && i + len <= s.size();
+        for (std::size_t k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(s[i + k]) >> 6) == 2;
+        if (ok) {
+            out.append(s, i, len);
+            i += len;
+        } else {
+            out += "\xEF\xBF\xBD";
+            ++i;
+        }
+    }
+    return out;
+}
+
+void sanitize(nlohmann::json& j) {
+    if (j.is_string()) {
+        const auto& s = j.get_ref<const std::string&>();
+        if (!mime::is_valid_utf8(s)) j = to_valid_utf8(s);
+    } else if (j.is_structured()) {
+        for (auto& v : j) sanitize(v);
+    }
 }
 
 }  // namespace
@@ -198,6 +229,11 @@ std::vector<attachment_report> analyse(const mime::message& msg, const analysis_
             // Analysers do not throw on content; this is a resource failure
             // (bad_alloc) or a bug. Keep what was found and say so.
             rep.details["error"] = e.what();
+        }
+        sanitize(rep.details);
+        for (auto& f : rep.findings) {
+            sanitize(f.evidence);
+            if (!mime::is_valid_utf8(f.detail)) f.detail = to_valid_utf8(f.detail);
         }
         base.bytes_budget = st.bytes_budget;
         out.push_back(std::move(rep));

@@ -221,8 +221,10 @@ void check_pdf(const file_view& f, std::string_view d, attachment_report& rep) {
     nlohmann::json counts = {{"javascript", js}, {"auto_action", auto_action}, {"launch", launch},
                              {"embedded_file", embedded}, {"uri", uri}};
     auto& pdf = rep.details["pdf"];
-    if (!pdf.is_object()) pdf = nlohmann::json::object();
-    pdf[f.path] = counts;
+    if (!pdf.is_array()) pdf = nlohmann::json::array();
+    nlohmann::json entry = counts;
+    entry["path"] = f.path;
+    pdf.push_back(std::move(entry));
     if (js) emit(rep, k_symbols[s_pdf_js], "the PDF carries JavaScript", counts, f.path);
     if (auto_action) emit(rep, k_symbols[s_pdf_auto], "the PDF runs an action when opened", counts, f.path);
     if (launch) emit(rep, k_symbols[s_pdf_launch], "the PDF can launch a program", counts, f.path);

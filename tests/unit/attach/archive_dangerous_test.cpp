@@ -139,7 +139,7 @@ TEST(Dangerous, PdfActiveContent) {
     const auto* uri = find(r, "PDF_URI");
     ASSERT_NE(uri, nullptr);
     EXPECT_EQ(uri->evidence["uri"], 2);  // the /S /URI action and its /URI key
-    EXPECT_EQ(r.details["pdf"]["doc.pdf"]["javascript"], 2);  // /J#61vaScript decoded, and /JS
+    EXPECT_EQ(r.details["pdf"][0]["javascript"], 2);  // /J#61vaScript decoded, and /JS
     auto clean = one("clean.pdf", "%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n%%EOF\n", "application/pdf");
     EXPECT_FALSE(has(clean, "PDF_JAVASCRIPT"));
     EXPECT_FALSE(has(clean, "PDF_URI"));
@@ -159,4 +159,15 @@ TEST(Dangerous, SymbolsAreDeclared) {
     auto r = one("invoice.pdf.exe", tiny_pe(), "application/pdf");
     for (const auto& f : r.findings)
         EXPECT_NE(std::ranges::find_if(syms, [&](const auto& s) { return s.id == f.id; }), syms.end()) << f.id;
+}
+
+TEST(Dangerous, ReportsAreValidUtf8WhateverTheNames) {
+    // A Shift_JIS name the parser could not decode, inside and outside an archive.
+    std::string sjis_name = "\x8C\xA9\x90\xCF\x8F\x91.exe";
+    auto r = one(sjis_name, tiny_pe());
+    EXPECT_TRUE(has(r, "ATTACH_EXECUTABLE"));
+    EXPECT_NO_THROW((void)nlohmann::json(r.details).dump());
+    for (const auto& f : r.findings) EXPECT_NO_THROW((void)f.evidence.dump()) << f.id;
+    auto pdf = one(sjis_name + ".pdf", "%PDF-1.4\n/JS (x)\n");
+    EXPECT_NO_THROW((void)pdf.details.dump());
 }
