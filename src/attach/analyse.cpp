@@ -204,7 +204,14 @@ std::vector<attachment_report> analyse(const mime::message& msg, const analysis_
         base.password_lines.push_back(std::move(line));
     };
     if (!msg.attachments.empty()) {
-        for (auto& c : find_password_candidates(body)) add_pw(std::move(c.password), std::move(c.source_line));
+        // Leave room for the thread's passwords: a body full of weak candidates must
+        // not crowd out the one a follow-up mail gave.
+        const std::size_t room_for_extra = std::min(opt.extra_passwords.size(), opt.lim.passwords_tried / 2);
+        const std::size_t body_cap = opt.lim.passwords_tried - room_for_extra;
+        for (auto& c : find_password_candidates(body)) {
+            if (base.passwords.size() >= body_cap) break;
+            add_pw(std::move(c.password), std::move(c.source_line));
+        }
         for (const auto& e : opt.extra_passwords) add_pw(e, "");
     }
 

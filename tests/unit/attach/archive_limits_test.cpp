@@ -223,3 +223,13 @@ TEST(ArchiveLimits, OfficeContainersAreDocumentsNotArchives) {
         EXPECT_EQ(zipped.details["members"].size(), 1u) << rel;
     }
 }
+
+TEST(ArchiveLimits, ThreadPasswordIsNotCrowdedOutByTheBody) {
+    attach::analysis_options opt;
+    opt.lim.passwords_tried = 4;
+    opt.extra_passwords = {"fromThread9"};
+    auto z = make_archive({{"a.txt", "aaaa"}}, {.options = "zip:encryption=zipcrypt", .passphrase = "fromThread9"});
+    auto r = analyse_one("enc.zip", z, opt, "pw: a1\npw: b2\npw: c3\npw: d4\npw: e5\n");
+    EXPECT_TRUE(has(r, "ARCHIVE_PASSWORD_FROM_THREAD"));
+    EXPECT_EQ(r.details["archives"][0]["passwords_tried"], 4);
+}

@@ -104,7 +104,7 @@ TEST_F(PasswordZipMail, DecoyInQuotedTextIsNotThePassword) {
         auto msg = replyguard::mime::parse_message(slurp(dir_ / fx["file"].get<std::string>()));
         auto pws = attach::find_passwords(msg.new_text.empty() ? msg.body_text : msg.new_text);
         ASSERT_FALSE(pws.empty());
-        EXPECT_EQ(pws.front(), fx["password"]);
+        EXPECT_EQ(pws.front(), fx["password"].get<std::string>());
         if (!msg.new_text.empty() && !msg.quoted.empty())
             EXPECT_EQ(std::ranges::find(pws, std::string("notthisone")), pws.end());
     }
