@@ -161,6 +161,8 @@ public:
     void pre_in() { block_break(); ++pre_; }
     void pre_out() { block_break(); if (pre_ > 0) --pre_; }
     void separator_line() {
+        // New Outlook writes <hr> and then <div id="divRplyFwdMsg">: one line is enough.
+        if (out_.ends_with(k_separator)) return;
         block_break();
         emit_raw(k_separator);
         block_break();

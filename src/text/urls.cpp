@@ -182,8 +182,8 @@ std::string url_host(std::string_view url) {
         return true;
     };
     if (colon != std::string_view::npos && scheme_ok(colon)) {
-        if (url.substr(colon + 1, 2) == "//") {
-            p = colon + 3;
+        if (colon + 1 < url.size() && (url[colon + 1] == '/' || url[colon + 1] == '\\')) {
+            p = colon + 1;  // the slash loop below also takes browsers' backslashes
         } else if (starts_with_ci(url, 0, "mailto:")) {
             auto at = url.rfind('@');
             if (at == std::string_view::npos) return {};
