@@ -139,8 +139,10 @@ bool is_outlook_separator(const GumboElement& e) {
     if (!style) return false;
     std::string_view s(style);
     if (s.size() > 512) return false;
-    return contains_ci(s, "border-top:solid") || contains_ci(s, "border-top: solid") ||
-           (contains_ci(s, "border-top-style: solid") && contains_ci(s, "padding-top"));
+    // Outlook: "border:none;border-top:solid #E1E1E1 1.0pt;padding:3.0pt 0in 0in 0in";
+    // Windows Mail: "padding-top: 5px; border-top-color: ...; border-top-style: solid;".
+    bool top_only = contains_ci(s, "border:none") && contains_ci(s, "border-top:solid");
+    return top_only || (contains_ci(s, "border-top-style: solid") && contains_ci(s, "padding-top"));
 }
 
 /// Builds the text with at most one pass over each byte: pending breaks and

@@ -276,9 +276,19 @@ sv strip_lead_dashes(sv s) {
     return s;
 }
 
+/// "02.04.2012", "2019/12/03", "2019-12-03", "2019年12月3日", "26.06.2014," - not "1. item".
+bool date_start(sv t) {
+    std::size_t d = 0;
+    while (d < t.size() && d < 5 && t[d] >= '0' && t[d] <= '9') ++d;
+    if (d == 0 || d > 4 || d >= t.size()) return false;
+    sv rest = t.substr(d);
+    std::size_t sep = (rest[0] == '/' || rest[0] == '.' || rest[0] == '-') ? 1 : rest.starts_with("年") ? 3 : 0;
+    return sep > 0 && sep < rest.size() && starts_with_digit(rest.substr(sep));
+}
+
 bool strong_start(sv t) {
     return starts_ci(t, "On ") || starts_ci(t, "Am ") || starts_ci(t, "Le ") || starts_ci(t, "El ") ||
-           starts_ci(t, "Il ") || starts_ci(t, "Op ") || starts_with_digit(t);
+           starts_ci(t, "Il ") || starts_ci(t, "Op ") || date_start(t);
 }
 
 /// Without the final ':' / '：' and spaces, or empty when there is none.
@@ -306,7 +316,7 @@ bool is_attribution(sv line, bool followed_by_quote) {
         return strong_start(t) || followed_by_quote || has_at;
     }
     if (has_at && (body.ends_with(">") || body.ends_with(")") || body.ends_with("\xEF\xBC\x9E")))
-        return followed_by_quote || starts_with_digit(t) || starts_ci(t, "Am ");
+        return followed_by_quote || date_start(t) || starts_ci(t, "Am ");
     if (starts_ci(t, "Am ") && find_ci(t, " schrieb ") != sv::npos) return true;
     return false;
 }

@@ -392,6 +392,9 @@ TEST(quote_forms, prose_is_not_an_attribution) {
     auto s = split_quotes("As Knuth wrote:\nPremature optimisation is evil.\nFrom: the book\nTo: you\n");
     EXPECT_TRUE(s.quoted.empty());
     EXPECT_EQ(s.new_text, "As Knuth wrote:\nPremature optimisation is evil.\nFrom: the book\nTo: you");
+    // A numbered list item is not a date, so no two-line attribution is joined.
+    auto l = split_quotes("1. The customer\nwrote:\nhello\n");
+    EXPECT_TRUE(l.quoted.empty());
 }
 
 // --- real threads -----------------------------------------------------------------
