@@ -141,7 +141,8 @@ bool is_outlook_separator(const GumboElement& e) {
     if (s.size() > 512) return false;
     // Outlook: "border:none;border-top:solid #E1E1E1 1.0pt;padding:3.0pt 0in 0in 0in";
     // Windows Mail: "padding-top: 5px; border-top-color: ...; border-top-style: solid;".
-    bool top_only = contains_ci(s, "border:none") && contains_ci(s, "border-top:solid");
+    bool top_only = contains_ci(s, "border-top:solid") &&
+                    (contains_ci(s, "border:none") || contains_ci(s, "#e1e1e1") || contains_ci(s, "#b5c4df"));
     return top_only || (contains_ci(s, "border-top-style: solid") && contains_ci(s, "padding-top"));
 }
 

@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <random>
 
 namespace fs = std::filesystem;
 using replyguard::mime::quoted_block;
@@ -501,4 +502,35 @@ TEST(quote_robustness, linear_on_hostile_bodies) {
     }
     auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     EXPECT_LT(secs, 10.0) << "quadratic behaviour?";
+}
+
+TEST(quote_robustness, mutated_fixtures) {
+    // Deterministic byte mutations of real bodies: no crash, the size invariant holds.
+    std::vector<std::string> seeds = {
+        text_part(slurp(corpus("mime-edge/talon/standard_replies/aol.eml")), "plain"),
+        text_part(slurp(corpus("mime-edge/talon/standard_replies/gmail.eml")), "plain"),
+        text_part(slurp(corpus("mime-edge/talon/standard_replies/sparrow.eml")), "plain"),
+        slurp(corpus("mime-edge/talon/html_replies/ms_outlook_2007.html")),
+        "差出人： 山田 <taro@example.co.jp>\n送信日時： 2019年12月3日\n件名： 件\n\n本文\n＞ 引用\n"};
+    const char pieces[] = "><:\n \xEF\xBC\x9E\xEF\xBC\x9A@-_[]";
+    std::mt19937 rng(12345);
+    for (const auto& seed : seeds) {
+        ASSERT_FALSE(seed.empty());
+        for (int round = 0; round < 300; ++round) {
+            std::string m = seed;
+            int edits = 1 + static_cast<int>(rng() % 8);
+            for (int e = 0; e < edits && !m.empty(); ++e) {
+                std::size_t at = rng() % m.size();
+                switch (rng() % 3) {
+                    case 0: m[at] = pieces[rng() % (sizeof pieces - 1)]; break;
+                    case 1: m.erase(at, 1 + rng() % 16); break;
+                    default: m.insert(at, m.substr(rng() % m.size(), rng() % 64)); break;
+                }
+            }
+            auto s = split_quotes(m);
+            EXPECT_LE(s.new_text.size() + quoted_size(s), m.size() + s.quoted.size() + 1);
+            auto h = replyguard::text::html_to_text(m, 4096);
+            EXPECT_LE(h.text.size(), 4096u);
+        }
+    }
 }
