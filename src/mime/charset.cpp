@@ -373,6 +373,8 @@ void decode_iso2022jp(std::u16string& out, std::string_view s) {
             if (len == 0) {
                 // Unknown escape: skip ESC, its intermediates and final byte.
                 t_lossy = true;
+                flush();
+                if (r.starts_with("(")) m = mode::ascii;  // an unknown 94-character set: read as ASCII
                 std::size_t k = i + 1;
                 while (k < s.size() && static_cast<unsigned char>(s[k]) >= 0x20 && static_cast<unsigned char>(s[k]) <= 0x2F) ++k;
                 if (k < s.size() && static_cast<unsigned char>(s[k]) >= 0x30 && static_cast<unsigned char>(s[k]) <= 0x7E) ++k;
