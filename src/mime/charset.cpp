@@ -460,10 +460,9 @@ void decode_iso2022jp(std::u16string& out, std::string_view s) {
     flush();
 }
 
-bool looks_japanese(std::string_view s, const jp_score& sj, const jp_score& eu) {
-    const jp_score& best = sj.bad <= eu.bad ? sj : eu;
-    if (best.good == 0) return false;
-    return best.bad == 0 || best.bad * 10 <= best.good;
+bool looks_japanese(const jp_score& sj, const jp_score& eu) {
+    auto fits = [](const jp_score& x) { return x.good > 0 && (x.bad == 0 || x.bad * 10 <= x.good); };
+    return fits(sj) || fits(eu);
 }
 
 }  // namespace
@@ -571,7 +570,7 @@ decoded_text to_utf8(std::string_view bytes, std::string_view declared) {
         case label_class::utf8:
         case label_class::none: {
             jp_score sj = score_sjis(bytes), eu = score_euc(bytes);
-            if (looks_japanese(bytes, sj, eu)) {
+            if (looks_japanese(sj, eu)) {
                 bool euc = prefer_euc(bytes, sj, eu, "");
                 icu_append(u, euc ? k_eucjp : k_cp932, bytes);
                 return done(euc ? "EUC-JP" : "CP932");
