@@ -312,13 +312,20 @@ jp_score score_euc(std::string_view s) {
 }
 
 std::string uchardet_guess(std::string_view s) {
-    uchardet_t ud = uchardet_new();
-    if (!ud) return {};
-    uchardet_handle_data(ud, s.data(), s.size());
-    uchardet_data_end(ud);
-    std::string r = lower_label(uchardet_get_charset(ud) ? uchardet_get_charset(ud) : "");
-    uchardet_delete(ud);
-    return r;
+    // One detector per thread: uchardet_new() allocates all its probers.
+    struct holder {
+        uchardet_t ud = uchardet_new();
+        ~holder() {
+            if (ud) uchardet_delete(ud);
+        }
+    };
+    thread_local holder h;
+    if (!h.ud) return {};
+    uchardet_reset(h.ud);
+    uchardet_handle_data(h.ud, s.data(), s.size());
+    uchardet_data_end(h.ud);
+    const char* g = uchardet_get_charset(h.ud);
+    return lower_label(g ? g : "");
 }
 
 /// CP932 or EUC-JP for 8-bit Japanese bytes: fewer invalid bytes wins, then fewer
