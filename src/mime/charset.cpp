@@ -235,6 +235,14 @@ label_info classify(const std::string& l) {
     if (l == "utf-32" || l == "ucs-4") return {lc::utf32, "", "UTF-32"};
     if (l == "utf-32le") return {lc::other, "UTF-32LE", "UTF-32LE"};
     if (l == "utf-32be") return {lc::other, "UTF-32BE", "UTF-32BE"};
+    // Decorated Japanese labels seen in the wild ("_iso-2022-jp$ESC", "x-sjis-jp").
+    if (l.find("2022-jp") != std::string::npos || l.find("2022jp") != std::string::npos)
+        return {lc::japanese, "", "ISO-2022-JP"};
+    if (l.find("sjis") != std::string::npos || l.find("shift_jis") != std::string::npos ||
+        l.find("shift-jis") != std::string::npos)
+        return {lc::japanese, k_cp932, "CP932"};
+    if (l.find("euc-jp") != std::string::npos || l.find("eucjp") != std::string::npos)
+        return {lc::japanese, k_eucjp, "EUC-JP"};
     return {lc::other, l, l};
 }
 

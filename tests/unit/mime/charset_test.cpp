@@ -66,6 +66,8 @@ const charset_case k_cases[] = {
     {"us-ascii with 8-bit", "na\xefve", "us-ascii", "naïve", "windows-1252", false},
     {"bogus label fakescii", "caf\xe9", "fakescii", "café", "windows-1252", false},
     {"bogus label us-askey", "caf\xe9", "us-askey", "café", "windows-1252", false},
+    {"decorated jis label (phishing_pot sample-423)", "<p>x</p>", "_iso-2022-jp$ESC", "<p>x</p>", "ISO-2022-JP", false},
+    {"decorated sjis label", "\x82\xb1", "x-sjis-jp", "こ", "CP932", false},
     {"quoted label", "\x82\xb1", "\"Shift_JIS\"", "こ", "CP932", false},
     {"koi8-r via ICU", "\xf0\xd2\xc9\xd7\xc5\xd4", "koi8-r", "Привет", "koi8-r", false},
     {"utf-7", "Hi Mom -+Jjo--!", "utf-7", "Hi Mom -☺-!", "UTF-7", false},
