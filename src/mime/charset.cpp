@@ -560,13 +560,6 @@ decoded_text to_utf8(std::string_view bytes, std::string_view declared) {
     if (!has_8bit(bytes)) {
         r.text = copy_clean(bytes, r.lossy);
         r.charset = li.cls == label_class::none || li.cls == label_class::latin ? "US-ASCII" : li.canonical;
-        if (li.cls == label_class::other) {
-            // A 7-bit label we do not treat as ASCII (UTF-7 variants, HZ...) still goes to ICU.
-            if (label.find("7") != std::string::npos || label.starts_with("hz")) {
-                u.clear();
-                if (icu_append(u, li.icu, bytes)) return done(li.canonical);
-            }
-        }
         return r;
     }
 

@@ -43,7 +43,7 @@ std::string decode_q(std::string_view s) {
         char c = s[i];
         if (c == '_') {
             out.push_back(' ');
-        } else if (c == '=' && i + 2 < s.size() + 0 && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
+        } else if (c == '=' && i + 2 < s.size() && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
             out.push_back(static_cast<char>(hexval(s[i + 1]) * 16 + hexval(s[i + 2])));
             i += 2;
         } else {

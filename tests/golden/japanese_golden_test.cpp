@@ -176,7 +176,10 @@ TEST_P(japanese_golden, subject_from_body) {
     EXPECT_EQ(first_line(m.body_text), g.first_line) << g.path;
 }
 
-INSTANTIATE_TEST_SUITE_P(corpus, japanese_golden, ::testing::ValuesIn(k_golden));
+INSTANTIATE_TEST_SUITE_P(corpus, japanese_golden, ::testing::ValuesIn(k_golden), [](const auto& i) {
+    std::string_view p = i.param.path;
+    return t::param_name(i.index, p.substr(p.rfind('/') + 1));
+});
 
 TEST(japanese_golden_count, at_least_twenty_fixtures) { EXPECT_GE(std::size(k_golden), 20u); }
 

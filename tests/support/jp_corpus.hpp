@@ -121,3 +121,19 @@ inline bool has_esc(std::string_view s) { return s.find('\x1b') != std::string_v
 inline bool has_fffd(std::string_view s) { return s.find("\xEF\xBF\xBD") != std::string_view::npos; }
 
 }  // namespace replyguard::test
+
+namespace replyguard::test {
+
+/// A GoogleTest parameter name from free text: [A-Za-z0-9_] only, prefixed by the index.
+inline std::string param_name(std::size_t index, std::string_view text) {
+    std::string out = "c" + std::to_string(index) + "_";
+    for (char c : text) {
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) out.push_back(c);
+        else if (!out.empty() && out.back() != '_') out.push_back('_');
+        if (out.size() > 60) break;
+    }
+    while (!out.empty() && out.back() == '_') out.pop_back();
+    return out;
+}
+
+}  // namespace replyguard::test

@@ -100,7 +100,8 @@ TEST_P(charset_table, decodes) {
     EXPECT_TRUE(is_valid_utf8(d.text)) << c.what;
 }
 
-INSTANTIATE_TEST_SUITE_P(cases, charset_table, ::testing::ValuesIn(k_cases));
+INSTANTIATE_TEST_SUITE_P(cases, charset_table, ::testing::ValuesIn(k_cases),
+                         [](const auto& i) { return t::param_name(i.index, i.param.what); });
 
 struct utf8_case {
     std::string bytes;

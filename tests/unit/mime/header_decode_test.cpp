@@ -69,7 +69,8 @@ TEST_P(header_text_table, decodes) {
     EXPECT_EQ(decode_header_text(c.raw), c.want) << c.what;
 }
 
-INSTANTIATE_TEST_SUITE_P(cases, header_text_table, ::testing::ValuesIn(k_text_cases));
+INSTANTIATE_TEST_SUITE_P(cases, header_text_table, ::testing::ValuesIn(k_text_cases),
+                         [](const auto& i) { return t::param_name(i.index, i.param.what); });
 
 const text_case k_address_cases[] = {
     {"comma in a decoded name stays inside quotes", "=?utf-8?q?Yamada=2C_Taro?= <taro@a.jp>", "\"Yamada, Taro\" <taro@a.jp>"},
@@ -90,7 +91,8 @@ TEST_P(address_header_table, decodes) {
     EXPECT_EQ(decode_address_header(c.raw), c.want) << c.what;
 }
 
-INSTANTIATE_TEST_SUITE_P(cases, address_header_table, ::testing::ValuesIn(k_address_cases));
+INSTANTIATE_TEST_SUITE_P(cases, address_header_table, ::testing::ValuesIn(k_address_cases),
+                         [](const auto& i) { return t::param_name(i.index, i.param.what); });
 
 // Real headers from the corpus, decoded and checked by reading them.
 struct corpus_header_case {

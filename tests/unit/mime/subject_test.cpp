@@ -89,7 +89,8 @@ TEST_P(subject_table, parses) {
     EXPECT_EQ(s.key, c.key) << c.in;
 }
 
-INSTANTIATE_TEST_SUITE_P(cases, subject_table, ::testing::ValuesIn(k_cases));
+INSTANTIATE_TEST_SUITE_P(cases, subject_table, ::testing::ValuesIn(k_cases),
+                         [](const auto& i) { return t::param_name(i.index, i.param.in); });
 
 TEST(subject, same_thread_same_key) {
     auto a = parse_subject("会議の件");
