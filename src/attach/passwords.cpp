@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cstring>
 
 namespace replyguard::attach {
 namespace {
@@ -22,6 +23,7 @@ namespace {
 constexpr std::size_t k_max_text = 256u << 10;
 constexpr std::size_t k_max_value = 64;
 constexpr std::size_t k_max_filler = 48;  // bytes between a label and its separator
+constexpr std::size_t k_max_announce_line = 120;  // "パスワードは以下の通りです" lines are short
 
 struct label { std::string_view text; int bonus; bool ascii; };
 
@@ -99,7 +101,19 @@ bool plausible(std::string_view v) {
     std::string f = width_fold(v);
     if (f.empty() || f.size() > k_max_value) return false;
     if (!std::ranges::all_of(f, [](char c) { return c > 0x20 && c < 0x7F; })) return false;
-    return f.find_first_not_of(":=.-_*") != std::string::npos;
+    if (f.find("://") != std::string::npos || f.starts_with("www.")) return false;
+    return std::ranges::any_of(f, [](char c) { return std::isalnum(static_cast<unsigned char>(c)); });
+}
+
+// "Netherlands", "problems": a plain (capitalised) word. Accepted only after an
+// explicit separator on the label's line, never from weaker evidence.
+bool plain_word(std::string_view v) {
+    while (!v.empty() && std::strchr("([{\"'", v.front())) v.remove_prefix(1);
+    if (v.empty()) return false;
+    std::size_t i = std::isupper(static_cast<unsigned char>(v[0])) ? 1 : 0;
+    for (; i < v.size(); ++i)
+        if (!std::islower(static_cast<unsigned char>(v[i])) && !std::strchr("!?.,;:)}]*", v[i])) return false;
+    return true;
 }
 
 struct quote_pair { std::string_view open, close; };
@@ -152,7 +166,7 @@ struct collector {
 };
 
 // Label positions in `low` (lower-cased, folded line): {begin, end, bonus}.
-struct label_hit { std::size_t begin, end; int bonus; };
+struct label_hit { std::size_t begin, end; int bonus; bool tight; };
 std::vector<label_hit> find_labels(std::string_view low) {
     std::vector<label_hit> hits;
     std::size_t i = 0;
@@ -161,12 +175,16 @@ std::vector<label_hit> find_labels(std::string_view low) {
         for (const auto& l : k_labels) {
             if (low.compare(i, l.text.size(), l.text) != 0) continue;
             std::size_t e = i + l.text.size();
+            // A label inside a URL ("...&pass=TVRF...") is a query parameter, not prose.
+            auto word_start = low.find_last_of(" \t", i);
+            word_start = word_start == std::string_view::npos ? 0 : word_start + 1;
+            if (low.substr(word_start, i - word_start).find("://") != std::string_view::npos) continue;
             if (l.ascii) {
                 bool before = i == 0 || !std::isalnum(static_cast<unsigned char>(low[i - 1]));
                 bool after = e >= low.size() || !std::isalpha(static_cast<unsigned char>(low[e]));
                 if (!before || !after) continue;
             }
-            hits.push_back({i, e, l.bonus});
+            hits.push_back({i, e, l.bonus, l.bonus < 0});
             i = e;
             hit = true;
             break;
@@ -178,17 +196,32 @@ std::vector<label_hit> find_labels(std::string_view low) {
 
 // Where the value starts after a label ending at `from`, or npos. `announce` is set
 // when the line says the password follows on the next line.
+// Words that follow "password is" in prose ("a password is a variant of...").
+bool prose_word(std::string_view v) {
+    static constexpr std::array<std::string_view, 36> k_words{
+        "a", "an", "the", "not", "as", "in", "on", "for", "to", "being", "that", "this", "your", "my", "our",
+        "required", "needed", "sent", "below", "attached", "same", "also", "still", "now", "here", "there",
+        "correct", "wrong", "incorrect", "invalid", "expired", "case", "very", "set", "included", "provided"};
+    std::string low = lower_ascii(v);
+    while (!low.empty() && std::ispunct(static_cast<unsigned char>(low.back()))) low.pop_back();
+    return std::ranges::find(k_words, low) != k_words.end();
+}
+
 std::size_t value_start(std::string_view low, std::size_t from, bool* announce, bool* weak) {
     *announce = false;
     *weak = false;
     std::size_t best = std::string_view::npos, best_len = 0;
+    bool prose_sep = false;
     for (std::string_view sep : {":", "=", " is ", "は", "->", "：", "＝"}) {
         auto p = low.find(sep, from);
         if (p != std::string_view::npos && p - from <= k_max_filler && p < best) {
             best = p;
             best_len = sep.size();
+            // "password is expiring": after a verb, a plain word is prose.
+            prose_sep = sep == " is ";
         }
     }
+    *weak = prose_sep;
     if (best == std::string_view::npos) {
         // "PW abc123" / "解凍パスワード abc123": a label then white space then a value.
         std::size_t n = 0;
@@ -242,18 +275,29 @@ std::vector<password_candidate> find_password_candidates(std::string_view text) 
                 line_has_label = true;
                 bool announce = false, weak = false;
                 auto v = value_start(low, h.end, &announce, &weak);
+                // "pass"/"パス" are also ordinary words: only "pass: x" / "パス：x" count.
+                if (h.tight && v != std::string_view::npos) {
+                    auto gap = low.substr(h.end, std::min<std::size_t>(4, low.size() - h.end));
+                    if (weak || (gap.find(':') == std::string_view::npos && gap.find('=') == std::string_view::npos &&
+                                 gap.find("：") == std::string_view::npos))
+                        continue;
+                }
                 int base = (pass == 0 ? 100 : 99) + h.bonus;
                 if (!announce && v != std::string_view::npos) {
                     auto value = take_value(std::string_view(*form).substr(v));
                     // Without a separator ("PW abc123"), a plain word is prose
                     // ("password will follow"), not a password.
-                    if (!weak || !std::ranges::all_of(value, [](char c) { return std::isalpha(static_cast<unsigned char>(c)); }))
-                        col.add(value, raw, weak ? base - 20 : base);
+                    if ((!weak || !plain_word(value)) && !prose_word(value)) col.add(value, raw, weak ? base - 20 : base);
                 }
-                if (announce) {
+                if (announce && raw.size() <= k_max_announce_line) {
                     for (std::size_t nj = li + 1; nj < lines.size() && nj <= li + 3; ++nj) {
                         auto next = trim(lines[nj]);
                         if (next.empty()) continue;
+                        // The password stands alone on its line (or quoted); prose does not.
+                        auto token = take_value(next);
+                        bool alone = token.size() == next.size() ||
+                                     std::ranges::any_of(k_quotes, [&](const auto& q) { return next.starts_with(q.open); });
+                        if (!alone || plain_word(token) || plain_word(width_fold(token))) break;
                         col.add(take_value(next), next, base - 10);
                         std::string nf = width_fold(text::nfkc(next));
                         col.add(take_value(nf), next, base - 10);

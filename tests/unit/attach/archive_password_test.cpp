@@ -75,6 +75,16 @@ TEST(Passwords, SourceLineIsReported) {
 }
 
 TEST(Passwords, NotPasswords) {
+    // Seen in the benign corpus: a URL query parameter, prose after "password is",
+    // and prose on the line after a sentence ending in "following".
+    EXPECT_TRUE(find_passwords("https://h.example/rd.asp?ID=MTE4&PASS=TVRFNE9UTTBPU1k1\n").empty());
+    EXPECT_TRUE(find_passwords("A message that promises secrets with a password is a variant of the scam.").empty());
+    EXPECT_TRUE(find_passwords("Enter your password in the following\nyet? It seems to be bringing news.").empty());
+    EXPECT_TRUE(find_passwords("Evidently, I have permission to pass this along. :-).").empty());
+    EXPECT_TRUE(find_passwords("it's the default PW (not to mention the rest)").empty());
+    EXPECT_TRUE(find_passwords("Your mailbox password is expiring!").empty());
+    EXPECT_TRUE(find_passwords("Send the password as follows:\nNetherlands\n").empty());
+    EXPECT_TRUE(find_passwords("Password: http://example.com/reset\n").empty());
     // The password comes in another mail: nothing here (the engine links the thread).
     EXPECT_TRUE(find_passwords("パスワードは別途お送りします。").empty());
     EXPECT_TRUE(find_passwords("Password will follow in a separate email.").empty());
