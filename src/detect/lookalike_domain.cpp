@@ -47,7 +47,10 @@ std::string skeleton(std::string_view s) {
     char buf[512];
     int32_t n = uspoof_getSkeletonUTF8(sc, 0, in.c_str(), -1, buf, sizeof buf, &st);
     if (U_FAILURE(st) || n < 0 || n >= static_cast<int32_t>(sizeof buf)) return in;
-    return std::string(buf, static_cast<std::size_t>(n));
+    // Prototypes keep case ("0" -> "O"); domains are case-insensitive, so fold ASCII.
+    std::string out(buf, static_cast<std::size_t>(n));
+    for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
 }
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {

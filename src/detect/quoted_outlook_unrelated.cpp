@@ -41,24 +41,27 @@ public:
             return;
         const auto& s = m.from->address_key;
         const auto local = s.substr(0, s.find('@'));
+        std::string sender_org = history::registrable_domain(s);
+        if (history::is_freemail(sender_org)) sender_org.clear();
         const mime::quoted_block* judged = nullptr;
         for (const auto& q : m.quoted) {
             if (q.kind != mime::quoted_block::style::outlook && q.kind != mime::quoted_block::style::forward &&
                 q.kind != mime::quoted_block::style::wrote)
                 continue;
-            // Does the sender appear in this block's headers?
-            std::string heads = q.from + "\n" + q.to + "\n" + q.cc + "\n" + q.attribution;
+            // Does the sender appear in this block's headers? By address anywhere; by name only
+            // among the recipients (a bot borrows the quoted sender's name, not the addressee's).
+            const std::string heads = q.from + "\n" + q.to + "\n" + q.cc + "\n" + q.attribution;
             if (q.from_mailbox && (q.from_mailbox->address_key == s || history::same_organisation(q.from_mailbox->address_key, s)))
                 return;
-            if (q.from_mailbox && same_person_name(*m.from, q.from_mailbox->name)) return;
-            const auto folded = text::fold_key(heads);
             const auto lowered = text::nfkc_casefold(heads);
             if (lowered.find(s) != std::string::npos || (local.size() >= 3 && lowered.find(local + "@") != std::string::npos))
                 return;
-            for (const auto& k : {m.from->name_key})
-                if (k.size() >= 4 && folded.find(k) != std::string::npos) return;
-            for (const auto& a : mime::addresses_in_text(heads))
-                if (history::same_organisation(a, s)) return;
+            const auto& k = m.from->name_key;
+            if (k.size() >= 4 && text::fold_key(q.to + "\n" + q.cc).find(k) != std::string::npos) return;
+            // A colleague: an address of the sender's organisation is among the quoted addressees.
+            if (!sender_org.empty() && (lowered.find("@" + sender_org) != std::string::npos ||
+                                        lowered.find("." + sender_org) != std::string::npos))
+                return;
             if (!judged && q.kind != mime::quoted_block::style::wrote && (!q.to.empty() || !q.cc.empty()) &&
                 q.from_mailbox && !q.from_mailbox->address_key.empty())
                 judged = &q;

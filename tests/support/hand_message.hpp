@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-namespace replyguard::testing {
+namespace replyguard::hand {
 
 inline mime::mailbox mb(std::string name, std::string addr) { return mime::make_mailbox(std::move(name), std::move(addr)); }
 
@@ -67,4 +67,4 @@ struct msg_builder {
     mime::message take() { return std::move(m); }
 };
 
-}  // namespace replyguard::testing
+}  // namespace replyguard::hand

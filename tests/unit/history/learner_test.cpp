@@ -13,7 +13,7 @@
 
 using namespace replyguard;
 using namespace replyguard::history;
-using replyguard::testing::msg_builder;
+using replyguard::hand::msg_builder;
 
 namespace {
 
