@@ -10,6 +10,9 @@
 // LIMITS
 //   Names used by more than k_generic_addresses addresses of different
 //   organisations ("Info", "Support") are role names, not people: skipped.
+//   A sender address the history already saw k_established times or more is
+//   an established address of someone sharing the name (or a person's second
+//   private address), not a fresh account: skipped.
 #include "core/config.hpp"
 #include "detect/detector.hpp"
 #include "detect/hijack_common.hpp"
@@ -27,6 +30,7 @@ namespace replyguard::detect {
 namespace {
 
 constexpr std::size_t k_generic_addresses = 5;
+constexpr std::uint64_t k_established = 3;
 
 constexpr std::array k_symbols{
     symbol_info{"IMPERSONATION_KNOWN_NAME", "hijack", 5.0,
@@ -56,6 +60,7 @@ public:
             orgs.insert(history::registrable_domain(a));
         }
         if (orgs.size() > k_generic_addresses) return;
+        if (auto me = ctx.history->find_correspondent(sender); !me || (*me && (*me)->count >= k_established)) return;
         nlohmann::json people = nlohmann::json::array();
         for (const auto& a : known) {
             nlohmann::json p{{"address", a}};

@@ -5,8 +5,9 @@
 //   The sender's registrable domain is compared with our organisation's and
 //   with every domain in the history: equal ICU confusable skeletons
 //   (uspoof: "rn" ~ "m", Cyrillic "а" ~ "a", "0" ~ "o") or a small edit
-//   distance between the registrable labels ("examp1e" vs "example": 1 for
-//   labels of 4-6 characters, 2 from 7), the labels not being equal. A domain
+//   distance between the registrable labels ("exarnple" vs "example": 1 for
+//   labels of 5-8 characters, 2 from 9; "weather" vs "blather" is 2 and must
+//   not match), the labels not being equal. A domain
 //   the history already knows is a correspondent, not a lookalike.
 // LIMITS
 //   At most k_max_candidates history domains are compared per message.
@@ -97,7 +98,7 @@ public:
                 how = "confusable";
             } else {
                 const auto shortest = std::min(cl.size(), dl.size());
-                const std::size_t limit = shortest >= 7 ? 2 : shortest >= 4 ? 1 : 0;
+                const std::size_t limit = shortest >= 9 ? 2 : shortest >= 5 ? 1 : 0;
                 if (limit == 0) return false;
                 auto dist = edit_distance(dl, cl);
                 if (dist > limit) return false;

@@ -4,7 +4,8 @@
 // DESCRIPTION
 //   Same behaviour as the SQLite backend: idempotent put(), batches that a
 //   rollback undoes (a snapshot of the whole state is taken at begin_batch(),
-//   which is fine for test-sized data).
+//   which is fine for test-sized data). Concurrent readers are safe (reads
+//   never modify); writes need exclusive use.
 #include "store/history.hpp"
 
 #include <algorithm>
@@ -143,7 +144,10 @@ public:
             for (const auto& k : it->second) ++counts[k];
         }
         std::vector<fingerprint_hit> out;
-        for (const auto& [k, n] : counts) out.push_back({k, n, s_.fp_count[k]});
+        for (const auto& [k, n] : counts) {
+            auto c = s_.fp_count.find(k);
+            out.push_back({k, n, c == s_.fp_count.end() ? 0 : c->second});
+        }
         std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.matched > b.matched; });
         return out;
     }

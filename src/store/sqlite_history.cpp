@@ -7,7 +7,9 @@
 //   takes version i to i+1). Every put() is one transaction, or one SAVEPOINT
 //   inside a batch, so a crash never leaves half a message; relearning a
 //   stored key changes nothing (the messages row is checked first, inside the
-//   same transaction). Prepared statements are cached per SQL text.
+//   same transaction). Prepared statements are cached per SQL text. One
+//   connection per object; calls are serialised by a mutex, so parallel scan
+//   threads may share it.
 // DIAGNOSTICS
 //   Every SQLite error becomes errc::store with the file name and SQLite's
 //   message. A file written by a newer schema is refused rather than misread.
@@ -20,6 +22,7 @@
 #include <array>
 #include <filesystem>
 #include <map>
+#include <mutex>
 #include <string>
 
 namespace replyguard::store {
@@ -152,6 +155,7 @@ public:
     }
 
     result<bool> put(const learnt_message& m) override {
+        std::lock_guard lock(mu_);
         if (!rw_) return fail(errc::store, fmt::format("{}: opened read-only", path_));
         if (m.rec.key.empty()) return fail(errc::internal, "message without a key");
         const bool nested = batch_;
@@ -169,26 +173,31 @@ public:
     }
 
     result<void> add_org_domain(std::string_view d) override {
+        std::lock_guard lock(mu_);
         return run("INSERT OR IGNORE INTO org_domains(domain) VALUES (?1)", {d});
     }
     result<void> begin_batch() override {
+        std::lock_guard lock(mu_);
         if (batch_) return fail(errc::store, "a batch is already open");
         if (auto r = exec("BEGIN IMMEDIATE"); !r) return r;
         batch_ = true;
         return {};
     }
     result<void> commit_batch() override {
+        std::lock_guard lock(mu_);
         if (!batch_) return fail(errc::store, "no batch is open");
         batch_ = false;
         return exec("COMMIT");
     }
     result<void> rollback_batch() override {
+        std::lock_guard lock(mu_);
         if (!batch_) return fail(errc::store, "no batch is open");
         batch_ = false;
         return exec("ROLLBACK");
     }
 
     result<std::optional<message_record>> find_message(std::string_view key) override {
+        std::lock_guard lock(mu_);
         auto p = prepare("SELECT key, message_id, thread_id, date, from_addr, from_name, recipients, subject, "
                          "subject_key, sent FROM messages WHERE key=?1");
         if (!p) return std::unexpected(p.error());
@@ -212,6 +221,7 @@ public:
     }
 
     result<std::optional<thread_info>> find_thread(std::string_view id) override {
+        std::lock_guard lock(mu_);
         auto p = prepare("SELECT subject, subject_key, first_seen, last_seen, messages FROM threads WHERE id=?1");
         if (!p) return std::unexpected(p.error());
         thread_info t;
@@ -239,11 +249,13 @@ public:
     }
 
     result<std::vector<std::string>> threads_by_subject(std::string_view key, std::size_t max) override {
+        std::lock_guard lock(mu_);
         return strings("SELECT id FROM threads WHERE subject_key=?1 ORDER BY id LIMIT ?2", key,
                        static_cast<std::int64_t>(max));
     }
 
     result<std::optional<correspondent>> find_correspondent(std::string_view a) override {
+        std::lock_guard lock(mu_);
         auto p = prepare("SELECT first_seen, last_seen, count FROM correspondents WHERE address=?1");
         if (!p) return std::unexpected(p.error());
         correspondent c;
@@ -268,11 +280,13 @@ public:
     }
 
     result<std::vector<std::string>> addresses_for_name(std::string_view k) override {
+        std::lock_guard lock(mu_);
         return strings("SELECT address FROM name_index WHERE name_key=?1 ORDER BY address", k);
     }
 
     result<std::vector<fingerprint_hit>> match_fingerprints(std::span<const std::uint64_t> fps,
                                                             std::size_t max_df) override {
+        std::lock_guard lock(mu_);
         std::map<std::string, std::size_t> counts;
         std::vector<std::uint64_t> uniq(fps.begin(), fps.end());
         std::sort(uniq.begin(), uniq.end());
@@ -296,17 +310,21 @@ public:
     }
 
     result<std::vector<std::string>> org_domains() override {
+        std::lock_guard lock(mu_);
         return strings("SELECT domain FROM org_domains ORDER BY domain");
     }
     result<std::vector<std::string>> known_domains() override {
+        std::lock_guard lock(mu_);
         return strings("SELECT domain FROM domains ORDER BY domain");
     }
     result<bool> is_known_domain(std::string_view d) override {
+        std::lock_guard lock(mu_);
         auto v = strings("SELECT domain FROM domains WHERE domain=?1", d);
         if (!v) return std::unexpected(v.error());
         return !v->empty();
     }
     result<history_stats> stats() override {
+        std::lock_guard lock(mu_);
         history_stats st;
         auto count = [&](const char* sql, std::uint64_t& out) -> result<void> {
             auto v = strings(sql);
@@ -438,6 +456,7 @@ private:
     bool rw_;
     bool batch_ = false;
     std::map<std::string, sqlite3_stmt*> cache_;
+    std::mutex mu_;  // one connection and statement cache, shared by scan threads
 };
 
 }  // namespace
