@@ -6,8 +6,9 @@
 //   against the fingerprints of every message we learnt. When the quote
 //   copies a stored message, the sender should be a participant of that
 //   message's thread (or a colleague of one). A stolen conversation replayed
-//   from an unrelated account is not. Lists, automated mail and our own
-//   senders are exempt.
+//   from an unrelated account is not. Lists, automated mail, our own senders
+//   and correspondents who wrote to a participant of that thread before are
+//   exempt.
 #include "core/config.hpp"
 #include "detect/detector.hpp"
 #include "detect/hijack_common.hpp"
@@ -17,6 +18,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 
 namespace replyguard::detect {
@@ -54,6 +56,13 @@ public:
             }
         }
         if (!best) return;
+        // A correspondent who wrote to that conversation's participants before (a list poster
+        // quoting the list) knows the conversation; a fresh account replaying it does not.
+        if (auto c = ctx.history->find_correspondent(sender); c && *c) {
+            const auto& w = (*c)->wrote_to;
+            for (const auto& p : best_thread->participants)
+                if (std::binary_search(w.begin(), w.end(), p.address)) return;
+        }
         nlohmann::json parts = nlohmann::json::array();
         for (const auto& p : best_thread->participants) parts.push_back({{"address", p.address}, {"name", p.name}});
         nlohmann::json ev{{"sender", mailbox_json(*m.from)},

@@ -110,9 +110,13 @@ result<store::learnt_message> prepare_learn(store::history& h, const mime::messa
         add_mb(mb);
         r.recipients.push_back(mb.address_key);
     }
-    if (!r.sent && m.from)
+    // Every recipient, not only ours: "has written to this addressee before" is what tells an
+    // established correspondent (or a list poster) from a fresh account; ours are the subset
+    // in our registrable domains.
+    if (m.from)
         for (const auto& a : r.recipients)
-            if (is_ours(a) && std::find(lm.wrote_to.begin(), lm.wrote_to.end(), a) == lm.wrote_to.end())
+            if (a.find('@') != std::string::npos &&
+                std::find(lm.wrote_to.begin(), lm.wrote_to.end(), a) == lm.wrote_to.end())
                 lm.wrote_to.push_back(a);
 
     // Thread: nearest stored parent, else a thread rooted at a referenced id,

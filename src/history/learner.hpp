@@ -7,7 +7,7 @@
 //   In-Reply-To/References, else by subject key + overlapping participants
 //   for reply/forward subjects without those headers), the thread's
 //   participants, every correspondent (display names, first/last seen, count,
-//   which of our addresses they wrote to), the name -> address index (the
+//   which addresses they wrote to), the name -> address index (the
 //   name as written and with its parts reversed: "Yamada Taro" ==
 //   "Taro Yamada"), the registrable domains seen, and fingerprints of the new
 //   text (history/fingerprint.hpp). Direction: From in one of our

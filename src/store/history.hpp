@@ -23,7 +23,7 @@
 //     rg:{subj:<h>}:threads           set of thread ids with this subject key
 //     rg:{addr:<address>}             hash: first_seen last_seen count
 //     rg:{addr:<address>}:names       set of display names seen
-//     rg:{addr:<address>}:wrote_to    set of our addresses this correspondent wrote to
+//     rg:{addr:<address>}:wrote_to    set of addresses this correspondent wrote to
 //     rg:{name:<name_key>}:addresses  set of addresses that used this name (also the reversed name)
 //     rg:{fp:<hash>}                  set of message keys whose new text has this fingerprint
 //     rg:{dom:<registrable>}          counter: messages naming an address of this domain
@@ -82,7 +82,7 @@ struct correspondent {
     std::int64_t first_seen = 0;
     std::int64_t last_seen = 0;
     std::uint64_t count = 0;            ///< messages this address took part in
-    std::vector<std::string> wrote_to;  ///< our addresses it wrote to, sorted
+    std::vector<std::string> wrote_to;  ///< addresses it wrote to (To/Cc of its mail), sorted
 };
 
 /// Messages whose stored fingerprints were found among the given ones.
@@ -99,7 +99,7 @@ struct learnt_message {
     std::vector<participant> participants;  ///< From + To + Cc, unique by address
     /// name_key -> address pairs for the name index (the name as written and reversed).
     std::vector<std::pair<std::string, std::string>> names;
-    /// Our addresses the sender wrote to (received mail only).
+    /// Addresses the sender wrote to (To + Cc; ours are those in our registrable domains).
     std::vector<std::string> wrote_to;
     std::vector<std::string> domains;       ///< registrable domains of the participants, unique
     std::vector<std::uint64_t> fingerprints;  ///< of the message's new text, unique

@@ -147,6 +147,26 @@ TEST_F(hijack, participant_colleague_and_second_address_do_not_trip) {
     EXPECT_TRUE(fs.empty()) << ::testing::PrintToString(ids(fs));
 }
 
+TEST_F(hijack, established_correspondent_of_the_addressee_joining_is_normal) {
+    // kimura@other.example wrote to Hanako before, in another thread.
+    auto earlier = msg_builder{}
+                       .id("k1@other.example")
+                       .from("Kimura", "kimura@other.example")
+                       .to("Suzuki Hanako", "hanako@ours.co.jp")
+                       .subj("Trade fair booth")
+                       .text("Hello Hanako, the booth plan for the trade fair is ready for review.")
+                       .take();
+    ASSERT_TRUE(history::learn_message(*h_, earlier, {{"ours.co.jp"}}));
+    auto m = emotet_reply("Kimura");
+    m.from = hand::mb("Kimura", "kimura@other.example");
+    auto fs = scan(m);
+    EXPECT_FALSE(find(fs, "HIJACK_THREAD_OUTSIDER")) << ::testing::PrintToString(ids(fs));
+    // Borrowing a participant's name is never normal, even for a known account.
+    m.from = hand::mb("Yamada Taro", "kimura@other.example");
+    fs = scan(m);
+    EXPECT_TRUE(find(fs, "HIJACK_THREAD_OUTSIDER_NAME")) << ::testing::PrintToString(ids(fs));
+}
+
 TEST_F(hijack, mailing_list_and_automated_mail_do_not_trip) {
     auto m = emotet_reply();
     m.list_id = "osaka.lists.partner.example";
