@@ -10,7 +10,8 @@
 //   With history: FAKE_REPLY_UNKNOWN_REF when none of the referenced ids is
 //   a message we know (weak: our history is never complete), and
 //   FAKE_REPLY_COPIED_REF when In-Reply-To names a stored message whose
-//   participants (From/To/Cc) do not include the sender nor a colleague of it.
+//   participants (From/To/Cc) do not include the sender nor a colleague of it
+//   (an established correspondent under its own name is exempt).
 //   Mailing lists are exempt.
 #include "core/config.hpp"
 #include "detect/detector.hpp"
@@ -78,6 +79,10 @@ public:
             bool took_part = r.from_address == s || history::same_organisation(r.from_address, s);
             for (const auto& a : r.recipients) took_part = took_part || a == s || history::same_organisation(a, s);
             if (!took_part) {
+                std::vector<std::string> addressees = r.recipients;
+                addressees.push_back(r.from_address);
+                if (auto sst = standing_of(ctx, s, addressees); sst.established && !borrows_name(*m.from, sst))
+                    continue;
                 nlohmann::json parts = r.recipients;
                 out.emit(k_symbols[3],
                          fmt::format("In-Reply-To <{}> is a message from {} to {} recipient(s), not including {}", id,

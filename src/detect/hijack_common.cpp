@@ -115,6 +115,29 @@ nlohmann::json payload_evidence(const scan_context& ctx, const finding_sink& sin
     return out;
 }
 
+sender_standing standing_of(const scan_context& ctx, std::string_view address,
+                            const std::vector<std::string>& addressees) {
+    sender_standing st;
+    if (!ctx.history) return st;
+    auto c = ctx.history->find_correspondent(address);
+    if (!c || !*c) return st;
+    st.known = true;
+    st.count = (*c)->count;
+    st.names = (*c)->names;
+    st.wrote_to = (*c)->wrote_to;
+    st.established = st.count >= k_established_count;
+    for (const auto& a : addressees)
+        st.established = st.established || std::binary_search(st.wrote_to.begin(), st.wrote_to.end(), a);
+    return st;
+}
+
+bool borrows_name(const mime::mailbox& sender, const sender_standing& st) {
+    if (history::name_keys_for(sender).empty()) return false;
+    for (const auto& n : st.names)
+        if (same_person_name(sender, n)) return false;
+    return true;
+}
+
 nlohmann::json mailbox_json(const mime::mailbox& mb) { return {{"name", mb.name}, {"address", mb.address}}; }
 
 }  // namespace replyguard::detect

@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,6 +34,24 @@ bool is_org_address(const scan_context& ctx, std::string_view address);
 /// Does `name` (a display name) belong to the person behind one of these names?
 /// Compared by name key, also with parts reversed.
 bool same_person_name(const mime::mailbox& sender, std::string_view other_name);
+
+/// What the history knows of a sender address.
+struct sender_standing {
+    bool known = false;        ///< seen before, in any role
+    std::uint64_t count = 0;   ///< messages it took part in
+    bool established = false;  ///< count >= k_established_count, or it wrote to one of `addressees`
+    std::vector<std::string> names;     ///< display names it used
+    std::vector<std::string> wrote_to;  ///< sorted
+};
+inline constexpr std::uint64_t k_established_count = 3;
+
+/// Look the sender up; `addressees` are address keys it may have written to before
+/// (this message's To/Cc, a thread's participants).
+sender_standing standing_of(const scan_context& ctx, std::string_view address,
+                            const std::vector<std::string>& addressees);
+
+/// The display name is not one the sender itself used before (an empty name borrows nothing).
+bool borrows_name(const mime::mailbox& sender, const sender_standing& st);
 
 /// Evidence of a payload: attachment findings with a positive score and
 /// findings of group "payload" already emitted; links whose path ends in a

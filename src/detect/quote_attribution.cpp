@@ -7,8 +7,7 @@
 //   copies a stored message, the sender should be a participant of that
 //   message's thread (or a colleague of one). A stolen conversation replayed
 //   from an unrelated account is not. Lists, automated mail, our own senders
-//   and correspondents who wrote to a participant of that thread before are
-//   exempt.
+//   and established correspondents writing under their own name are exempt.
 #include "core/config.hpp"
 #include "detect/detector.hpp"
 #include "detect/hijack_common.hpp"
@@ -56,13 +55,12 @@ public:
             }
         }
         if (!best) return;
-        // A correspondent who wrote to that conversation's participants before (a list poster
-        // quoting the list) knows the conversation; a fresh account replaying it does not.
-        if (auto c = ctx.history->find_correspondent(sender); c && *c) {
-            const auto& w = (*c)->wrote_to;
-            for (const auto& p : best_thread->participants)
-                if (std::binary_search(w.begin(), w.end(), p.address)) return;
-        }
+        // An established correspondent (seen 3+ times, or it wrote to a participant of that
+        // conversation before: a list poster quoting the list) under its own name knows the
+        // conversation; a fresh account - or one borrowing another name - replaying it does not.
+        std::vector<std::string> addressees;
+        for (const auto& p : best_thread->participants) addressees.push_back(p.address);
+        if (auto st = standing_of(ctx, sender, addressees); st.established && !borrows_name(*m.from, st)) return;
         nlohmann::json parts = nlohmann::json::array();
         for (const auto& p : best_thread->participants) parts.push_back({{"address", p.address}, {"name", p.name}});
         nlohmann::json ev{{"sender", mailbox_json(*m.from)},

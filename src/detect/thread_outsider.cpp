@@ -10,8 +10,8 @@
 //   Stronger when the display name is a participant's name (the Emotet
 //   pattern: a real correspondent's name on an unrelated account).
 //   Mailing lists, automated mail and our own organisation's senders are exempt;
-//   so is an established correspondent of an addressee (it wrote to one of
-//   the To/Cc addresses before: list posters whose list headers were
+//   so is an established correspondent (seen 3+ times, or it wrote to an
+//   addressee or a participant before: list posters whose list headers were
 //   stripped, a partner's colleague), unless it borrows a participant's name.
 // LIMITS
 //   Subject-only matches need a subject key of 6+ bytes (generic subjects
@@ -60,29 +60,19 @@ public:
         }
         if (considered.empty()) return;
         const auto& best = *considered.front();
-        // An established correspondent of an addressee (it wrote to one of them, or to a participant, before: a list
-        // poster, a partner's colleague) joining a thread is normal - unless it writes under
-        // another participant's name, which its own past mail never used.
-        bool established = false;
-        std::vector<std::string> own_names;
-        if (auto c = ctx.history->find_correspondent(sender); c && *c) {
-            own_names = (*c)->names;
-            const auto& w = (*c)->wrote_to;
-            for (const auto* list : {&m.to, &m.cc})
-                for (const auto& r : *list)
-                    established = established || std::binary_search(w.begin(), w.end(), r.address_key);
-            for (const auto& p : best.thread.participants)
-                established = established || std::binary_search(w.begin(), w.end(), p.address);
-        }
+        // An established correspondent (seen k_established_count times, or it wrote to an
+        // addressee or a participant before: a list poster, a partner's colleague) joining a
+        // thread is normal - unless it writes under a participant's name it never used itself.
+        std::vector<std::string> addressees;
+        for (const auto* list : {&m.to, &m.cc})
+            for (const auto& r : *list) addressees.push_back(r.address_key);
+        for (const auto& p : best.thread.participants) addressees.push_back(p.address);
+        const auto st = standing_of(ctx, sender, addressees);
         nlohmann::json parts = nlohmann::json::array();
         const store::participant* named = nullptr;
         for (const auto& p : best.thread.participants) {
             parts.push_back({{"address", p.address}, {"name", p.name}});
-            if (!named && same_person_name(*m.from, p.name)) {
-                bool own = false;
-                for (const auto& n : own_names) own = own || same_person_name(*m.from, n);
-                if (!own) named = &p;
-            }
+            if (!named && same_person_name(*m.from, p.name) && (!st.known || borrows_name(*m.from, st))) named = &p;
         }
         nlohmann::json ev{{"sender", mailbox_json(*m.from)},
                           {"thread_id", best.thread.id},
@@ -96,7 +86,7 @@ public:
             ev["via_message"] = {{"message_id", best.via->message_id}, {"date", best.via->date},
                                  {"from", best.via->from_address}, {"subject", best.via->subject}};
         if (best.how == history::found_by::quote) ev["matched_fingerprints"] = best.matched_fingerprints;
-        if (!named && established) return;
+        if (!named && st.established) return;
         if (named) {
             ev["impersonated"] = {{"address", named->address}, {"name", named->name}};
             auto d = fmt::format("{} writes under the name of {} <{}>, a participant of thread \"{}\" ({} participants, found by {}), "
