@@ -11,7 +11,8 @@ DESCRIPTION
        Emotet/Qakbot bots did it: a participant's display name on an unrelated
        compromised address, "RE: <real subject>", the real message quoted under
        an Outlook header block, with or without copied In-Reply-To/References,
-       optionally the address in the display name and a download link;
+       optionally the address in the display name and a download link, or
+       sent from an account we already correspond with (known_account);
   then runs `replyguard learn` and `replyguard scan --format jsonl` and prints
   recall per hijack variant, the rate of benign later messages with a hijack
   finding or a non-clean verdict, and which findings caused them.
@@ -146,8 +147,13 @@ def quote_outlook(m):
     return "\n".join(lines) + m["body"][:3000]
 
 
-def make_hijack(m, n, variant, rng):
+def make_hijack(m, n, variant, rng, known_accounts=()):
     bot = f"{rng.choice(['info', 'office', 'sales', 'admin', 'k.tanaka'])}@compromised{n}.example"
+    if variant == "known_account":
+        # The bot sends from a compromised account we already correspond with (3+ messages),
+        # replaying a conversation that account never took part in.
+        others = [a for a in known_accounts if a != m["from"] and a not in m["to"]]
+        bot = rng.choice(others) if others else bot
     name = m["from_name"] or m["from"].split("@")[0]
     e = EmailMessage()
     if variant == "addr_in_name":
@@ -158,7 +164,7 @@ def make_hijack(m, n, variant, rng):
     e["Subject"] = "RE: " + m["subject"]
     e["Date"] = email.utils.formatdate(localtime=False)
     e["Message-ID"] = f"<hijack{n}.{variant}@compromised{n}.example>"
-    if variant in ("headers", "headers_link", "addr_in_name"):
+    if variant in ("headers", "headers_link", "addr_in_name", "known_account"):
         e["In-Reply-To"] = f"<{m['id']}>"
         e["References"] = f"<{m['id']}>"
     text = "Please see the attached document and confirm.\n"
@@ -225,13 +231,15 @@ def main():
     candidates = [i for i in learnt if items[i]["id"] and items[i]["from"] and items[i]["subject"]
                   and len(items[i]["body"].strip()) > 80 and not items[i]["list"]]
     rng.shuffle(candidates)
-    variants = ["headers", "no_headers", "addr_in_name", "headers_link"]
+    variants = ["headers", "no_headers", "addr_in_name", "headers_link", "known_account"]
+    senders = collections.Counter(items[i]["from"] for i in learnt if items[i]["from"] and not items[i]["list"])
+    known_accounts = sorted(a for a, c in senders.items() if c >= 3)
     expected = {}
     for n, i in enumerate(candidates[: a.max_hijacks]):
         v = variants[n % len(variants)]
         name = f"h{n:05d}-{v}.eml"
         with open(os.path.join(hij_dir, name), "wb") as f:
-            f.write(bytes(make_hijack(items[i], n, v, rng)))
+            f.write(bytes(make_hijack(items[i], n, v, rng, known_accounts)))
         expected[name] = v
 
     db = os.path.join(tmp, "history.db")
