@@ -77,8 +77,22 @@ bool is_org_address(const scan_context& ctx, std::string_view address) {
     return false;
 }
 
-bool same_person_name(const mime::mailbox& sender, std::string_view other_name) {
+mime::mailbox name_without_address(const mime::mailbox& mb) {
+    const bool has_at = mb.name.find('@') != std::string::npos || mb.name.find("\xEF\xBC\xA0") != std::string::npos;
+    if (!has_at) return mb;
+    std::size_t cut = mb.name.size();
+    // < ( [ " and full-width ＜ （ 【 「 open the written address.
+    for (std::string_view open : {"<", "(", "[", "\"", "\xEF\xBC\x9C", "\xEF\xBC\x88", "\xE3\x80\x90", "\xE3\x80\x8C"})
+        if (auto p = mb.name.find(open); p != std::string::npos && p > 0) cut = std::min(cut, p);
+    std::string name = mb.name.substr(0, cut);
+    while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.pop_back();
+    if (name.empty() || name.size() == mb.name.size()) return mb;
+    return mime::make_mailbox(name, mb.address);
+}
+
+bool same_person_name(const mime::mailbox& sender_in, std::string_view other_name) {
     if (other_name.empty()) return false;
+    const auto sender = name_without_address(sender_in);
     auto mine = history::name_keys_for(sender);
     if (mine.empty()) return false;
     auto theirs = history::name_keys_for(mime::make_mailbox(std::string(other_name), ""));

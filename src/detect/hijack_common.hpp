@@ -31,8 +31,12 @@ bool is_automated(const mime::message& m);
 /// From one of our organisation's registrable domains (config [org] + history).
 bool is_org_address(const scan_context& ctx, std::string_view address);
 
+/// The sender's display name without an address written into it
+/// ("Taro Yamada <taro@a.jp>", "山田太郎【taro＠a.jp】" -> the name part); as is otherwise.
+mime::mailbox name_without_address(const mime::mailbox& mb);
+
 /// Does `name` (a display name) belong to the person behind one of these names?
-/// Compared by name key, also with parts reversed.
+/// Compared by name key, also with parts reversed; an address inside the sender's name is ignored.
 bool same_person_name(const mime::mailbox& sender, std::string_view other_name);
 
 /// What the history knows of a sender address.

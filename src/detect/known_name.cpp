@@ -48,7 +48,7 @@ public:
         if (is_list_mail(m) || is_automated(m) || is_org_address(ctx, m.from->address_key)) return;
         const auto& sender = m.from->address_key;
         std::set<std::string> known;
-        for (const auto& k : history::name_keys_for(*m.from)) {
+        for (const auto& k : history::name_keys_for(name_without_address(*m.from))) {
             auto a = ctx.history->addresses_for_name(k);
             if (!a) return;
             known.insert(a->begin(), a->end());

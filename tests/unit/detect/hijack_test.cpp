@@ -103,6 +103,15 @@ TEST_F(hijack, thread_outsider_with_participant_name) {
     EXPECT_FALSE(find(fs, "GENUINE_REPLY"));
 }
 
+TEST_F(hijack, participant_name_with_its_address_written_in_is_still_the_name) {
+    auto fs = scan(emotet_reply("Yamada Taro <taro@partner.co.jp>"));
+    auto f = find(fs, "HIJACK_THREAD_OUTSIDER_NAME");
+    ASSERT_TRUE(f) << ::testing::PrintToString(ids(fs));
+    EXPECT_EQ(f->evidence["impersonated"]["address"], "taro@partner.co.jp");
+    EXPECT_TRUE(find(fs, "IMPERSONATION_KNOWN_NAME"));
+    EXPECT_TRUE(find(fs, "IMPERSONATION_ADDRESS_IN_NAME"));
+}
+
 TEST_F(hijack, thread_outsider_without_the_name) {
     auto fs = scan(emotet_reply("Someone Else"));
     auto f = find(fs, "HIJACK_THREAD_OUTSIDER");
