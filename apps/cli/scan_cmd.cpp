@@ -17,6 +17,7 @@
 #include "output/record.hpp"
 #include "output/table.hpp"
 #include "scan/engine.hpp"
+#include "store/history.hpp"
 
 #include <fmt/format.h>
 #include <sys/ioctl.h>
@@ -56,7 +57,13 @@ int run_scan(const scan_args& a) {
         }
         cfg = std::move(*c);
     }
-    scan::engine eng(cfg, nullptr);
+    // A missing file is an empty history; nothing is created (read-only).
+    auto hist = store::open_history(a.db.empty() ? default_db_path() : a.db, store::open_mode::read_only);
+    if (!hist) {
+        std::cerr << "replyguard scan: " << hist.error().message << "\n";
+        return 2;
+    }
+    scan::engine eng(cfg, hist->get());
 
     std::vector<io::input_item> items = io::expand_inputs(a.paths);
     unsigned jobs = a.jobs ? a.jobs : std::max(1u, std::thread::hardware_concurrency());

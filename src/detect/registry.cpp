@@ -13,10 +13,34 @@
 namespace replyguard::detect {
 
 std::unique_ptr<detector> make_mime_anomalies();
+std::unique_ptr<detector> make_thread_outsider();
+std::unique_ptr<detector> make_quote_attribution();
+std::unique_ptr<detector> make_known_name();
+std::unique_ptr<detector> make_address_in_name();
+std::unique_ptr<detector> make_fake_reply();
+std::unique_ptr<detector> make_lookalike_domain();
+std::unique_ptr<detector> make_first_contact_reply();
+std::unique_ptr<detector> make_reply_to_diverges();
+std::unique_ptr<detector> make_auth_fail_trusted();
+std::unique_ptr<detector> make_quoted_outlook_unrelated();
+std::unique_ptr<detector> make_genuine_reply();
+std::unique_ptr<detector> make_hijack_with_payload();
 
 std::vector<std::unique_ptr<detector>> make_detectors() {
     std::vector<std::unique_ptr<detector>> d;
     d.push_back(make_mime_anomalies());
+    d.push_back(make_thread_outsider());
+    d.push_back(make_quote_attribution());
+    d.push_back(make_known_name());
+    d.push_back(make_address_in_name());
+    d.push_back(make_fake_reply());
+    d.push_back(make_lookalike_domain());
+    d.push_back(make_first_contact_reply());
+    d.push_back(make_reply_to_diverges());
+    d.push_back(make_auth_fail_trusted());
+    d.push_back(make_quoted_outlook_unrelated());
+    d.push_back(make_genuine_reply());
+    d.push_back(make_hijack_with_payload());
     std::stable_sort(d.begin(), d.end(), [](const auto& a, const auto& b) { return a->stage() < b->stage(); });
     return d;
 }

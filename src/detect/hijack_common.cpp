@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: Apache-2.0
+// detect/hijack_common.cpp - shared exemptions and the payload test.
+#include "detect/hijack_common.hpp"
+
+#include "attach/report.hpp"
+#include "core/config.hpp"
+#include "history/domains.hpp"
+#include "history/learner.hpp"
+#include "mime/address.hpp"
+#include "store/history.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+
+namespace replyguard::detect {
+namespace {
+
+std::string lower(std::string_view s) {
+    std::string o(s);
+    std::transform(o.begin(), o.end(), o.begin(), [](unsigned char c) { return std::tolower(c); });
+    return o;
+}
+
+std::string trimmed_lower(const mime::header_field* h) {
+    if (!h) return {};
+    std::string v = lower(h->value.empty() ? h->raw : h->value);
+    while (!v.empty() && std::isspace(static_cast<unsigned char>(v.back()))) v.pop_back();
+    auto b = v.find_first_not_of(" \t");
+    return b == std::string::npos ? std::string() : v.substr(b);
+}
+
+constexpr std::array<std::string_view, 22> k_payload_ext{
+    ".doc", ".docm", ".dot", ".dotm", ".xls", ".xlsm", ".xlsb", ".xlam", ".xlm", ".ppt", ".pptm", ".zip",
+    ".rar", ".7z", ".iso", ".img", ".one", ".lnk", ".js", ".jse", ".vbs", ".hta",
+};
+
+}  // namespace
+
+bool is_list_mail(const mime::message& m) {
+    if (!m.list_id.empty()) return true;
+    for (auto h : {"List-Id", "List-Post", "List-Unsubscribe", "Mailing-List", "X-Mailing-List", "X-BeenThere",
+                   "List-Archive"})
+        if (m.header(h)) return true;
+    if (trimmed_lower(m.header("Precedence")) == "list") return true;
+    if (m.from) {
+        auto n = lower(m.from->name);
+        if (n.find(" via ") != std::string::npos) return true;
+    }
+    return false;
+}
+
+bool is_automated(const mime::message& m) {
+    auto as = trimmed_lower(m.header("Auto-Submitted"));
+    if (!as.empty() && as != "no") return true;
+    auto pr = trimmed_lower(m.header("Precedence"));
+    if (pr == "bulk" || pr == "junk") return true;
+    for (const auto& h : m.headers) {
+        auto n = lower(h.name);
+        if (n.starts_with("x-rt-") || n.starts_with("x-redmine-") || n.starts_with("x-otrs-") ||
+            n.starts_with("x-zendesk-") || n.starts_with("x-jira-") || n == "x-github-reason" ||
+            n.starts_with("x-gitlab-") || n == "x-bugzilla-reason" || n == "feedback-id" || n == "x-campaign")
+            return true;
+    }
+    return false;
+}
+
+bool is_org_address(const scan_context& ctx, std::string_view address) {
+    if (address.find('@') == std::string_view::npos) return false;
+    const auto d = history::registrable_domain(address);
+    for (const auto& o : ctx.cfg.org_domains)
+        if (history::registrable_domain(o) == d) return true;
+    if (ctx.history) {
+        if (auto org = ctx.history->org_domains(); org)
+            return std::find(org->begin(), org->end(), d) != org->end();
+    }
+    return false;
+}
+
+mime::mailbox name_without_address(const mime::mailbox& mb) {
+    const bool has_at = mb.name.find('@') != std::string::npos || mb.name.find("\xEF\xBC\xA0") != std::string::npos;
+    if (!has_at) return mb;
+    std::size_t cut = mb.name.size();
+    // < ( [ " and full-width ＜ （ 【 「 open the written address.
+    for (std::string_view open : {"<", "(", "[", "\"", "\xEF\xBC\x9C", "\xEF\xBC\x88", "\xE3\x80\x90", "\xE3\x80\x8C"})
+        if (auto p = mb.name.find(open); p != std::string::npos && p > 0) cut = std::min(cut, p);
+    std::string name = mb.name.substr(0, cut);
+    while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.pop_back();
+    if (name.empty() || name.size() == mb.name.size()) return mb;
+    return mime::make_mailbox(name, mb.address);
+}
+
+bool same_person_name(const mime::mailbox& sender_in, std::string_view other_name) {
+    if (other_name.empty()) return false;
+    const auto sender = name_without_address(sender_in);
+    auto mine = history::name_keys_for(sender);
+    if (mine.empty()) return false;
+    auto theirs = history::name_keys_for(mime::make_mailbox(std::string(other_name), ""));
+    for (const auto& a : mine)
+        for (const auto& b : theirs)
+            if (a == b) return true;
+    return false;
+}
+
+nlohmann::json payload_evidence(const scan_context& ctx, const finding_sink& sink) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& r : ctx.attachments)
+        for (const auto& f : r.findings)
+            if (f.score > 0 || f.group == "payload") {
+                std::string name = r.index < ctx.msg.attachments.size() ? ctx.msg.attachments[r.index].filename : "";
+                out.push_back({{"attachment", name}, {"finding", f.id}, {"detail", f.detail}});
+            }
+    for (const auto& f : sink.findings())
+        if (f.group == "payload") out.push_back({{"finding", f.id}, {"detail", f.detail}});
+    for (const auto& u : ctx.msg.urls) {
+        auto url = lower(u.url);
+        auto cut = url.find_first_of("?#");
+        if (cut != std::string::npos) url.resize(cut);
+        auto scheme = url.find("://");
+        auto slash = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+        if (slash == std::string::npos) continue;  // a host alone is no download
+        for (auto ext : k_payload_ext)
+            if (url.size() > ext.size() && url.ends_with(ext)) {
+                out.push_back({{"link", u.url}, {"extension", std::string(ext)}});
+                break;
+            }
+        if (out.size() > 20) break;
+    }
+    return out;
+}
+
+sender_standing standing_of(const scan_context& ctx, std::string_view address,
+                            const std::vector<std::string>& addressees) {
+    sender_standing st;
+    if (!ctx.history) return st;
+    auto c = ctx.history->find_correspondent(address);
+    if (!c || !*c) return st;
+    st.known = true;
+    st.count = (*c)->count;
+    st.names = (*c)->names;
+    st.wrote_to = (*c)->wrote_to;
+    st.established = st.count >= k_established_count;
+    for (const auto& a : addressees)
+        st.established = st.established || std::binary_search(st.wrote_to.begin(), st.wrote_to.end(), a);
+    return st;
+}
+
+bool borrows_name(const mime::mailbox& sender, const sender_standing& st) {
+    if (history::name_keys_for(sender).empty()) return false;
+    for (const auto& n : st.names)
+        if (same_person_name(sender, n)) return false;
+    return true;
+}
+
+nlohmann::json mailbox_json(const mime::mailbox& mb) { return {{"name", mb.name}, {"address", mb.address}}; }
+
+}  // namespace replyguard::detect

@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: Apache-2.0
+// detect/lookalike_domain.cpp - a sender domain made to look like a partner's or our own
+//
+// DESCRIPTION
+//   The sender's registrable domain is compared with our organisation's and
+//   with every domain in the history: equal ICU confusable skeletons
+//   (uspoof: "rn" ~ "m", Cyrillic "а" ~ "a", "0" ~ "o") or a small edit
+//   distance between the registrable labels ("exarnple" vs "example": 1 for
+//   labels of 5-8 characters, 2 from 9; "weather" vs "blather" is 2 and must
+//   not match), the labels not being equal. A domain
+//   the history already knows is a correspondent, not a lookalike.
+// LIMITS
+//   At most k_max_candidates history domains are compared per message.
+#include "core/config.hpp"
+#include "detect/detector.hpp"
+#include "detect/hijack_common.hpp"
+#include "history/domains.hpp"
+#include "mime/message.hpp"
+#include "store/history.hpp"
+
+#include <fmt/format.h>
+#include <unicode/uspoof.h>
+
+#include <algorithm>
+#include <array>
+#include <set>
+
+namespace replyguard::detect {
+namespace {
+
+constexpr std::size_t k_max_candidates = 20'000;
+
+constexpr std::array k_symbols{
+    symbol_info{"LOOKALIKE_DOMAIN", "hijack", 5.0, "sender domain looks like a correspondent's or our own domain",
+                "差出人ドメインが取引先または自組織のドメインに似せてある"},
+};
+
+std::string skeleton(std::string_view s) {
+    // One checker for the process: configured once, then only read (ICU: thread-safe for checks).
+    static USpoofChecker* const sc = [] {
+        UErrorCode st = U_ZERO_ERROR;
+        USpoofChecker* c = uspoof_open(&st);
+        return U_FAILURE(st) ? nullptr : c;
+    }();
+    std::string in(s);
+    if (!sc) return in;
+    UErrorCode st = U_ZERO_ERROR;
+    char buf[512];
+    int32_t n = uspoof_getSkeletonUTF8(sc, 0, in.c_str(), -1, buf, sizeof buf, &st);
+    if (U_FAILURE(st) || n < 0 || n >= static_cast<int32_t>(sizeof buf)) return in;
+    // Prototypes keep case ("0" -> "O"); domains are case-insensitive, so fold ASCII.
+    std::string out(buf, static_cast<std::size_t>(n));
+    for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+    std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        cur[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j)
+            cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+        std::swap(prev, cur);
+    }
+    return prev[b.size()];
+}
+
+std::string_view label(std::string_view registrable) { return registrable.substr(0, registrable.find('.')); }
+
+class lookalike_domain final : public detector {
+public:
+    std::string_view name() const override { return "lookalike_domain"; }
+    std::span<const symbol_info> symbols() const override { return k_symbols; }
+    void run(const scan_context& ctx, finding_sink& out) const override {
+        const auto& m = ctx.msg;
+        if (!m.from || m.from->address_key.find('@') == std::string::npos || is_list_mail(m)) return;
+        const auto d = history::registrable_domain(m.from->address_key);
+        if (d.empty() || history::is_freemail(d)) return;
+        std::set<std::string> ours;
+        for (const auto& o : ctx.cfg.org_domains) ours.insert(history::registrable_domain(o));
+        std::vector<std::string> theirs;
+        if (ctx.history) {
+            if (auto org = ctx.history->org_domains(); org) ours.insert(org->begin(), org->end());
+            if (auto k = ctx.history->is_known_domain(d); k && *k) return;
+            if (auto kd = ctx.history->known_domains(); kd) theirs = std::move(*kd);
+            if (theirs.size() > k_max_candidates) theirs.resize(k_max_candidates);
+        }
+        if (ours.contains(d)) return;
+        const auto sk = skeleton(d);
+        const auto dl = label(d);
+        auto check = [&](const std::string& c, bool is_ours) {
+            if (c.empty() || c == d) return false;
+            const auto cl = label(c);
+            if (cl == dl) return false;
+            std::string how;
+            if (skeleton(c) == sk) {
+                how = "confusable";
+            } else {
+                const auto shortest = std::min(cl.size(), dl.size());
+                const std::size_t limit = shortest >= 9 ? 2 : shortest >= 5 ? 1 : 0;
+                if (limit == 0) return false;
+                auto dist = edit_distance(dl, cl);
+                if (dist > limit) return false;
+                how = fmt::format("edit distance {}", dist);
+            }
+            out.emit(k_symbols[0],
+                     fmt::format("sender domain {} looks like {} {} ({})", d, is_ours ? "our domain" : "correspondent domain",
+                                 c, how),
+                     {{"sender", mailbox_json(*m.from)}, {"sender_domain", d}, {"looks_like", c},
+                      {"ours", is_ours}, {"how", how}});
+            return true;
+        };
+        for (const auto& c : ours)
+            if (check(c, true)) return;
+        for (const auto& c : theirs)
+            if (check(c, false)) return;
+    }
+};
+
+}  // namespace
+
+std::unique_ptr<detector> make_lookalike_domain() { return std::make_unique<lookalike_domain>(); }
+
+}  // namespace replyguard::detect

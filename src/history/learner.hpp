@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: Apache-2.0
+// history/learner.hpp - teach the history one message at a time
+//
+// DESCRIPTION
+//   learn_message() records one parsed message: the message (keyed by
+//   Message-ID, or a hash of the raw headers), its thread (joined by
+//   In-Reply-To/References, else by subject key + overlapping participants
+//   for reply/forward subjects without those headers), the thread's
+//   participants, every correspondent (display names, first/last seen, count,
+//   which addresses they wrote to), the name -> address index (the
+//   name as written and with its parts reversed: "Yamada Taro" ==
+//   "Taro Yamada"), the registrable domains seen, and fingerprints of the new
+//   text (history/fingerprint.hpp). Direction: From in one of our
+//   organisation's registrable domains (options + those stored) = sent.
+//   Relearning a message changes nothing.
+//
+//   learn_session groups messages in batches (one transaction per
+//   `batch_size` messages) so a large import is fast; a crash loses at most
+//   the open batch and leaves the store consistent.
+#pragma once
+
+#include "core/result.hpp"
+#include "mime/message.hpp"
+#include "store/history.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace replyguard::history {
+
+struct learn_options {
+    std::vector<std::string> org_domains;  ///< --org-domain values (any host; compared by registrable domain)
+};
+
+struct learn_stats {
+    std::uint64_t learnt = 0;         ///< new messages stored
+    std::uint64_t already_known = 0;  ///< keys already stored: nothing changed
+    std::uint64_t sent = 0;
+    std::uint64_t received = 0;
+    std::uint64_t new_threads = 0;
+    learn_stats& operator+=(const learn_stats& o);
+};
+
+/// Learn one message (one transaction, or one savepoint inside an open batch).
+result<learn_stats> learn_message(store::history& h, const mime::message& m, const learn_options& o);
+
+/// Build what learn_message() stores, without storing it (for tests and dry runs).
+result<store::learnt_message> prepare_learn(store::history& h, const mime::message& m, const learn_options& o,
+                                            bool* new_thread = nullptr);
+
+/// The name keys a display name is indexed under: as written, and with its parts reversed.
+std::vector<std::string> name_keys_for(const mime::mailbox& mb);
+
+/// Batching for large imports: add() each message, finish() at the end.
+class learn_session {
+public:
+    learn_session(store::history& h, learn_options o, std::size_t batch_size = 500);
+    ~learn_session();  ///< an unfinished batch is rolled back
+    learn_session(const learn_session&) = delete;
+    learn_session& operator=(const learn_session&) = delete;
+
+    result<learn_stats> add(const mime::message& m);
+    /// Commit the open batch. Returns the totals.
+    result<learn_stats> finish();
+    const learn_stats& totals() const { return totals_; }
+
+private:
+    store::history& h_;
+    learn_options opt_;
+    std::size_t batch_size_;
+    std::size_t in_batch_ = 0;
+    bool open_ = false;
+    learn_stats totals_;
+};
+
+}  // namespace replyguard::history

@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: Apache-2.0
+// history/lookup.hpp - which known threads and messages a message refers to
+//
+// DESCRIPTION
+//   Shared by the learner (to join a message to its thread) and the
+//   detectors (to judge a sender against a thread). A thread is found by
+//   In-Reply-To/References (a stored message, or a thread rooted at that id
+//   when a reply was learnt before its parent), else by subject key (reply or
+//   forward subjects only), else by quoted content (fingerprints of the
+//   quoted blocks). Thread ids are a hash of the root Message-ID, so threads
+//   learnt out of order converge.
+#pragma once
+
+#include "core/result.hpp"
+#include "mime/message.hpp"
+#include "store/history.hpp"
+
+#include <string>
+#include <vector>
+
+namespace replyguard::history {
+
+/// The stable key of a message: its Message-ID, or "hdr:<sha256 hex>" of its raw header block.
+std::string message_key(const mime::message& m);
+
+/// Thread id for a root Message-ID (32 hex digits).
+std::string thread_id_for(std::string_view root_id);
+
+/// In-Reply-To and References ids, nearest parent first, unique.
+std::vector<std::string> referenced_ids(const mime::message& m);
+
+enum class found_by { in_reply_to, references, subject, quote };
+const char* found_by_name(found_by f);
+
+struct thread_ref {
+    store::thread_info thread;
+    found_by how = found_by::references;
+    std::optional<store::message_record> via;  ///< the stored message that led there (header or quote)
+    std::size_t matched_fingerprints = 0;      ///< for found_by::quote
+};
+
+struct lookup_options {
+    bool by_subject = true;
+    bool by_quote = true;
+    std::size_t max_subject_threads = 20;
+};
+
+/// Known threads this message refers to, strongest evidence first, unique by id.
+result<std::vector<thread_ref>> find_threads(store::history& h, const mime::message& m, const lookup_options& o = {});
+
+/// Fingerprints of the quoted blocks of a message (all winnowed, not sampled).
+std::vector<std::uint64_t> quoted_fingerprints(const mime::message& m);
+
+/// Stored messages that the quoted text of `m` copies: at least 4 stored
+/// fingerprints matched and (a quarter of the message's stored sample or 12).
+result<std::vector<std::pair<store::message_record, std::size_t>>> quoted_sources(store::history& h,
+                                                                                 const mime::message& m);
+
+/// Is `address` (a key) a participant of the thread (exact address)?
+bool is_participant(const store::thread_info& t, std::string_view address);
+
+/// Does a participant share the sender's organisation (same non-free-mail registrable domain)?
+const store::participant* same_org_participant(const store::thread_info& t, std::string_view address);
+
+}  // namespace replyguard::history

@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: Apache-2.0
+// store/history.hpp - what replyguard remembers of the organisation's own mail
+//
+// DESCRIPTION
+//   A narrow interface over the history store, used by the learner
+//   (history/learner.hpp) to write and by the detectors (src/detect/) to read.
+//   Backends: SQLite (sqlite_history.cpp, the embedded default), memory
+//   (memory_history.cpp, unit tests); a Redis backend can implement the same
+//   interface. Everything at the boundary returns result<T>.
+//
+//   Everything of one message is written by one put() call, which is one
+//   transaction (or one savepoint inside a batch): a crash mid-import leaves
+//   the store as it was after the last committed message or batch. A message
+//   is keyed by its Message-ID, or "hdr:<sha256 of the raw header block>" when
+//   it has none; putting a key that is already stored changes nothing.
+//
+//   LOGICAL KEYS (the Redis Cluster design; every key carries its own hash
+//   tag `{...}`, so each one maps to one slot and per-entity updates are
+//   single-slot; <h> is a hex SHA-256 prefix of long or free-text parts):
+//     rg:{msg:<key>}                  hash: message_id thread date from from_name subject subject_key sent recipients
+//     rg:{thread:<id>}:meta           hash: subject subject_key first_seen last_seen messages
+//     rg:{thread:<id>}:participants   hash: address -> display name
+//     rg:{subj:<h>}:threads           set of thread ids with this subject key
+//     rg:{addr:<address>}             hash: first_seen last_seen count
+//     rg:{addr:<address>}:names       set of display names seen
+//     rg:{addr:<address>}:wrote_to    set of addresses this correspondent wrote to
+//     rg:{name:<name_key>}:addresses  set of addresses that used this name (also the reversed name)
+//     rg:{fp:<hash>}                  set of message keys whose new text has this fingerprint
+//     rg:{dom:<registrable>}          counter: messages naming an address of this domain
+//     rg:{org}:domains                set of our organisation's registrable domains
+//   A Redis put() writes the entity keys first and rg:{msg:<key>} last with
+//   SET NX semantics, so a retried import after a crash converges.
+// LIMITS
+//   Threads are never merged after the fact: a message that joins two known
+//   threads is put in the first one found (see history/learner.cpp).
+#pragma once
+
+#include "core/result.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace replyguard::store {
+
+/// One learnt message, as stored.
+struct message_record {
+    std::string key;            ///< Message-ID (no brackets), or "hdr:<hex>"
+    std::string message_id;     ///< "" when the message had none
+    std::string thread_id;
+    std::int64_t date = 0;      ///< seconds since the epoch, 0 when unknown
+    std::string from_address;   ///< address key
+    std::string from_name;      ///< display name as written
+    std::vector<std::string> recipients;  ///< To + Cc address keys
+    std::string subject;        ///< decoded subject as written
+    std::string subject_key;
+    bool sent = false;          ///< from one of our organisation's domains
+};
+
+struct participant {
+    std::string address;  ///< address key
+    std::string name;     ///< display name as last written ("" if none)
+};
+
+struct thread_info {
+    std::string id;
+    std::string subject;       ///< subject of the first message learnt
+    std::string subject_key;
+    std::int64_t first_seen = 0;
+    std::int64_t last_seen = 0;
+    std::uint64_t messages = 0;
+    std::vector<participant> participants;  ///< sorted by address
+};
+
+struct correspondent {
+    std::string address;
+    std::vector<std::string> names;     ///< display names seen, sorted
+    std::int64_t first_seen = 0;
+    std::int64_t last_seen = 0;
+    std::uint64_t count = 0;            ///< messages this address took part in
+    std::vector<std::string> wrote_to;  ///< addresses it wrote to (To/Cc of its mail), sorted
+};
+
+/// Messages whose stored fingerprints were found among the given ones.
+struct fingerprint_hit {
+    std::string message_key;
+    std::size_t matched = 0;  ///< how many of its stored fingerprints matched
+    std::size_t stored = 0;   ///< how many it has
+};
+
+/// Everything the learner writes for one message.
+struct learnt_message {
+    message_record rec;
+    std::string thread_subject;             ///< subject for a new thread
+    std::vector<participant> participants;  ///< From + To + Cc, unique by address
+    /// name_key -> address pairs for the name index (the name as written and reversed).
+    std::vector<std::pair<std::string, std::string>> names;
+    /// Addresses the sender wrote to (To + Cc; ours are those in our registrable domains).
+    std::vector<std::string> wrote_to;
+    std::vector<std::string> domains;       ///< registrable domains of the participants, unique
+    std::vector<std::uint64_t> fingerprints;  ///< of the message's new text, unique
+};
+
+struct history_stats {
+    std::uint64_t messages = 0;
+    std::uint64_t threads = 0;
+    std::uint64_t correspondents = 0;
+};
+
+class history {
+public:
+    virtual ~history() = default;
+
+    // --- writing ---------------------------------------------------------
+    /// Store one message and everything it teaches. Returns false (and changes
+    /// nothing) when its key is already stored.
+    virtual result<bool> put(const learnt_message& m) = 0;
+    virtual result<void> add_org_domain(std::string_view registrable_domain) = 0;
+    /// Group the following put() calls in one transaction (for speed). Inside a
+    /// batch each put() still succeeds or fails as a whole.
+    virtual result<void> begin_batch() = 0;
+    virtual result<void> commit_batch() = 0;
+    /// Drop everything put since begin_batch() (what a crash would do).
+    virtual result<void> rollback_batch() = 0;
+
+    // --- reading ---------------------------------------------------------
+    virtual result<std::optional<message_record>> find_message(std::string_view key) = 0;
+    virtual result<std::optional<thread_info>> find_thread(std::string_view thread_id) = 0;
+    /// Thread ids whose subject key is `subject_key` (at most `max`).
+    virtual result<std::vector<std::string>> threads_by_subject(std::string_view subject_key,
+                                                                std::size_t max = 50) = 0;
+    virtual result<std::optional<correspondent>> find_correspondent(std::string_view address) = 0;
+    /// Addresses that used this name key (as written or reversed).
+    virtual result<std::vector<std::string>> addresses_for_name(std::string_view name_key) = 0;
+    /// Messages having any of `fps`, best first. Fingerprints stored for more
+    /// than `max_df` messages are boilerplate (signatures, disclaimers) and ignored.
+    virtual result<std::vector<fingerprint_hit>> match_fingerprints(std::span<const std::uint64_t> fps,
+                                                                    std::size_t max_df = 20) = 0;
+    virtual result<std::vector<std::string>> org_domains() = 0;
+    /// Registrable domains of every address seen (for lookalike checks).
+    virtual result<std::vector<std::string>> known_domains() = 0;
+    virtual result<bool> is_known_domain(std::string_view registrable_domain) = 0;
+    virtual result<history_stats> stats() = 0;
+};
+
+enum class open_mode { read_only, read_write };
+
+/// Open an SQLite history. A file that does not exist is an empty history in
+/// read_only mode (nothing is created); read_write creates it.
+result<std::unique_ptr<history>> open_history(const std::string& path, open_mode mode);
+
+/// SQLite backend at `path` (created in read_write mode).
+result<std::unique_ptr<history>> open_sqlite_history(const std::string& path, open_mode mode);
+
+/// An empty in-memory history (tests; also what a missing file means for scan).
+std::unique_ptr<history> make_memory_history();
+
+/// The SQLite schema version this build writes.
+int sqlite_schema_version();
+
+}  // namespace replyguard::store

@@ -1,0 +1,489 @@
+// SPDX-License-Identifier: Apache-2.0
+// store/sqlite_history.cpp - the history in one SQLite file (WAL)
+//
+// DESCRIPTION
+//   One file, journal_mode=WAL (scans read while learn writes), a
+//   schema_version table and an ordered list of migrations (k_migrations[i]
+//   takes version i to i+1). Every put() is one transaction, or one SAVEPOINT
+//   inside a batch, so a crash never leaves half a message; relearning a
+//   stored key changes nothing (the messages row is checked first, inside the
+//   same transaction). Prepared statements are cached per SQL text. One
+//   connection per object; calls are serialised by a mutex, so parallel scan
+//   threads may share it.
+// DIAGNOSTICS
+//   Every SQLite error becomes errc::store with the file name and SQLite's
+//   message. A file written by a newer schema is refused rather than misread.
+#include "store/history.hpp"
+
+#include <fmt/format.h>
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <array>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <string>
+
+namespace replyguard::store {
+namespace {
+
+// Each entry takes the schema from version i to i+1. Never edit a released entry: append.
+constexpr std::array<std::string_view, 1> k_migrations{
+    R"sql(
+CREATE TABLE messages (
+  key TEXT PRIMARY KEY, message_id TEXT NOT NULL, thread_id TEXT NOT NULL, date INTEGER NOT NULL,
+  from_addr TEXT NOT NULL, from_name TEXT NOT NULL, recipients TEXT NOT NULL,
+  subject TEXT NOT NULL, subject_key TEXT NOT NULL, sent INTEGER NOT NULL);
+CREATE TABLE threads (
+  id TEXT PRIMARY KEY, subject TEXT NOT NULL, subject_key TEXT NOT NULL,
+  first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, messages INTEGER NOT NULL);
+CREATE INDEX threads_subject ON threads(subject_key);
+CREATE TABLE thread_participants (
+  thread_id TEXT NOT NULL, address TEXT NOT NULL, name TEXT NOT NULL,
+  PRIMARY KEY (thread_id, address)) WITHOUT ROWID;
+CREATE TABLE correspondents (
+  address TEXT PRIMARY KEY, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, count INTEGER NOT NULL);
+CREATE TABLE correspondent_names (address TEXT NOT NULL, name TEXT NOT NULL, PRIMARY KEY (address, name)) WITHOUT ROWID;
+CREATE TABLE correspondent_wrote_to (address TEXT NOT NULL, ours TEXT NOT NULL, PRIMARY KEY (address, ours)) WITHOUT ROWID;
+CREATE TABLE name_index (name_key TEXT NOT NULL, address TEXT NOT NULL, PRIMARY KEY (name_key, address)) WITHOUT ROWID;
+CREATE TABLE fingerprints (hash INTEGER NOT NULL, message_key TEXT NOT NULL, PRIMARY KEY (hash, message_key)) WITHOUT ROWID;
+CREATE TABLE message_fp_count (message_key TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE domains (domain TEXT PRIMARY KEY, count INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE org_domains (domain TEXT PRIMARY KEY) WITHOUT ROWID;
+)sql",
+};
+
+class stmt_ref {
+public:
+    explicit stmt_ref(sqlite3_stmt* s) : s_(s) {}
+    ~stmt_ref() {
+        if (s_) { sqlite3_reset(s_); sqlite3_clear_bindings(s_); }
+    }
+    stmt_ref(const stmt_ref&) = delete;
+    stmt_ref& operator=(const stmt_ref&) = delete;
+    sqlite3_stmt* get() const { return s_; }
+
+    stmt_ref& bind(int i, std::string_view v) {
+        sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+        return *this;
+    }
+    stmt_ref& bind(int i, std::int64_t v) {
+        sqlite3_bind_int64(s_, i, v);
+        return *this;
+    }
+    std::string text(int col) const {
+        auto p = reinterpret_cast<const char*>(sqlite3_column_text(s_, col));
+        return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s_, col))) : std::string();
+    }
+    std::int64_t i64(int col) const { return sqlite3_column_int64(s_, col); }
+
+private:
+    sqlite3_stmt* s_;
+};
+
+std::string join_lines(const std::vector<std::string>& v) {
+    std::string out;
+    for (const auto& s : v) {
+        if (!out.empty()) out += '\n';
+        out += s;
+    }
+    return out;
+}
+
+std::vector<std::string> split_lines(const std::string& s) {
+    std::vector<std::string> out;
+    std::size_t b = 0;
+    while (b < s.size()) {
+        auto e = s.find('\n', b);
+        if (e == std::string::npos) e = s.size();
+        out.push_back(s.substr(b, e - b));
+        b = e + 1;
+    }
+    return out;
+}
+
+class sqlite_history final : public history {
+public:
+    sqlite_history(sqlite3* db, std::string path, bool rw) : db_(db), path_(std::move(path)), rw_(rw) {}
+    ~sqlite_history() override {
+        for (auto& [sql, s] : cache_) sqlite3_finalize(s);
+        // An open batch is not committed: closing rolls it back, as a crash would.
+        sqlite3_close_v2(db_);
+    }
+
+    result<void> init() {
+        if (auto r = exec("PRAGMA busy_timeout=5000"); !r) return r;
+        if (rw_) {
+            if (auto r = exec("PRAGMA journal_mode=WAL"); !r) return r;
+            if (auto r = exec("PRAGMA synchronous=NORMAL"); !r) return r;
+            if (auto r = exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"); !r) return r;
+        }
+        auto v = version();
+        if (!v) return std::unexpected(v.error());
+        if (*v > static_cast<int>(k_migrations.size()))
+            return fail(errc::store, fmt::format("{}: schema version {} is newer than this build ({})", path_, *v,
+                                                 k_migrations.size()));
+        if (*v < static_cast<int>(k_migrations.size())) {
+            if (!rw_)
+                return fail(errc::store, fmt::format("{}: schema version {} needs migrating (run learn)", path_, *v));
+            for (int i = *v; i < static_cast<int>(k_migrations.size()); ++i) {
+                if (auto r = exec("BEGIN IMMEDIATE"); !r) return r;
+                auto r = exec(k_migrations[static_cast<std::size_t>(i)]);
+                if (r) r = exec(fmt::format("DELETE FROM schema_version; INSERT INTO schema_version VALUES ({})", i + 1));
+                if (!r) {
+                    (void)exec("ROLLBACK");
+                    return r;
+                }
+                if (auto c = exec("COMMIT"); !c) return c;
+            }
+        }
+        return {};
+    }
+
+    result<int> version() {
+        auto has = prepare("SELECT count(*) FROM sqlite_master WHERE type='table' AND name='schema_version'");
+        if (!has) return std::unexpected(has.error());
+        stmt_ref h(*has);
+        if (sqlite3_step(h.get()) != SQLITE_ROW) return err("schema check");
+        if (h.i64(0) == 0) return 0;
+        auto q = prepare("SELECT max(version) FROM schema_version");
+        if (!q) return std::unexpected(q.error());
+        stmt_ref s(*q);
+        if (sqlite3_step(s.get()) != SQLITE_ROW) return err("schema version");
+        return static_cast<int>(s.i64(0));
+    }
+
+    result<bool> put(const learnt_message& m) override {
+        std::lock_guard lock(mu_);
+        if (!rw_) return fail(errc::store, fmt::format("{}: opened read-only", path_));
+        if (m.rec.key.empty()) return fail(errc::internal, "message without a key");
+        const bool nested = batch_;
+        if (auto r = exec(nested ? "SAVEPOINT put" : "BEGIN IMMEDIATE"); !r) return std::unexpected(r.error());
+        auto r = put_inner(m);
+        if (!r || !*r) {
+            (void)exec(nested ? "ROLLBACK TO put; RELEASE put" : "ROLLBACK");
+            return r;
+        }
+        if (auto c = exec(nested ? "RELEASE put" : "COMMIT"); !c) {
+            if (!nested) (void)exec("ROLLBACK");
+            return std::unexpected(c.error());
+        }
+        return true;
+    }
+
+    result<void> add_org_domain(std::string_view d) override {
+        std::lock_guard lock(mu_);
+        return run("INSERT OR IGNORE INTO org_domains(domain) VALUES (?1)", {d});
+    }
+    result<void> begin_batch() override {
+        std::lock_guard lock(mu_);
+        if (batch_) return fail(errc::store, "a batch is already open");
+        if (auto r = exec("BEGIN IMMEDIATE"); !r) return r;
+        batch_ = true;
+        return {};
+    }
+    result<void> commit_batch() override {
+        std::lock_guard lock(mu_);
+        if (!batch_) return fail(errc::store, "no batch is open");
+        batch_ = false;
+        return exec("COMMIT");
+    }
+    result<void> rollback_batch() override {
+        std::lock_guard lock(mu_);
+        if (!batch_) return fail(errc::store, "no batch is open");
+        batch_ = false;
+        return exec("ROLLBACK");
+    }
+
+    result<std::optional<message_record>> find_message(std::string_view key) override {
+        std::lock_guard lock(mu_);
+        auto p = prepare("SELECT key, message_id, thread_id, date, from_addr, from_name, recipients, subject, "
+                         "subject_key, sent FROM messages WHERE key=?1");
+        if (!p) return std::unexpected(p.error());
+        stmt_ref s(*p);
+        s.bind(1, key);
+        int rc = sqlite3_step(s.get());
+        if (rc == SQLITE_DONE) return std::optional<message_record>{};
+        if (rc != SQLITE_ROW) return err("find_message");
+        message_record m;
+        m.key = s.text(0);
+        m.message_id = s.text(1);
+        m.thread_id = s.text(2);
+        m.date = s.i64(3);
+        m.from_address = s.text(4);
+        m.from_name = s.text(5);
+        m.recipients = split_lines(s.text(6));
+        m.subject = s.text(7);
+        m.subject_key = s.text(8);
+        m.sent = s.i64(9) != 0;
+        return std::optional<message_record>{std::move(m)};
+    }
+
+    result<std::optional<thread_info>> find_thread(std::string_view id) override {
+        std::lock_guard lock(mu_);
+        auto p = prepare("SELECT subject, subject_key, first_seen, last_seen, messages FROM threads WHERE id=?1");
+        if (!p) return std::unexpected(p.error());
+        thread_info t;
+        {
+            stmt_ref s(*p);
+            s.bind(1, id);
+            int rc = sqlite3_step(s.get());
+            if (rc == SQLITE_DONE) return std::optional<thread_info>{};
+            if (rc != SQLITE_ROW) return err("find_thread");
+            t.id = std::string(id);
+            t.subject = s.text(0);
+            t.subject_key = s.text(1);
+            t.first_seen = s.i64(2);
+            t.last_seen = s.i64(3);
+            t.messages = static_cast<std::uint64_t>(s.i64(4));
+        }
+        auto q = prepare("SELECT address, name FROM thread_participants WHERE thread_id=?1 ORDER BY address");
+        if (!q) return std::unexpected(q.error());
+        stmt_ref s(*q);
+        s.bind(1, id);
+        int rc;
+        while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) t.participants.push_back({s.text(0), s.text(1)});
+        if (rc != SQLITE_DONE) return err("find_thread participants");
+        return std::optional<thread_info>{std::move(t)};
+    }
+
+    result<std::vector<std::string>> threads_by_subject(std::string_view key, std::size_t max) override {
+        std::lock_guard lock(mu_);
+        return strings("SELECT id FROM threads WHERE subject_key=?1 ORDER BY id LIMIT ?2", key,
+                       static_cast<std::int64_t>(max));
+    }
+
+    result<std::optional<correspondent>> find_correspondent(std::string_view a) override {
+        std::lock_guard lock(mu_);
+        auto p = prepare("SELECT first_seen, last_seen, count FROM correspondents WHERE address=?1");
+        if (!p) return std::unexpected(p.error());
+        correspondent c;
+        {
+            stmt_ref s(*p);
+            s.bind(1, a);
+            int rc = sqlite3_step(s.get());
+            if (rc == SQLITE_DONE) return std::optional<correspondent>{};
+            if (rc != SQLITE_ROW) return err("find_correspondent");
+            c.address = std::string(a);
+            c.first_seen = s.i64(0);
+            c.last_seen = s.i64(1);
+            c.count = static_cast<std::uint64_t>(s.i64(2));
+        }
+        auto n = strings("SELECT name FROM correspondent_names WHERE address=?1 ORDER BY name", a);
+        if (!n) return std::unexpected(n.error());
+        c.names = std::move(*n);
+        auto w = strings("SELECT ours FROM correspondent_wrote_to WHERE address=?1 ORDER BY ours", a);
+        if (!w) return std::unexpected(w.error());
+        c.wrote_to = std::move(*w);
+        return std::optional<correspondent>{std::move(c)};
+    }
+
+    result<std::vector<std::string>> addresses_for_name(std::string_view k) override {
+        std::lock_guard lock(mu_);
+        return strings("SELECT address FROM name_index WHERE name_key=?1 ORDER BY address", k);
+    }
+
+    result<std::vector<fingerprint_hit>> match_fingerprints(std::span<const std::uint64_t> fps,
+                                                            std::size_t max_df) override {
+        std::lock_guard lock(mu_);
+        std::map<std::string, std::size_t> counts;
+        std::vector<std::uint64_t> uniq(fps.begin(), fps.end());
+        std::sort(uniq.begin(), uniq.end());
+        uniq.erase(std::unique(uniq.begin(), uniq.end()), uniq.end());
+        for (auto fp : uniq) {
+            // LIMIT max_df+1: enough to tell boilerplate without reading every row.
+            auto keys = strings("SELECT message_key FROM fingerprints WHERE hash=?1 LIMIT ?2",
+                                static_cast<std::int64_t>(fp), static_cast<std::int64_t>(max_df + 1));
+            if (!keys) return std::unexpected(keys.error());
+            if (keys->size() > max_df) continue;
+            for (auto& k : *keys) ++counts[k];
+        }
+        std::vector<fingerprint_hit> out;
+        for (const auto& [k, n] : counts) {
+            auto c = strings("SELECT n FROM message_fp_count WHERE message_key=?1", k);
+            if (!c) return std::unexpected(c.error());
+            out.push_back({k, n, c->empty() ? 0 : static_cast<std::size_t>(std::stoull((*c)[0]))});
+        }
+        std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.matched > b.matched; });
+        return out;
+    }
+
+    result<std::vector<std::string>> org_domains() override {
+        std::lock_guard lock(mu_);
+        return strings("SELECT domain FROM org_domains ORDER BY domain");
+    }
+    result<std::vector<std::string>> known_domains() override {
+        std::lock_guard lock(mu_);
+        return strings("SELECT domain FROM domains ORDER BY domain");
+    }
+    result<bool> is_known_domain(std::string_view d) override {
+        std::lock_guard lock(mu_);
+        auto v = strings("SELECT domain FROM domains WHERE domain=?1", d);
+        if (!v) return std::unexpected(v.error());
+        return !v->empty();
+    }
+    result<history_stats> stats() override {
+        std::lock_guard lock(mu_);
+        history_stats st;
+        auto count = [&](const char* sql, std::uint64_t& out) -> result<void> {
+            auto v = strings(sql);
+            if (!v) return std::unexpected(v.error());
+            out = v->empty() ? 0 : std::stoull((*v)[0]);
+            return {};
+        };
+        if (auto r = count("SELECT count(*) FROM messages", st.messages); !r) return std::unexpected(r.error());
+        if (auto r = count("SELECT count(*) FROM threads", st.threads); !r) return std::unexpected(r.error());
+        if (auto r = count("SELECT count(*) FROM correspondents", st.correspondents); !r)
+            return std::unexpected(r.error());
+        return st;
+    }
+
+private:
+    template <class... A>
+    result<std::vector<std::string>> strings(const char* sql, A... args) {
+        auto p = prepare(sql);
+        if (!p) return std::unexpected(p.error());
+        stmt_ref s(*p);
+        int i = 1;
+        (s.bind(i++, args), ...);
+        std::vector<std::string> out;
+        int rc;
+        while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) out.push_back(s.text(0));
+        if (rc != SQLITE_DONE) return err(sql);
+        return out;
+    }
+
+    result<void> run(const char* sql, std::initializer_list<std::string_view> text_args,
+                     std::initializer_list<std::int64_t> int_args = {}) {
+        auto p = prepare(sql);
+        if (!p) return std::unexpected(p.error());
+        stmt_ref s(*p);
+        int i = 1;
+        for (auto t : text_args) s.bind(i++, t);
+        for (auto v : int_args) s.bind(i++, v);
+        if (sqlite3_step(s.get()) != SQLITE_DONE) return err(sql);
+        return {};
+    }
+
+    result<bool> put_inner(const learnt_message& m) {
+        {
+            auto known = strings("SELECT key FROM messages WHERE key=?1", std::string_view(m.rec.key));
+            if (!known) return std::unexpected(known.error());
+            if (!known->empty()) return false;
+        }
+        const auto& r = m.rec;
+        const std::string recips = join_lines(r.recipients);
+        if (auto x = run("INSERT INTO messages(key, message_id, thread_id, from_addr, from_name, recipients, "
+                         "subject, subject_key, date, sent) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
+                         {r.key, r.message_id, r.thread_id, r.from_address, r.from_name, recips, r.subject,
+                          r.subject_key},
+                         {r.date, r.sent ? 1 : 0}); !x)
+            return std::unexpected(x.error());
+        if (auto x = run("INSERT INTO threads VALUES (?1,?2,?3,?4,?4,0) ON CONFLICT(id) DO NOTHING",
+                         {r.thread_id, m.thread_subject, r.subject_key}, {r.date}); !x)
+            return std::unexpected(x.error());
+        if (auto x = run("UPDATE threads SET messages=messages+1, "
+                         "first_seen=CASE WHEN ?2=0 THEN first_seen WHEN first_seen=0 OR ?2<first_seen THEN ?2 ELSE first_seen END, "
+                         "last_seen=max(last_seen, ?2) WHERE id=?1",
+                         {r.thread_id}, {r.date}); !x)
+            return std::unexpected(x.error());
+        for (const auto& p : m.participants) {
+            if (auto x = run("INSERT INTO thread_participants VALUES (?1,?2,?3) ON CONFLICT(thread_id,address) DO "
+                             "UPDATE SET name=CASE WHEN excluded.name<>'' THEN excluded.name ELSE name END",
+                             {r.thread_id, p.address, p.name}); !x)
+                return std::unexpected(x.error());
+            if (auto x = run("INSERT INTO correspondents VALUES (?1,?2,?2,1) ON CONFLICT(address) DO UPDATE SET "
+                             "count=count+1, "
+                             "first_seen=CASE WHEN ?2=0 THEN first_seen WHEN first_seen=0 OR ?2<first_seen THEN ?2 ELSE first_seen END, "
+                             "last_seen=max(last_seen, ?2)",
+                             {p.address}, {r.date}); !x)
+                return std::unexpected(x.error());
+            if (!p.name.empty())
+                if (auto x = run("INSERT OR IGNORE INTO correspondent_names VALUES (?1,?2)", {p.address, p.name}); !x)
+                    return std::unexpected(x.error());
+        }
+        if (!r.from_address.empty())
+            for (const auto& w : m.wrote_to)
+                if (auto x = run("INSERT OR IGNORE INTO correspondent_wrote_to VALUES (?1,?2)", {r.from_address, w});
+                    !x)
+                    return std::unexpected(x.error());
+        for (const auto& [k, a] : m.names)
+            if (auto x = run("INSERT OR IGNORE INTO name_index VALUES (?1,?2)", {k, a}); !x)
+                return std::unexpected(x.error());
+        for (const auto& d : m.domains)
+            if (auto x = run("INSERT INTO domains VALUES (?1,1) ON CONFLICT(domain) DO UPDATE SET count=count+1", {d});
+                !x)
+                return std::unexpected(x.error());
+        for (auto fp : m.fingerprints)
+            if (auto x = run("INSERT OR IGNORE INTO fingerprints VALUES (?2,?1)", {r.key},
+                             {static_cast<std::int64_t>(fp)}); !x)
+                return std::unexpected(x.error());
+        if (auto x = run("INSERT OR REPLACE INTO message_fp_count VALUES (?1,?2)", {r.key},
+                         {static_cast<std::int64_t>(m.fingerprints.size())}); !x)
+            return std::unexpected(x.error());
+        return true;
+    }
+
+    result<sqlite3_stmt*> prepare(std::string_view sql) {
+        auto it = cache_.find(std::string(sql));
+        if (it != cache_.end()) return it->second;
+        sqlite3_stmt* s = nullptr;
+        if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &s,
+                               nullptr) != SQLITE_OK)
+            return err(sql);
+        cache_.emplace(std::string(sql), s);
+        return s;
+    }
+
+    result<void> exec(std::string_view sql) {
+        char* msg = nullptr;
+        std::string text(sql);
+        if (sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &msg) != SQLITE_OK) {
+            std::string m = msg ? msg : sqlite3_errmsg(db_);
+            sqlite3_free(msg);
+            return fail(errc::store, fmt::format("{}: {} ({})", path_, m, text.substr(0, 60)));
+        }
+        return {};
+    }
+
+    std::unexpected<error> err(std::string_view what) const {
+        return fail(errc::store, fmt::format("{}: {} ({})", path_, sqlite3_errmsg(db_), what.substr(0, 80)));
+    }
+
+    sqlite3* db_;
+    std::string path_;
+    bool rw_;
+    bool batch_ = false;
+    std::map<std::string, sqlite3_stmt*> cache_;
+    std::mutex mu_;  // one connection and statement cache, shared by scan threads
+};
+
+}  // namespace
+
+int sqlite_schema_version() { return static_cast<int>(k_migrations.size()); }
+
+result<std::unique_ptr<history>> open_sqlite_history(const std::string& path, open_mode mode) {
+    const bool rw = mode == open_mode::read_write;
+    sqlite3* db = nullptr;
+    int flags = rw ? (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) : SQLITE_OPEN_READONLY;
+    if (sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+        std::string m = db ? sqlite3_errmsg(db) : "out of memory";
+        sqlite3_close_v2(db);
+        return fail(errc::store, fmt::format("{}: cannot open history: {}", path, m));
+    }
+    auto h = std::make_unique<sqlite_history>(db, path, rw);
+    if (auto r = h->init(); !r) return std::unexpected(r.error());
+    return std::unique_ptr<history>(std::move(h));
+}
+
+result<std::unique_ptr<history>> open_history(const std::string& path, open_mode mode) {
+    std::error_code ec;
+    if (mode == open_mode::read_only && !std::filesystem::exists(path, ec)) {
+        if (ec) return fail(errc::io, fmt::format("{}: {}", path, ec.message()));
+        return make_memory_history();  // no file yet: an empty history, and nothing is created
+    }
+    return open_sqlite_history(path, mode);
+}
+
+}  // namespace replyguard::store

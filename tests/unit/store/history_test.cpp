@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: Apache-2.0
+// history_test.cpp - the same behaviour from every history backend (memory, SQLite)
+#include "store/history.hpp"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <functional>
+
+using namespace replyguard;
+using namespace replyguard::store;
+
+namespace {
+
+std::string temp_db(const std::string& tag) {
+    auto dir = std::filesystem::temp_directory_path() / ("rg-store-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    auto p = dir / (tag + ".sqlite");
+    std::filesystem::remove(p);
+    std::filesystem::remove(p.string() + "-wal");
+    std::filesystem::remove(p.string() + "-shm");
+    return p.string();
+}
+
+learnt_message sample(const std::string& key, const std::string& thread, const std::string& from,
+                      std::vector<std::string> to, std::int64_t date, std::vector<std::uint64_t> fps = {}) {
+    learnt_message m;
+    m.rec.key = key;
+    m.rec.message_id = key;
+    m.rec.thread_id = thread;
+    m.rec.date = date;
+    m.rec.from_address = from;
+    m.rec.from_name = "Name of " + from;
+    m.rec.recipients = to;
+    m.rec.subject = "Re: quarterly report";
+    m.rec.subject_key = "quarterly report";
+    m.thread_subject = "quarterly report";
+    m.participants.push_back({from, "Name of " + from});
+    for (const auto& t : to) m.participants.push_back({t, ""});
+    m.names.emplace_back("nameof" + from, from);
+    m.wrote_to = to;
+    for (const auto& a : m.participants) m.domains.push_back(a.address.substr(a.address.find('@') + 1));
+    m.fingerprints = std::move(fps);
+    return m;
+}
+
+struct backend {
+    const char* name;
+    std::function<std::unique_ptr<history>(const std::string& tag)> open;
+};
+
+class history_backends : public ::testing::TestWithParam<backend> {
+protected:
+    std::unique_ptr<history> open(const std::string& tag = "t") { return GetParam().open(tag); }
+};
+
+TEST_P(history_backends, stores_and_reads_one_message) {
+    auto h = open("one");
+    ASSERT_TRUE(h);
+    auto put = h->put(sample("a@x", "T1", "taro@partner.co.jp", {"me@ours.co.jp"}, 1000, {11, 12, 13}));
+    ASSERT_TRUE(put.has_value()) << put.error().message;
+    EXPECT_TRUE(*put);
+    auto m = h->find_message("a@x");
+    ASSERT_TRUE(m && *m);
+    EXPECT_EQ((*m)->thread_id, "T1");
+    EXPECT_EQ((*m)->from_address, "taro@partner.co.jp");
+    EXPECT_EQ((*m)->recipients, std::vector<std::string>{"me@ours.co.jp"});
+    EXPECT_EQ((*m)->date, 1000);
+    auto t = h->find_thread("T1");
+    ASSERT_TRUE(t && *t);
+    EXPECT_EQ((*t)->messages, 1u);
+    ASSERT_EQ((*t)->participants.size(), 2u);
+    EXPECT_EQ((*t)->participants[0].address, "me@ours.co.jp");
+    EXPECT_EQ((*t)->participants[1].name, "Name of taro@partner.co.jp");
+    auto c = h->find_correspondent("taro@partner.co.jp");
+    ASSERT_TRUE(c && *c);
+    EXPECT_EQ((*c)->count, 1u);
+    EXPECT_EQ((*c)->wrote_to, std::vector<std::string>{"me@ours.co.jp"});
+    auto n = h->addresses_for_name("nameoftaro@partner.co.jp");
+    ASSERT_TRUE(n);
+    EXPECT_EQ(*n, std::vector<std::string>{"taro@partner.co.jp"});
+    auto s = h->threads_by_subject("quarterly report");
+    ASSERT_TRUE(s);
+    EXPECT_EQ(*s, std::vector<std::string>{"T1"});
+    EXPECT_TRUE(*h->is_known_domain("partner.co.jp"));
+    EXPECT_FALSE(*h->is_known_domain("other.example"));
+    EXPECT_FALSE(h->find_message("missing@x")->has_value());
+}
+
+TEST_P(history_backends, relearning_changes_nothing) {
+    auto h = open("relearn");
+    auto msg = sample("a@x", "T1", "taro@partner.co.jp", {"me@ours.co.jp"}, 1000, {1, 2});
+    ASSERT_TRUE(*h->put(msg));
+    auto before_c = **h->find_correspondent("taro@partner.co.jp");
+    auto before_t = **h->find_thread("T1");
+    auto before_s = *h->stats();
+    // Same key, even with different content: nothing changes.
+    auto again = msg;
+    again.rec.date = 5000;
+    again.participants.push_back({"new@else.example", "New"});
+    auto r = h->put(again);
+    ASSERT_TRUE(r);
+    EXPECT_FALSE(*r);
+    auto after_c = **h->find_correspondent("taro@partner.co.jp");
+    EXPECT_EQ(after_c.count, before_c.count);
+    EXPECT_EQ(after_c.last_seen, before_c.last_seen);
+    EXPECT_EQ((*h->find_thread("T1"))->participants.size(), before_t.participants.size());
+    EXPECT_EQ((*h->find_thread("T1"))->messages, before_t.messages);
+    EXPECT_EQ(h->stats()->messages, before_s.messages);
+    EXPECT_FALSE(h->find_correspondent("new@else.example")->has_value());
+}
+
+TEST_P(history_backends, thread_and_correspondent_accumulate) {
+    auto h = open("accumulate");
+    ASSERT_TRUE(*h->put(sample("a@x", "T1", "taro@partner.co.jp", {"me@ours.co.jp"}, 2000)));
+    ASSERT_TRUE(*h->put(sample("b@x", "T1", "me@ours.co.jp", {"taro@partner.co.jp", "jiro@partner.co.jp"}, 1000)));
+    auto t = **h->find_thread("T1");
+    EXPECT_EQ(t.messages, 2u);
+    EXPECT_EQ(t.first_seen, 1000);
+    EXPECT_EQ(t.last_seen, 2000);
+    EXPECT_EQ(t.participants.size(), 3u);
+    auto c = **h->find_correspondent("taro@partner.co.jp");
+    EXPECT_EQ(c.count, 2u);
+    EXPECT_EQ(c.first_seen, 1000);
+    EXPECT_EQ(c.last_seen, 2000);
+    // The participant name is kept when a later message names it without a display name.
+    EXPECT_EQ(t.participants[2].address, "taro@partner.co.jp");
+    EXPECT_EQ(t.participants[2].name, "Name of taro@partner.co.jp");
+}
+
+TEST_P(history_backends, fingerprints_match_and_boilerplate_is_ignored) {
+    auto h = open("fps");
+    ASSERT_TRUE(*h->put(sample("a@x", "T1", "a@p.jp", {"me@o.jp"}, 1, {1, 2, 3, 4, 100})));
+    ASSERT_TRUE(*h->put(sample("b@x", "T2", "b@p.jp", {"me@o.jp"}, 2, {5, 6, 100})));
+    ASSERT_TRUE(*h->put(sample("c@x", "T3", "c@p.jp", {"me@o.jp"}, 3, {7, 100})));
+    std::vector<std::uint64_t> q{1, 2, 3, 6, 100, 999};
+    auto hits = h->match_fingerprints(q, 2);  // 100 is in 3 messages: boilerplate at max_df 2
+    ASSERT_TRUE(hits);
+    ASSERT_EQ(hits->size(), 2u);
+    EXPECT_EQ((*hits)[0].message_key, "a@x");
+    EXPECT_EQ((*hits)[0].matched, 3u);
+    EXPECT_EQ((*hits)[0].stored, 5u);
+    EXPECT_EQ((*hits)[1].message_key, "b@x");
+    EXPECT_EQ((*hits)[1].matched, 1u);
+    auto all = h->match_fingerprints(q, 20);
+    ASSERT_TRUE(all);
+    EXPECT_EQ(all->size(), 3u);
+}
+
+TEST_P(history_backends, rolled_back_batch_leaves_the_committed_state) {
+    auto h = open("rollback");
+    ASSERT_TRUE(h->begin_batch());
+    ASSERT_TRUE(*h->put(sample("a@x", "T1", "taro@partner.co.jp", {"me@ours.co.jp"}, 1000, {1})));
+    ASSERT_TRUE(h->commit_batch());
+    ASSERT_TRUE(h->begin_batch());
+    ASSERT_TRUE(*h->put(sample("b@x", "T1", "evil@bad.example", {"me@ours.co.jp"}, 2000, {2})));
+    ASSERT_TRUE(*h->put(sample("c@x", "T9", "taro@partner.co.jp", {"me@ours.co.jp"}, 3000)));
+    ASSERT_TRUE(h->rollback_batch());  // what a crash mid-batch amounts to
+    EXPECT_TRUE(h->find_message("a@x")->has_value());
+    EXPECT_FALSE(h->find_message("b@x")->has_value());
+    EXPECT_FALSE(h->find_message("c@x")->has_value());
+    EXPECT_FALSE(h->find_thread("T9")->has_value());
+    EXPECT_EQ((*h->find_thread("T1"))->messages, 1u);
+    EXPECT_EQ((*h->find_thread("T1"))->participants.size(), 2u);
+    EXPECT_EQ((*h->find_correspondent("taro@partner.co.jp"))->count, 1u);
+    EXPECT_FALSE(h->find_correspondent("evil@bad.example")->has_value());
+    EXPECT_TRUE(h->match_fingerprints(std::vector<std::uint64_t>{2})->empty());
+    // And the store is still usable afterwards.
+    EXPECT_TRUE(*h->put(sample("b@x", "T1", "evil@bad.example", {"me@ours.co.jp"}, 2000)));
+    EXPECT_EQ((*h->find_thread("T1"))->messages, 2u);
+}
+
+TEST_P(history_backends, batch_misuse_is_an_error_not_a_crash) {
+    auto h = open("misuse");
+    EXPECT_FALSE(h->commit_batch());
+    EXPECT_FALSE(h->rollback_batch());
+    ASSERT_TRUE(h->begin_batch());
+    EXPECT_FALSE(h->begin_batch());
+    EXPECT_TRUE(h->commit_batch());
+}
+
+TEST_P(history_backends, org_domains) {
+    auto h = open("org");
+    ASSERT_TRUE(h->add_org_domain("ours.co.jp"));
+    ASSERT_TRUE(h->add_org_domain("ours.co.jp"));
+    EXPECT_EQ(*h->org_domains(), std::vector<std::string>{"ours.co.jp"});
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    all, history_backends,
+    ::testing::Values(backend{"memory", [](const std::string&) { return make_memory_history(); }},
+                      backend{"sqlite",
+                              [](const std::string& tag) -> std::unique_ptr<history> {
+                                  auto h = open_history(temp_db(tag), open_mode::read_write);
+                                  EXPECT_TRUE(h.has_value()) << (h ? "" : h.error().message);
+                                  return h ? std::move(*h) : nullptr;
+                              }}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+// ---- SQLite specifics -----------------------------------------------------
+
+TEST(sqlite_history, missing_file_is_an_empty_history_and_is_not_created_for_scan) {
+    auto p = temp_db("absent");
+    auto h = open_history(p, open_mode::read_only);
+    ASSERT_TRUE(h.has_value());
+    EXPECT_EQ((*h)->stats()->messages, 0u);
+    EXPECT_FALSE((*h)->find_message("x")->has_value());
+    EXPECT_FALSE(std::filesystem::exists(p));
+}
+
+TEST(sqlite_history, learn_creates_the_file_with_the_schema_version) {
+    auto p = temp_db("version");
+    {
+        auto h = open_history(p, open_mode::read_write);
+        ASSERT_TRUE(h.has_value()) << h.error().message;
+        ASSERT_TRUE(*(*h)->put(sample("a@x", "T1", "a@p.jp", {"me@o.jp"}, 1)));
+    }
+    ASSERT_TRUE(std::filesystem::exists(p));
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open_v2(p.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+    sqlite3_stmt* s = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT version FROM schema_version", -1, &s, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_step(s), SQLITE_ROW);
+    EXPECT_EQ(sqlite3_column_int(s, 0), sqlite_schema_version());
+    sqlite3_finalize(s);
+    ASSERT_EQ(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_step(s), SQLITE_ROW);
+    EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(s, 0)), "wal");
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    // Reopened read-only, the data is there.
+    auto ro = open_history(p, open_mode::read_only);
+    ASSERT_TRUE(ro.has_value()) << ro.error().message;
+    EXPECT_TRUE((*ro)->find_message("a@x")->has_value());
+    EXPECT_FALSE((*ro)->put(sample("b@x", "T1", "a@p.jp", {"me@o.jp"}, 1)).has_value());
+}
+
+TEST(sqlite_history, newer_schema_is_refused) {
+    auto p = temp_db("newer");
+    { ASSERT_TRUE(open_history(p, open_mode::read_write).has_value()); }
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(p.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "UPDATE schema_version SET version=version+1", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+    auto h = open_history(p, open_mode::read_write);
+    ASSERT_FALSE(h.has_value());
+    EXPECT_EQ(h.error().code, errc::store);
+    EXPECT_NE(h.error().message.find("newer"), std::string::npos);
+}
+
+TEST(sqlite_history, a_process_killed_mid_batch_leaves_the_committed_state) {
+    auto p = temp_db("crash");
+    {
+        auto h = open_history(p, open_mode::read_write);
+        ASSERT_TRUE(h.has_value());
+        ASSERT_TRUE(*(*h)->put(sample("a@x", "T1", "taro@partner.co.jp", {"me@ours.co.jp"}, 1000, {1})));
+    }
+    pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        auto h = open_history(p, open_mode::read_write);
+        if (!h) ::_exit(3);
+        if (!(*h)->begin_batch()) ::_exit(4);
+        for (int i = 0; i < 300; ++i)
+            if (!(*h)->put(sample("m" + std::to_string(i) + "@x", "T1", "evil@bad.example", {"me@ours.co.jp"}, 2000,
+                                  {static_cast<std::uint64_t>(i + 10)})))
+                ::_exit(5);
+        ::_exit(0);  // no commit, no destructor: the process dies mid-batch
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFEXITED(status));
+    ASSERT_EQ(WEXITSTATUS(status), 0);
+    auto h = open_history(p, open_mode::read_write);
+    ASSERT_TRUE(h.has_value()) << h.error().message;
+    EXPECT_EQ((*h)->stats()->messages, 1u);
+    EXPECT_EQ((*(*h)->find_thread("T1"))->messages, 1u);
+    EXPECT_FALSE((*h)->find_correspondent("evil@bad.example")->has_value());
+    EXPECT_TRUE(*(*h)->put(sample("m0@x", "T1", "evil@bad.example", {"me@ours.co.jp"}, 2000)));
+}
+
+}  // namespace
