@@ -16,7 +16,6 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
-#include <iterator>
 #include <string>
 
 int main(int argc, char** argv) {
@@ -49,7 +48,13 @@ int main(int argc, char** argv) {
             status = 2;
             continue;
         }
-        data.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+        // One read per file (as io::load does): istreambuf_iterator costs ~20 instructions a byte
+        // more, which would bias the floor against itself.
+        in.seekg(0, std::ios::end);
+        data.resize(static_cast<std::size_t>(in.tellg()));
+        in.seekg(0);
+        in.read(data.data(), static_cast<std::streamsize>(data.size()));
+        data.resize(static_cast<std::size_t>(in.gcount()));
         ++files;
         bytes += data.size();
         replyguard::bench::floor_parse(data, sink, st);
