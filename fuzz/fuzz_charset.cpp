@@ -9,6 +9,7 @@
 //   With REPLYGUARD_FUZZ_STRICT=1 the charset.hpp contract is checked: the
 //   output is valid UTF-8 and holds no ESC or NUL byte.
 #include "mime/charset.hpp"
+#include "mime/parser.hpp"
 
 #include <array>
 #include <cstddef>
@@ -31,6 +32,9 @@ constexpr std::array<std::string_view, 16> k_labels = {
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
     const char* s = std::getenv("REPLYGUARD_FUZZ_STRICT");
     g_strict = s && *s && *s != '0';
+    // The pipeline initialises GMime in parse_message; these helpers are reached
+    // without it here (GMime's default parser options do not exist before g_mime_init).
+    replyguard::mime::init();
     return 0;
 }
 

@@ -15,6 +15,7 @@
 #include "mime/address.hpp"
 #include "mime/charset.hpp"
 #include "mime/header_decode.hpp"
+#include "mime/parser.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -41,6 +42,9 @@ void check_text(std::string_view what, std::string_view s) {
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
     const char* s = std::getenv("REPLYGUARD_FUZZ_STRICT");
     g_strict = s && *s && *s != '0';
+    // The pipeline initialises GMime in parse_message; these helpers are reached
+    // without it here (GMime's default parser options do not exist before g_mime_init).
+    replyguard::mime::init();
     return 0;
 }
 

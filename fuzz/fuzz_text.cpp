@@ -7,6 +7,7 @@
 //   plain body) and text::extract_urls. Input that is not valid UTF-8 is
 //   skipped: these functions are only ever called with decoder output.
 #include "mime/charset.hpp"
+#include "mime/parser.hpp"
 #include "text/html.hpp"
 #include "text/quote.hpp"
 #include "text/urls.hpp"
@@ -14,6 +15,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+    replyguard::mime::init();  // as the pipeline does before any text stage
+    return 0;
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     using namespace replyguard;

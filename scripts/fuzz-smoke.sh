@@ -92,7 +92,8 @@ seed_dir() {  # seed_dir TARGET -> prints the folder
         # Bodies: the bytes after the header block (raw, still transfer-encoded
         # in places: the fuzzer mutates from there).
         mail_sample | while IFS= read -r f; do
-            awk 'f { print } /^\r?$/ { f = 1 }' "$f" | head -c 65536 > "$d/b$((i++))"
+            i=$((i + 1))  # not inside the redirection: that expands in the pipeline's subshell
+            awk 'f { print } /^\r?$/ { f = 1 }' "$f" | head -c 65536 > "$d/b$i"
         done
         ;;
     *)
