@@ -194,5 +194,6 @@ if [[ -n ${per_cpu["rspamadm mime extract -t"]:-} ]]; then
         "$(ratio "$rg" "${per_cpu["rspamadm, start-up subtracted"]}")"
 fi
 if [[ -n $inproc ]]; then
-    printf '\nIn-process (bench_parser, parse stage only, CPU time):\n%s\n' "$inproc"
+    printf '\nIn-process (bench_parser, parse stage only, CPU time; over %s phishing+benign,\nwhatever PATH was given):\n%s\n' \
+        "${REPLYGUARD_CORPUS_DIR:-the corpus bench_parser was built with}" "$inproc"
 fi
