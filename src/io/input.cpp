@@ -241,6 +241,13 @@ void add_dir(const fs::path& dir, const std::string& source_prefix, std::vector<
         } else if (e.is_regular_file(ec2)) {
             if (name.starts_with(".")) continue;
             add_file(e.path().string(), source, out);
+        } else if (e.is_symlink(ec2) && !name.starts_with(".")) {
+            // A dangling link where a message should be: say so rather than skip it.
+            input_item it;
+            it.source = source;
+            it.path = e.path().string();
+            it.error = fmt::format("cannot read {}: dangling symbolic link", it.path);
+            out.push_back(std::move(it));
         }
     }
 }
