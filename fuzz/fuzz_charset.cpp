@@ -45,8 +45,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     replyguard::mime::decoded_text dt = replyguard::mime::to_utf8(bytes, label);
     if (g_strict && (!replyguard::mime::is_valid_utf8(dt.text) || dt.text.find('\x1b') != std::string::npos ||
                      dt.text.find('\0') != std::string::npos)) {
-        std::fprintf(stderr, "contract breach: to_utf8(label '%.*s') returned invalid UTF-8, ESC or NUL\n",
-                     static_cast<int>(label.size()), label.data());
+        std::fprintf(stderr, "contract breach: to_utf8(label '%.*s') returned invalid UTF-8, ESC or NUL (%zu bytes):",
+                     static_cast<int>(label.size()), label.data(), dt.text.size());
+        for (std::size_t i = 0; i < dt.text.size() && i < 256; ++i)
+            std::fprintf(stderr, " %02x", static_cast<unsigned char>(dt.text[i]));
+        std::fprintf(stderr, "\n");
         std::abort();
     }
     return dt.text.size() + dt.charset.size() == static_cast<std::size_t>(-1);

@@ -31,8 +31,20 @@ void check_text(std::string_view what, std::string_view s) {
     if (!g_strict) return;
     if (!replyguard::mime::is_valid_utf8(s) || s.find('\x1b') != std::string_view::npos ||
         s.find('\0') != std::string_view::npos) {
-        std::fprintf(stderr, "contract breach: %.*s returned invalid UTF-8, ESC or NUL\n",
-                     static_cast<int>(what.size()), what.data());
+        std::fprintf(stderr, "contract breach: %.*s returned invalid UTF-8, ESC or NUL (%zu bytes):",
+                     static_cast<int>(what.size()), what.data(), s.size());
+        // Show the bytes around the first offending one.
+        std::size_t bad = 0;
+        while (bad < s.size() && s[bad] != '\x1b' && s[bad] != '\0') {
+            unsigned char c = static_cast<unsigned char>(s[bad]);
+            std::size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+            if (!len || !replyguard::mime::is_valid_utf8(s.substr(bad, len))) break;
+            bad += len;
+        }
+        std::fprintf(stderr, " first bad byte near offset %zu:", bad);
+        for (std::size_t i = bad > 16 ? bad - 16 : 0; i < s.size() && i < bad + 16; ++i)
+            std::fprintf(stderr, " %02x", static_cast<unsigned char>(s[i]));
+        std::fprintf(stderr, "\n");
         std::abort();
     }
 }
