@@ -1,0 +1,199 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# bench/throughput.sh - replyguard scan vs rspamadm mime extract vs the bare GMime loop
+#
+# USAGE
+#   bench/throughput.sh [PATH...]
+#     PATH  a folder or a message file; a corpus root holding phishing/ and
+#           benign/ means those two folders. Default: $REPLYGUARD_CORPUS_DIR,
+#           else /work/shared/corpus.
+#   Environment: BUILD_DIR (default ./build), RSPAMD_BATCH (files per rspamadm
+#   invocation, default 200), SKIP_RSPAMD=1, SKIP_INPROCESS=1.
+#
+# DESCRIPTION
+#   In one run, over the same list of single-message files:
+#     (a) replyguard scan --format jsonl -j1 --no-progress (the headline, one core),
+#         and again with -j2;
+#     (b) rspamadm mime extract -t, fed RSPAMD_BATCH files per invocation (it keeps
+#         every task of one invocation in memory). -t still runs the whole of
+#         rspamd's message processing (task:process_message: MIME, charset
+#         conversion, HTML, text extraction) but prints only plain-text parts.
+#         The per-invocation start-up (Lua, config) is measured on one small
+#         message and reported, and also subtracted in a second row;
+#     (c) build/bench/gmime_floor: GMime parse + transfer decode + header decode.
+#   Each is timed by /usr/bin/time: wall seconds, user+sys CPU seconds and
+#   peak RSS (for rspamadm: the largest batch). Rates are given per wall second
+#   and per CPU second; on a shared machine the CPU figure is the honest
+#   "per core" one, so the ratios use it. Optionally (bench_parser built)
+#   the in-process parse_message vs floor figures are added, which isolate
+#   the parse+model stage from the CLI's file reading, detectors and JSON.
+#
+#   Counting: the list holds only files that are one message each. *.mbox*/*.mbx*
+#   names are left out, and so is any file the CLI itself splits as an mbox
+#   (a warm-up scan lists them as "FILE#N" sources), so all three count the same
+#   messages. The warm-up also fills the page cache for every tool.
+#
+# INSTALLS
+#   Only when missing and running as root: Debian `time` (/usr/bin/time) and
+#   `rspamd` (rspamadm), with apt-get install -y. Nothing else.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build=${BUILD_DIR:-$root/build}
+batch=${RSPAMD_BATCH:-200}
+rg=$build/replyguard
+floor=$build/bench/gmime_floor
+bench_bin=$build/bench/bench_parser
+
+die() { echo "throughput.sh: $*" >&2; exit 2; }
+
+ensure_pkg() {  # ensure_pkg COMMAND PACKAGE
+    command -v "$1" >/dev/null 2>&1 && return 0
+    [[ $(id -u) -eq 0 ]] || die "$1 missing: apt-get install -y $2"
+    echo "installing $2 (for $1)..." >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y "$2" >/dev/null || die "could not install $2"
+}
+[[ -x /usr/bin/time ]] || ensure_pkg /usr/bin/time time
+[[ ${SKIP_RSPAMD:-0} == 1 ]] || ensure_pkg rspamadm rspamd
+
+if [[ ! -x $rg || ! -x $floor ]]; then
+    [[ -f $build/build.ninja ]] || die "no build in $build (cmake -S . -B build -G Ninja first)"
+    ninja -C "$build" -j2 replyguard gmime_floor >&2 || die "build failed"
+fi
+
+# --- the file list -------------------------------------------------------------
+(($#)) || set -- "${REPLYGUARD_CORPUS_DIR:-/work/shared/corpus}"
+inputs=()
+for p in "$@"; do
+    if [[ -d $p/phishing && -d $p/benign ]]; then inputs+=("$p/phishing" "$p/benign")
+    elif [[ -e $p ]]; then inputs+=("$p")
+    else die "no such path: $p"; fi
+done
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/rg-throughput.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+find "${inputs[@]}" -type f ! -name '*.mbox*' ! -name '*.mbx*' ! -name '.*' -size +0c -print |
+    LC_ALL=C sort -u > "$tmp/candidates"
+[[ -s $tmp/candidates ]] || die "no message files under: ${inputs[*]}"
+mapfile -t files < "$tmp/candidates"
+(( $(wc -c < "$tmp/candidates") < $(getconf ARG_MAX) / 2 )) || die "file list too long for one command line"
+
+echo "warm-up scan of ${#files[@]} files (page cache, mbox check)..." >&2
+"$rg" scan --format jsonl -j2 --no-progress "${files[@]}" > "$tmp/warm.jsonl" || true
+grep -o '"source":"[^"]*#[0-9][0-9]*"' "$tmp/warm.jsonl" | sed 's/^"source":"//; s/#[0-9]*"$//' |
+    LC_ALL=C sort -u > "$tmp/mboxes" || true
+if [[ -s $tmp/mboxes ]]; then
+    echo "leaving out $(wc -l < "$tmp/mboxes") file(s) the CLI reads as mbox" >&2
+    LC_ALL=C comm -23 "$tmp/candidates" "$tmp/mboxes" > "$tmp/list"
+else
+    cp "$tmp/candidates" "$tmp/list"
+fi
+mapfile -t files < "$tmp/list"
+n_msgs=${#files[@]}
+n_bytes=$(tr '\n' '\0' < "$tmp/list" | du -cb --apparent-size --files0-from=- | tail -1 | cut -f1)
+
+calc() { awk "BEGIN { printf \"%.3f\", $* }"; }
+
+# --- measuring -----------------------------------------------------------------
+# measure NAME CMD... : wall, user+sys CPU and peak RSS (KB) of CMD (and its children) into $tmp/NAME.t
+measure() {
+    local name=$1; shift
+    local rc=0
+    /usr/bin/time -f '%e %U %S %M' -o "$tmp/$name.t" "$@" > "$tmp/$name.out" 2> "$tmp/$name.err" || rc=$?
+    # replyguard exits 1 when it found suspicious mail: that is a result, not a failure.
+    if ((rc > 1)); then
+        echo "throughput.sh: $name exited $rc:" >&2
+        tail -5 "$tmp/$name.err" >&2
+    fi
+    tail -1 "$tmp/$name.t" > "$tmp/$name.t1"
+}
+
+rows=()
+add_row() {  # add_row LABEL WALL CPU RSS_KB [MSGS]
+    rows+=("$1|$2|$3|$4|${5:-$n_msgs}")
+}
+
+echo "replyguard scan -j1..." >&2
+measure rg1 "$rg" scan --format jsonl -j1 --no-progress "${files[@]}"
+read -r w u s m < "$tmp/rg1.t1"
+rg1_count=$(wc -l < "$tmp/rg1.out")
+((rg1_count == n_msgs)) || echo "warning: replyguard printed $rg1_count records for $n_msgs files" >&2
+add_row "replyguard scan -j1" "$w" "$(calc "$u + $s")" "$m"
+
+echo "replyguard scan -j2..." >&2
+measure rg2 "$rg" scan --format jsonl -j2 --no-progress "${files[@]}"
+read -r w u s m < "$tmp/rg2.t1"
+add_row "replyguard scan -j2" "$w" "$(calc "$u + $s")" "$m"
+
+echo "gmime_floor..." >&2
+measure floor "$floor" "$tmp/list"
+read -r w u s m < "$tmp/floor.t1"
+add_row "bare GMime parse+decode" "$w" "$(calc "$u + $s")" "$m"
+floor_info=$(tail -1 "$tmp/floor.out")
+
+rsp_note=""
+if [[ ${SKIP_RSPAMD:-0} != 1 ]]; then
+    # Start-up cost of one invocation: median of 3 runs on the smallest listed message.
+    smallest=$(tr '\n' '\0' < "$tmp/list" | xargs -0 ls -S | tail -1)
+    for i in 1 2 3; do
+        /usr/bin/time -f '%e %U %S' -o "$tmp/start$i.t" rspamadm mime extract -t "$smallest" > /dev/null 2>&1 || true
+        tail -1 "$tmp/start$i.t"
+    done | awk '{print $1, $2 + $3}' | sort -n | sed -n 2p > "$tmp/startup"
+    read -r start_wall start_cpu < "$tmp/startup"
+    echo "rspamadm mime extract -t, $batch files per invocation..." >&2
+    # The batch script fails the run if any invocation fails (rspamadm stops a
+    # whole batch at the first message it cannot load, which would undercount).
+    measure rspamd xargs -a "$tmp/list" -d '\n' -n "$batch" rspamadm mime extract -t
+    read -r w u s m < "$tmp/rspamd.t1"
+    if grep -q 'cannot read message' "$tmp/rspamd.err"; then
+        echo "warning: rspamadm could not read some messages; its figures are too high:" >&2
+        grep 'cannot read message' "$tmp/rspamd.err" | head -3 >&2
+    fi
+    n_batches=$(((n_msgs + batch - 1) / batch))
+    cpu=$(calc "$u + $s")
+    add_row "rspamadm mime extract -t" "$w" "$cpu" "$m"
+    add_row "rspamadm, start-up subtracted" "$(calc "$w - $n_batches * $start_wall")" \
+        "$(calc "$cpu - $n_batches * $start_cpu")" "$m"
+    rsp_note="rspamadm: $n_batches invocations of <= $batch files; one start-up = ${start_wall}s wall, ${start_cpu}s CPU"
+fi
+
+inproc=""
+if [[ ${SKIP_INPROCESS:-0} != 1 && -x $bench_bin ]]; then
+    echo "bench_parser (in-process parse_message vs floor)..." >&2
+    "$bench_bin" --benchmark_filter='BM_(parse_message|gmime_floor)/set:0$' --benchmark_format=csv \
+        > "$tmp/bench.csv" 2> /dev/null || true
+    inproc=$(awk -F, '/^"BM_/ { gsub(/"/, "", $1); printf "  %-32s %8.0f msg/s per core  %6.1f MB/s\n", $1, $7, $6 / 1e6 }' \
+        "$tmp/bench.csv" 2>/dev/null || true)
+fi
+
+# --- report --------------------------------------------------------------------
+printf '\nCorpus: %s\n' "${inputs[*]}"
+printf '%d single-message files, %.1f MB; %s\n' "$n_msgs" "$(calc "$n_bytes / 1000000")" "$(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+printf 'gmime_floor: %s\n' "$floor_info"
+[[ -n $rsp_note ]] && printf '%s\n' "$rsp_note"
+printf '\n%-32s %8s %8s %10s %10s %9s %9s %9s\n' tool wall_s cpu_s msg/s msg/s/cpu MB/s MB/s/cpu RSS_MB
+declare -A per_cpu
+for r in "${rows[@]}"; do
+    IFS='|' read -r label wall cpu rss msgs <<< "$r"
+    read -r mps mpc bps bpc < <(awk -v n="$msgs" -v b="$n_bytes" -v w="$wall" -v c="$cpu" \
+        'BEGIN { printf "%.0f %.0f %.2f %.2f\n", n / w, n / c, b / w / 1e6, b / c / 1e6 }')
+    per_cpu[$label]=$mpc
+    printf '%-32s %8.2f %8.2f %10s %10s %9s %9s %9.1f\n' "$label" "$wall" "$cpu" "$mps" "$mpc" "$bps" "$bpc" \
+        "$(calc "$rss / 1024")"
+done
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+rg=${per_cpu["replyguard scan -j1"]}
+printf '\nHeadline (one core, CPU time): replyguard scan -j1 = %s msg/s\n' "$rg"
+printf 'replyguard -j2 wall speed-up over -j1: %s\n' \
+    "$(ratio "$(awk -v n="$n_msgs" -v w="$(cut -d' ' -f1 "$tmp/rg2.t1")" 'BEGIN{print n/w}')" \
+             "$(awk -v n="$n_msgs" -v w="$(cut -d' ' -f1 "$tmp/rg1.t1")" 'BEGIN{print n/w}')")"
+printf 'ratio replyguard/gmime  (msg per CPU s): %s   (goal >= 0.50)\n' "$(ratio "$rg" "${per_cpu["bare GMime parse+decode"]}")"
+if [[ -n ${per_cpu["rspamadm mime extract -t"]:-} ]]; then
+    printf 'ratio replyguard/rspamd (msg per CPU s): %s   (goal >= 3.00)\n' "$(ratio "$rg" "${per_cpu["rspamadm mime extract -t"]}")"
+    printf 'ratio replyguard/rspamd, start-up subtracted: %s\n' \
+        "$(ratio "$rg" "${per_cpu["rspamadm, start-up subtracted"]}")"
+fi
+if [[ -n $inproc ]]; then
+    printf '\nIn-process (bench_parser, parse stage only, CPU time; over %s phishing+benign,\nwhatever PATH was given):\n%s\n' \
+        "${REPLYGUARD_CORPUS_DIR:-the corpus bench_parser was built with}" "$inproc"
+fi
