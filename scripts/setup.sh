@@ -11,13 +11,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(
-  build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev python3
-  libgmime-3.0-dev libgumbo-dev libgsf-1-dev libarchive-dev libpsl-dev libyara-dev
-  libicu-dev libuchardet-dev libmagic-dev libsqlite3-dev libssl-dev libhiredis-dev libmilter-dev
-  nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libfmt-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
-)
+# Package lists: scripts/packages/*.txt, one Debian package per line (# comments).
+mapfile -t PACKAGES < <(cat scripts/packages/*.txt | sed -e 's/#.*//' -e 's/[[:space:]]//g' | grep -v '^$' | sort -u)
 
 asan=0
 build=1
