@@ -4,6 +4,8 @@
 
 #include "attach/office_internal.hpp"
 
+#include <utility>
+
 using namespace office_test;
 namespace office = replyguard::attach::office;
 
@@ -92,4 +94,47 @@ TEST(OfficeVba, DecompressionIsBoundedAndRejectsGarbage) {
     const unsigned char back[] = {0x01, 0x03, 0xB0, 0x01, 0xFF, 0xFF};
     const auto r = office::ovba_decompress({back, sizeof back}, 100);
     EXPECT_TRUE(!r || r->empty());
+}
+
+// Stomping, made from a real document: Module1 keeps its compiled P-code but its
+// compressed source is replaced by the (attribute-only) source of ThisDocument, as
+// EvilClippy-style tools leave it.
+TEST(OfficeVba, StompedModuleIsDetected) {
+    const auto data = slurp(corpus() / "office/with-macros/poi/SimpleMacro.doc");
+    auto streams = office::read_ole(data, replyguard::limits{});
+    ASSERT_TRUE(streams.has_value());
+    auto run = [](const std::vector<office::ole_stream>& ss) {
+        replyguard::attach::file_view f;
+        f.name = "SimpleMacro.doc";
+        replyguard::attach::analysis_state st;
+        st.bytes_budget = st.lim.archive_bytes;
+        replyguard::attach::attachment_report rep;
+        office::office_ctx c{f, st, rep};
+        office::analyse_vba(c, ss);
+        return std::make_pair(rep, c.entry);
+    };
+    auto [clean_rep, clean_entry] = run(*streams);
+    EXPECT_TRUE(std::none_of(clean_rep.findings.begin(), clean_rep.findings.end(),
+                             [](const auto& f) { return f.id == "OFFICE_VBA_STOMPING"; }));
+
+    office::ole_stream *module1 = nullptr, *this_doc = nullptr;
+    for (auto& s : *streams) {
+        if (s.path == "Macros/VBA/Module1") module1 = &s;
+        if (s.path == "Macros/VBA/ThisDocument") this_doc = &s;
+    }
+    ASSERT_TRUE(module1 && this_doc);
+    // MODULEOFFSETs as reported by the clean run
+    std::size_t off_m1 = 0, off_td = 0;
+    for (const auto& m : clean_entry["vba"]["modules"]) {
+        if (m["name"] == "Module1") off_m1 = m["pcode_bytes"];
+        if (m["name"] == "ThisDocument") off_td = m["pcode_bytes"];
+    }
+    ASSERT_GT(off_m1, 0u);
+    ASSERT_GT(off_td, 0u);
+    module1->data = module1->data.substr(0, off_m1) + this_doc->data.substr(off_td);
+    auto [rep, entry] = run(*streams);
+    bool stomped = false;
+    for (const auto& f : rep.findings)
+        if (f.id == "OFFICE_VBA_STOMPING") stomped = f.evidence["modules"][0] == "Module1";
+    EXPECT_TRUE(stomped) << entry.dump().substr(0, 600);
 }
