@@ -1,15 +1,152 @@
 // SPDX-License-Identifier: Apache-2.0
-// mime/address.cpp - PLACEHOLDER (being replaced): GMime address parsing, no keys.
+// mime/address.cpp - address lists (GMime) and comparison keys (ICU)
+//
+// DESCRIPTION
+//   The value is decoded by decode_address_header() first, so GMime parses UTF-8
+//   with every decoded word safely quoted. Names are tidied of what Outlook and
+//   friends leave around them ('Taro Yamada', surrounding white space). Keys:
+//   name_key = NFKC_Casefold without white space, quotes and wrapping brackets;
+//   address_key = NFKC, lower-case, trimmed of white space and <>.
+//   When GMime finds no mailbox in a value that plainly holds an address, the
+//   address is salvaged from the text so that a broken From still has one.
 #include "mime/address.hpp"
+
 #include "mime/header_decode.hpp"
+#include "text/normalize.hpp"
 
 #include <gmime/gmime.h>
+#include <unicode/uchar.h>
+#include <unicode/utf8.h>
+
+#include <array>
+#include <string>
+#include <utility>
 
 namespace replyguard::mime {
 
-std::string name_key(std::string_view name) { return std::string(name); }
-std::string address_key(std::string_view address) { return std::string(address); }
-std::vector<std::string> addresses_in_text(std::string_view) { return {}; }
+namespace {
+
+struct cp_span {
+    UChar32 cp;
+    std::size_t b, e;
+};
+
+std::vector<cp_span> code_points(std::string_view s) {
+    std::vector<cp_span> out;
+    int32_t i = 0, n = static_cast<int32_t>(s.size());
+    const auto* p = reinterpret_cast<const uint8_t*>(s.data());
+    while (i < n) {
+        int32_t b = i;
+        UChar32 c;
+        U8_NEXT(p, i, n, c);
+        out.push_back({c, static_cast<std::size_t>(b), static_cast<std::size_t>(i)});
+    }
+    return out;
+}
+
+bool is_quote(UChar32 c) {
+    return c == '"' || c == '\'' || c == 0x2018 || c == 0x2019 || c == 0x201C || c == 0x201D || c == 0xFF02 ||
+           c == 0xFF07;
+}
+
+// Wrapping bracket pairs (after NFKC, full-width （）［］＜＞ are already ASCII).
+constexpr std::array<std::pair<UChar32, UChar32>, 9> k_brackets{{
+    {0x3010, 0x3011},  // 【】
+    {0x300C, 0x300D},  // 「」
+    {0x300E, 0x300F},  // 『』
+    {0x3014, 0x3015},  // 〔〕
+    {0x3008, 0x3009},  // 〈〉
+    {0x300A, 0x300B},  // 《》
+    {'(', ')'},
+    {'[', ']'},
+    {'<', '>'},
+}};
+
+std::string trim_ascii(std::string_view s) {
+    std::size_t b = s.find_first_not_of(" \t\r\n");
+    if (b == std::string_view::npos) return {};
+    std::size_t e = s.find_last_not_of(" \t\r\n");
+    return std::string(s.substr(b, e - b + 1));
+}
+
+/// What GMime leaves around names: 'single quotes' (Outlook), stray white space.
+std::string tidy_name(std::string name) {
+    name = trim_ascii(name);
+    while (name.size() >= 2 && ((name.front() == '\'' && name.back() == '\'') || (name.front() == '"' && name.back() == '"')))
+        name = trim_ascii(std::string_view(name).substr(1, name.size() - 2));
+    return name;
+}
+
+bool is_local_char(UChar32 c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           (c > 0 && c < 0x80 && std::string_view("!#$%&*+-/=?^_`{|}~.").find(static_cast<char>(c)) != std::string_view::npos);
+}
+
+bool is_domain_char(UChar32 c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
+}
+
+}  // namespace
+
+std::string name_key(std::string_view name) {
+    std::string folded = text::fold_key(name);
+    std::vector<cp_span> cps = code_points(folded);
+    std::vector<UChar32> kept;
+    for (const auto& c : cps)
+        if (!is_quote(c.cp)) kept.push_back(c.cp);
+    // Strip brackets that wrap the whole name, repeatedly: 【（山田）】 -> 山田.
+    std::size_t b = 0, e = kept.size();
+    for (bool changed = true; changed && e - b >= 2;) {
+        changed = false;
+        for (auto [open, close] : k_brackets) {
+            if (kept[b] == open && kept[e - 1] == close) {
+                ++b;
+                --e;
+                changed = true;
+                break;
+            }
+        }
+    }
+    std::string out;
+    for (std::size_t k = b; k < e; ++k) {
+        UChar32 c = kept[k] < 0 ? 0xFFFD : kept[k];
+        char buf[4];
+        int32_t n = 0;
+        U8_APPEND_UNSAFE(reinterpret_cast<uint8_t*>(buf), n, c);
+        out.append(buf, static_cast<std::size_t>(n));
+    }
+    return out;
+}
+
+std::string address_key(std::string_view address) {
+    std::string a = text::nfkc_casefold(trim_ascii(address));
+    while (a.size() >= 2 && a.front() == '<' && a.back() == '>') a = trim_ascii(std::string_view(a).substr(1, a.size() - 2));
+    return a;
+}
+
+std::vector<std::string> addresses_in_text(std::string_view text_in) {
+    // NFKC first: ＠ becomes '@' and full-width letters ASCII, so one scan finds all.
+    std::string t = text::nfkc(text_in);
+    std::vector<cp_span> cps = code_points(t);
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < cps.size(); ++i) {
+        if (cps[i].cp != '@') continue;
+        std::size_t l = i;
+        while (l > 0 && is_local_char(cps[l - 1].cp)) --l;
+        std::size_t r = i + 1;
+        while (r < cps.size() && is_domain_char(cps[r].cp)) ++r;
+        // Trim dots that end a sentence or start the local part.
+        while (l < i && cps[l].cp == '.') ++l;
+        while (r > i + 1 && cps[r - 1].cp == '.') --r;
+        if (l == i || r == i + 1) continue;
+        std::string_view domain(t.data() + cps[i + 1].b, cps[r - 1].e - cps[i + 1].b);
+        if (domain.find('.') == std::string_view::npos) continue;
+        std::string addr(t.data() + cps[l].b, cps[r - 1].e - cps[l].b);
+        out.push_back(address_key(addr));
+        i = r - 1;
+    }
+    return out;
+}
 
 mailbox make_mailbox(std::string name, std::string address) {
     mailbox m;
@@ -29,7 +166,7 @@ static void flatten(InternetAddressList* list, std::vector<mailbox>& out) {
         } else if (INTERNET_ADDRESS_IS_MAILBOX(ia)) {
             const char* name = internet_address_get_name(ia);
             const char* addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia));
-            out.push_back(make_mailbox(name ? name : "", addr ? addr : ""));
+            out.push_back(make_mailbox(tidy_name(name ? name : ""), trim_ascii(addr ? addr : "")));
         }
     }
 }
@@ -41,6 +178,16 @@ std::vector<mailbox> parse_address_list(std::string_view raw_value) {
     if (list) {
         flatten(list, out);
         g_object_unref(list);
+    }
+    if (out.empty()) {
+        // GMime gave up (unbalanced quotes, "Name <addr" ...): keep what is visible.
+        std::vector<std::string> found = addresses_in_text(text);
+        if (!found.empty()) {
+            std::string name = text;
+            if (std::size_t lt = name.find('<'); lt != std::string::npos) name.resize(lt);
+            else name.clear();
+            out.push_back(make_mailbox(tidy_name(name), found.front()));
+        }
     }
     return out;
 }

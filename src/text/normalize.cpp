@@ -1,10 +1,120 @@
 // SPDX-License-Identifier: Apache-2.0
-// text/normalize.cpp - PLACEHOLDER (being replaced): identity.
+// text/normalize.cpp - NFKC / NFKC_Casefold keys with ICU Normalizer2
+//
+// DESCRIPTION
+//   The Normalizer2 instances are process-wide singletons owned by ICU (cheap to
+//   share between threads). Pure ASCII input takes a fast path: NFKC leaves it
+//   unchanged and case folding is tolower(), and most keys we build are ASCII.
+//   Invalid UTF-8 is read as U+FFFD, never an error.
 #include "text/normalize.hpp"
 
+#include <unicode/normalizer2.h>
+#include <unicode/uchar.h>
+#include <unicode/unistr.h>
+#include <unicode/utf8.h>
+
+#include <algorithm>
+
 namespace replyguard::text {
-std::string nfkc(std::string_view s) { return std::string(s); }
-std::string nfkc_casefold(std::string_view s) { return std::string(s); }
-std::string fold_key(std::string_view s) { return std::string(s); }
-std::string collapse_space(std::string_view s) { return std::string(s); }
+
+namespace {
+
+const icu::Normalizer2* nfkc_instance() {
+    static const icu::Normalizer2* n = [] {
+        UErrorCode e = U_ZERO_ERROR;
+        const icu::Normalizer2* p = icu::Normalizer2::getNFKCInstance(e);
+        return U_SUCCESS(e) ? p : nullptr;
+    }();
+    return n;
+}
+
+const icu::Normalizer2* nfkc_cf_instance() {
+    static const icu::Normalizer2* n = [] {
+        UErrorCode e = U_ZERO_ERROR;
+        const icu::Normalizer2* p = icu::Normalizer2::getNFKCCasefoldInstance(e);
+        return U_SUCCESS(e) ? p : nullptr;
+    }();
+    return n;
+}
+
+bool is_ascii(std::string_view s) {
+    return std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+}
+
+std::string apply(const icu::Normalizer2* n, std::string_view s) {
+    icu::UnicodeString u = icu::UnicodeString::fromUTF8(icu::StringPiece(s.data(), static_cast<int32_t>(s.size())));
+    if (!n) return std::string(s);
+    UErrorCode e = U_ZERO_ERROR;
+    icu::UnicodeString out = n->normalize(u, e);
+    if (U_FAILURE(e)) return std::string(s);
+    std::string r;
+    out.toUTF8String(r);
+    return r;
+}
+
+bool is_space(UChar32 c) {
+    return u_isUWhiteSpace(c) || c == 0x3000 || c == 0xFEFF || c == 0x200B;
+}
+
+/// Walk the code points of `s`, calling f(cp, begin, end) with byte offsets.
+template <class F>
+void each_cp(std::string_view s, F&& f) {
+    int32_t i = 0, n = static_cast<int32_t>(s.size());
+    const auto* p = reinterpret_cast<const uint8_t*>(s.data());
+    while (i < n) {
+        int32_t start = i;
+        UChar32 c;
+        U8_NEXT(p, i, n, c);
+        f(c, static_cast<std::size_t>(start), static_cast<std::size_t>(i));
+    }
+}
+
+}  // namespace
+
+std::string nfkc(std::string_view s) {
+    if (is_ascii(s)) return std::string(s);
+    return apply(nfkc_instance(), s);
+}
+
+std::string nfkc_casefold(std::string_view s) {
+    if (is_ascii(s)) {
+        std::string r(s);
+        for (char& c : r)
+            if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+        return r;
+    }
+    return apply(nfkc_cf_instance(), s);
+}
+
+std::string fold_key(std::string_view s) {
+    std::string f = nfkc_casefold(s);
+    std::string out;
+    out.reserve(f.size());
+    each_cp(f, [&](UChar32 c, std::size_t b, std::size_t e) {
+        if (c < 0) {
+            out += "\xEF\xBF\xBD";
+        } else if (!is_space(c)) {
+            out.append(f, b, e - b);
+        }
+    });
+    return out;
+}
+
+std::string collapse_space(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    bool pending = false;
+    each_cp(s, [&](UChar32 c, std::size_t b, std::size_t e) {
+        if (c >= 0 && is_space(c)) {
+            pending = !out.empty();
+            return;
+        }
+        if (pending) out.push_back(' ');
+        pending = false;
+        if (c < 0) out += "\xEF\xBF\xBD";
+        else out.append(s.substr(b, e - b));
+    });
+    return out;
+}
+
 }  // namespace replyguard::text

@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: Apache-2.0
+// apps/cli/progress.cpp - the progress bar.
+#include "cli/progress.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+namespace replyguard::cli {
+
+progress::progress(std::size_t total, std::string what, bool enabled)
+    : total_(total), what_(std::move(what)), enabled_(enabled && isatty(STDERR_FILENO) && total > 1),
+      start_(std::chrono::steady_clock::now()), last_(start_) {}
+
+progress::~progress() { finish(); }
+
+void progress::tick(std::size_t done) {
+    if (!enabled_) return;
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_ < std::chrono::milliseconds(100) && done < total_) return;
+    last_ = now;
+    draw(done, false);
+}
+
+void progress::finish() {
+    if (enabled_ && drawn_) {
+        std::fputs("\r\x1b[K", stderr);
+        std::fflush(stderr);
+    }
+    enabled_ = false;
+}
+
+void progress::draw(std::size_t done, bool) {
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    double rate = secs > 0 ? static_cast<double>(done) / secs : 0;
+    constexpr int width = 30;
+    int filled = total_ ? static_cast<int>(width * done / total_) : 0;
+    std::string bar(static_cast<std::size_t>(filled), '=');
+    if (filled < width) bar += '>';
+    bar.resize(width, ' ');
+    std::string eta = rate > 0 && done < total_ ? fmt::format(" ETA {:.0f}s", static_cast<double>(total_ - done) / rate) : "";
+    fmt::print(stderr, "\r[{}] {}/{} {} {:.0f}/s{}\x1b[K", bar, done, total_, what_, rate, eta);
+    std::fflush(stderr);
+    drawn_ = true;
+}
+
+}  // namespace replyguard::cli

@@ -1,0 +1,315 @@
+// SPDX-License-Identifier: Apache-2.0
+// io/input.cpp - files, folders, Maildir, mbox and stdin.
+#include "io/input.hpp"
+
+#include <fmt/format.h>
+#include <strings.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <sstream>
+#include <system_error>
+
+namespace fs = std::filesystem;
+
+namespace replyguard::io {
+
+namespace {
+
+result<std::string> read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return fail(errc::io, fmt::format("cannot open {}: {}", path, std::strerror(errno)));
+    std::string data;
+    in.seekg(0, std::ios::end);
+    auto size = in.tellg();
+    if (size > 0) {
+        data.resize(static_cast<std::size_t>(size));
+        in.seekg(0);
+        in.read(data.data(), size);
+        data.resize(static_cast<std::size_t>(in.gcount()));
+    } else {
+        in.clear();
+        in.seekg(0);
+        data.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    if (in.bad()) return fail(errc::io, fmt::format("cannot read {}: {}", path, std::strerror(errno)));
+    return data;
+}
+
+bool is_from_line(std::string_view data, std::size_t pos) {
+    return data.compare(pos, 5, "From ") == 0;
+}
+
+// Content-Length of the header block starting at `pos`, or npos.
+std::size_t header_content_length(std::string_view data, std::size_t pos, std::size_t& body_start) {
+    std::size_t end = data.find("\n\n", pos);
+    std::size_t crlf = data.find("\r\n\r\n", pos);
+    if (crlf != std::string_view::npos && (end == std::string_view::npos || crlf < end)) {
+        body_start = crlf + 4;
+        end = crlf;
+    } else if (end != std::string_view::npos) {
+        body_start = end + 2;
+    } else {
+        return std::string_view::npos;
+    }
+    std::string_view headers = data.substr(pos, end - pos);
+    std::size_t p = 0;
+    while (p < headers.size()) {
+        std::size_t nl = headers.find('\n', p);
+        std::string_view line = headers.substr(p, nl == std::string_view::npos ? std::string_view::npos : nl - p);
+        if (line.size() > 15 && strncasecmp(line.data(), "Content-Length:", 15) == 0) {
+            std::size_t v = 0;
+            bool any = false;
+            for (char c : line.substr(15)) {
+                if (c >= '0' && c <= '9') { v = v * 10 + static_cast<std::size_t>(c - '0'); any = true; }
+                else if (c != ' ' && c != '\t' && c != '\r') { any = false; break; }
+                if (v > (1u << 30)) { any = false; break; }
+            }
+            return any ? v : std::string_view::npos;
+        }
+        if (nl == std::string_view::npos) break;
+        p = nl + 1;
+    }
+    return std::string_view::npos;
+}
+
+}  // namespace
+
+std::vector<std::pair<std::size_t, std::size_t>> split_mbox(std::string_view data) {
+    std::vector<std::pair<std::size_t, std::size_t>> out;
+    std::size_t pos = 0;
+    // Skip anything before the first envelope line.
+    if (!is_from_line(data, 0)) {
+        std::size_t f = data.find("\nFrom ");
+        if (f == std::string_view::npos) {
+            if (!data.empty()) out.emplace_back(0, data.size());
+            return out;
+        }
+        pos = f + 1;
+    }
+    while (pos < data.size()) {
+        std::size_t nl = data.find('\n', pos);
+        if (nl == std::string_view::npos) break;
+        std::size_t start = nl + 1;  // message begins after the envelope line
+        std::size_t next = std::string_view::npos;
+        std::size_t body_start = 0;
+        std::size_t clen = header_content_length(data, start, body_start);
+        if (clen != std::string_view::npos && body_start + clen <= data.size()) {
+            std::size_t after = body_start + clen;
+            // Accept it only when it lands on the next envelope line (or the end).
+            std::size_t probe = after;
+            while (probe < data.size() && (data[probe] == '\n' || data[probe] == '\r')) ++probe;
+            if (probe >= data.size() || is_from_line(data, probe)) next = probe >= data.size() ? data.size() : probe;
+        }
+        if (next == std::string_view::npos) {
+            std::size_t f = data.find("\nFrom ", start);
+            next = f == std::string_view::npos ? data.size() : f + 1;
+        }
+        std::size_t len = next - start;
+        // The separator blank line belongs to the mbox, not to the message.
+        std::string_view msg = data.substr(start, len);
+        while (!msg.empty() && (msg.back() == '\n' || msg.back() == '\r') && msg.size() > 1 &&
+               (msg[msg.size() - 2] == '\n' || msg[msg.size() - 2] == '\r'))
+            msg.remove_suffix(1);
+        out.emplace_back(start, msg.size());
+        pos = next;
+    }
+    return out;
+}
+
+bool looks_like_mbox(std::string_view name, std::string_view data) {
+    auto base = fs::path(std::string(name)).filename().string();
+    if (base.find(".mbox") != std::string::npos || base.find(".mbx") != std::string::npos)
+        return data.starts_with("From ") || data.find("\nFrom ") != std::string_view::npos;
+    if (!data.starts_with("From ")) return false;
+    // A single message with an envelope line (as the SpamAssassin corpus stores
+    // mail) is a message, not an mbox; two or more envelope lines make an mbox.
+    std::size_t f = data.find("\nFrom ");
+    while (f != std::string_view::npos) {
+        // An envelope line has a sender and a date after "From "; a body line
+        // quoted badly ("From here on...") seldom has an '@' or a time in it.
+        std::size_t eol = data.find('\n', f + 1);
+        std::string_view line = data.substr(f + 1, eol == std::string_view::npos ? std::string_view::npos : eol - f - 1);
+        if (line.find(':') != std::string_view::npos && line.size() < 200) return true;
+        f = data.find("\nFrom ", f + 1);
+    }
+    return false;
+}
+
+namespace {
+
+void add_file(const std::string& path, const std::string& source, std::vector<input_item>& out) {
+    // mbox detection needs the bytes; small files are read once here and kept
+    // only when they turn out to be mboxes.
+    std::error_code ec;
+    auto size = fs::file_size(path, ec);
+    if (ec) {
+        input_item it;
+        it.source = source;
+        it.path = path;
+        it.error = fmt::format("cannot read {}: {}", path, ec.message());
+        out.push_back(std::move(it));
+        return;
+    }
+    // Peek at the start: only a file starting with "From " or named *.mbox* can be an mbox.
+    char head[5] = {};
+    {
+        std::ifstream in(path, std::ios::binary);
+        if (!in) {
+            input_item it;
+            it.source = source;
+            it.path = path;
+            it.error = fmt::format("cannot open {}: {}", path, std::strerror(errno));
+            out.push_back(std::move(it));
+            return;
+        }
+        in.read(head, 5);
+    }
+    bool candidate = std::string_view(head, 5) == "From " ||
+                     fs::path(path).filename().string().find(".mbox") != std::string::npos ||
+                     fs::path(path).filename().string().find(".mbx") != std::string::npos;
+    if (candidate && size > 0) {
+        auto data = read_file(path);
+        if (!data) {
+            input_item it;
+            it.source = source;
+            it.path = path;
+            it.error = data.error().message;
+            out.push_back(std::move(it));
+            return;
+        }
+        if (looks_like_mbox(path, *data)) {
+            auto buf = std::make_shared<const std::string>(std::move(*data));
+            auto ranges = split_mbox(*buf);
+            for (std::size_t i = 0; i < ranges.size(); ++i) {
+                input_item it;
+                it.source = fmt::format("{}#{}", source, i);
+                it.path = path;
+                it.offset = ranges[i].first;
+                it.length = ranges[i].second;
+                it.whole_file = false;
+                it.buffer = buf;
+                out.push_back(std::move(it));
+            }
+            return;
+        }
+    }
+    input_item it;
+    it.source = source;
+    it.path = path;
+    out.push_back(std::move(it));
+}
+
+bool is_maildir(const fs::path& dir) {
+    std::error_code ec;
+    return fs::is_directory(dir / "cur", ec) && fs::is_directory(dir / "new", ec);
+}
+
+void add_dir(const fs::path& dir, const std::string& source_prefix, std::vector<input_item>& out, int depth) {
+    if (depth > 64) return;  // symlink loops and absurd trees
+    std::vector<fs::directory_entry> entries;
+    std::error_code ec;
+    for (fs::directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec), end; !ec && it != end;
+         it.increment(ec))
+        entries.push_back(*it);
+    if (ec) {
+        input_item it;
+        it.source = source_prefix;
+        it.path = dir.string();
+        it.error = fmt::format("cannot list {}: {}", dir.string(), ec.message());
+        out.push_back(std::move(it));
+        return;
+    }
+    std::sort(entries.begin(), entries.end(),
+              [](const auto& a, const auto& b) { return a.path().filename() < b.path().filename(); });
+    bool maildir = is_maildir(dir);
+    for (const auto& e : entries) {
+        std::string name = e.path().filename().string();
+        std::string source = source_prefix.empty() || source_prefix.back() == '/' ? source_prefix + name
+                                                                                  : source_prefix + "/" + name;
+        std::error_code ec2;
+        if (e.is_directory(ec2)) {
+            if (maildir && name == "tmp") continue;
+            // Maildir++ folders (".Sent", ".Archive") are hidden; other hidden dirs are not mail.
+            if (name.starts_with(".") && !(maildir && is_maildir(e.path()))) continue;
+            add_dir(e.path(), source, out, depth + 1);
+        } else if (e.is_regular_file(ec2)) {
+            if (name.starts_with(".")) continue;
+            add_file(e.path().string(), source, out);
+        } else if (e.is_symlink(ec2) && !name.starts_with(".")) {
+            // A dangling link where a message should be: say so rather than skip it.
+            input_item it;
+            it.source = source;
+            it.path = e.path().string();
+            it.error = fmt::format("cannot read {}: dangling symbolic link", it.path);
+            out.push_back(std::move(it));
+        }
+    }
+}
+
+}  // namespace
+
+std::vector<input_item> expand_inputs(const std::vector<std::string>& paths) {
+    std::vector<input_item> out;
+    for (const auto& p : paths) {
+        if (p == "-") {
+            std::ostringstream ss;
+            ss << std::cin.rdbuf();
+            auto buf = std::make_shared<const std::string>(ss.str());
+            if (looks_like_mbox("-", *buf)) {
+                auto ranges = split_mbox(*buf);
+                for (std::size_t i = 0; i < ranges.size(); ++i) {
+                    input_item it;
+                    it.source = fmt::format("-#{}", i);
+                    it.path = "-";
+                    it.offset = ranges[i].first;
+                    it.length = ranges[i].second;
+                    it.whole_file = false;
+                    it.buffer = buf;
+                    out.push_back(std::move(it));
+                }
+            } else {
+                input_item it;
+                it.source = "-";
+                it.path = "-";
+                it.buffer = buf;
+                out.push_back(std::move(it));
+            }
+            continue;
+        }
+        std::error_code ec;
+        auto st = fs::status(p, ec);
+        if (ec || !fs::exists(st)) {
+            input_item it;
+            it.source = p;
+            it.path = p;
+            it.error = fmt::format("cannot read {}: {}", p, ec ? ec.message() : "No such file or directory");
+            out.push_back(std::move(it));
+        } else if (fs::is_directory(st)) {
+            add_dir(p, p, out, 0);
+        } else {
+            add_file(p, p, out);
+        }
+    }
+    return out;
+}
+
+result<std::string> load(const input_item& item) {
+    if (item.error) return fail(errc::io, *item.error);
+    if (item.buffer) {
+        if (item.whole_file) return *item.buffer;
+        return item.buffer->substr(item.offset, item.length);
+    }
+    auto data = read_file(item.path);
+    if (!data) return data;
+    if (item.whole_file) return data;
+    if (item.offset > data->size()) return fail(errc::io, fmt::format("{} changed while reading", item.path));
+    return data->substr(item.offset, item.length);
+}
+
+}  // namespace replyguard::io

@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: Apache-2.0
+// io/input.hpp - what the CLI's PATH arguments name, as a list of messages
+//
+// DESCRIPTION
+//   A PATH is an .eml file, a folder (walked recursively in name order; a
+//   Maildir's cur/ and new/ are read, tmp/ is not; hidden files are skipped),
+//   an mbox file, or "-" for standard input. A file is an mbox when its name
+//   contains ".mbox"/".mbx", or when it starts with a "From " line and holds
+//   more than one message. mbox messages are split at "From " lines, honouring
+//   a Content-Length header when it points exactly at the next "From " line or
+//   the end (the Content-Length mbox variant).
+//   Each message gets its `source`: the path as given, joined with the relative
+//   path inside a given folder; "FILE#N" for the N-th message (from 0) of an mbox.
+// DIAGNOSTICS
+//   A path that cannot be read becomes one item with `error` set; the walk goes on.
+#pragma once
+
+#include "core/result.hpp"
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace replyguard::io {
+
+/// One message to read. Bytes are loaded lazily (load()), so a large folder is
+/// not held in memory.
+struct input_item {
+    std::string source;
+    std::string path;              ///< file to read ("-" for stdin)
+    std::size_t offset = 0;        ///< byte range inside the file (mbox)
+    std::size_t length = 0;        ///< 0 with whole_file
+    bool whole_file = true;
+    std::optional<std::string> error;  ///< set when the path itself could not be read
+    std::shared_ptr<const std::string> buffer;  ///< preloaded bytes (stdin, mbox file)
+};
+
+/// Expand PATH arguments into message items, in order.
+std::vector<input_item> expand_inputs(const std::vector<std::string>& paths);
+
+/// Read the bytes of one item.
+result<std::string> load(const input_item& item);
+
+/// Split an mbox buffer into (offset, length) ranges of the messages, without
+/// their "From " envelope lines.
+std::vector<std::pair<std::size_t, std::size_t>> split_mbox(std::string_view data);
+
+/// True when `data` (named `name`) should be read as an mbox.
+bool looks_like_mbox(std::string_view name, std::string_view data);
+
+}  // namespace replyguard::io

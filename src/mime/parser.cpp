@@ -1,0 +1,619 @@
+// SPDX-License-Identifier: Apache-2.0
+// mime/parser.cpp - GMime 3 tree to our message model
+//
+// DESCRIPTION
+//   GMime builds the MIME tree (structure, boundaries, transfer decodings,
+//   address syntax). We walk it once and fill mime::message: headers through
+//   our own decoding (header_decode.hpp), text parts through our charset
+//   sniffing (charset.hpp), HTML through gumbo (text/html.hpp), the body split
+//   into new text and quoted blocks (text/quote.hpp), attachments sniffed
+//   (libmagic) and hashed (OpenSSL SHA-256), URLs collected.
+// LIMITS
+//   limits::message_bytes  input beyond it is cut (MIME_TRUNCATED)
+//   limits::header_bytes   header block beyond it is reported (HEADER_TOO_LONG)
+//   limits::mime_depth     deeper parts are not walked (MIME_TOO_DEEP)
+//   limits::mime_parts     parts beyond it are not walked (MIME_TOO_MANY_PARTS)
+//   limits::text_bytes     body text beyond it is cut (TEXT_TRUNCATED)
+//   limits::urls           URLs beyond it are dropped (URLS_TRUNCATED)
+// DIAGNOSTICS
+//   GMime parser warnings become anomalies with the GMIME_ prefix dropped
+//   (e.g. MIME_MISSING_BOUNDARY). Ours: NOT_A_MESSAGE, NUL_BYTES, HEADER_8BIT,
+//   MISSING_FROM, MISSING_DATE, MISSING_MESSAGE_ID, BAD_DATE, CHARSET_LOSSY,
+//   and the limit anomalies above.
+#include "mime/parser.hpp"
+
+#include "mime/address.hpp"
+#include "mime/charset.hpp"
+#include "mime/header_decode.hpp"
+#include "mime/subject.hpp"
+#include "text/html.hpp"
+#include "text/quote.hpp"
+#include "text/urls.hpp"
+
+#include <gmime/gmime.h>
+#include <magic.h>
+#include <openssl/evp.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstring>
+#include <mutex>
+
+namespace replyguard::mime {
+
+namespace {
+
+// --- small helpers -----------------------------------------------------------
+
+struct gobj_deleter {
+    void operator()(void* p) const noexcept {
+        if (p) g_object_unref(p);
+    }
+};
+template <class T>
+using gptr = std::unique_ptr<T, gobj_deleter>;
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    for (char& c : out)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return out;
+}
+
+std::string trim(std::string_view s) {
+    std::size_t b = 0, e = s.size();
+    while (b < e && (s[b] == ' ' || s[b] == '\t' || s[b] == '\r' || s[b] == '\n')) ++b;
+    while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t' || s[e - 1] == '\r' || s[e - 1] == '\n')) --e;
+    return std::string(s.substr(b, e - b));
+}
+
+bool has_8bit(std::string_view s) {
+    return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
+}
+
+std::string sha256_hex(std::string_view data) {
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out(len * 2, '0');
+    for (unsigned int i = 0; i < len; ++i) {
+        out[2 * i] = hex[md[i] >> 4];
+        out[2 * i + 1] = hex[md[i] & 15];
+    }
+    return out;
+}
+
+// libmagic: one handle per thread (magic_t is not thread-safe; loading the
+// database costs milliseconds, so it is done once).
+struct magic_handles {
+    magic_t mime = nullptr;
+    magic_t label = nullptr;
+    magic_handles() {
+        mime = magic_open(MAGIC_MIME_TYPE | MAGIC_NO_CHECK_COMPRESS | MAGIC_ERROR);
+        if (mime && magic_load(mime, nullptr) != 0) { magic_close(mime); mime = nullptr; }
+        label = magic_open(MAGIC_NO_CHECK_COMPRESS | MAGIC_ERROR);
+        if (label && magic_load(label, nullptr) != 0) { magic_close(label); label = nullptr; }
+    }
+    ~magic_handles() {
+        if (mime) magic_close(mime);
+        if (label) magic_close(label);
+    }
+};
+
+magic_handles& magic() {
+    thread_local magic_handles h;
+    return h;
+}
+
+std::string anomaly_id(GMimeParserWarning w) {
+    switch (w) {
+    case GMIME_WARN_DUPLICATED_HEADER: return "HEADER_DUPLICATED";
+    case GMIME_WARN_DUPLICATED_PARAMETER: return "PARAMETER_DUPLICATED";
+    case GMIME_WARN_UNENCODED_8BIT_HEADER: return "HEADER_8BIT";
+    case GMIME_WARN_INVALID_CONTENT_TYPE: return "CONTENT_TYPE_INVALID";
+    case GMIME_WARN_INVALID_RFC2047_HEADER_VALUE: return "RFC2047_INVALID";
+    case GMIME_WARN_INVALID_PARAMETER: return "PARAMETER_INVALID";
+    case GMIME_WARN_MALFORMED_MULTIPART: return "MIME_MALFORMED_MULTIPART";
+    case GMIME_WARN_TRUNCATED_MESSAGE: return "MIME_UNTERMINATED_MULTIPART";
+    case GMIME_WARN_MALFORMED_MESSAGE: return "MESSAGE_MALFORMED";
+    case GMIME_WARN_INVALID_ADDRESS_LIST: return "ADDRESS_LIST_INVALID";
+    case GMIME_CRIT_INVALID_HEADER_NAME: return "HEADER_NAME_INVALID";
+    case GMIME_CRIT_CONFLICTING_HEADER: return "HEADER_CONFLICTING";
+    case GMIME_CRIT_CONFLICTING_PARAMETER: return "PARAMETER_CONFLICTING";
+    case GMIME_CRIT_MULTIPART_WITHOUT_BOUNDARY: return "MIME_MISSING_BOUNDARY";
+    case GMIME_CRIT_NESTING_OVERFLOW: return "MIME_TOO_DEEP";
+    case GMIME_WARN_PART_WITHOUT_CONTENT: return "MIME_PART_WITHOUT_CONTENT";
+    case GMIME_CRIT_PART_WITHOUT_HEADERS_OR_CONTENT: return "MIME_PART_EMPTY";
+    }
+    return "MIME_WARNING";
+}
+
+void on_warning(gint64 offset, GMimeParserWarning code, const gchar* item, gpointer user) {
+    auto* m = static_cast<message*>(user);
+    if (m->anomalies.size() >= 64) return;  // a hostile message could warn per line
+    // 8-bit headers are reported once, by our own header pass, with the field name.
+    if (code == GMIME_WARN_UNENCODED_8BIT_HEADER) return;
+    std::string detail = item && *item ? fmt::format("GMime: {} ({})", anomaly_id(code), item)
+                                       : fmt::format("GMime: {}", anomaly_id(code));
+    if (offset >= 0) detail += fmt::format(" at byte {}", offset);
+    m->add_anomaly(anomaly_id(code), std::move(detail));
+}
+
+GMimeParserOptions* parser_options() {
+    // One options object per thread: the warning callback's user data changes per message.
+    thread_local GMimeParserOptions* opts = [] {
+        GMimeParserOptions* o = g_mime_parser_options_new();
+        g_mime_parser_options_set_address_compliance_mode(o, GMIME_RFC_COMPLIANCE_LOOSE);
+        g_mime_parser_options_set_rfc2047_compliance_mode(o, GMIME_RFC_COMPLIANCE_LOOSE);
+        g_mime_parser_options_set_parameter_compliance_mode(o, GMIME_RFC_COMPLIANCE_LOOSE);
+        g_mime_parser_options_set_allow_addresses_without_domain(o, TRUE);
+        static const char* fallback[] = {"UTF-8", "CP932", "windows-1252", nullptr};
+        g_mime_parser_options_set_fallback_charsets(o, fallback);
+        return o;
+    }();
+    return opts;
+}
+
+// --- headers -----------------------------------------------------------------
+
+std::vector<std::string> parse_msgids(std::string_view raw) {
+    std::vector<std::string> out;
+    std::string text = unfold(raw);
+    GMimeReferences* refs = g_mime_references_parse(parser_options(), text.c_str());
+    if (refs) {
+        int n = g_mime_references_length(refs);
+        for (int i = 0; i < n && out.size() < 500; ++i) {
+            const char* id = g_mime_references_get_message_id(refs, i);
+            if (id && *id) out.emplace_back(id);
+        }
+        g_mime_references_free(refs);
+    }
+    if (out.empty()) {
+        // Broken forms GMime does not take ("<a@b"): keep the bare token, people compare them.
+        std::string t = trim(text);
+        if (!t.empty() && t.size() < 1000) {
+            if (t.front() == '<') t.erase(0, 1);
+            if (!t.empty() && t.back() == '>') t.pop_back();
+            if (!t.empty() && t.find_first_of(" \t<>") == std::string::npos) out.push_back(t);
+        }
+    }
+    return out;
+}
+
+received_hop parse_received(std::string raw) {
+    received_hop hop;
+    hop.raw = raw;
+    std::string l = lower(raw);
+    auto word_after = [&](std::string_view kw) -> std::string {
+        std::size_t pos = 0;
+        while ((pos = l.find(kw, pos)) != std::string::npos) {
+            bool start = pos == 0 || l[pos - 1] == ' ' || l[pos - 1] == '\t' || l[pos - 1] == ')';
+            if (start) {
+                std::size_t b = pos + kw.size();
+                while (b < raw.size() && (raw[b] == ' ' || raw[b] == '\t')) ++b;
+                std::size_t e = b;
+                while (e < raw.size() && raw[e] != ' ' && raw[e] != '\t' && raw[e] != ';' && raw[e] != '(') ++e;
+                return raw.substr(b, e - b);
+            }
+            pos += kw.size();
+        }
+        return {};
+    };
+    hop.from_host = word_after("from ");
+    hop.by_host = word_after("by ");
+    // The first bracketed literal of the from clause is the connecting IP.
+    std::size_t from_pos = l.find("from ");
+    std::size_t by_pos = l.find(" by ");
+    if (from_pos != std::string::npos) {
+        std::size_t end = by_pos == std::string::npos ? raw.size() : by_pos;
+        std::size_t lb = raw.find('[', from_pos);
+        if (lb != std::string::npos && lb < end) {
+            std::size_t rb = raw.find(']', lb);
+            if (rb != std::string::npos && rb < end && rb - lb < 60) {
+                std::string ip = raw.substr(lb + 1, rb - lb - 1);
+                if (ip.rfind("IPv6:", 0) == 0) ip.erase(0, 5);
+                hop.from_ip = ip;
+            }
+        }
+    }
+    if (auto semi = raw.rfind(';'); semi != std::string::npos) hop.date = trim(std::string_view(raw).substr(semi + 1));
+    return hop;
+}
+
+// RFC 8601: authserv-id [version] ; method=result [reason] [props] ; ...
+std::vector<auth_result> parse_auth_results(std::string_view raw) {
+    std::vector<auth_result> out;
+    // Drop comments: they hold free text with '=' and ';'.
+    std::string s;
+    int depth = 0;
+    for (char c : raw) {
+        if (c == '(') { ++depth; continue; }
+        if (c == ')' && depth > 0) { --depth; continue; }
+        if (depth == 0) s.push_back(c == '\r' || c == '\n' || c == '\t' ? ' ' : c);
+    }
+    std::vector<std::string> parts;
+    std::size_t start = 0;
+    bool quoted = false;
+    for (std::size_t i = 0; i <= s.size(); ++i) {
+        if (i < s.size() && s[i] == '"') quoted = !quoted;
+        if (i == s.size() || (s[i] == ';' && !quoted)) {
+            parts.push_back(trim(std::string_view(s).substr(start, i - start)));
+            start = i + 1;
+        }
+    }
+    if (parts.empty()) return out;
+    std::string id = parts[0];
+    if (auto sp = id.find(' '); sp != std::string::npos) id.resize(sp);
+    id = lower(id);
+    for (std::size_t i = 1; i < parts.size() && out.size() < 32; ++i) {
+        const std::string& p = parts[i];
+        auto eq = p.find('=');
+        if (eq == std::string::npos) continue;
+        auth_result r;
+        r.authserv_id = id;
+        r.method = lower(trim(std::string_view(p).substr(0, eq)));
+        if (auto slash = r.method.find('/'); slash != std::string::npos) r.method.resize(slash);
+        std::string rest = trim(std::string_view(p).substr(eq + 1));
+        auto sp = rest.find(' ');
+        r.result = lower(rest.substr(0, sp));
+        if (sp != std::string::npos) r.properties = trim(std::string_view(rest).substr(sp + 1));
+        if (r.method.empty() || r.method.find(' ') != std::string::npos) continue;
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
+std::optional<mailbox> first_mailbox(const std::vector<mailbox>& v) {
+    if (v.empty()) return std::nullopt;
+    return v.front();
+}
+
+// --- the walk ----------------------------------------------------------------
+
+struct walk_state {
+    const limits& lim;
+    message& msg;
+    std::size_t parts = 0;
+    bool parts_reported = false;
+    bool depth_reported = false;
+    // Text candidates for body_text, in tree order.
+    std::vector<std::size_t> plain_parts;  // indexes into msg.text_parts
+    std::vector<std::size_t> html_parts;
+};
+
+void fill_message(GMimeMessage* gm, message& m, const limits& lim, int depth);
+
+std::string part_bytes(GMimePart* part) {
+    GMimeDataWrapper* dw = g_mime_part_get_content(part);
+    if (!dw) return {};
+    gptr<GMimeStream> out(g_mime_stream_mem_new());
+    g_mime_data_wrapper_write_to_stream(dw, out.get());
+    GByteArray* arr = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(out.get()));
+    return arr ? std::string(reinterpret_cast<const char*>(arr->data), arr->len) : std::string();
+}
+
+std::string object_bytes(GMimeObject* obj) {
+    gptr<GMimeStream> out(g_mime_stream_mem_new());
+    g_mime_object_write_to_stream(obj, nullptr, out.get());
+    GByteArray* arr = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(out.get()));
+    return arr ? std::string(reinterpret_cast<const char*>(arr->data), arr->len) : std::string();
+}
+
+std::string content_type_of(GMimeObject* obj) {
+    GMimeContentType* ct = g_mime_object_get_content_type(obj);
+    if (!ct) return "text/plain";
+    const char* t = g_mime_content_type_get_media_type(ct);
+    const char* s = g_mime_content_type_get_media_subtype(ct);
+    return lower(fmt::format("{}/{}", t ? t : "application", s ? s : "octet-stream"));
+}
+
+std::string decoded_filename(GMimePart* part) {
+    const char* fn = g_mime_part_get_filename(part);
+    if (!fn || !*fn) return {};
+    std::string name(fn);
+    // GMime decodes RFC 2231 and (loosely) RFC 2047 in parameters with iconv; when
+    // that left raw or broken bytes, run our own decoding over what it kept.
+    if (!is_valid_utf8(name) || name.find('\x1b') != std::string::npos || name.find("=?") != std::string::npos)
+        name = decode_header_text(name);
+    return name;
+}
+
+void add_attachment(walk_state& st, GMimeObject* obj, std::string data, std::string ctype, std::string filename,
+                    const std::string& path) {
+    attachment a;
+    a.filename = std::move(filename);
+    a.declared_type = std::move(ctype);
+    if (GMimeContentDisposition* cd = g_mime_object_get_content_disposition(obj)) {
+        if (const char* d = g_mime_content_disposition_get_disposition(cd)) a.disposition = lower(d);
+    }
+    if (const char* cid = g_mime_object_get_content_id(obj)) a.content_id = cid;
+    a.part_path = path;
+    a.size = data.size();
+    a.sha256 = sha256_hex(data);
+    auto& mg = magic();
+    if (mg.mime) {
+        if (const char* t = magic_buffer(mg.mime, data.data(), data.size())) a.sniffed_type = t;
+    }
+    if (mg.label) {
+        if (const char* t = magic_buffer(mg.label, data.data(), data.size())) {
+            a.sniffed_label = t;
+            if (a.sniffed_label.size() > 200) a.sniffed_label.resize(200);
+        }
+    }
+    a.data = std::move(data);
+    st.msg.attachments.push_back(std::move(a));
+}
+
+void walk(walk_state& st, GMimeObject* obj, int depth, const std::string& path, bool in_alternative);
+
+void walk_leaf(walk_state& st, GMimePart* part, int depth, const std::string& path) {
+    GMimeObject* obj = GMIME_OBJECT(part);
+    std::string ctype = content_type_of(obj);
+    std::string filename = decoded_filename(part);
+    std::string disposition;
+    if (GMimeContentDisposition* cd = g_mime_object_get_content_disposition(obj))
+        if (const char* d = g_mime_content_disposition_get_disposition(cd)) disposition = lower(d);
+    bool is_text = ctype == "text/plain" || ctype == "text/html" || ctype == "text/enriched" ||
+                   ctype == "text/richtext" || ctype == "text" || ctype == "text/x-amp-html";
+    bool as_attachment = disposition == "attachment" || !filename.empty();
+    std::string data = part_bytes(part);
+    if (data.size() > st.lim.message_bytes) data.resize(st.lim.message_bytes);
+    if (!is_text || as_attachment) {
+        add_attachment(st, obj, std::move(data), ctype, std::move(filename), path);
+        return;
+    }
+    text_part tp;
+    tp.content_type = ctype;
+    if (const char* cs = g_mime_object_get_content_type_parameter(obj, "charset")) tp.declared_charset = cs;
+    tp.part_path = path;
+    if (data.find('\0') != std::string::npos) {
+        st.msg.add_anomaly("NUL_BYTES", fmt::format("NUL bytes in text part {}", path));
+        std::erase(data, '\0');
+    }
+    decoded_text dt = to_utf8(data, tp.declared_charset);
+    tp.charset = dt.charset;
+    if (dt.lossy)
+        st.msg.add_anomaly("CHARSET_LOSSY",
+                           fmt::format("part {}: bytes not decodable as {} (declared '{}')", path, dt.charset,
+                                       tp.declared_charset));
+    if (ctype == "text/html" || ctype == "text/x-amp-html") {
+        tp.html = std::move(dt.text);
+        text::html_text ht = text::html_to_text(tp.html, st.lim.text_bytes);
+        tp.text = std::move(ht.text);
+        for (auto& l : ht.links) {
+            if (st.msg.urls.size() >= st.lim.urls) {
+                st.msg.add_anomaly("URLS_TRUNCATED", fmt::format("more than {} URLs", st.lim.urls));
+                break;
+            }
+            st.msg.urls.push_back(std::move(l));
+        }
+        st.html_parts.push_back(st.msg.text_parts.size());
+    } else {
+        tp.text = std::move(dt.text);
+        st.plain_parts.push_back(st.msg.text_parts.size());
+    }
+    st.msg.text_parts.push_back(std::move(tp));
+}
+
+void walk(walk_state& st, GMimeObject* obj, int depth, const std::string& path, bool in_alternative) {
+    if (!obj) return;
+    if (depth > static_cast<int>(st.lim.mime_depth)) {
+        if (!st.depth_reported)
+            st.msg.add_anomaly("MIME_TOO_DEEP", fmt::format("MIME nesting deeper than {}", st.lim.mime_depth));
+        st.depth_reported = true;
+        return;
+    }
+    if (++st.parts > st.lim.mime_parts) {
+        if (!st.parts_reported)
+            st.msg.add_anomaly("MIME_TOO_MANY_PARTS", fmt::format("more than {} MIME parts", st.lim.mime_parts));
+        st.parts_reported = true;
+        return;
+    }
+    if (GMIME_IS_MULTIPART(obj)) {
+        GMimeMultipart* mp = GMIME_MULTIPART(obj);
+        int n = g_mime_multipart_get_count(mp);
+        std::string ctype = content_type_of(obj);
+        if (n == 0) st.msg.add_anomaly("MIME_EMPTY_MULTIPART", fmt::format("{} at {} has no parts", ctype, path));
+        if (ctype == "multipart/alternative") {
+            // Walk every alternative (links hide in HTML), but only one becomes body
+            // text: remember where this alternative's text parts start.
+            std::size_t plain_before = st.plain_parts.size(), html_before = st.html_parts.size();
+            for (int i = 0; i < n; ++i)
+                walk(st, g_mime_multipart_get_part(mp, i), depth + 1, fmt::format("{}.{}", path, i + 1), true);
+            // Prefer plain text; drop the HTML of this alternative from the body when a
+            // non-empty plain version exists, and vice versa.
+            bool has_plain = false;
+            for (std::size_t k = plain_before; k < st.plain_parts.size(); ++k)
+                if (trim(st.msg.text_parts[st.plain_parts[k]].text).size() > 0) has_plain = true;
+            if (has_plain)
+                st.html_parts.resize(html_before);
+            else
+                st.plain_parts.resize(plain_before);
+            return;
+        }
+        for (int i = 0; i < n; ++i)
+            walk(st, g_mime_multipart_get_part(mp, i), depth + 1, fmt::format("{}.{}", path, i + 1), in_alternative);
+        return;
+    }
+    if (GMIME_IS_MESSAGE_PART(obj)) {
+        GMimeMessage* inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
+        std::string data = object_bytes(obj);
+        // The header block of the message/rfc822 part itself precedes the message: keep the message only.
+        if (inner) data = object_bytes(GMIME_OBJECT(inner));
+        std::string fname;
+        if (GMimeContentDisposition* cd = g_mime_object_get_content_disposition(obj))
+            if (const char* f = g_mime_content_disposition_get_parameter(cd, "filename")) fname = decode_header_text(f);
+        add_attachment(st, obj, std::move(data), content_type_of(obj), std::move(fname), path);
+        if (inner) {
+            auto em = std::make_unique<message>();
+            fill_message(inner, *em, st.lim, depth + 1);
+            st.msg.embedded.push_back(std::move(em));
+        }
+        return;
+    }
+    if (GMIME_IS_MESSAGE_PARTIAL(obj)) {
+        add_attachment(st, obj, part_bytes(GMIME_PART(obj)), content_type_of(obj), {}, path);
+        st.msg.add_anomaly("MIME_MESSAGE_PARTIAL", fmt::format("message/partial at {}", path));
+        return;
+    }
+    if (GMIME_IS_PART(obj)) walk_leaf(st, GMIME_PART(obj), depth, path);
+}
+
+void fill_headers(GMimeObject* obj, message& m, const limits& lim) {
+    GMimeHeaderList* hl = g_mime_object_get_header_list(obj);
+    int n = hl ? g_mime_header_list_get_count(hl) : 0;
+    std::size_t header_bytes = 0;
+    bool eightbit_reported = false;
+    for (int i = 0; i < n; ++i) {
+        GMimeHeader* h = g_mime_header_list_get_header_at(hl, i);
+        const char* name = g_mime_header_get_name(h);
+        const char* raw = g_mime_header_get_raw_value(h);
+        header_field f;
+        f.name = name ? name : "";
+        f.raw = unfold(raw ? raw : "");
+        header_bytes += f.name.size() + f.raw.size();
+        if (header_bytes > lim.header_bytes) {
+            m.add_anomaly("HEADER_TOO_LONG", fmt::format("header block larger than {} bytes", lim.header_bytes));
+            break;
+        }
+        if (!eightbit_reported && has_8bit(f.raw)) {
+            m.add_anomaly("HEADER_8BIT", fmt::format("raw 8-bit bytes in {}", f.name));
+            eightbit_reported = true;
+        }
+        // Structured fields keep their raw text in `value` except where people read them.
+        f.value = trim(decode_header_text(f.raw));
+        m.headers.push_back(std::move(f));
+    }
+
+    auto addresses = [&](std::string_view field) {
+        std::vector<mailbox> out;
+        for (const auto& h : m.headers)
+            if (g_ascii_strcasecmp(h.name.c_str(), std::string(field).c_str()) == 0) {
+                auto v = parse_address_list(h.raw);
+                out.insert(out.end(), std::make_move_iterator(v.begin()), std::make_move_iterator(v.end()));
+            }
+        return out;
+    };
+    m.from_all = addresses("From");
+    m.from = first_mailbox(m.from_all);
+    m.sender = first_mailbox(addresses("Sender"));
+    m.reply_to = addresses("Reply-To");
+    m.to = addresses("To");
+    m.cc = addresses("Cc");
+    m.return_path = first_mailbox(addresses("Return-Path"));
+    if (m.header_count("From") == 0) m.add_anomaly("MISSING_FROM", "no From header");
+    else if (!m.from || m.from->address.empty()) m.add_anomaly("FROM_UNPARSEABLE", "From header holds no address");
+
+    if (const header_field* h = m.header("Message-ID")) {
+        auto ids = parse_msgids(h->raw);
+        if (!ids.empty()) m.message_id = ids.front();
+    }
+    if (m.message_id.empty()) m.add_anomaly("MISSING_MESSAGE_ID", "no usable Message-ID");
+    if (const header_field* h = m.header("In-Reply-To")) m.in_reply_to = parse_msgids(h->raw);
+    if (const header_field* h = m.header("References")) m.references = parse_msgids(h->raw);
+    if (const header_field* h = m.header("Subject")) m.subject = parse_subject(h->value);
+    else m.subject = parse_subject({});
+    if (const header_field* h = m.header("List-Id")) m.list_id = h->value;
+    if (const header_field* h = m.header("Date")) {
+        m.date_raw = h->value;
+        if (GDateTime* dt = g_mime_utils_header_decode_date(h->raw.c_str())) {
+            m.date = g_date_time_to_unix(dt);
+            g_date_time_unref(dt);
+        } else {
+            m.add_anomaly("BAD_DATE", fmt::format("unparseable Date: {}", h->value.substr(0, 80)));
+        }
+    } else {
+        m.add_anomaly("MISSING_DATE", "no Date header");
+    }
+    for (const auto& h : m.headers) {
+        if (g_ascii_strcasecmp(h.name.c_str(), "Received") == 0 && m.received.size() < 100)
+            m.received.push_back(parse_received(h.value));
+        else if (g_ascii_strcasecmp(h.name.c_str(), "Authentication-Results") == 0) {
+            auto r = parse_auth_results(h.value);
+            m.auth_results.insert(m.auth_results.end(), r.begin(), r.end());
+        }
+    }
+}
+
+void finish_body(walk_state& st) {
+    message& m = st.msg;
+    const auto& pick = !st.plain_parts.empty() ? st.plain_parts : st.html_parts;
+    std::string body;
+    for (std::size_t idx : pick) {
+        const std::string& t = m.text_parts[idx].text;
+        if (!body.empty() && !t.empty()) body += "\n";
+        body += t;
+        if (body.size() > st.lim.text_bytes) {
+            // Cut on a UTF-8 boundary.
+            std::size_t cut = st.lim.text_bytes;
+            while (cut > 0 && (static_cast<unsigned char>(body[cut]) & 0xC0) == 0x80) --cut;
+            body.resize(cut);
+            m.add_anomaly("TEXT_TRUNCATED", fmt::format("body text longer than {} bytes", st.lim.text_bytes));
+            break;
+        }
+    }
+    // Normalise line ends once here so every later stage sees '\n' only.
+    std::erase(body, '\r');
+    m.body_text = std::move(body);
+    text::split_body sb = text::split_quotes(m.body_text);
+    m.new_text = std::move(sb.new_text);
+    m.quoted = std::move(sb.quoted);
+    // URLs from every plain part (HTML links were taken while walking).
+    for (const auto& tp : m.text_parts)
+        if (tp.html.empty()) text::extract_urls(tp.text, m.urls, st.lim.urls);
+}
+
+void fill_message(GMimeMessage* gm, message& m, const limits& lim, int depth) {
+    fill_headers(GMIME_OBJECT(gm), m, lim);
+    walk_state st{lim, m, 0, false, false, {}, {}};
+    if (GMimeObject* root = g_mime_message_get_mime_part(gm)) walk(st, root, depth, "1", false);
+    finish_body(st);
+}
+
+}  // namespace
+
+void init() {
+    static std::once_flag once;
+    std::call_once(once, [] { g_mime_init(); });
+}
+
+message parse_message(std::string_view bytes, const limits& lim) {
+    init();
+    message m;
+    m.raw_size = bytes.size();
+    if (bytes.size() > lim.message_bytes) {
+        m.add_anomaly("MIME_TRUNCATED", fmt::format("message larger than {} bytes; the rest was not read",
+                                                    lim.message_bytes));
+        bytes = bytes.substr(0, lim.message_bytes);
+    }
+    // An mbox "From " envelope line is not a header.
+    if (bytes.starts_with("From ")) {
+        auto nl = bytes.find('\n');
+        bytes.remove_prefix(nl == std::string_view::npos ? bytes.size() : nl + 1);
+    }
+    if (std::memchr(bytes.data(), '\0', bytes.size())) m.add_anomaly("NUL_BYTES", "NUL bytes in the message");
+
+    GMimeParserOptions* opts = parser_options();
+    g_mime_parser_options_set_warning_callback(opts, on_warning, &m);
+    gptr<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(bytes.data(), bytes.size()));
+    gptr<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
+    g_mime_parser_set_format(parser.get(), GMIME_FORMAT_MESSAGE);
+    gptr<GMimeMessage> gm(g_mime_parser_construct_message(parser.get(), opts));
+    g_mime_parser_options_set_warning_callback(opts, nullptr, nullptr);
+    if (!gm) {
+        m.add_anomaly("NOT_A_MESSAGE", "no message header block could be parsed");
+        decoded_text dt = to_utf8(bytes.substr(0, std::min(bytes.size(), lim.text_bytes)), "");
+        m.body_text = std::move(dt.text);
+        std::erase(m.body_text, '\r');
+        m.new_text = m.body_text;
+        m.subject = parse_subject({});
+        return m;
+    }
+    fill_message(gm.get(), m, lim, 0);
+    if (m.headers.empty()) m.add_anomaly("NOT_A_MESSAGE", "the input has no header fields");
+    return m;
+}
+
+}  // namespace replyguard::mime

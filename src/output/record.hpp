@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: Apache-2.0
+// output/record.hpp - a scan result as the JSON record of the CLI contract
+//
+// DESCRIPTION
+//   One object per message (DESIGN.md, "Contracts other tools rely on"):
+//   source, message_id, from {name, address}, subject, verdict, score,
+//   findings [{id, group, score, detail, evidence}], attachments [{name, type,
+//   size, sha256, findings, ...}], urls, anomalies, error - plus more context
+//   (to/cc, threading headers, quoted blocks) for people and later tools.
+#pragma once
+
+#include "scan/engine.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace replyguard::output {
+
+nlohmann::json to_json(const scan::scan_result& r);
+
+/// A record for an input that could not be read at all.
+nlohmann::json error_record(const std::string& source, const std::string& error);
+
+}  // namespace replyguard::output

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: Apache-2.0
+// scan/engine.cpp - the analysis path; the exception firewall of the core.
+#include "scan/engine.hpp"
+
+#include "mime/parser.hpp"
+
+#include <fmt/format.h>
+
+#include <new>
+
+namespace replyguard::scan {
+
+engine::engine(config cfg, store::history* history)
+    : cfg_(std::move(cfg)), history_(history), detectors_(detect::make_detectors()) {
+    mime::init();
+}
+
+engine::~engine() = default;
+
+void engine::analyse(scan_result& r, const scan_options& opt) const {
+    attach::analysis_options aopt;
+    aopt.lim = cfg_.lim;
+    aopt.extra_passwords = opt.extra_passwords;
+    r.attachments = attach::analyse(r.msg, aopt);
+
+    detect::finding_sink sink(cfg_);
+    for (const auto& rep : r.attachments)
+        for (const auto& f : rep.findings) {
+            detect::finding copy = f;
+            copy.score = cfg_.score_for(f.id, f.score);
+            sink.add(std::move(copy));
+        }
+    detect::scan_context ctx{r.msg, r.attachments, history_, cfg_};
+    for (const auto& d : detectors_) d->run(ctx, sink);
+    r.findings = sink.take();
+    r.outcome = score::evaluate(r.findings, cfg_);
+}
+
+scan_result engine::scan(std::string_view bytes, std::string source, const scan_options& opt) const {
+    scan_result r;
+    r.source = std::move(source);
+    // Exception firewall: nothing below may take the whole scan down. Content
+    // never throws by design; what can is allocation failure or a bug.
+    try {
+        r.msg = mime::parse_message(bytes, cfg_.lim);
+        analyse(r, opt);
+    } catch (const std::bad_alloc&) {
+        r.error = "out of memory while analysing this message";
+    } catch (const std::exception& e) {
+        r.error = fmt::format("internal error: {}", e.what());
+    } catch (...) {
+        r.error = "internal error";
+    }
+    return r;
+}
+
+void engine::rescan_with_passwords(scan_result& r, const std::vector<std::string>& passwords) const {
+    try {
+        scan_options opt;
+        opt.extra_passwords = passwords;
+        analyse(r, opt);
+    } catch (...) {
+        r.error = "internal error while re-analysing with passwords from the thread";
+    }
+}
+
+}  // namespace replyguard::scan

@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: Apache-2.0
+// scan/engine.hpp - one message in, a verdict with its evidence out
+//
+// DESCRIPTION
+//   The one analysis path shared by every front-end (scan, milter, serve):
+//   parse (mime/parser.hpp) -> attachment analysis (attach/report.hpp) ->
+//   detectors (detect/registry.cpp) with the history store when there is one ->
+//   score (score/score.hpp). The engine does no I/O policy: a front-end decides
+//   what a failure means. It never throws on content; an internal failure of one
+//   message is returned as scan_result::error.
+#pragma once
+
+#include "attach/report.hpp"
+#include "core/config.hpp"
+#include "detect/detector.hpp"
+#include "mime/message.hpp"
+#include "score/score.hpp"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace replyguard::store { class history; }
+
+namespace replyguard::scan {
+
+struct scan_result {
+    std::string source;                 ///< where the message came from (CLI contract)
+    std::optional<std::string> error;   ///< why it could not be read/analysed; null when fine
+    mime::message msg;
+    std::vector<attach::attachment_report> attachments;
+    std::vector<detect::finding> findings;
+    score::outcome outcome;
+    /// Passwords this message offers to others of its thread (PPAP follow-ups).
+    std::vector<std::string> offered_passwords;
+    /// When attachments were re-analysed with a password from another message.
+    nlohmann::json pairing;
+};
+
+struct scan_options {
+    /// Passwords from other messages of the same thread (PPAP).
+    std::vector<std::string> extra_passwords;
+};
+
+class engine {
+public:
+    /// `history` may be null (no history); it must outlive the engine.
+    explicit engine(config cfg, store::history* history = nullptr);
+    ~engine();
+
+    scan_result scan(std::string_view bytes, std::string source, const scan_options& opt = {}) const;
+
+    /// Re-run attachment analysis and detectors of an already parsed message
+    /// with more passwords (PPAP: the password arrived in another mail).
+    void rescan_with_passwords(scan_result& r, const std::vector<std::string>& passwords) const;
+
+    const config& cfg() const { return cfg_; }
+
+private:
+    void analyse(scan_result& r, const scan_options& opt) const;
+
+    config cfg_;
+    store::history* history_;
+    std::vector<std::unique_ptr<detect::detector>> detectors_;
+};
+
+}  // namespace replyguard::scan

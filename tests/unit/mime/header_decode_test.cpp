@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: Apache-2.0
+// tests/unit/mime/header_decode_test.cpp - unfolding, RFC 2047 words, address quoting, corpus headers
+#include "mime/header_decode.hpp"
+
+#include "jp_corpus.hpp"
+#include "mime/charset.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+
+using replyguard::mime::decode_address_header;
+using replyguard::mime::decode_header_text;
+using replyguard::mime::unfold;
+namespace t = replyguard::test;
+
+namespace {
+
+TEST(unfold, removes_line_breaks_keeps_whitespace) {
+    EXPECT_EQ(unfold("a\r\n b"), "a b");
+    EXPECT_EQ(unfold("a\n\tb"), "a\tb");
+    EXPECT_EQ(unfold("a\r\n\r\n b"), "a b");
+    EXPECT_EQ(unfold("plain"), "plain");
+}
+
+struct text_case {
+    const char* what;
+    std::string raw;
+    const char* want;
+};
+
+const text_case k_text_cases[] = {
+    {"B word jis", "=?ISO-2022-JP?B?GyRCJUYlOSVIGyhC?=", "テスト"},
+    {"b lower-case, charset mixed case", "=?Iso-2022-Jp?b?GyRCJUYlOSVIGyhC?=", "テスト"},
+    {"Q word", "=?utf-8?Q?caf=C3=A9_bar?=", "café bar"},
+    {"q lower-case", "=?UTF-8?q?caf=c3=a9?=", "café"},
+    {"utf-8 char split across Q words", "=?UTF-8?Q?=E6=97?= =?UTF-8?Q?=A5?=", "日"},
+    {"utf-8 char split across B words", "=?UTF-8?B?5pel5g==?=\r\n =?UTF-8?B?nKw=?=", "日本"},
+    {"cp932 char split across words", "=?Shift_JIS?B?jlKT?= =?shift_jis?B?Yw==?=", "山田"},
+    {"jis escape state carried across words", "=?ISO-2022-JP?B?GyRCJDM=?= =?ISO-2022-JP?B?JHMbKEI=?=", "こん"},
+    {"words glued without whitespace", "=?ISO-2022-JP?B?GyRCJUYbKEI=?==?ISO-2022-JP?B?GyRCJTklSBsoQg==?=", "テスト"},
+    {"whitespace between words dropped", "=?utf-8?q?a?= \t =?utf-8?q?b?=", "ab"},
+    {"text between words kept", "=?utf-8?q?a?= x =?utf-8?q?b?=", "a x b"},
+    {"different charsets adjacent", "=?iso-8859-1?q?caf=E9?= =?utf-8?q?_ok?=", "café ok"},
+    {"word inside text", "abc=?utf-8?q?X?=def", "abcXdef"},
+    {"prefix text then word", "Re: =?ISO-2022-JP?B?GyRCJUYlOSVIGyhC?=", "Re: テスト"},
+    {"rfc 2231 language suffix", "=?ISO-2022-JP*ja?B?GyRCJUYlOSVIGyhC?=", "テスト"},
+    {"rfc 2231 language suffix ascii", "=?us-ascii*en?q?Hello?=", "Hello"},
+    {"base64 without padding", "=?utf-8?b?5pelYQ?=", "日a"},
+    {"jis circled number in word", "=?iso-2022-jp?B?GyRCLSEbKEI=?=", "①"},
+    {"mislabelled word: sjis under iso-2022-jp", "=?iso-2022-jp?B?jlKTYw==?=", "山田"},
+    {"malformed: unknown encoding", "=?utf-8?x?abc?=", "=?utf-8?x?abc?="},
+    {"malformed: unterminated", "=?utf-8?q?abc", "=?utf-8?q?abc"},
+    {"malformed: empty charset", "=??q?a?=", "=??q?a?="},
+    {"malformed: space inside", "=?utf-8?q?a b?=", "=?utf-8?q?a b?="},
+    {"raw shift_jis header", "\x83\x65\x83\x58\x83\x67", "テスト"},
+    {"raw euc-jp header", "\xa5\xc6\xa5\xb9\xa5\xc8", "テスト"},
+    {"raw jis header", "\x1b$B%F%9%H\x1b(B", "テスト"},
+    {"raw utf-8 header", "日本語", "日本語"},
+    {"folded and trimmed", "  Hello\r\n World ", "Hello World"},
+    {"decoded line break becomes space", "=?utf-8?q?a=0D=0Ab?=", "a  b"},
+};
+
+class header_text_table : public ::testing::TestWithParam<text_case> {};
+
+TEST_P(header_text_table, decodes) {
+    const auto& c = GetParam();
+    EXPECT_EQ(decode_header_text(c.raw), c.want) << c.what;
+}
+
+INSTANTIATE_TEST_SUITE_P(cases, header_text_table, ::testing::ValuesIn(k_text_cases),
+                         [](const auto& i) { return t::param_name(i.index, i.param.what); });
+
+const text_case k_address_cases[] = {
+    {"comma in a decoded name stays inside quotes", "=?utf-8?q?Yamada=2C_Taro?= <taro@a.jp>", "\"Yamada, Taro\" <taro@a.jp>"},
+    {"word inside a quoted string", "\"=?utf-8?q?Taro?= Yamada\" <t@a.jp>", "\"Taro Yamada\" <t@a.jp>"},
+    {"quote and backslash escaped", "=?utf-8?b?YSJiXGM=?= <x@a.jp>", "\"a\\\"b\\\\c\" <x@a.jp>"},
+    {"decoded angle brackets cannot make an address", "=?utf-8?q?evil_=3Cboss=40a.jp=3E?= <x@b.jp>",
+     "\"evil <boss@a.jp>\" <x@b.jp>"},
+    {"jis name", "=?ISO-2022-JP?B?GyRCJUYlOSVIGyhC?= <t@a.jp>", "\"テスト\" <t@a.jp>"},
+    {"adjacent words one quoted run", "=?utf-8?q?a?= =?utf-8?q?b?= <t@a.jp>", "\"ab\" <t@a.jp>"},
+    {"raw 8-bit name", "\x83\x65\x83\x58\x83\x67 <t@a.jp>", "テスト <t@a.jp>"},
+    {"plain list unchanged", "a@b.jp, \"C D\" <c@d.jp>", "a@b.jp, \"C D\" <c@d.jp>"},
+};
+
+class address_header_table : public ::testing::TestWithParam<text_case> {};
+
+TEST_P(address_header_table, decodes) {
+    const auto& c = GetParam();
+    EXPECT_EQ(decode_address_header(c.raw), c.want) << c.what;
+}
+
+INSTANTIATE_TEST_SUITE_P(cases, address_header_table, ::testing::ValuesIn(k_address_cases),
+                         [](const auto& i) { return t::param_name(i.index, i.param.what); });
+
+// Real headers from the corpus, decoded and checked by reading them.
+struct corpus_header_case {
+    const char* path;
+    const char* field;
+    const char* want;
+};
+
+TEST(header_decode_corpus, subjects_and_names) {
+    const corpus_header_case cases[] = {
+        {"mime-edge/japanese/jpmobile/iphone-circled-numbers-in-jis.eml", "Subject", "テスト①"},
+        {"mime-edge/japanese/jpmobile/docomo-jis.eml", "Subject", "テスト"},
+        {"mime-edge/japanese/jpmobile/iphone-cp932.eml", "Subject", "Re: 【NKSC】test"},
+        {"mime-edge/japanese/jpmobile/au-email.eml", "Subject", "※本文はこのままで送信してね"},
+        {"mime-edge/japanese/jpmobile/pc-mail-multi.eml", "Subject",
+         "タイトルの長いメールの場合の対処を実装するためのテストケースとしてのメールに含まれている件名であるサブジェクト部分"},
+        {"mime-edge/japanese/mimekit/japanese.txt", "Subject", "日本語メールテスト (testing Japanese emails)"},
+        {"mime-edge/japanese/ruby-mail/japanese_iso_2022.eml", "Subject", "まみむめも"},
+        {"mime-edge/japanese/php-mime-mail-parser/issue116", "Subject", "ЖД№41 от 28.09.2016"},
+        {"mime-edge/japanese/php-mime-mail-parser/issue212", "Subject",
+         "Automatyczna odpowiedź: Piotrze, test z 6 miesięcy nauki ciągle na Ciebie czeka"},
+        {"benign/japanese/spamassassin-rule-fp/OBFUSCATING_COMMENT__fp-bug6188-1", "Subject",
+         "【＠ぴあ】インタビューあり！『スピード・レーサー』明日公開…etc.情報満載!!"},
+        {"benign/japanese/spamassassin-rule-fp/PLING_QUERY__fp_bug6149_thomas_att4496", "Subject",
+         "Fwd: FW: コンドミニアム２４１０?２の矢野　８月の宿泊予約について"},
+        {"benign/japanese/spamassassin-rule-fp/GAPPY_SUBJECT__fp_bug6149_thomas_att4494", "Subject", "Ａｍａｚｏｎ"},
+        {"benign/spamassassin-public-corpus/hard_ham/00039.b2b936a8501444b213f61f9ff193b480", "Subject",
+         "日本語の件名（サブジェクト）　スパムメールではありません！"},
+        {"benign/japanese/spamassassin-rule-fp/FORGED_HOTMAIL_RCVD__fp-5874-1", "From", "中村 恵理 <eri.nakamura@live.jp>"},
+        {"benign/spamassassin-public-corpus/hard_ham/00039.b2b936a8501444b213f61f9ff193b480", "From",
+         "\"伊東　仁\" <hito@opentext.com>"},
+    };
+    for (const auto& c : cases) {
+        std::string m = t::read_corpus(c.path);
+        ASSERT_FALSE(m.empty()) << c.path;
+        std::string raw = t::raw_header(m, c.field);
+        ASSERT_FALSE(raw.empty()) << c.path << " " << c.field;
+        EXPECT_EQ(decode_header_text(raw), c.want) << c.path << " " << c.field;
+    }
+}
+
+TEST(header_decode_corpus, address_headers_quote_decoded_names) {
+    const corpus_header_case cases[] = {
+        {"benign/japanese/spamassassin-rule-fp/OBFUSCATING_COMMENT__fp-bug6188-1", "From",
+         "\"＠ぴあ/シネマ\" <mail_info@pia.co.jp>"},
+        {"mime-edge/japanese/ruby-mail/japanese_iso_2022.eml", "To", "\"みける\" <raasdnil@gmail.com>"},
+        {"benign/spamassassin-public-corpus/hard_ham/00039.b2b936a8501444b213f61f9ff193b480", "To",
+         "\"'アダム・ベンジャミン'\" <aebenjam@opentext.com>"},
+    };
+    for (const auto& c : cases) {
+        std::string m = t::read_corpus(c.path);
+        EXPECT_EQ(decode_address_header(t::raw_header(m, c.field)), c.want) << c.path << " " << c.field;
+    }
+}
+
+// Every header of every Japanese-tagged corpus mail decodes without ESC or U+FFFD.
+// Explicit exceptions: header fields whose bytes are truly undecodable, with the reason.
+const std::map<std::pair<std::string, std::string>, const char*> k_undecodable = {
+};
+
+TEST(header_decode_corpus, every_japanese_header_is_clean) {
+    auto files = t::manifest_with_tag("ja");
+    ASSERT_GE(files.size(), 50u) << "MANIFEST.tsv lists the Japanese-tagged mail";
+    std::size_t fields = 0;
+    for (const auto& path : files) {
+        std::string m = t::read_corpus(path);
+        ASSERT_FALSE(m.empty()) << path;
+        for (const auto& f : t::raw_fields(m)) {
+            std::string d = decode_header_text(f.value);
+            ++fields;
+            EXPECT_FALSE(t::has_esc(d)) << path << " " << f.name;
+            EXPECT_TRUE(replyguard::mime::is_valid_utf8(d)) << path << " " << f.name;
+            if (k_undecodable.count({path, f.name})) continue;
+            EXPECT_FALSE(t::has_fffd(d)) << path << " " << f.name << ": " << d;
+        }
+    }
+    EXPECT_GT(fields, 700u);
+}
+
+}  // namespace
