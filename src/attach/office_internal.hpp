@@ -157,6 +157,10 @@ void finish_xlm(office_ctx& c);
 /// OLE with EncryptionInfo + EncryptedPackage (ECMA-376 Standard/Agile): report, try
 /// VelvetSweatshop and the candidate passwords, analyse the decrypted package.
 void analyse_encrypted_package(office_ctx& c, std::string_view info, std::string_view package);
+/// BIFF8 FILEPASS (RC4, RC4 CryptoAPI): try VelvetSweatshop and the candidates; on success
+/// the decrypted Workbook stream (FILEPASS neutralised), the encryption entry and findings
+/// are recorded; otherwise reported as not inspected and nullopt.
+std::optional<std::string> biff_decrypt(office_ctx& c, std::string_view workbook, std::size_t filepass_off);
 /// Report encryption we do not decrypt (BIFF FILEPASS, Word fEncrypted, PowerPoint CryptSession).
 void report_encrypted(office_ctx& c, std::string_view type);
 

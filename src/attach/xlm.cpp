@@ -237,19 +237,18 @@ void analyse_biff_workbook(office_ctx& c, std::string_view workbook) {
             in_macro = le16(rec, 2) == 0x0040;
             break;
         case 0x000A: in_macro = false; break;
-        case 0x002F: {  // FILEPASS: the rest is ciphertext
-            const std::uint16_t type = le16(rec, 0);
-            report_encrypted(c, type == 0 ? "biff-xor-obfuscation"
-                                : le16(rec, 2) == 1 ? "biff-rc4" : "biff-rc4-cryptoapi");
+        case 0x002F:  // FILEPASS: the rest is ciphertext; read it again once decrypted
+            if (auto plain = biff_decrypt(c, workbook, pos - 4 - len)) analyse_biff_workbook(c, *plain);
             return;
-        }
         case 0x0085: {  // BOUNDSHEET
             if (rec.size() < 7) break;
             const std::uint8_t state = rec[4] & 0x03;
             const std::uint8_t type = rec[5];
-            if (type != 0x01) break;
             const std::string name = biff_string(rec, 6, biff8, true);
             const char* st = state == 0 ? "visible" : state == 1 ? "hidden" : "very hidden";
+            if (c.entry["biff_sheets"].size() < 256)
+                c.entry["biff_sheets"].push_back({{"name", name}, {"type", type}, {"state", st}});
+            if (type != 0x01) break;
             xlm(c)["sheets"].push_back({{"name", name}, {"state", st}, {"source", "biff"}});
             break;
         }

@@ -114,3 +114,45 @@ TEST(OfficeCrypto, UnknownPasswordIsNotInspected) {
     for (const auto& f : o.rep.findings)
         if (f.id == "OFFICE_ENCRYPTED") EXPECT_NE(f.detail.find("not inspected"), std::string::npos);
 }
+
+static nlohmann::json biff_sheets(const outcome& o) {
+    for (const auto& e : o.rep.details["office"])
+        if (e.contains("biff_sheets")) return e["biff_sheets"];
+    return nullptr;
+}
+
+TEST(OfficeCrypto, BiffRc4WorkbooksDecryptToTheSameSheetsAsTheirPlainTwin) {
+    // msoffcrypto-tool ships the decrypted twin: the sheet list read after RC4 CryptoAPI
+    // decryption must equal the one of the plain file.
+    const auto plain = analyse_file(corpus() / "office/clean/msoffcrypto-tool/rc4cryptoapi_password_plain.xls");
+    const auto enc = analyse_file(corpus() / "office/encrypted/msoffcrypto-tool/rc4cryptoapi_password.xls",
+                                  {"Password1234_"});
+    ASSERT_FALSE(biff_sheets(plain).is_null());
+    EXPECT_EQ(biff_sheets(enc), biff_sheets(plain));
+    EXPECT_TRUE(enc.has("OFFICE_BODY_PASSWORD")) << enc.ids();
+    // without the password: reported, not inspected, no sheet list
+    const auto locked = analyse_file(corpus() / "office/encrypted/msoffcrypto-tool/rc4cryptoapi_password.xls");
+    EXPECT_TRUE(locked.has("OFFICE_ENCRYPTED"));
+    EXPECT_TRUE(biff_sheets(locked).is_null());
+}
+
+TEST(OfficeCrypto, BiffRc4PasswordsFromTheManifestOpenTheWorkbooks) {
+    // plain RC4 (MD5) and CryptoAPI, from POI and oletools
+    const std::vector<std::pair<std::string, std::string>> cases{
+        {"office/encrypted/poi/password.xls", "password"},
+        {"office/encrypted/poi/35897-type4.xls", "freedom"},
+        {"office/encrypted/oletools/dde-test-encrypt-standardpassword.xls", ""},  // VelvetSweatshop
+    };
+    for (const auto& [path, pw] : cases) {
+        const auto o = analyse_file(corpus() / path, pw.empty() ? std::vector<std::string>{} : std::vector<std::string>{pw});
+        const auto sheets = biff_sheets(o);
+        ASSERT_FALSE(sheets.is_null()) << path << " " << o.ids();
+        // decrypted names are readable text, not ciphertext
+        for (const auto& s : sheets) {
+            const std::string n = s["name"];
+            EXPECT_FALSE(n.empty()) << path;
+            EXPECT_EQ(n.find("\xEF\xBF\xBD"), std::string::npos) << path << " " << n;
+        }
+        EXPECT_TRUE(o.has(pw.empty() ? "OFFICE_DEFAULT_PASSWORD" : "OFFICE_BODY_PASSWORD")) << path << " " << o.ids();
+    }
+}
