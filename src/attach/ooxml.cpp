@@ -241,6 +241,14 @@ bool analyse_ooxml(office_ctx& c, std::string_view data) {
         g_object_unref(in);
         return false;
     }
+    // Not OOXML: leave it to the archive analyser before reading (and charging) anything.
+    if (GsfInput* ct_probe = gsf_infile_child_by_name(zip, "[Content_Types].xml")) {
+        g_object_unref(ct_probe);
+    } else {
+        g_object_unref(zip);
+        g_object_unref(in);
+        return false;
+    }
     zip_reader r{c, {}, false};
     r.walk(zip, "", 0);
     g_object_unref(zip);
