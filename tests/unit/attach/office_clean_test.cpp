@@ -37,11 +37,9 @@ TEST(OfficeOther, ExternalOleLinkIsFound) {
     }
 }
 
-TEST(OfficeOther, RemoteTemplateIsFound) {
-    // A clean docx with its settings relationship turned into a remote attachedTemplate
-    // is not in the corpus; the relationship parser is exercised through a real package:
-    // the python-docx test.docx rels are rewritten in memory would need a zip writer, so
-    // this checks the classification on the external link samples instead (oleObject).
+TEST(OfficeOther, LinkedOleObjectInATemplateIsNotTemplateInjection) {
+    // a .dotx that links an OLE object: the link is reported, the template kind is not
+    // (remote attachedTemplate: office_ooxml_test.cpp)
     const auto o = analyse_file(corpus() / "office/other-active/oletools/sample_with_external_link_to_doc.dotx");
     EXPECT_FALSE(o.has("OFFICE_EXTERNAL_TEMPLATE")) << o.ids();
     EXPECT_TRUE(o.has("OFFICE_EXTERNAL_OLE_LINK")) << o.ids();
