@@ -40,7 +40,7 @@ constexpr std::array<fn, 20> k_ftab{{{1, "IF"},       {4, "SUM"},      {30, "REP
                                      {53, "GOTO"},    {54, "HALT"},    {55, "RETURN"},  {88, "SET.NAME"},
                                      {89, "CALLER"},  {110, "EXEC"},   {111, "CHAR"},   {149, "REGISTER"},
                                      {150, "CALL"},   {148, "INDIRECT"}, {65, "DATE"},  {56, "PV"}}};
-constexpr std::array<fn, 3> k_cetab{{{0x11, "RUN"}, {0x06, "FILE.DELETE"}, {0x05, "SAVE.AS"}}};
+constexpr std::array<fn, 5> k_cetab{{{0x11, "RUN"}, {0x06, "FILE.DELETE"}, {0x05, "SAVE.AS"}, {0x01, "OPEN"}, {0x76, "ALERT"}}};
 
 // Functions that only make sense in macros (SYLK formulas are XLM when they use one).
 constexpr std::array<std::string_view, 18> k_macro_only{

@@ -28,6 +28,7 @@ TEST(OfficeXlm, BiffFormulasAreDecoded) {
         const auto o = analyse_file(corpus() / "office/xlm/oletools" / name);
         const auto f = functions_of(o);
         EXPECT_NE(std::find(f.begin(), f.end(), "HALT"), f.end()) << name << " " << o.rep.details.dump().substr(0, 800);
+        EXPECT_NE(std::find(f.begin(), f.end(), "ALERT"), f.end()) << name;  // a command (Cetab 0x76)
         const auto d = o.rep.details.dump();
         EXPECT_NE(d.find("This is a sample Excel 4 macro"), std::string::npos) << name;
     }
@@ -61,4 +62,21 @@ TEST(OfficeXlm, HiddenMacroSheetIsReported) {
     EXPECT_TRUE(o.has("OFFICE_XLM_HIDDEN_SHEET")) << o.ids();
     const auto d = o.rep.details.dump();
     EXPECT_NE(d.find("very hidden"), std::string::npos);
+}
+
+TEST(OfficeXlm, ExecInAMacroIsSuspicious) {
+    // SYLK is text; the oletools sample with its ALERT replaced by EXEC (the classic XLM dropper call)
+    auto slk = slurp(corpus() / "office/xlm/oletools/excel4_sample_macro.slk");
+    const auto at = slk.find("ALERT(");
+    ASSERT_NE(at, std::string::npos);
+    const auto plain = analyse_bytes("a.slk", slk);
+    EXPECT_FALSE(plain.has("OFFICE_XLM_SUSPICIOUS")) << plain.ids();
+    slk.replace(at, 6, "EXEC(");
+    const auto o = analyse_bytes("a.slk", slk);
+    EXPECT_TRUE(o.has("OFFICE_XLM_MACRO"));
+    EXPECT_TRUE(o.has("OFFICE_XLM_SUSPICIOUS")) << o.ids();
+    // a SYLK sheet with ordinary formulas only is not a macro
+    const auto sums = analyse_bytes("b.slk", "ID;PWXL;N;E\r\nC;Y1;X1;K1\r\nC;Y2;X1;K2;ESUM(R1C1:R1C1)\r\nE\r\n");
+    EXPECT_TRUE(sums.recognised);
+    EXPECT_FALSE(sums.has("OFFICE_XLM_MACRO")) << sums.ids();
 }
