@@ -145,7 +145,9 @@ void analyse_vba(office_ctx& c, const std::vector<ole_stream>& streams);
 
 // ---- XLM (xlm.cpp) ----------------------------------------------------------
 /// BIFF5/BIFF8 Workbook stream: macro sheets, their formulas, FILEPASS.
-void analyse_biff_workbook(office_ctx& c, std::string_view workbook);
+/// `decrypted`: the stream was already decrypted once; a further FILEPASS ends the walk
+/// (an attacker could otherwise chain FILEPASS records into nested decryptions).
+void analyse_biff_workbook(office_ctx& c, std::string_view workbook, bool decrypted = false);
 /// OOXML macro sheet part (xml or xlsb bin).
 void analyse_xlm_part(office_ctx& c, std::string_view path, std::string_view data, std::string_view sheet_state);
 /// SYLK text with formulas; false when not SYLK.

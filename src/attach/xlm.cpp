@@ -217,7 +217,7 @@ std::string decode_rgce(office_ctx& c, bytes r) {
 
 }  // namespace
 
-void analyse_biff_workbook(office_ctx& c, std::string_view workbook) {
+void analyse_biff_workbook(office_ctx& c, std::string_view workbook, bool decrypted) {
     const bytes d = as_bytes(workbook);
     bool biff8 = true;
     bool first_bof = true;
@@ -238,7 +238,8 @@ void analyse_biff_workbook(office_ctx& c, std::string_view workbook) {
             break;
         case 0x000A: in_macro = false; break;
         case 0x002F:  // FILEPASS: the rest is ciphertext; read it again once decrypted
-            if (auto plain = biff_decrypt(c, workbook, pos - 4 - len)) analyse_biff_workbook(c, *plain);
+            if (decrypted) return;
+            if (auto plain = biff_decrypt(c, workbook, pos - 4 - len)) analyse_biff_workbook(c, *plain, true);
             return;
         case 0x0085: {  // BOUNDSHEET
             if (rec.size() < 7) break;
