@@ -17,7 +17,9 @@
 //
 // LIMITS
 //   lim.passwords_tried candidates; spin counts above k_max_spin are not tried
-//   (a file could otherwise ask for billions of hash rounds per password); the
+//   (a file could otherwise ask for billions of hash rounds per password), at most
+//   k_spin_budget rounds per document and analysis_state::hash_rounds_budget per
+//   message (details: "limited": true when candidates were left untried); the
 //   plaintext is at most lim.archive_entry_bytes and charged to the byte budget.
 #include "attach/office_internal.hpp"
 
@@ -447,7 +449,8 @@ void analyse_encrypted_package(office_ctx& c, std::string_view info, std::string
     const std::uint64_t cost = std::max<std::uint64_t>(1, spin_cost(as_bytes(info)));
     const std::size_t max_tries = static_cast<std::size_t>(std::max<std::uint64_t>(1, k_spin_budget / cost));
     for (const auto& cand : candidates) {
-        if (tried >= max_tries) break;
+        if (tried >= max_tries || c.st.hash_rounds_budget < cost) break;
+        c.st.hash_rounds_budget -= cost;
         ++tried;
         plain = ecma376_decrypt(as_bytes(info), as_bytes(package), cand.first, &type, max_out);
         if (plain) {
@@ -457,6 +460,7 @@ void analyse_encrypted_package(office_ctx& c, std::string_view info, std::string
         if (type == "extensible" || type == "unknown") break;  // no password will help
     }
     nlohmann::json enc{{"type", "ecma376-" + type}, {"opened", plain.has_value()}, {"passwords_tried", tried}};
+    if (!plain && tried < candidates.size() && type != "extensible" && type != "unknown") enc["limited"] = true;
     if (!plain) {
         c.entry["encryption"] = std::move(enc);
         emit(c, k_encrypted, "encrypted OOXML package (" + type + "), not inspected: no candidate password opened it",
