@@ -33,6 +33,10 @@ struct analysis_state {
     /// Password-derivation hash rounds still allowed for this message (Office decryption:
     /// Agile encryption asks for spinCount rounds per password, and a file can nest many).
     std::uint64_t hash_rounds_budget = 40'000'000;
+    /// Where each candidate of `passwords` came from (same index): the body line it
+    /// was read from, or "" for an extra password (another mail of the thread).
+    std::vector<std::string> password_lines;
+    const analysis_options* opt = nullptr;  ///< the caller's options (IOC lists, YARA), may be null
 };
 
 /// Analyse one Office document (OLE2 or OOXML, encrypted or not). Returns false

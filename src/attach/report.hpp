@@ -14,12 +14,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace replyguard::mime { struct message; }
 
 namespace replyguard::attach {
+
+struct ioc_set;  // attach/ioc.hpp: hash and domain lists, compiled YARA rules
 
 struct attachment_report {
     std::size_t index = 0;                ///< into message::attachments
@@ -32,6 +35,8 @@ struct analysis_options {
     limits lim;
     /// Extra candidate passwords (e.g. from another mail of the same thread).
     std::vector<std::string> extra_passwords;
+    /// IOC lists and YARA rules (attach/ioc.hpp, load_ioc_lists); null: none configured.
+    std::shared_ptr<const ioc_set> iocs;
 };
 
 /// Analyse every attachment of `msg`. Never throws on content.

@@ -375,6 +375,12 @@ void analyse_vba(office_ctx& c, const std::vector<ole_stream>& streams) {
     if (!orphans.empty()) vba["orphans"] = orphans;
     if (codepage) vba["codepage"] = *codepage;
     vba["source"] = utf8_clean(all_source, k_details_source);
+    // The dispatcher runs YARA over rep.details["vba_source"] (ioc.cpp check_vba_source).
+    if (c.rep.details.is_object()) {
+        auto& vs = c.rep.details["vba_source"];
+        if (!vs.is_array()) vs = nlohmann::json::array();
+        if (vs.size() < 16) vs.push_back(vba["source"]);
+    }
     vba["source_truncated"] = all_source.size() > k_details_source;
     const auto kw = scan_vba_keywords(all_source);
     vba["autoexec"] = kw.autoexec;

@@ -1,8 +1,212 @@
 // SPDX-License-Identifier: Apache-2.0
-// text/urls.cpp - PLACEHOLDER (being replaced): finds nothing.
+// text/urls.cpp - URLs in plain text, and their hosts
+//
+// DESCRIPTION
+//   A hand scanner (one pass, no regex: mail bodies are attacker controlled
+//   and a backtracking pattern over megabytes is a denial of service). It
+//   looks for "http://", "https://", "ftp://" (any case) and "www." at a word
+//   start, then extends the match up to whitespace, a control byte, one of
+//   < > " ` or a Japanese / full-width punctuation mark (、。「」（）『』【】
+//   ＜＞，．！？：；　 ...), the way mail clients delimit links in prose.
+//   Trailing . , ; : ! ? ' are trimmed, and ) ] } only when unbalanced
+//   inside the URL (Wikipedia-style "Foo_(bar)" survives).
+//
+// LIMITS
+//   A single URL is cut at 8 KiB. url_host() keeps IDN hosts in their
+//   Unicode form, lower-cased with ICU; punycode is not converted.
 #include "text/urls.hpp"
 
+#include <unicode/unistr.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+
 namespace replyguard::text {
-void extract_urls(std::string_view, std::vector<mime::url_ref>&, std::size_t) {}
-std::string url_host(std::string_view) { return {}; }
+
+namespace {
+
+constexpr std::size_t k_max_url = 8192;
+
+char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+
+bool starts_with_ci(std::string_view s, std::size_t pos, std::string_view lit) {
+    if (s.size() - pos < lit.size()) return false;
+    for (std::size_t i = 0; i < lit.size(); ++i)
+        if (ascii_lower(s[pos + i]) != lit[i]) return false;
+    return true;
+}
+
+/// Decode the UTF-8 code point at `pos` (nullopt-like 0xFFFFFFFF on bad bytes); `len` gets its length.
+std::uint32_t decode_at(std::string_view s, std::size_t pos, std::size_t& len) {
+    auto b = static_cast<unsigned char>(s[pos]);
+    len = 1;
+    if (b < 0x80) return b;
+    std::size_t n = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 0;
+    if (n == 0 || pos + n > s.size()) return 0xFFFFFFFF;
+    std::uint32_t cp = b & (0x7F >> n);
+    for (std::size_t i = 1; i < n; ++i) {
+        auto c = static_cast<unsigned char>(s[pos + i]);
+        if ((c & 0xC0) != 0x80) return 0xFFFFFFFF;
+        cp = (cp << 6) | (c & 0x3F);
+    }
+    len = n;
+    return cp;
+}
+
+/// Code points that end a URL in running text.
+bool is_stop_cp(std::uint32_t cp) {
+    if (cp < 0x80) {
+        if (cp <= 0x20 || cp == 0x7F) return true;
+        return cp == '<' || cp == '>' || cp == '"' || cp == '`';
+    }
+    if (cp == 0xFFFFFFFF) return true;                   // invalid UTF-8
+    if (cp == 0x00A0 || cp == 0x3000) return true;       // no-break / ideographic space
+    if (cp >= 0x2000 && cp <= 0x200B) return true;       // typographic spaces, ZWSP
+    if (cp == 0x2028 || cp == 0x2029) return true;
+    if (cp >= 0x3001 && cp <= 0x3003) return true;       // 、。〃
+    if (cp >= 0x3008 && cp <= 0x3011) return true;       // 〈〉《》「」『』【】
+    if (cp >= 0x3014 && cp <= 0x301F) return true;       // 〔〕 ... 〟
+    if (cp >= 0x2018 && cp <= 0x201F) return true;       // curly quotes
+    switch (cp) {
+        case 0xFF01: case 0xFF08: case 0xFF09: case 0xFF0C: case 0xFF0E:  // ！（），．
+        case 0xFF1A: case 0xFF1B: case 0xFF1C: case 0xFF1E: case 0xFF1F:  // ：；＜＞？
+        case 0xFF3B: case 0xFF3D: case 0xFF5B: case 0xFF5D:              // ［］｛｝
+        case 0xFF62: case 0xFF63: case 0xFF64: case 0xFF61:              // half-width ｢｣､｡
+        case 0x2026: case 0x30FB:                                         // … ・
+            return true;
+        default:
+            return false;
+    }
+}
+
+bool is_word_byte(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '-' || c == '_' || c == '@' || c == '/';
+}
+
+/// Length of the URL starting at `start` (0 when it is only a scheme).
+std::size_t url_extent(std::string_view s, std::size_t start, std::size_t body_from) {
+    std::size_t end = start;
+    while (end < s.size() && end - start < k_max_url) {
+        std::size_t len = 1;
+        std::uint32_t cp = decode_at(s, end, len);
+        if (is_stop_cp(cp)) break;
+        end += len;
+    }
+    // Trim trailing punctuation; brackets only when they close nothing inside.
+    // Bracket balances are counted once, then kept up to date while trimming.
+    auto v = s.substr(start, end - start);
+    std::array<std::ptrdiff_t, 3> balance = {
+        std::count(v.begin(), v.end(), '(') - std::count(v.begin(), v.end(), ')'),
+        std::count(v.begin(), v.end(), '[') - std::count(v.begin(), v.end(), ']'),
+        std::count(v.begin(), v.end(), '{') - std::count(v.begin(), v.end(), '}')};
+    while (end > body_from) {
+        char c = s[end - 1];
+        if (c == '.' || c == ',' || c == ';' || c == ':' || c == '!' || c == '?' || c == '\'' || c == '*') {
+            --end;
+            continue;
+        }
+        int k = c == ')' ? 0 : c == ']' ? 1 : c == '}' ? 2 : -1;
+        if (k >= 0 && balance[k] < 0) {
+            ++balance[k];
+            --end;
+            continue;
+        }
+        break;
+    }
+    return end > body_from ? end - start : 0;
+}
+
+std::string lower_host(std::string_view h) {
+    bool ascii = std::all_of(h.begin(), h.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+    std::string out;
+    if (ascii) {
+        out.reserve(h.size());
+        for (char c : h) out.push_back(ascii_lower(c));
+        return out;
+    }
+    // IDN: Unicode lower-casing (e.g. "ＥＸＡＭＰＬＥ.jp", "Bücher.de").
+    icu::UnicodeString u = icu::UnicodeString::fromUTF8(icu::StringPiece(h.data(), static_cast<int32_t>(h.size())));
+    u.toLower();
+    u.toUTF8String(out);
+    return out;
+}
+
+}  // namespace
+
+void extract_urls(std::string_view text, std::vector<mime::url_ref>& out, std::size_t max) {
+    std::size_t i = 0;
+    const std::size_t n = text.size();
+    while (i < n && out.size() < max) {
+        // Cheap filter: candidates start with h/H, f/F or w/W.
+        char c = ascii_lower(text[i]);
+        if (c != 'h' && c != 'f' && c != 'w') {
+            ++i;
+            continue;
+        }
+        std::size_t body_from = 0;
+        if (c == 'h' && starts_with_ci(text, i, "https://")) body_from = i + 8;
+        else if (c == 'h' && starts_with_ci(text, i, "http://")) body_from = i + 7;
+        else if (c == 'f' && starts_with_ci(text, i, "ftp://")) body_from = i + 6;
+        else if (c == 'w' && starts_with_ci(text, i, "www.") && (i == 0 || !is_word_byte(text[i - 1])))
+            body_from = i + 4;
+        if (body_from == 0) {
+            ++i;
+            continue;
+        }
+        std::size_t len = url_extent(text, i, body_from);
+        if (len == 0) {
+            i = body_from;
+            continue;
+        }
+        mime::url_ref r;
+        r.url.assign(text.substr(i, len));
+        r.host = url_host(r.url);
+        if (!r.host.empty()) out.push_back(std::move(r));
+        i += len;
+    }
+}
+
+std::string url_host(std::string_view url) {
+    // Skip "scheme://" (or "scheme:" for mailto-like forms without authority).
+    std::size_t p = 0;
+    auto colon = url.find(':');
+    auto scheme_ok = [&](std::size_t end) {
+        if (end == 0) return false;
+        for (std::size_t i = 0; i < end; ++i) {
+            char c = url[i];
+            bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (i > 0 && ((c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.'));
+            if (!ok) return false;
+        }
+        return true;
+    };
+    if (colon != std::string_view::npos && scheme_ok(colon)) {
+        if (colon + 1 < url.size() && (url[colon + 1] == '/' || url[colon + 1] == '\\')) {
+            p = colon + 1;  // the slash loop below also takes browsers' backslashes
+        } else if (starts_with_ci(url, 0, "mailto:")) {
+            auto at = url.rfind('@');
+            if (at == std::string_view::npos) return {};
+            auto host = url.substr(at + 1);
+            host = host.substr(0, host.find_first_of("?#>&,; "));
+            return lower_host(host);
+        } else {
+            return {};  // javascript:, data:, cid: ... have no host
+        }
+    }
+    // Browsers treat backslashes like slashes in the authority ("http:\\evil").
+    while (p < url.size() && (url[p] == '/' || url[p] == '\\')) ++p;
+    auto auth_end = url.find_first_of("/?#\\", p);
+    std::string_view auth = url.substr(p, auth_end == std::string_view::npos ? std::string_view::npos : auth_end - p);
+    if (auto at = auth.rfind('@'); at != std::string_view::npos) auth.remove_prefix(at + 1);
+    if (!auth.empty() && auth.front() == '[') {
+        auto close = auth.find(']');
+        if (close == std::string_view::npos) return {};
+        return lower_host(auth.substr(0, close + 1));
+    }
+    if (auto pc = auth.rfind(':'); pc != std::string_view::npos) auth = auth.substr(0, pc);
+    while (!auth.empty() && auth.back() == '.') auth.remove_suffix(1);
+    return lower_host(auth);
+}
+
 }  // namespace replyguard::text

@@ -138,3 +138,10 @@ TEST(OfficeVba, StompedModuleIsDetected) {
         if (f.id == "OFFICE_VBA_STOMPING") stomped = f.evidence["modules"][0] == "Module1";
     EXPECT_TRUE(stomped) << entry.dump().substr(0, 600);
 }
+
+TEST(OfficeVba, SourceIsHandedToYaraThroughVbaSource) {
+    const auto o = analyse_file(corpus() / "office/with-macros/poi/SimpleMacro.xls");
+    ASSERT_TRUE(o.rep.details.contains("vba_source"));
+    ASSERT_TRUE(o.rep.details["vba_source"].is_array());
+    EXPECT_NE(o.rep.details["vba_source"][0].get<std::string>().find("Attribute VB_Name = \"Module1\""), std::string::npos);
+}

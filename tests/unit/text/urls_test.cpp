@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: Apache-2.0
+// tests/unit/text/urls_test.cpp - URL extraction from plain text and hosts
+//
+// DESCRIPTION
+//   Delimiting rules (Japanese punctuation, brackets, trailing punctuation),
+//   host normalisation (userinfo, port, IPv6, IDN), and real bodies from talon
+//   and easy_ham.
+#include "text/urls.hpp"
+
+#include "mail_body.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+
+using replyguard::mime::url_ref;
+using replyguard::test::corpus;
+using replyguard::test::slurp;
+using replyguard::test::text_part;
+using replyguard::text::extract_urls;
+using replyguard::text::url_host;
+
+namespace {
+std::vector<std::string> urls_in(std::string_view text, std::size_t max = 100) {
+    std::vector<url_ref> out;
+    extract_urls(text, out, max);
+    std::vector<std::string> u;
+    for (auto& r : out) {
+        EXPECT_FALSE(r.from_html);
+        EXPECT_EQ(r.host, url_host(r.url));
+        u.push_back(r.url);
+    }
+    return u;
+}
+using v = std::vector<std::string>;
+}  // namespace
+
+TEST(urls_extract, delimiters_in_prose) {
+    EXPECT_EQ(urls_in("see http://example.com/a?b=1. Then"), v{"http://example.com/a?b=1"});
+    EXPECT_EQ(urls_in("(see http://en.wikipedia.org/wiki/Foo_(bar))"), v{"http://en.wikipedia.org/wiki/Foo_(bar)"});
+    EXPECT_EQ(urls_in("(http://example.com/x)."), v{"http://example.com/x"});
+    EXPECT_EQ(urls_in("Loop<http://dev.example.com/loop?id=4>, ok"), v{"http://dev.example.com/loop?id=4"});
+    EXPECT_EQ(urls_in("href=\"https://a.example/q\" x"), v{"https://a.example/q"});
+    EXPECT_EQ(urls_in("Wow!https://a.example/!?"), v{"https://a.example/"});
+    EXPECT_EQ(urls_in("HTTPS://EXAMPLE.org/Path and FTP://files.example/f.zip"),
+              (v{"HTTPS://EXAMPLE.org/Path", "FTP://files.example/f.zip"}));
+    EXPECT_EQ(urls_in("visit www.Example.COM/path! or xwww.no.example"), v{"www.Example.COM/path"});
+    EXPECT_EQ(urls_in("http:// nothing"), v{});
+}
+
+TEST(urls_extract, japanese_punctuation_ends_a_url) {
+    EXPECT_EQ(urls_in("詳細はhttps://example.co.jp/path、または「https://x.example.jp/a」をご覧ください。"),
+              (v{"https://example.co.jp/path", "https://x.example.jp/a"}));
+    EXPECT_EQ(urls_in("（http://example.jp/dl）からダウンロード。http://b.example.jp/。"),
+              (v{"http://example.jp/dl", "http://b.example.jp/"}));
+    EXPECT_EQ(urls_in("URL：http://example.jp/a　パスワード：abc"), v{"http://example.jp/a"});
+    // Non-ASCII path characters that are not punctuation stay in the URL.
+    EXPECT_EQ(urls_in("http://example.jp/資料/見積.zip です"), v{"http://example.jp/資料/見積.zip"});
+}
+
+TEST(urls_extract, max_is_respected) {
+    std::string t;
+    for (int i = 0; i < 50; ++i) t += "http://h" + std::to_string(i) + ".example/ ";
+    EXPECT_EQ(urls_in(t, 10).size(), 10u);
+    std::vector<url_ref> out(5);
+    extract_urls(t, out, 5);
+    EXPECT_EQ(out.size(), 5u) << "max counts what is already in out";
+}
+
+TEST(urls_host, normalisation) {
+    EXPECT_EQ(url_host("http://user:pw@Host.Example:8080/x"), "host.example");
+    EXPECT_EQ(url_host("https://a@b@evil.example/"), "evil.example");
+    EXPECT_EQ(url_host("http://[2001:DB8::1]:443/"), "[2001:db8::1]");
+    EXPECT_EQ(url_host("http://Bücher.DE/"), "bücher.de");
+    EXPECT_EQ(url_host("http://ＥＸＡＭＰＬＥ.jp/"), "ｅｘａｍｐｌｅ.jp");
+    EXPECT_EQ(url_host("www.Example.COM/path"), "www.example.com");
+    EXPECT_EQ(url_host("http://example.com.:80"), "example.com");
+    EXPECT_EQ(url_host("http:\\\\evil.example\\x"), "evil.example");
+    EXPECT_EQ(url_host("HTTP://EXAMPLE.COM?q"), "example.com");
+    EXPECT_EQ(url_host("mailto:Boss@Example.JP?subject=x"), "example.jp");
+    EXPECT_EQ(url_host("javascript:alert(1)"), "");
+    EXPECT_EQ(url_host("cid:image001.png@01D5"), "");
+    EXPECT_EQ(url_host(""), "");
+}
+
+TEST(urls_real, talon_outlook_and_easy_ham) {
+    auto body = text_part(slurp(corpus("mime-edge/talon/standard_replies/outlook.eml")), "plain");
+    auto u = urls_in(body);
+    ASSERT_EQ(u.size(), 2u);
+    EXPECT_EQ(u[0], "http://dev.xxx.com/loop/view/4f50f20e160839c95a000bb3?_uid=4f3541a7ac63e655040008e3");
+    EXPECT_EQ(u[1], "http://dev.xxx.com/user/unsubscribe/dan.le@example.com?verify=4a400554148256338956101abdf06406");
+    EXPECT_EQ(url_host(u[1]), "dev.xxx.com");
+
+    auto ham = text_part(slurp(corpus("benign/spamassassin-public-corpus/easy_ham/00025.d685245bdc4444f44fa091e6620b20b3")), "plain");
+    EXPECT_EQ(urls_in(ham), v{"http://www.linux.ie/mailman/listinfo/ilug"});
+}
+
+TEST(urls_limits, long_and_hostile_text_is_linear) {
+    std::string t(1 << 20, ')');
+    t.insert(0, "http://a.example/");
+    std::string many;
+    for (int i = 0; i < 100000; ++i) many += "http://www.";
+    auto t0 = std::chrono::steady_clock::now();
+    auto a = urls_in(t);
+    ASSERT_EQ(a.size(), 1u);
+    EXPECT_LE(a[0].size(), 8192u);
+    EXPECT_EQ(a[0], "http://a.example/");
+    auto b = urls_in(many, 1000000);
+    EXPECT_LE(b.size(), 100000u);
+    EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 10.0);
+}
