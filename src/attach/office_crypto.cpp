@@ -375,6 +375,17 @@ void biff_decrypt_stream(std::string& wb, std::size_t start, const biff_key& k) 
     }
 }
 
+/// Evidence for OFFICE_BODY_PASSWORD: the password and the body line it came from.
+nlohmann::json password_evidence(const analysis_state& st, const std::string& pw) {
+    nlohmann::json ev{{"password", utf8_clean(pw, 256)}};
+    for (std::size_t i = 0; i < st.passwords.size() && i < st.password_lines.size(); ++i)
+        if (st.passwords[i] == pw) {
+            ev["line"] = utf8_clean(st.password_lines[i], 512);
+            break;
+        }
+    return ev;
+}
+
 }  // namespace
 
 std::optional<std::string> biff_decrypt(office_ctx& c, std::string_view workbook, std::size_t filepass_off) {
@@ -406,7 +417,7 @@ std::optional<std::string> biff_decrypt(office_ctx& c, std::string_view workbook
         if (cand.second)
             emit(c, k_default_password, "opens with Excel's default password VelvetSweatshop", {{"type", type}});
         else
-            emit(c, k_body_password, "opens with a password found in the mail", {{"password", utf8_clean(cand.first, 256)}});
+            emit(c, k_body_password, "opens with a password found in the mail", password_evidence(c.st, cand.first));
         return plain;
     }
     c.entry["encryption"] = {{"type", type}, {"opened", false}, {"passwords_tried", candidates.size()}};
@@ -476,7 +487,7 @@ void analyse_encrypted_package(office_ctx& c, std::string_view info, std::string
     if (used->second)
         emit(c, k_default_password, "opens with Excel's default password VelvetSweatshop", {{"type", "ecma376-" + type}});
     else
-        emit(c, k_body_password, "opens with a password found in the mail", {{"password", utf8_clean(used->first, 256)}});
+        emit(c, k_body_password, "opens with a password found in the mail", password_evidence(c.st, used->first));
     analyse_nested(c, *plain, "!decrypted");
 }
 
