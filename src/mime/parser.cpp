@@ -142,18 +142,23 @@ void on_warning(gint64 offset, GMimeParserWarning code, const gchar* item, gpoin
 }
 
 GMimeParserOptions* parser_options() {
-    // One options object per thread: the warning callback's user data changes per message.
-    thread_local GMimeParserOptions* opts = [] {
-        GMimeParserOptions* o = g_mime_parser_options_new();
-        g_mime_parser_options_set_address_compliance_mode(o, GMIME_RFC_COMPLIANCE_LOOSE);
-        g_mime_parser_options_set_rfc2047_compliance_mode(o, GMIME_RFC_COMPLIANCE_LOOSE);
-        g_mime_parser_options_set_parameter_compliance_mode(o, GMIME_RFC_COMPLIANCE_LOOSE);
-        g_mime_parser_options_set_allow_addresses_without_domain(o, TRUE);
-        static const char* fallback[] = {"UTF-8", "CP932", "windows-1252", nullptr};
-        g_mime_parser_options_set_fallback_charsets(o, fallback);
-        return o;
-    }();
-    return opts;
+    // One options object per thread: the warning callback's user data changes
+    // per message. Freed when the thread ends.
+    struct holder {
+        GMimeParserOptions* o = nullptr;
+        holder() {
+            o = g_mime_parser_options_new();
+            g_mime_parser_options_set_address_compliance_mode(o, GMIME_RFC_COMPLIANCE_LOOSE);
+            g_mime_parser_options_set_rfc2047_compliance_mode(o, GMIME_RFC_COMPLIANCE_LOOSE);
+            g_mime_parser_options_set_parameter_compliance_mode(o, GMIME_RFC_COMPLIANCE_LOOSE);
+            g_mime_parser_options_set_allow_addresses_without_domain(o, TRUE);
+            static const char* fallback[] = {"UTF-8", "CP932", "windows-1252", nullptr};
+            g_mime_parser_options_set_fallback_charsets(o, fallback);
+        }
+        ~holder() { g_mime_parser_options_free(o); }
+    };
+    thread_local holder h;
+    return h.o;
 }
 
 // --- headers -----------------------------------------------------------------
