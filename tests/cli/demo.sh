@@ -7,7 +7,8 @@
 # Checks: scripts/make-demo.py reproduces demo/ byte for byte; `learn` imports the
 # history; `scan` catches both reply-chain hijacks (with evidence naming the
 # stolen thread) and the PPAP pair (password from the follow-up opens the ZIP),
-# and leaves the genuine replies, the newsletter and the password mail clean.
+# flags the password mail from a lookalike of our own domain, and leaves the
+# genuine replies and the newsletter clean.
 set -u
 bin=$1
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -39,7 +40,7 @@ def ids(name): return {f["id"] for f in recs[name]["findings"]}
 want = {"01-genuine-reply-ja.eml": "clean", "02-hijack-ja-password-zip.eml": "malicious",
         "03-hijack-en-download-link.eml": "malicious", "04-genuine-reply-en.eml": "clean",
         "05-newsletter.eml": "clean", "06-fake-reply-stranger.eml": "malicious",
-        "07-password-followup.eml": "clean"}
+        "07-password-followup.eml": "suspicious"}
 bad = [(n, recs[n]["verdict"], v) for n, v in want.items() if recs[n]["verdict"] != v]
 if bad: sys.exit(f"wrong verdicts: {bad}")
 h = ids("02-hijack-ja-password-zip.eml")
@@ -50,6 +51,8 @@ if "tanaka@fuji-kogyo.example" not in json.dumps(ev, ensure_ascii=False):
     sys.exit(f"02 evidence does not name the real participant: {ev}")
 if "HIJACK_WITH_PAYLOAD" not in ids("03-hijack-en-download-link.eml"):
     sys.exit("03 lacks HIJACK_WITH_PAYLOAD")
+if "LOOKALIKE_DOMAIN" not in ids("07-password-followup.eml"):
+    sys.exit("07 (from a lookalike of our own domain) lacks LOOKALIKE_DOMAIN")
 six = recs["06-fake-reply-stranger.eml"]
 if not (six.get("pairing") or {}).get("opened"):
     sys.exit(f"06 not paired with its password mail: {six.get('pairing')}")
