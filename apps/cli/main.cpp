@@ -38,6 +38,11 @@ int main(int argc, char** argv) {
     lc->add_option("PATH", learn.paths, ".eml file, folder (recursive, Maildir), mbox file, or - for standard input")
         ->required();
 
+    findings_args fnd;
+    CLI::App* fc = app.add_subcommand("findings", "List every finding id with its group, score and description");
+    fc->add_option("--config", fnd.config, "Configuration file (TOML): show the scores in force")->check(CLI::ExistingFile);
+    fc->add_option("--format", fnd.format, "Output format")->check(CLI::IsMember({"markdown", "json"}));
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -46,5 +51,6 @@ int main(int argc, char** argv) {
     }
     if (sc->parsed()) return run_scan(scan);
     if (lc->parsed()) return run_learn(learn);
+    if (fc->parsed()) return run_findings(fnd);
     return 2;
 }
