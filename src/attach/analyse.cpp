@@ -17,6 +17,8 @@
 #include "attach/internal.hpp"
 #include "attach/passwords.hpp"
 #include "attach/report.hpp"
+
+#include <fmt/format.h>
 #include "mime/charset.hpp"
 #include "mime/message.hpp"
 
@@ -27,6 +29,13 @@
 #include <cctype>
 
 namespace replyguard::attach {
+
+namespace {
+const detect::symbol_info k_timeout{"ANALYSIS_TIMEOUT", "limits", 1.0,
+                                    "attachment analysis stopped at the per-message time limit",
+                                    "メッセージあたりの解析時間の上限で添付ファイルの解析を打ち切った"};
+}  // namespace
+
 namespace {
 
 // One libmagic cookie per thread: magic_t is not thread-safe, and loading the
@@ -221,6 +230,14 @@ std::vector<attachment_report> analyse(const mime::message& msg, const analysis_
         rep.index = i;
         analysis_state st = base;  // budget is shared below, passwords are per attachment
         st.bytes_budget = base.bytes_budget;
+        if (base.expired()) {
+            rep.findings.push_back({std::string(k_timeout.id), std::string(k_timeout.group), k_timeout.score,
+                                    fmt::format("not analysed: the per-message time limit ({} ms) had passed",
+                                                opt.lim.message_millis),
+                                    {{"limit_ms", opt.lim.message_millis}}});
+            out.push_back(std::move(rep));
+            continue;
+        }
         try {
             file_view f;
             f.name = a.filename;
@@ -249,7 +266,7 @@ std::vector<attachment_report> analyse(const mime::message& msg, const analysis_
 }
 
 std::vector<detect::symbol_info> symbols() {
-    std::vector<detect::symbol_info> out;
+    std::vector<detect::symbol_info> out{k_timeout};
     for (auto&& v : {archive_symbols(), dangerous_symbols(), ioc_symbols(), office_symbols()})
         out.insert(out.end(), v.begin(), v.end());
     return out;

@@ -193,6 +193,7 @@ struct archive_job {
         // On the heap: this runs once per nesting level, on analysis threads.
         std::vector<char> chunk(k_chunk);
         for (;;) {
+            if (st.expired()) return false;
             la_ssize_t n = archive_read_data(a, chunk.data(), chunk.size());
             if (n == 0) break;
             if (n < 0) {
@@ -247,6 +248,7 @@ struct archive_job {
         int header_failures = 0;
         std::int64_t best_size = -1;
         for (std::size_t index = 0;; ++index) {
+            if (st.expired()) break;
             int rc = archive_read_next_header(a.get(), &e);
             if (rc == ARCHIVE_EOF) break;
             if (rc == ARCHIVE_RETRY) { --index; if (++header_failures > k_max_header_failures) break; continue; }
@@ -402,7 +404,7 @@ bool analyse_archive(const file_view& f, analysis_state& st, attachment_report& 
         std::optional<std::size_t> opened_by;
         std::size_t tried = 0;
         if (!first.encryption_unsupported && first.probe_index && !first.stopped) {
-            for (std::size_t i = 0; i < st.passwords.size() && tried < st.lim.passwords_tried; ++i, ++tried) {
+            for (std::size_t i = 0; i < st.passwords.size() && tried < st.lim.passwords_tried && !st.expired(); ++i, ++tried) {
                 if (job.probe(st.passwords[i], *first.probe_index)) { opened_by = i; ++tried; break; }
             }
         }

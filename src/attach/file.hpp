@@ -37,6 +37,9 @@ struct analysis_state {
     /// was read from, or "" for an extra password (another mail of the thread).
     std::vector<std::string> password_lines;
     const analysis_options* opt = nullptr;  ///< the caller's options (IOC lists, YARA), may be null
+
+    /// The per-message time limit has passed: stop descending.
+    bool expired() const { return opt && std::chrono::steady_clock::now() > opt->deadline; }
 };
 
 /// Analyse one Office document (OLE2 or OOXML, encrypted or not). Returns false

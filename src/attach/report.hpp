@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -37,6 +38,9 @@ struct analysis_options {
     std::vector<std::string> extra_passwords;
     /// IOC lists and YARA rules (attach/ioc.hpp, load_ioc_lists); null: none configured.
     std::shared_ptr<const ioc_set> iocs;
+    /// When analysis must stop (limits::message_millis from the start of the
+    /// message); analysers check it between members, chunks and passwords.
+    std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
 };
 
 /// Analyse every attachment of `msg`. Never throws on content.

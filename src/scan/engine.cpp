@@ -23,6 +23,7 @@ void engine::analyse(scan_result& r, const scan_options& opt) const {
     aopt.lim = cfg_.lim;
     aopt.extra_passwords = opt.extra_passwords;
     aopt.iocs = iocs_;
+    aopt.deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(cfg_.lim.message_millis);
     r.attachments = attach::analyse(r.msg, aopt);
 
     detect::finding_sink sink(cfg_);
