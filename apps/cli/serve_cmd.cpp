@@ -20,7 +20,8 @@
 // DIAGNOSTICS
 //   Every error is JSON {"error": CODE, "message": TEXT} with a 4xx/5xx status:
 //   400 bad_request (empty body, bad parameter), 401 unauthorized, 404 not_found,
-//   405 method_not_allowed, 413 too_large, 500 internal.
+//   405 method_not_allowed, 413 too_large, 415 unsupported_media_type (a form
+//   upload instead of the raw message), 500 internal.
 // LIMITS
 //   A request body larger than limits.message_bytes is refused with 413.
 //   Clustering for /api/v1/campaigns reads every kept detection (retention-bounded).
@@ -82,6 +83,7 @@ std::string_view status_code_name(int s) {
     case 405: return "method_not_allowed";
     case 413: return "too_large";
     case 414: return "uri_too_long";
+    case 415: return "unsupported_media_type";
     default: return s >= 500 ? "internal" : "error";
     }
 }
@@ -231,14 +233,37 @@ int run_serve(const serve_args& a) {
         send_error(res, 500, "internal", what);
     });
 
-    auto scan_handler = [&](const httplib::Request& req, httplib::Response& res) {
-        if (req.body.empty()) {
+    // A content-reader handler: httplib then hands us the body as sent, whatever the
+    // Content-Type. (With a plain handler, a body sent as
+    // application/x-www-form-urlencoded - curl's default - is parsed as a form and
+    // refused beyond 8 KiB by the library.)
+    auto scan_handler = [&](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
+        if (req.is_multipart_form_data()) {
+            send_error(res, 415, "unsupported_media_type",
+                       "send the raw message as the body (Content-Type: message/rfc822), not a form");
+            return;
+        }
+        std::string body;
+        bool too_large = false;
+        reader([&](const char* data, std::size_t n) {
+            if (body.size() + n > cfg.lim.message_bytes) {
+                too_large = true;
+                return false;
+            }
+            body.append(data, n);
+            return true;
+        });
+        if (too_large) {
+            send_error(res, 413, "too_large", fmt::format("the body is larger than {} bytes", cfg.lim.message_bytes));
+            return;
+        }
+        if (body.empty()) {
             send_error(res, 400, "bad_request", "POST the raw message (RFC 5322 bytes) as the request body");
             return;
         }
         std::string source = req.has_param("source") ? req.get_param_value("source") : "http";
         auto t0 = std::chrono::steady_clock::now();
-        scan::scan_result r = eng.scan(req.body, source);
+        scan::scan_result r = eng.scan(body, source);
         m.scan_micros += static_cast<std::uint64_t>(
             std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count());
         if (r.error) ++m.scan_errors;

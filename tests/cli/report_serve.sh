@@ -149,6 +149,8 @@ for k in ('source','message_id','from','subject','verdict','score','findings','a
 assert r['source']=='corpus' and r['verdict'] in ('clean','suspicious','malicious')
 "
 fi
+check "POST a multipart form instead of the message: 415" test "$(req POST /api/v1/scan -F "file=@$demo/inbox/05-newsletter.eml")" = 415
+check "  ... JSON error" is_json_error unsupported_media_type
 check "POST /checkv2 a kept demo message: 200" test "$(req POST /checkv2 --data-binary @"$demo/inbox/02-hijack-ja-password-zip.eml")" = 200
 check "  ... malicious, already kept (detection_id null)" py "
 import json; r=json.load(open('$tmp/body')); assert r['verdict']=='malicious' and r['detection_id'] is None, r['detection_id']
