@@ -166,11 +166,10 @@ std::string summary(const campaign& c, std::string_view lang) {
         std::string s;
         if (thread) s = "過去の実際のメールのやり取りに返信する形で";
         else if (fake_reply) s = "返信を装った件名（Re:）で";
-        else s = "";
         if (!who.empty()) s += "「" + who + "」になりすまし、";
-        else if (lookalike && !c.organisations.empty()) s += c.organisations.front() + " に似せたドメインから、";
-        if (!from.empty()) s += from + " から送信";
-        else s += "送信";
+        else if (lookalike && !c.organisations.empty()) s += c.organisations.front() + " に似せたドメインを使い、";
+        else if (!s.empty()) s += "、";
+        s += from.empty() ? "送信" : from + " から送信";
         if (!payload.empty()) {
             std::string pl = join(payload, "・");
             if (pw_body) pl = "本文にパスワードを記載した" + pl;

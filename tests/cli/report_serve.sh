@@ -65,6 +65,12 @@ assert s.count('<tr class=\"campaign')==3 and '<script' not in s and s.startswit
 "
 "$bin" report --db "$db" --config "$demo/replyguard.toml" --advisory >"$tmp/adv.txt"
 check "advisory: none needed on the demo" grep -q 'No campaign impersonates sakura-shoji.example' "$tmp/adv.txt"
+# The same store seen from the impersonated partner's side: its advisory names the real sender.
+printf '[org]\ndomains = ["fuji-kogyo.example"]\n' >"$tmp/fuji.toml"
+"$bin" report --db "$db" --config "$tmp/fuji.toml" --advisory --lang ja >"$tmp/adv-fuji.txt"
+check "advisory for fuji-kogyo.example: Japanese first" grep -q '^# 【注意喚起】当社（fuji-kogyo.example）を装った' "$tmp/adv-fuji.txt"
+check "advisory names the real sender" grep -q '実際の送信元アドレス: info@kagoshima-dental.example' "$tmp/adv-fuji.txt"
+check "advisory has the English part" grep -q '^# Warning: suspicious mail impersonating fuji-kogyo.example' "$tmp/adv-fuji.txt"
 "$bin" report --db "$db" --format xml >/dev/null 2>&1
 check "report --format xml is a usage error (2)" test $? -eq 2
 "$bin" report --db "$tmp/none.db" --format json >"$tmp/none.json"
