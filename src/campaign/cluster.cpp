@@ -81,6 +81,17 @@ std::string campaign_id(const std::vector<std::string>& keys) {
 
 }  // namespace
 
+double macro_similarity(const std::vector<std::uint64_t>& a, const std::vector<std::uint64_t>& b) {
+    if (a.size() < 5 || b.size() < 5) return 0.0;  // a few lines say nothing about a family
+    std::size_t common = 0;
+    for (std::size_t i = 0, j = 0; i < a.size() && j < b.size();) {
+        if (a[i] == b[j]) ++common, ++i, ++j;
+        else if (a[i] < b[j]) ++i;
+        else ++j;
+    }
+    return static_cast<double>(common) / static_cast<double>(a.size() + b.size() - common);
+}
+
 std::vector<std::string> payload_kinds_of(const detection& d) {
     std::set<std::string> k;
     bool encrypted = false, body_pw = false;
@@ -89,6 +100,8 @@ std::vector<std::string> payload_kinds_of(const detection& d) {
         if (id == "ARCHIVE_ENCRYPTED") encrypted = true;
         if (id == "ARCHIVE_PASSWORD_FROM_BODY" || id == "ARCHIVE_PASSWORD_FROM_THREAD") body_pw = true;
         if (contains(id, "MACRO") || contains(id, "VBA") || contains(id, "XLM")) k.insert("macro_document");
+        if (id == "OFFICE_EXTERNAL_TEMPLATE" || id == "OFFICE_DDE" || id == "OFFICE_EXTERNAL_OLE_LINK")
+            k.insert("document_remote_content");
         if (id == "ATTACH_LNK") k.insert("shortcut");
         if (id == "ATTACH_SCRIPT") k.insert("script");
         if (id == "ATTACH_EXECUTABLE" || id == "ATTACH_CHM") k.insert("executable");
@@ -158,6 +171,14 @@ std::vector<campaign> cluster(const std::vector<detection>& ds, const cluster_op
             bool shared = std::any_of(keys[i].begin(), keys[i].end(), [&](const std::string& k) {
                 return std::find(keys[j].begin(), keys[j].end(), k) != keys[j].end();
             });
+            for (const auto& ai : ds[i].attachments) {
+                if (shared || ai.macro_fp.empty()) continue;
+                for (const auto& aj : ds[j].attachments)
+                    if (!aj.macro_fp.empty() && macro_similarity(ai.macro_fp, aj.macro_fp) >= opt.macro_similarity) {
+                        shared = true;
+                        break;
+                    }
+            }
             if (shared) u.unite(i, j);
         }
 

@@ -12,6 +12,9 @@
 //       the host of a link, for detections with payload findings (a link
 //       host seen in more than half of all detections is boilerplate and
 //       never links);
+//     - macro code: VBA fingerprints (detections.hpp macro_fingerprint) with
+//       a Jaccard similarity of at least `macro_similarity` (the same macro
+//       with renamed variables or a changed URL list still shares most lines);
 //     - the sending infrastructure: the first external Received IP.
 //   Linking is transitive (union-find), so a campaign spreading over several
 //   impersonated partners through one payload is one campaign.
@@ -33,7 +36,11 @@ namespace replyguard::campaign {
 struct cluster_options {
     int window_days = 14;
     std::vector<std::string> org_domains;  ///< our organisation (config [org] domains), registrable
+    double macro_similarity = 0.5;         ///< Jaccard threshold over macro line hashes
 };
+
+/// Jaccard similarity of two sorted fingerprints (0 when either has fewer than 5 lines).
+double macro_similarity(const std::vector<std::uint64_t>& a, const std::vector<std::uint64_t>& b);
 
 struct campaign {
     std::string id;                       ///< stable: "C-" + first 10 hex of sha256 over member keys
@@ -61,7 +68,7 @@ struct campaign {
 
 /// What a detection delivers, as short stable tags: "password_zip",
 /// "macro_document", "download_link", "archive", "shortcut", "script",
-/// "executable", "disk_image", "onenote", "document", "none".
+/// "executable", "disk_image", "onenote", "document_remote_content", "document", "none".
 std::vector<std::string> payload_kinds_of(const detection& d);
 
 /// Group detections into campaigns, newest campaign first.

