@@ -37,6 +37,7 @@ struct report_args {
     bool advisory = false;
     int window_days = 14;
     int since_days = 0;  ///< 0: every stored detection
+    double utc_offset_hours = 0.0;  ///< dates of the table (9 for JST)
 };
 
 struct serve_args {

@@ -57,6 +57,8 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(1, 3650));
     rp->add_option("--since-days", report.since_days, "Only detections of the last N days (0: all)")
         ->check(CLI::Range(0, 36500));
+    rp->add_option("--utc-offset", report.utc_offset_hours, "Hours added to UTC for the dates shown (9 for JST)")
+        ->check(CLI::Range(-12.0, 14.0));
 
     serve_args serve;
     CLI::App* vc = app.add_subcommand("serve", "HTTP JSON API and web dashboard");

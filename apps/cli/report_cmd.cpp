@@ -62,6 +62,7 @@ int run_report(const report_args& a) {
     campaign::report_options ro;
     ro.lang = a.lang;
     ro.org_domains = org;
+    ro.utc_offset = static_cast<std::int64_t>(a.utc_offset_hours * 3600.0);
     if (a.format == "csv") ro.format = campaign::report_format::csv;
     else if (a.format == "json") ro.format = campaign::report_format::json;
     else if (a.format == "html") ro.format = campaign::report_format::html;

@@ -70,8 +70,8 @@ std::vector<std::string> people_of(const campaign& c) {
     return v;
 }
 
-std::string period(const campaign& c) {
-    std::string a = day(c.first_seen), b = day(c.last_seen);
+std::string period(const campaign& c, std::int64_t off) {
+    std::string a = day(c.first_seen, off), b = day(c.last_seen, off);
     return a == b ? a : a + " - " + b;
 }
 
@@ -104,11 +104,11 @@ struct row {
     bool own = false;
 };
 
-row make_row(const campaign& c, std::string_view lang) {
+row make_row(const campaign& c, std::string_view lang, std::int64_t off) {
     return row{c.id,
-               period(c),
-               day(c.first_seen),
-               day(c.last_seen),
+               period(c, off),
+               day(c.first_seen, off),
+               day(c.last_seen, off),
                join(c.organisations, ", ", 3),
                join(people_of(c), ", ", 3),
                summary(c, lang),
@@ -144,9 +144,9 @@ std::string html_escape(std::string_view s) {
     return o;
 }
 
-std::string day(std::int64_t t) {
+std::string day(std::int64_t t, std::int64_t utc_offset) {
     if (t == 0) return "-";
-    std::time_t tt = static_cast<std::time_t>(t);
+    std::time_t tt = static_cast<std::time_t>(t + utc_offset);
     std::tm tm{};
     gmtime_r(&tt, &tm);
     return fmt::format("{:04}-{:02}-{:02}", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
@@ -192,14 +192,14 @@ std::string summary(const campaign& c, std::string_view lang) {
     return s + ".";
 }
 
-json campaign_json(const campaign& c, std::string_view lang) {
+json campaign_json(const campaign& c, std::string_view lang, std::int64_t utc_offset) {
     json imp = json::array();
     for (const auto& i : c.impersonated) imp.push_back(json{{"name", i.name}, {"address", i.address}, {"domain", i.domain}});
     return json{{"id", c.id},
                 {"first_seen", c.first_seen},
                 {"last_seen", c.last_seen},
-                {"first_day", day(c.first_seen)},
-                {"last_day", day(c.last_seen)},
+                {"first_day", day(c.first_seen, utc_offset)},
+                {"last_day", day(c.last_seen, utc_offset)},
                 {"count", c.count},
                 {"verdict", c.verdict},
                 {"max_score", c.max_score},
@@ -229,7 +229,7 @@ std::string render(const std::vector<campaign>& cs, const report_options& opt) {
     switch (opt.format) {
     case report_format::json: {
         json a = json::array();
-        for (const auto& c : cs) a.push_back(campaign_json(c, opt.lang));
+        for (const auto& c : cs) a.push_back(campaign_json(c, opt.lang, opt.utc_offset));
         return json{{"campaigns", a}, {"lang", opt.lang}, {"org_domains", opt.org_domains}}.dump(
                    2, ' ', false, json::error_handler_t::replace) +
                "\n";
@@ -238,7 +238,7 @@ std::string render(const std::vector<campaign>& cs, const report_options& opt) {
         out = "first_seen,last_seen,impersonated_organisation,impersonated_person,summary,count,real_sender,"
               "own_org_impersonated,verdict,campaign\r\n";
         for (const auto& c : cs) {
-            row r = make_row(c, opt.lang);
+            row r = make_row(c, opt.lang, opt.utc_offset);
             out += fmt::format("{},{},{},{},{},{},{},{},{},{}\r\n", r.first, r.last, csv_cell(r.organisation),
                                csv_cell(r.person), csv_cell(r.summary), r.count, csv_cell(r.senders),
                                r.own ? "yes" : "no", r.verdict, r.id);
@@ -248,7 +248,7 @@ std::string render(const std::vector<campaign>& cs, const report_options& opt) {
         out = fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n|---|---|---|---|---:|---|---|\n", h.period, h.org,
                           h.person, h.summary, h.count, h.senders, h.id);
         for (const auto& c : cs) {
-            row r = make_row(c, opt.lang);
+            row r = make_row(c, opt.lang, opt.utc_offset);
             out += fmt::format("| {} | {}{} | {} | {} | {} | {} | {} |\n", r.period, md_cell(r.organisation),
                                r.own ? (ja(opt.lang) ? " (自組織)" : " (our organisation)") : "", md_cell(r.person),
                                md_cell(r.summary), r.count, md_cell(r.senders), r.id);
@@ -268,10 +268,10 @@ std::string render(const std::vector<campaign>& cs, const report_options& opt) {
             "<th>{}</th><th>{}</th><th>{}</th></tr></thead>\n<tbody>\n",
             ja(opt.lang) ? "ja" : "en", ja(opt.lang) ? "replyguard キャンペーン一覧" : "replyguard campaigns",
             ja(opt.lang) ? "返信型メール攻撃のキャンペーン一覧" : "Reply-chain hijacking campaigns",
-            html_escape(fmt::format("{} {}", cs.size(), ja(opt.lang) ? "件のキャンペーン（日付はUTC）" : "campaign(s); dates are UTC")),
+            html_escape(fmt::format("{} {}", cs.size(), ja(opt.lang) ? (opt.utc_offset ? fmt::format("件のキャンペーン（日付はUTC{:+g}時間）", opt.utc_offset / 3600.0) : std::string("件のキャンペーン（日付はUTC）")) : opt.utc_offset ? fmt::format("campaign(s); dates are UTC{:+g}h", opt.utc_offset / 3600.0) : std::string("campaign(s); dates are UTC"))),
             h.period, h.org, h.person, h.summary, h.count, h.senders, h.id);
         for (const auto& c : cs) {
-            row r = make_row(c, opt.lang);
+            row r = make_row(c, opt.lang, opt.utc_offset);
             out += fmt::format(
                 "<tr class=\"campaign{}\" data-id=\"{}\"><td>{}</td><td>{}{}</td><td>{}</td><td>{}</td><td class=\"n\">{}"
                 "</td><td>{}</td><td>{}</td></tr>\n",
@@ -306,7 +306,7 @@ std::string advisory(const std::vector<campaign>& cs, const report_options& opt)
              "当社の社員や当社との過去のメールのやり取りを装った不審なメールが、取引先の皆様に送られていることを確認しました。"
              "これらのメールは当社から送信されたものではありません。\n\n";
         for (const campaign* c : own) {
-            s += fmt::format("## {}（{}、{}件）\n\n", c->id, period(*c), c->count);
+            s += fmt::format("## {}（{}、{}件）\n\n", c->id, period(*c, opt.utc_offset), c->count);
             s += "- 概要: " + summary(*c, "ja") + "\n";
             if (!people_of(*c).empty()) s += "- 差出人の表示名（なりすまされた名前）: " + join(people_of(*c), "、") + "\n";
             if (!c->subjects.empty()) s += "- 件名の例: " + join(c->subjects, " / ") + "\n";
@@ -332,7 +332,7 @@ std::string advisory(const std::vector<campaign>& cs, const report_options& opt)
         s += "We have found that suspicious mail pretending to come from our staff, or continuing past "
              "conversations with us, is being sent to our partners. This mail was not sent by us.\n\n";
         for (const campaign* c : own) {
-            s += fmt::format("## {} ({}, {} message(s))\n\n", c->id, period(*c), c->count);
+            s += fmt::format("## {} ({}, {} message(s))\n\n", c->id, period(*c, opt.utc_offset), c->count);
             s += "- Summary: " + summary(*c, "en") + "\n";
             if (!people_of(*c).empty()) s += "- Sender names shown (impersonated): " + join(people_of(*c), ", ") + "\n";
             if (!c->subjects.empty()) s += "- Example subjects: " + join(c->subjects, " / ") + "\n";

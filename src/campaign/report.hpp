@@ -6,7 +6,8 @@
 //   companies publish: period (first - last seen), impersonated organisation,
 //   impersonated person, a one-sentence summary of what the mail did, count;
 //   then the real senders and the campaign id. Summaries are written in
-//   English or Japanese (`lang`). Dates are UTC calendar days.
+//   English or Japanese (`lang`). Dates are calendar days in UTC, or shifted
+//   by report_options::utc_offset (JST for Japanese advisories).
 //
 //   advisory() drafts, for each campaign that impersonates our own
 //   organisation, the warning to publish for partners, in Japanese and
@@ -33,15 +34,16 @@ struct report_options {
     report_format format = report_format::markdown;
     std::string lang = "en";  ///< "en" | "ja"
     std::vector<std::string> org_domains;
+    std::int64_t utc_offset = 0;  ///< seconds added before taking the calendar day (JST: 9 * 3600)
 };
 
 /// One sentence: how the mail pretended, from where, with what payload.
 std::string summary(const campaign& c, std::string_view lang);
 
-/// "YYYY-MM-DD" (UTC) of a time; "-" for 0.
-std::string day(std::int64_t t);
+/// "YYYY-MM-DD" of a time shifted by `utc_offset` seconds (UTC by default); "-" for 0.
+std::string day(std::int64_t t, std::int64_t utc_offset = 0);
 
-nlohmann::json campaign_json(const campaign& c, std::string_view lang);
+nlohmann::json campaign_json(const campaign& c, std::string_view lang, std::int64_t utc_offset = 0);
 
 /// The campaign table.
 std::string render(const std::vector<campaign>& cs, const report_options& opt);

@@ -164,4 +164,24 @@ TEST(Report, AdvisoryOnlyForOwnOrganisation) {
 TEST(Report, DayIsUtc) {
     EXPECT_EQ(campaign::day(0), "-");
     EXPECT_EQ(campaign::day(1775947680), "2026-04-11");  // Sun, 12 Apr 2026 07:48 +0900
+    EXPECT_EQ(campaign::day(1775947680, 9 * 3600), "2026-04-12");
+}
+
+TEST(Report, UtcOffsetShiftsEveryFormat) {
+    auto cs = demo_campaigns();
+    auto jst = ro(report_format::markdown);
+    jst.utc_offset = 9 * 3600;
+    std::string utc = campaign::render(cs, ro(report_format::markdown));
+    std::string md = campaign::render(cs, jst);
+    // The Japanese hijack was sent on 12 April, 07:48 JST: 11 April in UTC.
+    EXPECT_NE(utc.find("| 2026-04-11 | fuji-kogyo.example"), std::string::npos) << utc;
+    EXPECT_NE(md.find("| 2026-04-12 | fuji-kogyo.example"), std::string::npos) << md;
+    jst.format = report_format::json;
+    auto j = nlohmann::json::parse(campaign::render(cs, jst));
+    bool found = false;
+    for (const auto& c : j["campaigns"])
+        if (c["organisations"] == nlohmann::json::array({"fuji-kogyo.example"})) found = c["first_day"] == "2026-04-12";
+    EXPECT_TRUE(found);
+    jst.format = report_format::html;
+    EXPECT_NE(campaign::render(cs, jst).find("dates are UTC+9h"), std::string::npos);
 }
