@@ -2,6 +2,7 @@
 // apps/cli/commands.hpp - the CLI's commands, one file each.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,9 @@ struct scan_args {
     bool no_progress = false;
     int color = -1;  ///< -1 auto, 0 off, 1 on (CLI11 flag with negation)
     std::vector<std::string> paths;
+    bool keep_detections = false;  ///< keep non-clean results in the detections store (--db)
+    int retention_days = 180;
+    std::uint64_t retention_count = 100'000;
 };
 
 struct learn_args {
@@ -30,11 +34,36 @@ struct findings_args {
     std::string format = "markdown";
 };
 
+struct report_args {
+    std::string db;
+    std::string config;
+    std::string format = "markdown";
+    std::string lang = "en";
+    bool advisory = false;
+    int window_days = 14;
+    int since_days = 0;  ///< 0: every stored detection
+    double utc_offset_hours = 0.0;  ///< dates of the table (9 for JST)
+};
+
+struct serve_args {
+    std::string db;
+    std::string config;
+    std::string listen = "127.0.0.1";
+    int port = 8025;
+    std::string token;  ///< also REPLYGUARD_TOKEN
+    bool keep_detections = true;
+    int retention_days = 180;
+    std::uint64_t retention_count = 100'000;
+    int window_days = 14;
+};
+
 /// Default history file when --db is not given.
 std::string default_db_path();
 
 int run_scan(const scan_args& a);
 int run_learn(const learn_args& a);
 int run_findings(const findings_args& a);
+int run_report(const report_args& a);
+int run_serve(const serve_args& a);
 
 }  // namespace replyguard::cli

@@ -28,6 +28,11 @@ int main(int argc, char** argv) {
     sc->add_flag("--color,!--no-color", scan.color, "Colour the table (default: when standard output is a terminal)");
     sc->add_option("PATH", scan.paths, ".eml file, folder (recursive, Maildir), mbox file, or - for standard input")
         ->required();
+    sc->add_flag("--keep-detections", scan.keep_detections,
+                 "Keep suspicious and malicious results in the detections store of --db (for report and serve)");
+    sc->add_option("--retention-days", scan.retention_days, "Drop kept detections older than this (0: never)")
+        ->check(CLI::Range(0, 36500));
+    sc->add_option("--retention-count", scan.retention_count, "Keep at most this many detections (0: no limit)");
 
     learn_args learn;
     CLI::App* lc = app.add_subcommand("learn", "Import mailboxes (sent and received mail) into the history store");
@@ -43,6 +48,37 @@ int main(int argc, char** argv) {
     fc->add_option("--config", fnd.config, "Configuration file (TOML): show the scores in force")->check(CLI::ExistingFile);
     fc->add_option("--format", fnd.format, "Output format")->check(CLI::IsMember({"markdown", "json"}));
 
+    report_args report;
+    CLI::App* rp = app.add_subcommand("report", "Print the campaigns found in the kept detections (advisory table)");
+    rp->add_option("--db", report.db, "History store holding the detections (SQLite file)");
+    rp->add_option("--config", report.config, "Configuration file (TOML); [org] domains names our organisation")
+        ->check(CLI::ExistingFile);
+    rp->add_option("--format", report.format, "Output format")
+        ->check(CLI::IsMember({"markdown", "csv", "json", "html"}));
+    rp->add_option("--lang", report.lang, "Language of summaries and headings")->check(CLI::IsMember({"en", "ja"}));
+    rp->add_flag("--advisory", report.advisory,
+                 "Draft the partner warning (注意喚起) for campaigns impersonating our organisation");
+    rp->add_option("--window-days", report.window_days, "Detections further apart never join one campaign")
+        ->check(CLI::Range(1, 3650));
+    rp->add_option("--since-days", report.since_days, "Only detections of the last N days (0: all)")
+        ->check(CLI::Range(0, 36500));
+    rp->add_option("--utc-offset", report.utc_offset_hours, "Hours added to UTC for the dates shown (9 for JST)")
+        ->check(CLI::Range(-12.0, 14.0));
+
+    serve_args serve;
+    CLI::App* vc = app.add_subcommand("serve", "HTTP JSON API and web dashboard");
+    vc->add_option("--db", serve.db, "History store; detections of scanned mail are kept in it");
+    vc->add_option("--config", serve.config, "Configuration file (TOML)")->check(CLI::ExistingFile);
+    vc->add_option("--listen", serve.listen, "Address to bind (default 127.0.0.1; others need --token)");
+    vc->add_option("--port", serve.port, "TCP port (0: any free port, printed on start)")->check(CLI::Range(0, 65535));
+    vc->add_option("--token", serve.token, "Bearer token required on /api and /metrics (default: $REPLYGUARD_TOKEN)");
+    vc->add_flag("--keep-detections,!--no-keep-detections", serve.keep_detections,
+                 "Keep non-clean results of POSTed mail (default: on)");
+    vc->add_option("--retention-days", serve.retention_days, "Drop kept detections older than this (0: never)")
+        ->check(CLI::Range(0, 36500));
+    vc->add_option("--retention-count", serve.retention_count, "Keep at most this many detections (0: no limit)");
+    vc->add_option("--window-days", serve.window_days, "Campaign time window")->check(CLI::Range(1, 3650));
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -52,5 +88,8 @@ int main(int argc, char** argv) {
     if (sc->parsed()) return run_scan(scan);
     if (lc->parsed()) return run_learn(learn);
     if (fc->parsed()) return run_findings(fnd);
+
+    if (rp->parsed()) return run_report(report);
+    if (vc->parsed()) return run_serve(serve);
     return 2;
 }

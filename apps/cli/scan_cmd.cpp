@@ -13,6 +13,7 @@
 #include "cli/progress.hpp"
 
 #include "attach/ioc.hpp"
+#include "campaign/detections.hpp"
 #include "core/config.hpp"
 #include "io/input.hpp"
 #include "output/record.hpp"
@@ -29,6 +30,7 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -62,8 +64,29 @@ int run_scan(const scan_args& a) {
         }
         cfg = std::move(*c);
     }
+    const std::string db_path = a.db.empty() ? default_db_path() : a.db;
+    std::unique_ptr<campaign::detection_store> kept;
+    if (a.keep_detections) {
+        // Detections live in the history file: make it a valid (empty) history first,
+        // so a later read-only scan does not refuse a file holding only detections.
+        std::error_code ec;
+        if (!std::filesystem::exists(db_path, ec)) {
+            auto h = store::open_history(db_path, store::open_mode::read_write);
+            if (!h) {
+                std::cerr << "replyguard scan: " << h.error().message << "\n";
+                return 2;
+            }
+        }
+        auto d = campaign::open_detections(db_path, true,
+                                           campaign::retention{a.retention_days, a.retention_count});
+        if (!d) {
+            std::cerr << "replyguard scan: " << d.error().message << "\n";
+            return 2;
+        }
+        kept = std::move(*d);
+    }
     // A missing file is an empty history; nothing is created (read-only).
-    auto hist = store::open_history(a.db.empty() ? default_db_path() : a.db, store::open_mode::read_only);
+    auto hist = store::open_history(db_path, store::open_mode::read_only);
     if (!hist) {
         std::cerr << "replyguard scan: " << hist.error().message << "\n";
         return 2;
@@ -93,6 +116,9 @@ int run_scan(const scan_args& a) {
 
     progress bar(items.size(), "messages", !a.no_progress);
     std::size_t n_clean = 0, n_susp = 0, n_mal = 0, n_err = 0;
+    const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                                 std::chrono::system_clock::now().time_since_epoch()).count();
+    bool keep_failed = false;
 
     // Output, in input order. A message whose encrypted attachment no password
     // opened is held back (with everything after it) until a later mail of its
@@ -103,6 +129,12 @@ int run_scan(const scan_args& a) {
         else if (r.outcome.v == score::verdict::suspicious) ++n_susp;
         else ++n_clean;
         if (r.error && !(r.msg.headers.empty() && r.msg.body_text.empty())) ++n_err;  // analysed in part
+        if (kept && campaign::worth_keeping(r) && !keep_failed) {
+            if (auto k = kept->put(campaign::make_detection(r, now, cfg)); !k) {
+                std::cerr << "replyguard scan: cannot keep the detection: " << k.error().message << "\n";
+                keep_failed = true;  // said once; the scan itself goes on
+            }
+        }
         if (jsonl)
             std::cout << output::to_json(r).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
         else
@@ -205,7 +237,8 @@ int run_scan(const scan_args& a) {
         std::cerr << "replyguard scan: cannot write the output\n";
         return 2;
     }
-    if (n_err) return 2;
+    if (kept && !keep_failed) (void)kept->prune(now);
+    if (n_err || keep_failed) return 2;
     return n_susp + n_mal ? 1 : 0;
 }
 

