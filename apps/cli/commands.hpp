@@ -25,10 +25,17 @@ struct learn_args {
     std::vector<std::string> paths;
 };
 
+struct milter_args {
+    std::string db;
+    std::string config;
+    std::string socket;  ///< overrides [milter] socket
+};
+
 /// Default history file when --db is not given.
 std::string default_db_path();
 
 int run_scan(const scan_args& a);
 int run_learn(const learn_args& a);
+int run_milter(const milter_args& a);
 
 }  // namespace replyguard::cli
