@@ -17,7 +17,11 @@
 #     the ISO-2022-JP hijack arrives with a correct Japanese subject tag and
 #     banner, and a forged X-Replyguard-Verdict header is gone;
 #   phase 3 (timeout too short, default_action = tempfail): 451 4.7.1;
-#   phase 4 (learn = true): a clean delivered message is learnt.
+#   phase 4 (learn = true): a clean delivered message is learnt;
+#   phase 5: the milter on a unix socket;
+#   phase 6 (when redis-server is installed): a Redis history; while Redis is
+#     down -> default_action tempfail (451), logged with the queue id; Redis
+#     back -> the milter reconnects by itself and accepts again.
 # Exit 77 (skipped) when Postfix is not installed or we are not root.
 set -euo pipefail
 
@@ -32,6 +36,7 @@ id nobody >/dev/null 2>&1 && id postfix >/dev/null 2>&1 || { echo "SKIP: users n
 T=$(mktemp -d /tmp/rg-milter.XXXXXX)
 chmod 755 "$T"
 MILTER_PID=""
+REDIS_PID=""
 POSTFIX_UP=0
 
 stop_milter() {
@@ -45,6 +50,7 @@ cleanup() {
   rc=$?
   set +e
   stop_milter
+  if [ -n "$REDIS_PID" ]; then kill "$REDIS_PID" 2>/dev/null; wait "$REDIS_PID" 2>/dev/null; fi
   if [ "$POSTFIX_UP" = 1 ]; then
     postfix -c "$T/etc" stop >/dev/null 2>&1 || postfix -c "$T/etc" abort >/dev/null 2>&1
     # master exits asynchronously; wait for its pid file to go away
@@ -105,11 +111,16 @@ PC=(postconf -c "$T/etc")
 POSTFIX_UP=1
 postfix -c "$T/etc" start >/dev/null 2>&1 || { echo "FAIL: postfix did not start"; exit 1; }
 
-start_milter() {  # $1: config file, $2: log name
-  "$BIN" milter --config "$1" --db "$T/history.db" --socket "inet:$MPORT@127.0.0.1" 2> "$T/$2.log" &
+start_milter() {  # $1: config file, $2: log name, $3: socket (default inet on MPORT)
+  local spec=${3:-inet:$MPORT@127.0.0.1}
+  # umask: Postfix's smtpd (user postfix) must be able to write to a unix socket
+  ( umask 000; exec "$BIN" milter --config "$1" --db "$T/history.db" --socket "$spec" 2> "$T/$2.log" ) &
   MILTER_PID=$!
   for _ in $(seq 100); do
-    python3 -c "import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(('127.0.0.1',$MPORT)))" && return 0
+    case "$spec" in
+      unix:*) [ -S "${spec#unix:}" ] && return 0 ;;
+      *) python3 -c "import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(('127.0.0.1',$MPORT)))" && return 0 ;;
+    esac
     kill -0 "$MILTER_PID" 2>/dev/null || { echo "milter exited"; cat "$T/$2.log"; return 1; }
     sleep 0.1
   done
@@ -304,6 +315,28 @@ elif PHASE == "4":
     after = count()
     check(after == before + 1, f"clean delivered mail learnt: messages {before} -> {after}")
 
+elif PHASE == "5":
+    f = next(f for f in files if expected[f]["verdict"] == "clean")
+    raw = open(os.path.join(inbox, f), "rb").read().replace(b"Message-ID: <", b"Message-ID: <p5.", 1)
+    code, text = send(raw)
+    check(code == 250, f"{f}: accepted through the unix socket (got {code} {text!r})")
+    got = delivered(email.message_from_bytes(raw).get("Message-ID").strip())
+    check(got is not None and email.message_from_bytes(got).get("X-Replyguard-Verdict") == "clean",
+          f"{f}: delivered with X-Replyguard-Verdict: clean")
+
+elif PHASE.startswith("6"):
+    # 6up: accepted with a verdict; 6down: the store is gone -> default action tempfail.
+    f = next(f for f in files if expected[f]["verdict"] == "clean")
+    raw = open(os.path.join(inbox, f), "rb").read().replace(b"Message-ID: <", f"Message-ID: <{PHASE}.{time.time()}.".encode(), 1)
+    code, text = send(raw)
+    if PHASE == "6down":
+        check(code == 451 and "4.7.1" in text, f"{f}: Redis history down -> default action tempfail (got {code} {text!r})")
+    else:
+        check(code == 250, f"{f}: accepted with the Redis history (got {code} {text!r})")
+        got = delivered(email.message_from_bytes(raw).get("Message-ID").strip())
+        check(got is not None and email.message_from_bytes(got).get("X-Replyguard-Verdict") is not None,
+              f"{f}: delivered with a verdict header")
+
 print(f"phase {PHASE}: {len(fails)} failure(s)")
 sys.exit(1 if fails else 0)
 PY
@@ -337,5 +370,43 @@ printf '[milter]\nlearn = true\n' | cat "$T/base.toml" - > "$T/p4.toml"
 start_milter "$T/p4.toml" milter4
 python3 "$CHECK" "$T" "$SPORT" 4 || rc=1
 stop_milter
+
+# Phase 5: the same over a unix socket.
+"${PC[@]}" -e "smtpd_milters = unix:$T/milter.sock"
+postfix -c "$T/etc" reload >/dev/null 2>&1
+start_milter "$T/p1.toml" milter5 "unix:$T/milter.sock"
+sleep 1
+python3 "$CHECK" "$T" "$SPORT" 5 || rc=1
+stop_milter
+
+# Phase 6: a Redis history that goes away and comes back (when redis-server is installed).
+if command -v redis-server >/dev/null; then
+  RPORT=$(free_port)
+  start_redis() {
+    redis-server --port "$RPORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$T" --loglevel warning > "$T/redis.log" 2>&1 &
+    REDIS_PID=$!
+    for _ in $(seq 100); do python3 -c "import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(('127.0.0.1',$RPORT)))" && return 0; sleep 0.1; done
+    return 1
+  }
+  stop_redis() { kill "$REDIS_PID" 2>/dev/null; wait "$REDIS_PID" 2>/dev/null; REDIS_PID=""; }
+  start_redis
+  printf '[milter]\nlearn = true\ndefault_action = "tempfail"\ndb = "redis://127.0.0.1:%s/0"\n' "$RPORT" | cat "$T/base.toml" - > "$T/p6.toml"
+  "$BIN" learn --no-progress --db "redis://127.0.0.1:$RPORT/0" --config "$T/base.toml" "$T/demo/mailbox" >/dev/null
+  rm -f "$T/milter.sock"
+  ( umask 000; exec "$BIN" milter --config "$T/p6.toml" --socket "unix:$T/milter.sock" 2> "$T/milter6.log" ) &
+  MILTER_PID=$!
+  for _ in $(seq 100); do [ -S "$T/milter.sock" ] && break; sleep 0.1; done
+  python3 "$CHECK" "$T" "$SPORT" 6up || rc=1
+  stop_redis
+  python3 "$CHECK" "$T" "$SPORT" 6down || rc=1
+  start_redis
+  python3 "$CHECK" "$T" "$SPORT" 6up || rc=1   # reconnected by itself
+  stop_milter
+  stop_redis
+  grep -Eq "replyguard milter: [0-9A-F]+: the history store failed during the analysis; default action tempfail" "$T/milter6.log" \
+    && echo "ok   store outage logged with the queue id" || { echo "FAIL store outage not logged"; rc=1; }
+else
+  echo "SKIP phase 6: redis-server is not installed"
+fi
 
 exit $rc
