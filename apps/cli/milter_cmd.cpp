@@ -261,8 +261,9 @@ sfsistat eom_impl(SMFICTX* ctx, message_ctx& m, const std::string& qid) {
             log_line(qid, "OUTBOUND_ACCOUNT_ABUSE: " + abuse->detail);
             findings.push_back(*abuse);
             act.headers = true;
-            if (mc.outbound.response == milter::disposition::quarantine && act.disp == milter::disposition::accept)
-                act.disp = milter::disposition::quarantine;
+            // Held rather than rejected even when the verdict says reject: nothing
+            // leaves either way, and the held copy is the incident's evidence.
+            if (mc.outbound.response == milter::disposition::quarantine) act.disp = milter::disposition::quarantine;
         }
     }
 
