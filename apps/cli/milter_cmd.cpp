@@ -224,7 +224,13 @@ std::size_t unknown_recipients(const message_ctx& m, const scan::scan_result& r)
 
 sfsistat eom_impl(SMFICTX* ctx, message_ctx& m, const std::string& qid) {
     const auto& mc = g_state->mc;
-    if (m.too_large) return apply_default(ctx, m, qid, fmt::format("message larger than {} bytes, not analysed", mc.max_message_size));
+    if (m.too_large) {
+        // A limit, not a failure: tempfailing it would defer the message forever.
+        log_line(qid, fmt::format("message larger than {} bytes, not analysed; accepted unchecked", mc.max_message_size));
+        remove_forged(ctx, m);
+        smfi_addheader(ctx, const_cast<char*>("X-Replyguard-Verdict"), const_cast<char*>("unchecked"));
+        return SMFIS_ACCEPT;
+    }
 
     // The analysis runs on its own thread so the time limit holds; the shared
     // state keeps its inputs alive if we stop waiting.

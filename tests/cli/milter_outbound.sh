@@ -53,7 +53,8 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 
-PYTHONPATH="$ROOT/tests/support" python3 - "$T" "$PORT" <<'PY'
+rc=0
+PYTHONPATH="$ROOT/tests/support" python3 - "$T" "$PORT" <<'PY' || rc=1
 import os, sqlite3, sys
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -128,7 +129,32 @@ check(r4.headers_added("X-Replyguard-Outbound") == [], "unauthenticated mail is 
 
 sys.exit(1 if fails else 0)
 PY
-rc=$?
+
+# A message over max_message_size: accepted unanalysed, even with default_action = tempfail.
+kill "$MILTER_PID"; wait "$MILTER_PID" 2>/dev/null || true
+printf '[milter]\nlearn = false\nmax_message_size = 2000\ndefault_action = "tempfail"\n' | cat "$T/base.toml" - > "$T/small.toml"
+"$BIN" milter --config "$T/small.toml" --db "$T/history.db" --socket "inet:$PORT@127.0.0.1" 2> "$T/milter-small.log" &
+MILTER_PID=$!
+for _ in $(seq 100); do
+  python3 -c "import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(('127.0.0.1',$PORT)))" && break
+  sleep 0.1
+done
+PYTHONPATH="$ROOT/tests/support" python3 - "$PORT" <<'PY' || rc=1
+import sys
+from milter_client import send_message
+port = int(sys.argv[1])
+big = b"From: a@partner.example\r\nTo: sato@sakura-shoji.example\r\nSubject: big\r\nX-Replyguard-Verdict: clean\r\n\r\n" + b"x" * 70 + b"\r\n"
+big = big + (b"y" * 70 + b"\r\n") * 100
+r = send_message("127.0.0.1", port, big, "a@partner.example", ["sato@sakura-shoji.example"], queue_id="B0001")
+ok = r.final in ("accept", "continue") and r.headers_added("X-Replyguard-Verdict") == ["unchecked"] \
+     and ("chgheader", 1, "X-Replyguard-Verdict", "") in r.actions
+print(("ok   " if ok else "FAIL ") + f"oversized message accepted unchecked ({r.final}, {r.actions})")
+sys.exit(0 if ok else 1)
+PY
+grep -q "B0001: message larger than 2000 bytes, not analysed; accepted unchecked" "$T/milter-small.log" \
+  && echo "ok   oversized message logged" || { echo "FAIL oversized message not logged"; rc=1; }
+cat "$T/milter-small.log" >> "$T/milter.log"
+
 grep -Eq "replyguard milter: A0003: OUTBOUND_ACCOUNT_ABUSE: our account sato may be abused" "$T/milter.log" \
   && echo "ok   abuse event logged with the queue id" || { echo "FAIL abuse event not logged"; rc=1; }
 exit $rc
