@@ -37,6 +37,7 @@
 #include <netinet/in.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <ctime>
@@ -106,6 +107,7 @@ struct daemon_state {
     std::mutex learn_mu;
 };
 daemon_state* g_state = nullptr;  // libmilter callbacks take no user pointer
+std::atomic<int> g_running{0};    // analyses still running (some may have outlived their time limit)
 std::mutex g_log_mu;
 
 void log_line(std::string_view qid, std::string_view text) {
@@ -235,7 +237,9 @@ sfsistat eom_impl(SMFICTX* ctx, message_ctx& m, const std::string& qid) {
     // The analysis runs on its own thread so the time limit holds; the shared
     // state keeps its inputs alive if we stop waiting.
     auto bytes = std::make_shared<std::string>(raw_message(m));
+    ++g_running;
     auto task = std::make_shared<std::packaged_task<analysis()>>([bytes, qid] {
+        struct done { ~done() { --g_running; } } guard;
         t_store_failed = false;
         analysis a{g_state->eng->scan(*bytes, qid.empty() ? "milter" : qid)};
         a.store_failed = t_store_failed;
@@ -450,7 +454,9 @@ sfsistat cb_close(SMFICTX* ctx) {
 }  // namespace
 
 int run_milter(const milter_args& a) {
-    static daemon_state st;
+    // Not a static object: a timed-out analysis may still use it while the
+    // process exits; it is torn down below only when none is running.
+    daemon_state& st = *new daemon_state;
     if (!a.config.empty()) {
         auto c = load_config(a.config);
         if (!c) { std::cerr << "replyguard milter: " << c.error().message << "\n"; return 2; }
@@ -496,6 +502,14 @@ int run_milter(const milter_args& a) {
     log_line("", fmt::format("listening on {} (history {}, default action {}, timeout {} s)", st.mc.socket, db,
                              milter::disposition_name(st.mc.default_action), st.mc.timeout));
     int rc = smfi_main();
+    for (int i = 0; g_running > 0 && i < static_cast<int>(st.mc.timeout * 10) + 10; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (g_running == 0) {
+        g_state = nullptr;
+        delete &st;  // closes the history store cleanly
+    } else {
+        log_line("", fmt::format("{} analysis still running at exit; the store is left to the OS", g_running.load()));
+    }
     log_line("", "stopped");
     return rc == MI_SUCCESS ? 0 : 1;
 }
