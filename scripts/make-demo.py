@@ -383,6 +383,11 @@ def inbox(h):
         attachments=[("請求書.zip", "application/zip",
                       zip_encrypted([("請求書.xls.js", b"var s=WScript.CreateObject('WScript.Shell');\r\n")],
                                     b"8812", seed=6))])
+    # 7. The follow-up that PPAP habit (and Emotet copying it) sends: the password.
+    mails["07-password-followup.eml"] = Mail(
+        frm=("経理部", "keiri@sakura-shoji-co.example"), to=[ITO], subject="【パスワード】Re: 請求書の件",
+        body="伊藤様\n\n先ほどお送りした添付ファイルのパスワードをお知らせします。\n\nパスワード：8812\n",
+        day=14, hour=6, minute=2, msgid="b1c2d3e4f6@sakura-shoji-co.example", japanese=True)
     return mails
 
 

@@ -31,11 +31,17 @@ struct milter_args {
     std::string socket;  ///< overrides [milter] socket
 };
 
+struct findings_args {
+    std::string config;
+    std::string format = "markdown";
+};
+
 /// Default history file when --db is not given.
 std::string default_db_path();
 
 int run_scan(const scan_args& a);
 int run_learn(const learn_args& a);
 int run_milter(const milter_args& a);
+int run_findings(const findings_args& a);
 
 }  // namespace replyguard::cli

@@ -44,6 +44,11 @@ int main(int argc, char** argv) {
     mc->add_option("--config", milter.config, "Configuration file (TOML, [milter] table)")->check(CLI::ExistingFile);
     mc->add_option("--socket", milter.socket, "libmilter socket: inet:PORT@127.0.0.1 or unix:/path (overrides [milter] socket)");
 
+    findings_args fnd;
+    CLI::App* fc = app.add_subcommand("findings", "List every finding id with its group, score and description");
+    fc->add_option("--config", fnd.config, "Configuration file (TOML): show the scores in force")->check(CLI::ExistingFile);
+    fc->add_option("--format", fnd.format, "Output format")->check(CLI::IsMember({"markdown", "json"}));
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -53,5 +58,6 @@ int main(int argc, char** argv) {
     if (sc->parsed()) return run_scan(scan);
     if (lc->parsed()) return run_learn(learn);
     if (mc->parsed()) return run_milter(milter);
+    if (fc->parsed()) return run_findings(fnd);
     return 2;
 }

@@ -12,11 +12,13 @@
 #include "cli/commands.hpp"
 #include "cli/progress.hpp"
 
+#include "attach/ioc.hpp"
 #include "core/config.hpp"
 #include "io/input.hpp"
 #include "output/record.hpp"
 #include "output/table.hpp"
 #include "scan/engine.hpp"
+#include "scan/ppap.hpp"
 #include "store/history.hpp"
 
 #include <fmt/format.h>
@@ -24,6 +26,9 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -64,6 +69,18 @@ int run_scan(const scan_args& a) {
         return 2;
     }
     scan::engine eng(cfg, hist->get());
+    if (!cfg.ioc_sha256_lists.empty() || !cfg.ioc_domain_lists.empty() || !cfg.yara_rules.empty()) {
+        attach::ioc_sources src;
+        for (const auto& p : cfg.ioc_sha256_lists) src.sha256_lists.emplace_back(p);
+        for (const auto& p : cfg.ioc_domain_lists) src.domain_lists.emplace_back(p);
+        if (!cfg.yara_rules.empty()) src.yara_rules = cfg.yara_rules;
+        auto iocs = attach::load_ioc_lists(src);
+        if (!iocs) {
+            std::cerr << "replyguard scan: " << iocs.error().message << "\n";
+            return 2;
+        }
+        eng.set_iocs(std::move(*iocs));
+    }
 
     std::vector<io::input_item> items = io::expand_inputs(a.paths);
     unsigned jobs = a.jobs ? a.jobs : std::max(1u, std::thread::hardware_concurrency());
@@ -77,7 +94,10 @@ int run_scan(const scan_args& a) {
     progress bar(items.size(), "messages", !a.no_progress);
     std::size_t n_clean = 0, n_susp = 0, n_mal = 0, n_err = 0;
 
-    auto emit = [&](const scan::scan_result& r) {
+    // Output, in input order. A message whose encrypted attachment no password
+    // opened is held back (with everything after it) until a later mail of its
+    // conversation offers a password or k_ppap_wait messages have passed.
+    auto render = [&](const scan::scan_result& r) {
         if (r.error && r.msg.headers.empty() && r.msg.body_text.empty()) ++n_err;
         else if (r.outcome.v == score::verdict::malicious) ++n_mal;
         else if (r.outcome.v == score::verdict::suspicious) ++n_susp;
@@ -87,6 +107,36 @@ int run_scan(const scan_args& a) {
             std::cout << output::to_json(r).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
         else
             table.row(r);
+    };
+    constexpr std::size_t k_ppap_wait = 500;
+    scan::ppap_linker linker;
+    struct pending {
+        scan::scan_result r;
+        std::size_t seq;
+        bool held;
+    };
+    std::deque<pending> queue;
+    std::size_t seq = 0;
+    auto resolve = [&](pending& p) {
+        scan::apply_offers(eng, p.r, linker.offers_for(p.r));
+        p.held = false;
+    };
+    auto drain = [&](bool all) {
+        while (!queue.empty()) {
+            pending& front = queue.front();
+            if (front.held) {
+                if (!all && seq - front.seq < k_ppap_wait) return;
+                resolve(front);
+            }
+            render(front.r);
+            queue.pop_front();
+        }
+    };
+    auto emit = [&](scan::scan_result&& r) {
+        linker.note(r);
+        bool held = !r.error && scan::ppap_linker::needs_password(r);
+        queue.push_back(pending{std::move(r), seq++, held});
+        drain(false);
     };
 
     auto analyse_one = [&](const io::input_item& it) {
@@ -100,35 +150,54 @@ int run_scan(const scan_args& a) {
         return eng.scan(*bytes, it.source);
     };
 
-    // Windowed parallel map with in-order output.
-    const std::size_t window = static_cast<std::size_t>(jobs) * 32;
-    std::vector<std::optional<scan::scan_result>> slots;
-    for (std::size_t base = 0; base < items.size(); base += window) {
-        std::size_t end = std::min(items.size(), base + window);
-        slots.clear();
-        slots.resize(end - base);
-        std::atomic<std::size_t> next{base};
-        auto worker = [&] {
-            for (std::size_t i; (i = next.fetch_add(1)) < end;) slots[i - base] = analyse_one(items[i]);
-        };
-        if (jobs == 1) {
-            for (std::size_t i = base; i < end; ++i) {
-                slots[i - base] = analyse_one(items[i]);
-                emit(*slots[i - base]);
-                slots[i - base].reset();
-                bar.tick(i + 1);
-            }
-            continue;
+    if (jobs == 1) {
+        for (std::size_t i = 0; i < items.size(); ++i) {
+            emit(analyse_one(items[i]));
+            bar.tick(i + 1);
         }
+    } else {
+        // A fixed pool; results land in a bounded window of slots and are
+        // emitted in input order as soon as the next one is ready.
+        const std::size_t window = static_cast<std::size_t>(jobs) * 16;
+        std::vector<std::optional<scan::scan_result>> slots(window);
+        std::mutex mu;
+        std::condition_variable ready, room;
+        std::size_t next = 0, emitted = 0;
+        auto worker = [&] {
+            for (;;) {
+                std::size_t i;
+                {
+                    std::unique_lock lk(mu);
+                    room.wait(lk, [&] { return next >= items.size() || next < emitted + window; });
+                    if (next >= items.size()) return;
+                    i = next++;
+                }
+                scan::scan_result r = analyse_one(items[i]);
+                {
+                    std::lock_guard lk(mu);
+                    slots[i % window] = std::move(r);
+                }
+                ready.notify_one();
+            }
+        };
         std::vector<std::jthread> pool;
         for (unsigned t = 0; t < jobs; ++t) pool.emplace_back(worker);
-        pool.clear();  // join
-        for (std::size_t i = base; i < end; ++i) {
-            emit(*slots[i - base]);
-            slots[i - base].reset();
+        while (emitted < items.size()) {
+            scan::scan_result r;
+            {
+                std::unique_lock lk(mu);
+                ready.wait(lk, [&] { return slots[emitted % window].has_value(); });
+                r = std::move(*slots[emitted % window]);
+                slots[emitted % window].reset();
+                ++emitted;
+            }
+            room.notify_all();
+            emit(std::move(r));
+            bar.tick(emitted);
         }
-        bar.tick(end);
+        pool.clear();
     }
+    drain(true);
     bar.finish();
     std::cout.flush();
     if (!jsonl) table.summary(n_clean, n_susp, n_mal, n_err);

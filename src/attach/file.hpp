@@ -30,6 +30,9 @@ struct analysis_state {
     limits lim;
     std::vector<std::string> passwords;  ///< candidates: from the body, then extra ones
     std::uint64_t bytes_budget = 0;      ///< decompressed bytes still allowed for this message
+    /// Password-derivation hash rounds still allowed for this message (Office decryption:
+    /// Agile encryption asks for spinCount rounds per password, and a file can nest many).
+    std::uint64_t hash_rounds_budget = 40'000'000;
     /// Where each candidate of `passwords` came from (same index): the body line it
     /// was read from, or "" for an extra password (another mail of the thread).
     std::vector<std::string> password_lines;

@@ -6,6 +6,7 @@
 #include <toml++/toml.h>
 
 #include <fmt/format.h>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -120,6 +121,31 @@ result<config> parse_config(std::string_view text, const std::string& origin) {
             if (!t) return fail(errc::parse, fmt::format("{}: [org] must be a table", where(node, origin)));
             if (const toml::node* n = t->get("domains"))
                 if (auto r = read_strings(*n, cfg.org_domains, origin, "org.domains"); !r) return std::unexpected(r.error());
+        } else if (key == "ioc") {
+            const toml::table* t = node.as_table();
+            if (!t) return fail(errc::parse, fmt::format("{}: [ioc] must be a table", where(node, origin)));
+            for (const auto& [name, v] : *t) {
+                std::string_view n = name.str();
+                if (n == "sha256_lists") {
+                    if (auto r = read_strings(v, cfg.ioc_sha256_lists, origin, "ioc.sha256_lists"); !r) return std::unexpected(r.error());
+                } else if (n == "domain_lists") {
+                    if (auto r = read_strings(v, cfg.ioc_domain_lists, origin, "ioc.domain_lists"); !r) return std::unexpected(r.error());
+                } else if (n == "yara_rules") {
+                    auto sv = v.value<std::string>();
+                    if (!sv) return fail(errc::parse, fmt::format("{}: ioc.yara_rules must be a string", where(v, origin)));
+                    cfg.yara_rules = *sv;
+                } else {
+                    return fail(errc::parse, fmt::format("{}: unknown key ioc.{}", where(v, origin), n));
+                }
+            }
+            // Relative paths are relative to the configuration file.
+            auto base = std::filesystem::path(origin).parent_path();
+            auto fix = [&](std::string& p) {
+                if (!p.empty() && std::filesystem::path(p).is_relative() && !base.empty()) p = (base / p).string();
+            };
+            for (auto& p : cfg.ioc_sha256_lists) fix(p);
+            for (auto& p : cfg.ioc_domain_lists) fix(p);
+            fix(cfg.yara_rules);
         } else if (key == "auth") {
             const toml::table* t = node.as_table();
             if (!t) return fail(errc::parse, fmt::format("{}: [auth] must be a table", where(node, origin)));

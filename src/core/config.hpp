@@ -9,6 +9,7 @@
 //     [limits]      mime_depth = 32 ...    see core/limits.hpp for every name
 //     [org]         domains = ["example.co.jp"]
 //     [auth]        trusted_authserv_ids = ["mx.example.co.jp"]
+//     [ioc]         sha256_lists = ["bad.sha256"]  domain_lists = ["bad.domains"]  yara_rules = "rules/"
 // DIAGNOSTICS
 //   load_config() returns an error naming the file, line and key for a syntax
 //   error, an unknown table or key, or a value of the wrong type.
@@ -31,6 +32,9 @@ struct config {
     limits lim;
     std::vector<std::string> org_domains;
     std::vector<std::string> trusted_authserv_ids;
+    std::vector<std::string> ioc_sha256_lists;  ///< files of SHA-256 hashes (one per line, # comments)
+    std::vector<std::string> ioc_domain_lists;  ///< files of domains / URL prefixes
+    std::string yara_rules;                     ///< a YARA rules file or folder ("" none)
     std::string source_path;  ///< file it was read from ("" for defaults)
 
     /// The configured score of a symbol, or `fallback` (its default).

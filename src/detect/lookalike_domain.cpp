@@ -7,7 +7,8 @@
 //   (uspoof: "rn" ~ "m", Cyrillic "а" ~ "a", "0" ~ "o") or a small edit
 //   distance between the registrable labels ("exarnple" vs "example": 1 for
 //   labels of 5-8 characters, 2 from 9; "weather" vs "blather" is 2 and must
-//   not match), the labels not being equal. A domain
+//   not match), the labels not being equal; for our own domains also our
+//   label with a word added ("sakura-shoji-co" for "sakura-shoji"). A domain
 //   the history already knows is a correspondent, not a lookalike.
 // LIMITS
 //   At most k_max_candidates history domains are compared per message.
@@ -96,6 +97,11 @@ public:
             std::string how;
             if (skeleton(c) == sk) {
                 how = "confusable";
+            } else if (is_ours && cl.size() >= 5 &&
+                       (dl.starts_with(std::string(cl) + "-") || dl.ends_with("-" + std::string(cl)))) {
+                // "sakura-shoji-co.example" for "sakura-shoji.example": our name with a
+                // word added. Only for our own domains: partners' subsidiaries do this legitimately.
+                how = "our name with a word added";
             } else {
                 const auto shortest = std::min(cl.size(), dl.size());
                 const std::size_t limit = shortest >= 9 ? 2 : shortest >= 5 ? 1 : 0;

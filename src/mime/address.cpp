@@ -10,6 +10,7 @@
 //   When GMime finds no mailbox in a value that plainly holds an address, the
 //   address is salvaged from the text so that a broken From still has one.
 #include "mime/address.hpp"
+#include "mime/parser.hpp"
 
 #include "mime/header_decode.hpp"
 #include "text/normalize.hpp"
@@ -148,7 +149,17 @@ std::vector<std::string> addresses_in_text(std::string_view text_in) {
     return out;
 }
 
+// Control characters have no place in a name or an address; GMime's loose
+// RFC 2047 decoding can produce them from a malformed encoded word (found by
+// fuzz_rfc2047), and they would reach terminals through the table output.
+static std::string strip_controls(std::string s) {
+    std::erase_if(s, [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+    return s;
+}
+
 mailbox make_mailbox(std::string name, std::string address) {
+    name = strip_controls(std::move(name));
+    address = strip_controls(std::move(address));
     mailbox m;
     m.name_key = name_key(name);
     m.address_key = address_key(address);
@@ -173,6 +184,7 @@ static void flatten(InternetAddressList* list, std::vector<mailbox>& out) {
 
 std::vector<mailbox> parse_address_list(std::string_view raw_value) {
     std::vector<mailbox> out;
+    init();  // GMime's default parser options exist only after g_mime_init()
     std::string text = decode_address_header(raw_value);
     InternetAddressList* list = internet_address_list_parse(nullptr, text.c_str());
     if (list) {

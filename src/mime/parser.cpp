@@ -142,18 +142,23 @@ void on_warning(gint64 offset, GMimeParserWarning code, const gchar* item, gpoin
 }
 
 GMimeParserOptions* parser_options() {
-    // One options object per thread: the warning callback's user data changes per message.
-    thread_local GMimeParserOptions* opts = [] {
-        GMimeParserOptions* o = g_mime_parser_options_new();
-        g_mime_parser_options_set_address_compliance_mode(o, GMIME_RFC_COMPLIANCE_LOOSE);
-        g_mime_parser_options_set_rfc2047_compliance_mode(o, GMIME_RFC_COMPLIANCE_LOOSE);
-        g_mime_parser_options_set_parameter_compliance_mode(o, GMIME_RFC_COMPLIANCE_LOOSE);
-        g_mime_parser_options_set_allow_addresses_without_domain(o, TRUE);
-        static const char* fallback[] = {"UTF-8", "CP932", "windows-1252", nullptr};
-        g_mime_parser_options_set_fallback_charsets(o, fallback);
-        return o;
-    }();
-    return opts;
+    // One options object per thread: the warning callback's user data changes
+    // per message. Freed when the thread ends.
+    struct holder {
+        GMimeParserOptions* o = nullptr;
+        holder() {
+            o = g_mime_parser_options_new();
+            g_mime_parser_options_set_address_compliance_mode(o, GMIME_RFC_COMPLIANCE_LOOSE);
+            g_mime_parser_options_set_rfc2047_compliance_mode(o, GMIME_RFC_COMPLIANCE_LOOSE);
+            g_mime_parser_options_set_parameter_compliance_mode(o, GMIME_RFC_COMPLIANCE_LOOSE);
+            g_mime_parser_options_set_allow_addresses_without_domain(o, TRUE);
+            static const char* fallback[] = {"UTF-8", "CP932", "windows-1252", nullptr};
+            g_mime_parser_options_set_fallback_charsets(o, fallback);
+        }
+        ~holder() { g_mime_parser_options_free(o); }
+    };
+    thread_local holder h;
+    return h.o;
 }
 
 // --- headers -----------------------------------------------------------------
@@ -281,7 +286,27 @@ struct walk_state {
     // Text candidates for body_text, in tree order.
     std::vector<std::size_t> plain_parts;  // indexes into msg.text_parts
     std::vector<std::size_t> html_parts;
+    // HTML parts inside a multipart/alternative, not yet converted: when the
+    // alternative has a plain version, only their links are needed (see
+    // text::html_links for the measurement behind this).
+    std::vector<std::size_t> deferred_html;
 };
+
+void add_links(walk_state& st, std::vector<url_ref>&& links) {
+    for (auto& l : links) {
+        if (st.msg.urls.size() >= st.lim.urls) {
+            st.msg.add_anomaly("URLS_TRUNCATED", fmt::format("more than {} URLs", st.lim.urls));
+            break;
+        }
+        st.msg.urls.push_back(std::move(l));
+    }
+}
+
+void convert_html(walk_state& st, text_part& tp) {
+    text::html_text ht = text::html_to_text(tp.html, st.lim.text_bytes);
+    tp.text = std::move(ht.text);
+    add_links(st, std::move(ht.links));
+}
 
 void fill_message(GMimeMessage* gm, message& m, const limits& lim, int depth);
 
@@ -348,7 +373,7 @@ void add_attachment(walk_state& st, GMimeObject* obj, std::string data, std::str
 
 void walk(walk_state& st, GMimeObject* obj, int depth, const std::string& path, bool in_alternative);
 
-void walk_leaf(walk_state& st, GMimePart* part, int depth, const std::string& path) {
+void walk_leaf(walk_state& st, GMimePart* part, int depth, const std::string& path, bool in_alternative) {
     GMimeObject* obj = GMIME_OBJECT(part);
     std::string ctype = content_type_of(obj);
     std::string filename = decoded_filename(part);
@@ -380,15 +405,10 @@ void walk_leaf(walk_state& st, GMimePart* part, int depth, const std::string& pa
                                        tp.declared_charset));
     if (ctype == "text/html" || ctype == "text/x-amp-html") {
         tp.html = std::move(dt.text);
-        text::html_text ht = text::html_to_text(tp.html, st.lim.text_bytes);
-        tp.text = std::move(ht.text);
-        for (auto& l : ht.links) {
-            if (st.msg.urls.size() >= st.lim.urls) {
-                st.msg.add_anomaly("URLS_TRUNCATED", fmt::format("more than {} URLs", st.lim.urls));
-                break;
-            }
-            st.msg.urls.push_back(std::move(l));
-        }
+        if (in_alternative)
+            st.deferred_html.push_back(st.msg.text_parts.size());
+        else
+            convert_html(st, tp);
         st.html_parts.push_back(st.msg.text_parts.size());
     } else {
         tp.text = std::move(dt.text);
@@ -420,6 +440,7 @@ void walk(walk_state& st, GMimeObject* obj, int depth, const std::string& path, 
             // Walk every alternative (links hide in HTML), but only one becomes body
             // text: remember where this alternative's text parts start.
             std::size_t plain_before = st.plain_parts.size(), html_before = st.html_parts.size();
+            std::size_t deferred_before = st.deferred_html.size();
             for (int i = 0; i < n; ++i)
                 walk(st, g_mime_multipart_get_part(mp, i), depth + 1, fmt::format("{}.{}", path, i + 1), true);
             // Prefer plain text; drop the HTML of this alternative from the body when a
@@ -431,6 +452,17 @@ void walk(walk_state& st, GMimeObject* obj, int depth, const std::string& path, 
                 st.html_parts.resize(html_before);
             else
                 st.plain_parts.resize(plain_before);
+            if (!in_alternative) {
+                // Outermost alternative: settle the HTML parts it deferred.
+                for (std::size_t k = deferred_before; k < st.deferred_html.size(); ++k) {
+                    text_part& tp = st.msg.text_parts[st.deferred_html[k]];
+                    if (has_plain)
+                        add_links(st, text::html_links(tp.html));
+                    else
+                        convert_html(st, tp);
+                }
+                st.deferred_html.resize(deferred_before);
+            }
             return;
         }
         for (int i = 0; i < n; ++i)
@@ -458,7 +490,7 @@ void walk(walk_state& st, GMimeObject* obj, int depth, const std::string& path, 
         st.msg.add_anomaly("MIME_MESSAGE_PARTIAL", fmt::format("message/partial at {}", path));
         return;
     }
-    if (GMIME_IS_PART(obj)) walk_leaf(st, GMIME_PART(obj), depth, path);
+    if (GMIME_IS_PART(obj)) walk_leaf(st, GMIME_PART(obj), depth, path, in_alternative);
 }
 
 void fill_headers(GMimeObject* obj, message& m, const limits& lim) {
@@ -567,7 +599,7 @@ void finish_body(walk_state& st) {
 
 void fill_message(GMimeMessage* gm, message& m, const limits& lim, int depth) {
     fill_headers(GMIME_OBJECT(gm), m, lim);
-    walk_state st{lim, m, 0, false, false, {}, {}};
+    walk_state st{lim, m, 0, false, false, {}, {}, {}};
     if (GMimeObject* root = g_mime_message_get_mime_part(gm)) walk(st, root, depth, "1", false);
     finish_body(st);
 }

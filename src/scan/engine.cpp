@@ -2,6 +2,7 @@
 // scan/engine.cpp - the analysis path; the exception firewall of the core.
 #include "scan/engine.hpp"
 
+#include "attach/ioc.hpp"
 #include "mime/parser.hpp"
 
 #include <fmt/format.h>
@@ -21,6 +22,7 @@ void engine::analyse(scan_result& r, const scan_options& opt) const {
     attach::analysis_options aopt;
     aopt.lim = cfg_.lim;
     aopt.extra_passwords = opt.extra_passwords;
+    aopt.iocs = iocs_;
     r.attachments = attach::analyse(r.msg, aopt);
 
     detect::finding_sink sink(cfg_);
@@ -29,6 +31,11 @@ void engine::analyse(scan_result& r, const scan_options& opt) const {
             detect::finding copy = f;
             copy.score = cfg_.score_for(f.id, f.score);
             sink.add(std::move(copy));
+        }
+    if (iocs_)
+        for (auto& f : attach::match_message_urls(r.msg, *iocs_)) {
+            f.score = cfg_.score_for(f.id, f.score);
+            sink.add(std::move(f));
         }
     detect::scan_context ctx{r.msg, r.attachments, history_, cfg_};
     for (const auto& d : detectors_) d->run(ctx, sink);

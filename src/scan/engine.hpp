@@ -23,6 +23,7 @@
 #include <vector>
 
 namespace replyguard::store { class history; }
+namespace replyguard::attach { struct ioc_set; }
 
 namespace replyguard::scan {
 
@@ -58,11 +59,15 @@ public:
 
     const config& cfg() const { return cfg_; }
 
+    /// IOC lists and YARA rules to match (attach/ioc.hpp); null: none.
+    void set_iocs(std::shared_ptr<const attach::ioc_set> iocs) { iocs_ = std::move(iocs); }
+
 private:
     void analyse(scan_result& r, const scan_options& opt) const;
 
     config cfg_;
     store::history* history_;
+    std::shared_ptr<const attach::ioc_set> iocs_;
     std::vector<std::unique_ptr<detect::detector>> detectors_;
 };
 

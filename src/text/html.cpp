@@ -28,6 +28,8 @@
 
 #include <gumbo.h>
 
+#include <optional>
+
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -411,6 +413,156 @@ struct frame {
 };
 
 }  // namespace
+
+namespace {
+
+char lower_ascii(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
+
+// Decode the entities that matter in URLs and anchor text; others stay as written.
+std::string decode_entities(std::string_view v) {
+    std::string out;
+    out.reserve(v.size());
+    for (std::size_t i = 0; i < v.size(); ++i) {
+        if (v[i] != '&') { out.push_back(v[i]); continue; }
+        std::size_t semi = v.find(';', i);
+        if (semi == std::string_view::npos || semi - i > 10) { out.push_back('&'); continue; }
+        std::string_view ent = v.substr(i + 1, semi - i - 1);
+        unsigned long cp = 0;
+        bool ok = true;
+        if (!ent.empty() && ent[0] == '#') {
+            bool hex = ent.size() > 1 && (ent[1] == 'x' || ent[1] == 'X');
+            std::string_view digits = ent.substr(hex ? 2 : 1);
+            if (digits.empty()) ok = false;
+            for (char c : digits) {
+                int d = c >= '0' && c <= '9' ? c - '0'
+                        : hex && c >= 'a' && c <= 'f' ? c - 'a' + 10
+                        : hex && c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+                if (d < 0 || cp > 0x10FFFF) { ok = false; break; }
+                cp = cp * (hex ? 16 : 10) + static_cast<unsigned long>(d);
+            }
+            if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) ok = false;
+        } else if (ent == "amp") cp = '&';
+        else if (ent == "lt") cp = '<';
+        else if (ent == "gt") cp = '>';
+        else if (ent == "quot") cp = '"';
+        else if (ent == "apos") cp = '\'';
+        else if (ent == "nbsp") cp = ' ';
+        else ok = false;
+        if (!ok) { out.push_back('&'); continue; }
+        if (cp < 0x80) out.push_back(static_cast<char>(cp));
+        else if (cp < 0x800) { out.push_back(static_cast<char>(0xC0 | (cp >> 6))); out.push_back(static_cast<char>(0x80 | (cp & 0x3F))); }
+        else if (cp < 0x10000) { out.push_back(static_cast<char>(0xE0 | (cp >> 12))); out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F))); out.push_back(static_cast<char>(0x80 | (cp & 0x3F))); }
+        else { out.push_back(static_cast<char>(0xF0 | (cp >> 18))); out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F))); out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F))); out.push_back(static_cast<char>(0x80 | (cp & 0x3F))); }
+        i = semi;
+    }
+    return out;
+}
+
+// The value of attribute `want` in the tag text between the name and '>'.
+std::optional<std::string> tag_attr(std::string_view tag, std::string_view want) {
+    std::size_t i = 0;
+    while (i < tag.size()) {
+        while (i < tag.size() && (is_ws(tag[i]) || tag[i] == '/')) ++i;
+        std::size_t ns = i;
+        while (i < tag.size() && !is_ws(tag[i]) && tag[i] != '=' && tag[i] != '/') ++i;
+        std::string_view name = tag.substr(ns, i - ns);
+        while (i < tag.size() && is_ws(tag[i])) ++i;
+        std::string_view value;
+        if (i < tag.size() && tag[i] == '=') {
+            ++i;
+            while (i < tag.size() && is_ws(tag[i])) ++i;
+            if (i < tag.size() && (tag[i] == '"' || tag[i] == '\'')) {
+                char q = tag[i++];
+                std::size_t e = tag.find(q, i);
+                if (e == std::string_view::npos) e = tag.size();
+                value = tag.substr(i, e - i);
+                i = e + 1;
+            } else {
+                std::size_t vs = i;
+                while (i < tag.size() && !is_ws(tag[i])) ++i;
+                value = tag.substr(vs, i - vs);
+            }
+        }
+        if (name.size() == want.size()) {
+            bool eq = true;
+            for (std::size_t k = 0; k < name.size() && eq; ++k) eq = lower_ascii(name[k]) == want[k];
+            if (eq) return decode_entities(value);
+        }
+        if (name.empty() && i < tag.size()) ++i;
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::vector<mime::url_ref> html_links(std::string_view html) {
+    std::vector<mime::url_ref> links;
+    std::size_t i = 0;
+    struct open_anchor { std::string href; std::string text; bool open = false; } a;
+    auto close_anchor = [&] {
+        if (!a.open) return;
+        std::string collapsed;
+        bool space = false;
+        for (char c : decode_entities(a.text)) {
+            if (is_ws(c)) { space = !collapsed.empty(); continue; }
+            if (space) collapsed.push_back(' ');
+            space = false;
+            collapsed.push_back(c);
+        }
+        add_link(links, a.href.c_str(), std::move(collapsed));
+        a = {};
+    };
+    while (i < html.size()) {
+        std::size_t lt = html.find('<', i);
+        if (a.open) a.text.append(html.substr(i, (lt == std::string_view::npos ? html.size() : lt) - i).substr(0, 400 > a.text.size() ? 400 - a.text.size() : 0));
+        if (lt == std::string_view::npos) break;
+        if (html.compare(lt, 4, "<!--") == 0) {
+            std::size_t e = html.find("-->", lt + 4);
+            i = e == std::string_view::npos ? html.size() : e + 3;
+            continue;
+        }
+        std::size_t gt = html.find('>', lt + 1);
+        if (gt == std::string_view::npos) break;
+        std::string_view tag = html.substr(lt + 1, gt - lt - 1);
+        i = gt + 1;
+        bool closing = !tag.empty() && tag[0] == '/';
+        if (closing) tag.remove_prefix(1);
+        std::size_t ne = 0;
+        while (ne < tag.size() && !is_ws(tag[ne]) && tag[ne] != '/') ++ne;
+        std::string name(tag.substr(0, ne));
+        for (char& c : name) c = lower_ascii(c);
+        std::string_view rest = tag.substr(ne);
+        if (name == "script" || name == "style") {
+            if (closing) continue;
+            std::string end = "</" + name;
+            std::size_t e = i;
+            // Case-insensitive search for the end tag.
+            while ((e = html.find("</", e)) != std::string_view::npos) {
+                bool match = true;
+                for (std::size_t k = 2; k < end.size() && match; ++k)
+                    match = e + k < html.size() && lower_ascii(html[e + k]) == end[k];
+                if (match) break;
+                e += 2;
+            }
+            i = e == std::string_view::npos ? html.size() : e;
+            continue;
+        }
+        if (name == "a") {
+            close_anchor();  // an unclosed <a> ends at the next one, as browsers do
+            if (!closing) {
+                if (auto href = tag_attr(rest, "href")) { a.open = true; a.href = std::move(*href); }
+            }
+        } else if (!closing && name == "area") {
+            if (auto v = tag_attr(rest, "href")) add_link(links, v->c_str(), {});
+        } else if (!closing && name == "img") {
+            if (auto v = tag_attr(rest, "src")) add_link(links, v->c_str(), {});
+        } else if (!closing && name == "form") {
+            if (auto v = tag_attr(rest, "action")) add_link(links, v->c_str(), {});
+        }
+    }
+    close_anchor();
+    return links;
+}
 
 html_text html_to_text(std::string_view html, std::size_t max_text) {
     html_text result;

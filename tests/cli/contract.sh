@@ -121,5 +121,16 @@ check "table: summary" grep -Eq '^17 messages: ' "$tmp/table.txt"
 "$bin" scan --format jsonl -j2 "$corpus/benign/mailing-lists/notmuch-lkml" >"$tmp/j2.jsonl"
 check "jobs: -j1 and -j2 give identical output" cmp -s "$tmp/j1.jsonl" "$tmp/j2.jsonl"
 
+# 9. docs/findings.md is what `replyguard findings` prints; every finding is described in both languages.
+root=$(cd "$(dirname "$0")/../.." && pwd)
+check "docs/findings.md is current (regenerate: replyguard findings > docs/findings.md)" \
+  bash -c "'$bin' findings | cmp -s - '$root/docs/findings.md'"
+check "findings: unique ids, en and ja descriptions" /usr/bin/python3 -c "
+import json,subprocess,sys
+rows=[json.loads(l) for l in subprocess.run(['$bin','findings','--format','json'],capture_output=True,text=True).stdout.splitlines()]
+ids=[r['id'] for r in rows]
+bad=[r['id'] for r in rows if not r['en'] or not r['ja'] or not r['group']]
+sys.exit(0 if len(rows)>40 and len(ids)==len(set(ids)) and not bad else (len(rows), bad))"
+
 echo "cli contract: $passes passed, $fails failed"
 test "$fails" -eq 0

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: Apache-2.0
+// detect/quoted_identity_mismatch.cpp - the sender's name, a different address in the quoted headers
+//
+// DESCRIPTION
+//   Needs no history: the quoted conversation is a small history of its own.
+//   A hijacking bot answers a stolen message under the name of one of its
+//   participants (typically the person the quoted mail was sent to) from an
+//   unrelated account. When the quoted From/To/Cc headers (or a "... wrote:"
+//   attribution) show that same name with an address, and that address is not
+//   the sender's and not of the sender's organisation, the sender is
+//   borrowing a participant's identity. Also fires when the display name
+//   itself carries the participant's address (the name is then compared with
+//   the address written inside it removed).
+// LIMITS
+//   Names shorter than 4 characters of comparison key are ignored (initials,
+//   "IT", "総務"). Mailing lists and automated mail are exempt.
+#include "detect/hijack_common.hpp"
+#include "history/domains.hpp"
+#include "mime/address.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+
+namespace replyguard::detect {
+namespace {
+
+constexpr std::array k_symbols{
+    symbol_info{"QUOTED_IDENTITY_MISMATCH", "hijack", 5.0,
+                "sender uses the name of a quoted participant whose quoted address is different",
+                "引用されたメールの当事者の名前を、別のアドレスから名乗っている"},
+};
+
+std::vector<mime::mailbox> quoted_people(const mime::quoted_block& q) {
+    std::vector<mime::mailbox> out;
+    if (q.from_mailbox) out.push_back(*q.from_mailbox);
+    for (const std::string* field : {&q.from, &q.to, &q.cc}) {
+        if (field->empty()) continue;
+        std::string list = *field;
+        // Outlook separates addressees with ';'.
+        for (char& c : list)
+            if (c == ';') c = ',';
+        for (auto& mb : mime::parse_address_list(list)) out.push_back(std::move(mb));
+    }
+    return out;
+}
+
+class quoted_identity_mismatch final : public detector {
+public:
+    std::string_view name() const override { return "quoted_identity_mismatch"; }
+    std::span<const symbol_info> symbols() const override { return k_symbols; }
+    void run(const scan_context& ctx, finding_sink& out) const override {
+        const auto& m = ctx.msg;
+        if (!m.from || m.from->address_key.empty() || m.quoted.empty() || is_list_mail(m) || is_automated(m)) return;
+        const mime::mailbox sender = name_without_address(*m.from);
+        if (sender.name_key.size() < 4) return;
+        const std::string& s = m.from->address_key;
+        for (const auto& q : m.quoted) {
+            for (const auto& p : quoted_people(q)) {
+                if (p.address_key.empty() || p.address_key.find('@') == std::string::npos) continue;
+                if (p.address_key == s || history::same_organisation(p.address_key, s)) continue;
+                if (!same_person_name(*m.from, p.name)) continue;
+                out.emit(k_symbols[0],
+                         fmt::format("\"{}\" writes from {}, but the quoted mail shows {} as {}", sender.name, s,
+                                     p.name, p.address),
+                         {{"sender", mailbox_json(*m.from)},
+                          {"quoted_participant", mailbox_json(p)},
+                          {"quoted", {{"from", q.from}, {"to", q.to}, {"sent", q.sent}, {"subject", q.subject},
+                                      {"attribution", q.attribution}}}});
+                return;
+            }
+        }
+    }
+};
+
+}  // namespace
+
+std::unique_ptr<detector> make_quoted_identity_mismatch() { return std::make_unique<quoted_identity_mismatch>(); }
+
+}  // namespace replyguard::detect
