@@ -8,6 +8,7 @@
 //   installed, did not start), for GTEST_SKIP.
 #pragma once
 
+#include <fcntl.h>
 #include <hiredis/hiredis.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -54,6 +55,8 @@ public:
     bool start() {
         pid_ = ::fork();
         if (pid_ == 0) {
+            // Keep the test output readable: the server's own messages go nowhere.
+            if (int fd = ::open("/dev/null", O_WRONLY); fd >= 0) { ::dup2(fd, 1); ::dup2(fd, 2); }
             std::string p = std::to_string(port_);
             ::execlp("redis-server", "redis-server", "--port", p.c_str(), "--bind", "127.0.0.1", "--save", "",
                      "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning", "--dir", "/tmp",
