@@ -29,6 +29,12 @@ struct learn_args {
     std::vector<std::string> paths;
 };
 
+struct milter_args {
+    std::string db;
+    std::string config;
+    std::string socket;  ///< overrides [milter] socket
+};
+
 struct findings_args {
     std::string config;
     std::string format = "markdown";
@@ -62,6 +68,7 @@ std::string default_db_path();
 
 int run_scan(const scan_args& a);
 int run_learn(const learn_args& a);
+int run_milter(const milter_args& a);
 int run_findings(const findings_args& a);
 int run_report(const report_args& a);
 int run_serve(const serve_args& a);

@@ -43,6 +43,12 @@ int main(int argc, char** argv) {
     lc->add_option("PATH", learn.paths, ".eml file, folder (recursive, Maildir), mbox file, or - for standard input")
         ->required();
 
+    milter_args milter;
+    CLI::App* mc = app.add_subcommand("milter", "Run the mail filter daemon (libmilter: Postfix, Sendmail)");
+    mc->add_option("--db", milter.db, "History store (SQLite file); overrides [milter] db");
+    mc->add_option("--config", milter.config, "Configuration file (TOML, [milter] table)")->check(CLI::ExistingFile);
+    mc->add_option("--socket", milter.socket, "libmilter socket: inet:PORT@127.0.0.1 or unix:/path (overrides [milter] socket)");
+
     findings_args fnd;
     CLI::App* fc = app.add_subcommand("findings", "List every finding id with its group, score and description");
     fc->add_option("--config", fnd.config, "Configuration file (TOML): show the scores in force")->check(CLI::ExistingFile);
@@ -87,6 +93,7 @@ int main(int argc, char** argv) {
     }
     if (sc->parsed()) return run_scan(scan);
     if (lc->parsed()) return run_learn(learn);
+    if (mc->parsed()) return run_milter(milter);
     if (fc->parsed()) return run_findings(fnd);
 
     if (rp->parsed()) return run_report(report);

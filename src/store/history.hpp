@@ -151,7 +151,14 @@ enum class open_mode { read_only, read_write };
 
 /// Open an SQLite history. A file that does not exist is an empty history in
 /// read_only mode (nothing is created); read_write creates it.
+/// A `redis://HOST[:PORT][/DB][?ttl=SECONDS&timeout=MS]` path opens the Redis backend.
 result<std::unique_ptr<history>> open_history(const std::string& path, open_mode mode);
+
+/// Redis backend (store/redis_history.cpp): the logical keys above, plus
+/// rg:{doms} (set of every domain seen) and rg:{stats} (hash of counts).
+/// Fails when the server cannot be reached now; later outages are errors of
+/// the calls that meet them, and the next call reconnects.
+result<std::unique_ptr<history>> open_redis_history(const std::string& url, open_mode mode);
 
 /// SQLite backend at `path` (created in read_write mode).
 result<std::unique_ptr<history>> open_sqlite_history(const std::string& path, open_mode mode);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // history_test.cpp - the same behaviour from every history backend (memory, SQLite)
 #include "store/history.hpp"
+#include "redis_server.hpp"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -50,10 +51,15 @@ learnt_message sample(const std::string& key, const std::string& thread, const s
 struct backend {
     const char* name;
     std::function<std::unique_ptr<history>(const std::string& tag)> open;
+    /// Why this backend cannot run here ("" when it can).
+    std::function<std::string()> unavailable = [] { return std::string(); };
 };
 
 class history_backends : public ::testing::TestWithParam<backend> {
 protected:
+    void SetUp() override {
+        if (std::string why = GetParam().unavailable(); !why.empty()) GTEST_SKIP() << why;
+    }
     std::unique_ptr<history> open(const std::string& tag = "t") { return GetParam().open(tag); }
 };
 
@@ -197,7 +203,16 @@ INSTANTIATE_TEST_SUITE_P(
                                   auto h = open_history(temp_db(tag), open_mode::read_write);
                                   EXPECT_TRUE(h.has_value()) << (h ? "" : h.error().message);
                                   return h ? std::move(*h) : nullptr;
-                              }}),
+                              }},
+                      backend{"redis",
+                              [](const std::string&) -> std::unique_ptr<history> {
+                                  auto& srv = test::redis_server::instance();
+                                  EXPECT_TRUE(srv.flush());
+                                  auto h = open_history(srv.url(), open_mode::read_write);
+                                  EXPECT_TRUE(h.has_value()) << (h ? "" : h.error().message);
+                                  return h ? std::move(*h) : nullptr;
+                              },
+                              [] { return test::redis_server::instance().unavailable(); }}),
     [](const auto& info) { return std::string(info.param.name); });
 
 // ---- SQLite specifics -----------------------------------------------------

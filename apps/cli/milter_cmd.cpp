@@ -1,0 +1,517 @@
+// SPDX-License-Identifier: Apache-2.0
+// apps/cli/milter_cmd.cpp - `replyguard milter`: the libmilter glue
+//
+// DESCRIPTION
+//   Collects a message from the MTA (Postfix or Sendmail, libmilter), runs the
+//   one analysis path (scan::engine, as `replyguard scan`) under a per-message
+//   time limit, and carries out the plan of milter/policy.hpp: X-Replyguard-*
+//   headers (forged copies from outside removed), subject tag, banner
+//   (milter/banner.hpp), quarantine, reject (550 5.7.1) or tempfail. Clean mail
+//   (authenticated submissions and delivered inbound mail) teaches the
+//   history; authenticated submissions are watched for account abuse
+//   (milter/outbound.hpp).
+// DIAGNOSTICS
+//   One line on standard error per message ("replyguard milter: QUEUEID: ..."),
+//   and for every failure. An internal error, a store failure or the time
+//   limit gives the configured default_action (accept or tempfail), logged
+//   with the queue id; never a silent drop, never a half-rewritten message.
+// LIMITS
+//   A timed-out analysis keeps running on its own thread until the engine's
+//   own limits stop it; its result is discarded. A message larger than
+//   max_message_size is accepted unanalysed (tagged "unchecked").
+#include "cli/commands.hpp"
+
+#include "core/config.hpp"
+#include "history/learner.hpp"
+#include "milter/banner.hpp"
+#include "milter/outbound.hpp"
+#include "milter/policy.hpp"
+#include "mime/address.hpp"
+#include "scan/engine.hpp"
+#include "store/history.hpp"
+
+#include <libmilter/mfapi.h>
+
+#include <arpa/inet.h>
+#include <fmt/format.h>
+#include <netinet/in.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <ctime>
+#include <future>
+#include <iostream>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <thread>
+
+namespace replyguard::cli {
+
+namespace {
+
+// Detectors treat a failed history lookup as "nothing known" (the scan goes
+// on); the milter must know, so it can apply default_action for a store
+// outage. Every call through this wrapper that fails marks the analysing
+// thread (each analysis runs on its own thread).
+thread_local bool t_store_failed = false;
+
+class watched_history final : public store::history {
+public:
+    explicit watched_history(std::unique_ptr<store::history> h) : h_(std::move(h)) {}
+    template <class R>
+    R w(R r) {
+        if (!r) t_store_failed = true;
+        return r;
+    }
+    result<bool> put(const store::learnt_message& m) override { return w(h_->put(m)); }
+    result<void> add_org_domain(std::string_view d) override { return w(h_->add_org_domain(d)); }
+    result<void> begin_batch() override { return w(h_->begin_batch()); }
+    result<void> commit_batch() override { return w(h_->commit_batch()); }
+    result<void> rollback_batch() override { return w(h_->rollback_batch()); }
+    result<std::optional<store::message_record>> find_message(std::string_view k) override { return w(h_->find_message(k)); }
+    result<std::optional<store::thread_info>> find_thread(std::string_view id) override { return w(h_->find_thread(id)); }
+    result<std::vector<std::string>> threads_by_subject(std::string_view k, std::size_t max) override {
+        return w(h_->threads_by_subject(k, max));
+    }
+    result<std::optional<store::correspondent>> find_correspondent(std::string_view a) override {
+        return w(h_->find_correspondent(a));
+    }
+    result<std::vector<std::string>> addresses_for_name(std::string_view k) override { return w(h_->addresses_for_name(k)); }
+    result<std::vector<store::fingerprint_hit>> match_fingerprints(std::span<const std::uint64_t> fps,
+                                                                   std::size_t max_df) override {
+        return w(h_->match_fingerprints(fps, max_df));
+    }
+    result<std::vector<std::string>> org_domains() override { return w(h_->org_domains()); }
+    result<std::vector<std::string>> known_domains() override { return w(h_->known_domains()); }
+    result<bool> is_known_domain(std::string_view d) override { return w(h_->is_known_domain(d)); }
+    result<store::history_stats> stats() override { return w(h_->stats()); }
+
+private:
+    std::unique_ptr<store::history> h_;
+};
+
+struct analysis {
+    scan::scan_result r;
+    bool store_failed = false;
+};
+
+struct daemon_state {
+    config core;
+    milter::milter_config mc;
+    std::unique_ptr<store::history> hist;
+    std::unique_ptr<scan::engine> eng;
+    std::unique_ptr<milter::outbound_tracker> outbound;
+    std::mutex learn_mu;
+};
+daemon_state* g_state = nullptr;  // libmilter callbacks take no user pointer
+std::atomic<int> g_running{0};    // analyses still running (some may have outlived their time limit)
+std::mutex g_log_mu;
+
+void log_line(std::string_view qid, std::string_view text) {
+    std::lock_guard lock(g_log_mu);
+    std::cerr << "replyguard milter: " << (qid.empty() ? "NOQUEUE" : qid) << ": " << text << std::endl;
+}
+
+struct header_kv {
+    std::string name, value;
+};
+
+struct message_ctx {
+    std::string client_ip;
+    // per message
+    std::string auth_authen;
+    std::vector<std::string> rcpts;
+    std::vector<header_kv> headers;
+    std::string body;
+    bool too_large = false;
+    void reset() {
+        auth_authen.clear();
+        rcpts.clear();
+        headers.clear();
+        body.clear();
+        too_large = false;
+    }
+};
+
+message_ctx* ctx_of(SMFICTX* ctx) { return static_cast<message_ctx*>(smfi_getpriv(ctx)); }
+
+std::string qid_of(SMFICTX* ctx) {
+    const char* q = smfi_getsymval(ctx, const_cast<char*>("i"));
+    return q ? q : "";
+}
+
+std::string ascii_only(std::string_view s) {
+    std::string o;
+    for (char c : s) o += (static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x7f) ? c : '?';
+    return o;
+}
+
+std::string unfold_value(std::string_view v) {
+    std::string o;
+    for (std::size_t i = 0; i < v.size(); ++i) {
+        if (v[i] == '\r' && i + 1 < v.size() && v[i + 1] == '\n') continue;
+        if (v[i] == '\n') continue;
+        o += v[i];
+    }
+    return o;
+}
+
+bool ieq(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+           });
+}
+
+const header_kv* find_header(const message_ctx& m, std::string_view name) {
+    for (const auto& h : m.headers)
+        if (ieq(h.name, name)) return &h;
+    return nullptr;
+}
+
+// Remove every arriving copy of the headers we own (forged from outside),
+// highest index first so earlier indexes stay valid.
+void remove_forged(SMFICTX* ctx, const message_ctx& m) {
+    for (std::string_view owned : milter::k_owned_headers) {
+        int n = static_cast<int>(std::count_if(m.headers.begin(), m.headers.end(),
+                                               [&](const header_kv& h) { return ieq(h.name, owned); }));
+        std::string name(owned);
+        for (int i = n; i >= 1; --i) smfi_chgheader(ctx, name.data(), i, nullptr);
+    }
+}
+
+sfsistat apply_default(SMFICTX* ctx, const message_ctx& m, std::string_view qid, std::string_view why) {
+    const auto& mc = g_state->mc;
+    log_line(qid, fmt::format("{}; default action {}", why, milter::disposition_name(mc.default_action)));
+    if (mc.default_action == milter::disposition::tempfail) {
+        smfi_setreply(ctx, const_cast<char*>("451"), const_cast<char*>("4.7.1"),
+                      const_cast<char*>("Temporary failure in the mail filter, try again later"));
+        return SMFIS_TEMPFAIL;
+    }
+    remove_forged(ctx, m);
+    smfi_addheader(ctx, const_cast<char*>("X-Replyguard-Verdict"), const_cast<char*>("unchecked"));
+    return SMFIS_ACCEPT;
+}
+
+std::string raw_message(const message_ctx& m) {
+    std::string out;
+    out.reserve(m.body.size() + 4096);
+    for (const auto& h : m.headers) out += h.name + ": " + h.value + "\r\n";
+    out += "\r\n";
+    out += m.body;
+    return out;
+}
+
+void learn_clean(const scan::scan_result& r, std::string_view qid) {
+    if (!g_state->mc.learn || !g_state->hist) return;
+    history::learn_options lo{.org_domains = g_state->core.org_domains};
+    std::lock_guard lock(g_state->learn_mu);
+    auto s = history::learn_message(*g_state->hist, r.msg, lo);
+    if (!s) log_line(qid, "learning failed: " + s.error().message);
+}
+
+std::size_t unknown_recipients(const message_ctx& m, const scan::scan_result& r) {
+    if (!g_state->hist || !r.msg.from) return m.rcpts.size();
+    auto c = g_state->hist->find_correspondent(r.msg.from->address_key);
+    if (!c || !*c) return m.rcpts.size();
+    std::size_t n = 0;
+    for (const auto& rc : m.rcpts) {
+        std::string k = mime::address_key(rc);
+        if (!std::binary_search((*c)->wrote_to.begin(), (*c)->wrote_to.end(), k)) ++n;
+    }
+    return n;
+}
+
+sfsistat eom_impl(SMFICTX* ctx, message_ctx& m, const std::string& qid) {
+    const auto& mc = g_state->mc;
+    if (m.too_large) {
+        // A limit, not a failure: tempfailing it would defer the message forever.
+        log_line(qid, fmt::format("message larger than {} bytes, not analysed; accepted unchecked", mc.max_message_size));
+        remove_forged(ctx, m);
+        smfi_addheader(ctx, const_cast<char*>("X-Replyguard-Verdict"), const_cast<char*>("unchecked"));
+        return SMFIS_ACCEPT;
+    }
+
+    // The analysis runs on its own thread so the time limit holds; the shared
+    // state keeps its inputs alive if we stop waiting.
+    auto bytes = std::make_shared<std::string>(raw_message(m));
+    ++g_running;
+    auto task = std::make_shared<std::packaged_task<analysis()>>([bytes, qid] {
+        struct done { ~done() { --g_running; } } guard;
+        t_store_failed = false;
+        analysis a{g_state->eng->scan(*bytes, qid.empty() ? "milter" : qid)};
+        a.store_failed = t_store_failed;
+        return a;
+    });
+    std::future<analysis> fut = task->get_future();
+    std::thread([task] { (*task)(); }).detach();
+    if (fut.wait_for(std::chrono::duration<double>(mc.timeout)) != std::future_status::ready)
+        return apply_default(ctx, m, qid, fmt::format("analysis took longer than {} s", mc.timeout));
+    analysis an = fut.get();
+    if (an.store_failed) return apply_default(ctx, m, qid, "the history store failed during the analysis");
+    scan::scan_result& r = an.r;
+    if (r.error) return apply_default(ctx, m, qid, "analysis failed: " + *r.error);
+
+    milter::verdict_actions act = mc.for_verdict(r.outcome.v);
+    std::vector<detect::finding> findings = r.findings;
+
+    // Outbound: an authenticated account of ours.
+    std::optional<detect::finding> abuse;
+    if (!m.auth_authen.empty() && g_state->outbound) {
+        milter::outbound_event ev{.account = m.auth_authen,
+                                  .client_ip = m.client_ip,
+                                  .reply_like = r.msg.subject.is_reply() || r.msg.subject.is_forward(),
+                                  .payload = !r.msg.attachments.empty() || !r.msg.urls.empty(),
+                                  .unknown_recipients = unknown_recipients(m, r),
+                                  .now = static_cast<std::int64_t>(std::time(nullptr))};
+        abuse = g_state->outbound->observe(ev);
+        if (abuse) {
+            log_line(qid, "OUTBOUND_ACCOUNT_ABUSE: " + abuse->detail);
+            findings.push_back(*abuse);
+            act.headers = true;
+            // Held rather than rejected even when the verdict says reject: nothing
+            // leaves either way, and the held copy is the incident's evidence.
+            if (mc.outbound.response == milter::disposition::quarantine) act.disp = milter::disposition::quarantine;
+        }
+    }
+
+    std::string summary = fmt::format("verdict={} score={:.2f} action={} findings={}", score::verdict_name(r.outcome.v),
+                                      r.outcome.score, milter::disposition_name(act.disp),
+                                      milter::findings_header(findings));
+    if (!m.auth_authen.empty()) summary += " auth=" + ascii_only(m.auth_authen);
+    log_line(qid, summary);
+
+    if (act.disp == milter::disposition::reject) {
+        smfi_setreply(ctx, const_cast<char*>("550"), const_cast<char*>("5.7.1"),
+                      const_cast<char*>(mc.reject_reason.c_str()));
+        return SMFIS_REJECT;
+    }
+    if (act.disp == milter::disposition::tempfail) {
+        smfi_setreply(ctx, const_cast<char*>("451"), const_cast<char*>("4.7.1"),
+                      const_cast<char*>("Message deferred by the mail filter"));
+        return SMFIS_TEMPFAIL;
+    }
+
+    // Everything that can fail is computed before the first change is sent,
+    // so the message is either rewritten as planned or not at all.
+    std::optional<milter::subject_change> subj;
+    if (act.subject) {
+        const header_kv* s = find_header(m, "Subject");
+        subj = milter::prefix_subject(s ? unfold_value(s->value) : std::string(), mc.subject_prefix);
+    }
+    std::optional<milter::banner_result> ban;
+    if (act.banner) {
+        const header_kv* ct = find_header(m, "Content-Type");
+        const header_kv* cte = find_header(m, "Content-Transfer-Encoding");
+        ban = milter::insert_banner(ct ? ct->value : "", cte ? cte->value : "", m.body, milter::default_banner());
+    }
+
+    remove_forged(ctx, m);
+    if (act.headers) {
+        std::string verdict(score::verdict_name(r.outcome.v));
+        std::string sc = milter::score_header(r.outcome.score);
+        std::string fh = milter::findings_header(findings);
+        smfi_addheader(ctx, const_cast<char*>("X-Replyguard-Verdict"), verdict.data());
+        smfi_addheader(ctx, const_cast<char*>("X-Replyguard-Score"), sc.data());
+        smfi_addheader(ctx, const_cast<char*>("X-Replyguard-Findings"), fh.data());
+    }
+    if (abuse) {
+        std::string v = ascii_only(abuse->detail);
+        smfi_addheader(ctx, const_cast<char*>("X-Replyguard-Outbound"), v.data());
+    }
+    if (subj && subj->changed) {
+        if (find_header(m, "Subject")) smfi_chgheader(ctx, const_cast<char*>("Subject"), 1, subj->value.data());
+        else smfi_addheader(ctx, const_cast<char*>("Subject"), subj->value.data());
+    }
+    if (ban) {
+        if (ban->body) {
+            if (ban->content_type) {
+                if (find_header(m, "Content-Type")) smfi_chgheader(ctx, const_cast<char*>("Content-Type"), 1, ban->content_type->data());
+                else smfi_addheader(ctx, const_cast<char*>("Content-Type"), ban->content_type->data());
+                if (!find_header(m, "MIME-Version")) smfi_addheader(ctx, const_cast<char*>("MIME-Version"), const_cast<char*>("1.0"));
+            }
+            if (ban->transfer_encoding) {
+                if (find_header(m, "Content-Transfer-Encoding"))
+                    smfi_chgheader(ctx, const_cast<char*>("Content-Transfer-Encoding"), 1, ban->transfer_encoding->data());
+                else smfi_addheader(ctx, const_cast<char*>("Content-Transfer-Encoding"), ban->transfer_encoding->data());
+            }
+            if (smfi_replacebody(ctx, reinterpret_cast<unsigned char*>(ban->body->data()),
+                                 static_cast<int>(ban->body->size())) != MI_SUCCESS)
+                log_line(qid, "replacing the body failed");
+        } else {
+            std::string v = "skipped: " + ascii_only(ban->skipped);
+            smfi_addheader(ctx, const_cast<char*>("X-Replyguard-Banner"), v.data());
+            log_line(qid, "banner " + v);
+        }
+    }
+    if (act.disp == milter::disposition::quarantine) {
+        std::string reason = fmt::format("replyguard: {} ({})", abuse ? "outbound account abuse" : score::verdict_name(r.outcome.v),
+                                         milter::score_header(r.outcome.score));
+        smfi_quarantine(ctx, reason.data());
+        return SMFIS_ACCEPT;
+    }
+    if (r.outcome.v == score::verdict::clean && !abuse) learn_clean(r, qid);
+    return SMFIS_ACCEPT;
+}
+
+// --- libmilter callbacks (every one catches: nothing may escape into C) -----
+
+sfsistat cb_connect(SMFICTX* ctx, char*, _SOCK_ADDR* sa) {
+    auto* m = new (std::nothrow) message_ctx;
+    if (!m) return SMFIS_TEMPFAIL;
+    if (sa) {
+        char buf[INET6_ADDRSTRLEN] = {};
+        if (sa->sa_family == AF_INET)
+            inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(sa)->sin_addr, buf, sizeof buf);
+        else if (sa->sa_family == AF_INET6)
+            inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(sa)->sin6_addr, buf, sizeof buf);
+        m->client_ip = buf;
+    }
+    smfi_setpriv(ctx, m);
+    return SMFIS_CONTINUE;
+}
+
+sfsistat cb_envfrom(SMFICTX* ctx, char**) {
+    message_ctx* m = ctx_of(ctx);
+    if (!m) return SMFIS_TEMPFAIL;
+    m->reset();
+    if (const char* a = smfi_getsymval(ctx, const_cast<char*>("{auth_authen}"))) m->auth_authen = a;
+    return SMFIS_CONTINUE;
+}
+
+sfsistat cb_envrcpt(SMFICTX* ctx, char** argv) {
+    message_ctx* m = ctx_of(ctx);
+    if (!m) return SMFIS_TEMPFAIL;
+    if (argv && argv[0]) {
+        std::string r = argv[0];
+        if (r.size() >= 2 && r.front() == '<' && r.back() == '>') r = r.substr(1, r.size() - 2);
+        m->rcpts.push_back(std::move(r));
+    }
+    return SMFIS_CONTINUE;
+}
+
+sfsistat cb_header(SMFICTX* ctx, char* name, char* value) {
+    message_ctx* m = ctx_of(ctx);
+    if (!m) return SMFIS_TEMPFAIL;
+    try {
+        m->headers.push_back({name ? name : "", value ? value : ""});
+    } catch (...) {
+        m->too_large = true;
+    }
+    return SMFIS_CONTINUE;
+}
+
+sfsistat cb_body(SMFICTX* ctx, unsigned char* buf, size_t len) {
+    message_ctx* m = ctx_of(ctx);
+    if (!m) return SMFIS_TEMPFAIL;
+    if (m->too_large) return SMFIS_CONTINUE;
+    if (m->body.size() + len > g_state->mc.max_message_size) {
+        m->too_large = true;
+        m->body.clear();
+        m->body.shrink_to_fit();
+        return SMFIS_CONTINUE;
+    }
+    try {
+        m->body.append(reinterpret_cast<const char*>(buf), len);
+    } catch (...) {
+        m->too_large = true;
+    }
+    return SMFIS_CONTINUE;
+}
+
+sfsistat cb_eom(SMFICTX* ctx) {
+    message_ctx* m = ctx_of(ctx);
+    std::string qid = qid_of(ctx);
+    if (!m) {
+        log_line(qid, "no connection state; tempfail");
+        return SMFIS_TEMPFAIL;
+    }
+    sfsistat rc;
+    try {
+        rc = eom_impl(ctx, *m, qid);
+    } catch (const std::exception& e) {
+        rc = apply_default(ctx, *m, qid, fmt::format("internal error: {}", e.what()));
+    } catch (...) {
+        rc = apply_default(ctx, *m, qid, "internal error");
+    }
+    m->reset();
+    return rc;
+}
+
+sfsistat cb_abort(SMFICTX* ctx) {
+    if (message_ctx* m = ctx_of(ctx)) m->reset();
+    return SMFIS_CONTINUE;
+}
+
+sfsistat cb_close(SMFICTX* ctx) {
+    delete ctx_of(ctx);
+    smfi_setpriv(ctx, nullptr);
+    return SMFIS_CONTINUE;
+}
+
+}  // namespace
+
+int run_milter(const milter_args& a) {
+    // Not a static object: a timed-out analysis may still use it while the
+    // process exits; it is torn down below only when none is running.
+    daemon_state& st = *new daemon_state;
+    if (!a.config.empty()) {
+        auto c = load_config(a.config);
+        if (!c) { std::cerr << "replyguard milter: " << c.error().message << "\n"; return 2; }
+        st.core = std::move(*c);
+        auto mc = milter::load_milter_config(a.config);
+        if (!mc) { std::cerr << "replyguard milter: " << mc.error().message << "\n"; return 2; }
+        st.mc = std::move(*mc);
+    }
+    if (!a.socket.empty()) st.mc.socket = a.socket;
+    std::string db = !a.db.empty() ? a.db : !st.mc.db.empty() ? st.mc.db : default_db_path();
+    auto hist = store::open_history(db, st.mc.learn ? store::open_mode::read_write : store::open_mode::read_only);
+    if (!hist) { std::cerr << "replyguard milter: " << hist.error().message << "\n"; return 2; }
+    st.hist = std::make_unique<watched_history>(std::move(*hist));
+    st.eng = std::make_unique<scan::engine>(st.core, st.hist.get());
+    st.outbound = std::make_unique<milter::outbound_tracker>(st.mc.outbound);
+    g_state = &st;
+
+    smfiDesc desc{};
+    desc.xxfi_name = const_cast<char*>("replyguard");
+    desc.xxfi_version = SMFI_VERSION;
+    desc.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_CHGBODY | SMFIF_QUARANTINE;
+    desc.xxfi_connect = cb_connect;
+    desc.xxfi_envfrom = cb_envfrom;
+    desc.xxfi_envrcpt = cb_envrcpt;
+    desc.xxfi_header = cb_header;
+    desc.xxfi_body = cb_body;
+    desc.xxfi_eom = cb_eom;
+    desc.xxfi_abort = cb_abort;
+    desc.xxfi_close = cb_close;
+
+    if (smfi_setconn(const_cast<char*>(st.mc.socket.c_str())) != MI_SUCCESS) {
+        std::cerr << "replyguard milter: bad socket " << st.mc.socket << "\n";
+        return 2;
+    }
+    if (smfi_register(desc) != MI_SUCCESS) {
+        std::cerr << "replyguard milter: smfi_register failed\n";
+        return 2;
+    }
+    if (smfi_opensocket(1) != MI_SUCCESS) {  // 1: remove a stale unix socket
+        std::cerr << "replyguard milter: cannot listen on " << st.mc.socket << "\n";
+        return 2;
+    }
+    log_line("", fmt::format("listening on {} (history {}, default action {}, timeout {} s)", st.mc.socket, db,
+                             milter::disposition_name(st.mc.default_action), st.mc.timeout));
+    int rc = smfi_main();
+    for (int i = 0; g_running > 0 && i < static_cast<int>(st.mc.timeout * 10) + 10; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (g_running == 0) {
+        g_state = nullptr;
+        delete &st;  // closes the history store cleanly
+    } else {
+        log_line("", fmt::format("{} analysis still running at exit; the store is left to the OS", g_running.load()));
+    }
+    log_line("", "stopped");
+    return rc == MI_SUCCESS ? 0 : 1;
+}
+
+}  // namespace replyguard::cli

@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: Apache-2.0
+// milter/policy.hpp - from a verdict to milter actions; header and subject rewriting
+//
+// DESCRIPTION
+//   The part of `replyguard milter` that needs no libmilter, so it can be unit
+//   tested: the [milter] configuration table, the plan of actions for a
+//   verdict (headers, subject tag, banner, quarantine, reject, tempfail), the
+//   X-Replyguard-* header values and the subject prefix (RFC 2047).
+//   The libmilter glue (apps/cli/milter_cmd.cpp) only carries out a plan.
+//
+//   [milter] keys (every key optional):
+//     socket          = "inet:8891@127.0.0.1"   libmilter socket spec (inet:, inet6:, unix:)
+//     db              = "replyguard.db"         history store (as --db)
+//     default_action  = "accept" | "tempfail"   on an internal error, store outage or timeout
+//     timeout         = 20.0                    seconds of analysis per message
+//     max_message_size = 52428800               bytes; a larger message is not analysed
+//     subject_prefix  = "[要注意]"
+//     reject_reason   = "..."                   ASCII text after "550 5.7.1"
+//     learn           = true                    learn clean mail (authenticated and delivered)
+//     [milter.actions] clean / suspicious / malicious = [ "headers", "subject",
+//                      "banner", "quarantine" | "reject" | "tempfail" ]
+//     [milter.outbound] see milter/outbound.hpp
+// LIMITS
+//   Header values produced here are single lines (no folding); the findings
+//   header is cut at k_findings_header_max bytes.
+// STANDARDS
+//   RFC 2047 (encoded words), RFC 5322 (header fields), RFC 3463 (5.7.1).
+#pragma once
+
+#include "core/result.hpp"
+#include "detect/detector.hpp"
+#include "score/score.hpp"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace replyguard::milter {
+
+enum class disposition { accept, quarantine, reject, tempfail };
+std::string_view disposition_name(disposition d) noexcept;
+
+/// What to do for one verdict.
+struct verdict_actions {
+    bool headers = true;
+    bool subject = false;
+    bool banner = false;
+    disposition disp = disposition::accept;
+};
+
+struct outbound_config {
+    bool enabled = true;
+    /// Window over which an account's reply-like mail with a payload is counted (seconds).
+    std::int64_t window = 3600;
+    /// Reply-prefixed mails with a payload to recipients it never wrote to, within the window.
+    unsigned max_unknown_replies = 5;
+    /// Flag a reply with a payload from a client address never seen for this account.
+    bool flag_new_client_ip = true;
+    /// What to do with a flagged message: accept (log + header) or quarantine (hold).
+    disposition response = disposition::quarantine;
+};
+
+struct milter_config {
+    std::string socket = "inet:8891@127.0.0.1";
+    std::string db;                       ///< "" : the CLI default (REPLYGUARD_DB or replyguard.db)
+    disposition default_action = disposition::accept;  ///< accept or tempfail only
+    double timeout = 20.0;                ///< seconds
+    std::uint64_t max_message_size = 50ull << 20;
+    std::string subject_prefix = "[要注意]";
+    std::string reject_reason = "Message looks like reply-chain hijacking (Emotet-style); rejected";
+    bool learn = true;
+    verdict_actions clean{.headers = true};
+    verdict_actions suspicious{.headers = true, .subject = true, .banner = true};
+    verdict_actions malicious{.headers = true, .subject = true, .banner = true, .disp = disposition::reject};
+    outbound_config outbound;
+
+    const verdict_actions& for_verdict(score::verdict v) const;
+};
+
+/// Read the [milter] table of a configuration file (other tables are ignored:
+/// core/config.cpp reads them). A file without [milter] gives the defaults.
+result<milter_config> parse_milter_config(std::string_view toml_text, const std::string& origin);
+result<milter_config> load_milter_config(const std::string& path);
+
+inline constexpr std::size_t k_findings_header_max = 900;
+
+/// "ID=score, ID=score" (ASCII; ids are UPPER_SNAKE), cut at k_findings_header_max.
+std::string findings_header(const std::vector<detect::finding>& findings);
+/// "4.50" (two decimals, C locale).
+std::string score_header(double score);
+
+/// The header fields replyguard owns: copies arriving from outside are forged.
+inline constexpr std::string_view k_owned_headers[] = {
+    "X-Replyguard-Verdict", "X-Replyguard-Score", "X-Replyguard-Findings", "X-Replyguard-Banner",
+    "X-Replyguard-Outbound"};
+bool is_owned_header(std::string_view name) noexcept;
+
+/// RFC 2047 B-encoding (UTF-8) of `text` as one or more encoded words separated
+/// by a space, each at most 75 characters, split on character boundaries.
+std::string encode_words(std::string_view utf8_text);
+
+/// The new raw value of a Subject field with `prefix` in front of it.
+/// `raw` is the value as it arrived (possibly with encoded words, possibly
+/// folded). The original is kept byte for byte when it is valid ASCII; raw
+/// 8-bit text is re-encoded as UTF-8 encoded words. A subject that already
+/// starts with the prefix is returned unchanged (`changed` false).
+struct subject_change {
+    std::string value;
+    bool changed = false;
+};
+subject_change prefix_subject(std::string_view raw, std::string_view prefix);
+
+}  // namespace replyguard::milter

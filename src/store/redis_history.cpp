@@ -1,0 +1,481 @@
+// SPDX-License-Identifier: Apache-2.0
+// store/redis_history.cpp - the history in Redis (hiredis 0.14, Debian libhiredis-dev)
+//
+// DESCRIPTION
+//   Implements store::history over the logical keys of store/history.hpp
+//   (every key carries its own {hash tag}, so each command touches one slot
+//   and the design stays Redis Cluster-compatible), plus two of our own:
+//     rg:{doms}    set of every registrable domain seen (known_domains())
+//     rg:{stats}   hash: messages threads correspondents (stats())
+//   URL: redis://HOST[:PORT][/DB][?ttl=SECONDS&timeout=MS]. `ttl` ages the
+//   per-message data (messages, threads, subject index, fingerprints): every
+//   write refreshes it; correspondents, names, domains never expire.
+//   A put() checks rg:{msg:<key>} first and writes it last, so a retried
+//   import converges. Inside a batch, the first time put() touches a key its
+//   previous value is journalled (DUMP/PTTL); rollback_batch() restores them
+//   (RESTORE ... REPLACE, or DEL for keys that did not exist).
+//   A connection that broke is re-established before the next command; the
+//   command that met the failure is reported as an error, never retried (it
+//   may have been applied).
+// LIMITS
+//   No cross-key atomicity (Cluster forbids it): a crash inside put() can
+//   leave a message's entity keys written without its rg:{msg:} key; relearning
+//   it then counts those entities twice (thread/correspondent counts only).
+//   When keys expire, rg:{stats} is not decremented. Commands are sent one at
+//   a time (no pipelining). Key parts containing braces or longer than 200
+//   bytes are replaced by a SHA-256 prefix.
+#include "store/history.hpp"
+
+#include <fmt/format.h>
+#include <hiredis/hiredis.h>
+#include <openssl/sha.h>
+
+#include <algorithm>
+#include <charconv>
+#include <map>
+#include <mutex>
+#include <set>
+
+namespace replyguard::store {
+namespace {
+
+std::string sha_hex(std::string_view s, std::size_t chars = 32) {
+    unsigned char d[SHA256_DIGEST_LENGTH];
+    SHA256(reinterpret_cast<const unsigned char*>(s.data()), s.size(), d);
+    std::string out;
+    for (unsigned char c : d) out += fmt::format("{:02x}", c);
+    return out.substr(0, chars);
+}
+
+std::string safe(std::string_view s) {
+    if (s.size() > 200 || s.find_first_of("{}") != std::string_view::npos) return "h:" + sha_hex(s);
+    return std::string(s);
+}
+
+std::string k_msg(std::string_view key) { return "rg:{msg:" + safe(key) + "}"; }
+std::string k_meta(std::string_view id) { return "rg:{thread:" + safe(id) + "}:meta"; }
+std::string k_parts(std::string_view id) { return "rg:{thread:" + safe(id) + "}:participants"; }
+std::string k_subj(std::string_view subject_key) { return "rg:{subj:" + sha_hex(subject_key) + "}:threads"; }
+std::string k_addr(std::string_view a) { return "rg:{addr:" + safe(a) + "}"; }
+std::string k_addr_names(std::string_view a) { return k_addr(a) + ":names"; }
+std::string k_addr_wrote(std::string_view a) { return k_addr(a) + ":wrote_to"; }
+std::string k_name(std::string_view n) { return "rg:{name:" + safe(n) + "}:addresses"; }
+std::string k_fp(std::uint64_t fp) { return fmt::format("rg:{{fp:{:016x}}}", fp); }
+std::string k_dom(std::string_view d) { return "rg:{dom:" + safe(d) + "}"; }
+const std::string k_org = "rg:{org}:domains";
+const std::string k_doms = "rg:{doms}";
+const std::string k_stats = "rg:{stats}";
+
+// One key: count one more event in field ARGV[1] and widen first/last seen by date ARGV[2].
+constexpr const char* k_touch_lua = R"LUA(
+local n = redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
+local d = tonumber(ARGV[2])
+if d ~= 0 then
+  local f = tonumber(redis.call('HGET', KEYS[1], 'first_seen') or '0')
+  if f == 0 or d < f then redis.call('HSET', KEYS[1], 'first_seen', d) end
+  local l = tonumber(redis.call('HGET', KEYS[1], 'last_seen') or '0')
+  if d > l then redis.call('HSET', KEYS[1], 'last_seen', d) end
+end
+return n
+)LUA";
+
+struct reply_ptr {
+    redisReply* r = nullptr;
+    reply_ptr() = default;
+    explicit reply_ptr(redisReply* p) : r(p) {}
+    reply_ptr(reply_ptr&& o) noexcept : r(std::exchange(o.r, nullptr)) {}
+    reply_ptr& operator=(reply_ptr&& o) noexcept {
+        if (this != &o) { if (r) freeReplyObject(r); r = std::exchange(o.r, nullptr); }
+        return *this;
+    }
+    ~reply_ptr() { if (r) freeReplyObject(r); }
+    redisReply* operator->() const { return r; }
+};
+
+std::int64_t to_i64(std::string_view s) {
+    std::int64_t v = 0;
+    std::from_chars(s.data(), s.data() + s.size(), v);
+    return v;
+}
+
+struct redis_url {
+    std::string host = "127.0.0.1";
+    int port = 6379;
+    int db = 0;
+    std::int64_t ttl = 0;
+    int timeout_ms = 2000;
+};
+
+result<redis_url> parse_url(std::string_view url) {
+    redis_url u;
+    if (!url.starts_with("redis://")) return fail(errc::parse, fmt::format("{}: not a redis:// URL", url));
+    std::string_view rest = url.substr(8);
+    std::string_view query;
+    if (auto q = rest.find('?'); q != std::string_view::npos) { query = rest.substr(q + 1); rest = rest.substr(0, q); }
+    std::string_view hostport = rest, path;
+    if (auto s = rest.find('/'); s != std::string_view::npos) { hostport = rest.substr(0, s); path = rest.substr(s + 1); }
+    if (auto c = hostport.rfind(':'); c != std::string_view::npos) {
+        u.port = static_cast<int>(to_i64(hostport.substr(c + 1)));
+        hostport = hostport.substr(0, c);
+    }
+    if (!hostport.empty()) u.host = std::string(hostport);
+    if (!path.empty()) u.db = static_cast<int>(to_i64(path));
+    while (!query.empty()) {
+        auto amp = query.find('&');
+        std::string_view kv = query.substr(0, amp);
+        query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+        auto eq = kv.find('=');
+        std::string_view k = kv.substr(0, eq), v = eq == std::string_view::npos ? "" : kv.substr(eq + 1);
+        if (k == "ttl") u.ttl = to_i64(v);
+        else if (k == "timeout") u.timeout_ms = static_cast<int>(to_i64(v));
+        else return fail(errc::parse, fmt::format("{}: unknown parameter '{}' (ttl, timeout)", url, k));
+    }
+    if (u.port <= 0 || u.port > 65535 || u.db < 0 || u.ttl < 0 || u.timeout_ms <= 0)
+        return fail(errc::parse, fmt::format("{}: bad port, database, ttl or timeout", url));
+    return u;
+}
+
+class redis_history final : public history {
+public:
+    redis_history(redis_url u, open_mode mode) : u_(std::move(u)), mode_(mode) {}
+    ~redis_history() override { if (ctx_) redisFree(ctx_); }
+
+    result<void> connect() {
+        if (ctx_) { redisFree(ctx_); ctx_ = nullptr; }
+        timeval tv{u_.timeout_ms / 1000, (u_.timeout_ms % 1000) * 1000};
+        ctx_ = redisConnectWithTimeout(u_.host.c_str(), u_.port, tv);
+        if (!ctx_ || ctx_->err) {
+            std::string why = ctx_ ? ctx_->errstr : "cannot allocate a connection";
+            if (ctx_) { redisFree(ctx_); ctx_ = nullptr; }
+            return fail(errc::store, fmt::format("redis {}:{}: {}", u_.host, u_.port, why));
+        }
+        redisSetTimeout(ctx_, tv);
+        if (u_.db != 0) {
+            const char* argv[] = {"SELECT", nullptr};
+            std::string db = std::to_string(u_.db);
+            argv[1] = db.c_str();
+            reply_ptr r(static_cast<redisReply*>(redisCommandArgv(ctx_, 2, argv, nullptr)));
+            if (!r.r || r->type == REDIS_REPLY_ERROR)
+                return fail(errc::store, fmt::format("redis {}:{}: SELECT {} failed", u_.host, u_.port, u_.db));
+        }
+        return {};
+    }
+
+    // --- writing -------------------------------------------------------------
+    result<bool> put(const learnt_message& m) override {
+        std::lock_guard lock(mu_);
+        if (mode_ == open_mode::read_only) return fail(errc::store, "redis history opened read-only");
+        if (m.rec.key.empty()) return fail(errc::internal, "message without a key");
+        auto exists = integer({"EXISTS", k_msg(m.rec.key)});
+        if (!exists) return std::unexpected(exists.error());
+        if (*exists) return false;
+
+        const auto& r = m.rec;
+        const std::string date = std::to_string(r.date);
+        if (batch_) {
+            std::vector<std::string> keys{k_msg(r.key), k_meta(r.thread_id), k_parts(r.thread_id), k_stats, k_doms};
+            if (!r.subject_key.empty()) keys.push_back(k_subj(r.subject_key));
+            for (const auto& p : m.participants) {
+                keys.push_back(k_addr(p.address));
+                keys.push_back(k_addr_names(p.address));
+            }
+            if (!r.from_address.empty()) keys.push_back(k_addr_wrote(r.from_address));
+            for (const auto& [n, a] : m.names) keys.push_back(k_name(n));
+            for (const auto& d : m.domains) keys.push_back(k_dom(d));
+            for (auto fp : m.fingerprints) keys.push_back(k_fp(fp));
+            for (const auto& k : keys)
+                if (auto j = journal(k); !j) return std::unexpected(j.error());
+        }
+
+        // Thread.
+        auto n = integer({"EVAL", k_touch_lua, "1", k_meta(r.thread_id), "messages", date});
+        if (!n) return std::unexpected(n.error());
+        if (*n == 1) {
+            if (auto e = ok({"HSET", k_meta(r.thread_id), "subject", m.thread_subject, "subject_key", r.subject_key}); !e)
+                return std::unexpected(e.error());
+            if (auto e = ok({"HINCRBY", k_stats, "threads", "1"}); !e) return std::unexpected(e.error());
+            if (!r.subject_key.empty()) {
+                if (auto e = ok({"SADD", k_subj(r.subject_key), r.thread_id}); !e) return std::unexpected(e.error());
+                if (auto e = expire(k_subj(r.subject_key)); !e) return std::unexpected(e.error());
+            }
+        }
+        for (const auto& p : m.participants) {
+            if (auto e = ok({p.name.empty() ? "HSETNX" : "HSET", k_parts(r.thread_id), p.address, p.name}); !e)
+                return std::unexpected(e.error());
+            auto c = integer({"EVAL", k_touch_lua, "1", k_addr(p.address), "count", date});
+            if (!c) return std::unexpected(c.error());
+            if (*c == 1)
+                if (auto e = ok({"HINCRBY", k_stats, "correspondents", "1"}); !e) return std::unexpected(e.error());
+            if (!p.name.empty())
+                if (auto e = ok({"SADD", k_addr_names(p.address), p.name}); !e) return std::unexpected(e.error());
+        }
+        if (auto e = expire(k_meta(r.thread_id)); !e) return std::unexpected(e.error());
+        if (auto e = expire(k_parts(r.thread_id)); !e) return std::unexpected(e.error());
+        if (!r.from_address.empty())
+            for (const auto& w : m.wrote_to)
+                if (auto e = ok({"SADD", k_addr_wrote(r.from_address), w}); !e) return std::unexpected(e.error());
+        for (const auto& [nk, a] : m.names)
+            if (auto e = ok({"SADD", k_name(nk), a}); !e) return std::unexpected(e.error());
+        for (const auto& d : m.domains) {
+            if (auto e = ok({"INCR", k_dom(d)}); !e) return std::unexpected(e.error());
+            if (auto e = ok({"SADD", k_doms, d}); !e) return std::unexpected(e.error());
+        }
+        for (auto fp : m.fingerprints) {
+            if (auto e = ok({"SADD", k_fp(fp), r.key}); !e) return std::unexpected(e.error());
+            if (auto e = expire(k_fp(fp)); !e) return std::unexpected(e.error());
+        }
+        // The message itself last: its presence means "everything above is written".
+        std::string recipients;
+        for (const auto& x : r.recipients) recipients += (recipients.empty() ? "" : "\n") + x;
+        if (auto e = ok({"HSET", k_msg(r.key), "message_id", r.message_id, "thread", r.thread_id, "date", date, "from",
+                         r.from_address, "from_name", r.from_name, "subject", r.subject, "subject_key", r.subject_key,
+                         "sent", r.sent ? "1" : "0", "recipients", recipients, "fps",
+                         std::to_string(m.fingerprints.size())});
+            !e)
+            return std::unexpected(e.error());
+        if (auto e = expire(k_msg(r.key)); !e) return std::unexpected(e.error());
+        if (auto e = ok({"HINCRBY", k_stats, "messages", "1"}); !e) return std::unexpected(e.error());
+        return true;
+    }
+
+    result<void> add_org_domain(std::string_view d) override {
+        std::lock_guard lock(mu_);
+        if (mode_ == open_mode::read_only) return fail(errc::store, "redis history opened read-only");
+        return ok({"SADD", k_org, std::string(d)});
+    }
+    result<void> begin_batch() override {
+        std::lock_guard lock(mu_);
+        if (batch_) return fail(errc::store, "a batch is already open");
+        batch_ = true;
+        journal_.clear();
+        journalled_.clear();
+        return {};
+    }
+    result<void> commit_batch() override {
+        std::lock_guard lock(mu_);
+        if (!batch_) return fail(errc::store, "no batch is open");
+        batch_ = false;
+        journal_.clear();
+        journalled_.clear();
+        return {};
+    }
+    result<void> rollback_batch() override {
+        std::lock_guard lock(mu_);
+        if (!batch_) return fail(errc::store, "no batch is open");
+        batch_ = false;
+        result<void> first_error;
+        for (auto it = journal_.rbegin(); it != journal_.rend(); ++it) {
+            result<void> e = it->dump ? ok({"RESTORE", it->key, std::to_string(it->pttl > 0 ? it->pttl : 0), *it->dump, "REPLACE"})
+                                      : ok({"DEL", it->key});
+            if (!e && first_error) first_error = std::unexpected(e.error());
+        }
+        journal_.clear();
+        journalled_.clear();
+        return first_error;
+    }
+
+    // --- reading -------------------------------------------------------------
+    result<std::optional<message_record>> find_message(std::string_view key) override {
+        std::lock_guard lock(mu_);
+        auto h = hash(k_msg(key));
+        if (!h) return std::unexpected(h.error());
+        if (h->empty()) return std::optional<message_record>{};
+        message_record r;
+        r.key = std::string(key);
+        r.message_id = (*h)["message_id"];
+        r.thread_id = (*h)["thread"];
+        r.date = to_i64((*h)["date"]);
+        r.from_address = (*h)["from"];
+        r.from_name = (*h)["from_name"];
+        r.subject = (*h)["subject"];
+        r.subject_key = (*h)["subject_key"];
+        r.sent = (*h)["sent"] == "1";
+        std::string_view rc = (*h)["recipients"];
+        while (!rc.empty()) {
+            auto nl = rc.find('\n');
+            r.recipients.emplace_back(rc.substr(0, nl));
+            rc = nl == std::string_view::npos ? std::string_view{} : rc.substr(nl + 1);
+        }
+        return std::optional<message_record>{std::move(r)};
+    }
+    result<std::optional<thread_info>> find_thread(std::string_view id) override {
+        std::lock_guard lock(mu_);
+        auto h = hash(k_meta(id));
+        if (!h) return std::unexpected(h.error());
+        if (h->empty()) return std::optional<thread_info>{};
+        thread_info t;
+        t.id = std::string(id);
+        t.subject = (*h)["subject"];
+        t.subject_key = (*h)["subject_key"];
+        t.first_seen = to_i64((*h)["first_seen"]);
+        t.last_seen = to_i64((*h)["last_seen"]);
+        t.messages = static_cast<std::uint64_t>(to_i64((*h)["messages"]));
+        auto p = hash(k_parts(id));
+        if (!p) return std::unexpected(p.error());
+        for (auto& [a, n] : *p) t.participants.push_back({a, n});  // std::map: sorted by address
+        return std::optional<thread_info>{std::move(t)};
+    }
+    result<std::vector<std::string>> threads_by_subject(std::string_view key, std::size_t max) override {
+        std::lock_guard lock(mu_);
+        auto s = members(k_subj(key));
+        if (s && s->size() > max) s->resize(max);
+        return s;
+    }
+    result<std::optional<correspondent>> find_correspondent(std::string_view a) override {
+        std::lock_guard lock(mu_);
+        auto h = hash(k_addr(a));
+        if (!h) return std::unexpected(h.error());
+        if (h->empty()) return std::optional<correspondent>{};
+        correspondent c;
+        c.address = std::string(a);
+        c.first_seen = to_i64((*h)["first_seen"]);
+        c.last_seen = to_i64((*h)["last_seen"]);
+        c.count = static_cast<std::uint64_t>(to_i64((*h)["count"]));
+        auto names = members(k_addr_names(a));
+        if (!names) return std::unexpected(names.error());
+        c.names = std::move(*names);
+        auto wrote = members(k_addr_wrote(a));
+        if (!wrote) return std::unexpected(wrote.error());
+        c.wrote_to = std::move(*wrote);
+        return std::optional<correspondent>{std::move(c)};
+    }
+    result<std::vector<std::string>> addresses_for_name(std::string_view k) override {
+        std::lock_guard lock(mu_);
+        return members(k_name(k));
+    }
+    result<std::vector<fingerprint_hit>> match_fingerprints(std::span<const std::uint64_t> fps,
+                                                            std::size_t max_df) override {
+        std::lock_guard lock(mu_);
+        std::map<std::string, std::size_t> counts;
+        std::set<std::uint64_t> seen;
+        for (auto fp : fps) {
+            if (!seen.insert(fp).second) continue;
+            auto n = integer({"SCARD", k_fp(fp)});
+            if (!n) return std::unexpected(n.error());
+            if (*n == 0 || static_cast<std::size_t>(*n) > max_df) continue;
+            auto m = members(k_fp(fp));
+            if (!m) return std::unexpected(m.error());
+            for (const auto& k : *m) ++counts[k];
+        }
+        std::vector<fingerprint_hit> out;
+        for (const auto& [k, n] : counts) {
+            auto s = command({"HGET", k_msg(k), "fps"});
+            if (!s) return std::unexpected(s.error());
+            std::size_t stored = (*s)->type == REDIS_REPLY_STRING ? static_cast<std::size_t>(to_i64((*s)->str)) : 0;
+            out.push_back({k, n, stored});
+        }
+        std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.matched > b.matched; });
+        return out;
+    }
+    result<std::vector<std::string>> org_domains() override {
+        std::lock_guard lock(mu_);
+        return members(k_org);
+    }
+    result<std::vector<std::string>> known_domains() override {
+        std::lock_guard lock(mu_);
+        return members(k_doms);
+    }
+    result<bool> is_known_domain(std::string_view d) override {
+        std::lock_guard lock(mu_);
+        auto n = integer({"EXISTS", k_dom(d)});
+        if (!n) return std::unexpected(n.error());
+        return *n != 0;
+    }
+    result<history_stats> stats() override {
+        std::lock_guard lock(mu_);
+        auto h = hash(k_stats);
+        if (!h) return std::unexpected(h.error());
+        return history_stats{static_cast<std::uint64_t>(to_i64((*h)["messages"])),
+                             static_cast<std::uint64_t>(to_i64((*h)["threads"])),
+                             static_cast<std::uint64_t>(to_i64((*h)["correspondents"]))};
+    }
+
+private:
+    struct journal_entry {
+        std::string key;
+        std::optional<std::string> dump;
+        long long pttl = -1;
+    };
+
+    result<reply_ptr> command(const std::vector<std::string>& args) {
+        if (!ctx_ || ctx_->err)
+            if (auto c = connect(); !c) return std::unexpected(c.error());
+        std::vector<const char*> argv;
+        std::vector<std::size_t> lens;
+        for (const auto& a : args) { argv.push_back(a.data()); lens.push_back(a.size()); }
+        reply_ptr r(static_cast<redisReply*>(
+            redisCommandArgv(ctx_, static_cast<int>(argv.size()), argv.data(), lens.data())));
+        if (!r.r)  // the connection broke: the next command reconnects; this one is not retried
+            return fail(errc::store, fmt::format("redis {}:{}: {}", u_.host, u_.port, ctx_->errstr));
+        if (r->type == REDIS_REPLY_ERROR)
+            return fail(errc::store, fmt::format("redis {}: {}", args.front(), std::string(r->str, r->len)));
+        return r;
+    }
+    result<void> ok(const std::vector<std::string>& args) {
+        auto r = command(args);
+        if (!r) return std::unexpected(r.error());
+        return {};
+    }
+    result<long long> integer(const std::vector<std::string>& args) {
+        auto r = command(args);
+        if (!r) return std::unexpected(r.error());
+        if ((*r)->type != REDIS_REPLY_INTEGER) return fail(errc::store, "redis " + args.front() + ": not an integer reply");
+        return (*r)->integer;
+    }
+    result<std::vector<std::string>> members(const std::string& key) {
+        auto r = command({"SMEMBERS", key});
+        if (!r) return std::unexpected(r.error());
+        std::vector<std::string> out;
+        for (std::size_t i = 0; i < (*r)->elements; ++i)
+            out.emplace_back((*r)->element[i]->str, (*r)->element[i]->len);
+        std::sort(out.begin(), out.end());
+        return out;
+    }
+    result<std::map<std::string, std::string>> hash(const std::string& key) {
+        auto r = command({"HGETALL", key});
+        if (!r) return std::unexpected(r.error());
+        std::map<std::string, std::string> out;
+        for (std::size_t i = 0; i + 1 < (*r)->elements; i += 2)
+            out.emplace(std::string((*r)->element[i]->str, (*r)->element[i]->len),
+                        std::string((*r)->element[i + 1]->str, (*r)->element[i + 1]->len));
+        return out;
+    }
+    result<void> expire(const std::string& key) {
+        if (u_.ttl <= 0) return {};
+        return ok({"EXPIRE", key, std::to_string(u_.ttl)});
+    }
+    result<void> journal(const std::string& key) {
+        if (!journalled_.insert(key).second) return {};
+        auto d = command({"DUMP", key});
+        if (!d) return std::unexpected(d.error());
+        journal_entry e{key, std::nullopt, -1};
+        if ((*d)->type == REDIS_REPLY_STRING) {
+            e.dump = std::string((*d)->str, (*d)->len);
+            auto t = integer({"PTTL", key});
+            if (!t) return std::unexpected(t.error());
+            e.pttl = *t;
+        }
+        journal_.push_back(std::move(e));
+        return {};
+    }
+
+    redis_url u_;
+    open_mode mode_;
+    redisContext* ctx_ = nullptr;
+    std::mutex mu_;
+    bool batch_ = false;
+    std::vector<journal_entry> journal_;
+    std::set<std::string> journalled_;
+};
+
+}  // namespace
+
+result<std::unique_ptr<history>> open_redis_history(const std::string& url, open_mode mode) {
+    auto u = parse_url(url);
+    if (!u) return std::unexpected(u.error());
+    auto h = std::make_unique<redis_history>(*u, mode);
+    if (auto c = h->connect(); !c) return std::unexpected(c.error());
+    return std::unique_ptr<history>(std::move(h));
+}
+
+}  // namespace replyguard::store

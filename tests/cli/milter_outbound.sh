@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# tests/cli/milter_outbound.sh - outbound abuse and learning through the milter protocol
+#
+#   bash tests/cli/milter_outbound.sh BINARY [CORPUS_DIR]
+#
+# Postfix in milter_postfix.sh has no SASL, so {auth_authen} cannot come from
+# it; here a scripted MTA (tests/support/milter_client.py, milter protocol v6)
+# plays Postfix's part. Checks:
+#   - an authenticated account of ours sending reply-prefixed mail with a link
+#     to addresses it never wrote to is flagged OUTBOUND_ACCOUNT_ABUSE once it
+#     passes max_unknown_replies: quarantined, X-Replyguard-Outbound header, a
+#     log line with the queue id;
+#   - an account known from one client address, sending such mail from a new
+#     one, is flagged at once;
+#   - a flagged message is held even when its verdict alone would reject it;
+#   - the same mail without authentication is not an outbound event;
+#   - a forged X-Replyguard-Verdict is deleted (chgheader with an empty value);
+#   - a clean authenticated message teaches the history; a flagged one does not.
+set -euo pipefail
+
+BIN=$(realpath "$1")
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+T=$(mktemp -d /tmp/rg-outbound.XXXXXX)
+MILTER_PID=""
+cleanup() {
+  rc=$?
+  set +e
+  if [ -n "$MILTER_PID" ]; then kill "$MILTER_PID" 2>/dev/null; wait "$MILTER_PID" 2>/dev/null; fi
+  [ "$rc" != 0 ] && { echo "---- milter log"; tail -30 "$T/milter.log"; }
+  rm -rf "$T"
+  exit "$rc"
+}
+trap cleanup EXIT INT TERM
+
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+python3 "$ROOT/scripts/make-demo.py" "$T/demo" >/dev/null
+cp "$ROOT/demo/replyguard.toml" "$T/base.toml"
+"$BIN" learn --no-progress --db "$T/history.db" --config "$T/base.toml" "$T/demo/mailbox" >/dev/null 2>&1
+cat "$T/base.toml" - > "$T/milter.toml" <<'EOF'
+[milter]
+learn = true
+[milter.outbound]
+max_unknown_replies = 2
+window = 3600
+response = "hold"
+EOF
+"$BIN" milter --config "$T/milter.toml" --db "$T/history.db" --socket "inet:$PORT@127.0.0.1" 2> "$T/milter.log" &
+MILTER_PID=$!
+for _ in $(seq 100); do
+  python3 -c "import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(('127.0.0.1',$PORT)))" && break
+  sleep 0.1
+done
+
+rc=0
+PYTHONPATH="$ROOT/tests/support" python3 - "$T" "$PORT" <<'PY' || rc=1
+import os, sqlite3, sys
+from email.message import EmailMessage
+from email.utils import make_msgid
+from milter_client import send_message
+
+T, PORT = sys.argv[1], int(sys.argv[2])
+fails = []
+def check(cond, what):
+    print(("ok   " if cond else "FAIL ") + what)
+    if not cond:
+        fails.append(what)
+
+def mail(to, subject, body, forged=False):
+    m = EmailMessage()
+    if forged:
+        m["X-Replyguard-Verdict"] = "clean"
+    m["From"] = "佐藤 花子 <sato@sakura-shoji.example>"
+    m["To"] = to
+    m["Subject"] = subject
+    m["Message-ID"] = make_msgid(domain="sakura-shoji.example")
+    m["Date"] = "Mon, 13 Apr 2026 09:00:00 +0900"
+    m.set_content(body)
+    return m.as_bytes()
+
+def messages():
+    c = sqlite3.connect(os.path.join(T, "history.db"))
+    try:
+        return c.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
+    finally:
+        c.close()
+
+auth = {"{auth_authen}": "sato", "{auth_type}": "PLAIN"}
+payload = "ご確認ください。\nhttps://files.unrelated.example/doc/invoice.docm\n"
+
+# 1. A clean authenticated message from the usual address: learnt, not flagged.
+before = messages()
+r = send_message("127.0.0.1", PORT, mail("yamada@fuji-kogyo.example", "お打ち合わせの日程", "来週の件、よろしくお願いします。\n"),
+                 "sato@sakura-shoji.example", ["yamada@fuji-kogyo.example"], client_ip="192.0.2.10", macros=auth, queue_id="A0001")
+check(r.final in ("accept", "continue") and not r.quarantined(), f"ordinary submission accepted ({r.final})")
+check(r.headers_added("X-Replyguard-Outbound") == [], "ordinary submission not flagged")
+check(messages() == before + 1, f"clean authenticated mail learnt ({before} -> {messages()})")
+
+# 2. Reply-prefixed mail with a link to strangers: the 2nd within the window is flagged.
+r1 = send_message("127.0.0.1", PORT, mail("a@stranger-one.example", "Re: 請求書の件", payload),
+                  "sato@sakura-shoji.example", ["a@stranger-one.example"], client_ip="192.0.2.10", macros=auth, queue_id="A0002")
+check(not r1.quarantined() and r1.headers_added("X-Replyguard-Outbound") == [], "first such mail not yet flagged")
+before = messages()
+r2 = send_message("127.0.0.1", PORT, mail("b@stranger-two.example", "RE: お見積りの件", payload, forged=True),
+                  "sato@sakura-shoji.example", ["b@stranger-two.example"], client_ip="192.0.2.10", macros=auth, queue_id="A0003")
+check(r2.quarantined(), f"second such mail held (actions {[a[0] for a in r2.actions]}, final {r2.final})")
+out = r2.headers_added("X-Replyguard-Outbound")
+check(len(out) == 1 and "sato" in out[0], f"X-Replyguard-Outbound names the account: {out}")
+check(any("OUTBOUND_ACCOUNT_ABUSE" in v for v in r2.headers_added("X-Replyguard-Findings")), "finding in X-Replyguard-Findings")
+check(("chgheader", 1, "X-Replyguard-Verdict", "") in r2.actions, "forged X-Replyguard-Verdict deleted")
+check(messages() == before, "flagged mail not learnt")
+
+# 3. Another account, known from one address, suddenly from a new one: flagged at once.
+acct = {"{auth_authen}": "suzuki"}
+r = send_message("127.0.0.1", PORT, mail("yamada@fuji-kogyo.example", "日程の件", "承知しました。\n"),
+                 "sato@sakura-shoji.example", ["yamada@fuji-kogyo.example"], client_ip="192.0.2.20", macros=acct, queue_id="A0010")
+check(r.headers_added("X-Replyguard-Outbound") == [], "suzuki from its usual address: not flagged")
+r3 = send_message("127.0.0.1", PORT, mail("c@stranger-three.example", "Fw: 資料", payload),
+                  "sato@sakura-shoji.example", ["c@stranger-three.example"], client_ip="203.0.113.66", macros=acct, queue_id="A0011")
+out = r3.headers_added("X-Replyguard-Outbound")
+check(r3.quarantined() and len(out) == 1 and "new client address 203.0.113.66" in out[0],
+      f"reply with payload from a new client address held: {out}")
+
+# 4. Without authentication it is not about our account.
+r4 = send_message("127.0.0.1", PORT, mail("d@stranger-four.example", "Re: 請求書の件", payload),
+                  "sato@sakura-shoji.example", ["d@stranger-four.example"], client_ip="198.51.100.9", queue_id="A0005")
+check(r4.headers_added("X-Replyguard-Outbound") == [], "unauthenticated mail is no outbound event")
+
+sys.exit(1 if fails else 0)
+PY
+
+# A message over max_message_size: accepted unanalysed, even with default_action = tempfail.
+kill "$MILTER_PID"; wait "$MILTER_PID" 2>/dev/null || true
+printf '[milter]\nlearn = false\nmax_message_size = 2000\ndefault_action = "tempfail"\n' | cat "$T/base.toml" - > "$T/small.toml"
+"$BIN" milter --config "$T/small.toml" --db "$T/history.db" --socket "inet:$PORT@127.0.0.1" 2> "$T/milter-small.log" &
+MILTER_PID=$!
+for _ in $(seq 100); do
+  python3 -c "import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(('127.0.0.1',$PORT)))" && break
+  sleep 0.1
+done
+PYTHONPATH="$ROOT/tests/support" python3 - "$PORT" <<'PY' || rc=1
+import sys
+from milter_client import send_message
+port = int(sys.argv[1])
+big = b"From: a@partner.example\r\nTo: sato@sakura-shoji.example\r\nSubject: big\r\nX-Replyguard-Verdict: clean\r\n\r\n" + b"x" * 70 + b"\r\n"
+big = big + (b"y" * 70 + b"\r\n") * 100
+r = send_message("127.0.0.1", port, big, "a@partner.example", ["sato@sakura-shoji.example"], queue_id="B0001")
+ok = r.final in ("accept", "continue") and r.headers_added("X-Replyguard-Verdict") == ["unchecked"] \
+     and ("chgheader", 1, "X-Replyguard-Verdict", "") in r.actions
+print(("ok   " if ok else "FAIL ") + f"oversized message accepted unchecked ({r.final}, {r.actions})")
+sys.exit(0 if ok else 1)
+PY
+grep -q "B0001: message larger than 2000 bytes, not analysed; accepted unchecked" "$T/milter-small.log" \
+  && echo "ok   oversized message logged" || { echo "FAIL oversized message not logged"; rc=1; }
+cat "$T/milter-small.log" >> "$T/milter.log"
+
+grep -Eq "replyguard milter: A0003: OUTBOUND_ACCOUNT_ABUSE: our account sato may be abused" "$T/milter.log" \
+  && echo "ok   abuse event logged with the queue id" || { echo "FAIL abuse event not logged"; rc=1; }
+exit $rc

@@ -1,0 +1,412 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# tests/cli/milter_postfix.sh - `replyguard milter` end to end behind a real Postfix
+#
+#   bash tests/cli/milter_postfix.sh BINARY [CORPUS_DIR]
+#
+# Starts a private Postfix (config, queue and mailboxes under a temp dir;
+# smtpd on 127.0.0.1:<free port> only; every non-local transport is `error:`,
+# so nothing can reach the network) with `replyguard milter` as its smtpd
+# milter, sends the demo inbox (scripts/make-demo.py) with smtplib and checks,
+# for each message, that what Postfix did matches the verdict that
+# `replyguard scan` gives on the same file with the same history:
+#   phase 1 (default actions): clean -> delivered, byte-identical apart from
+#     the added headers; suspicious -> delivered with the subject tag and the
+#     banner; malicious -> 550 5.7.1 at end of DATA;
+#   phase 2 (malicious = quarantine): held (postqueue -p shows '!'); released,
+#     the ISO-2022-JP hijack arrives with a correct Japanese subject tag and
+#     banner, and a forged X-Replyguard-Verdict header is gone;
+#   phase 3 (timeout too short, default_action = tempfail): 451 4.7.1;
+#   phase 4 (learn = true): a clean delivered message is learnt;
+#   phase 5: the milter on a unix socket;
+#   phase 6 (when redis-server is installed): a Redis history; while Redis is
+#     down -> default_action tempfail (451), logged with the queue id; Redis
+#     back -> the milter reconnects by itself and accepts again.
+# Exit 77 (skipped) when Postfix is not installed or we are not root.
+set -euo pipefail
+
+BIN=$(realpath "$1")
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+
+command -v postfix >/dev/null && command -v postconf >/dev/null || { echo "SKIP: Postfix is not installed (scripts/packages/milter.txt)"; exit 77; }
+[ "$(id -u)" = 0 ] || { echo "SKIP: starting a private Postfix needs root"; exit 77; }
+id nobody >/dev/null 2>&1 && id postfix >/dev/null 2>&1 || { echo "SKIP: users nobody/postfix missing"; exit 77; }
+
+T=$(mktemp -d /tmp/rg-milter.XXXXXX)
+chmod 755 "$T"
+MILTER_PID=""
+REDIS_PID=""
+POSTFIX_UP=0
+
+stop_milter() {
+  if [ -n "$MILTER_PID" ]; then
+    kill "$MILTER_PID" 2>/dev/null || true
+    wait "$MILTER_PID" 2>/dev/null || true
+    MILTER_PID=""
+  fi
+}
+cleanup() {
+  rc=$?
+  set +e
+  stop_milter
+  if [ -n "$REDIS_PID" ]; then kill "$REDIS_PID" 2>/dev/null; wait "$REDIS_PID" 2>/dev/null; fi
+  if [ "$POSTFIX_UP" = 1 ]; then
+    postfix -c "$T/etc" stop >/dev/null 2>&1 || postfix -c "$T/etc" abort >/dev/null 2>&1
+    # master exits asynchronously; wait for its pid file to go away
+    for _ in $(seq 50); do [ -e "$T/spool/pid/master.pid" ] && kill -0 "$(cat "$T/spool/pid/master.pid" 2>/dev/null)" 2>/dev/null || break; sleep 0.1; done
+  fi
+  if [ "$rc" != 0 ]; then
+    echo "---- milter log"; cat "$T"/milter*.log 2>/dev/null | tail -40
+    echo "---- postfix log"; tail -40 "$T/maillog" 2>/dev/null
+  fi
+  rm -rf "$T"
+  exit "$rc"
+}
+trap cleanup EXIT INT TERM
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+SPORT=$(free_port)
+MPORT=$(free_port)
+while [ "$MPORT" = "$SPORT" ]; do MPORT=$(free_port); done
+
+# --- data: the demo organisation's history and inbox -------------------------
+python3 "$ROOT/scripts/make-demo.py" "$T/demo" >/dev/null
+cp "$ROOT/demo/replyguard.toml" "$T/base.toml" 2>/dev/null || printf '[org]\ndomains = ["sakura-shoji.example"]\n' > "$T/base.toml"
+"$BIN" learn --no-progress --db "$T/history.db" --config "$T/base.toml" "$T/demo/mailbox" >/dev/null
+"$BIN" scan --no-progress --db "$T/history.db" --config "$T/base.toml" --format jsonl "$T/demo/inbox" > "$T/expected.jsonl" || true
+
+# --- a private Postfix ---------------------------------------------------------
+mkdir -p "$T/etc" "$T/spool" "$T/data" "$T/mail"
+cp /etc/postfix/master.cf /etc/postfix/dynamicmaps.cf "$T/etc/"
+[ -d /etc/postfix/dynamicmaps.cf.d ] && cp -r /etc/postfix/dynamicmaps.cf.d "$T/etc/"
+: > "$T/etc/main.cf"
+chown nobody:nogroup "$T/mail"
+chown postfix "$T/data"
+printf 'sato@sakura-shoji.example sato/\n' > "$T/etc/vmailbox"
+PC=(postconf -c "$T/etc")
+"${PC[@]}" -e \
+  "compatibility_level = 3.6" \
+  "queue_directory = $T/spool" \
+  "data_directory = $T/data" \
+  "mail_owner = postfix" "setgid_group = postdrop" \
+  "myhostname = mx.sakura-shoji.example" "mydomain = sakura-shoji.example" \
+  "inet_interfaces = loopback-only" "inet_protocols = ipv4" \
+  "mydestination =" "mynetworks = 127.0.0.0/8" \
+  "virtual_mailbox_domains = sakura-shoji.example" \
+  "virtual_mailbox_base = $T/mail" \
+  "virtual_mailbox_maps = texthash:$T/etc/vmailbox" \
+  "virtual_uid_maps = static:$(id -u nobody)" "virtual_gid_maps = static:$(id -g nobody)" \
+  "default_transport = error:nothing leaves this test" "relay_transport = error:nothing leaves this test" \
+  "relayhost =" "smtpd_peername_lookup = no" "disable_dns_lookups = yes" "smtp_dns_support_level = disabled" \
+  "alias_maps =" "alias_database =" "biff = no" "notify_classes =" \
+  "smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination" \
+  "smtpd_milters = inet:127.0.0.1:$MPORT" "milter_default_action = tempfail" \
+  "milter_command_timeout = 60s" "milter_content_timeout = 60s" \
+  "maillog_file = $T/maillog" "maillog_file_prefixes = $T" "message_size_limit = 10240000"
+# smtpd only on our loopback port; nothing chrooted (the temp dir has no chroot files)
+"${PC[@]}" -M# smtp/inet
+"${PC[@]}" -M "127.0.0.1:$SPORT/inet=127.0.0.1:$SPORT inet n - n - - smtpd"
+"${PC[@]}" -F '*/*/chroot = n'
+POSTFIX_UP=1
+postfix -c "$T/etc" start >/dev/null 2>&1 || { echo "FAIL: postfix did not start"; exit 1; }
+
+start_milter() {  # $1: config file, $2: log name, $3: socket (default inet on MPORT)
+  local spec=${3:-inet:$MPORT@127.0.0.1}
+  # umask: Postfix's smtpd (user postfix) must be able to write to a unix socket
+  ( umask 000; exec "$BIN" milter --config "$1" --db "$T/history.db" --socket "$spec" 2> "$T/$2.log" ) &
+  MILTER_PID=$!
+  for _ in $(seq 100); do
+    case "$spec" in
+      unix:*) [ -S "${spec#unix:}" ] && return 0 ;;
+      *) python3 -c "import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(('127.0.0.1',$MPORT)))" && return 0 ;;
+    esac
+    kill -0 "$MILTER_PID" 2>/dev/null || { echo "milter exited"; cat "$T/$2.log"; return 1; }
+    sleep 0.1
+  done
+  echo "milter did not listen"; return 1
+}
+
+for _ in $(seq 100); do
+  python3 -c "import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(('127.0.0.1',$SPORT)))" && break
+  sleep 0.1
+done
+
+CHECK="$T/check.py"
+cat > "$CHECK" <<'PY'
+import email, email.header, email.policy, json, os, smtplib, sqlite3, subprocess, sys, time, glob
+
+T, SPORT, PHASE = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+PREFIX = "[要注意]"
+inbox = os.path.join(T, "demo", "inbox")
+expected = {}
+for line in open(os.path.join(T, "expected.jsonl"), encoding="utf-8"):
+    r = json.loads(line)
+    expected[os.path.basename(r["source"])] = r
+fails = []
+
+def check(cond, what):
+    print(("ok   " if cond else "FAIL ") + what)
+    if not cond:
+        fails.append(what)
+
+def send(raw, mail_from="info@partner.example"):
+    """Send raw bytes; returns (code, message) of the final reply."""
+    s = smtplib.SMTP("127.0.0.1", SPORT, timeout=120)
+    try:
+        s.sendmail(mail_from, ["sato@sakura-shoji.example"], raw)
+        return 250, ""
+    except smtplib.SMTPDataError as e:
+        return e.smtp_code, e.smtp_error.decode("utf-8", "replace")
+    except smtplib.SMTPRecipientsRefused as e:
+        code, msg = list(e.recipients.values())[0]
+        return code, msg.decode("utf-8", "replace")
+    finally:
+        try:
+            s.quit()
+        except Exception:
+            pass
+
+def delivered(msgid, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        for p in glob.glob(os.path.join(T, "mail", "sato", "new", "*")):
+            data = open(p, "rb").read()
+            m = email.message_from_bytes(data)
+            if (m.get("Message-ID") or "").strip() == msgid:
+                return data
+        time.sleep(0.2)
+    return None
+
+def split(raw):
+    raw = raw.replace(b"\r\n", b"\n")
+    i = raw.find(b"\n\n")
+    return raw[:i + 1], raw[i + 2:]
+
+def header_lines(block):
+    out = []
+    for line in block.split(b"\n"):
+        if not line:
+            continue
+        if line[:1] in (b" ", b"\t") and out:
+            out[-1] += b"\n" + line
+        else:
+            out.append(line)
+    return out
+
+def dec(v):
+    return str(email.header.make_header(email.header.decode_header(v)))
+
+def text_of(m):
+    for part in m.walk():
+        if part.get_content_type() == "text/plain" and part.get_content_disposition() != "attachment":
+            return part.get_payload(decode=True).decode(part.get_content_charset() or "us-ascii")
+    return None
+
+def postqueue():
+    return subprocess.run(["postqueue", "-c", os.path.join(T, "etc"), "-p"], capture_output=True, text=True).stdout
+
+files = sorted(expected)
+verdicts = {expected[f]["verdict"] for f in files}
+
+if PHASE == "1":
+    check("clean" in verdicts and (verdicts & {"suspicious", "malicious"}) != set(),
+          f"demo inbox has clean and non-clean mail per scan ({sorted(verdicts)})")
+    for f in files:
+        exp = expected[f]
+        raw = open(os.path.join(inbox, f), "rb").read()
+        msgid = email.message_from_bytes(raw).get("Message-ID").strip()
+        code, text = send(raw)
+        v = exp["verdict"]
+        if v == "malicious":
+            check(code == 550 and "5.7.1" in text, f"{f}: malicious -> rejected 550 5.7.1 (got {code} {text!r})")
+            continue
+        check(code == 250, f"{f}: {v} -> accepted (got {code} {text!r})")
+        got = delivered(msgid)
+        check(got is not None, f"{f}: delivered")
+        if got is None:
+            continue
+        m = email.message_from_bytes(got)
+        check(m.get_all("X-Replyguard-Verdict") == [v], f"{f}: X-Replyguard-Verdict: {v} (got {m.get_all('X-Replyguard-Verdict')})")
+        check(m.get("X-Replyguard-Score") == f"{exp['score']:.2f}", f"{f}: score header {m.get('X-Replyguard-Score')} == scan {exp['score']:.2f}")
+        ids = [x["id"] for x in exp["findings"]]
+        check(all(i in (m.get("X-Replyguard-Findings") or "") for i in ids), f"{f}: findings header names scan's findings {ids}")
+        oh, ob = split(raw)
+        gh, gb = split(got)
+        if v == "clean":
+            check(gb == ob, f"{f}: clean body byte-identical")
+            orig = header_lines(oh)
+            got_lines = header_lines(gh)
+            added = [l for l in got_lines if l not in orig]
+            allowed = (b"Return-Path:", b"Delivered-To:", b"X-Original-To:", b"Received:", b"X-Replyguard-")
+            check(all(l.startswith(allowed) for l in added), f"{f}: only trace and X-Replyguard headers added ({[l[:30] for l in added if not l.startswith(allowed)]})")
+            # Postfix itself replaces Return-Path (the envelope sender) at delivery.
+            kept = [l for l in orig if not l.startswith(b"Return-Path:")]
+            check([l for l in got_lines if l in kept] == kept, f"{f}: original headers unchanged and in order ({[l[:40] for l in kept if l not in got_lines]} missing)")
+        else:
+            subj = dec(m["Subject"])
+            osubj = dec(email.message_from_bytes(raw)["Subject"])
+            check(subj == PREFIX + " " + osubj, f"{f}: subject tagged: {subj!r}")
+            t = text_of(m)
+            check(m.get("X-Replyguard-Banner") is not None or (t is not None and t.startswith("【注意】")),
+                  f"{f}: banner inserted or its skip stated")
+
+elif PHASE == "2":
+    mal = [f for f in files if expected[f]["verdict"] == "malicious"]
+    check(len(mal) > 0, f"demo inbox has malicious mail per scan ({len(mal)})")
+    ids = {}
+    for f in mal:
+        raw = open(os.path.join(inbox, f), "rb").read()
+        # A forged verdict from outside must not survive.
+        raw = b"X-Replyguard-Verdict: clean\r\nX-REPLYGUARD-SCORE: 0.00\r\n" + raw
+        ids[f] = email.message_from_bytes(raw).get("Message-ID").strip()
+        code, text = send(raw)
+        check(code == 250, f"{f}: malicious -> accepted for quarantine (got {code} {text!r})")
+    time.sleep(1)
+    q = postqueue()
+    held = [l for l in q.splitlines() if l[:1].isalnum() and "!" in l.split()[0]]
+    check(len(held) == len(mal), f"{len(mal)} message(s) on hold per postqueue -p ({len(held)} held)")
+    subprocess.run(["postsuper", "-c", os.path.join(T, "etc"), "-H", "ALL"], capture_output=True)
+    subprocess.run(["postqueue", "-c", os.path.join(T, "etc"), "-f"], capture_output=True)
+    for f in mal:
+        got = delivered(ids[f])
+        check(got is not None, f"{f}: released from hold and delivered")
+        if got is None:
+            continue
+        m = email.message_from_bytes(got)
+        orig = email.message_from_bytes(open(os.path.join(inbox, f), "rb").read())
+        check(m.get_all("X-Replyguard-Verdict") == ["malicious"], f"{f}: forged verdict removed, ours added ({m.get_all('X-Replyguard-Verdict')})")
+        check(len(m.get_all("X-Replyguard-Score") or []) == 1, f"{f}: one X-Replyguard-Score")
+        osubj = dec(orig["Subject"])
+        check(dec(m["Subject"]) == PREFIX + " " + osubj, f"{f}: subject {dec(m['Subject'])!r}")
+        check(all(ord(c) < 128 for c in m["Subject"]), f"{f}: subject header is RFC 2047-encoded ASCII")
+        t, ot = text_of(m), text_of(orig)
+        if m.get("X-Replyguard-Banner"):
+            check(False, f"{f}: banner skipped: {m.get('X-Replyguard-Banner')}")
+        else:
+            check(t is not None and t.startswith("【注意】") and "WARNING: replyguard" in t, f"{f}: banner in Japanese and English at the top")
+            check(t is not None and ot is not None and ot.replace("\r\n", "\n").strip() in t.replace("\r\n", "\n"), f"{f}: original text kept intact after the banner")
+        oatt = [p.get_payload(decode=True) for p in orig.walk() if p.get_content_disposition() == "attachment"]
+        gatt = [p.get_payload(decode=True) for p in m.walk() if p.get_content_disposition() == "attachment"]
+        check(oatt == gatt, f"{f}: attachments unchanged ({len(gatt)})")
+
+elif PHASE == "3":
+    f = next(f for f in files if expected[f]["verdict"] == "clean")
+    raw = open(os.path.join(inbox, f), "rb").read().replace(b"Message-ID: <", b"Message-ID: <p3.", 1)
+    code, text = send(raw)
+    check(code == 451 and "4.7.1" in text, f"{f}: analysis over the time limit -> default action tempfail 451 4.7.1 (got {code} {text!r})")
+
+elif PHASE == "4":
+    db = os.path.join(T, "history.db")
+    def count():
+        c = sqlite3.connect(db)
+        try:
+            return c.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
+        finally:
+            c.close()
+    before = count()
+    f = next(f for f in files if expected[f]["verdict"] == "clean")
+    raw = open(os.path.join(inbox, f), "rb").read().replace(b"Message-ID: <", b"Message-ID: <p4.", 1)
+    code, text = send(raw)
+    check(code == 250, f"{f}: accepted")
+    msgid = email.message_from_bytes(raw).get("Message-ID").strip()
+    check(delivered(msgid) is not None, f"{f}: delivered")
+    time.sleep(0.5)
+    after = count()
+    check(after == before + 1, f"clean delivered mail learnt: messages {before} -> {after}")
+
+elif PHASE == "5":
+    f = next(f for f in files if expected[f]["verdict"] == "clean")
+    raw = open(os.path.join(inbox, f), "rb").read().replace(b"Message-ID: <", b"Message-ID: <p5.", 1)
+    code, text = send(raw)
+    check(code == 250, f"{f}: accepted through the unix socket (got {code} {text!r})")
+    got = delivered(email.message_from_bytes(raw).get("Message-ID").strip())
+    check(got is not None and email.message_from_bytes(got).get("X-Replyguard-Verdict") == "clean",
+          f"{f}: delivered with X-Replyguard-Verdict: clean")
+
+elif PHASE.startswith("6"):
+    # 6up: accepted with a verdict; 6down: the store is gone -> default action tempfail.
+    f = next(f for f in files if expected[f]["verdict"] == "clean")
+    raw = open(os.path.join(inbox, f), "rb").read().replace(b"Message-ID: <", f"Message-ID: <{PHASE}.{time.time()}.".encode(), 1)
+    code, text = send(raw)
+    if PHASE == "6down":
+        check(code == 451 and "4.7.1" in text, f"{f}: Redis history down -> default action tempfail (got {code} {text!r})")
+    else:
+        check(code == 250, f"{f}: accepted with the Redis history (got {code} {text!r})")
+        got = delivered(email.message_from_bytes(raw).get("Message-ID").strip())
+        check(got is not None and email.message_from_bytes(got).get("X-Replyguard-Verdict") is not None,
+              f"{f}: delivered with a verdict header")
+
+print(f"phase {PHASE}: {len(fails)} failure(s)")
+sys.exit(1 if fails else 0)
+PY
+
+rc=0
+# Phase 1: default actions, no learning (so scan's verdicts stay the reference).
+printf '[milter]\nlearn = false\n' | cat "$T/base.toml" - > "$T/p1.toml"
+start_milter "$T/p1.toml" milter1
+python3 "$CHECK" "$T" "$SPORT" 1 || rc=1
+stop_milter
+
+# Phase 2: malicious mail is tagged, bannered and held.
+printf '[milter]\nlearn = false\n[milter.actions]\nmalicious = ["headers", "subject", "banner", "quarantine"]\n' | cat "$T/base.toml" - > "$T/p2.toml"
+start_milter "$T/p2.toml" milter2
+python3 "$CHECK" "$T" "$SPORT" 2 || rc=1
+stop_milter
+
+# Phase 3: the per-message time limit gives the default action, logged with the queue id.
+printf '[milter]\nlearn = false\ntimeout = 0.000001\ndefault_action = "tempfail"\n' | cat "$T/base.toml" - > "$T/p3.toml"
+start_milter "$T/p3.toml" milter3
+python3 "$CHECK" "$T" "$SPORT" 3 || rc=1
+stop_milter
+if grep -Eq 'replyguard milter: [0-9A-F]+: analysis took longer than .* default action tempfail' "$T/milter3.log"; then
+  echo "ok   timeout logged with the queue id"
+else
+  echo "FAIL timeout not logged with a queue id"; cat "$T/milter3.log"; rc=1
+fi
+
+# Phase 4: clean delivered mail teaches the history.
+printf '[milter]\nlearn = true\n' | cat "$T/base.toml" - > "$T/p4.toml"
+start_milter "$T/p4.toml" milter4
+python3 "$CHECK" "$T" "$SPORT" 4 || rc=1
+stop_milter
+
+# Phase 5: the same over a unix socket.
+"${PC[@]}" -e "smtpd_milters = unix:$T/milter.sock"
+postfix -c "$T/etc" reload >/dev/null 2>&1
+start_milter "$T/p1.toml" milter5 "unix:$T/milter.sock"
+sleep 1
+python3 "$CHECK" "$T" "$SPORT" 5 || rc=1
+stop_milter
+
+# Phase 6: a Redis history that goes away and comes back (when redis-server is installed).
+if command -v redis-server >/dev/null; then
+  RPORT=$(free_port)
+  start_redis() {
+    redis-server --port "$RPORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$T" --loglevel warning > "$T/redis.log" 2>&1 &
+    REDIS_PID=$!
+    for _ in $(seq 100); do python3 -c "import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(('127.0.0.1',$RPORT)))" && return 0; sleep 0.1; done
+    return 1
+  }
+  stop_redis() { kill "$REDIS_PID" 2>/dev/null; wait "$REDIS_PID" 2>/dev/null; REDIS_PID=""; }
+  start_redis
+  printf '[milter]\nlearn = true\ndefault_action = "tempfail"\ndb = "redis://127.0.0.1:%s/0"\n' "$RPORT" | cat "$T/base.toml" - > "$T/p6.toml"
+  "$BIN" learn --no-progress --db "redis://127.0.0.1:$RPORT/0" --config "$T/base.toml" "$T/demo/mailbox" >/dev/null
+  rm -f "$T/milter.sock"
+  ( umask 000; exec "$BIN" milter --config "$T/p6.toml" --socket "unix:$T/milter.sock" 2> "$T/milter6.log" ) &
+  MILTER_PID=$!
+  for _ in $(seq 100); do [ -S "$T/milter.sock" ] && break; sleep 0.1; done
+  python3 "$CHECK" "$T" "$SPORT" 6up || rc=1
+  stop_redis
+  python3 "$CHECK" "$T" "$SPORT" 6down || rc=1
+  start_redis
+  python3 "$CHECK" "$T" "$SPORT" 6up || rc=1   # reconnected by itself
+  stop_milter
+  stop_redis
+  grep -Eq "replyguard milter: [0-9A-F]+: the history store failed during the analysis; default action tempfail" "$T/milter6.log" \
+    && echo "ok   store outage logged with the queue id" || { echo "FAIL store outage not logged"; rc=1; }
+else
+  echo "SKIP phase 6: redis-server is not installed"
+fi
+
+exit $rc

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: Apache-2.0
+// tests/support/redis_server.hpp - a private redis-server for store tests
+//
+// DESCRIPTION
+//   redis_server::instance() starts one redis-server per test process on
+//   127.0.0.1 and a free port (no persistence, no config file), and stops it
+//   when the process exits. unavailable() says why there is none (not
+//   installed, did not start), for GTEST_SKIP.
+#pragma once
+
+#include <fcntl.h>
+#include <hiredis/hiredis.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <thread>
+
+namespace replyguard::test {
+
+class redis_server {
+public:
+    static redis_server& instance() {
+        static redis_server s;
+        return s;
+    }
+    const std::string& unavailable() const { return why_; }
+    int port() const { return port_; }
+    std::string url(int db = 0) const { return "redis://127.0.0.1:" + std::to_string(port_) + "/" + std::to_string(db); }
+
+    /// Empty every database (each test starts from nothing).
+    bool flush() const {
+        redisContext* c = redisConnect("127.0.0.1", port_);
+        if (!c || c->err) { if (c) redisFree(c); return false; }
+        auto* r = static_cast<redisReply*>(redisCommand(c, "FLUSHALL"));
+        bool ok = r && r->type != REDIS_REPLY_ERROR;
+        if (r) freeReplyObject(r);
+        redisFree(c);
+        return ok;
+    }
+    void stop() {
+        if (pid_ > 0) {
+            ::kill(pid_, SIGTERM);
+            ::waitpid(pid_, nullptr, 0);
+            pid_ = -1;
+        }
+    }
+    /// Start again on the same port (after stop()).
+    bool start() {
+        pid_ = ::fork();
+        if (pid_ == 0) {
+            // Keep the test output readable: the server's own messages go nowhere.
+            if (int fd = ::open("/dev/null", O_WRONLY); fd >= 0) { ::dup2(fd, 1); ::dup2(fd, 2); }
+            std::string p = std::to_string(port_);
+            ::execlp("redis-server", "redis-server", "--port", p.c_str(), "--bind", "127.0.0.1", "--save", "",
+                     "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning", "--dir", "/tmp",
+                     static_cast<char*>(nullptr));
+            ::_exit(127);
+        }
+        if (pid_ < 0) return false;
+        for (int i = 0; i < 100; ++i) {
+            redisContext* c = redisConnect("127.0.0.1", port_);
+            bool up = c && !c->err;
+            if (c) redisFree(c);
+            if (up) return true;
+            int st = 0;
+            if (::waitpid(pid_, &st, WNOHANG) == pid_) { pid_ = -1; return false; }
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        return false;
+    }
+    ~redis_server() { stop(); }
+
+private:
+    redis_server() {
+        bool found = false;
+        if (const char* path = std::getenv("PATH"))
+            for (std::string_view p(path); !p.empty();) {
+                auto c = p.find(':');
+                std::filesystem::path d(std::string(p.substr(0, c)));
+                if (std::filesystem::exists(d / "redis-server")) { found = true; break; }
+                p = c == std::string_view::npos ? std::string_view{} : p.substr(c + 1);
+            }
+        if (!found) { why_ = "redis-server is not installed (Debian redis-server, scripts/packages/milter.txt)"; return; }
+        port_ = free_port();
+        if (!start()) why_ = "redis-server did not start on 127.0.0.1:" + std::to_string(port_);
+    }
+    static int free_port() {
+        int s = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
+        socklen_t len = sizeof a;
+        ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
+        int port = ntohs(a.sin_port);
+        ::close(s);
+        return port;
+    }
+    pid_t pid_ = -1;
+    int port_ = 0;
+    std::string why_;
+};
+
+}  // namespace replyguard::test

@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: Apache-2.0
+// Tests of milter/outbound.hpp: an authenticated account suddenly sending hijack-like mail.
+#include "milter/outbound.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace replyguard::milter;
+
+TEST(Outbound, ManyReplyPayloadsToUnknownRecipientsFlagged) {
+    outbound_config c;
+    c.max_unknown_replies = 3;
+    c.window = 600;
+    outbound_tracker t(c);
+    outbound_event e{.account = "sato", .client_ip = "192.0.2.10", .reply_like = true, .payload = true,
+                     .unknown_recipients = 2, .now = 1000};
+    EXPECT_FALSE(t.observe(e));
+    e.now = 1100;
+    EXPECT_FALSE(t.observe(e));
+    e.now = 1200;
+    auto f = t.observe(e);
+    ASSERT_TRUE(f);
+    EXPECT_EQ(f->id, "OUTBOUND_ACCOUNT_ABUSE");
+    EXPECT_NE(f->detail.find("sato"), std::string::npos);
+    // Outside the window the old ones no longer count.
+    e.now = 5000;
+    EXPECT_FALSE(t.observe(e));
+}
+
+TEST(Outbound, OrdinaryMailNeverCounts) {
+    outbound_config c;
+    c.max_unknown_replies = 2;
+    outbound_tracker t(c);
+    for (int i = 0; i < 10; ++i) {
+        // Replies to people it wrote to before, and new mail with attachments: normal work.
+        EXPECT_FALSE(t.observe({.account = "a", .client_ip = "192.0.2.1", .reply_like = true, .payload = true,
+                                .unknown_recipients = 0, .now = 100 + i}));
+        EXPECT_FALSE(t.observe({.account = "a", .client_ip = "192.0.2.1", .reply_like = false, .payload = true,
+                                .unknown_recipients = 3, .now = 100 + i}));
+    }
+}
+
+TEST(Outbound, NewClientAddressWithReplyPayload) {
+    outbound_tracker t(outbound_config{});
+    EXPECT_FALSE(t.observe({.account = "b", .client_ip = "192.0.2.1", .reply_like = false, .now = 1}));
+    EXPECT_FALSE(t.observe({.account = "b", .client_ip = "192.0.2.1", .reply_like = true, .payload = true, .now = 2}));
+    auto f = t.observe({.account = "b", .client_ip = "203.0.113.7", .reply_like = true, .payload = true, .now = 3});
+    ASSERT_TRUE(f);
+    EXPECT_NE(f->detail.find("203.0.113.7"), std::string::npos);
+    // Another account is unaffected; unauthenticated mail is ignored.
+    EXPECT_FALSE(t.observe({.account = "c", .client_ip = "203.0.113.7", .reply_like = true, .payload = true, .now = 4}));
+    EXPECT_FALSE(t.observe({.account = "", .client_ip = "198.51.100.1", .reply_like = true, .payload = true,
+                            .unknown_recipients = 9, .now = 5}));
+}
+
+TEST(Outbound, DisabledNeverFlags) {
+    outbound_config c;
+    c.enabled = false;
+    c.max_unknown_replies = 1;
+    outbound_tracker t(c);
+    EXPECT_FALSE(t.observe({.account = "a", .client_ip = "192.0.2.1", .reply_like = true, .payload = true,
+                            .unknown_recipients = 5, .now = 1}));
+}

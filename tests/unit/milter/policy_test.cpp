@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: Apache-2.0
+// Tests of milter/policy.hpp: [milter] configuration, header values, subject tag.
+#include "milter/policy.hpp"
+#include "mime/charset.hpp"
+#include "mime/header_decode.hpp"
+
+#include <gtest/gtest.h>
+#include <openssl/evp.h>
+
+#include <regex>
+
+using namespace replyguard;
+using namespace replyguard::milter;
+
+TEST(MilterConfig, DefaultsWithoutTable) {
+    auto c = parse_milter_config("[thresholds]\nsuspicious = 4.0\n", "t.toml");
+    ASSERT_TRUE(c) << c.error().message;
+    EXPECT_EQ(c->socket, "inet:8891@127.0.0.1");
+    EXPECT_EQ(c->default_action, disposition::accept);
+    EXPECT_EQ(c->subject_prefix, "[要注意]");
+    EXPECT_EQ(c->malicious.disp, disposition::reject);
+    EXPECT_TRUE(c->suspicious.banner);
+    EXPECT_FALSE(c->clean.subject);
+}
+
+TEST(MilterConfig, ReadsEveryKey) {
+    auto c = parse_milter_config(R"(
+[milter]
+socket = "unix:/run/replyguard/milter.sock"
+db = "/var/lib/replyguard/history.db"
+default_action = "tempfail"
+timeout = 2.5
+max_message_size = 1000
+subject_prefix = "[SUSPECT]"
+reject_reason = "go away"
+learn = false
+[milter.actions]
+clean = []
+suspicious = ["headers", "subject"]
+malicious = ["headers", "quarantine"]
+[milter.outbound]
+window = 600
+max_unknown_replies = 3
+flag_new_client_ip = false
+response = "accept"
+)", "t.toml");
+    ASSERT_TRUE(c) << c.error().message;
+    EXPECT_EQ(c->socket, "unix:/run/replyguard/milter.sock");
+    EXPECT_EQ(c->db, "/var/lib/replyguard/history.db");
+    EXPECT_EQ(c->default_action, disposition::tempfail);
+    EXPECT_DOUBLE_EQ(c->timeout, 2.5);
+    EXPECT_EQ(c->max_message_size, 1000u);
+    EXPECT_EQ(c->subject_prefix, "[SUSPECT]");
+    EXPECT_EQ(c->reject_reason, "go away");
+    EXPECT_FALSE(c->learn);
+    EXPECT_FALSE(c->clean.headers);
+    EXPECT_TRUE(c->suspicious.subject);
+    EXPECT_FALSE(c->suspicious.banner);
+    EXPECT_EQ(c->suspicious.disp, disposition::accept);
+    EXPECT_EQ(c->malicious.disp, disposition::quarantine);
+    EXPECT_EQ(c->for_verdict(score::verdict::malicious).disp, disposition::quarantine);
+    EXPECT_EQ(c->outbound.window, 600);
+    EXPECT_EQ(c->outbound.max_unknown_replies, 3u);
+    EXPECT_FALSE(c->outbound.flag_new_client_ip);
+    EXPECT_EQ(c->outbound.response, disposition::accept);
+}
+
+TEST(MilterConfig, RejectsMistakesWithTheirPlace) {
+    auto bad = [](const char* text) {
+        auto c = parse_milter_config(text, "t.toml");
+        EXPECT_FALSE(c) << text;
+        return c ? std::string() : c.error().message;
+    };
+    EXPECT_NE(bad("[milter]\nsokcet = \"x\"\n").find("t.toml:2"), std::string::npos);
+    EXPECT_NE(bad("[milter]\ndefault_action = \"reject\"\n").find("default_action"), std::string::npos);
+    EXPECT_NE(bad("[milter.actions]\nmalicious = [\"reject\", \"quarantine\"]\n").find("at most one"), std::string::npos);
+    EXPECT_NE(bad("[milter.actions]\nmalicious = [\"explode\"]\n").find("explode"), std::string::npos);
+    EXPECT_NE(bad("[milter]\nreject_reason = \"100% spam\"\n").find("reject_reason"), std::string::npos);
+    EXPECT_NE(bad("[milter]\ntimeout = -1\n").find("timeout"), std::string::npos);
+}
+
+TEST(MilterHeaders, FindingsAndScore) {
+    std::vector<detect::finding> fs{{.id = "THREAD_OUTSIDER", .score = 4.0}, {.id = "ZIP_PASSWORD_IN_BODY", .score = 3.25}};
+    EXPECT_EQ(findings_header(fs), "THREAD_OUTSIDER=4.00, ZIP_PASSWORD_IN_BODY=3.25");
+    EXPECT_EQ(findings_header({}), "none");
+    EXPECT_EQ(score_header(12.345), "12.35");
+    std::vector<detect::finding> many(200, detect::finding{.id = "SOME_LONG_FINDING_IDENTIFIER", .score = 1.0});
+    std::string h = findings_header(many);
+    EXPECT_LE(h.size(), k_findings_header_max + 5);
+    EXPECT_TRUE(h.ends_with(", ...")) << h;
+    // Never a control character or 8-bit byte in a header value.
+    std::vector<detect::finding> odd{{.id = "A\r\nInjected: 1", .score = 1}};
+    EXPECT_EQ(findings_header(odd).find_first_of("\r\n"), std::string::npos);
+}
+
+TEST(MilterHeaders, OwnedHeadersAnyCase) {
+    EXPECT_TRUE(is_owned_header("x-replyguard-verdict"));
+    EXPECT_TRUE(is_owned_header("X-REPLYGUARD-SCORE"));
+    EXPECT_FALSE(is_owned_header("X-Replyguard"));
+    EXPECT_FALSE(is_owned_header("Subject"));
+}
+
+TEST(MilterSubject, EncodedWordsRoundTripAndStayShort) {
+    std::string text = "【至急】お見積りの件について再度ご連絡いたします。添付の資料をご確認ください。よろしくお願いいたします。";
+    std::string enc = encode_words(text);
+    EXPECT_EQ(mime::decode_header_text(enc), text);
+    std::regex word(R"(=\?UTF-8\?B\?([A-Za-z0-9+/=]+)\?=)");
+    int words = 0;
+    for (std::sregex_iterator it(enc.begin(), enc.end(), word), end; it != end; ++it) {
+        ++words;
+        EXPECT_LE(it->length(0), 75);
+        // Each word holds whole characters (RFC 2047 5: no split characters).
+        std::string b64 = (*it)[1];
+        std::string raw(b64.size(), '\0');
+        int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(raw.data()),
+                                reinterpret_cast<const unsigned char*>(b64.data()), static_cast<int>(b64.size()));
+        ASSERT_GT(n, 0);
+        while (b64.ends_with("=")) { b64.pop_back(); --n; }
+        raw.resize(static_cast<std::size_t>(n));
+        EXPECT_TRUE(mime::is_valid_utf8(raw)) << (*it)[0];
+    }
+    EXPECT_GT(words, 1);
+}
+
+TEST(MilterSubject, AsciiSubjectKeptVerbatim) {
+    auto r = prefix_subject("Re: invoice 2024-113", "[要注意]");
+    ASSERT_TRUE(r.changed);
+    EXPECT_TRUE(r.value.ends_with(" Re: invoice 2024-113")) << r.value;
+    EXPECT_TRUE(r.value.starts_with("=?UTF-8?B?"));
+    EXPECT_EQ(mime::decode_header_text(r.value), "[要注意] Re: invoice 2024-113");
+    auto a = prefix_subject(" Re: x", "[SUSPECT]");
+    EXPECT_EQ(a.value, "[SUSPECT] Re: x");
+}
+
+TEST(MilterSubject, EncodedOriginalPreservedAndSpaced) {
+    // "返信: 打ち合わせ" in ISO-2022-JP, as Japanese mailers write it.
+    const std::string orig = "=?ISO-2022-JP?B?GyRCSlY/LhsoQjogGyRCQkckQTlnJG8kOxsoQg==?=";
+    auto r = prefix_subject(orig, "[要注意]");
+    ASSERT_TRUE(r.changed);
+    EXPECT_TRUE(r.value.ends_with(" " + orig)) << r.value;
+    EXPECT_EQ(mime::decode_header_text(orig), "返信: 打ち合わせ");
+    EXPECT_EQ(mime::decode_header_text(r.value), "[要注意] 返信: 打ち合わせ");
+}
+
+TEST(MilterSubject, Raw8BitIsReencoded) {
+    auto r = prefix_subject("Re: ご請求書の件", "[要注意]");
+    ASSERT_TRUE(r.changed);
+    for (char c : r.value) ASSERT_LT(static_cast<unsigned char>(c), 0x80) << r.value;
+    EXPECT_EQ(mime::decode_header_text(r.value), "[要注意] Re: ご請求書の件");
+}
+
+TEST(MilterSubject, AlreadyTaggedUnchanged) {
+    auto once = prefix_subject("Re: hello", "[要注意]");
+    auto twice = prefix_subject(once.value, "[要注意]");
+    EXPECT_FALSE(twice.changed);
+    EXPECT_EQ(twice.value, once.value);
+}
+
+TEST(MilterSubject, EmptySubject) {
+    auto r = prefix_subject("", "[要注意]");
+    EXPECT_TRUE(r.changed);
+    EXPECT_EQ(mime::decode_header_text(r.value), "[要注意]");
+}
