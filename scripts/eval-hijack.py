@@ -619,8 +619,10 @@ def print_report(s):
     print(f"| recall, without history, all ({wo['hijacks']['n']}) | {pct(wo['hijacks']['recall'])} | - |")
     print(f"| false positives, real later mail ({w['benign']['n']}), with history | "
           f"{pct(w['benign']['fp_rate'], 2)} ({w['benign']['not_clean']}) | <= 0.5% (goal 0.1%) |")
-    print(f"| hijack-group finding on real later mail | {pct(w['benign']['hijack_finding_rate'], 2)} "
-          f"({w['benign']['with_hijack_finding']}) | - |")
+    print(f"| hijack-group finding on real later mail, with history | "
+          f"{pct(w['benign']['hijack_finding_rate'], 2)} ({w['benign']['with_hijack_finding']}) | - |")
+    print(f"| false positives, real later mail, without history | {pct(wo['benign']['fp_rate'], 2)} "
+          f"({wo['benign']['not_clean']}) | <= 0.5% |")
     print(f"targets met: " + ", ".join(f"{k}={'yes' if v else 'NO'}" for k, v in t.items()))
 
 
