@@ -18,7 +18,9 @@ DESCRIPTION
     impersonated  original_sender | other_participant | cc_participant
     display       name_only | name_addr | name_addr_fullwidth_at |
                   name_addr_lenticular (【addr】) | name_addr_fullwidth_paren
-                  (（addr）) | name_reversed | name_company ("Name (Company)")
+                  (（addr）) | name_reversed | name_company ("Name (Company)");
+                  a participant known only by address shows that address as
+                  the name (name_only; name_reversed of a one-word name too)
     prefix        RE: | Re: | RE: RE: | Fw: | FW: | AW: | 返信: | ＲＥ： | Re[2]:
     threading     copied (In-Reply-To + References) | partial (one of them,
                   or References without the parent) | missing
@@ -347,8 +349,10 @@ def build_hijack(n, m, ax, rng, docs, demo, seed, lists=frozenset(), known_accou
     dom = host = f"{BOT_DOMAINS[n % len(BOT_DOMAINS)]}{n}.example"
     bot = f"{rng.choice(BOT_LOCALS)}@{dom}"
     if ax["account"] == "known_account":
-        thread = {m["from"]} | {a for _, a in m["to"] + m["cc"]}
-        others = [a for a in known_accounts if a not in thread]
+        # Not a participant, nor a colleague of one (same domain): a partner's colleague
+        # joining a thread is normal mail, not the bot.
+        thread = {a.split("@")[-1] for a in [m["from"]] + [x for _, x in m["to"] + m["cc"]]}
+        others = [a for a in known_accounts if a.split("@")[-1] not in thread]
         if others:
             bot = rng.choice(others)
             dom = bot.split("@")[1]
