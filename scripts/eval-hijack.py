@@ -134,6 +134,7 @@ BOT_DOMAINS = ["kagoshima-dental", "hotel-bluesky", "nagano-builders", "riversid
 def load_demo_module():
     """scripts/make-demo.py holds the stdlib ZipCrypto writer and the .lnk builder."""
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "make-demo.py")
+    sys.dont_write_bytecode = True  # no __pycache__ left in scripts/
     spec = importlib.util.spec_from_file_location("make_demo", path)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
