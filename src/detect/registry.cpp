@@ -24,6 +24,7 @@ std::unique_ptr<detector> make_reply_to_diverges();
 std::unique_ptr<detector> make_auth_fail_trusted();
 std::unique_ptr<detector> make_quoted_outlook_unrelated();
 std::unique_ptr<detector> make_quoted_identity_mismatch();
+std::unique_ptr<detector> make_macro_in_reply();
 std::unique_ptr<detector> make_genuine_reply();
 std::unique_ptr<detector> make_hijack_with_payload();
 
@@ -41,6 +42,7 @@ std::vector<std::unique_ptr<detector>> make_detectors() {
     d.push_back(make_auth_fail_trusted());
     d.push_back(make_quoted_outlook_unrelated());
     d.push_back(make_quoted_identity_mismatch());
+    d.push_back(make_macro_in_reply());
     d.push_back(make_genuine_reply());
     d.push_back(make_hijack_with_payload());
     std::stable_sort(d.begin(), d.end(), [](const auto& a, const auto& b) { return a->stage() < b->stage(); });

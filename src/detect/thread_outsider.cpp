@@ -19,6 +19,7 @@
 #include "core/config.hpp"
 #include "detect/detector.hpp"
 #include "detect/hijack_common.hpp"
+#include "mime/address.hpp"
 #include "history/lookup.hpp"
 #include "mime/message.hpp"
 #include "store/history.hpp"
@@ -32,7 +33,7 @@ namespace replyguard::detect {
 namespace {
 
 constexpr std::array k_symbols{
-    symbol_info{"HIJACK_THREAD_OUTSIDER", "hijack", 5.0,
+    symbol_info{"HIJACK_THREAD_OUTSIDER", "hijack", 4.5,
                 "reply in a known thread from an address that never took part in it",
                 "既知のスレッドへの返信だが、差出人アドレスはそのスレッドに一度も参加していない"},
     symbol_info{"HIJACK_THREAD_OUTSIDER_NAME", "hijack", 8.0,
@@ -70,9 +71,14 @@ public:
         const auto st = standing_of(ctx, sender, addressees);
         nlohmann::json parts = nlohmann::json::array();
         const store::participant* named = nullptr;
+        // A participant's address written as (or inside) the display name is borrowing it,
+        // whoever the sender is: "tanaka@x.jp" <bot@y>, "Tanaka（tanaka@x.jp）" <bot@y>.
+        const auto in_name = mime::addresses_in_text(m.from->name);
         for (const auto& p : best.thread.participants) {
             parts.push_back({{"address", p.address}, {"name", p.name}});
             if (!named && same_person_name(*m.from, p.name) && (!st.known || borrows_name(*m.from, st))) named = &p;
+            if (!named && p.address != sender && std::find(in_name.begin(), in_name.end(), p.address) != in_name.end())
+                named = &p;
         }
         nlohmann::json ev{{"sender", mailbox_json(*m.from)},
                           {"thread_id", best.thread.id},
