@@ -6,8 +6,10 @@
 #
 # Installs only the packages that are missing (one apt-get call), then configures
 # and builds build/ (the CLI ends up at build/replyguard). --asan also builds
-# build-asan/ with AddressSanitizer + UBSan. Needs root (or sudo) only when a
-# package is missing.
+# build-fuzz/ with clang: AddressSanitizer + UBSan + libFuzzer instrumentation,
+# the test suites and the fuzz targets in one tree (one sanitizer build serves
+# both the corpus-under-ASan run and the fuzz smoke run). Needs root (or sudo)
+# only when a package is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -48,7 +50,10 @@ echo "setup: building build/ ($jobs jobs)"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 ninja -C build -j "$jobs"
 if ((asan)); then
-  echo "setup: building build-asan/ (AddressSanitizer + UBSan)"
-  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DREPLYGUARD_SANITIZE=ON -DREPLYGUARD_BENCH=OFF >/dev/null
-  ninja -C build-asan -j "$jobs"
+  # clang >= 16 is needed for std::expected with GCC 12's libstdc++ (clang-19 from scripts/packages/fuzz.txt).
+  echo "setup: building build-fuzz/ (clang-19: ASan + UBSan + libFuzzer; tests and fuzz targets)"
+  CC=clang-19 CXX=clang++-19 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DREPLYGUARD_FUZZ=ON -DREPLYGUARD_TESTS=ON -DREPLYGUARD_BENCH=OFF >/dev/null
+  # Test discovery runs the binaries at build time: leak checking is for the test run.
+  ASAN_OPTIONS=detect_leaks=0 ninja -C build-fuzz -j "$jobs"
 fi
