@@ -6,7 +6,7 @@
 #   bench/profile.sh [EVERY_NTH] [PATH...]
 #     EVERY_NTH  profile every N-th single-message file (default 4: a quarter)
 #     PATH       as for throughput.sh (default: $REPLYGUARD_CORPUS_DIR or
-#                /work/shared/corpus, i.e. its phishing/ and benign/)
+#                ../shared/corpus beside the repository: its phishing/ and benign/)
 #   Environment: BUILD_DIR (default ./build), OUT (callgrind file, default
 #   a temp file that is printed).
 #
@@ -20,7 +20,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${BUILD_DIR:-$root/build}
 nth=${1:-4}
 shift || true
-(($#)) || set -- "${REPLYGUARD_CORPUS_DIR:-/work/shared/corpus}"
+(($#)) || set -- "${REPLYGUARD_CORPUS_DIR:-$root/../shared/corpus}"
 command -v valgrind >/dev/null || { echo "profile.sh: apt-get install -y valgrind" >&2; exit 2; }
 inputs=()
 for p in "$@"; do

@@ -6,7 +6,7 @@
 #   bench/throughput.sh [PATH...]
 #     PATH  a folder or a message file; a corpus root holding phishing/ and
 #           benign/ means those two folders. Default: $REPLYGUARD_CORPUS_DIR,
-#           else /work/shared/corpus.
+#           else ../shared/corpus beside the repository.
 #   Environment: BUILD_DIR (default ./build), RSPAMD_BATCH (files per rspamadm
 #   invocation, default 200), SKIP_RSPAMD=1, SKIP_INPROCESS=1.
 #
@@ -62,7 +62,7 @@ if [[ ! -x $rg || ! -x $floor ]]; then
 fi
 
 # --- the file list -------------------------------------------------------------
-(($#)) || set -- "${REPLYGUARD_CORPUS_DIR:-/work/shared/corpus}"
+(($#)) || set -- "${REPLYGUARD_CORPUS_DIR:-$root/../shared/corpus}"
 inputs=()
 for p in "$@"; do
     if [[ -d $p/phishing && -d $p/benign ]]; then inputs+=("$p/phishing" "$p/benign")

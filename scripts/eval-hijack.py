@@ -634,7 +634,7 @@ def print_report(s):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--binary", default="build/replyguard")
-    ap.add_argument("--corpus", default=os.environ.get("REPLYGUARD_CORPUS_DIR", "/work/shared/corpus"))
+    ap.add_argument("--corpus", default=os.environ.get("REPLYGUARD_CORPUS_DIR", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "corpus")))
     ap.add_argument("--hijacks", type=int, default=504, help="number of hijacks (504 divides evenly on every axis)")
     ap.add_argument("--learn-fraction", type=float, default=0.6)
     ap.add_argument("--org-domain", action="append", default=[], help="passed to learn")

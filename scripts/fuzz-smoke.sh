@@ -8,7 +8,7 @@
 #     TARGET   fuzz_parser, fuzz_rfc2047, ... (default: every fuzz/fuzz_*.cpp)
 #   Environment: CXX/CC (default: the newest clang++-NN found, then clang++),
 #   FUZZ_BUILD_DIR (default ./build-fuzz), REPLYGUARD_CORPUS_DIR (default
-#   /work/shared/corpus), SEED_SAMPLE (mail files per seed set, default 300),
+#   ../shared/corpus beside the repository), SEED_SAMPLE (mail files per seed set, default 300),
 #   CRASH_DIR (default: a temp folder, printed), REPLYGUARD_FUZZ_STRICT=1 to
 #   check the decoders' output contracts too (see fuzz/README.md).
 #
@@ -31,7 +31,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 secs=${1:-30}
 shift || true
 bdir=${FUZZ_BUILD_DIR:-$root/build-fuzz}
-corpus=${REPLYGUARD_CORPUS_DIR:-/work/shared/corpus}
+corpus=${REPLYGUARD_CORPUS_DIR:-$root/../shared/corpus}
 sample=${SEED_SAMPLE:-300}
 
 die() { echo "fuzz-smoke: $*" >&2; exit 2; }

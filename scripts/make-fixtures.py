@@ -191,7 +191,7 @@ def fullwidth(s: str) -> str:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--corpus", default=os.environ.get("REPLYGUARD_CORPUS_DIR", "/work/shared/corpus"))
+    ap.add_argument("--corpus", default=os.environ.get("REPLYGUARD_CORPUS_DIR", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "corpus")))
     ap.add_argument("outdir")
     args = ap.parse_args()
     src = os.path.join(args.corpus, "office", "with-macros")
