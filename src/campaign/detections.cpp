@@ -22,12 +22,7 @@ namespace {
 
 using nlohmann::json;
 
-std::string safe(std::string_view s) {
-    if (mime::is_valid_utf8(s)) return std::string(s);
-    std::string out;
-    for (unsigned char c : s) out += c < 0x80 ? static_cast<char>(c) : '?';
-    return out;
-}
+std::string safe(std::string_view s) { return output::json_safe(s); }
 
 std::string lower(std::string_view s) {
     std::string o(s);

@@ -12,13 +12,7 @@ namespace {
 
 using nlohmann::json;
 
-// JSON must be valid UTF-8; the model is, but evidence from binary data may not be.
-std::string safe(std::string_view s) {
-    if (mime::is_valid_utf8(s)) return std::string(s);
-    std::string out;
-    for (unsigned char c : s) out += c < 0x80 ? static_cast<char>(c) : '?';
-    return out;
-}
+std::string safe(std::string_view s) { return json_safe(s); }
 
 json mailbox_json(const std::optional<mime::mailbox>& m) {
     if (!m) return json{{"name", nullptr}, {"address", nullptr}};
@@ -48,6 +42,13 @@ std::string_view quote_kind(mime::quoted_block::style s) {
 }
 
 }  // namespace
+
+std::string json_safe(std::string_view s) {
+    if (mime::is_valid_utf8(s)) return std::string(s);
+    std::string out;
+    for (unsigned char c : s) out += c < 0x80 ? static_cast<char>(c) : '?';
+    return out;
+}
 
 json error_record(const std::string& source, const std::string& error) {
     return json{{"source", safe(source)},

@@ -17,6 +17,10 @@ namespace replyguard::output {
 
 nlohmann::json to_json(const scan::scan_result& r);
 
+/// `s` when it is valid UTF-8, else its ASCII bytes with every other byte as '?'
+/// (JSON must be valid UTF-8; evidence taken from binary data may not be).
+std::string json_safe(std::string_view s);
+
 /// A record for an input that could not be read at all.
 nlohmann::json error_record(const std::string& source, const std::string& error);
 
