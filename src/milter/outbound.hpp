@@ -9,27 +9,29 @@
 //   wrote to counts against the account; too many within the window, or such
 //   a message from a client address never seen for the account, yields an
 //   OUTBOUND_ACCOUNT_ABUSE finding ("our account is being abused").
+//   The state (client addresses, times of suspicious sends) lives behind
+//   store::outbound_state (store/outbound_state.hpp): in memory for one
+//   process, or in the SQLite or Redis history store, where every milter
+//   process sharing the store counts one account's behaviour together.
 // LIMITS
-//   State is per milter process and in memory (lost on restart; not shared
-//   between MTA hosts). At most k_outbound_accounts accounts and
-//   k_outbound_ips addresses per account are remembered.
+//   See store/outbound_state.hpp (addresses unused for 90 days are
+//   forgotten; bounded per account). observe() hides a store failure (no
+//   finding); the milter calls check(), which reports it.
 #pragma once
 
 #include "detect/detector.hpp"
 #include "milter/policy.hpp"
+#include "store/outbound_state.hpp"
 
 #include <cstdint>
-#include <deque>
-#include <map>
-#include <mutex>
+#include <memory>
 #include <optional>
-#include <set>
 #include <string>
 
 namespace replyguard::milter {
 
-inline constexpr std::size_t k_outbound_accounts = 100000;
-inline constexpr std::size_t k_outbound_ips = 64;
+inline constexpr std::size_t k_outbound_accounts = store::k_outbound_accounts;
+inline constexpr std::size_t k_outbound_ips = store::k_outbound_ips;
 
 struct outbound_event {
     std::string account;         ///< {auth_authen}
@@ -42,19 +44,20 @@ struct outbound_event {
 
 class outbound_tracker {
 public:
-    explicit outbound_tracker(outbound_config cfg) : cfg_(cfg) {}
+    /// State in this process's memory.
+    explicit outbound_tracker(outbound_config cfg);
+    /// State in `state` (shared with other processes when it is SQLite or Redis).
+    outbound_tracker(outbound_config cfg, std::unique_ptr<store::outbound_state> state);
 
-    /// Record one submitted message; a finding when it looks like abuse.
+    /// Record one submitted message; a finding when it looks like abuse, an
+    /// error when the state store failed (nothing is known then).
+    result<std::optional<detect::finding>> check(const outbound_event& e);
+    /// check() with a store failure taken as "no finding".
     std::optional<detect::finding> observe(const outbound_event& e);
 
 private:
-    struct account_state {
-        std::set<std::string> ips;
-        std::deque<std::int64_t> suspicious_times;
-    };
     outbound_config cfg_;
-    std::mutex mu_;
-    std::map<std::string, account_state, std::less<>> accounts_;
+    std::unique_ptr<store::outbound_state> state_;
 };
 
 }  // namespace replyguard::milter

@@ -14,6 +14,9 @@
 //   import converges. Inside a batch, the first time put() touches a key its
 //   previous value is journalled (DUMP/PTTL); rollback_batch() restores them
 //   (RESTORE ... REPLACE, or DEL for keys that did not exist).
+//   The same class keeps store::outbound_state (open_redis_outbound_state):
+//     rg:{acct:<account>}:ips, rg:{acct:<account>}:sends (outbound_state.hpp),
+//   both updated by one Lua script; one hash tag, so one slot.
 //   A connection that broke is re-established before the next command; the
 //   command that met the failure is reported as an error, never retried (it
 //   may have been applied).
@@ -25,6 +28,7 @@
 //   a time (no pipelining). Key parts containing braces or longer than 200
 //   bytes are replaced by a SHA-256 prefix.
 #include "store/history.hpp"
+#include "store/outbound_state.hpp"
 
 #include <fmt/format.h>
 #include <hiredis/hiredis.h>
@@ -34,6 +38,7 @@
 #include <charconv>
 #include <map>
 #include <mutex>
+#include <random>
 #include <set>
 
 namespace replyguard::store {
@@ -62,6 +67,8 @@ std::string k_addr_wrote(std::string_view a) { return k_addr(a) + ":wrote_to"; }
 std::string k_name(std::string_view n) { return "rg:{name:" + safe(n) + "}:addresses"; }
 std::string k_fp(std::uint64_t fp) { return fmt::format("rg:{{fp:{:016x}}}", fp); }
 std::string k_dom(std::string_view d) { return "rg:{dom:" + safe(d) + "}"; }
+std::string k_acct_ips(std::string_view a) { return "rg:{acct:" + safe(a) + "}:ips"; }
+std::string k_acct_sends(std::string_view a) { return "rg:{acct:" + safe(a) + "}:sends"; }
 const std::string k_org = "rg:{org}:domains";
 const std::string k_doms = "rg:{doms}";
 const std::string k_stats = "rg:{stats}";
@@ -77,6 +84,31 @@ if d ~= 0 then
   if d > l then redis.call('HSET', KEYS[1], 'last_seen', d) end
 end
 return n
+)LUA";
+
+// One submission of one account (store/outbound_state.hpp), atomically.
+// KEYS: ips, sends. ARGV: ip suspicious(0/1) now window ip_ttl max_ips max_times member.
+constexpr const char* k_outbound_lua = R"LUA(
+local now = tonumber(ARGV[3])
+local window = tonumber(ARGV[4])
+local ip_ttl = tonumber(ARGV[5])
+local new_ip = 0
+if ARGV[1] ~= '' then
+  redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - ip_ttl)
+  local n = redis.call('ZCARD', KEYS[1])
+  local known = redis.call('ZSCORE', KEYS[1], ARGV[1])
+  if n > 0 and not known then new_ip = 1 end
+  if known or n < tonumber(ARGV[6]) then redis.call('ZADD', KEYS[1], now, ARGV[1]) end
+  if redis.call('ZCARD', KEYS[1]) > 0 then redis.call('EXPIRE', KEYS[1], ip_ttl) end
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - window)
+if ARGV[2] == '1' then
+  redis.call('ZADD', KEYS[2], now, ARGV[8])
+  redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -(tonumber(ARGV[7]) + 1))
+end
+local c = redis.call('ZCARD', KEYS[2])
+if c > 0 then redis.call('EXPIRE', KEYS[2], window) end
+return {new_ip, c}
 )LUA";
 
 struct reply_ptr {
@@ -135,9 +167,13 @@ result<redis_url> parse_url(std::string_view url) {
     return u;
 }
 
-class redis_history final : public history {
+class redis_history final : public history, public outbound_state {
 public:
-    redis_history(redis_url u, open_mode mode) : u_(std::move(u)), mode_(mode) {}
+    redis_history(redis_url u, open_mode mode) : u_(std::move(u)), mode_(mode) {
+        // Members of the sends set must differ between processes writing in the same second.
+        std::random_device rd;
+        token_ = fmt::format("{:08x}{:08x}", rd(), rd());
+    }
     ~redis_history() override { if (ctx_) redisFree(ctx_); }
 
     result<void> connect() {
@@ -390,6 +426,23 @@ public:
                              static_cast<std::uint64_t>(to_i64((*h)["correspondents"]))};
     }
 
+    // --- outbound_state ------------------------------------------------------
+    result<outbound_seen> record(const outbound_submission& sub) override {
+        std::lock_guard lock(mu_);
+        if (mode_ == open_mode::read_only) return fail(errc::store, "redis history opened read-only");
+        if (sub.account.empty()) return fail(errc::internal, "outbound state: empty account");
+        std::string member = fmt::format("{}:{}:{}", sub.now, token_, ++seq_);
+        auto r = command({"EVAL", k_outbound_lua, "2", k_acct_ips(sub.account), k_acct_sends(sub.account),
+                          std::string(sub.client_ip), sub.suspicious ? "1" : "0", std::to_string(sub.now),
+                          std::to_string(sub.window), std::to_string(sub.ip_ttl), std::to_string(k_outbound_ips),
+                          std::to_string(k_outbound_times), member});
+        if (!r) return std::unexpected(r.error());
+        if ((*r)->type != REDIS_REPLY_ARRAY || (*r)->elements != 2 || (*r)->element[0]->type != REDIS_REPLY_INTEGER ||
+            (*r)->element[1]->type != REDIS_REPLY_INTEGER)
+            return fail(errc::store, "redis EVAL (outbound): unexpected reply");
+        return outbound_seen{(*r)->element[0]->integer != 0, static_cast<std::size_t>((*r)->element[1]->integer)};
+    }
+
 private:
     struct journal_entry {
         std::string key;
@@ -466,9 +519,19 @@ private:
     bool batch_ = false;
     std::vector<journal_entry> journal_;
     std::set<std::string> journalled_;
+    std::string token_;
+    std::uint64_t seq_ = 0;
 };
 
 }  // namespace
+
+result<std::unique_ptr<outbound_state>> open_redis_outbound_state(const std::string& url) {
+    auto u = parse_url(url);
+    if (!u) return std::unexpected(u.error());
+    auto h = std::make_unique<redis_history>(*u, open_mode::read_write);
+    if (auto c = h->connect(); !c) return std::unexpected(c.error());
+    return std::unique_ptr<outbound_state>(std::move(h));
+}
 
 result<std::unique_ptr<history>> open_redis_history(const std::string& url, open_mode mode) {
     auto u = parse_url(url);

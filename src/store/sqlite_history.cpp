@@ -9,11 +9,13 @@
 //   stored key changes nothing (the messages row is checked first, inside the
 //   same transaction). Prepared statements are cached per SQL text. One
 //   connection per object; calls are serialised by a mutex, so parallel scan
-//   threads may share it.
+//   threads may share it. The same class keeps store::outbound_state in
+//   the tables of migration 2 (open_sqlite_outbound_state).
 // DIAGNOSTICS
 //   Every SQLite error becomes errc::store with the file name and SQLite's
 //   message. A file written by a newer schema is refused rather than misread.
 #include "store/history.hpp"
+#include "store/outbound_state.hpp"
 
 #include <fmt/format.h>
 #include <sqlite3.h>
@@ -29,7 +31,7 @@ namespace replyguard::store {
 namespace {
 
 // Each entry takes the schema from version i to i+1. Never edit a released entry: append.
-constexpr std::array<std::string_view, 1> k_migrations{
+constexpr std::array<std::string_view, 2> k_migrations{
     R"sql(
 CREATE TABLE messages (
   key TEXT PRIMARY KEY, message_id TEXT NOT NULL, thread_id TEXT NOT NULL, date INTEGER NOT NULL,
@@ -52,7 +54,19 @@ CREATE TABLE message_fp_count (message_key TEXT PRIMARY KEY, n INTEGER NOT NULL)
 CREATE TABLE domains (domain TEXT PRIMARY KEY, count INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE org_domains (domain TEXT PRIMARY KEY) WITHOUT ROWID;
 )sql",
+    // 2: store/outbound_state.hpp (per-account submission state of the milter).
+    R"sql(
+CREATE TABLE outbound_ips (
+  account TEXT NOT NULL, ip TEXT NOT NULL, last_seen INTEGER NOT NULL, PRIMARY KEY (account, ip)) WITHOUT ROWID;
+CREATE INDEX outbound_ips_seen ON outbound_ips(last_seen);
+CREATE TABLE outbound_sends (account TEXT NOT NULL, at INTEGER NOT NULL);
+CREATE INDEX outbound_sends_account ON outbound_sends(account, at);
+CREATE INDEX outbound_sends_at ON outbound_sends(at);
+)sql",
 };
+// A reader needs only the tables of this many migrations (the later ones are
+// the milter's outbound state), so scan keeps reading a file no learn has migrated yet.
+constexpr int k_min_readable_version = 1;
 
 class stmt_ref {
 public:
@@ -103,7 +117,7 @@ std::vector<std::string> split_lines(const std::string& s) {
     return out;
 }
 
-class sqlite_history final : public history {
+class sqlite_history final : public history, public outbound_state {
 public:
     sqlite_history(sqlite3* db, std::string path, bool rw) : db_(db), path_(std::move(path)), rw_(rw) {}
     ~sqlite_history() override {
@@ -125,10 +139,17 @@ public:
             return fail(errc::store, fmt::format("{}: schema version {} is newer than this build ({})", path_, *v,
                                                  k_migrations.size()));
         if (*v < static_cast<int>(k_migrations.size())) {
+            if (!rw_ && *v >= k_min_readable_version) return {};
             if (!rw_)
                 return fail(errc::store, fmt::format("{}: schema version {} needs migrating (run learn)", path_, *v));
             for (int i = *v; i < static_cast<int>(k_migrations.size()); ++i) {
                 if (auto r = exec("BEGIN IMMEDIATE"); !r) return r;
+                // Another process (a second milter on this file) may have migrated meanwhile.
+                if (auto now = version(); !now || *now > i) {
+                    (void)exec(now ? "COMMIT" : "ROLLBACK");
+                    if (!now) return std::unexpected(now.error());
+                    continue;
+                }
                 auto r = exec(k_migrations[static_cast<std::size_t>(i)]);
                 if (r) r = exec(fmt::format("DELETE FROM schema_version; INSERT INTO schema_version VALUES ({})", i + 1));
                 if (!r) {
@@ -425,6 +446,74 @@ private:
         return true;
     }
 
+    // --- outbound_state --------------------------------------------------
+    result<outbound_seen> record(const outbound_submission& sub) override {
+        std::lock_guard lock(mu_);
+        if (!rw_) return fail(errc::store, fmt::format("{}: opened read-only", path_));
+        if (sub.account.empty()) return fail(errc::internal, "outbound state: empty account");
+        if (batch_) return fail(errc::store, "outbound state: a history batch is open on this connection");
+        if (auto r = exec("BEGIN IMMEDIATE"); !r) return std::unexpected(r.error());
+        auto r = record_inner(sub);
+        if (!r) {
+            (void)exec("ROLLBACK");
+            return r;
+        }
+        if (auto c = exec("COMMIT"); !c) {
+            (void)exec("ROLLBACK");
+            return std::unexpected(c.error());
+        }
+        return r;
+    }
+
+    result<std::int64_t> count(const char* sql, std::initializer_list<std::string_view> text_args,
+                               std::initializer_list<std::int64_t> int_args = {}) {
+        auto p = prepare(sql);
+        if (!p) return std::unexpected(p.error());
+        stmt_ref s(*p);
+        int i = 1;
+        for (auto t : text_args) s.bind(i++, t);
+        for (auto v : int_args) s.bind(i++, v);
+        if (sqlite3_step(s.get()) != SQLITE_ROW) return err(sql);
+        return s.i64(0);
+    }
+
+    // Aging is global (every account's stale rows go), so accounts never seen
+    // again do not accumulate.
+    result<outbound_seen> record_inner(const outbound_submission& sub) {
+        outbound_seen seen;
+        if (!sub.client_ip.empty()) {
+            if (auto x = run("DELETE FROM outbound_ips WHERE last_seen <= ?1", {}, {sub.now - sub.ip_ttl}); !x)
+                return std::unexpected(x.error());
+            auto n = count("SELECT count(*) FROM outbound_ips WHERE account=?1", {sub.account});
+            if (!n) return std::unexpected(n.error());
+            auto known = count("SELECT count(*) FROM outbound_ips WHERE account=?1 AND ip=?2", {sub.account, sub.client_ip});
+            if (!known) return std::unexpected(known.error());
+            seen.new_ip = *n > 0 && *known == 0;
+            if (*known > 0 || *n < static_cast<std::int64_t>(k_outbound_ips))
+                if (auto x = run("INSERT INTO outbound_ips VALUES (?1,?2,?3) "
+                                 "ON CONFLICT(account, ip) DO UPDATE SET last_seen=excluded.last_seen",
+                                 {sub.account, sub.client_ip}, {sub.now});
+                    !x)
+                    return std::unexpected(x.error());
+        }
+        if (auto x = run("DELETE FROM outbound_sends WHERE at <= ?1", {}, {sub.now - sub.window}); !x)
+            return std::unexpected(x.error());
+        if (sub.suspicious) {
+            if (auto x = run("INSERT INTO outbound_sends VALUES (?1,?2)", {sub.account}, {sub.now}); !x)
+                return std::unexpected(x.error());
+            if (auto x = run("DELETE FROM outbound_sends WHERE rowid IN (SELECT rowid FROM outbound_sends "
+                             "WHERE account=?1 ORDER BY at DESC LIMIT -1 OFFSET ?2)",
+                             {sub.account}, {static_cast<std::int64_t>(k_outbound_times)});
+                !x)
+                return std::unexpected(x.error());
+        }
+        auto c = count("SELECT count(*) FROM outbound_sends WHERE account=?1 AND at > ?2", {sub.account},
+                       {sub.now - sub.window});
+        if (!c) return std::unexpected(c.error());
+        seen.in_window = static_cast<std::size_t>(*c);
+        return seen;
+    }
+
     result<sqlite3_stmt*> prepare(std::string_view sql) {
         auto it = cache_.find(std::string(sql));
         if (it != cache_.end()) return it->second;
@@ -475,6 +564,19 @@ result<std::unique_ptr<history>> open_sqlite_history(const std::string& path, op
     auto h = std::make_unique<sqlite_history>(db, path, rw);
     if (auto r = h->init(); !r) return std::unexpected(r.error());
     return std::unique_ptr<history>(std::move(h));
+}
+
+result<std::unique_ptr<outbound_state>> open_sqlite_outbound_state(const std::string& path) {
+    sqlite3* db = nullptr;
+    if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr) !=
+        SQLITE_OK) {
+        std::string m = db ? sqlite3_errmsg(db) : "out of memory";
+        sqlite3_close_v2(db);
+        return fail(errc::store, fmt::format("{}: cannot open outbound state: {}", path, m));
+    }
+    auto h = std::make_unique<sqlite_history>(db, path, true);
+    if (auto r = h->init(); !r) return std::unexpected(r.error());
+    return std::unique_ptr<outbound_state>(std::move(h));
 }
 
 result<std::unique_ptr<history>> open_history(const std::string& path, open_mode mode) {

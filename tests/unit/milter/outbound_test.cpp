@@ -3,6 +3,9 @@
 #include "milter/outbound.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
 
 using namespace replyguard::milter;
 
@@ -59,4 +62,54 @@ TEST(Outbound, DisabledNeverFlags) {
     outbound_tracker t(c);
     EXPECT_FALSE(t.observe({.account = "a", .client_ip = "192.0.2.1", .reply_like = true, .payload = true,
                             .unknown_recipients = 5, .now = 1}));
+}
+
+namespace {
+// A store that is down: what the milter meets during a Redis outage.
+struct failing_state final : replyguard::store::outbound_state {
+    replyguard::result<replyguard::store::outbound_seen> record(const replyguard::store::outbound_submission&) override {
+        return replyguard::fail(replyguard::errc::store, "redis 127.0.0.1:1: connection refused");
+    }
+};
+}  // namespace
+
+TEST(outbound_store_tracker, StoreFailureIsReportedByCheck) {
+    outbound_config c;
+    c.max_unknown_replies = 1;
+    outbound_tracker t(c, std::make_unique<failing_state>());
+    outbound_event e{.account = "sato", .client_ip = "192.0.2.10", .reply_like = true, .payload = true,
+                     .unknown_recipients = 2, .now = 1000};
+    auto r = t.check(e);
+    ASSERT_FALSE(r.has_value());
+    EXPECT_NE(r.error().message.find("connection refused"), std::string::npos);
+    EXPECT_FALSE(t.observe(e));  // the compatibility call cannot tell; the milter uses check()
+    // Unauthenticated mail never reaches the store.
+    e.account.clear();
+    EXPECT_TRUE(t.check(e).has_value());
+}
+
+TEST(outbound_store_tracker, TwoTrackersOnOneSharedStateCountTogether) {
+    // Two milter processes on one Redis: here two trackers over one SQLite file.
+    auto path = std::filesystem::temp_directory_path() / ("rg-outbound-trackers-" + std::to_string(::getpid()) + ".db");
+    std::filesystem::remove(path);
+    outbound_config c;
+    c.max_unknown_replies = 3;
+    auto s1 = replyguard::store::open_outbound_state(path.string());
+    auto s2 = replyguard::store::open_outbound_state(path.string());
+    ASSERT_TRUE(s1 && s2);
+    outbound_tracker t1(c, std::move(*s1)), t2(c, std::move(*s2));
+    outbound_event e{.account = "sato", .client_ip = "192.0.2.10", .reply_like = true, .payload = true,
+                     .unknown_recipients = 1, .now = 1000};
+    EXPECT_FALSE(*t1.check(e));
+    e.now = 1001;
+    EXPECT_FALSE(*t1.check(e));
+    e.now = 1002;
+    auto f = t2.check(e);
+    ASSERT_TRUE(f.has_value()) << f.error().message;
+    ASSERT_TRUE(*f);
+    EXPECT_NE((*f)->detail.find("3 reply-like messages"), std::string::npos) << (*f)->detail;
+    // A separate memory tracker would not have flagged the third.
+    outbound_tracker alone(c);
+    EXPECT_FALSE(alone.observe(e));
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path.string() + suffix);
 }
