@@ -9,7 +9,8 @@
 //   (milter/banner.hpp), quarantine, reject (550 5.7.1) or tempfail. Clean mail
 //   (authenticated submissions and delivered inbound mail) teaches the
 //   history; authenticated submissions are watched for account abuse
-//   (milter/outbound.hpp).
+//   (milter/outbound.hpp), in state shared through the store when the
+//   history is Redis (several MTA hosts) or a writable SQLite file.
 // DIAGNOSTICS
 //   One line on standard error per message ("replyguard milter: QUEUEID: ..."),
 //   and for every failure. An internal error, a store failure or the time
@@ -212,6 +213,25 @@ void learn_clean(const scan::scan_result& r, std::string_view qid) {
     if (!s) log_line(qid, "learning failed: " + s.error().message);
 }
 
+// The outbound state goes where the history is when that is shared (Redis:
+// every milter on every MTA host counts together) or written anyway (SQLite
+// with learning on: the milters of this host); a read-only SQLite history is
+// not written, so its milter counts in memory.
+result<std::unique_ptr<milter::outbound_tracker>> open_outbound(const milter::milter_config& mc, const std::string& db) {
+    std::unique_ptr<store::outbound_state> state;
+    std::string where = "memory (this process)";
+    if (mc.outbound.enabled && (db.starts_with("redis://") || mc.learn)) {
+        auto s = store::open_outbound_state(db);
+        if (!s) return std::unexpected(s.error());
+        state = std::move(*s);
+        where = db;
+    } else {
+        state = store::make_memory_outbound_state();
+    }
+    log_line("", "outbound state in " + where);
+    return std::make_unique<milter::outbound_tracker>(mc.outbound, std::move(state));
+}
+
 std::size_t unknown_recipients(const message_ctx& m, const scan::scan_result& r) {
     if (!g_state->hist || !r.msg.from) return m.rcpts.size();
     auto c = g_state->hist->find_correspondent(r.msg.from->address_key);
@@ -260,13 +280,17 @@ sfsistat eom_impl(SMFICTX* ctx, message_ctx& m, const std::string& qid) {
     // Outbound: an authenticated account of ours.
     std::optional<detect::finding> abuse;
     if (!m.auth_authen.empty() && g_state->outbound) {
+        t_store_failed = false;  // this thread's own history lookups (unknown_recipients)
         milter::outbound_event ev{.account = m.auth_authen,
                                   .client_ip = m.client_ip,
                                   .reply_like = r.msg.subject.is_reply() || r.msg.subject.is_forward(),
                                   .payload = !r.msg.attachments.empty() || !r.msg.urls.empty(),
                                   .unknown_recipients = unknown_recipients(m, r),
                                   .now = static_cast<std::int64_t>(std::time(nullptr))};
-        abuse = g_state->outbound->observe(ev);
+        if (t_store_failed) return apply_default(ctx, m, qid, "the history store failed while checking the recipients");
+        auto checked = g_state->outbound->check(ev);
+        if (!checked) return apply_default(ctx, m, qid, "the outbound state store failed: " + checked.error().message);
+        abuse = std::move(*checked);
         if (abuse) {
             log_line(qid, "OUTBOUND_ACCOUNT_ABUSE: " + abuse->detail);
             findings.push_back(*abuse);
@@ -471,7 +495,9 @@ int run_milter(const milter_args& a) {
     if (!hist) { std::cerr << "replyguard milter: " << hist.error().message << "\n"; return 2; }
     st.hist = std::make_unique<watched_history>(std::move(*hist));
     st.eng = std::make_unique<scan::engine>(st.core, st.hist.get());
-    st.outbound = std::make_unique<milter::outbound_tracker>(st.mc.outbound);
+    auto outbound = open_outbound(st.mc, db);
+    if (!outbound) { std::cerr << "replyguard milter: " << outbound.error().message << "\n"; return 2; }
+    st.outbound = std::move(*outbound);
     g_state = &st;
 
     smfiDesc desc{};
