@@ -36,15 +36,16 @@ long_options() { grep -oE -- '--[a-z][a-z0-9-]*[a-z0-9]' | sort -u; }
 # The roff source of one .SS section, by the start of its title.
 section() { awk -v t=".SS \"$1" 'index($0, t) == 1 {on=1; print; next} on && /^\.S[SH] / {on=0} on' "$PAGE"; }
 COMMON=$(section "Options of every command")
-# Is option $1 written (as roff: every '-' as '\-') in the text $2, or among the common options?
+# Is option $1 written (as roff: every '-' as '\-') in the text $2, or among the
+# common options? As a whole word: "\-\-db" does not count for "\-\-dbx".
 in_text() {
-  local roff; roff=$(printf '%s' "$1" | sed 's/-/\\-/g')
-  grep -qF -- "$roff" <<<"$2" || grep -qF -- "$roff" <<<"$COMMON"
+  local re; re="$(printf '%s' "$1" | sed 's/-/\\\\-/g')([^a-z0-9\\\\]|\\\\[^-]|$)"
+  grep -qE -- "$re" <<<"$2" || grep -qE -- "$re" <<<"$COMMON"
 }
 
 top=$("$BIN" --help)
-# CLI11 lists the commands under "SUBCOMMANDS:", two spaces in, one per line.
-commands=$(printf '%s\n' "$top" | awk '/^SUBCOMMANDS:/ {on=1; next} on && /^  [a-z]/ {print $1} on && /^[^ ]/ {on=0}')
+# CLI11 lists the commands under "Subcommands:", two spaces in, one per line.
+commands=$(printf '%s\n' "$top" | awk 'tolower($0) ~ /^subcommands:/ {on=1; next} on && /^  [a-z]/ {print $1} on && /^[^ ]/ {on=0}')
 [ -n "$commands" ] || { echo "FAIL no commands found in 'replyguard --help'"; exit 1; }
 echo "     commands: $(echo $commands)"
 
