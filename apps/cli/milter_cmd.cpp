@@ -13,8 +13,9 @@
 //   Signals: SIGHUP reloads the configuration file (a new scan::engine is
 //   swapped in; analyses already running finish with the one they started
 //   with; a bad file is logged and the running configuration kept). SIGTERM
-//   and SIGINT stop accepting connections, let messages in progress finish
-//   (bounded by the time limit) and exit 0.
+//   and SIGINT turn new connections and messages away with a temporary
+//   failure, let the messages in progress finish (bounded by the time limit),
+//   stop libmilter and exit 0.
 // DIAGNOSTICS
 //   One line per message ("replyguard milter: QUEUEID: verdict=... score=...
 //   action=... findings=ID=score, ..."), and one for every failure, reload and
