@@ -627,11 +627,13 @@ void reload(daemon_state& st) {
 // other thread (smfi_main's, libmilter's, the analyses) inherits a mask that
 // blocks them. On Linux a process-directed signal goes to the thread-group
 // leader (our main thread) whenever it can take it (complete_signal() in
-// kernel/signal.c), and libmilter's sigwait only gets one the leader cannot;
-// with a handler that is only while another of these signals is pending on
-// it, so the leader being busy reloading does not matter. A handler rather than
-// sigwait() in the main thread for that reason: while it reloads, a blocked
-// signal would go to libmilter's thread and stop the milter.
+// kernel/signal.c): when it does not block it and is running or has no
+// other signal pending. libmilter's sigwait only gets one the leader cannot
+// take. A handler rather than sigwait() in the main thread for that reason:
+// while it reloads, a signal blocked outside sigwait() would go to
+// libmilter's thread and stop the milter. What is left: a SIGTERM arriving
+// while another of these signals is pending on a preempted main thread may
+// still reach libmilter, which then stops at once instead of draining.
 int g_signal_pipe[2] = {-1, -1};
 constexpr char k_wake_smfi_returned = 0;
 
@@ -655,8 +657,12 @@ bool install_signal_handlers() {
     if (pipe2(g_signal_pipe, O_CLOEXEC | O_NONBLOCK) != 0) return false;
     struct sigaction sa {};
     sa.sa_handler = on_signal;
+    // Nothing blocked while the handler runs, not even its own signal
+    // (SA_NODEFER): a signal blocked in the main thread goes to libmilter's
+    // thread instead (seen: a SIGHUP burst stopped the milter without it).
+    // The handler is reentrant: it only writes one byte.
     sigemptyset(&sa.sa_mask);
-    sa.sa_flags = 0;
+    sa.sa_flags = SA_NODEFER;
     for (int s : {SIGHUP, SIGTERM, SIGINT})
         if (sigaction(s, &sa, nullptr) != 0) return false;
     return true;
