@@ -21,6 +21,7 @@ TEST(MilterConfig, DefaultsWithoutTable) {
     EXPECT_EQ(c->malicious.disp, disposition::reject);
     EXPECT_TRUE(c->suspicious.banner);
     EXPECT_FALSE(c->clean.subject);
+    EXPECT_EQ(c->log, "stderr");
 }
 
 TEST(MilterConfig, ReadsEveryKey) {
@@ -34,6 +35,7 @@ max_message_size = 1000
 subject_prefix = "[SUSPECT]"
 reject_reason = "go away"
 learn = false
+log = "syslog"
 [milter.actions]
 clean = []
 suspicious = ["headers", "subject"]
@@ -53,6 +55,7 @@ response = "accept"
     EXPECT_EQ(c->subject_prefix, "[SUSPECT]");
     EXPECT_EQ(c->reject_reason, "go away");
     EXPECT_FALSE(c->learn);
+    EXPECT_EQ(c->log, "syslog");
     EXPECT_FALSE(c->clean.headers);
     EXPECT_TRUE(c->suspicious.subject);
     EXPECT_FALSE(c->suspicious.banner);
@@ -77,6 +80,7 @@ TEST(MilterConfig, RejectsMistakesWithTheirPlace) {
     EXPECT_NE(bad("[milter.actions]\nmalicious = [\"explode\"]\n").find("explode"), std::string::npos);
     EXPECT_NE(bad("[milter]\nreject_reason = \"100% spam\"\n").find("reject_reason"), std::string::npos);
     EXPECT_NE(bad("[milter]\ntimeout = -1\n").find("timeout"), std::string::npos);
+    EXPECT_NE(bad("[milter]\nlog = \"journal\"\n").find("milter.log"), std::string::npos);
 }
 
 TEST(MilterHeaders, FindingsAndScore) {
