@@ -4,9 +4,10 @@
 #
 #   bash tests/cli/milter_outbound.sh BINARY [CORPUS_DIR]
 #
-# Postfix in milter_postfix.sh has no SASL, so {auth_authen} cannot come from
-# it; here a scripted MTA (tests/support/milter_client.py, milter protocol v6)
-# plays Postfix's part. Checks:
+# A scripted MTA (tests/support/milter_client.py, milter protocol v6) plays
+# Postfix's part, so every macro ({auth_authen}, the client address) is ours
+# to choose; milter_postfix_sasl.sh has {auth_authen} come from a real Postfix
+# with SASL. Checks:
 #   - an authenticated account of ours sending reply-prefixed mail with a link
 #     to addresses it never wrote to is flagged OUTBOUND_ACCOUNT_ABUSE once it
 #     passes max_unknown_replies: quarantined, X-Replyguard-Outbound header, a
