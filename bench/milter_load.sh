@@ -12,7 +12,8 @@
 #     --deliver         discard (default) or maildir (virtual(8) into a Maildir)
 #     --milter-socket   inet (default, 127.0.0.1) or unix (a socket in the temp dir)
 #     CORPUS            default $REPLYGUARD_CORPUS_DIR, else ../shared/corpus beside the repo
-#   Environment: BUILD_DIR (default ./build), SEED (default 1).
+#   Environment: BUILD_DIR (default ./build), SEED (default 1), POSTCONF_EXTRA
+#   (main.cf settings separated by ';', e.g. "milter_end_of_data_macros =").
 #
 # DESCRIPTION
 #   Starts one private Postfix (config, queue and mail under a temp dir; smtpd
@@ -70,7 +71,7 @@ while (($#)); do
         --no-learn-phase) phase_c=0; shift ;;
         --deliver) deliver=$2; shift 2 ;;
         --milter-socket) msock=$2; shift 2 ;;
-        -h|--help) sed -n '3,16p' "$0"; exit 0 ;;
+        -h|--help) sed -n '3,17p' "$0"; exit 0 ;;
         -*) echo "milter_load.sh: unknown option $1" >&2; exit 2 ;;
         *) corpus=$1; shift ;;
     esac
@@ -191,6 +192,11 @@ PC=(postconf -c "$T/etc")
     "in_flow_delay = 0s" "smtpd_client_connection_count_limit = 0" \
     "maillog_file = $T/maillog" "maillog_file_prefixes = $T" "message_size_limit = 10240000"
 [[ $deliver == discard ]] && "${PC[@]}" -e "virtual_transport = discard:bench"
+# POSTCONF_EXTRA: more main.cf settings for experiments, separated by ';'
+if [[ -n ${POSTCONF_EXTRA:-} ]]; then
+    IFS=';' read -ra extra <<< "$POSTCONF_EXTRA"
+    "${PC[@]}" -e "${extra[@]}"
+fi
 # smtpd only on our loopback ports; nothing chrooted (the temp dir has no chroot files)
 "${PC[@]}" -M# smtp/inet
 "${PC[@]}" -M "127.0.0.1:$PORT_A/inet=127.0.0.1:$PORT_A inet n - n - - smtpd"
@@ -297,6 +303,7 @@ fi
 phases=(A B)
 ((phase_c)) && phases+=(C)
 printf '\nreplyguard milter load benchmark, %s\n' "$(date -u '+%Y-%m-%d %H:%M UTC')"
+[[ -n ${POSTCONF_EXTRA:-} ]] && printf 'POSTCONF_EXTRA: %s\n' "$POSTCONF_EXTRA"
 printf 'machine: %s cores, load %s; Postfix %s; delivery: %s; milter socket: %s\n' "$(nproc)" \
     "$(cut -d' ' -f1-3 /proc/loadavg)" "$(postconf -h mail_version)" "$deliver" "$msock"
 printf 'mix: %s\n' "$mixinfo"

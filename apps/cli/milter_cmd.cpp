@@ -35,9 +35,13 @@
 #include <arpa/inet.h>
 #include <fmt/format.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <ctime>
@@ -226,6 +230,7 @@ std::size_t unknown_recipients(const message_ctx& m, const scan::scan_result& r)
 
 sfsistat eom_impl(SMFICTX* ctx, message_ctx& m, const std::string& qid) {
     const auto& mc = g_state->mc;
+    const auto t_eom = std::chrono::steady_clock::now();
     if (m.too_large) {
         // A limit, not a failure: tempfailing it would defer the message forever.
         log_line(qid, fmt::format("message larger than {} bytes, not analysed; accepted unchecked", mc.max_message_size));
@@ -281,6 +286,8 @@ sfsistat eom_impl(SMFICTX* ctx, message_ctx& m, const std::string& qid) {
                                       r.outcome.score, milter::disposition_name(act.disp),
                                       milter::findings_header(findings));
     if (!m.auth_authen.empty()) summary += " auth=" + ascii_only(m.auth_authen);
+    summary += fmt::format(" analysis_ms={:.1f}",
+                           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t_eom).count());
     log_line(qid, summary);
 
     if (act.disp == milter::disposition::reject) {
@@ -451,6 +458,29 @@ sfsistat cb_close(SMFICTX* ctx) {
     return SMFIS_CONTINUE;
 }
 
+// libmilter leaves Nagle's algorithm on. Its replies at end of message are
+// several small writes (one per header added or changed, then the verdict)
+// that the MTA does not answer, so each write after the first waits for the
+// MTA's delayed ACK: about 40 ms per header on Linux, measured by
+// bench/milter_load.sh as 120 ms of added latency on clean mail. libmilter
+// offers no hook on its sockets, so TCP_NODELAY goes on the listening socket
+// it opened (the only listening socket of this process at that point);
+// accepted connections inherit it on Linux and the BSDs.
+void disable_nagle_on_listener() {
+    for (int fd = 0; fd < 1024; ++fd) {
+        int v = 0;
+        socklen_t len = sizeof v;
+        if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &v, &len) != 0 || v == 0) continue;
+        sockaddr_storage sa{};
+        socklen_t sl = sizeof sa;
+        if (getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &sl) != 0) continue;
+        if (sa.ss_family != AF_INET && sa.ss_family != AF_INET6) continue;
+        int one = 1;
+        if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0)
+            log_line("", fmt::format("TCP_NODELAY on the milter socket failed: {}", std::strerror(errno)));
+    }
+}
+
 }  // namespace
 
 int run_milter(const milter_args& a) {
@@ -499,6 +529,7 @@ int run_milter(const milter_args& a) {
         std::cerr << "replyguard milter: cannot listen on " << st.mc.socket << "\n";
         return 2;
     }
+    disable_nagle_on_listener();
     log_line("", fmt::format("listening on {} (history {}, default action {}, timeout {} s)", st.mc.socket, db,
                              milter::disposition_name(st.mc.default_action), st.mc.timeout));
     int rc = smfi_main();
