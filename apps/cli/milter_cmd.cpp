@@ -399,6 +399,13 @@ sfsistat cb_envrcpt(SMFICTX* ctx, char** argv) {
     return SMFIS_CONTINUE;
 }
 
+// Nothing to decide at DATA; registered so that the MTA waits for a reply.
+// Without it libmilter negotiates "no DATA step", Postfix still sends the
+// DATA macros as a packet nobody answers, and over TCP the first header
+// (sent only once the whole message is in cleanup) waits behind it for the
+// milter's delayed ACK (bench/milter_load.sh, inet vs unix socket).
+sfsistat cb_data(SMFICTX*) { return SMFIS_CONTINUE; }
+
 sfsistat cb_header(SMFICTX* ctx, char* name, char* value) {
     message_ctx* m = ctx_of(ctx);
     if (!m) return SMFIS_TEMPFAIL;
@@ -511,6 +518,7 @@ int run_milter(const milter_args& a) {
     desc.xxfi_connect = cb_connect;
     desc.xxfi_envfrom = cb_envfrom;
     desc.xxfi_envrcpt = cb_envrcpt;
+    desc.xxfi_data = cb_data;
     desc.xxfi_header = cb_header;
     desc.xxfi_body = cb_body;
     desc.xxfi_eom = cb_eom;
