@@ -102,6 +102,7 @@ messages=$((k * reps))
 T=$(mktemp -d /tmp/rg-milterload.XXXXXX)
 chmod 755 "$T"
 MILTER_PID=""
+CLIENT_PID=""
 POSTFIX_UP=0
 stop_milter() {
     if [[ -n $MILTER_PID ]]; then
@@ -113,9 +114,12 @@ stop_milter() {
 cleanup() {
     local rc=$?
     set +e
-    # Client processes we started (smtp-source under xargs, the Python client).
-    local j
-    for j in $(jobs -p); do kill "$j" 2>/dev/null; done
+    # The client we started (xargs and its smtp-source children, or the Python client).
+    if [[ -n $CLIENT_PID ]]; then
+        pkill -TERM -P "$CLIENT_PID" 2>/dev/null
+        kill "$CLIENT_PID" 2>/dev/null
+        wait "$CLIENT_PID" 2>/dev/null
+    fi
     stop_milter
     if [[ $POSTFIX_UP == 1 ]]; then
         postfix -c "$T/etc" stop >/dev/null 2>&1 || postfix -c "$T/etc" abort >/dev/null 2>&1
@@ -147,6 +151,7 @@ RCPT=sato@sakura-shoji.example
 # --- data ----------------------------------------------------------------------
 say "message mix ($k distinct messages x $reps) and learning set from $corpus"
 mixinfo=$(python3 "$PY" mix "$corpus" "$T/mix" "$T/learn" "$k" "$seed")
+cut -f1 "$T/mix/mix.tsv" | sed "s|^|$T/mix/|" > "$T/mix.list"
 cp "$root/demo/replyguard.toml" "$T/base.toml" 2>/dev/null || printf '[org]\ndomains = ["sakura-shoji.example"]\n' > "$T/base.toml"
 say "replyguard learn (SQLite history)..."
 t0=$(date +%s.%N)
@@ -236,9 +241,12 @@ throughput() {
     t0=$(date +%s.%N)
     # One smtp-source per distinct message (-F sends one file), C at a time;
     # each sends its file reps times, one connection per message.
-    cut -f1 "$T/mix/mix.tsv" | sed "s|^|$T/mix/|" |
-        xargs -P "$conc" -I{} "$SMTP_SOURCE" -s 1 -m "$reps" -M bench.client.example \
-            -f "$FROM" -t "$RCPT" -F {} "127.0.0.1:$port" 2>> "$T/smtp-source.$name.err" || true
+    # In the background and waited for, so that a signal runs the cleanup at once.
+    xargs -a "$T/mix.list" -P "$conc" -I{} "$SMTP_SOURCE" -s 1 -m "$reps" -M bench.client.example \
+        -f "$FROM" -t "$RCPT" -F {} "127.0.0.1:$port" 2>> "$T/smtp-source.$name.err" &
+    CLIENT_PID=$!
+    wait "$CLIENT_PID" || true
+    CLIENT_PID=""
     t1=$(date +%s.%N)
     local deadline=$((SECONDS + 600))
     while (($(queue_files) > 0 && SECONDS < deadline)); do sleep 0.05; done
@@ -265,7 +273,10 @@ latency() {
     [[ -n $MILTER_PID ]] && c0=$(milter_cpu) || c0=0
     local l0=0
     [[ $name != A && -n $MILTER_PID ]] && l0=$(wc -l < "$MILTER_LOG")
-    python3 "$PY" latency "$port" "$T/mix" "$messages" "$conc" "$seed" "$FROM" "$RCPT" "$T/lat.$name.json" "$name"
+    python3 "$PY" latency "$port" "$T/mix" "$messages" "$conc" "$seed" "$FROM" "$RCPT" "$T/lat.$name.json" "$name" &
+    CLIENT_PID=$!
+    wait "$CLIENT_PID"
+    CLIENT_PID=""
     [[ -n $MILTER_PID ]] && c1=$(milter_cpu) || c1=0
     awk -v a="$c0" -v b="$c1" -v n="$messages" 'BEGIN { printf "%.3f\n", (b - a) * 1000 / n }' > "$T/latcpu.$name"
     # The milter's own time per message (analysis_ms in its log line), when it logs one.
