@@ -33,6 +33,7 @@ struct milter_args {
     std::string db;
     std::string config;
     std::string socket;  ///< overrides [milter] socket
+    std::string log;     ///< "stderr", "syslog" or "both"; overrides [milter] log
 };
 
 struct findings_args {

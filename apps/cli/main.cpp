@@ -16,7 +16,7 @@ int main(int argc, char** argv) {
     CLI::App app{"replyguard - stops reply-chain hijacking mail (返信型Emotet)", "replyguard"};
     app.require_subcommand(1);
     app.set_version_flag("--version", std::string("replyguard ") + REPLYGUARD_VERSION);
-    app.footer("Run 'replyguard COMMAND --help' for a command's options. See README.md and man/replyguard.1.");
+    app.footer("Run 'replyguard COMMAND --help' for a command's options. See README.md and docs/replyguard.1 (man -l docs/replyguard.1).");
 
     scan_args scan;
     CLI::App* sc = app.add_subcommand("scan", "Analyse messages and print a verdict with its evidence for each");
@@ -48,6 +48,8 @@ int main(int argc, char** argv) {
     mc->add_option("--db", milter.db, "History store (SQLite file); overrides [milter] db");
     mc->add_option("--config", milter.config, "Configuration file (TOML, [milter] table)")->check(CLI::ExistingFile);
     mc->add_option("--socket", milter.socket, "libmilter socket: inet:PORT@127.0.0.1 or unix:/path (overrides [milter] socket)");
+    mc->add_option("--log", milter.log, "Where the log lines go (overrides [milter] log)")
+        ->check(CLI::IsMember({"stderr", "syslog", "both"}));
 
     findings_args fnd;
     CLI::App* fc = app.add_subcommand("findings", "List every finding id with its group, score and description");

@@ -10,17 +10,26 @@
 //   (authenticated submissions and delivered inbound mail) teaches the
 //   history; authenticated submissions are watched for account abuse
 //   (milter/outbound.hpp).
+//   Signals: SIGHUP reloads the configuration file (a new scan::engine is
+//   swapped in; analyses already running finish with the one they started
+//   with; a bad file is logged and the running configuration kept). SIGTERM
+//   and SIGINT turn new connections and messages away with a temporary
+//   failure, let the messages in progress finish (bounded by the time limit),
+//   stop libmilter and exit 0.
 // DIAGNOSTICS
-//   One line on standard error per message ("replyguard milter: QUEUEID: ..."),
-//   and for every failure. An internal error, a store failure or the time
-//   limit gives the configured default_action (accept or tempfail), logged
-//   with the queue id; never a silent drop, never a half-rewritten message.
+//   One line per message ("replyguard milter: QUEUEID: verdict=... score=...
+//   action=... findings=ID=score, ..."), and one for every failure, reload and
+//   signal, on standard error, syslog (facility mail) or both ([milter] log,
+//   --log). An internal error, a store failure or the time limit gives the
+//   configured default_action (accept or tempfail), logged with the queue id;
+//   never a silent drop, never a half-rewritten message.
 // LIMITS
 //   A timed-out analysis keeps running on its own thread until the engine's
 //   own limits stop it; its result is discarded. A message larger than
 //   max_message_size is accepted unanalysed (tagged "unchecked").
 #include "cli/commands.hpp"
 
+#include "attach/ioc.hpp"
 #include "core/config.hpp"
 #include "history/learner.hpp"
 #include "milter/banner.hpp"
@@ -33,10 +42,14 @@
 #include <libmilter/mfapi.h>
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -102,21 +115,68 @@ struct analysis {
     bool store_failed = false;
 };
 
-struct daemon_state {
+// Everything a message is analysed with that SIGHUP may replace. It is
+// swapped as a whole, so a message never sees half of an old and half of a
+// new configuration; holders of the old one keep it alive until they finish.
+struct live_config {
     config core;
     milter::milter_config mc;
-    std::unique_ptr<store::history> hist;
     std::unique_ptr<scan::engine> eng;
+};
+
+struct daemon_state {
+    std::string config_path;    ///< "" : defaults only, nothing to reload
+    std::string db;             ///< the store as opened (a restart changes it)
+    bool db_from_cli = false;
+    bool socket_from_cli = false;
+    bool log_from_cli = false;
+    bool store_writable = false;
+    std::unique_ptr<store::history> hist;
     std::unique_ptr<milter::outbound_tracker> outbound;
     std::mutex learn_mu;
+
+    std::shared_ptr<const live_config> live() const {
+        std::lock_guard lock(live_mu_);
+        return live_;
+    }
+    void set_live(std::shared_ptr<const live_config> l) {
+        std::lock_guard lock(live_mu_);
+        live_ = std::move(l);
+    }
+
+private:
+    mutable std::mutex live_mu_;
+    std::shared_ptr<const live_config> live_;
 };
 daemon_state* g_state = nullptr;  // libmilter callbacks take no user pointer
 std::atomic<int> g_running{0};    // analyses still running (some may have outlived their time limit)
+std::atomic<int> g_sessions{0};   // MTA connections with a message_ctx
+std::atomic<int> g_messages{0};   // messages between MAIL FROM and the end of EOM/abort/close
+std::atomic<bool> g_stopping{false};  // SIGTERM/SIGINT: no new message, the ones in progress finish
 std::mutex g_log_mu;
 
-void log_line(std::string_view qid, std::string_view text) {
+enum log_target : int { k_log_stderr = 1, k_log_syslog = 2 };
+std::atomic<int> g_log_target{k_log_stderr};
+
+int log_target_of(std::string_view name) {
+    if (name == "syslog") return k_log_syslog;
+    if (name == "both") return k_log_stderr | k_log_syslog;
+    return k_log_stderr;
+}
+
+/// One line, prefixed with the queue id, to standard error and/or syslog.
+/// `priority` is a syslog level: LOG_INFO per message, LOG_WARNING for a
+/// default action or a refused reload, LOG_ERR for failures of the daemon.
+void log_line(std::string_view qid, std::string_view text, int priority = LOG_INFO) {
+    std::string_view q = qid.empty() ? "NOQUEUE" : qid;
+    int target = g_log_target.load(std::memory_order_relaxed);
     std::lock_guard lock(g_log_mu);
-    std::cerr << "replyguard milter: " << (qid.empty() ? "NOQUEUE" : qid) << ": " << text << std::endl;
+    if (target & k_log_stderr) std::cerr << "replyguard milter: " << q << ": " << text << std::endl;
+    if (target & k_log_syslog) {
+        // "%s": text derived from mail is never a format string.
+        std::string line = fmt::format("milter: {}: {}", q, text);
+        syslog(LOG_MAIL | priority, "%s", line.c_str());
+    }
 }
 
 struct header_kv {
@@ -131,6 +191,15 @@ struct message_ctx {
     std::vector<header_kv> headers;
     std::string body;
     bool too_large = false;
+    bool in_message = false;  ///< counted in g_messages (graceful shutdown waits for it)
+    void begin() {
+        if (!in_message) ++g_messages;
+        in_message = true;
+    }
+    void end() {
+        if (in_message) --g_messages;
+        in_message = false;
+    }
     void reset() {
         auth_authen.clear();
         rcpts.clear();
@@ -186,9 +255,9 @@ void remove_forged(SMFICTX* ctx, const message_ctx& m) {
     }
 }
 
-sfsistat apply_default(SMFICTX* ctx, const message_ctx& m, std::string_view qid, std::string_view why) {
-    const auto& mc = g_state->mc;
-    log_line(qid, fmt::format("{}; default action {}", why, milter::disposition_name(mc.default_action)));
+sfsistat apply_default(SMFICTX* ctx, const milter::milter_config& mc, const message_ctx& m, std::string_view qid,
+                       std::string_view why) {
+    log_line(qid, fmt::format("{}; default action {}", why, milter::disposition_name(mc.default_action)), LOG_WARNING);
     if (mc.default_action == milter::disposition::tempfail) {
         smfi_setreply(ctx, const_cast<char*>("451"), const_cast<char*>("4.7.1"),
                       const_cast<char*>("Temporary failure in the mail filter, try again later"));
@@ -208,12 +277,12 @@ std::string raw_message(const message_ctx& m) {
     return out;
 }
 
-void learn_clean(const scan::scan_result& r, std::string_view qid) {
-    if (!g_state->mc.learn || !g_state->hist) return;
-    history::learn_options lo{.org_domains = g_state->core.org_domains};
+void learn_clean(const live_config& live, const scan::scan_result& r, std::string_view qid) {
+    if (!live.mc.learn || !g_state->store_writable || !g_state->hist) return;
+    history::learn_options lo{.org_domains = live.core.org_domains};
     std::lock_guard lock(g_state->learn_mu);
     auto s = history::learn_message(*g_state->hist, r.msg, lo);
-    if (!s) log_line(qid, "learning failed: " + s.error().message);
+    if (!s) log_line(qid, "learning failed: " + s.error().message, LOG_WARNING);
 }
 
 std::size_t unknown_recipients(const message_ctx& m, const scan::scan_result& r) {
@@ -228,8 +297,9 @@ std::size_t unknown_recipients(const message_ctx& m, const scan::scan_result& r)
     return n;
 }
 
-sfsistat eom_impl(SMFICTX* ctx, message_ctx& m, const std::string& qid) {
-    const auto& mc = g_state->mc;
+sfsistat eom_impl(SMFICTX* ctx, message_ctx& m, const std::string& qid,
+                  const std::shared_ptr<const live_config>& live) {
+    const auto& mc = live->mc;
     const auto t_eom = std::chrono::steady_clock::now();
     if (m.too_large) {
         // A limit, not a failure: tempfailing it would defer the message forever.
@@ -240,24 +310,25 @@ sfsistat eom_impl(SMFICTX* ctx, message_ctx& m, const std::string& qid) {
     }
 
     // The analysis runs on its own thread so the time limit holds; the shared
-    // state keeps its inputs alive if we stop waiting.
+    // state keeps its inputs (and the engine it started with, should SIGHUP
+    // replace it meanwhile) alive if we stop waiting.
     auto bytes = std::make_shared<std::string>(raw_message(m));
     ++g_running;
-    auto task = std::make_shared<std::packaged_task<analysis()>>([bytes, qid] {
+    auto task = std::make_shared<std::packaged_task<analysis()>>([bytes, qid, live] {
         struct done { ~done() { --g_running; } } guard;
         t_store_failed = false;
-        analysis a{g_state->eng->scan(*bytes, qid.empty() ? "milter" : qid)};
+        analysis a{live->eng->scan(*bytes, qid.empty() ? "milter" : qid)};
         a.store_failed = t_store_failed;
         return a;
     });
     std::future<analysis> fut = task->get_future();
     std::thread([task] { (*task)(); }).detach();
     if (fut.wait_for(std::chrono::duration<double>(mc.timeout)) != std::future_status::ready)
-        return apply_default(ctx, m, qid, fmt::format("analysis took longer than {} s", mc.timeout));
+        return apply_default(ctx, mc, m, qid, fmt::format("analysis took longer than {} s", mc.timeout));
     analysis an = fut.get();
-    if (an.store_failed) return apply_default(ctx, m, qid, "the history store failed during the analysis");
+    if (an.store_failed) return apply_default(ctx, mc, m, qid, "the history store failed during the analysis");
     scan::scan_result& r = an.r;
-    if (r.error) return apply_default(ctx, m, qid, "analysis failed: " + *r.error);
+    if (r.error) return apply_default(ctx, mc, m, qid, "analysis failed: " + *r.error);
 
     milter::verdict_actions act = mc.for_verdict(r.outcome.v);
     std::vector<detect::finding> findings = r.findings;
@@ -273,7 +344,7 @@ sfsistat eom_impl(SMFICTX* ctx, message_ctx& m, const std::string& qid) {
                                   .now = static_cast<std::int64_t>(std::time(nullptr))};
         abuse = g_state->outbound->observe(ev);
         if (abuse) {
-            log_line(qid, "OUTBOUND_ACCOUNT_ABUSE: " + abuse->detail);
+            log_line(qid, "OUTBOUND_ACCOUNT_ABUSE: " + abuse->detail, LOG_WARNING);
             findings.push_back(*abuse);
             act.headers = true;
             // Held rather than rejected even when the verdict says reject: nothing
@@ -346,7 +417,7 @@ sfsistat eom_impl(SMFICTX* ctx, message_ctx& m, const std::string& qid) {
             }
             if (smfi_replacebody(ctx, reinterpret_cast<unsigned char*>(ban->body->data()),
                                  static_cast<int>(ban->body->size())) != MI_SUCCESS)
-                log_line(qid, "replacing the body failed");
+                log_line(qid, "replacing the body failed", LOG_WARNING);
         } else {
             std::string v = "skipped: " + ascii_only(ban->skipped);
             smfi_addheader(ctx, const_cast<char*>("X-Replyguard-Banner"), v.data());
@@ -359,13 +430,14 @@ sfsistat eom_impl(SMFICTX* ctx, message_ctx& m, const std::string& qid) {
         smfi_quarantine(ctx, reason.data());
         return SMFIS_ACCEPT;
     }
-    if (r.outcome.v == score::verdict::clean && !abuse) learn_clean(r, qid);
+    if (r.outcome.v == score::verdict::clean && !abuse) learn_clean(*live, r, qid);
     return SMFIS_ACCEPT;
 }
 
 // --- libmilter callbacks (every one catches: nothing may escape into C) -----
 
 sfsistat cb_connect(SMFICTX* ctx, char*, _SOCK_ADDR* sa) {
+    if (g_stopping) return SMFIS_TEMPFAIL;  // the MTA tries again later (or another milter host)
     auto* m = new (std::nothrow) message_ctx;
     if (!m) return SMFIS_TEMPFAIL;
     if (sa) {
@@ -377,6 +449,7 @@ sfsistat cb_connect(SMFICTX* ctx, char*, _SOCK_ADDR* sa) {
         m->client_ip = buf;
     }
     smfi_setpriv(ctx, m);
+    ++g_sessions;
     return SMFIS_CONTINUE;
 }
 
@@ -384,6 +457,12 @@ sfsistat cb_envfrom(SMFICTX* ctx, char**) {
     message_ctx* m = ctx_of(ctx);
     if (!m) return SMFIS_TEMPFAIL;
     m->reset();
+    if (g_stopping) {
+        smfi_setreply(ctx, const_cast<char*>("451"), const_cast<char*>("4.3.2"),
+                      const_cast<char*>("Mail filter shutting down, try again later"));
+        return SMFIS_TEMPFAIL;
+    }
+    m->begin();
     if (const char* a = smfi_getsymval(ctx, const_cast<char*>("{auth_authen}"))) m->auth_authen = a;
     return SMFIS_CONTINUE;
 }
@@ -421,7 +500,7 @@ sfsistat cb_body(SMFICTX* ctx, unsigned char* buf, size_t len) {
     message_ctx* m = ctx_of(ctx);
     if (!m) return SMFIS_TEMPFAIL;
     if (m->too_large) return SMFIS_CONTINUE;
-    if (m->body.size() + len > g_state->mc.max_message_size) {
+    if (m->body.size() + len > g_state->live()->mc.max_message_size) {
         m->too_large = true;
         m->body.clear();
         m->body.shrink_to_fit();
@@ -439,28 +518,38 @@ sfsistat cb_eom(SMFICTX* ctx) {
     message_ctx* m = ctx_of(ctx);
     std::string qid = qid_of(ctx);
     if (!m) {
-        log_line(qid, "no connection state; tempfail");
+        log_line(qid, "no connection state; tempfail", LOG_ERR);
         return SMFIS_TEMPFAIL;
     }
+    // One configuration for the whole message, even if SIGHUP swaps it now.
+    std::shared_ptr<const live_config> live = g_state->live();
     sfsistat rc;
     try {
-        rc = eom_impl(ctx, *m, qid);
+        rc = eom_impl(ctx, *m, qid, live);
     } catch (const std::exception& e) {
-        rc = apply_default(ctx, *m, qid, fmt::format("internal error: {}", e.what()));
+        rc = apply_default(ctx, live->mc, *m, qid, fmt::format("internal error: {}", e.what()));
     } catch (...) {
-        rc = apply_default(ctx, *m, qid, "internal error");
+        rc = apply_default(ctx, live->mc, *m, qid, "internal error");
     }
     m->reset();
+    m->end();
     return rc;
 }
 
 sfsistat cb_abort(SMFICTX* ctx) {
-    if (message_ctx* m = ctx_of(ctx)) m->reset();
+    if (message_ctx* m = ctx_of(ctx)) {
+        m->reset();
+        m->end();
+    }
     return SMFIS_CONTINUE;
 }
 
 sfsistat cb_close(SMFICTX* ctx) {
-    delete ctx_of(ctx);
+    if (message_ctx* m = ctx_of(ctx)) {
+        m->end();
+        delete m;
+        --g_sessions;
+    }
     smfi_setpriv(ctx, nullptr);
     return SMFIS_CONTINUE;
 }
@@ -484,7 +573,151 @@ void disable_nagle_on_listener() {
         if (sa.ss_family != AF_INET && sa.ss_family != AF_INET6) continue;
         int one = 1;
         if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0)
-            log_line("", fmt::format("TCP_NODELAY on the milter socket failed: {}", std::strerror(errno)));
+            log_line("", fmt::format("TCP_NODELAY on the milter socket failed: {}", std::strerror(errno)), LOG_WARNING);
+    }
+}
+
+// --- configuration, reload and signals ----------------------------------------
+
+/// Read the configuration file (both tables) and build an engine for it, with
+/// its IOC lists and YARA rules. Any failure leaves nothing half-built.
+result<std::shared_ptr<live_config>> build_live(const std::string& path, store::history* hist) {
+    auto live = std::make_shared<live_config>();
+    if (!path.empty()) {
+        auto c = load_config(path);
+        if (!c) return std::unexpected(c.error());
+        live->core = std::move(*c);
+        auto mc = milter::load_milter_config(path);
+        if (!mc) return std::unexpected(mc.error());
+        live->mc = std::move(*mc);
+    }
+    live->eng = std::make_unique<scan::engine>(live->core, hist);
+    const config& cfg = live->core;
+    if (!cfg.ioc_sha256_lists.empty() || !cfg.ioc_domain_lists.empty() || !cfg.yara_rules.empty()) {
+        attach::ioc_sources src;
+        for (const auto& p : cfg.ioc_sha256_lists) src.sha256_lists.emplace_back(p);
+        for (const auto& p : cfg.ioc_domain_lists) src.domain_lists.emplace_back(p);
+        if (!cfg.yara_rules.empty()) src.yara_rules = cfg.yara_rules;
+        auto iocs = attach::load_ioc_lists(src);
+        if (!iocs) return std::unexpected(iocs.error());
+        live->eng->set_iocs(std::move(*iocs));
+    }
+    return live;
+}
+
+bool same_outbound(const milter::outbound_config& a, const milter::outbound_config& b) {
+    return a.enabled == b.enabled && a.window == b.window && a.max_unknown_replies == b.max_unknown_replies &&
+           a.flag_new_client_ip == b.flag_new_client_ip && a.response == b.response;
+}
+
+/// SIGHUP: a new configuration for the next messages, or none at all.
+void reload(daemon_state& st) {
+    if (st.config_path.empty()) {
+        log_line("", "SIGHUP: started without --config; nothing to reload");
+        return;
+    }
+    auto built = build_live(st.config_path, st.hist.get());
+    if (!built) {
+        log_line("", "reload failed, the running configuration stays in force: " + built.error().message, LOG_ERR);
+        return;
+    }
+    live_config& next = **built;
+    std::shared_ptr<const live_config> cur = st.live();
+    // What was opened at start-up stays; say so rather than pretend.
+    auto ignored = [](std::string_view what) {
+        log_line("", fmt::format("reload: {} changed; that needs a restart, ignored", what), LOG_WARNING);
+    };
+    if (next.mc.socket != cur->mc.socket) {
+        if (!st.socket_from_cli) ignored("milter.socket");
+        next.mc.socket = cur->mc.socket;
+    }
+    if (next.mc.db != cur->mc.db) {
+        if (!st.db_from_cli) ignored("milter.db");
+        next.mc.db = cur->mc.db;
+    }
+    if (next.mc.learn && !st.store_writable) {
+        ignored("milter.learn (the store was opened read-only)");
+        next.mc.learn = false;
+    }
+    if (!same_outbound(next.mc.outbound, cur->mc.outbound)) {
+        // The tracker's counts survive a reload; its settings are part of it.
+        ignored("milter.outbound");
+        next.mc.outbound = cur->mc.outbound;
+    }
+    if (st.log_from_cli) next.mc.log = cur->mc.log;
+    g_log_target = log_target_of(next.mc.log);
+    const auto& mc = next.mc;
+    st.set_live(std::move(*built));
+    log_line("", fmt::format("configuration reloaded from {} (thresholds {:.2f}/{:.2f}, default action {}, "
+                             "timeout {} s, log {})",
+                             st.config_path, next.core.suspicious_threshold, next.core.malicious_threshold,
+                             milter::disposition_name(mc.default_action), mc.timeout, mc.log));
+}
+
+// Signals. libmilter's smfi_main starts a thread that sigwait()s on SIGHUP,
+// SIGTERM and SIGINT and stops the milter on any of them (HUP and TERM:
+// MILTER_STOP, INT: MILTER_ABRT, which also aborts the sessions; sendmail's
+// libmilter/signal.c). We want HUP to reload, so the main thread takes these
+// signals first: it installs handlers and keeps them unblocked, while every
+// other thread (smfi_main's, libmilter's, the analyses) inherits a mask that
+// blocks them. On Linux a process-directed signal goes to the thread-group
+// leader (our main thread) whenever it can take it (complete_signal() in
+// kernel/signal.c): when it does not block it and is running or has no
+// other signal pending. libmilter's sigwait only gets one the leader cannot
+// take. A handler rather than sigwait() in the main thread for that reason:
+// while it reloads, a signal blocked outside sigwait() would go to
+// libmilter's thread and stop the milter. What is left: a SIGTERM arriving
+// while another of these signals is pending on a preempted main thread may
+// still reach libmilter, which then stops at once instead of draining.
+int g_signal_pipe[2] = {-1, -1};
+constexpr char k_wake_smfi_returned = 0;
+
+void on_signal(int sig) {
+    int saved = errno;
+    char c = static_cast<char>(sig);
+    [[maybe_unused]] auto n = write(g_signal_pipe[1], &c, 1);  // full pipe: a burst is one event anyway
+    errno = saved;
+}
+
+sigset_t control_signals() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    return set;
+}
+
+bool install_signal_handlers() {
+    if (pipe2(g_signal_pipe, O_CLOEXEC | O_NONBLOCK) != 0) return false;
+    struct sigaction sa {};
+    sa.sa_handler = on_signal;
+    // Nothing blocked while the handler runs, not even its own signal
+    // (SA_NODEFER): a signal blocked in the main thread goes to libmilter's
+    // thread instead (seen: a SIGHUP burst stopped the milter without it).
+    // The handler is reentrant: it only writes one byte.
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_NODEFER;
+    for (int s : {SIGHUP, SIGTERM, SIGINT})
+        if (sigaction(s, &sa, nullptr) != 0) return false;
+    return true;
+}
+
+constexpr int k_no_event = -1;
+
+/// The next event: a signal number, k_wake_smfi_returned, or k_no_event
+/// when `timeout_ms` (-1: none) passes first.
+int next_event(int timeout_ms = -1) {
+    for (;;) {
+        pollfd p{.fd = g_signal_pipe[0], .events = POLLIN, .revents = 0};
+        int r = poll(&p, 1, timeout_ms);
+        if (r < 0 && errno == EINTR) continue;
+        if (r == 0) return k_no_event;
+        char c;
+        ssize_t n = read(g_signal_pipe[0], &c, 1);
+        if (n == 1) return c;
+        if (n < 0 && errno == EINTR) continue;
+        return k_wake_smfi_returned;  // cannot happen with the write end open; stop rather than spin
     }
 }
 
@@ -494,21 +727,33 @@ int run_milter(const milter_args& a) {
     // Not a static object: a timed-out analysis may still use it while the
     // process exits; it is torn down below only when none is running.
     daemon_state& st = *new daemon_state;
+    st.config_path = a.config;
+    st.db_from_cli = !a.db.empty();
+    st.socket_from_cli = !a.socket.empty();
+    st.log_from_cli = !a.log.empty();
+
+    // The store first (the engine keeps a pointer to it), with [milter] db.
+    milter::milter_config first;
     if (!a.config.empty()) {
-        auto c = load_config(a.config);
-        if (!c) { std::cerr << "replyguard milter: " << c.error().message << "\n"; return 2; }
-        st.core = std::move(*c);
         auto mc = milter::load_milter_config(a.config);
         if (!mc) { std::cerr << "replyguard milter: " << mc.error().message << "\n"; return 2; }
-        st.mc = std::move(*mc);
+        first = std::move(*mc);
     }
-    if (!a.socket.empty()) st.mc.socket = a.socket;
-    std::string db = !a.db.empty() ? a.db : !st.mc.db.empty() ? st.mc.db : default_db_path();
-    auto hist = store::open_history(db, st.mc.learn ? store::open_mode::read_write : store::open_mode::read_only);
+    st.db = !a.db.empty() ? a.db : !first.db.empty() ? first.db : default_db_path();
+    st.store_writable = first.learn;
+    auto hist = store::open_history(st.db, st.store_writable ? store::open_mode::read_write : store::open_mode::read_only);
     if (!hist) { std::cerr << "replyguard milter: " << hist.error().message << "\n"; return 2; }
     st.hist = std::make_unique<watched_history>(std::move(*hist));
-    st.eng = std::make_unique<scan::engine>(st.core, st.hist.get());
-    st.outbound = std::make_unique<milter::outbound_tracker>(st.mc.outbound);
+    auto built = build_live(a.config, st.hist.get());
+    if (!built) { std::cerr << "replyguard milter: " << built.error().message << "\n"; return 2; }
+    if (!a.socket.empty()) (*built)->mc.socket = a.socket;
+    if (!a.log.empty()) (*built)->mc.log = a.log;
+    g_log_target = log_target_of((*built)->mc.log);
+    openlog("replyguard", LOG_PID, LOG_MAIL);  // connects on the first line only (a reload may switch to syslog)
+    const milter::milter_config& mc0 = (*built)->mc;
+    std::string socket = mc0.socket;
+    st.outbound = std::make_unique<milter::outbound_tracker>(mc0.outbound);
+    st.set_live(std::move(*built));
     g_state = &st;
 
     smfiDesc desc{};
@@ -525,8 +770,8 @@ int run_milter(const milter_args& a) {
     desc.xxfi_abort = cb_abort;
     desc.xxfi_close = cb_close;
 
-    if (smfi_setconn(const_cast<char*>(st.mc.socket.c_str())) != MI_SUCCESS) {
-        std::cerr << "replyguard milter: bad socket " << st.mc.socket << "\n";
+    if (smfi_setconn(socket.data()) != MI_SUCCESS) {
+        std::cerr << "replyguard milter: bad socket " << socket << "\n";
         return 2;
     }
     if (smfi_register(desc) != MI_SUCCESS) {
@@ -534,23 +779,83 @@ int run_milter(const milter_args& a) {
         return 2;
     }
     if (smfi_opensocket(1) != MI_SUCCESS) {  // 1: remove a stale unix socket
-        std::cerr << "replyguard milter: cannot listen on " << st.mc.socket << "\n";
+        std::cerr << "replyguard milter: cannot listen on " << socket << "\n";
         return 2;
     }
     disable_nagle_on_listener();
-    log_line("", fmt::format("listening on {} (history {}, default action {}, timeout {} s)", st.mc.socket, db,
-                             milter::disposition_name(st.mc.default_action), st.mc.timeout));
-    int rc = smfi_main();
-    for (int i = 0; g_running > 0 && i < static_cast<int>(st.mc.timeout * 10) + 10; ++i)
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    if (g_running == 0) {
+    if (!install_signal_handlers()) {
+        std::cerr << "replyguard milter: cannot install signal handlers\n";
+        return 2;
+    }
+
+    // smfi_main on its own thread, created with the control signals blocked
+    // so it and every thread it starts inherit that mask (see above).
+    sigset_t ctl = control_signals(), old;
+    pthread_sigmask(SIG_BLOCK, &ctl, &old);
+    std::atomic<int> smfi_rc{MI_SUCCESS};
+    std::thread smfi([&smfi_rc] {
+        smfi_rc = smfi_main();
+        char c = k_wake_smfi_returned;
+        [[maybe_unused]] auto n = write(g_signal_pipe[1], &c, 1);
+    });
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    pthread_sigmask(SIG_UNBLOCK, &ctl, nullptr);
+
+    log_line("", fmt::format("listening on {} (history {}, default action {}, timeout {} s, log {})", socket, st.db,
+                             milter::disposition_name(mc0.default_action), mc0.timeout, mc0.log));
+    int stop_signal = 0;
+    for (;;) {
+        int ev = next_event();
+        if (ev == SIGHUP) {
+            try {
+                reload(st);
+            } catch (const std::exception& e) {
+                log_line("", fmt::format("reload failed: {}; the running configuration stays in force", e.what()),
+                         LOG_ERR);
+            }
+            continue;
+        }
+        if (ev == SIGTERM || ev == SIGINT) stop_signal = ev;
+        break;  // a stop, or smfi_main returned by itself
+    }
+
+    // Graceful stop. smfi_stop() is not enough: with libmilter's pool of
+    // workers (Debian builds it with _FFR_WORKERS_POOL) the thread that reads
+    // the MTA's next command ends at once, so a message whose end has not
+    // been read yet would never be answered. So first drain: new connections
+    // and new messages get a temporary failure while the messages in progress
+    // finish (bounded by the time limit; a second signal cuts it short), and
+    // only then stop libmilter.
+    if (stop_signal) {
+        g_stopping = true;
+        log_line("", fmt::format("{}: stopping; {} message(s) in progress", stop_signal == SIGTERM ? "SIGTERM" : "SIGINT",
+                                 g_messages.load()));
+        double limit = st.live()->mc.timeout + 5.0;
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(limit);
+        bool cut = false;
+        while (g_messages > 0 && std::chrono::steady_clock::now() < deadline && !cut) {
+            int ev = next_event(20);
+            if (ev == SIGTERM || ev == SIGINT || ev == k_wake_smfi_returned) cut = true;
+            else if (ev == SIGHUP) log_line("", "SIGHUP while stopping: ignored");
+        }
+        // The answer to the end of a message is written just after our
+        // callback returns, by the same libmilter thread.
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        smfi_stop();
+    }
+    smfi.join();
+    for (int i = 0; g_running > 0 && i < 50; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (g_messages > 0) log_line("", fmt::format("{} message(s) still in progress at exit", g_messages.load()), LOG_WARNING);
+    if (g_running == 0 && g_sessions == 0) {
         g_state = nullptr;
         delete &st;  // closes the history store cleanly
-    } else {
-        log_line("", fmt::format("{} analysis still running at exit; the store is left to the OS", g_running.load()));
+    } else if (g_running > 0) {
+        log_line("", fmt::format("{} analysis still running at exit; the store is left to the OS", g_running.load()),
+                 LOG_WARNING);
     }
     log_line("", "stopped");
-    return rc == MI_SUCCESS ? 0 : 1;
+    if (stop_signal) return 0;
+    return smfi_rc == MI_SUCCESS ? 0 : 1;
 }
 
 }  // namespace replyguard::cli

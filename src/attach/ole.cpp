@@ -14,6 +14,7 @@
 //   most lim.archive_entry_bytes; all streams together at most
 //   k_total_factor x the file size (FAT chains may share sectors, so a small
 //   file could otherwise claim huge streams).
+#include "attach/gsf_walk.hpp"
 #include "attach/office_internal.hpp"
 
 #include <gsf/gsf.h>
@@ -49,39 +50,19 @@ struct reader {
     std::uint64_t total = 0;
     std::uint64_t total_max = 0;
     std::uint64_t stream_max = 0;
-    bool truncated = false;
 
-    void walk(GsfInfile* dir, const std::string& prefix, int depth) {
-        const int n = gsf_infile_num_children(dir);
-        for (int i = 0; i < n; ++i) {
-            if (out.size() >= k_max_streams) {
-                truncated = true;
-                return;
-            }
-            GsfInput* child = gsf_infile_child_by_index(dir, i);
-            if (!child) continue;
-            const char* nm = gsf_input_name(child);
-            std::string path = prefix.empty() ? std::string(nm ? nm : "") : prefix + "/" + (nm ? nm : "");
-            if (GSF_IS_INFILE(child) && gsf_infile_num_children(GSF_INFILE(child)) >= 0) {
-                if (depth < k_max_depth) walk(GSF_INFILE(child), path, depth + 1);
-                else truncated = true;
-            } else {
-                const gsf_off_t size = gsf_input_size(child);
-                std::uint64_t want = size > 0 ? static_cast<std::uint64_t>(size) : 0;
-                if (want > stream_max || total + want > total_max) {
-                    truncated = true;
-                    want = std::min<std::uint64_t>(stream_max, total_max - std::min(total, total_max));
-                }
-                ole_stream s;
-                s.path = std::move(path);
-                s.data.resize(static_cast<std::size_t>(want));
-                if (want > 0 && !gsf_input_read(child, static_cast<size_t>(want), reinterpret_cast<guint8*>(s.data.data())))
-                    s.data.clear();
-                total += s.data.size();
-                out.push_back(std::move(s));
-            }
-            g_object_unref(child);
-        }
+    void read(GsfInput* child, std::string path) {
+        const gsf_off_t size = gsf_input_size(child);
+        std::uint64_t want = size > 0 ? static_cast<std::uint64_t>(size) : 0;
+        if (want > stream_max || total + want > total_max)
+            want = std::min<std::uint64_t>(stream_max, total_max - std::min(total, total_max));
+        ole_stream s;
+        s.path = std::move(path);
+        s.data.resize(static_cast<std::size_t>(want));
+        if (want > 0 && !gsf_input_read(child, static_cast<size_t>(want), reinterpret_cast<guint8*>(s.data.data())))
+            s.data.clear();
+        total += s.data.size();
+        out.push_back(std::move(s));
     }
 };
 
@@ -221,7 +202,7 @@ std::optional<std::vector<ole_stream>> read_ole(std::string_view data, const lim
     reader r;
     r.stream_max = lim.archive_entry_bytes;
     r.total_max = k_total_factor * data.size() + (1u << 20);
-    r.walk(ole, "", 0);
+    walk_gsf(ole, k_max_streams, k_max_depth, [&r](GsfInput* st, std::string path) { r.read(st, std::move(path)); });
     g_object_unref(ole);
     g_object_unref(in);
     return std::move(r.out);

@@ -20,6 +20,7 @@
 //   lim.archive_entries members; each member at most lim.archive_entry_bytes and
 //   charged to the byte budget; XML is scanned textually (no DOM): attacker XML
 //   cannot trigger entity expansion or deep recursion.
+#include "attach/gsf_walk.hpp"
 #include "attach/office_internal.hpp"
 
 #include <gsf/gsf.h>
@@ -57,26 +58,6 @@ struct zip_reader {
     office_ctx& c;
     std::vector<member> out;
     bool limited = false;
-
-    void walk(GsfInfile* dir, const std::string& prefix, int depth) {
-        const int n = gsf_infile_num_children(dir);
-        for (int i = 0; i < n; ++i) {
-            if (out.size() >= c.st.lim.archive_entries) {
-                limited = true;
-                return;
-            }
-            GsfInput* child = gsf_infile_child_by_index(dir, i);
-            if (!child) continue;
-            const char* nm = gsf_input_name(child);
-            std::string path = prefix.empty() ? std::string(nm ? nm : "") : prefix + "/" + (nm ? nm : "");
-            if (GSF_IS_INFILE(child) && gsf_infile_num_children(GSF_INFILE(child)) >= 0) {
-                if (depth < k_max_depth) walk(GSF_INFILE(child), path, depth + 1);
-            } else {
-                read_member(child, std::move(path));
-            }
-            g_object_unref(child);
-        }
-    }
 
     void read_member(GsfInput* in, std::string path) {
         member m;
@@ -250,7 +231,10 @@ bool analyse_ooxml(office_ctx& c, std::string_view data) {
         return false;
     }
     zip_reader r{c, {}, false};
-    r.walk(zip, "", 0);
+    // Storages deeper than k_max_depth are skipped: a real package is two or three levels deep.
+    const gsf_walk_result w = walk_gsf(zip, c.st.lim.archive_entries, k_max_depth,
+                                       [&r](GsfInput* m, std::string path) { r.read_member(m, std::move(path)); });
+    if (w.leaf_limit) r.limited = true;
     g_object_unref(zip);
     g_object_unref(in);
 

@@ -122,6 +122,12 @@ result<milter_config> parse_milter_config(std::string_view text, const std::stri
             auto d = v.value<std::int64_t>();
             if (!d || *d <= 0) return fail(errc::parse, fmt::format("{}: milter.max_message_size must be a positive integer", where(v, origin)));
             c.max_message_size = static_cast<std::uint64_t>(*d);
+        } else if (key == "log") {
+            auto s = v.value<std::string>();
+            if (!s || (*s != "stderr" && *s != "syslog" && *s != "both"))
+                return fail(errc::parse, fmt::format("{}: milter.log must be \"stderr\", \"syslog\" or \"both\"",
+                                                     where(v, origin)));
+            c.log = *s;
         } else if (key == "learn") {
             auto b = v.value<bool>();
             if (!b) return fail(errc::parse, fmt::format("{}: milter.learn must be true or false", where(v, origin)));

@@ -17,6 +17,8 @@
 //     subject_prefix  = "[要注意]"
 //     reject_reason   = "..."                   ASCII text after "550 5.7.1"
 //     learn           = true                    learn clean mail (authenticated and delivered)
+//     log             = "stderr" | "syslog" | "both"   where the per-message lines go
+//                                               (syslog: facility mail, ident "replyguard")
 //     [milter.actions] clean / suspicious / malicious = [ "headers", "subject",
 //                      "banner", "quarantine" | "reject" | "tempfail" ]
 //     [milter.outbound] see milter/outbound.hpp
@@ -70,6 +72,7 @@ struct milter_config {
     std::string subject_prefix = "[要注意]";
     std::string reject_reason = "Message looks like reply-chain hijacking (Emotet-style); rejected";
     bool learn = true;
+    std::string log = "stderr";           ///< "stderr", "syslog" or "both"
     verdict_actions clean{.headers = true};
     verdict_actions suspicious{.headers = true, .subject = true, .banner = true};
     verdict_actions malicious{.headers = true, .subject = true, .banner = true, .disp = disposition::reject};

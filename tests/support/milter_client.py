@@ -15,6 +15,14 @@ milter asked for without an MTA. Every read is bounded by a timeout.
     r.reply      # "550 5.7.1 ..." for replycode
     r.actions    # [('addheader', name, value), ('chgheader', index, name, value),
                  #  ('insheader', index, name, value), ('replbody', bytes), ('quarantine', reason)]
+
+A milter that answers an earlier step with anything but "continue" (a
+tempfail at connect or MAIL FROM, say) ends the message there: r.final and
+r.reply say what it answered, r.stage at which step ('C', 'M', ...).
+
+before_eom and after_eom, when given, are called with no argument just before
+the end of the message is sent and just after (before its answer is read):
+a test signals the milter at those moments.
 """
 
 import socket
@@ -27,6 +35,7 @@ class result:
     def __init__(self):
         self.final = None
         self.reply = ""
+        self.stage = None
         self.actions = []
 
     def headers_added(self, name):
@@ -34,6 +43,13 @@ class result:
 
     def quarantined(self):
         return any(a[0] == "quarantine" for a in self.actions)
+
+
+_FINAL = {b"a": "accept", b"c": "continue", b"r": "reject", b"t": "tempfail", b"d": "discard", b"y": "replycode"}
+
+
+class _answered_early(Exception):
+    pass
 
 
 def _packet(cmd, data=b""):
@@ -74,7 +90,7 @@ def _split_headers(raw):
 
 
 def send_message(host, port, raw, mail_from, rcpts, client_ip="127.0.0.1", macros=None, queue_id="TESTQID",
-                 timeout=60):
+                 timeout=60, before_eom=None, after_eom=None):
     macros = macros or {}
     r = result()
     s = socket.create_connection((host, port), timeout=timeout)
@@ -97,50 +113,60 @@ def send_message(host, port, raw, mail_from, rcpts, client_ip="127.0.0.1", macro
             s.sendall(_packet(code, data))
             if pflags & nr[code]:
                 return b"c", b""
-            return _read(s)
-
-        c, _ = step(b"C", _z("client.example") + b"4" + struct.pack(">H", 25) + _z(client_ip),
-                    {"j": "mx.test.example", "{daemon_name}": "test"})
-        assert c == b"c", c
-        mail_macros = {"i": queue_id}
-        mail_macros.update(macros)
-        c, _ = step(b"M", _z("<" + mail_from + ">"), mail_macros)
-        assert c == b"c", c
-        for rc in rcpts:
-            c, _ = step(b"R", _z("<" + rc + ">"), {"i": queue_id})
-            assert c == b"c", c
-        headers, body = _split_headers(raw)
-        for name, value in headers:
-            c, _ = step(b"L", _z(name, (b" " + value) if leadspc else value))
-            assert c == b"c", c
-        c, _ = step(b"N", b"")
-        assert c == b"c", c
-        for i in range(0, len(body), 65535):
-            c, _ = step(b"B", body[i:i + 65535])
-            assert c == b"c", c
-        s.sendall(_packet(b"D", b"E" + _z("i", queue_id)))
-        s.sendall(_packet(b"E"))
-        while True:
             c, d = _read(s)
-            if c == b"h":
-                name, value = d.split(b"\0")[:2]
-                r.actions.append(("addheader", name.decode(), value.decode()))
-            elif c in (b"m", b"i"):
-                (idx,) = struct.unpack(">I", d[:4])
-                name, value = d[4:].split(b"\0")[:2]
-                r.actions.append(("chgheader" if c == b"m" else "insheader", idx, name.decode(), value.decode()))
-            elif c == b"b":
-                r.actions.append(("replbody", d))
-            elif c == b"q":
-                r.actions.append(("quarantine", d.rstrip(b"\0").decode()))
-            elif c == b"p":  # progress
-                continue
-            else:
-                r.final = {b"a": "accept", b"c": "continue", b"r": "reject", b"t": "tempfail",
-                           b"d": "discard", b"y": "replycode"}.get(c, repr(c))
+            if c != b"c":
+                r.final, r.stage = _FINAL.get(c, repr(c)), code.decode()
                 r.reply = d.rstrip(b"\0").decode("utf-8", "replace")
-                break
+                raise _answered_early()
+            return c, d
+
+        try:
+            _message(s, step, leadspc, raw, mail_from, rcpts, client_ip, macros, queue_id, before_eom, after_eom, r)
+        except _answered_early:
+            pass
         s.sendall(_packet(b"Q"))
     finally:
         s.close()
     return r
+
+
+def _message(s, step, leadspc, raw, mail_from, rcpts, client_ip, macros, queue_id, before_eom, after_eom, r):
+    """Everything after option negotiation; step() raises _answered_early on a non-continue answer."""
+    step(b"C", _z("client.example") + b"4" + struct.pack(">H", 25) + _z(client_ip),
+         {"j": "mx.test.example", "{daemon_name}": "test"})
+    mail_macros = {"i": queue_id}
+    mail_macros.update(macros)
+    step(b"M", _z("<" + mail_from + ">"), mail_macros)
+    for rc in rcpts:
+        step(b"R", _z("<" + rc + ">"), {"i": queue_id})
+    headers, body = _split_headers(raw)
+    for name, value in headers:
+        step(b"L", _z(name, (b" " + value) if leadspc else value))
+    step(b"N", b"")
+    for i in range(0, len(body), 65535):
+        step(b"B", body[i:i + 65535])
+    if before_eom:
+        before_eom()
+    s.sendall(_packet(b"D", b"E" + _z("i", queue_id)))
+    s.sendall(_packet(b"E"))
+    if after_eom:
+        after_eom()
+    while True:
+        c, d = _read(s)
+        if c == b"h":
+            name, value = d.split(b"\0")[:2]
+            r.actions.append(("addheader", name.decode(), value.decode()))
+        elif c in (b"m", b"i"):
+            (idx,) = struct.unpack(">I", d[:4])
+            name, value = d[4:].split(b"\0")[:2]
+            r.actions.append(("chgheader" if c == b"m" else "insheader", idx, name.decode(), value.decode()))
+        elif c == b"b":
+            r.actions.append(("replbody", d))
+        elif c == b"q":
+            r.actions.append(("quarantine", d.rstrip(b"\0").decode()))
+        elif c == b"p":  # progress
+            continue
+        else:
+            r.final = _FINAL.get(c, repr(c))
+            r.reply = d.rstrip(b"\0").decode("utf-8", "replace")
+            break

@@ -21,6 +21,7 @@ TEST(MilterConfig, DefaultsWithoutTable) {
     EXPECT_EQ(c->malicious.disp, disposition::reject);
     EXPECT_TRUE(c->suspicious.banner);
     EXPECT_FALSE(c->clean.subject);
+    EXPECT_EQ(c->log, "stderr");
 }
 
 TEST(MilterConfig, ReadsEveryKey) {
@@ -34,6 +35,7 @@ max_message_size = 1000
 subject_prefix = "[SUSPECT]"
 reject_reason = "go away"
 learn = false
+log = "syslog"
 [milter.actions]
 clean = []
 suspicious = ["headers", "subject"]
@@ -53,6 +55,7 @@ response = "accept"
     EXPECT_EQ(c->subject_prefix, "[SUSPECT]");
     EXPECT_EQ(c->reject_reason, "go away");
     EXPECT_FALSE(c->learn);
+    EXPECT_EQ(c->log, "syslog");
     EXPECT_FALSE(c->clean.headers);
     EXPECT_TRUE(c->suspicious.subject);
     EXPECT_FALSE(c->suspicious.banner);
@@ -77,19 +80,27 @@ TEST(MilterConfig, RejectsMistakesWithTheirPlace) {
     EXPECT_NE(bad("[milter.actions]\nmalicious = [\"explode\"]\n").find("explode"), std::string::npos);
     EXPECT_NE(bad("[milter]\nreject_reason = \"100% spam\"\n").find("reject_reason"), std::string::npos);
     EXPECT_NE(bad("[milter]\ntimeout = -1\n").find("timeout"), std::string::npos);
+    EXPECT_NE(bad("[milter]\nlog = \"journal\"\n").find("milter.log"), std::string::npos);
+}
+
+static detect::finding make_finding(std::string id, double score) {
+    detect::finding f;
+    f.id = std::move(id);
+    f.score = score;
+    return f;
 }
 
 TEST(MilterHeaders, FindingsAndScore) {
-    std::vector<detect::finding> fs{{.id = "THREAD_OUTSIDER", .score = 4.0}, {.id = "ZIP_PASSWORD_IN_BODY", .score = 3.25}};
+    std::vector<detect::finding> fs{make_finding("THREAD_OUTSIDER", 4.0), make_finding("ZIP_PASSWORD_IN_BODY", 3.25)};
     EXPECT_EQ(findings_header(fs), "THREAD_OUTSIDER=4.00, ZIP_PASSWORD_IN_BODY=3.25");
     EXPECT_EQ(findings_header({}), "none");
     EXPECT_EQ(score_header(12.345), "12.35");
-    std::vector<detect::finding> many(200, detect::finding{.id = "SOME_LONG_FINDING_IDENTIFIER", .score = 1.0});
+    std::vector<detect::finding> many(200, make_finding("SOME_LONG_FINDING_IDENTIFIER", 1.0));
     std::string h = findings_header(many);
     EXPECT_LE(h.size(), k_findings_header_max + 5);
     EXPECT_TRUE(h.ends_with(", ...")) << h;
     // Never a control character or 8-bit byte in a header value.
-    std::vector<detect::finding> odd{{.id = "A\r\nInjected: 1", .score = 1}};
+    std::vector<detect::finding> odd{make_finding("A\r\nInjected: 1", 1)};
     EXPECT_EQ(findings_header(odd).find_first_of("\r\n"), std::string::npos);
 }
 
