@@ -1,0 +1,354 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# bench/milter_load.sh - Postfix with and without `replyguard milter`, in one run
+#
+# USAGE
+#   bench/milter_load.sh [--messages N] [--concurrency C] [--quick] [--no-learn-phase]
+#                        [--deliver discard|maildir] [--milter-socket inet|unix] [CORPUS]
+#     --messages N      messages per phase and per client (default 2000)
+#     --concurrency C   parallel SMTP sessions (default 4)
+#     --quick           200 messages, concurrency 2, no phase C (checks the script works)
+#     --no-learn-phase  leave out phase C
+#     --deliver         discard (default) or maildir (virtual(8) into a Maildir)
+#     --milter-socket   inet (default, 127.0.0.1) or unix (a socket in the temp dir)
+#     CORPUS            default $REPLYGUARD_CORPUS_DIR, else ../shared/corpus beside the repo
+#   Environment: BUILD_DIR (default ./build), SEED (default 1), POSTCONF_EXTRA
+#   (main.cf settings separated by ';', e.g. "milter_end_of_data_macros =").
+#
+# DESCRIPTION
+#   Starts one private Postfix (config, queue and mail under a temp dir; smtpd
+#   only on 127.0.0.1; every non-local transport is `error:`; no DNS) with two
+#   smtpd listeners: A without a milter, M with `replyguard milter` (inet on
+#   127.0.0.1). The history (SQLite) is learnt first with `replyguard learn`
+#   from real threads in the corpus (bench/milter_load.py mix: the first 80%
+#   of the fedora-devel mbox, most notmuch list mail, the ham not sent), so
+#   the detectors do real lookups. The phases, each on the same mix of real
+#   mail (thread replies, ham, Japanese, phishing with and without
+#   attachments; see milter_load.py):
+#     A  Postfix alone
+#     B  Postfix + replyguard milter, learn = false (default actions: suspicious
+#        mail is tagged and bannered, malicious mail rejected 550)
+#     C  Postfix + replyguard milter, learn = true (clean mail is learnt)
+#   Each phase is driven twice:
+#     throughput  smtp-source (Postfix's own load generator, one connection
+#                 per message, C sessions): wall time from the first
+#                 connection until the queue is empty again (every accepted
+#                 message delivered), msg/s over all messages sent;
+#     latency     milter_load.py latency: C persistent connections, each
+#                 message timed from its final "." to the server's reply,
+#                 p50/p99. The milter's added latency is B - A.
+#   A and B alternate (throughput A, B, then latency A, B) so drift on the
+#   shared machine hits both alike. The milter's CPU time per message comes
+#   from /proc/PID/stat (user+sys of the milter process, all its threads).
+#
+#   Delivery: by default every accepted message goes to discard(8). The
+#   question is what the milter adds before the queue; with maildir delivery
+#   the fsync'd Maildir writes on this shared disk dominate the drain time and
+#   their noise swamps the difference (--deliver maildir measures it anyway).
+#   in_flow_delay = 0: Postfix otherwise stalls smtpd up to 1 s when the
+#   queue manager falls behind, which would show up as latency of neither phase.
+#
+# LIMITS
+#   Needs root (a private Postfix), postfix (smtp-source), python3. Exit 77
+#   when one is missing. Loopback only: nothing reads or fetches a URL from the
+#   mail; smtp-source and the client talk to 127.0.0.1 only.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build=${BUILD_DIR:-$root/build}
+seed=${SEED:-1}
+messages=2000
+conc=4
+phase_c=1
+deliver=discard
+msock=inet
+corpus=""
+while (($#)); do
+    case $1 in
+        --messages) messages=$2; shift 2 ;;
+        --concurrency) conc=$2; shift 2 ;;
+        --quick) messages=200; conc=2; phase_c=0; shift ;;
+        --no-learn-phase) phase_c=0; shift ;;
+        --deliver) deliver=$2; shift 2 ;;
+        --milter-socket) msock=$2; shift 2 ;;
+        -h|--help) sed -n '3,17p' "$0"; exit 0 ;;
+        -*) echo "milter_load.sh: unknown option $1" >&2; exit 2 ;;
+        *) corpus=$1; shift ;;
+    esac
+done
+corpus=${corpus:-${REPLYGUARD_CORPUS_DIR:-$root/../shared/corpus}}
+[[ $deliver == discard || $deliver == maildir ]] || { echo "milter_load.sh: --deliver discard|maildir" >&2; exit 2; }
+[[ $msock == inet || $msock == unix ]] || { echo "milter_load.sh: --milter-socket inet|unix" >&2; exit 2; }
+[[ -f $corpus/MANIFEST.tsv ]] || { echo "milter_load.sh: no corpus (MANIFEST.tsv) at $corpus" >&2; exit 2; }
+skip() { echo "SKIP: $*"; exit 77; }
+command -v postfix >/dev/null && command -v postconf >/dev/null || skip "Postfix is not installed (scripts/packages/milter.txt)"
+SMTP_SOURCE=$(command -v smtp-source || echo /usr/sbin/smtp-source)
+[[ -x $SMTP_SOURCE ]] || skip "smtp-source (Debian postfix) missing"
+[[ $(id -u) == 0 ]] || skip "a private Postfix needs root"
+id nobody >/dev/null 2>&1 && id postfix >/dev/null 2>&1 || skip "users nobody/postfix missing"
+command -v python3 >/dev/null || skip "python3 missing"
+BIN=$build/replyguard
+if [[ ! -x $BIN ]]; then
+    [[ -f $build/build.ninja ]] || { echo "milter_load.sh: no build in $build" >&2; exit 2; }
+    ninja -C "$build" -j2 replyguard >&2
+fi
+PY=$root/bench/milter_load.py
+
+# Distinct messages in the mix; each is sent messages/k times.
+k=$((messages < 200 ? messages : 200))
+reps=$(((messages + k - 1) / k))
+messages=$((k * reps))
+
+T=$(mktemp -d /tmp/rg-milterload.XXXXXX)
+chmod 755 "$T"
+MILTER_PID=""
+CLIENT_PID=""
+POSTFIX_UP=0
+stop_milter() {
+    if [[ -n $MILTER_PID ]]; then
+        kill "$MILTER_PID" 2>/dev/null || true
+        wait "$MILTER_PID" 2>/dev/null || true
+        MILTER_PID=""
+    fi
+}
+cleanup() {
+    local rc=$?
+    set +e
+    # The client we started (xargs and its smtp-source children, or the Python client).
+    if [[ -n $CLIENT_PID ]]; then
+        pkill -TERM -P "$CLIENT_PID" 2>/dev/null
+        kill "$CLIENT_PID" 2>/dev/null
+        wait "$CLIENT_PID" 2>/dev/null
+    fi
+    stop_milter
+    if [[ $POSTFIX_UP == 1 ]]; then
+        postfix -c "$T/etc" stop >/dev/null 2>&1 || postfix -c "$T/etc" abort >/dev/null 2>&1
+        for _ in $(seq 50); do
+            [[ -e $T/spool/pid/master.pid ]] && kill -0 "$(cat "$T/spool/pid/master.pid" 2>/dev/null)" 2>/dev/null || break
+            sleep 0.1
+        done
+    fi
+    if [[ $rc != 0 ]]; then
+        echo "---- milter log (tail)" >&2; tail -20 "$T"/milter*.log 2>/dev/null >&2
+        echo "---- postfix log (tail)" >&2; tail -20 "$T/maillog" 2>/dev/null >&2
+    fi
+    rm -rf "$T"
+    exit "$rc"
+}
+trap cleanup EXIT INT TERM
+say() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+wait_port() { for _ in $(seq 100); do python3 -c "import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(('127.0.0.1',$1)))" && return 0; sleep 0.1; done; return 1; }
+ports=()
+while ((${#ports[@]} < 3)); do
+    p=$(free_port)
+    [[ " ${ports[*]} " == *" $p "* ]] || ports+=("$p")
+done
+PORT_A=${ports[0]} PORT_M=${ports[1]} MPORT=${ports[2]}
+FROM=bench@client.example
+RCPT=sato@sakura-shoji.example
+
+# --- data ----------------------------------------------------------------------
+say "message mix ($k distinct messages x $reps) and learning set from $corpus"
+mixinfo=$(python3 "$PY" mix "$corpus" "$T/mix" "$T/learn" "$k" "$seed")
+cut -f1 "$T/mix/mix.tsv" | sed "s|^|$T/mix/|" > "$T/mix.list"
+cp "$root/demo/replyguard.toml" "$T/base.toml" 2>/dev/null || printf '[org]\ndomains = ["sakura-shoji.example"]\n' > "$T/base.toml"
+say "replyguard learn (SQLite history)..."
+t0=$(date +%s.%N)
+"$BIN" learn --no-progress --db "$T/history.db" --config "$T/base.toml" "$T/learn" > "$T/learn.out" 2>&1 ||
+    { cat "$T/learn.out" >&2; exit 1; }
+learn_s=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+hist_msgs=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('SELECT COUNT(*) FROM messages').fetchone()[0])" "$T/history.db" 2>/dev/null || echo "?")
+say "history: $hist_msgs messages learnt in ${learn_s}s"
+
+if [[ $msock == unix ]]; then
+    milter_spec=unix:$T/milter.sock postfix_milter=unix:$T/milter.sock
+else
+    milter_spec=inet:$MPORT@127.0.0.1 postfix_milter=inet:127.0.0.1:$MPORT
+fi
+
+# --- a private Postfix (the set-up of tests/cli/milter_postfix.sh) -------------
+mkdir -p "$T/etc" "$T/spool" "$T/data" "$T/mail"
+cp /etc/postfix/master.cf /etc/postfix/dynamicmaps.cf "$T/etc/"
+[[ -d /etc/postfix/dynamicmaps.cf.d ]] && cp -r /etc/postfix/dynamicmaps.cf.d "$T/etc/"
+: > "$T/etc/main.cf"
+chown nobody:nogroup "$T/mail"
+chown postfix "$T/data"
+printf '%s sato/\n' "$RCPT" > "$T/etc/vmailbox"
+PC=(postconf -c "$T/etc")
+"${PC[@]}" -e \
+    "compatibility_level = 3.6" \
+    "queue_directory = $T/spool" \
+    "data_directory = $T/data" \
+    "mail_owner = postfix" "setgid_group = postdrop" \
+    "myhostname = mx.sakura-shoji.example" "mydomain = sakura-shoji.example" \
+    "inet_interfaces = loopback-only" "inet_protocols = ipv4" \
+    "mydestination =" "mynetworks = 127.0.0.0/8" \
+    "virtual_mailbox_domains = sakura-shoji.example" \
+    "virtual_mailbox_base = $T/mail" \
+    "virtual_mailbox_maps = texthash:$T/etc/vmailbox" \
+    "virtual_uid_maps = static:$(id -u nobody)" "virtual_gid_maps = static:$(id -g nobody)" \
+    "default_transport = error:nothing leaves this bench" "relay_transport = error:nothing leaves this bench" \
+    "relayhost =" "smtpd_peername_lookup = no" "disable_dns_lookups = yes" "smtp_dns_support_level = disabled" \
+    "alias_maps =" "alias_database =" "biff = no" "notify_classes =" \
+    "smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination" \
+    "smtpd_milters =" "milter_default_action = tempfail" \
+    "milter_command_timeout = 60s" "milter_content_timeout = 60s" \
+    "in_flow_delay = 0s" "smtpd_client_connection_count_limit = 0" \
+    "maillog_file = $T/maillog" "maillog_file_prefixes = $T" "message_size_limit = 10240000"
+[[ $deliver == discard ]] && "${PC[@]}" -e "virtual_transport = discard:bench"
+# POSTCONF_EXTRA: more main.cf settings for experiments, separated by ';'
+if [[ -n ${POSTCONF_EXTRA:-} ]]; then
+    IFS=';' read -ra extra <<< "$POSTCONF_EXTRA"
+    "${PC[@]}" -e "${extra[@]}"
+fi
+# smtpd only on our loopback ports; nothing chrooted (the temp dir has no chroot files)
+"${PC[@]}" -M# smtp/inet
+"${PC[@]}" -M "127.0.0.1:$PORT_A/inet=127.0.0.1:$PORT_A inet n - n - - smtpd"
+"${PC[@]}" -M "127.0.0.1:$PORT_M/inet=127.0.0.1:$PORT_M inet n - n - - smtpd -o smtpd_milters=$postfix_milter"
+"${PC[@]}" -F '*/*/chroot = n'
+POSTFIX_UP=1
+postfix -c "$T/etc" start >/dev/null 2>&1 || { echo "milter_load.sh: postfix did not start" >&2; exit 1; }
+wait_port "$PORT_A" && wait_port "$PORT_M" || { echo "milter_load.sh: smtpd does not listen" >&2; exit 1; }
+
+start_milter() {  # start_milter LEARN(true|false) LOGNAME
+    printf '[milter]\nlearn = %s\ndefault_action = "tempfail"\n' "$1" | cat "$T/base.toml" - > "$T/$2.toml"
+    rm -f "$T/milter.sock"
+    # umask: smtpd (user postfix) must be able to write to a unix socket
+    ( umask 000; exec "$BIN" milter --config "$T/$2.toml" --db "$T/history.db" --socket "$milter_spec" 2> "$T/$2.log" ) &
+    MILTER_PID=$!
+    MILTER_LOG=$T/$2.log
+    if [[ $msock == unix ]]; then
+        for _ in $(seq 100); do [[ -S $T/milter.sock ]] && break; sleep 0.1; done
+        [[ -S $T/milter.sock ]] || { echo "milter_load.sh: milter did not listen" >&2; exit 1; }
+    else
+        wait_port "$MPORT" || { echo "milter_load.sh: milter did not listen" >&2; exit 1; }
+    fi
+}
+milter_cpu() {  # user+sys seconds of the milter process so far
+    awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f\n", ($14 + $15) / hz }' "/proc/$MILTER_PID/stat"
+}
+queue_files() { find "$T/spool/incoming" "$T/spool/active" "$T/spool/deferred" "$T/spool/maildrop" -type f 2>/dev/null | wc -l; }
+log_count() { grep -c "$1" "$T/maillog" 2>/dev/null || true; }
+
+# throughput NAME PORT: smtp-source over the mix, then wait for an empty queue.
+throughput() {
+    local name=$1 port=$2 c0 c1 sent0 rej0 t0 t1 n_sent n_rej
+    say "phase $name: smtp-source, $messages messages, $conc sessions -> 127.0.0.1:$port"
+    [[ -n $MILTER_PID ]] && c0=$(milter_cpu) || c0=0
+    sent0=$(log_count 'status=sent')
+    rej0=$(log_count 'milter-reject')
+    t0=$(date +%s.%N)
+    # One smtp-source per distinct message (-F sends one file), C at a time;
+    # each sends its file reps times, one connection per message.
+    # In the background and waited for, so that a signal runs the cleanup at once.
+    xargs -a "$T/mix.list" -P "$conc" -I{} "$SMTP_SOURCE" -s 1 -m "$reps" -M bench.client.example \
+        -f "$FROM" -t "$RCPT" -F {} "127.0.0.1:$port" 2>> "$T/smtp-source.$name.err" &
+    CLIENT_PID=$!
+    wait "$CLIENT_PID" || true
+    CLIENT_PID=""
+    t1=$(date +%s.%N)
+    local deadline=$((SECONDS + 600))
+    while (($(queue_files) > 0 && SECONDS < deadline)); do sleep 0.05; done
+    local t2
+    t2=$(date +%s.%N)
+    sleep 1  # postlogd writes asynchronously
+    n_sent=$(($(log_count 'status=sent') - sent0))
+    n_rej=$(($(log_count 'milter-reject') - rej0))
+    [[ -n $MILTER_PID ]] && c1=$(milter_cpu) || c1=0
+    local errs
+    errs=$(grep -c . "$T/smtp-source.$name.err" 2>/dev/null || true)
+    awk -v n="$messages" -v a="$t0" -v b="$t1" -v c="$t2" -v s="$n_sent" -v r="$n_rej" -v e="$errs" \
+        -v cpu0="$c0" -v cpu1="$c1" 'BEGIN {
+            printf "%d %.3f %.3f %.1f %d %d %d %.3f\n", n, b - a, c - a, n / (c - a), s, r, e, (cpu1 - cpu0) * 1000 / n }' \
+        > "$T/thr.$name"
+    read -r _ cw tw rate ns nr ne cpu < "$T/thr.$name"
+    say "  $rate msg/s (clients done ${cw}s, queue empty ${tw}s; delivered $ns, milter-rejected $nr, smtp-source messages $ne; milter CPU ${cpu} ms/msg)"
+}
+
+# latency NAME PORT
+latency() {
+    local name=$1 port=$2 c0 c1
+    say "phase $name: SMTP client, $messages messages over $conc connections -> 127.0.0.1:$port"
+    [[ -n $MILTER_PID ]] && c0=$(milter_cpu) || c0=0
+    local l0=0
+    [[ $name != A && -n $MILTER_PID ]] && l0=$(wc -l < "$MILTER_LOG")
+    python3 "$PY" latency "$port" "$T/mix" "$messages" "$conc" "$seed" "$FROM" "$RCPT" "$T/lat.$name.json" "$name" &
+    CLIENT_PID=$!
+    wait "$CLIENT_PID"
+    CLIENT_PID=""
+    [[ -n $MILTER_PID ]] && c1=$(milter_cpu) || c1=0
+    awk -v a="$c0" -v b="$c1" -v n="$messages" 'BEGIN { printf "%.3f\n", (b - a) * 1000 / n }' > "$T/latcpu.$name"
+    # The milter's own time per message (analysis_ms in its log line), when it logs one.
+    if [[ $name != A && -n $MILTER_PID ]]; then
+        tail -n +"$((l0 + 1))" "$MILTER_LOG" | grep -o 'analysis_ms=[0-9.]*' | cut -d= -f2 | sort -n > "$T/ams.$name" || true
+    fi
+    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("  p50 %.1f ms, p99 %.1f ms, %.1f msg/s; replies %s, errors %d %s" % (d["p50_ms"], d["p99_ms"], d["msg_per_s"], d["replies"], d["errors"], d["first_errors"]))' "$T/lat.$name.json" >&2
+}
+
+warm_up() {  # a few messages through both listeners: smtpd processes, milter caches, page cache
+    python3 "$PY" latency "$PORT_A" "$T/mix" 20 2 "$seed" "$FROM" "$RCPT" "$T/warm.a.json" warm-A
+    python3 "$PY" latency "$PORT_M" "$T/mix" 20 2 "$seed" "$FROM" "$RCPT" "$T/warm.m.json" warm-M
+    while (($(queue_files) > 0)); do sleep 0.05; done
+}
+
+start_milter false milter_b
+warm_up
+throughput A "$PORT_A"
+throughput B "$PORT_M"
+latency A "$PORT_A"
+latency B "$PORT_M"
+grep -c 'verdict=' "$T/milter_b.log" > "$T/verdicts.B" || true
+grep -o 'verdict=[a-z]*' "$T/milter_b.log" | sort | uniq -c | awk '{ sub(/verdict=/, "", $2); printf "%s%s %s", sep, $2, $1; sep = ", " }' > "$T/vmix.B" || true
+stop_milter
+if ((phase_c)); then
+    before=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('SELECT COUNT(*) FROM messages').fetchone()[0])" "$T/history.db")
+    start_milter true milter_c
+    throughput C "$PORT_M"
+    latency C "$PORT_M"
+    stop_milter
+    after=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('SELECT COUNT(*) FROM messages').fetchone()[0])" "$T/history.db")
+fi
+
+# --- report --------------------------------------------------------------------
+phases=(A B)
+((phase_c)) && phases+=(C)
+printf '\nreplyguard milter load benchmark, %s\n' "$(date -u '+%Y-%m-%d %H:%M UTC')"
+[[ -n ${POSTCONF_EXTRA:-} ]] && printf 'POSTCONF_EXTRA: %s\n' "$POSTCONF_EXTRA"
+printf 'machine: %s cores, load %s; Postfix %s; delivery: %s; milter socket: %s\n' "$(nproc)" \
+    "$(cut -d' ' -f1-3 /proc/loadavg)" "$(postconf -h mail_version)" "$deliver" "$msock"
+printf 'mix: %s\n' "$mixinfo"
+printf 'history: %s messages learnt (replyguard learn, %s s); milter verdicts in B: %s\n' "$hist_msgs" "$learn_s" "$(cat "$T/vmix.B")"
+((phase_c)) && printf 'phase C learnt %s new messages (%s -> %s)\n' "$((after - before))" "$before" "$after"
+printf '\n%-28s %8s %9s %9s %9s %9s %9s %10s\n' phase messages wall_s msg/s p50_ms p99_ms max_ms milterCPU
+for p in "${phases[@]}"; do
+    read -r n _ tw rate _ _ _ cpu < "$T/thr.$p"
+    read -r p50 p99 mx < <(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("%.1f %.1f %.1f" % (d["p50_ms"], d["p99_ms"], d["max_ms"]))' "$T/lat.$p.json")
+    case $p in A) label="A  Postfix alone" ;; B) label="B  + milter" ;; C) label="C  + milter, learn=true" ;; esac
+    [[ $p == A ]] && cpu="-" || cpu="$cpu ms"
+    printf '%-28s %8s %9s %9s %9s %9s %9s %10s\n' "$label" "$n" "$tw" "$rate" "$p50" "$p99" "$mx" "$cpu"
+done
+python3 - "$T" "${phases[@]}" <<'PY'
+import json, sys
+T, phases = sys.argv[1], sys.argv[2:]
+thr = {p: open(f"{T}/thr.{p}").read().split() for p in phases}
+lat = {p: json.load(open(f"{T}/lat.{p}.json")) for p in phases}
+print()
+for p in phases[1:]:
+    ratio = float(thr[p][3]) / float(thr["A"][3])
+    print(f"{p}/A throughput: {ratio:.2f}   added latency ({p} - A): p50 {lat[p]['p50_ms'] - lat['A']['p50_ms']:+.1f} ms, "
+          f"p99 {lat[p]['p99_ms'] - lat['A']['p99_ms']:+.1f} ms   (latency client: {lat[p]['msg_per_s']:.1f} vs {lat['A']['msg_per_s']:.1f} msg/s)")
+for p in phases:
+    r = lat[p]["replies"]
+    cats = ", ".join(f"{c} {v['p50_ms']:.1f}/{v['p99_ms']:.1f}" for c, v in lat[p]["by_category"].items())
+    try:
+        ams = [float(x) for x in open(f"{T}/ams.{p}").read().split()]
+    except OSError:
+        ams = []
+    if ams:
+        i50, i99 = max(0, -(-len(ams) * 50 // 100) - 1), max(0, -(-len(ams) * 99 // 100) - 1)
+        print(f"{p}: milter's own analysis time (its log, latency run, {len(ams)} messages): p50 {ams[i50]:.1f} ms, p99 {ams[i99]:.1f} ms")
+    print(f"{p}: replies 2xx {r['2xx']} 4xx {r['4xx']} 5xx {r['5xx']}, errors {lat[p]['errors']}; p50/p99 ms by category: {cats}")
+PY
+printf '\nthroughput: smtp-source, one connection per message, %s sessions; wall = first connection to empty queue.\n' "$conc"
+printf 'latency: %s persistent connections, final "." to reply; milterCPU = user+sys of the milter process per message (throughput run).\n' "$conc"
