@@ -343,7 +343,10 @@ sfsistat eom_impl(SMFICTX* ctx, message_ctx& m, const std::string& qid,
     });
     std::future<analysis> fut = task->get_future();
     std::thread([task] { (*task)(); }).detach();
-    if (fut.wait_for(std::chrono::duration<double>(mc.timeout)) != std::future_status::ready)
+    // The limit holds for the whole message: a result that is ready but came
+    // after the limit (say this thread was descheduled while it waited) is late too.
+    const std::chrono::duration<double> limit(mc.timeout);
+    if (fut.wait_for(limit) != std::future_status::ready || std::chrono::steady_clock::now() - t_eom > limit)
         return apply_default(ctx, mc, m, qid, fmt::format("analysis took longer than {} s", mc.timeout));
     analysis an = fut.get();
     if (an.store_failed) return apply_default(ctx, mc, m, qid, "the history store failed during the analysis");

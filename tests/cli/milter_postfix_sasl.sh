@@ -201,9 +201,9 @@ m = mail("yamada@fuji-kogyo.example", "お打ち合わせの日程", "来週の�
 code, text = submit(m, "yamada@fuji-kogyo.example", good)
 check(code == 250, f"AUTH PLAIN as sato and submission accepted ({code} {text!r})")
 qid, line = summary(m["Message-ID"])
-check(line is not None and re.search(r" auth=sato(@sakura-shoji\.example)?$", line) is not None,
+check(line is not None and re.search(r" auth=sato(@sakura-shoji\.example)?( |$)", line) is not None,
       f"the milter's log line carries auth=<user>: {line!r}")
-user = re.search(r" auth=(\S+)$", line).group(1) if line and " auth=" in line else "sato"
+user = re.search(r" auth=(\S+)", line).group(1) if line and " auth=" in line else "sato"
 
 payload = "ご確認ください。\nhttps://files.unrelated.example/doc/invoice.docm\n"
 m1 = mail("a@stranger-one.example", "Re: 請求書の件", payload)

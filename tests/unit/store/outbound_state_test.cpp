@@ -137,7 +137,7 @@ INSTANTIATE_TEST_SUITE_P(
         backend{"redis",
                 [](const std::string&, bool reset) -> std::unique_ptr<outbound_state> {
                     auto& srv = test::redis_server::instance();
-                    if (reset) EXPECT_TRUE(srv.flush());
+                    if (reset) { EXPECT_TRUE(srv.flush()); }
                     auto s = open_outbound_state(srv.url());
                     EXPECT_TRUE(s.has_value()) << (s ? "" : s.error().message);
                     return s ? std::move(*s) : nullptr;
