@@ -209,7 +209,9 @@ TEST(japanese_corpus, no_esc_no_replacement_character) {
         for (const auto& [what, s] : texts) {
             EXPECT_FALSE(t::has_esc(s)) << path << ": ESC in " << what;
             EXPECT_TRUE(mime::is_valid_utf8(s)) << path << ": invalid UTF-8 in " << what;
-            if (!fffd_allowed) EXPECT_FALSE(t::has_fffd(s)) << path << ": U+FFFD in " << what;
+            if (!fffd_allowed) {
+                EXPECT_FALSE(t::has_fffd(s)) << path << ": U+FFFD in " << what;
+            }
         }
     }
     EXPECT_EQ(checked, files.size());

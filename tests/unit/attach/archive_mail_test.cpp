@@ -74,8 +74,9 @@ TEST_F(PasswordZipMail, BodyPasswordOpensArchiveAndReachesTheDocument) {
         // The line it came from, as written (full-width in the next-line fixture).
         const std::string line = (*ev)["source_line"];
         EXPECT_FALSE(line.empty());
-        if (fx["file"] != "zip-password-ja-nextline.eml")
+        if (fx["file"] != "zip-password-ja-nextline.eml") {
             EXPECT_NE(line.find(fx["password"].get<std::string>()), std::string::npos) << line;
+        }
         EXPECT_TRUE(find_id(r, "ARCHIVE_ENCRYPTED"));
 
         // 2. The inner document came out intact and was handed to the Office analysers.
@@ -111,8 +112,9 @@ TEST_F(PasswordZipMail, DecoyInQuotedTextIsNotThePassword) {
         auto pws = attach::find_passwords(msg.new_text.empty() ? msg.body_text : msg.new_text);
         ASSERT_FALSE(pws.empty());
         EXPECT_EQ(pws.front(), fx["password"].get<std::string>());
-        if (!msg.new_text.empty() && !msg.quoted.empty())
+        if (!msg.new_text.empty() && !msg.quoted.empty()) {
             EXPECT_EQ(std::ranges::find(pws, std::string("notthisone")), pws.end());
+        }
     }
 }
 

@@ -22,9 +22,9 @@ struct entry {
 
 struct write_opts {
     std::string format = "zip";        ///< zip, 7zip, ustar, iso9660
-    std::string filter;                ///< "", "gzip", "bzip2", "xz"
-    std::string options;               ///< archive_write_set_options, e.g. "zip:encryption=zipcrypt"
-    std::string passphrase;
+    std::string filter{};              ///< "", "gzip", "bzip2", "xz"
+    std::string options{};              ///< archive_write_set_options, e.g. "zip:encryption=zipcrypt"
+    std::string passphrase{};
 };
 
 inline int on_write_open(archive*, void*) { return ARCHIVE_OK; }

@@ -112,7 +112,9 @@ TEST(OfficeCrypto, UnknownPasswordIsNotInspected) {
     const auto& e = o.rep.details["office"][0];
     EXPECT_EQ(e["encryption"]["opened"], false);
     for (const auto& f : o.rep.findings)
-        if (f.id == "OFFICE_ENCRYPTED") EXPECT_NE(f.detail.find("not inspected"), std::string::npos);
+        if (f.id == "OFFICE_ENCRYPTED") {
+            EXPECT_NE(f.detail.find("not inspected"), std::string::npos);
+        }
 }
 
 static nlohmann::json biff_sheets(const outcome& o) {

@@ -132,7 +132,9 @@ TEST(Banner, AlternativeGetsBothPartsCrlfKept) {
     EXPECT_TRUE(r.body->ends_with("\r\n--b1--\r\nepilogue\r\n"));
     // Only CRLF line endings in the output.
     for (std::size_t i = 0; i < r.body->size(); ++i)
-        if ((*r.body)[i] == '\n') ASSERT_TRUE(i > 0 && (*r.body)[i - 1] == '\r') << "bare LF at " << i;
+        if ((*r.body)[i] == '\n') {
+            ASSERT_TRUE(i > 0 && (*r.body)[i - 1] == '\r') << "bare LF at " << i;
+        }
     std::string msg = "MIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=\"b1\"\r\n\r\n" + *r.body;
     mime::message m = mime::parse_message(msg);
     ASSERT_EQ(m.text_parts.size(), 2u);
