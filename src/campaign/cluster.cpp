@@ -240,8 +240,9 @@ std::vector<campaign> cluster(const std::vector<detection>& ds, const cluster_op
         std::set<std::string> hs;
         for (const auto& l : payload_links(ds[i]))
             if (auto h = host_of(l); !h.empty()) hs.insert(h);
-        if (ds[i].has_group("payload"))
-            for (const auto& h : ds[i].url_hosts) hs.insert(h);
+        // Only download links count: the other hosts of a reply's body are mostly
+        // those of the quoted real conversation (a newsletter's, a list's), which
+        // every hijack of that thread repeats whatever its payload.
         link_hosts[i].assign(hs.begin(), hs.end());
         for (const auto& h : hs) ++host_df[h];
     }
@@ -307,32 +308,37 @@ std::vector<campaign> cluster(const std::vector<detection>& ds, const cluster_op
         }
     }
 
-    // Phase 2: people, organisations, relays. These join a detection to a payload
+    // Phase 2: people, organisations, relays. These join detections to a payload
     // family, but never bridge two families: a person impersonated in two waves
-    // (two different payloads) would otherwise chain every wave of an outbreak
-    // into one campaign. When a run of one key holds detections of two or more
-    // families (of at least two detections each), only its detections without a
-    // family are united.
-    std::vector<std::size_t> family(n), family_size(n, 0);
-    for (std::size_t i = 0; i < n; ++i) ++family_size[family[i] = u.find(i)];
-    auto unite_guarded = [&](std::span<const std::size_t> run) {
-        std::set<std::size_t> fams;
-        for (std::size_t i : run)
-            if (family_size[family[i]] >= 2) fams.insert(family[i]);
-        if (fams.size() <= 1) return unite_run(run);
-        std::size_t prev = n;
-        for (std::size_t i : run)
-            if (family_size[family[i]] < 2) {
-                if (prev != n) u.unite(prev, i);
-                prev = i;
-            }
+    // (two different payloads), or a detection naming two people of two waves,
+    // would otherwise chain every wave of an outbreak into one campaign. Each
+    // union is refused when both sides already hold a different family (of at
+    // least two detections). Keys are taken in a fixed order (sorted), so a
+    // detection tied to two families joins the same one on every run.
+    constexpr std::size_t k_none = static_cast<std::size_t>(-1);
+    std::vector<std::size_t> fam(n, k_none), family_size(n, 0);
+    for (std::size_t i = 0; i < n; ++i) ++family_size[u.find(i)];
+    for (std::size_t i = 0; i < n; ++i)
+        if (family_size[u.find(i)] >= 2) fam[i] = u.find(i);  // fam is read at roots only
+    auto unite_checked = [&](std::size_t a, std::size_t b) {
+        std::size_t ra = u.find(a), rb = u.find(b);
+        if (ra == rb) return;
+        if (fam[ra] != k_none && fam[rb] != k_none && fam[ra] != fam[rb]) return;
+        std::size_t f = fam[ra] != k_none ? fam[ra] : fam[rb];
+        u.unite(ra, rb);
+        fam[u.find(ra)] = f;
     };
-    for (auto& [k, members] : identity_keys) for_each_run(ds, members, window, unite_guarded);
+    auto unite_guarded = [&](std::span<const std::size_t> run) {
+        for (std::size_t k = 1; k < run.size(); ++k) unite_checked(run[k - 1], run[k]);
+    };
+    std::map<std::string, std::vector<std::size_t>> phase2(identity_keys.begin(), identity_keys.end());
     for (auto& [k, members] : infra)
-        if (k.starts_with("ip:"))
-            for_each_run(ds, members, window, [&](std::span<const std::size_t> run) {
-                if (distinct_parties(ds, run) <= k_hub_parties) unite_guarded(run);
-            });
+        if (k.starts_with("ip:")) phase2.emplace(k, members);
+    for (auto& [k, members] : phase2)
+        for_each_run(ds, members, window, [&](std::span<const std::size_t> run) {
+            if (k.starts_with("ip:") && distinct_parties(ds, run) > k_hub_parties) return;
+            unite_guarded(run);
+        });
 
     std::map<std::size_t, std::vector<std::size_t>> groups;
     for (std::size_t i = 0; i < n; ++i) groups[u.find(i)].push_back(i);
