@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// campaign/cluster.cpp - union-find over shared identities, payloads and relays in a time window
+// campaign/cluster.cpp - union-find over indexed payload, identity and relay keys in a time window
 #include "campaign/cluster.hpp"
 
 #include "history/domains.hpp"
@@ -159,18 +159,21 @@ std::uint64_t mix64(std::uint64_t x) {  // splitmix64 finaliser
     return x ^ (x >> 31);
 }
 
-// Pairs (a < b) of distinct macro fingerprints that may reach `threshold`.
-// Up to k_exact_sets every pair whose sizes allow it is compared exactly; above,
-// MinHash LSH (48 bands of 3 rows) proposes candidates, which are then compared
-// exactly: a pair at Jaccard 0.5 is proposed with probability 0.998, at 0.7
-// with 1 - 1e-20, so only borderline pairs may be missed.
-std::vector<std::pair<std::size_t, std::size_t>> similar_fingerprints(
-    const std::vector<const std::vector<std::uint64_t>*>& fps, double threshold) {
-    constexpr std::size_t k_exact_sets = 2048, k_bands = 48, k_rows = 3;
-    std::vector<std::pair<std::size_t, std::size_t>> out;
+// Calls link(a, b) for pairs of distinct macro fingerprints whose Jaccard
+// similarity reaches `threshold`. `joined(a, b)` says the pair's detections
+// are already one campaign, so the comparison can be skipped (in a wave of
+// thousands of variants most candidate pairs are). Up to k_exact_sets (512) every
+// pair whose sizes allow it is compared exactly; above, MinHash LSH (48 bands
+// of 3 rows) proposes candidates, which are then compared exactly: a pair at
+// Jaccard 0.5 is proposed with probability 0.998, at 0.7 with 1 - 1e-20, so
+// only borderline pairs may be missed.
+template <class Joined, class Link>
+void similar_fingerprints(const std::vector<const std::vector<std::uint64_t>*>& fps, double threshold,
+                          Joined&& joined, Link&& link) {
+    constexpr std::size_t k_exact_sets = 512, k_bands = 48, k_rows = 3;
     const std::size_t m = fps.size();
     auto check = [&](std::size_t a, std::size_t b) {
-        if (macro_similarity(*fps[a], *fps[b]) >= threshold) out.emplace_back(std::min(a, b), std::max(a, b));
+        if (!joined(a, b) && macro_similarity(*fps[a], *fps[b]) >= threshold) link(a, b);
     };
     if (m <= k_exact_sets) {
         // Jaccard >= t needs min(|A|,|B|) >= t * max(|A|,|B|): sorted by size, stop early.
@@ -183,28 +186,26 @@ std::vector<std::pair<std::size_t, std::size_t>> similar_fingerprints(
                     break;
                 check(order[i], order[j]);
             }
-        return out;
+        return;
     }
-    std::unordered_map<std::uint64_t, std::vector<std::size_t>> buckets;
+    std::unordered_map<std::uint64_t, std::vector<std::uint32_t>> buckets;
+    std::uint64_t sig[k_bands * k_rows];
     for (std::size_t i = 0; i < m; ++i) {
-        std::uint64_t sig[k_bands * k_rows];
         std::fill(std::begin(sig), std::end(sig), ~0ULL);
         for (std::uint64_t x : *fps[i])
             for (std::size_t h = 0; h < k_bands * k_rows; ++h) sig[h] = std::min(sig[h], mix64(x ^ (h * 0x632be59bd9b4e019ULL)));
         for (std::size_t b = 0; b < k_bands; ++b) {
             std::uint64_t key = mix64(b);
             for (std::size_t r = 0; r < k_rows; ++r) key = mix64(key ^ sig[b * k_rows + r]);
-            buckets[key].push_back(i);
+            buckets[key].push_back(static_cast<std::uint32_t>(i));
         }
     }
     std::unordered_set<std::uint64_t> tried;
     for (auto& [key, v] : buckets)
         for (std::size_t i = 0; i < v.size(); ++i)
             for (std::size_t j = i + 1; j < v.size(); ++j)
-                if (tried.insert((static_cast<std::uint64_t>(v[i]) << 32) | v[j]).second) check(v[i], v[j]);
-    std::sort(out.begin(), out.end());
-    out.erase(std::unique(out.begin(), out.end()), out.end());
-    return out;
+                if (!joined(v[i], v[j]) && tried.insert((static_cast<std::uint64_t>(v[i]) << 32) | v[j]).second)
+                    check(v[i], v[j]);
 }
 
 // The organisations a detection stands for, to tell a specific relay or host
@@ -301,11 +302,19 @@ std::vector<campaign> cluster(const std::vector<detection>& ds, const cluster_op
             carriers.push_back(&v);
             if (opt.macro_similarity <= 1.0) for_each_run(ds, v, window, unite_run);
         }
-        for (auto [a, b] : similar_fingerprints(fps, opt.macro_similarity)) {
+        // Already one campaign: every carrier of both under one root.
+        auto joined = [&](std::size_t a, std::size_t b) {
+            std::size_t r = u.find(carriers[a]->front());
+            for (auto* c : {carriers[a], carriers[b]})
+                for (std::size_t i : *c)
+                    if (u.find(i) != r) return false;
+            return true;
+        };
+        similar_fingerprints(fps, opt.macro_similarity, joined, [&](std::size_t a, std::size_t b) {
             std::vector<std::size_t> both(*carriers[a]);
             both.insert(both.end(), carriers[b]->begin(), carriers[b]->end());
             for_each_run(ds, both, window, unite_run);
-        }
+        });
     }
 
     // Phase 2: people, organisations, relays. These join detections to a payload
