@@ -40,6 +40,8 @@ DESCRIPTION
     phishing     real phishing campaigns of 2+ mails share a relay, a link
                  host, an attachment hash or an impersonated party (checked on
                  the report's own fields: the reason must be visible)
+    rendered     every campaign has a row in the Markdown report and in the
+                 --lang ja one, which has Japanese headings
 
 USAGE
   scripts/eval-campaigns.py [--binary build/replyguard] [--corpus ../shared/corpus]
@@ -261,7 +263,14 @@ def main():
     lo, hi = len(families), len(orgs) + len(families)
     if not lo <= len(hij_campaigns) <= hi:
         problems["range"].append(f"{len(hij_campaigns)} campaigns, expected {lo}..{hi}")
-    for p in ("benign", "separate", "pure", "waves", "no_blob", "range", "phishing"):
+    for label, text in (("en", md), ("ja", md_ja)):
+        rows = [ln for ln in text.splitlines() if ln.startswith("| ") and ln.rstrip().endswith(" |")]
+        missing = [c["id"] for c in cs if not any(c["id"] in r for r in rows)]
+        if missing:
+            problems["rendered"].append(f"{label}: {len(missing)} campaigns without a row")
+    if "なりすまされた組織" not in md_ja:
+        problems["rendered"].append("ja: no Japanese heading")
+    for p in ("benign", "separate", "pure", "waves", "no_blob", "range", "phishing", "rendered"):
         props[p] = not problems[p]
 
     sizes = collections.Counter(len(hs) for _, hs in hij_campaigns)
