@@ -237,13 +237,13 @@ std::vector<campaign> cluster(const std::vector<detection>& ds, const cluster_op
 
     std::vector<std::vector<std::string>> link_hosts(n);
     std::unordered_map<std::string, std::size_t> host_df;
+    // Only download links count: the other hosts of a reply's body are mostly
+    // those of the quoted real conversation (a newsletter's, a list's), which
+    // every hijack of that thread repeats whatever its payload.
     for (std::size_t i = 0; i < n; ++i) {
         std::set<std::string> hs;
         for (const auto& l : payload_links(ds[i]))
             if (auto h = host_of(l); !h.empty()) hs.insert(h);
-        // Only download links count: the other hosts of a reply's body are mostly
-        // those of the quoted real conversation (a newsletter's, a list's), which
-        // every hijack of that thread repeats whatever its payload.
         link_hosts[i].assign(hs.begin(), hs.end());
         for (const auto& h : hs) ++host_df[h];
     }
