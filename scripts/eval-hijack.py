@@ -344,7 +344,8 @@ def macro_payload(docs, n):
     return name, data
 
 
-def build_hijack(n, m, ax, rng, docs, demo, seed, lists=frozenset(), known_accounts=()):
+def build_hijack(n, m, ax, rng, docs, demo, seed, lists=frozenset(), known_accounts=(), info=None):
+    """The hijack's bytes; `info`, when given, receives what was generated (impersonated, bot, relay)."""
     roles = pick_roles(ax["impersonated"], m, rng, lists)
     (imp_name, imp_addr), (rcpt_name, rcpt_addr) = roles
     dom = host = f"{BOT_DOMAINS[n % len(BOT_DOMAINS)]}{n}.example"
@@ -397,9 +398,9 @@ def build_hijack(n, m, ax, rng, docs, demo, seed, lists=frozenset(), known_accou
                                             b"s.Run('cmd /c echo demo');\r\n")
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-            info = zipfile.ZipInfo(inner[0], date_time=(2026, 11, 2, 10, 15, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            z.writestr(info, inner[1])
+            zi = zipfile.ZipInfo(inner[0], date_time=(2026, 11, 2, 10, 15, 0))
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(zi, inner[1])
         attachments.append((f"Invoice_{n:05d}.zip", "application/zip", buf.getvalue()))
     sign = ("\n\n" + (imp_name or imp_addr.split("@")[0])) if rng.random() < 0.7 else ""
     body = "\n".join(lines) + sign + "\n" + quote_block(ax["quote"], m, m["body"][:3000])
@@ -413,8 +414,13 @@ def build_hijack(n, m, ax, rng, docs, demo, seed, lists=frozenset(), known_accou
     # Bots answered months-old threads; a fixed calendar keeps runs identical.
     date = datetime.datetime(2026, 11, 2, 1, 0, tzinfo=datetime.timezone(datetime.timedelta(hours=9))) \
         + datetime.timedelta(minutes=7 * n)
+    # Each bot sends from its own host: one address per hijack over the three
+    # documentation networks (762 of them), so no two unrelated hijacks share a relay.
+    relay_ip = f"{('192.0.2', '198.51.100', '203.0.113')[(n // 254) % 3]}.{n % 254 + 1}"
+    if info is not None:
+        info.update({"impersonated": imp_addr, "bot": bot, "relay_ip": relay_ip})
     h = [f"Return-Path: <{bot}>",
-         f"Received: from mail.{dom} (mail.{dom} [198.51.100.{n % 250 + 1}]) by mx.example.net; "
+         f"Received: from mail.{dom} (mail.{dom} [{relay_ip}]) by mx.example.net; "
          f"{email.utils.format_datetime(date)}",
          "From: " + from_header(display_name(ax["display"], imp_name, imp_addr), bot, charset),
          f"To: {to_hdr}",
@@ -631,38 +637,31 @@ def print_report(s):
     print(f"targets met: " + ", ".join(f"{k}={'yes' if v else 'NO'}" for k, v in t.items()))
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--binary", default="build/replyguard")
-    ap.add_argument("--corpus", default=os.environ.get("REPLYGUARD_CORPUS_DIR", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "corpus")))
-    ap.add_argument("--hijacks", type=int, default=504, help="number of hijacks (504 divides evenly on every axis)")
-    ap.add_argument("--learn-fraction", type=float, default=0.6)
-    ap.add_argument("--org-domain", action="append", default=[], help="passed to learn")
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--examples", type=int, default=4, help="miss examples printed per run")
-    ap.add_argument("--keep", action="store_true", help="keep the work directory")
-    ap.add_argument("--json", action="store_true", help="print all figures as JSON")
-    a = ap.parse_args()
-    rng = random.Random(a.seed)
+def build_eval_set(corpus, hijacks, learn_fraction, seed, tmp):
+    """Write learn/, later/ and hijack/ under tmp (see DESCRIPTION); used by eval-campaigns.py too.
+
+    Returns a dict: dirs, the parsed items and raw sources, thread groups, learnt and
+    later indexes, per-hijack metadata (axes, origin, impersonated address), the draws,
+    the macro documents and the learnt messages used."""
+    rng = random.Random(seed)
     demo = load_demo_module()
 
     docs = []
     for rel in MACRO_DOCS:
-        p = os.path.join(a.corpus, "office", "with-macros", rel)
+        p = os.path.join(corpus, "office", "with-macros", rel)
         if os.path.exists(p):
             with open(p, "rb") as f:
                 docs.append((os.path.basename(p), f.read()))
     if not docs:
-        sys.exit(f"eval-hijack: no macro document under {a.corpus}/office/with-macros")
+        sys.exit(f"eval-hijack: no macro document under {corpus}/office/with-macros")
 
     raws, items = [], []
-    for src, raw in read_messages(a.corpus):
+    for src, raw in read_messages(corpus):
         try:
             items.append(parse(raw))
         except Exception:
             continue
         raws.append((src, raw))
-    tmp = tempfile.mkdtemp(prefix="rg-eval-")
     learn_dir, later_dir, hij_dir = (os.path.join(tmp, d) for d in ("learn", "later", "hijack"))
     for d in (learn_dir, later_dir, hij_dir):
         os.makedirs(d)
@@ -670,7 +669,7 @@ def main():
     groups = threads(items)
     for group in groups:
         group.sort(key=lambda i: (items[i]["date"], i))
-        cut = max(1, int(round(len(group) * a.learn_fraction))) if len(group) > 1 else 1
+        cut = max(1, int(round(len(group) * learn_fraction))) if len(group) > 1 else 1
         learnt += group[:cut]
         later += group[cut:]
     for i in learnt:
@@ -688,19 +687,44 @@ def main():
     pools = {k: [i for i in cands if pick_roles(k, items[i], random.Random(0), lists)] for k in AXES["impersonated"]}
     senders = collections.Counter(items[i]["from"] for i in learnt if items[i]["from"] and not items[i]["list"])
     known_accounts = sorted(x for x, c in senders.items() if c >= 3 and x not in lists)
-    draws = {axis: balanced(vals, a.hijacks, rng) for axis, vals in AXES.items()}
+    draws = {axis: balanced(vals, hijacks, rng) for axis, vals in AXES.items()}
     meta, used = {}, set()
     cursor = collections.Counter()
-    for n in range(a.hijacks):
+    for n in range(hijacks):
         ax = {axis: draws[axis][n] for axis in AXES}
         pool = pools[ax["impersonated"]] or cands
         i = pool[cursor[ax["impersonated"]] % len(pool)]
         cursor[ax["impersonated"]] += 1
         used.add(i)
         name = f"h{n:05d}.eml"
+        info = {}
         with open(os.path.join(hij_dir, name), "wb") as f:
-            f.write(build_hijack(n, items[i], ax, rng, docs, demo, a.seed, lists, known_accounts))
-        meta[name] = {"axes": ax, "origin": os.path.relpath(raws[i][0], a.corpus)}
+            f.write(build_hijack(n, items[i], ax, rng, docs, demo, seed, lists, known_accounts, info))
+        meta[name] = {"axes": ax, "origin": os.path.relpath(raws[i][0], corpus), **info,
+                      "macro_doc": docs[n % len(docs)][0] if ax["payload"] in ("macro_doc", "pwzip_ja", "pwzip_en")
+                      else None}
+    return {"learn_dir": learn_dir, "later_dir": later_dir, "hijack_dir": hij_dir, "items": items, "raws": raws,
+            "groups": groups, "learnt": learnt, "later": later, "meta": meta, "used": used, "draws": draws,
+            "docs": docs}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--binary", default="build/replyguard")
+    ap.add_argument("--corpus", default=os.environ.get("REPLYGUARD_CORPUS_DIR", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "corpus")))
+    ap.add_argument("--hijacks", type=int, default=504, help="number of hijacks (504 divides evenly on every axis)")
+    ap.add_argument("--learn-fraction", type=float, default=0.6)
+    ap.add_argument("--org-domain", action="append", default=[], help="passed to learn")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--examples", type=int, default=4, help="miss examples printed per run")
+    ap.add_argument("--keep", action="store_true", help="keep the work directory")
+    ap.add_argument("--json", action="store_true", help="print all figures as JSON")
+    a = ap.parse_args()
+    tmp = tempfile.mkdtemp(prefix="rg-eval-")
+    es = build_eval_set(a.corpus, a.hijacks, a.learn_fraction, a.seed, tmp)
+    learn_dir, later_dir, hij_dir = es["learn_dir"], es["later_dir"], es["hijack_dir"]
+    items, raws, groups, learnt, later = es["items"], es["raws"], es["groups"], es["learnt"], es["later"]
+    meta, used, draws, docs = es["meta"], es["used"], es["draws"], es["docs"]
 
     db = os.path.join(tmp, "history.db")
     learn_cmd = [a.binary, "learn", "--no-progress", "--db", db]

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// campaign/cluster.cpp - union-find over shared identities, payloads and relays in a time window
+// campaign/cluster.cpp - union-find over indexed payload, identity and relay keys in a time window
 #include "campaign/cluster.hpp"
 
 #include "history/domains.hpp"
@@ -10,6 +10,9 @@
 #include <map>
 #include <numeric>
 #include <set>
+#include <span>
+#include <unordered_map>
+#include <unordered_set>
 
 namespace replyguard::campaign {
 
@@ -123,64 +126,228 @@ std::vector<std::string> payload_kinds_of(const detection& d) {
     return {k.begin(), k.end()};
 }
 
+namespace {
+
+// --- linking by index -----------------------------------------------------------
+//
+// Every key (a hash, a host, a person, an organisation, a relay) lists the
+// detections carrying it, sorted by time; neighbours in that list at most
+// `window` apart are united. That is the same partition as uniting every pair
+// within the window (a pair within the window has only gaps <= window between
+// them in the sorted list), at O(n log n) instead of O(n^2).
+
+using index_t = std::unordered_map<std::string, std::vector<std::size_t>>;
+
+// Runs of `members` (sorted by time) whose consecutive gaps are <= window.
+template <class F>
+void for_each_run(const std::vector<detection>& ds, std::vector<std::size_t>& members, std::int64_t window, F&& f) {
+    std::sort(members.begin(), members.end(), [&](std::size_t a, std::size_t b) {
+        return ds[a].when() != ds[b].when() ? ds[a].when() < ds[b].when() : a < b;
+    });
+    std::size_t b = 0;
+    for (std::size_t i = 1; i <= members.size(); ++i)
+        if (i == members.size() || (window > 0 && ds[members[i]].when() - ds[members[i - 1]].when() > window)) {
+            f(std::span<const std::size_t>(members.data() + b, i - b));
+            b = i;
+        }
+}
+
+std::uint64_t mix64(std::uint64_t x) {  // splitmix64 finaliser
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+// Calls link(a, b) for pairs of distinct macro fingerprints whose Jaccard
+// similarity reaches `threshold`. `joined(a, b)` says the pair's detections
+// are already one campaign, so the comparison can be skipped (in a wave of
+// thousands of variants most candidate pairs are). Up to k_exact_sets (512) every
+// pair whose sizes allow it is compared exactly; above, MinHash LSH (48 bands
+// of 3 rows) proposes candidates, which are then compared exactly: a pair at
+// Jaccard 0.5 is proposed with probability 0.998, at 0.7 with 1 - 1e-20, so
+// only borderline pairs may be missed.
+template <class Joined, class Link>
+void similar_fingerprints(const std::vector<const std::vector<std::uint64_t>*>& fps, double threshold,
+                          Joined&& joined, Link&& link) {
+    constexpr std::size_t k_exact_sets = 512, k_bands = 48, k_rows = 3;
+    const std::size_t m = fps.size();
+    auto check = [&](std::size_t a, std::size_t b) {
+        if (!joined(a, b) && macro_similarity(*fps[a], *fps[b]) >= threshold) link(a, b);
+    };
+    if (m <= k_exact_sets) {
+        // Jaccard >= t needs min(|A|,|B|) >= t * max(|A|,|B|): sorted by size, stop early.
+        std::vector<std::size_t> order(m);
+        std::iota(order.begin(), order.end(), 0);
+        std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return fps[a]->size() < fps[b]->size(); });
+        for (std::size_t i = 0; i < m; ++i)
+            for (std::size_t j = i + 1; j < m; ++j) {
+                if (static_cast<double>(fps[order[i]]->size()) < threshold * static_cast<double>(fps[order[j]]->size()))
+                    break;
+                check(order[i], order[j]);
+            }
+        return;
+    }
+    std::unordered_map<std::uint64_t, std::vector<std::uint32_t>> buckets;
+    std::uint64_t sig[k_bands * k_rows];
+    for (std::size_t i = 0; i < m; ++i) {
+        std::fill(std::begin(sig), std::end(sig), ~0ULL);
+        for (std::uint64_t x : *fps[i])
+            for (std::size_t h = 0; h < k_bands * k_rows; ++h) sig[h] = std::min(sig[h], mix64(x ^ (h * 0x632be59bd9b4e019ULL)));
+        for (std::size_t b = 0; b < k_bands; ++b) {
+            std::uint64_t key = mix64(b);
+            for (std::size_t r = 0; r < k_rows; ++r) key = mix64(key ^ sig[b * k_rows + r]);
+            buckets[key].push_back(static_cast<std::uint32_t>(i));
+        }
+    }
+    std::unordered_set<std::uint64_t> tried;
+    for (auto& [key, v] : buckets)
+        for (std::size_t i = 0; i < v.size(); ++i)
+            for (std::size_t j = i + 1; j < v.size(); ++j)
+                if (!joined(v[i], v[j]) && tried.insert((static_cast<std::uint64_t>(v[i]) << 32) | v[j]).second)
+                    check(v[i], v[j]);
+}
+
+// The organisations a detection stands for, to tell a specific relay or host
+// from shared infrastructure: those impersonated, else the sender's domain.
+std::vector<std::string> parties_of(const detection& d) {
+    std::vector<std::string> out;
+    for (const auto& id : d.impersonated)
+        out.push_back(!id.domain.empty() && !history::is_freemail(id.domain) ? id.domain
+                      : !id.address.empty()                                  ? id.address
+                                                                             : "name:" + id.name);
+    if (out.empty()) out.push_back("from:" + (d.from_domain.empty() ? d.from_address : d.from_domain));
+    return out;
+}
+
+std::size_t distinct_parties(const std::vector<detection>& ds, std::span<const std::size_t> run) {
+    std::set<std::string> p;
+    for (std::size_t i : run)
+        for (auto& x : parties_of(ds[i])) p.insert(std::move(x));
+    return p.size();
+}
+
+}  // namespace
+
 std::vector<campaign> cluster(const std::vector<detection>& ds, const cluster_options& opt) {
     const std::size_t n = ds.size();
     const std::int64_t window = static_cast<std::int64_t>(opt.window_days) * 86400;
     std::set<std::string> org;
     for (const auto& d : opt.org_domains) org.insert(history::registrable_domain(d));
 
-    // Feature keys of each detection.
-    std::vector<std::vector<std::string>> keys(n);
-    std::map<std::string, std::size_t> host_df;
     std::vector<std::vector<std::string>> link_hosts(n);
+    std::unordered_map<std::string, std::size_t> host_df;
+    // Only download links count: the other hosts of a reply's body are mostly
+    // those of the quoted real conversation (a newsletter's, a list's), which
+    // every hijack of that thread repeats whatever its payload.
     for (std::size_t i = 0; i < n; ++i) {
         std::set<std::string> hs;
         for (const auto& l : payload_links(ds[i]))
             if (auto h = host_of(l); !h.empty()) hs.insert(h);
-        if (ds[i].has_group("payload"))
-            for (const auto& h : ds[i].url_hosts) hs.insert(h);
         link_hosts[i].assign(hs.begin(), hs.end());
         for (const auto& h : hs) ++host_df[h];
     }
+
+    // Phase 1: payload families. The same file, similar macro code, a payload link host.
+    dsu u(n);
+    index_t payload, infra, identity_keys;
     for (std::size_t i = 0; i < n; ++i) {
         const detection& d = ds[i];
+        for (const auto& a : d.attachments) {
+            if (!a.sha256.empty()) payload["sha:" + a.sha256].push_back(i);
+            for (const auto& m : a.member_sha256) payload["sha:" + m].push_back(i);
+        }
+        for (const auto& h : link_hosts[i])
+            if (n < 3 || host_df[h] * 2 <= n) infra["host:" + h].push_back(i);
+        if (!d.relay_ip.empty()) infra["ip:" + d.relay_ip].push_back(i);
         bool person = false;
         for (const auto& id : d.impersonated)
             if (!id.address.empty()) {
-                keys[i].push_back("who:" + id.address);
+                identity_keys["who:" + id.address].push_back(i);
                 person = true;
             }
         if (!person)
             for (const auto& id : d.impersonated)
-                if (!id.domain.empty()) keys[i].push_back("org:" + id.domain);
-        for (const auto& a : d.attachments) {
-            if (!a.sha256.empty()) keys[i].push_back("sha:" + a.sha256);
-            for (const auto& m : a.member_sha256) keys[i].push_back("sha:" + m);
+                if (!id.domain.empty()) identity_keys["org:" + id.domain].push_back(i);
+    }
+    auto unite_run = [&](std::span<const std::size_t> run) {
+        for (std::size_t k = 1; k < run.size(); ++k) u.unite(run[k - 1], run[k]);
+    };
+    for (auto& [k, members] : payload) {
+        std::sort(members.begin(), members.end());
+        members.erase(std::unique(members.begin(), members.end()), members.end());
+        for_each_run(ds, members, window, unite_run);
+    }
+    // A host or relay shared by detections of more than k_hub_parties
+    // organisations (impersonated, else sending) within one run is shared
+    // infrastructure (a file-sharing service, a mail provider's relay, a hosting
+    // platform), not one operation's: it never links. A real wave's own host is
+    // usually also tied by its documents' hashes or macros.
+    constexpr std::size_t k_hub_parties = 3;
+    for (auto& [k, members] : infra)
+        if (k.starts_with("host:"))
+            for_each_run(ds, members, window, [&](std::span<const std::size_t> run) {
+                if (distinct_parties(ds, run) <= k_hub_parties) unite_run(run);
+            });
+    {
+        // Macro code: only detections that carry a fingerprint, one entry per distinct fingerprint.
+        std::map<std::vector<std::uint64_t>, std::vector<std::size_t>> by_fp;
+        for (std::size_t i = 0; i < n; ++i)
+            for (const auto& a : ds[i].attachments)
+                if (a.macro_fp.size() >= 5) by_fp[a.macro_fp].push_back(i);
+        std::vector<const std::vector<std::uint64_t>*> fps;
+        std::vector<std::vector<std::size_t>*> carriers;
+        for (auto& [fp, v] : by_fp) {
+            fps.push_back(&fp);
+            carriers.push_back(&v);
+            if (opt.macro_similarity <= 1.0) for_each_run(ds, v, window, unite_run);
         }
-        for (const auto& h : link_hosts[i])
-            if (n < 3 || host_df[h] * 2 <= n) keys[i].push_back("host:" + h);
-        if (!d.relay_ip.empty()) keys[i].push_back("ip:" + d.relay_ip);
+        // Already one campaign: every carrier of both under one root.
+        auto joined = [&](std::size_t a, std::size_t b) {
+            std::size_t r = u.find(carriers[a]->front());
+            for (auto* c : {carriers[a], carriers[b]})
+                for (std::size_t i : *c)
+                    if (u.find(i) != r) return false;
+            return true;
+        };
+        similar_fingerprints(fps, opt.macro_similarity, joined, [&](std::size_t a, std::size_t b) {
+            std::vector<std::size_t> both(*carriers[a]);
+            both.insert(both.end(), carriers[b]->begin(), carriers[b]->end());
+            for_each_run(ds, both, window, unite_run);
+        });
     }
 
-    dsu u(n);
+    // Phase 2: people, organisations, relays. These join detections to a payload
+    // family, but never bridge two families: a person impersonated in two waves
+    // (two different payloads), or a detection naming two people of two waves,
+    // would otherwise chain every wave of an outbreak into one campaign. Each
+    // union is refused when both sides already hold a different family (of at
+    // least two detections). Keys are taken in a fixed order (sorted), so a
+    // detection tied to two families joins the same one on every run.
+    constexpr std::size_t k_none = static_cast<std::size_t>(-1);
+    std::vector<std::size_t> fam(n, k_none), family_size(n, 0);
+    for (std::size_t i = 0; i < n; ++i) ++family_size[u.find(i)];
     for (std::size_t i = 0; i < n; ++i)
-        for (std::size_t j = i + 1; j < n; ++j) {
-            std::int64_t dt = ds[i].when() - ds[j].when();
-            if (dt < 0) dt = -dt;
-            if (window > 0 && dt > window) continue;
-            bool shared = std::any_of(keys[i].begin(), keys[i].end(), [&](const std::string& k) {
-                return std::find(keys[j].begin(), keys[j].end(), k) != keys[j].end();
-            });
-            for (const auto& ai : ds[i].attachments) {
-                if (shared || ai.macro_fp.empty()) continue;
-                for (const auto& aj : ds[j].attachments)
-                    if (!aj.macro_fp.empty() && macro_similarity(ai.macro_fp, aj.macro_fp) >= opt.macro_similarity) {
-                        shared = true;
-                        break;
-                    }
-            }
-            if (shared) u.unite(i, j);
-        }
+        if (family_size[u.find(i)] >= 2) fam[i] = u.find(i);  // fam is read at roots only
+    auto unite_checked = [&](std::size_t a, std::size_t b) {
+        std::size_t ra = u.find(a), rb = u.find(b);
+        if (ra == rb) return;
+        if (fam[ra] != k_none && fam[rb] != k_none && fam[ra] != fam[rb]) return;
+        std::size_t f = fam[ra] != k_none ? fam[ra] : fam[rb];
+        u.unite(ra, rb);
+        fam[u.find(ra)] = f;
+    };
+    auto unite_guarded = [&](std::span<const std::size_t> run) {
+        for (std::size_t k = 1; k < run.size(); ++k) unite_checked(run[k - 1], run[k]);
+    };
+    std::map<std::string, std::vector<std::size_t>> phase2(identity_keys.begin(), identity_keys.end());
+    for (auto& [k, members] : infra)
+        if (k.starts_with("ip:")) phase2.emplace(k, members);
+    for (auto& [k, members] : phase2)
+        for_each_run(ds, members, window, [&](std::span<const std::size_t> run) {
+            if (k.starts_with("ip:") && distinct_parties(ds, run) > k_hub_parties) return;
+            unite_guarded(run);
+        });
 
     std::map<std::size_t, std::vector<std::size_t>> groups;
     for (std::size_t i = 0; i < n; ++i) groups[u.find(i)].push_back(i);

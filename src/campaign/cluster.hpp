@@ -2,27 +2,41 @@
 // campaign/cluster.hpp - detections grouped into campaigns
 //
 // DESCRIPTION
-//   Two detections belong to one campaign when, within `window_days` of each
-//   other, they share one of:
-//     - an impersonated identity (the person's address from the findings'
-//       evidence: the thread participant, the address written inside the
-//       display name, the known correspondent), or, when a detection names
-//       no person, the imitated organisation (LOOKALIKE_DOMAIN);
-//     - a payload: an attachment's sha256, an archive member's sha256, or
-//       the host of a link, for detections with payload findings (a link
-//       host seen in more than half of all detections is boilerplate and
-//       never links);
-//     - macro code: VBA fingerprints (detections.hpp macro_fingerprint) with
-//       a Jaccard similarity of at least `macro_similarity` (the same macro
-//       with renamed variables or a changed URL list still shares most lines);
-//     - the sending infrastructure: the first external Received IP.
-//   Linking is transitive (union-find), so a campaign spreading over several
-//   impersonated partners through one payload is one campaign.
+//   Detections are linked, within `window_days` of each other, in two phases.
+//   1. Payload families: the same attachment sha256 or archive member sha256;
+//      similar macro code (VBA fingerprints, detections.hpp macro_fingerprint,
+//      Jaccard >= `macro_similarity`: the same macro with renamed variables or
+//      a changed URL list still shares most lines); the host of a download
+//      link named by the payload evidence (HIJACK_WITH_PAYLOAD). Hosts of the
+//      rest of the body never link: in a reply they are the quoted real
+//      conversation's. A host in more than half of all detections is
+//      boilerplate; a host used by detections of more than 3 organisations
+//      (impersonated, else sending) within one run is a shared platform;
+//      neither links.
+//   2. People and infrastructure: an impersonated identity (the person's
+//      address from the findings' evidence: the thread participant, the
+//      address written inside the display name, the known correspondent),
+//      or, when a detection names no person, the imitated organisation
+//      (LOOKALIKE_DOMAIN); the first external Received IP (unless shared by
+//      more than 3 organisations within one run: a provider's relay). These
+//      join detections to a family but never unite two families (of two or
+//      more detections each): one person impersonated in two waves, or one
+//      mail naming people of two waves, would chain a whole outbreak into
+//      one campaign.
+//   Linking is transitive (union-find): a campaign spreading over several
+//   impersonated partners through one payload is one campaign, and activity
+//   on a shared key with gaps under the window continues it.
 //   Organisations are registrable domains (libpsl, history/domains.hpp);
 //   free-mail domains are people, never organisations.
 // LIMITS
-//   O(n^2) over the detections given; the report and the dashboard pass at
-//   most the retention's worth (default 100 000) - fine for one site.
+//   Keys are indexed (each key's detections sorted by time, neighbours within
+//   the window united): O(n log n) in the detections plus the macro part.
+//   Macro fingerprints are compared once per distinct fingerprint: every pair
+//   up to 512 distinct ones, MinHash LSH candidates above (a pair at Jaccard
+//   0.5 is missed with probability 0.002, at 0.7 practically never). On the
+//   development machine (bench/bench_cluster): 10k synthetic detections
+//   ~0.2 s, 100k ~2.3 s; 100k all carrying varied macros ~9 s of CPU.
+//   The report and the dashboard pass the retention's worth (default 100 000).
 #pragma once
 
 #include "campaign/detections.hpp"

@@ -225,3 +225,81 @@ TEST(Cluster, SimilarMacrosLinkDifferentMacrosDoNot) {
     b.attachments[0].macro_fp = fc;
     EXPECT_EQ(campaign::cluster({a, b}, opts()).size(), 2u);
 }
+
+namespace {
+
+// A detection of the 02- hijack carrying its own payload `sha` from its own account and relay.
+detection wave_member(std::string key, std::string sha, std::int64_t shift_days, std::string relay) {
+    detection d = variant(rg_test::by_source("02-"), std::move(key), shift_days);
+    d.attachments.resize(1);
+    d.attachments[0].sha256 = std::move(sha);
+    d.attachments[0].member_sha256.clear();
+    d.attachments[0].macro_fp.clear();
+    d.relay_ip = std::move(relay);
+    return d;
+}
+
+}  // namespace
+
+TEST(Cluster, PersonImpersonatedInTwoWavesDoesNotBridgeThem) {
+    // Both waves impersonate the same person (02's tanaka@fuji-kogyo.example).
+    std::vector<detection> ds{wave_member("a1", std::string(64, 'a'), 0, "198.51.100.1"),
+                              wave_member("a2", std::string(64, 'a'), 1, "198.51.100.2"),
+                              wave_member("b1", std::string(64, 'b'), 2, "198.51.100.3"),
+                              wave_member("b2", std::string(64, 'b'), 3, "198.51.100.4")};
+    EXPECT_EQ(campaign::cluster(ds, opts()).size(), 2u);
+    // A mail with no shared payload joins one of them by the person, still two campaigns.
+    ds.push_back(wave_member("free", std::string(64, 'c'), 2, "198.51.100.5"));
+    auto cs = campaign::cluster(ds, opts());
+    ASSERT_EQ(cs.size(), 2u);
+    EXPECT_EQ(cs[0].count + cs[1].count, 5u);
+    // One wave alone: the person ties the free mail to it.
+    EXPECT_EQ(campaign::cluster({ds[0], ds[1], ds[4]}, opts()).size(), 1u);
+}
+
+TEST(Cluster, RelayOfManyOrganisationsNeverLinks) {
+    std::vector<detection> ds;
+    for (int i = 0; i < 5; ++i) {
+        detection d = wave_member(fmt::format("r{}", i), std::string(64, static_cast<char>('a' + i)), i, "203.0.113.7");
+        std::string org = fmt::format("partner{}.example", i);
+        d.impersonated = {{"", "someone@" + org, org}};
+        ds.push_back(d);
+    }
+    EXPECT_EQ(campaign::cluster(ds, opts()).size(), 5u);  // five organisations: a provider's relay
+    ds.resize(3);
+    EXPECT_EQ(campaign::cluster(ds, opts()).size(), 1u);  // three: one sender's host
+}
+
+TEST(Cluster, QuotedConversationHostsNeverLink) {
+    // Two different payloads quoting the same thread (its hosts in url_hosts): two campaigns.
+    detection a = wave_member("q1", std::string(64, 'a'), 0, "198.51.100.1");
+    detection b = wave_member("q2", std::string(64, 'b'), 1, "198.51.100.2");
+    a.impersonated = {{"", "x@one.example", "one.example"}};
+    b.impersonated = {{"", "y@two.example", "two.example"}};
+    a.url_hosts = b.url_hosts = {"www.newsletter-of-the-thread.example"};
+    EXPECT_EQ(campaign::cluster({a, b}, opts()).size(), 2u);
+}
+
+TEST(Cluster, ManyMacroVariantsAreBucketed) {
+    // 1200 distinct fingerprints (above the exact-comparison limit): two families of
+    // 600 variants each, every variant with 8 of 40 lines its own. Each family is one
+    // campaign; the two never meet.
+    std::vector<detection> ds;
+    std::uint64_t salt = 1;
+    for (int fam = 0; fam < 2; ++fam)
+        for (int i = 0; i < 600; ++i) {
+            detection d = wave_member(fmt::format("m{}-{}", fam, i), fmt::format("{:064x}", fam * 1000 + i), i % 10,
+                                      fmt::format("10.{}.{}.1", fam, i));  // internal: no relay link
+            d.relay_ip.clear();
+            d.impersonated.clear();
+            std::vector<std::uint64_t> fp;
+            for (std::uint64_t l = 0; l < 40; ++l) fp.push_back(l < 32 ? (fam + 1) * 1000003ULL + l * 7919ULL : salt++ * 0x9e3779b97f4a7c15ULL);
+            std::sort(fp.begin(), fp.end());
+            d.attachments[0].macro_fp = fp;
+            ds.push_back(d);
+        }
+    auto cs = campaign::cluster(ds, opts());
+    ASSERT_EQ(cs.size(), 2u);
+    EXPECT_EQ(cs[0].count, 600u);
+    EXPECT_EQ(cs[1].count, 600u);
+}
