@@ -20,11 +20,15 @@ namespace {
 
 bool contains(std::string_view hay, std::string_view needle) { return hay.find(needle) != std::string_view::npos; }
 
-// Links of a payload finding (HIJACK_WITH_PAYLOAD evidence lists them).
+// Links that deliver the payload: those HIJACK_WITH_PAYLOAD's evidence lists, and
+// links on the IOC list (IOC_URL: in the message or inside an attached file).
+// Other hosts of the body are mostly the quoted conversation's (cluster()).
 std::vector<std::string> payload_links(const detection& d) {
     std::vector<std::string> out;
     for (const auto& f : d.findings) {
         if (!f.evidence.is_object()) continue;
+        if (f.id == "IOC_URL")
+            if (auto u = f.evidence.find("url"); u != f.evidence.end() && u->is_string()) out.push_back(u->get<std::string>());
         auto it = f.evidence.find("payload");
         if (it == f.evidence.end() || !it->is_array()) continue;
         for (const auto& p : *it)

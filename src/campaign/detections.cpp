@@ -201,7 +201,7 @@ detection make_detection(const scan::scan_result& r, std::int64_t now, const con
     for (std::size_t i = 0; i < m.attachments.size(); ++i) {
         const auto& a = m.attachments[i];
         detection_attachment da{safe(a.filename), a.sniffed_type.empty() ? a.declared_type : a.sniffed_type, "",
-                                a.sha256, a.size, {}, {}};
+                                a.sha256, a.size, {}, {}, {}};
         for (const auto& rep : r.attachments) {
             if (rep.index != i) continue;
             da.kind = rep.kind;
@@ -308,7 +308,7 @@ detection detection_from_json(const json& j) {
         for (const auto& a : *it) {
             detection_attachment da{str(a, "name"), str(a, "type"), str(a, "kind"), str(a, "sha256"),
                                     a.contains("size") && a["size"].is_number() ? a["size"].get<std::uint64_t>() : 0,
-                                    {}, {}};
+                                    {}, {}, {}};
             for (const char* k : {"member_sha256", "member_names"})
                 if (auto m = a.find(k); m != a.end() && m->is_array())
                     for (const auto& s : *m)

@@ -280,6 +280,31 @@ TEST(Cluster, QuotedConversationHostsNeverLink) {
     EXPECT_EQ(campaign::cluster({a, b}, opts()).size(), 2u);
 }
 
+TEST(Cluster, ListedLinkHostLinks) {
+    // Two mails impersonating different partners, each with a link on the IOC list at
+    // one host: one campaign (the host delivers the payload); another host: two.
+    detection a = wave_member("i1", std::string(64, 'a'), 0, "198.51.100.1");
+    detection b = wave_member("i2", std::string(64, 'b'), 1, "198.51.100.2");
+    a.impersonated = {{"", "x@one.example", "one.example"}};
+    b.impersonated = {{"", "y@two.example", "two.example"}};
+    auto listed = [](std::string url) {
+        campaign::detection_finding f;
+        f.id = "IOC_URL";
+        f.group = "payload";
+        f.score = 6.0;
+        f.evidence = {{"url", std::move(url)}, {"matched", "x"}, {"where", "message"}};
+        return f;
+    };
+    a.findings.push_back(listed("https://dl.bad-host.example/a/invoice.doc"));
+    b.findings.push_back(listed("https://DL.bad-host.example:8443/b"));
+    auto cs = campaign::cluster({a, b}, opts());
+    ASSERT_EQ(cs.size(), 1u);
+    EXPECT_TRUE(contains(cs[0].url_hosts, "dl.bad-host.example"));
+    EXPECT_TRUE(contains(cs[0].payload_kinds, "download_link"));
+    b.findings.back() = listed("https://elsewhere.example/b");
+    EXPECT_EQ(campaign::cluster({a, b}, opts()).size(), 2u);
+}
+
 TEST(Cluster, ManyMacroVariantsAreBucketed) {
     // 1200 distinct fingerprints (above the exact-comparison limit): two families of
     // 600 variants each, every variant with 8 of 40 lines its own. Each family is one
