@@ -8,9 +8,8 @@
 //      Jaccard >= `macro_similarity`: the same macro with renamed variables or
 //      a changed URL list still shares most lines); the host of a download
 //      link named by the payload evidence (HIJACK_WITH_PAYLOAD) or of a link on
-//      the IOC list (IOC_URL). Hosts of the
-//      rest of the body never link: in a reply they are the quoted real
-//      conversation's. A host in more than half of all detections is
+//      the IOC list (IOC_URL). Hosts of the rest of the body never link: in a
+//      reply they are the quoted real conversation's. A host in more than half of all detections is
 //      boilerplate; a host used by detections of more than 3 organisations
 //      (impersonated, else sending) within one run is a shared platform;
 //      neither links.
