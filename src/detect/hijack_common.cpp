@@ -112,7 +112,17 @@ nlohmann::json payload_evidence(const scan_context& ctx, const finding_sink& sin
             }
     for (const auto& f : sink.findings())
         if (f.group == "payload") out.push_back({{"finding", f.id}, {"detail", f.detail}});
+    // A link that only stands in the quoted conversation is the real correspondents'
+    // (the bot writes the new text; it does not edit what it quotes).
+    auto written_in = [](std::string_view text, const mime::url_ref& u) {
+        return text.find(u.url) != std::string_view::npos ||
+               (u.anchor_text.size() >= 6 && text.find(u.anchor_text) != std::string_view::npos);
+    };
     for (const auto& u : ctx.msg.urls) {
+        if (!ctx.msg.quoted.empty() && !written_in(ctx.msg.new_text, u) &&
+            std::any_of(ctx.msg.quoted.begin(), ctx.msg.quoted.end(),
+                        [&](const mime::quoted_block& q) { return written_in(q.text, u); }))
+            continue;
         auto url = lower(u.url);
         auto cut = url.find_first_of("?#");
         if (cut != std::string::npos) url.resize(cut);

@@ -59,7 +59,8 @@ bool borrows_name(const mime::mailbox& sender, const sender_standing& st);
 
 /// Evidence of a payload: attachment findings with a positive score and
 /// findings of group "payload" already emitted; links whose path ends in a
-/// document, archive, disk image or script extension. Empty: no payload.
+/// document, archive, disk image or script extension, unless they stand only
+/// in the quoted conversation (not in the new text). Empty: no payload.
 nlohmann::json payload_evidence(const scan_context& ctx, const finding_sink& sink);
 
 /// A mailbox as JSON evidence.

@@ -400,6 +400,38 @@ TEST_F(hijack, composite_with_attachment_or_download_link_is_malicious) {
     EXPECT_FALSE(find(scan(w), "HIJACK_WITH_PAYLOAD"));
 }
 
+TEST_F(hijack, a_link_only_in_the_quoted_conversation_is_no_payload) {
+    // A real reply from a client that sets no In-Reply-To (FAKE_REPLY), quoting the
+    // partner's earlier mail with its archive link: the link is not the sender's payload.
+    mime::quoted_block q;
+    q.kind = mime::quoted_block::style::wrote;
+    q.text = "The drawings are here: https://files.partner.co.jp/osaka/drawings.zip\nBest regards, Taro";
+    const mime::url_ref link{"https://files.partner.co.jp/osaka/drawings.zip", "files.partner.co.jp", "", false};
+    auto m = msg_builder{}
+                 .id("plain@elsewhere.example")
+                 .from("Ito Ken", "ken@elsewhere.example")
+                 .to("Suzuki Hanako", "hanako@ours.co.jp")
+                 .subj("Re: drawings for the Osaka branch")
+                 .text("Thanks, we will print them on Monday.")
+                 .quote(q)
+                 .take();
+    m.urls.push_back(link);
+    auto fs = scan(m, false);
+    ASSERT_TRUE(find(fs, "FAKE_REPLY")) << ::testing::PrintToString(ids(fs));
+    EXPECT_FALSE(find(fs, "HIJACK_WITH_PAYLOAD")) << ::testing::PrintToString(ids(fs));
+    // The same link written in the new text is the sender's: payload.
+    m.new_text = "Thanks, the new set: https://files.partner.co.jp/osaka/drawings.zip";
+    fs = scan(m, false);
+    auto f = find(fs, "HIJACK_WITH_PAYLOAD");
+    ASSERT_TRUE(f) << ::testing::PrintToString(ids(fs));
+    EXPECT_EQ(f->evidence["payload"][0]["extension"], ".zip");
+    // An HTML link whose URL is in no text (anchor text only, written in the new text) counts too.
+    m.new_text = "Thanks, the new set is in drawings-v2 (link).";
+    m.urls = {{"https://cdn.elsewhere.example/d/8812", "cdn.elsewhere.example", "drawings-v2", true},
+              {"https://cdn.elsewhere.example/d/drawings-v2.zip", "cdn.elsewhere.example", "drawings-v2", true}};
+    EXPECT_TRUE(find(scan(m, false), "HIJACK_WITH_PAYLOAD"));
+}
+
 TEST_F(hijack, genuine_reply_never_applies_with_a_payload) {
     auto m = emotet_reply();
     m.from = hand::mb("Yamada Taro", "taro@partner.co.jp");  // the real participant (its PC infected)
