@@ -31,6 +31,7 @@
 #include "cli/commands.hpp"
 
 #include "attach/ioc.hpp"
+#include "campaign/detections.hpp"
 #include "core/config.hpp"
 #include "history/learner.hpp"
 #include "milter/banner.hpp"
@@ -135,6 +136,9 @@ struct daemon_state {
     std::unique_ptr<store::history> hist;
     std::unique_ptr<milter::outbound_tracker> outbound;
     std::mutex learn_mu;
+    std::unique_ptr<campaign::detection_store> kept;  ///< null: detections not kept
+    std::mutex kept_mu;
+    std::uint64_t kept_since_prune = 0;
 
     std::shared_ptr<const live_config> live() const {
         std::lock_guard lock(live_mu_);
@@ -305,6 +309,36 @@ result<std::unique_ptr<milter::outbound_tracker>> open_outbound(const milter::mi
     return std::make_unique<milter::outbound_tracker>(mc.outbound, std::move(state));
 }
 
+// [milter] detections: "" is the history file when that is SQLite (nothing
+// with Redis), "off" nothing, else an SQLite file of its own.
+std::string detections_path(const milter::milter_config& mc, const std::string& db) {
+    if (mc.detections == "off") return {};
+    if (!mc.detections.empty()) return mc.detections;
+    return db.starts_with("redis://") ? std::string() : db;
+}
+
+/// Keep a suspicious or malicious result, or an outbound-abuse event, for
+/// `report` and `serve`. A failure is logged: the verdict stands without it.
+void keep_detection(scan::scan_result& r, const std::optional<detect::finding>& abuse, std::string_view qid,
+                    milter::disposition disp, const config& core) {
+    if (!g_state->kept || !(campaign::worth_keeping(r) || abuse)) return;
+    const auto now = static_cast<std::int64_t>(std::time(nullptr));
+    if (abuse) r.findings.push_back(*abuse);
+    campaign::detection d = campaign::make_detection(r, now, core);
+    if (abuse) r.findings.pop_back();
+    if (d.verdict == "clean") d.verdict = "suspicious";  // an event about our account, not about the author
+    d.source = fmt::format("milter:{} ({})", qid.empty() ? "NOQUEUE" : qid, milter::disposition_name(disp));
+    std::lock_guard lock(g_state->kept_mu);
+    if (auto id = g_state->kept->put(d); !id) {
+        log_line(qid, "keeping the detection failed: " + id.error().message, LOG_WARNING);
+        return;
+    }
+    if (++g_state->kept_since_prune >= 1000) {  // retention, now and then rather than per message
+        g_state->kept_since_prune = 0;
+        if (auto p = g_state->kept->prune(now); !p) log_line(qid, "pruning detections failed: " + p.error().message, LOG_WARNING);
+    }
+}
+
 std::size_t unknown_recipients(const message_ctx& m, const scan::scan_result& r) {
     if (!g_state->hist || !r.msg.from) return m.rcpts.size();
     auto c = g_state->hist->find_correspondent(r.msg.from->address_key);
@@ -387,6 +421,7 @@ sfsistat eom_impl(SMFICTX* ctx, message_ctx& m, const std::string& qid,
     summary += fmt::format(" analysis_ms={:.1f}",
                            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t_eom).count());
     log_line(qid, summary);
+    keep_detection(r, abuse, qid, act.disp, live->core);
 
     if (act.disp == milter::disposition::reject) {
         smfi_setreply(ctx, const_cast<char*>("550"), const_cast<char*>("5.7.1"),
@@ -662,6 +697,10 @@ void reload(daemon_state& st) {
         if (!st.db_from_cli) ignored("milter.db");
         next.mc.db = cur->mc.db;
     }
+    if (next.mc.detections != cur->mc.detections) {
+        ignored("milter.detections");
+        next.mc.detections = cur->mc.detections;
+    }
     if (next.mc.learn && !st.store_writable) {
         ignored("milter.learn (the store was opened read-only)");
         next.mc.learn = false;
@@ -782,6 +821,20 @@ int run_milter(const milter_args& a) {
     auto outbound = open_outbound(mc0, st.db);
     if (!outbound) { std::cerr << "replyguard milter: " << outbound.error().message << "\n"; return 2; }
     st.outbound = std::move(*outbound);
+    if (std::string kp = detections_path(mc0, st.db); !kp.empty()) {
+        auto k = campaign::open_detections(kp, true);
+        if (k) {
+            st.kept = std::move(*k);
+            log_line("", "detections kept in " + kp);
+        } else if (!mc0.detections.empty()) {  // asked for by name: a start-up error
+            std::cerr << "replyguard milter: " << k.error().message << "\n";
+            return 2;
+        } else {
+            log_line("", "detections not kept: " + k.error().message, LOG_WARNING);
+        }
+    } else {
+        log_line("", "detections not kept (set [milter] detections to an SQLite file)");
+    }
     st.set_live(std::move(*built));
     g_state = &st;
 

@@ -37,6 +37,16 @@ std::vector<std::string> payload_links(const detection& d) {
     return out;
 }
 
+// Our accounts an outbound-abuse event names (the milter's evidence "account").
+std::vector<std::string> abused_accounts_of(const detection& d) {
+    std::vector<std::string> out;
+    for (const auto& f : d.findings)
+        if (f.id == "OUTBOUND_ACCOUNT_ABUSE" && f.evidence.is_object())
+            if (auto a = f.evidence.find("account"); a != f.evidence.end() && a->is_string() && !a->get<std::string>().empty())
+                out.push_back(a->get<std::string>());
+    return out;
+}
+
 std::string host_of(std::string_view url) {
     auto s = url.find("://");
     if (s == std::string_view::npos) return {};
@@ -265,6 +275,10 @@ std::vector<campaign> cluster(const std::vector<detection>& ds, const cluster_op
             if (n < 3 || host_df[h] * 2 <= n) infra["host:" + h].push_back(i);
         if (!d.relay_ip.empty()) infra["ip:" + d.relay_ip].push_back(i);
         bool person = false;
+        for (const auto& acct : abused_accounts_of(d)) {
+            identity_keys["acct:" + acct].push_back(i);
+            person = true;
+        }
         for (const auto& id : d.impersonated)
             if (!id.address.empty()) {
                 identity_keys["who:" + id.address].push_back(i);
@@ -359,7 +373,7 @@ std::vector<campaign> cluster(const std::vector<detection>& ds, const cluster_op
     std::vector<campaign> out;
     for (auto& [root, members] : groups) {
         campaign c;
-        std::map<std::string, std::size_t> people_n, orgs_n, senders_n, sdom_n, relays_n, targets_n, kinds_n, att_n,
+        std::map<std::string, std::size_t> people_n, orgs_n, accounts_n, senders_n, sdom_n, relays_n, targets_n, kinds_n, att_n,
             sha_n, hosts_n, ids_n;
         std::map<std::string, identity> people;
         std::set<std::string> groups_seen;
@@ -388,6 +402,7 @@ std::vector<campaign> cluster(const std::vector<detection>& ds, const cluster_op
                     if (org.contains(id.domain)) c.own_org_impersonated = true;
                 }
             }
+            for (const auto& acct : abused_accounts_of(d)) ++accounts_n[acct];
             if (!d.from_address.empty()) ++senders_n[d.from_address];
             if (!d.from_domain.empty()) ++sdom_n[d.from_domain];
             if (!d.relay_ip.empty() || !d.relay_host.empty())
@@ -410,6 +425,7 @@ std::vector<campaign> cluster(const std::vector<detection>& ds, const cluster_op
         }
         for (const auto& k : by_frequency(people_n)) c.impersonated.push_back(people[k]);
         c.organisations = by_frequency(orgs_n);
+        c.abused_accounts = by_frequency(accounts_n);
         c.senders = by_frequency(senders_n);
         c.sender_domains = by_frequency(sdom_n);
         c.relays = by_frequency(relays_n);

@@ -26,6 +26,8 @@
 //   Linking is transitive (union-find): a campaign spreading over several
 //   impersonated partners through one payload is one campaign, and activity
 //   on a shared key with gaps under the window continues it.
+//   Outbound-abuse events (OUTBOUND_ACCOUNT_ABUSE, from the milter) of one of
+//   our accounts link like an impersonated person: the account is the key.
 //   Organisations are registrable domains (libpsl, history/domains.hpp);
 //   free-mail domains are people, never organisations.
 // LIMITS
@@ -66,6 +68,9 @@ struct campaign {
     std::vector<identity> impersonated;   ///< people, most frequent first
     std::vector<std::string> organisations;  ///< registrable domains impersonated, most frequent first
     bool own_org_impersonated = false;
+    /// Our own authenticated accounts seen sending it (the milter's
+    /// OUTBOUND_ACCOUNT_ABUSE events: "our account is being abused").
+    std::vector<std::string> abused_accounts;
     std::vector<std::string> senders;     ///< real From addresses, most frequent first
     std::vector<std::string> sender_domains;
     std::vector<std::string> relays;      ///< "ip (host)"

@@ -99,7 +99,7 @@ std::string csv_cell(std::string_view s) {
 }
 
 struct row {
-    std::string id, period, first, last, organisation, person, summary, senders, verdict;
+    std::string id, period, first, last, organisation, person, summary, senders, verdict, abused;
     std::size_t count = 0;
     bool own = false;
 };
@@ -114,8 +114,9 @@ row make_row(const campaign& c, std::string_view lang, std::int64_t off) {
                summary(c, lang),
                join(c.senders, ", ", 3),
                c.verdict,
+               join(c.abused_accounts, ", ", 3),
                c.count,
-               c.own_org_impersonated};
+               c.own_org_impersonated || !c.abused_accounts.empty()};
 }
 
 struct headings {
@@ -160,14 +161,16 @@ std::string summary(const campaign& c, std::string_view lang) {
     const bool pw_body = has_id(c, {"ARCHIVE_PASSWORD_FROM_BODY", "ARCHIVE_PASSWORD_FROM_THREAD"});
     std::vector<std::string> people = people_of(c);
     std::string who = join(people, ja(lang) ? "、" : ", ", 2);
+    const std::string accounts = join(c.abused_accounts, ja(lang) ? "、" : ", ", 2);
     std::string from = join(c.senders, ja(lang) ? "、" : ", ", 2);
     std::vector<std::string> payload;
     for (const auto& k : c.payload_kinds)
         if (auto p = payload_phrase(k, lang); !p.empty()) payload.push_back(p);
     if (ja(lang)) {
         std::string s;
-        if (thread) s = "過去の実際のメールのやり取りに返信する形で";
-        else if (fake_reply) s = "返信を装った件名（Re:）で";
+        if (!accounts.empty()) s = "自組織のアカウント " + accounts + " が認証済みで送信（アカウント不正利用の疑い）。";
+        if (thread) s += "過去の実際のメールのやり取りに返信する形で";
+        else if (fake_reply) s += "返信を装った件名（Re:）で";
         if (!who.empty()) s += "「" + who + "」になりすまし、";
         else if (lookalike && !c.organisations.empty()) s += c.organisations.front() + " に似せたドメインを使い、";
         else if (!s.empty()) s += "、";
@@ -179,8 +182,8 @@ std::string summary(const campaign& c, std::string_view lang) {
         }
         return s + "。";
     }
-    std::string s = "Sent";
-    if (!from.empty()) s += " from " + from;
+    std::string s = accounts.empty() ? "Sent" : "Our own account " + accounts + " sent it, authenticated (the account is being abused)";
+    if (!from.empty() && accounts.empty()) s += " from " + from;
     if (!who.empty()) s += " as " + who;
     else if (lookalike && !c.organisations.empty()) s += " from a domain imitating " + c.organisations.front();
     if (thread) s += ", replying to a real past conversation";
@@ -206,6 +209,7 @@ json campaign_json(const campaign& c, std::string_view lang, std::int64_t utc_of
                 {"impersonated", imp},
                 {"organisations", c.organisations},
                 {"own_org_impersonated", c.own_org_impersonated},
+                {"abused_accounts", c.abused_accounts},
                 {"senders", c.senders},
                 {"sender_domains", c.sender_domains},
                 {"relays", c.relays},
@@ -236,12 +240,12 @@ std::string render(const std::vector<campaign>& cs, const report_options& opt) {
     }
     case report_format::csv:
         out = "first_seen,last_seen,impersonated_organisation,impersonated_person,summary,count,real_sender,"
-              "own_org_impersonated,verdict,campaign\r\n";
+              "own_org_impersonated,verdict,campaign,abused_accounts\r\n";
         for (const auto& c : cs) {
             row r = make_row(c, opt.lang, opt.utc_offset);
-            out += fmt::format("{},{},{},{},{},{},{},{},{},{}\r\n", r.first, r.last, csv_cell(r.organisation),
+            out += fmt::format("{},{},{},{},{},{},{},{},{},{},{}\r\n", r.first, r.last, csv_cell(r.organisation),
                                csv_cell(r.person), csv_cell(r.summary), r.count, csv_cell(r.senders),
-                               r.own ? "yes" : "no", r.verdict, r.id);
+                               c.own_org_impersonated ? "yes" : "no", r.verdict, r.id, csv_cell(r.abused));
         }
         return out;
     case report_format::markdown:
@@ -287,9 +291,18 @@ std::string render(const std::vector<campaign>& cs, const report_options& opt) {
 }
 
 std::string advisory(const std::vector<campaign>& cs, const report_options& opt) {
+    // Campaigns impersonating us, and those our own abused accounts sent (the
+    // milter's outbound events): partners must hear of both, in other words.
     std::vector<const campaign*> own;
-    for (const auto& c : cs)
-        if (c.own_org_impersonated) own.push_back(&c);
+    bool impersonated = false;
+    std::vector<std::string> abused;
+    for (const auto& c : cs) {
+        if (!c.own_org_impersonated && c.abused_accounts.empty()) continue;
+        own.push_back(&c);
+        impersonated = impersonated || c.own_org_impersonated;
+        for (const auto& a : c.abused_accounts)
+            if (std::find(abused.begin(), abused.end(), a) == abused.end()) abused.push_back(a);
+    }
     std::string org = join(opt.org_domains, ", ");
     if (opt.org_domains.empty())
         return "No organisation domains configured ([org] domains in --config): cannot tell which campaigns "
@@ -302,9 +315,14 @@ std::string advisory(const std::vector<campaign>& cs, const report_options& opt)
 
     auto ja_text = [&]() {
         std::string s = fmt::format("# 【注意喚起】当社（{}）を装った不審なメールについて\n\n", org);
-        s += "平素より大変お世話になっております。\n"
-             "当社の社員や当社との過去のメールのやり取りを装った不審なメールが、取引先の皆様に送られていることを確認しました。"
-             "これらのメールは当社から送信されたものではありません。\n\n";
+        s += "平素より大変お世話になっております。\n";
+        if (impersonated)
+            s += "当社の社員や当社との過去のメールのやり取りを装った不審なメールが、取引先の皆様に送られていることを確認しました。"
+                 "これらのメールは当社から送信されたものではありません。\n";
+        if (!abused.empty())
+            s += "また、当社のメールアカウント（" + join(abused, "、") +
+                 "）が第三者に不正利用され、当社のメールサーバから不審なメールが送信されたことを確認しました。\n";
+        s += "\n";
         for (const campaign* c : own) {
             s += fmt::format("## {}（{}、{}件）\n\n", c->id, period(*c, opt.utc_offset), c->count);
             s += "- 概要: " + summary(*c, "ja") + "\n";
@@ -317,20 +335,28 @@ std::string advisory(const std::vector<campaign>& cs, const report_options& opt)
             if (!c->url_hosts.empty()) s += "- 本文中のリンク先ホスト: " + join(c->url_hosts, "、") + "\n";
             s += "\n";
         }
-        s += fmt::format(
-            "### お願い\n\n"
-            "- 当社からのメールは {} のドメインから送信されます。表示名が当社の社員名でも、メールアドレスのドメインが異なるものは当社からのメールではありません。\n"
+        s += "### お願い\n\n";
+        if (!abused.empty())
+            s += "- 上記の期間に " + join(abused, "、") +
+                 " から届いた、添付ファイル・パスワード付きZIP・ダウンロードリンクのあるメールは、当社のドメインからであっても開かずに削除してください。\n";
+        if (impersonated)
+            s += fmt::format("- 当社からのメールは {} のドメインから送信されます。表示名が当社の社員名でも、メールアドレスのドメインが異なるものは当社からのメールではありません。\n", org);
+        s +=
             "- 上記のようなメールを受信された場合は、添付ファイルを開かず、本文に記載されたパスワードでZIPファイルを展開せず、リンクをクリックせずに削除してください。\n"
             "- 心当たりのないメールや不審なメールについては、メール以外の方法（お電話など）で当社担当者にご確認ください。\n"
             "- 既に開いてしまった場合は、端末をネットワークから切り離し、貴社のシステム管理者にご相談ください。\n\n"
-            "ご迷惑とご心配をおかけし、誠に申し訳ございません。\n",
-            org);
+            "ご迷惑とご心配をおかけし、誠に申し訳ございません。\n";
         return s;
     };
     auto en_text = [&]() {
         std::string s = fmt::format("# Warning: suspicious mail impersonating {}\n\n", org);
-        s += "We have found that suspicious mail pretending to come from our staff, or continuing past "
-             "conversations with us, is being sent to our partners. This mail was not sent by us.\n\n";
+        if (impersonated)
+            s += "We have found that suspicious mail pretending to come from our staff, or continuing past "
+                 "conversations with us, is being sent to our partners. This mail was not sent by us.\n";
+        if (!abused.empty())
+            s += "We have also found that our mail account(s) " + join(abused, ", ") +
+                 " were abused by a third party: suspicious mail was sent through our own mail servers.\n";
+        s += "\n";
         for (const campaign* c : own) {
             s += fmt::format("## {} ({}, {} message(s))\n\n", c->id, period(*c, opt.utc_offset), c->count);
             s += "- Summary: " + summary(*c, "en") + "\n";
@@ -343,15 +369,20 @@ std::string advisory(const std::vector<campaign>& cs, const report_options& opt)
             if (!c->url_hosts.empty()) s += "- Link hosts: " + join(c->url_hosts, ", ") + "\n";
             s += "\n";
         }
-        s += fmt::format(
-            "### What to do\n\n"
-            "- Our mail is sent from {} only. Mail showing one of our staff's names but another domain in the address is not from us.\n"
+        s += "### What to do\n\n";
+        if (!abused.empty())
+            s += "- Mail from " + join(abused, ", ") +
+                 " in the period above that carries an attachment, a password ZIP or a download link: do not open it, "
+                 "delete it, even though it comes from our domain.\n";
+        if (impersonated)
+            s += fmt::format("- Our mail is sent from {} only. Mail showing one of our staff's names but another domain "
+                             "in the address is not from us.\n", org);
+        s +=
             "- If you receive such mail, do not open its attachments, do not extract a ZIP with a password given in the mail, "
             "do not click its links; delete it.\n"
             "- When in doubt, check with your contact at our company by phone or another channel than mail.\n"
             "- If an attachment or link was already opened, disconnect the computer from the network and contact your IT administrator.\n\n"
-            "We apologise for the trouble and concern this may cause.\n",
-            org);
+            "We apologise for the trouble and concern this may cause.\n";
         return s;
     };
     return ja(opt.lang) ? ja_text() + "\n---\n\n" + en_text() : en_text() + "\n---\n\n" + ja_text();

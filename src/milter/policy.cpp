@@ -103,6 +103,12 @@ result<milter_config> parse_milter_config(std::string_view text, const std::stri
         };
         if (key == "socket") { if (auto r = str(c.socket); !r) return std::unexpected(r.error()); }
         else if (key == "db") { if (auto r = str(c.db); !r) return std::unexpected(r.error()); }
+        else if (key == "detections") {
+            if (auto r = str(c.detections); !r) return std::unexpected(r.error());
+            if (c.detections.starts_with("redis://"))
+                return fail(errc::parse, fmt::format("{}: milter.detections must be an SQLite file or \"off\" "
+                                                     "(detections are not kept in Redis)", where(v, origin)));
+        }
         else if (key == "subject_prefix") { if (auto r = str(c.subject_prefix); !r) return std::unexpected(r.error()); }
         else if (key == "reject_reason") {
             if (auto r = str(c.reject_reason); !r) return std::unexpected(r.error());

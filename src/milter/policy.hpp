@@ -73,6 +73,10 @@ struct milter_config {
     std::string reject_reason = "Message looks like reply-chain hijacking (Emotet-style); rejected";
     bool learn = true;
     std::string log = "stderr";           ///< "stderr", "syslog" or "both"
+    /// Where suspicious/malicious results and outbound-abuse events are kept for
+    /// `report` and `serve`: "" : the history file when it is SQLite (none with
+    /// Redis); "off": not kept; else an SQLite file.
+    std::string detections;
     verdict_actions clean{.headers = true};
     verdict_actions suspicious{.headers = true, .subject = true, .banner = true};
     verdict_actions malicious{.headers = true, .subject = true, .banner = true, .disp = disposition::reject};

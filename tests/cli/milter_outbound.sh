@@ -17,7 +17,9 @@
 #   - a flagged message is held even when its verdict alone would reject it;
 #   - the same mail without authentication is not an outbound event;
 #   - a forged X-Replyguard-Verdict is deleted (chgheader with an empty value);
-#   - a clean authenticated message teaches the history; a flagged one does not.
+#   - a clean authenticated message teaches the history; a flagged one does not;
+#   - the abuse events are kept as detections: `report` lists each account as
+#     "our account is being abused", and `report --advisory` warns partners.
 set -euo pipefail
 
 BIN=$(realpath "$1")
@@ -130,6 +132,32 @@ check(r4.headers_added("X-Replyguard-Outbound") == [], "unauthenticated mail is 
 
 sys.exit(1 if fails else 0)
 PY
+
+# The abuse events are kept as detections (in the history file, [milter] detections
+# unset): the report shows each account as "our account is being abused", and the
+# advisory warns partners about mail from it.
+if "$BIN" report --db "$T/history.db" --config "$T/base.toml" --format json > "$T/report.json" 2> "$T/report.err"; then
+  python3 - "$T/report.json" <<'PY' || rc=1
+import json, sys
+cs = json.load(open(sys.argv[1]))["campaigns"]
+fails = 0
+for acct in ("sato", "suzuki"):
+    mine = [c for c in cs if acct in c.get("abused_accounts", [])]
+    ok = len(mine) == 1 and f"Our own account {acct}" in mine[0]["summary_en"] \
+         and f"自組織のアカウント {acct}" in mine[0]["summary_ja"] and "OUTBOUND_ACCOUNT_ABUSE" in mine[0]["finding_ids"]
+    print(("ok   " if ok else "FAIL ") + f"report: one campaign of account {acct} being abused: "
+          + json.dumps([(c["id"], c["abused_accounts"], c["summary_en"]) for c in mine], ensure_ascii=False))
+    fails += not ok
+sys.exit(1 if fails else 0)
+PY
+else
+  echo "FAIL report exited non-zero: $(cat "$T/report.err")"; rc=1
+fi
+"$BIN" report --db "$T/history.db" --config "$T/base.toml" --advisory > "$T/advisory.md" 2>&1 || true
+grep -q "were abused by a third party" "$T/advisory.md" && grep -q "が第三者に不正利用され" "$T/advisory.md" \
+  && grep -q "sato" "$T/advisory.md" \
+  && echo "ok   advisory tells partners our account was abused (en + ja)" \
+  || { echo "FAIL advisory does not mention the abused account"; head -40 "$T/advisory.md"; rc=1; }
 
 # A message over max_message_size: accepted unanalysed, even with default_action = tempfail.
 kill "$MILTER_PID"; wait "$MILTER_PID" 2>/dev/null || true

@@ -58,7 +58,7 @@ check "report without --config: org from the history" grep -q '^| 期間 | な�
 check "report csv: 4 records" py "
 import csv
 rows=list(csv.reader(open('$tmp/r.csv',newline='')))
-assert len(rows)==4 and all(len(r)==10 for r in rows), rows
+assert len(rows)==4 and all(len(r)==11 for r in rows), rows
 "
 "$bin" report --db "$db" --format html >"$tmp/r.html"
 check "report html: 3 campaign rows, no script" py "

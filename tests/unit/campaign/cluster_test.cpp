@@ -305,6 +305,26 @@ TEST(Cluster, ListedLinkHostLinks) {
     EXPECT_EQ(campaign::cluster({a, b}, opts()).size(), 2u);
 }
 
+TEST(Cluster, OurAbusedAccountIsOneCampaign) {
+    // The milter's outbound events of one account of ours, different payloads: one campaign.
+    auto event = [](std::string key, std::string sha, int day, std::string account) {
+        detection d = wave_member(std::move(key), std::move(sha), day, "");
+        d.impersonated.clear();
+        campaign::detection_finding f;
+        f.id = "OUTBOUND_ACCOUNT_ABUSE";
+        f.group = "outbound";
+        f.evidence = {{"account", std::move(account)}, {"client_ip", "203.0.113.66"}};
+        d.findings.push_back(f);
+        return d;
+    };
+    std::vector<detection> ds{event("o1", std::string(64, 'a'), 0, "sato"), event("o2", std::string(64, 'b'), 2, "sato")};
+    auto cs = campaign::cluster(ds, opts());
+    ASSERT_EQ(cs.size(), 1u);
+    EXPECT_EQ(cs[0].abused_accounts, std::vector<std::string>{"sato"});
+    ds.push_back(event("o3", std::string(64, 'c'), 1, "suzuki"));
+    EXPECT_EQ(campaign::cluster(ds, opts()).size(), 2u);
+}
+
 TEST(Cluster, ManyMacroVariantsAreBucketed) {
     // 1200 distinct fingerprints (above the exact-comparison limit): two families of
     // 600 variants each, every variant with 8 of 40 lines its own. Each family is one

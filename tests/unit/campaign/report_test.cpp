@@ -101,7 +101,7 @@ TEST(Report, CsvParsesBack) {
     auto rows = parse_csv(csv);
     ASSERT_EQ(rows.size(), cs.size() + 1);
     EXPECT_EQ(rows[0][0], "first_seen");
-    for (const auto& r : rows) EXPECT_EQ(r.size(), 10u);
+    for (const auto& r : rows) EXPECT_EQ(r.size(), 11u);
     EXPECT_EQ(rows[1][3], "Miller, \"J\" <j@x.example>");
     EXPECT_EQ(rows[2][3].rfind("'=", 0), 0u) << rows[2][3];  // never a live formula
     EXPECT_EQ(rows[1][5], std::to_string(cs[0].count));
@@ -166,6 +166,28 @@ TEST(Report, AdvisoryOnlyForOwnOrganisation) {
     EXPECT_NE(adv.find("do not open its attachments"), std::string::npos);
     std::string en_first = campaign::advisory({own}, ro(report_format::markdown, "en"));
     EXPECT_LT(en_first.find("# Warning"), en_first.find("【注意喚起】"));
+}
+
+TEST(Report, AdvisoryForOurAbusedAccount) {
+    // A campaign our own account sent (the milter's outbound events), impersonating nobody:
+    // partners are told the account was abused, not that the mail "was not sent by us".
+    auto partners = demo_campaigns();
+    std::erase_if(partners, [](const auto& c) { return c.own_org_impersonated; });
+    auto out = partners.front();
+    out.impersonated.clear();
+    out.organisations.clear();
+    out.abused_accounts = {"sato@sakura-shoji.example"};
+    std::string adv = campaign::advisory({out}, ro(report_format::markdown, "en"));
+    EXPECT_NE(adv.find("our mail account(s) sato@sakura-shoji.example were abused"), std::string::npos) << adv;
+    EXPECT_NE(adv.find("当社のメールアカウント（sato@sakura-shoji.example）が第三者に不正利用され"), std::string::npos) << adv;
+    EXPECT_EQ(adv.find("This mail was not sent by us"), std::string::npos) << adv;
+    EXPECT_EQ(adv.find("Our mail is sent from"), std::string::npos) << adv;
+    EXPECT_NE(campaign::summary(out, "en").find("Our own account sato@sakura-shoji.example"), std::string::npos);
+    EXPECT_NE(campaign::summary(out, "ja").find("自組織のアカウント sato@sakura-shoji.example"), std::string::npos);
+    // With a campaign impersonating us as well, both are said.
+    std::string both = campaign::advisory({out, own_org_campaign()}, ro(report_format::markdown, "en"));
+    EXPECT_NE(both.find("This mail was not sent by us"), std::string::npos);
+    EXPECT_NE(both.find("were abused"), std::string::npos);
 }
 
 TEST(Report, DayIsUtc) {
