@@ -148,6 +148,12 @@ for acct in ("sato", "suzuki"):
     print(("ok   " if ok else "FAIL ") + f"report: one campaign of account {acct} being abused: "
           + json.dumps([(c["id"], c["abused_accounts"], c["summary_en"]) for c in mine], ensure_ascii=False))
     fails += not ok
+import sqlite3, os
+db = sqlite3.connect(os.path.join(os.path.dirname(sys.argv[1]), "history.db"))
+sources = [r[0] for r in db.execute("SELECT json_extract(data, '$.source') FROM detections")]
+ok = "milter:A0003 (quarantine)" in sources and "milter:A0011 (quarantine)" in sources
+print(("ok   " if ok else "FAIL ") + f"detections kept with the queue id and the action: {sources}")
+fails += not ok
 sys.exit(1 if fails else 0)
 PY
 else
