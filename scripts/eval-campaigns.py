@@ -51,6 +51,7 @@ USAGE
   Nothing reaches the network; the corpus is only read.
 """
 import argparse
+import atexit
 import collections
 import importlib.util
 import json
@@ -172,6 +173,8 @@ def main():
     eh = load_eval_hijack()
 
     tmp = tempfile.mkdtemp(prefix="rg-campaigns-")
+    if not a.keep:  # also when a step fails and run() exits
+        atexit.register(shutil.rmtree, tmp, True)
     es = eh.build_eval_set(a.corpus, a.hijacks, a.learn_fraction, a.seed, tmp)
     phish_dir = os.path.join(tmp, "phishing")
     os.makedirs(phish_dir)
@@ -305,8 +308,6 @@ def main():
         print("\nreport (first rows):\n" + "\n".join(head))
         if a.keep:
             print(f"\nwork directory kept: {tmp} (report.md, report.ja.md, store.db)")
-    if not a.keep:
-        shutil.rmtree(tmp, ignore_errors=True)
     return 1 if a.check and not all(props.values()) else 0
 
 

@@ -311,10 +311,11 @@ result<std::unique_ptr<milter::outbound_tracker>> open_outbound(const milter::mi
 
 // [milter] detections: "" is the history file when that is SQLite (nothing
 // with Redis), "off" nothing, else an SQLite file of its own.
-std::string detections_path(const milter::milter_config& mc, const std::string& db) {
+std::string detections_path(const milter::milter_config& mc, const std::string& db, bool db_writable) {
     if (mc.detections == "off") return {};
     if (!mc.detections.empty()) return mc.detections;
-    return db.starts_with("redis://") ? std::string() : db;
+    // Not into a history opened read-only (learn = false): that file is not ours to write.
+    return db.starts_with("redis://") || !db_writable ? std::string() : db;
 }
 
 /// Keep a suspicious or malicious result, or an outbound-abuse event, for
@@ -332,6 +333,8 @@ void keep_detection(scan::scan_result& r, const std::optional<detect::finding>& 
     if (auto id = g_state->kept->put(d); !id) {
         log_line(qid, "keeping the detection failed: " + id.error().message, LOG_WARNING);
         return;
+    } else if (*id == 0) {
+        log_line(qid, "detection not kept: its message key " + ascii_only(d.key) + " is stored already");
     }
     if (++g_state->kept_since_prune >= 1000) {  // retention, now and then rather than per message
         g_state->kept_since_prune = 0;
@@ -400,10 +403,24 @@ sfsistat eom_impl(SMFICTX* ctx, message_ctx& m, const std::string& qid,
                                   .payload = !r.msg.attachments.empty() || !r.msg.urls.empty(),
                                   .unknown_recipients = unknown_recipients(m, r),
                                   .now = static_cast<std::int64_t>(std::time(nullptr))};
-        if (t_store_failed) return apply_default(ctx, mc, m, qid, "the history store failed while checking the recipients");
-        auto checked = g_state->outbound->check(ev);
-        if (!checked) return apply_default(ctx, mc, m, qid, "the outbound state store failed: " + checked.error().message);
-        abuse = std::move(*checked);
+        // The verdict is already known; a store failure here only loses the outbound
+        // check. The verdict's own reject or hold stands; mail it would accept gets
+        // default_action when that is tempfail (what could not be checked waits).
+        std::string failed;
+        std::optional<detect::finding> checked_abuse;
+        if (t_store_failed) {
+            failed = "the history store failed while checking the recipients";
+        } else if (auto checked = g_state->outbound->check(ev); !checked) {
+            failed = "the outbound state store failed: " + checked.error().message;
+        } else {
+            checked_abuse = std::move(*checked);
+        }
+        if (!failed.empty()) {
+            if (mc.default_action == milter::disposition::tempfail && act.disp == milter::disposition::accept)
+                return apply_default(ctx, mc, m, qid, failed);
+            log_line(qid, failed + "; outbound check skipped, the verdict's action stands", LOG_WARNING);
+        }
+        abuse = std::move(checked_abuse);
         if (abuse) {
             log_line(qid, "OUTBOUND_ACCOUNT_ABUSE: " + abuse->detail, LOG_WARNING);
             findings.push_back(*abuse);
@@ -821,7 +838,7 @@ int run_milter(const milter_args& a) {
     auto outbound = open_outbound(mc0, st.db);
     if (!outbound) { std::cerr << "replyguard milter: " << outbound.error().message << "\n"; return 2; }
     st.outbound = std::move(*outbound);
-    if (std::string kp = detections_path(mc0, st.db); !kp.empty()) {
+    if (std::string kp = detections_path(mc0, st.db, st.store_writable); !kp.empty()) {
         auto k = campaign::open_detections(kp, true);
         if (k) {
             st.kept = std::move(*k);
@@ -833,7 +850,7 @@ int run_milter(const milter_args& a) {
             log_line("", "detections not kept: " + k.error().message, LOG_WARNING);
         }
     } else {
-        log_line("", "detections not kept (set [milter] detections to an SQLite file)");
+        log_line("", "detections not kept (set [milter] detections to an SQLite file, or learn = true with an SQLite history)");
     }
     st.set_live(std::move(*built));
     g_state = &st;

@@ -173,14 +173,15 @@ std::string summary(const campaign& c, std::string_view lang) {
         else if (fake_reply) s += "返信を装った件名（Re:）で";
         if (!who.empty()) s += "「" + who + "」になりすまし、";
         else if (lookalike && !c.organisations.empty()) s += c.organisations.front() + " に似せたドメインを使い、";
-        else if (!s.empty()) s += "、";
-        s += from.empty() ? "送信" : from + " から送信";
+        else if (!s.empty() && !s.ends_with("。")) s += "、";
+        // Our abused account already said who sent it; a sentence that ended says no more.
+        if (accounts.empty() || !s.ends_with("。")) s += from.empty() ? "送信" : from + " から送信";
         if (!payload.empty()) {
             std::string pl = join(payload, "・");
             if (pw_body) pl = "本文にパスワードを記載した" + pl;
-            s += "。" + pl + "を送付";
+            s += (s.ends_with("。") ? "" : "。") + pl + "を送付";
         }
-        return s + "。";
+        return s.ends_with("。") ? s : s + "。";
     }
     std::string s = accounts.empty() ? "Sent" : "Our own account " + accounts + " sent it, authenticated (the account is being abused)";
     if (!from.empty() && accounts.empty()) s += " from " + from;

@@ -74,8 +74,8 @@ struct milter_config {
     bool learn = true;
     std::string log = "stderr";           ///< "stderr", "syslog" or "both"
     /// Where suspicious/malicious results and outbound-abuse events are kept for
-    /// `report` and `serve`: "" : the history file when it is SQLite (none with
-    /// Redis); "off": not kept; else an SQLite file.
+    /// `report` and `serve`: "" : the history file when it is SQLite and written
+    /// (learn on; none with Redis); "off": not kept; else an SQLite file.
     std::string detections;
     verdict_actions clean{.headers = true};
     verdict_actions suspicious{.headers = true, .subject = true, .banner = true};

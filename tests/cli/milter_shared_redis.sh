@@ -109,6 +109,11 @@ def check(cond, what):
     if not cond:
         fails.append(what)
 
+def analysed(r):
+    """The milter judged the message (no tempfail, no default action's "unchecked"):
+    a "not flagged" check means nothing otherwise."""
+    return r.final != "tempfail" and r.stage is None and r.headers_added("X-Replyguard-Verdict") != ["unchecked"]
+
 def redis(*args):
     return subprocess.run(["redis-cli", "-h", "127.0.0.1", "-p", RPORT, "--raw", *args],
                           capture_output=True, text=True, check=True).stdout.strip()
@@ -202,7 +207,7 @@ for i, port, qid in ((1, APORT, "A0101"), (2, APORT, "A0102"), (3, BPORT, "B0103
              client_ip="192.0.2.10", macros=sato)
     out = r.headers_added("X-Replyguard-Outbound")
     if i < 3:
-        check(out == [] and not r.quarantined(), f"sato's suspicious send {i} through A: not yet flagged ({out})")
+        check(analysed(r) and out == [] and not r.quarantined(), f"sato's suspicious send {i} through A: not yet flagged ({out})")
     else:
         check(r.quarantined() and len(out) == 1 and "3 reply-like messages" in out[0],
               f"sato's 3rd suspicious send, through B, is held: {out}")
@@ -220,7 +225,7 @@ m["Date"] = "Mon, 13 Apr 2026 09:10:00 +0900"
 m.set_content("承知しました。\n")
 r = send(APORT, m.as_bytes(), "A0201", "suzuki@sakura-shoji.example", ["yamada@fuji-kogyo.example"],
          client_ip="192.0.2.20", macros=suzuki)
-check(r.headers_added("X-Replyguard-Outbound") == [], "suzuki from 192.0.2.20 through A: not flagged")
+check(analysed(r) and r.headers_added("X-Replyguard-Outbound") == [], "suzuki from 192.0.2.20 through A: not flagged")
 r = send(BPORT, outbound("c@stranger-three.example", "Fw: 資料"), "B0202", "suzuki@sakura-shoji.example",
          ["c@stranger-three.example"], client_ip="203.0.113.66", macros=suzuki)
 out = r.headers_added("X-Replyguard-Outbound")

@@ -183,7 +183,10 @@ TEST(Report, AdvisoryForOurAbusedAccount) {
     EXPECT_EQ(adv.find("This mail was not sent by us"), std::string::npos) << adv;
     EXPECT_EQ(adv.find("Our mail is sent from"), std::string::npos) << adv;
     EXPECT_NE(campaign::summary(out, "en").find("Our own account sato@sakura-shoji.example"), std::string::npos);
-    EXPECT_NE(campaign::summary(out, "ja").find("自組織のアカウント sato@sakura-shoji.example"), std::string::npos);
+    const std::string ja_summary = campaign::summary(out, "ja");
+    EXPECT_NE(ja_summary.find("自組織のアカウント sato@sakura-shoji.example"), std::string::npos) << ja_summary;
+    EXPECT_EQ(ja_summary.find("。、"), std::string::npos) << ja_summary;
+    EXPECT_EQ(ja_summary.find("。。"), std::string::npos) << ja_summary;
     // With a campaign impersonating us as well, both are said.
     std::string both = campaign::advisory({out, own_org_campaign()}, ro(report_format::markdown, "en"));
     EXPECT_NE(both.find("This mail was not sent by us"), std::string::npos);

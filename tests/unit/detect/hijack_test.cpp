@@ -425,11 +425,14 @@ TEST_F(hijack, a_link_only_in_the_quoted_conversation_is_no_payload) {
     auto f = find(fs, "HIJACK_WITH_PAYLOAD");
     ASSERT_TRUE(f) << ::testing::PrintToString(ids(fs));
     EXPECT_EQ(f->evidence["payload"][0]["extension"], ".zip");
-    // An HTML link whose URL is in no text (anchor text only, written in the new text) counts too.
+    // An HTML link (anchor text only in the rendered text): it counts when its anchor
+    // text stands in the new text, even if the quote repeats it; not when only the quote has it.
+    m.urls = {{"https://cdn.elsewhere.example/d/drawings-v2.zip", "cdn.elsewhere.example", "drawings-v2", true}};
+    m.quoted[0].text = "The old set was drawings-v2, Taro";
     m.new_text = "Thanks, the new set is in drawings-v2 (link).";
-    m.urls = {{"https://cdn.elsewhere.example/d/8812", "cdn.elsewhere.example", "drawings-v2", true},
-              {"https://cdn.elsewhere.example/d/drawings-v2.zip", "cdn.elsewhere.example", "drawings-v2", true}};
     EXPECT_TRUE(find(scan(m, false), "HIJACK_WITH_PAYLOAD"));
+    m.new_text = "Thanks, we will print them on Monday.";
+    EXPECT_FALSE(find(scan(m, false), "HIJACK_WITH_PAYLOAD"));
 }
 
 TEST_F(hijack, genuine_reply_never_applies_with_a_payload) {
