@@ -93,6 +93,7 @@ if [[ ! -x $BIN ]]; then
     ninja -C "$build" -j2 replyguard >&2
 fi
 PY=$root/bench/milter_load.py
+. "$root/tests/support/loopback.sh"  # free_port, wait_port, the private Postfix
 
 # Distinct messages in the mix; each is sent messages/k times.
 k=$((messages < 200 ? messages : 200))
@@ -121,13 +122,7 @@ cleanup() {
         wait "$CLIENT_PID" 2>/dev/null
     fi
     stop_milter
-    if [[ $POSTFIX_UP == 1 ]]; then
-        postfix -c "$T/etc" stop >/dev/null 2>&1 || postfix -c "$T/etc" abort >/dev/null 2>&1
-        for _ in $(seq 50); do
-            [[ -e $T/spool/pid/master.pid ]] && kill -0 "$(cat "$T/spool/pid/master.pid" 2>/dev/null)" 2>/dev/null || break
-            sleep 0.1
-        done
-    fi
+    [[ $POSTFIX_UP == 1 ]] && postfix_stop "$T"
     if [[ $rc != 0 ]]; then
         echo "---- milter log (tail)" >&2; tail -20 "$T"/milter*.log 2>/dev/null >&2
         echo "---- postfix log (tail)" >&2; tail -20 "$T/maillog" 2>/dev/null >&2
@@ -137,8 +132,6 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 say() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-wait_port() { for _ in $(seq 100); do python3 -c "import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(('127.0.0.1',$1)))" && return 0; sleep 0.1; done; return 1; }
 ports=()
 while ((${#ports[@]} < 3)); do
     p=$(free_port)
@@ -167,46 +160,19 @@ else
     milter_spec=inet:$MPORT@127.0.0.1 postfix_milter=inet:127.0.0.1:$MPORT
 fi
 
-# --- a private Postfix (the set-up of tests/cli/milter_postfix.sh) -------------
-mkdir -p "$T/etc" "$T/spool" "$T/data" "$T/mail"
-cp /etc/postfix/master.cf /etc/postfix/dynamicmaps.cf "$T/etc/"
-[[ -d /etc/postfix/dynamicmaps.cf.d ]] && cp -r /etc/postfix/dynamicmaps.cf.d "$T/etc/"
-: > "$T/etc/main.cf"
-chown nobody:nogroup "$T/mail"
-chown postfix "$T/data"
-printf '%s sato/\n' "$RCPT" > "$T/etc/vmailbox"
+# --- a private Postfix (tests/support/loopback.sh) -----------------------------
+# Postfix's own flow control off: it would pause smtpd up to 1 s when the queue lags.
+postfix_private "$T" "in_flow_delay = 0s" "smtpd_client_connection_count_limit = 0" \
+    "default_transport = error:nothing leaves this bench" "relay_transport = error:nothing leaves this bench"
 PC=(postconf -c "$T/etc")
-"${PC[@]}" -e \
-    "compatibility_level = 3.6" \
-    "queue_directory = $T/spool" \
-    "data_directory = $T/data" \
-    "mail_owner = postfix" "setgid_group = postdrop" \
-    "myhostname = mx.sakura-shoji.example" "mydomain = sakura-shoji.example" \
-    "inet_interfaces = loopback-only" "inet_protocols = ipv4" \
-    "mydestination =" "mynetworks = 127.0.0.0/8" \
-    "virtual_mailbox_domains = sakura-shoji.example" \
-    "virtual_mailbox_base = $T/mail" \
-    "virtual_mailbox_maps = texthash:$T/etc/vmailbox" \
-    "virtual_uid_maps = static:$(id -u nobody)" "virtual_gid_maps = static:$(id -g nobody)" \
-    "default_transport = error:nothing leaves this bench" "relay_transport = error:nothing leaves this bench" \
-    "relayhost =" "smtpd_peername_lookup = no" "disable_dns_lookups = yes" "smtp_dns_support_level = disabled" \
-    "alias_maps =" "alias_database =" "biff = no" "notify_classes =" \
-    "smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination" \
-    "smtpd_milters =" "milter_default_action = tempfail" \
-    "milter_command_timeout = 60s" "milter_content_timeout = 60s" \
-    "in_flow_delay = 0s" "smtpd_client_connection_count_limit = 0" \
-    "maillog_file = $T/maillog" "maillog_file_prefixes = $T" "message_size_limit = 10240000"
 [[ $deliver == discard ]] && "${PC[@]}" -e "virtual_transport = discard:bench"
 # POSTCONF_EXTRA: more main.cf settings for experiments, separated by ';'
 if [[ -n ${POSTCONF_EXTRA:-} ]]; then
     IFS=';' read -ra extra <<< "$POSTCONF_EXTRA"
     "${PC[@]}" -e "${extra[@]}"
 fi
-# smtpd only on our loopback ports; nothing chrooted (the temp dir has no chroot files)
-"${PC[@]}" -M# smtp/inet
-"${PC[@]}" -M "127.0.0.1:$PORT_A/inet=127.0.0.1:$PORT_A inet n - n - - smtpd"
-"${PC[@]}" -M "127.0.0.1:$PORT_M/inet=127.0.0.1:$PORT_M inet n - n - - smtpd -o smtpd_milters=$postfix_milter"
-"${PC[@]}" -F '*/*/chroot = n'
+postfix_listen "$T" "$PORT_A"
+postfix_listen "$T" "$PORT_M" -o "smtpd_milters=$postfix_milter"
 POSTFIX_UP=1
 postfix -c "$T/etc" start >/dev/null 2>&1 || { echo "milter_load.sh: postfix did not start" >&2; exit 1; }
 wait_port "$PORT_A" && wait_port "$PORT_M" || { echo "milter_load.sh: smtpd does not listen" >&2; exit 1; }

@@ -25,6 +25,7 @@ set -euo pipefail
 BIN=$(realpath "$1")
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
+. "$HERE/../support/loopback.sh"  # free_port, wait_port
 T=$(mktemp -d /tmp/rg-outbound.XXXXXX)
 MILTER_PID=""
 cleanup() {
@@ -37,7 +38,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+PORT=$(free_port)
 python3 "$ROOT/scripts/make-demo.py" "$T/demo" >/dev/null
 cp "$ROOT/demo/replyguard.toml" "$T/base.toml"
 "$BIN" learn --no-progress --db "$T/history.db" --config "$T/base.toml" "$T/demo/mailbox" >/dev/null 2>&1
@@ -51,10 +52,7 @@ response = "hold"
 EOF
 "$BIN" milter --config "$T/milter.toml" --db "$T/history.db" --socket "inet:$PORT@127.0.0.1" 2> "$T/milter.log" &
 MILTER_PID=$!
-for _ in $(seq 100); do
-  python3 -c "import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(('127.0.0.1',$PORT)))" && break
-  sleep 0.1
-done
+wait_port "$PORT" "$MILTER_PID" || true
 
 rc=0
 PYTHONPATH="$ROOT/tests/support" python3 - "$T" "$PORT" <<'PY' || rc=1
@@ -69,11 +67,6 @@ def check(cond, what):
     print(("ok   " if cond else "FAIL ") + what)
     if not cond:
         fails.append(what)
-
-def analysed(r):
-    """The milter judged the message (no tempfail, no default action's "unchecked"):
-    a "not flagged" check means nothing otherwise."""
-    return r.final != "tempfail" and r.stage is None and r.headers_added("X-Replyguard-Verdict") != ["unchecked"]
 
 def mail(to, subject, body, forged=False):
     m = EmailMessage()
@@ -102,13 +95,13 @@ before = messages()
 r = send_message("127.0.0.1", PORT, mail("yamada@fuji-kogyo.example", "お打ち合わせの日程", "来週の件、よろしくお願いします。\n"),
                  "sato@sakura-shoji.example", ["yamada@fuji-kogyo.example"], client_ip="192.0.2.10", macros=auth, queue_id="A0001")
 check(r.final in ("accept", "continue") and not r.quarantined(), f"ordinary submission accepted ({r.final})")
-check(analysed(r) and r.headers_added("X-Replyguard-Outbound") == [], "ordinary submission not flagged")
+check(r.analysed() and r.headers_added("X-Replyguard-Outbound") == [], "ordinary submission not flagged")
 check(messages() == before + 1, f"clean authenticated mail learnt ({before} -> {messages()})")
 
 # 2. Reply-prefixed mail with a link to strangers: the 2nd within the window is flagged.
 r1 = send_message("127.0.0.1", PORT, mail("a@stranger-one.example", "Re: 請求書の件", payload),
                   "sato@sakura-shoji.example", ["a@stranger-one.example"], client_ip="192.0.2.10", macros=auth, queue_id="A0002")
-check(analysed(r1) and not r1.quarantined() and r1.headers_added("X-Replyguard-Outbound") == [], "first such mail not yet flagged")
+check(r1.analysed() and not r1.quarantined() and r1.headers_added("X-Replyguard-Outbound") == [], "first such mail not yet flagged")
 before = messages()
 r2 = send_message("127.0.0.1", PORT, mail("b@stranger-two.example", "RE: お見積りの件", payload, forged=True),
                   "sato@sakura-shoji.example", ["b@stranger-two.example"], client_ip="192.0.2.10", macros=auth, queue_id="A0003")
@@ -123,7 +116,7 @@ check(messages() == before, "flagged mail not learnt")
 acct = {"{auth_authen}": "suzuki"}
 r = send_message("127.0.0.1", PORT, mail("yamada@fuji-kogyo.example", "日程の件", "承知しました。\n"),
                  "sato@sakura-shoji.example", ["yamada@fuji-kogyo.example"], client_ip="192.0.2.20", macros=acct, queue_id="A0010")
-check(analysed(r) and r.headers_added("X-Replyguard-Outbound") == [], "suzuki from its usual address: not flagged")
+check(r.analysed() and r.headers_added("X-Replyguard-Outbound") == [], "suzuki from its usual address: not flagged")
 r3 = send_message("127.0.0.1", PORT, mail("c@stranger-three.example", "Fw: 資料", payload),
                   "sato@sakura-shoji.example", ["c@stranger-three.example"], client_ip="203.0.113.66", macros=acct, queue_id="A0011")
 out = r3.headers_added("X-Replyguard-Outbound")
@@ -133,7 +126,7 @@ check(r3.quarantined() and len(out) == 1 and "new client address 203.0.113.66" i
 # 4. Without authentication it is not about our account.
 r4 = send_message("127.0.0.1", PORT, mail("d@stranger-four.example", "Re: 請求書の件", payload),
                   "sato@sakura-shoji.example", ["d@stranger-four.example"], client_ip="198.51.100.9", queue_id="A0005")
-check(analysed(r4) and r4.headers_added("X-Replyguard-Outbound") == [], "unauthenticated mail is no outbound event")
+check(r4.analysed() and r4.headers_added("X-Replyguard-Outbound") == [], "unauthenticated mail is no outbound event")
 
 sys.exit(1 if fails else 0)
 PY
@@ -175,10 +168,7 @@ kill "$MILTER_PID"; wait "$MILTER_PID" 2>/dev/null || true
 printf '[milter]\nlearn = false\nmax_message_size = 2000\ndefault_action = "tempfail"\n' | cat "$T/base.toml" - > "$T/small.toml"
 "$BIN" milter --config "$T/small.toml" --db "$T/history.db" --socket "inet:$PORT@127.0.0.1" 2> "$T/milter-small.log" &
 MILTER_PID=$!
-for _ in $(seq 100); do
-  python3 -c "import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(('127.0.0.1',$PORT)))" && break
-  sleep 0.1
-done
+wait_port "$PORT" "$MILTER_PID" || true
 PYTHONPATH="$ROOT/tests/support" python3 - "$PORT" <<'PY' || rc=1
 import sys
 from milter_client import send_message

@@ -33,6 +33,7 @@ command -v postfix >/dev/null && command -v postconf >/dev/null || { echo "SKIP:
 [ "$(id -u)" = 0 ] || { echo "SKIP: starting a private Postfix needs root"; exit 77; }
 id nobody >/dev/null 2>&1 && id postfix >/dev/null 2>&1 || { echo "SKIP: users nobody/postfix missing"; exit 77; }
 
+. "$HERE/../support/loopback.sh"
 T=$(mktemp -d /tmp/rg-milter.XXXXXX)
 chmod 755 "$T"
 MILTER_PID=""
@@ -51,11 +52,7 @@ cleanup() {
   set +e
   stop_milter
   if [ -n "$REDIS_PID" ]; then kill "$REDIS_PID" 2>/dev/null; wait "$REDIS_PID" 2>/dev/null; fi
-  if [ "$POSTFIX_UP" = 1 ]; then
-    postfix -c "$T/etc" stop >/dev/null 2>&1 || postfix -c "$T/etc" abort >/dev/null 2>&1
-    # master exits asynchronously; wait for its pid file to go away
-    for _ in $(seq 50); do [ -e "$T/spool/pid/master.pid" ] && kill -0 "$(cat "$T/spool/pid/master.pid" 2>/dev/null)" 2>/dev/null || break; sleep 0.1; done
-  fi
+  [ "$POSTFIX_UP" = 1 ] && postfix_stop "$T"
   if [ "$rc" != 0 ]; then
     echo "---- milter log"; cat "$T"/milter*.log 2>/dev/null | tail -40
     echo "---- postfix log"; tail -40 "$T/maillog" 2>/dev/null
@@ -65,7 +62,6 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 SPORT=$(free_port)
 MPORT=$(free_port)
 while [ "$MPORT" = "$SPORT" ]; do MPORT=$(free_port); done
@@ -76,38 +72,10 @@ cp "$ROOT/demo/replyguard.toml" "$T/base.toml" 2>/dev/null || printf '[org]\ndom
 "$BIN" learn --no-progress --db "$T/history.db" --config "$T/base.toml" "$T/demo/mailbox" >/dev/null
 "$BIN" scan --no-progress --db "$T/history.db" --config "$T/base.toml" --format jsonl "$T/demo/inbox" > "$T/expected.jsonl" || true
 
-# --- a private Postfix ---------------------------------------------------------
-mkdir -p "$T/etc" "$T/spool" "$T/data" "$T/mail"
-cp /etc/postfix/master.cf /etc/postfix/dynamicmaps.cf "$T/etc/"
-[ -d /etc/postfix/dynamicmaps.cf.d ] && cp -r /etc/postfix/dynamicmaps.cf.d "$T/etc/"
-: > "$T/etc/main.cf"
-chown nobody:nogroup "$T/mail"
-chown postfix "$T/data"
-printf 'sato@sakura-shoji.example sato/\n' > "$T/etc/vmailbox"
+# --- a private Postfix (tests/support/loopback.sh) -------------------------------
+postfix_private "$T" "smtpd_milters = inet:127.0.0.1:$MPORT"
+postfix_listen "$T" "$SPORT"
 PC=(postconf -c "$T/etc")
-"${PC[@]}" -e \
-  "compatibility_level = 3.6" \
-  "queue_directory = $T/spool" \
-  "data_directory = $T/data" \
-  "mail_owner = postfix" "setgid_group = postdrop" \
-  "myhostname = mx.sakura-shoji.example" "mydomain = sakura-shoji.example" \
-  "inet_interfaces = loopback-only" "inet_protocols = ipv4" \
-  "mydestination =" "mynetworks = 127.0.0.0/8" \
-  "virtual_mailbox_domains = sakura-shoji.example" \
-  "virtual_mailbox_base = $T/mail" \
-  "virtual_mailbox_maps = texthash:$T/etc/vmailbox" \
-  "virtual_uid_maps = static:$(id -u nobody)" "virtual_gid_maps = static:$(id -g nobody)" \
-  "default_transport = error:nothing leaves this test" "relay_transport = error:nothing leaves this test" \
-  "relayhost =" "smtpd_peername_lookup = no" "disable_dns_lookups = yes" "smtp_dns_support_level = disabled" \
-  "alias_maps =" "alias_database =" "biff = no" "notify_classes =" \
-  "smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination" \
-  "smtpd_milters = inet:127.0.0.1:$MPORT" "milter_default_action = tempfail" \
-  "milter_command_timeout = 60s" "milter_content_timeout = 60s" \
-  "maillog_file = $T/maillog" "maillog_file_prefixes = $T" "message_size_limit = 10240000"
-# smtpd only on our loopback port; nothing chrooted (the temp dir has no chroot files)
-"${PC[@]}" -M# smtp/inet
-"${PC[@]}" -M "127.0.0.1:$SPORT/inet=127.0.0.1:$SPORT inet n - n - - smtpd"
-"${PC[@]}" -F '*/*/chroot = n'
 POSTFIX_UP=1
 postfix -c "$T/etc" start >/dev/null 2>&1 || { echo "FAIL: postfix did not start"; exit 1; }
 
@@ -116,21 +84,20 @@ start_milter() {  # $1: config file, $2: log name, $3: socket (default inet on M
   # umask: Postfix's smtpd (user postfix) must be able to write to a unix socket
   ( umask 000; exec "$BIN" milter --config "$1" --db "$T/history.db" --socket "$spec" 2> "$T/$2.log" ) &
   MILTER_PID=$!
-  for _ in $(seq 100); do
-    case "$spec" in
-      unix:*) [ -S "${spec#unix:}" ] && return 0 ;;
-      *) python3 -c "import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(('127.0.0.1',$MPORT)))" && return 0 ;;
-    esac
-    kill -0 "$MILTER_PID" 2>/dev/null || { echo "milter exited"; cat "$T/$2.log"; return 1; }
-    sleep 0.1
-  done
+  case "$spec" in
+    unix:*)
+      for _ in $(seq 100); do
+        [ -S "${spec#unix:}" ] && return 0
+        kill -0 "$MILTER_PID" 2>/dev/null || break
+        sleep 0.1
+      done ;;
+    *) wait_port "$MPORT" "$MILTER_PID" && return 0 ;;
+  esac
+  kill -0 "$MILTER_PID" 2>/dev/null || { echo "milter exited"; cat "$T/$2.log"; return 1; }
   echo "milter did not listen"; return 1
 }
 
-for _ in $(seq 100); do
-  python3 -c "import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(('127.0.0.1',$SPORT)))" && break
-  sleep 0.1
-done
+wait_port "$SPORT" || true
 
 CHECK="$T/check.py"
 cat > "$CHECK" <<'PY'
@@ -385,8 +352,7 @@ if command -v redis-server >/dev/null; then
   start_redis() {
     redis-server --port "$RPORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$T" --loglevel warning > "$T/redis.log" 2>&1 &
     REDIS_PID=$!
-    for _ in $(seq 100); do python3 -c "import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(('127.0.0.1',$RPORT)))" && return 0; sleep 0.1; done
-    return 1
+    wait_port "$RPORT" "$REDIS_PID"
   }
   stop_redis() { kill "$REDIS_PID" 2>/dev/null; wait "$REDIS_PID" 2>/dev/null; REDIS_PID=""; }
   start_redis

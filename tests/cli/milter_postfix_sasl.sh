@@ -32,6 +32,7 @@ postconf -a 2>/dev/null | grep -qx cyrus || { echo "SKIP: this Postfix has no Cy
 [ "$(id -u)" = 0 ] || { echo "SKIP: starting a private Postfix needs root"; exit 77; }
 id nobody >/dev/null 2>&1 && id postfix >/dev/null 2>&1 || { echo "SKIP: users nobody/postfix missing"; exit 77; }
 
+. "$(cd "$(dirname "$0")" && pwd)/../support/loopback.sh"
 T=$(mktemp -d /tmp/rg-sasl.XXXXXX)
 chmod 755 "$T"
 MILTER_PID=""
@@ -40,10 +41,7 @@ cleanup() {
   rc=$?
   set +e
   if [ -n "$MILTER_PID" ]; then kill "$MILTER_PID" 2>/dev/null; wait "$MILTER_PID" 2>/dev/null; fi
-  if [ "$POSTFIX_UP" = 1 ]; then
-    postfix -c "$T/etc" stop >/dev/null 2>&1 || postfix -c "$T/etc" abort >/dev/null 2>&1
-    for _ in $(seq 50); do [ -e "$T/spool/pid/master.pid" ] && kill -0 "$(cat "$T/spool/pid/master.pid" 2>/dev/null)" 2>/dev/null || break; sleep 0.1; done
-  fi
+  [ "$POSTFIX_UP" = 1 ] && postfix_stop "$T"
   if [ "$rc" != 0 ]; then
     echo "---- milter log"; tail -30 "$T/milter.log" 2>/dev/null
     echo "---- postfix log"; tail -30 "$T/maillog" 2>/dev/null
@@ -53,7 +51,6 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 SPORT=$(free_port)
 MPORT=$(free_port)
 while [ "$MPORT" = "$SPORT" ]; do MPORT=$(free_port); done
@@ -69,40 +66,17 @@ printf 'correct-horse-battery\n' | saslpasswd2 -f "$T/etc/sasl/sasldb2" -p -c -u
 chown root:postfix "$T/etc/sasl/sasldb2"
 chmod 640 "$T/etc/sasl/sasldb2"
 
-# --- a private Postfix ---------------------------------------------------------
-mkdir -p "$T/spool" "$T/data" "$T/mail"
-cp /etc/postfix/master.cf /etc/postfix/dynamicmaps.cf "$T/etc/"
-[ -d /etc/postfix/dynamicmaps.cf.d ] && cp -r /etc/postfix/dynamicmaps.cf.d "$T/etc/"
-: > "$T/etc/main.cf"
-chown nobody:nogroup "$T/mail"
-chown postfix "$T/data"
-printf 'sato@sakura-shoji.example sato/\n' > "$T/etc/vmailbox"
-PC=(postconf -c "$T/etc")
-"${PC[@]}" -e \
-  "compatibility_level = 3.6" \
-  "queue_directory = $T/spool" \
-  "data_directory = $T/data" \
-  "mail_owner = postfix" "setgid_group = postdrop" \
-  "myhostname = mx.sakura-shoji.example" "mydomain = sakura-shoji.example" \
-  "inet_interfaces = loopback-only" "inet_protocols = ipv4" \
-  "mydestination =" "mynetworks = 127.0.0.1/32" \
-  "virtual_mailbox_domains = sakura-shoji.example" \
-  "virtual_mailbox_base = $T/mail" \
-  "virtual_mailbox_maps = texthash:$T/etc/vmailbox" \
-  "virtual_uid_maps = static:$(id -u nobody)" "virtual_gid_maps = static:$(id -g nobody)" \
+# --- a private Postfix (tests/support/loopback.sh), with SASL -------------------
+# Only 127.0.0.1 is "mynetworks"; mail to strangers is discarded, not refused
+# (error: would reject the recipient at RCPT time, before the milter sees it).
+postfix_private "$T" "mynetworks = 127.0.0.1/32" \
   "default_transport = discard:nothing leaves this test" "relay_transport = discard:nothing leaves this test" \
-  "relayhost =" "smtpd_peername_lookup = no" "disable_dns_lookups = yes" "smtp_dns_support_level = disabled" \
-  "alias_maps =" "alias_database =" "biff = no" "notify_classes =" \
   "smtpd_sasl_auth_enable = yes" "smtpd_sasl_type = cyrus" "smtpd_sasl_path = smtpd" \
   "cyrus_sasl_config_path = $T/etc/sasl" "smtpd_sasl_local_domain = sakura-shoji.example" \
   "smtpd_sasl_security_options = noanonymous" "smtpd_tls_auth_only = no" \
   "smtpd_relay_restrictions = permit_sasl_authenticated, permit_mynetworks, reject_unauth_destination" \
-  "smtpd_milters = inet:127.0.0.1:$MPORT" "milter_default_action = tempfail" \
-  "milter_command_timeout = 60s" "milter_content_timeout = 60s" \
-  "maillog_file = $T/maillog" "maillog_file_prefixes = $T" "message_size_limit = 10240000"
-"${PC[@]}" -M# smtp/inet
-"${PC[@]}" -M "127.0.0.1:$SPORT/inet=127.0.0.1:$SPORT inet n - n - - smtpd"
-"${PC[@]}" -F '*/*/chroot = n'
+  "smtpd_milters = inet:127.0.0.1:$MPORT"
+postfix_listen "$T" "$SPORT"
 
 cat > "$T/milter.toml" <<'EOF'
 [org]
@@ -116,18 +90,11 @@ response = "hold"
 EOF
 "$BIN" milter --config "$T/milter.toml" --db "$T/history.db" --socket "inet:$MPORT@127.0.0.1" 2> "$T/milter.log" &
 MILTER_PID=$!
-for _ in $(seq 100); do
-  python3 -c "import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(('127.0.0.1',$MPORT)))" && break
-  kill -0 "$MILTER_PID" 2>/dev/null || { echo "FAIL: milter exited"; exit 1; }
-  sleep 0.1
-done
+wait_port "$MPORT" "$MILTER_PID" || { echo "FAIL: milter exited or did not listen"; exit 1; }
 
 POSTFIX_UP=1
 postfix -c "$T/etc" start >/dev/null 2>&1 || { echo "FAIL: postfix did not start"; exit 1; }
-for _ in $(seq 100); do
-  python3 -c "import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(('127.0.0.1',$SPORT)))" && break
-  sleep 0.1
-done
+wait_port "$SPORT" || true
 
 python3 - "$T" "$SPORT" <<'PY'
 import os, re, smtplib, subprocess, sys, time

@@ -26,6 +26,7 @@ set -euo pipefail
 BIN=$(realpath "$1")
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
+. "$HERE/../support/loopback.sh"  # free_port, wait_port
 T=$(mktemp -d /tmp/rg-reload.XXXXXX)
 MILTER_PID=""
 cleanup() {
@@ -38,7 +39,6 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 PORT=$(free_port)
 OTHER_PORT=$(free_port)
 python3 "$ROOT/scripts/make-demo.py" "$T/demo" >/dev/null
@@ -61,10 +61,7 @@ write_config() {
 start_milter() {
   "$BIN" milter --config "$T/milter.toml" --db "$T/history.db" 2>> "$1" &
   MILTER_PID=$!
-  for _ in $(seq 100); do
-    python3 -c "import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(('127.0.0.1',$PORT)))" && return 0
-    sleep 0.1
-  done
+  wait_port "$PORT" "$MILTER_PID" && return 0
   echo "FAIL the milter did not start"; exit 1
 }
 # wait_milter: wait for the milter (already signalled); its exit status in $st.

@@ -29,6 +29,7 @@ BIN=$(realpath "$1")
 CORPUS=${2:-}
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
+. "$HERE/../support/loopback.sh"  # free_port, wait_port
 [ -n "$CORPUS" ] || CORPUS="$ROOT/../shared/corpus"
 THREAD="$CORPUS/benign/mailing-lists/notmuch-list"
 
@@ -57,15 +58,6 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-wait_port() {  # $1 port, $2 pid
-  for _ in $(seq 100); do
-    python3 -c "import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(('127.0.0.1',$1)))" && return 0
-    kill -0 "$2" 2>/dev/null || return 1
-    sleep 0.1
-  done
-  return 1
-}
 RPORT=$(free_port)
 APORT=$(free_port)
 BPORT=$(free_port)
@@ -108,11 +100,6 @@ def check(cond, what):
     print(("ok   " if cond else "FAIL ") + what)
     if not cond:
         fails.append(what)
-
-def analysed(r):
-    """The milter judged the message (no tempfail, no default action's "unchecked"):
-    a "not flagged" check means nothing otherwise."""
-    return r.final != "tempfail" and r.stage is None and r.headers_added("X-Replyguard-Verdict") != ["unchecked"]
 
 def redis(*args):
     return subprocess.run(["redis-cli", "-h", "127.0.0.1", "-p", RPORT, "--raw", *args],
@@ -207,7 +194,7 @@ for i, port, qid in ((1, APORT, "A0101"), (2, APORT, "A0102"), (3, BPORT, "B0103
              client_ip="192.0.2.10", macros=sato)
     out = r.headers_added("X-Replyguard-Outbound")
     if i < 3:
-        check(analysed(r) and out == [] and not r.quarantined(), f"sato's suspicious send {i} through A: not yet flagged ({out})")
+        check(r.analysed() and out == [] and not r.quarantined(), f"sato's suspicious send {i} through A: not yet flagged ({out})")
     else:
         check(r.quarantined() and len(out) == 1 and "3 reply-like messages" in out[0],
               f"sato's 3rd suspicious send, through B, is held: {out}")
@@ -225,7 +212,7 @@ m["Date"] = "Mon, 13 Apr 2026 09:10:00 +0900"
 m.set_content("承知しました。\n")
 r = send(APORT, m.as_bytes(), "A0201", "suzuki@sakura-shoji.example", ["yamada@fuji-kogyo.example"],
          client_ip="192.0.2.20", macros=suzuki)
-check(analysed(r) and r.headers_added("X-Replyguard-Outbound") == [], "suzuki from 192.0.2.20 through A: not flagged")
+check(r.analysed() and r.headers_added("X-Replyguard-Outbound") == [], "suzuki from 192.0.2.20 through A: not flagged")
 r = send(BPORT, outbound("c@stranger-three.example", "Fw: 資料"), "B0202", "suzuki@sakura-shoji.example",
          ["c@stranger-three.example"], client_ip="203.0.113.66", macros=suzuki)
 out = r.headers_added("X-Replyguard-Outbound")

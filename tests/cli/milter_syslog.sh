@@ -21,6 +21,7 @@ set -euo pipefail
 BIN=$(realpath "$1")
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
+. "$HERE/../support/loopback.sh"  # free_port, wait_port
 [ "$(id -u)" = 0 ] || { echo "SKIP: a private /dev/log needs root"; exit 77; }
 command -v unshare >/dev/null || { echo "SKIP: unshare is not installed"; exit 77; }
 
@@ -44,7 +45,7 @@ unshare --mount --propagation private bash -c "mount -t tmpfs tmpfs '$T' 2>/dev/
   && mount -t overlay overlay -o 'lowerdir=/dev,upperdir=$T/u,workdir=$T/w' /dev 2>/dev/null" \
   || { echo "SKIP: no private mount namespace with an overlay over /dev here"; exit 77; }
 
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+PORT=$(free_port)
 python3 "$ROOT/scripts/make-demo.py" "$T/demo" >/dev/null
 cp "$ROOT/demo/replyguard.toml" "$T/base.toml"
 "$BIN" learn --no-progress --db "$T/history.db" --config "$T/base.toml" "$T/demo/mailbox" >/dev/null 2>&1
@@ -72,10 +73,7 @@ with open(sys.argv[1] + \"/syslog.txt\", \"ab\", buffering=0) as out:
   exec "$BIN" milter --config "$T/milter.toml" --db "$T/history.db" --socket "inet:$PORT@127.0.0.1" --log syslog
 ' bash "$T" "$BIN" "$PORT" 2> "$T/milter.log" &
 MILTER_PID=$!
-for _ in $(seq 100); do
-  python3 -c "import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(('127.0.0.1',$PORT)))" && break
-  sleep 0.1
-done
+wait_port "$PORT" "$MILTER_PID" || true
 
 rc=0
 PYTHONPATH="$ROOT/tests/support" python3 - "$T" "$PORT" "$MILTER_PID" <<'PY' || rc=1

@@ -44,6 +44,13 @@ class result:
     def quarantined(self):
         return any(a[0] == "quarantine" for a in self.actions)
 
+    def analysed(self):
+        """The milter judged the message: it answered at end of message, not with
+        a tempfail, and not with the default action's "unchecked". A check that
+        something was *not* flagged means nothing otherwise."""
+        return (self.final != "tempfail" and self.stage is None
+                and self.headers_added("X-Replyguard-Verdict") != ["unchecked"])
+
 
 _FINAL = {b"a": "accept", b"c": "continue", b"r": "reject", b"t": "tempfail", b"d": "discard", b"y": "replycode"}
 
