@@ -30,7 +30,6 @@
 //   max_message_size is accepted unanalysed (tagged "unchecked").
 #include "cli/commands.hpp"
 
-#include "attach/ioc.hpp"
 #include "campaign/detections.hpp"
 #include "core/config.hpp"
 #include "history/learner.hpp"
@@ -671,16 +670,7 @@ result<std::shared_ptr<live_config>> build_live(const std::string& path, store::
         live->mc = std::move(*mc);
     }
     live->eng = std::make_unique<scan::engine>(live->core, hist);
-    const config& cfg = live->core;
-    if (!cfg.ioc_sha256_lists.empty() || !cfg.ioc_domain_lists.empty() || !cfg.yara_rules.empty()) {
-        attach::ioc_sources src;
-        for (const auto& p : cfg.ioc_sha256_lists) src.sha256_lists.emplace_back(p);
-        for (const auto& p : cfg.ioc_domain_lists) src.domain_lists.emplace_back(p);
-        if (!cfg.yara_rules.empty()) src.yara_rules = cfg.yara_rules;
-        auto iocs = attach::load_ioc_lists(src);
-        if (!iocs) return std::unexpected(iocs.error());
-        live->eng->set_iocs(std::move(*iocs));
-    }
+    if (auto loaded = live->eng->load_configured_iocs(); !loaded) return std::unexpected(loaded.error());
     return live;
 }
 

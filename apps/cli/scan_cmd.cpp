@@ -12,7 +12,6 @@
 #include "cli/commands.hpp"
 #include "cli/progress.hpp"
 
-#include "attach/ioc.hpp"
 #include "campaign/detections.hpp"
 #include "core/config.hpp"
 #include "io/input.hpp"
@@ -92,17 +91,9 @@ int run_scan(const scan_args& a) {
         return 2;
     }
     scan::engine eng(cfg, hist->get());
-    if (!cfg.ioc_sha256_lists.empty() || !cfg.ioc_domain_lists.empty() || !cfg.yara_rules.empty()) {
-        attach::ioc_sources src;
-        for (const auto& p : cfg.ioc_sha256_lists) src.sha256_lists.emplace_back(p);
-        for (const auto& p : cfg.ioc_domain_lists) src.domain_lists.emplace_back(p);
-        if (!cfg.yara_rules.empty()) src.yara_rules = cfg.yara_rules;
-        auto iocs = attach::load_ioc_lists(src);
-        if (!iocs) {
-            std::cerr << "replyguard scan: " << iocs.error().message << "\n";
-            return 2;
-        }
-        eng.set_iocs(std::move(*iocs));
+    if (auto loaded = eng.load_configured_iocs(); !loaded) {
+        std::cerr << "replyguard scan: " << loaded.error().message << "\n";
+        return 2;
     }
 
     std::vector<io::input_item> items = io::expand_inputs(a.paths);

@@ -18,6 +18,18 @@ engine::engine(config cfg, store::history* history)
 
 engine::~engine() = default;
 
+result<void> engine::load_configured_iocs() {
+    if (cfg_.ioc_sha256_lists.empty() && cfg_.ioc_domain_lists.empty() && cfg_.yara_rules.empty()) return {};
+    attach::ioc_sources src;
+    for (const auto& p : cfg_.ioc_sha256_lists) src.sha256_lists.emplace_back(p);
+    for (const auto& p : cfg_.ioc_domain_lists) src.domain_lists.emplace_back(p);
+    if (!cfg_.yara_rules.empty()) src.yara_rules = cfg_.yara_rules;
+    auto iocs = attach::load_ioc_lists(src);
+    if (!iocs) return std::unexpected(iocs.error());
+    set_iocs(std::move(*iocs));
+    return {};
+}
+
 void engine::analyse(scan_result& r, const scan_options& opt) const {
     attach::analysis_options aopt;
     aopt.lim = cfg_.lim;

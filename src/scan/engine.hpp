@@ -62,6 +62,11 @@ public:
     /// IOC lists and YARA rules to match (attach/ioc.hpp); null: none.
     void set_iocs(std::shared_ptr<const attach::ioc_set> iocs) { iocs_ = std::move(iocs); }
 
+    /// Load the IOC lists and YARA rules the configuration names ([ioc]) and
+    /// match them from now on; nothing to do when it names none. An unreadable
+    /// list or a rule that does not compile is an error (nothing is loaded).
+    result<void> load_configured_iocs();
+
 private:
     void analyse(scan_result& r, const scan_options& opt) const;
 

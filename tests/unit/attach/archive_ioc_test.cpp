@@ -5,10 +5,13 @@
 
 #include "attach/internal.hpp"
 #include "attach/ioc.hpp"
+#include "core/config.hpp"
+#include "scan/engine.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -144,4 +147,27 @@ TEST_F(Ioc, Utf16UrlInBinaryDocument) {
     ASSERT_NE(u, nullptr);
     EXPECT_EQ(u->evidence["url"], "https://Payload.example/a.exe");
     EXPECT_EQ(u->evidence["matched"], "payload.example");
+}
+
+TEST_F(Ioc, EngineLoadsTheListsItsConfigurationNames) {
+    // What `scan`, `milter` (and its reload) call: the [ioc] table of the configuration.
+    write("domains.txt", "# campaign hosts\ndl.bad-host.example\n");
+    replyguard::config cfg;
+    cfg.ioc_domain_lists = {(dir_ / "domains.txt").string()};
+    replyguard::scan::engine eng(cfg);
+    ASSERT_TRUE(eng.load_configured_iocs().has_value());
+    const std::string mail =
+        "From: a@partner.example\r\nTo: b@ours.example\r\nSubject: invoice\r\n\r\n"
+        "See https://dl.bad-host.example/invoice.doc\r\n";
+    auto r = eng.scan(mail, "ioc.eml");
+    EXPECT_TRUE(std::any_of(r.findings.begin(), r.findings.end(), [](const auto& f) { return f.id == "IOC_URL"; }));
+    // No lists named: nothing to load, no finding.
+    replyguard::scan::engine none{replyguard::config{}};
+    ASSERT_TRUE(none.load_configured_iocs().has_value());
+    auto r0 = none.scan(mail, "ioc.eml");
+    EXPECT_FALSE(std::any_of(r0.findings.begin(), r0.findings.end(), [](const auto& f) { return f.id == "IOC_URL"; }));
+    // A list that cannot be read is an error, not an empty list.
+    cfg.ioc_domain_lists = {(dir_ / "missing.txt").string()};
+    replyguard::scan::engine broken(cfg);
+    EXPECT_FALSE(broken.load_configured_iocs().has_value());
 }
