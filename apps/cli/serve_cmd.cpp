@@ -192,6 +192,10 @@ int run_serve(const serve_args& a) {
         if (auto d = (*hist)->org_domains(); d) org = *d;
     campaign::detection_store& store = **kept;
     scan::engine eng(cfg, hist->get());
+    if (auto loaded = eng.load_configured_iocs(); !loaded) {
+        std::cerr << "replyguard serve: " << loaded.error().message << "\n";
+        return 2;
+    }
     metrics m;
 
     httplib::Server svr;
