@@ -16,11 +16,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace replyguard::test {
 
@@ -43,6 +45,28 @@ public:
         if (r) freeReplyObject(r);
         redisFree(c);
         return ok;
+    }
+    /// Every key of database 0, sorted (KEYS: fine for a test server).
+    std::vector<std::string> keys() const {
+        std::vector<std::string> out;
+        redisContext* c = redisConnect("127.0.0.1", port_);
+        if (!c || c->err) { if (c) redisFree(c); return out; }
+        auto* r = static_cast<redisReply*>(redisCommand(c, "KEYS *"));
+        for (std::size_t i = 0; r && i < r->elements; ++i) out.emplace_back(r->element[i]->str);
+        if (r) freeReplyObject(r);
+        redisFree(c);
+        std::sort(out.begin(), out.end());
+        return out;
+    }
+    /// TTL of a key in seconds (-1: none, -2: no such key; -99: no answer).
+    long long ttl(const std::string& key) const {
+        redisContext* c = redisConnect("127.0.0.1", port_);
+        if (!c || c->err) { if (c) redisFree(c); return -99; }
+        auto* r = static_cast<redisReply*>(redisCommand(c, "TTL %s", key.c_str()));
+        long long v = r && r->type == REDIS_REPLY_INTEGER ? r->integer : -99;
+        if (r) freeReplyObject(r);
+        redisFree(c);
+        return v;
     }
     void stop() {
         if (pid_ > 0) {

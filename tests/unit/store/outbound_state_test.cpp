@@ -199,24 +199,8 @@ protected:
         if (!s.unavailable().empty()) GTEST_SKIP() << s.unavailable();
         ASSERT_TRUE(s.flush());
     }
-    long long ttl(const std::string& key) {
-        redisContext* c = redisConnect("127.0.0.1", test::redis_server::instance().port());
-        auto* r = static_cast<redisReply*>(redisCommand(c, "TTL %s", key.c_str()));
-        long long v = r && r->type == REDIS_REPLY_INTEGER ? r->integer : -99;
-        if (r) freeReplyObject(r);
-        redisFree(c);
-        return v;
-    }
-    std::vector<std::string> keys() {
-        std::vector<std::string> out;
-        redisContext* c = redisConnect("127.0.0.1", test::redis_server::instance().port());
-        auto* r = static_cast<redisReply*>(redisCommand(c, "KEYS *"));
-        for (std::size_t i = 0; r && i < r->elements; ++i) out.emplace_back(r->element[i]->str);
-        if (r) freeReplyObject(r);
-        redisFree(c);
-        std::sort(out.begin(), out.end());
-        return out;
-    }
+    long long ttl(const std::string& key) { return test::redis_server::instance().ttl(key); }
+    std::vector<std::string> keys() { return test::redis_server::instance().keys(); }
 };
 
 }  // namespace
