@@ -23,6 +23,14 @@ void progress::tick(std::size_t done) {
     draw(done, false);
 }
 
+void progress::clear() {
+    if (enabled_ && drawn_) {
+        std::fputs("\r\x1b[K", stderr);
+        std::fflush(stderr);
+        drawn_ = false;
+    }
+}
+
 void progress::finish() {
     if (enabled_ && drawn_) {
         std::fputs("\r\x1b[K", stderr);

@@ -17,6 +17,9 @@ public:
     progress(std::size_t total, std::string what, bool enabled);
     ~progress();
     void tick(std::size_t done);
+    /// Erase the bar (if drawn) so that a line written to the same terminal
+    /// does not land after it; the next tick draws it again below that line.
+    void clear();
     void finish();
 
 private:

@@ -19,6 +19,7 @@
 #include "store/history.hpp"
 
 #include <chrono>
+#include <filesystem>
 #include <iostream>
 
 namespace replyguard::cli {
@@ -34,6 +35,14 @@ int run_report(const report_args& a) {
         cfg = std::move(*c);
     }
     const std::string db_path = a.db.empty() ? default_db_path() : a.db;
+    // A store that does not exist is a mistake (a typo, the wrong host), not an
+    // empty report: report only reads what scan --keep-detections and the milter kept.
+    std::error_code ec;
+    if (!std::filesystem::exists(db_path, ec)) {
+        std::cerr << "replyguard report: no such store: " << db_path
+                  << " (detections are kept by `scan --keep-detections` and the milter)\n";
+        return 2;
+    }
     auto store = campaign::open_detections(db_path, false);
     if (!store) {
         std::cerr << "replyguard report: " << store.error().message << "\n";

@@ -106,6 +106,7 @@ int run_scan(const scan_args& a) {
     if (!jsonl) table.header();
 
     progress bar(items.size(), "messages", !a.no_progress);
+    const bool out_is_tty = isatty(STDOUT_FILENO);
     std::size_t n_clean = 0, n_susp = 0, n_mal = 0, n_err = 0;
     const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
                                  std::chrono::system_clock::now().time_since_epoch()).count();
@@ -126,10 +127,14 @@ int run_scan(const scan_args& a) {
                 keep_failed = true;  // said once; the scan itself goes on
             }
         }
+        // stdout and the bar (stderr) may share one terminal: erase the bar,
+        // write the record, flush it, and let the next tick redraw the bar.
+        bar.clear();
         if (jsonl)
             std::cout << output::to_json(r).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
         else
             table.row(r);
+        if (out_is_tty) std::cout.flush();
     };
     constexpr std::size_t k_ppap_wait = 500;
     scan::ppap_linker linker;

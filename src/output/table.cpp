@@ -62,6 +62,32 @@ std::string fit(std::string_view s, int cells) {
     return out + "…";
 }
 
+std::string fit_path(std::string_view s, int cells) {
+    std::string line = one_line(s);
+    if (display_width(line) <= cells) return line;
+    // The file name is what a person looks for: kept whole even when it alone is
+    // wider than the column (the SOURCE column is the last one, it may overflow).
+    // For an mbox message ("box.mbox#12") the name includes the #N.
+    std::size_t slash = line.find_last_of('/');
+    std::string_view base = slash == std::string::npos ? std::string_view(line) : std::string_view(line).substr(slash + 1);
+    if (display_width(base) + 2 >= cells) return "…/" + std::string(base);
+    // Walk back from the end, keeping whole code points, until one cell is left for "…".
+    int w = 0;
+    int32_t i = static_cast<int32_t>(line.size());
+    while (i > 0) {
+        int32_t end = i;
+        UChar32 c;
+        U8_PREV(line.data(), 0, i, c);
+        int cw = c < 0 ? 1 : cell_width(c);
+        if (w + cw > cells - 1) {
+            i = end;
+            break;
+        }
+        w += cw;
+    }
+    return "…" + line.substr(static_cast<std::size_t>(i));
+}
+
 table_writer::table_writer(std::ostream& out, bool color, int width) : out_(out), color_(color), width_(width) {
     if (width_ < 80) width_ = 80;
 }
@@ -90,7 +116,7 @@ void table_writer::row(const scan::scan_result& r) {
     int src = width_ - 12 - 7 - 30 - subj - 3;
     out_ << on << pad(std::string(v), 12) << off << pad(fmt::format("{:.1f}", r.outcome.score), 7)
          << pad(fit(from, 29), 30) << " " << pad(fit(r.msg.subject.decoded, subj - 1), subj) << " "
-         << fit(r.source, src) << "\n";
+         << fit_path(r.source, src) << "\n";
     if (r.error) out_ << "    ! " << *r.error << "\n";
     if (r.outcome.v == score::verdict::clean && r.outcome.score == 0) return;
     for (const auto& f : r.findings) {

@@ -36,4 +36,9 @@ int display_width(std::string_view utf8);
 /// Cut UTF-8 text to at most `cells` terminal cells, adding "…" when cut.
 std::string fit(std::string_view utf8, int cells);
 
+/// Cut a path to at most `cells` display cells from the left ("…dir/file.eml"),
+/// so that the file name, the part a person needs, survives (whole, even when
+/// it alone is wider than `cells`).
+std::string fit_path(std::string_view utf8, int cells);
+
 }  // namespace replyguard::output

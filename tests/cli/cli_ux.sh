@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# tests/cli/cli_ux.sh - what a person at a terminal sees
+#
+#   bash tests/cli/cli_ux.sh BINARY CORPUS_DIR
+#
+# Checks:
+#   - `scan` on a terminal (a pty from script(1)): stdout and the progress bar
+#     (stderr) share the screen; replayed through a minimal terminal model
+#     (\r, ESC[K, \n), no table row may end up on the same screen line as the bar;
+#   - a long SOURCE is cut from the left so the file name survives;
+#   - `report --db` naming a store that does not exist is an error (exit 2),
+#     not an empty report.
+set -uo pipefail
+BIN=$(realpath "$1")
+CORPUS=$(realpath "$2")
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+pass=0 fail=0
+check() { local what=$1; shift; if "$@"; then echo "ok   $what"; pass=$((pass + 1)); else echo "FAIL $what"; fail=$((fail + 1)); fi; }
+
+# --- progress bar vs table rows on one terminal --------------------------------
+if command -v script >/dev/null; then
+  # Enough messages that the bar is drawn (it redraws at most every 100 ms).
+  COLUMNS=160 script -qfec "stty cols 160 rows 50; '$BIN' scan --jobs 1 --no-color '$CORPUS/phishing' '$CORPUS/benign/mailing-lists/fedora-devel-list-2010-01.mbox'" "$T/tty.raw" >/dev/null 2>&1
+  /usr/bin/python3 - "$T/tty.raw" > "$T/screen.txt" <<'PY'
+import sys, re
+data = open(sys.argv[1], 'rb').read().decode('utf-8', 'replace')
+lines, cur, pos = [], [], 0
+i = 0
+while i < len(data):
+    c = data[i]
+    if data.startswith('\x1b[K', i):
+        del cur[pos:]; i += 3; continue
+    m = re.match(r'\x1b\[[0-9;]*[A-Za-z]', data[i:])
+    if m: i += len(m.group(0)); continue
+    if c == '\r': pos = 0
+    elif c == '\n': lines.append(''.join(cur)); cur, pos = [], 0
+    else:
+        if pos < len(cur): cur[pos] = c
+        else: cur.append(c)
+        pos += 1
+    i += 1
+lines.append(''.join(cur))
+print('\n'.join(lines))
+PY
+  rows=$(grep -cE '^(clean|suspicious|malicious|error) ' "$T/screen.txt")
+  check "scan on a terminal printed table rows ($rows)" test "$rows" -gt 1000
+  check "the progress bar was drawn while scanning" grep -q 'messages' "$T/tty.raw"
+  mixed=$(grep -cE '\] [0-9]+/[0-9]+ messages.*(clean|suspicious|malicious) ' "$T/screen.txt")
+  check "no table row shares a screen line with the progress bar ($mixed)" test "$mixed" -eq 0
+  check "the bar is erased at the end (no bar left on screen)" bash -c "! grep -qE '\\] [0-9]+/[0-9]+ messages' '$T/screen.txt'"
+else
+  echo "SKIP terminal checks: script(1) not installed (bsdutils)"
+fi
+
+# --- a long path keeps its file name ---------------------------------------------
+deep="$T/a-rather-long-folder-name/with/several/levels/of/nesting/inside"
+mkdir -p "$deep"
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cp "$ROOT/demo/inbox/03-hijack-en-download-link.eml" "$deep/the-file-name-that-matters.eml"
+"$BIN" scan --no-color "$deep/the-file-name-that-matters.eml" > "$T/table.txt" 2>/dev/null
+row=$(grep -E '^(clean|suspicious|malicious) ' "$T/table.txt" | head -n 1)
+check "the SOURCE column ends with the file name: ${row##* }" bash -c "[[ '$row' == *the-file-name-that-matters.eml ]]"
+check "the SOURCE column was cut from the left" bash -c "[[ '$row' == *…* ]]"
+
+# --- report on a missing store --------------------------------------------------
+"$BIN" report --db "$T/no-such-store.db" > "$T/r.out" 2> "$T/r.err"
+rc=$?
+check "report --db MISSING exits 2 (got $rc)" test "$rc" -eq 2
+check "report --db MISSING says why" grep -q 'no such store' "$T/r.err"
+check "report --db MISSING creates no file" test ! -e "$T/no-such-store.db"
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
