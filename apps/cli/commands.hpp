@@ -64,6 +64,10 @@ struct serve_args {
     int window_days = 14;
 };
 
+struct check_config_args {
+    std::string file;  ///< empty: /etc/replyguard/replyguard.toml
+};
+
 /// Default history file when --db is not given.
 std::string default_db_path();
 
@@ -73,5 +77,6 @@ int run_milter(const milter_args& a);
 int run_findings(const findings_args& a);
 int run_report(const report_args& a);
 int run_serve(const serve_args& a);
+int run_check_config(const check_config_args& a);
 
 }  // namespace replyguard::cli

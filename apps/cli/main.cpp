@@ -87,6 +87,11 @@ int main(int argc, char** argv) {
     vc->add_option("--retention-count", serve.retention_count, "Keep at most this many detections (0: no limit)");
     vc->add_option("--window-days", serve.window_days, "Campaign time window")->check(CLI::Range(1, 3650));
 
+    check_config_args chk;
+    CLI::App* cc = app.add_subcommand("check-config",
+                                      "Check a configuration file: \"syntax OK\" or every error with file:line");
+    cc->add_option("FILE", chk.file, "Configuration file (default: /etc/replyguard/replyguard.toml)");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -100,5 +105,6 @@ int main(int argc, char** argv) {
 
     if (rp->parsed()) return run_report(report);
     if (vc->parsed()) return run_serve(serve);
+    if (cc->parsed()) return run_check_config(chk);
     return 2;
 }

@@ -71,5 +71,34 @@ check "report --db MISSING exits 2 (got $rc)" test "$rc" -eq 2
 check "report --db MISSING says why" grep -q 'no such store' "$T/r.err"
 check "report --db MISSING creates no file" test ! -e "$T/no-such-store.db"
 
+# --- check-config -------------------------------------------------------------------
+cat > "$T/bad.toml" <<'TOML'
+[thresholds]
+suspicious = "high"
+malicious = 10.0
+
+[nosuch]
+x = 1
+
+[limits]
+typo_key = 4
+
+[milter]
+timeout = "x"
+TOML
+"$BIN" check-config "$T/bad.toml" > "$T/cc.out" 2>&1
+rc=$?
+check "check-config on a bad file exits 1 (got $rc)" test "$rc" -eq 1
+for want in "bad.toml:2:" "bad.toml:5:" "bad.toml:9:" "bad.toml:12:"; do
+  check "check-config reports the error at ${want#bad.toml}" grep -q "$want" "$T/cc.out"
+done
+check "check-config counts 4 errors" grep -q ": 4 errors" "$T/cc.out"
+"$BIN" check-config "$ROOT/debian/etc/replyguard.toml" > "$T/cc2.out" 2>&1
+rc=$?
+check "check-config accepts the packaged default configuration (rc $rc)" bash -c "[ $rc -eq 0 ] && grep -q 'syntax OK' '$T/cc2.out'"
+"$BIN" check-config "$T/missing.toml" > /dev/null 2>&1
+rc=$?
+check "check-config on a missing file exits 2 (got $rc)" test "$rc" -eq 2
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
