@@ -38,7 +38,8 @@ int main(int argc, char** argv) {
     CLI::App* lc = app.add_subcommand("learn", "Import mailboxes (sent and received mail) into the history store");
     lc->add_option("--db", learn.db, "History store (SQLite file), created when missing");
     lc->add_option("--config", learn.config, "Configuration file (TOML)")->check(CLI::ExistingFile);
-    lc->add_option("--org-domain", learn.org_domains, "A domain of our organisation (repeatable)");
+    // One value per --org-domain: a vector option would otherwise swallow the PATHs after it.
+    lc->add_option("--org-domain", learn.org_domains, "A domain of our organisation (repeatable)")->allow_extra_args(false);
     lc->add_flag("--no-progress", learn.no_progress, "Never draw a progress bar");
     lc->add_option("PATH", learn.paths, ".eml file, folder (recursive, Maildir), mbox file, or - for standard input")
         ->required();

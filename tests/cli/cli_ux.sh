@@ -71,6 +71,11 @@ check "report --db MISSING exits 2 (got $rc)" test "$rc" -eq 2
 check "report --db MISSING says why" grep -q 'no such store' "$T/r.err"
 check "report --db MISSING creates no file" test ! -e "$T/no-such-store.db"
 
+# --- learn --org-domain D PATH: PATH is a path, not a second domain ---------------------
+/usr/bin/python3 "$ROOT/scripts/make-demo.py" "$T/demo" >/dev/null
+"$BIN" learn --no-progress --db "$T/h.db" --org-domain sakura-shoji.example "$T/demo/mailbox" > "$T/learn.out" 2>&1
+check "learn --org-domain D PATH learns PATH ($(tail -n 1 "$T/learn.out"))" grep -q "learnt 7 message" "$T/learn.out"
+
 # --- check-config -------------------------------------------------------------------
 cat > "$T/bad.toml" <<'TOML'
 [thresholds]
