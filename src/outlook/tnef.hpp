@@ -4,14 +4,15 @@
 // DESCRIPTION
 //   Outlook/Exchange sends rich-text mail to clients it thinks are Outlook as an
 //   application/ms-tnef part (winmail.dat) holding the attachments. read_tnef()
-//   opens it with libytnef (Debian libytnef0-dev) and returns its attached
-//   files (name from PR_ATTACH_LONG_FILENAME, else the TNEF title) and its
-//   attached messages (an ATTACH_EMBEDDED_MSG is a nested TNEF stream behind a
-//   16-byte IID; rebuilt as RFC 5322 through outlook/mapi.hpp).
+//   returns its attached files (name from PR_ATTACH_LONG_FILENAME, else the
+//   TNEF title) and its attached messages (an ATTACH_EMBEDDED_MSG is a nested
+//   TNEF stream behind a 16-byte IID; rebuilt as RFC 5322 through
+//   outlook/mapi.hpp). Why this is our own reader and not libytnef: tnef.cpp.
 // LIMITS
 //   k_max_tnef_items files and messages; nested messages to k_max_embedded_depth.
-//   libytnef is GPL-2+: the build links it only when found (REPLYGUARD_HAVE_YTNEF),
-//   and without it read_tnef() returns errc::unsupported.
+// DIAGNOSTICS
+//   No TNEF signature, or no readable attribute: an error. A stream cut short
+//   yields what was read before the cut.
 #pragma once
 
 #include "core/result.hpp"
@@ -35,8 +36,5 @@ struct tnef_content {
 };
 
 result<tnef_content> read_tnef(std::string_view data, int depth = 0);
-
-/// True when this build can open TNEF.
-bool tnef_supported() noexcept;
 
 }  // namespace replyguard::outlook
