@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <gsf/gsf.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -13,9 +14,20 @@ namespace replyguard::outlook {
 
 namespace {
 
+// libgsf reports damaged files through g_log on stderr; a damaged .msg is data here
+// (read_msg says what it could not read), as in attach/ole.cpp.
+void quiet(const gchar*, GLogLevelFlags, const gchar*, gpointer) {}
+
 void gsf_init_once() {
     static std::once_flag once;
-    std::call_once(once, [] { gsf_init(); });
+    std::call_once(once, [] {
+        gsf_init();
+        for (const char* domain : {"libgsf", "libgsf:msole"})
+            g_log_set_handler(domain,
+                              static_cast<GLogLevelFlags>(G_LOG_LEVEL_WARNING | G_LOG_LEVEL_CRITICAL |
+                                                          G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO | G_LOG_LEVEL_DEBUG),
+                              quiet, nullptr);
+    });
 }
 
 struct reader {
@@ -216,7 +228,9 @@ result<mapi_message> read_msg(std::string_view data, std::size_t max_bytes) {
     if (!open_ole(data, o, why)) return fail(errc::parse, "not a readable .msg file: " + why);
     if (!has_message_streams(o.ole)) return fail(errc::parse, "an OLE2 file without message properties (not a .msg)");
     std::vector<std::string> warnings;
-    reader rd{max_bytes, &warnings};
+    // OLE2 does not compress: streams larger than the file are lies of a damaged
+    // directory (entries may share sectors, hence twice the size).
+    reader rd{std::min(max_bytes, 2 * data.size() + 65536), &warnings};
     mapi_message m = read_storage(o.ole, 32, rd, 0);
     m.warnings.insert(m.warnings.end(), warnings.begin(), warnings.end());
     return m;

@@ -13,7 +13,7 @@
 //   makes the nested verdict a floor for the outer verdict.
 // LIMITS
 //   Nesting stops at k_max_attached_depth levels; attach::k_max_attached_messages
-//   per message. Nested messages share the outer message's passwords from the
+//   per message and k_max_attached_total in the whole tree of one message. Nested messages share the outer message's passwords from the
 //   thread (PPAP) and the configured limits.
 #include "attach/messages.hpp"
 #include "mime/parser.hpp"
@@ -25,12 +25,18 @@ namespace replyguard::scan {
 
 namespace {
 constexpr int k_max_attached_depth = 3;
+// Each nested message is a full analysis: bound the whole tree, not only each level.
+constexpr std::size_t k_max_attached_total = 32;
 }
 
 void engine::scan_attached(scan_result& r, const scan_options& opt, detect::finding_sink& sink) const {
     r.attached.clear();
     if (opt.depth >= k_max_attached_depth) return;
+    std::size_t top_budget = k_max_attached_total;
+    std::size_t* budget = opt.attached_budget ? opt.attached_budget : &top_budget;
     for (auto& am : attach::attached_messages(r.msg)) {
+        if (*budget == 0) break;
+        --*budget;
         const auto& a = r.msg.attachments[am.attachment];
         std::string part = a.part_path.empty() ? std::to_string(am.attachment) : a.part_path;
         std::string source = fmt::format("{}>{}", r.source, part);
@@ -41,6 +47,7 @@ void engine::scan_attached(scan_result& r, const scan_options& opt, detect::find
         } else {
             scan_options inner = opt;
             inner.depth = opt.depth + 1;
+            inner.attached_budget = budget;
             nested.source = std::move(source);
             nested.msg = mime::parse_message(am.bytes, cfg_.lim);
             analyse(nested, inner);

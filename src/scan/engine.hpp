@@ -51,6 +51,9 @@ struct scan_options {
     std::vector<std::string> extra_passwords;
     /// Nesting level of attached messages (0: the message itself).
     int depth = 0;
+    /// Attached messages still allowed in this message's whole tree (scan/attached.cpp);
+    /// null at the top, where the budget starts.
+    std::size_t* attached_budget = nullptr;
 };
 
 class engine {

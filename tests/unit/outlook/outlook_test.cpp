@@ -315,3 +315,33 @@ TEST(OutlookLearn, OwnerAddressesMakeMailSent) {
     ASSERT_TRUE(r2);
     EXPECT_TRUE(r2->rec.sent);
 }
+
+TEST(OutlookRobustness, MutatedFilesNeverCrash) {
+    // Damaged .msg and TNEF files arrive as attachments of hostile mail: every
+    // reader must return a value or an error, whatever the bytes.
+    std::vector<std::string> seeds{read_all(std::string(REPLYGUARD_TEST_DATA) + "/outlook/strangeDate.msg"),
+                                   read_all(std::string(REPLYGUARD_TEST_DATA) + "/outlook/data-before-name.tnef"),
+                                   read_all(std::string(REPLYGUARD_TEST_DATA) + "/outlook/two-files.tnef")};
+    std::uint32_t x = 12345;
+    auto rnd = [&] { return x = x * 1103515245u + 12345u, (x >> 8); };
+    int readable = 0;
+    for (const auto& seed : seeds) {
+        ASSERT_FALSE(seed.empty());
+        for (int i = 0; i < 150; ++i) {
+            std::string d = seed;
+            int flips = 1 + static_cast<int>(rnd() % 40);
+            for (int k = 0; k < flips; ++k) d[8 + rnd() % (d.size() - 8)] = static_cast<char>(rnd());
+            if (i % 5 == 0) d.resize(8 + rnd() % (d.size() - 8));
+            if (is_tnef(d)) {
+                if (auto t = read_tnef(d)) ++readable;
+            } else if (auto m = msg_to_rfc822(d)) {
+                ++readable;
+                (void)mime::parse_message(*m, limits{});
+            }
+        }
+    }
+    EXPECT_GT(readable, 0);
+    EXPECT_FALSE(decompress_rtf(std::string("\x10\0\0\0\xff\xff\xff\x7fLZFu\0\0\0\0", 16)).value_or("x").size() > 1);
+    std::string deep(10000, '{');
+    EXPECT_EQ(rtf_to_text(deep), "");
+}
