@@ -81,7 +81,7 @@ property_map read_record_set(libpff_record_set_t* rs, bool skip_attach_data) {
         if (keep) {
             property p;
             p.type = static_cast<std::uint16_t>(vt);
-            if (vt == pt_unicode || vt == pt_string8) {
+            if (vt == pt_unicode) {
                 std::size_t sz = 0;
                 if (libpff_record_entry_get_data_as_utf8_string_size(re, &sz, nullptr) == 1 && sz > 0) {
                     std::string s(sz, '\0');
@@ -105,6 +105,20 @@ property_map read_record_set(libpff_record_set_t* rs, bool skip_attach_data) {
         libpff_record_entry_free(&re, nullptr);
     }
     return out;
+}
+
+// 8-bit strings (ANSI PSTs from Outlook 97-2002, and some properties of newer
+// files) are kept as bytes by read_record_set() and decoded here, in the
+// message's own code page: libpff would use one code page for the whole file.
+std::uint32_t codepage_of(const property_map& p) {
+    for (auto id : {pr_internet_cpid, pr_message_codepage})
+        if (auto v = get_u32(p, id); v && *v) return *v;
+    return 1252;
+}
+
+void decode_string8(property_map& p, std::uint32_t cp) {
+    for (auto& [id, v] : p)
+        if (v.type == pt_string8) v.value = codepage_to_utf8(std::string(v.value.c_str()), cp);
 }
 
 property_map item_props(libpff_item_t* item, bool skip_attach_data = false) {
@@ -201,6 +215,7 @@ void read_attachments(libpff_item_t* msg, mapi_message& out, int depth) {
         }
         mapi_attachment a;
         a.props = item_props(att.p, true);
+        decode_string8(a.props, codepage_of(out.props));
         int type = 0;
         libpff_attachment_get_type(att.p, &type, nullptr);
         if (type == LIBPFF_ATTACHMENT_TYPE_DATA) {
@@ -236,6 +251,8 @@ void read_attachments(libpff_item_t* msg, mapi_message& out, int depth) {
 mapi_message read_message(libpff_item_t* msg, int depth, std::vector<std::string>& warnings) {
     mapi_message m;
     m.props = item_props(msg);
+    const std::uint32_t cp = codepage_of(m.props);
+    decode_string8(m.props, cp);
     item_ptr recips;
     libpff_error_t* e = nullptr;
     int r = libpff_message_get_recipients(msg, recips.out(), &e);
@@ -246,6 +263,7 @@ mapi_message read_message(libpff_item_t* msg, int depth, std::vector<std::string
             libpff_record_set_t* rs = nullptr;
             if (libpff_item_get_record_set_by_index(recips.p, i, &rs, nullptr) == 1 && rs) {
                 m.recipients.push_back(read_record_set(rs, false));
+                decode_string8(m.recipients.back(), cp);
                 libpff_record_set_free(&rs, nullptr);
             }
         }
@@ -312,7 +330,7 @@ result<std::shared_ptr<pst_file>> pst_file::open(const std::string& path,
     {
         item_ptr store;
         if (libpff_file_get_message_store(file, store.out(), nullptr) == 1 && store) {
-            auto sp = item_props(store.p);
+            auto sp = item_props(store.p);  // binary entry ids only: no strings to decode
             subtree = entryid_nid(sp, k_ipm_subtree_entryid);
             sent = entryid_nid(sp, k_ipm_sentmail_entryid);
             outbox = entryid_nid(sp, k_ipm_outbox_entryid);
@@ -357,6 +375,7 @@ result<std::shared_ptr<pst_file>> pst_file::open(const std::string& path,
                 libpff_item_get_type(m.p, &type, nullptr);
                 if (!is_mail(type)) continue;
                 auto props = item_props(m.p);
+                decode_string8(props, codepage_of(props));
                 if (!is_mail_class(props)) continue;
                 auto flags = get_u32(props, pr_message_flags).value_or(0);
                 if (flags & msgflag_unsent) continue;

@@ -146,8 +146,13 @@ GMimeObject* message_part(const std::string& bytes) {
 GMimeObject* build_body(const mapi_message& m, const rebuild_options& o) {
     auto text = get_string(m.props, pr_body);
     std::optional<std::string> html;
-    if (auto h = get_binary(m.props, pr_html)) html = *h;
-    else if (auto hs = get_string(m.props, pr_html)) html = *hs;
+    if (auto h = get_binary(m.props, pr_html)) {
+        // PR_HTML is bytes in the message's code page (PR_INTERNET_CPID).
+        std::uint32_t cp = get_u32(m.props, pr_internet_cpid).value_or(get_u32(m.props, pr_message_codepage).value_or(0));
+        html = g_utf8_validate(h->data(), static_cast<gssize>(h->size()), nullptr) ? *h : codepage_to_utf8(*h, cp);
+    } else if (auto hs = get_string(m.props, pr_html)) {
+        html = *hs;
+    }
     std::optional<std::string> rtf;
     if (!text && !html)
         if (auto c = get_binary(m.props, pr_rtf_compressed))

@@ -345,3 +345,32 @@ TEST(OutlookRobustness, MutatedFilesNeverCrash) {
     std::string deep(10000, '{');
     EXPECT_EQ(rtf_to_text(deep), "");
 }
+
+TEST(OutlookMapi, EmbeddedMessageBecomesAnAttachedMessage) {
+    // A .msg/PST item with an attached message (ATTACH_EMBEDDED_MSG) is rebuilt
+    // with a message/rfc822 part, which the engine then analyses on its own.
+    auto inner = std::make_unique<mapi_message>();
+    inner->props[pr_subject] = str("RE: 請求書");
+    inner->props[pr_sent_representing_name] = str("Tanaka");
+    inner->props[pr_sent_representing_email] = str("tanaka@evil.example");
+    inner->props[pr_internet_message_id] = str("<inner@evil.example>");
+    inner->props[pr_html] = property{pt_binary, "<p>\x90\xBF\x8B\x81\x8F\x91</p>"};  // 請求書 in CP932
+    inner->props[pr_internet_cpid] = property{pt_long, le32(932)};
+    mapi_message outer;
+    outer.props[pr_subject] = str("FW: suspicious");
+    outer.props[pr_sent_representing_email] = str("sato@sakura.example");
+    outer.props[pr_body] = str("see attached");
+    mapi_attachment a;
+    a.props[pr_attach_long_filename] = str("RE 請求書");
+    a.embedded = std::move(inner);
+    outer.attachments.push_back(std::move(a));
+    auto msg = mime::parse_message(to_rfc822(outer), limits{});
+    auto found = attach::attached_messages(msg);
+    ASSERT_EQ(found.size(), 1u);
+    EXPECT_EQ(found[0].kind, "rfc822");
+    auto nested = mime::parse_message(found[0].bytes, limits{});
+    ASSERT_TRUE(nested.from);
+    EXPECT_EQ(nested.from->address, "tanaka@evil.example");
+    EXPECT_EQ(nested.message_id, "inner@evil.example");
+    EXPECT_NE(nested.body_text.find("請求書"), std::string::npos) << nested.body_text;
+}
