@@ -344,7 +344,7 @@ result<std::shared_ptr<pst_file>> pst_file::open(const std::string& path,
         return fail(errc::io, fmt::format("{}: no readable folder: {}", path, why));
     }
 
-    std::set<std::string> owners;
+    std::set<std::string> owners, owner_dns;
     // Depth first, in the file's folder order.
     std::function<void(libpff_item_t*, const std::string&, int)> walk = [&](libpff_item_t* folder,
                                                                             const std::string& fpath, int depth) {
@@ -394,6 +394,8 @@ result<std::shared_ptr<pst_file>> pst_file::open(const std::string& path,
                                          get_string(pm.props, pr_sender_email).value_or(""),
                                          get_string(pm.props, pr_sender_smtp_address).value_or(""), nullptr);
                     if (a.find('@') != std::string::npos && !a.ends_with("@exchange.invalid")) owners.insert(lower(a));
+                    else if (auto dn = get_string(pm.props, pr_sent_representing_email); dn && !dn->empty())
+                        owner_dns.insert(lower(*dn));  // resolved below, once every item's pairs are known
                 }
                 collect_ex_addresses(pm, f->impl_->ex);
             }
@@ -418,6 +420,9 @@ result<std::shared_ptr<pst_file>> pst_file::open(const std::string& path,
         }
     };
     walk(top.p, "", 0);
+    // An Exchange owner named only by a DN in Sent Items: the SMTP address another item gave for it.
+    for (const auto& dn : owner_dns)
+        if (auto it = f->impl_->ex.find(dn); it != f->impl_->ex.end()) owners.insert(lower(it->second));
     f->owners_.assign(owners.begin(), owners.end());
     return f;
 }
