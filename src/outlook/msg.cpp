@@ -58,10 +58,6 @@ std::uint32_t le32(std::string_view d, std::size_t at) {
            (static_cast<unsigned char>(d[at + 2]) << 16) | (std::uint32_t(static_cast<unsigned char>(d[at + 3])) << 24);
 }
 
-struct raw_props {
-    property_map props;  // strings still raw (UTF-16LE or 8-bit)
-};
-
 // The properties of one storage: fixed ones from __properties_version1.0 (after a
 // header of `header` bytes), variable ones from __substg1.0_ streams.
 property_map read_props(GsfInfile* dir, std::size_t header, reader& rd) {

@@ -107,12 +107,10 @@ property_map read_props(std::string_view data, std::size_t* consumed = nullptr) 
             std::uint32_t count = c.u32();
             for (std::uint32_t k = 0; k < count && c.ok; ++k) {
                 std::uint32_t len = c.u32();
-                std::size_t start = c.p;
                 auto v = c.bytes(len);
                 if (k == 0) first = std::string(v);
                 // Padding to 4 bytes; a last value may end without it.
                 if (c.ok && len % 4) c.p = std::min(c.p + (4 - len % 4), data.size());
-                (void)start;
             }
         } else {
             break;  // an unknown type: its size is unknown, the rest cannot be read
