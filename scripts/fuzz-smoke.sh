@@ -96,6 +96,10 @@ seed_dir() {  # seed_dir TARGET -> prints the folder
             awk 'f { print } /^\r?$/ { f = 1 }' "$f" | head -c 65536 > "$d/b$i"
         done
         ;;
+    fuzz_outlook)
+        # Outlook .msg and TNEF files (third-party test files, tests/data/SOURCES.md).
+        cp "$root"/tests/data/outlook/* "$d/"
+        ;;
     *)
         mail_sample | while IFS= read -r f; do cp "$f" "$d/m$((i++))"; done
         ;;

@@ -43,7 +43,11 @@ int run_learn(const learn_args& a) {
     opt.org_domains.insert(opt.org_domains.end(), a.org_domains.begin(), a.org_domains.end());
     mime::init();
 
-    auto items = io::expand_inputs(a.paths);
+    io::expand_options xo;
+    xo.notice = [](const std::string& line) { std::cerr << "replyguard learn: " << line << "\n"; };
+    auto items = io::expand_inputs(a.paths, xo);
+    // Mail from an Outlook data file's owner is sent mail (outlook/pst.hpp).
+    opt.own_addresses = io::owner_addresses(items);
     progress bar(items.size(), "messages", !a.no_progress);
     history::learn_session session(**h, opt, 500);
     std::size_t errors = 0, i = 0;

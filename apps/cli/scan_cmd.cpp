@@ -96,7 +96,9 @@ int run_scan(const scan_args& a) {
         return 2;
     }
 
-    std::vector<io::input_item> items = io::expand_inputs(a.paths);
+    io::expand_options xo;
+    xo.notice = [](const std::string& line) { std::cerr << "replyguard scan: " << line << "\n"; };
+    std::vector<io::input_item> items = io::expand_inputs(a.paths, xo);
     unsigned jobs = a.jobs ? a.jobs : std::max(1u, std::thread::hardware_concurrency());
     if (jobs > items.size()) jobs = std::max<std::size_t>(1, items.size());
 

@@ -15,6 +15,7 @@
 //   candidate list.
 #include "attach/file.hpp"
 #include "attach/internal.hpp"
+#include "attach/messages.hpp"
 #include "attach/passwords.hpp"
 #include "attach/report.hpp"
 
@@ -84,6 +85,8 @@ std::string classify(std::string_view sniffed_in, std::string_view data) {
     if (has("msword") || has("ms-excel") || has("ms-powerpoint") || has("x-ole-storage") || has("CDFV2"))
         return "ole2";
     if (has("onenote")) return "onenote";
+    if (data.starts_with("\x78\x9F\x3E\x22")) return "tnef";
+    if (has("ms-outlook")) return "outlook-msg";
     if (has("text/")) return "text";
     if (has("image/")) return "image";
     return "other";
@@ -179,6 +182,8 @@ void analyse_file(const file_view& in, analysis_state& st, attachment_report& re
     if (!office && !is_document_container(f.sniffed, f.data) && is_archive_type(f.sniffed, f.data)) {
         if (analyse_archive(f, st, rep)) analysers.push_back("archive");
     }
+    // winmail.dat: its files are analysed like archive members (attach/messages.hpp).
+    if (!office && analyse_tnef(f, st, rep)) analysers.push_back("tnef");
     check_dangerous(f, declared, st, rep);
     analysers.push_back("dangerous");
     check_iocs(f, digest, st, rep);
@@ -267,7 +272,7 @@ std::vector<attachment_report> analyse(const mime::message& msg, const analysis_
 
 std::vector<detect::symbol_info> symbols() {
     std::vector<detect::symbol_info> out{k_timeout};
-    for (auto&& v : {archive_symbols(), dangerous_symbols(), ioc_symbols(), office_symbols()})
+    for (auto&& v : {archive_symbols(), dangerous_symbols(), ioc_symbols(), office_symbols(), message_symbols()})
         out.insert(out.end(), v.begin(), v.end());
     return out;
 }

@@ -89,7 +89,11 @@ result<store::learnt_message> prepare_learn(store::history& h, const mime::messa
     auto is_ours = [&](std::string_view addr) {
         return addr.find('@') != std::string_view::npos && org.contains(registrable_domain(addr));
     };
-    r.sent = m.from && is_ours(m.from->address_key);
+    // An Outlook data file's owner (outlook/pst.hpp) sends from any domain, a webmail one too.
+    auto is_owner = [&](std::string_view addr) {
+        return std::ranges::find(o.own_addresses, addr) != o.own_addresses.end();
+    };
+    r.sent = m.from && (is_ours(m.from->address_key) || is_owner(m.from->address_key));
 
     // Participants (From + To + Cc), name index, domains.
     std::set<std::string> seen, doms, names_seen;

@@ -11,7 +11,8 @@
 //   name as written and with its parts reversed: "Yamada Taro" ==
 //   "Taro Yamada"), the registrable domains seen, and fingerprints of the new
 //   text (history/fingerprint.hpp). Direction: From in one of our
-//   organisation's registrable domains (options + those stored) = sent.
+//   organisation's registrable domains (options + those stored), or one of
+//   learn_options::own_addresses = sent.
 //   Relearning a message changes nothing.
 //
 //   learn_session groups messages in batches (one transaction per
@@ -31,6 +32,9 @@ namespace replyguard::history {
 
 struct learn_options {
     std::vector<std::string> org_domains;  ///< --org-domain values (any host; compared by registrable domain)
+    /// Exact addresses (lower-case) whose mail is sent mail whatever their domain:
+    /// the owners of Outlook data files being learnt (io::owner_addresses).
+    std::vector<std::string> own_addresses{};
 };
 
 struct learn_stats {

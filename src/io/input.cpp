@@ -2,6 +2,9 @@
 // io/input.cpp - files, folders, Maildir, mbox and stdin.
 #include "io/input.hpp"
 
+#include "outlook/msg.hpp"
+#include "outlook/pst.hpp"
+
 #include <fmt/format.h>
 #include <strings.h>
 
@@ -143,7 +146,49 @@ bool looks_like_mbox(std::string_view name, std::string_view data) {
 
 namespace {
 
-void add_file(const std::string& path, const std::string& source, std::vector<input_item>& out) {
+input_item error_item(std::string source, std::string path, std::string error) {
+    input_item it;
+    it.source = std::move(source);
+    it.path = std::move(path);
+    it.error = std::move(error);
+    return it;
+}
+
+// A PST/OST: one item per mail item, loaded through the shared libpff handle.
+void add_outlook_file(const std::string& path, const std::string& source, std::vector<input_item>& out,
+                      const expand_options& o) {
+    auto progress = [&](const outlook::pst_folder& f) {
+        if (o.notice)
+            o.notice(fmt::format("{}#{}: {} message(s){}", source, f.path, f.messages,
+                                 f.role == outlook::folder_role::other
+                                     ? std::string()
+                                     : fmt::format(" ({})", outlook::role_name(f.role))));
+    };
+    auto pst = outlook::pst_file::open(path, progress);
+    if (!pst) {
+        out.push_back(error_item(source, path, pst.error().message));
+        return;
+    }
+    std::shared_ptr<const outlook::pst_file> file = std::move(*pst);
+    auto owners = std::make_shared<const std::vector<std::string>>(file->owner_addresses());
+    for (std::size_t i = 0; i < file->entries().size(); ++i) {
+        const auto& e = file->entries()[i];
+        input_item it;
+        it.source = fmt::format("{}#{}#{}", source, e.folder, e.index);
+        it.path = path;
+        it.produce = [file, i] { return file->message(i); };
+        it.owners = owners;
+        out.push_back(std::move(it));
+    }
+    // What could not be read is said once per folder or item, after what could.
+    for (const auto& err : file->errors()) {
+        if (o.notice) o.notice(fmt::format("{}: {}", source, err));
+        out.push_back(error_item(source, path, fmt::format("{} ({}): {}", path, file->kind(), err)));
+    }
+}
+
+void add_file(const std::string& path, const std::string& source, std::vector<input_item>& out,
+              const expand_options& o) {
     // mbox detection needs the bytes; small files are read once here and kept
     // only when they turn out to be mboxes.
     std::error_code ec;
@@ -156,8 +201,9 @@ void add_file(const std::string& path, const std::string& source, std::vector<in
         out.push_back(std::move(it));
         return;
     }
-    // Peek at the start: only a file starting with "From " or named *.mbox* can be an mbox.
-    char head[5] = {};
+    // Peek at the start: only a file starting with "From " or named *.mbox* can be an mbox;
+    // an Outlook data file starts with "!BDN".
+    char head[8] = {};
     {
         std::ifstream in(path, std::ios::binary);
         if (!in) {
@@ -168,7 +214,11 @@ void add_file(const std::string& path, const std::string& source, std::vector<in
             out.push_back(std::move(it));
             return;
         }
-        in.read(head, 5);
+        in.read(head, 8);
+    }
+    if (outlook::is_pff(std::string_view(head, 8))) {
+        add_outlook_file(path, source, out, o);
+        return;
     }
     bool candidate = std::string_view(head, 5) == "From " ||
                      fs::path(path).filename().string().find(".mbox") != std::string::npos ||
@@ -210,7 +260,8 @@ bool is_maildir(const fs::path& dir) {
     return fs::is_directory(dir / "cur", ec) && fs::is_directory(dir / "new", ec);
 }
 
-void add_dir(const fs::path& dir, const std::string& source_prefix, std::vector<input_item>& out, int depth) {
+void add_dir(const fs::path& dir, const std::string& source_prefix, std::vector<input_item>& out, int depth,
+             const expand_options& o) {
     if (depth > 64) return;  // symlink loops and absurd trees
     std::vector<fs::directory_entry> entries;
     std::error_code ec;
@@ -237,10 +288,10 @@ void add_dir(const fs::path& dir, const std::string& source_prefix, std::vector<
             if (maildir && name == "tmp") continue;
             // Maildir++ folders (".Sent", ".Archive") are hidden; other hidden dirs are not mail.
             if (name.starts_with(".") && !(maildir && is_maildir(e.path()))) continue;
-            add_dir(e.path(), source, out, depth + 1);
+            add_dir(e.path(), source, out, depth + 1, o);
         } else if (e.is_regular_file(ec2)) {
             if (name.starts_with(".")) continue;
-            add_file(e.path().string(), source, out);
+            add_file(e.path().string(), source, out, o);
         } else if (e.is_symlink(ec2) && !name.starts_with(".")) {
             // A dangling link where a message should be: say so rather than skip it.
             input_item it;
@@ -254,7 +305,7 @@ void add_dir(const fs::path& dir, const std::string& source_prefix, std::vector<
 
 }  // namespace
 
-std::vector<input_item> expand_inputs(const std::vector<std::string>& paths) {
+std::vector<input_item> expand_inputs(const std::vector<std::string>& paths, const expand_options& o) {
     std::vector<input_item> out;
     for (const auto& p : paths) {
         if (p == "-") {
@@ -291,23 +342,48 @@ std::vector<input_item> expand_inputs(const std::vector<std::string>& paths) {
             it.error = fmt::format("cannot read {}: {}", p, ec ? ec.message() : "No such file or directory");
             out.push_back(std::move(it));
         } else if (fs::is_directory(st)) {
-            add_dir(p, p, out, 0);
+            add_dir(p, p, out, 0, o);
         } else {
-            add_file(p, p, out);
+            add_file(p, p, out, o);
         }
     }
     return out;
 }
 
+std::vector<std::string> owner_addresses(const std::vector<input_item>& items) {
+    std::vector<std::string> out;
+    const std::vector<std::string>* last = nullptr;
+    for (const auto& it : items) {
+        if (!it.owners || it.owners.get() == last) continue;
+        last = it.owners.get();
+        for (const auto& a : *it.owners)
+            if (std::ranges::find(out, a) == out.end()) out.push_back(a);
+    }
+    return out;
+}
+
+namespace {
+
+// A whole file or stdin that is an Outlook .msg is read as the message it holds.
+result<std::string> msg_or_bytes(std::string data, const std::string& source) {
+    if (!outlook::is_ole2(data) || !outlook::looks_like_msg(data)) return data;
+    auto m = outlook::msg_to_rfc822(data);
+    if (!m) return fail(errc::io, fmt::format("{}: {}", source, m.error().message));
+    return m;
+}
+
+}  // namespace
+
 result<std::string> load(const input_item& item) {
     if (item.error) return fail(errc::io, *item.error);
+    if (item.produce) return item.produce();
     if (item.buffer) {
-        if (item.whole_file) return *item.buffer;
+        if (item.whole_file) return msg_or_bytes(*item.buffer, item.source);
         return item.buffer->substr(item.offset, item.length);
     }
     auto data = read_file(item.path);
     if (!data) return data;
-    if (item.whole_file) return data;
+    if (item.whole_file) return msg_or_bytes(std::move(*data), item.source);
     if (item.offset > data->size()) return fail(errc::io, fmt::format("{} changed while reading", item.path));
     return data->substr(item.offset, item.length);
 }

@@ -11,8 +11,16 @@
 //   the end (the Content-Length mbox variant).
 //   Each message gets its `source`: the path as given, joined with the relative
 //   path inside a given folder; "FILE#N" for the N-th message (from 0) of an mbox.
+//
+//   Outlook files are recognised by content, whatever their name: a PST/OST
+//   ("!BDN") is listed folder by folder (outlook/pst.hpp), each mail item named
+//   "FILE#FOLDER/PATH#N" (N from 0 within that folder; '/', '#' and '%' inside a
+//   folder name are written %2F, %23, %25), and rebuilt as RFC 5322 when loaded.
+//   A .msg (OLE2 with message properties) is rebuilt as RFC 5322 by load().
 // DIAGNOSTICS
 //   A path that cannot be read becomes one item with `error` set; the walk goes on.
+//   A damaged PST/OST yields the items that could be read plus one item with
+//   `error` per folder or item that could not ("FILE#FOLDER: ...").
 #pragma once
 
 #include "core/result.hpp"
@@ -36,10 +44,23 @@ struct input_item {
     bool whole_file = true;
     std::optional<std::string> error;  ///< set when the path itself could not be read
     std::shared_ptr<const std::string> buffer;  ///< preloaded bytes (stdin, mbox file)
+    /// Messages that are not byte ranges of a file (PST/OST items): makes the bytes.
+    std::function<result<std::string>()> produce;
+    /// The owner's addresses of the Outlook data file this item comes from (shared by its items).
+    std::shared_ptr<const std::vector<std::string>> owners;
+};
+
+struct expand_options {
+    /// Told one line per folder of an Outlook data file as it is listed, and
+    /// about folders that could not be read (the CLI prints these on stderr).
+    std::function<void(const std::string&)> notice;
 };
 
 /// Expand PATH arguments into message items, in order.
-std::vector<input_item> expand_inputs(const std::vector<std::string>& paths);
+std::vector<input_item> expand_inputs(const std::vector<std::string>& paths, const expand_options& o = {});
+
+/// Every owner address of the Outlook data files among `items` (for history::learn_options).
+std::vector<std::string> owner_addresses(const std::vector<input_item>& items);
 
 /// Read the bytes of one item.
 result<std::string> load(const input_item& item);

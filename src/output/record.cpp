@@ -140,6 +140,15 @@ json to_json(const scan::scan_result& r) {
     }
     j["quoted"] = std::move(quoted);
     if (!r.pairing.is_null()) j["pairing"] = r.pairing;
+    // Messages attached to this one, each a full record of its own (scan/attached.cpp).
+    json attached = json::array();
+    for (const auto& a : r.attached) {
+        json n = to_json(a);
+        n["attached_as"] = a.attached_kind;
+        n["attachment"] = a.attached_index;
+        attached.push_back(std::move(n));
+    }
+    j["attached_messages"] = std::move(attached);
     return j;
 }
 

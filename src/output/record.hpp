@@ -7,6 +7,9 @@
 //   findings [{id, group, score, detail, evidence}], attachments [{name, type,
 //   size, sha256, findings, ...}], urls, anomalies, error - plus more context
 //   (to/cc, threading headers, quoted blocks) for people and later tools.
+//   attached_messages: one full record per message attached to this one
+//   (message/rfc822, .msg, TNEF), with `attached_as` ("rfc822", "msg", "tnef")
+//   and `attachment` (index into attachments); their source is "OUTER>PART".
 #pragma once
 
 #include "scan/engine.hpp"

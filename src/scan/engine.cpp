@@ -52,8 +52,12 @@ void engine::analyse(scan_result& r, const scan_options& opt) const {
         }
     detect::scan_context ctx{r.msg, r.attachments, history_, cfg_};
     for (const auto& d : detectors_) d->run(ctx, sink);
+    scan_attached(r, opt, sink);
     r.findings = sink.take();
     r.outcome = score::evaluate(r.findings, cfg_);
+    // An attached message's verdict is a floor for the message carrying it (group caps cannot lower it).
+    for (const auto& a : r.attached)
+        if (!a.error && a.outcome.v > r.outcome.v) r.outcome.v = a.outcome.v;
 }
 
 scan_result engine::scan(std::string_view bytes, std::string source, const scan_options& opt) const {

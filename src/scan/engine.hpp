@@ -38,11 +38,22 @@ struct scan_result {
     std::vector<std::string> offered_passwords;
     /// When attachments were re-analysed with a password from another message.
     nlohmann::json pairing;
+    /// Messages attached to this one (message/rfc822, .msg, TNEF), each analysed
+    /// as the message it is (scan/attached.cpp); source "OUTER>PART".
+    std::vector<scan_result> attached;
+    /// For a nested result: how it was attached ("rfc822", "msg", "tnef") and the attachment's index.
+    std::string attached_kind;
+    std::size_t attached_index = 0;
 };
 
 struct scan_options {
     /// Passwords from other messages of the same thread (PPAP).
     std::vector<std::string> extra_passwords;
+    /// Nesting level of attached messages (0: the message itself).
+    int depth = 0;
+    /// Attached messages still allowed in this message's whole tree (scan/attached.cpp);
+    /// null at the top, where the budget starts.
+    std::size_t* attached_budget = nullptr;
 };
 
 class engine {
@@ -69,6 +80,9 @@ public:
 
 private:
     void analyse(scan_result& r, const scan_options& opt) const;
+    /// Analyse the messages attached to r.msg into r.attached; their verdicts
+    /// raise r's through ATTACHED_MESSAGE_* findings (scan/attached.cpp).
+    void scan_attached(scan_result& r, const scan_options& opt, detect::finding_sink& sink) const;
 
     config cfg_;
     store::history* history_;
