@@ -10,9 +10,10 @@
 #                     (DIR/ca.pem is the certificate to trust). Sets IMAP_PORT and
 #                     IMAPS_PORT (free ports on 127.0.0.1).
 #   dovecot_start DIR start it (the same ports each time) and wait for both ports
-#   dovecot_stop DIR  stop it and wait (5 s) until its master process is gone
+#   dovecot_stop DIR  stop it and its imap processes (connections drop) and wait (5 s)
 #   dovecot_save DIR USER MAILBOX FILE...
 #                     deliver files into a mailbox (doveadm save), as a delivery would
+# DIR and its parents must be searchable (+x) by the users dovecot and nobody.
 # Nothing here reaches beyond 127.0.0.1; starting Dovecot needs root (the mail
 # itself belongs to `nobody`).
 
@@ -91,11 +92,16 @@ dovecot_start() {
 }
 
 dovecot_stop() {
-    local dir=$1 pid _
+    local dir=$1 pid kids _
     pid=$(cat "$dir/run/master.pid" 2>/dev/null) || return 0
-    kill "$pid" 2>/dev/null
+    # The master leaves running imap processes serving their connections; kill
+    # them too, so every client sees its connection drop (as on a server restart).
+    kids=$(pgrep -P "$pid")
+    kill "$pid" $kids 2>/dev/null
     for _ in $(seq 50); do
-        kill -0 "$pid" 2>/dev/null || return 0
+        local alive=0 p
+        for p in $pid $kids; do kill -0 "$p" 2>/dev/null && alive=1; done
+        [ "$alive" = 0 ] && return 0
         sleep 0.1
     done
     return 1
