@@ -33,6 +33,8 @@
 
 #include <fmt/format.h>
 
+#include <unistd.h>
+
 #include <iostream>
 
 namespace replyguard::cli {
@@ -102,14 +104,21 @@ bool learn_imap(const std::string& arg, const learn_args& a, const config& cfg, 
             }
             return {};
         };
+        const std::string shown = imap::decode_mailbox(box);
         auto on_progress = [&](std::size_t done, std::size_t total) {
-            if (!live) live = std::make_unique<progress>(total, "messages", !a.no_progress);
+            if (!live) {
+                live = std::make_unique<progress>(total, "messages", !a.no_progress);
+                if (total > 1) say(fmt::format("{}/{}: reading {} new message(s)", url->base(), shown, total));
+            }
             live->tick(done);
+            // Without a terminal (logs, cron) a line every 1000 messages says it is alive.
+            if (!isatty(STDERR_FILENO) && done % 1000 == 0 && done < total)
+                say(fmt::format("{}/{}: {}/{}", url->base(), shown, done, total));
         };
         imap::sync_options so{url->account(), "learn", a.imap.keyword, true, ""};
         auto rep = imap::sync_mailbox(c, **marks, box, so, handler, on_progress);
         if (live) live->finish();
-        const std::string name = imap::decode_mailbox(box);
+        const std::string& name = shown;
         if (!rep) {
             say(fmt::format("{}/{}: {}", url->base(), name, rep.error().message));
             ok = false;
