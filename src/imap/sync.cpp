@@ -48,7 +48,7 @@ imap_result<sync_report> sync_mailbox(mailbox_access& box, store::imap_state& ma
         } else if (!opt.from_first && !rep.validity_changed) {
             if (st->uidnext > 0) {
                 last = st->uidnext - 1;
-            } else {  // no UIDNEXT: the highest UID there is
+            } else if (st->messages > 0) {  // no UIDNEXT: the highest UID there is
                 auto all = box.messages_after(mailbox, 0);
                 if (!all) return std::unexpected(all.error());
                 last = all->empty() ? 0 : all->back().uid;
@@ -59,7 +59,8 @@ imap_result<sync_report> sync_mailbox(mailbox_access& box, store::imap_state& ma
     }
     rep.from_uid = last;
 
-    auto fresh = box.messages_after(mailbox, last);
+    // An empty mailbox has nothing new; some servers answer "N:*" there with BAD.
+    auto fresh = st->messages == 0 ? imap_result<std::vector<uid_flags>>{} : box.messages_after(mailbox, last);
     if (!fresh) return std::unexpected(fresh.error());
     std::erase_if(*fresh, [&](const uid_flags& u) { return u.uid <= last; });  // "N:*" also returns the last one
     std::sort(fresh->begin(), fresh->end(), [](const uid_flags& a, const uid_flags& b) { return a.uid < b.uid; });

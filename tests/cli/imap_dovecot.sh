@@ -177,6 +177,9 @@ dovecot_start "$tmp/dc" || { echo "Dovecot did not restart"; cat "$tmp/dc/doveco
 dovecot_save "$tmp/dc" "$user" INBOX "$root/demo/inbox/04-genuine-reply-en.eml"
 check "watch handles the mail of the outage and after it" wait_lines "$tmp/watch.jsonl" 4
 check "watch reconnected" wait_grep "reconnected" "$tmp/watch.err"
+# Mail sent meanwhile (a new Message-ID on a demo sent mail) is learnt by watch's Sent pass.
+sed 's/^Message-ID: <000c01dcc3c4/Message-ID: <000d01dcc3c4/' "$root/demo/mailbox/2026-04-04-c1-sent.eml" > "$tmp/new-sent.eml"
+dovecot_save "$tmp/dc" "$user" Sent "$tmp/new-sent.eml"
 # Only the connection drops (its imap process is killed; the server stays up).
 master=$(cat "$tmp/dc/run/master.pid")
 for p in $(pgrep -P "$master" -x imap); do kill "$p"; done
@@ -224,6 +227,7 @@ check "learn after watch: only the three clean messages are new, all known from 
   bash -c "grep -q '/INBOX: 3 new message(s) after UID 4' '$tmp/learn5.err' && grep -q 'learnt 0 message(s).*3 already known' '$tmp/learn5.err'"
 "$bin" learn --db "$tmp/h.db" --org-domain sakura-shoji.example --password-file "$tmp/pw" --ca-file "$ca" \
   --no-progress "$url" 2>"$tmp/learn6.err"
+check "watch learnt the new sent mail (learn finds nothing new in Sent)" grep -q "/Sent: 0 new message(s) after UID 4" "$tmp/learn5.err"
 check "learn again fetches nothing new" bash -c "grep -q '/INBOX: 0 new message(s)' '$tmp/learn6.err' && grep -q '/Sent: 0 new message(s)' '$tmp/learn6.err'"
 "$bin" scan --db "$tmp/h.db" --config "$root/demo/replyguard.toml" --format jsonl "$root/demo/inbox/02-hijack-ja-password-zip.eml" >"$tmp/scan.jsonl"
 check "the hijack was never learnt: still malicious" grep -q '"verdict":"malicious"' "$tmp/scan.jsonl"

@@ -42,6 +42,7 @@ struct fake_mailbox final : mailbox_access {
         return mailbox_status{uidvalidity, uidnext, static_cast<std::uint32_t>(msgs.size())};
     }
     imap_result<std::vector<uid_flags>> messages_after(std::string_view, std::uint32_t after) override {
+        if (msgs.empty()) return imap_fail(failure::refused, "BAD Invalid messageset");  // as some servers answer
         std::vector<uid_flags> out;
         for (auto& [uid, m] : msgs)
             if (uid > after) out.push_back({uid, m.flags});
@@ -214,6 +215,19 @@ TEST(ImapSync, WatchStartsAtNewMailOrWhereLearnStopped) {
     recorder r3;
     ASSERT_TRUE(sync_mailbox(box2, *marks2, "INBOX", watch_opts(), r3.fn()));
     EXPECT_EQ(r3.uids, (std::vector<std::uint32_t>{5}));
+}
+
+TEST(ImapSync, EmptyMailboxAsksNothingMore) {
+    fake_mailbox box;
+    auto marks = store::make_memory_imap_state();
+    recorder r;
+    auto rep = sync_mailbox(box, *marks, "INBOX", watch_opts(), r.fn());
+    ASSERT_TRUE(rep);
+    EXPECT_EQ(rep->found, 0u);
+    EXPECT_EQ(rep->from_uid, 0u);
+    box.deliver("first");
+    ASSERT_TRUE(sync_mailbox(box, *marks, "INBOX", watch_opts(), r.fn()));
+    EXPECT_EQ(r.uids, (std::vector<std::uint32_t>{1}));
 }
 
 TEST(ImapSync, NoSuchMailboxIsNotRetryable) {
