@@ -23,7 +23,7 @@
 //   backoff (1 s doubling to --max-backoff) and resumes at the first message
 //   whose read mark did not move: nothing is missed, nothing handled twice
 //   except the one message in flight when the connection dropped (its actions
-//   are idempotent). At start-up, authentication, TLS and mailbox failures stop
+//   are idempotent). At start-up any failure (an unreachable server too) stops
 //   it at once (exit status 2); later they are retried like a dropped
 //   connection (a restarting server refuses logins for a moment).
 //   SIGINT and SIGTERM stop it between messages (exit status 0).
@@ -45,6 +45,7 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <filesystem>
 #include <iostream>
 #include <thread>
 
@@ -92,6 +93,14 @@ int run_watch(const watch_args& a) {
         return 2;
     }
     const std::string db = a.db.empty() ? default_db_path() : a.db;
+    // The read marks go into the history file: make it a valid (empty) history
+    // first, so that a later read-only scan does not refuse a file holding only them.
+    std::error_code ec;
+    if (!a.learn && !db.starts_with("redis://") && !std::filesystem::exists(db, ec))
+        if (auto made = store::open_history(db, store::open_mode::read_write); !made) {
+            say(made.error().message);
+            return 2;
+        }
     auto hist = store::open_history(db, a.learn ? store::open_mode::read_write : store::open_mode::read_only);
     if (!hist) {
         say(hist.error().message);
