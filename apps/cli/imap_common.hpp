@@ -22,6 +22,7 @@ struct imap_cli_args {
     std::string ca_file;
     std::vector<std::string> folders;  ///< --folder, UTF-8
     std::string keyword = "$Replyguard";
+    std::string marks;  ///< SQLite file of the read marks ("" : the --db file)
     bool verbose = false;
 };
 

@@ -55,7 +55,7 @@ bool learn_imap(const std::string& arg, const learn_args& a, const config& cfg, 
         say(copt.error().message);
         return false;
     }
-    auto marks = store::open_imap_state(db);
+    auto marks = store::open_imap_state(a.imap.marks.empty() ? db : a.imap.marks);
     if (!marks) {
         say(marks.error().message);
         return false;

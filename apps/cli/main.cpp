@@ -51,6 +51,8 @@ int main(int argc, char** argv) {
         c->add_option("--ca-file", i.ca_file, "Trust this CA certificate (PEM) for the IMAP server's TLS")
             ->check(CLI::ExistingFile);
         c->add_option("--keyword", i.keyword, "IMAP keyword marking mail judged suspicious (never learnt)");
+        c->add_option("--marks", i.marks,
+                      "SQLite file for the IMAP read marks (default: the --db file; needed with a redis:// history)");
         c->add_flag("--imap-trace", i.verbose, "Print libcurl's IMAP protocol trace on standard error (shows the password)");
     };
     imap_options(lc, learn.imap, "IMAP mailbox to learn (repeatable; default: the \\Sent mailbox and INBOX)");

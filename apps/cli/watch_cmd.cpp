@@ -96,7 +96,7 @@ int run_watch(const watch_args& a) {
     // The read marks go into the history file: make it a valid (empty) history
     // first, so that a later read-only scan does not refuse a file holding only them.
     std::error_code ec;
-    if (!a.learn && !db.starts_with("redis://") && !std::filesystem::exists(db, ec))
+    if (!a.learn && a.imap.marks.empty() && !db.starts_with("redis://") && !std::filesystem::exists(db, ec))
         if (auto made = store::open_history(db, store::open_mode::read_write); !made) {
             say(made.error().message);
             return 2;
@@ -106,7 +106,7 @@ int run_watch(const watch_args& a) {
         say(hist.error().message);
         return 2;
     }
-    auto marks = store::open_imap_state(db);
+    auto marks = store::open_imap_state(a.imap.marks.empty() ? db : a.imap.marks);
     if (!marks) {
         say(marks.error().message);
         return 2;

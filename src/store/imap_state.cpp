@@ -111,7 +111,7 @@ std::unique_ptr<imap_state> make_memory_imap_state() { return std::make_unique<m
 result<std::unique_ptr<imap_state>> open_imap_state(const std::string& path) {
     if (path.starts_with("redis://"))
         return fail(errc::unsupported,
-                    fmt::format("{}: IMAP read marks are kept in an SQLite history only (use an SQLite --db)", path));
+                    fmt::format("{}: IMAP read marks are kept in SQLite only (give an SQLite file with --marks)", path));
     sqlite3* db = nullptr;
     if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                         nullptr) != SQLITE_OK) {

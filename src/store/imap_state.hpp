@@ -14,7 +14,8 @@
 //             so no schema migration and no new minimum readable version);
 //             its own connection, WAL, one autocommit statement per put().
 //     memory  tests.
-//   A redis:// history has no IMAP state yet (open_imap_state says so): the
+//   A redis:// history keeps no IMAP state yet (open_imap_state says so; the
+//   CLI's --marks FILE puts the marks in a local SQLite file instead): the
 //   Redis key would be rg:{imap:<sha256 of account, mailbox, purpose>}, a hash
 //   of uidvalidity and last_uid, once redis_history.cpp exposes its connection.
 // LIMITS

@@ -124,6 +124,16 @@ check "learn re-run fetches nothing (Sent)" grep -q "/Sent: 0 new message(s) aft
 check "learn re-run fetches nothing (INBOX)" grep -q "/INBOX: 0 new message(s) after UID 4" "$tmp/learn2.err"
 check "learn re-run learns nothing" grep -q "learnt 0 message(s).*0 already known" "$tmp/learn2.err"
 
+# --marks keeps the read marks in a file of their own (as a redis:// history needs)
+for run in 1 2; do
+  "$bin" learn --db "$tmp/h2.db" --marks "$tmp/marks.db" --org-domain sakura-shoji.example --password-file "$tmp/pw" \
+    --ca-file "$ca" --no-progress "$url/Sent" 2>"$tmp/marks$run.err"
+done
+check "--marks: the first run reads Sent, the second nothing" \
+  bash -c "grep -q '/Sent: 3 new message(s) after UID 0' '$tmp/marks1.err' && grep -q '/Sent: 0 new message(s) after UID 3' '$tmp/marks2.err'"
+check "--marks: the marks are in that file" \
+  bash -c "python3 -c 'import sqlite3,sys; sys.exit(0 if sqlite3.connect(sys.argv[1]).execute(\"select count(*) from imap_state\").fetchone()[0] == 1 else 1)' '$tmp/marks.db'"
+
 # imap:// is STARTTLS (another account key: read again, already known)
 REPLYGUARD_IMAP_PASSWORD=$pass "$bin" learn --db "$tmp/h.db" --org-domain sakura-shoji.example --ca-file "$ca" \
   --no-progress "$starttls_url/INBOX" 2>"$tmp/learn3.err"
