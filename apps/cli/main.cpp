@@ -50,7 +50,8 @@ int main(int argc, char** argv) {
             ->check(CLI::ExistingFile);
         c->add_option("--ca-file", i.ca_file, "Trust this CA certificate (PEM) for the IMAP server's TLS")
             ->check(CLI::ExistingFile);
-        c->add_option("--keyword", i.keyword, "IMAP keyword marking mail judged suspicious (never learnt)");
+        c->add_option("--keyword", i.keyword, "IMAP keyword marking mail judged suspicious (never learnt)")
+        ->capture_default_str();
         c->add_option("--marks", i.marks,
                       "SQLite file for the IMAP read marks (default: the --db file; needed with a redis:// history)");
         c->add_flag("--imap-trace", i.verbose, "Print libcurl's IMAP protocol trace on standard error (shows the password)");
@@ -73,18 +74,23 @@ int main(int argc, char** argv) {
     wc->add_option("--org-domain", watch.org_domains, "A domain of our organisation (repeatable)");
     imap_options(wc, watch.imap, "Mailbox to follow (default: the URL's, else INBOX)");
     wc->add_option("--on-suspicious", watch.on_suspicious, "What to do with suspicious mail")
+        ->capture_default_str()
         ->check(CLI::IsMember({"report", "flag", "move"}));
     wc->add_option("--on-malicious", watch.on_malicious, "What to do with malicious mail")
+        ->capture_default_str()
         ->check(CLI::IsMember({"report", "flag", "move"}));
-    wc->add_option("--quarantine", watch.quarantine, "Folder that move puts mail in (created when missing)");
+    wc->add_option("--quarantine", watch.quarantine, "Folder that move puts mail in (created when missing)")
+        ->capture_default_str();
     wc->add_option("--learn-folder", watch.learn_folders,
                    "Also learn new mail of this mailbox each pass (repeatable; default: the \\Sent mailbox)");
     wc->add_flag("--learn,!--no-learn", watch.learn, "Learn clean mail and --learn-folder (default: on)");
     wc->add_flag("--scan-existing", watch.scan_existing,
                  "First run without a read mark: scan the mail already there (default: only new mail)");
     wc->add_flag("--once", watch.once, "One pass over the new mail, then exit");
-    wc->add_option("--poll", watch.poll_seconds, "Seconds between passes")->check(CLI::Range(1, 86400));
+    wc->add_option("--poll", watch.poll_seconds, "Seconds between passes")
+        ->capture_default_str()->check(CLI::Range(1, 86400));
     wc->add_option("--max-backoff", watch.max_backoff_seconds, "Longest wait (s) between reconnection attempts")
+        ->capture_default_str()
         ->check(CLI::Range(1, 86400));
     wc->add_option("--format", watch.format, "Output format")->check(CLI::IsMember({"text", "jsonl"}));
 

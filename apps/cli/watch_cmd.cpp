@@ -74,6 +74,10 @@ int run_watch(const watch_args& a) {
         }
         cfg = std::move(*c);
     }
+    if (a.imap.folders.size() > 1) {
+        say("watch follows one mailbox: give --folder once (run one watch per mailbox)");
+        return 2;
+    }
     auto url = imap::parse_url(a.url);
     if (!url) {
         say(fmt::format("{}: {}", a.url, url.error().message));
