@@ -137,17 +137,19 @@ result<std::string> encode_mailbox(std::string_view in) {
             ++i;
             continue;
         }
-        std::uint32_t cp = 0;
-        int len = c >= 0xf0 && c < 0xf8 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
-        if (c < 0x80) len = 1;  // control characters: base64 too
-        if (len == 0 || i + static_cast<std::size_t>(len) > in.size())
-            return fail(errc::parse, fmt::format("mailbox name '{}' is not valid UTF-8", in));
-        cp = len == 1 ? c : len == 2 ? (c & 0x1f) : len == 3 ? (c & 0x0f) : (c & 0x07);
+        // One UTF-8 sequence, strictly: no overlong forms, no surrogates, nothing
+        // above U+10FFFF (modified UTF-7 is UTF-16, and the name must round-trip).
+        int len = c < 0x80 ? 1 : c >= 0xc2 && c < 0xe0 ? 2 : c >= 0xe0 && c < 0xf0 ? 3 : c >= 0xf0 && c < 0xf5 ? 4 : 0;
+        auto bad = [&] { return fail(errc::parse, fmt::format("mailbox name '{}' is not valid UTF-8", in)); };
+        if (len == 0 || i + static_cast<std::size_t>(len) > in.size()) return bad();
+        std::uint32_t cp = len == 1 ? c : len == 2 ? (c & 0x1fu) : len == 3 ? (c & 0x0fu) : (c & 0x07u);
         for (int k = 1; k < len; ++k) {
             auto cc = static_cast<unsigned char>(in[i + static_cast<std::size_t>(k)]);
-            if ((cc & 0xc0) != 0x80) return fail(errc::parse, fmt::format("mailbox name '{}' is not valid UTF-8", in));
-            cp = (cp << 6) | (cc & 0x3f);
+            if ((cc & 0xc0) != 0x80) return bad();
+            cp = (cp << 6) | (cc & 0x3fu);
         }
+        if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp < 0xe000))
+            return bad();
         i += static_cast<std::size_t>(len);
         if (cp >= 0x10000) {
             cp -= 0x10000;

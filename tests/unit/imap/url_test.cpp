@@ -81,6 +81,10 @@ TEST(ImapMailbox, OutlookJapaneseSentFolderRoundTrips) {
 TEST(ImapMailbox, InvalidUtf8IsAnError) {
     EXPECT_FALSE(encode_mailbox(std::string("\xff\xfe", 2)));
     EXPECT_FALSE(encode_mailbox(std::string("\xe6\x97", 2)));  // cut short
+    EXPECT_FALSE(encode_mailbox("\xe0\x80\x80"));              // overlong NUL
+    EXPECT_FALSE(encode_mailbox("\xed\xa0\x80"));              // a surrogate
+    EXPECT_FALSE(encode_mailbox("\xf4\x90\x80\x80"));          // above U+10FFFF
+    EXPECT_FALSE(encode_mailbox("\xf8\x88\x80\x80\x80"));      // 5-byte form
     EXPECT_EQ(decode_mailbox("&broken"), "&broken");           // malformed: as is
 }
 
