@@ -173,8 +173,8 @@ int run_watch(const watch_args& a) {
             } else if (v == score::verdict::clean) {
                 if (a.learn && !r.error) {
                     auto s = history::learn_message(**hist, r.msg, lo);
-                    if (!s) return imap::imap_fail(imap::failure::store, s.error().message);
-                    action = "learnt";
+                    if (!s && s.error().code == errc::store) return imap::imap_fail(imap::failure::store, s.error().message);
+                    action = s ? "learnt" : "not learnt: " + s.error().message;
                 }
             } else {
                 const std::string& what = v == score::verdict::malicious ? a.on_malicious : a.on_suspicious;
