@@ -25,7 +25,8 @@
 //   except the one message in flight when the connection dropped (its actions
 //   are idempotent). At start-up any failure (an unreachable server too) stops
 //   it at once (exit status 2); later they are retried like a dropped
-//   connection (a restarting server refuses logins for a moment).
+//   connection (a restarting server refuses logins for a moment), and so is a
+//   history store failure (the message is handled again once the store is back).
 //   SIGINT and SIGTERM stop it between messages (exit status 0).
 #include "cli/commands.hpp"
 #include "cli/imap_common.hpp"
@@ -240,11 +241,9 @@ int run_watch(const watch_args& a) {
             continue;
         }
         const auto& e = rep.error();
-        if (e.kind == imap::failure::store) {
-            say(e.message);
-            return 2;
-        }
-        if (first && !e.retryable()) {
+        // Later failures, a store outage included (Redis), are waited out: the
+        // read mark did not move, so the next pass starts at the same message.
+        if (first && (!e.retryable() || e.kind == imap::failure::store)) {
             say(e.message);
             return 2;
         }
