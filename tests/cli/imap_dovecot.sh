@@ -72,9 +72,9 @@ deliver_file() {
   name="$(date +%s).$RANDOM$RANDOM.test"
   cp "$f" "$maildir/tmp/$name" && chown nobody:nogroup "$maildir/tmp/$name" && mv "$maildir/tmp/$name" "$maildir/new/$name"
 }
-wait_grep() {  # PATTERN FILE: wait (10 s) until FILE has a line matching PATTERN
+wait_grep() {  # PATTERN FILE: wait (30 s) until FILE has a line matching PATTERN
   local _
-  for _ in $(seq 100); do
+  for _ in $(seq 300); do
     grep -q "$1" "$2" && return 0
     sleep 0.1
   done
