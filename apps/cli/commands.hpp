@@ -49,6 +49,7 @@ struct watch_args {
     int poll_seconds = 30;
     int max_backoff_seconds = 300;
     std::string format = "text";
+    bool keep_detections = true;  ///< keep non-clean results for report and serve (SQLite --db)
 };
 
 struct milter_args {

@@ -93,6 +93,8 @@ int main(int argc, char** argv) {
         ->capture_default_str()
         ->check(CLI::Range(1, 86400));
     wc->add_option("--format", watch.format, "Output format")->check(CLI::IsMember({"text", "jsonl"}));
+    wc->add_flag("--keep-detections,!--no-keep-detections", watch.keep_detections,
+                 "Keep suspicious and malicious results in the detections store of --db, for report and serve (default: on)");
 
     findings_args fnd;
     CLI::App* fc = app.add_subcommand("findings", "List every finding id with its group, score and description");

@@ -16,6 +16,8 @@
 //   \Sent mailbox) so threads started after the import are known.
 //   One line per message on standard output (text, or JSON lines with the
 //   scan record plus "imap" {mailbox, uidvalidity, uid} and "action").
+//   Suspicious and malicious results are kept in the detections store of the
+//   SQLite --db (as the milter keeps them), so `report` and `serve` see them.
 //
 //   Between passes it waits --poll seconds: libcurl cannot IDLE (see
 //   imap/client.hpp), so "following" is a cheap UID FETCH on the open
@@ -31,6 +33,7 @@
 #include "cli/commands.hpp"
 #include "cli/imap_common.hpp"
 
+#include "campaign/detections.hpp"
 #include "core/config.hpp"
 #include "history/learner.hpp"
 #include "imap/client.hpp"
@@ -116,6 +119,16 @@ int run_watch(const watch_args& a) {
         say(marks.error().message);
         return 2;
     }
+    // Kept detections feed `report` and `serve`, as the milter's do (SQLite only).
+    std::unique_ptr<campaign::detection_store> kept;
+    if (a.keep_detections && !db.starts_with("redis://")) {
+        auto d = campaign::open_detections(db, true);
+        if (!d) {
+            say(d.error().message);
+            return 2;
+        }
+        kept = std::move(*d);
+    }
     mime::init();
     scan::engine eng(cfg, hist->get());
     if (auto loaded = eng.load_configured_iocs(); !loaded) {
@@ -189,6 +202,12 @@ int run_watch(const watch_args& a) {
                 }
                 if (what == "report") action = "reported";
                 ++n_acted;
+                if (kept && campaign::worth_keeping(r)) {
+                    auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                                   std::chrono::system_clock::now().time_since_epoch()).count();
+                    if (auto k = kept->put(campaign::make_detection(r, now, cfg)); !k)
+                        say("cannot keep the detection: " + k.error().message);  // the action stands
+                }
             }
         }
         ++n_seen;

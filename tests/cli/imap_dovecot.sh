@@ -225,6 +225,12 @@ if uids != sorted(uids) or len(set(uids)) != 5:
 PY
 check "the second hijack is in Quarantine too" test -n "$(uid_of Quarantine "<20260413021700.77aa@hotel-bluesky.example>")"
 
+"$bin" report --db "$tmp/h.db" --format json >"$tmp/report.json" 2>/dev/null
+check "watch kept both hijacks for report" /usr/bin/python3 -c '
+import json, sys
+t = json.dumps(json.load(open(sys.argv[1])))
+sys.exit(0 if "kagoshima-dental.example" in t and "hotel-bluesky.example" in t else 1)' "$tmp/report.json"
+
 # watch --once: nothing new, nothing printed
 "$bin" watch --db "$tmp/h.db" --config "$root/demo/replyguard.toml" --password-file "$tmp/pw" --ca-file "$ca" \
   --once --format jsonl "$url" >"$tmp/once.jsonl" 2>"$tmp/once.err"
