@@ -2,6 +2,8 @@
 // apps/cli/commands.hpp - the CLI's commands, one file each.
 #pragma once
 
+#include "cli/imap_common.hpp"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -26,7 +28,28 @@ struct learn_args {
     std::string config;
     std::vector<std::string> org_domains;
     bool no_progress = false;
-    std::vector<std::string> paths;
+    std::vector<std::string> paths;  ///< files, folders, mbox, -, or imap[s]:// URLs
+    imap_cli_args imap;
+};
+
+/// `replyguard watch imaps://...`: follow a mailbox, scan new mail, act by verdict.
+struct watch_args {
+    std::string url;
+    std::string db;
+    std::string config;
+    std::vector<std::string> org_domains;
+    imap_cli_args imap;
+    std::string on_suspicious = "flag";   ///< report | flag | move
+    std::string on_malicious = "move";
+    std::string quarantine = "Quarantine";
+    std::vector<std::string> learn_folders;  ///< also learnt each pass (default: the \Sent one)
+    bool learn = true;                     ///< learn clean mail (and --learn-folder)
+    bool scan_existing = false;            ///< first run: scan what is already there
+    bool once = false;
+    int poll_seconds = 30;
+    int max_backoff_seconds = 300;
+    std::string format = "text";
+    bool keep_detections = true;  ///< keep non-clean results for report and serve (SQLite --db)
 };
 
 struct milter_args {
@@ -73,6 +96,7 @@ std::string default_db_path();
 
 int run_scan(const scan_args& a);
 int run_learn(const learn_args& a);
+int run_watch(const watch_args& a);
 int run_milter(const milter_args& a);
 int run_findings(const findings_args& a);
 int run_report(const report_args& a);

@@ -7,20 +7,138 @@
 //   Org domains come from --org-domain and the configuration's [org] domains.
 //   An unreadable message is reported and skipped (exit status 2 at the end);
 //   a store failure stops the import (what was committed stays consistent).
+//
+//   An imap:// or imaps:// PATH imports mailboxes over IMAP (src/imap/sync.hpp):
+//   the one the URL names, else each --folder, else the server's \Sent mailbox
+//   and INBOX. Only mail newer than the last run is fetched (the read mark per
+//   mailbox and UIDVALIDITY lives in the history file, store/imap_state.hpp);
+//   each IMAP message is committed on its own before its mark moves, so an
+//   interrupted import resumes where it stopped. Messages carrying the watch
+//   keyword (judged suspicious by `watch`) are not learnt.
+// DIAGNOSTICS
+//   Per mailbox: how many new messages, from which UID; authentication, TLS
+//   and "no such mailbox" failures are named as such (exit status 2).
 #include "cli/commands.hpp"
+#include "cli/imap_common.hpp"
 #include "cli/progress.hpp"
 
 #include "core/config.hpp"
 #include "history/learner.hpp"
+#include "imap/client.hpp"
+#include "imap/sync.hpp"
 #include "io/input.hpp"
 #include "mime/parser.hpp"
 #include "store/history.hpp"
+#include "store/imap_state.hpp"
 
 #include <fmt/format.h>
+
+#include <unistd.h>
 
 #include <iostream>
 
 namespace replyguard::cli {
+namespace {
+
+/// Learn the mailboxes of one IMAP URL. Returns false on a failure that stops it.
+bool learn_imap(const std::string& arg, const learn_args& a, const config& cfg, const std::string& db,
+                store::history& h, const history::learn_options& opt, history::learn_stats& totals,
+                std::size_t& errors) {
+    auto say = [&](const std::string& m) { std::cerr << "replyguard learn: " << m << "\n"; };
+    auto url = imap::parse_url(arg);
+    if (!url) {
+        say(fmt::format("{}: {}", arg, url.error().message));
+        return false;
+    }
+    auto copt = imap_client_options(*url, a.imap, cfg.lim.message_bytes);
+    if (!copt) {
+        say(copt.error().message);
+        return false;
+    }
+    auto marks = store::open_imap_state(a.imap.marks.empty() ? db : a.imap.marks);
+    if (!marks) {
+        say(marks.error().message);
+        return false;
+    }
+    imap::client c(*url, *copt);
+    std::vector<std::string> boxes;
+    if (!url->mailbox.empty()) {
+        auto e = imap::encode_mailbox(url->mailbox);
+        if (!e) {
+            say(e.error().message);
+            return false;
+        }
+        boxes.push_back(*e);
+    } else if (!a.imap.folders.empty()) {
+        auto e = encode_folders(a.imap.folders);
+        if (!e) {
+            say(e.error().message);
+            return false;
+        }
+        boxes = *e;
+    } else {
+        auto listed = c.list();
+        if (!listed) {
+            say(listed.error().message);
+            return false;
+        }
+        boxes = imap::default_mailboxes(*listed);
+    }
+    // One commit per message: its read mark moves only once it is stored.
+    history::learn_session session(h, opt, 1);
+    bool ok = true;
+    for (const auto& box : boxes) {
+        std::unique_ptr<progress> live;  // drawn once the number of new messages is known
+        auto handler = [&](imap::fetched_message& m) -> imap::imap_result<void> {
+            std::string src = imap_source(*url, box, m.uidvalidity, m.uid);
+            if (m.error) {
+                say(fmt::format("{}: {}", src, *m.error));
+                ++errors;
+                return {};
+            }
+            auto msg = mime::parse_message(m.bytes, cfg.lim);
+            if (auto r = session.add(msg); !r) {
+                say(fmt::format("{}: {}", src, r.error().message));
+                if (r.error().code == errc::store) return imap::imap_fail(imap::failure::store, r.error().message);
+                ++errors;
+            }
+            return {};
+        };
+        const std::string shown = imap::decode_mailbox(box);
+        auto on_progress = [&](std::size_t done, std::size_t total) {
+            if (!live) {
+                live = std::make_unique<progress>(total, "messages", !a.no_progress);
+                if (total > 1) say(fmt::format("{}/{}: reading {} new message(s)", url->base(), shown, total));
+            }
+            live->tick(done);
+            // Without a terminal (logs, cron) a line every 1000 messages says it is alive.
+            if (!isatty(STDERR_FILENO) && done % 1000 == 0 && done < total)
+                say(fmt::format("{}/{}: {}/{}", url->base(), shown, done, total));
+        };
+        imap::sync_options so{url->account(), "learn", a.imap.keyword, true, ""};
+        auto rep = imap::sync_mailbox(c, **marks, box, so, handler, on_progress);
+        if (live) live->finish();
+        const std::string& name = shown;
+        if (!rep) {
+            say(fmt::format("{}/{}: {}", url->base(), name, rep.error().message));
+            ok = false;
+            if (rep.error().kind == imap::failure::store) break;
+            continue;
+        }
+        say(fmt::format("{}/{}: {} new message(s) after UID {} (UIDVALIDITY {}{}){}", url->base(), name, rep->found,
+                        rep->from_uid, rep->uidvalidity, rep->validity_changed ? ", changed: read again" : "",
+                        rep->skipped ? fmt::format(", {} carrying {} not learnt", rep->skipped, a.imap.keyword) : ""));
+    }
+    auto tot = session.finish();
+    if (!tot) {
+        say(tot.error().message);
+        return false;
+    }
+    totals += *tot;
+    return ok;
+}
+
+}  // namespace
 
 int run_learn(const learn_args& a) {
     config cfg;
@@ -43,14 +161,22 @@ int run_learn(const learn_args& a) {
     opt.org_domains.insert(opt.org_domains.end(), a.org_domains.begin(), a.org_domains.end());
     mime::init();
 
+    std::vector<std::string> files, urls;
+    for (const auto& p : a.paths) (imap::is_imap_url(p) ? urls : files).push_back(p);
+
+    history::learn_stats imap_totals;
+    std::size_t errors = 0, i = 0;
+    bool imap_failed = false;
+    for (const auto& u : urls)
+        if (!learn_imap(u, a, cfg, db, **h, opt, imap_totals, errors)) imap_failed = true;
+
     io::expand_options xo;
     xo.notice = [](const std::string& line) { std::cerr << "replyguard learn: " << line << "\n"; };
-    auto items = io::expand_inputs(a.paths, xo);
+    auto items = io::expand_inputs(files, xo);
     // Mail from an Outlook data file's owner is sent mail (outlook/pst.hpp).
     opt.own_addresses = io::owner_addresses(items);
     progress bar(items.size(), "messages", !a.no_progress);
     history::learn_session session(**h, opt, 500);
-    std::size_t errors = 0, i = 0;
     for (const auto& it : items) {
         bar.tick(++i);
         auto bytes = io::load(it);
@@ -72,9 +198,10 @@ int run_learn(const learn_args& a) {
         std::cerr << "replyguard learn: " << tot.error().message << "\n";
         return 2;
     }
+    *tot += imap_totals;
     std::cerr << fmt::format("learnt {} message(s) ({} sent, {} received, {} new thread(s)); {} already known; {} error(s)\n",
                              tot->learnt, tot->sent, tot->received, tot->new_threads, tot->already_known, errors);
-    return errors ? 2 : 0;
+    return errors || imap_failed ? 2 : 0;
 }
 
 }  // namespace replyguard::cli

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// apps/cli/main.cpp - the replyguard command: scan, learn, report, milter, serve
+// apps/cli/main.cpp - the replyguard command: scan, learn, watch, report, milter, serve
 //
 // DESCRIPTION
 //   A thin front-end: options (CLI11), then the core. The failure policy of the
@@ -41,8 +41,23 @@ int main(int argc, char** argv) {
     // One value per --org-domain: a vector option would otherwise swallow the PATHs after it.
     lc->add_option("--org-domain", learn.org_domains, "A domain of our organisation (repeatable)")->allow_extra_args(false);
     lc->add_flag("--no-progress", learn.no_progress, "Never draw a progress bar");
-    lc->add_option("PATH", learn.paths, ".eml file, folder (recursive, Maildir), mbox file, or - for standard input")
+    lc->add_option("PATH", learn.paths,
+                   ".eml file, folder (recursive, Maildir), mbox file, - for standard input, or imap[s]://USER@HOST[:PORT][/MAILBOX]")
         ->required();
+    auto imap_options = [](CLI::App* c, imap_cli_args& i, const char* folder_help) {
+        c->add_option("--folder", i.folders, folder_help);
+        c->add_option("--password-file", i.password_file,
+                      "IMAP password in the first line of FILE (else $REPLYGUARD_IMAP_PASSWORD)")
+            ->check(CLI::ExistingFile);
+        c->add_option("--ca-file", i.ca_file, "Trust this CA certificate (PEM) for the IMAP server's TLS")
+            ->check(CLI::ExistingFile);
+        c->add_option("--keyword", i.keyword, "IMAP keyword marking mail judged suspicious (never learnt)")
+        ->capture_default_str();
+        c->add_option("--marks", i.marks,
+                      "SQLite file for the IMAP read marks (default: the --db file; needed with a redis:// history)");
+        c->add_flag("--imap-trace", i.verbose, "Print libcurl's IMAP protocol trace on standard error (shows the password)");
+    };
+    imap_options(lc, learn.imap, "IMAP mailbox to learn (repeatable; default: the \\Sent mailbox and INBOX)");
 
     milter_args milter;
     CLI::App* mc = app.add_subcommand("milter", "Run the mail filter daemon (libmilter: Postfix, Sendmail)");
@@ -51,6 +66,36 @@ int main(int argc, char** argv) {
     mc->add_option("--socket", milter.socket, "libmilter socket: inet:PORT@127.0.0.1 or unix:/path (overrides [milter] socket)");
     mc->add_option("--log", milter.log, "Where the log lines go (overrides [milter] log)")
         ->check(CLI::IsMember({"stderr", "syslog", "both"}));
+
+    watch_args watch;
+    CLI::App* wc = app.add_subcommand("watch", "Follow an IMAP mailbox: scan new mail, learn clean mail, flag or move the rest");
+    wc->add_option("URL", watch.url, "imaps://USER@HOST[:PORT][/MAILBOX] (imap:// requires STARTTLS)")->required();
+    wc->add_option("--db", watch.db, "History store (SQLite file); clean mail is learnt into it");
+    wc->add_option("--config", watch.config, "Configuration file (TOML)")->check(CLI::ExistingFile);
+    wc->add_option("--org-domain", watch.org_domains, "A domain of our organisation (repeatable)");
+    imap_options(wc, watch.imap, "Mailbox to follow (default: the URL's, else INBOX)");
+    wc->add_option("--on-suspicious", watch.on_suspicious, "What to do with suspicious mail")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"report", "flag", "move"}));
+    wc->add_option("--on-malicious", watch.on_malicious, "What to do with malicious mail")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"report", "flag", "move"}));
+    wc->add_option("--quarantine", watch.quarantine, "Folder that move puts mail in (created when missing)")
+        ->capture_default_str();
+    wc->add_option("--learn-folder", watch.learn_folders,
+                   "Also learn new mail of this mailbox each pass (repeatable; default: the \\Sent mailbox)");
+    wc->add_flag("--learn,!--no-learn", watch.learn, "Learn clean mail and --learn-folder (default: on)");
+    wc->add_flag("--scan-existing", watch.scan_existing,
+                 "First run without a read mark: scan the mail already there (default: only new mail)");
+    wc->add_flag("--once", watch.once, "One pass over the new mail, then exit");
+    wc->add_option("--poll", watch.poll_seconds, "Seconds between passes")
+        ->capture_default_str()->check(CLI::Range(1, 86400));
+    wc->add_option("--max-backoff", watch.max_backoff_seconds, "Longest wait (s) between reconnection attempts")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 86400));
+    wc->add_option("--format", watch.format, "Output format")->check(CLI::IsMember({"text", "jsonl"}));
+    wc->add_flag("--keep-detections,!--no-keep-detections", watch.keep_detections,
+                 "Keep suspicious and malicious results in the detections store of --db, for report and serve (default: on)");
 
     findings_args fnd;
     CLI::App* fc = app.add_subcommand("findings", "List every finding id with its group, score and description");
@@ -101,6 +146,7 @@ int main(int argc, char** argv) {
     }
     if (sc->parsed()) return run_scan(scan);
     if (lc->parsed()) return run_learn(learn);
+    if (wc->parsed()) return run_watch(watch);
     if (mc->parsed()) return run_milter(milter);
     if (fc->parsed()) return run_findings(fnd);
 
