@@ -361,7 +361,11 @@ std::vector<store::profile_value> observe_profile(const mime::message& m, const 
     if (plain || html) put("body", plain && html ? "plain+html" : plain ? "plain" : "html");
     if (first) {
         put("cs", first->declared_charset.empty() ? "none" : lower(first->declared_charset));
-        put("cte", first->transfer_encoding.empty() ? "none" : first->transfer_encoding);
+    }
+    // Transfer encoding: the model keeps it for single-part mail only (the header of the message).
+    if (const auto* ct = m.header("Content-Type"); !ct || lower(ct->raw).find("multipart/") == std::string::npos) {
+        auto cte = hv("Content-Transfer-Encoding");
+        put("cte", cte.empty() ? "none" : lower(cte));
     }
     if (const auto* ct = m.header("Content-Type"); ct && lower(ct->raw).find("multipart/") != std::string::npos)
         put("bnd", boundary_style(param(ct->raw, "boundary")));

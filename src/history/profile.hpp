@@ -15,7 +15,7 @@
 //             mids    Message-ID left-hand side shape (length bucket + character classes)
 //             body    text/plain, text/html or both (attachments do not count)
 //             cs      charset of the first text part
-//             cte     transfer encoding of the first text part
+//             cte     transfer encoding (single-part mail only: the model has no per-part encoding)
 //             bnd     top-level MIME boundary style ("nextpart", "apple", shape)
 //             quote   how a reply quotes (outlook, outlook-ja, angle, wrote, wrote-ja, none); replies only
 //     path    relay   registrable domain of the first external Received hop (the host that handed it over)

@@ -110,7 +110,6 @@ struct text_part {
     std::string content_type;      ///< "text/plain", "text/html", ...
     std::string declared_charset;  ///< as in Content-Type ("" if none)
     std::string charset;           ///< the charset actually used to decode
-    std::string transfer_encoding; ///< Content-Transfer-Encoding as declared, lower-case ("" when none)
     std::string text;              ///< UTF-8; for HTML, the text rendering
     std::string html;              ///< for HTML parts: the HTML source in UTF-8
     std::string part_path;         ///< "1.2" style position in the MIME tree

@@ -392,9 +392,6 @@ void walk_leaf(walk_state& st, GMimePart* part, int depth, const std::string& pa
     text_part tp;
     tp.content_type = ctype;
     if (const char* cs = g_mime_object_get_content_type_parameter(obj, "charset")) tp.declared_charset = cs;
-    // Kept for sender profiles (history/profile.hpp): how a client encodes its text is a habit.
-    if (auto enc = g_mime_part_get_content_encoding(part); enc != GMIME_CONTENT_ENCODING_DEFAULT)
-        if (const char* e = g_mime_content_encoding_to_string(enc)) tp.transfer_encoding = lower(e);
     tp.part_path = path;
     if (data.find('\0') != std::string::npos) {
         st.msg.add_anomaly("NUL_BYTES", fmt::format("NUL bytes in text part {}", path));
