@@ -15,11 +15,12 @@
 //     weak    zone (Date time zone), hour (sending hour, ±1 h), device (a new
 //             submitting network, or a new text far shorter than ever),
 //             dormant (the thread was silent for months, see below)
-//   It fires with at least one strong family and either both strong families
-//   or three families in all, and a joint improbability of at least
+//   It fires with at least one strong family and a second independent one
+//   (device only adds strength: a phone changes client and network together),
+//   and a joint improbability of at least
 //   k_min_strength (sum over families of -log10 of the Good-Turing
 //   probability of a new value). A person who changes client, travels or
-//   writes from a phone breaks one or two families; a bot breaks its
+//   writes from a phone breaks one family (and device); a bot breaks its
 //   client, and its infrastructure, hours or zone with it.
 //   The sender's address profile is used when it has k_profile_min_axis
 //   messages, else its organisation's (k_profile_min_org; never free mail).
@@ -189,18 +190,20 @@ public:
             for (const auto* b : axes) best = std::max(best, -std::log10(std::max(b->p_new, 1e-6)));
             return best;
         };
+        // The device family (a new submitting network, a much shorter text) is what a person
+        // on a phone breaks together with the client: it adds strength, never the second family.
         double total = 0;
-        int strong = 0, all = 0;
+        int strong = 0, independent = 0;
         for (const auto& [f, axes] : fam) {
             total += strength(axes);
             strong += (f == "client" || f == "path") ? 1 : 0;
-            ++all;
+            independent += f == "device" ? 0 : 1;
         }
         if (dormant) {
-            ++all;
+            ++independent;
             total += 1.0;
         }
-        if (strong == 0 || (strong < 2 && all < 3) || total < k_min_strength) return;
+        if (strong == 0 || independent < 2 || total < k_min_strength) return;
 
         nlohmann::json ax = nlohmann::json::array();
         std::string usual, seen;
