@@ -362,15 +362,18 @@ std::vector<store::profile_value> observe_profile(const mime::message& m, const 
     if (first) {
         put("cs", first->declared_charset.empty() ? "none" : lower(first->declared_charset));
     }
-    // Transfer encoding: the model keeps it for single-part mail only (the header of the message).
-    if (const auto* ct = m.header("Content-Type"); !ct || lower(ct->raw).find("multipart/") == std::string::npos) {
-        auto cte = hv("Content-Transfer-Encoding");
-        put("cte", cte.empty() ? "none" : lower(cte));
+    // Boundary and transfer encoding come from the top-level Content-Type / Content-
+    // Transfer-Encoding when the model carries them. The GMime parser keeps them with
+    // the MIME part, not in message::headers, so parsed mail does not observe these
+    // two axes today (an axis never observed is never judged).
+    if (const auto* ct = m.header("Content-Type")) {
+        const bool multi = lower(ct->raw).find("multipart/") != std::string::npos;
+        put("bnd", multi ? boundary_style(param(ct->raw, "boundary")) : std::string("single-part"));
+        if (!multi) {
+            auto cte = hv("Content-Transfer-Encoding");
+            put("cte", cte.empty() ? "none" : lower(cte));
+        }
     }
-    if (const auto* ct = m.header("Content-Type"); ct && lower(ct->raw).find("multipart/") != std::string::npos)
-        put("bnd", boundary_style(param(ct->raw, "boundary")));
-    else
-        put("bnd", "single-part");
     if (m.subject.is_reply() || !m.in_reply_to.empty()) {
         std::string q = "none";
         if (!m.quoted.empty()) {

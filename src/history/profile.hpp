@@ -15,8 +15,9 @@
 //             mids    Message-ID left-hand side shape (length bucket + character classes)
 //             body    text/plain, text/html or both (attachments do not count)
 //             cs      charset of the first text part
-//             cte     transfer encoding (single-part mail only: the model has no per-part encoding)
-//             bnd     top-level MIME boundary style ("nextpart", "apple", shape)
+//             cte     transfer encoding of single-part mail
+//             bnd     top-level MIME boundary style ("nextpart", "apple-mail", shape)
+//                     (bnd and cte only when message::headers holds Content-Type, see LIMITS)
 //             quote   how a reply quotes (outlook, outlook-ja, angle, wrote, wrote-ja, none); replies only
 //     path    relay   registrable domain of the first external Received hop (the host that handed it over)
 //             net     that hop's network (IPv4 /24, IPv6 /48)
@@ -42,7 +43,11 @@
 //   how the person's own mail is made). Our organisation's own mail is not
 //   profiled. The "first external hop" is the newest Received hop whose
 //   sending IP is public and whose host is not in our organisation's domains;
-//   Received lines are only as honest as the hosts that wrote them.
+//   Received lines are only as honest as the hosts that wrote them. The parser
+//   keeps the top-level Content-Type / Content-Transfer-Encoding with the MIME
+//   part, not in message::headers, so `bnd` and `cte` are observed only on
+//   models that carry them (hand-built ones today); adding those two fields to
+//   the model would enable them without touching the store.
 #pragma once
 
 #include "core/result.hpp"

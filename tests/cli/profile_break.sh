@@ -15,7 +15,7 @@ set -u
 bin=$1
 root=$(cd "$(dirname "$0")/../.." && pwd)
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+[ -n "${KEEP:-}" ] || trap 'rm -rf "$tmp"' EXIT; [ -n "${KEEP:-}" ] && echo "kept $tmp"
 fails=0
 passes=0
 check() {
@@ -73,7 +73,8 @@ mail(f"{out}/inbox/bot.eml", mid="5f1c2e7a9b3d4c6e8f0a1b2c3d4e5f60@vps-4411.exam
      relay="vps-4411.example [198.51.100.44]", irt=thread, charset="utf-8")
 PY
 
-"$bin" learn --db "$tmp/h.db" --org-domain sakura-shoji.example "$root/demo/mailbox" "$tmp/more" 2>"$tmp/learn.err"
+# --org-domain last: the option takes every value that follows it (CLI11 vector option)
+"$bin" learn --db "$tmp/h.db" "$root/demo/mailbox" "$tmp/more" --org-domain sakura-shoji.example 2>"$tmp/learn.err"
 check "learn exits 0" test $? -eq 0
 "$bin" scan --db "$tmp/h.db" --config "$root/demo/replyguard.toml" --format jsonl "$tmp/inbox" >"$tmp/scan.jsonl"
 check "scan exits 1 (the bot is caught)" test $? -eq 1

@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 
 using namespace replyguard;
@@ -22,9 +23,10 @@ protected:
         switch (GetParam()) {
             case backend::memory: h_ = make_memory_history(); break;
             case backend::sqlite: {
+                std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+                std::replace(name.begin(), name.end(), '/', '-');  // parameterised names hold a '/'
                 path_ = (std::filesystem::temp_directory_path() /
-                         ("rg-profile-" + std::to_string(::getpid()) + "-" +
-                          ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db"))
+                         ("rg-profile-" + std::to_string(::getpid()) + "-" + name + ".db"))
                             .string();
                 std::filesystem::remove(path_);
                 auto h = open_sqlite_history(path_, open_mode::read_write);
