@@ -133,3 +133,34 @@ TEST(profile, learnt_once_per_message_and_never_for_our_own_mail) {
     ASSERT_TRUE(q.has_value());
     EXPECT_FALSE(q->address);
 }
+
+TEST(profile, a_message_stored_before_profiles_existed_is_counted_when_learnt_again) {
+    auto h = store::make_memory_history();
+    history::learn_options o{{"ours.example"}};
+    auto m = outlook_mail(7);
+    // The record alone, as a history written before profiles existed holds it.
+    auto lm = history::prepare_learn(*h, m, o);
+    ASSERT_TRUE(lm.has_value());
+    ASSERT_TRUE(*h->put(*lm));
+    auto before = history::lookup_profile(*h, "tanaka@fuji-kogyo.example");
+    ASSERT_TRUE(before.has_value());
+    EXPECT_FALSE(before->address);
+    auto st = history::learn_message(*h, m, o);
+    ASSERT_TRUE(st.has_value());
+    EXPECT_EQ(st->already_known, 1u);
+    auto after = history::lookup_profile(*h, "tanaka@fuji-kogyo.example");
+    ASSERT_TRUE(after.has_value() && after->address);
+    EXPECT_EQ(after->address->messages, 1u);
+    ASSERT_TRUE(history::learn_message(*h, m, o));
+    EXPECT_EQ(history::lookup_profile(*h, "tanaka@fuji-kogyo.example")->address->messages, 1u);
+}
+
+TEST(profile, lists_and_automated_mail_are_not_profiled) {
+    auto m = outlook_mail(1);
+    EXPECT_TRUE(history::profilable(m));
+    m.headers.push_back({"List-Id", "<dev.lists.example>", "<dev.lists.example>"});
+    EXPECT_FALSE(history::profilable(m));
+    auto a = outlook_mail(2);
+    a.headers.push_back({"Auto-Submitted", "auto-replied", "auto-replied"});
+    EXPECT_FALSE(history::profilable(a));
+}

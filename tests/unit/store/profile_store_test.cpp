@@ -109,6 +109,15 @@ TEST_P(profile_store, a_rolled_back_batch_leaves_no_profile) {
     EXPECT_TRUE(*h_->learn_profile(update("m1@x", {{"mua", "none", 8}})));
 }
 
+TEST_P(profile_store, redis_profile_keys_carry_their_own_hash_tag) {
+    if (GetParam() != backend::redis) GTEST_SKIP() << "Redis key design only";
+    ASSERT_TRUE(*h_->learn_profile(update("m1@x", {{"mua", "none", 8}})));
+    auto ks = test::redis_server::instance().keys();
+    for (auto want : {"rg:{prof:addr:tanaka@fuji-kogyo.example}", "rg:{prof:addr:tanaka@fuji-kogyo.example}:seen",
+                      "rg:{prof:org:fuji-kogyo.example}", "rg:{prof:org:fuji-kogyo.example}:seen"})
+        EXPECT_NE(std::find(ks.begin(), ks.end(), want), ks.end()) << want;
+}
+
 INSTANTIATE_TEST_SUITE_P(backends, profile_store, ::testing::Values(backend::memory, backend::sqlite, backend::redis),
                          [](const auto& i) {
                              return i.param == backend::memory ? "memory" : i.param == backend::sqlite ? "sqlite" : "redis";
