@@ -18,8 +18,14 @@ DESCRIPTION
              so nothing else about how it was made changes). Both findings need
              a payload, so this is the worst case: every real sender suddenly
              sends a link, and any HIJACK_PROFILE_BREAK on it is a false alarm.
-  Reported: messages scanned, how many of them the finding flags, and the rate.
-  Nothing is tuned on these figures' generator: there is none, it is real mail.
+    control  a positive control, not a recall figure: the same payload mail with
+             the parts a bot would not copy replaced (X-Mailer, User-Agent,
+             Thread-Index, Message-ID, Date at 03:14 UTC, one Received hop from an
+             unknown host). It shows the finding can fire on real profiles; its
+             rate depends on how many senders have enough history.
+  Reported: messages scanned, how many of them the finding flags, and the rate;
+  "eligible": scanned messages whose sender has 5+ learnt non-list messages.
+  Nothing is tuned on these figures.
 
 USAGE
   scripts/eval-profiles.py [--binary build/replyguard] [--corpus ../shared/corpus]
@@ -68,6 +74,35 @@ def inject_link(raw, n):
     return body + eol + eol + (LINK % n) + eol
 
 
+def bot_variant(raw, n, date):
+    """Replace what the sender's own client and servers wrote (see DESCRIPTION: control)."""
+    sep, crlf = raw.find(b"\n\n"), raw.find(b"\r\n\r\n")
+    if crlf >= 0 and (sep < 0 or crlf < sep):
+        head, body = raw[:crlf + 2], raw[crlf + 2:]
+    elif sep >= 0:
+        head, body = raw[:sep + 1], raw[sep + 1:]
+    else:
+        return None
+    drop = (b"received:", b"x-mailer:", b"user-agent:", b"thread-index:", b"thread-topic:", b"message-id:", b"date:")
+    out, skipping = [], False
+    for line in head.splitlines(keepends=True):
+        if line[:1] in (b" ", b"\t"):
+            if not skipping:
+                out.append(line)
+            continue
+        skipping = line.lower().startswith(drop)
+        if not skipping:
+            out.append(line)
+    eol = b"\r\n" if head.endswith(b"\r\n") else b"\n"
+    import datetime
+    d = datetime.datetime.fromtimestamp(date or 1.6e9, datetime.timezone.utc).replace(hour=3, minute=14, second=0)
+    new = [b"Received: from vps-77.botnet-host.example (vps-77.botnet-host.example [198.51.100.77]) by mx.ours.example; "
+           + d.strftime("%a, %d %b %Y %H:%M:%S +0000").encode() + eol,
+           b"Date: " + d.strftime("%a, %d %b %Y %H:%M:%S +0000").encode() + eol,
+           b"Message-ID: <%032x@botnet-host.example>" % (n * 2654435761) + eol]
+    return b"".join(new + out) + body
+
+
 def scan(binary, db, path):
     p = subprocess.run([binary, "scan", "--db", db, "--format", "jsonl", path], capture_output=True)
     return [json.loads(l) for l in p.stdout.decode("utf-8", "replace").splitlines() if l.strip()]
@@ -85,11 +120,13 @@ def count(recs):
     return c, examples
 
 
-def run_split(name, binary, learn, later, raws, tmp):
+def run_split(name, binary, learn, later, raws, items, tmp):
     d = os.path.join(tmp, name)
-    ld, sd, pd = (os.path.join(d, x) for x in ("learn", "later", "payload"))
-    for x in (ld, sd, pd):
+    ld, sd, pd, cd = (os.path.join(d, x) for x in ("learn", "later", "payload", "control"))
+    for x in (ld, sd, pd, cd):
         os.makedirs(x)
+    learnt_by = collections.Counter(items[i]["from"] for i in learn if items[i]["from"] and not items[i]["list"])
+    eligible = {i for i in later if learnt_by[items[i]["from"]] >= 5 and not items[i]["list"]}
     for i in learn:
         open(os.path.join(ld, f"{i:06d}.eml"), "wb").write(raws[i][1])
     injected = 0
@@ -99,13 +136,19 @@ def run_split(name, binary, learn, later, raws, tmp):
         if j is not None:
             open(os.path.join(pd, f"{i:06d}.eml"), "wb").write(j)
             injected += 1
+            b = bot_variant(j, i, items[i]["date"])
+            if b is not None:
+                open(os.path.join(cd, f"{i:06d}.eml"), "wb").write(b)
     db = os.path.join(d, "h.db")
     subprocess.run([binary, "learn", "--db", db, ld], capture_output=True, check=True)
     out = {}
-    for label, path, n in (("as is", sd, len(later)), ("payload", pd, injected)):
+    for label, path, n in (("as is", sd, len(later)), ("payload", pd, injected), ("control", cd, injected)):
         recs = scan(binary, db, path)
         c, ex = count(recs)
-        out[label] = {"scanned": len(recs), "expected": n, "counts": dict(c), "examples": {k: v for k, v in ex.items()}}
+        elig = [r for r in recs if int(os.path.basename(r["source"])[:6]) in eligible]
+        ce, _ = count(elig)
+        out[label] = {"scanned": len(recs), "expected": n, "counts": dict(c), "eligible": len(elig),
+                      "eligible_counts": dict(ce), "examples": {k: v for k, v in ex.items()}}
     return out
 
 
@@ -145,8 +188,8 @@ def main():
     tmp = tempfile.mkdtemp(prefix="rg-eval-profiles-")
     try:
         res = {"messages": len(items),
-               "thread": run_split("thread", a.binary, learn_t, sorted(later_t), raws, tmp),
-               "sender": run_split("sender", a.binary, learn_s, sorted(later_s), raws, tmp)}
+               "thread": run_split("thread", a.binary, learn_t, sorted(later_t), raws, items, tmp),
+               "sender": run_split("sender", a.binary, learn_s, sorted(later_s), raws, items, tmp)}
     finally:
         if a.keep:
             print(f"kept {tmp}", file=sys.stderr)
@@ -154,11 +197,14 @@ def main():
             shutil.rmtree(tmp, ignore_errors=True)
     print(f"real benign mail: {res['messages']} messages")
     for split in ("thread", "sender"):
-        for label in ("as is", "payload"):
+        for label in ("as is", "payload", "control"):
             r = res[split][label]
             n = max(r["scanned"], 1)
             cells = ", ".join(f"{f} {r['counts'].get(f, 0)} ({100.0 * r['counts'].get(f, 0) / n:.2f}%)" for f in FINDINGS)
-            print(f"{split:6} {label:8} scanned {r['scanned']:5}: {cells}")
+            e = r["eligible"]
+            pb = r["eligible_counts"].get("HIJACK_PROFILE_BREAK", 0)
+            print(f"{split:6} {label:8} scanned {r['scanned']:5}: {cells}; eligible {e}, "
+                  f"HIJACK_PROFILE_BREAK among them {pb} ({100.0 * pb / max(e, 1):.1f}%)")
             for f, ex in r["examples"].items():
                 for src, detail in ex:
                     print(f"    {f} {os.path.basename(src)}: {detail[:200]}")

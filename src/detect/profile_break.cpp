@@ -141,6 +141,7 @@ public:
         const auto& sender = m.from->address_key;
 
         auto payload = payload_evidence(ctx, out);
+        if (payload.empty() && m.urls.empty()) return;  // no payload possible: no store reads
         std::vector<std::string> org;
         if (auto o = ctx.history->org_domains(); o) org = *o;
         for (const auto& d : ctx.cfg.org_domains) org.push_back(history::registrable_domain(d));

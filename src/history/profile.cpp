@@ -406,6 +406,9 @@ std::vector<store::profile_value> observe_profile(const mime::message& m, const 
         put("relay", looks_like_host(handover->from_host) ? registrable_domain(handover->from_host) : "unnamed");
         put("net", network_of(handover->from_ip));
     }
+    // No Received line at all is a path too: mail from outside always carries the sending
+    // host's hop (only internal or hand-made mail has none).
+    if (m.received.empty()) put("relay", "none");
     if (origin && origin != handover) put("origin", network_of(origin->from_ip));
 
     // Zone and hour, in the sender's own Date zone.
