@@ -215,7 +215,17 @@ public:
                 ax.push_back({{"family", f}, {"axis", b->axis}, {"usual", b->usual}, {"seen", b->seen},
                               {"history", b->history}, {"p_new", std::round(b->p_new * 1000) / 1000}});
                 usual += fmt::format("{}{} {}", usual.empty() ? "" : "; ", axis_words(b->axis), b->usual);
-                seen += fmt::format("{}{} {}", seen.empty() ? "" : ", ", axis_words(b->axis), b->seen);
+                seen += seen.empty() ? "" : ", ";
+                if (b->axis == "mua" && b->seen == "none")
+                    seen += "no X-Mailer or User-Agent";
+                else if (b->axis == "mid")
+                    seen += "Message-ID on @" + b->seen;
+                else if (b->axis == "hour")
+                    seen += "sent at " + b->seen;
+                else if (b->axis == "relay" && b->seen == "none")
+                    seen += "no Received line";
+                else
+                    seen += fmt::format("{} {}", axis_words(b->axis), b->seen);
             }
         if (dormant) seen += fmt::format(", after {} of silence in the thread", days(dorm->gap));
         nlohmann::json families = nlohmann::json::array();
