@@ -65,8 +65,8 @@ constexpr std::array k_symbols{
                 "数か月動きのなかったスレッドへの、危険な添付・リンク付きの返信"},
 };
 
-// Two stable families at the minimum history (p_new = 1/6 each: 0.78 + 0.78); families
-// that were less stable (p_new up to k_profile_max_new) need a third.
+// Two families that never varied in 5 messages (p_new = 1/6 each: 0.78 + 0.78); with
+// less history (3-4 messages) or some variation a third family is needed.
 constexpr double k_min_strength = 1.5;
 constexpr std::int64_t k_dormant_days = 60;
 constexpr std::int64_t k_day = 86400;

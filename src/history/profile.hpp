@@ -62,11 +62,11 @@
 namespace replyguard::history {
 
 /// Fewer values than this on an axis: too little history to judge it.
-inline constexpr std::uint64_t k_profile_min_axis = 5;
+inline constexpr std::uint64_t k_profile_min_axis = 3;
 /// An organisation profile stands in for a thin address profile only with this many messages.
 inline constexpr std::uint64_t k_profile_min_org = 10;
 /// Good-Turing probability of a new value above which an axis is too varied to be evidence.
-inline constexpr double k_profile_max_new = 0.2;
+inline constexpr double k_profile_max_new = 0.25;
 
 /// Profile keys of a sender: "addr:<address>", and "org:<registrable>" unless free mail.
 std::vector<std::string> profile_keys(std::string_view address_key);

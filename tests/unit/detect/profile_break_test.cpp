@@ -164,7 +164,7 @@ TEST_F(profile_break, the_partner_on_a_phone_or_abroad_is_not_a_hijack) {
 TEST_F(profile_break, too_little_history_says_nothing) {
     auto h = store::make_memory_history();
     history::learn_options o{{"ours.example"}};
-    for (int i = 0; i < 3; ++i) ASSERT_TRUE(history::learn_message(*h, hand::partner_mail(i), o));
+    for (int i = 0; i < 2; ++i) ASSERT_TRUE(history::learn_message(*h, hand::partner_mail(i), o));
     h_ = std::move(h);
     auto m = bot();
     add_link(m, "https://files.randomhost.example/doc/Invoice_1127.zip", "files.randomhost.example");
