@@ -60,7 +60,7 @@ constexpr std::array k_symbols{
     symbol_info{"HIJACK_PROFILE_BREAK", "hijack", 5.0,
                 "reply from a known correspondent, not made the way its mail is made (client, relay, hours), with a payload",
                 "既知の相手からの返信だが、普段のメールの作り（メーラー・経路・時間帯）と複数の点で異なり、危険な添付・リンクがある"},
-    symbol_info{"THREAD_DORMANT_PAYLOAD", "behaviour", 2.0,
+    symbol_info{"THREAD_DORMANT_PAYLOAD", "thread", 2.0,
                 "reply with a payload to a thread that had been silent for months",
                 "数か月動きのなかったスレッドへの、危険な添付・リンク付きの返信"},
 };

@@ -191,7 +191,7 @@ TEST_F(profile_break, dormant_thread_counts_only_with_a_payload) {
     add_link(late, "https://files.randomhost.example/doc/Invoice_1127.zip", "files.randomhost.example");
     auto f = find(scan(late), "THREAD_DORMANT_PAYLOAD");
     ASSERT_TRUE(f);
-    EXPECT_EQ(f->group, "behaviour");
+    EXPECT_EQ(f->group, "thread");
     EXPECT_GE(f->evidence["dormant"]["silent_days"].get<int>(), 199);
     // The same reply a week later is no revival.
     auto soon = genuine(19, 11);
