@@ -23,6 +23,8 @@ DESCRIPTION
              Thread-Index, Message-ID, Date at 03:14 UTC, one Received hop from an
              unknown host). It shows the finding can fire on real profiles; its
              rate depends on how many senders have enough history.
+    no hist  the payload mail scanned without any history (THREAD_DORMANT_PAYLOAD
+             then reads the date of the quoted message from its quote header).
   Reported: messages scanned, how many of them the finding flags, and the rate;
   "eligible": scanned messages whose sender has 5+ learnt non-list messages.
   Nothing is tuned on these figures.
@@ -142,8 +144,10 @@ def run_split(name, binary, learn, later, raws, items, tmp):
     db = os.path.join(d, "h.db")
     subprocess.run([binary, "learn", "--db", db, ld], capture_output=True, check=True)
     out = {}
-    for label, path, n in (("as is", sd, len(later)), ("payload", pd, injected), ("control", cd, injected)):
-        recs = scan(binary, db, path)
+    nodb = os.path.join(d, "none.db")  # does not exist: an empty history
+    for label, path, n, store in (("as is", sd, len(later), db), ("payload", pd, injected, db),
+                                  ("no hist", pd, injected, nodb), ("control", cd, injected, db)):
+        recs = scan(binary, store, path)
         c, ex = count(recs)
         elig = [r for r in recs if int(os.path.basename(r["source"])[:6]) in eligible]
         ce, _ = count(elig)
@@ -197,7 +201,7 @@ def main():
             shutil.rmtree(tmp, ignore_errors=True)
     print(f"real benign mail: {res['messages']} messages")
     for split in ("thread", "sender"):
-        for label in ("as is", "payload", "control"):
+        for label in ("as is", "payload", "no hist", "control"):
             r = res[split][label]
             n = max(r["scanned"], 1)
             cells = ", ".join(f"{f} {r['counts'].get(f, 0)} ({100.0 * r['counts'].get(f, 0) / n:.2f}%)" for f in FINDINGS)

@@ -27,16 +27,17 @@
 //
 //   THREAD_DORMANT_PAYLOAD: the reply comes long after the thread's last
 //   known message (the quoted parent's date from the history, or the
-//   thread's last message, whichever is later): at least k_dormant_days and
-//   ten times the thread's usual pace. Scored only with a payload: people do
-//   revive old threads, with words and ordinary files.
+//   thread's last message, whichever is later; without either, the date its
+//   quote header names): at least k_dormant_days and ten times the thread's
+//   usual pace when the history knows it. Scored only with a payload: people
+//   do revive old threads, with words and ordinary files. Works without history.
 //
 //   Runs in stage 1 before GENUINE_REPLY, so a profile break (group hijack)
 //   keeps GENUINE_REPLY away and lets HIJACK_WITH_PAYLOAD make it malicious.
 // LIMITS
 //   Reads the profiles through history::lookup_profile() only (one call, so
-//   the engine can gather it once per message). Without history nothing is
-//   said. Mailing lists, automated mail and our own senders are exempt.
+//   the engine can gather it once per message). Without history no profile
+//   is judged. Mailing lists, automated mail and our own senders are exempt.
 #include "core/config.hpp"
 #include "detect/detector.hpp"
 #include "detect/hijack_common.hpp"
@@ -88,36 +89,58 @@ struct dormancy {
     std::int64_t usual = 0;       ///< the thread's mean interval (0: unknown)
     std::int64_t last_known = 0;  ///< date of that last known message
     std::string thread_id, subject;
+    std::string source = "history";  ///< where last_known came from: "history" or "quote header"
 };
 
-// How long the thread this message replies to had been silent.
-std::optional<dormancy> dormant_thread(store::history& h, const mime::message& m) {
+// The date of the message quoted first, from its quote header ("Sent:", "送信日時:", "On ... wrote:").
+std::int64_t quoted_parent_date(const mime::message& m) {
+    for (const auto& q : m.quoted) {
+        for (const auto* text : {&q.sent, &q.attribution})
+            if (auto d = history::quoted_date(*text)) return *d;
+        break;  // only the nearest quoted message: older ones are the thread's past
+    }
+    return 0;
+}
+
+// How long the thread this message replies to had been silent: the history's
+// thread (its last message, or the quoted parent, whichever is later), else the
+// date in the quote header (then the thread's pace is unknown).
+std::optional<dormancy> dormant_thread(store::history* h, const mime::message& m) {
     if (!m.date) return std::nullopt;
     std::int64_t parent = 0;
-    for (const auto& id : history::referenced_ids(m)) {
-        auto r = h.find_message(id);
-        if (r && *r && (*r)->date > 0) {
-            parent = (*r)->date;
-            break;
+    if (h) {
+        for (const auto& id : history::referenced_ids(m)) {
+            auto r = h->find_message(id);
+            if (r && *r && (*r)->date > 0) {
+                parent = (*r)->date;
+                break;
+            }
+        }
+        history::lookup_options lo;
+        lo.by_subject = false;  // a common subject is no proof which thread it is
+        auto found = history::find_threads(*h, m, lo);
+        if (found && !found->empty()) {
+            const auto& t = found->front();
+            if (t.how == history::found_by::quote && t.via && t.via->date > 0) parent = std::max(parent, t.via->date);
+            dormancy d;
+            d.last_known = std::max(parent, t.thread.last_seen);
+            if (d.last_known == 0) return std::nullopt;
+            d.gap = *m.date - d.last_known;
+            if (t.thread.messages >= 2 && t.thread.last_seen > t.thread.first_seen)
+                d.usual = (t.thread.last_seen - t.thread.first_seen) / static_cast<std::int64_t>(t.thread.messages - 1);
+            d.thread_id = t.thread.id;
+            d.subject = t.thread.subject;
+            return d;
         }
     }
-    history::lookup_options lo;
-    lo.by_subject = false;  // a common subject is no proof which thread it is
-    auto found = history::find_threads(h, m, lo);
-    if (!found || found->empty()) {
-        if (parent == 0) return std::nullopt;
-        return dormancy{*m.date - parent, 0, parent, {}, {}};
-    }
-    const auto& t = found->front();
-    if (t.how == history::found_by::quote && t.via && t.via->date > 0) parent = std::max(parent, t.via->date);
+    if (parent == 0) parent = quoted_parent_date(m);
+    if (parent == 0) return std::nullopt;
+    // A quote header names a day: count from its end, so a same-day reply is never dormant.
     dormancy d;
-    d.last_known = std::max(parent, t.thread.last_seen);
-    if (d.last_known == 0) return std::nullopt;
-    d.gap = *m.date - d.last_known;
-    if (t.thread.messages >= 2 && t.thread.last_seen > t.thread.first_seen)
-        d.usual = (t.thread.last_seen - t.thread.first_seen) / static_cast<std::int64_t>(t.thread.messages - 1);
-    d.thread_id = t.thread.id;
-    d.subject = t.thread.subject;
+    d.last_known = parent;
+    d.gap = *m.date - parent - k_day;
+    d.subject = m.subject.base;
+    d.source = "quote header";
     return d;
 }
 
@@ -135,7 +158,7 @@ public:
     int stage() const override { return 1; }  // after attachment/payload findings, before GENUINE_REPLY
     void run(const scan_context& ctx, finding_sink& out) const override {
         const auto& m = ctx.msg;
-        if (!ctx.history || !m.from || m.from->address_key.empty()) return;
+        if (!m.from || m.from->address_key.empty()) return;
         const bool reply = m.subject.is_reply() || !m.in_reply_to.empty() || !m.references.empty() || !m.quoted.empty();
         if (!reply || !history::profilable(m) || is_org_address(ctx, m.from->address_key)) return;
         const auto& sender = m.from->address_key;
@@ -143,12 +166,14 @@ public:
         auto payload = payload_evidence(ctx, out);
         if (payload.empty() && m.urls.empty()) return;  // no payload possible: no store reads
         std::vector<std::string> org;
-        if (auto o = ctx.history->org_domains(); o) org = *o;
+        if (ctx.history)
+            if (auto o = ctx.history->org_domains(); o) org = *o;
         for (const auto& d : ctx.cfg.org_domains) org.push_back(history::registrable_domain(d));
         const auto obs = history::observe_profile(m, org);
 
         // THE one read of sender profiles (the engine may gather it once per message).
-        auto profiles = history::lookup_profile(*ctx.history, sender);
+        result<history::sender_profiles> profiles = history::sender_profiles{};
+        if (ctx.history) profiles = history::lookup_profile(*ctx.history, sender);
         const store::profile_counts* prof = nullptr;
         if (profiles && profiles->address && profiles->address->messages >= history::k_profile_min_axis)
             prof = &*profiles->address;
@@ -163,13 +188,13 @@ public:
         }
         if (payload.empty() && new_hosts.empty()) return;  // both findings need a payload
 
-        std::optional<dormancy> dorm = dormant_thread(*ctx.history, m);
+        std::optional<dormancy> dorm = dormant_thread(ctx.history, m);
         const bool dormant = dorm && is_dormant(*dorm);
         nlohmann::json dorm_json;
         if (dormant)
             dorm_json = {{"silent_seconds", dorm->gap}, {"silent_days", dorm->gap / k_day},
                          {"usual_interval_seconds", dorm->usual}, {"last_known_date", dorm->last_known},
-                         {"thread_id", dorm->thread_id}, {"thread_subject", dorm->subject}};
+                         {"thread_id", dorm->thread_id}, {"thread_subject", dorm->subject}, {"from", dorm->source}};
         if (dormant) {
             auto pl = payload;
             for (const auto& hst : new_hosts) pl.push_back({{"link_host_never_used", hst}});

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cmath>
 #include <set>
 
@@ -432,6 +433,61 @@ std::vector<store::profile_value> observe_profile(const mime::message& m, const 
         if (std::count_if(out.begin(), out.end(), [](const auto& v) { return v.axis == "link"; }) >= 8) break;
     }
     return out;
+}
+
+std::optional<std::int64_t> quoted_date(std::string_view text) {
+    // Tokens: runs of digits and runs of letters; a Japanese 年/月/日 or '/', '-' separate numbers.
+    struct tok {
+        bool num;
+        std::string s;
+    };
+    std::vector<tok> t;
+    for (std::size_t i = 0; i < text.size() && t.size() < 64;) {
+        auto c = static_cast<unsigned char>(text[i]);
+        if (std::isdigit(c)) {
+            std::size_t b = i;
+            while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
+            t.push_back({true, std::string(text.substr(b, i - b))});
+        } else if (std::isalpha(c)) {
+            std::size_t b = i;
+            while (i < text.size() && std::isalpha(static_cast<unsigned char>(text[i]))) ++i;
+            t.push_back({false, lower(text.substr(b, i - b))});
+        } else {
+            ++i;
+        }
+    }
+    static constexpr std::array<std::string_view, 12> k_months{"jan", "feb", "mar", "apr", "may", "jun",
+                                                               "jul", "aug", "sep", "oct", "nov", "dec"};
+    auto month_of = [&](const std::string& w) -> int {
+        if (w.size() < 3) return 0;
+        for (std::size_t k = 0; k < k_months.size(); ++k)
+            if (w.starts_with(k_months[k])) return static_cast<int>(k) + 1;
+        return 0;
+    };
+    auto make = [](int y, int mo, int d) -> std::optional<std::int64_t> {
+        using namespace std::chrono;
+        year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
+        if (y < 1990 || y > 2100 || !ymd.ok()) return std::nullopt;
+        return static_cast<std::int64_t>(sys_days{ymd}.time_since_epoch().count()) * 86400;
+    };
+    auto num = [&](std::size_t k) { return t[k].s.size() <= 4 ? std::stoi(t[k].s) : -1; };
+    for (std::size_t k = 0; k < t.size(); ++k) {
+        if (t[k].num && t[k].s.size() == 4 && k + 2 < t.size() && t[k + 1].num && t[k + 2].num) {
+            // 2024年3月4日, 2024/03/04, 2024-03-04
+            if (auto r = make(num(k), num(k + 1), num(k + 2))) return r;
+        }
+        if (!t[k].num) {
+            int mo = month_of(t[k].s);
+            if (mo == 0) continue;
+            // "March 4, 2024" / "Mar 4 2024"
+            if (k + 2 < t.size() && t[k + 1].num && t[k + 2].num && t[k + 2].s.size() == 4)
+                if (auto r = make(num(k + 2), mo, num(k + 1))) return r;
+            // "4 Mar 2024"
+            if (k >= 1 && k + 1 < t.size() && t[k - 1].num && t[k + 1].num && t[k + 1].s.size() == 4)
+                if (auto r = make(num(k + 1), mo, num(k - 1))) return r;
+        }
+    }
+    return std::nullopt;
 }
 
 result<sender_profiles> lookup_profile(store::history& h, std::string_view address_key) {

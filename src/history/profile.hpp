@@ -90,6 +90,11 @@ std::string network_of(std::string_view ip);
 bool is_public_ip(std::string_view ip);
 std::string size_bucket(std::size_t chars);
 
+/// The calendar date a quote header names ("Sent: Monday, March 4, 2024 10:15 AM",
+/// "送信日時: 2024年3月4日 10:15", "On Mon, 4 Mar 2024 ... wrote:", "2024/03/04"), as seconds
+/// since the epoch at 00:00 UTC of that day; nothing when no whole date is found.
+std::optional<std::int64_t> quoted_date(std::string_view text);
+
 /// The profiles the history holds for a sender (either may be missing).
 struct sender_profiles {
     std::optional<store::profile_counts> address;

@@ -198,3 +198,29 @@ TEST_F(profile_break, dormant_thread_counts_only_with_a_payload) {
     add_link(soon, "https://files.randomhost.example/doc/Invoice_1127.zip", "files.randomhost.example");
     EXPECT_FALSE(find(scan(soon), "THREAD_DORMANT_PAYLOAD"));
 }
+
+TEST_F(profile_break, dormant_by_the_quote_header_also_without_history) {
+    // A reply quoting a message whose Outlook header says it was sent eight months earlier.
+    auto m = bot();
+    m.in_reply_to.clear();
+    m.references.clear();
+    mime::quoted_block q;
+    q.kind = mime::quoted_block::style::outlook;
+    q.sent = "2023年3月20日 10:15";
+    q.from = "Suzuki <suzuki@ours.example>";
+    q.text = "田中様 納期についてご確認をお願いいたします。";
+    m.quoted.push_back(q);
+    add_link(m, "https://files.randomhost.example/doc/Invoice_1127.zip", "files.randomhost.example");
+    detect::scan_context ctx{m, {}, nullptr, cfg_};
+    detect::finding_sink sink(cfg_);
+    for (const auto& d : detect::make_detectors()) d->run(ctx, sink);
+    auto f = find(sink.take(), "THREAD_DORMANT_PAYLOAD");
+    ASSERT_TRUE(f);
+    EXPECT_EQ(f->evidence["dormant"]["from"], "quote header");
+    EXPECT_GE(f->evidence["dormant"]["silent_days"].get<int>(), 240);
+    // Quoting last week's message is no revival.
+    m.quoted.back().sent = "2023年11月20日 10:15";
+    detect::finding_sink sink2(cfg_);
+    for (const auto& d : detect::make_detectors()) d->run(ctx, sink2);
+    EXPECT_FALSE(find(sink2.take(), "THREAD_DORMANT_PAYLOAD"));
+}

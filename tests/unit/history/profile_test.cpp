@@ -164,3 +164,14 @@ TEST(profile, lists_and_automated_mail_are_not_profiled) {
     a.headers.push_back({"Auto-Submitted", "auto-replied", "auto-replied"});
     EXPECT_FALSE(history::profilable(a));
 }
+
+TEST(profile, quoted_dates_in_the_usual_quote_headers) {
+    const std::int64_t d20240304 = 1'709'510'400;  // 2024-03-04 00:00 UTC
+    EXPECT_EQ(history::quoted_date("Monday, March 4, 2024 10:15 AM"), d20240304);
+    EXPECT_EQ(history::quoted_date("2024年3月4日 10:15"), d20240304);
+    EXPECT_EQ(history::quoted_date("2024年3月4日(月) 10:15 田中 <t@a.example>:"), d20240304);
+    EXPECT_EQ(history::quoted_date("On Mon, 4 Mar 2024 at 10:15, Taro wrote:"), d20240304);
+    EXPECT_EQ(history::quoted_date("2024/03/04 10:15"), d20240304);
+    EXPECT_FALSE(history::quoted_date("yesterday at ten"));
+    EXPECT_FALSE(history::quoted_date("2024年13月40日"));
+}
