@@ -106,6 +106,10 @@ public:
     result<std::vector<std::string>> known_domains() override { return w(h_->known_domains()); }
     result<bool> is_known_domain(std::string_view d) override { return w(h_->is_known_domain(d)); }
     result<store::history_stats> stats() override { return w(h_->stats()); }
+    result<bool> learn_profile(const store::profile_update& u) override { return w(h_->learn_profile(u)); }
+    result<std::optional<store::profile_counts>> find_profile(std::string_view k) override {
+        return w(h_->find_profile(k));
+    }
 
 private:
     std::unique_ptr<store::history> h_;

@@ -5,6 +5,7 @@
 #include "history/domains.hpp"
 #include "history/fingerprint.hpp"
 #include "history/lookup.hpp"
+#include "history/profile.hpp"
 #include "mime/address.hpp"
 
 #include <algorithm>
@@ -43,6 +44,29 @@ bool usable_name(const mime::mailbox& mb) {
     // A name that is an address, or empty, says nothing about a person.
     return !mb.name.empty() && mb.name.find('@') == std::string::npos &&
            mb.name.find("\xEF\xBC\xA0") == std::string::npos;
+}
+
+// Count the message into its sender's profiles (history/profile.hpp). Idempotent by
+// message key on its own, so it also runs for a message whose record is already
+// stored: a crash between put() and here, or a history learnt before profiles
+// existed, converges by learning the same mail again.
+result<void> learn_sender_profile(store::history& h, const mime::message& m, const learn_options& o) {
+    if (!profilable(m)) return {};
+    auto stored = h.org_domains();
+    if (!stored) return std::unexpected(stored.error());
+    std::vector<std::string> org(stored->begin(), stored->end());
+    for (const auto& d : o.org_domains) org.push_back(registrable_domain(d));
+    const auto& from = m.from->address_key;
+    // Our own people's mail is not a correspondent's profile.
+    if (std::find(org.begin(), org.end(), registrable_domain(from)) != org.end()) return {};
+    store::profile_update u;
+    u.message_key = message_key(m);
+    u.profiles = profile_keys(from);
+    u.values = observe_profile(m, org);
+    if (u.profiles.empty() || u.values.empty()) return {};
+    auto r = h.learn_profile(u);
+    if (!r) return std::unexpected(r.error());
+    return {};
 }
 
 }  // namespace
@@ -179,6 +203,7 @@ result<learn_stats> learn_message(store::history& h, const mime::message& m, con
         if (!known) return std::unexpected(known.error());
         if (*known) {
             st.already_known = 1;
+            if (auto p = learn_sender_profile(h, m, o); !p) return std::unexpected(p.error());
             return st;
         }
     }
@@ -187,6 +212,7 @@ result<learn_stats> learn_message(store::history& h, const mime::message& m, con
     if (!lm) return std::unexpected(lm.error());
     auto put = h.put(*lm);
     if (!put) return std::unexpected(put.error());
+    if (auto p = learn_sender_profile(h, m, o); !p) return std::unexpected(p.error());
     if (!*put) {
         st.already_known = 1;
         return st;

@@ -28,6 +28,8 @@
 //     rg:{fp:<hash>}                  set of message keys whose new text has this fingerprint
 //     rg:{dom:<registrable>}          counter: messages naming an address of this domain
 //     rg:{org}:domains                set of our organisation's registrable domains
+//     rg:{prof:<profile>}             hash: "messages" and "<axis>\t<value>" -> count (sender profile)
+//     rg:{prof:<profile>}:seen        set of message keys (SHA-256 prefix) already counted in it
 //   A Redis put() writes the entity keys first and rg:{msg:<key>} last with
 //   SET NX semantics, so a retried import after a crash converges.
 // LIMITS
@@ -38,6 +40,7 @@
 #include "core/result.hpp"
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -105,6 +108,38 @@ struct learnt_message {
     std::vector<std::uint64_t> fingerprints;  ///< of the message's new text, unique
 };
 
+/// One value of one axis of a sender profile, observed in one message (history/profile.hpp
+/// says what the axes are). `cap` bounds the distinct values the axis keeps.
+struct profile_value {
+    std::string axis;
+    std::string value;
+    std::uint32_t cap = 16;
+};
+
+/// The value counted once an axis holds `cap` distinct values: "something else".
+inline constexpr std::string_view k_profile_other = "~other";
+
+/// A sender profile as stored: how many messages were counted, and per axis how
+/// often each value was seen. Bounded: at most `cap` distinct values per axis,
+/// further new values are counted under k_profile_other.
+struct profile_counts {
+    std::string key;              ///< "addr:<address>" or "org:<registrable domain>"
+    std::uint64_t messages = 0;
+    std::map<std::string, std::map<std::string, std::uint64_t>> axes;
+};
+
+/// Count one message into one or more profiles (its sender's address and organisation).
+struct profile_update {
+    std::string message_key;             ///< as message_record::key: counting it again changes nothing
+    std::vector<std::string> profiles;   ///< profile keys
+    std::vector<profile_value> values;   ///< unique (axis, value) pairs
+};
+
+/// The merge rule every backend implements (memory applies it directly; SQLite
+/// and Redis in SQL and Lua): messages + 1; each value + 1, a value new to a
+/// full axis counted as k_profile_other.
+void apply_profile_update(profile_counts& p, const profile_update& u);
+
 struct history_stats {
     std::uint64_t messages = 0;
     std::uint64_t threads = 0;
@@ -145,6 +180,13 @@ public:
     virtual result<std::vector<std::string>> known_domains() = 0;
     virtual result<bool> is_known_domain(std::string_view registrable_domain) = 0;
     virtual result<history_stats> stats() = 0;
+
+    // --- sender profiles (history/profile.hpp) ----------------------------
+    /// Count one message into the profiles of `u`. Idempotent by u.message_key
+    /// (per profile): returns false and changes nothing when it was counted before.
+    virtual result<bool> learn_profile(const profile_update& u) = 0;
+    /// A stored profile, or nothing when no message was counted into it.
+    virtual result<std::optional<profile_counts>> find_profile(std::string_view profile_key) = 0;
 };
 
 enum class open_mode { read_only, read_write };

@@ -37,6 +37,8 @@ struct state {
     std::map<std::string, std::size_t, std::less<>> fp_count;  // message key -> stored fingerprints
     std::map<std::string, std::uint64_t, std::less<>> domains;
     std::set<std::string, std::less<>> org;
+    std::map<std::string, profile_counts, std::less<>> profiles;  // sender profiles
+    std::set<std::pair<std::string, std::string>> profile_seen;   // (profile, message key) counted
 };
 
 void widen(std::int64_t& first, std::int64_t& last, std::int64_t d) {
@@ -162,6 +164,24 @@ public:
     result<bool> is_known_domain(std::string_view d) override { return s_.domains.contains(d); }
     result<history_stats> stats() override {
         return history_stats{s_.messages.size(), s_.threads.size(), s_.corr.size()};
+    }
+
+    result<bool> learn_profile(const profile_update& u) override {
+        if (u.message_key.empty()) return fail(errc::internal, "profile update without a message key");
+        bool any = false;
+        for (const auto& key : u.profiles) {
+            if (!s_.profile_seen.emplace(key, u.message_key).second) continue;
+            auto& p = s_.profiles[key];
+            p.key = key;
+            apply_profile_update(p, u);
+            any = true;
+        }
+        return any;
+    }
+    result<std::optional<profile_counts>> find_profile(std::string_view key) override {
+        auto it = s_.profiles.find(key);
+        if (it == s_.profiles.end()) return std::optional<profile_counts>{};
+        return std::optional<profile_counts>{it->second};
     }
 
 private:

@@ -67,6 +67,8 @@ std::string k_addr_wrote(std::string_view a) { return k_addr(a) + ":wrote_to"; }
 std::string k_name(std::string_view n) { return "rg:{name:" + safe(n) + "}:addresses"; }
 std::string k_fp(std::uint64_t fp) { return fmt::format("rg:{{fp:{:016x}}}", fp); }
 std::string k_dom(std::string_view d) { return "rg:{dom:" + safe(d) + "}"; }
+std::string k_prof(std::string_view p) { return "rg:{prof:" + safe(p) + "}"; }
+std::string k_prof_seen(std::string_view p) { return k_prof(p) + ":seen"; }
 std::string k_acct_ips(std::string_view a) { return "rg:{acct:" + safe(a) + "}:ips"; }
 std::string k_acct_sends(std::string_view a) { return "rg:{acct:" + safe(a) + "}:sends"; }
 const std::string k_org = "rg:{org}:domains";
@@ -84,6 +86,33 @@ if d ~= 0 then
   if d > l then redis.call('HSET', KEYS[1], 'last_seen', d) end
 end
 return n
+)LUA";
+
+// One message into one sender profile (store/profile_merge.cpp's rule), atomically, idempotent
+// by the message: KEYS: profile hash, its seen set. ARGV: seen member, k_profile_other, then
+// (axis, value, cap) triples. Fields: "messages", "<axis>\t<value>" -> count, and
+// "#<axis>" -> distinct values kept (k_profile_other not counted).
+constexpr const char* k_profile_lua = R"LUA(
+if redis.call('SADD', KEYS[2], ARGV[1]) == 0 then return 0 end
+redis.call('HINCRBY', KEYS[1], 'messages', 1)
+local i = 3
+while i + 2 <= #ARGV do
+  local axis, value, cap = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
+  local f = axis .. '\t' .. value
+  if redis.call('HEXISTS', KEYS[1], f) == 1 then
+    redis.call('HINCRBY', KEYS[1], f, 1)
+  else
+    local n = tonumber(redis.call('HGET', KEYS[1], '#' .. axis) or '0')
+    if n < cap then
+      redis.call('HSET', KEYS[1], f, 1)
+      redis.call('HINCRBY', KEYS[1], '#' .. axis, 1)
+    else
+      redis.call('HINCRBY', KEYS[1], axis .. '\t' .. ARGV[2], 1)
+    end
+  end
+  i = i + 3
+end
+return 1
 )LUA";
 
 // One submission of one account (store/outbound_state.hpp), atomically.
@@ -424,6 +453,50 @@ public:
         return history_stats{static_cast<std::uint64_t>(to_i64((*h)["messages"])),
                              static_cast<std::uint64_t>(to_i64((*h)["threads"])),
                              static_cast<std::uint64_t>(to_i64((*h)["correspondents"]))};
+    }
+
+    // --- sender profiles -------------------------------------------------------
+    // Profiles never expire (like correspondents); the seen set holds a SHA-256 prefix
+    // of each message key counted, so relearning a message changes nothing.
+    result<bool> learn_profile(const profile_update& u) override {
+        std::lock_guard lock(mu_);
+        if (mode_ == open_mode::read_only) return fail(errc::store, "redis history opened read-only");
+        if (u.message_key.empty()) return fail(errc::internal, "profile update without a message key");
+        bool any = false;
+        for (const auto& p : u.profiles) {
+            if (batch_)
+                for (const auto& k : {k_prof(p), k_prof_seen(p)})
+                    if (auto j = journal(k); !j) return std::unexpected(j.error());
+            std::vector<std::string> args{"EVAL", k_profile_lua, "2", k_prof(p), k_prof_seen(p),
+                                          sha_hex(u.message_key, 24), std::string(k_profile_other)};
+            for (const auto& v : u.values) {
+                args.push_back(v.axis);
+                args.push_back(v.value);
+                args.push_back(std::to_string(v.cap));
+            }
+            auto n = integer(args);
+            if (!n) return std::unexpected(n.error());
+            any = any || *n != 0;
+        }
+        return any;
+    }
+    result<std::optional<profile_counts>> find_profile(std::string_view key) override {
+        std::lock_guard lock(mu_);
+        auto h = hash(k_prof(key));
+        if (!h) return std::unexpected(h.error());
+        if (h->empty()) return std::optional<profile_counts>{};
+        profile_counts out;
+        out.key = std::string(key);
+        for (const auto& [f, v] : *h) {
+            if (f == "messages") {
+                out.messages = static_cast<std::uint64_t>(to_i64(v));
+                continue;
+            }
+            auto tab = f.find('\t');
+            if (f.starts_with('#') || tab == std::string::npos) continue;
+            out.axes[f.substr(0, tab)][f.substr(tab + 1)] = static_cast<std::uint64_t>(to_i64(v));
+        }
+        return std::optional<profile_counts>{std::move(out)};
     }
 
     // --- outbound_state ------------------------------------------------------

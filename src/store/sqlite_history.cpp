@@ -16,6 +16,7 @@
 //   message. A file written by a newer schema is refused rather than misread.
 #include "store/history.hpp"
 #include "store/outbound_state.hpp"
+#include "store/sqlite_profiles.hpp"
 
 #include <fmt/format.h>
 #include <sqlite3.h>
@@ -31,7 +32,7 @@ namespace replyguard::store {
 namespace {
 
 // Each entry takes the schema from version i to i+1. Never edit a released entry: append.
-constexpr std::array<std::string_view, 2> k_migrations{
+constexpr std::array<std::string_view, 3> k_migrations{
     R"sql(
 CREATE TABLE messages (
   key TEXT PRIMARY KEY, message_id TEXT NOT NULL, thread_id TEXT NOT NULL, date INTEGER NOT NULL,
@@ -63,9 +64,12 @@ CREATE TABLE outbound_sends (account TEXT NOT NULL, at INTEGER NOT NULL);
 CREATE INDEX outbound_sends_account ON outbound_sends(account, at);
 CREATE INDEX outbound_sends_at ON outbound_sends(at);
 )sql",
+    // 3: sender profiles (store/sqlite_profiles.hpp).
+    k_profile_migration,
 };
 // A reader needs only the tables of this many migrations (the later ones are
-// the milter's outbound state), so scan keeps reading a file no learn has migrated yet.
+// the milter's outbound state and the sender profiles, which read as "none" when their
+// tables are missing), so scan keeps reading a file no learn has migrated yet.
 constexpr int k_min_readable_version = 1;
 
 class stmt_ref {
@@ -119,7 +123,8 @@ std::vector<std::string> split_lines(const std::string& s) {
 
 class sqlite_history final : public history, public outbound_state {
 public:
-    sqlite_history(sqlite3* db, std::string path, bool rw) : db_(db), path_(std::move(path)), rw_(rw) {}
+    sqlite_history(sqlite3* db, std::string path, bool rw)
+        : db_(db), path_(std::move(path)), rw_(rw), profiles_(db, path_) {}
     ~sqlite_history() override {
         for (auto& [sql, s] : cache_) sqlite3_finalize(s);
         // An open batch is not committed: closing rolls it back, as a crash would.
@@ -360,6 +365,17 @@ public:
         return st;
     }
 
+    // --- sender profiles (store/sqlite_profiles.cpp) -----------------------
+    result<bool> learn_profile(const profile_update& u) override {
+        std::lock_guard lock(mu_);
+        if (!rw_) return fail(errc::store, fmt::format("{}: opened read-only", path_));
+        return profiles_.learn(u, batch_);
+    }
+    result<std::optional<profile_counts>> find_profile(std::string_view key) override {
+        std::lock_guard lock(mu_);
+        return profiles_.find(key);
+    }
+
 private:
     template <class... A>
     result<std::vector<std::string>> strings(const char* sql, A... args) {
@@ -546,6 +562,7 @@ private:
     bool batch_ = false;
     std::map<std::string, sqlite3_stmt*> cache_;
     std::mutex mu_;  // one connection and statement cache, shared by scan threads
+    sqlite_profiles profiles_;
 };
 
 }  // namespace
