@@ -111,6 +111,42 @@ struct history_stats {
     std::uint64_t correspondents = 0;
 };
 
+/// Several independent reads asked at once (store::history::read). A backend
+/// that can (Redis) sends them in one pipeline: one round trip for the lot.
+/// Each vector's answer comes back at the same position in read_answers.
+struct read_batch {
+    std::vector<std::string> messages;        ///< find_message keys
+    std::vector<std::string> threads;         ///< find_thread ids
+    std::vector<std::string> correspondents;  ///< find_correspondent addresses
+    std::vector<std::string> names;           ///< addresses_for_name name keys
+    std::vector<std::string> domains;         ///< is_known_domain registrable domains
+    std::optional<std::string> subject_key;   ///< threads_by_subject(subject_key, max_subject_threads)
+    std::size_t max_subject_threads = 50;
+    std::vector<std::uint64_t> fingerprints;  ///< match_fingerprints(fingerprints, max_df) when non-empty
+    std::size_t max_df = 20;
+    bool stats = false;
+    bool org_domains = false;
+    bool known_domains = false;
+
+    bool empty() const {
+        return messages.empty() && threads.empty() && correspondents.empty() && names.empty() && domains.empty() &&
+               !subject_key && fingerprints.empty() && !stats && !org_domains && !known_domains;
+    }
+};
+
+struct read_answers {
+    std::vector<std::optional<message_record>> messages;
+    std::vector<std::optional<thread_info>> threads;
+    std::vector<std::optional<correspondent>> correspondents;
+    std::vector<std::vector<std::string>> names;
+    std::vector<bool> domains;
+    std::vector<std::string> subject_threads;
+    std::vector<fingerprint_hit> fingerprint_hits;
+    history_stats stats;
+    std::vector<std::string> org_domains;
+    std::vector<std::string> known_domains;
+};
+
 class history {
 public:
     virtual ~history() = default;
@@ -145,6 +181,11 @@ public:
     virtual result<std::vector<std::string>> known_domains() = 0;
     virtual result<bool> is_known_domain(std::string_view registrable_domain) = 0;
     virtual result<history_stats> stats() = 0;
+
+    /// Everything `b` asks, in one call. The default asks the single-item
+    /// methods above one by one (an embedded store has no round trip to save);
+    /// the Redis backend pipelines the whole batch. The first failure fails the batch.
+    virtual result<read_answers> read(const read_batch& b);
 };
 
 enum class open_mode { read_only, read_write };
@@ -157,7 +198,9 @@ result<std::unique_ptr<history>> open_history(const std::string& path, open_mode
 /// Redis backend (store/redis_history.cpp): the logical keys above, plus
 /// rg:{doms} (set of every domain seen) and rg:{stats} (hash of counts).
 /// Fails when the server cannot be reached now; later outages are errors of
-/// the calls that meet them, and the next call reconnects.
+/// the calls that meet them. Reconnection is tried by the next call, then
+/// with a growing back-off (0.1 s doubling to 5 s) while the server stays
+/// away: calls in between fail at once instead of each waiting for a timeout.
 result<std::unique_ptr<history>> open_redis_history(const std::string& url, open_mode mode);
 
 /// SQLite backend at `path` (created in read_write mode).

@@ -94,6 +94,14 @@ public:
         ++calls["stats"];
         return h_.stats();
     }
+    /// One call (one pipeline on Redis) whatever it asks; `items` counts what it asks.
+    result<store::read_answers> read(const store::read_batch& b) override {
+        ++calls["read"];
+        items += b.messages.size() + b.threads.size() + b.correspondents.size() + b.names.size() + b.domains.size() +
+                 (b.subject_key ? 1 : 0) + (b.fingerprints.empty() ? 0 : 1) + b.stats + b.org_domains + b.known_domains;
+        return h_.read(b);
+    }
+    std::uint64_t items = 0;  ///< single-item reads asked through read()
 
 private:
     store::history& h_;
