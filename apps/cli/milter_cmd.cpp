@@ -342,7 +342,7 @@ sfsistat eom_impl(SMFICTX* ctx, message_ctx& m, const std::string& qid,
         return apply_default(ctx, mc, m, qid, fmt::format("analysis took longer than {} s", mc.timeout));
     analysis an = fut.get();
     if (an.r.history.status == history::view_status::unavailable)
-        return apply_default(ctx, mc, m, qid, "the history store failed during the analysis: " + an.r.history.error);
+        return apply_default(ctx, mc, m, qid, "the history store failed during the analysis");
     scan::scan_result& r = an.r;
     if (r.error) return apply_default(ctx, mc, m, qid, "analysis failed: " + *r.error);
 
