@@ -3,7 +3,8 @@
 //
 // DESCRIPTION
 //   A narrow interface over the history store, used by the learner
-//   (history/learner.hpp) to write and by the detectors (src/detect/) to read.
+//   (history/learner.hpp) to write and to find threads, and by the engine's
+//   per-message gather (scan/gather.hpp, through read()) for the detectors.
 //   Backends: SQLite (sqlite_history.cpp, the embedded default), memory
 //   (memory_history.cpp, unit tests); a Redis backend can implement the same
 //   interface. Everything at the boundary returns result<T>.
