@@ -70,54 +70,8 @@ namespace replyguard::cli {
 
 namespace {
 
-// Detectors treat a failed history lookup as "nothing known" (the scan goes
-// on); the milter must know, so it can apply default_action for a store
-// outage. Every call through this wrapper that fails marks the analysing
-// thread (each analysis runs on its own thread).
-thread_local bool t_store_failed = false;
-
-class watched_history final : public store::history {
-public:
-    explicit watched_history(std::unique_ptr<store::history> h) : h_(std::move(h)) {}
-    template <class R>
-    R w(R r) {
-        if (!r) t_store_failed = true;
-        return r;
-    }
-    result<bool> put(const store::learnt_message& m) override { return w(h_->put(m)); }
-    result<void> add_org_domain(std::string_view d) override { return w(h_->add_org_domain(d)); }
-    result<void> begin_batch() override { return w(h_->begin_batch()); }
-    result<void> commit_batch() override { return w(h_->commit_batch()); }
-    result<void> rollback_batch() override { return w(h_->rollback_batch()); }
-    result<std::optional<store::message_record>> find_message(std::string_view k) override { return w(h_->find_message(k)); }
-    result<std::optional<store::thread_info>> find_thread(std::string_view id) override { return w(h_->find_thread(id)); }
-    result<std::vector<std::string>> threads_by_subject(std::string_view k, std::size_t max) override {
-        return w(h_->threads_by_subject(k, max));
-    }
-    result<std::optional<store::correspondent>> find_correspondent(std::string_view a) override {
-        return w(h_->find_correspondent(a));
-    }
-    result<std::vector<std::string>> addresses_for_name(std::string_view k) override { return w(h_->addresses_for_name(k)); }
-    result<std::vector<store::fingerprint_hit>> match_fingerprints(std::span<const std::uint64_t> fps,
-                                                                   std::size_t max_df) override {
-        return w(h_->match_fingerprints(fps, max_df));
-    }
-    result<std::vector<std::string>> org_domains() override { return w(h_->org_domains()); }
-    result<std::vector<std::string>> known_domains() override { return w(h_->known_domains()); }
-    result<bool> is_known_domain(std::string_view d) override { return w(h_->is_known_domain(d)); }
-    result<store::history_stats> stats() override { return w(h_->stats()); }
-    result<bool> learn_profile(const store::profile_update& u) override { return w(h_->learn_profile(u)); }
-    result<std::optional<store::profile_counts>> find_profile(std::string_view k) override {
-        return w(h_->find_profile(k));
-    }
-
-private:
-    std::unique_ptr<store::history> h_;
-};
-
 struct analysis {
     scan::scan_result r;
-    bool store_failed = false;
 };
 
 // Everything a message is analysed with that SIGHUP may replace. It is
@@ -345,14 +299,15 @@ void keep_detection(scan::scan_result& r, const std::optional<detect::finding>& 
     }
 }
 
+// The sender's record as the engine gathered it (scan_result::history), not a second lookup.
 std::size_t unknown_recipients(const message_ctx& m, const scan::scan_result& r) {
-    if (!g_state->hist || !r.msg.from) return m.rcpts.size();
-    auto c = g_state->hist->find_correspondent(r.msg.from->address_key);
-    if (!c || !*c) return m.rcpts.size();
+    if (!r.history.ok() || !r.msg.from) return m.rcpts.size();
+    const auto& c = r.history.sender_record;
+    if (!c) return m.rcpts.size();
     std::size_t n = 0;
     for (const auto& rc : m.rcpts) {
         std::string k = mime::address_key(rc);
-        if (!std::binary_search((*c)->wrote_to.begin(), (*c)->wrote_to.end(), k)) ++n;
+        if (!std::binary_search(c->wrote_to.begin(), c->wrote_to.end(), k)) ++n;
     }
     return n;
 }
@@ -376,10 +331,7 @@ sfsistat eom_impl(SMFICTX* ctx, message_ctx& m, const std::string& qid,
     ++g_running;
     auto task = std::make_shared<std::packaged_task<analysis()>>([bytes, qid, live] {
         struct done { ~done() { --g_running; } } guard;
-        t_store_failed = false;
-        analysis a{live->eng->scan(*bytes, qid.empty() ? "milter" : qid)};
-        a.store_failed = t_store_failed;
-        return a;
+        return analysis{live->eng->scan(*bytes, qid.empty() ? "milter" : qid)};
     });
     std::future<analysis> fut = task->get_future();
     std::thread([task] { (*task)(); }).detach();
@@ -389,7 +341,8 @@ sfsistat eom_impl(SMFICTX* ctx, message_ctx& m, const std::string& qid,
     if (fut.wait_for(limit) != std::future_status::ready || std::chrono::steady_clock::now() - t_eom > limit)
         return apply_default(ctx, mc, m, qid, fmt::format("analysis took longer than {} s", mc.timeout));
     analysis an = fut.get();
-    if (an.store_failed) return apply_default(ctx, mc, m, qid, "the history store failed during the analysis");
+    if (an.r.history.status == history::view_status::unavailable)
+        return apply_default(ctx, mc, m, qid, "the history store failed during the analysis");
     scan::scan_result& r = an.r;
     if (r.error) return apply_default(ctx, mc, m, qid, "analysis failed: " + *r.error);
 
@@ -399,7 +352,6 @@ sfsistat eom_impl(SMFICTX* ctx, message_ctx& m, const std::string& qid,
     // Outbound: an authenticated account of ours.
     std::optional<detect::finding> abuse;
     if (!m.auth_authen.empty() && g_state->outbound) {
-        t_store_failed = false;  // this thread's own history lookups (unknown_recipients)
         milter::outbound_event ev{.account = m.auth_authen,
                                   .client_ip = m.client_ip,
                                   .reply_like = r.msg.subject.is_reply() || r.msg.subject.is_forward(),
@@ -411,9 +363,7 @@ sfsistat eom_impl(SMFICTX* ctx, message_ctx& m, const std::string& qid,
         // default_action when that is tempfail (what could not be checked waits).
         std::string failed;
         std::optional<detect::finding> checked_abuse;
-        if (t_store_failed) {
-            failed = "the history store failed while checking the recipients";
-        } else if (auto checked = g_state->outbound->check(ev); !checked) {
+        if (auto checked = g_state->outbound->check(ev); !checked) {
             failed = "the outbound state store failed: " + checked.error().message;
         } else {
             checked_abuse = std::move(*checked);
@@ -820,7 +770,7 @@ int run_milter(const milter_args& a) {
     st.store_writable = first.learn;
     auto hist = store::open_history(st.db, st.store_writable ? store::open_mode::read_write : store::open_mode::read_only);
     if (!hist) { std::cerr << "replyguard milter: " << hist.error().message << "\n"; return 2; }
-    st.hist = std::make_unique<watched_history>(std::move(*hist));
+    st.hist = std::move(*hist);
     auto built = build_live(a.config, st.hist.get());
     if (!built) { std::cerr << "replyguard milter: " << built.error().message << "\n"; return 2; }
     if (!a.socket.empty()) (*built)->mc.socket = a.socket;

@@ -6,6 +6,10 @@
 //   --jobs threads and prints one record per message in input order, as a
 //   table or as JSON lines. One unreadable message never stops the others:
 //   it gets a record with `error` set, and the exit status becomes 2.
+//   A history store failure (Redis gone, a broken file) is not a message
+//   error: the message is scored without history, its record says
+//   "history": {"status": "unavailable", "error": ...}, one line on standard
+//   error at the end says how many, and the exit status becomes 2 as well.
 // LIMITS
 //   At most `jobs * 32` results are held at once (a window), so a large
 //   mailbox is streamed, not loaded.
@@ -109,7 +113,8 @@ int run_scan(const scan_args& a) {
 
     progress bar(items.size(), "messages", !a.no_progress);
     const bool out_is_tty = isatty(STDOUT_FILENO);
-    std::size_t n_clean = 0, n_susp = 0, n_mal = 0, n_err = 0;
+    std::size_t n_clean = 0, n_susp = 0, n_mal = 0, n_err = 0, n_no_history = 0;
+    std::string history_error;  // the first store failure, for the one line on stderr
     const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
                                  std::chrono::system_clock::now().time_since_epoch()).count();
     bool keep_failed = false;
@@ -123,6 +128,7 @@ int run_scan(const scan_args& a) {
         else if (r.outcome.v == score::verdict::suspicious) ++n_susp;
         else ++n_clean;
         if (r.error && !(r.msg.headers.empty() && r.msg.body_text.empty())) ++n_err;  // analysed in part
+        if (r.history.status == history::view_status::unavailable && !n_no_history++) history_error = r.history.error;
         if (kept && campaign::worth_keeping(r) && !keep_failed) {
             if (auto k = kept->put(campaign::make_detection(r, now, cfg)); !k) {
                 std::cerr << "replyguard scan: cannot keep the detection: " << k.error().message << "\n";
@@ -236,7 +242,11 @@ int run_scan(const scan_args& a) {
         return 2;
     }
     if (kept && !keep_failed) (void)kept->prune(now);
-    if (n_err || keep_failed) return 2;
+    if (n_no_history)
+        std::cerr << fmt::format("replyguard scan: the history store failed for {} of {} messages, scored without "
+                                 "history (first error: {})\n",
+                                 n_no_history, items.size(), history_error);
+    if (n_err || keep_failed || n_no_history) return 2;
     return n_susp + n_mal ? 1 : 0;
 }
 

@@ -6,14 +6,18 @@
 //   message time, verdict) plus the whole detection as JSON (`data`). The
 //   facts change shape with the detectors' evidence, so a document column
 //   keeps the schema stable; the table carries its own version in
-//   `detections_schema` and never touches the history's tables.
+//   `detections_schema` and never touches the history's tables. Its
+//   migrations run through the history's helper (store/sqlite_schema.hpp):
+//   append to k_migrations, never edit a released entry.
 // DIAGNOSTICS
 //   Every SQLite failure is an errc::store error naming the file.
 #include "campaign/detections.hpp"
+#include "store/sqlite_schema.hpp"
 
 #include <fmt/format.h>
 #include <sqlite3.h>
 
+#include <array>
 #include <filesystem>
 #include <mutex>
 
@@ -21,7 +25,20 @@ namespace replyguard::campaign {
 
 namespace {
 
-constexpr int k_schema_version = 1;
+// Each entry takes the detections table set from version i to i+1. Version 1
+// was created before the helper existed, with these very statements, and its
+// files already say version 1 in detections_schema.
+constexpr std::array<std::string_view, 1> k_migrations{
+    R"sql(
+CREATE TABLE IF NOT EXISTS detections (
+  id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, time INTEGER NOT NULL,
+  at INTEGER NOT NULL, verdict TEXT NOT NULL, data TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS detections_at ON detections(at);
+CREATE INDEX IF NOT EXISTS detections_time ON detections(time);
+)sql",
+};
+// A reader copes with a file without the table (no detections yet): any version reads.
+const store::sqlite_schema k_schema{"detections_schema", k_migrations, 0, "detections", "run scan --keep-detections"};
 constexpr std::uint64_t k_prune_every = 256;
 
 class sqlite_detections final : public detection_store {
@@ -32,17 +49,9 @@ public:
 
     result<void> init() {
         if (auto r = exec("PRAGMA busy_timeout=5000"); !r) return r;
-        if (!rw_) return {};
-        if (auto r = exec("PRAGMA journal_mode=WAL"); !r) return r;
-        return exec(fmt::format(
-            "CREATE TABLE IF NOT EXISTS detections_schema (version INTEGER NOT NULL);"
-            "CREATE TABLE IF NOT EXISTS detections ("
-            " id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, time INTEGER NOT NULL,"
-            " at INTEGER NOT NULL, verdict TEXT NOT NULL, data TEXT NOT NULL);"
-            "CREATE INDEX IF NOT EXISTS detections_at ON detections(at);"
-            "CREATE INDEX IF NOT EXISTS detections_time ON detections(time);"
-            "INSERT INTO detections_schema SELECT {0} WHERE NOT EXISTS (SELECT 1 FROM detections_schema);",
-            k_schema_version));
+        if (rw_)
+            if (auto r = exec("PRAGMA journal_mode=WAL"); !r) return r;
+        return store::sqlite_migrate(db_, path_, k_schema, rw_);
     }
 
     bool has_table() {

@@ -3,7 +3,7 @@
 //
 // DESCRIPTION
 //   A detector reads the scan context (message model, attachment reports,
-//   history) and emits findings. Each detector lives in its own file under
+//   what the history says of this message) and emits findings. Each detector lives in its own file under
 //   src/detect/ and declares, up front, every symbol it may emit: a stable
 //   UPPER_SNAKE id, a group, a default score and a one-line description in
 //   English and Japanese. Detectors are listed explicitly in registry.cpp
@@ -11,8 +11,10 @@
 //   library). Scores can be overridden in the configuration; groups can cap
 //   their total (score/score.hpp).
 //
-//   Detectors never throw on content and never do I/O except through the
-//   history store they are given (which may be null: no history).
+//   Detectors never throw on content and never do I/O: the engine gathers
+//   what the history knows of the message once, before they run
+//   (scan/gather.hpp), and they read that view (null: no history, or the
+//   store failed - scan_result::history says which).
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -25,7 +27,7 @@
 
 namespace replyguard::mime { struct message; }
 namespace replyguard::attach { struct attachment_report; }
-namespace replyguard::store { class history; }
+namespace replyguard::history { struct view; }
 
 namespace replyguard {
 struct config;
@@ -56,7 +58,8 @@ struct finding {
 struct scan_context {
     const mime::message& msg;
     std::span<const attach::attachment_report> attachments;
-    store::history* history = nullptr;  ///< null: no history available
+    /// What the history knows of this message (history/view.hpp); null: no history available.
+    const replyguard::history::view* history = nullptr;
     const config& cfg;
 };
 

@@ -18,8 +18,8 @@
 #include "detect/hijack_common.hpp"
 #include "history/domains.hpp"
 #include "history/lookup.hpp"
+#include "history/view.hpp"
 #include "mime/message.hpp"
-#include "store/history.hpp"
 
 #include <fmt/format.h>
 
@@ -63,18 +63,17 @@ public:
             return;
         }
         if (!ctx.history || !reply || !m.from) return;
-        auto st = ctx.history->stats();
-        if (!st || st->messages == 0) return;
+        const auto* st = &ctx.history->stats;
+        if (st->messages == 0) return;
         const auto ids = history::referenced_ids(m);
         bool any_known = false;
-        for (const auto& id : ids) {
-            auto rec = ctx.history->find_message(id);
-            if (!rec) return;
-            if (!*rec) continue;
+        for (const auto& ref : ctx.history->references) {
+            const auto& id = ref.id;
+            if (!ref.stored) continue;
             any_known = true;
-            const bool irt = std::find(m.in_reply_to.begin(), m.in_reply_to.end(), id) != m.in_reply_to.end();
+            const bool irt = ref.in_reply_to;
             if (!irt || is_org_address(ctx, m.from->address_key)) continue;
-            const auto& r = **rec;
+            const auto& r = *ref.stored;
             const auto& s = m.from->address_key;
             bool took_part = r.from_address == s || history::same_organisation(r.from_address, s);
             for (const auto& a : r.recipients) took_part = took_part || a == s || history::same_organisation(a, s);
@@ -95,8 +94,8 @@ public:
         }
         if (!any_known) {
             // A thread rooted at a referenced id (replies learnt, root not) counts as known.
-            for (const auto& id : ids)
-                if (auto t = ctx.history->find_thread(history::thread_id_for(id)); t && *t) return;
+            for (const auto& ref : ctx.history->references)
+                if (ref.root_thread_known) return;
             out.emit(k_symbols[2], fmt::format("none of the {} referenced message id(s) is known", ids.size()),
                      {{"references", ids}, {"history_messages", st->messages}});
         }

@@ -11,8 +11,8 @@
 #include "detect/detector.hpp"
 #include "detect/hijack_common.hpp"
 #include "history/domains.hpp"
+#include "history/view.hpp"
 #include "mime/message.hpp"
-#include "store/history.hpp"
 
 #include <fmt/format.h>
 
@@ -34,16 +34,12 @@ public:
         const auto& m = ctx.msg;
         if (!ctx.history || !m.from || m.from->address_key.empty() || !m.subject.is_reply()) return;
         if (is_list_mail(m) || is_automated(m) || is_org_address(ctx, m.from->address_key)) return;
-        auto st = ctx.history->stats();
-        if (!st || st->messages == 0) return;
+        const auto* st = &ctx.history->stats;
+        if (st->messages == 0) return;
         const auto& s = m.from->address_key;
-        auto c = ctx.history->find_correspondent(s);
-        if (!c || *c) return;
-        const auto dom = history::registrable_domain(s);
-        if (!history::is_freemail(dom)) {
-            auto k = ctx.history->is_known_domain(dom);
-            if (!k || *k) return;
-        }
+        if (ctx.history->sender_record) return;
+        const auto& dom = ctx.history->sender_domain;
+        if (!history::is_freemail(dom) && ctx.history->sender_domain_known) return;
         out.emit(k_symbols[0],
                  fmt::format("{} writes \"{}\" but never appeared in {} learnt messages", s, m.subject.decoded,
                              st->messages),

@@ -13,8 +13,8 @@
 #include "detect/detector.hpp"
 #include "detect/hijack_common.hpp"
 #include "history/lookup.hpp"
+#include "history/view.hpp"
 #include "mime/message.hpp"
-#include "store/history.hpp"
 
 #include <fmt/format.h>
 
@@ -37,12 +37,9 @@ public:
         const auto& m = ctx.msg;
         if (!ctx.history || !m.from || m.from->address_key.empty()) return;
         if (out.has_group("hijack") || !payload_evidence(ctx, out).empty()) return;
-        history::lookup_options lo;
-        lo.by_subject = false;
-        lo.by_quote = false;
-        auto found = history::find_threads(*ctx.history, m, lo);
-        if (!found) return;
-        for (const auto& t : *found) {
+        for (const auto& t : ctx.history->threads) {
+            // Only threads the headers lead to (the subject or a quote can be copied).
+            if (t.how != history::found_by::in_reply_to && t.how != history::found_by::references) continue;
             if (!history::is_participant(t.thread, m.from->address_key)) continue;
             out.emit(k_symbols[0],
                      fmt::format("{} is a participant of thread \"{}\" it replies to", m.from->address_key,

@@ -7,7 +7,7 @@
 #include "history/domains.hpp"
 #include "history/learner.hpp"
 #include "mime/address.hpp"
-#include "store/history.hpp"
+#include "history/view.hpp"
 
 #include <algorithm>
 #include <array>
@@ -70,10 +70,7 @@ bool is_org_address(const scan_context& ctx, std::string_view address) {
     const auto d = history::registrable_domain(address);
     for (const auto& o : ctx.cfg.org_domains)
         if (history::registrable_domain(o) == d) return true;
-    if (ctx.history) {
-        if (auto org = ctx.history->org_domains(); org)
-            return std::find(org->begin(), org->end(), d) != org->end();
-    }
+    if (ctx.history) return std::binary_search(ctx.history->org_domains.begin(), ctx.history->org_domains.end(), d);
     return false;
 }
 
@@ -142,13 +139,14 @@ nlohmann::json payload_evidence(const scan_context& ctx, const finding_sink& sin
 sender_standing standing_of(const scan_context& ctx, std::string_view address,
                             const std::vector<std::string>& addressees) {
     sender_standing st;
-    if (!ctx.history) return st;
-    auto c = ctx.history->find_correspondent(address);
-    if (!c || !*c) return st;
+    // The gather reads the sender's record only: another address has no standing here.
+    if (!ctx.history || address != ctx.history->sender) return st;
+    const auto& c = ctx.history->sender_record;
+    if (!c) return st;
     st.known = true;
-    st.count = (*c)->count;
-    st.names = (*c)->names;
-    st.wrote_to = (*c)->wrote_to;
+    st.count = c->count;
+    st.names = c->names;
+    st.wrote_to = c->wrote_to;
     st.established = st.count >= k_established_count;
     for (const auto& a : addressees)
         st.established = st.established || std::binary_search(st.wrote_to.begin(), st.wrote_to.end(), a);

@@ -17,12 +17,12 @@
 #include "detect/detector.hpp"
 #include "detect/hijack_common.hpp"
 #include "history/domains.hpp"
-#include "history/learner.hpp"
+#include "history/view.hpp"
 #include "mime/message.hpp"
-#include "store/history.hpp"
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <set>
 
@@ -47,31 +47,27 @@ public:
         if (!ctx.history || !m.from || m.from->address_key.empty()) return;
         if (is_list_mail(m) || is_automated(m) || is_org_address(ctx, m.from->address_key)) return;
         const auto& sender = m.from->address_key;
-        std::set<std::string> known;
-        for (const auto& k : history::name_keys_for(name_without_address(*m.from))) {
-            auto a = ctx.history->addresses_for_name(k);
-            if (!a) return;
-            known.insert(a->begin(), a->end());
-        }
-        if (known.empty() || known.contains(sender)) return;
+        // Every address indexed under the name as written or reversed (scan/gather.cpp).
+        const auto& known = ctx.history->name_addresses;
+        if (known.empty() || std::binary_search(known.begin(), known.end(), sender)) return;
         std::set<std::string> orgs;
         for (const auto& a : known) {
             if (history::same_organisation(a, sender)) return;
             orgs.insert(history::registrable_domain(a));
         }
         if (orgs.size() > k_generic_addresses) return;
-        if (auto me = ctx.history->find_correspondent(sender); !me || (*me && (*me)->count >= k_established)) return;
+        if (const auto& me = ctx.history->sender_record; me && me->count >= k_established) return;
         nlohmann::json people = nlohmann::json::array();
         for (const auto& a : known) {
             nlohmann::json p{{"address", a}};
-            if (auto c = ctx.history->find_correspondent(a); c && *c) {
-                p["names"] = (*c)->names;
-                p["first_seen"] = (*c)->first_seen;
-                p["last_seen"] = (*c)->last_seen;
-                p["messages"] = (*c)->count;
+            if (const auto* c = ctx.history->name_person(a)) {
+                p["names"] = c->names;
+                p["first_seen"] = c->first_seen;
+                p["last_seen"] = c->last_seen;
+                p["messages"] = c->count;
             }
             people.push_back(std::move(p));
-            if (people.size() >= 5) break;
+            if (people.size() >= history::k_name_people) break;
         }
         out.emit(k_symbols[0],
                  fmt::format("\"{}\" is the name of {} (known address {}), but this mail comes from {}", m.from->name,

@@ -16,8 +16,8 @@
 #include "detect/detector.hpp"
 #include "detect/hijack_common.hpp"
 #include "history/domains.hpp"
+#include "history/view.hpp"
 #include "mime/message.hpp"
-#include "store/history.hpp"
 
 #include <fmt/format.h>
 #include <unicode/uspoof.h>
@@ -82,9 +82,9 @@ public:
         for (const auto& o : ctx.cfg.org_domains) ours.insert(history::registrable_domain(o));
         std::vector<std::string> theirs;
         if (ctx.history) {
-            if (auto org = ctx.history->org_domains(); org) ours.insert(org->begin(), org->end());
-            if (auto k = ctx.history->is_known_domain(d); k && *k) return;
-            if (auto kd = ctx.history->known_domains(); kd) theirs = std::move(*kd);
+            ours.insert(ctx.history->org_domains.begin(), ctx.history->org_domains.end());
+            if (ctx.history->sender_domain_known) return;
+            theirs = ctx.history->known_domains;  // gathered only when this check needs them
             if (theirs.size() > k_max_candidates) theirs.resize(k_max_candidates);
         }
         if (ours.contains(d)) return;

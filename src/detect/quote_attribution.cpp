@@ -12,8 +12,8 @@
 #include "detect/detector.hpp"
 #include "detect/hijack_common.hpp"
 #include "history/lookup.hpp"
+#include "history/view.hpp"
 #include "mime/message.hpp"
-#include "store/history.hpp"
 
 #include <fmt/format.h>
 
@@ -37,21 +37,20 @@ public:
         const auto& m = ctx.msg;
         if (!ctx.history || !m.from || m.from->address_key.empty() || m.quoted.empty()) return;
         if (is_list_mail(m) || is_automated(m) || is_org_address(ctx, m.from->address_key)) return;
-        auto src = history::quoted_sources(*ctx.history, m);
-        if (!src || src->empty()) return;
+        const auto& src = ctx.history->quote_sources;
+        if (src.empty()) return;
         const auto& sender = m.from->address_key;
         const store::message_record* best = nullptr;
         std::size_t best_n = 0;
-        std::optional<store::thread_info> best_thread;
-        for (const auto& [rec, n] : *src) {
-            if (rec.from_address == sender) return;  // quoting its own mail
-            auto t = ctx.history->find_thread(rec.thread_id);
-            if (!t || !*t) continue;
-            if (history::is_participant(**t, sender) || history::same_org_participant(**t, sender)) return;
+        const store::thread_info* best_thread = nullptr;
+        for (const auto& q : src) {
+            if (q.message.from_address == sender) return;  // quoting its own mail
+            if (!q.thread) continue;
+            if (history::is_participant(*q.thread, sender) || history::same_org_participant(*q.thread, sender)) return;
             if (!best) {
-                best = &rec;
-                best_n = n;
-                best_thread = std::move(*t);
+                best = &q.message;
+                best_n = q.matched;
+                best_thread = &*q.thread;
             }
         }
         if (!best) return;

@@ -21,8 +21,8 @@
 #include "detect/hijack_common.hpp"
 #include "mime/address.hpp"
 #include "history/lookup.hpp"
+#include "history/view.hpp"
 #include "mime/message.hpp"
-#include "store/history.hpp"
 
 #include <fmt/format.h>
 
@@ -49,11 +49,11 @@ public:
         const auto& m = ctx.msg;
         if (!ctx.history || !m.from || m.from->address_key.empty()) return;
         if (is_list_mail(m) || is_automated(m) || is_org_address(ctx, m.from->address_key)) return;
-        auto found = history::find_threads(*ctx.history, m);
-        if (!found || found->empty()) return;
+        const auto& found = ctx.history->threads;
+        if (found.empty()) return;
         const auto& sender = m.from->address_key;
         std::vector<const history::thread_ref*> considered;
-        for (const auto& t : *found) {
+        for (const auto& t : found) {
             if (t.how == history::found_by::subject && m.subject.key.size() < 6) continue;
             if (history::is_participant(t.thread, sender) || history::same_org_participant(t.thread, sender))
                 return;  // took part (or a colleague did) in a thread it refers to

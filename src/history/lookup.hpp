@@ -2,8 +2,10 @@
 // history/lookup.hpp - which known threads and messages a message refers to
 //
 // DESCRIPTION
-//   Shared by the learner (to join a message to its thread) and the
-//   detectors (to judge a sender against a thread). A thread is found by
+//   Used by the learner (to join a message to its thread). The detectors
+//   read the same answers from the engine's gather (scan/gather.cpp), which
+//   asks the store in batches and reproduces find_threads() and
+//   quoted_sources() exactly (keep the two in step). A thread is found by
 //   In-Reply-To/References (a stored message, or a thread rooted at that id
 //   when a reply was learnt before its parent), else by subject key (reply or
 //   forward subjects only), else by quoted content (fingerprints of the

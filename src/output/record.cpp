@@ -116,6 +116,13 @@ json to_json(const scan::scan_result& r) {
     for (const auto& a : m.anomalies) anomalies.push_back(json{{"id", a.id}, {"detail", safe(a.detail)}});
     j["anomalies"] = std::move(anomalies);
     j["error"] = r.error ? json(safe(*r.error)) : json(nullptr);
+    // The history's part: "none" (no store), "ok", or "unavailable" with the store's
+    // error (the message itself was read: `error` stays null, the findings are
+    // those of a scan without history).
+    j["history"] = json{{"status", history::view_status_name(r.history.status)},
+                        {"error", r.history.status == history::view_status::unavailable
+                                      ? json(safe(r.history.error))
+                                      : json(nullptr)}};
 
     // Context beyond the contract's minimum.
     j["to"] = mailboxes_json(m.to);

@@ -4,6 +4,7 @@
 
 #include "attach/ioc.hpp"
 #include "mime/parser.hpp"
+#include "scan/gather.hpp"
 
 #include <fmt/format.h>
 
@@ -50,7 +51,16 @@ void engine::analyse(scan_result& r, const scan_options& opt) const {
             f.score = cfg_.score_for(f.id, f.score);
             sink.add(std::move(f));
         }
-    detect::scan_context ctx{r.msg, r.attachments, history_, cfg_};
+    // Once per message: a PPAP re-analysis keeps what the first pass gathered.
+    if (history_ && r.history.status == history::view_status::none) {
+        if (auto v = gather_history(*history_, r.msg, cfg_)) {
+            r.history = std::move(*v);
+        } else {
+            r.history.status = history::view_status::unavailable;
+            r.history.error = v.error().message;
+        }
+    }
+    detect::scan_context ctx{r.msg, r.attachments, r.history.ok() ? &r.history : nullptr, cfg_};
     for (const auto& d : detectors_) d->run(ctx, sink);
     scan_attached(r, opt, sink);
     r.findings = sink.take();

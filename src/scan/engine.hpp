@@ -4,15 +4,18 @@
 // DESCRIPTION
 //   The one analysis path shared by every front-end (scan, milter, serve):
 //   parse (mime/parser.hpp) -> attachment analysis (attach/report.hpp) ->
-//   detectors (detect/registry.cpp) with the history store when there is one ->
-//   score (score/score.hpp). The engine does no I/O policy: a front-end decides
+//   the history gathered once (scan/gather.hpp) when there is a store ->
+//   detectors (detect/registry.cpp) reading it -> score (score/score.hpp). The engine does no I/O policy: a front-end decides
 //   what a failure means. It never throws on content; an internal failure of one
-//   message is returned as scan_result::error.
+//   message is returned as scan_result::error. A history store failure is not
+//   an error of the message: the detectors run as without a history and
+//   scan_result::history says `unavailable` with the store's error.
 #pragma once
 
 #include "attach/report.hpp"
 #include "core/config.hpp"
 #include "detect/detector.hpp"
+#include "history/view.hpp"
 #include "mime/message.hpp"
 #include "score/score.hpp"
 
@@ -44,6 +47,10 @@ struct scan_result {
     /// For a nested result: how it was attached ("rfc822", "msg", "tnef") and the attachment's index.
     std::string attached_kind;
     std::size_t attached_index = 0;
+    /// What the history said of this message, gathered once (status none: no
+    /// store; unavailable: the store failed, with its error, and the findings
+    /// are those of a scan without history).
+    replyguard::history::view history;
 };
 
 struct scan_options {

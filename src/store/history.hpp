@@ -3,7 +3,8 @@
 //
 // DESCRIPTION
 //   A narrow interface over the history store, used by the learner
-//   (history/learner.hpp) to write and by the detectors (src/detect/) to read.
+//   (history/learner.hpp) to write and to find threads, and by the engine's
+//   per-message gather (scan/gather.hpp, through read()) for the detectors.
 //   Backends: SQLite (sqlite_history.cpp, the embedded default), memory
 //   (memory_history.cpp, unit tests); a Redis backend can implement the same
 //   interface. Everything at the boundary returns result<T>.
@@ -146,6 +147,42 @@ struct history_stats {
     std::uint64_t correspondents = 0;
 };
 
+/// Several independent reads asked at once (store::history::read). A backend
+/// that can (Redis) sends them in one pipeline: one round trip for the lot.
+/// Each vector's answer comes back at the same position in read_answers.
+struct read_batch {
+    std::vector<std::string> messages;        ///< find_message keys
+    std::vector<std::string> threads;         ///< find_thread ids
+    std::vector<std::string> correspondents;  ///< find_correspondent addresses
+    std::vector<std::string> names;           ///< addresses_for_name name keys
+    std::vector<std::string> domains;         ///< is_known_domain registrable domains
+    std::optional<std::string> subject_key;   ///< threads_by_subject(subject_key, max_subject_threads)
+    std::size_t max_subject_threads = 50;
+    std::vector<std::uint64_t> fingerprints;  ///< match_fingerprints(fingerprints, max_df) when non-empty
+    std::size_t max_df = 20;
+    bool stats = false;
+    bool org_domains = false;
+    bool known_domains = false;
+
+    bool empty() const {
+        return messages.empty() && threads.empty() && correspondents.empty() && names.empty() && domains.empty() &&
+               !subject_key && fingerprints.empty() && !stats && !org_domains && !known_domains;
+    }
+};
+
+struct read_answers {
+    std::vector<std::optional<message_record>> messages;
+    std::vector<std::optional<thread_info>> threads;
+    std::vector<std::optional<correspondent>> correspondents;
+    std::vector<std::vector<std::string>> names;
+    std::vector<bool> domains;
+    std::vector<std::string> subject_threads;
+    std::vector<fingerprint_hit> fingerprint_hits;
+    history_stats stats;
+    std::vector<std::string> org_domains;
+    std::vector<std::string> known_domains;
+};
+
 class history {
 public:
     virtual ~history() = default;
@@ -187,6 +224,10 @@ public:
     virtual result<bool> learn_profile(const profile_update& u) = 0;
     /// A stored profile, or nothing when no message was counted into it.
     virtual result<std::optional<profile_counts>> find_profile(std::string_view profile_key) = 0;
+    /// Everything `b` asks, in one call. The default asks the single-item
+    /// methods above one by one (an embedded store has no round trip to save);
+    /// the Redis backend pipelines the whole batch. The first failure fails the batch.
+    virtual result<read_answers> read(const read_batch& b);
 };
 
 enum class open_mode { read_only, read_write };
@@ -199,7 +240,9 @@ result<std::unique_ptr<history>> open_history(const std::string& path, open_mode
 /// Redis backend (store/redis_history.cpp): the logical keys above, plus
 /// rg:{doms} (set of every domain seen) and rg:{stats} (hash of counts).
 /// Fails when the server cannot be reached now; later outages are errors of
-/// the calls that meet them, and the next call reconnects.
+/// the calls that meet them. Reconnection is tried by the next call, then
+/// with a growing back-off (0.1 s doubling to 5 s) while the server stays
+/// away: calls in between fail at once instead of each waiting for a timeout.
 result<std::unique_ptr<history>> open_redis_history(const std::string& url, open_mode mode);
 
 /// SQLite backend at `path` (created in read_write mode).

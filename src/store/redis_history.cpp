@@ -19,13 +19,20 @@
 //   both updated by one Lua script; one hash tag, so one slot.
 //   A connection that broke is re-established before the next command; the
 //   command that met the failure is reported as an error, never retried (it
-//   may have been applied).
+//   may have been applied). While the server stays away, reconnection is
+//   tried again after a back-off (0.1 s doubling to 5 s); calls in between
+//   fail at once, so a scan during an outage does not wait a connect timeout
+//   per call, and picks the server up again when it returns.
+//   read() (store::read_batch, the engine's per-message gather) sends the
+//   whole batch as one pipeline (redisAppendCommandArgv, then the replies):
+//   one round trip, plus one more for the stored fingerprint counts of the
+//   messages a fingerprint match found.
 // LIMITS
 //   No cross-key atomicity (Cluster forbids it): a crash inside put() can
 //   leave a message's entity keys written without its rg:{msg:} key; relearning
 //   it then counts those entities twice (thread/correspondent counts only).
-//   When keys expire, rg:{stats} is not decremented. Commands are sent one at
-//   a time (no pipelining). Key parts containing braces or longer than 200
+//   When keys expire, rg:{stats} is not decremented. Single-item reads and the
+//   writes send one command at a time; read() pipelines. Key parts containing braces or longer than 200
 //   bytes are replaced by a SHA-256 prefix.
 #include "store/history.hpp"
 #include "store/outbound_state.hpp"
@@ -36,6 +43,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <map>
 #include <mutex>
 #include <random>
@@ -153,10 +161,77 @@ struct reply_ptr {
     redisReply* operator->() const { return r; }
 };
 
+std::map<std::string, std::string> hash_of(const redisReply* r) {
+    std::map<std::string, std::string> out;
+    for (std::size_t i = 0; r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements; i += 2)
+        out.emplace(std::string(r->element[i]->str, r->element[i]->len),
+                    std::string(r->element[i + 1]->str, r->element[i + 1]->len));
+    return out;
+}
+
+std::vector<std::string> members_of(const redisReply* r) {
+    std::vector<std::string> out;
+    for (std::size_t i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; ++i)
+        out.emplace_back(r->element[i]->str, r->element[i]->len);
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
 std::int64_t to_i64(std::string_view s) {
     std::int64_t v = 0;
     std::from_chars(s.data(), s.data() + s.size(), v);
     return v;
+}
+
+message_record message_of(std::string_view key, std::map<std::string, std::string>& h) {
+    message_record r;
+    r.key = std::string(key);
+    r.message_id = h["message_id"];
+    r.thread_id = h["thread"];
+    r.date = to_i64(h["date"]);
+    r.from_address = h["from"];
+    r.from_name = h["from_name"];
+    r.subject = h["subject"];
+    r.subject_key = h["subject_key"];
+    r.sent = h["sent"] == "1";
+    std::string_view rc = h["recipients"];
+    while (!rc.empty()) {
+        auto nl = rc.find('\n');
+        r.recipients.emplace_back(rc.substr(0, nl));
+        rc = nl == std::string_view::npos ? std::string_view{} : rc.substr(nl + 1);
+    }
+    return r;
+}
+
+thread_info thread_of(std::string_view id, std::map<std::string, std::string>& meta,
+                      const std::map<std::string, std::string>& parts) {
+    thread_info t;
+    t.id = std::string(id);
+    t.subject = meta["subject"];
+    t.subject_key = meta["subject_key"];
+    t.first_seen = to_i64(meta["first_seen"]);
+    t.last_seen = to_i64(meta["last_seen"]);
+    t.messages = static_cast<std::uint64_t>(to_i64(meta["messages"]));
+    for (const auto& [a, n] : parts) t.participants.push_back({a, n});  // std::map: sorted by address
+    return t;
+}
+
+correspondent correspondent_of(std::string_view a, std::map<std::string, std::string>& h,
+                               std::vector<std::string> names, std::vector<std::string> wrote) {
+    correspondent c;
+    c.address = std::string(a);
+    c.first_seen = to_i64(h["first_seen"]);
+    c.last_seen = to_i64(h["last_seen"]);
+    c.count = static_cast<std::uint64_t>(to_i64(h["count"]));
+    c.names = std::move(names);
+    c.wrote_to = std::move(wrote);
+    return c;
+}
+
+history_stats stats_of(std::map<std::string, std::string>& h) {
+    return history_stats{static_cast<std::uint64_t>(to_i64(h["messages"])),
+                         static_cast<std::uint64_t>(to_i64(h["threads"])),
+                         static_cast<std::uint64_t>(to_i64(h["correspondents"]))};
 }
 
 struct redis_url {
@@ -345,40 +420,16 @@ public:
         auto h = hash(k_msg(key));
         if (!h) return std::unexpected(h.error());
         if (h->empty()) return std::optional<message_record>{};
-        message_record r;
-        r.key = std::string(key);
-        r.message_id = (*h)["message_id"];
-        r.thread_id = (*h)["thread"];
-        r.date = to_i64((*h)["date"]);
-        r.from_address = (*h)["from"];
-        r.from_name = (*h)["from_name"];
-        r.subject = (*h)["subject"];
-        r.subject_key = (*h)["subject_key"];
-        r.sent = (*h)["sent"] == "1";
-        std::string_view rc = (*h)["recipients"];
-        while (!rc.empty()) {
-            auto nl = rc.find('\n');
-            r.recipients.emplace_back(rc.substr(0, nl));
-            rc = nl == std::string_view::npos ? std::string_view{} : rc.substr(nl + 1);
-        }
-        return std::optional<message_record>{std::move(r)};
+        return std::optional<message_record>{message_of(key, *h)};
     }
     result<std::optional<thread_info>> find_thread(std::string_view id) override {
         std::lock_guard lock(mu_);
         auto h = hash(k_meta(id));
         if (!h) return std::unexpected(h.error());
         if (h->empty()) return std::optional<thread_info>{};
-        thread_info t;
-        t.id = std::string(id);
-        t.subject = (*h)["subject"];
-        t.subject_key = (*h)["subject_key"];
-        t.first_seen = to_i64((*h)["first_seen"]);
-        t.last_seen = to_i64((*h)["last_seen"]);
-        t.messages = static_cast<std::uint64_t>(to_i64((*h)["messages"]));
         auto p = hash(k_parts(id));
         if (!p) return std::unexpected(p.error());
-        for (auto& [a, n] : *p) t.participants.push_back({a, n});  // std::map: sorted by address
-        return std::optional<thread_info>{std::move(t)};
+        return std::optional<thread_info>{thread_of(id, *h, *p)};
     }
     result<std::vector<std::string>> threads_by_subject(std::string_view key, std::size_t max) override {
         std::lock_guard lock(mu_);
@@ -391,18 +442,11 @@ public:
         auto h = hash(k_addr(a));
         if (!h) return std::unexpected(h.error());
         if (h->empty()) return std::optional<correspondent>{};
-        correspondent c;
-        c.address = std::string(a);
-        c.first_seen = to_i64((*h)["first_seen"]);
-        c.last_seen = to_i64((*h)["last_seen"]);
-        c.count = static_cast<std::uint64_t>(to_i64((*h)["count"]));
         auto names = members(k_addr_names(a));
         if (!names) return std::unexpected(names.error());
-        c.names = std::move(*names);
         auto wrote = members(k_addr_wrote(a));
         if (!wrote) return std::unexpected(wrote.error());
-        c.wrote_to = std::move(*wrote);
-        return std::optional<correspondent>{std::move(c)};
+        return std::optional<correspondent>{correspondent_of(a, *h, std::move(*names), std::move(*wrote))};
     }
     result<std::vector<std::string>> addresses_for_name(std::string_view k) override {
         std::lock_guard lock(mu_);
@@ -450,9 +494,96 @@ public:
         std::lock_guard lock(mu_);
         auto h = hash(k_stats);
         if (!h) return std::unexpected(h.error());
-        return history_stats{static_cast<std::uint64_t>(to_i64((*h)["messages"])),
-                             static_cast<std::uint64_t>(to_i64((*h)["threads"])),
-                             static_cast<std::uint64_t>(to_i64((*h)["correspondents"]))};
+        return stats_of(*h);
+    }
+
+    result<read_answers> read(const read_batch& b) override {
+        std::lock_guard lock(mu_);
+        // One pipeline for the whole batch; the replies come back in the order sent.
+        std::vector<std::vector<std::string>> cmds;
+        for (const auto& k : b.messages) cmds.push_back({"HGETALL", k_msg(k)});
+        for (const auto& id : b.threads) {
+            cmds.push_back({"HGETALL", k_meta(id)});
+            cmds.push_back({"HGETALL", k_parts(id)});
+        }
+        for (const auto& a : b.correspondents) {
+            cmds.push_back({"HGETALL", k_addr(a)});
+            cmds.push_back({"SMEMBERS", k_addr_names(a)});
+            cmds.push_back({"SMEMBERS", k_addr_wrote(a)});
+        }
+        for (const auto& n : b.names) cmds.push_back({"SMEMBERS", k_name(n)});
+        for (const auto& d : b.domains) cmds.push_back({"EXISTS", k_dom(d)});
+        if (b.subject_key) cmds.push_back({"SMEMBERS", k_subj(*b.subject_key)});
+        // SRANDMEMBER with a positive count returns min(count, size) distinct members:
+        // the whole set when it is small, and max_df+1 of a boilerplate one (skipped),
+        // like the SQLite backend's LIMIT, without reading a large set.
+        std::vector<std::uint64_t> fps(b.fingerprints.begin(), b.fingerprints.end());
+        std::sort(fps.begin(), fps.end());
+        fps.erase(std::unique(fps.begin(), fps.end()), fps.end());
+        for (auto fp : fps) cmds.push_back({"SRANDMEMBER", k_fp(fp), std::to_string(b.max_df + 1)});
+        if (b.stats) cmds.push_back({"HGETALL", k_stats});
+        if (b.org_domains) cmds.push_back({"SMEMBERS", k_org});
+        if (b.known_domains) cmds.push_back({"SMEMBERS", k_doms});
+        auto rs = pipeline(cmds);
+        if (!rs) return std::unexpected(rs.error());
+
+        read_answers a;
+        std::size_t i = 0;
+        auto next = [&]() -> const redisReply* { return (*rs)[i++].r; };
+        for (const auto& k : b.messages) {
+            auto h = hash_of(next());
+            a.messages.push_back(h.empty() ? std::nullopt : std::optional<message_record>{message_of(k, h)});
+        }
+        for (const auto& id : b.threads) {
+            auto meta = hash_of(next());
+            auto parts = hash_of(next());
+            a.threads.push_back(meta.empty() ? std::nullopt : std::optional<thread_info>{thread_of(id, meta, parts)});
+        }
+        for (const auto& addr : b.correspondents) {
+            auto h = hash_of(next());
+            auto names = members_of(next());
+            auto wrote = members_of(next());
+            a.correspondents.push_back(h.empty() ? std::nullopt
+                                                 : std::optional<correspondent>{correspondent_of(
+                                                       addr, h, std::move(names), std::move(wrote))});
+        }
+        for (std::size_t n = 0; n < b.names.size(); ++n) a.names.push_back(members_of(next()));
+        for (std::size_t n = 0; n < b.domains.size(); ++n) {
+            const auto* r = next();
+            a.domains.push_back(r->type == REDIS_REPLY_INTEGER && r->integer != 0);
+        }
+        if (b.subject_key) {
+            a.subject_threads = members_of(next());
+            if (a.subject_threads.size() > b.max_subject_threads) a.subject_threads.resize(b.max_subject_threads);
+        }
+        std::map<std::string, std::size_t> counts;
+        for (std::size_t n = 0; n < fps.size(); ++n) {
+            auto keys = members_of(next());
+            if (keys.size() > b.max_df) continue;  // boilerplate
+            for (auto& k : keys) ++counts[k];
+        }
+        if (b.stats) {
+            auto h = hash_of(next());
+            a.stats = stats_of(h);
+        }
+        if (b.org_domains) a.org_domains = members_of(next());
+        if (b.known_domains) a.known_domains = members_of(next());
+        if (!counts.empty()) {
+            // Second round trip: how many fingerprints each matched message has stored.
+            std::vector<std::vector<std::string>> more;
+            for (const auto& [k, n] : counts) more.push_back({"HGET", k_msg(k), "fps"});
+            auto ss = pipeline(more);
+            if (!ss) return std::unexpected(ss.error());
+            std::size_t j = 0;
+            for (const auto& [k, n] : counts) {
+                const auto* s = (*ss)[j++].r;
+                std::size_t stored = s->type == REDIS_REPLY_STRING ? static_cast<std::size_t>(to_i64(s->str)) : 0;
+                a.fingerprint_hits.push_back({k, n, stored});
+            }
+            std::stable_sort(a.fingerprint_hits.begin(), a.fingerprint_hits.end(),
+                             [](const auto& x, const auto& y) { return x.matched > y.matched; });
+        }
+        return a;
     }
 
     // --- sender profiles -------------------------------------------------------
@@ -523,9 +654,56 @@ private:
         long long pttl = -1;
     };
 
+    /// A live connection, reconnecting when the last one broke; after a failed
+    /// attempt the next one waits a back-off (0.1 s doubling to 5 s), and calls
+    /// before then fail at once with the last error.
+    result<void> ensure_connected() {
+        if (ctx_ && !ctx_->err) return {};
+        const auto now = std::chrono::steady_clock::now();
+        if (now < retry_at_)
+            return fail(errc::store, fmt::format("{} (reconnecting in {} ms)", last_error_,
+                                                 std::chrono::duration_cast<std::chrono::milliseconds>(retry_at_ - now).count()));
+        if (auto c = connect(); !c) {
+            backoff_ = backoff_.count() == 0 ? std::chrono::milliseconds(100)
+                                             : std::min(backoff_ * 2, std::chrono::milliseconds(5000));
+            retry_at_ = std::chrono::steady_clock::now() + backoff_;
+            last_error_ = c.error().message;
+            return c;
+        }
+        backoff_ = std::chrono::milliseconds(0);
+        return {};
+    }
+
+    /// Send every command, then read every reply (one round trip). A reply that
+    /// is an error fails the lot, after all replies were read (the connection
+    /// stays in step); a broken connection fails it too, and the next call reconnects.
+    result<std::vector<reply_ptr>> pipeline(const std::vector<std::vector<std::string>>& cmds) {
+        std::vector<reply_ptr> out;
+        if (cmds.empty()) return out;
+        if (auto c = ensure_connected(); !c) return std::unexpected(c.error());
+        for (const auto& args : cmds) {
+            std::vector<const char*> argv;
+            std::vector<std::size_t> lens;
+            for (const auto& x : args) { argv.push_back(x.data()); lens.push_back(x.size()); }
+            if (redisAppendCommandArgv(ctx_, static_cast<int>(argv.size()), argv.data(), lens.data()) != REDIS_OK)
+                return fail(errc::store, fmt::format("redis {}:{}: {}", u_.host, u_.port, ctx_->errstr));
+        }
+        std::optional<error> first;
+        for (std::size_t i = 0; i < cmds.size(); ++i) {
+            void* raw = nullptr;
+            if (redisGetReply(ctx_, &raw) != REDIS_OK || !raw)
+                return fail(errc::store, fmt::format("redis {}:{}: {}", u_.host, u_.port, ctx_->errstr));
+            out.emplace_back(static_cast<redisReply*>(raw));
+            if (out.back()->type == REDIS_REPLY_ERROR && !first)
+                first = error{errc::store, fmt::format("redis {}: {}", cmds[i].front(),
+                                                       std::string(out.back()->str, out.back()->len))};
+        }
+        if (first) return std::unexpected(*first);
+        return out;
+    }
+
     result<reply_ptr> command(const std::vector<std::string>& args) {
-        if (!ctx_ || ctx_->err)
-            if (auto c = connect(); !c) return std::unexpected(c.error());
+        if (auto c = ensure_connected(); !c) return std::unexpected(c.error());
         std::vector<const char*> argv;
         std::vector<std::size_t> lens;
         for (const auto& a : args) { argv.push_back(a.data()); lens.push_back(a.size()); }
@@ -588,6 +766,9 @@ private:
     redis_url u_;
     open_mode mode_;
     redisContext* ctx_ = nullptr;
+    std::chrono::milliseconds backoff_{0};           ///< 0: the last connection attempt succeeded
+    std::chrono::steady_clock::time_point retry_at_;  ///< no reconnection attempt before this
+    std::string last_error_;
     std::mutex mu_;
     bool batch_ = false;
     std::vector<journal_entry> journal_;

@@ -4,19 +4,24 @@
 // DESCRIPTION
 //   One file, journal_mode=WAL (scans read while learn writes), a
 //   schema_version table and an ordered list of migrations (k_migrations[i]
-//   takes version i to i+1). Every put() is one transaction, or one SAVEPOINT
+//   takes version i to i+1; applied by store/sqlite_schema.hpp, the helper the
+//   campaign's detections table uses too). Every put() is one transaction, or one SAVEPOINT
 //   inside a batch, so a crash never leaves half a message; relearning a
 //   stored key changes nothing (the messages row is checked first, inside the
 //   same transaction). Prepared statements are cached per SQL text. One
 //   connection per object; calls are serialised by a mutex, so parallel scan
-//   threads may share it. The same class keeps store::outbound_state in
-//   the tables of migration 2 (open_sqlite_outbound_state).
+//   threads may share it. The milter's outbound state lives in the tables of
+//   migration 2, kept by store/sqlite_outbound.cpp on its own connection.
+//   A read-only open (scan) never writes: no WAL switch, no schema table; a
+//   file the user may only read, in a folder it may not write, is read as an
+//   immutable snapshot when SQLite cannot set up its shared-memory index.
 // DIAGNOSTICS
 //   Every SQLite error becomes errc::store with the file name and SQLite's
 //   message. A file written by a newer schema is refused rather than misread.
 #include "store/history.hpp"
 #include "store/outbound_state.hpp"
 #include "store/sqlite_profiles.hpp"
+#include "store/sqlite_schema.hpp"
 
 #include <fmt/format.h>
 #include <sqlite3.h>
@@ -72,6 +77,15 @@ CREATE INDEX outbound_sends_at ON outbound_sends(at);
 // tables are missing), so scan keeps reading a file no learn has migrated yet.
 constexpr int k_min_readable_version = 1;
 
+}  // namespace
+
+const sqlite_schema& sqlite_history_schema() {
+    static const sqlite_schema s{"schema_version", k_migrations, k_min_readable_version, "history", "run learn"};
+    return s;
+}
+
+namespace {
+
 class stmt_ref {
 public:
     explicit stmt_ref(sqlite3_stmt* s) : s_(s) {}
@@ -121,7 +135,7 @@ std::vector<std::string> split_lines(const std::string& s) {
     return out;
 }
 
-class sqlite_history final : public history, public outbound_state {
+class sqlite_history final : public history {
 public:
     sqlite_history(sqlite3* db, std::string path, bool rw)
         : db_(db), path_(std::move(path)), rw_(rw), profiles_(db, path_) {}
@@ -136,48 +150,8 @@ public:
         if (rw_) {
             if (auto r = exec("PRAGMA journal_mode=WAL"); !r) return r;
             if (auto r = exec("PRAGMA synchronous=NORMAL"); !r) return r;
-            if (auto r = exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"); !r) return r;
         }
-        auto v = version();
-        if (!v) return std::unexpected(v.error());
-        if (*v > static_cast<int>(k_migrations.size()))
-            return fail(errc::store, fmt::format("{}: schema version {} is newer than this build ({})", path_, *v,
-                                                 k_migrations.size()));
-        if (*v < static_cast<int>(k_migrations.size())) {
-            if (!rw_ && *v >= k_min_readable_version) return {};
-            if (!rw_)
-                return fail(errc::store, fmt::format("{}: schema version {} needs migrating (run learn)", path_, *v));
-            for (int i = *v; i < static_cast<int>(k_migrations.size()); ++i) {
-                if (auto r = exec("BEGIN IMMEDIATE"); !r) return r;
-                // Another process (a second milter on this file) may have migrated meanwhile.
-                if (auto now = version(); !now || *now > i) {
-                    (void)exec(now ? "COMMIT" : "ROLLBACK");
-                    if (!now) return std::unexpected(now.error());
-                    continue;
-                }
-                auto r = exec(k_migrations[static_cast<std::size_t>(i)]);
-                if (r) r = exec(fmt::format("DELETE FROM schema_version; INSERT INTO schema_version VALUES ({})", i + 1));
-                if (!r) {
-                    (void)exec("ROLLBACK");
-                    return r;
-                }
-                if (auto c = exec("COMMIT"); !c) return c;
-            }
-        }
-        return {};
-    }
-
-    result<int> version() {
-        auto has = prepare("SELECT count(*) FROM sqlite_master WHERE type='table' AND name='schema_version'");
-        if (!has) return std::unexpected(has.error());
-        stmt_ref h(*has);
-        if (sqlite3_step(h.get()) != SQLITE_ROW) return err("schema check");
-        if (h.i64(0) == 0) return 0;
-        auto q = prepare("SELECT max(version) FROM schema_version");
-        if (!q) return std::unexpected(q.error());
-        stmt_ref s(*q);
-        if (sqlite3_step(s.get()) != SQLITE_ROW) return err("schema version");
-        return static_cast<int>(s.i64(0));
+        return sqlite_migrate(db_, path_, sqlite_history_schema(), rw_);
     }
 
     result<bool> put(const learnt_message& m) override {
@@ -462,74 +436,6 @@ private:
         return true;
     }
 
-    // --- outbound_state --------------------------------------------------
-    result<outbound_seen> record(const outbound_submission& sub) override {
-        std::lock_guard lock(mu_);
-        if (!rw_) return fail(errc::store, fmt::format("{}: opened read-only", path_));
-        if (sub.account.empty()) return fail(errc::internal, "outbound state: empty account");
-        if (batch_) return fail(errc::store, "outbound state: a history batch is open on this connection");
-        if (auto r = exec("BEGIN IMMEDIATE"); !r) return std::unexpected(r.error());
-        auto r = record_inner(sub);
-        if (!r) {
-            (void)exec("ROLLBACK");
-            return r;
-        }
-        if (auto c = exec("COMMIT"); !c) {
-            (void)exec("ROLLBACK");
-            return std::unexpected(c.error());
-        }
-        return r;
-    }
-
-    result<std::int64_t> count(const char* sql, std::initializer_list<std::string_view> text_args,
-                               std::initializer_list<std::int64_t> int_args = {}) {
-        auto p = prepare(sql);
-        if (!p) return std::unexpected(p.error());
-        stmt_ref s(*p);
-        int i = 1;
-        for (auto t : text_args) s.bind(i++, t);
-        for (auto v : int_args) s.bind(i++, v);
-        if (sqlite3_step(s.get()) != SQLITE_ROW) return err(sql);
-        return s.i64(0);
-    }
-
-    // Aging is global (every account's stale rows go), so accounts never seen
-    // again do not accumulate.
-    result<outbound_seen> record_inner(const outbound_submission& sub) {
-        outbound_seen seen;
-        if (!sub.client_ip.empty()) {
-            if (auto x = run("DELETE FROM outbound_ips WHERE last_seen <= ?1", {}, {sub.now - sub.ip_ttl}); !x)
-                return std::unexpected(x.error());
-            auto n = count("SELECT count(*) FROM outbound_ips WHERE account=?1", {sub.account});
-            if (!n) return std::unexpected(n.error());
-            auto known = count("SELECT count(*) FROM outbound_ips WHERE account=?1 AND ip=?2", {sub.account, sub.client_ip});
-            if (!known) return std::unexpected(known.error());
-            seen.new_ip = *n > 0 && *known == 0;
-            if (*known > 0 || *n < static_cast<std::int64_t>(k_outbound_ips))
-                if (auto x = run("INSERT INTO outbound_ips VALUES (?1,?2,?3) "
-                                 "ON CONFLICT(account, ip) DO UPDATE SET last_seen=excluded.last_seen",
-                                 {sub.account, sub.client_ip}, {sub.now});
-                    !x)
-                    return std::unexpected(x.error());
-        }
-        if (auto x = run("DELETE FROM outbound_sends WHERE at <= ?1", {}, {sub.now - sub.window}); !x)
-            return std::unexpected(x.error());
-        if (sub.suspicious) {
-            if (auto x = run("INSERT INTO outbound_sends VALUES (?1,?2)", {sub.account}, {sub.now}); !x)
-                return std::unexpected(x.error());
-            if (auto x = run("DELETE FROM outbound_sends WHERE rowid IN (SELECT rowid FROM outbound_sends "
-                             "WHERE account=?1 ORDER BY at DESC LIMIT -1 OFFSET ?2)",
-                             {sub.account}, {static_cast<std::int64_t>(k_outbound_times)});
-                !x)
-                return std::unexpected(x.error());
-        }
-        auto c = count("SELECT count(*) FROM outbound_sends WHERE account=?1 AND at > ?2", {sub.account},
-                       {sub.now - sub.window});
-        if (!c) return std::unexpected(c.error());
-        seen.in_window = static_cast<std::size_t>(*c);
-        return seen;
-    }
-
     result<sqlite3_stmt*> prepare(std::string_view sql) {
         auto it = cache_.find(std::string(sql));
         if (it != cache_.end()) return it->second;
@@ -569,31 +475,51 @@ private:
 
 int sqlite_schema_version() { return static_cast<int>(k_migrations.size()); }
 
-result<std::unique_ptr<history>> open_sqlite_history(const std::string& path, open_mode mode) {
-    const bool rw = mode == open_mode::read_write;
+namespace {
+
+/// `path` as an SQLite URI filename with `query` ("file:" + percent-encoded path).
+std::string sqlite_uri(const std::string& path, std::string_view query) {
+    std::string out = "file:";
+    for (unsigned char c : path) {
+        if (c == '%' || c == '?' || c == '#') out += fmt::format("%{:02X}", c);
+        else out += static_cast<char>(c);
+    }
+    return out + "?" + std::string(query);
+}
+
+result<std::unique_ptr<sqlite_history>> open_file(const std::string& path, const std::string& name, int flags,
+                                                  bool rw, int* sqlite_code) {
     sqlite3* db = nullptr;
-    int flags = rw ? (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) : SQLITE_OPEN_READONLY;
-    if (sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+    if (sqlite3_open_v2(name.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
         std::string m = db ? sqlite3_errmsg(db) : "out of memory";
+        *sqlite_code = db ? sqlite3_errcode(db) : SQLITE_NOMEM;
         sqlite3_close_v2(db);
         return fail(errc::store, fmt::format("{}: cannot open history: {}", path, m));
     }
     auto h = std::make_unique<sqlite_history>(db, path, rw);
-    if (auto r = h->init(); !r) return std::unexpected(r.error());
-    return std::unique_ptr<history>(std::move(h));
+    if (auto r = h->init(); !r) {
+        *sqlite_code = sqlite3_errcode(db);
+        return std::unexpected(r.error());
+    }
+    return h;
 }
 
-result<std::unique_ptr<outbound_state>> open_sqlite_outbound_state(const std::string& path) {
-    sqlite3* db = nullptr;
-    if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr) !=
-        SQLITE_OK) {
-        std::string m = db ? sqlite3_errmsg(db) : "out of memory";
-        sqlite3_close_v2(db);
-        return fail(errc::store, fmt::format("{}: cannot open outbound state: {}", path, m));
+}  // namespace
+
+result<std::unique_ptr<history>> open_sqlite_history(const std::string& path, open_mode mode) {
+    const bool rw = mode == open_mode::read_write;
+    int code = SQLITE_OK;
+    auto h = open_file(path, path, rw ? (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) : SQLITE_OPEN_READONLY, rw, &code);
+    if (!h && !rw && (code == SQLITE_READONLY || code == SQLITE_CANTOPEN)) {
+        // A WAL file the user may only read, in a folder it may not write (issue 12):
+        // SQLite cannot create the shared-memory index (-shm) a WAL reader needs. Read
+        // the file as an immutable snapshot instead: no locks, no -shm, nothing written.
+        // (A writer elsewhere that changes it meanwhile is not seen by this scan.)
+        int again = SQLITE_OK;
+        h = open_file(path, sqlite_uri(path, "immutable=1"), SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, false, &again);
     }
-    auto h = std::make_unique<sqlite_history>(db, path, true);
-    if (auto r = h->init(); !r) return std::unexpected(r.error());
-    return std::unique_ptr<outbound_state>(std::move(h));
+    if (!h) return std::unexpected(h.error());
+    return std::unique_ptr<history>(std::move(*h));
 }
 
 result<std::unique_ptr<history>> open_history(const std::string& path, open_mode mode) {

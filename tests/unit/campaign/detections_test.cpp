@@ -3,6 +3,7 @@
 #include "demo_detections.hpp"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <filesystem>
 #include <unistd.h>
@@ -144,4 +145,40 @@ TEST(Detections, MissingFileReadOnlyIsEmpty) {
     ASSERT_TRUE(s);
     EXPECT_EQ(*(*s)->count(), 0u);
     EXPECT_TRUE((*s)->list()->empty());
+}
+
+// The detections table set is migrated by the history's helper (store/sqlite_schema.hpp):
+// a file made before the helper (detections_schema = 1, written by hand here as that
+// code did) opens and keeps its rows; a newer schema is refused rather than misread.
+TEST(Detections, SqliteSchemaThroughTheMigrationHelper) {
+    auto path = std::filesystem::temp_directory_path() / ("rg-detections-schema-" + std::to_string(getpid()) + ".db");
+    std::filesystem::remove(path);
+    {
+        sqlite3* db = nullptr;
+        ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+        ASSERT_EQ(sqlite3_exec(db,
+                               "CREATE TABLE detections_schema (version INTEGER NOT NULL);"
+                               "CREATE TABLE detections (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE,"
+                               " time INTEGER NOT NULL, at INTEGER NOT NULL, verdict TEXT NOT NULL, data TEXT NOT NULL);"
+                               "INSERT INTO detections_schema VALUES (1);"
+                               "INSERT INTO detections(key, time, at, verdict, data) VALUES ('k', 5, 5, 'malicious', '{}');",
+                               nullptr, nullptr, nullptr),
+                  SQLITE_OK);
+        sqlite3_close(db);
+    }
+    {
+        auto s = campaign::open_detections(path.string(), true);
+        ASSERT_TRUE(s.has_value()) << s.error().message;
+        EXPECT_EQ(*(*s)->count(), 1u);
+    }
+    {
+        sqlite3* db = nullptr;
+        ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+        ASSERT_EQ(sqlite3_exec(db, "UPDATE detections_schema SET version=2", nullptr, nullptr, nullptr), SQLITE_OK);
+        sqlite3_close(db);
+    }
+    auto newer = campaign::open_detections(path.string(), false);
+    ASSERT_FALSE(newer.has_value());
+    EXPECT_NE(newer.error().message.find("newer than this build"), std::string::npos) << newer.error().message;
+    std::filesystem::remove(path);
 }

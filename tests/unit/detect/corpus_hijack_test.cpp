@@ -10,6 +10,7 @@
 #include "history/learner.hpp"
 #include "io/input.hpp"
 #include "mime/parser.hpp"
+#include "scan/gather.hpp"
 #include "store/history.hpp"
 
 #include <gtest/gtest.h>
@@ -36,7 +37,13 @@ std::vector<std::unique_ptr<mime::message>> load_sorted() {
 }
 
 std::vector<detect::finding> run_all(const mime::message& m, store::history* h, const config& cfg) {
-    detect::scan_context ctx{m, {}, h, cfg};
+    std::optional<history::view> v;
+    if (h) {
+        auto g = scan::gather_history(*h, m, cfg);
+        EXPECT_TRUE(g.has_value()) << g.error().message;
+        if (g) v = std::move(*g);
+    }
+    detect::scan_context ctx{m, {}, v ? &*v : nullptr, cfg};
     detect::finding_sink sink(cfg);
     for (const auto& d : detect::make_detectors()) d->run(ctx, sink);
     return sink.take();

@@ -5,6 +5,7 @@
 #include "detect/detector.hpp"
 #include "hand_message.hpp"
 #include "history/learner.hpp"
+#include "scan/gather.hpp"
 #include "store/history.hpp"
 
 #include <gtest/gtest.h>
@@ -65,7 +66,14 @@ protected:
 
     std::vector<detect::finding> scan(const mime::message& m, bool with_history = true,
                                       std::span<const attach::attachment_report> att = {}) {
-        detect::scan_context ctx{m, att, with_history ? h_.get() : nullptr, cfg_};
+        // As the engine does: the history gathered once, the detectors read the view.
+        std::optional<history::view> v;
+        if (with_history) {
+            auto g = scan::gather_history(*h_, m, cfg_);
+            EXPECT_TRUE(g.has_value()) << g.error().message;
+            if (g) v = std::move(*g);
+        }
+        detect::scan_context ctx{m, att, v ? &*v : nullptr, cfg_};
         detect::finding_sink sink(cfg_);
         for (const auto& d : detect::make_detectors()) d->run(ctx, sink);
         return sink.take();

@@ -195,6 +195,64 @@ TEST_P(history_backends, org_domains) {
     EXPECT_EQ(*h->org_domains(), std::vector<std::string>{"ours.co.jp"});
 }
 
+// The engine's gather asks in batches (store::read_batch); every backend must
+// answer exactly what the single-item reads answer (Redis: from one pipeline).
+TEST_P(history_backends, batched_read_answers_as_the_single_reads) {
+    auto h = open();
+    ASSERT_TRUE(h);
+    std::vector<std::uint64_t> fps;
+    for (std::uint64_t i = 1; i <= 8; ++i) fps.push_back(i);
+    ASSERT_TRUE(*h->put(sample("a@x", "T1", "taro@partner.co.jp", {"me@ours.co.jp"}, 100, fps)));
+    ASSERT_TRUE(*h->put(sample("b@x", "T1", "me@ours.co.jp", {"taro@partner.co.jp", "jiro@partner.co.jp"}, 200, {5, 6, 7, 8, 9})));
+    ASSERT_TRUE(h->add_org_domain("ours.co.jp"));
+    read_batch b;
+    b.messages = {"a@x", "nope@x", "b@x"};
+    b.threads = {"T1", "T-none"};
+    b.correspondents = {"taro@partner.co.jp", "nobody@x.jp", "me@ours.co.jp"};
+    b.names = {"nameoftaro@partner.co.jp", "no-name"};
+    b.domains = {"partner.co.jp", "elsewhere.jp"};
+    b.subject_key = "quarterly report";
+    b.fingerprints = {1, 2, 5, 6, 99};
+    b.stats = b.org_domains = b.known_domains = true;
+    auto a = h->read(b);
+    ASSERT_TRUE(a.has_value()) << a.error().message;
+    ASSERT_EQ(a->messages.size(), 3u);
+    EXPECT_EQ(a->messages[0]->from_address, "taro@partner.co.jp");
+    EXPECT_FALSE(a->messages[1].has_value());
+    EXPECT_EQ(a->messages[2]->recipients, (std::vector<std::string>{"taro@partner.co.jp", "jiro@partner.co.jp"}));
+    ASSERT_EQ(a->threads.size(), 2u);
+    ASSERT_TRUE(a->threads[0].has_value());
+    EXPECT_EQ(a->threads[0]->messages, 2u);
+    EXPECT_EQ(a->threads[0]->participants.size(), h->find_thread("T1")->value().participants.size());
+    EXPECT_FALSE(a->threads[1].has_value());
+    ASSERT_EQ(a->correspondents.size(), 3u);
+    EXPECT_EQ(a->correspondents[0]->wrote_to, h->find_correspondent("taro@partner.co.jp")->value().wrote_to);
+    EXPECT_EQ(a->correspondents[0]->names, h->find_correspondent("taro@partner.co.jp")->value().names);
+    EXPECT_EQ(a->correspondents[0]->count, 2u);
+    EXPECT_FALSE(a->correspondents[1].has_value());
+    EXPECT_TRUE(a->correspondents[2].has_value());
+    ASSERT_EQ(a->names.size(), 2u);
+    EXPECT_EQ(a->names[0], std::vector<std::string>{"taro@partner.co.jp"});
+    EXPECT_TRUE(a->names[1].empty());
+    EXPECT_EQ(a->domains, (std::vector<bool>{true, false}));
+    EXPECT_EQ(a->subject_threads, *h->threads_by_subject("quarterly report", 50));
+    auto single = h->match_fingerprints(b.fingerprints, 20);
+    ASSERT_TRUE(single.has_value());
+    ASSERT_EQ(a->fingerprint_hits.size(), single->size());
+    for (std::size_t i = 0; i < single->size(); ++i) {
+        EXPECT_EQ(a->fingerprint_hits[i].message_key, (*single)[i].message_key);
+        EXPECT_EQ(a->fingerprint_hits[i].matched, (*single)[i].matched);
+        EXPECT_EQ(a->fingerprint_hits[i].stored, (*single)[i].stored);
+    }
+    EXPECT_EQ(a->stats.messages, 2u);
+    EXPECT_EQ(a->org_domains, std::vector<std::string>{"ours.co.jp"});
+    EXPECT_EQ(a->known_domains, *h->known_domains());
+    // An empty batch asks nothing and answers nothing.
+    auto none = h->read(read_batch{});
+    ASSERT_TRUE(none.has_value());
+    EXPECT_TRUE(none->messages.empty() && none->fingerprint_hits.empty() && none->org_domains.empty());
+}
+
 INSTANTIATE_TEST_SUITE_P(
     all, history_backends,
     ::testing::Values(backend{"memory", [](const std::string&) { return make_memory_history(); }},
@@ -251,6 +309,49 @@ TEST(sqlite_history, learn_creates_the_file_with_the_schema_version) {
     ASSERT_TRUE(ro.has_value()) << ro.error().message;
     EXPECT_TRUE((*ro)->find_message("a@x")->has_value());
     EXPECT_FALSE((*ro)->put(sample("b@x", "T1", "a@p.jp", {"me@o.jp"}, 1)).has_value());
+}
+
+// issue 12: a history the user may only read (file 0444 in a folder 0555, as
+// another user) must serve scan: opened read-only, nothing written (no WAL
+// switch, no -shm/-wal created). Run as root, the reading side drops to
+// nobody in a child process (root ignores file modes).
+TEST(sqlite_history, a_file_the_user_may_only_read_serves_scan) {
+    const auto dir = std::filesystem::temp_directory_path() / ("rg-ro-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    const std::string p = (dir / "history.db").string();
+    {
+        auto h = open_history(p, open_mode::read_write);
+        ASSERT_TRUE(h.has_value()) << h.error().message;
+        ASSERT_TRUE(*(*h)->put(sample("a@x", "T1", "a@p.jp", {"me@o.jp"}, 1)));
+    }
+    ASSERT_FALSE(std::filesystem::exists(p + "-wal"));  // a clean close leaves the file alone
+    std::filesystem::permissions(p, std::filesystem::perms::owner_read | std::filesystem::perms::group_read |
+                                        std::filesystem::perms::others_read);
+    std::filesystem::permissions(dir, std::filesystem::perms::owner_read | std::filesystem::perms::owner_exec |
+                                          std::filesystem::perms::group_read | std::filesystem::perms::group_exec |
+                                          std::filesystem::perms::others_read | std::filesystem::perms::others_exec);
+    pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        if (::geteuid() == 0 && (::setgid(65534) != 0 || ::setuid(65534) != 0)) ::_exit(10);
+        auto h = open_history(p, open_mode::read_only);
+        if (!h) { std::fprintf(stderr, "open: %s\n", h.error().message.c_str()); ::_exit(11); }
+        auto m = (*h)->find_message("a@x");
+        if (!m) { std::fprintf(stderr, "read: %s\n", m.error().message.c_str()); ::_exit(12); }
+        if (!m->has_value()) ::_exit(13);
+        auto st = (*h)->stats();
+        if (!st || st->messages != 1) ::_exit(14);
+        ::_exit(0);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    std::filesystem::permissions(dir, std::filesystem::perms::owner_all);
+    EXPECT_FALSE(std::filesystem::exists(p + "-wal"));
+    EXPECT_FALSE(std::filesystem::exists(p + "-shm"));
+    std::filesystem::remove_all(dir);
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 0) << "10: cannot drop privileges, 11: open failed, 12: read failed, 13/14: wrong data";
 }
 
 TEST(sqlite_history, newer_schema_is_refused) {

@@ -91,6 +91,28 @@ TEST_F(redis_history_test, reconnects_after_the_server_goes_away) {
     EXPECT_TRUE((*h)->find_message("b@x")->has_value());
 }
 
+// While the server stays away, calls fail at once (a back-off, not a connect
+// timeout each), and the same object picks the server up again afterwards.
+TEST_F(redis_history_test, reconnects_with_backoff_while_the_server_is_away) {
+    auto& s = test::redis_server::instance();
+    auto h = open_history(s.url(), open_mode::read_only);
+    ASSERT_TRUE(h.has_value());
+    s.stop();
+    EXPECT_FALSE((*h)->stats().has_value());  // the broken connection
+    auto first = (*h)->stats();               // a reconnection attempt, refused
+    ASSERT_FALSE(first.has_value());
+    auto waiting = (*h)->stats();             // within the back-off: no attempt
+    ASSERT_FALSE(waiting.has_value());
+    EXPECT_NE(waiting.error().message.find("reconnecting in"), std::string::npos) << waiting.error().message;
+    store::read_batch b;
+    b.stats = true;
+    EXPECT_FALSE((*h)->read(b).has_value());  // the pipelined read fails the same way
+    ASSERT_TRUE(s.start());
+    std::this_thread::sleep_for(std::chrono::milliseconds(700));  // past the 0.1-0.4 s back-off
+    auto back = (*h)->read(b);
+    EXPECT_TRUE(back.has_value()) << back.error().message;
+}
+
 TEST_F(redis_history_test, read_only_refuses_writes) {
     auto h = open_history(test::redis_server::instance().url(), open_mode::read_only);
     ASSERT_TRUE(h.has_value());
