@@ -35,8 +35,8 @@
 //   Runs in stage 1 before GENUINE_REPLY, so a profile break (group hijack)
 //   keeps GENUINE_REPLY away and lets HIJACK_WITH_PAYLOAD make it malicious.
 // LIMITS
-//   Reads the profiles through history::lookup_profile() only (one call, so
-//   the engine can gather it once per message). Without history no profile
+//   Reads the profiles, the referenced messages and the threads from the
+//   history view the engine gathered (scan/gather.cpp), never the store. Without history no profile
 //   is judged. Mailing lists, automated mail and our own senders are exempt.
 #include "core/config.hpp"
 #include "detect/detector.hpp"
@@ -44,6 +44,7 @@
 #include "history/domains.hpp"
 #include "history/lookup.hpp"
 #include "history/profile.hpp"
+#include "history/view.hpp"
 #include "mime/message.hpp"
 #include "store/history.hpp"
 
@@ -105,22 +106,20 @@ std::int64_t quoted_parent_date(const mime::message& m) {
 // How long the thread this message replies to had been silent: the history's
 // thread (its last message, or the quoted parent, whichever is later), else the
 // date in the quote header (then the thread's pace is unknown).
-std::optional<dormancy> dormant_thread(store::history* h, const mime::message& m) {
+std::optional<dormancy> dormant_thread(const history::view* v, const mime::message& m) {
     if (!m.date) return std::nullopt;
     std::int64_t parent = 0;
-    if (h) {
-        for (const auto& id : history::referenced_ids(m)) {
-            auto r = h->find_message(id);
-            if (r && *r && (*r)->date > 0) {
-                parent = (*r)->date;
+    if (v) {
+        for (const auto& r : v->references) {
+            if (r.stored && r.stored->date > 0) {
+                parent = r.stored->date;
                 break;
             }
         }
-        history::lookup_options lo;
-        lo.by_subject = false;  // a common subject is no proof which thread it is
-        auto found = history::find_threads(*h, m, lo);
-        if (found && !found->empty()) {
-            const auto& t = found->front();
+        // The strongest thread found by headers or quoted content: a common
+        // subject is no proof which thread it is.
+        for (const auto& t : v->threads) {
+            if (t.how == history::found_by::subject) continue;
             if (t.how == history::found_by::quote && t.via && t.via->date > 0) parent = std::max(parent, t.via->date);
             dormancy d;
             d.last_known = std::max(parent, t.thread.last_seen);
@@ -166,14 +165,13 @@ public:
         auto payload = payload_evidence(ctx, out);
         if (payload.empty() && m.urls.empty()) return;  // no payload possible: no store reads
         std::vector<std::string> org;
-        if (ctx.history)
-            if (auto o = ctx.history->org_domains(); o) org = *o;
+        if (ctx.history) org = ctx.history->org_domains;
         for (const auto& d : ctx.cfg.org_domains) org.push_back(history::registrable_domain(d));
         const auto obs = history::observe_profile(m, org);
 
-        // THE one read of sender profiles (the engine may gather it once per message).
-        result<history::sender_profiles> profiles = history::sender_profiles{};
-        if (ctx.history) profiles = history::lookup_profile(*ctx.history, sender);
+        // The sender's profiles, gathered with the rest of the history (scan/gather.cpp).
+        const history::sender_profiles* profiles =
+            ctx.history && ctx.history->sender_profile ? &*ctx.history->sender_profile : nullptr;
         const store::profile_counts* prof = nullptr;
         if (profiles && profiles->address && profiles->address->messages >= history::k_profile_min_axis)
             prof = &*profiles->address;

@@ -23,6 +23,8 @@
 //                      standing_of(), first_contact_reply, known_name, the milter
 //     name_addresses   addresses that used the sender's display name, and the
 //                      correspondent records of the first few - known_name
+//     sender_profile   the sender's address and organisation profiles -
+//                      profile_break
 //     org_domains, sender_domain_known, known_domains, stats
 //                      is_org_address(), lookalike_domain, first_contact_reply,
 //                      fake_reply
@@ -33,6 +35,7 @@
 #pragma once
 
 #include "history/lookup.hpp"
+#include "history/profile.hpp"
 #include "store/history.hpp"
 
 #include <optional>
@@ -63,12 +66,10 @@ struct quote_source {
     std::optional<store::thread_info> thread; ///< its thread, when stored
 };
 
-/// EXTENSION POINT for the sender profile (issue 11, the `profiles` work):
-/// that work defines what a profile holds and its store reads, replaces this
-/// empty struct (or aliases its own type here), and fills `view::sender_profile`
-/// in scan/gather.cpp where the marked comment says (first round, beside the
-/// sender's correspondent record). Detectors read it from the view like the rest.
-struct sender_profile_facts {};
+/// The sender's profiles (history/profile.hpp: how their mail is usually made),
+/// asked in the gather's first round beside the correspondent record; read by
+/// detect/profile_break.cpp.
+using sender_profile_facts = sender_profiles;
 
 inline constexpr std::size_t k_name_people = 5;
 
@@ -91,7 +92,7 @@ struct view {
     std::vector<std::string> name_addresses;         ///< sorted, unique
     std::vector<store::correspondent> name_people;   ///< records of the first k_name_people name_addresses (those seen)
 
-    std::optional<sender_profile_facts> sender_profile;  ///< see sender_profile_facts
+    std::optional<sender_profile_facts> sender_profile;  ///< the sender's profiles (null: no sender)
 
     bool ok() const { return status == view_status::ok; }
     /// The record of an address among name_people (null: not gathered or never seen).

@@ -2,6 +2,8 @@
 // scan/gather.cpp - the one pass over the history per message (scan/gather.hpp).
 #include "scan/gather.hpp"
 
+#include "history/profile.hpp"
+
 #include "detect/hijack_common.hpp"
 #include "history/domains.hpp"
 #include "history/learner.hpp"
@@ -38,8 +40,8 @@ result<history::view> gather_history(store::history& h, const mime::message& m, 
     if (has_sender) {
         b1.correspondents.push_back(v.sender);
         b1.names = history::name_keys_for(detect::name_without_address(*m.from));
-        // EXTENSION POINT (sender profiles, issue 11): ask the sender's profile here,
-        // beside its correspondent record, and store it in v.sender_profile below.
+        // The sender's profiles (address, organisation), beside its record.
+        b1.profiles = history::profile_keys(v.sender);
     }
     if (!v.sender_domain.empty()) b1.domains.push_back(v.sender_domain);
     const auto ids = history::referenced_ids(m);
@@ -55,7 +57,13 @@ result<history::view> gather_history(store::history& h, const mime::message& m, 
     v.stats = a1->stats;
     v.org_domains = std::move(a1->org_domains);
     std::sort(v.org_domains.begin(), v.org_domains.end());
-    if (has_sender) v.sender_record = std::move(a1->correspondents.front());
+    if (has_sender) {
+        v.sender_record = std::move(a1->correspondents.front());
+        history::sender_profiles sp;
+        for (std::size_t i = 0; i < b1.profiles.size(); ++i)
+            (b1.profiles[i].starts_with("addr:") ? sp.address : sp.org) = std::move(a1->profiles[i]);
+        v.sender_profile = std::move(sp);
+    }
     if (!v.sender_domain.empty()) v.sender_domain_known = a1->domains.front();
     std::set<std::string> names;
     for (auto& list : a1->names) names.insert(list.begin(), list.end());

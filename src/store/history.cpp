@@ -46,6 +46,11 @@ result<read_answers> history::read(const read_batch& b) {
         if (!r) return std::unexpected(r.error());
         a.fingerprint_hits = std::move(*r);
     }
+    for (const auto& k : b.profiles) {
+        auto r = find_profile(k);
+        if (!r) return std::unexpected(r.error());
+        a.profiles.push_back(std::move(*r));
+    }
     if (b.stats) {
         auto r = stats();
         if (!r) return std::unexpected(r.error());

@@ -163,10 +163,11 @@ struct read_batch {
     bool stats = false;
     bool org_domains = false;
     bool known_domains = false;
+    std::vector<std::string> profiles;        ///< find_profile keys (history/profile.hpp profile_keys)
 
     bool empty() const {
         return messages.empty() && threads.empty() && correspondents.empty() && names.empty() && domains.empty() &&
-               !subject_key && fingerprints.empty() && !stats && !org_domains && !known_domains;
+               !subject_key && fingerprints.empty() && !stats && !org_domains && !known_domains && profiles.empty();
     }
 };
 
@@ -181,6 +182,7 @@ struct read_answers {
     history_stats stats;
     std::vector<std::string> org_domains;
     std::vector<std::string> known_domains;
+    std::vector<std::optional<profile_counts>> profiles;
 };
 
 class history {

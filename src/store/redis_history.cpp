@@ -169,6 +169,23 @@ std::map<std::string, std::string> hash_of(const redisReply* r) {
     return out;
 }
 
+/// A sender profile from its HGETALL (rg:{prof:KEY}); null when the hash is empty.
+std::optional<profile_counts> profile_of(std::string_view key, const std::map<std::string, std::string>& h) {
+    if (h.empty()) return std::nullopt;
+    profile_counts out;
+    out.key = std::string(key);
+    for (const auto& [f, v] : h) {
+        if (f == "messages") {
+            out.messages = static_cast<std::uint64_t>(to_i64(v));
+            continue;
+        }
+        auto tab = f.find('\t');
+        if (f.starts_with('#') || tab == std::string::npos) continue;
+        out.axes[f.substr(0, tab)][f.substr(tab + 1)] = static_cast<std::uint64_t>(to_i64(v));
+    }
+    return out;
+}
+
 std::vector<std::string> members_of(const redisReply* r) {
     std::vector<std::string> out;
     for (std::size_t i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; ++i)
@@ -524,6 +541,7 @@ public:
         if (b.stats) cmds.push_back({"HGETALL", k_stats});
         if (b.org_domains) cmds.push_back({"SMEMBERS", k_org});
         if (b.known_domains) cmds.push_back({"SMEMBERS", k_doms});
+        for (const auto& k : b.profiles) cmds.push_back({"HGETALL", k_prof(k)});
         auto rs = pipeline(cmds);
         if (!rs) return std::unexpected(rs.error());
 
@@ -568,6 +586,7 @@ public:
         }
         if (b.org_domains) a.org_domains = members_of(next());
         if (b.known_domains) a.known_domains = members_of(next());
+        for (const auto& k : b.profiles) a.profiles.push_back(profile_of(k, hash_of(next())));
         if (!counts.empty()) {
             // Second round trip: how many fingerprints each matched message has stored.
             std::vector<std::vector<std::string>> more;
@@ -615,19 +634,7 @@ public:
         std::lock_guard lock(mu_);
         auto h = hash(k_prof(key));
         if (!h) return std::unexpected(h.error());
-        if (h->empty()) return std::optional<profile_counts>{};
-        profile_counts out;
-        out.key = std::string(key);
-        for (const auto& [f, v] : *h) {
-            if (f == "messages") {
-                out.messages = static_cast<std::uint64_t>(to_i64(v));
-                continue;
-            }
-            auto tab = f.find('\t');
-            if (f.starts_with('#') || tab == std::string::npos) continue;
-            out.axes[f.substr(0, tab)][f.substr(tab + 1)] = static_cast<std::uint64_t>(to_i64(v));
-        }
-        return std::optional<profile_counts>{std::move(out)};
+        return profile_of(key, *h);
     }
 
     // --- outbound_state ------------------------------------------------------
