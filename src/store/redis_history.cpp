@@ -169,6 +169,21 @@ std::map<std::string, std::string> hash_of(const redisReply* r) {
     return out;
 }
 
+
+std::vector<std::string> members_of(const redisReply* r) {
+    std::vector<std::string> out;
+    for (std::size_t i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; ++i)
+        out.emplace_back(r->element[i]->str, r->element[i]->len);
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+std::int64_t to_i64(std::string_view s) {
+    std::int64_t v = 0;
+    std::from_chars(s.data(), s.data() + s.size(), v);
+    return v;
+}
+
 /// A sender profile from its HGETALL (rg:{prof:KEY}); null when the hash is empty.
 std::optional<profile_counts> profile_of(std::string_view key, const std::map<std::string, std::string>& h) {
     if (h.empty()) return std::nullopt;
@@ -184,20 +199,6 @@ std::optional<profile_counts> profile_of(std::string_view key, const std::map<st
         out.axes[f.substr(0, tab)][f.substr(tab + 1)] = static_cast<std::uint64_t>(to_i64(v));
     }
     return out;
-}
-
-std::vector<std::string> members_of(const redisReply* r) {
-    std::vector<std::string> out;
-    for (std::size_t i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; ++i)
-        out.emplace_back(r->element[i]->str, r->element[i]->len);
-    std::sort(out.begin(), out.end());
-    return out;
-}
-
-std::int64_t to_i64(std::string_view s) {
-    std::int64_t v = 0;
-    std::from_chars(s.data(), s.data() + s.size(), v);
-    return v;
 }
 
 message_record message_of(std::string_view key, std::map<std::string, std::string>& h) {
