@@ -286,7 +286,11 @@ def main():
         if any(f.get("group") == "hijack" for f in r.get("findings", [])):
             k["hijack_finding"] += 1
             hijack.append({"source": os.path.basename(r["source"]), "kind": kind, "findings": ids})
-    summary = {"seed": a.seed, "orgs": a.orgs, "learnt": g["learn"], "scanned": len(recs), "per_kind": per_kind,
+    hijack_ids = {}
+    for h in hijack:
+        for i in h["findings"]:
+            hijack_ids[i] = hijack_ids.get(i, 0) + 1
+    summary = {"seed": a.seed, "findings_on_hijack_flagged": hijack_ids, "orgs": a.orgs, "learnt": g["learn"], "scanned": len(recs), "per_kind": per_kind,
                "not_clean": len(fps), "fp_rate": round(len(fps) / len(recs), 4) if recs else None,
                "with_hijack_finding": len(hijack), "fps": fps, "hijack_findings": hijack}
     if a.json:
@@ -297,9 +301,11 @@ def main():
             print(f"  {kind:32s} n={k['n']:4d}  not clean={k['not_clean']}  hijack finding={k['hijack_finding']}")
         print(f"false positives: {len(fps)}/{len(recs)} ({100 * summary['fp_rate']:.2f}%); "
               f"with a hijack-group finding: {len(hijack)}")
+        print("  findings on messages with a hijack-group finding: " +
+              ", ".join(f"{k} {v}" for k, v in sorted(hijack_ids.items(), key=lambda kv: -kv[1])))
         for f in fps[:10]:
             print(f"    FP {f['source']} [{f['kind']}] {f['verdict']} {f['score']}: {', '.join(f['findings'])}")
-        for f in hijack[:10]:
+        for f in [h for h in hijack if h["findings"] != ["FAKE_REPLY"]][:10]:
             print(f"    hijack finding {f['source']} [{f['kind']}]: {', '.join(f['findings'])}")
     if not a.out:
         shutil.rmtree(out, ignore_errors=True)

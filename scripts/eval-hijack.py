@@ -694,9 +694,13 @@ def evaluate_benign(recs):
     cause = collections.Counter()
     for e in not_clean:
         cause.update({f["id"] for f in e["findings"]})
+    every = collections.Counter()
+    for r in recs:
+        every.update({f.get("id") for f in r.get("findings", [])})
     return {"n": len(recs), "not_clean": len(not_clean), "fp_rate": rate(len(not_clean), len(recs)),
             "with_hijack_finding": len(hij), "hijack_finding_rate": rate(len(hij), len(recs)),
             "findings_in_fps": dict(cause.most_common()),
+            "finding_frequency": dict(every.most_common()),
             "fps": not_clean, "hijack_finding_messages": hij}
 
 
@@ -739,6 +743,8 @@ def print_report(s):
         b = s["runs"][run_name]["benign"]
         print(f"  benign later mail: not clean {b['not_clean']}/{b['n']} ({pct(b['fp_rate'], 2)}); "
               f"with a hijack-group finding {b['with_hijack_finding']} ({pct(b['hijack_finding_rate'], 2)})")
+        print("  findings on the real later mail: " +
+              (", ".join(f"{k} {v}" for k, v in b["finding_frequency"].items()) or "none"))
         for fp in b["fps"]:
             fs = ", ".join(f"{f['id']}({f['score']})" for f in fp["findings"])
             print(f"    FP {fp['source']} [{fp['verdict']} {fp['score']}] {fs} | {fp['subject']}")
@@ -751,6 +757,10 @@ def print_report(s):
     print("\n| figure | value | target |")
     print("|---|---|---|")
     print(f"| recall, with history ({w['hijacks']['n']} hijacks) | {pct(w['hijacks']['recall'])} | >= 99% |")
+    cw = w["hijacks"]["per_axis"]["variant"].get("compromised")
+    if cw:
+        print(f"| recall, with history, compromised-account replies ({cw['n']}, all with a payload) | "
+              f"{pct(cw['recall'])} | >= 90% |")
     print(f"| recall, without history, payload-carrying ({wo['hijacks']['payload_n']}) | "
           f"{pct(wo['hijacks']['payload_recall'])} | >= 97% |")
     print(f"| recall, without history, all ({wo['hijacks']['n']}) | {pct(wo['hijacks']['recall'])} | - |")
