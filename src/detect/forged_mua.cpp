@@ -92,25 +92,6 @@ const char* client_name(client c) {
     return "";
 }
 
-/// The boundary parameter of the top-level Content-Type ("" when none).
-std::string top_boundary(const mime::message& m, bool& multipart) {
-    multipart = false;
-    const auto* h = m.header("Content-Type");
-    if (!h) return {};
-    auto v = lower(h->raw);
-    multipart = v.find("multipart/") != std::string::npos;
-    auto p = v.find("boundary=");
-    if (p == std::string::npos) return {};
-    std::string_view raw = h->raw;
-    p += 9;
-    if (p < raw.size() && raw[p] == '"') {
-        auto e = raw.find('"', p + 1);
-        return std::string(raw.substr(p + 1, e == std::string_view::npos ? std::string_view::npos : e - p - 1));
-    }
-    auto e = raw.find_first_of("; \t", p);
-    return std::string(raw.substr(p, e == std::string_view::npos ? std::string_view::npos : e - p));
-}
-
 bool outlook_boundary(std::string_view b) {
     if (b.starts_with("----=_NextPart_")) return true;
     // Exchange: "_000_TYAPR01MB...prodoutlook_", "_002_..."
@@ -133,8 +114,8 @@ public:
         if (c == client::none) return;
 
         const bool thread_index = m.header("Thread-Index") != nullptr;
-        bool multipart = false;
-        const std::string boundary = top_boundary(m, multipart);
+        const bool multipart = m.top_content_type.starts_with("multipart/");
+        const std::string& boundary = m.top_boundary;
         // The first quoted block is the one this client wrote (older ones are nested inside it).
         const bool quote_wrote = !m.quoted.empty() && m.quoted.front().kind == mime::quoted_block::style::wrote;
         const bool quote_outlook = !m.quoted.empty() && m.quoted.front().kind == mime::quoted_block::style::outlook;

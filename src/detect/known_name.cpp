@@ -9,7 +9,8 @@
 //   never used that name before, is impersonating - when the message also
 //   points at that person: it refers to (headers or quoted text) a known
 //   thread the person took part in, or names the person's address or
-//   organisation domain in its recipients or quoted text. A known name at
+//   organisation domain in its recipients or quoted text, or writes from a
+//   free-mail account (which belongs to no organisation). A known name at
 //   another organisation is never enough on its own (common full names such
 //   as 田中 健 recur at several organisations); without such a link the weaker
 //   KNOWN_NAME_OTHER_ORG (not a hijack signal) is emitted instead.
@@ -84,7 +85,10 @@ public:
             if (people.size() >= 5) break;
         }
         // Does the message point at one of the known people (not only share a name)?
+        // A free-mail account belongs to no organisation: a known name there is the
+        // classic impersonation, not a namesake at another company.
         std::string link;
+        if (history::is_freemail(history::registrable_domain(sender))) link = "free-mail address";
         auto mentions = [&](std::string_view text) {
             for (const auto& a : known) {
                 auto dom = history::registrable_domain(a);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// detect/link_payload.cpp - links that deliver the payload without a file extension
+// detect/link_payload.cpp - links as the payload of a reply
 //
 // DESCRIPTION
 //   From 2021 the reply-chain bots (Emotet, Qakbot, IcedID) moved the payload
@@ -7,15 +7,21 @@
 //   (「こちら」, 「ダウンロード」, "View documents", "Open") pointing to a
 //   file-share or a compromised site, a OneDrive/SharePoint/Dropbox/Google
 //   Drive/Firebase share, or a URL shortener - none with a file extension the
-//   older `payload_evidence` test looks for. Three findings, all of group
-//   "payload" (so HIJACK_WITH_PAYLOAD and GENUINE_REPLY treat the link as the
-//   payload it is), scored low alone: genuine partners share files this way too.
+//   older `payload_evidence` test looks for - and before that (2019-2020) to
+//   macro documents on compromised sites. Findings of group "payload" (so
+//   HIJACK_WITH_PAYLOAD and GENUINE_REPLY treat the link as the payload it is);
+//   the kinds genuine partners send too score low alone (all but LINK_ACTIVE_DOWNLOAD):
 //     LINK_FILE_SHARE       a reply whose new text links to a file-share or
 //                           shortener host (k_file_share plus [links]
 //                           file_share_hosts in the configuration).
 //     LINK_CALL_TO_ACTION   a reply with an HTML anchor whose visible text is a
 //                           generic call to action, to a host the anchor text
 //                           does not show and the history does not know.
+//     LINK_ACTIVE_DOWNLOAD  a reply linking to a file that runs code when opened
+//                           (.doc/.xls/.xlsm, scripts, .lnk, .iso, .one ...) on a host
+//                           the history does not know: what an attachment of that
+//                           type would be (Emotet's 2019 links, the 2022-2023 carriers).
+//     LINK_ARCHIVE_DOWNLOAD the same for .zip/.rar/.7z (genuine downloads too: low).
 //     LINK_TEXT_MISMATCH    a reply with an anchor whose text is itself a URL or
 //                           host name naming another host than the link opens.
 //   Links that stand only in the quoted conversation are the real
@@ -50,12 +56,44 @@ constexpr std::array k_symbols{
     symbol_info{"LINK_CALL_TO_ACTION", "payload", 2.5,
                 "reply with a link hidden behind a generic call to action (\"こちら\", \"View documents\") to an unknown host",
                 "返信メールに「こちら」「ダウンロード」等の文言で隠された未知のホストへのリンクがある"},
+    symbol_info{"LINK_ACTIVE_DOWNLOAD", "payload", 5.0,
+                "reply linking to a macro-capable document, script, shortcut, disk image or OneNote file on a host the history does not know",
+                "返信メールに、履歴にないホスト上のマクロ対応文書・スクリプト・ショートカット・ディスクイメージ・OneNote へのリンクがある"},
+    symbol_info{"LINK_ARCHIVE_DOWNLOAD", "payload", 2.0,
+                "reply linking to an archive (zip, rar, 7z) on a host the history does not know",
+                "返信メールに、履歴にないホスト上のアーカイブ(zip/rar/7z)へのリンクがある"},
     symbol_info{"LINK_TEXT_MISMATCH", "payload", 3.0, "reply whose link text shows one host while the link opens another",
                 "返信メールのリンク表示テキストのホストと実際のリンク先ホストが異なる"},
 };
-enum { s_share, s_cta, s_mismatch };
+enum { s_share, s_cta, s_active, s_archive, s_mismatch };
 
 constexpr std::size_t k_max_evidence = 5;
+
+/// What a link may download that runs code when opened: the 2019-2020 macro documents
+/// (binary Office formats and the macro-enabled OOXML ones; .docx/.xlsx cannot hold
+/// macros and are not listed), the 2022-2023 carriers and scripts. Linked to a new or
+/// unknown host in a reply, this is the payload an attachment would be.
+constexpr std::array<std::string_view, 27> k_active_ext{
+    ".doc", ".dot", ".xls", ".xlt", ".ppt", ".docm", ".dotm", ".xlsm", ".xlsb", ".xlam", ".pptm", ".js", ".jse",
+    ".vbs", ".vbe", ".wsf", ".hta", ".lnk", ".iso", ".img", ".vhd", ".vhdx", ".one", ".exe", ".scr", ".msi", ".xll",
+};
+constexpr std::array<std::string_view, 3> k_archive_ext{".zip", ".rar", ".7z"};
+
+/// The extension of a URL's path, lower-case, with its dot ("" when none).
+std::string path_extension(std::string_view url) {
+    auto cut = url.find_first_of("?#");
+    url = url.substr(0, cut);
+    auto scheme = url.find("://");
+    auto slash = url.find('/', scheme == std::string_view::npos ? 0 : scheme + 3);
+    if (slash == std::string_view::npos) return {};
+    auto path = url.substr(slash);
+    auto last = path.rfind('/');
+    auto dot = path.rfind('.');
+    if (dot == std::string_view::npos || (last != std::string_view::npos && dot < last)) return {};
+    std::string e(path.substr(dot));
+    for (auto& c : e) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return e;
+}
 
 /// File-share, document-share and URL-shortener hosts the 2020-2023 campaigns used for
 /// payload links (each matches itself and its subdomains). Genuine partners use them too:
@@ -175,7 +213,13 @@ public:
             return {};
         };
         nlohmann::json shares = nlohmann::json::array(), ctas = nlohmann::json::array(),
-                       mismatches = nlohmann::json::array();
+                       mismatches = nlohmann::json::array(), actives = nlohmann::json::array(),
+                       archives = nlohmann::json::array();
+        auto known_host = [&](std::string_view host) {
+            if (!ctx.history) return false;
+            auto k = ctx.history->is_known_domain(history::registrable_domain(host));
+            return k && *k;
+        };
         for (const auto& u : m.urls) {
             if (u.host.empty() || quoted_only(m, u)) continue;
             const auto& host = u.host;
@@ -186,17 +230,20 @@ public:
                     mismatches.size() < k_max_evidence)
                     mismatches.push_back({{"url", u.url}, {"host", host}, {"text", u.anchor_text}, {"shown_host", shown}});
             }
+            if (auto ext = path_extension(u.url); !ext.empty()) {
+                const bool active = std::find(k_active_ext.begin(), k_active_ext.end(), ext) != k_active_ext.end();
+                const bool archive = std::find(k_archive_ext.begin(), k_archive_ext.end(), ext) != k_archive_ext.end();
+                if ((active || archive) && !known_host(host)) {
+                    auto& list = active ? actives : archives;
+                    if (list.size() < k_max_evidence) list.push_back({{"url", u.url}, {"host", host}, {"extension", ext}});
+                }
+            }
             auto share = file_share(host);
             if (!share.empty() && shares.size() < k_max_evidence)
                 shares.push_back({{"url", u.url}, {"host", host}, {"service", share}, {"text", u.anchor_text}});
             if (u.from_html && is_call_to_action(u.anchor_text) && ctas.size() < k_max_evidence) {
                 // A host the history knows (a correspondent's own domain) is an ordinary link.
-                bool known = false;
-                if (ctx.history && share.empty()) {
-                    auto reg = history::registrable_domain(host);
-                    if (auto k = ctx.history->is_known_domain(reg); k && *k) known = true;
-                }
-                if (!known) ctas.push_back({{"url", u.url}, {"host", host}, {"text", u.anchor_text}});
+                if (!share.empty() || !known_host(host)) ctas.push_back({{"url", u.url}, {"host", host}, {"text", u.anchor_text}});
             }
         }
         if (!shares.empty()) {
@@ -208,6 +255,16 @@ public:
             auto d = fmt::format("link behind \"{}\" opens {}", ctas[0]["text"].get<std::string>(),
                                  ctas[0]["host"].get<std::string>());
             out.emit(k_symbols[s_cta], std::move(d), {{"links", ctas}, {"history", ctx.history != nullptr}});
+        }
+        if (!actives.empty()) {
+            auto d = fmt::format("reply links to a {} file on {} ({})", actives[0]["extension"].get<std::string>(),
+                                 actives[0]["host"].get<std::string>(), actives[0]["url"].get<std::string>().substr(0, 120));
+            out.emit(k_symbols[s_active], std::move(d), {{"links", actives}, {"history", ctx.history != nullptr}});
+        }
+        if (!archives.empty()) {
+            auto d = fmt::format("reply links to a {} archive on {}", archives[0]["extension"].get<std::string>(),
+                                 archives[0]["host"].get<std::string>());
+            out.emit(k_symbols[s_archive], std::move(d), {{"links", archives}, {"history", ctx.history != nullptr}});
         }
         if (!mismatches.empty()) {
             auto d = fmt::format("link text shows {} but opens {}", mismatches[0]["shown_host"].get<std::string>(),

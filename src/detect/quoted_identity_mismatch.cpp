@@ -8,7 +8,8 @@
 //   unrelated account. When the quoted From/To/Cc headers (or a "... wrote:"
 //   attribution) show that same name with an address, and that address is not
 //   the sender's and not of the sender's organisation, the sender is
-//   borrowing a participant's identity. Also fires when the display name
+//   borrowing a participant's identity - unless the sender's own address is
+//   among the quoted participants too (namesakes corresponding). Also fires when the display name
 //   itself carries the participant's address (the name is then compared with
 //   the address written inside it removed).
 // LIMITS
@@ -55,6 +56,12 @@ public:
         const mime::mailbox sender = name_without_address(*m.from);
         if (sender.name_key.size() < 4) return;
         const std::string& s = m.from->address_key;
+        // The sender's own address among the quoted participants: two people of the same
+        // name writing to each other (高橋 誠 at a partner and 高橋 誠 with us), not a
+        // borrowed identity; a bot's unrelated account is never in the stolen headers.
+        for (const auto& q : m.quoted)
+            for (const auto& p : quoted_people(q))
+                if (p.address_key == s) return;
         for (const auto& q : m.quoted) {
             for (const auto& p : quoted_people(q)) {
                 if (p.address_key.empty() || p.address_key.find('@') == std::string::npos) continue;
