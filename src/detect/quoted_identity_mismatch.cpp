@@ -9,7 +9,8 @@
 //   attribution) show that same name with an address, and that address is not
 //   the sender's and not of the sender's organisation, the sender is
 //   borrowing a participant's identity - unless the sender's own address is
-//   among the quoted participants too (namesakes corresponding). Also fires when the display name
+//   among the quoted participants too, or the quoted namesake is this mail's
+//   addressee (namesakes corresponding). Also fires when the display name
 //   itself carries the participant's address (the name is then compared with
 //   the address written inside it removed).
 // LIMITS
@@ -21,6 +22,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 
 namespace replyguard::detect {
@@ -67,6 +69,10 @@ public:
                 if (p.address_key.empty() || p.address_key.find('@') == std::string::npos) continue;
                 if (p.address_key == s || history::same_organisation(p.address_key, s)) continue;
                 if (!same_person_name(*m.from, p.name)) continue;
+                // The namesake is this mail's addressee: nobody impersonates a person to that person.
+                const bool addressee = std::any_of(m.to.begin(), m.to.end(), [&](const auto& r) { return r.address_key == p.address_key; }) ||
+                                       std::any_of(m.cc.begin(), m.cc.end(), [&](const auto& r) { return r.address_key == p.address_key; });
+                if (addressee) continue;
                 out.emit(k_symbols[0],
                          fmt::format("\"{}\" writes from {}, but the quoted mail shows {} as {}", sender.name, s,
                                      p.name, p.address),

@@ -221,4 +221,10 @@ TEST(quoted_identity, namesakes_writing_to_each_other) {
     auto bot = m;
     bot.replace(bot.find("makoto.takahashi@echigo-kogyo.co.jp>\r\nTo"), 35, "info@hotel-bluesky.example");
     EXPECT_TRUE(has(scan_text(bot), "QUOTED_IDENTITY_MISMATCH"));
+    // A "wrote:" quote shows only the quoted sender; that namesake is this mail's addressee.
+    std::string wrote =
+        "From: =?UTF-8?B?6auY5qmLIOiqoA==?= <makoto.takahashi@echigo-kogyo.co.jp>\r\nTo: takahashi@ours.co.jp\r\n"
+        "Subject: RE: x\r\nMessage-ID: <n3@echigo-kogyo.co.jp>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+        "承知いたしました。\r\n\r\n2026年10月5日(月) 9:12 高橋 誠 <takahashi@ours.co.jp>:\r\n> 資料を改めてお送りします。\r\n";
+    EXPECT_FALSE(has(scan_text(wrote), "QUOTED_IDENTITY_MISMATCH"));
 }
