@@ -511,19 +511,21 @@ def build_hijack(n, m, ax, rng, docs, demo, seed, lists=frozenset(), known_accou
               else email.utils.formataddr((rcpt_name, rcpt_addr)))
     # Dates derive from the quoted mail (runs stay identical): days later for a fresh
     # reply, 1-4 years for a dormant thread; the compromised account's bot sends at 01-05 JST.
+    # Classic hijacks keep the fixed calendar (eval-campaigns.py clusters them in time);
+    # the variants draw from their own generator so the classic draws stay as they were.
     jst = datetime.timezone(datetime.timedelta(hours=9))
-    if m["date"] > 0:
-        base = datetime.datetime.fromtimestamp(m["date"], jst)
-    else:
-        base = datetime.datetime(2026, 11, 2, 1, 0, tzinfo=jst)
-    if variant == "dormant":
-        date = base + datetime.timedelta(days=rng.randint(365, 1460), minutes=7 * n % 600)
-    else:
-        date = base + datetime.timedelta(days=rng.randint(1, 14), minutes=7 * n % 600)
-    if variant == "compromised":
-        date = date.replace(hour=rng.randint(1, 4), minute=rng.randint(0, 59))
-    elif variant == "html_outlook" or variant == "hidden_link":
-        date = date.replace(hour=rng.randint(9, 18))
+    date = datetime.datetime(2026, 11, 2, 1, 0, tzinfo=jst) + datetime.timedelta(minutes=7 * n)
+    if variant != "classic":
+        vr = random.Random(seed * 100003 + n)
+        base = datetime.datetime.fromtimestamp(m["date"], jst) if m["date"] > 0 else date
+        if variant == "dormant":
+            date = base + datetime.timedelta(days=vr.randint(365, 1460), minutes=7 * n % 600)
+        else:
+            date = base + datetime.timedelta(days=vr.randint(1, 14), minutes=7 * n % 600)
+        if variant == "compromised":
+            date = date.replace(hour=vr.randint(1, 4), minute=vr.randint(0, 59))
+        elif variant in ("html_outlook", "hidden_link"):
+            date = date.replace(hour=vr.randint(9, 18))
     # Each bot sends from its own host: one address per hijack over the three
     # documentation networks (762 of them), so no two unrelated hijacks share a relay.
     relay_ip = f"{('192.0.2', '198.51.100', '203.0.113')[(n // 254) % 3]}.{n % 254 + 1}"
@@ -785,8 +787,12 @@ def print_report(s):
     print(f"targets met: " + ", ".join(f"{k}={'yes' if v else 'NO'}" for k, v in t.items()))
 
 
-def build_eval_set(corpus, hijacks, learn_fraction, seed, tmp):
+def build_eval_set(corpus, hijacks, learn_fraction, seed, tmp, variants=("classic",)):
     """Write learn/, later/ and hijack/ under tmp (see DESCRIPTION); used by eval-campaigns.py too.
+
+    `variants`: the values of the variant axis to deal out; the default, classic only,
+    builds the set as before the variants existed (eval-campaigns.py's ground truth
+    assumes unrelated bot accounts); eval-hijack.py passes all of AXES["variant"].
 
     Returns a dict: dirs, the parsed items and raw sources, thread groups, learnt and
     later indexes, per-hijack metadata (axes, origin, impersonated address), the draws,
@@ -835,7 +841,8 @@ def build_eval_set(corpus, hijacks, learn_fraction, seed, tmp):
     pools = {k: [i for i in cands if pick_roles(k, items[i], random.Random(0), lists)] for k in AXES["impersonated"]}
     senders = collections.Counter(items[i]["from"] for i in learnt if items[i]["from"] and not items[i]["list"])
     known_accounts = sorted(x for x, c in senders.items() if c >= 3 and x not in lists)
-    draws = {axis: balanced(vals, hijacks, rng) for axis, vals in AXES.items()}
+    draws = {axis: balanced(vals, hijacks, rng) for axis, vals in AXES.items() if axis != "variant"}
+    draws["variant"] = balanced(list(variants), hijacks, rng) if len(variants) > 1 else [variants[0]] * hijacks
     meta, used = {}, set()
     cursor = collections.Counter()
     for n in range(hijacks):
@@ -869,7 +876,7 @@ def main():
     ap.add_argument("--json", action="store_true", help="print all figures as JSON")
     a = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="rg-eval-")
-    es = build_eval_set(a.corpus, a.hijacks, a.learn_fraction, a.seed, tmp)
+    es = build_eval_set(a.corpus, a.hijacks, a.learn_fraction, a.seed, tmp, variants=AXES["variant"])
     learn_dir, later_dir, hij_dir = es["learn_dir"], es["later_dir"], es["hijack_dir"]
     items, raws, groups, learnt, later = es["items"], es["raws"], es["groups"], es["learnt"], es["later"]
     meta, used, draws, docs = es["meta"], es["used"], es["draws"], es["docs"]
