@@ -8,6 +8,7 @@
 //   must never be called forged.
 #include "core/config.hpp"
 #include "history/learner.hpp"
+#include "history/lookup.hpp"
 #include "mime/parser.hpp"
 #include "scan/engine.hpp"
 #include "store/history.hpp"
@@ -227,4 +228,35 @@ TEST(quoted_identity, namesakes_writing_to_each_other) {
         "Subject: RE: x\r\nMessage-ID: <n3@echigo-kogyo.co.jp>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
         "承知いたしました。\r\n\r\n2026年10月5日(月) 9:12 高橋 誠 <takahashi@ours.co.jp>:\r\n> 資料を改めてお送りします。\r\n";
     EXPECT_FALSE(has(scan_text(wrote), "QUOTED_IDENTITY_MISMATCH"));
+}
+
+// Boilerplate proves nothing: a quote made only of the greeting and closing that many
+// learnt messages share is attributed to none of them; a quote of a message's own text is.
+TEST(quote_attribution, formulaic_text_is_not_attributed) {
+    auto h = store::make_memory_history();
+    history::learn_options o{{"ours.co.jp"}};
+    const std::string hello = "いつもお世話になっております。港精機の山田でございます。";
+    const std::string bye = "引き続き何卒よろしくお願いいたします。今後ともどうぞよろしくお願い申し上げます。";
+    const char* subjects[] = {"お見積りの件", "請求書送付のお願い", "納品のご連絡", "発注書送付の件", "契約書のご確認"};
+    const char* middles[] = {"精密ベアリング二百四十個のお見積りを十一月五日までにお送りいたします。",
+                             "十月分の請求書合計三百八十万円を送付いたしますのでご査収ください。",
+                             "ご注文いただいた制御基板六十個は十月二十日に出荷いたしました。",
+                             "発注書注文番号四万五千二百十一番を添付の通りお送りします。",
+                             "契約書第十二条の納期について十二月一日とする案でご確認ください。"};
+    for (int i = 0; i < 5; ++i) {
+        auto m = mime::parse_message(std::string("From: partner") + std::to_string(i) + " <p" + std::to_string(i) +
+                                     "@partner" + std::to_string(i) + ".co.jp>\r\nTo: yamada@ours.co.jp\r\nSubject: " +
+                                     subjects[i] + "\r\nMessage-ID: <f" + std::to_string(i) +
+                                     "@x.co.jp>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + hello + "\r\n" +
+                                     middles[i] + "\r\n" + bye + "\r\n");
+        ASSERT_TRUE(history::learn_message(*h, m, o));
+    }
+    auto reply = [&](const std::string& quoted) {
+        return "From: Stranger <info@hotel-bluesky.example>\r\nTo: yamada@ours.co.jp\r\nSubject: ご確認\r\n"
+               "Message-ID: <z@hotel-bluesky.example>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+               "ご確認ください。\r\n\r\n-----元のメッセージ-----\r\n差出人: p2 <p2@partner2.co.jp>\r\n"
+               "件名: 納品のご連絡\r\n\r\n" + quoted + "\r\n";
+    };
+    EXPECT_FALSE(has(scan_text(reply(hello + "\r\n" + bye), h.get()), "HIJACK_QUOTE_ATTRIBUTION"));
+    EXPECT_TRUE(has(scan_text(reply(hello + "\r\n" + middles[2] + "\r\n" + bye), h.get()), "HIJACK_QUOTE_ATTRIBUTION"));
 }
