@@ -38,6 +38,21 @@ DESCRIPTION
                   pwzip_ja / pwzip_en (that document in a ZipCrypto ZIP, the
                   password in the body as 「パスワード：xxxx」 / "Password: xxxx") |
                   zip_lnk | zip_js (a ZIP holding a shortcut / a script)
+    variant       classic (the above; a fresh reply, days after the quoted mail) |
+                  compromised (the bot on the real participant's own account: the
+                  real address and name, the bot's client (no X-Mailer, its own
+                  Message-ID domain) and hours (01-05 JST), its relay; always a
+                  payload: "none" becomes a link) |
+                  html_outlook (an HTML-only Outlook reply, Thread-Index, the quote
+                  in the HTML under Outlook's divRplyFwdMsg block) |
+                  dormant (a classic hijack 1-4 years after the quoted mail) |
+                  hidden_link (the payload is an HTML anchor whose text is a generic
+                  call to action - こちら, View documents - to a file-share,
+                  shortener or compromised-site URL without a file extension) |
+                  payload_2023 (OneNote section with an embedded script, ISO image
+                  holding a shortcut, a bare LNK, or an HTML-smuggling page)
+                  The variant decides the payload of hidden_link and payload_2023;
+                  the "payload" figures count the payload actually sent.
   Two runs are made: WITH history (learn the earlier part, scan with --db) and
   WITHOUT history (scan with --db naming a store that does not exist, i.e. an
   empty history). A hijack is caught when its verdict is not clean. The real
@@ -51,9 +66,10 @@ DESCRIPTION
   generated mail are never fetched. Output is deterministic for a given --seed
   (dates, ids and ZIP bytes are derived from the seed and the sample number).
 
-TARGETS (the issue)
-  recall >= 99% with history; >= 95% of payload-carrying hijacks without
-  history; false positives <= 0.5% of the real later mail (goal <= 0.1%).
+TARGETS (issue 11)
+  recall >= 99% with history overall and >= 90% on compromised-account replies
+  (all carry a payload); >= 97% of payload-carrying hijacks without history;
+  false positives <= 0.1% of the real later mail.
 
 USAGE
   scripts/eval-hijack.py [--binary build/replyguard] [--corpus /work/shared/corpus]
@@ -110,7 +126,12 @@ AXES = collections.OrderedDict([
     ("quote", ["outlook_en", "outlook_ja", "outlook_mixed", "wrote"]),
     ("account", ["unrelated", "known_account"]),
     ("payload", ["none", "link", "macro_doc", "pwzip_ja", "pwzip_en", "zip_lnk", "zip_js"]),
+    ("variant", ["classic", "compromised", "html_outlook", "dormant", "hidden_link", "payload_2023"]),
 ])
+# Payload values the variants send besides the drawn ones (reported per axis value too).
+VARIANT_PAYLOADS = ["hidden_link", "onenote", "iso_lnk", "lnk", "html_smuggling"]
+CTA_TEXT = {"ja": ["こちら", "ダウンロード", "詳細はこちら", "ファイルを開く", "請求書を表示"],
+            "en": ["View documents", "Download", "Open", "Click here", "View invoice"]}
 
 LURES = {
     ("en", "none"): ["Please see below and confirm.", "Could you check this again and let me know?",
@@ -339,6 +360,63 @@ def pick_roles(kind, m, rng, lists=frozenset()):
     raise ValueError(kind)
 
 
+def hidden_link_url(n, rng):
+    """A payload URL without a file extension, as the 2021-2023 campaigns sent them."""
+    tok = "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") for _ in range(22))
+    kind = rng.choice(["sharepoint", "onedrive", "dropbox", "gdrive", "firebase", "shortener", "compromised_site"])
+    if kind == "sharepoint":
+        return f"https://{BOT_DOMAINS[n % len(BOT_DOMAINS)]}-my.sharepoint.com/:b:/g/personal/user_{n}/{tok}?e=x{n}"
+    if kind == "onedrive":
+        return f"https://onedrive.live.com/redir?resid={tok[:16]}!{n}&authkey=!{tok[16:]}"
+    if kind == "dropbox":
+        return f"https://www.dropbox.com/s/{tok[:15].lower()}/scan_{n:05d}?dl=1"
+    if kind == "gdrive":
+        return f"https://drive.google.com/file/d/{tok}/view?usp=sharing"
+    if kind == "firebase":
+        return f"https://firebasestorage.googleapis.com/v0/b/doc-{n}.appspot.com/o/{tok}?alt=media"
+    if kind == "shortener":
+        return f"https://{rng.choice(['bit.ly', 'tinyurl.com', 'cutt.ly'])}/{tok[:7]}"
+    return f"https://{BOT_DOMAINS[(n + 3) % len(BOT_DOMAINS)]}-{n}.example/{rng.choice(['wp-content/plugins/x', 'admin', 'doc'])}/?{tok[:10]}={n}"
+
+
+def payload_2023(n, rng, demo, lang):
+    """(payload name, [(file name, content type, bytes)]) for the 2022-2023 carriers."""
+    kind = ("onenote", "iso_lnk", "lnk", "html_smuggling")[n % 4]
+    base = ("請求書" if lang == "ja" else "Invoice") + f"_{n:05d}"
+    lnk = demo.fake_lnk("/c powershell -w hidden -enc ZQBjAGgAbwA=")
+    if kind == "onenote":
+        hta = b"<html><script language=VBScript>CreateObject(\"WScript.Shell\").Run \"cmd /c echo demo\"</script></html>"
+        one = (b"\xE4\x52\x5C\x7B\x8C\xD8\xA7\x4D\xAE\xB1\x53\x78\xD0\x29\x96\xD3" + bytes(1024) +
+               b"\xE7\x16\xE3\xBD\x65\x26\x11\x45\xA4\xC4\x8D\x4D\x0B\x7A\x9E\xAC" +
+               len(hta).to_bytes(8, "little") + bytes(12) + hta + bytes(256))
+        return kind, [(f"{base}.one", "application/onenote", one)]
+    if kind == "iso_lnk":
+        iso = bytearray(0x8000) + b"\x01CD001\x01" + bytes(0x800 - 7) + b"\xffCD001\x01" + bytes(0x800 - 7)
+        iso += lnk + bytes(2048 - len(lnk) % 2048)
+        return kind, [(f"{base}.iso", "application/octet-stream", bytes(iso))]
+    if kind == "lnk":
+        return kind, [(f"{base}.pdf.lnk", "application/octet-stream", lnk)]
+    page = ("<html><body><script>var d=atob('UEsDBAoAAAAAA');var b=new Blob([d],{type:'application/zip'});"
+            f"var a=document.createElement('a');a.href=URL.createObjectURL(b);a.download='{base}.zip';"
+            "document.body.appendChild(a);a.click();</script></body></html>").encode("utf-8")
+    return kind, [(f"{base}.html", "text/html", page)]
+
+
+def outlook_html(new_text_html, m, body):
+    """An Outlook 16 HTML body: the new text, then the quote under the divRplyFwdMsg header block."""
+    import html as _html
+    sender = _html.escape(fmt_addr(m["from_name"], m["from"]))
+    to = _html.escape(m["to_raw"].replace("\n", " ") or m["from"])
+    quoted = "<br>\n".join(_html.escape(ln) for ln in body.splitlines())
+    return ("<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=utf-8\"></head>"
+            "<body><div class=\"WordSection1\">" + new_text_html +
+            "<div id=\"divRplyFwdMsg\" dir=\"ltr\"><hr style=\"display:inline-block;width:98%\" tabindex=\"-1\">"
+            f"<font face=\"Calibri, sans-serif\" style=\"font-size:11pt\" color=\"#000000\"><b>From:</b> {sender}<br>\n"
+            f"<b>Sent:</b> {_html.escape(m['date_raw'])}<br>\n<b>To:</b> {to}<br>\n"
+            f"<b>Subject:</b> {_html.escape(m['subject'])}</font><div>&nbsp;</div></div>"
+            f"<div>{quoted}</div></div></body></html>")
+
+
 def macro_payload(docs, n):
     name, data = docs[n % len(docs)]
     return name, data
@@ -350,7 +428,10 @@ def build_hijack(n, m, ax, rng, docs, demo, seed, lists=frozenset(), known_accou
     (imp_name, imp_addr), (rcpt_name, rcpt_addr) = roles
     dom = host = f"{BOT_DOMAINS[n % len(BOT_DOMAINS)]}{n}.example"
     bot = f"{rng.choice(BOT_LOCALS)}@{dom}"
-    if ax["account"] == "known_account":
+    variant = ax.get("variant", "classic")
+    if variant == "compromised":
+        pass  # the real participant's own account: decided below, after the payload
+    elif ax["account"] == "known_account":
         # Not a participant, nor a colleague of one (same domain): a partner's colleague
         # joining a thread is normal mail, not the bot.
         thread = {a.split("@")[-1] for a in [m["from"]] + [x for _, x in m["to"] + m["cc"]]}
@@ -362,14 +443,23 @@ def build_hijack(n, m, ax, rng, docs, demo, seed, lists=frozenset(), known_accou
     charset = "iso-2022-jp" if jis else "utf-8"
     lang = ax["language"]
     payload = ax["payload"]
+    if variant == "compromised" and payload == "none":
+        payload = "link"  # the bot writes to deliver something: a payload-less "hijack" is a genuine reply
+    if variant == "hidden_link":
+        payload = "hidden_link"
+    attachments = []
+    if variant == "payload_2023":
+        payload, attachments = payload_2023(n, rng, demo, lang)
 
-    text_kind = "none" if payload == "none" else "link" if payload == "link" else "file"
+    text_kind = "none" if payload == "none" else "link" if payload in ("link", "hidden_link") else "file"
     rcpt_short = rcpt_name or rcpt_addr.split("@")[0]
     greet = f"{rcpt_short}様\n\n" if lang == "ja" else f"Hello {rcpt_short.split()[0]},\n\n"
     lines = [greet + rng.choice(LURES[(lang, text_kind)])]
-    attachments = []
     password = None
-    if payload == "link":
+    cta = None
+    if payload == "hidden_link":
+        cta = (rng.choice(CTA_TEXT[lang]), hidden_link_url(n, rng))
+    elif payload == "link":
         ext = rng.choice([".doc", ".xlsm", ".zip"])
         path = rng.choice(["wp-content/uploads/2026/11", "wp-admin/css", "docs", "files/share"])
         fname = rng.choice(["INV", "Invoice", "Document", "Rechnung", "seikyusho", "mitsumori"])
@@ -406,23 +496,50 @@ def build_hijack(n, m, ax, rng, docs, demo, seed, lists=frozenset(), known_accou
     body = "\n".join(lines) + sign + "\n" + quote_block(ax["quote"], m, m["body"][:3000])
     if jis:
         body = to_jis(body)
+    html_body = None
+    if variant in ("html_outlook", "hidden_link"):
+        import html as _html
+        new_html = "".join(f"<p>{_html.escape(ln)}</p>" for ln in ("\n".join(lines) + sign).split("\n") if ln)
+        if cta:
+            new_html += f'<p><a href="{_html.escape(cta[1])}">{_html.escape(cta[0])}</a></p>'
+        quoted = m["body"][:3000]
+        html_body = outlook_html(new_html, m, to_jis(quoted) if jis else quoted)
 
     subject = ax["prefix"] + m["subject"].replace("\n", " ")
     subject_hdr = encode_word(subject, charset) if (jis or not subject.isascii()) else subject
     to_hdr = (f"{encode_word(rcpt_name, charset)} <{rcpt_addr}>" if rcpt_name and not rcpt_name.isascii()
               else email.utils.formataddr((rcpt_name, rcpt_addr)))
-    # Bots answered months-old threads; a fixed calendar keeps runs identical.
-    date = datetime.datetime(2026, 11, 2, 1, 0, tzinfo=datetime.timezone(datetime.timedelta(hours=9))) \
-        + datetime.timedelta(minutes=7 * n)
+    # Dates derive from the quoted mail (runs stay identical): days later for a fresh
+    # reply, 1-4 years for a dormant thread; the compromised account's bot sends at 01-05 JST.
+    # Classic hijacks keep the fixed calendar (eval-campaigns.py clusters them in time);
+    # the variants draw from their own generator so the classic draws stay as they were.
+    jst = datetime.timezone(datetime.timedelta(hours=9))
+    date = datetime.datetime(2026, 11, 2, 1, 0, tzinfo=jst) + datetime.timedelta(minutes=7 * n)
+    if variant != "classic":
+        vr = random.Random(seed * 100003 + n)
+        base = datetime.datetime.fromtimestamp(m["date"], jst) if m["date"] > 0 else date
+        if variant == "dormant":
+            date = base + datetime.timedelta(days=vr.randint(365, 1460), minutes=7 * n % 600)
+        else:
+            date = base + datetime.timedelta(days=vr.randint(1, 14), minutes=7 * n % 600)
+        if variant == "compromised":
+            date = date.replace(hour=vr.randint(1, 4), minute=vr.randint(0, 59))
+        elif variant in ("html_outlook", "hidden_link"):
+            date = date.replace(hour=vr.randint(9, 18))
     # Each bot sends from its own host: one address per hijack over the three
     # documentation networks (762 of them), so no two unrelated hijacks share a relay.
     relay_ip = f"{('192.0.2', '198.51.100', '203.0.113')[(n // 254) % 3]}.{n % 254 + 1}"
+    if variant == "compromised":
+        bot = imp_addr  # the stolen login: the real address, the real name
+        from_line = "From: " + (from_header(imp_name, bot, charset) if imp_name else bot)
+    else:
+        from_line = "From: " + from_header(display_name(ax["display"], imp_name, imp_addr), bot, charset)
     if info is not None:
-        info.update({"impersonated": imp_addr, "bot": bot, "relay_ip": relay_ip})
+        info.update({"impersonated": imp_addr, "bot": bot, "relay_ip": relay_ip, "sent_payload": payload})
     h = [f"Return-Path: <{bot}>",
          f"Received: from mail.{dom} (mail.{dom} [{relay_ip}]) by mx.example.net; "
          f"{email.utils.format_datetime(date)}",
-         "From: " + from_header(display_name(ax["display"], imp_name, imp_addr), bot, charset),
+         from_line,
          f"To: {to_hdr}",
          f"Subject: {subject_hdr}",
          f"Date: {email.utils.format_datetime(date)}",
@@ -440,8 +557,18 @@ def build_hijack(n, m, ax, rng, docs, demo, seed, lists=frozenset(), known_accou
             h.append("References: " + " ".join(f"<{r}>" for r in chain[:-1]))
         else:
             h.append(f"References: <{m['id']}>")
-    h += ["X-Mailer: Microsoft Outlook 16.0", "MIME-Version: 1.0"]
-    if jis:
+    if variant == "compromised":
+        pass  # the bot's own SMTP client: no X-Mailer, no Thread-Index
+    elif variant in ("html_outlook", "hidden_link"):
+        h += ["X-Mailer: Microsoft Outlook 16.0", f"Thread-Index: AQH{seed:02x}{n:06x}" + "Zt9yQ2l0ZXN0aW5nYQ=="]
+    else:
+        h += ["X-Mailer: Microsoft Outlook 16.0"]
+    h += ["MIME-Version: 1.0"]
+    if html_body is not None:
+        b64 = base64.encodebytes(html_body.encode("iso-2022-jp" if jis else "utf-8", errors="replace")).decode("ascii")
+        text = [f'Content-Type: text/html; charset="{charset}"', "Content-Transfer-Encoding: base64", "",
+                b64.rstrip("\n")]
+    elif jis:
         text = ['Content-Type: text/plain; charset="iso-2022-jp"', "Content-Transfer-Encoding: 7bit", "",
                 body.encode("iso-2022-jp").decode("ascii")]
     elif n % 2:
@@ -511,7 +638,7 @@ def evaluate_hijacks(recs, meta, examples):
     misses = []
     for r in recs:
         name = os.path.basename(r["source"])
-        ax = meta[name]["axes"]
+        ax = dict(meta[name]["axes"], payload=meta[name].get("sent_payload", meta[name]["axes"]["payload"]))
         caught = r.get("verdict") not in (None, "clean")
         total[0] += caught
         total[1] += 1
@@ -521,8 +648,9 @@ def evaluate_hijacks(recs, meta, examples):
             payload[0] += caught
             payload[1] += 1
         for a, v in ax.items():
-            by_axis[a][v][0] += caught
-            by_axis[a][v][1] += 1
+            c = by_axis[a].setdefault(v, [0, 0])
+            c[0] += caught
+            c[1] += 1
         if not caught:
             misses.append({"source": name, "from_corpus": meta[name]["origin"], "axes": ax,
                            "verdict": r.get("verdict"), "score": r.get("score"),
@@ -568,9 +696,13 @@ def evaluate_benign(recs):
     cause = collections.Counter()
     for e in not_clean:
         cause.update({f["id"] for f in e["findings"]})
+    every = collections.Counter()
+    for r in recs:
+        every.update({f.get("id") for f in r.get("findings", [])})
     return {"n": len(recs), "not_clean": len(not_clean), "fp_rate": rate(len(not_clean), len(recs)),
             "with_hijack_finding": len(hij), "hijack_finding_rate": rate(len(hij), len(recs)),
             "findings_in_fps": dict(cause.most_common()),
+            "finding_frequency": dict(every.most_common()),
             "fps": not_clean, "hijack_finding_messages": hij}
 
 
@@ -613,6 +745,8 @@ def print_report(s):
         b = s["runs"][run_name]["benign"]
         print(f"  benign later mail: not clean {b['not_clean']}/{b['n']} ({pct(b['fp_rate'], 2)}); "
               f"with a hijack-group finding {b['with_hijack_finding']} ({pct(b['hijack_finding_rate'], 2)})")
+        print("  findings on the real later mail: " +
+              (", ".join(f"{k} {v}" for k, v in b["finding_frequency"].items()) or "none"))
         for fp in b["fps"]:
             fs = ", ".join(f"{f['id']}({f['score']})" for f in fp["findings"])
             print(f"    FP {fp['source']} [{fp['verdict']} {fp['score']}] {fs} | {fp['subject']}")
@@ -625,20 +759,40 @@ def print_report(s):
     print("\n| figure | value | target |")
     print("|---|---|---|")
     print(f"| recall, with history ({w['hijacks']['n']} hijacks) | {pct(w['hijacks']['recall'])} | >= 99% |")
+    cw = w["hijacks"]["per_axis"]["variant"].get("compromised")
+    if cw:
+        print(f"| recall, with history, compromised-account replies ({cw['n']}, all with a payload) | "
+              f"{pct(cw['recall'])} | >= 90% |")
     print(f"| recall, without history, payload-carrying ({wo['hijacks']['payload_n']}) | "
-          f"{pct(wo['hijacks']['payload_recall'])} | >= 95% |")
+          f"{pct(wo['hijacks']['payload_recall'])} | >= 97% |")
     print(f"| recall, without history, all ({wo['hijacks']['n']}) | {pct(wo['hijacks']['recall'])} | - |")
     print(f"| false positives, real later mail ({w['benign']['n']}), with history | "
-          f"{pct(w['benign']['fp_rate'], 2)} ({w['benign']['not_clean']}) | <= 0.5% (goal 0.1%) |")
+          f"{pct(w['benign']['fp_rate'], 2)} ({w['benign']['not_clean']}) | <= 0.1% |")
     print(f"| hijack-group finding on real later mail, with history | "
           f"{pct(w['benign']['hijack_finding_rate'], 2)} ({w['benign']['with_hijack_finding']}) | - |")
     print(f"| false positives, real later mail, without history | {pct(wo['benign']['fp_rate'], 2)} "
           f"({wo['benign']['not_clean']}) | <= 0.5% |")
+    print("\n| variant | with history | without history |")
+    print("|---|---|---|")
+    for v in AXES["variant"]:
+        cw, co = w["hijacks"]["per_axis"]["variant"].get(v), wo["hijacks"]["per_axis"]["variant"].get(v)
+        if cw and co:
+            print(f"| {v} ({cw['n']}) | {pct(cw['recall'])} | {pct(co['recall'])} |")
+    print("\n| payload sent | with history | without history |")
+    print("|---|---|---|")
+    for v, cw in w["hijacks"]["per_axis"]["payload"].items():
+        co = wo["hijacks"]["per_axis"]["payload"].get(v)
+        if cw["n"] and co:
+            print(f"| {v} ({cw['n']}) | {pct(cw['recall'])} | {pct(co['recall'])} |")
     print(f"targets met: " + ", ".join(f"{k}={'yes' if v else 'NO'}" for k, v in t.items()))
 
 
-def build_eval_set(corpus, hijacks, learn_fraction, seed, tmp):
+def build_eval_set(corpus, hijacks, learn_fraction, seed, tmp, variants=("classic",)):
     """Write learn/, later/ and hijack/ under tmp (see DESCRIPTION); used by eval-campaigns.py too.
+
+    `variants`: the values of the variant axis to deal out; the default, classic only,
+    builds the set as before the variants existed (eval-campaigns.py's ground truth
+    assumes unrelated bot accounts); eval-hijack.py passes all of AXES["variant"].
 
     Returns a dict: dirs, the parsed items and raw sources, thread groups, learnt and
     later indexes, per-hijack metadata (axes, origin, impersonated address), the draws,
@@ -687,7 +841,8 @@ def build_eval_set(corpus, hijacks, learn_fraction, seed, tmp):
     pools = {k: [i for i in cands if pick_roles(k, items[i], random.Random(0), lists)] for k in AXES["impersonated"]}
     senders = collections.Counter(items[i]["from"] for i in learnt if items[i]["from"] and not items[i]["list"])
     known_accounts = sorted(x for x, c in senders.items() if c >= 3 and x not in lists)
-    draws = {axis: balanced(vals, hijacks, rng) for axis, vals in AXES.items()}
+    draws = {axis: balanced(vals, hijacks, rng) for axis, vals in AXES.items() if axis != "variant"}
+    draws["variant"] = balanced(list(variants), hijacks, rng) if len(variants) > 1 else [variants[0]] * hijacks
     meta, used = {}, set()
     cursor = collections.Counter()
     for n in range(hijacks):
@@ -721,7 +876,7 @@ def main():
     ap.add_argument("--json", action="store_true", help="print all figures as JSON")
     a = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="rg-eval-")
-    es = build_eval_set(a.corpus, a.hijacks, a.learn_fraction, a.seed, tmp)
+    es = build_eval_set(a.corpus, a.hijacks, a.learn_fraction, a.seed, tmp, variants=AXES["variant"])
     learn_dir, later_dir, hij_dir = es["learn_dir"], es["later_dir"], es["hijack_dir"]
     items, raws, groups, learnt, later = es["items"], es["raws"], es["groups"], es["learnt"], es["later"]
     meta, used, draws, docs = es["meta"], es["used"], es["draws"], es["docs"]
@@ -755,9 +910,10 @@ def main():
         "runs": runs,
         "targets": {
             "recall_with_history_ge_99": (w["hijacks"]["recall"] or 0) >= 0.99,
-            "payload_recall_without_history_ge_95": (wo["hijacks"]["payload_recall"] or 0) >= 0.95,
-            "fp_le_0_5": (w["benign"]["fp_rate"] or 0) <= 0.005,
-            "fp_goal_le_0_1": (w["benign"]["fp_rate"] or 0) <= 0.001,
+            "compromised_recall_with_history_ge_90":
+                (w["hijacks"]["per_axis"]["variant"].get("compromised", {}).get("recall") or 0) >= 0.90,
+            "payload_recall_without_history_ge_97": (wo["hijacks"]["payload_recall"] or 0) >= 0.97,
+            "fp_le_0_1": (w["benign"]["fp_rate"] or 0) <= 0.001,
         },
         "workdir": tmp if a.keep else None,
     }

@@ -10,7 +10,8 @@
 //   Type is judged from the bytes; the name only adds evidence, except for
 //   scripts, where the name is what makes Windows run them.
 //   Default scores follow rspamd's mime_types (MIME_BAD_EXTENSION 2 times the
-//   extension multiplier: 4 for iso/js/lnk/hta/vbs; MIME_DOUBLE_BAD_EXTENSION 3).
+//   extension multiplier: 4 for iso/js/lnk/hta/vbs; MIME_DOUBLE_BAD_EXTENSION 3),
+//   except OneNote (5.0): the 2023 wave made a .one section alone worth a look.
 // LIMITS
 //   Content heuristics read the first k_scan_bytes of a file; OneNote embedded
 //   files are analysed (recursively) only within limits::archive_depth and at
@@ -35,7 +36,9 @@ constexpr std::array k_symbols{
     symbol_info{"ATTACH_LNK", "payload", 8.0, "Windows shortcut (LNK) attached", "Windows ショートカット(LNK)が添付されている"},
     symbol_info{"ATTACH_DISK_IMAGE", "payload", 8.0, "disk image (ISO, UDF, IMG, VHD, VHDX) attached",
                 "ディスクイメージ(ISO/UDF/IMG/VHD/VHDX)が添付されている"},
-    symbol_info{"ATTACH_ONENOTE", "payload", 2.0, "OneNote section attached", "OneNote セクションが添付されている"},
+    // OneNote: Qakbot's and Emotet's 2023 carrier (a button over an embedded HTA/LNK).
+    // Business partners hardly ever mail .one sections: suspicious alone.
+    symbol_info{"ATTACH_ONENOTE", "payload", 5.0, "OneNote section attached", "OneNote セクションが添付されている"},
     symbol_info{"ATTACH_ONENOTE_EMBEDDED", "payload", 6.0, "OneNote section with embedded files",
                 "ファイルが埋め込まれた OneNote セクション"},
     symbol_info{"ATTACH_CHM", "payload", 6.0, "compiled HTML help (CHM) attached", "CHM(コンパイル済みヘルプ)が添付されている"},

@@ -14,6 +14,7 @@
 #include "attach/ioc.hpp"
 
 #include "attach/internal.hpp"
+#include "text/urls.hpp"
 
 #include <yara.h>
 
@@ -59,15 +60,25 @@ std::string lower(std::string_view s) {
     return o;
 }
 
-// Host of an absolute URL: after "://", before the path, port or query, without userinfo.
+// Host of an absolute URL, in text::url_host's canonical form (IDNA to ASCII,
+// percent-decoded), so "evil%2Eexample" and "例え.テスト" meet their listed ACE form.
 std::string host_of(std::string_view url) {
-    auto p = url.find("://");
-    if (p == std::string_view::npos) return {};
-    auto rest = url.substr(p + 3);
-    rest = rest.substr(0, rest.find_first_of("/?#\\"));
-    if (auto at = rest.rfind('@'); at != std::string_view::npos) rest.remove_prefix(at + 1);
-    if (!rest.starts_with('[')) rest = rest.substr(0, rest.find(':'));
-    return lower(rest);
+    if (url.find("://") == std::string_view::npos) return {};
+    return text::url_host(url);
+}
+
+// scheme://host with the host canonical, the rest lower-cased: how listed URL
+// prefixes and message URLs are compared.
+std::string canonical_url(std::string_view url) {
+    std::string u = lower(url);
+    auto p = u.find("://");
+    if (p == std::string::npos) return u;
+    auto host_end = u.find_first_of("/?#\\", p + 3);
+    std::string_view auth = std::string_view(u).substr(p + 3, host_end == std::string::npos ? std::string::npos : host_end - p - 3);
+    if (auth.find('@') != std::string_view::npos || auth.find(':') != std::string_view::npos) return u;  // userinfo/port: as written
+    std::string out = u.substr(0, p + 3) + text::normalize_host(std::string(url.substr(p + 3, auth.size())));
+    if (host_end != std::string::npos) out += u.substr(host_end);
+    return out;
 }
 
 bool url_char(unsigned char c) { return c > 0x20 && c < 0x7F && !std::strchr("\"'<>`{}|^", c); }
@@ -212,7 +223,7 @@ ioc_set::~ioc_set() {
 
 std::string ioc_set::match_host(std::string_view host) const {
     if (domains.empty() || host.empty()) return {};
-    std::string h = lower(host);
+    std::string h = text::normalize_host(host);
     while (!h.empty() && h.back() == '.') h.pop_back();
     std::string_view v = h;
     for (;;) {
@@ -224,7 +235,7 @@ std::string ioc_set::match_host(std::string_view host) const {
 }
 
 std::string ioc_set::match_url(std::string_view url) const {
-    std::string u = lower(url);
+    std::string u = canonical_url(url);
     for (const auto& p : urls)
         if (u.starts_with(p)) return p;
     return match_host(host_of(url));
@@ -245,11 +256,14 @@ result<std::shared_ptr<const ioc_set>> load_ioc_lists(const ioc_sources& src) {
     }
     for (const auto& p : src.domain_lists) {
         auto r = each_line(p, [&](std::string_view v, std::size_t) -> result<void> {
+            // Entries are canonicalised like the URLs they are matched with (a list
+            // may hold "例え.テスト" or its ACE form; both match either spelling).
             std::string e = lower(v);
-            if (e.find("://") != std::string::npos) set->urls.push_back(e);
+            if (e.find("://") != std::string::npos) set->urls.push_back(canonical_url(v));
             else {
-                while (!e.empty() && e.back() == '.') e.pop_back();
-                if (e.starts_with("*.")) e.erase(0, 2);
+                std::string_view d = v;
+                if (d.starts_with("*.")) d.remove_prefix(2);
+                e = text::normalize_host(d);
                 if (!e.empty()) set->domains.insert(e);
             }
             return {};

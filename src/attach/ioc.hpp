@@ -12,6 +12,7 @@
 //   List files: one entry per line; '#' starts a comment; blank lines ignored.
 //   Hash lines: 64 hex digits (anything after white space is a label).
 //   Domain lines: a host name (matches it and its subdomains) or a URL
+//   (hosts on both sides in text::normalize_host form: IDNA ASCII, percent-decoded)
 //   (matches URLs that start with it, case-insensitively).
 //   YARA: one rules file, or a folder whose *.yar / *.yara files are compiled together.
 // DIAGNOSTICS

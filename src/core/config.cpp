@@ -121,6 +121,15 @@ result<config> parse_config(std::string_view text, const std::string& origin) {
             if (!t) return fail(errc::parse, fmt::format("{}: [org] must be a table", where(node, origin)));
             if (const toml::node* n = t->get("domains"))
                 if (auto r = read_strings(*n, cfg.org_domains, origin, "org.domains"); !r) return std::unexpected(r.error());
+        } else if (key == "links") {
+            const toml::table* t = node.as_table();
+            if (!t) return fail(errc::parse, fmt::format("{}: [links] must be a table", where(node, origin)));
+            for (const auto& [name, v] : *t) {
+                if (name.str() != "file_share_hosts")
+                    return fail(errc::parse, fmt::format("{}: unknown key links.{}", where(v, origin), name.str()));
+                if (auto r = read_strings(v, cfg.file_share_hosts, origin, "links.file_share_hosts"); !r)
+                    return std::unexpected(r.error());
+            }
         } else if (key == "ioc") {
             const toml::table* t = node.as_table();
             if (!t) return fail(errc::parse, fmt::format("{}: [ioc] must be a table", where(node, origin)));

@@ -9,6 +9,7 @@
 //     [limits]      mime_depth = 32 ...    see core/limits.hpp for every name
 //     [org]         domains = ["example.co.jp"]
 //     [auth]        trusted_authserv_ids = ["mx.example.co.jp"]
+//     [links]       file_share_hosts = ["files.example.net"]  (added to the built-in list)
 //     [ioc]         sha256_lists = ["bad.sha256"]  domain_lists = ["bad.domains"]  yara_rules = "rules/"
 // DIAGNOSTICS
 //   load_config() returns an error naming the file, line and key for a syntax
@@ -35,6 +36,9 @@ struct config {
     std::vector<std::string> ioc_sha256_lists;  ///< files of SHA-256 hashes (one per line, # comments)
     std::vector<std::string> ioc_domain_lists;  ///< files of domains / URL prefixes
     std::string yara_rules;                     ///< a YARA rules file or folder ("" none)
+    /// More file-share / URL-shortener hosts (and their subdomains) for detect/link_payload.cpp,
+    /// added to its built-in list.
+    std::vector<std::string> file_share_hosts;
     std::string source_path;  ///< file it was read from ("" for defaults)
 
     /// The configured score of a symbol, or `fallback` (its default).

@@ -30,9 +30,12 @@ std::string trimmed_lower(const mime::header_field* h) {
     return b == std::string::npos ? std::string() : v.substr(b);
 }
 
-constexpr std::array<std::string_view, 22> k_payload_ext{
+// 2019-2020 documents and archives; 2022-2023 disk images, OneNote, shortcuts,
+// installers and scripts (Qakbot, IcedID, Emotet's OneNote wave).
+constexpr std::array<std::string_view, 33> k_payload_ext{
     ".doc", ".docm", ".dot", ".dotm", ".xls", ".xlsm", ".xlsb", ".xlam", ".xlm", ".ppt", ".pptm", ".zip",
-    ".rar", ".7z", ".iso", ".img", ".one", ".lnk", ".js", ".jse", ".vbs", ".hta",
+    ".rar", ".7z", ".iso", ".img", ".one", ".lnk", ".js", ".jse", ".vbs", ".hta", ".vhd", ".vhdx", ".wsf",
+    ".msi", ".exe", ".scr", ".ps1", ".cmd", ".bat", ".xll", ".chm",
 };
 
 }  // namespace
@@ -99,6 +102,15 @@ bool same_person_name(const mime::mailbox& sender_in, std::string_view other_nam
     return false;
 }
 
+bool quoted_only(const mime::message& m, const mime::url_ref& u) {
+    auto written_in = [&](std::string_view text) {
+        return text.find(u.url) != std::string_view::npos ||
+               (u.anchor_text.size() >= 6 && text.find(u.anchor_text) != std::string_view::npos);
+    };
+    return !m.quoted.empty() && !written_in(m.new_text) &&
+           std::any_of(m.quoted.begin(), m.quoted.end(), [&](const mime::quoted_block& q) { return written_in(q.text); });
+}
+
 nlohmann::json payload_evidence(const scan_context& ctx, const finding_sink& sink) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& r : ctx.attachments)
@@ -109,17 +121,8 @@ nlohmann::json payload_evidence(const scan_context& ctx, const finding_sink& sin
             }
     for (const auto& f : sink.findings())
         if (f.group == "payload") out.push_back({{"finding", f.id}, {"detail", f.detail}});
-    // A link that only stands in the quoted conversation is the real correspondents'
-    // (the bot writes the new text; it does not edit what it quotes).
-    auto written_in = [](std::string_view text, const mime::url_ref& u) {
-        return text.find(u.url) != std::string_view::npos ||
-               (u.anchor_text.size() >= 6 && text.find(u.anchor_text) != std::string_view::npos);
-    };
     for (const auto& u : ctx.msg.urls) {
-        if (!ctx.msg.quoted.empty() && !written_in(ctx.msg.new_text, u) &&
-            std::any_of(ctx.msg.quoted.begin(), ctx.msg.quoted.end(),
-                        [&](const mime::quoted_block& q) { return written_in(q.text, u); }))
-            continue;
+        if (quoted_only(ctx.msg, u)) continue;
         auto url = lower(u.url);
         auto cut = url.find_first_of("?#");
         if (cut != std::string::npos) url.resize(cut);

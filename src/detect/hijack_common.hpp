@@ -58,10 +58,15 @@ sender_standing standing_of(const scan_context& ctx, std::string_view address,
 bool borrows_name(const mime::mailbox& sender, const sender_standing& st);
 
 /// Evidence of a payload: attachment findings with a positive score and
-/// findings of group "payload" already emitted; links whose path ends in a
-/// document, archive, disk image or script extension, unless they stand only
-/// in the quoted conversation (not in the new text). Empty: no payload.
+/// findings of group "payload" already emitted (detect/link_payload.cpp: file-share
+/// and shortener links, calls to action, mismatched link text); links whose path ends
+/// in a document, archive, disk image, OneNote, shortcut or script extension, unless
+/// they stand only in the quoted conversation (not in the new text). Empty: no payload.
 nlohmann::json payload_evidence(const scan_context& ctx, const finding_sink& sink);
+
+/// The URL stands only in the quoted conversation, not in the new text (the real
+/// correspondents' link: the bot writes the new text and does not edit what it quotes).
+bool quoted_only(const mime::message& m, const mime::url_ref& u);
 
 /// A mailbox as JSON evidence.
 nlohmann::json mailbox_json(const mime::mailbox& mb);

@@ -6,7 +6,14 @@
 //   with its parts reversed ("Yamada Taro" == "Taro Yamada"). A sender whose
 //   name is indexed for other addresses, none of them in the sender's own
 //   organisation (a second address of the same company is normal), and who
-//   never used that name before, is impersonating.
+//   never used that name before, is impersonating - when the message also
+//   points at that person: it refers to (headers or quoted text) a known
+//   thread the person took part in, or names the person's address or
+//   organisation domain in its recipients or quoted text, or writes from a
+//   free-mail account (which belongs to no organisation). A known name at
+//   another organisation is never enough on its own (common full names such
+//   as 田中 健 recur at several organisations); without such a link the weaker
+//   KNOWN_NAME_OTHER_ORG (not a hijack signal) is emitted instead.
 // LIMITS
 //   Names used by more than k_generic_addresses addresses of different
 //   organisations ("Info", "Support") are role names, not people: skipped.
@@ -18,6 +25,8 @@
 #include "detect/hijack_common.hpp"
 #include "history/domains.hpp"
 #include "history/view.hpp"
+#include "history/learner.hpp"
+#include "history/lookup.hpp"
 #include "mime/message.hpp"
 
 #include <fmt/format.h>
@@ -36,6 +45,9 @@ constexpr std::array k_symbols{
     symbol_info{"IMPERSONATION_KNOWN_NAME", "hijack", 5.0,
                 "display name of a known correspondent on an address that person never used",
                 "既知の相手の表示名だが、その人が使ったことのないアドレスから送られている"},
+    symbol_info{"KNOWN_NAME_OTHER_ORG", "identity", 1.0,
+                "display name of a known correspondent at another organisation, with nothing else linking the mail to that person",
+                "既知の相手と同じ表示名だが別組織のアドレスで、その人との関連は他に見当たらない(同姓同名の可能性)"},
 };
 
 class known_name final : public detector {
@@ -69,11 +81,47 @@ public:
             people.push_back(std::move(p));
             if (people.size() >= history::k_name_people) break;
         }
+        // Does the message point at one of the known people (not only share a name)?
+        // A free-mail account belongs to no organisation: a known name there is the
+        // classic impersonation, not a namesake at another company.
+        std::string link;
+        if (history::is_freemail(history::registrable_domain(sender))) link = "free-mail address";
+        auto mentions = [&](std::string_view text) {
+            for (const auto& a : known) {
+                auto dom = history::registrable_domain(a);
+                if (text.find(a) != std::string_view::npos) return "address " + a;
+                if (!dom.empty() && !history::is_freemail(dom) && text.find(dom) != std::string_view::npos)
+                    return "domain " + dom;
+            }
+            return std::string();
+        };
+        for (const auto* list : {&m.to, &m.cc})
+            for (const auto& r : *list)
+                if (link.empty()) link = mentions(r.address_key);
+        for (const auto& q : m.quoted)
+            if (link.empty()) link = mentions(q.from + " " + q.to + " " + q.cc);
+        if (link.empty()) {
+            // The threads the gather found by headers or quoted text: a formulaic
+            // subject is no link to a person.
+            for (const auto& t : ctx.history->threads) {
+                if (t.how == history::found_by::subject) continue;
+                for (const auto& a : known)
+                    if (link.empty() && history::is_participant(t.thread, a))
+                        link = "thread \"" + t.thread.subject + "\" (" + history::found_by_name(t.how) + ")";
+            }
+        }
+        if (link.empty()) {
+            out.emit(k_symbols[1],
+                     fmt::format("\"{}\" is also the name of {} at another organisation; nothing else links this mail "
+                                 "to that person", m.from->name, *known.begin()),
+                     {{"sender", mailbox_json(*m.from)}, {"known_addresses", people}});
+            return;
+        }
         out.emit(k_symbols[0],
                  fmt::format("\"{}\" is the name of {} (known address {}), but this mail comes from {}", m.from->name,
                              known.size() == 1 ? "a known correspondent" : "known correspondents", *known.begin(),
                              sender),
-                 {{"sender", mailbox_json(*m.from)}, {"known_addresses", people}});
+                 {{"sender", mailbox_json(*m.from)}, {"known_addresses", people}, {"linked_by", link}});
     }
 };
 

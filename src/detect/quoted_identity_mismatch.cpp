@@ -8,7 +8,9 @@
 //   unrelated account. When the quoted From/To/Cc headers (or a "... wrote:"
 //   attribution) show that same name with an address, and that address is not
 //   the sender's and not of the sender's organisation, the sender is
-//   borrowing a participant's identity. Also fires when the display name
+//   borrowing a participant's identity - unless the sender's own address is
+//   among the quoted participants too, or the quoted namesake is this mail's
+//   addressee (namesakes corresponding). Also fires when the display name
 //   itself carries the participant's address (the name is then compared with
 //   the address written inside it removed).
 // LIMITS
@@ -20,6 +22,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 
 namespace replyguard::detect {
@@ -55,11 +58,21 @@ public:
         const mime::mailbox sender = name_without_address(*m.from);
         if (sender.name_key.size() < 4) return;
         const std::string& s = m.from->address_key;
+        // The sender's own address among the quoted participants: two people of the same
+        // name writing to each other (高橋 誠 at a partner and 高橋 誠 with us), not a
+        // borrowed identity; a bot's unrelated account is never in the stolen headers.
+        for (const auto& q : m.quoted)
+            for (const auto& p : quoted_people(q))
+                if (p.address_key == s) return;
         for (const auto& q : m.quoted) {
             for (const auto& p : quoted_people(q)) {
                 if (p.address_key.empty() || p.address_key.find('@') == std::string::npos) continue;
                 if (p.address_key == s || history::same_organisation(p.address_key, s)) continue;
                 if (!same_person_name(*m.from, p.name)) continue;
+                // The namesake is this mail's addressee: nobody impersonates a person to that person.
+                const bool addressee = std::any_of(m.to.begin(), m.to.end(), [&](const auto& r) { return r.address_key == p.address_key; }) ||
+                                       std::any_of(m.cc.begin(), m.cc.end(), [&](const auto& r) { return r.address_key == p.address_key; });
+                if (addressee) continue;
                 out.emit(k_symbols[0],
                          fmt::format("\"{}\" writes from {}, but the quoted mail shows {} as {}", sender.name, s,
                                      p.name, p.address),

@@ -26,6 +26,8 @@ std::unique_ptr<detector> make_quoted_outlook_unrelated();
 std::unique_ptr<detector> make_quoted_identity_mismatch();
 std::unique_ptr<detector> make_macro_in_reply();
 std::unique_ptr<detector> make_profile_break();
+std::unique_ptr<detector> make_link_payload();
+std::unique_ptr<detector> make_forged_mua();
 std::unique_ptr<detector> make_genuine_reply();
 std::unique_ptr<detector> make_hijack_with_payload();
 
@@ -45,6 +47,8 @@ std::vector<std::unique_ptr<detector>> make_detectors() {
     d.push_back(make_quoted_identity_mismatch());
     d.push_back(make_macro_in_reply());
     d.push_back(make_profile_break());  // stage 1, before GENUINE_REPLY: a profile break keeps it away
+    d.push_back(make_link_payload());
+    d.push_back(make_forged_mua());
     d.push_back(make_genuine_reply());
     d.push_back(make_hijack_with_payload());
     std::stable_sort(d.begin(), d.end(), [](const auto& a, const auto& b) { return a->stage() < b->stage(); });

@@ -15,7 +15,11 @@
 //   stripped, a partner's colleague), unless it borrows a participant's name.
 // LIMITS
 //   Subject-only matches need a subject key of 6+ bytes (generic subjects
-//   like "re: hi" say nothing about a thread).
+//   like "re: hi" say nothing about a thread) that only one known thread has
+//   (formulaic subjects such as お見積りの件 recur across organisations). On a
+//   subject-only match a participant's name counts (the _NAME finding) only
+//   when the quote names that participant's address or the display name
+//   carries it: common full names recur at other organisations.
 #include "core/config.hpp"
 #include "detect/detector.hpp"
 #include "detect/hijack_common.hpp"
@@ -53,8 +57,12 @@ public:
         if (found.empty()) return;
         const auto& sender = m.from->address_key;
         std::vector<const history::thread_ref*> considered;
+        // A subject shared by several known threads (お見積りの件, 請求書送付のお願い, "meeting")
+        // is formulaic: it does not say which conversation this is.
+        const auto by_subject = std::count_if(found.begin(), found.end(),
+                                              [](const auto& t) { return t.how == history::found_by::subject; });
         for (const auto& t : found) {
-            if (t.how == history::found_by::subject && m.subject.key.size() < 6) continue;
+            if (t.how == history::found_by::subject && (m.subject.key.size() < 6 || by_subject > 1)) continue;
             if (history::is_participant(t.thread, sender) || history::same_org_participant(t.thread, sender))
                 return;  // took part (or a colleague did) in a thread it refers to
             considered.push_back(&t);
@@ -92,6 +100,18 @@ public:
             ev["via_message"] = {{"message_id", best.via->message_id}, {"date", best.via->date},
                                  {"from", best.via->from_address}, {"subject", best.via->subject}};
         if (best.how == history::found_by::quote) ev["matched_fingerprints"] = best.matched_fingerprints;
+        // A subject alone plus a name is a name collision as often as a hijack (田中 健 works
+        // at several organisations): the name counts when the quote names that participant too.
+        if (named && best.how == history::found_by::subject) {
+            const bool quoted = std::any_of(m.quoted.begin(), m.quoted.end(), [&](const mime::quoted_block& q) {
+                return (q.from_mailbox && q.from_mailbox->address_key == named->address) ||
+                       q.from.find(named->address) != std::string::npos;
+            });
+            if (!quoted && in_name.empty()) {
+                ev["name_collision_possible"] = {{"address", named->address}, {"name", named->name}};
+                named = nullptr;
+            }
+        }
         if (!named && st.established) return;
         if (named) {
             ev["impersonated"] = {{"address", named->address}, {"name", named->name}};

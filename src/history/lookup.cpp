@@ -81,7 +81,10 @@ result<std::vector<std::pair<store::message_record, std::size_t>>> quoted_source
     if (m.quoted.empty()) return out;
     auto fps = quoted_fingerprints(m);
     if (fps.empty()) return out;
-    auto hits = h.match_fingerprints(fps);
+    // Weighed by rarity: a fingerprint in more than k_rare_fingerprint_df learnt
+    // messages is formulaic text (いつもお世話になっております…, signatures,
+    // disclaimers) and proves nothing about which message is quoted.
+    auto hits = h.match_fingerprints(fps, k_rare_fingerprint_df);
     if (!hits) return std::unexpected(hits.error());
     const auto self = message_key(m);
     for (const auto& hit : *hits) {

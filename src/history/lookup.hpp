@@ -53,8 +53,14 @@ result<std::vector<thread_ref>> find_threads(store::history& h, const mime::mess
 /// Fingerprints of the quoted blocks of a message (all winnowed, not sampled).
 std::vector<std::uint64_t> quoted_fingerprints(const mime::message& m);
 
-/// Stored messages that the quoted text of `m` copies: at least 4 stored
-/// fingerprints matched and (a quarter of the message's stored sample or 12).
+/// Fingerprints stored for more than this many messages are formulaic (greetings,
+/// closings, signatures) and not counted by quoted_sources: Japanese business mail
+/// shares most of its words across unrelated threads.
+inline constexpr std::size_t k_rare_fingerprint_df = 3;
+
+/// Stored messages that the quoted text of `m` copies: at least 4 rare stored
+/// fingerprints (document frequency <= k_rare_fingerprint_df) matched and (a
+/// quarter of the message's stored sample or 12).
 result<std::vector<std::pair<store::message_record, std::size_t>>> quoted_sources(store::history& h,
                                                                                  const mime::message& m);
 

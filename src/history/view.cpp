@@ -19,4 +19,10 @@ const store::correspondent* view::name_person(std::string_view address) const {
     return nullptr;
 }
 
+bool view::link_domain_known(std::string_view registrable) const {
+    for (const auto& [d, known] : link_domains)
+        if (d == registrable) return known;
+    return false;
+}
+
 }  // namespace replyguard::history

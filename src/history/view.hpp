@@ -25,6 +25,8 @@
 //                      correspondent records of the first few - known_name
 //     sender_profile   the sender's address and organisation profiles -
 //                      profile_break
+//     link_domains     whether the history knows each link host's domain -
+//                      link_payload
 //     org_domains, sender_domain_known, known_domains, stats
 //                      is_org_address(), lookalike_domain, first_contact_reply,
 //                      fake_reply
@@ -72,6 +74,7 @@ struct quote_source {
 using sender_profile_facts = sender_profiles;
 
 inline constexpr std::size_t k_name_people = 5;
+inline constexpr std::size_t k_link_domains = 64;
 
 struct view {
     view_status status = view_status::none;
@@ -93,8 +96,13 @@ struct view {
     std::vector<store::correspondent> name_people;   ///< records of the first k_name_people name_addresses (those seen)
 
     std::optional<sender_profile_facts> sender_profile;  ///< the sender's profiles (null: no sender)
+    /// Registrable domains of the message's link hosts, and whether the history
+    /// knows each (is_known_domain); at most k_link_domains of them.
+    std::vector<std::pair<std::string, bool>> link_domains;
 
     bool ok() const { return status == view_status::ok; }
+    /// Whether the history knows the registrable domain of a link host (false: unknown or not gathered).
+    bool link_domain_known(std::string_view registrable) const;
     /// The record of an address among name_people (null: not gathered or never seen).
     const store::correspondent* name_person(std::string_view address) const;
 };

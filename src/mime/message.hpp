@@ -161,6 +161,9 @@ struct message {
     std::string list_id;
     std::vector<auth_result> auth_results;
 
+    std::string top_content_type;  ///< top-level MIME type, lower-case "type/subtype" ("" when none)
+    std::string top_boundary;      ///< its boundary parameter as written ("" when none): mail clients' fingerprints
+
     std::vector<text_part> text_parts;
     std::string body_text;   ///< the main body: text/plain preferred, else HTML converted
     std::string new_text;    ///< body_text minus quoted blocks and signature-delimited tail kept

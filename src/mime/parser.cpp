@@ -37,6 +37,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <mutex>
 
@@ -600,7 +601,17 @@ void finish_body(walk_state& st) {
 void fill_message(GMimeMessage* gm, message& m, const limits& lim, int depth) {
     fill_headers(GMIME_OBJECT(gm), m, lim);
     walk_state st{lim, m, 0, false, false, {}, {}, {}};
-    if (GMimeObject* root = g_mime_message_get_mime_part(gm)) walk(st, root, depth, "1", false);
+    if (GMimeObject* root = g_mime_message_get_mime_part(gm)) {
+        // GMime keeps the top part's Content-Type with the part, not in the message's header list.
+        if (GMimeContentType* ct = g_mime_object_get_content_type(root)) {
+            const char* type = g_mime_content_type_get_media_type(ct);
+            const char* sub = g_mime_content_type_get_media_subtype(ct);
+            m.top_content_type = fmt::format("{}/{}", type ? type : "", sub ? sub : "");
+            for (auto& c : m.top_content_type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            if (const char* b = g_mime_content_type_get_parameter(ct, "boundary")) m.top_boundary = b;
+        }
+        walk(st, root, depth, "1", false);
+    }
     finish_body(st);
 }
 

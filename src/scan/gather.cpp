@@ -44,6 +44,15 @@ result<history::view> gather_history(store::history& h, const mime::message& m, 
         b1.profiles = history::profile_keys(v.sender);
     }
     if (!v.sender_domain.empty()) b1.domains.push_back(v.sender_domain);
+    // Link hosts' domains (link_payload: a call-to-action link to a host the history never saw).
+    std::vector<std::string> link_domains;
+    for (const auto& u : m.urls) {
+        if (link_domains.size() >= history::k_link_domains) break;
+        auto d = history::registrable_domain(u.host);
+        if (!d.empty() && std::find(link_domains.begin(), link_domains.end(), d) == link_domains.end())
+            link_domains.push_back(std::move(d));
+    }
+    b1.domains.insert(b1.domains.end(), link_domains.begin(), link_domains.end());
     const auto ids = history::referenced_ids(m);
     b1.messages = ids;
     if ((m.subject.is_reply() || m.subject.is_forward()) && !m.subject.key.empty()) {
@@ -65,6 +74,9 @@ result<history::view> gather_history(store::history& h, const mime::message& m, 
         v.sender_profile = std::move(sp);
     }
     if (!v.sender_domain.empty()) v.sender_domain_known = a1->domains.front();
+    const std::size_t first_link = v.sender_domain.empty() ? 0 : 1;
+    for (std::size_t i = 0; i < link_domains.size(); ++i)
+        v.link_domains.emplace_back(link_domains[i], a1->domains[first_link + i]);
     std::set<std::string> names;
     for (auto& list : a1->names) names.insert(list.begin(), list.end());
     v.name_addresses.assign(names.begin(), names.end());

@@ -12,10 +12,13 @@
 //   inside the URL (Wikipedia-style "Foo_(bar)" survives).
 //
 // LIMITS
-//   A single URL is cut at 8 KiB. url_host() keeps IDN hosts in their
-//   Unicode form, lower-cased with ICU; punycode is not converted.
+//   A single URL is cut at 8 KiB. Hosts are canonicalised by normalize_host()
+//   (ICU uidna UTS #46 to ASCII, after percent-decoding): browsers decode
+//   "%2E" and map full-width and Unicode labels before resolving, so the
+//   attacker's spelling must not decide whether an indicator matches.
 #include "text/urls.hpp"
 
+#include <unicode/uidna.h>
 #include <unicode/unistr.h>
 
 #include <algorithm>
@@ -118,19 +121,29 @@ std::size_t url_extent(std::string_view s, std::size_t start, std::size_t body_f
     return end > body_from ? end - start : 0;
 }
 
-std::string lower_host(std::string_view h) {
-    bool ascii = std::all_of(h.begin(), h.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-    std::string out;
-    if (ascii) {
-        out.reserve(h.size());
-        for (char c : h) out.push_back(ascii_lower(c));
-        return out;
-    }
-    // IDN: Unicode lower-casing (e.g. "ＥＸＡＭＰＬＥ.jp", "Bücher.de").
+std::string lower_unicode(std::string_view h) {
     icu::UnicodeString u = icu::UnicodeString::fromUTF8(icu::StringPiece(h.data(), static_cast<int32_t>(h.size())));
     u.toLower();
+    std::string out;
     u.toUTF8String(out);
     return out;
+}
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/// The process-wide UTS #46 converter (uidna objects are thread-safe for use once opened).
+const UIDNA* uts46() {
+    static const UIDNA* idna = [] {
+        UErrorCode ec = U_ZERO_ERROR;
+        UIDNA* p = uidna_openUTS46(UIDNA_NONTRANSITIONAL_TO_ASCII | UIDNA_NONTRANSITIONAL_TO_UNICODE, &ec);
+        return U_FAILURE(ec) ? nullptr : p;
+    }();
+    return idna;
 }
 
 }  // namespace
@@ -189,7 +202,7 @@ std::string url_host(std::string_view url) {
             if (at == std::string_view::npos) return {};
             auto host = url.substr(at + 1);
             host = host.substr(0, host.find_first_of("?#>&,; "));
-            return lower_host(host);
+            return normalize_host(host);
         } else {
             return {};  // javascript:, data:, cid: ... have no host
         }
@@ -202,11 +215,64 @@ std::string url_host(std::string_view url) {
     if (!auth.empty() && auth.front() == '[') {
         auto close = auth.find(']');
         if (close == std::string_view::npos) return {};
-        return lower_host(auth.substr(0, close + 1));
+        return normalize_host(auth.substr(0, close + 1));
     }
     if (auto pc = auth.rfind(':'); pc != std::string_view::npos) auth = auth.substr(0, pc);
-    while (!auth.empty() && auth.back() == '.') auth.remove_suffix(1);
-    return lower_host(auth);
+    return normalize_host(auth);
+}
+
+std::string normalize_host(std::string_view h) {
+    std::string decoded;
+    if (h.find('%') != std::string_view::npos) {
+        decoded.reserve(h.size());
+        for (std::size_t i = 0; i < h.size(); ++i) {
+            int hi = 0, lo = 0;
+            if (h[i] == '%' && i + 2 < h.size() && (hi = hex_value(h[i + 1])) >= 0 && (lo = hex_value(h[i + 2])) >= 0) {
+                decoded.push_back(static_cast<char>(hi * 16 + lo));
+                i += 2;
+            } else {
+                decoded.push_back(h[i]);
+            }
+        }
+        h = decoded;
+    }
+    if (!h.empty() && h.front() == '[') {  // IPv6 literal: no IDNA
+        std::string out;
+        for (char c : h) out.push_back(ascii_lower(c));
+        return out;
+    }
+    while (!h.empty() && h.back() == '.') h.remove_suffix(1);
+    if (h.empty()) return {};
+    const bool ascii = std::all_of(h.begin(), h.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+    if (ascii && h.find("xn--") == std::string_view::npos && h.find("XN--") == std::string_view::npos) {
+        std::string out;
+        out.reserve(h.size());
+        for (char c : h) out.push_back(ascii_lower(c));
+        return out;
+    }
+    // IDN (or ACE labels, which UTS #46 validates and lower-cases): ICU, as a browser would.
+    if (const UIDNA* idna = uts46(); idna && h.size() < 1024) {
+        char buf[1024];
+        UErrorCode ec = U_ZERO_ERROR;
+        UIDNAInfo info = UIDNA_INFO_INITIALIZER;
+        int32_t n = uidna_nameToASCII_UTF8(idna, h.data(), static_cast<int32_t>(h.size()), buf, sizeof buf, &info, &ec);
+        // Hyphen and length rules are what DNS registries enforce, not what a resolver
+        // refuses; a host that only breaks them is still the host the link opens.
+        const std::uint32_t tolerated = UIDNA_ERROR_EMPTY_LABEL | UIDNA_ERROR_LABEL_TOO_LONG |
+                                        UIDNA_ERROR_DOMAIN_NAME_TOO_LONG | UIDNA_ERROR_LEADING_HYPHEN |
+                                        UIDNA_ERROR_TRAILING_HYPHEN | UIDNA_ERROR_HYPHEN_3_4;
+        if (U_SUCCESS(ec) && n > 0 && (info.errors & ~tolerated) == 0) {
+            std::string out(buf, static_cast<std::size_t>(n));
+            while (!out.empty() && out.back() == '.') out.pop_back();
+            if (!out.empty()) return out;
+        }
+    }
+    return ascii ? [&] {
+        std::string out;
+        for (char c : h) out.push_back(ascii_lower(c));
+        return out;
+    }()
+                 : lower_unicode(h);
 }
 
 }  // namespace replyguard::text

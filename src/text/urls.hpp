@@ -4,7 +4,10 @@
 // DESCRIPTION
 //   Finds http(s)/ftp URLs and bare "www." hosts in UTF-8 text, stops at
 //   whitespace, full-width punctuation and closing brackets/quotes as mail
-//   clients do, and reports the lower-cased host.
+//   clients do, and reports the host in one canonical form: percent-decoded,
+//   mapped and converted to ASCII by ICU's IDNA (UTS #46), lower-case, so a
+//   Unicode, full-width or "%2E" spelling of a host compares equal to the
+//   ACE ("xn--") form an IOC list or the history holds.
 #pragma once
 
 #include "mime/message.hpp"
@@ -18,7 +21,14 @@ namespace replyguard::text {
 /// Append URLs found in `text` to `out`, at most `max` in total in `out`.
 void extract_urls(std::string_view text, std::vector<mime::url_ref>& out, std::size_t max);
 
-/// Lower-cased host of a URL ("" when it has none).
+/// Canonical host of a URL ("" when it has none): see normalize_host().
 std::string url_host(std::string_view url);
+
+/// A host name in canonical form: percent-escapes decoded, trailing dots
+/// dropped, UTS #46 mapping and ToASCII (non-transitional: "ß" stays, as
+/// browsers resolve it), lower-case ASCII. IPv6 literals are lower-cased.
+/// A name IDNA rejects is returned lower-cased as written (never empty when
+/// the input was not), so it still compares equal to itself.
+std::string normalize_host(std::string_view host);
 
 }  // namespace replyguard::text

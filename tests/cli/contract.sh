@@ -123,8 +123,9 @@ check "jobs: -j1 and -j2 give identical output" cmp -s "$tmp/j1.jsonl" "$tmp/j2.
 
 # 9. docs/findings.md is what `replyguard findings` prints; every finding is described in both languages.
 root=$(cd "$(dirname "$0")/../.." && pwd)
-check "docs/findings.md is current (regenerate: replyguard findings > docs/findings.md)" \
-  bash -c "'$bin' findings | cmp -s - '$root/docs/findings.md'"
+# The table is the file's head; the evidence examples below it are hand-written.
+check "docs/findings.md is current (regenerate: replyguard findings, then keep the evidence section)" \
+  bash -c "'$bin' findings | cmp -s - <(head -n \"\$('$bin' findings | wc -l)\" '$root/docs/findings.md')"
 check "findings: unique ids, en and ja descriptions" /usr/bin/python3 -c "
 import json,subprocess,sys
 rows=[json.loads(l) for l in subprocess.run(['$bin','findings','--format','json'],capture_output=True,text=True).stdout.splitlines()]

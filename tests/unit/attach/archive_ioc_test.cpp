@@ -7,6 +7,7 @@
 #include "attach/ioc.hpp"
 #include "core/config.hpp"
 #include "scan/engine.hpp"
+#include "text/urls.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -81,6 +82,35 @@ TEST_F(Ioc, MessageUrlsAndParentDomains) {
     ASSERT_EQ(f.size(), 2u);
     EXPECT_EQ(f[0].evidence["matched"], "bad.example");
     EXPECT_EQ(f[1].evidence["matched"], "http://host.example/dl/");
+}
+
+// A Unicode, full-width or "%2E" spelling of a host meets the ACE form the list holds,
+// and a list holding the Unicode form meets the ACE spelling (text::normalize_host).
+TEST_F(Ioc, IdnAndPercentEncodedHosts) {
+    attach::ioc_sources src;
+    src.domain_lists.push_back(
+        write("d.txt", "xn--r8jz45g.xn--zckzah\nbücher.example\nevil.example\nhttp://xn--bcher-kva.example/dl/\n"));
+    auto iocs = attach::load_ioc_lists(src);
+    ASSERT_TRUE(iocs.has_value());
+    auto url = [](std::string u) {
+        replyguard::mime::url_ref r;
+        r.host = replyguard::text::url_host(u);
+        r.url = std::move(u);
+        return r;
+    };
+    replyguard::mime::message m;
+    m.urls.push_back(url("https://例え.テスト/invoice"));
+    m.urls.push_back(url("https://www.xn--bcher-kva.example/a"));
+    m.urls.push_back(url("https://evil%2Eexample/doc"));
+    m.urls.push_back(url("https://ＥＶＩＬ．ｅｘａｍｐｌｅ/doc"));
+    m.urls.push_back(url("https://evilexample.com/doc"));  // no dot: another host
+    auto f = attach::match_message_urls(m, **iocs);
+    ASSERT_EQ(f.size(), 4u);
+    EXPECT_EQ(f[0].evidence["matched"], "xn--r8jz45g.xn--zckzah");
+    EXPECT_EQ(f[1].evidence["matched"], "xn--bcher-kva.example");
+    EXPECT_EQ(f[2].evidence["matched"], "evil.example");
+    EXPECT_EQ(f[3].evidence["matched"], "evil.example");
+    EXPECT_EQ((*iocs)->match_url("http://Bücher.example/dl/x.doc"), "http://xn--bcher-kva.example/dl/");
 }
 
 TEST_F(Ioc, YaraOverMembersAndVbaSource) {

@@ -231,7 +231,7 @@ TEST_F(hijack, quote_attribution_names_the_quoted_message) {
 TEST_F(hijack, known_name_on_a_new_address) {
     auto m = msg_builder{}
                  .id("n1@free.example")
-                 .from("Taro Yamada", "yamada.t@webmail.example")
+                 .from("Taro Yamada", "yamada.t@gmail.com")
                  .to("Suzuki Hanako", "hanako@ours.co.jp")
                  .subj("New bank account")
                  .take();
@@ -401,7 +401,8 @@ TEST_F(hijack, composite_with_attachment_or_download_link_is_malicious) {
     l.urls.push_back({"https://compromised.example/wp-content/INV-2020.docm?x=1", "compromised.example", "", false});
     f = find(scan(l), "HIJACK_WITH_PAYLOAD");
     ASSERT_TRUE(f);
-    EXPECT_EQ(f->evidence["payload"][0]["extension"], ".docm");
+    // The link itself (after the LINK_ACTIVE_DOWNLOAD finding it also raised).
+    EXPECT_EQ(f->evidence["payload"].back()["extension"], ".docm");
     // A link to a web page is not a payload.
     auto w = emotet_reply();
     w.urls.push_back({"https://www.partner.co.jp/", "www.partner.co.jp", "", false});
@@ -432,7 +433,7 @@ TEST_F(hijack, a_link_only_in_the_quoted_conversation_is_no_payload) {
     fs = scan(m, false);
     auto f = find(fs, "HIJACK_WITH_PAYLOAD");
     ASSERT_TRUE(f) << ::testing::PrintToString(ids(fs));
-    EXPECT_EQ(f->evidence["payload"][0]["extension"], ".zip");
+    EXPECT_EQ(f->evidence["payload"].back()["extension"], ".zip");
     // An HTML link (anchor text only in the rendered text): it counts when its anchor
     // text stands in the new text, even if the quote repeats it; not when only the quote has it.
     m.urls = {{"https://cdn.elsewhere.example/d/drawings-v2.zip", "cdn.elsewhere.example", "drawings-v2", true}};

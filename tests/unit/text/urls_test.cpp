@@ -71,8 +71,9 @@ TEST(urls_host, normalisation) {
     EXPECT_EQ(url_host("http://user:pw@Host.Example:8080/x"), "host.example");
     EXPECT_EQ(url_host("https://a@b@evil.example/"), "evil.example");
     EXPECT_EQ(url_host("http://[2001:DB8::1]:443/"), "[2001:db8::1]");
-    EXPECT_EQ(url_host("http://Bücher.DE/"), "bücher.de");
-    EXPECT_EQ(url_host("http://ＥＸＡＭＰＬＥ.jp/"), "ｅｘａｍｐｌｅ.jp");
+    // Canonical ASCII (UTS #46): the form an IOC list or the history holds.
+    EXPECT_EQ(url_host("http://Bücher.DE/"), "xn--bcher-kva.de");
+    EXPECT_EQ(url_host("http://ＥＸＡＭＰＬＥ.jp/"), "example.jp");
     EXPECT_EQ(url_host("www.Example.COM/path"), "www.example.com");
     EXPECT_EQ(url_host("http://example.com.:80"), "example.com");
     EXPECT_EQ(url_host("http:\\\\evil.example\\x"), "evil.example");
@@ -108,4 +109,22 @@ TEST(urls_limits, long_and_hostile_text_is_linear) {
     auto b = urls_in(many, 1000000);
     EXPECT_LE(b.size(), 100000u);
     EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 10.0);
+}
+
+TEST(urls_host, idna_and_percent_decoding) {
+    using replyguard::text::normalize_host;
+    // The same host, however the attacker spells it.
+    EXPECT_EQ(url_host("https://evil%2Eexample/x.doc"), "evil.example");
+    EXPECT_EQ(url_host("https://evil%2eexample%2Ecom./x"), "evil.example.com");
+    EXPECT_EQ(url_host("http://xn--bcher-kva.de/"), "xn--bcher-kva.de");
+    EXPECT_EQ(url_host("http://XN--BCHER-KVA.DE/"), "xn--bcher-kva.de");
+    EXPECT_EQ(url_host("http://例え.テスト/"), "xn--r8jz45g.xn--zckzah");
+    EXPECT_EQ(url_host("http://例え%2Eテスト/"), "xn--r8jz45g.xn--zckzah");
+    EXPECT_EQ(url_host("http://example。jp/"), "example.jp");  // ideographic full stop
+    EXPECT_EQ(normalize_host("ＥＸＡＭＰＬＥ．ＣＯＭ"), "example.com");
+    EXPECT_EQ(normalize_host("faß.de"), "xn--fa-hia.de");  // non-transitional, as browsers resolve it
+    EXPECT_EQ(normalize_host("[2001:DB8::1]"), "[2001:db8::1]");
+    EXPECT_EQ(normalize_host(""), "");
+    // IDNA rejects it (a label with a space): kept, lower-cased, never empty.
+    EXPECT_EQ(normalize_host("A B.example"), "a b.example");
 }
