@@ -59,7 +59,11 @@ result<history::view> gather_history(store::history& h, const mime::message& m, 
         b1.subject_key = m.subject.key;
         b1.max_subject_threads = k_max_subject_threads;
     }
-    if (!m.quoted.empty()) b1.fingerprints = history::quoted_fingerprints(m);
+    if (!m.quoted.empty()) {
+        b1.fingerprints = history::quoted_fingerprints(m);
+        // Rare fingerprints only (history::quoted_sources' rule): formulaic text proves nothing.
+        b1.max_df = history::k_rare_fingerprint_df;
+    }
     auto a1 = h.read(b1);
     if (!a1) return std::unexpected(a1.error());
 
