@@ -15,6 +15,8 @@
 //   what was wrong is listed in `anomalies`.
 #pragma once
 
+#include "mime/content_type.hpp"
+
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -160,6 +162,8 @@ struct message {
     std::vector<received_hop> received;
     std::string list_id;
     std::vector<auth_result> auth_results;
+
+    content_type body_type;  ///< Content-Type of the top-level entity (text/plain when absent)
 
     std::vector<text_part> text_parts;
     std::string body_text;   ///< the main body: text/plain preferred, else HTML converted

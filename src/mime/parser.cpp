@@ -600,7 +600,17 @@ void finish_body(walk_state& st) {
 void fill_message(GMimeMessage* gm, message& m, const limits& lim, int depth) {
     fill_headers(GMIME_OBJECT(gm), m, lim);
     walk_state st{lim, m, 0, false, false, {}, {}, {}};
-    if (GMimeObject* root = g_mime_message_get_mime_part(gm)) walk(st, root, depth, "1", false);
+    if (GMimeObject* root = g_mime_message_get_mime_part(gm)) {
+        // The top-level type as GMime read it, kept for front-ends that rewrite
+        // the body (the milter's banner) so they need not parse it again.
+        if (GMimeContentType* ct = g_mime_object_get_content_type(root)) {
+            if (const char* t = g_mime_content_type_get_media_type(ct)) m.body_type.type = lower(t);
+            if (const char* s = g_mime_content_type_get_media_subtype(ct)) m.body_type.subtype = lower(s);
+            if (const char* cs = g_mime_content_type_get_parameter(ct, "charset")) m.body_type.charset = cs;
+            if (const char* b = g_mime_content_type_get_parameter(ct, "boundary")) m.body_type.boundary = b;
+        }
+        walk(st, root, depth, "1", false);
+    }
     finish_body(st);
 }
 
