@@ -14,7 +14,7 @@
 //     db              = "replyguard.db"         history store (as --db)
 //     default_action  = "accept" | "tempfail"   on an internal error, store outage or timeout
 //     timeout         = 20.0                    seconds of analysis per message
-//     max_message_size = 52428800               bytes; a larger message is not analysed
+//     max_message_size = 52428800               bytes (header block + body); a larger message is not analysed
 //     subject_prefix  = "[要注意]"
 //     reject_reason   = "..."                   ASCII text after "550 5.7.1"
 //     learn           = true                    learn clean mail (authenticated and delivered)

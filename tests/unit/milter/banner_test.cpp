@@ -171,3 +171,23 @@ TEST(Banner, UnlabelledAsciiMessage) {
     ASSERT_TRUE(r.body) << r.skipped;
     EXPECT_EQ(*r.content_type, "text/plain; charset=UTF-8");
 }
+
+// The milter hands insert_banner the top-level type the engine parsed
+// (message::body_type) and the engine's Content-Transfer-Encoding field, not a
+// Content-Type of its own reading: the result must be the same.
+TEST(Banner, FromTheEnginesParsedMessageAsFromTheRawField) {
+    for (const char* name : {"iso-2022-jp.1", "iso-2022-jp.2"}) {
+        std::string raw = read_file(std::string(REPLYGUARD_CORPUS_DIR) + "/benign/japanese/spamassassin-cjk/" + name);
+        ASSERT_FALSE(raw.empty()) << name;
+        split_msg s = split(raw);
+        mime::message m = mime::parse_message(raw);
+        const mime::header_field* cte = m.header("Content-Transfer-Encoding");
+        banner_result from_model = insert_banner(m.body_type, cte ? cte->raw : "", s.body, k_banner);
+        banner_result from_raw = insert_banner(s.content_type, s.cte, s.body, k_banner);
+        ASSERT_TRUE(from_model.body) << name << ": " << from_model.skipped;
+        ASSERT_TRUE(from_raw.body) << name;
+        EXPECT_EQ(*from_model.body, *from_raw.body) << name;
+        EXPECT_EQ(from_model.content_type, from_raw.content_type) << name;
+        EXPECT_EQ(from_model.parts, from_raw.parts) << name;
+    }
+}
