@@ -138,8 +138,7 @@ sfsistat carry_out(SMFICTX* ctx, session& m, const milter::plan& p, const milter
         subj = milter::prefix_subject(s ? s->raw : std::string(), r->msg.subject.decoded, mc.subject_prefix);
     }
     if (r && p.banner) {
-        const mime::header_field* cte = r->msg.header("Content-Transfer-Encoding");
-        ban = milter::insert_banner(r->msg.body_type, cte ? cte->raw : "", m.body, milter::default_banner());
+        ban = milter::insert_banner(r->msg.body_type, r->msg.body_transfer_encoding, m.body, milter::default_banner());
     }
 
     if (p.remove_forged) remove_forged(ctx, m);

@@ -19,9 +19,12 @@
 //   without a token is refused: the API accepts mail and shows mail metadata.
 // DIAGNOSTICS
 //   Every error is JSON {"error": CODE, "message": TEXT} with a 4xx/5xx status:
-//   400 bad_request (empty body, bad parameter), 401 unauthorized, 404 not_found,
-//   405 method_not_allowed, 413 too_large, 415 unsupported_media_type (a form
-//   upload instead of the raw message), 500 internal.
+//   400 bad_request (empty body, bad parameter, ambiguous framing), 401
+//   unauthorized, 403 forbidden (a cross-origin write), 404 not_found, 405
+//   method_not_allowed, 413 too_large, 415 unsupported_media_type (a form
+//   upload instead of the raw message; without a token, a body a web page
+//   could send), 421 misdirected_request (a Host not ours, without a token),
+//   500 internal. serve_guard.cpp says what each request passes first.
 // LIMITS
 //   A request body larger than limits.message_bytes is refused with 413.
 //   Clustering for /api/v1/campaigns reads every kept detection (retention-bounded).
@@ -67,13 +70,17 @@ int run_serve(const serve_args& a) {
     if (org.empty())
         if (auto d = st->hist->org_domains(); d) org = *d;
     serve::metrics m;
-    serve::context c{.cfg = st->cfg, .eng = *st->eng, .store = **kept, .m = m, .token = token,
+    serve::context c{.cfg = st->cfg, .eng = *st->eng, .store = **kept, .m = m, .token = token, .listen = a.listen,
                      .keep_detections = a.keep_detections, .window_days = a.window_days, .org_domains = org};
     const config& cfg = st->cfg;
 
     httplib::Server svr;
     svr.set_payload_max_length(cfg.lim.message_bytes);
     svr.set_read_timeout(30, 0);
+    // One request per connection: after a refused request (serve_guard.cpp)
+    // nothing that follows on the connection is read as another request
+    // (request smuggling); loopback connections are cheap.
+    svr.set_keep_alive_max_count(1);
 
     svr.set_pre_routing_handler([&](const httplib::Request& req, httplib::Response& res) {
         return serve::guard(c, req, res);

@@ -32,11 +32,13 @@ std::string_view status_code_name(int s) {
     switch (s) {
     case 400: return "bad_request";
     case 401: return "unauthorized";
+    case 403: return "forbidden";
     case 404: return "not_found";
     case 405: return "method_not_allowed";
     case 413: return "too_large";
     case 414: return "uri_too_long";
     case 415: return "unsupported_media_type";
+    case 421: return "misdirected_request";
     default: return s >= 500 ? "internal" : "error";
     }
 }

@@ -40,6 +40,7 @@ struct context {
     campaign::detection_store& store;
     metrics& m;
     std::string token;                     ///< "" : no token required
+    std::string listen;                    ///< --listen (an allowed Host without a token)
     bool keep_detections = true;
     int window_days = 14;
     std::vector<std::string> org_domains;  ///< for clustering

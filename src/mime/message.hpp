@@ -164,6 +164,9 @@ struct message {
     std::vector<auth_result> auth_results;
 
     content_type body_type;  ///< Content-Type of the top-level entity (text/plain when absent)
+    /// Content-Transfer-Encoding of the top-level entity, raw ("" when absent). GMime keeps
+    /// the Content-* fields of the top level with its part: they are not in `headers`.
+    std::string body_transfer_encoding;
 
     std::vector<text_part> text_parts;
     std::string body_text;   ///< the main body: text/plain preferred, else HTML converted

@@ -609,6 +609,9 @@ void fill_message(GMimeMessage* gm, message& m, const limits& lim, int depth) {
             if (const char* cs = g_mime_content_type_get_parameter(ct, "charset")) m.body_type.charset = cs;
             if (const char* b = g_mime_content_type_get_parameter(ct, "boundary")) m.body_type.boundary = b;
         }
+        // GMime keeps the Content-* fields with the part, not in the message's header list.
+        if (const char* cte = g_mime_object_get_header(root, "Content-Transfer-Encoding"))
+            m.body_transfer_encoding = unfold(cte);
         walk(st, root, depth, "1", false);
     }
     finish_body(st);
