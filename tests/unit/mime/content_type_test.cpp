@@ -36,7 +36,7 @@ TEST(ContentType, TheParserKeepsTheTopLevelType) {
     EXPECT_EQ(plain.body_type.subtype, "plain");
     message b64 = parse_message("From: a@example.jp\r\nContent-Type: text/plain; charset=utf-8\r\n"
                                 "Content-Transfer-Encoding: base64\r\n\r\n44GT44KT44Gr44Gh44Gv\r\n");
-    EXPECT_EQ(b64.body_transfer_encoding, " base64");
+    EXPECT_EQ(b64.body_transfer_encoding, "base64");
     EXPECT_EQ(b64.body_type.charset, "utf-8");
 
     // A real Japanese multipart message: the same as parsing its field alone.
