@@ -76,7 +76,8 @@ int run_serve(const serve_args& a) {
 
     httplib::Server svr;
     svr.set_payload_max_length(cfg.lim.message_bytes);
-    svr.set_read_timeout(30, 0);
+    svr.set_read_timeout(serve::k_read_timeout_s, 0);
+    svr.new_task_queue = [] { return new httplib::ThreadPool(serve::k_workers); };
     // One request per connection: after a refused request (serve_guard.cpp)
     // nothing that follows on the connection is read as another request
     // (request smuggling); loopback connections are cheap.

@@ -27,6 +27,15 @@
 
 namespace replyguard::cli::serve {
 
+/// Worker threads. httplib's default (8 on a small host) let eight connections
+/// trickling a byte at a time hold every worker, so /health stopped answering
+/// (issue 12 item 6). More workers and a shorter read timeout raise what it
+/// takes; httplib 0.11 has no header deadline, so many more slow connections
+/// still can.
+inline constexpr std::size_t k_workers = 64;
+/// Seconds one read on a connection may wait (per read, not per request).
+inline constexpr time_t k_read_timeout_s = 10;
+
 struct metrics {
     std::atomic<std::uint64_t> scans_clean{0}, scans_suspicious{0}, scans_malicious{0}, scan_errors{0};
     std::atomic<std::uint64_t> kept{0}, requests{0}, unauthorized{0}, client_errors{0};

@@ -218,6 +218,31 @@ assert r.startswith(b'HTTP/1.1 413'), r[:80]"
 check "one request per connection (nothing after it is read as another)" py "$raw_http
 r = raw(b'GET /health HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\n\\r\\nGET /health HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\n\\r\\n')
 assert r.count(b'HTTP/1.1 200') == 1, r"
+check "eight connections trickling bytes: /health still answers" py "
+import socket, threading, time
+stop = time.time() + 6
+def trickle():
+    s = socket.create_connection(('127.0.0.1', $port))
+    s.sendall(b'GET /health HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\nX-Slow: ')
+    while time.time() < stop:
+        try: s.sendall(b'a')
+        except OSError: break
+        time.sleep(0.5)
+    s.close()
+ts = [threading.Thread(target=trickle) for _ in range(8)]
+for t in ts: t.start()
+time.sleep(1)
+reply = b''
+try:
+    c = socket.create_connection(('127.0.0.1', $port)); c.settimeout(4)
+    c.sendall(b'GET /health HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\n\\r\\n')
+    reply = c.recv(4096)
+except OSError as e:
+    reply = repr(e).encode()
+finally:
+    for t in ts: t.join()
+assert reply.startswith(b'HTTP/1.1 200'), reply[:80]
+"
 
 # Token: required on /api and /metrics once set; /health stays open.
 check "serve with a token starts" start_server "$tmp/serve2.out" --db "$db" --token s3cret
