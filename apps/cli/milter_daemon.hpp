@@ -24,6 +24,7 @@
 #include "store/history.hpp"
 
 #include <libmilter/mfapi.h>
+#include <signal.h>
 
 #include <atomic>
 #include <memory>
