@@ -14,6 +14,7 @@
 //   At most `jobs * 32` results are held at once (a window), so a large
 //   mailbox is streamed, not loaded.
 #include "cli/commands.hpp"
+#include "cli/startup.hpp"
 #include "cli/progress.hpp"
 
 #include "campaign/detections.hpp"
@@ -42,11 +43,6 @@
 
 namespace replyguard::cli {
 
-std::string default_db_path() {
-    if (const char* env = std::getenv("REPLYGUARD_DB"); env && *env) return env;
-    return "replyguard.db";
-}
-
 namespace {
 
 int terminal_width() {
@@ -58,28 +54,20 @@ int terminal_width() {
 }  // namespace
 
 int run_scan(const scan_args& a) {
-    config cfg;
-    if (!a.config.empty()) {
-        auto c = load_config(a.config);
-        if (!c) {
-            std::cerr << "replyguard scan: " << c.error().message << "\n";
-            return 2;
-        }
-        cfg = std::move(*c);
+    // A missing history file is an empty history; nothing is created (read-only),
+    // unless detections are kept there: then it becomes a valid (empty) history
+    // first, so a later read-only scan does not refuse a file holding only detections.
+    auto st = start({.config = a.config, .db = a.db, .mode = store::open_mode::read_only,
+                     .create_empty = a.keep_detections});
+    if (!st) {
+        std::cerr << "replyguard scan: " << st.error().message << "\n";
+        return 2;
     }
-    const std::string db_path = a.db.empty() ? default_db_path() : a.db;
+    const config& cfg = st->cfg;
+    const std::string& db_path = st->db_path;
+    scan::engine& eng = *st->eng;
     std::unique_ptr<campaign::detection_store> kept;
     if (a.keep_detections) {
-        // Detections live in the history file: make it a valid (empty) history first,
-        // so a later read-only scan does not refuse a file holding only detections.
-        std::error_code ec;
-        if (!std::filesystem::exists(db_path, ec)) {
-            auto h = store::open_history(db_path, store::open_mode::read_write);
-            if (!h) {
-                std::cerr << "replyguard scan: " << h.error().message << "\n";
-                return 2;
-            }
-        }
         auto d = campaign::open_detections(db_path, true,
                                            campaign::retention{a.retention_days, a.retention_count});
         if (!d) {
@@ -87,17 +75,6 @@ int run_scan(const scan_args& a) {
             return 2;
         }
         kept = std::move(*d);
-    }
-    // A missing file is an empty history; nothing is created (read-only).
-    auto hist = store::open_history(db_path, store::open_mode::read_only);
-    if (!hist) {
-        std::cerr << "replyguard scan: " << hist.error().message << "\n";
-        return 2;
-    }
-    scan::engine eng(cfg, hist->get());
-    if (auto loaded = eng.load_configured_iocs(); !loaded) {
-        std::cerr << "replyguard scan: " << loaded.error().message << "\n";
-        return 2;
     }
 
     io::expand_options xo;

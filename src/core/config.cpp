@@ -2,13 +2,10 @@
 // core/config.cpp - TOML configuration via toml++ (Debian libtomlplusplus-dev).
 #include "core/config.hpp"
 
-#define TOML_EXCEPTIONS 0
-#include <toml++/toml.h>
+#include "core/toml_file.hpp"
 
 #include <fmt/format.h>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 namespace replyguard {
 
@@ -19,10 +16,7 @@ double config::score_for(std::string_view id, double fallback) const {
 
 namespace {
 
-std::string where(const toml::node& n, const std::string& origin) {
-    const auto& s = n.source();
-    return fmt::format("{}:{}:{}", origin, s.begin.line, s.begin.column);
-}
+std::string where(const toml::node& n, const std::string& origin) { return toml_where(n, origin); }
 
 template <class T>
 result<bool> read_uint(const toml::table& t, std::string_view key, T& out, const std::string& origin) {
@@ -54,14 +48,9 @@ result<bool> read_strings(const toml::node& n, std::vector<std::string>& out, co
 
 }  // namespace
 
-result<config> parse_config(std::string_view text, const std::string& origin) {
-    toml::parse_result parsed = toml::parse(text, origin);
-    if (!parsed) {
-        const auto& e = parsed.error();
-        return fail(errc::parse, fmt::format("{}:{}:{}: {}", origin, e.source().begin.line,
-                                             e.source().begin.column, e.description()));
-    }
-    const toml::table& root = parsed.table();
+result<config> config_from_toml(const toml_document& doc) {
+    const toml::table& root = doc.root;
+    const std::string& origin = doc.origin;
     config cfg;
     cfg.source_path = origin;
     for (const auto& [k, node] : root) {
@@ -172,12 +161,16 @@ result<config> parse_config(std::string_view text, const std::string& origin) {
     return cfg;
 }
 
+result<config> parse_config(std::string_view text, const std::string& origin) {
+    auto doc = parse_toml(text, origin);
+    if (!doc) return std::unexpected(doc.error());
+    return config_from_toml(*doc);
+}
+
 result<config> load_config(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return fail(errc::io, fmt::format("cannot read configuration {}", path));
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return parse_config(ss.str(), path);
+    auto doc = read_toml(path);
+    if (!doc) return std::unexpected(doc.error());
+    return config_from_toml(*doc);
 }
 
 }  // namespace replyguard

@@ -25,6 +25,8 @@
 
 namespace replyguard {
 
+struct toml_document;  // core/toml_file.hpp
+
 struct config {
     std::map<std::string, double, std::less<>> score_overrides;
     std::map<std::string, double, std::less<>> group_caps;
@@ -50,5 +52,9 @@ result<config> load_config(const std::string& path);
 
 /// Parse configuration text; `origin` names it in error messages.
 result<config> parse_config(std::string_view text, const std::string& origin);
+
+/// The tables of an already parsed file (core/toml_file.hpp), so a front-end
+/// reading other tables of the same file ([milter]) parses it once.
+result<config> config_from_toml(const toml_document& doc);
 
 }  // namespace replyguard

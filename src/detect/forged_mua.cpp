@@ -114,8 +114,8 @@ public:
         if (c == client::none) return;
 
         const bool thread_index = m.header("Thread-Index") != nullptr;
-        const bool multipart = m.top_content_type.starts_with("multipart/");
-        const std::string& boundary = m.top_boundary;
+        const bool multipart = m.body_type.type == "multipart";
+        const std::string& boundary = m.body_type.boundary;
         // The first quoted block is the one this client wrote (older ones are nested inside it).
         const bool quote_wrote = !m.quoted.empty() && m.quoted.front().kind == mime::quoted_block::style::wrote;
         const bool quote_outlook = !m.quoted.empty() && m.quoted.front().kind == mime::quoted_block::style::outlook;

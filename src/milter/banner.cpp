@@ -7,6 +7,7 @@
 #include "milter/banner.hpp"
 
 #include "mime/charset.hpp"
+#include "mime/content_type.hpp"
 #include "mime/header_decode.hpp"
 
 #include <gmime/gmime.h>
@@ -14,7 +15,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <mutex>
 #include <vector>
 
 namespace replyguard::milter {
@@ -50,26 +50,7 @@ std::string trim(std::string_view s) {
     return std::string(s);
 }
 
-struct ctype {
-    std::string type = "text", subtype = "plain", charset, boundary;
-    std::string format_params;  ///< parameters kept on a rewritten text part (none today)
-};
-
-ctype parse_ctype(std::string_view raw) {
-    static std::once_flag once;
-    std::call_once(once, [] { g_mime_init(); });
-    ctype c;
-    std::string v = trim(mime::unfold(raw));
-    if (v.empty()) return c;
-    GMimeContentType* ct = g_mime_content_type_parse(nullptr, v.c_str());
-    if (!ct) return c;
-    if (const char* t = g_mime_content_type_get_media_type(ct)) c.type = lower(t);
-    if (const char* s = g_mime_content_type_get_media_subtype(ct)) c.subtype = lower(s);
-    if (const char* cs = g_mime_content_type_get_parameter(ct, "charset")) c.charset = cs;
-    if (const char* b = g_mime_content_type_get_parameter(ct, "boundary")) c.boundary = b;
-    g_object_unref(ct);
-    return c;
-}
+using ctype = mime::content_type;
 
 std::optional<std::string> transfer_decode(std::string_view body, std::string_view cte_raw) {
     std::string cte = lower(trim(mime::unfold(cte_raw)));
@@ -148,7 +129,7 @@ std::vector<header_line> split_fields(std::string_view block) {
     return out;
 }
 
-entity_out rewrite_entity(std::string_view ct_raw, std::string_view cte_raw, std::string_view disp_raw,
+entity_out rewrite_entity(const ctype& ct, std::string_view cte_raw, std::string_view disp_raw,
                           std::string_view body, const banner_text& banner, std::string_view eol, int depth);
 
 entity_out rewrite_text(const ctype& ct, std::string_view cte_raw, std::string_view body, const banner_text& banner,
@@ -257,7 +238,8 @@ entity_out rewrite_multipart(const ctype& ct, std::string_view body, const banne
             else if (f.name == "content-transfer-encoding") pcte = f.value;
             else if (f.name == "content-disposition") pdisp = f.value;
         }
-        entity_out sub = rewrite_entity(pct, pcte, pdisp, part.substr(body_start), banner, eol, depth + 1);
+        entity_out sub = rewrite_entity(mime::parse_content_type(pct), pcte, pdisp, part.substr(body_start), banner,
+                                        eol, depth + 1);
         if (!sub.body) {
             if (r.skipped.empty()) r.skipped = sub.skipped;
             continue;
@@ -297,14 +279,13 @@ entity_out rewrite_multipart(const ctype& ct, std::string_view body, const banne
     return r;
 }
 
-entity_out rewrite_entity(std::string_view ct_raw, std::string_view cte_raw, std::string_view disp_raw,
+entity_out rewrite_entity(const ctype& ct, std::string_view cte_raw, std::string_view disp_raw,
                           std::string_view body, const banner_text& banner, std::string_view eol, int depth) {
     entity_out r;
     if (depth > k_banner_depth) {
         r.skipped = "MIME nesting deeper than the banner limit";
         return r;
     }
-    ctype ct = parse_ctype(ct_raw);
     if (lower(trim(mime::unfold(disp_raw))).starts_with("attachment")) {
         r.skipped = "the main part is an attachment";
         return r;
@@ -320,6 +301,11 @@ entity_out rewrite_entity(std::string_view ct_raw, std::string_view cte_raw, std
 
 banner_result insert_banner(std::string_view content_type, std::string_view transfer_encoding, std::string_view body,
                             const banner_text& banner) {
+    return insert_banner(mime::parse_content_type(content_type), transfer_encoding, body, banner);
+}
+
+banner_result insert_banner(const mime::content_type& content_type, std::string_view transfer_encoding,
+                            std::string_view body, const banner_text& banner) {
     std::string_view eol = body.find("\r\n") != std::string_view::npos || body.empty() ? "\r\n" : "\n";
     entity_out e = rewrite_entity(content_type, transfer_encoding, "", body, banner, eol, 0);
     banner_result r;

@@ -22,6 +22,8 @@
 //   the re-encoding: the flowed lines stay as written).
 #pragma once
 
+#include "mime/content_type.hpp"
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -49,8 +51,14 @@ struct banner_result {
     int parts = 0;        ///< text parts rewritten
 };
 
-/// `content_type` and `transfer_encoding` are the raw top-level header values
-/// ("" when absent: text/plain; charset=us-ascii, 7bit).
+/// `content_type` is the top-level type as the engine parsed it
+/// (mime::message::body_type); `transfer_encoding` the raw top-level
+/// Content-Transfer-Encoding value ("" when absent: 7bit). The parts inside a
+/// multipart body are read here (their Content-Type through
+/// mime::parse_content_type): the engine's model keeps no byte ranges to splice.
+banner_result insert_banner(const mime::content_type& content_type, std::string_view transfer_encoding,
+                            std::string_view body, const banner_text& banner);
+/// The same with a raw top-level Content-Type value ("" when absent: text/plain).
 banner_result insert_banner(std::string_view content_type, std::string_view transfer_encoding,
                             std::string_view body, const banner_text& banner);
 

@@ -5,15 +5,12 @@
 #include "mime/charset.hpp"
 #include "mime/header_decode.hpp"
 
-#define TOML_EXCEPTIONS 0
-#include <toml++/toml.h>
+#include "core/toml_file.hpp"
 
 #include <fmt/format.h>
 #include <openssl/evp.h>
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 
 namespace replyguard::milter {
 
@@ -37,10 +34,7 @@ const verdict_actions& milter_config::for_verdict(score::verdict v) const {
 
 namespace {
 
-std::string where(const toml::node& n, const std::string& origin) {
-    const auto& s = n.source();
-    return fmt::format("{}:{}:{}", origin, s.begin.line, s.begin.column);
-}
+std::string where(const toml::node& n, const std::string& origin) { return toml_where(n, origin); }
 
 result<verdict_actions> read_actions(const toml::node& n, const std::string& origin, std::string_view key) {
     const toml::array* a = n.as_array();
@@ -83,15 +77,10 @@ bool is_ascii(std::string_view s) {
 
 }  // namespace
 
-result<milter_config> parse_milter_config(std::string_view text, const std::string& origin) {
-    toml::parse_result parsed = toml::parse(text, origin);
-    if (!parsed) {
-        const auto& e = parsed.error();
-        return fail(errc::parse, fmt::format("{}:{}:{}: {}", origin, e.source().begin.line, e.source().begin.column,
-                                             e.description()));
-    }
+result<milter_config> milter_config_from_toml(const toml_document& doc) {
+    const std::string& origin = doc.origin;
     milter_config c;
-    const toml::table* m = parsed.table()["milter"].as_table();
+    const toml::table* m = doc.root["milter"].as_table();
     if (!m) return c;
     for (const auto& [k, v] : *m) {
         std::string_view key = k.str();
@@ -179,12 +168,16 @@ result<milter_config> parse_milter_config(std::string_view text, const std::stri
     return c;
 }
 
+result<milter_config> parse_milter_config(std::string_view text, const std::string& origin) {
+    auto doc = parse_toml(text, origin);
+    if (!doc) return std::unexpected(doc.error());
+    return milter_config_from_toml(*doc);
+}
+
 result<milter_config> load_milter_config(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return fail(errc::io, fmt::format("{}: cannot read the configuration", path));
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return parse_milter_config(ss.str(), path);
+    auto doc = read_toml(path);
+    if (!doc) return std::unexpected(doc.error());
+    return milter_config_from_toml(*doc);
 }
 
 std::string findings_header(const std::vector<detect::finding>& findings) {
@@ -239,12 +232,19 @@ std::string encode_words(std::string_view text) {
 }
 
 subject_change prefix_subject(std::string_view raw, std::string_view prefix) {
+    std::size_t lead = 0;
+    while (lead < raw.size() && (raw[lead] == ' ' || raw[lead] == '\t')) ++lead;
+    return prefix_subject(raw, mime::decode_header_text(raw.substr(lead)), prefix);
+}
+
+subject_change prefix_subject(std::string_view raw, std::string_view decoded, std::string_view prefix) {
     // Skip leading whitespace that follows "Subject:".
     std::size_t lead = 0;
     while (lead < raw.size() && (raw[lead] == ' ' || raw[lead] == '\t')) ++lead;
     std::string_view body = raw.substr(lead);
-    std::string decoded = mime::decode_header_text(body);
-    if (decoded.starts_with(prefix)) return {std::string(raw), false};
+    std::size_t dlead = 0;
+    while (dlead < decoded.size() && (decoded[dlead] == ' ' || decoded[dlead] == '\t')) ++dlead;
+    if (decoded.substr(dlead).starts_with(prefix)) return {std::string(raw), false};
 
     if (!is_ascii(body)) {
         // Raw 8-bit: decode as well as we can and write it all as encoded words.

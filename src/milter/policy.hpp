@@ -6,14 +6,15 @@
 //   tested: the [milter] configuration table, the plan of actions for a
 //   verdict (headers, subject tag, banner, quarantine, reject, tempfail), the
 //   X-Replyguard-* header values and the subject prefix (RFC 2047).
-//   The libmilter glue (apps/cli/milter_cmd.cpp) only carries out a plan.
+//   What the milter does with a message is decided by milter/plan.hpp;
+//   the libmilter glue (apps/cli/milter_session.cpp) carries that plan out.
 //
 //   [milter] keys (every key optional):
 //     socket          = "inet:8891@127.0.0.1"   libmilter socket spec (inet:, inet6:, unix:)
 //     db              = "replyguard.db"         history store (as --db)
 //     default_action  = "accept" | "tempfail"   on an internal error, store outage or timeout
 //     timeout         = 20.0                    seconds of analysis per message
-//     max_message_size = 52428800               bytes; a larger message is not analysed
+//     max_message_size = 52428800               bytes (header block + body); a larger message is not analysed
 //     subject_prefix  = "[要注意]"
 //     reject_reason   = "..."                   ASCII text after "550 5.7.1"
 //     learn           = true                    learn clean mail (authenticated and delivered)
@@ -37,6 +38,10 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+namespace replyguard {
+struct toml_document;  // core/toml_file.hpp
+}
 
 namespace replyguard::milter {
 
@@ -87,6 +92,9 @@ struct milter_config {
 
 /// Read the [milter] table of a configuration file (other tables are ignored:
 /// core/config.cpp reads them). A file without [milter] gives the defaults.
+/// milter_config_from_toml reads it from a file parsed once for both
+/// (core/toml_file.hpp); the other two parse the text themselves.
+result<milter_config> milter_config_from_toml(const toml_document& doc);
 result<milter_config> parse_milter_config(std::string_view toml_text, const std::string& origin);
 result<milter_config> load_milter_config(const std::string& path);
 
@@ -116,6 +124,9 @@ struct subject_change {
     std::string value;
     bool changed = false;
 };
+/// `decoded` is the subject the engine already decoded (mime::subject_info::decoded).
+subject_change prefix_subject(std::string_view raw, std::string_view decoded, std::string_view prefix);
+/// The same, decoding `raw` itself (for callers without a parsed message).
 subject_change prefix_subject(std::string_view raw, std::string_view prefix);
 
 }  // namespace replyguard::milter

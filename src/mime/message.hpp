@@ -15,6 +15,8 @@
 //   what was wrong is listed in `anomalies`.
 #pragma once
 
+#include "mime/content_type.hpp"
+
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -161,8 +163,10 @@ struct message {
     std::string list_id;
     std::vector<auth_result> auth_results;
 
-    std::string top_content_type;  ///< top-level MIME type, lower-case "type/subtype" ("" when none)
-    std::string top_boundary;      ///< its boundary parameter as written ("" when none): mail clients' fingerprints
+    content_type body_type;  ///< Content-Type of the top-level entity (text/plain when absent)
+    /// Content-Transfer-Encoding of the top-level entity, raw ("" when absent). GMime keeps
+    /// the Content-* fields of the top level with its part: they are not in `headers`.
+    std::string body_transfer_encoding;
 
     std::vector<text_part> text_parts;
     std::string body_text;   ///< the main body: text/plain preferred, else HTML converted

@@ -602,14 +602,17 @@ void fill_message(GMimeMessage* gm, message& m, const limits& lim, int depth) {
     fill_headers(GMIME_OBJECT(gm), m, lim);
     walk_state st{lim, m, 0, false, false, {}, {}, {}};
     if (GMimeObject* root = g_mime_message_get_mime_part(gm)) {
-        // GMime keeps the top part's Content-Type with the part, not in the message's header list.
+        // The top-level type as GMime read it, kept for front-ends that rewrite
+        // the body (the milter's banner) so they need not parse it again.
         if (GMimeContentType* ct = g_mime_object_get_content_type(root)) {
-            const char* type = g_mime_content_type_get_media_type(ct);
-            const char* sub = g_mime_content_type_get_media_subtype(ct);
-            m.top_content_type = fmt::format("{}/{}", type ? type : "", sub ? sub : "");
-            for (auto& c : m.top_content_type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-            if (const char* b = g_mime_content_type_get_parameter(ct, "boundary")) m.top_boundary = b;
+            if (const char* t = g_mime_content_type_get_media_type(ct)) m.body_type.type = lower(t);
+            if (const char* s = g_mime_content_type_get_media_subtype(ct)) m.body_type.subtype = lower(s);
+            if (const char* cs = g_mime_content_type_get_parameter(ct, "charset")) m.body_type.charset = cs;
+            if (const char* b = g_mime_content_type_get_parameter(ct, "boundary")) m.body_type.boundary = b;
         }
+        // GMime keeps the Content-* fields with the part, not in the message's header list.
+        if (const char* cte = g_mime_object_get_header(root, "Content-Transfer-Encoding"))
+            m.body_transfer_encoding = unfold(cte);
         walk(st, root, depth, "1", false);
     }
     finish_body(st);

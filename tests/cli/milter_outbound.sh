@@ -17,6 +17,8 @@
 #   - a flagged message is held even when its verdict alone would reject it;
 #   - the same mail without authentication is not an outbound event;
 #   - a forged X-Replyguard-Verdict is deleted (chgheader with an empty value);
+#   - a message over max_message_size, in its body or in its header block
+#     alone, is accepted unchecked without analysis;
 #   - a clean authenticated message teaches the history; a flagged one does not;
 #   - the abuse events are kept as detections: `report` lists each account as
 #     "our account is being abused", and `report --advisory` warns partners.
@@ -179,10 +181,24 @@ r = send_message("127.0.0.1", port, big, "a@partner.example", ["sato@sakura-shoj
 ok = r.final in ("accept", "continue") and r.headers_added("X-Replyguard-Verdict") == ["unchecked"] \
      and ("chgheader", 1, "X-Replyguard-Verdict", "") in r.actions
 print(("ok   " if ok else "FAIL ") + f"oversized message accepted unchecked ({r.final}, {r.actions})")
-sys.exit(0 if ok else 1)
+fails = 0 if ok else 1
+# Issue 12 item 12: the header block counts against the limit too. 30 headers of
+# 100 bytes and a one-line body: over 2000 bytes before the body starts. The
+# forged X-Replyguard-Verdict after the limit is still removed.
+fat = b"From: a@partner.example\r\nTo: sato@sakura-shoji.example\r\nSubject: fat headers\r\n"
+fat += b"".join(b"X-Filler-%02d: " % i + b"h" * 100 + b"\r\n" for i in range(30))
+fat += b"X-Replyguard-Verdict: clean\r\n\r\nhello\r\n"
+r = send_message("127.0.0.1", port, fat, "a@partner.example", ["sato@sakura-shoji.example"], queue_id="B0002")
+ok = r.final in ("accept", "continue") and r.headers_added("X-Replyguard-Verdict") == ["unchecked"] \
+     and ("chgheader", 1, "X-Replyguard-Verdict", "") in r.actions
+print(("ok   " if ok else "FAIL ") + f"headers over max_message_size: accepted unchecked ({r.final}, {r.actions})")
+fails += not ok
+sys.exit(1 if fails else 0)
 PY
 grep -q "B0001: message larger than 2000 bytes, not analysed; accepted unchecked" "$T/milter-small.log" \
   && echo "ok   oversized message logged" || { echo "FAIL oversized message not logged"; rc=1; }
+grep -q "B0002: message larger than 2000 bytes, not analysed; accepted unchecked" "$T/milter-small.log" \
+  && echo "ok   oversized header block logged" || { echo "FAIL oversized header block not logged"; rc=1; }
 cat "$T/milter-small.log" >> "$T/milter.log"
 
 grep -Eq "replyguard milter: A0003: OUTBOUND_ACCOUNT_ABUSE: our account sato may be abused" "$T/milter.log" \

@@ -6,7 +6,9 @@
 #
 # Uses the demo (demo/mailbox learnt as sakura-shoji.example's history, demo/inbox
 # scanned) as the filled store, and a real message of the corpus for POST /scan.
-# The server runs on 127.0.0.1 with a port the kernel picks (--port 0).
+# The server runs on 127.0.0.1 with a port the kernel picks (--port 0). Issue 12
+# items 4 and 13: writes a web page could forge, DNS rebinding (Host) and
+# ambiguous HTTP framing are refused (each its own check).
 set -u
 bin=$1
 corpus=$2
@@ -146,11 +148,11 @@ check "GET /nowhere 404 JSON" test "$(req GET /nowhere)" = 404
 check "  ... JSON error" is_json_error not_found
 check "GET /api/v1/scan 405" test "$(req GET /api/v1/scan)" = 405
 check "  ... JSON error" is_json_error method_not_allowed
-check "POST /api/v1/scan without a body 400" test "$(req POST /api/v1/scan)" = 400
+check "POST /api/v1/scan without a body 400" test "$(req POST /api/v1/scan -H 'Content-Type: message/rfc822')" = 400
 check "  ... JSON error" is_json_error bad_request
 msg=$(find "$corpus/phishing" -type f ! -name '.*' | sort | head -1)
 if [ -n "$msg" ]; then
-  check "POST a corpus message: 200" test "$(req POST '/api/v1/scan?source=corpus' --data-binary @"$msg")" = 200
+  check "POST a corpus message: 200" test "$(req POST '/api/v1/scan?source=corpus' -H 'Content-Type: message/rfc822' --data-binary @"$msg")" = 200
   check "  ... a contract record" py "
 import json; r=json.load(open('$tmp/body'))
 for k in ('source','message_id','from','subject','verdict','score','findings','attachments','urls','anomalies','error','detection_id'): assert k in r, k
@@ -159,7 +161,7 @@ assert r['source']=='corpus' and r['verdict'] in ('clean','suspicious','maliciou
 fi
 check "POST a multipart form instead of the message: 415" test "$(req POST /api/v1/scan -F "file=@$demo/inbox/05-newsletter.eml")" = 415
 check "  ... JSON error" is_json_error unsupported_media_type
-check "POST /checkv2 a kept demo message: 200" test "$(req POST /checkv2 --data-binary @"$demo/inbox/02-hijack-ja-password-zip.eml")" = 200
+check "POST /checkv2 a kept demo message: 200" test "$(req POST /checkv2 -H 'Content-Type: message/rfc822' --data-binary @"$demo/inbox/02-hijack-ja-password-zip.eml")" = 200
 check "  ... malicious, already kept (detection_id null)" py "
 import json; r=json.load(open('$tmp/body')); assert r['verdict']=='malicious' and r['detection_id'] is None, r['detection_id']
 "
@@ -169,6 +171,79 @@ check "  ... stored gauge" grep -qE '^replyguard_detections_stored (3|4)$' "$tmp
 check "GET / the dashboard" test "$(req GET /)" = 200
 check "  ... is the embedded page" grep -q '<title>replyguard dashboard</title>' "$tmp/body"
 
+# Issue 12 items 4 and 13: without a token, on loopback, a write must be a
+# request no web page can send from another site; Host must be ours (DNS
+# rebinding); HTTP framing that a proxy could read another way is refused.
+nl=$demo/inbox/05-newsletter.eml
+check "POST as a form (curl's default), no token: 415" test "$(req POST /api/v1/scan --data-binary @"$nl")" = 415
+check "  ... JSON error" is_json_error unsupported_media_type
+check "POST text/plain, no token: 415" test "$(req POST /checkv2 -H 'Content-Type: text/plain' --data-binary @"$nl")" = 415
+check "POST with Origin: http://evil.example: 403" \
+  test "$(req POST /checkv2 -H 'Origin: http://evil.example' -H 'Content-Type: message/rfc822' --data-binary @"$nl")" = 403
+check "  ... JSON error" is_json_error forbidden
+check "POST with Sec-Fetch-Site: cross-site: 403" \
+  test "$(req POST /api/v1/scan -H 'Sec-Fetch-Site: cross-site' -H 'Content-Type: message/rfc822' --data-binary @"$nl")" = 403
+check "POST same-origin (Origin http://127.0.0.1:PORT): 200" \
+  test "$(req POST /api/v1/scan -H "Origin: http://127.0.0.1:$port" -H 'Content-Type: message/rfc822' --data-binary @"$nl")" = 200
+check "POST with an X- header and curl's default type: 200" \
+  test "$(req POST /api/v1/scan -H 'X-Replyguard-Client: test' --data-binary @"$nl")" = 200
+check "Host: rebind.attacker.example: 421" test "$(req GET /api/v1/detections -H 'Host: rebind.attacker.example')" = 421
+check "  ... JSON error" is_json_error misdirected_request
+check "Host: localhost:PORT: 200" test "$(req GET /api/v1/detections -H "Host: localhost:$port")" = 200
+raw_http="
+import socket
+def raw(req, timeout=10):
+    s = socket.create_connection(('127.0.0.1', $port)); s.settimeout(timeout); s.sendall(req)
+    out = b''
+    try:
+        while True:
+            d = s.recv(65536)
+            if not d: break
+            out += d
+    except ConnectionResetError:
+        pass
+    s.close()
+    return out
+h = b'Host: 127.0.0.1\\r\\nContent-Type: message/rfc822\\r\\n'
+"
+check "two Content-Length headers: 400" py "$raw_http
+r = raw(b'POST /api/v1/scan HTTP/1.1\\r\\n' + h + b'Content-Length: 4\\r\\nContent-Length: 40\\r\\n\\r\\n')
+assert r.startswith(b'HTTP/1.1 400'), r[:80]"
+check "Content-Length with Transfer-Encoding: chunked: 400" py "$raw_http
+r = raw(b'POST /api/v1/scan HTTP/1.1\\r\\n' + h + b'Content-Length: 4\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n')
+assert r.startswith(b'HTTP/1.1 400'), r[:80]"
+check "Content-Length of 1 GB: 413 before the body" py "$raw_http
+r = raw(b'POST /api/v1/scan HTTP/1.1\\r\\n' + h + b'Content-Length: 1073741824\\r\\n\\r\\n')
+assert r.startswith(b'HTTP/1.1 413'), r[:80]"
+check "one request per connection (nothing after it is read as another)" py "$raw_http
+r = raw(b'GET /health HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\n\\r\\nGET /health HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\n\\r\\n')
+assert r.count(b'HTTP/1.1 200') == 1, r"
+check "eight connections trickling bytes: /health still answers" py "
+import socket, threading, time
+stop = time.time() + 6
+def trickle():
+    s = socket.create_connection(('127.0.0.1', $port))
+    s.sendall(b'GET /health HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\nX-Slow: ')
+    while time.time() < stop:
+        try: s.sendall(b'a')
+        except OSError: break
+        time.sleep(0.5)
+    s.close()
+ts = [threading.Thread(target=trickle) for _ in range(8)]
+for t in ts: t.start()
+time.sleep(1)
+reply = b''
+try:
+    c = socket.create_connection(('127.0.0.1', $port)); c.settimeout(4)
+    c.sendall(b'GET /health HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\n\\r\\n')
+    reply = c.recv(4096)
+except OSError as e:
+    reply = repr(e).encode()
+finally:
+    for t in ts: t.join()
+assert reply.startswith(b'HTTP/1.1 200'), reply[:80]
+"
+
 # Token: required on /api and /metrics once set; /health stays open.
 check "serve with a token starts" start_server "$tmp/serve2.out" --db "$db" --token s3cret
 check "no token: 401" test "$(req GET /api/v1/campaigns)" = 401
@@ -176,6 +251,8 @@ check "  ... JSON error" is_json_error unauthorized
 check "wrong token: 401" test "$(req GET /metrics -H 'Authorization: Bearer nope')" = 401
 check "right token: 200" test "$(req GET /api/v1/campaigns -H 'Authorization: Bearer s3cret')" = 200
 check "/health needs no token" test "$(req GET /health)" = 200
+check "with a token any Host is served (a rebinding page has no token)" \
+  test "$(req GET /api/v1/campaigns -H 'Authorization: Bearer s3cret' -H 'Host: replyguard.example.co.jp')" = 200
 check "POST without token: 401" test "$(req POST /api/v1/scan --data-binary @"$demo/inbox/05-newsletter.eml")" = 401
 
 # A non-loopback address without a token is refused before binding.

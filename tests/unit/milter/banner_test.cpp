@@ -171,3 +171,24 @@ TEST(Banner, UnlabelledAsciiMessage) {
     ASSERT_TRUE(r.body) << r.skipped;
     EXPECT_EQ(*r.content_type, "text/plain; charset=UTF-8");
 }
+
+// The milter hands insert_banner the top-level type the engine parsed
+// (message::body_type, body_transfer_encoding), not fields of its own reading:
+// the result must be the same. One multipart, one 7-bit single part, one
+// base64 single part (whose encoding the banner must know to decode it).
+TEST(Banner, FromTheEnginesParsedMessageAsFromTheRawField) {
+    for (const char* name : {"benign/japanese/spamassassin-cjk/iso-2022-jp.1", "benign/japanese/spamassassin-cjk/iso-2022-jp.2",
+                             "benign/spamassassin-testdata/rule-fp/MIME_BASE64_TEXT__fp-bug-5909"}) {
+        std::string raw = read_file(std::string(REPLYGUARD_CORPUS_DIR) + "/" + name);
+        ASSERT_FALSE(raw.empty()) << name;
+        split_msg s = split(raw);
+        mime::message m = mime::parse_message(raw);
+        banner_result from_model = insert_banner(m.body_type, m.body_transfer_encoding, s.body, k_banner);
+        banner_result from_raw = insert_banner(s.content_type, s.cte, s.body, k_banner);
+        ASSERT_TRUE(from_model.body) << name << ": " << from_model.skipped;
+        ASSERT_TRUE(from_raw.body) << name;
+        EXPECT_EQ(*from_model.body, *from_raw.body) << name;
+        EXPECT_EQ(from_model.content_type, from_raw.content_type) << name;
+        EXPECT_EQ(from_model.parts, from_raw.parts) << name;
+    }
+}

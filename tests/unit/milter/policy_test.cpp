@@ -172,3 +172,17 @@ TEST(MilterSubject, EmptySubject) {
     EXPECT_TRUE(r.changed);
     EXPECT_EQ(mime::decode_header_text(r.value), "[要注意]");
 }
+
+// The milter passes the subject the engine decoded; the result is the one the
+// raw field alone gives, and an already tagged subject is recognised from it.
+TEST(SubjectPrefix, UsesTheEnginesDecodedSubject) {
+    std::string raw = " =?ISO-2022-JP?B?GyRCJDQwRkZiGyhC?=";
+    std::string decoded = mime::decode_header_text(raw.substr(1));
+    auto a = prefix_subject(raw, decoded, "[要注意]");
+    auto b = prefix_subject(raw, "[要注意]");
+    EXPECT_TRUE(a.changed);
+    EXPECT_EQ(a.value, b.value);
+    auto tagged = prefix_subject("=?UTF-8?B?W+imgeazqOaEj10=?= x", "[要注意] x", "[要注意]");
+    EXPECT_FALSE(tagged.changed);
+    EXPECT_EQ(tagged.value, "=?UTF-8?B?W+imgeazqOaEj10=?= x");
+}

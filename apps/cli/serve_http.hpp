@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: Apache-2.0
+// apps/cli/serve_http.hpp - what the routes of `replyguard serve` share
+//
+// DESCRIPTION
+//   `replyguard serve` is split like the milter: serve_cmd.cpp only wires
+//   (start-up, server options, routes, signals); each route is one function:
+//     serve_guard.cpp         before routing: the token
+//     serve_scan.cpp          POST /api/v1/scan, /checkv2
+//     serve_read.cpp          GET /api/v1/detections[/ID], campaigns, timeline, symbols
+//     serve_ops.cpp           GET /health, /metrics, / (the dashboard)
+//   serve_http.cpp holds the JSON replies and parameter parsing they share.
+#pragma once
+
+#include "campaign/detections.hpp"
+#include "core/config.hpp"
+#include "scan/engine.hpp"
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace replyguard::cli::serve {
+
+/// Worker threads. httplib's default (8 on a small host) let eight connections
+/// trickling a byte at a time hold every worker, so /health stopped answering
+/// (issue 12 item 6). More workers and a shorter read timeout raise what it
+/// takes; httplib 0.11 has no header deadline, so many more slow connections
+/// still can.
+inline constexpr std::size_t k_workers = 64;
+/// Seconds one read on a connection may wait (per read, not per request).
+inline constexpr time_t k_read_timeout_s = 10;
+
+struct metrics {
+    std::atomic<std::uint64_t> scans_clean{0}, scans_suspicious{0}, scans_malicious{0}, scan_errors{0};
+    std::atomic<std::uint64_t> kept{0}, requests{0}, unauthorized{0}, client_errors{0};
+    std::atomic<std::uint64_t> scan_micros{0};
+};
+
+/// Everything a route reads; built once by run_serve, shared by every worker thread.
+struct context {
+    const config& cfg;
+    scan::engine& eng;
+    campaign::detection_store& store;
+    metrics& m;
+    std::string token;                     ///< "" : no token required
+    std::string listen;                    ///< --listen (an allowed Host without a token)
+    bool keep_detections = true;
+    int window_days = 14;
+    std::vector<std::string> org_domains;  ///< for clustering
+};
+
+std::int64_t now_s();
+bool is_loopback(std::string_view host);
+std::string_view status_code_name(int status);
+
+void send_json(httplib::Response& res, int status, const nlohmann::json& j);
+/// {"error": CODE, "message": TEXT} with `status`.
+void send_error(httplib::Response& res, int status, std::string_view code, std::string_view message);
+
+/// A non-negative integer query parameter; nullopt with an error sent when malformed.
+std::optional<std::int64_t> int_param(const httplib::Request& req, httplib::Response& res, const char* name,
+                                      std::int64_t fallback, std::int64_t max);
+
+// serve_guard.cpp
+httplib::Server::HandlerResponse guard(const context& c, const httplib::Request& req, httplib::Response& res);
+
+// serve_scan.cpp
+void scan_message(context& c, const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader);
+
+// serve_read.cpp
+void list_detections(context& c, const httplib::Request& req, httplib::Response& res);
+void get_detection(context& c, const httplib::Request& req, httplib::Response& res);
+void list_campaigns(context& c, const httplib::Request& req, httplib::Response& res);
+void timeline(context& c, const httplib::Request& req, httplib::Response& res);
+void symbols(context& c, const httplib::Request& req, httplib::Response& res);
+
+// serve_ops.cpp
+void health(context& c, const httplib::Request& req, httplib::Response& res);
+void prometheus_metrics(context& c, const httplib::Request& req, httplib::Response& res);
+void dashboard(context& c, const httplib::Request& req, httplib::Response& res);
+
+}  // namespace replyguard::cli::serve
