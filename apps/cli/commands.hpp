@@ -79,7 +79,7 @@ struct serve_args {
     std::string db;
     std::string config;
     std::string listen = "127.0.0.1";
-    int port = 8025;
+    int port = 8895;
     std::string token;  ///< also REPLYGUARD_TOKEN
     bool keep_detections = true;
     int retention_days = 180;

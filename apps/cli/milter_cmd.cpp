@@ -37,6 +37,7 @@
 #include "cli/milter_daemon.hpp"
 #include "cli/milter_log.hpp"
 #include "cli/startup.hpp"
+#include "cli/systemd_notify.hpp"
 
 #include <fmt/format.h>
 #include <signal.h>
@@ -137,16 +138,21 @@ int run_milter(const milter_args& a) {
 
     log_line("", fmt::format("listening on {} (history {}, default action {}, timeout {} s, log {})", socket, st.db,
                              milter::disposition_name(mc0.default_action), mc0.timeout, mc0.log));
+    // Type=notify (debian/replyguard.replyguard-milter.service): the socket is
+    // open and the store is open, so Postfix can be started after us.
+    notify_ready("listening on " + socket);
     int stop_signal = 0;
     for (;;) {
         int ev = next_event();
         if (ev == SIGHUP) {
+            notify_reloading();
             try {
                 reload(st);
             } catch (const std::exception& e) {
                 log_line("", fmt::format("reload failed: {}; the running configuration stays in force", e.what()),
                          LOG_ERR);
             }
+            notify_ready("listening on " + socket);
             continue;
         }
         if (ev == SIGTERM || ev == SIGINT) stop_signal = ev;
@@ -162,6 +168,7 @@ int run_milter(const milter_args& a) {
     // only then stop libmilter.
     if (stop_signal) {
         g_stopping = true;
+        notify_stopping();
         log_line("", fmt::format("{}: stopping; {} message(s) in progress", stop_signal == SIGTERM ? "SIGTERM" : "SIGINT",
                                  g_messages.load()));
         double limit = st.live()->mc.timeout + 5.0;

@@ -2,7 +2,7 @@
 // apps/cli/serve_cmd.cpp - `replyguard serve`: HTTP JSON API and the web dashboard (wiring)
 //
 // DESCRIPTION
-//   cpp-httplib (Debian libcpp-httplib-dev) serves, on 127.0.0.1:8025 by default:
+//   cpp-httplib (Debian libcpp-httplib-dev) serves, on 127.0.0.1:8895 by default:
 //     POST /api/v1/scan          raw message bytes in the body -> the JSON record
 //                                (also POST /checkv2, as rspamd's controller);
 //                                ?source=NAME names it; non-clean results are kept
@@ -31,6 +31,7 @@
 #include "cli/commands.hpp"
 #include "cli/serve_http.hpp"
 #include "cli/startup.hpp"
+#include "cli/systemd_notify.hpp"
 
 #include "campaign/detections.hpp"
 #include "store/history.hpp"
@@ -161,12 +162,15 @@ int run_serve(const serve_args& a) {
     std::jthread waiter([&] {
         int sig = 0;
         sigwait(&sigs, &sig);
+        notify_stopping();
         svr.stop();
     });
 
     std::string shown = a.listen.find(':') != std::string::npos ? "[" + a.listen + "]" : a.listen;
     std::cout << "replyguard serve: listening on http://" << shown << ":" << port << "/"
               << (token.empty() ? " (no token)" : " (token required)") << std::endl;
+    // Type=notify (debian/replyguard.replyguard-serve.service): bound and ready.
+    notify_ready(fmt::format("listening on {}:{}", shown, port));
     bool ok = svr.listen_after_bind();
     if (waiter.joinable()) {
         pthread_kill(waiter.native_handle(), SIGTERM);  // wake it if the server stopped by itself

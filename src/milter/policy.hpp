@@ -10,7 +10,7 @@
 //   the libmilter glue (apps/cli/milter_session.cpp) carries that plan out.
 //
 //   [milter] keys (every key optional):
-//     socket          = "inet:8891@127.0.0.1"   libmilter socket spec (inet:, inet6:, unix:)
+//     socket          = "inet:8894@127.0.0.1"   libmilter socket spec (inet:, inet6:, unix:)
 //     db              = "replyguard.db"         history store (as --db)
 //     default_action  = "accept" | "tempfail"   on an internal error, store outage or timeout
 //     timeout         = 20.0                    seconds of analysis per message
@@ -69,7 +69,7 @@ struct outbound_config {
 };
 
 struct milter_config {
-    std::string socket = "inet:8891@127.0.0.1";
+    std::string socket = "inet:8894@127.0.0.1";
     std::string db;                       ///< "" : the CLI default (REPLYGUARD_DB or replyguard.db)
     disposition default_action = disposition::accept;  ///< accept or tempfail only
     double timeout = 20.0;                ///< seconds

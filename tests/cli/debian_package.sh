@@ -162,7 +162,7 @@ open(os.path.join(T, "smtp.result"), "w").write(f"held={int(held)} delivered={in
 PY
 check "the demo hijack is on hold in Postfix (postqueue -p shows '!')" grep -q "held=1" "$T/smtp.result"
 check "the genuine reply is delivered" grep -q "delivered=1" "$T/smtp.result"
-code=$(curl -s -o "$T/check.json" -w '%{http_code}' --data-binary @"$T/demo/inbox/02-hijack-ja-password-zip.eml" http://127.0.0.1:8895/checkv2)
+code=$(curl -s -o "$T/check.json" -w "%{http_code}" -H "Content-Type: message/rfc822" --data-binary @"$T/demo/inbox/02-hijack-ja-password-zip.eml" http://127.0.0.1:8895/checkv2)
 check "serve /checkv2 answers 200 (got $code)" test "$code" = 200
 check "serve /checkv2 calls the hijack malicious" grep -q '"malicious"' "$T/check.json"
 

@@ -9,7 +9,7 @@ modification requests and the final action, so a test can check what the
 milter asked for without an MTA. Every read is bounded by a timeout.
 
     from milter_client import send_message
-    r = send_message("127.0.0.1", 8891, raw_bytes, mail_from=..., rcpts=[...],
+    r = send_message("127.0.0.1", 8894, raw_bytes, mail_from=..., rcpts=[...],
                      client_ip="192.0.2.1", macros={"{auth_authen}": "sato"}, queue_id="ABC123")
     r.final      # 'accept' | 'continue' | 'reject' | 'tempfail' | 'discard' | 'replycode'
     r.reply      # "550 5.7.1 ..." for replycode

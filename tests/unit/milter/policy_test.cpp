@@ -15,7 +15,7 @@ using namespace replyguard::milter;
 TEST(MilterConfig, DefaultsWithoutTable) {
     auto c = parse_milter_config("[thresholds]\nsuspicious = 4.0\n", "t.toml");
     ASSERT_TRUE(c) << c.error().message;
-    EXPECT_EQ(c->socket, "inet:8891@127.0.0.1");
+    EXPECT_EQ(c->socket, "inet:8894@127.0.0.1");
     EXPECT_EQ(c->default_action, disposition::accept);
     EXPECT_EQ(c->subject_prefix, "[要注意]");
     EXPECT_EQ(c->malicious.disp, disposition::reject);
