@@ -319,7 +319,7 @@ std::string detections_path(const milter::milter_config& mc, const std::string& 
 
 /// Keep a suspicious or malicious result, or an outbound-abuse event, for
 /// `report` and `serve`. A failure is logged: the verdict stands without it.
-void keep_detection(scan::scan_result& r, const std::optional<detect::finding>& abuse, std::string_view qid,
+void keep_detection(scan::scan_result& r, const std::optional<finding>& abuse, std::string_view qid,
                     milter::disposition disp, const config& core) {
     if (!g_state->kept || !(campaign::worth_keeping(r) || abuse)) return;
     const auto now = static_cast<std::int64_t>(std::time(nullptr));
@@ -390,10 +390,10 @@ sfsistat eom_impl(SMFICTX* ctx, message_ctx& m, const std::string& qid,
     if (r.error) return apply_default(ctx, mc, m, qid, "analysis failed: " + *r.error);
 
     milter::verdict_actions act = mc.for_verdict(r.outcome.v);
-    std::vector<detect::finding> findings = r.findings;
+    std::vector<finding> findings = r.findings;
 
     // Outbound: an authenticated account of ours.
-    std::optional<detect::finding> abuse;
+    std::optional<finding> abuse;
     if (!m.auth_authen.empty() && g_state->outbound) {
         t_store_failed = false;  // this thread's own history lookups (unknown_recipients)
         milter::outbound_event ev{.account = m.auth_authen,
@@ -406,7 +406,7 @@ sfsistat eom_impl(SMFICTX* ctx, message_ctx& m, const std::string& qid,
         // check. The verdict's own reject or hold stands; mail it would accept gets
         // default_action when that is tempfail (what could not be checked waits).
         std::string failed;
-        std::optional<detect::finding> checked_abuse;
+        std::optional<finding> checked_abuse;
         if (t_store_failed) {
             failed = "the history store failed while checking the recipients";
         } else if (auto checked = g_state->outbound->check(ev); !checked) {

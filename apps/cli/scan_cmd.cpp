@@ -7,7 +7,7 @@
 //   table or as JSON lines. One unreadable message never stops the others:
 //   it gets a record with `error` set, and the exit status becomes 2.
 // LIMITS
-//   At most `jobs * 32` results are held at once (a window), so a large
+//   At most `jobs * 16` results are held at once (a window), so a large
 //   mailbox is streamed, not loaded.
 #include "cli/commands.hpp"
 #include "cli/progress.hpp"

@@ -10,7 +10,7 @@
 #include "core/config.hpp"
 #include "detect/detector.hpp"
 #include "detect/hijack_common.hpp"
-#include "history/domains.hpp"
+#include "mime/domains.hpp"
 #include "mime/message.hpp"
 #include "store/history.hpp"
 
@@ -39,8 +39,8 @@ public:
         const auto& s = m.from->address_key;
         auto c = ctx.history->find_correspondent(s);
         if (!c || *c) return;
-        const auto dom = history::registrable_domain(s);
-        if (!history::is_freemail(dom)) {
+        const auto dom = mime::registrable_domain(s);
+        if (!mime::is_freemail(dom)) {
             auto k = ctx.history->is_known_domain(dom);
             if (!k || *k) return;
         }

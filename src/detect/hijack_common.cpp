@@ -4,10 +4,11 @@
 
 #include "attach/report.hpp"
 #include "core/config.hpp"
-#include "history/domains.hpp"
+#include "mime/domains.hpp"
 #include "history/learner.hpp"
 #include "mime/address.hpp"
 #include "store/history.hpp"
+#include "core/strings.hpp"
 
 #include <algorithm>
 #include <array>
@@ -15,12 +16,6 @@
 
 namespace replyguard::detect {
 namespace {
-
-std::string lower(std::string_view s) {
-    std::string o(s);
-    std::transform(o.begin(), o.end(), o.begin(), [](unsigned char c) { return std::tolower(c); });
-    return o;
-}
 
 std::string trimmed_lower(const mime::header_field* h) {
     if (!h) return {};
@@ -67,9 +62,9 @@ bool is_automated(const mime::message& m) {
 
 bool is_org_address(const scan_context& ctx, std::string_view address) {
     if (address.find('@') == std::string_view::npos) return false;
-    const auto d = history::registrable_domain(address);
+    const auto d = mime::registrable_domain(address);
     for (const auto& o : ctx.cfg.org_domains)
-        if (history::registrable_domain(o) == d) return true;
+        if (mime::registrable_domain(o) == d) return true;
     if (ctx.history) {
         if (auto org = ctx.history->org_domains(); org)
             return std::find(org->begin(), org->end(), d) != org->end();
@@ -114,7 +109,7 @@ nlohmann::json payload_evidence(const scan_context& ctx, const finding_sink& sin
         if (f.group == "payload") out.push_back({{"finding", f.id}, {"detail", f.detail}});
     // A link that only stands in the quoted conversation is the real correspondents'
     // (the bot writes the new text; it does not edit what it quotes).
-    auto written_in = [](std::string_view text, const mime::url_ref& u) {
+    auto written_in = [](std::string_view text, const text::url_ref& u) {
         return text.find(u.url) != std::string_view::npos ||
                (u.anchor_text.size() >= 6 && text.find(u.anchor_text) != std::string_view::npos);
     };

@@ -16,7 +16,7 @@
 #include "core/config.hpp"
 #include "detect/detector.hpp"
 #include "detect/hijack_common.hpp"
-#include "history/domains.hpp"
+#include "mime/domains.hpp"
 #include "history/learner.hpp"
 #include "mime/message.hpp"
 #include "store/history.hpp"
@@ -56,8 +56,8 @@ public:
         if (known.empty() || known.contains(sender)) return;
         std::set<std::string> orgs;
         for (const auto& a : known) {
-            if (history::same_organisation(a, sender)) return;
-            orgs.insert(history::registrable_domain(a));
+            if (mime::same_organisation(a, sender)) return;
+            orgs.insert(mime::registrable_domain(a));
         }
         if (orgs.size() > k_generic_addresses) return;
         if (auto me = ctx.history->find_correspondent(sender); !me || (*me && (*me)->count >= k_established)) return;

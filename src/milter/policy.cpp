@@ -187,7 +187,7 @@ result<milter_config> load_milter_config(const std::string& path) {
     return parse_milter_config(ss.str(), path);
 }
 
-std::string findings_header(const std::vector<detect::finding>& findings) {
+std::string findings_header(const std::vector<finding>& findings) {
     std::string out;
     for (const auto& f : findings) {
         std::string item = fmt::format("{}={:.2f}", f.id, f.score);

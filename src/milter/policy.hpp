@@ -6,7 +6,9 @@
 //   tested: the [milter] configuration table, the plan of actions for a
 //   verdict (headers, subject tag, banner, quarantine, reject, tempfail), the
 //   X-Replyguard-* header values and the subject prefix (RFC 2047).
-//   The libmilter glue (apps/cli/milter_cmd.cpp) only carries out a plan.
+//   The libmilter glue (apps/cli/milter_cmd.cpp) carries out the plan, but it
+//   still takes some decisions itself today (outbound abuse, the default action
+//   on errors, overriding the plan for those): see issue 10, item 2.
 //
 //   [milter] keys (every key optional):
 //     socket          = "inet:8891@127.0.0.1"   libmilter socket spec (inet:, inet6:, unix:)
@@ -30,7 +32,7 @@
 #pragma once
 
 #include "core/result.hpp"
-#include "detect/detector.hpp"
+#include "core/finding.hpp"
 #include "score/score.hpp"
 
 #include <cstdint>
@@ -93,7 +95,7 @@ result<milter_config> load_milter_config(const std::string& path);
 inline constexpr std::size_t k_findings_header_max = 900;
 
 /// "ID=score, ID=score" (ASCII; ids are UPPER_SNAKE), cut at k_findings_header_max.
-std::string findings_header(const std::vector<detect::finding>& findings);
+std::string findings_header(const std::vector<finding>& findings);
 /// "4.50" (two decimals, C locale).
 std::string score_header(double score);
 

@@ -32,7 +32,7 @@ struct scan_result {
     std::optional<std::string> error;   ///< why it could not be read/analysed; null when fine
     mime::message msg;
     std::vector<attach::attachment_report> attachments;
-    std::vector<detect::finding> findings;
+    std::vector<finding> findings;
     score::outcome outcome;
     /// Passwords this message offers to others of its thread (PPAP follow-ups).
     std::vector<std::string> offered_passwords;

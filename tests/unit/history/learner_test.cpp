@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // learner_test.cpp - learning messages: threads, direction, names, fingerprints
 #include "hand_message.hpp"
-#include "history/domains.hpp"
+#include "mime/domains.hpp"
 #include "history/fingerprint.hpp"
 #include "history/learner.hpp"
 #include "history/lookup.hpp"
