@@ -147,7 +147,11 @@ TEST(Table, ARowShowsVerdictSenderSubjectAndFindings) {
     EXPECT_NE(s.find("built.eml"), std::string::npos) << s;
     EXPECT_NE(s.find("missing.eml"), std::string::npos) << s;
     EXPECT_EQ(s.find('\x1b'), std::string::npos) << "no colour codes without colour";
-    if (r.outcome.score > 0)
-        for (const auto& f : r.findings)
-            if (f.score != 0) EXPECT_NE(s.find(f.id), std::string::npos) << f.id;
+    if (r.outcome.score > 0) {
+        for (const auto& f : r.findings) {
+            if (f.score != 0) {
+                EXPECT_NE(s.find(f.id), std::string::npos) << f.id;
+            }
+        }
+    }
 }
