@@ -24,7 +24,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// "請求書の送付" in UTF-8, base64 (RFC 2047); an attachment that is a PE executable by name and bytes.
+// "請求書の送付" in UTF-8, base64 (RFC 2047); an attachment that is a PE executable by name and bytes
+// (an MZ header whose e_lfanew points at a "PE\0\0" signature).
 const std::string k_mail =
     "From: =?UTF-8?B?5bGx55Sw5aSq6YOO?= <taro@example.co.jp>\r\n"
     "To: hanako@example.jp\r\n"
@@ -36,7 +37,7 @@ const std::string k_mail =
     "--b1\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\nSee https://files.example.net/invoice now.\r\n"
     "--b1\r\nContent-Type: application/octet-stream; name=\"invoice.exe\"\r\n"
     "Content-Disposition: attachment; filename=\"invoice.exe\"\r\nContent-Transfer-Encoding: base64\r\n\r\n"
-    "TVqQAAMAAAAEAAAA//8AALgAAAAAAAAAQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAACAAAAA\r\n"
+    "TVqQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAQAAAAFBFAABMAQEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\r\n"
     "--b1--\r\n";
 
 scan::scan_result scan_text(const std::string& bytes, std::string source) {
