@@ -76,25 +76,28 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
     cfg.lim.message_bytes = 1u << 20;
     g_history = store::make_memory_history();
     const history::learn_options o{cfg.org_domains};
-    learn(mail("Hanako Sato <hanako.sato@partner.co.jp>", "Taro Yamada <taro.yamada@ours.co.jp>",
-               "Quotation for March", "q1@partner.co.jp", "", "Mon, 2 Mar 2020 09:00:00 +0900",
+    learn(mail("Hanako Sato <hanako.sato@partner.co.jp>", "Taro Yamada <taro.yamada@ours.co.jp>", "Quotation for March",
+               "q1@partner.co.jp", "", "Mon, 2 Mar 2020 09:00:00 +0900",
                "Dear Mr Yamada,\r\n\r\nPlease find our quotation below.\r\n\r\nHanako Sato\r\n"),
           o, cfg.lim);
-    learn(mail("Taro Yamada <taro.yamada@ours.co.jp>", "Hanako Sato <hanako.sato@partner.co.jp>",
-               "Re: Quotation for March", "r1@ours.co.jp", "q1@partner.co.jp", "Mon, 2 Mar 2020 11:00:00 +0900",
-               "Thank you, we accept.\r\n\r\nOn Mon, 2 Mar 2020 09:00, Hanako Sato <hanako.sato@partner.co.jp> wrote:\r\n"
-               "> Dear Mr Yamada,\r\n> Please find our quotation below.\r\n"),
-          o, cfg.lim);
+    learn(
+        mail("Taro Yamada <taro.yamada@ours.co.jp>", "Hanako Sato <hanako.sato@partner.co.jp>",
+             "Re: Quotation for March", "r1@ours.co.jp", "q1@partner.co.jp", "Mon, 2 Mar 2020 11:00:00 +0900",
+             "Thank you, we accept.\r\n\r\nOn Mon, 2 Mar 2020 09:00, Hanako Sato <hanako.sato@partner.co.jp> wrote:\r\n"
+             "> Dear Mr Yamada,\r\n> Please find our quotation below.\r\n"),
+        o, cfg.lim);
     learn(mail("=?UTF-8?B?5L2Q6Jek6Iqx5a2Q?= <hanako.sato@partner.co.jp>", "taro.yamada@ours.co.jp",
                "=?UTF-8?B?5Lya6K2w44Gu5pel56iL?=", "m1@partner.co.jp", "", "Tue, 3 Mar 2020 10:00:00 +0900",
                "山田様\r\n\r\n会議の日程をご連絡いたします。\r\n\r\n佐藤\r\n"),
           o, cfg.lim);
-    learn(mail("=?UTF-8?B?5bGx55Sw5aSq6YOO?= <taro.yamada@ours.co.jp>", "hanako.sato@partner.co.jp",
-               "=?UTF-8?B?UmU6IOS8muitsOOBruaXpeeoiw==?=", "m2@ours.co.jp", "m1@partner.co.jp",
-               "Tue, 3 Mar 2020 12:00:00 +0900",
-               "佐藤様\r\n\r\n承知しました。\r\n\r\n-----Original Message-----\r\n差出人: 佐藤花子 <hanako.sato@partner.co.jp>\r\n"
-               "送信日時: 2020年3月3日 10:00\r\n件名: 会議の日程\r\n\r\n山田様\r\n"),
-          o, cfg.lim);
+    learn(
+        mail(
+            "=?UTF-8?B?5bGx55Sw5aSq6YOO?= <taro.yamada@ours.co.jp>", "hanako.sato@partner.co.jp",
+            "=?UTF-8?B?UmU6IOS8muitsOOBruaXpeeoiw==?=", "m2@ours.co.jp", "m1@partner.co.jp",
+            "Tue, 3 Mar 2020 12:00:00 +0900",
+            "佐藤様\r\n\r\n承知しました。\r\n\r\n-----Original Message-----\r\n差出人: 佐藤花子 <hanako.sato@partner.co.jp>\r\n"
+            "送信日時: 2020年3月3日 10:00\r\n件名: 会議の日程\r\n\r\n山田様\r\n"),
+        o, cfg.lim);
     g_engine = std::make_unique<scan::engine>(cfg, g_history.get());
     return 0;
 }

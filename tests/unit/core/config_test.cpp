@@ -124,9 +124,7 @@ TEST(Config, LoadConfigReadsAFileAndRemembersIt) {
     auto dir = std::filesystem::temp_directory_path() / ("rg-config-test-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir);
     auto path = (dir / "replyguard.toml").string();
-    {
-        std::ofstream(path) << "[org]\ndomains = [\"ours.co.jp\"]\n";
-    }
+    { std::ofstream(path) << "[org]\ndomains = [\"ours.co.jp\"]\n"; }
     auto r = load_config(path);
     ASSERT_TRUE(r) << r.error().message;
     EXPECT_EQ(r->org_domains, std::vector<std::string>{"ours.co.jp"});

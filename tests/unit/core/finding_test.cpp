@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // core/finding_test.cpp - the finding sink, the string helpers and SHA-256 hex of core/
+#include "core/finding.hpp"
 #include "core/config.hpp"
 #include "core/digest.hpp"
-#include "core/finding.hpp"
 #include "core/strings.hpp"
 
 #include <gtest/gtest.h>

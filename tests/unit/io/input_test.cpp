@@ -24,7 +24,7 @@ class InputTree : public ::testing::Test {
 protected:
     void SetUp() override {
         root_ = fs::temp_directory_path() / ("rg-io-test-" + std::to_string(::getpid()) + "-" +
-                                            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+                                             ::testing::UnitTest::GetInstance()->current_test_info()->name());
         fs::remove_all(root_);
         fs::create_directories(root_);
     }
@@ -65,14 +65,16 @@ TEST_F(InputTree, AFolderIsWalkedInNameOrderSkippingHiddenFiles) {
 TEST_F(InputTree, AMaildirReadsCurAndNewButNotTmp) {
     write("Maildir/cur/1.host:2,S", k_msg);
     write("Maildir/new/2.host", k_msg);
-    write("Maildir/tmp/3.host", k_msg);  // still being delivered
+    write("Maildir/tmp/3.host", k_msg);            // still being delivered
     write("Maildir/.Sent/cur/4.host:2,S", k_msg);  // Maildir++ sub-folder: hidden, but mail
     fs::create_directories(root_ / "Maildir/.Sent/new");
     auto items = io::expand_inputs({(root_ / "Maildir").string()});
     std::vector<std::string> s = sources(items);
     EXPECT_EQ(s.size(), 3u);
-    EXPECT_TRUE(std::none_of(s.begin(), s.end(), [](const std::string& x) { return x.find("/Maildir/tmp/") != std::string::npos; }));
-    EXPECT_TRUE(std::any_of(s.begin(), s.end(), [](const std::string& x) { return x.find("/.Sent/cur/") != std::string::npos; }));
+    EXPECT_TRUE(std::none_of(s.begin(), s.end(),
+                             [](const std::string& x) { return x.find("/Maildir/tmp/") != std::string::npos; }));
+    EXPECT_TRUE(std::any_of(s.begin(), s.end(),
+                            [](const std::string& x) { return x.find("/.Sent/cur/") != std::string::npos; }));
 }
 
 TEST_F(InputTree, AMissingPathIsOneItemWithAnErrorAndTheWalkGoesOn) {
@@ -111,15 +113,18 @@ TEST(SplitMbox, ContentLengthIsHonouredWhenItLandsOnTheNextEnvelope) {
     EXPECT_EQ(box.substr(r[0].first, r[0].second), "Content-Length: 28\n\nbody\nFrom here on, we agree\n");
 
     // A wrong Content-Length is ignored: the split falls back to "From " lines.
-    std::string bad = "From a@x Mon Mar  2 09:00:00 2020\nContent-Length: 3\n\nbody one\n\nFrom b@x Mon Mar  2 10:00:00 2020\n\ntwo\n";
+    std::string bad =
+        "From a@x Mon Mar  2 09:00:00 2020\nContent-Length: 3\n\nbody one\n\nFrom b@x Mon Mar  2 10:00:00 2020\n\ntwo\n";
     EXPECT_EQ(io::split_mbox(bad).size(), 2u);
 }
 
 TEST(LooksLikeMbox, OneEnvelopedMessageIsAMessage) {
     EXPECT_FALSE(io::looks_like_mbox("x.eml", std::string(k_msg)));
     // SpamAssassin corpus style: one message with an envelope line.
-    EXPECT_FALSE(io::looks_like_mbox("00001.abc", "From a@example.com Mon Mar  2 09:00:00 2020\n" + std::string(k_msg)));
-    EXPECT_TRUE(io::looks_like_mbox("two", "From a@x Mon Mar  2 09:00:00 2020\n\none\nFrom b@x Mon Mar  2 10:00:00 2020\n\ntwo\n"));
+    EXPECT_FALSE(
+        io::looks_like_mbox("00001.abc", "From a@example.com Mon Mar  2 09:00:00 2020\n" + std::string(k_msg)));
+    EXPECT_TRUE(io::looks_like_mbox(
+        "two", "From a@x Mon Mar  2 09:00:00 2020\n\none\nFrom b@x Mon Mar  2 10:00:00 2020\n\ntwo\n"));
     EXPECT_TRUE(io::looks_like_mbox("list.mbox", "junk\nFrom a@x Mon Mar  2 09:00:00 2020\n\none\n"));
     EXPECT_FALSE(io::looks_like_mbox("list.mbox", "no envelope at all\n"));
 }

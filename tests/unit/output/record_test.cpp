@@ -4,8 +4,8 @@
 // Messages go through the real engine (scan::engine, no history): one built
 // here (a Japanese subject, an executable attachment), and real phishing mail
 // of the shared corpus for the contract's shape.
-#include "core/config.hpp"
 #include "output/record.hpp"
+#include "core/config.hpp"
 #include "output/table.hpp"
 #include "scan/engine.hpp"
 
@@ -78,7 +78,8 @@ TEST(Record, ABuiltMessageHasEveryContractField) {
     EXPECT_EQ(a["sha256"].get<std::string>().size(), 64u);
     // The executable is found by the analysers and reported under its attachment.
     const json& af = a["findings"];
-    EXPECT_TRUE(std::any_of(af.begin(), af.end(), [](const json& f) { return f["id"] == "ATTACH_EXECUTABLE"; })) << af.dump();
+    EXPECT_TRUE(std::any_of(af.begin(), af.end(), [](const json& f) { return f["id"] == "ATTACH_EXECUTABLE"; }))
+        << af.dump();
     const json& urls = j["urls"];
     EXPECT_TRUE(std::any_of(urls.begin(), urls.end(), [](const json& u) {
         return u.dump().find("files.example.net") != std::string::npos;
@@ -95,7 +96,9 @@ TEST(Record, AnUnreadableInputHasTheSameShapeWithAnError) {
 
 TEST(Record, JsonSafeKeepsUtf8AndMasksOtherBytes) {
     EXPECT_EQ(output::json_safe("返信 ok"), "返信 ok");
-    std::string bad = "ab\xff\xfe" "cd";
+    std::string bad =
+        "ab\xff\xfe"
+        "cd";
     std::string s = output::json_safe(bad);
     EXPECT_EQ(s.find('\xff'), std::string::npos);
     EXPECT_EQ(s.substr(0, 2), "ab");

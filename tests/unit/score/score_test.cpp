@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // score/score_test.cpp - findings to a score and a verdict: sums, group caps, thresholds
+#include "score/score.hpp"
 #include "core/config.hpp"
 #include "core/finding.hpp"
-#include "score/score.hpp"
 
 #include <gtest/gtest.h>
 
