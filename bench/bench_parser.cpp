@@ -17,7 +17,7 @@
 //   with their declared charset), mime::decode_header_text (every raw header),
 //   mime::unfold (against a chunked reference), mime::parse_address_list
 //   (From/To/Cc/Reply-To/Sender), text::html_to_text,
-//   text::split_quotes, text::extract_urls, and libmagic on attachments (as
+//   mime::split_quotes, text::extract_urls, and libmagic on attachments (as
 //   parser.cpp calls it, twice per attachment, and three cheaper variants).
 //   The helpers may still be placeholders: the figures then show it (a copy
 //   runs at memcpy speed), the program does not depend on what they return.
@@ -32,7 +32,7 @@
 #include "output/record.hpp"
 #include "scan/engine.hpp"
 #include "text/html.hpp"
-#include "text/quote.hpp"
+#include "mime/quote.hpp"
 #include "text/urls.hpp"
 
 #include <benchmark/benchmark.h>
@@ -306,7 +306,7 @@ void BM_split_quotes(benchmark::State& state) {
     const auto& v = corpus().bodies;
     for (auto _ : state)
         for (const auto& b : v) {
-            text::split_body sb = text::split_quotes(b);
+            mime::split_body sb = mime::split_quotes(b);
             benchmark::DoNotOptimize(sb.new_text.data());
         }
     set_counters(state, v.size(), total_size(v));
@@ -316,7 +316,7 @@ void BM_extract_urls(benchmark::State& state) {
     const auto& v = corpus().plain;
     for (auto _ : state)
         for (const auto& t : v) {
-            std::vector<mime::url_ref> urls;
+            std::vector<text::url_ref> urls;
             text::extract_urls(t, urls, 2000);
             benchmark::DoNotOptimize(urls.data());
         }

@@ -8,8 +8,9 @@
 //   (message.hpp, charset.hpp): decoded header values, subject, body text,
 //   new text and display names are valid UTF-8, and none of them but header
 //   values holds ESC or NUL (they reach terminals through the table output).
-#include "mime/charset.hpp"
 #include "mime/parser.hpp"
+
+#include "fuzz_check.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -19,28 +20,14 @@
 
 namespace {
 
-bool g_strict = false;
-
-void check(std::string_view what, std::string_view s, bool no_controls) {
-    if (!g_strict) return;
-    bool ok = replyguard::mime::is_valid_utf8(s);
-    if (no_controls) ok = ok && s.find('\x1b') == std::string_view::npos && s.find('\0') == std::string_view::npos;
-    if (ok) return;
-    std::fprintf(stderr, "contract breach: %.*s is not valid UTF-8 or holds ESC/NUL: %.*s\n",
-                 static_cast<int>(what.size()), what.data(), static_cast<int>(s.size() < 120 ? s.size() : 120),
-                 s.data());
-    std::abort();
-}
-
 void check_mailbox(std::string_view what, const replyguard::mime::mailbox& mb) {
-    check(what, mb.name, true);
+    fuzz_check::text(what, mb.name);
 }
 
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-    const char* s = std::getenv("REPLYGUARD_FUZZ_STRICT");
-    g_strict = s && *s && *s != '0';
+    (void)fuzz_check::strict();
     replyguard::mime::init();
     return 0;
 }
@@ -50,12 +37,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     lim.message_bytes = 1u << 20;
     auto m = replyguard::mime::parse_message(std::string_view(reinterpret_cast<const char*>(data), size), lim);
     std::size_t sink = m.body_text.size() + m.new_text.size() + m.subject.key.size();
-    check("body_text", m.body_text, true);
-    check("new_text", m.new_text, true);
-    check("subject", m.subject.decoded, true);
+    fuzz_check::text("body_text", m.body_text, true);
+    fuzz_check::text("new_text", m.new_text, true);
+    fuzz_check::text("subject", m.subject.decoded, true);
     for (const auto& h : m.headers) {
         sink += h.value.size();
-        check("header value", h.value, false);
+        fuzz_check::text("header value", h.value, false);
     }
     if (m.from) check_mailbox("From name", *m.from);
     for (const auto& mb : m.to) check_mailbox("To name", mb);

@@ -3,13 +3,13 @@
 //
 // DESCRIPTION
 //   The body stages that run after charset decoding: text::html_to_text
-//   (gumbo), text::split_quotes (the rendered text, and the input itself as a
+//   (gumbo), mime::split_quotes (the rendered text, and the input itself as a
 //   plain body) and text::extract_urls. Input that is not valid UTF-8 is
 //   skipped: these functions are only ever called with decoder output.
 #include "mime/charset.hpp"
 #include "mime/parser.hpp"
 #include "text/html.hpp"
-#include "text/quote.hpp"
+#include "mime/quote.hpp"
 #include "text/urls.hpp"
 
 #include <cstddef>
@@ -31,11 +31,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::size_t sink = ht.text.size();
     for (const auto& l : ht.links) sink += l.url.size() + l.host.size() + l.anchor_text.size();
     for (std::string_view body : {std::string_view(ht.text), in}) {
-        text::split_body sb = text::split_quotes(body);
+        mime::split_body sb = mime::split_quotes(body);
         sink += sb.new_text.size();
         for (const auto& q : sb.quoted) sink += q.text.size() + q.from.size() + q.subject.size();
     }
-    std::vector<mime::url_ref> urls;
+    std::vector<text::url_ref> urls;
     text::extract_urls(in, urls, 2000);
     for (const auto& u : urls) sink += u.url.size() + u.host.size() + text::url_host(u.url).size();
     return sink == static_cast<std::size_t>(-1);

@@ -16,8 +16,8 @@
 #   Configures build-fuzz/ with -DREPLYGUARD_FUZZ=ON (ASan + UBSan + libFuzzer)
 #   under clang, builds the fuzz targets (-j2), then seeds each target from a
 #   temporary copy of a sample of the shared corpus (never from files inside the
-#   repository, and nothing is copied into it): whole messages for fuzz_parser,
-#   header values for fuzz_rfc2047, text/HTML bodies for the others. Each target
+#   repository, and nothing is copied into it): whole messages for fuzz_parser
+#   and fuzz_engine (the whole scan::engine), header values for fuzz_rfc2047, text/HTML bodies for the others. Each target
 #   runs for SECONDS (-max_total_time) on one process.
 # DIAGNOSTICS
 #   Exit status 0 when no target crashed, 1 when one did (its crash-*, leak-*,
@@ -100,7 +100,8 @@ seed_dir() {  # seed_dir TARGET -> prints the folder
         # Outlook .msg and TNEF files (third-party test files, tests/data/SOURCES.md).
         cp "$root"/tests/data/outlook/* "$d/"
         ;;
-    *)
+    fuzz_parser | fuzz_engine | *)
+        # Whole messages (fuzz_engine: through the whole engine, with a small history).
         mail_sample | while IFS= read -r f; do cp "$f" "$d/m$((i++))"; done
         ;;
     esac

@@ -47,13 +47,14 @@ fi
 ((build)) || exit 0
 jobs=$(nproc 2>/dev/null || echo 2)
 echo "setup: building build/ ($jobs jobs)"
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+# -Werror: a warning fails the build here and in CI (a plain cmake build only warns).
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DREPLYGUARD_WERROR=ON >/dev/null
 ninja -C build -j "$jobs"
 if ((asan)); then
   # clang >= 16 is needed for std::expected with GCC 12's libstdc++ (clang-19 from scripts/packages/fuzz.txt).
   echo "setup: building build-fuzz/ (clang-19: ASan + UBSan + libFuzzer; tests and fuzz targets)"
   CC=clang-19 CXX=clang++-19 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DREPLYGUARD_FUZZ=ON -DREPLYGUARD_TESTS=ON -DREPLYGUARD_BENCH=OFF >/dev/null
+    -DREPLYGUARD_FUZZ=ON -DREPLYGUARD_TESTS=ON -DREPLYGUARD_BENCH=OFF -DREPLYGUARD_WERROR=ON >/dev/null
   # Test discovery runs the binaries at build time: leak checking is for the test run.
   ASAN_OPTIONS=detect_leaks=0 ninja -C build-fuzz -j "$jobs"
 fi

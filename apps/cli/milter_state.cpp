@@ -68,7 +68,7 @@ std::string detections_path(const milter::milter_config& mc, const std::string& 
     return db.starts_with("redis://") || !db_writable ? std::string() : db;
 }
 
-void keep_detection(scan::scan_result& r, const std::optional<detect::finding>& abuse, std::string_view qid,
+void keep_detection(scan::scan_result& r, const std::optional<finding>& abuse, std::string_view qid,
                     milter::disposition disp, const config& core) {
     if (!g_state->kept || !(campaign::worth_keeping(r) || abuse)) return;
     const auto now = static_cast<std::int64_t>(std::time(nullptr));

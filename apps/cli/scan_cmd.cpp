@@ -11,7 +11,7 @@
 //   "history": {"status": "unavailable", "error": ...}, one line on standard
 //   error at the end says how many, and the exit status becomes 2 as well.
 // LIMITS
-//   At most `jobs * 32` results are held at once (a window), so a large
+//   At most `jobs * 16` results are held at once (a window), so a large
 //   mailbox is streamed, not loaded.
 #include "cli/commands.hpp"
 #include "cli/startup.hpp"

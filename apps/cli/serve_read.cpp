@@ -27,7 +27,7 @@ using nlohmann::json;
 namespace {
 
 json explain_findings(const campaign::detection& d) {
-    std::map<std::string, detect::symbol_info, std::less<>> syms;
+    std::map<std::string, symbol_info, std::less<>> syms;
     for (const auto& s : detect::all_symbols()) syms.emplace(std::string(s.id), s);
     json out = json::array();
     for (const auto& f : d.findings) {

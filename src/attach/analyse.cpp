@@ -22,9 +22,10 @@
 #include <fmt/format.h>
 #include "mime/charset.hpp"
 #include "mime/message.hpp"
+#include "core/digest.hpp"
+#include "core/strings.hpp"
 
 #include <magic.h>
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <cctype>
@@ -32,7 +33,7 @@
 namespace replyguard::attach {
 
 namespace {
-const detect::symbol_info k_timeout{"ANALYSIS_TIMEOUT", "limits", 1.0,
+const symbol_info k_timeout{"ANALYSIS_TIMEOUT", "limits", 1.0,
                                     "attachment analysis stopped at the per-message time limit",
                                     "メッセージあたりの解析時間の上限で添付ファイルの解析を打ち切った"};
 }  // namespace
@@ -60,12 +61,6 @@ struct magic_cookie {
 // libmagic needs only the head of a file for its tests; bounding it keeps a large
 // attachment from costing a full scan of text heuristics.
 constexpr std::size_t k_sniff_bytes = 1u << 20;
-
-std::string lower(std::string_view s) {
-    std::string o(s);
-    for (auto& c : o) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return o;
-}
 
 std::string classify(std::string_view sniffed_in, std::string_view data) {
     const std::string sniffed = lower(sniffed_in);
@@ -142,21 +137,7 @@ std::string sniff_type(std::string_view data) {
     return r ? std::string(r) : std::string();
 }
 
-std::string sha256_hex(std::string_view data) {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    if (EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr) != 1) return {};
-    static constexpr char k_hex[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(len * 2);
-    for (unsigned i = 0; i < len; ++i) {
-        out.push_back(k_hex[md[i] >> 4]);
-        out.push_back(k_hex[md[i] & 15]);
-    }
-    return out;
-}
-
-void emit(attachment_report& rep, const detect::symbol_info& sym, std::string detail,
+void emit(attachment_report& rep, const symbol_info& sym, std::string detail,
           nlohmann::json evidence, std::string_view path) {
     if (evidence.is_null()) evidence = nlohmann::json::object();
     if (!path.empty() && evidence.is_object() && !evidence.contains("path")) evidence["path"] = std::string(path);
@@ -270,8 +251,8 @@ std::vector<attachment_report> analyse(const mime::message& msg, const analysis_
     return out;
 }
 
-std::vector<detect::symbol_info> symbols() {
-    std::vector<detect::symbol_info> out{k_timeout};
+std::vector<symbol_info> symbols() {
+    std::vector<symbol_info> out{k_timeout};
     for (auto&& v : {archive_symbols(), dangerous_symbols(), ioc_symbols(), office_symbols(), message_symbols()})
         out.insert(out.end(), v.begin(), v.end());
     return out;

@@ -25,6 +25,7 @@
 //   Every limit passed and every libarchive error is a finding, never an exception.
 #include "attach/internal.hpp"
 #include "mime/charset.hpp"
+#include "attach/ids.hpp"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -40,18 +41,17 @@
 namespace replyguard::attach {
 namespace {
 
-using detect::symbol_info;
 
 constexpr std::array k_symbols{
-    symbol_info{"ARCHIVE_ENCRYPTED", "payload", 2.0, "encrypted archive attachment",
+    symbol_info{ids::ARCHIVE_ENCRYPTED, "payload", 2.0, "encrypted archive attachment",
                 "暗号化(パスワード付き)アーカイブが添付されている"},
-    symbol_info{"ARCHIVE_PASSWORD_FROM_BODY", "payload", 4.0,
+    symbol_info{ids::ARCHIVE_PASSWORD_FROM_BODY, "payload", 4.0,
                 "encrypted archive opened with a password written in the message body",
                 "本文に書かれたパスワードで暗号化アーカイブが開けた"},
-    symbol_info{"ARCHIVE_PASSWORD_FROM_THREAD", "payload", 4.0,
+    symbol_info{ids::ARCHIVE_PASSWORD_FROM_THREAD, "payload", 4.0,
                 "encrypted archive opened with a password sent in another mail of the thread",
                 "同じスレッドの別メールで送られたパスワードで暗号化アーカイブが開けた"},
-    symbol_info{"ARCHIVE_PASSWORD_UNKNOWN", "payload", 1.0,
+    symbol_info{ids::ARCHIVE_PASSWORD_UNKNOWN, "payload", 1.0,
                 "encrypted archive that no candidate password opened (contents not inspected)",
                 "どの候補パスワードでも開けない暗号化アーカイブ(中身は未検査)"},
     symbol_info{"ARCHIVE_IN_ARCHIVE", "payload", 5.0, "archive inside an archive",
@@ -292,6 +292,8 @@ struct archive_job {
             if (!members.is_array()) members = nlohmann::json::array();
             std::size_t slot = members.size();
             members.push_back(nlohmann::json::object());
+            std::size_t fact_slot = rep.members.size();
+            rep.members.emplace_back();
             std::string buf;
             bool truncated = false, failed = false;
             bool go_on = read_member(a.get(), e, name, buf, truncated, failed);
@@ -321,6 +323,7 @@ struct archive_job {
             rec["truncated"] = truncated;
             rec["read_error"] = failed;
             rec["depth"] = child.depth;
+            rep.members[fact_slot] = {name, rec.value("sha256", std::string())};
             rep.details["members"][slot] = std::move(rec);
             if (!go_on) { r.stopped = true; break; }
         }
@@ -444,6 +447,6 @@ bool analyse_archive(const file_view& f, analysis_state& st, attachment_report& 
     return true;
 }
 
-std::vector<detect::symbol_info> archive_symbols() { return {k_symbols.begin(), k_symbols.end()}; }
+std::vector<symbol_info> archive_symbols() { return {k_symbols.begin(), k_symbols.end()}; }
 
 }  // namespace replyguard::attach

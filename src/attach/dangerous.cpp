@@ -17,6 +17,8 @@
 //   files are analysed (recursively) only within limits::archive_depth and at
 //   most k_max_embedded per section.
 #include "attach/internal.hpp"
+#include "core/strings.hpp"
+#include "attach/ids.hpp"
 
 #include <algorithm>
 #include <array>
@@ -26,24 +28,23 @@
 namespace replyguard::attach {
 namespace {
 
-using detect::symbol_info;
 
 constexpr std::array k_symbols{
-    symbol_info{"ATTACH_EXECUTABLE", "payload", 6.0, "executable program (PE, ELF or Mach-O) attached",
+    symbol_info{ids::ATTACH_EXECUTABLE, "payload", 6.0, "executable program (PE, ELF or Mach-O) attached",
                 "実行ファイル(PE/ELF/Mach-O)が添付されている"},
-    symbol_info{"ATTACH_SCRIPT", "payload", 8.0, "Windows script attached (js, vbs, wsf, hta, ps1, bat...)",
+    symbol_info{ids::ATTACH_SCRIPT, "payload", 8.0, "Windows script attached (js, vbs, wsf, hta, ps1, bat...)",
                 "Windows スクリプト(js/vbs/wsf/hta/ps1/bat 等)が添付されている"},
-    symbol_info{"ATTACH_LNK", "payload", 8.0, "Windows shortcut (LNK) attached", "Windows ショートカット(LNK)が添付されている"},
-    symbol_info{"ATTACH_DISK_IMAGE", "payload", 8.0, "disk image (ISO, UDF, IMG, VHD, VHDX) attached",
+    symbol_info{ids::ATTACH_LNK, "payload", 8.0, "Windows shortcut (LNK) attached", "Windows ショートカット(LNK)が添付されている"},
+    symbol_info{ids::ATTACH_DISK_IMAGE, "payload", 8.0, "disk image (ISO, UDF, IMG, VHD, VHDX) attached",
                 "ディスクイメージ(ISO/UDF/IMG/VHD/VHDX)が添付されている"},
     // OneNote: Qakbot's and Emotet's 2023 carrier (a button over an embedded HTA/LNK).
     // Business partners hardly ever mail .one sections: suspicious alone.
-    symbol_info{"ATTACH_ONENOTE", "payload", 5.0, "OneNote section attached", "OneNote セクションが添付されている"},
-    symbol_info{"ATTACH_ONENOTE_EMBEDDED", "payload", 6.0, "OneNote section with embedded files",
+    symbol_info{ids::ATTACH_ONENOTE, "payload", 5.0, "OneNote section attached", "OneNote セクションが添付されている"},
+    symbol_info{ids::ATTACH_ONENOTE_EMBEDDED, "payload", 6.0, "OneNote section with embedded files",
                 "ファイルが埋め込まれた OneNote セクション"},
-    symbol_info{"ATTACH_CHM", "payload", 6.0, "compiled HTML help (CHM) attached", "CHM(コンパイル済みヘルプ)が添付されている"},
-    symbol_info{"ATTACH_HTML", "payload", 1.0, "HTML file attached", "HTML ファイルが添付されている"},
-    symbol_info{"ATTACH_HTML_SMUGGLING", "payload", 6.0, "HTML attachment that builds a file in the browser (HTML smuggling)",
+    symbol_info{ids::ATTACH_CHM, "payload", 6.0, "compiled HTML help (CHM) attached", "CHM(コンパイル済みヘルプ)が添付されている"},
+    symbol_info{ids::ATTACH_HTML, "payload", 1.0, "HTML file attached", "HTML ファイルが添付されている"},
+    symbol_info{ids::ATTACH_HTML_SMUGGLING, "payload", 6.0, "HTML attachment that builds a file in the browser (HTML smuggling)",
                 "ブラウザ内でファイルを生成する HTML 添付(HTML スマグリング)"},
     symbol_info{"ATTACH_DOUBLE_EXTENSION", "payload", 3.0, "file name with a deceptive double extension (invoice.pdf.exe)",
                 "偽装した二重拡張子のファイル名(invoice.pdf.exe 等)"},
@@ -71,12 +72,6 @@ constexpr std::size_t k_max_embedded = 64;
 constexpr std::string_view k_onenote_guid = "\xE4\x52\x5C\x7B\x8C\xD8\xA7\x4D\xAE\xB1\x53\x78\xD0\x29\x96\xD3";
 // FileDataStoreObject header, {BDE316E7-2665-4511-A4C4-8D4D0B7A9EAC} ([MS-ONESTORE] 2.6.13).
 constexpr std::string_view k_filedata_guid = "\xE7\x16\xE3\xBD\x65\x26\x11\x45\xA4\xC4\x8D\x4D\x0B\x7A\x9E\xAC";
-
-std::string lower(std::string_view s) {
-    std::string o(s);
-    for (auto& c : o) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return o;
-}
 
 std::string last_ext(std::string_view name) {
     auto slash = name.find_last_of("/\\");
@@ -336,6 +331,7 @@ void check_dangerous(const file_view& f, std::string_view declared, analysis_sta
                     rec["depth"] = child.depth;
                     auto& members = rep.details["members"];
                     if (!members.is_array()) members = nlohmann::json::array();
+                    rep.members.push_back({"", rec.value("sha256", std::string())});
                     members.push_back(std::move(rec));
                 }
             }
@@ -374,6 +370,6 @@ void check_dangerous(const file_view& f, std::string_view declared, analysis_sta
         check_pdf(f, d, rep);
 }
 
-std::vector<detect::symbol_info> dangerous_symbols() { return {k_symbols.begin(), k_symbols.end()}; }
+std::vector<symbol_info> dangerous_symbols() { return {k_symbols.begin(), k_symbols.end()}; }
 
 }  // namespace replyguard::attach

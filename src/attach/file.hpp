@@ -48,6 +48,6 @@ struct analysis_state {
 bool analyse_office(const file_view& f, analysis_state& st, attachment_report& rep);
 
 /// Symbols the Office analysers may emit.
-std::vector<detect::symbol_info> office_symbols();
+std::vector<symbol_info> office_symbols();
 
 }  // namespace replyguard::attach

@@ -28,7 +28,7 @@ void analyse_file(const file_view& f, analysis_state& st, attachment_report& rep
                   nlohmann::json* record, std::string_view declared = {});
 
 /// Append a finding for `sym` to `rep`; `path` names the file inside the tree.
-void emit(attachment_report& rep, const detect::symbol_info& sym, std::string detail,
+void emit(attachment_report& rep, const symbol_info& sym, std::string detail,
           nlohmann::json evidence, std::string_view path);
 
 /// True for zip-based documents (OOXML, ODF, Visio, XPS, EPUB): documents for the
@@ -57,11 +57,8 @@ void check_iocs(const file_view& f, const std::string& sha256_hex, analysis_stat
 /// YARA over VBA source an Office analyser left in rep.details["vba_source"].
 void check_vba_source(analysis_state& st, attachment_report& rep);
 
-/// Lower-case hex SHA-256.
-std::string sha256_hex(std::string_view data);
-
-std::vector<detect::symbol_info> archive_symbols();
-std::vector<detect::symbol_info> dangerous_symbols();
-std::vector<detect::symbol_info> ioc_symbols();
+std::vector<symbol_info> archive_symbols();
+std::vector<symbol_info> dangerous_symbols();
+std::vector<symbol_info> ioc_symbols();
 
 }  // namespace replyguard::attach

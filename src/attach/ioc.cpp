@@ -15,6 +15,8 @@
 
 #include "attach/internal.hpp"
 #include "text/urls.hpp"
+#include "core/strings.hpp"
+#include "attach/ids.hpp"
 
 #include <yara.h>
 
@@ -28,12 +30,11 @@
 namespace replyguard::attach {
 namespace {
 
-using detect::symbol_info;
 
 constexpr std::array k_symbols{
     symbol_info{"IOC_HASH", "payload", 10.0, "attachment or archive member whose SHA-256 is on the IOC list",
                 "SHA-256 が IOC リストにある添付ファイル(アーカイブ内を含む)"},
-    symbol_info{"IOC_URL", "payload", 6.0, "URL or domain on the IOC list", "IOC リストにある URL・ドメイン"},
+    symbol_info{ids::IOC_URL, "payload", 6.0, "URL or domain on the IOC list", "IOC リストにある URL・ドメイン"},
     symbol_info{"YARA_MATCH", "payload", 6.0, "a YARA rule matched an attachment, archive member or macro source",
                 "YARA ルールが添付ファイル・アーカイブ内ファイル・マクロに一致した"},
 };
@@ -52,12 +53,6 @@ bool yara_init() {
     // (rules may live until exit in a shared ioc_set).
     std::call_once(g_yara_once, [] { g_yara_ok = yr_initialize() == ERROR_SUCCESS; });
     return g_yara_ok;
-}
-
-std::string lower(std::string_view s) {
-    std::string o(s);
-    for (auto& c : o) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return o;
 }
 
 // Host of an absolute URL, in text::url_host's canonical form (IDNA to ASCII,
@@ -116,12 +111,6 @@ std::vector<std::string> urls_in(std::string_view d, std::size_t max) {
         }
     }
     return out;
-}
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-    return s;
 }
 
 template <class F>
@@ -278,8 +267,8 @@ result<std::shared_ptr<const ioc_set>> load_ioc_lists(const ioc_sources& src) {
     return std::shared_ptr<const ioc_set>(std::move(set));
 }
 
-std::vector<detect::finding> match_message_urls(const mime::message& msg, const ioc_set& iocs) {
-    std::vector<detect::finding> out;
+std::vector<finding> match_message_urls(const mime::message& msg, const ioc_set& iocs) {
+    std::vector<finding> out;
     for (const auto& u : msg.urls) {
         std::string m = iocs.match_url(u.url);
         if (m.empty() && !u.host.empty()) m = iocs.match_host(u.host);
@@ -329,6 +318,6 @@ void check_vba_source(analysis_state& st, attachment_report& rep) {
     }
 }
 
-std::vector<detect::symbol_info> ioc_symbols() { return {k_symbols.begin(), k_symbols.end()}; }
+std::vector<symbol_info> ioc_symbols() { return {k_symbols.begin(), k_symbols.end()}; }
 
 }  // namespace replyguard::attach

@@ -21,7 +21,7 @@
 #pragma once
 
 #include "core/result.hpp"
-#include "detect/detector.hpp"
+#include "core/finding.hpp"
 #include "mime/message.hpp"
 
 #include <filesystem>
@@ -63,6 +63,6 @@ result<std::shared_ptr<const ioc_set>> load_ioc_lists(const ioc_sources& src);
 
 /// IOC_URL findings for the message's own URLs (for the engine; attachments are
 /// covered by attach::analyse).
-std::vector<detect::finding> match_message_urls(const mime::message& msg, const ioc_set& iocs);
+std::vector<finding> match_message_urls(const mime::message& msg, const ioc_set& iocs);
 
 }  // namespace replyguard::attach

@@ -18,14 +18,14 @@ namespace replyguard::attach {
 
 namespace {
 
-const std::array<detect::symbol_info, 3> k_symbols{
-    detect::symbol_info{"ATTACHED_MESSAGE_MALICIOUS", "attached", 10.0,
+const std::array<symbol_info, 3> k_symbols{
+    symbol_info{"ATTACHED_MESSAGE_MALICIOUS", "attached", 10.0,
                         "a message attached to this one (forwarded as an attachment, .msg, winmail.dat) is malicious",
                         "添付されたメッセージ（添付として転送、.msg、winmail.dat）が悪性と判定された"},
-    detect::symbol_info{"ATTACHED_MESSAGE_SUSPICIOUS", "attached", 5.0,
+    symbol_info{"ATTACHED_MESSAGE_SUSPICIOUS", "attached", 5.0,
                         "a message attached to this one (forwarded as an attachment, .msg, winmail.dat) is suspicious",
                         "添付されたメッセージ（添付として転送、.msg、winmail.dat）が疑わしいと判定された"},
-    detect::symbol_info{"TNEF_UNREADABLE", "mime", 1.0, "a winmail.dat (TNEF) attachment could not be opened",
+    symbol_info{"TNEF_UNREADABLE", "mime", 1.0, "a winmail.dat (TNEF) attachment could not be opened",
                         "winmail.dat（TNEF）添付ファイルを開けなかった"},
 };
 
@@ -41,9 +41,9 @@ bool is_tnef_attachment(const mime::attachment& a) {
 
 }  // namespace
 
-const detect::symbol_info& attached_malicious_symbol() { return k_symbols[0]; }
-const detect::symbol_info& attached_suspicious_symbol() { return k_symbols[1]; }
-std::vector<detect::symbol_info> message_symbols() { return {k_symbols.begin(), k_symbols.end()}; }
+const symbol_info& attached_malicious_symbol() { return k_symbols[0]; }
+const symbol_info& attached_suspicious_symbol() { return k_symbols[1]; }
+std::vector<symbol_info> message_symbols() { return {k_symbols.begin(), k_symbols.end()}; }
 
 std::vector<attached_message> attached_messages(const mime::message& m) {
     std::vector<attached_message> out;

@@ -19,7 +19,7 @@
 #pragma once
 
 #include "attach/file.hpp"
-#include "detect/detector.hpp"
+#include "core/finding.hpp"
 
 #include <string>
 #include <vector>
@@ -44,9 +44,9 @@ std::vector<attached_message> attached_messages(const mime::message& m);
 bool analyse_tnef(const file_view& f, analysis_state& st, attachment_report& rep);
 
 /// ATTACHED_MESSAGE_SUSPICIOUS, ATTACHED_MESSAGE_MALICIOUS.
-const detect::symbol_info& attached_suspicious_symbol();
-const detect::symbol_info& attached_malicious_symbol();
+const symbol_info& attached_suspicious_symbol();
+const symbol_info& attached_malicious_symbol();
 
-std::vector<detect::symbol_info> message_symbols();
+std::vector<symbol_info> message_symbols();
 
 }  // namespace replyguard::attach

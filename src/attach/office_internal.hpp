@@ -47,22 +47,22 @@ inline std::uint32_t le32(bytes b, std::size_t off) {
 }
 
 // ---- symbols (office.cpp) --------------------------------------------------
-extern const detect::symbol_info k_vba_macro;
-extern const detect::symbol_info k_vba_autoexec;
-extern const detect::symbol_info k_vba_suspicious;
-extern const detect::symbol_info k_vba_keywords;
-extern const detect::symbol_info k_vba_stomping;
-extern const detect::symbol_info k_xlm_macro;
-extern const detect::symbol_info k_xlm_hidden_sheet;
-extern const detect::symbol_info k_xlm_suspicious;
-extern const detect::symbol_info k_external_template;
-extern const detect::symbol_info k_external_ole_link;
-extern const detect::symbol_info k_dde;
-extern const detect::symbol_info k_macro_enabled_type;
-extern const detect::symbol_info k_encrypted;
-extern const detect::symbol_info k_default_password;
-extern const detect::symbol_info k_body_password;
-extern const detect::symbol_info k_malformed;
+extern const symbol_info k_vba_macro;
+extern const symbol_info k_vba_autoexec;
+extern const symbol_info k_vba_suspicious;
+extern const symbol_info k_vba_keywords;
+extern const symbol_info k_vba_stomping;
+extern const symbol_info k_xlm_macro;
+extern const symbol_info k_xlm_hidden_sheet;
+extern const symbol_info k_xlm_suspicious;
+extern const symbol_info k_external_template;
+extern const symbol_info k_external_ole_link;
+extern const symbol_info k_dde;
+extern const symbol_info k_macro_enabled_type;
+extern const symbol_info k_encrypted;
+extern const symbol_info k_default_password;
+extern const symbol_info k_body_password;
+extern const symbol_info k_malformed;
 
 /// One Office file being analysed.
 struct office_ctx {
@@ -73,7 +73,7 @@ struct office_ctx {
 };
 
 /// Add a finding to the report unless one with this id is already there.
-void emit(office_ctx& c, const detect::symbol_info& sym, std::string detail, nlohmann::json evidence = nullptr);
+void emit(office_ctx& c, const symbol_info& sym, std::string detail, nlohmann::json evidence = nullptr);
 
 /// Valid UTF-8 (invalid bytes become U+FFFD), at most `max` bytes, cut on a character.
 std::string utf8_clean(std::string_view s, std::size_t max = std::string::npos);

@@ -22,6 +22,7 @@
 //   cannot trigger entity expansion or deep recursion.
 #include "attach/gsf_walk.hpp"
 #include "attach/office_internal.hpp"
+#include "core/strings.hpp"
 
 #include <gsf/gsf.h>
 
@@ -42,12 +43,6 @@ struct member {
     bool ole = false;
     bool truncated = false;
 };
-
-std::string lower(std::string_view s) {
-    std::string r(s);
-    for (auto& ch : r) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    return r;
-}
 
 bool wanted(std::string_view lp) {
     return lp.ends_with(".xml") || lp.ends_with(".rels") || lp.starts_with("xl/macrosheets/") ||

@@ -11,6 +11,7 @@
 #include "attach/passwords.hpp"
 
 #include "text/normalize.hpp"
+#include "core/strings.hpp"
 
 #include <algorithm>
 #include <array>
@@ -64,12 +65,6 @@ std::string width_fold(std::string_view s) {
         out.push_back(static_cast<char>(c));
     }
     return out;
-}
-
-std::string lower_ascii(std::string_view s) {
-    std::string o(s);
-    for (auto& c : o) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return o;
 }
 
 bool is_space_at(std::string_view s, std::size_t i, std::size_t* len) {
@@ -202,7 +197,7 @@ bool prose_word(std::string_view v) {
         "a", "an", "the", "not", "as", "in", "on", "for", "to", "being", "that", "this", "your", "my", "our",
         "required", "needed", "sent", "below", "attached", "same", "also", "still", "now", "here", "there",
         "correct", "wrong", "incorrect", "invalid", "expired", "case", "very", "set", "included", "provided"};
-    std::string low = lower_ascii(v);
+    std::string low = lower(v);
     while (!low.empty() && std::ispunct(static_cast<unsigned char>(low.back()))) low.pop_back();
     return std::ranges::find(k_words, low) != k_words.end();
 }
@@ -270,7 +265,7 @@ std::vector<password_candidate> find_password_candidates(std::string_view text) 
         for (int pass = 0; pass < 2; ++pass) {
             const std::string* form = pass == 0 ? &folded : &raw_s;
             if (pass == 1 && raw_s == folded) break;
-            std::string low = lower_ascii(*form);
+            std::string low = lower(*form);
             for (const auto& h : find_labels(low)) {
                 line_has_label = true;
                 bool announce = false, weak = false;

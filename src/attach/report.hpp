@@ -10,7 +10,7 @@
 #pragma once
 
 #include "core/limits.hpp"
-#include "detect/detector.hpp"
+#include "core/finding.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -25,11 +25,22 @@ namespace replyguard::attach {
 
 struct ioc_set;  // attach/ioc.hpp: hash and domain lists, compiled YARA rules
 
+/// A file inside an attachment (archive member, OneNote embedded file).
+struct member_fact {
+    std::string name;    ///< as stored in the container ("" when it has none)
+    std::string sha256;  ///< hex of its bytes ("" when it could not be read)
+};
+
 struct attachment_report {
     std::size_t index = 0;                ///< into message::attachments
     std::string kind;                     ///< our classification, e.g. "ole2", "ooxml", "zip", "pe", "pdf"
-    std::vector<detect::finding> findings;
+    std::vector<finding> findings;
+    /// For the JSON record and people only; code in other modules reads the
+    /// typed facts below, never this.
     nlohmann::json details = nlohmann::json::object();
+    // Typed facts (the same as in `details`, in the same order).
+    std::vector<member_fact> members;      ///< details.members
+    std::vector<std::string> vba_sources;  ///< details.office[].vba.source, one per Office document with VBA
 };
 
 struct analysis_options {
@@ -47,6 +58,6 @@ struct analysis_options {
 std::vector<attachment_report> analyse(const mime::message& msg, const analysis_options& opt);
 
 /// Every symbol the attachment analysers may emit.
-std::vector<detect::symbol_info> symbols();
+std::vector<symbol_info> symbols();
 
 }  // namespace replyguard::attach

@@ -23,12 +23,12 @@
 //   Source kept per module: lim.archive_entry_bytes; source exposed in details:
 //   k_details_source bytes (for YARA); keyword scan over at most k_scan_bytes.
 #include "attach/office_internal.hpp"
+#include "core/strings.hpp"
 
 #include <algorithm>
 #include <array>
 #include <cctype>
 #include <set>
-#include <strings.h>
 
 namespace replyguard::attach::office {
 namespace {
@@ -47,12 +47,6 @@ std::string join(const std::vector<std::string>& v) {
         r += s;
         if (r.size() > 300) break;
     }
-    return r;
-}
-
-std::string lower(std::string_view s) {
-    std::string r(s);
-    for (auto& ch : r) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
     return r;
 }
 
@@ -125,16 +119,11 @@ std::size_t code_lines(std::string_view src) {
         std::size_t e = src.find('\n', pos);
         if (e == std::string_view::npos) e = src.size();
         std::string_view line = src.substr(pos, e - pos);
-        while (!line.empty() && std::isspace(static_cast<unsigned char>(line.front()))) line.remove_prefix(1);
-        while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.remove_suffix(1);
-        if (!line.empty() && !(line.size() >= 10 && strncasecmp(line.data(), "Attribute ", 10) == 0)) ++n;
+        line = trim(line);
+        if (!line.empty() && !starts_with_ci(line, "Attribute ")) ++n;
         pos = e + 1;
     }
     return n;
-}
-
-bool ieq(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
 }
 
 }  // namespace

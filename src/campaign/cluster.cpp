@@ -2,9 +2,11 @@
 // campaign/cluster.cpp - union-find over indexed payload, identity and relay keys in a time window
 #include "campaign/cluster.hpp"
 
-#include "history/domains.hpp"
+#include "mime/domains.hpp"
+#include "core/digest.hpp"
+#include "attach/ids.hpp"
+#include "detect/ids.hpp"
 
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <map>
@@ -27,7 +29,7 @@ std::vector<std::string> payload_links(const detection& d) {
     std::vector<std::string> out;
     for (const auto& f : d.findings) {
         if (!f.evidence.is_object()) continue;
-        if (f.id == "IOC_URL")
+        if (f.id == attach::ids::IOC_URL)
             if (auto u = f.evidence.find("url"); u != f.evidence.end() && u->is_string()) out.push_back(u->get<std::string>());
         auto it = f.evidence.find("payload");
         if (it == f.evidence.end() || !it->is_array()) continue;
@@ -41,7 +43,7 @@ std::vector<std::string> payload_links(const detection& d) {
 std::vector<std::string> abused_accounts_of(const detection& d) {
     std::vector<std::string> out;
     for (const auto& f : d.findings)
-        if (f.id == "OUTBOUND_ACCOUNT_ABUSE" && f.evidence.is_object())
+        if (f.id == detect::ids::OUTBOUND_ACCOUNT_ABUSE && f.evidence.is_object())
             if (auto a = f.evidence.find("account"); a != f.evidence.end() && a->is_string() && !a->get<std::string>().empty())
                 out.push_back(a->get<std::string>());
     return out;
@@ -84,16 +86,7 @@ int verdict_rank(std::string_view v) { return v == "malicious" ? 2 : v == "suspi
 std::string campaign_id(const std::vector<std::string>& keys) {
     std::string all;
     for (const auto& k : keys) all += k + "\n";
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int n = 0;
-    EVP_Digest(all.data(), all.size(), md, &n, EVP_sha256(), nullptr);
-    static constexpr char k_hex[] = "0123456789abcdef";
-    std::string out = "C-";
-    for (unsigned int i = 0; i < 5; ++i) {
-        out += k_hex[md[i] >> 4];
-        out += k_hex[md[i] & 15];
-    }
-    return out;
+    return "C-" + sha256_hex(all, 10);
 }
 
 }  // namespace
@@ -114,17 +107,17 @@ std::vector<std::string> payload_kinds_of(const detection& d) {
     bool encrypted = false, body_pw = false;
     for (const auto& f : d.findings) {
         const std::string& id = f.id;
-        if (id == "ARCHIVE_ENCRYPTED") encrypted = true;
-        if (id == "ARCHIVE_PASSWORD_FROM_BODY" || id == "ARCHIVE_PASSWORD_FROM_THREAD") body_pw = true;
+        if (id == attach::ids::ARCHIVE_ENCRYPTED) encrypted = true;
+        if (id == attach::ids::ARCHIVE_PASSWORD_FROM_BODY || id == attach::ids::ARCHIVE_PASSWORD_FROM_THREAD) body_pw = true;
         if (contains(id, "MACRO") || contains(id, "VBA") || contains(id, "XLM")) k.insert("macro_document");
-        if (id == "OFFICE_EXTERNAL_TEMPLATE" || id == "OFFICE_DDE" || id == "OFFICE_EXTERNAL_OLE_LINK")
+        if (id == attach::ids::OFFICE_EXTERNAL_TEMPLATE || id == attach::ids::OFFICE_DDE || id == attach::ids::OFFICE_EXTERNAL_OLE_LINK)
             k.insert("document_remote_content");
-        if (id == "ATTACH_LNK") k.insert("shortcut");
-        if (id == "ATTACH_SCRIPT") k.insert("script");
-        if (id == "ATTACH_EXECUTABLE" || id == "ATTACH_CHM") k.insert("executable");
-        if (id == "ATTACH_DISK_IMAGE") k.insert("disk_image");
-        if (id == "ATTACH_ONENOTE" || id == "ATTACH_ONENOTE_EMBEDDED") k.insert("onenote");
-        if (id == "ATTACH_HTML_SMUGGLING" || id == "ATTACH_HTML") k.insert("html_attachment");
+        if (id == attach::ids::ATTACH_LNK) k.insert("shortcut");
+        if (id == attach::ids::ATTACH_SCRIPT) k.insert("script");
+        if (id == attach::ids::ATTACH_EXECUTABLE || id == attach::ids::ATTACH_CHM) k.insert("executable");
+        if (id == attach::ids::ATTACH_DISK_IMAGE) k.insert("disk_image");
+        if (id == attach::ids::ATTACH_ONENOTE || id == attach::ids::ATTACH_ONENOTE_EMBEDDED) k.insert("onenote");
+        if (id == attach::ids::ATTACH_HTML_SMUGGLING || id == attach::ids::ATTACH_HTML) k.insert("html_attachment");
         if (f.group == "payload" && (contains(id, "LINK") || contains(id, "URL"))) k.insert("download_link");
     }
     if (encrypted) k.insert("password_zip");
@@ -227,7 +220,7 @@ void similar_fingerprints(const std::vector<const std::vector<std::uint64_t>*>& 
 std::vector<std::string> parties_of(const detection& d) {
     std::vector<std::string> out;
     for (const auto& id : d.impersonated)
-        out.push_back(!id.domain.empty() && !history::is_freemail(id.domain) ? id.domain
+        out.push_back(!id.domain.empty() && !mime::is_freemail(id.domain) ? id.domain
                       : !id.address.empty()                                  ? id.address
                                                                              : "name:" + id.name);
     if (out.empty()) out.push_back("from:" + (d.from_domain.empty() ? d.from_address : d.from_domain));
@@ -247,7 +240,7 @@ std::vector<campaign> cluster(const std::vector<detection>& ds, const cluster_op
     const std::size_t n = ds.size();
     const std::int64_t window = static_cast<std::int64_t>(opt.window_days) * 86400;
     std::set<std::string> org;
-    for (const auto& d : opt.org_domains) org.insert(history::registrable_domain(d));
+    for (const auto& d : opt.org_domains) org.insert(mime::registrable_domain(d));
 
     std::vector<std::vector<std::string>> link_hosts(n);
     std::unordered_map<std::string, std::size_t> host_df;
@@ -397,7 +390,7 @@ std::vector<campaign> cluster(const std::vector<detection>& ds, const cluster_op
                     if (p.address.empty() && p.name.empty()) p = id;
                     else if (p.name.empty()) p.name = id.name;
                 }
-                if (!id.domain.empty() && !history::is_freemail(id.domain)) {
+                if (!id.domain.empty() && !mime::is_freemail(id.domain)) {
                     ++orgs_n[id.domain];
                     if (org.contains(id.domain)) c.own_org_impersonated = true;
                 }

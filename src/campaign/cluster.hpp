@@ -28,7 +28,7 @@
 //   on a shared key with gaps under the window continues it.
 //   Outbound-abuse events (OUTBOUND_ACCOUNT_ABUSE, from the milter) of one of
 //   our accounts link like an impersonated person: the account is the key.
-//   Organisations are registrable domains (libpsl, history/domains.hpp);
+//   Organisations are registrable domains (libpsl, mime/domains.hpp);
 //   free-mail domains are people, never organisations.
 // LIMITS
 //   Keys are indexed (each key's detections sorted by time, neighbours within

@@ -3,12 +3,14 @@
 #include "campaign/detections.hpp"
 
 #include "core/config.hpp"
-#include "history/domains.hpp"
+#include "mime/domains.hpp"
 #include "mime/charset.hpp"
 #include "output/record.hpp"
 #include "scan/engine.hpp"
+#include "core/digest.hpp"
+#include "core/strings.hpp"
+#include "detect/ids.hpp"
 
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <arpa/inet.h>
@@ -23,26 +25,6 @@ namespace {
 using nlohmann::json;
 
 std::string safe(std::string_view s) { return output::json_safe(s); }
-
-std::string lower(std::string_view s) {
-    std::string o(s);
-    for (char& c : o)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return o;
-}
-
-std::string sha256_hex(std::string_view data) {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int n = 0;
-    EVP_Digest(data.data(), data.size(), md, &n, EVP_sha256(), nullptr);
-    static constexpr char k_hex[] = "0123456789abcdef";
-    std::string out;
-    for (unsigned int i = 0; i < n; ++i) {
-        out += k_hex[md[i] >> 4];
-        out += k_hex[md[i] & 15];
-    }
-    return out;
-}
 
 // Loopback, RFC 1918, link-local, CGNAT, ULA: hops inside a network, never the sender's infrastructure.
 bool internal_ip(const std::string& ip) {
@@ -62,7 +44,7 @@ bool internal_ip(const std::string& ip) {
 
 bool in_org(std::string_view host, const config& cfg) {
     if (host.empty()) return false;
-    std::string reg = history::registrable_domain(host);
+    std::string reg = mime::registrable_domain(host);
     return std::any_of(cfg.org_domains.begin(), cfg.org_domains.end(),
                        [&](const std::string& d) { return lower(d) == reg; });
 }
@@ -77,7 +59,7 @@ void add_identity(std::vector<identity>& v, std::string name, std::string addres
         }
         if (address.empty() && i.name == name) return;
     }
-    identity id{safe(name), safe(address), address.empty() ? "" : history::registrable_domain(address)};
+    identity id{safe(name), safe(address), address.empty() ? "" : mime::registrable_domain(address)};
     // A name-only identity is superseded by one with an address and the same name.
     if (!address.empty())
         std::erase_if(v, [&](const identity& o) { return o.address.empty() && o.name == id.name; });
@@ -107,7 +89,7 @@ std::vector<identity> impersonated_from(const std::vector<detection_finding>& fs
                 name = n->front().get<std::string>();
             add_identity(out, name, str(k, "address"));
         }
-        if (f.id == "LOOKALIKE_DOMAIN") {
+        if (f.id == detect::ids::LOOKALIKE_DOMAIN) {
             // The organisation whose domain was imitated; no person.
             if (auto d = str(e, "looks_like"); !d.empty()) {
                 identity id{"", "", lower(d)};
@@ -188,7 +170,7 @@ detection make_detection(const scan::scan_result& r, std::int64_t now, const con
     if (m.from) {
         d.from_name = safe(m.from->name);
         d.from_address = safe(m.from->address_key.empty() ? m.from->address : m.from->address_key);
-        d.from_domain = history::registrable_domain(d.from_address);
+        d.from_domain = mime::registrable_domain(d.from_address);
     }
     d.subject = safe(m.subject.decoded);
     std::set<std::string> rcpt;
@@ -205,20 +187,15 @@ detection make_detection(const scan::scan_result& r, std::int64_t now, const con
         for (const auto& rep : r.attachments) {
             if (rep.index != i) continue;
             da.kind = rep.kind;
-            // Inner files: details.members [{name, sha256, ...}] when the archive could be read.
-            if (auto it = rep.details.find("members"); it != rep.details.end() && it->is_array())
-                for (const auto& mem : *it) {
-                    if (auto h = str(mem, "sha256"); !h.empty()) da.member_sha256.push_back(h);
-                    if (auto n = str(mem, "name"); !n.empty()) da.member_names.push_back(safe(n));
-                }
-            // Office documents (also those inside the archive): details.office [{vba: {source}}].
-            if (auto it = rep.details.find("office"); it != rep.details.end() && it->is_array()) {
-                std::string source;
-                for (const auto& o : *it)
-                    if (o.is_object() && o.contains("vba") && o["vba"].is_object())
-                        source += str(o["vba"], "source") + "\n";
-                if (!source.empty()) da.macro_fp = macro_fingerprint(source);
+            // Inner files (archive members, OneNote embedded files), as attach/ typed them.
+            for (const auto& mem : rep.members) {
+                if (!mem.sha256.empty()) da.member_sha256.push_back(mem.sha256);
+                if (!mem.name.empty()) da.member_names.push_back(safe(mem.name));
             }
+            // Office documents (also those inside the archive): their VBA source.
+            std::string source;
+            for (const auto& s : rep.vba_sources) source += s + "\n";
+            if (!source.empty()) da.macro_fp = macro_fingerprint(source);
         }
         d.attachments.push_back(std::move(da));
     }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // campaign/report.cpp - campaign table renderers and the advisory draft
 #include "campaign/report.hpp"
+#include "attach/ids.hpp"
+#include "detect/ids.hpp"
 
 #include <fmt/format.h>
 
@@ -154,11 +156,11 @@ std::string day(std::int64_t t, std::int64_t utc_offset) {
 }
 
 std::string summary(const campaign& c, std::string_view lang) {
-    const bool thread = has_id(c, {"HIJACK_THREAD_OUTSIDER_NAME", "HIJACK_QUOTE_ATTRIBUTION", "FAKE_REPLY_COPIED_REF",
-                                   "QUOTED_OUTLOOK_UNRELATED"});
-    const bool fake_reply = has_id(c, {"FAKE_REPLY"});
-    const bool lookalike = has_id(c, {"LOOKALIKE_DOMAIN"});
-    const bool pw_body = has_id(c, {"ARCHIVE_PASSWORD_FROM_BODY", "ARCHIVE_PASSWORD_FROM_THREAD"});
+    const bool thread = has_id(c, {detect::ids::HIJACK_THREAD_OUTSIDER_NAME, detect::ids::HIJACK_QUOTE_ATTRIBUTION, detect::ids::FAKE_REPLY_COPIED_REF,
+                                   detect::ids::QUOTED_OUTLOOK_UNRELATED});
+    const bool fake_reply = has_id(c, {detect::ids::FAKE_REPLY});
+    const bool lookalike = has_id(c, {detect::ids::LOOKALIKE_DOMAIN});
+    const bool pw_body = has_id(c, {attach::ids::ARCHIVE_PASSWORD_FROM_BODY, attach::ids::ARCHIVE_PASSWORD_FROM_THREAD});
     std::vector<std::string> people = people_of(c);
     std::string who = join(people, ja(lang) ? "、" : ", ", 2);
     const std::string accounts = join(c.abused_accounts, ja(lang) ? "、" : ", ", 2);
@@ -291,6 +293,86 @@ std::string render(const std::vector<campaign>& cs, const report_options& opt) {
     return out;
 }
 
+namespace {
+
+/// The advisory's wording in one language; advisory() builds both from one
+/// structure, so the Japanese and English texts cannot drift apart.
+struct advisory_words {
+    std::string_view lang, sep;
+    std::string_view title;  ///< {} = the organisation's domains
+    std::string_view greeting, impersonated, abused_before, abused_after;
+    std::string_view campaign_head;  ///< {} = id, period, count
+    std::string_view summary, people, subjects, senders, relays, attachment_names, attachment_sha256, url_hosts;
+    std::string_view todo_head, todo_abused_before, todo_abused_after;
+    std::string_view todo_impersonated;  ///< {} = the organisation's domains
+    std::string_view closing;
+};
+
+constexpr advisory_words k_advisory_ja{
+    .lang = "ja",
+    .sep = "、",
+    .title = "# 【注意喚起】当社（{}）を装った不審なメールについて\n\n",
+    .greeting = "平素より大変お世話になっております。\n",
+    .impersonated = "当社の社員や当社との過去のメールのやり取りを装った不審なメールが、取引先の皆様に送られていることを確認しました。"
+                    "これらのメールは当社から送信されたものではありません。\n",
+    .abused_before = "また、当社のメールアカウント（",
+    .abused_after = "）が第三者に不正利用され、当社のメールサーバから不審なメールが送信されたことを確認しました。\n",
+    .campaign_head = "## {}（{}、{}件）\n\n",
+    .summary = "- 概要: ",
+    .people = "- 差出人の表示名（なりすまされた名前）: ",
+    .subjects = "- 件名の例: ",
+    .senders = "- 実際の送信元アドレス: ",
+    .relays = "- 送信元サーバ: ",
+    .attachment_names = "- 添付ファイル名: ",
+    .attachment_sha256 = "- 添付ファイルのSHA-256: ",
+    .url_hosts = "- 本文中のリンク先ホスト: ",
+    .todo_head = "### お願い\n\n",
+    .todo_abused_before = "- 上記の期間に ",
+    .todo_abused_after = " から届いた、添付ファイル・パスワード付きZIP・ダウンロードリンクのあるメールは、"
+                         "当社のドメインからであっても開かずに削除してください。\n",
+    .todo_impersonated = "- 当社からのメールは {} のドメインから送信されます。表示名が当社の社員名でも、"
+                         "メールアドレスのドメインが異なるものは当社からのメールではありません。\n",
+    .closing = "- 上記のようなメールを受信された場合は、添付ファイルを開かず、本文に記載されたパスワードでZIPファイルを展開せず、"
+               "リンクをクリックせずに削除してください。\n"
+               "- 心当たりのないメールや不審なメールについては、メール以外の方法（お電話など）で当社担当者にご確認ください。\n"
+               "- 既に開いてしまった場合は、端末をネットワークから切り離し、貴社のシステム管理者にご相談ください。\n\n"
+               "ご迷惑とご心配をおかけし、誠に申し訳ございません。\n",
+};
+
+constexpr advisory_words k_advisory_en{
+    .lang = "en",
+    .sep = ", ",
+    .title = "# Warning: suspicious mail impersonating {}\n\n",
+    .greeting = "",
+    .impersonated = "We have found that suspicious mail pretending to come from our staff, or continuing past "
+                    "conversations with us, is being sent to our partners. This mail was not sent by us.\n",
+    .abused_before = "We have also found that our mail account(s) ",
+    .abused_after = " were abused by a third party: suspicious mail was sent through our own mail servers.\n",
+    .campaign_head = "## {} ({}, {} message(s))\n\n",
+    .summary = "- Summary: ",
+    .people = "- Sender names shown (impersonated): ",
+    .subjects = "- Example subjects: ",
+    .senders = "- Addresses it really came from: ",
+    .relays = "- Sending servers: ",
+    .attachment_names = "- Attachment names: ",
+    .attachment_sha256 = "- Attachment SHA-256: ",
+    .url_hosts = "- Link hosts: ",
+    .todo_head = "### What to do\n\n",
+    .todo_abused_before = "- Mail from ",
+    .todo_abused_after = " in the period above that carries an attachment, a password ZIP or a download link: do not open it, "
+                         "delete it, even though it comes from our domain.\n",
+    .todo_impersonated = "- Our mail is sent from {} only. Mail showing one of our staff's names but another domain "
+                         "in the address is not from us.\n",
+    .closing = "- If you receive such mail, do not open its attachments, do not extract a ZIP with a password given in the "
+               "mail, do not click its links; delete it.\n"
+               "- When in doubt, check with your contact at our company by phone or another channel than mail.\n"
+               "- If an attachment or link was already opened, disconnect the computer from the network and contact your "
+               "IT administrator.\n\n"
+               "We apologise for the trouble and concern this may cause.\n",
+};
+
+}  // namespace
+
 std::string advisory(const std::vector<campaign>& cs, const report_options& opt) {
     // Campaigns impersonating us, and those our own abused accounts sent (the
     // milter's outbound events): partners must hear of both, in other words.
@@ -314,79 +396,36 @@ std::string advisory(const std::vector<campaign>& cs, const report_options& opt)
                            "保存された検知の中に {} へのなりすましはありません。注意喚起は不要です。\n",
                            org, org);
 
-    auto ja_text = [&]() {
-        std::string s = fmt::format("# 【注意喚起】当社（{}）を装った不審なメールについて\n\n", org);
-        s += "平素より大変お世話になっております。\n";
-        if (impersonated)
-            s += "当社の社員や当社との過去のメールのやり取りを装った不審なメールが、取引先の皆様に送られていることを確認しました。"
-                 "これらのメールは当社から送信されたものではありません。\n";
-        if (!abused.empty())
-            s += "また、当社のメールアカウント（" + join(abused, "、") +
-                 "）が第三者に不正利用され、当社のメールサーバから不審なメールが送信されたことを確認しました。\n";
+    auto text = [&](const advisory_words& w) {
+        std::string s = fmt::format(fmt::runtime(w.title), org);
+        s += w.greeting;
+        if (impersonated) s += w.impersonated;
+        if (!abused.empty()) s += std::string(w.abused_before) + join(abused, w.sep) + std::string(w.abused_after);
         s += "\n";
         for (const campaign* c : own) {
-            s += fmt::format("## {}（{}、{}件）\n\n", c->id, period(*c, opt.utc_offset), c->count);
-            s += "- 概要: " + summary(*c, "ja") + "\n";
-            if (!people_of(*c).empty()) s += "- 差出人の表示名（なりすまされた名前）: " + join(people_of(*c), "、") + "\n";
-            if (!c->subjects.empty()) s += "- 件名の例: " + join(c->subjects, " / ") + "\n";
-            if (!c->senders.empty()) s += "- 実際の送信元アドレス: " + join(c->senders, "、") + "\n";
-            if (!c->relays.empty()) s += "- 送信元サーバ: " + join(c->relays, "、") + "\n";
-            if (!c->attachment_names.empty()) s += "- 添付ファイル名: " + join(c->attachment_names, "、") + "\n";
-            if (!c->attachment_sha256.empty()) s += "- 添付ファイルのSHA-256: " + join(c->attachment_sha256, "、") + "\n";
-            if (!c->url_hosts.empty()) s += "- 本文中のリンク先ホスト: " + join(c->url_hosts, "、") + "\n";
+            auto line = [&](std::string_view label, const std::vector<std::string>& v, std::string_view sep) {
+                if (!v.empty()) s += std::string(label) + join(v, sep) + "\n";
+            };
+            s += fmt::format(fmt::runtime(w.campaign_head), c->id, period(*c, opt.utc_offset), c->count);
+            s += std::string(w.summary) + summary(*c, w.lang) + "\n";
+            line(w.people, people_of(*c), w.sep);
+            line(w.subjects, c->subjects, " / ");
+            line(w.senders, c->senders, w.sep);
+            line(w.relays, c->relays, w.sep);
+            line(w.attachment_names, c->attachment_names, w.sep);
+            line(w.attachment_sha256, c->attachment_sha256, w.sep);
+            line(w.url_hosts, c->url_hosts, w.sep);
             s += "\n";
         }
-        s += "### お願い\n\n";
+        s += w.todo_head;
         if (!abused.empty())
-            s += "- 上記の期間に " + join(abused, "、") +
-                 " から届いた、添付ファイル・パスワード付きZIP・ダウンロードリンクのあるメールは、当社のドメインからであっても開かずに削除してください。\n";
-        if (impersonated)
-            s += fmt::format("- 当社からのメールは {} のドメインから送信されます。表示名が当社の社員名でも、メールアドレスのドメインが異なるものは当社からのメールではありません。\n", org);
-        s +=
-            "- 上記のようなメールを受信された場合は、添付ファイルを開かず、本文に記載されたパスワードでZIPファイルを展開せず、リンクをクリックせずに削除してください。\n"
-            "- 心当たりのないメールや不審なメールについては、メール以外の方法（お電話など）で当社担当者にご確認ください。\n"
-            "- 既に開いてしまった場合は、端末をネットワークから切り離し、貴社のシステム管理者にご相談ください。\n\n"
-            "ご迷惑とご心配をおかけし、誠に申し訳ございません。\n";
+            s += std::string(w.todo_abused_before) + join(abused, w.sep) + std::string(w.todo_abused_after);
+        if (impersonated) s += fmt::format(fmt::runtime(w.todo_impersonated), org);
+        s += w.closing;
         return s;
     };
-    auto en_text = [&]() {
-        std::string s = fmt::format("# Warning: suspicious mail impersonating {}\n\n", org);
-        if (impersonated)
-            s += "We have found that suspicious mail pretending to come from our staff, or continuing past "
-                 "conversations with us, is being sent to our partners. This mail was not sent by us.\n";
-        if (!abused.empty())
-            s += "We have also found that our mail account(s) " + join(abused, ", ") +
-                 " were abused by a third party: suspicious mail was sent through our own mail servers.\n";
-        s += "\n";
-        for (const campaign* c : own) {
-            s += fmt::format("## {} ({}, {} message(s))\n\n", c->id, period(*c, opt.utc_offset), c->count);
-            s += "- Summary: " + summary(*c, "en") + "\n";
-            if (!people_of(*c).empty()) s += "- Sender names shown (impersonated): " + join(people_of(*c), ", ") + "\n";
-            if (!c->subjects.empty()) s += "- Example subjects: " + join(c->subjects, " / ") + "\n";
-            if (!c->senders.empty()) s += "- Addresses it really came from: " + join(c->senders, ", ") + "\n";
-            if (!c->relays.empty()) s += "- Sending servers: " + join(c->relays, ", ") + "\n";
-            if (!c->attachment_names.empty()) s += "- Attachment names: " + join(c->attachment_names, ", ") + "\n";
-            if (!c->attachment_sha256.empty()) s += "- Attachment SHA-256: " + join(c->attachment_sha256, ", ") + "\n";
-            if (!c->url_hosts.empty()) s += "- Link hosts: " + join(c->url_hosts, ", ") + "\n";
-            s += "\n";
-        }
-        s += "### What to do\n\n";
-        if (!abused.empty())
-            s += "- Mail from " + join(abused, ", ") +
-                 " in the period above that carries an attachment, a password ZIP or a download link: do not open it, "
-                 "delete it, even though it comes from our domain.\n";
-        if (impersonated)
-            s += fmt::format("- Our mail is sent from {} only. Mail showing one of our staff's names but another domain "
-                             "in the address is not from us.\n", org);
-        s +=
-            "- If you receive such mail, do not open its attachments, do not extract a ZIP with a password given in the mail, "
-            "do not click its links; delete it.\n"
-            "- When in doubt, check with your contact at our company by phone or another channel than mail.\n"
-            "- If an attachment or link was already opened, disconnect the computer from the network and contact your IT administrator.\n\n"
-            "We apologise for the trouble and concern this may cause.\n";
-        return s;
-    };
-    return ja(opt.lang) ? ja_text() + "\n---\n\n" + en_text() : en_text() + "\n---\n\n" + ja_text();
+    const std::string ja_text = text(k_advisory_ja), en_text = text(k_advisory_en);
+    return ja(opt.lang) ? ja_text + "\n---\n\n" + en_text : en_text + "\n---\n\n" + ja_text;
 }
 
 }  // namespace replyguard::campaign

@@ -11,7 +11,7 @@
 #include "core/config.hpp"
 #include "detect/detector.hpp"
 #include "detect/hijack_common.hpp"
-#include "history/domains.hpp"
+#include "mime/domains.hpp"
 #include "mime/address.hpp"
 #include "mime/message.hpp"
 
@@ -37,7 +37,7 @@ public:
         if (!m.from || m.from->name.empty() || is_list_mail(m)) return;
         const auto& sender = m.from->address_key;
         for (const auto& a : mime::addresses_in_text(m.from->name)) {
-            if (a == sender || history::same_organisation(a, sender)) continue;
+            if (a == sender || mime::same_organisation(a, sender)) continue;
             out.emit(k_symbols[0],
                      fmt::format("display name \"{}\" shows {} but the mail comes from {}", m.from->name, a, sender),
                      {{"sender", mailbox_json(*m.from)}, {"address_in_name", a}});

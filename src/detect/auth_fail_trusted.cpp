@@ -8,12 +8,12 @@
 #include "core/config.hpp"
 #include "detect/detector.hpp"
 #include "mime/message.hpp"
+#include "core/strings.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <array>
-#include <strings.h>
 
 namespace replyguard::detect {
 namespace {
@@ -22,10 +22,6 @@ constexpr std::array k_symbols{
     symbol_info{"AUTH_FAIL_TRUSTED", "auth", 3.0, "SPF, DKIM or DMARC failed at a trusted server",
                 "信頼するサーバで SPF・DKIM・DMARC のいずれかが fail"},
 };
-
-bool ieq(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
-}
 
 class auth_fail_trusted final : public detector {
 public:

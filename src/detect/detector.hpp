@@ -8,8 +8,11 @@
 //   UPPER_SNAKE id, a group, a default score and a one-line description in
 //   English and Japanese. Detectors are listed explicitly in registry.cpp
 //   (no self-registering statics: the linker may drop them from a static
-//   library). Scores can be overridden in the configuration; groups can cap
-//   their total (score/score.hpp).
+//   library). finding, symbol_info and finding_sink live in core/finding.hpp
+//   (attach/ analysers emit findings too). Scores can be overridden in the
+//   configuration: finding_sink::emit() applies the override, add() keeps the
+//   score it is given (scan::engine applies overrides to analyser findings
+//   before adding them). Groups can cap their total (score/score.hpp).
 //
 //   Detectors never throw on content and never do I/O: the engine gathers
 //   what the history knows of the message once, before they run
@@ -17,7 +20,7 @@
 //   store failed - scan_result::history says which).
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include "core/finding.hpp"
 
 #include <memory>
 #include <span>
@@ -35,25 +38,6 @@ struct config;
 
 namespace replyguard::detect {
 
-/// What a detector may emit, declared up front.
-struct symbol_info {
-    std::string_view id;              ///< stable UPPER_SNAKE id
-    std::string_view group;           ///< e.g. "hijack", "payload", "mime", "auth"
-    double score = 0.0;               ///< default score (config may override)
-    std::string_view description_en;  ///< one line, English
-    std::string_view description_ja;  ///< one line, Japanese
-};
-
-/// One emitted finding. `evidence` holds what a person can check (which thread,
-/// which past addresses, which quoted message, which macro keyword...).
-struct finding {
-    std::string id;
-    std::string group;
-    double score = 0.0;
-    std::string detail;        ///< one readable line
-    nlohmann::json evidence;   ///< structured evidence (object, may be null)
-};
-
 /// Everything a detector may read.
 struct scan_context {
     const mime::message& msg;
@@ -61,23 +45,6 @@ struct scan_context {
     /// What the history knows of this message (history/view.hpp); null: no history available.
     const replyguard::history::view* history = nullptr;
     const config& cfg;
-};
-
-/// Collects findings; applies configured score overrides.
-class finding_sink {
-public:
-    explicit finding_sink(const config& cfg) : cfg_(cfg) {}
-    void emit(const symbol_info& sym, std::string detail, nlohmann::json evidence = nullptr);
-    /// Add a finding produced elsewhere (e.g. an attachment analyser).
-    void add(finding f) { findings_.push_back(std::move(f)); }
-    const std::vector<finding>& findings() const { return findings_; }
-    std::vector<finding> take() { return std::move(findings_); }
-    bool has(std::string_view id) const;
-    bool has_group(std::string_view group) const;
-
-private:
-    const config& cfg_;
-    std::vector<finding> findings_;
 };
 
 class detector {
@@ -92,6 +59,11 @@ public:
 
 /// Every detector, in run order (registry.cpp).
 std::vector<std::unique_ptr<detector>> make_detectors();
+
+/// OUTBOUND_ACCOUNT_ABUSE, the symbol of the milter's outbound tracking
+/// (milter/outbound.cpp emits it; it is declared here, below the milter, so that
+/// all_symbols() lists it).
+const symbol_info& outbound_symbol();
 
 /// Every symbol any detector or analyser may emit (for docs, config validation, the dashboard).
 std::vector<symbol_info> all_symbols();

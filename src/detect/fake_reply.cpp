@@ -16,10 +16,12 @@
 #include "core/config.hpp"
 #include "detect/detector.hpp"
 #include "detect/hijack_common.hpp"
-#include "history/domains.hpp"
+#include "mime/domains.hpp"
 #include "history/lookup.hpp"
 #include "history/view.hpp"
 #include "mime/message.hpp"
+#include "store/history.hpp"
+#include "detect/ids.hpp"
 
 #include <fmt/format.h>
 
@@ -29,13 +31,13 @@ namespace replyguard::detect {
 namespace {
 
 constexpr std::array k_symbols{
-    symbol_info{"FAKE_REPLY", "hijack", 3.0, "reply subject without In-Reply-To or References",
+    symbol_info{ids::FAKE_REPLY, "hijack", 3.0, "reply subject without In-Reply-To or References",
                 "件名は返信だが In-Reply-To も References もない"},
     symbol_info{"FAKE_FORWARD", "thread", 0.5, "forward subject without In-Reply-To or References",
                 "件名は転送だが In-Reply-To も References もない"},
     symbol_info{"FAKE_REPLY_UNKNOWN_REF", "thread", 1.0, "reply whose referenced messages are all unknown to the history",
                 "返信だが参照先のメッセージがどれも履歴にない"},
-    symbol_info{"FAKE_REPLY_COPIED_REF", "hijack", 3.0,
+    symbol_info{ids::FAKE_REPLY_COPIED_REF, "hijack", 3.0,
                 "In-Reply-To names a message the sender was not a participant of",
                 "In-Reply-To が指すメッセージに差出人は参加していない"},
 };
@@ -75,8 +77,8 @@ public:
             if (!irt || is_org_address(ctx, m.from->address_key)) continue;
             const auto& r = *ref.stored;
             const auto& s = m.from->address_key;
-            bool took_part = r.from_address == s || history::same_organisation(r.from_address, s);
-            for (const auto& a : r.recipients) took_part = took_part || a == s || history::same_organisation(a, s);
+            bool took_part = r.from_address == s || mime::same_organisation(r.from_address, s);
+            for (const auto& a : r.recipients) took_part = took_part || a == s || mime::same_organisation(a, s);
             if (!took_part) {
                 std::vector<std::string> addressees = r.recipients;
                 addressees.push_back(r.from_address);

@@ -10,8 +10,9 @@
 #include "core/config.hpp"
 #include "detect/detector.hpp"
 #include "detect/hijack_common.hpp"
-#include "history/domains.hpp"
+#include "mime/domains.hpp"
 #include "history/view.hpp"
+#include "mime/domains.hpp"
 #include "mime/message.hpp"
 
 #include <fmt/format.h>
@@ -39,7 +40,7 @@ public:
         const auto& s = m.from->address_key;
         if (ctx.history->sender_record) return;
         const auto& dom = ctx.history->sender_domain;
-        if (!history::is_freemail(dom) && ctx.history->sender_domain_known) return;
+        if (!mime::is_freemail(dom) && ctx.history->sender_domain_known) return;
         out.emit(k_symbols[0],
                  fmt::format("{} writes \"{}\" but never appeared in {} learnt messages", s, m.subject.decoded,
                              st->messages),

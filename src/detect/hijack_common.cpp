@@ -4,10 +4,12 @@
 
 #include "attach/report.hpp"
 #include "core/config.hpp"
-#include "history/domains.hpp"
+#include "mime/domains.hpp"
 #include "history/learner.hpp"
 #include "mime/address.hpp"
 #include "history/view.hpp"
+#include "store/history.hpp"
+#include "core/strings.hpp"
 
 #include <algorithm>
 #include <array>
@@ -15,12 +17,6 @@
 
 namespace replyguard::detect {
 namespace {
-
-std::string lower(std::string_view s) {
-    std::string o(s);
-    std::transform(o.begin(), o.end(), o.begin(), [](unsigned char c) { return std::tolower(c); });
-    return o;
-}
 
 std::string trimmed_lower(const mime::header_field* h) {
     if (!h) return {};
@@ -70,9 +66,9 @@ bool is_automated(const mime::message& m) {
 
 bool is_org_address(const scan_context& ctx, std::string_view address) {
     if (address.find('@') == std::string_view::npos) return false;
-    const auto d = history::registrable_domain(address);
+    const auto d = mime::registrable_domain(address);
     for (const auto& o : ctx.cfg.org_domains)
-        if (history::registrable_domain(o) == d) return true;
+        if (mime::registrable_domain(o) == d) return true;
     if (ctx.history) return std::binary_search(ctx.history->org_domains.begin(), ctx.history->org_domains.end(), d);
     return false;
 }
@@ -102,7 +98,7 @@ bool same_person_name(const mime::mailbox& sender_in, std::string_view other_nam
     return false;
 }
 
-bool quoted_only(const mime::message& m, const mime::url_ref& u) {
+bool quoted_only(const mime::message& m, const text::url_ref& u) {
     auto written_in = [&](std::string_view text) {
         return text.find(u.url) != std::string_view::npos ||
                (u.anchor_text.size() >= 6 && text.find(u.anchor_text) != std::string_view::npos);

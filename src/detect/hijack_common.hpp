@@ -66,7 +66,7 @@ nlohmann::json payload_evidence(const scan_context& ctx, const finding_sink& sin
 
 /// The URL stands only in the quoted conversation, not in the new text (the real
 /// correspondents' link: the bot writes the new text and does not edit what it quotes).
-bool quoted_only(const mime::message& m, const mime::url_ref& u);
+bool quoted_only(const mime::message& m, const text::url_ref& u);
 
 /// A mailbox as JSON evidence.
 nlohmann::json mailbox_json(const mime::mailbox& mb);

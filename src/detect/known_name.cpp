@@ -23,8 +23,9 @@
 #include "core/config.hpp"
 #include "detect/detector.hpp"
 #include "detect/hijack_common.hpp"
-#include "history/domains.hpp"
+#include "mime/domains.hpp"
 #include "history/view.hpp"
+#include "mime/domains.hpp"
 #include "history/learner.hpp"
 #include "history/lookup.hpp"
 #include "mime/message.hpp"
@@ -64,8 +65,8 @@ public:
         if (known.empty() || std::binary_search(known.begin(), known.end(), sender)) return;
         std::set<std::string> orgs;
         for (const auto& a : known) {
-            if (history::same_organisation(a, sender)) return;
-            orgs.insert(history::registrable_domain(a));
+            if (mime::same_organisation(a, sender)) return;
+            orgs.insert(mime::registrable_domain(a));
         }
         if (orgs.size() > k_generic_addresses) return;
         if (const auto& me = ctx.history->sender_record; me && me->count >= k_established) return;
@@ -85,12 +86,12 @@ public:
         // A free-mail account belongs to no organisation: a known name there is the
         // classic impersonation, not a namesake at another company.
         std::string link;
-        if (history::is_freemail(history::registrable_domain(sender))) link = "free-mail address";
+        if (mime::is_freemail(mime::registrable_domain(sender))) link = "free-mail address";
         auto mentions = [&](std::string_view text) {
             for (const auto& a : known) {
-                auto dom = history::registrable_domain(a);
+                auto dom = mime::registrable_domain(a);
                 if (text.find(a) != std::string_view::npos) return "address " + a;
-                if (!dom.empty() && !history::is_freemail(dom) && text.find(dom) != std::string_view::npos)
+                if (!dom.empty() && !mime::is_freemail(dom) && text.find(dom) != std::string_view::npos)
                     return "domain " + dom;
             }
             return std::string();

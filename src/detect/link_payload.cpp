@@ -34,7 +34,7 @@
 #include "core/config.hpp"
 #include "detect/detector.hpp"
 #include "detect/hijack_common.hpp"
-#include "history/domains.hpp"
+#include "mime/domains.hpp"
 #include "history/view.hpp"
 #include "mime/message.hpp"
 #include "store/history.hpp"
@@ -217,7 +217,7 @@ public:
                        mismatches = nlohmann::json::array(), actives = nlohmann::json::array(),
                        archives = nlohmann::json::array();
         auto known_host = [&](std::string_view host) {
-            return ctx.history && ctx.history->link_domain_known(history::registrable_domain(host));
+            return ctx.history && ctx.history->link_domain_known(mime::registrable_domain(host));
         };
         for (const auto& u : m.urls) {
             if (u.host.empty() || quoted_only(m, u)) continue;
@@ -225,7 +225,7 @@ public:
             if (!reply) continue;
             if (u.from_html && !u.anchor_text.empty()) {
                 if (auto shown = host_in_text(u.anchor_text); !shown.empty() && shown != host &&
-                    history::registrable_domain(shown) != history::registrable_domain(host) &&
+                    mime::registrable_domain(shown) != mime::registrable_domain(host) &&
                     mismatches.size() < k_max_evidence)
                     mismatches.push_back({{"url", u.url}, {"host", host}, {"text", u.anchor_text}, {"shown_host", shown}});
             }

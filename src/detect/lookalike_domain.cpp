@@ -15,9 +15,12 @@
 #include "core/config.hpp"
 #include "detect/detector.hpp"
 #include "detect/hijack_common.hpp"
-#include "history/domains.hpp"
+#include "mime/domains.hpp"
 #include "history/view.hpp"
 #include "mime/message.hpp"
+#include "mime/domains.hpp"
+#include "store/history.hpp"
+#include "detect/ids.hpp"
 
 #include <fmt/format.h>
 #include <unicode/uspoof.h>
@@ -32,7 +35,7 @@ namespace {
 constexpr std::size_t k_max_candidates = 20'000;
 
 constexpr std::array k_symbols{
-    symbol_info{"LOOKALIKE_DOMAIN", "hijack", 5.0, "sender domain looks like a correspondent's or our own domain",
+    symbol_info{ids::LOOKALIKE_DOMAIN, "hijack", 5.0, "sender domain looks like a correspondent's or our own domain",
                 "差出人ドメインが取引先または自組織のドメインに似せてある"},
 };
 
@@ -76,10 +79,10 @@ public:
     void run(const scan_context& ctx, finding_sink& out) const override {
         const auto& m = ctx.msg;
         if (!m.from || m.from->address_key.find('@') == std::string::npos || is_list_mail(m)) return;
-        const auto d = history::registrable_domain(m.from->address_key);
-        if (d.empty() || history::is_freemail(d)) return;
+        const auto d = mime::registrable_domain(m.from->address_key);
+        if (d.empty() || mime::is_freemail(d)) return;
         std::set<std::string> ours;
-        for (const auto& o : ctx.cfg.org_domains) ours.insert(history::registrable_domain(o));
+        for (const auto& o : ctx.cfg.org_domains) ours.insert(mime::registrable_domain(o));
         std::vector<std::string> theirs;
         if (ctx.history) {
             ours.insert(ctx.history->org_domains.begin(), ctx.history->org_domains.end());

@@ -11,6 +11,7 @@
 #include "attach/report.hpp"
 #include "detect/detector.hpp"
 #include "mime/message.hpp"
+#include "attach/ids.hpp"
 
 #include <fmt/format.h>
 
@@ -32,7 +33,7 @@ public:
         if (!ctx.msg.subject.is_reply()) return;
         for (const auto& rep : ctx.attachments)
             for (const auto& f : rep.findings)
-                if (f.id == "OFFICE_VBA_MACRO" || f.id == "OFFICE_XLM_MACRO") {
+                if (f.id == attach::ids::OFFICE_VBA_MACRO || f.id == attach::ids::OFFICE_XLM_MACRO) {
                     std::string name =
                         rep.index < ctx.msg.attachments.size() ? ctx.msg.attachments[rep.index].filename : "";
                     out.emit(k_symbols[0],

@@ -41,7 +41,7 @@
 #include "core/config.hpp"
 #include "detect/detector.hpp"
 #include "detect/hijack_common.hpp"
-#include "history/domains.hpp"
+#include "mime/domains.hpp"
 #include "history/lookup.hpp"
 #include "history/profile.hpp"
 #include "history/view.hpp"
@@ -166,7 +166,7 @@ public:
         if (payload.empty() && m.urls.empty()) return;  // no payload possible: no store reads
         std::vector<std::string> org;
         if (ctx.history) org = ctx.history->org_domains;
-        for (const auto& d : ctx.cfg.org_domains) org.push_back(history::registrable_domain(d));
+        for (const auto& d : ctx.cfg.org_domains) org.push_back(mime::registrable_domain(d));
         const auto obs = history::observe_profile(m, org);
 
         // The sender's profiles, gathered with the rest of the history (scan/gather.cpp).
@@ -180,7 +180,7 @@ public:
 
         std::vector<std::string> new_hosts;
         if (prof) {
-            const auto own = history::registrable_domain(sender);
+            const auto own = mime::registrable_domain(sender);
             for (auto& hst : history::unseen_link_hosts(*prof, obs))
                 if (hst != own) new_hosts.push_back(std::move(hst));
         }

@@ -14,6 +14,8 @@
 #include "history/lookup.hpp"
 #include "history/view.hpp"
 #include "mime/message.hpp"
+#include "store/history.hpp"
+#include "detect/ids.hpp"
 
 #include <fmt/format.h>
 
@@ -24,7 +26,7 @@ namespace replyguard::detect {
 namespace {
 
 constexpr std::array k_symbols{
-    symbol_info{"HIJACK_QUOTE_ATTRIBUTION", "hijack", 6.0,
+    symbol_info{ids::HIJACK_QUOTE_ATTRIBUTION, "hijack", 6.0,
                 "quotes a message we handled from a conversation the sender never took part in",
                 "過去に当組織が扱ったメールを引用しているが、差出人はその会話に参加していない"},
 };

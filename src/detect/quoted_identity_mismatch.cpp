@@ -17,7 +17,7 @@
 //   Names shorter than 4 characters of comparison key are ignored (initials,
 //   "IT", "総務"). Mailing lists and automated mail are exempt.
 #include "detect/hijack_common.hpp"
-#include "history/domains.hpp"
+#include "mime/domains.hpp"
 #include "mime/address.hpp"
 
 #include <fmt/format.h>
@@ -67,7 +67,7 @@ public:
         for (const auto& q : m.quoted) {
             for (const auto& p : quoted_people(q)) {
                 if (p.address_key.empty() || p.address_key.find('@') == std::string::npos) continue;
-                if (p.address_key == s || history::same_organisation(p.address_key, s)) continue;
+                if (p.address_key == s || mime::same_organisation(p.address_key, s)) continue;
                 if (!same_person_name(*m.from, p.name)) continue;
                 // The namesake is this mail's addressee: nobody impersonates a person to that person.
                 const bool addressee = std::any_of(m.to.begin(), m.to.end(), [&](const auto& r) { return r.address_key == p.address_key; }) ||

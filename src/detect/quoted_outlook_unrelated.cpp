@@ -13,10 +13,11 @@
 #include "core/config.hpp"
 #include "detect/detector.hpp"
 #include "detect/hijack_common.hpp"
-#include "history/domains.hpp"
+#include "mime/domains.hpp"
 #include "mime/address.hpp"
 #include "mime/message.hpp"
 #include "text/normalize.hpp"
+#include "detect/ids.hpp"
 
 #include <fmt/format.h>
 
@@ -26,7 +27,7 @@ namespace replyguard::detect {
 namespace {
 
 constexpr std::array k_symbols{
-    symbol_info{"QUOTED_OUTLOOK_UNRELATED", "hijack", 3.0,
+    symbol_info{ids::QUOTED_OUTLOOK_UNRELATED, "hijack", 3.0,
                 "reply quoting a conversation the sender was not part of",
                 "差出人が当事者でない会話を引用した返信"},
 };
@@ -41,8 +42,8 @@ public:
             return;
         const auto& s = m.from->address_key;
         const auto local = s.substr(0, s.find('@'));
-        std::string sender_org = history::registrable_domain(s);
-        if (history::is_freemail(sender_org)) sender_org.clear();
+        std::string sender_org = mime::registrable_domain(s);
+        if (mime::is_freemail(sender_org)) sender_org.clear();
         const mime::quoted_block* judged = nullptr;
         for (const auto& q : m.quoted) {
             if (q.kind != mime::quoted_block::style::outlook && q.kind != mime::quoted_block::style::forward &&
@@ -51,7 +52,7 @@ public:
             // Does the sender appear in this block's headers? By address anywhere; by name only
             // among the recipients (a bot borrows the quoted sender's name, not the addressee's).
             const std::string heads = q.from + "\n" + q.to + "\n" + q.cc + "\n" + q.attribution;
-            if (q.from_mailbox && (q.from_mailbox->address_key == s || history::same_organisation(q.from_mailbox->address_key, s)))
+            if (q.from_mailbox && (q.from_mailbox->address_key == s || mime::same_organisation(q.from_mailbox->address_key, s)))
                 return;
             const auto lowered = text::nfkc_casefold(heads);
             if (lowered.find(s) != std::string::npos || (local.size() >= 3 && lowered.find(local + "@") != std::string::npos))

@@ -7,6 +7,7 @@
 //   the list. Composite detectors (stage() > 0) run after the others.
 #include "attach/report.hpp"
 #include "detect/detector.hpp"
+#include "detect/ids.hpp"
 
 #include <algorithm>
 
@@ -55,11 +56,23 @@ std::vector<std::unique_ptr<detector>> make_detectors() {
     return d;
 }
 
+const symbol_info& outbound_symbol() {
+    // Score 0: an event about our account, not evidence about the message's author.
+    static constexpr symbol_info k_outbound{
+        ids::OUTBOUND_ACCOUNT_ABUSE, "outbound", 0.0,
+        "An authenticated account of ours sent reply-like mail with a payload to recipients it never wrote to, "
+        "too often or from a new client address: the account may be abused",
+        "当組織の認証済みアカウントが、やり取りのない宛先へ添付ファイルや URL 付きの返信型メールを"
+        "多数、または新しい接続元から送信しました。アカウントが悪用されている可能性があります"};
+    return k_outbound;
+}
+
 std::vector<symbol_info> all_symbols() {
     std::vector<symbol_info> out;
     for (const auto& d : make_detectors())
         for (const auto& s : d->symbols()) out.push_back(s);
     for (const auto& s : attach::symbols()) out.push_back(s);
+    out.push_back(outbound_symbol());
     return out;
 }
 

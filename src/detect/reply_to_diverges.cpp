@@ -9,7 +9,7 @@
 #include "core/config.hpp"
 #include "detect/detector.hpp"
 #include "detect/hijack_common.hpp"
-#include "history/domains.hpp"
+#include "mime/domains.hpp"
 #include "mime/message.hpp"
 
 #include <fmt/format.h>
@@ -31,10 +31,10 @@ public:
     void run(const scan_context& ctx, finding_sink& out) const override {
         const auto& m = ctx.msg;
         if (!m.from || m.reply_to.empty() || is_list_mail(m) || is_automated(m)) return;
-        const auto fd = history::registrable_domain(m.from->address_key);
+        const auto fd = mime::registrable_domain(m.from->address_key);
         if (fd.empty()) return;
         for (const auto& r : m.reply_to) {
-            const auto rd = history::registrable_domain(r.address_key);
+            const auto rd = mime::registrable_domain(r.address_key);
             if (rd.empty() || rd == fd) continue;
             out.emit(k_symbols[0], fmt::format("Reply-To {} is in {}, From {} is in {}", r.address_key, rd,
                                                m.from->address_key, fd),

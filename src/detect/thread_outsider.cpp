@@ -27,6 +27,8 @@
 #include "history/lookup.hpp"
 #include "history/view.hpp"
 #include "mime/message.hpp"
+#include "store/history.hpp"
+#include "detect/ids.hpp"
 
 #include <fmt/format.h>
 
@@ -40,7 +42,7 @@ constexpr std::array k_symbols{
     symbol_info{"HIJACK_THREAD_OUTSIDER", "hijack", 4.5,
                 "reply in a known thread from an address that never took part in it",
                 "既知のスレッドへの返信だが、差出人アドレスはそのスレッドに一度も参加していない"},
-    symbol_info{"HIJACK_THREAD_OUTSIDER_NAME", "hijack", 8.0,
+    symbol_info{ids::HIJACK_THREAD_OUTSIDER_NAME, "hijack", 8.0,
                 "reply in a known thread under a participant's name from an address that never took part",
                 "既知のスレッドへの返信で、参加者の表示名を使っているがアドレスは参加したことがない"},
 };

@@ -6,6 +6,7 @@
 #include "history/fingerprint.hpp"
 
 #include "text/normalize.hpp"
+#include "core/strings.hpp"
 
 #include <unicode/uchar.h>
 #include <unicode/utf8.h>
@@ -21,12 +22,6 @@ constexpr std::array<std::string_view, 16> k_header_labels{
     "from", "sent", "to", "cc", "subject", "date", "差出人", "送信日時", "宛先", "件名", "送信者", "日時",
     "reply-to", "importance", "重要度", "cc",
 };
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-    return s;
-}
 
 std::string_view strip_markers(std::string_view l) {
     for (;;) {

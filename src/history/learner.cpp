@@ -2,7 +2,7 @@
 // history/learner.cpp - one message into the history.
 #include "history/learner.hpp"
 
-#include "history/domains.hpp"
+#include "mime/domains.hpp"
 #include "history/fingerprint.hpp"
 #include "history/lookup.hpp"
 #include "history/profile.hpp"
@@ -106,12 +106,12 @@ result<store::learnt_message> prepare_learn(store::history& h, const mime::messa
 
     // Direction.
     std::set<std::string> org;
-    for (const auto& d : o.org_domains) org.insert(registrable_domain(d));
+    for (const auto& d : o.org_domains) org.insert(mime::registrable_domain(d));
     auto stored = h.org_domains();
     if (!stored) return std::unexpected(stored.error());
     org.insert(stored->begin(), stored->end());
     auto is_ours = [&](std::string_view addr) {
-        return addr.find('@') != std::string_view::npos && org.contains(registrable_domain(addr));
+        return addr.find('@') != std::string_view::npos && org.contains(mime::registrable_domain(addr));
     };
     // An Outlook data file's owner (outlook/pst.hpp) sends from any domain, a webmail one too.
     auto is_owner = [&](std::string_view addr) {
@@ -125,7 +125,7 @@ result<store::learnt_message> prepare_learn(store::history& h, const mime::messa
         if (mb.address_key.empty() || mb.address_key.find('@') == std::string::npos) return;
         if (seen.insert(mb.address_key).second)
             lm.participants.push_back({mb.address_key, usable_name(mb) ? mb.name : std::string()});
-        if (auto d = registrable_domain(mb.address_key); !d.empty() && doms.insert(d).second) lm.domains.push_back(d);
+        if (auto d = mime::registrable_domain(mb.address_key); !d.empty() && doms.insert(d).second) lm.domains.push_back(d);
         for (auto& k : name_keys_for(mb))
             if (names_seen.insert(k + '\n' + mb.address_key).second) lm.names.emplace_back(k, mb.address_key);
     };
@@ -197,7 +197,7 @@ result<store::learnt_message> prepare_learn(store::history& h, const mime::messa
 result<learn_stats> learn_message(store::history& h, const mime::message& m, const learn_options& o) {
     learn_stats st;
     for (const auto& d : o.org_domains)
-        if (auto r = h.add_org_domain(registrable_domain(d)); !r) return std::unexpected(r.error());
+        if (auto r = h.add_org_domain(mime::registrable_domain(d)); !r) return std::unexpected(r.error());
     {
         auto known = h.find_message(message_key(m));
         if (!known) return std::unexpected(known.error());

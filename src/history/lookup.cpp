@@ -2,29 +2,16 @@
 // history/lookup.cpp - thread lookup shared by learner and detectors.
 #include "history/lookup.hpp"
 
-#include "history/domains.hpp"
+#include "mime/domains.hpp"
 #include "history/fingerprint.hpp"
+#include "core/digest.hpp"
 
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <set>
 
 namespace replyguard::history {
 namespace {
-
-std::string sha256_hex(std::string_view data, std::size_t hex_chars) {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
-    static constexpr char k_hex[] = "0123456789abcdef";
-    std::string out;
-    for (unsigned i = 0; i < len && out.size() < hex_chars; ++i) {
-        out += k_hex[md[i] >> 4];
-        out += k_hex[md[i] & 15];
-    }
-    return out;
-}
 
 }  // namespace
 
@@ -107,7 +94,7 @@ bool is_participant(const store::thread_info& t, std::string_view a) {
 
 const store::participant* same_org_participant(const store::thread_info& t, std::string_view a) {
     for (const auto& p : t.participants)
-        if (same_organisation(p.address, a)) return &p;
+        if (mime::same_organisation(p.address, a)) return &p;
     return nullptr;
 }
 

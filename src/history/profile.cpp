@@ -2,7 +2,7 @@
 // history/profile.cpp - observing how a message is made, and judging it against a profile
 #include "history/profile.hpp"
 
-#include "history/domains.hpp"
+#include "mime/domains.hpp"
 
 #include <arpa/inet.h>
 #include <fmt/format.h>
@@ -111,7 +111,7 @@ bool looks_like_host(std::string_view h) {
 }
 
 // A link written by the sender: not one that only stands in the quoted conversation.
-bool written_in(std::string_view text, const mime::url_ref& u) {
+bool written_in(std::string_view text, const text::url_ref& u) {
     return text.find(u.url) != std::string_view::npos ||
            (u.anchor_text.size() >= 6 && text.find(u.anchor_text) != std::string_view::npos);
 }

@@ -2,6 +2,8 @@
 // milter/outbound.cpp - per-account outbound behaviour (see outbound.hpp).
 #include "milter/outbound.hpp"
 
+#include "detect/detector.hpp"
+
 #include <fmt/format.h>
 
 namespace replyguard::milter {
@@ -11,8 +13,8 @@ outbound_tracker::outbound_tracker(outbound_config cfg) : outbound_tracker(cfg, 
 outbound_tracker::outbound_tracker(outbound_config cfg, std::unique_ptr<store::outbound_state> state)
     : cfg_(cfg), state_(std::move(state)) {}
 
-result<std::optional<detect::finding>> outbound_tracker::check(const outbound_event& e) {
-    if (!cfg_.enabled || e.account.empty()) return std::optional<detect::finding>{};
+result<std::optional<finding>> outbound_tracker::check(const outbound_event& e) {
+    if (!cfg_.enabled || e.account.empty()) return std::optional<finding>{};
     const bool risky = e.reply_like && e.payload;
     auto seen = state_->record({.account = e.account,
                                 .client_ip = e.client_ip,
@@ -27,18 +29,19 @@ result<std::optional<detect::finding>> outbound_tracker::check(const outbound_ev
                           seen->in_window, cfg_.window);
     else if (risky && seen->new_ip && cfg_.flag_new_client_ip)
         why = fmt::format("a reply-like message with a payload from a new client address {}", e.client_ip);
-    if (why.empty()) return std::optional<detect::finding>{};
-    detect::finding f;
-    f.id = "OUTBOUND_ACCOUNT_ABUSE";
-    f.group = "outbound";
-    f.score = 0.0;  // an event about our account, not evidence about the message's author
+    if (why.empty()) return std::optional<finding>{};
+    const symbol_info& sym = detect::outbound_symbol();
+    finding f;
+    f.id = std::string(sym.id);
+    f.group = std::string(sym.group);
+    f.score = sym.score;  // 0: an event about our account, not evidence about the message's author
     f.detail = fmt::format("our account {} may be abused: {}", e.account, why);
     f.evidence = {{"account", e.account}, {"client_ip", e.client_ip},
                   {"unknown_recipients", e.unknown_recipients}, {"in_window", seen->in_window}};
-    return std::optional<detect::finding>{std::move(f)};
+    return std::optional<finding>{std::move(f)};
 }
 
-std::optional<detect::finding> outbound_tracker::observe(const outbound_event& e) {
+std::optional<finding> outbound_tracker::observe(const outbound_event& e) {
     auto r = check(e);
     return r ? std::move(*r) : std::nullopt;
 }

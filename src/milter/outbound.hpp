@@ -19,7 +19,7 @@
 //   finding); the milter calls check(), which reports it.
 #pragma once
 
-#include "detect/detector.hpp"
+#include "core/finding.hpp"
 #include "milter/policy.hpp"
 #include "store/outbound_state.hpp"
 
@@ -51,9 +51,9 @@ public:
 
     /// Record one submitted message; a finding when it looks like abuse, an
     /// error when the state store failed (nothing is known then).
-    result<std::optional<detect::finding>> check(const outbound_event& e);
+    result<std::optional<finding>> check(const outbound_event& e);
     /// check() with a store failure taken as "no finding".
-    std::optional<detect::finding> observe(const outbound_event& e);
+    std::optional<finding> observe(const outbound_event& e);
 
 private:
     outbound_config cfg_;

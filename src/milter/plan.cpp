@@ -53,7 +53,7 @@ plan make_plan(const milter_config& mc, const plan_input& in) {
     plan p;
     verdict_actions act = mc.for_verdict(in.verdict);
     p.findings = in.findings;
-    const std::optional<detect::finding>& abuse = in.outbound.abuse;
+    const std::optional<finding>& abuse = in.outbound.abuse;
     if (!in.outbound.failure.empty()) {
         // The verdict is known; a failed outbound check only loses that check. The
         // verdict's own reject or hold stands; mail it would accept gets the default

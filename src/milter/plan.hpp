@@ -50,7 +50,7 @@ enum class analysis_state {
 
 /// The outbound-abuse check of an authenticated submission.
 struct outbound_outcome {
-    std::optional<detect::finding> abuse;  ///< OUTBOUND_ACCOUNT_ABUSE, when flagged
+    std::optional<finding> abuse;  ///< OUTBOUND_ACCOUNT_ABUSE, when flagged
     std::string failure;                   ///< "" : checked (or nothing to check)
 };
 
@@ -59,7 +59,7 @@ struct plan_input {
     std::string failure;  ///< failed: why, as logged ("analysis failed: ...", "internal error: ...")
     score::verdict verdict = score::verdict::clean;
     double score = 0;
-    std::vector<detect::finding> findings;
+    std::vector<finding> findings;
     outbound_outcome outbound;
 };
 
@@ -87,7 +87,7 @@ struct plan {
     std::string quarantine_reason;  ///< set when disp == quarantine
     bool learn = false;        ///< the message may teach the history (the glue checks the store is writable)
     /// The findings the verdict line and the findings header show (with the abuse finding).
-    std::vector<detect::finding> findings;
+    std::vector<finding> findings;
     /// Log lines to write before the per-message summary.
     std::vector<log_note> notes;
 };

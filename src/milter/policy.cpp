@@ -180,7 +180,7 @@ result<milter_config> load_milter_config(const std::string& path) {
     return milter_config_from_toml(*doc);
 }
 
-std::string findings_header(const std::vector<detect::finding>& findings) {
+std::string findings_header(const std::vector<finding>& findings) {
     std::string out;
     for (const auto& f : findings) {
         std::string item = fmt::format("{}={:.2f}", f.id, f.score);

@@ -31,7 +31,7 @@
 #pragma once
 
 #include "core/result.hpp"
-#include "detect/detector.hpp"
+#include "core/finding.hpp"
 #include "score/score.hpp"
 
 #include <cstdint>
@@ -101,7 +101,7 @@ result<milter_config> load_milter_config(const std::string& path);
 inline constexpr std::size_t k_findings_header_max = 900;
 
 /// "ID=score, ID=score" (ASCII; ids are UPPER_SNAKE), cut at k_findings_header_max.
-std::string findings_header(const std::vector<detect::finding>& findings);
+std::string findings_header(const std::vector<finding>& findings);
 /// "4.50" (two decimals, C locale).
 std::string score_header(double score);
 

@@ -14,6 +14,7 @@
 
 #include "mime/header_decode.hpp"
 #include "text/normalize.hpp"
+#include "core/strings.hpp"
 
 #include <gmime/gmime.h>
 #include <unicode/uchar.h>
@@ -63,18 +64,11 @@ constexpr std::array<std::pair<UChar32, UChar32>, 9> k_brackets{{
     {'<', '>'},
 }};
 
-std::string trim_ascii(std::string_view s) {
-    std::size_t b = s.find_first_not_of(" \t\r\n");
-    if (b == std::string_view::npos) return {};
-    std::size_t e = s.find_last_not_of(" \t\r\n");
-    return std::string(s.substr(b, e - b + 1));
-}
-
 /// What GMime leaves around names: 'single quotes' (Outlook), stray white space.
 std::string tidy_name(std::string name) {
-    name = trim_ascii(name);
+    name = trim(name);
     while (name.size() >= 2 && ((name.front() == '\'' && name.back() == '\'') || (name.front() == '"' && name.back() == '"')))
-        name = trim_ascii(std::string_view(name).substr(1, name.size() - 2));
+        name = trim(std::string_view(name).substr(1, name.size() - 2));
     return name;
 }
 
@@ -120,8 +114,8 @@ std::string name_key(std::string_view name) {
 }
 
 std::string address_key(std::string_view address) {
-    std::string a = text::nfkc_casefold(trim_ascii(address));
-    while (a.size() >= 2 && a.front() == '<' && a.back() == '>') a = trim_ascii(std::string_view(a).substr(1, a.size() - 2));
+    std::string a = text::nfkc_casefold(trim(address));
+    while (a.size() >= 2 && a.front() == '<' && a.back() == '>') a = trim(std::string_view(a).substr(1, a.size() - 2));
     return a;
 }
 
@@ -177,7 +171,7 @@ static void flatten(InternetAddressList* list, std::vector<mailbox>& out) {
         } else if (INTERNET_ADDRESS_IS_MAILBOX(ia)) {
             const char* name = internet_address_get_name(ia);
             const char* addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia));
-            out.push_back(make_mailbox(tidy_name(name ? name : ""), trim_ascii(addr ? addr : "")));
+            out.push_back(make_mailbox(tidy_name(name ? name : ""), std::string(trim(addr ? addr : ""))));
         }
     }
 }

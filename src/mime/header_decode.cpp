@@ -15,6 +15,7 @@
 #include "mime/header_decode.hpp"
 
 #include "mime/charset.hpp"
+#include "core/strings.hpp"
 
 #include <string>
 #include <vector>
@@ -167,13 +168,6 @@ std::string convert(const piece& p) {
     return sanitize(to_utf8(p.bytes, p.encoded ? std::string_view(p.charset) : std::string_view()).text);
 }
 
-std::string trim(std::string s) {
-    std::size_t b = s.find_first_not_of(" \t");
-    if (b == std::string::npos) return {};
-    std::size_t e = s.find_last_not_of(" \t");
-    return s.substr(b, e - b + 1);
-}
-
 }  // namespace
 
 std::string unfold(std::string_view raw) {
@@ -206,15 +200,15 @@ bool plain_printable_ascii(std::string_view s) {
 }  // namespace
 
 std::string decode_header_text(std::string_view raw) {
-    if (plain_printable_ascii(raw)) return trim(unfold(raw));
+    if (plain_printable_ascii(raw)) return std::string(trim(unfold(raw)));
     std::string s = unfold(raw);
     std::string out;
     for (const piece& p : split(s)) out += convert(p);
-    return trim(std::move(out));
+    return std::string(trim(out));
 }
 
 std::string decode_address_header(std::string_view raw) {
-    if (plain_printable_ascii(raw)) return trim(unfold(raw));
+    if (plain_printable_ascii(raw)) return std::string(trim(unfold(raw)));
     std::string s = unfold(raw);
     std::vector<piece> pieces = split(s);
     std::string out;
@@ -241,7 +235,7 @@ std::string decode_address_header(std::string_view raw) {
         if (!in_quote) q.push_back('"');
         out += q;
     }
-    return trim(std::move(out));
+    return std::string(trim(out));
 }
 
 }  // namespace replyguard::mime

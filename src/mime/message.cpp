@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // mime/message.cpp - small accessors of the message model.
 #include "mime/message.hpp"
+#include "core/strings.hpp"
 
-#include <strings.h>
 
 namespace replyguard::mime {
 
@@ -23,20 +23,16 @@ bool subject_info::is_forward() const {
     return false;
 }
 
-static bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
-}
-
 const header_field* message::header(std::string_view name) const {
     for (const auto& h : headers)
-        if (iequals(h.name, name)) return &h;
+        if (ieq(h.name, name)) return &h;
     return nullptr;
 }
 
 std::size_t message::header_count(std::string_view name) const {
     std::size_t n = 0;
     for (const auto& h : headers)
-        if (iequals(h.name, name)) ++n;
+        if (ieq(h.name, name)) ++n;
     return n;
 }
 

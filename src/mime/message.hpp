@@ -16,6 +16,7 @@
 #pragma once
 
 #include "mime/content_type.hpp"
+#include "text/urls.hpp"  // text::url_ref
 
 #include <cstdint>
 #include <memory>
@@ -99,14 +100,6 @@ struct quoted_block {
     int depth = 1;             ///< '>' depth for angle quotes; 1 otherwise
 };
 
-/// A URL found in the text or HTML.
-struct url_ref {
-    std::string url;          ///< as found (HTML entities decoded)
-    std::string host;         ///< lower-cased host ("" if none)
-    std::string anchor_text;  ///< HTML anchor text for href URLs ("" otherwise)
-    bool from_html = false;
-};
-
 /// A decoded text part.
 struct text_part {
     std::string content_type;      ///< "text/plain", "text/html", ...
@@ -175,7 +168,7 @@ struct message {
 
     std::vector<attachment> attachments;
     std::vector<std::unique_ptr<message>> embedded;  ///< message/rfc822 parts, parsed
-    std::vector<url_ref> urls;
+    std::vector<text::url_ref> urls;
     std::vector<anomaly> anomalies;
 
     std::uint64_t raw_size = 0;

@@ -6,7 +6,7 @@
 //   address syntax). We walk it once and fill mime::message: headers through
 //   our own decoding (header_decode.hpp), text parts through our charset
 //   sniffing (charset.hpp), HTML through gumbo (text/html.hpp), the body split
-//   into new text and quoted blocks (text/quote.hpp), attachments sniffed
+//   into new text and quoted blocks (mime/quote.hpp), attachments sniffed
 //   (libmagic) and hashed (OpenSSL SHA-256), URLs collected.
 // LIMITS
 //   limits::message_bytes  input beyond it is cut (MIME_TRUNCATED)
@@ -27,12 +27,13 @@
 #include "mime/header_decode.hpp"
 #include "mime/subject.hpp"
 #include "text/html.hpp"
-#include "text/quote.hpp"
+#include "mime/quote.hpp"
 #include "text/urls.hpp"
+#include "core/digest.hpp"
+#include "core/strings.hpp"
 
 #include <gmime/gmime.h>
 #include <magic.h>
-#include <openssl/evp.h>
 
 #include <fmt/format.h>
 
@@ -55,35 +56,8 @@ struct gobj_deleter {
 template <class T>
 using gptr = std::unique_ptr<T, gobj_deleter>;
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
-
-std::string trim(std::string_view s) {
-    std::size_t b = 0, e = s.size();
-    while (b < e && (s[b] == ' ' || s[b] == '\t' || s[b] == '\r' || s[b] == '\n')) ++b;
-    while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t' || s[e - 1] == '\r' || s[e - 1] == '\n')) --e;
-    return std::string(s.substr(b, e - b));
-}
-
 bool has_8bit(std::string_view s) {
     return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
-}
-
-std::string sha256_hex(std::string_view data) {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string out(len * 2, '0');
-    for (unsigned int i = 0; i < len; ++i) {
-        out[2 * i] = hex[md[i] >> 4];
-        out[2 * i + 1] = hex[md[i] & 15];
-    }
-    return out;
 }
 
 // libmagic: one handle per thread (magic_t is not thread-safe; loading the
@@ -178,7 +152,7 @@ std::vector<std::string> parse_msgids(std::string_view raw) {
     }
     if (out.empty()) {
         // Broken forms GMime does not take ("<a@b"): keep the bare token, people compare them.
-        std::string t = trim(text);
+        std::string t(trim(text));
         if (!t.empty() && t.size() < 1000) {
             if (t.front() == '<') t.erase(0, 1);
             if (!t.empty() && t.back() == '>') t.pop_back();
@@ -245,7 +219,7 @@ std::vector<auth_result> parse_auth_results(std::string_view raw) {
     for (std::size_t i = 0; i <= s.size(); ++i) {
         if (i < s.size() && s[i] == '"') quoted = !quoted;
         if (i == s.size() || (s[i] == ';' && !quoted)) {
-            parts.push_back(trim(std::string_view(s).substr(start, i - start)));
+            parts.emplace_back(trim(std::string_view(s).substr(start, i - start)));
             start = i + 1;
         }
     }
@@ -261,7 +235,7 @@ std::vector<auth_result> parse_auth_results(std::string_view raw) {
         r.authserv_id = id;
         r.method = lower(trim(std::string_view(p).substr(0, eq)));
         if (auto slash = r.method.find('/'); slash != std::string::npos) r.method.resize(slash);
-        std::string rest = trim(std::string_view(p).substr(eq + 1));
+        std::string rest(trim(std::string_view(p).substr(eq + 1)));
         auto sp = rest.find(' ');
         r.result = lower(rest.substr(0, sp));
         if (sp != std::string::npos) r.properties = trim(std::string_view(rest).substr(sp + 1));
@@ -293,7 +267,7 @@ struct walk_state {
     std::vector<std::size_t> deferred_html;
 };
 
-void add_links(walk_state& st, std::vector<url_ref>&& links) {
+void add_links(walk_state& st, std::vector<text::url_ref>&& links) {
     for (auto& l : links) {
         if (st.msg.urls.size() >= st.lim.urls) {
             st.msg.add_anomaly("URLS_TRUNCATED", fmt::format("more than {} URLs", st.lim.urls));
@@ -590,7 +564,7 @@ void finish_body(walk_state& st) {
     // Normalise line ends once here so every later stage sees '\n' only.
     std::erase(body, '\r');
     m.body_text = std::move(body);
-    text::split_body sb = text::split_quotes(m.body_text);
+    mime::split_body sb = mime::split_quotes(m.body_text);
     m.new_text = std::move(sb.new_text);
     m.quoted = std::move(sb.quoted);
     // URLs from every plain part (HTML links were taken while walking).

@@ -25,7 +25,7 @@ json mailboxes_json(const std::vector<mime::mailbox>& v) {
     return a;
 }
 
-json finding_json(const detect::finding& f) {
+json finding_json(const finding& f) {
     json j{{"id", f.id}, {"group", f.group}, {"score", f.score}, {"detail", safe(f.detail)}};
     if (!f.evidence.is_null()) j["evidence"] = f.evidence;
     return j;

@@ -29,7 +29,7 @@ constexpr int k_max_attached_depth = 3;
 constexpr std::size_t k_max_attached_total = 32;
 }
 
-void engine::scan_attached(scan_result& r, const scan_options& opt, detect::finding_sink& sink) const {
+void engine::scan_attached(scan_result& r, const scan_options& opt, finding_sink& sink) const {
     r.attached.clear();
     if (opt.depth >= k_max_attached_depth) return;
     std::size_t top_budget = k_max_attached_total;
@@ -60,7 +60,7 @@ void engine::scan_attached(scan_result& r, const scan_options& opt, detect::find
             nlohmann::json ids = nlohmann::json::array();
             for (const auto& f : nested.findings) ids.push_back(f.id);
             const std::string from = nested.msg.from ? nested.msg.from->address : std::string();
-            detect::finding f{std::string(sym.id), std::string(sym.group),
+            finding f{std::string(sym.id), std::string(sym.group),
                               cfg_.score_for(sym.id, nested.outcome.score),
                               fmt::format("the attached message \"{}\" from {} is {} (score {:.1f})",
                                           nested.msg.subject.decoded, from.empty() ? "(no sender)" : from,

@@ -39,10 +39,10 @@ void engine::analyse(scan_result& r, const scan_options& opt) const {
     aopt.deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(cfg_.lim.message_millis);
     r.attachments = attach::analyse(r.msg, aopt);
 
-    detect::finding_sink sink(cfg_);
+    finding_sink sink(cfg_);
     for (const auto& rep : r.attachments)
         for (const auto& f : rep.findings) {
-            detect::finding copy = f;
+            finding copy = f;
             copy.score = cfg_.score_for(f.id, f.score);
             sink.add(std::move(copy));
         }

@@ -35,7 +35,7 @@ struct scan_result {
     std::optional<std::string> error;   ///< why it could not be read/analysed; null when fine
     mime::message msg;
     std::vector<attach::attachment_report> attachments;
-    std::vector<detect::finding> findings;
+    std::vector<finding> findings;
     score::outcome outcome;
     /// Passwords this message offers to others of its thread (PPAP follow-ups).
     std::vector<std::string> offered_passwords;
@@ -89,7 +89,7 @@ private:
     void analyse(scan_result& r, const scan_options& opt) const;
     /// Analyse the messages attached to r.msg into r.attached; their verdicts
     /// raise r's through ATTACHED_MESSAGE_* findings (scan/attached.cpp).
-    void scan_attached(scan_result& r, const scan_options& opt, detect::finding_sink& sink) const;
+    void scan_attached(scan_result& r, const scan_options& opt, finding_sink& sink) const;
 
     config cfg_;
     store::history* history_;

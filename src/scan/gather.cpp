@@ -5,7 +5,7 @@
 #include "history/profile.hpp"
 
 #include "detect/hijack_common.hpp"
-#include "history/domains.hpp"
+#include "mime/domains.hpp"
 #include "history/learner.hpp"
 #include "history/lookup.hpp"
 
@@ -31,7 +31,7 @@ result<history::view> gather_history(store::history& h, const mime::message& m, 
     v.status = history::view_status::ok;
     if (m.from) v.sender = m.from->address_key;
     const bool has_sender = !v.sender.empty();
-    v.sender_domain = history::registrable_domain(v.sender);
+    v.sender_domain = mime::registrable_domain(v.sender);
 
     // --- round 1 ---------------------------------------------------------
     store::read_batch b1;
@@ -48,7 +48,7 @@ result<history::view> gather_history(store::history& h, const mime::message& m, 
     std::vector<std::string> link_domains;
     for (const auto& u : m.urls) {
         if (link_domains.size() >= history::k_link_domains) break;
-        auto d = history::registrable_domain(u.host);
+        auto d = mime::registrable_domain(u.host);
         if (!d.empty() && std::find(link_domains.begin(), link_domains.end(), d) == link_domains.end())
             link_domains.push_back(std::move(d));
     }
@@ -123,9 +123,9 @@ result<history::view> gather_history(store::history& h, const mime::message& m, 
     // Known domains, only for a sender domain the lookalike check compares
     // (detect/lookalike_domain.cpp: neither free mail, ours, nor known; not a list).
     if (m.from && m.from->address_key.find('@') != std::string::npos && !v.sender_domain.empty() &&
-        !history::is_freemail(v.sender_domain) && !v.sender_domain_known && !detect::is_list_mail(m)) {
+        !mime::is_freemail(v.sender_domain) && !v.sender_domain_known && !detect::is_list_mail(m)) {
         bool ours = std::binary_search(v.org_domains.begin(), v.org_domains.end(), v.sender_domain);
-        for (const auto& o : cfg.org_domains) ours = ours || history::registrable_domain(o) == v.sender_domain;
+        for (const auto& o : cfg.org_domains) ours = ours || mime::registrable_domain(o) == v.sender_domain;
         b2.known_domains = !ours;
     }
     store::read_answers a2;

@@ -3,6 +3,7 @@
 #include "scan/ppap.hpp"
 
 #include "attach/passwords.hpp"
+#include "attach/ids.hpp"
 
 #include <algorithm>
 
@@ -35,10 +36,10 @@ bool references(const std::vector<std::string>& refs, const std::string& id) {
 bool ppap_linker::needs_password(const scan_result& r) {
     for (const auto& rep : r.attachments)
         for (const auto& f : rep.findings)
-            if (f.id == "ARCHIVE_PASSWORD_UNKNOWN" || f.id == "OFFICE_ENCRYPTED") {
+            if (f.id == attach::ids::ARCHIVE_PASSWORD_UNKNOWN || f.id == attach::ids::OFFICE_ENCRYPTED) {
                 // OFFICE_ENCRYPTED is also raised for documents that were opened
                 // (default password); only the ones left closed need a password.
-                if (f.id == "OFFICE_ENCRYPTED" && f.evidence.is_object() && f.evidence.value("opened", true))
+                if (f.id == attach::ids::OFFICE_ENCRYPTED && f.evidence.is_object() && f.evidence.value("opened", true))
                     continue;
                 return true;
             }
@@ -88,8 +89,8 @@ void apply_offers(const engine& eng, scan_result& held, const std::vector<ppap_l
     bool opened = false;
     for (const auto& rep : held.attachments)
         for (const auto& f : rep.findings)
-            if (f.id == "ARCHIVE_PASSWORD_FROM_THREAD" ||
-                (f.id == "OFFICE_ENCRYPTED" && f.evidence.is_object() && f.evidence.value("opened", false)))
+            if (f.id == attach::ids::ARCHIVE_PASSWORD_FROM_THREAD ||
+                (f.id == attach::ids::OFFICE_ENCRYPTED && f.evidence.is_object() && f.evidence.value("opened", false)))
                 opened = true;
     held.pairing = {{"password_mail", from}, {"opened", opened}};
 }

@@ -19,7 +19,7 @@ std::string_view verdict_name(verdict v) noexcept {
     return "clean";
 }
 
-outcome evaluate(const std::vector<detect::finding>& findings, const config& cfg) {
+outcome evaluate(const std::vector<finding>& findings, const config& cfg) {
     std::map<std::string, double, std::less<>> groups;
     for (const auto& f : findings) groups[f.group] += f.score;
     double total = 0.0;

@@ -8,7 +8,7 @@
 //   configured thresholds: suspicious >= 5, malicious >= 10 by default.
 #pragma once
 
-#include "detect/detector.hpp"
+#include "core/finding.hpp"
 
 #include <string_view>
 #include <vector>
@@ -28,6 +28,6 @@ struct outcome {
     verdict v = verdict::clean;
 };
 
-outcome evaluate(const std::vector<detect::finding>& findings, const config& cfg);
+outcome evaluate(const std::vector<finding>& findings, const config& cfg);
 
 }  // namespace replyguard::score

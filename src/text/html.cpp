@@ -16,7 +16,7 @@
 //   <hr>, Outlook's reply separator <div id="divRplyFwdMsg"> and its
 //   "border-top:solid" header box become a "________________________________"
 //   line, as Outlook writes in its own text/plain part, so that
-//   text/quote.hpp finds the quoted header block that follows.
+//   mime/quote.hpp finds the quoted header block that follows.
 //
 // LIMITS
 //   Output text stops at max_text bytes (the walk goes on to collect links);
@@ -25,6 +25,7 @@
 
 #include "core/limits.hpp"
 #include "text/urls.hpp"
+#include "core/strings.hpp"
 
 #include <gumbo.h>
 
@@ -287,7 +288,7 @@ private:
     int pre_ = 0;
 };
 
-void add_link(std::vector<mime::url_ref>& links, const char* value, std::string anchor) {
+void add_link(std::vector<text::url_ref>& links, const char* value, std::string anchor) {
     if (!value || links.size() >= limits{}.urls) return;
     std::string_view v(value);
     while (!v.empty() && (is_ws(v.front()) || v.front() == '\0')) v.remove_prefix(1);
@@ -303,7 +304,7 @@ void add_link(std::vector<mime::url_ref>& links, const char* value, std::string 
         return true;
     };
     if (scheme_is("javascript:") || scheme_is("cid:") || scheme_is("about:")) return;
-    mime::url_ref r;
+    text::url_ref r;
     r.url.assign(v.substr(0, k_max_link));
     r.host = url_host(r.url);
     while (!anchor.empty() && anchor.back() == ' ') anchor.pop_back();
@@ -416,8 +417,6 @@ struct frame {
 
 namespace {
 
-char lower_ascii(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
-
 // Decode the entities that matter in URLs and anchor text; others stay as written.
 std::string decode_entities(std::string_view v) {
     std::string out;
@@ -485,7 +484,7 @@ std::optional<std::string> tag_attr(std::string_view tag, std::string_view want)
         }
         if (name.size() == want.size()) {
             bool eq = true;
-            for (std::size_t k = 0; k < name.size() && eq; ++k) eq = lower_ascii(name[k]) == want[k];
+            for (std::size_t k = 0; k < name.size() && eq; ++k) eq = lower(name[k]) == want[k];
             if (eq) return decode_entities(value);
         }
         if (name.empty() && i < tag.size()) ++i;
@@ -495,8 +494,8 @@ std::optional<std::string> tag_attr(std::string_view tag, std::string_view want)
 
 }  // namespace
 
-std::vector<mime::url_ref> html_links(std::string_view html) {
-    std::vector<mime::url_ref> links;
+std::vector<text::url_ref> html_links(std::string_view html) {
+    std::vector<text::url_ref> links;
     std::size_t i = 0;
     struct open_anchor { std::string href; std::string text; bool open = false; } a;
     auto close_anchor = [&] {
@@ -530,7 +529,7 @@ std::vector<mime::url_ref> html_links(std::string_view html) {
         std::size_t ne = 0;
         while (ne < tag.size() && !is_ws(tag[ne]) && tag[ne] != '/') ++ne;
         std::string name(tag.substr(0, ne));
-        for (char& c : name) c = lower_ascii(c);
+        for (char& c : name) c = lower(c);
         std::string_view rest = tag.substr(ne);
         if (name == "script" || name == "style") {
             if (closing) continue;
@@ -540,7 +539,7 @@ std::vector<mime::url_ref> html_links(std::string_view html) {
             while ((e = html.find("</", e)) != std::string_view::npos) {
                 bool match = true;
                 for (std::size_t k = 2; k < end.size() && match; ++k)
-                    match = e + k < html.size() && lower_ascii(html[e + k]) == end[k];
+                    match = e + k < html.size() && lower(html[e + k]) == end[k];
                 if (match) break;
                 e += 2;
             }

@@ -8,7 +8,7 @@
 //   and collects every <a href> with its anchor text (and img/form/area targets).
 #pragma once
 
-#include "mime/message.hpp"
+#include "text/urls.hpp"  // url_ref
 
 #include <string>
 #include <string_view>
@@ -18,7 +18,7 @@ namespace replyguard::text {
 
 struct html_text {
     std::string text;                    ///< UTF-8
-    std::vector<mime::url_ref> links;    ///< href/src/action URLs with anchor text
+    std::vector<url_ref> links;  ///< href/src/action URLs with anchor text
 };
 
 /// `html` must be UTF-8. `max_text` bounds the output.
@@ -29,6 +29,6 @@ html_text html_to_text(std::string_view html, std::size_t max_text);
 /// is not needed (the HTML half of a multipart/alternative whose plain half is
 /// the body): gumbo was 30% of all scan CPU on the corpus (bench/profile.sh),
 /// most of it on such parts. The same link filter as html_to_text applies.
-std::vector<mime::url_ref> html_links(std::string_view html);
+std::vector<url_ref> html_links(std::string_view html);
 
 }  // namespace replyguard::text

@@ -17,6 +17,7 @@
 //   "%2E" and map full-width and Unicode labels before resolving, so the
 //   attacker's spelling must not decide whether an indicator matches.
 #include "text/urls.hpp"
+#include "core/strings.hpp"
 
 #include <unicode/uidna.h>
 #include <unicode/unistr.h>
@@ -31,12 +32,10 @@ namespace {
 
 constexpr std::size_t k_max_url = 8192;
 
-char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
-
 bool starts_with_ci(std::string_view s, std::size_t pos, std::string_view lit) {
     if (s.size() - pos < lit.size()) return false;
     for (std::size_t i = 0; i < lit.size(); ++i)
-        if (ascii_lower(s[pos + i]) != lit[i]) return false;
+        if (lower(s[pos + i]) != lit[i]) return false;
     return true;
 }
 
@@ -148,12 +147,12 @@ const UIDNA* uts46() {
 
 }  // namespace
 
-void extract_urls(std::string_view text, std::vector<mime::url_ref>& out, std::size_t max) {
+void extract_urls(std::string_view text, std::vector<text::url_ref>& out, std::size_t max) {
     std::size_t i = 0;
     const std::size_t n = text.size();
     while (i < n && out.size() < max) {
         // Cheap filter: candidates start with h/H, f/F or w/W.
-        char c = ascii_lower(text[i]);
+        char c = lower(text[i]);
         if (c != 'h' && c != 'f' && c != 'w') {
             ++i;
             continue;
@@ -173,7 +172,7 @@ void extract_urls(std::string_view text, std::vector<mime::url_ref>& out, std::s
             i = body_from;
             continue;
         }
-        mime::url_ref r;
+        text::url_ref r;
         r.url.assign(text.substr(i, len));
         r.host = url_host(r.url);
         if (!r.host.empty()) out.push_back(std::move(r));

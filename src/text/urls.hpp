@@ -10,16 +10,22 @@
 //   ACE ("xn--") form an IOC list or the history holds.
 #pragma once
 
-#include "mime/message.hpp"
-
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace replyguard::text {
 
+/// A URL found in the text or HTML.
+struct url_ref {
+    std::string url;          ///< as found (HTML entities decoded)
+    std::string host;         ///< lower-cased host ("" if none)
+    std::string anchor_text;  ///< HTML anchor text for href URLs ("" otherwise)
+    bool from_html = false;
+};
+
 /// Append URLs found in `text` to `out`, at most `max` in total in `out`.
-void extract_urls(std::string_view text, std::vector<mime::url_ref>& out, std::size_t max);
+void extract_urls(std::string_view text, std::vector<url_ref>& out, std::size_t max);
 
 /// Canonical host of a URL ("" when it has none): see normalize_host().
 std::string url_host(std::string_view url);

@@ -6,7 +6,7 @@
 //   split as `scan` splits them), analyses every message, and checks that each
 //   gives exactly one JSON record that round-trips, carries the contract's
 //   fields, and holds only valid UTF-8 (nlohmann would throw otherwise). The
-//   same test runs under AddressSanitizer + UBSan in CI (build-asan/).
+//   same test runs under AddressSanitizer + UBSan in CI (the clang tree build-fuzz/).
 #include "io/input.hpp"
 #include "mime/charset.hpp"
 #include "output/record.hpp"

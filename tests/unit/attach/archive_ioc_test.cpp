@@ -4,6 +4,7 @@
 #include "archive_test_util.hpp"
 
 #include "attach/internal.hpp"
+#include "core/digest.hpp"
 #include "attach/ioc.hpp"
 #include "core/config.hpp"
 #include "scan/engine.hpp"
@@ -43,7 +44,7 @@ protected:
 
 TEST_F(Ioc, HashOfAnArchiveMemberAndUrlInside) {
     std::string doc = "This document downloads from http://cdn.evil-campaign.example/load/x.bin now\n";
-    std::string member_hash = attach::sha256_hex(doc);
+    std::string member_hash = replyguard::sha256_hex(doc);
     attach::ioc_sources src;
     src.sha256_lists.push_back(write("hashes.txt", "# campaign 2020-11\n\n" + member_hash + "  emotet-doc\n"));
     src.domain_lists.push_back(write("domains.txt", "evil-campaign.example\n# comment\nhttp://other.example/path/\n"));
@@ -93,7 +94,7 @@ TEST_F(Ioc, IdnAndPercentEncodedHosts) {
     auto iocs = attach::load_ioc_lists(src);
     ASSERT_TRUE(iocs.has_value());
     auto url = [](std::string u) {
-        replyguard::mime::url_ref r;
+        replyguard::text::url_ref r;
         r.host = replyguard::text::url_host(u);
         r.url = std::move(u);
         return r;

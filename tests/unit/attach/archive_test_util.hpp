@@ -114,7 +114,7 @@ inline replyguard::mime::attachment attachment(std::string name, std::string dat
 inline bool has(const replyguard::attach::attachment_report& r, std::string_view id) {
     return std::ranges::any_of(r.findings, [&](const auto& f) { return f.id == id; });
 }
-inline const replyguard::detect::finding* find(const replyguard::attach::attachment_report& r, std::string_view id) {
+inline const replyguard::finding* find(const replyguard::attach::attachment_report& r, std::string_view id) {
     for (const auto& f : r.findings)
         if (f.id == id) return &f;
     return nullptr;

@@ -36,7 +36,7 @@ std::vector<std::unique_ptr<mime::message>> load_sorted() {
     return out;
 }
 
-std::vector<detect::finding> run_all(const mime::message& m, store::history* h, const config& cfg) {
+std::vector<finding> run_all(const mime::message& m, store::history* h, const config& cfg) {
     std::optional<history::view> v;
     if (h) {
         auto g = scan::gather_history(*h, m, cfg);
@@ -44,7 +44,7 @@ std::vector<detect::finding> run_all(const mime::message& m, store::history* h, 
         if (g) v = std::move(*g);
     }
     detect::scan_context ctx{m, {}, v ? &*v : nullptr, cfg};
-    detect::finding_sink sink(cfg);
+    finding_sink sink(cfg);
     for (const auto& d : detect::make_detectors()) d->run(ctx, sink);
     return sink.take();
 }
@@ -98,7 +98,7 @@ TEST_F(corpus_hijack, hijack_of_a_learnt_message_is_caught) {
                       "\r\nSubject: " + victim->subject.decoded + "\r\n\r\n" + victim->new_text + "\r\n";
     auto m = mime::parse_message(raw);
     auto fs = run_all(m, h_.get(), cfg_);
-    const detect::finding* f = nullptr;
+    const finding* f = nullptr;
     for (const auto& x : fs)
         if (x.id == "HIJACK_THREAD_OUTSIDER_NAME") f = &x;
     ASSERT_TRUE(f) << raw;

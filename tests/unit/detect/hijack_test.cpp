@@ -18,13 +18,13 @@ using replyguard::hand::msg_builder;
 namespace {
 
 // A copy: callers often pass a temporary vector.
-std::optional<detect::finding> find(const std::vector<detect::finding>& fs, std::string_view id) {
+std::optional<finding> find(const std::vector<finding>& fs, std::string_view id) {
     for (const auto& f : fs)
         if (f.id == id) return f;
     return std::nullopt;
 }
 
-std::vector<std::string> ids(const std::vector<detect::finding>& fs) {
+std::vector<std::string> ids(const std::vector<finding>& fs) {
     std::vector<std::string> out;
     for (const auto& f : fs) out.push_back(f.id);
     return out;
@@ -64,7 +64,7 @@ protected:
             .take();
     }
 
-    std::vector<detect::finding> scan(const mime::message& m, bool with_history = true,
+    std::vector<finding> scan(const mime::message& m, bool with_history = true,
                                       std::span<const attach::attachment_report> att = {}) {
         // As the engine does: the history gathered once, the detectors read the view.
         std::optional<history::view> v;
@@ -74,7 +74,7 @@ protected:
             if (g) v = std::move(*g);
         }
         detect::scan_context ctx{m, att, v ? &*v : nullptr, cfg_};
-        detect::finding_sink sink(cfg_);
+        finding_sink sink(cfg_);
         for (const auto& d : detect::make_detectors()) d->run(ctx, sink);
         return sink.take();
     }
@@ -415,7 +415,7 @@ TEST_F(hijack, a_link_only_in_the_quoted_conversation_is_no_payload) {
     mime::quoted_block q;
     q.kind = mime::quoted_block::style::wrote;
     q.text = "The drawings are here: https://files.partner.co.jp/osaka/drawings.zip\nBest regards, Taro";
-    const mime::url_ref link{"https://files.partner.co.jp/osaka/drawings.zip", "files.partner.co.jp", "", false};
+    const text::url_ref link{"https://files.partner.co.jp/osaka/drawings.zip", "files.partner.co.jp", "", false};
     auto m = msg_builder{}
                  .id("plain@elsewhere.example")
                  .from("Ito Ken", "ken@elsewhere.example")

@@ -20,7 +20,7 @@ using replyguard::hand::msg_builder;
 
 namespace {
 
-std::optional<detect::finding> find(const std::vector<detect::finding>& fs, std::string_view id) {
+std::optional<finding> find(const std::vector<finding>& fs, std::string_view id) {
     for (const auto& f : fs)
         if (f.id == id) return f;
     return std::nullopt;
@@ -76,9 +76,9 @@ protected:
         return m;
     }
 
-    std::vector<detect::finding> scan(const mime::message& m, std::span<const attach::attachment_report> att = {}) {
+    std::vector<finding> scan(const mime::message& m, std::span<const attach::attachment_report> att = {}) {
         detect::scan_context ctx{m, att, h_.get(), cfg_};
-        detect::finding_sink sink(cfg_);
+        finding_sink sink(cfg_);
         for (const auto& d : detect::make_detectors()) d->run(ctx, sink);
         return sink.take();
     }
@@ -212,7 +212,7 @@ TEST_F(profile_break, dormant_by_the_quote_header_also_without_history) {
     m.quoted.push_back(q);
     add_link(m, "https://files.randomhost.example/doc/Invoice_1127.zip", "files.randomhost.example");
     detect::scan_context ctx{m, {}, nullptr, cfg_};
-    detect::finding_sink sink(cfg_);
+    finding_sink sink(cfg_);
     for (const auto& d : detect::make_detectors()) d->run(ctx, sink);
     auto f = find(sink.take(), "THREAD_DORMANT_PAYLOAD");
     ASSERT_TRUE(f);
@@ -220,7 +220,7 @@ TEST_F(profile_break, dormant_by_the_quote_header_also_without_history) {
     EXPECT_GE(f->evidence["dormant"]["silent_days"].get<int>(), 240);
     // Quoting last week's message is no revival.
     m.quoted.back().sent = "2023年11月20日 10:15";
-    detect::finding_sink sink2(cfg_);
+    finding_sink sink2(cfg_);
     for (const auto& d : detect::make_detectors()) d->run(ctx, sink2);
     EXPECT_FALSE(find(sink2.take(), "THREAD_DORMANT_PAYLOAD"));
 }

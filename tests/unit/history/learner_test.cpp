@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // learner_test.cpp - learning messages: threads, direction, names, fingerprints
 #include "hand_message.hpp"
-#include "history/domains.hpp"
 #include "history/fingerprint.hpp"
 #include "history/learner.hpp"
 #include "history/lookup.hpp"
@@ -207,14 +206,6 @@ TEST(fingerprint, partial_quote_shares_a_proportional_sample) {
     std::size_t common = 0;
     for (auto f : stored) common += std::binary_search(half.begin(), half.end(), f) ? 1 : 0;
     EXPECT_GE(common * 4, stored.size());  // at least a quarter of the sample
-}
-
-TEST(domains, registrable_and_freemail) {
-    EXPECT_EQ(registrable_domain("taro@mail.partner.co.jp"), "partner.co.jp");
-    EXPECT_EQ(registrable_domain("Mail.Example.COM"), "example.com");
-    EXPECT_TRUE(same_organisation("a@x.partner.co.jp", "b@partner.co.jp"));
-    EXPECT_FALSE(same_organisation("a@gmail.com", "b@gmail.com"));
-    EXPECT_FALSE(same_organisation("a@partner.co.jp", "b@other.co.jp"));
 }
 
 }  // namespace

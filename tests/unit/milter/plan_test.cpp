@@ -17,7 +17,7 @@ std::string header(const plan& p, std::string_view name) {
     return "(absent)";
 }
 
-plan_input done(score::verdict v, double score, std::vector<detect::finding> f = {}) {
+plan_input done(score::verdict v, double score, std::vector<finding> f = {}) {
     plan_input in;
     in.verdict = v;
     in.score = score;
@@ -25,7 +25,7 @@ plan_input done(score::verdict v, double score, std::vector<detect::finding> f =
     return in;
 }
 
-detect::finding abuse_finding() {
+finding abuse_finding() {
     return {.id = "OUTBOUND_ACCOUNT_ABUSE", .group = "composite", .score = 0.0,
             .detail = "account sato: 5 reply-like mails with a payload to unknown recipients", .evidence = {}};
 }
@@ -56,7 +56,7 @@ TEST(MilterPlan, CleanMailIsTaggedAcceptedAndLearnt) {
 
 TEST(MilterPlan, VerdictActionsFollowTheConfiguration) {
     milter_config mc;
-    detect::finding f{.id = "HIJACK_QUOTE_MISMATCH", .group = "hijack", .score = 6.0, .detail = "x", .evidence = {}};
+    finding f{.id = "HIJACK_QUOTE_MISMATCH", .group = "hijack", .score = 6.0, .detail = "x", .evidence = {}};
     plan s = make_plan(mc, done(score::verdict::suspicious, 6.0, {f}));
     EXPECT_EQ(s.disp, disposition::accept);
     EXPECT_TRUE(s.tag_subject);
@@ -190,7 +190,7 @@ TEST(MilterPlan, FailedOutboundCheckWaitsOnlyWhenTheVerdictWouldAccept) {
 
 TEST(MilterPlan, SummaryLine) {
     milter_config mc;
-    detect::finding f{.id = "THREAD_OUTSIDER", .group = "thread", .score = 5.5, .detail = "x", .evidence = {}};
+    finding f{.id = "THREAD_OUTSIDER", .group = "thread", .score = 5.5, .detail = "x", .evidence = {}};
     plan_input in = done(score::verdict::suspicious, 5.5, {f});
     plan p = make_plan(mc, in);
     EXPECT_EQ(summary_line(in, p, ""), "verdict=suspicious score=5.50 action=accept findings=THREAD_OUTSIDER=5.50");

@@ -83,24 +83,24 @@ TEST(MilterConfig, RejectsMistakesWithTheirPlace) {
     EXPECT_NE(bad("[milter]\nlog = \"journal\"\n").find("milter.log"), std::string::npos);
 }
 
-static detect::finding make_finding(std::string id, double score) {
-    detect::finding f;
+static finding make_finding(std::string id, double score) {
+    finding f;
     f.id = std::move(id);
     f.score = score;
     return f;
 }
 
 TEST(MilterHeaders, FindingsAndScore) {
-    std::vector<detect::finding> fs{make_finding("THREAD_OUTSIDER", 4.0), make_finding("ZIP_PASSWORD_IN_BODY", 3.25)};
+    std::vector<finding> fs{make_finding("THREAD_OUTSIDER", 4.0), make_finding("ZIP_PASSWORD_IN_BODY", 3.25)};
     EXPECT_EQ(findings_header(fs), "THREAD_OUTSIDER=4.00, ZIP_PASSWORD_IN_BODY=3.25");
     EXPECT_EQ(findings_header({}), "none");
     EXPECT_EQ(score_header(12.345), "12.35");
-    std::vector<detect::finding> many(200, make_finding("SOME_LONG_FINDING_IDENTIFIER", 1.0));
+    std::vector<finding> many(200, make_finding("SOME_LONG_FINDING_IDENTIFIER", 1.0));
     std::string h = findings_header(many);
     EXPECT_LE(h.size(), k_findings_header_max + 5);
     EXPECT_TRUE(h.ends_with(", ...")) << h;
     // Never a control character or 8-bit byte in a header value.
-    std::vector<detect::finding> odd{make_finding("A\r\nInjected: 1", 1)};
+    std::vector<finding> odd{make_finding("A\r\nInjected: 1", 1)};
     EXPECT_EQ(findings_header(odd).find_first_of("\r\n"), std::string::npos);
 }
 

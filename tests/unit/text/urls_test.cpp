@@ -13,7 +13,7 @@
 
 #include <chrono>
 
-using replyguard::mime::url_ref;
+using replyguard::text::url_ref;
 using replyguard::test::corpus;
 using replyguard::test::slurp;
 using replyguard::test::text_part;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// history/domains.cpp - registrable domains via libpsl's built-in list.
-#include "history/domains.hpp"
+// mime/domains.cpp - registrable domains via libpsl's built-in list.
+#include "mime/domains.hpp"
 
 #include <libpsl.h>
 
@@ -8,7 +8,7 @@
 #include <array>
 #include <cctype>
 
-namespace replyguard::history {
+namespace replyguard::mime {
 namespace {
 
 const psl_ctx_t* psl() {
@@ -54,4 +54,4 @@ bool same_organisation(std::string_view a, std::string_view b) {
     return !ra.empty() && ra == rb && !is_freemail(ra);
 }
 
-}  // namespace replyguard::history
+}  // namespace replyguard::mime

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// detect/finding_sink.cpp - collects findings, applying configured scores.
+// core/finding.cpp - the finding sink: collects findings, applying configured scores in emit().
 #include "core/config.hpp"
-#include "detect/detector.hpp"
+#include "core/finding.hpp"
 
-namespace replyguard::detect {
+namespace replyguard {
 
 void finding_sink::emit(const symbol_info& sym, std::string detail, nlohmann::json evidence) {
     for (const auto& f : findings_)
@@ -29,4 +29,4 @@ bool finding_sink::has_group(std::string_view group) const {
     return false;
 }
 
-}  // namespace replyguard::detect
+}  // namespace replyguard

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// tests/unit/text/quote_test.cpp - quote splitting on real reply formats
+// tests/unit/mime/quote_test.cpp - quote splitting on real reply formats
 //
 // DESCRIPTION
 //   Real replies from talon's fixture set (Gmail, Outlook, Apple Mail, iPhone,
@@ -7,7 +7,7 @@
 //   list threads (SpamAssassin easy_ham, notmuch-lkml), and Japanese / European
 //   Outlook and attribution forms written here as UTF-8 strings.
 #include "text/html.hpp"
-#include "text/quote.hpp"
+#include "mime/quote.hpp"
 
 #include "mail_body.hpp"
 
@@ -22,12 +22,12 @@ using replyguard::mime::quoted_block;
 using replyguard::test::corpus;
 using replyguard::test::slurp;
 using replyguard::test::text_part;
-using replyguard::text::split_quotes;
+using replyguard::mime::split_quotes;
 using style = quoted_block::style;
 
 namespace {
 
-std::size_t quoted_size(const replyguard::text::split_body& s) {
+std::size_t quoted_size(const replyguard::mime::split_body& s) {
     std::size_t n = 0;
     for (const auto& q : s.quoted) n += q.text.size();
     return n;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// text/quote.hpp - split a body into new text and quoted blocks
+// mime/quote.hpp - split a body into new text and quoted blocks
 //
 // DESCRIPTION
 //   Recognises '>' quoting (also full-width '＞', nested depths), Outlook blocks
@@ -19,13 +19,13 @@
 #include <string_view>
 #include <vector>
 
-namespace replyguard::text {
+namespace replyguard::mime {
 
 struct split_body {
     std::string new_text;
-    std::vector<mime::quoted_block> quoted;
+    std::vector<quoted_block> quoted;
 };
 
 split_body split_quotes(std::string_view body);
 
-}  // namespace replyguard::text
+}  // namespace replyguard::mime

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// text/quote.cpp - split a body into new text and quoted blocks
+// mime/quote.cpp - split a body into new text and quoted blocks
 //
 // DESCRIPTION
 //   One pass over the lines, hand scanned (no regex: bodies are attacker
@@ -26,15 +26,16 @@
 // LIMITS
 //   Linear in the body: look-ahead is bounded (a header block is at most
 //   16 lines, attributions at most 2 lines of 500 bytes) or consumed.
-#include "text/quote.hpp"
+#include "mime/quote.hpp"
 
 #include "mime/address.hpp"
+#include "core/strings.hpp"
 
 #include <algorithm>
 #include <array>
 #include <optional>
 
-namespace replyguard::text {
+namespace replyguard::mime {
 
 namespace {
 
@@ -63,21 +64,10 @@ sv trim(sv s) {
 
 bool blank(sv s) { return trim(s).empty(); }
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
-
-bool eq_ci(sv a, sv b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (lower(a[i]) != lower(b[i])) return false;
-    return true;
-}
-bool starts_ci(sv s, sv p) { return s.size() >= p.size() && eq_ci(s.substr(0, p.size()), p); }
-bool ends_ci(sv s, sv p) { return s.size() >= p.size() && eq_ci(s.substr(s.size() - p.size()), p); }
-
 std::size_t find_ci(sv hay, sv needle) {
     if (needle.size() > hay.size()) return sv::npos;
     for (std::size_t i = 0; i + needle.size() <= hay.size(); ++i)
-        if (eq_ci(hay.substr(i, needle.size()), needle)) return i;
+        if (ieq(hay.substr(i, needle.size()), needle)) return i;
     return sv::npos;
 }
 
@@ -173,7 +163,7 @@ field_value field_line(sv line) {
     if (!name.empty() && name.back() == '*') name = trim(name.substr(0, name.size() - 1));
     for (const auto& f : k_field_names) {
         bool ascii = static_cast<unsigned char>(f.name[0]) < 0x80;
-        if (ascii ? eq_ci(name, f.name) : name == f.name) {
+        if (ascii ? ieq(name, f.name) : name == f.name) {
             sv v = s.substr(after);
             if (!v.empty() && v.front() == '*') v.remove_prefix(1);
             v = trim(v);
@@ -242,7 +232,7 @@ separator separator_kind(sv line) {
     sv t = trim(line);
     if (t.size() >= 10 && std::all_of(t.begin(), t.end(), [](char c) { return c == '_'; }))
         return separator::underscore;
-    if (eq_ci(t, "Begin forwarded message:") || eq_ci(t, "Anfang der weitergeleiteten Nachricht:") ||
+    if (ieq(t, "Begin forwarded message:") || ieq(t, "Anfang der weitergeleiteten Nachricht:") ||
         t == "転送されたメッセージ:" || t == "転送されたメッセージ：")
         return separator::forward;
     if (!t.starts_with("--")) return separator::none;
@@ -257,9 +247,9 @@ separator separator_kind(sv line) {
         "weitergeleitete nachricht", "message transféré", "mensaje reenviado", "Пересылаемое сообщение",
         "doorgestuurd bericht", "messaggio inoltrato", "original message follows"};
     for (sv o : k_original)
-        if (eq_ci(inner, o)) return separator::outlook;
+        if (ieq(inner, o)) return separator::outlook;
     for (sv f : k_forward)
-        if (eq_ci(inner, f)) return separator::forward;
+        if (ieq(inner, f)) return separator::forward;
     return separator::none;
 }
 
@@ -287,8 +277,8 @@ bool date_start(sv t) {
 }
 
 bool strong_start(sv t) {
-    return starts_ci(t, "On ") || starts_ci(t, "Am ") || starts_ci(t, "Le ") || starts_ci(t, "El ") ||
-           starts_ci(t, "Il ") || starts_ci(t, "Op ") || date_start(t);
+    return starts_with_ci(t, "On ") || starts_with_ci(t, "Am ") || starts_with_ci(t, "Le ") || starts_with_ci(t, "El ") ||
+           starts_with_ci(t, "Il ") || starts_with_ci(t, "Op ") || date_start(t);
 }
 
 /// Without the final ':' / '：' and spaces, or empty when there is none.
@@ -301,7 +291,7 @@ sv without_colon(sv t) {
 
 sv ending_verb(sv body) {
     for (sv v : k_verbs)
-        if (ends_ci(body, v)) return v;
+        if (ends_with_ci(body, v)) return v;
     return {};
 }
 
@@ -312,12 +302,12 @@ bool is_attribution(sv line, bool followed_by_quote) {
     if (body.empty()) return false;
     bool has_at = body.find('@') != sv::npos || body.find("\xEF\xBC\xA0") != sv::npos;  // @ or ＠
     if (!ending_verb(body).empty()) {
-        if (ends_ci(body, "さんは書きました")) return true;
+        if (ends_with_ci(body, "さんは書きました")) return true;
         return strong_start(t) || followed_by_quote || has_at;
     }
     if (has_at && (body.ends_with(">") || body.ends_with(")") || body.ends_with("\xEF\xBC\x9E")))
-        return followed_by_quote || date_start(t) || starts_ci(t, "Am ");
-    if (starts_ci(t, "Am ") && find_ci(t, " schrieb ") != sv::npos) return true;
+        return followed_by_quote || date_start(t) || starts_with_ci(t, "Am ");
+    if (starts_with_ci(t, "Am ") && find_ci(t, " schrieb ") != sv::npos) return true;
     return false;
 }
 
@@ -348,7 +338,7 @@ std::optional<sv> bracketed_address(sv s, std::size_t& name_end) {
         if (inner.find('@') != sv::npos) {
             name_end = lt;
             if (lt > 0 && s[lt - 1] == '(') name_end = lt - 1;  // Gmail es/pt: "Name (<addr>)"
-            if (starts_ci(inner, "mailto:")) inner.remove_prefix(7);
+            if (starts_with_ci(inner, "mailto:")) inner.remove_prefix(7);
             return trim(inner);
         }
     }
@@ -376,17 +366,17 @@ std::optional<sv> trailing_address(sv s, std::size_t& name_end) {
     return tok;
 }
 
-std::optional<mime::mailbox> to_mailbox(sv name, sv address) {
+std::optional<mailbox> to_mailbox(sv name, sv address) {
     name = unquote(name);
     address = unquote(address);
-    if (!address.empty() && eq_ci(name, address)) name = {};
+    if (!address.empty() && ieq(name, address)) name = {};
     if (name.empty() && address.empty()) return std::nullopt;
-    return mime::make_mailbox(std::string(name), std::string(address));
+    return make_mailbox(std::string(name), std::string(address));
 }
 
 /// Outlook From: values: `Taro Yamada [mailto:taro@x.jp]`, `"Yamada" <taro@x.jp>`,
 /// `山田 太郎 <taro@x.jp>`, `taro@x.jp`, `Foo [mailto:f@x] On Behalf Of b@x`, `Alexander L`.
-std::optional<mime::mailbox> mailbox_from_field(sv v) {
+std::optional<mailbox> mailbox_from_field(sv v) {
     v = trim(v);
     if (auto obo = find_ci(v, " on behalf of "); obo != sv::npos) v = v.substr(0, obo);
     std::size_t name_end = 0;
@@ -432,9 +422,9 @@ sv name_from_attribution_part(sv s) {
     for (;;) {
         auto sp = rest.find(' ');
         sv tok = rest.substr(0, sp);
-        bool skip = eq_ci(tok, "AM") || eq_ci(tok, "PM") || tok == "午前" || tok == "午後" || eq_ci(tok, "GMT") ||
-                    eq_ci(tok, "UTC") || eq_ci(tok, "JST") || tok == "(JST)" || tok == "от" ||
-                    tok == "пользователь" || eq_ci(tok, "schrieb") ||
+        bool skip = ieq(tok, "AM") || ieq(tok, "PM") || tok == "午前" || tok == "午後" || ieq(tok, "GMT") ||
+                    ieq(tok, "UTC") || ieq(tok, "JST") || tok == "(JST)" || tok == "от" ||
+                    tok == "пользователь" || ieq(tok, "schrieb") ||
                     (!tok.empty() && (tok.front() == '+' || tok.front() == '-') && tok.size() == 5);
         if (!skip || sp == sv::npos) break;
         rest = trim(rest.substr(sp + 1));
@@ -442,13 +432,13 @@ sv name_from_attribution_part(sv s) {
     return rest;
 }
 
-std::optional<mime::mailbox> mailbox_from_attribution(sv line) {
+std::optional<mailbox> mailbox_from_attribution(sv line) {
     sv t = strip_lead_dashes(trim(line));
     sv body = without_colon(t);
     if (body.empty()) body = t;
     if (sv v = ending_verb(body); !v.empty()) body = trim(body.substr(0, body.size() - v.size()));
     if (body.ends_with("さん")) body = trim(body.substr(0, body.size() - 6));
-    if (auto p = find_ci(body, " schrieb "); p != sv::npos && starts_ci(body, "Am ")) body = trim(body.substr(p + 9));
+    if (auto p = find_ci(body, " schrieb "); p != sv::npos && starts_with_ci(body, "Am ")) body = trim(body.substr(p + 9));
     std::size_t name_end = 0;
     if (auto a = bracketed_address(body, name_end)) return to_mailbox(name_from_attribution_part(body.substr(0, name_end)), *a);
     if (auto a = trailing_address(body, name_end)) {
@@ -470,7 +460,7 @@ void append_lines(std::string& out, const std::vector<sv>& lines, std::size_t fr
     }
 }
 
-void fill_fields(mime::quoted_block& b, const header_block& hb) {
+void fill_fields(quoted_block& b, const header_block& hb) {
     b.from = hb.from;
     b.sent = hb.sent;
     b.to = hb.to;
@@ -479,7 +469,7 @@ void fill_fields(mime::quoted_block& b, const header_block& hb) {
 }
 
 /// Fill attribution / header fields from the block's own first lines and drop them from its text.
-void analyse_head(mime::quoted_block& b) {
+void analyse_head(quoted_block& b) {
     std::vector<sv> lines;
     sv rest = b.text;
     for (std::size_t k = 0; k < k_max_header_lines + 4 && !rest.empty(); ++k) {
@@ -509,12 +499,12 @@ void analyse_head(mime::quoted_block& b) {
     b.text = text.substr(lead);
 }
 
-void set_mailbox(mime::quoted_block& b) {
-    std::optional<mime::mailbox> from_header;
+void set_mailbox(quoted_block& b) {
+    std::optional<mailbox> from_header;
     if (!b.from.empty()) from_header = mailbox_from_field(b.from);
-    std::optional<mime::mailbox> from_attr;
-    if (!b.attribution.empty() && b.kind != mime::quoted_block::style::outlook &&
-        b.kind != mime::quoted_block::style::forward)
+    std::optional<mailbox> from_attr;
+    if (!b.attribution.empty() && b.kind != quoted_block::style::outlook &&
+        b.kind != quoted_block::style::forward)
         from_attr = mailbox_from_attribution(b.attribution);
     if (from_header && (!from_header->address.empty() || !from_attr)) b.from_mailbox = std::move(from_header);
     else if (from_attr) b.from_mailbox = std::move(from_attr);
@@ -540,7 +530,7 @@ std::vector<sv> split_lines(sv body) {
 }  // namespace
 
 split_body split_quotes(std::string_view body) {
-    using style = mime::quoted_block::style;
+    using style = quoted_block::style;
     split_body out;
     out.new_text.reserve(body.size());
     const std::vector<sv> lines = split_lines(body);
@@ -554,7 +544,7 @@ split_body split_quotes(std::string_view body) {
 
     std::string pending_attribution;
     auto rest_is_block = [&](style kind, std::string attribution, std::size_t from, const header_block* hb) {
-        mime::quoted_block b;
+        quoted_block b;
         b.kind = kind;
         b.attribution = std::move(attribution);
         if (hb && hb->valid) fill_fields(b, *hb);
@@ -581,7 +571,7 @@ split_body split_quotes(std::string_view body) {
                     break;
                 }
             }
-            mime::quoted_block b;
+            quoted_block b;
             b.kind = pending_attribution.empty() ? style::angle : style::wrote;
             b.depth = min_depth;
             b.attribution = std::move(pending_attribution);
@@ -674,4 +664,4 @@ split_body split_quotes(std::string_view body) {
     return out;
 }
 
-}  // namespace replyguard::text
+}  // namespace replyguard::mime

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// history/domains.hpp - registrable domains (libpsl) and the few domain facts detectors share
+// mime/domains.hpp - registrable domains (libpsl) and the few domain facts detectors share
 //
 // DESCRIPTION
 //   Organisations are compared by registrable domain ("mail.example.co.jp" and
@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-namespace replyguard::history {
+namespace replyguard::mime {
 
 /// Registrable domain of a host or of the domain part of an address, lower-case
 /// ("" for an empty input; the host itself when the PSL has no answer, e.g. an IP literal).
@@ -24,4 +24,4 @@ bool is_freemail(std::string_view registrable);
 /// The same organisation: equal registrable domains, not a free-mail provider.
 bool same_organisation(std::string_view address_a, std::string_view address_b);
 
-}  // namespace replyguard::history
+}  // namespace replyguard::mime

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// tests/unit/text/mail_body.hpp - read fixtures and take text parts out of .eml files
+// tests/support/mail_body.hpp - read fixtures and take text parts out of .eml files
 //
 // DESCRIPTION
 //   The text tests feed real bodies to the splitter; GMime decodes the

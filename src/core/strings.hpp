@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: Apache-2.0
+// core/strings.hpp - the few ASCII string helpers every module needs
+//
+// DESCRIPTION
+//   Header names, file extensions, MIME types, TOML keys, VBA keywords and host
+//   names are compared ASCII case-insensitively; UTF-8 bytes (>= 0x80) are never
+//   touched, so these are safe on decoded text too and do not depend on the C
+//   locale (std::tolower would). One copy here instead of one per file.
+//   Trimming that knows Unicode spaces (ideographic space, NBSP) is text work and
+//   stays with the code that needs it (mime/quote.cpp, attach/passwords.cpp).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace replyguard {
+
+constexpr char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+/// ASCII lower-case copy (bytes >= 0x80 unchanged).
+inline std::string lower(std::string_view s) {
+    std::string o(s);
+    for (char& c : o) c = lower(c);
+    return o;
+}
+
+constexpr bool is_ascii_space(char c) {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
+}
+
+/// `s` without leading and trailing ASCII white space (a view into `s`: keep
+/// the string it views alive, or copy with std::string(trim(s))).
+constexpr std::string_view trim(std::string_view s) {
+    while (!s.empty() && is_ascii_space(s.front())) s.remove_prefix(1);
+    while (!s.empty() && is_ascii_space(s.back())) s.remove_suffix(1);
+    return s;
+}
+
+/// ASCII case-insensitive equality.
+constexpr bool ieq(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (lower(a[i]) != lower(b[i])) return false;
+    return true;
+}
+
+/// ASCII case-insensitive prefix / suffix test.
+constexpr bool starts_with_ci(std::string_view s, std::string_view prefix) {
+    return s.size() >= prefix.size() && ieq(s.substr(0, prefix.size()), prefix);
+}
+constexpr bool ends_with_ci(std::string_view s, std::string_view suffix) {
+    return s.size() >= suffix.size() && ieq(s.substr(s.size() - suffix.size()), suffix);
+}
+
+}  // namespace replyguard

@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: Apache-2.0
+// io/input_test.cpp - PATH arguments to messages: files, folders, Maildir, mbox, errors
+//
+// The folder tests build a small tree in a temporary folder (removed after);
+// the mbox test also reads a real mailing-list mbox of the shared corpus.
+#include "io/input.hpp"
+
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+using namespace replyguard;
+namespace fs = std::filesystem;
+
+namespace {
+
+class InputTree : public ::testing::Test {
+protected:
+    void SetUp() override {
+        root_ = fs::temp_directory_path() / ("rg-io-test-" + std::to_string(::getpid()) + "-" +
+                                             ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        fs::remove_all(root_);
+        fs::create_directories(root_);
+    }
+    void TearDown() override { fs::remove_all(root_); }
+    void write(const fs::path& rel, std::string_view bytes) {
+        fs::create_directories((root_ / rel).parent_path());
+        std::ofstream(root_ / rel, std::ios::binary) << bytes;
+    }
+    std::vector<std::string> sources(const std::vector<io::input_item>& items) {
+        std::vector<std::string> s;
+        for (const auto& i : items) s.push_back(i.source);
+        return s;
+    }
+    fs::path root_;
+};
+
+constexpr std::string_view k_msg = "From: a@example.com\nSubject: one\n\nbody\n";
+
+}  // namespace
+
+TEST_F(InputTree, AFolderIsWalkedInNameOrderSkippingHiddenFiles) {
+    write("b.eml", k_msg);
+    write("a.eml", k_msg);
+    write("sub/c.eml", k_msg);
+    write(".hidden.eml", k_msg);
+    write(".git/config", "not mail");
+    auto items = io::expand_inputs({root_.string()});
+    const std::string r = root_.string();
+    EXPECT_EQ(sources(items), (std::vector<std::string>{r + "/a.eml", r + "/b.eml", r + "/sub/c.eml"}));
+    for (const auto& i : items) {
+        EXPECT_FALSE(i.error);
+        auto bytes = io::load(i);
+        ASSERT_TRUE(bytes);
+        EXPECT_EQ(*bytes, k_msg);
+    }
+}
+
+TEST_F(InputTree, AMaildirReadsCurAndNewButNotTmp) {
+    write("Maildir/cur/1.host:2,S", k_msg);
+    write("Maildir/new/2.host", k_msg);
+    write("Maildir/tmp/3.host", k_msg);            // still being delivered
+    write("Maildir/.Sent/cur/4.host:2,S", k_msg);  // Maildir++ sub-folder: hidden, but mail
+    fs::create_directories(root_ / "Maildir/.Sent/new");
+    auto items = io::expand_inputs({(root_ / "Maildir").string()});
+    std::vector<std::string> s = sources(items);
+    EXPECT_EQ(s.size(), 3u);
+    EXPECT_TRUE(std::none_of(s.begin(), s.end(),
+                             [](const std::string& x) { return x.find("/Maildir/tmp/") != std::string::npos; }));
+    EXPECT_TRUE(std::any_of(s.begin(), s.end(),
+                            [](const std::string& x) { return x.find("/.Sent/cur/") != std::string::npos; }));
+}
+
+TEST_F(InputTree, AMissingPathIsOneItemWithAnErrorAndTheWalkGoesOn) {
+    write("a.eml", k_msg);
+    auto items = io::expand_inputs({(root_ / "missing.eml").string(), (root_ / "a.eml").string()});
+    ASSERT_EQ(items.size(), 2u);
+    ASSERT_TRUE(items[0].error);
+    EXPECT_NE(items[0].error->find("missing.eml"), std::string::npos);
+    EXPECT_FALSE(io::load(items[0]));
+    EXPECT_FALSE(items[1].error);
+}
+
+TEST_F(InputTree, AnMboxFileBecomesOneItemPerMessage) {
+    write("box.mbox",
+          "From a@example.com Mon Mar  2 09:00:00 2020\nFrom: a@example.com\nSubject: one\n\nfirst\n>From quoted\n\n"
+          "From b@example.com Mon Mar  2 10:00:00 2020\nFrom: b@example.com\nSubject: two\n\nsecond\n");
+    const std::string path = (root_ / "box.mbox").string();
+    auto items = io::expand_inputs({path});
+    ASSERT_EQ(items.size(), 2u);
+    EXPECT_EQ(items[0].source, path + "#0");
+    EXPECT_EQ(items[1].source, path + "#1");
+    auto first = io::load(items[0]);
+    auto second = io::load(items[1]);
+    ASSERT_TRUE(first && second);
+    EXPECT_EQ(*first, "From: a@example.com\nSubject: one\n\nfirst\n>From quoted\n");  // no envelope, no separator line
+    EXPECT_EQ(*second, "From: b@example.com\nSubject: two\n\nsecond\n");
+}
+
+TEST(SplitMbox, ContentLengthIsHonouredWhenItLandsOnTheNextEnvelope) {
+    // The body holds a "From " line that is not an envelope; Content-Length says where the message ends.
+    std::string box =
+        "From a@example.com Mon Mar  2 09:00:00 2020\nContent-Length: 28\n\nbody\nFrom here on, we agree\n"
+        "From b@example.com Mon Mar  2 10:00:00 2020\nSubject: two\n\nsecond\n";
+    auto r = io::split_mbox(box);
+    ASSERT_EQ(r.size(), 2u);
+    EXPECT_EQ(box.substr(r[0].first, r[0].second), "Content-Length: 28\n\nbody\nFrom here on, we agree\n");
+
+    // A wrong Content-Length is ignored: the split falls back to "From " lines.
+    std::string bad =
+        "From a@x Mon Mar  2 09:00:00 2020\nContent-Length: 3\n\nbody one\n\nFrom b@x Mon Mar  2 10:00:00 2020\n\ntwo\n";
+    EXPECT_EQ(io::split_mbox(bad).size(), 2u);
+}
+
+TEST(LooksLikeMbox, OneEnvelopedMessageIsAMessage) {
+    EXPECT_FALSE(io::looks_like_mbox("x.eml", std::string(k_msg)));
+    // SpamAssassin corpus style: one message with an envelope line.
+    EXPECT_FALSE(
+        io::looks_like_mbox("00001.abc", "From a@example.com Mon Mar  2 09:00:00 2020\n" + std::string(k_msg)));
+    EXPECT_TRUE(io::looks_like_mbox(
+        "two", "From a@x Mon Mar  2 09:00:00 2020\n\none\nFrom b@x Mon Mar  2 10:00:00 2020\n\ntwo\n"));
+    EXPECT_TRUE(io::looks_like_mbox("list.mbox", "junk\nFrom a@x Mon Mar  2 09:00:00 2020\n\none\n"));
+    EXPECT_FALSE(io::looks_like_mbox("list.mbox", "no envelope at all\n"));
+}
+
+TEST(CorpusMbox, AMailingListArchiveSplitsIntoItsMessages) {
+    const fs::path box = fs::path(REPLYGUARD_CORPUS_DIR) / "benign/mailing-lists/fedora-devel-list-2010-01.mbox";
+    if (!fs::exists(box)) GTEST_SKIP() << box << " not present";
+    auto items = io::expand_inputs({box.string()});
+    ASSERT_GT(items.size(), 10u);
+    std::size_t with_headers = 0;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        EXPECT_EQ(items[i].source, box.string() + "#" + std::to_string(i));
+        auto bytes = io::load(items[i]);
+        ASSERT_TRUE(bytes) << items[i].source;
+        EXPECT_FALSE(bytes->starts_with("From ")) << items[i].source;  // the envelope line is not part of the message
+        if (bytes->find("\nSubject: ") != std::string::npos || bytes->starts_with("Subject: ")) ++with_headers;
+    }
+    EXPECT_EQ(with_headers, items.size());
+}

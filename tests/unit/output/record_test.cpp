@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: Apache-2.0
+// output/record_test.cpp - the JSON record of the CLI contract and the people's table
+//
+// Messages go through the real engine (scan::engine, no history): one built
+// here (a Japanese subject, an executable attachment), and real phishing mail
+// of the shared corpus for the contract's shape.
+#include "output/record.hpp"
+#include "core/config.hpp"
+#include "output/table.hpp"
+#include "scan/engine.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <string>
+
+using namespace replyguard;
+using json = nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+// "請求書の送付" in UTF-8, base64 (RFC 2047); an attachment that is a PE executable by name and bytes
+// (an MZ header whose e_lfanew points at a "PE\0\0" signature).
+const std::string k_mail =
+    "From: =?UTF-8?B?5bGx55Sw5aSq6YOO?= <taro@example.co.jp>\r\n"
+    "To: hanako@example.jp\r\n"
+    "Subject: =?UTF-8?B?6KuL5rGC5pu444Gu6YCB5LuY?=\r\n"
+    "Message-ID: <out-1@example.co.jp>\r\n"
+    "Date: Mon, 2 Mar 2020 09:00:00 +0900\r\n"
+    "MIME-Version: 1.0\r\n"
+    "Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n"
+    "--b1\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\nSee https://files.example.net/invoice now.\r\n"
+    "--b1\r\nContent-Type: application/octet-stream; name=\"invoice.exe\"\r\n"
+    "Content-Disposition: attachment; filename=\"invoice.exe\"\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+    "TVqQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAQAAAAFBFAABMAQEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\r\n"
+    "--b1--\r\n";
+
+scan::scan_result scan_text(const std::string& bytes, std::string source) {
+    static const scan::engine engine{config{}};
+    return engine.scan(bytes, std::move(source));
+}
+
+void expect_contract_shape(const json& j) {
+    for (const char* k : {"source", "message_id", "from", "subject", "verdict", "score", "findings", "attachments",
+                          "urls", "anomalies", "error"})
+        EXPECT_TRUE(j.contains(k)) << "missing " << k;
+    EXPECT_TRUE(j["from"].contains("name") && j["from"].contains("address"));
+    EXPECT_TRUE(j["findings"].is_array());
+    for (const auto& f : j["findings"])
+        for (const char* k : {"id", "group", "score", "detail"}) EXPECT_TRUE(f.contains(k)) << f.dump();
+    EXPECT_TRUE(j["attachments"].is_array());
+    EXPECT_TRUE(j["urls"].is_array());
+    EXPECT_TRUE(j["anomalies"].is_array());
+}
+
+}  // namespace
+
+TEST(Record, ABuiltMessageHasEveryContractField) {
+    auto r = scan_text(k_mail, "built.eml");
+    json j = output::to_json(r);
+    expect_contract_shape(j);
+    EXPECT_EQ(j["source"], "built.eml");
+    EXPECT_EQ(j["message_id"], "out-1@example.co.jp");
+    EXPECT_EQ(j["from"]["name"], "山田太郎");
+    EXPECT_EQ(j["from"]["address"], "taro@example.co.jp");
+    EXPECT_EQ(j["subject"], "請求書の送付");
+    EXPECT_TRUE(j["error"].is_null());
+    EXPECT_EQ(j["verdict"], std::string(score::verdict_name(r.outcome.v)));
+    EXPECT_EQ(j["score"].get<double>(), r.outcome.score);
+    ASSERT_EQ(j["attachments"].size(), 1u);
+    const json& a = j["attachments"][0];
+    EXPECT_EQ(a["name"], "invoice.exe");
+    EXPECT_EQ(a["sha256"].get<std::string>().size(), 64u);
+    // The executable is found by the analysers and reported under its attachment.
+    const json& af = a["findings"];
+    EXPECT_TRUE(std::any_of(af.begin(), af.end(), [](const json& f) { return f["id"] == "ATTACH_EXECUTABLE"; }))
+        << af.dump();
+    const json& urls = j["urls"];
+    EXPECT_TRUE(std::any_of(urls.begin(), urls.end(), [](const json& u) {
+        return u.dump().find("files.example.net") != std::string::npos;
+    })) << urls.dump();
+}
+
+TEST(Record, AnUnreadableInputHasTheSameShapeWithAnError) {
+    json j = output::error_record("missing.eml", "cannot read missing.eml: No such file or directory");
+    expect_contract_shape(j);
+    EXPECT_EQ(j["source"], "missing.eml");
+    EXPECT_TRUE(j["verdict"].is_null());
+    EXPECT_EQ(j["error"], "cannot read missing.eml: No such file or directory");
+}
+
+TEST(Record, JsonSafeKeepsUtf8AndMasksOtherBytes) {
+    EXPECT_EQ(output::json_safe("返信 ok"), "返信 ok");
+    std::string bad =
+        "ab\xff\xfe"
+        "cd";
+    std::string s = output::json_safe(bad);
+    EXPECT_EQ(s.find('\xff'), std::string::npos);
+    EXPECT_EQ(s.substr(0, 2), "ab");
+    EXPECT_EQ(s.substr(s.size() - 2), "cd");
+    EXPECT_NO_THROW((void)json(s).dump());  // nlohmann throws on invalid UTF-8 by default
+}
+
+TEST(Record, RealPhishingMailSerialisesToValidJson) {
+    const fs::path dir = fs::path(REPLYGUARD_CORPUS_DIR) / "phishing/phishing_pot";
+    if (!fs::is_directory(dir)) GTEST_SKIP() << dir << " not present";
+    std::vector<fs::path> files;
+    for (const auto& e : fs::directory_iterator(dir))
+        if (e.is_regular_file() && e.path().extension() == ".eml") files.push_back(e.path());
+    std::sort(files.begin(), files.end());
+    ASSERT_FALSE(files.empty());
+    files.resize(std::min<std::size_t>(files.size(), 25));
+    for (const auto& p : files) {
+        std::ifstream in(p, std::ios::binary);
+        std::string bytes((std::istreambuf_iterator<char>(in)), {});
+        json j = output::to_json(scan_text(bytes, p.string()));
+        expect_contract_shape(j);
+        EXPECT_EQ(j["source"], p.string());
+        // The record must serialise without the replace handler: every string is valid UTF-8.
+        EXPECT_NO_THROW((void)j.dump()) << p;
+    }
+}
+
+TEST(Table, WideCharactersCountTwoCells) {
+    EXPECT_EQ(output::display_width("abc"), 3);
+    EXPECT_EQ(output::display_width("請求書"), 6);
+    EXPECT_EQ(output::display_width("ＲＥ: a"), 7);
+    std::string cut = output::fit("請求書の送付について", 9);
+    EXPECT_LE(output::display_width(cut), 9);
+    EXPECT_TRUE(cut.ends_with("…")) << cut;
+    EXPECT_EQ(output::fit("short", 9), "short");
+}
+
+TEST(Table, ARowShowsVerdictSenderSubjectAndFindings) {
+    auto r = scan_text(k_mail, "built.eml");
+    std::ostringstream out;
+    output::table_writer t(out, /*color=*/false, 120);
+    t.header();
+    t.row(r);
+    t.error_row("missing.eml", "cannot read missing.eml");
+    t.summary(1, 2, 3, 4);
+    const std::string s = out.str();
+    EXPECT_NE(s.find(std::string(score::verdict_name(r.outcome.v))), std::string::npos) << s;
+    EXPECT_NE(s.find("山田太郎"), std::string::npos) << s;
+    EXPECT_NE(s.find("請求書の送付"), std::string::npos) << s;
+    EXPECT_NE(s.find("built.eml"), std::string::npos) << s;
+    EXPECT_NE(s.find("missing.eml"), std::string::npos) << s;
+    EXPECT_EQ(s.find('\x1b'), std::string::npos) << "no colour codes without colour";
+    if (r.outcome.score > 0) {
+        for (const auto& f : r.findings) {
+            if (f.score != 0) {
+                EXPECT_NE(s.find(f.id), std::string::npos) << f.id;
+            }
+        }
+    }
+}
