@@ -11,6 +11,16 @@
 //   the end (the Content-Length mbox variant).
 //   Each message gets its `source`: the path as given, joined with the relative
 //   path inside a given folder; "FILE#N" for the N-th message (from 0) of an mbox.
+//   Inside a folder, symbolic links are not followed unless input_options::
+//   follow_symlinks (then a directory already on the walk, by device and inode,
+//   is not entered twice: `ln -s . loop` ends); FIFOs, sockets and devices
+//   become items with `error` set (never opened: a FIFO would block the scan).
+//   A PATH argument that is itself a FIFO (`scan <(cmd)`) is read as a stream.
+// LIMITS
+//   input_options::max_bytes per message: standard input and FIFOs are read in
+//   chunks and stop there (the rest is drained, not kept); a larger file (also
+//   a sparse one) is read only that far. The item then has `full_size` set and
+//   the front-end says so in its record. 0: no limit.
 // DIAGNOSTICS
 //   A path that cannot be read becomes one item with `error` set; the walk goes on.
 #pragma once
@@ -18,6 +28,7 @@
 #include "core/result.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -36,10 +47,23 @@ struct input_item {
     bool whole_file = true;
     std::optional<std::string> error;  ///< set when the path itself could not be read
     std::shared_ptr<const std::string> buffer;  ///< preloaded bytes (stdin, mbox file)
+    /// Only the first `max_bytes` are loaded (0: all).
+    std::size_t max_bytes = 0;
+    /// Set when the input is larger than max_bytes: its size (at least max_bytes + 1
+    /// for a stream, which is not read to its end into memory).
+    std::optional<std::uint64_t> full_size;
+};
+
+struct input_options {
+    /// Per-message size limit (limits::message_bytes); 0: none.
+    std::size_t max_bytes = 0;
+    /// Follow symbolic links inside folders (with loop detection). Links named
+    /// as PATH arguments are always followed.
+    bool follow_symlinks = false;
 };
 
 /// Expand PATH arguments into message items, in order.
-std::vector<input_item> expand_inputs(const std::vector<std::string>& paths);
+std::vector<input_item> expand_inputs(const std::vector<std::string>& paths, const input_options& opt = {});
 
 /// Read the bytes of one item.
 result<std::string> load(const input_item& item);

@@ -116,6 +116,14 @@ json to_json(const scan::scan_result& r) {
     for (const auto& a : m.anomalies) anomalies.push_back(json{{"id", a.id}, {"detail", safe(a.detail)}});
     j["anomalies"] = std::move(anomalies);
     j["error"] = r.error ? json(safe(*r.error)) : json(nullptr);
+    // A limit stopped part of the analysis (scan_result::incomplete): front-ends and
+    // readers of the record must not take the verdict for a complete one.
+    j["incomplete"] = r.incomplete;
+    if (!r.limits_hit.empty()) {
+        json hits = json::array();
+        for (const auto& h : r.limits_hit) hits.push_back(json{{"id", h.id}, {"detail", safe(h.detail)}});
+        j["limits_hit"] = std::move(hits);
+    }
 
     // Context beyond the contract's minimum.
     j["to"] = mailboxes_json(m.to);

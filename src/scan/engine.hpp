@@ -11,6 +11,7 @@
 #pragma once
 
 #include "attach/report.hpp"
+#include "core/budget.hpp"
 #include "core/config.hpp"
 #include "detect/detector.hpp"
 #include "mime/message.hpp"
@@ -38,6 +39,12 @@ struct scan_result {
     std::vector<std::string> offered_passwords;
     /// When attachments were re-analysed with a password from another message.
     nlohmann::json pairing;
+    /// A limit (time, bytes, memory, header size...) stopped part of the analysis:
+    /// the findings are what was found before it, never fewer. Front-ends apply
+    /// their action for an incomplete analysis (the milter's, e.g.) on this flag;
+    /// `limits_hit` says which limits (core/budget.hpp).
+    bool incomplete = false;
+    std::vector<limit_hit> limits_hit;
 };
 
 struct scan_options {
@@ -68,7 +75,7 @@ public:
     result<void> load_configured_iocs();
 
 private:
-    void analyse(scan_result& r, const scan_options& opt) const;
+    void analyse(scan_result& r, const scan_options& opt, budget& bud) const;
 
     config cfg_;
     store::history* history_;
