@@ -247,10 +247,23 @@ detection make_detection(const scan::scan_result& r, std::int64_t now, const con
 namespace {
 std::size_t json_bytes(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace).size(); }
 
-/// Replace `j` by a note when its serialised form is larger than `max`.
+/// Bound `j` to about `max` serialised bytes: an array keeps its first elements
+/// (readers still get an array of the same kind), anything else becomes a note.
 bool cut_json(json& j, std::size_t max) {
     const std::size_t n = json_bytes(j);
     if (n <= max) return false;
+    if (j.is_array()) {
+        json kept = json::array();
+        std::size_t used = 2;
+        for (auto& e : j) {
+            const std::size_t k = json_bytes(e) + 1;
+            if (used + k > max) break;
+            used += k;
+            kept.push_back(std::move(e));
+        }
+        j = std::move(kept);
+        return true;
+    }
     j = json{{"truncated", true}, {"bytes", n}};
     return true;
 }
@@ -282,6 +295,23 @@ bool bound_detection(detection& d, std::size_t max_bytes) {
             f.detail.resize(n);
             cut = true;
         }
+    // Findings: every id once, repeats (one per archive member, say) while they fit
+    // in half of the allowance.
+    {
+        std::set<std::string> ids;
+        std::size_t used = 0;
+        std::vector<detection_finding> kept;
+        for (auto& f : d.findings) {
+            const std::size_t n = f.detail.size() + json_bytes(f.evidence) + f.id.size() + 32;
+            if (ids.insert(f.id).second || used + n <= max_bytes / 2) {
+                used += n;
+                kept.push_back(std::move(f));
+            } else {
+                cut = true;
+            }
+        }
+        d.findings = std::move(kept);
+    }
     // Evidence of one finding at most a tenth of the whole; the record's bulky
     // parts (attachment details: members, Office entries, VBA source) go first.
     for (auto& f : d.findings) cut |= cut_json(f.evidence, max_bytes / 10);
