@@ -258,7 +258,7 @@ struct archive_job {
         // On the heap: this runs once per nesting level, on analysis threads.
         std::vector<char> chunk(k_chunk);
         for (;;) {
-            if (st.expired()) return false;
+            if (out_of_time(st, rep, "archive member " + name, f.path)) return false;
             la_ssize_t n = archive_read_data(a, chunk.data(), chunk.size());
             if (n == 0) break;
             if (n < 0) {
@@ -272,6 +272,8 @@ struct archive_job {
                 truncated = true;
                 limit_once(s_too_large, "decompressed bytes for this message passed the limit",
                            {{"limit", lim.archive_bytes}, {"member", name}});
+                if (st.opt && st.opt->bud)
+                    st.opt->bud->hit("ANALYSIS_LIMIT", "decompressed bytes for this message passed limits.archive_bytes");
                 st.bytes_budget = 0;
                 return false;
             }
@@ -313,7 +315,10 @@ struct archive_job {
         int header_failures = 0;
         std::int64_t best_size = -1;
         for (std::size_t index = 0;; ++index) {
-            if (st.expired()) break;
+            if (out_of_time(st, rep, "archive listing", f.path)) {
+                r.stopped = true;
+                break;
+            }
             int rc = archive_read_next_header(a.get(), &e);
             if (rc == ARCHIVE_EOF) break;
             if (rc == ARCHIVE_RETRY) { --index; if (++header_failures > k_max_header_failures) break; continue; }

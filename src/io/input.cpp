@@ -330,13 +330,15 @@ void add_dir(const fs::path& dir, const std::string& source_prefix, std::vector<
         const fs::file_status lst = e.symlink_status(ec2);
         fs::file_status st = lst;
         if (fs::is_symlink(lst)) {
-            if (!opt.follow_symlinks || name.starts_with(".")) continue;
+            if (name.starts_with(".")) continue;
             st = e.status(ec2);
             if (ec2 || !fs::exists(st)) {
-                // A dangling link where a message should be: say so rather than skip it.
+                // A dangling link where a message should be: say so rather than skip it
+                // (nothing is opened to know it).
                 error_item(source, e.path(), "dangling symbolic link");
                 continue;
             }
+            if (!opt.follow_symlinks) continue;
         }
         if (fs::is_directory(st)) {
             if (maildir && name == "tmp") continue;
