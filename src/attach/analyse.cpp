@@ -253,7 +253,7 @@ std::vector<attachment_report> analyse(const mime::message& msg, const analysis_
         rep.index = i;
         analysis_state st = base;  // budget is shared below, passwords are per attachment
         st.bytes_budget = base.bytes_budget;
-        if (base.expired()) {
+        if (base.expired_now()) {
             limit_stop(base, rep, true,
                        fmt::format("not analysed: the per-message time limit ({} ms) had passed",
                                    opt.lim.message_millis));

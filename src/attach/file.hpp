@@ -45,6 +45,11 @@ struct analysis_state {
         if (opt && opt->bud) return opt->bud->expired();
         return opt && std::chrono::steady_clock::now() > opt->deadline;
     }
+    /// expired(), reading the clock now: for coarse steps (one attachment, one member).
+    bool expired_now() const {
+        if (opt && opt->bud) return opt->bud->expired_now();
+        return opt && std::chrono::steady_clock::now() > opt->deadline;
+    }
 };
 
 /// A limit stopped part of the analysis of `rep`'s attachment: add the finding
