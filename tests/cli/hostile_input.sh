@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# tests/cli/hostile_input.sh - issue 12 cases 2, 7, 9, 10, 14 end to end through `scan`
+# tests/cli/hostile_input.sh - issue 12 cases 2, 7, 8, 9, 10, 14 end to end through `scan`
 #
 #   hostile_input.sh BINARY CORPUS_DIR
 #
@@ -13,6 +13,8 @@
 #   7  `scan -` of an input over limits.message_bytes: a record with `error` and
 #      MIME_SIZE_LIMIT, the next PATH is still scanned, exit 2, memory bounded;
 #      a sparse file far over the limit the same
+#   8  a 20 MB Subject of RFC 2047 words: cut at header_field_bytes (lowered by
+#      configuration), decoded, From kept, memory bounded
 #   9  --keep-detections: each kept detection is bounded (evidence truncated)
 #   10 symbolic links in a scanned folder are not followed (a loop of `ln -s .`
 #      ends, a link to /etc is not read); --follow-symlinks follows them once;
@@ -101,6 +103,31 @@ import json, sys
 recs = [json.loads(l) for l in open(sys.argv[1])]
 if len(recs) != 2 or not recs[0]["error"] or recs[1]["error"] is not None: sys.exit(str(recs)[:400])
 if "5368709120 bytes" not in recs[0]["error"]: sys.exit(recs[0]["error"])
+PY
+
+# --- case 8: a 20 MB header of RFC 2047 words in a Subject (50/60 MB in the report) --
+python3 - "$tmp/subject.eml" <<'PY'
+import sys
+with open(sys.argv[1], "wb") as f:
+    f.write(b"From: \"Tanaka\" <tanaka@partner.example>\r\nTo: y@sakura-shoji.example\r\nSubject: ")
+    word = b"=?ISO-2022-JP?B?GyRCJCIbKEI=?= "
+    f.write(word * (20 * 1024 * 1024 // len(word)))
+    f.write(b"\r\nDate: Tue, 03 Mar 2026 10:00:00 +0900\r\nMessage-ID: <s@partner.example>\r\n\r\nbody\r\n")
+PY
+printf '[limits]\nheader_bytes = 262144\nheader_field_bytes = 16384\n' >"$tmp/hdr.toml"
+read -r rc rss < <(python3 "$tmp/rss.py" 0 "$tmp/subject.jsonl" "$bin" scan --config "$tmp/hdr.toml" \
+  --db "$tmp/none.db" --format jsonl --no-progress -j 1 "$tmp/subject.eml")
+rm -f "$tmp/subject.eml"
+check "case 8: peak memory bounded by the header limits (${rss} KiB < 150 MiB)" test "$rss" -lt 153600
+check "case 8: the Subject is cut and decoded, From kept, the limit is a finding" python3 - "$tmp/subject.jsonl" <<'PY'
+import json, sys
+r = json.loads(open(sys.argv[1]).readline())
+ids = {f["id"] for f in r["findings"]}
+anom = {a["id"] for a in r["anomalies"]}
+if not (r["from"]["address"] == "tanaka@partner.example" and r["subject"].startswith("\u3042\u3042")
+        and len(r["subject"].encode()) <= 16384 and "HEADER_FIELD_TOO_LONG" in anom and "MIME_SIZE_LIMIT" in ids
+        and r["incomplete"]):
+    sys.exit(f"{r['from']} {r['subject'][:20]!r} {len(r['subject'])} {sorted(anom)} {sorted(ids)}")
 PY
 
 # --- case 9: kept detections are bounded -----------------------------------------
