@@ -119,6 +119,8 @@ for t in "${targets[@]}"; do
         echo "fuzz-nightly: $t: merge failed, corpus left as it was (see below)" >&2
         tail -5 "$work/$t.merge.log" >&2 || true
     fi
+    # The merge names inputs by their hash: put the named hostile seeds back.
+    python3 "$root/scripts/make-hostile-seeds.py" "$keep_root" >/dev/null 2>&1 || true
     # Coverage of the kept corpus: libFuzzer's INITED line.
     nice "$bin" -runs=0 -timeout=25 -rss_limit_mb=2560 -max_len=1048576 "$keep" >"$work/$t.cov.log" 2>&1 || true
     inited=$(grep -m1 -E '(INITED|DONE) +cov:' "$work/$t.cov.log" || true)

@@ -40,13 +40,18 @@ put("fuzz_rfc2047", "unterminated-words", b"=?u?Q?x" * 800)
 put("fuzz_rfc2047", "words-no-close-space", b"=?utf-8?B?44GC" * 400 + b" ?=")
 
 
+def entry(name):
+    # A fixed date: the seeds are the same bytes on every run.
+    return zipfile.ZipInfo(name, date_time=(2026, 3, 3, 10, 0, 0))
+
+
 def ooxml(rels):
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("[Content_Types].xml", '<Types><Override PartName="/word/document.xml" '
+        z.writestr(entry("[Content_Types].xml"), '<Types><Override PartName="/word/document.xml" '
                    'ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>')
-        z.writestr("word/document.xml", "<w:document/>")
-        z.writestr("word/_rels/document.xml.rels", rels)
+        z.writestr(entry("word/document.xml"), "<w:document/>", zipfile.ZIP_DEFLATED)
+        z.writestr(entry("word/_rels/document.xml.rels"), rels, zipfile.ZIP_DEFLATED)
     return buf.getvalue()
 
 
@@ -64,7 +69,7 @@ put("fuzz_vba", "ovba-bomb", bomb)
 # case 11: zip whose local header name differs from the central directory's
 buf = io.BytesIO()
 with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as z:
-    z.writestr("invoice.pdf.js", "var s = new ActiveXObject('WScript.Shell');")
+    z.writestr(entry("invoice.pdf.js"), "var s = new ActiveXObject('WScript.Shell');")
 data = bytearray(buf.getvalue())
 assert data[30:44] == b"invoice.pdf.js"
 data[30:44] = b"readme_now.txt"
