@@ -21,6 +21,7 @@ struct scan_args {
     bool keep_detections = false;  ///< keep non-clean results in the detections store (--db)
     int retention_days = 180;
     std::uint64_t retention_count = 100'000;
+    bool follow_symlinks = false;  ///< follow symbolic links inside folders (loops are detected)
 };
 
 struct learn_args {

@@ -33,6 +33,8 @@ int main(int argc, char** argv) {
     sc->add_option("--retention-days", scan.retention_days, "Drop kept detections older than this (0: never)")
         ->check(CLI::Range(0, 36500));
     sc->add_option("--retention-count", scan.retention_count, "Keep at most this many detections (0: no limit)");
+    sc->add_flag("--follow-symlinks", scan.follow_symlinks,
+                 "Follow symbolic links inside folders (default: skip them; loops are detected)");
 
     learn_args learn;
     CLI::App* lc = app.add_subcommand("learn", "Import mailboxes (sent and received mail) into the history store");

@@ -77,9 +77,13 @@ int run_scan(const scan_args& a) {
         kept = std::move(*d);
     }
 
-    io::expand_options xo;
-    xo.notice = [](const std::string& line) { std::cerr << "replyguard scan: " << line << "\n"; };
-    std::vector<io::input_item> items = io::expand_inputs(a.paths, xo);
+    // Per-message size limit while reading: stdin and FIFOs are read in chunks up
+    // to it (one byte more, so the parser sees the message is larger and says so).
+    io::input_options in_opt;
+    in_opt.max_bytes = cfg.lim.message_bytes ? cfg.lim.message_bytes + 1 : 0;
+    in_opt.follow_symlinks = a.follow_symlinks;
+    in_opt.notice = [](const std::string& line) { std::cerr << "replyguard scan: " << line << "\n"; };
+    std::vector<io::input_item> items = io::expand_inputs(a.paths, in_opt);
     unsigned jobs = a.jobs ? a.jobs : std::max(1u, std::thread::hardware_concurrency());
     if (jobs > items.size()) jobs = std::max<std::size_t>(1, items.size());
 
@@ -160,7 +164,16 @@ int run_scan(const scan_args& a) {
             r.error = bytes.error().message;
             return r;
         }
-        return eng.scan(*bytes, it.source);
+        r = eng.scan(*bytes, it.source);
+        if (it.full_size || r.msg.raw_size > cfg.lim.message_bytes) {
+            // Analysed as far as the limit (MIME_SIZE_LIMIT, incomplete); the record says
+            // the input was not read whole, and the exit status becomes 2.
+            const std::uint64_t size = it.full_size ? *it.full_size : r.msg.raw_size;
+            r.error = fmt::format("input of {} bytes is larger than limits.message_bytes ({}): only the first {} "
+                                  "bytes were analysed", size, cfg.lim.message_bytes, cfg.lim.message_bytes);
+            r.incomplete = true;
+        }
+        return r;
     };
 
     if (jobs == 1) {

@@ -36,7 +36,30 @@ namespace {
 const symbol_info k_timeout{"ANALYSIS_TIMEOUT", "limits", 1.0,
                                     "attachment analysis stopped at the per-message time limit",
                                     "メッセージあたりの解析時間の上限で添付ファイルの解析を打ち切った"};
+// A byte or count allowance (decompressed bytes, decoded VBA, XML tags) or memory
+// ran out: part of the attachment was not looked at. Scored like the timeout; the
+// result is marked incomplete for the front-end's incomplete-analysis action.
+const detect::symbol_info k_limit{"ANALYSIS_LIMIT", "limits", 1.0,
+                                  "attachment analysis stopped at a per-message limit (bytes, memory or count)",
+                                  "メッセージあたりの上限(バイト数・メモリ・件数)で添付ファイルの解析を打ち切った"};
 }  // namespace
+
+void limit_stop(analysis_state& st, attachment_report& rep, bool timeout, std::string detail, std::string_view path) {
+    const auto& sym = timeout ? k_timeout : k_limit;
+    if (st.opt && st.opt->bud) st.opt->bud->hit(sym.id, detail);
+    for (const auto& f : rep.findings)
+        if (f.id == sym.id) return;
+    nlohmann::json ev = nlohmann::json::object();
+    if (timeout) ev["limit_ms"] = st.lim.message_millis;
+    emit(rep, sym, std::move(detail), std::move(ev), path);
+}
+
+bool out_of_time(analysis_state& st, attachment_report& rep, std::string_view what, std::string_view path) {
+    if (!st.expired()) return false;
+    limit_stop(st, rep, true,
+               fmt::format("{} stopped at the per-message time limit ({} ms)", what, st.lim.message_millis), path);
+    return true;
+}
 
 namespace {
 
@@ -216,11 +239,10 @@ std::vector<attachment_report> analyse(const mime::message& msg, const analysis_
         rep.index = i;
         analysis_state st = base;  // budget is shared below, passwords are per attachment
         st.bytes_budget = base.bytes_budget;
-        if (base.expired()) {
-            rep.findings.push_back({std::string(k_timeout.id), std::string(k_timeout.group), k_timeout.score,
-                                    fmt::format("not analysed: the per-message time limit ({} ms) had passed",
-                                                opt.lim.message_millis),
-                                    {{"limit_ms", opt.lim.message_millis}}});
+        if (base.expired_now()) {
+            limit_stop(base, rep, true,
+                       fmt::format("not analysed: the per-message time limit ({} ms) had passed",
+                                   opt.lim.message_millis));
             out.push_back(std::move(rep));
             continue;
         }
@@ -235,10 +257,15 @@ std::vector<attachment_report> analyse(const mime::message& msg, const analysis_
             analyse_file(f, st, rep, &record, a.declared_type);
             rep.details["sniffed_type"] = f.sniffed;
             check_vba_source(st, rep);
+        } catch (const std::bad_alloc&) {
+            // Memory ran out: a limit hit, never a clean attachment. What was found
+            // before stays in rep.
+            rep.details["error"] = "out of memory";
+            limit_stop(st, rep, false, "attachment analysis ran out of memory");
         } catch (const std::exception& e) {
-            // Analysers do not throw on content; this is a resource failure
-            // (bad_alloc) or a bug. Keep what was found and say so.
+            // Analysers do not throw on content; this is a bug. Keep what was found and say so.
             rep.details["error"] = e.what();
+            limit_stop(st, rep, false, fmt::format("attachment analysis failed: {}", e.what()));
         }
         sanitize(rep.details);
         for (auto& f : rep.findings) {
@@ -252,7 +279,7 @@ std::vector<attachment_report> analyse(const mime::message& msg, const analysis_
 }
 
 std::vector<symbol_info> symbols() {
-    std::vector<symbol_info> out{k_timeout};
+    std::vector<symbol_info> out{k_timeout, k_limit};
     for (auto&& v : {archive_symbols(), dangerous_symbols(), ioc_symbols(), office_symbols(), message_symbols()})
         out.insert(out.end(), v.begin(), v.end());
     return out;

@@ -69,11 +69,74 @@ constexpr std::array k_symbols{
                 "圧縮爆弾: 圧縮率が上限を超えている"},
     symbol_info{"ARCHIVE_CORRUPT", "payload", 0.5, "archive that cannot be read completely",
                 "アーカイブが壊れていて完全には読めない"},
+    // Explorer and 7-Zip list and extract a zip by its central directory; a local
+    // header that names the member differently shows scanners another file.
+    symbol_info{"ARCHIVE_NAME_MISMATCH", "payload", 5.0,
+                "zip member named differently in the central directory and in its local header",
+                "ZIP の中央ディレクトリとローカルヘッダでファイル名が異なる"},
 };
 enum sym_idx {
     s_encrypted, s_pw_body, s_pw_thread, s_pw_unknown, s_in_archive, s_too_deep, s_too_many,
-    s_too_large, s_entry_too_large, s_bomb, s_corrupt,
+    s_too_large, s_entry_too_large, s_bomb, s_corrupt, s_name_mismatch,
 };
+
+std::uint16_t rd16(std::string_view d, std::size_t p) {
+    return static_cast<std::uint16_t>(static_cast<unsigned char>(d[p]) | (static_cast<unsigned char>(d[p + 1]) << 8));
+}
+std::uint32_t rd32(std::string_view d, std::size_t p) {
+    return static_cast<std::uint32_t>(rd16(d, p)) | (static_cast<std::uint32_t>(rd16(d, p + 2)) << 16);
+}
+
+/// A zip member whose central directory name (what Windows shows and extracts)
+/// differs from its local header name (what a streaming reader sees).
+struct zip_name_pair {
+    std::string central;
+    std::string local;
+};
+
+/// Read the central directory of a zip held in memory and compare each entry's
+/// name with the name in the local header it points at. libarchive's zip reader
+/// takes names from the local headers, so this is done here, on the bytes:
+/// EOCD (last "PK\5\6" within 64 KiB + 22 of the end), then the directory
+/// entries (46 bytes + name + extra + comment each). Prefixed data (a
+/// self-extractor stub) shifts every offset by the same amount; zip64 offsets are
+/// not followed (nothing is compared then). At most `max_entries` entries.
+std::vector<zip_name_pair> zip_name_mismatches(std::string_view d, std::size_t max_entries) {
+    std::vector<zip_name_pair> out;
+    if (d.size() < 22 || !d.starts_with("PK")) return out;
+    const std::size_t from = d.size() > 65557 ? d.size() - 65557 : 0;
+    const std::size_t eocd = d.rfind(std::string_view("PK\x05\x06", 4));
+    if (eocd == std::string_view::npos || eocd < from || eocd + 22 > d.size()) return out;
+    const std::size_t count = rd16(d, eocd + 10);
+    const std::uint32_t cd_size = rd32(d, eocd + 12), cd_off = rd32(d, eocd + 16);
+    if (cd_off == 0xFFFFFFFFu || cd_size == 0xFFFFFFFFu) return out;
+    if (static_cast<std::uint64_t>(cd_off) + cd_size > eocd) return out;
+    const std::size_t shift = eocd - (static_cast<std::size_t>(cd_off) + cd_size);
+    std::size_t p = cd_off + shift;
+    for (std::size_t i = 0; i < count && i < max_entries; ++i) {
+        if (p + 46 > d.size() || d.substr(p, 4) != std::string_view("PK\x01\x02", 4)) break;
+        const std::size_t n = rd16(d, p + 28), m = rd16(d, p + 30), k = rd16(d, p + 32);
+        const std::uint32_t lo = rd32(d, p + 42);
+        if (p + 46 + n > d.size()) break;
+        const std::string_view name = d.substr(p + 46, n);
+        p += 46 + n + m + k;
+        if (lo == 0xFFFFFFFFu) continue;
+        const std::size_t l = lo + shift;
+        if (l + 30 > d.size() || d.substr(l, 4) != std::string_view("PK\x03\x04", 4)) continue;
+        const std::size_t ln = rd16(d, l + 26);
+        if (l + 30 + ln > d.size()) continue;
+        const std::string_view lname = d.substr(l + 30, ln);
+        if (lname != name && out.size() < 100) out.push_back({std::string(name), std::string(lname)});
+    }
+    return out;
+}
+
+/// UTF-8 for a raw zip name (CP932 names without the UTF-8 flag are common).
+std::string raw_name_utf8(const std::string& s) {
+    if (mime::is_valid_utf8(s)) return s;
+    auto t = mime::to_utf8(s, "");
+    return mime::is_valid_utf8(t.text) ? t.text : std::string("?");
+}
 
 constexpr std::size_t k_chunk = 64u << 10;
 constexpr std::uint64_t k_ratio_floor = 1u << 20;    // ratios of small members mean nothing
@@ -177,6 +240,8 @@ struct archive_job {
     bool raw = false;
     bool nested_reported = false;
     std::size_t limit_flags = 0;  // one finding per limit per archive
+    /// zip: local header name -> central directory name, where they differ.
+    std::vector<zip_name_pair> renamed;
 
     void limit_once(sym_idx s, std::string detail, nlohmann::json ev) {
         if (limit_flags & (1u << s)) return;
@@ -193,7 +258,7 @@ struct archive_job {
         // On the heap: this runs once per nesting level, on analysis threads.
         std::vector<char> chunk(k_chunk);
         for (;;) {
-            if (st.expired()) return false;
+            if (out_of_time(st, rep, "archive member " + name, f.path)) return false;
             la_ssize_t n = archive_read_data(a, chunk.data(), chunk.size());
             if (n == 0) break;
             if (n < 0) {
@@ -207,6 +272,8 @@ struct archive_job {
                 truncated = true;
                 limit_once(s_too_large, "decompressed bytes for this message passed the limit",
                            {{"limit", lim.archive_bytes}, {"member", name}});
+                if (st.opt && st.opt->bud)
+                    st.opt->bud->hit("ANALYSIS_LIMIT", "decompressed bytes for this message passed limits.archive_bytes");
                 st.bytes_budget = 0;
                 return false;
             }
@@ -248,7 +315,10 @@ struct archive_job {
         int header_failures = 0;
         std::int64_t best_size = -1;
         for (std::size_t index = 0;; ++index) {
-            if (st.expired()) break;
+            if (out_of_time(st, rep, "archive listing", f.path)) {
+                r.stopped = true;
+                break;
+            }
             int rc = archive_read_next_header(a.get(), &e);
             if (rc == ARCHIVE_EOF) break;
             if (rc == ARCHIVE_RETRY) { --index; if (++header_failures > k_max_header_failures) break; continue; }
@@ -272,6 +342,14 @@ struct archive_job {
             }
             if (archive_entry_filetype(e) != AE_IFREG && !raw) continue;
             std::string name = entry_name(e);
+            std::string local_name;
+            // Windows' view: the central directory's name, whatever the local header says.
+            for (const auto& rn : renamed)
+                if (raw_name_utf8(rn.local) == name) {
+                    local_name = std::move(name);
+                    name = raw_name_utf8(rn.central);
+                    break;
+                }
             if (raw && (name.empty() || name == "data")) {
                 // A single compressed stream: name it after the attachment, minus ".gz".
                 std::string_view base = f.name.empty() ? std::string_view("data") : f.name;
@@ -316,6 +394,7 @@ struct archive_job {
             }
             rec["path"] = child.path;
             rec["name"] = name;
+            if (!local_name.empty()) rec["local_header_name"] = local_name;
             rec["size"] = buf.size();
             if (archive_entry_size_is_set(e)) rec["declared_size"] = archive_entry_size(e);
             rec["encrypted"] = enc;
@@ -379,11 +458,31 @@ bool is_archive_type(std::string_view sniffed, std::string_view data) {
 
 bool analyse_archive(const file_view& f, analysis_state& st, attachment_report& rep) {
     utf8_locale_scope locale_scope;
-    archive_job job{f, st, rep};
+    archive_job job{f, st, rep, false, false, 0, {}};
     if (static_cast<std::size_t>(f.depth) >= st.lim.archive_depth) {
         emit(rep, k_symbols[s_too_deep], "archive nested too deep; not opened",
              {{"depth", f.depth}, {"limit", st.lim.archive_depth}}, f.path);
         return true;
+    }
+    // ZIP as Windows reads it: names from the central directory; a local header
+    // that disagrees is itself a finding (and the member is judged by both names).
+    job.renamed = zip_name_mismatches(f.data, st.lim.archive_entries);
+    if (!job.renamed.empty()) {
+        nlohmann::json pairs = nlohmann::json::array();
+        for (const auto& rn : job.renamed)
+            pairs.push_back({{"central_directory", raw_name_utf8(rn.central)}, {"local_header", raw_name_utf8(rn.local)}});
+        emit(rep, k_symbols[s_name_mismatch],
+             "member named \"" + raw_name_utf8(job.renamed.front().central) + "\" in the central directory but \"" +
+                 raw_name_utf8(job.renamed.front().local) + "\" in its local header",
+             {{"members", std::move(pairs)}}, f.path);
+        for (const auto& rn : job.renamed) {  // the local name is judged when the member is read
+            file_view child;
+            const std::string local = raw_name_utf8(rn.local);
+            child.name = local;
+            child.path = f.path + "/" + local;
+            child.depth = f.depth + 1;
+            check_dangerous(child, "", st, rep);
+        }
     }
     // A gzip/xz/bzip2 stream is usually a tarball; only when no archive format
     // recognises what it decompresses to is it one compressed file.

@@ -38,9 +38,29 @@ struct analysis_state {
     std::vector<std::string> password_lines;
     const analysis_options* opt = nullptr;  ///< the caller's options (IOC lists, YARA), may be null
 
-    /// The per-message time limit has passed: stop descending.
-    bool expired() const { return opt && std::chrono::steady_clock::now() > opt->deadline; }
+    /// The per-message time limit has passed: stop descending. Cheap (core/budget.hpp
+    /// reads the clock once every few hundred calls), so loops over attacker-sized
+    /// input (XML tags, VBA chunks, archive members) check it on every turn.
+    bool expired() const {
+        if (opt && opt->bud) return opt->bud->expired();
+        return opt && std::chrono::steady_clock::now() > opt->deadline;
+    }
+    /// expired(), reading the clock now: for coarse steps (one attachment, one member).
+    bool expired_now() const {
+        if (opt && opt->bud) return opt->bud->expired_now();
+        return opt && std::chrono::steady_clock::now() > opt->deadline;
+    }
 };
+
+/// A limit stopped part of the analysis of `rep`'s attachment: add the finding
+/// (ANALYSIS_TIMEOUT when `timeout`, else ANALYSIS_LIMIT; once per report) and
+/// record the hit in the message's budget, so the result is marked incomplete.
+/// What was found before stays: the finding only adds.
+void limit_stop(analysis_state& st, attachment_report& rep, bool timeout, std::string detail,
+                std::string_view path = {});
+
+/// expired(), and when it is, limit_stop() with "`what` stopped at the time limit".
+bool out_of_time(analysis_state& st, attachment_report& rep, std::string_view what, std::string_view path = {});
 
 /// Analyse one Office document (OLE2 or OOXML, encrypted or not). Returns false
 /// when `f` is not an Office document (nothing written). Implemented in the

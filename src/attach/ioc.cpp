@@ -9,7 +9,8 @@
 //   text::extract_urls: attachments are binary (OLE streams hold URLs in UTF-16LE
 //   among NULs), and IOC matching needs only scheme, host and path.
 // LIMITS
-//   YARA scans at most k_yara_bytes of a file with a k_yara_timeout_s timeout;
+//   YARA scans at most k_yara_bytes of a file with a timeout of what is left of the
+//   message's budget (at most k_yara_timeout_s); a scan stopped by it is a limit hit;
 //   URL extraction reads k_url_scan_bytes and keeps k_max_urls per file.
 #include "attach/ioc.hpp"
 
@@ -196,12 +197,25 @@ int on_scan(YR_SCAN_CONTEXT*, int message, void* data, void* user) {
     return CALLBACK_CONTINUE;
 }
 
-std::vector<std::string> yara_scan(YR_RULES* rules, std::string_view data) {
+/// `timeout_s`: what is left of the message's time budget, at most k_yara_timeout_s
+/// (libyara counts whole seconds; 0 would mean no timeout, so at least 1).
+/// `timed_out` is set when libyara stopped at it.
+std::vector<std::string> yara_scan(YR_RULES* rules, std::string_view data, int timeout_s = k_yara_timeout_s,
+                                   bool* timed_out = nullptr) {
     yara_hits hits;
     if (!rules || data.empty()) return {};
-    yr_rules_scan_mem(rules, reinterpret_cast<const std::uint8_t*>(data.data()), std::min(data.size(), k_yara_bytes),
-                      SCAN_FLAGS_FAST_MODE, on_scan, &hits, k_yara_timeout_s);
+    const int rc = yr_rules_scan_mem(rules, reinterpret_cast<const std::uint8_t*>(data.data()),
+                                     std::min(data.size(), k_yara_bytes), SCAN_FLAGS_FAST_MODE, on_scan, &hits,
+                                     std::max(1, timeout_s));
+    if (timed_out) *timed_out = rc == ERROR_SCAN_TIMEOUT;
     return hits.rules;
+}
+
+/// Seconds of the message's budget left for one YARA scan.
+int yara_seconds(const analysis_state& st) {
+    if (!st.opt || !st.opt->bud) return k_yara_timeout_s;
+    const std::uint64_t ms = st.opt->bud->millis_left();
+    return static_cast<int>(std::min<std::uint64_t>(k_yara_timeout_s, (ms + 999) / 1000));
 }
 
 }  // namespace
@@ -294,7 +308,10 @@ void check_iocs(const file_view& f, const std::string& digest, analysis_state& s
         }
     }
     if (iocs.yara) {
-        auto rules = yara_scan(iocs.yara, f.data);
+        if (out_of_time(st, rep, "YARA", f.path)) return;
+        bool timed_out = false;
+        auto rules = yara_scan(iocs.yara, f.data, yara_seconds(st), &timed_out);
+        if (timed_out) limit_stop(st, rep, true, "YARA scan stopped at the per-message time limit", f.path);
         if (!rules.empty())
             emit(rep, k_symbols[s_yara], "YARA: " + rules.front() + (rules.size() > 1 ? " and others" : ""),
                  {{"rules", rules}, {"sha256", digest}}, f.path);
@@ -311,7 +328,10 @@ void check_vba_source(analysis_state& st, attachment_report& rep) {
         for (const auto& v : *it)
             if (v.is_string()) sources.push_back(v.get<std::string>());
     for (const auto& s : sources) {
-        auto rules = yara_scan(st.opt->iocs->yara, s);
+        if (out_of_time(st, rep, "YARA on macro source")) return;
+        bool timed_out = false;
+        auto rules = yara_scan(st.opt->iocs->yara, s, yara_seconds(st), &timed_out);
+        if (timed_out) limit_stop(st, rep, true, "YARA scan of macro source stopped at the time limit");
         if (!rules.empty())
             emit(rep, k_symbols[s_yara], "YARA on macro source: " + rules.front(), {{"rules", rules}, {"where", "vba_source"}},
                  "");

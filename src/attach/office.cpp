@@ -153,14 +153,18 @@ bool analyse_office(const file_view& f, analysis_state& st, attachment_report& r
     using namespace office;
     // Nothing below throws on content by design; the catch is the last line of defence
     // (bad_alloc, a json type error) so that one document never aborts the scan.
+    // Running out of memory is a limit hit (ANALYSIS_LIMIT, the result is incomplete),
+    // never a quietly clean document: what was found before it stays in `rep`.
+    office_ctx c{f, st, rep};
+    bool recognised = false;
     try {
-        office_ctx c{f, st, rep};
         c.entry["path"] = utf8_clean(f.path.empty() ? f.name : f.path, 1024);
         std::string format;
         bool ok = false;
         if (is_ole(f.data)) {
             format = "ole2";
             c.entry["format"] = format;
+            recognised = true;
             ok = analyse_ole(c, f.data);
         } else if (is_zip(f.data)) {
             format = "ooxml";
@@ -172,6 +176,7 @@ bool analyse_office(const file_view& f, analysis_state& st, attachment_report& r
             ok = analyse_slk(c, f.data);
         }
         if (!ok) return false;
+        recognised = true;
         finish_xlm(c);
         if (rep.kind.empty() && f.depth == 0) rep.kind = format;
         if (!rep.details.is_object()) rep.details = nlohmann::json::object();
@@ -179,6 +184,9 @@ bool analyse_office(const file_view& f, analysis_state& st, attachment_report& r
             rep.vba_sources.push_back(v->value("source", std::string()));
         rep.details["office"].push_back(std::move(c.entry));
         return true;
+    } catch (const std::bad_alloc&) {
+        limit_stop(st, rep, false, "Office analysis ran out of memory", f.path.empty() ? f.name : f.path);
+        return recognised;
     } catch (...) {
         return false;
     }

@@ -113,6 +113,8 @@ void analyse_ppt_objects(office_ctx& c, std::string_view doc) {
                     if (auto ole = inflate_zlib(body.substr(4), size)) analyse_nested(c, *ole, "/ExOleObjStg");
                 } else {
                     c.entry["limits"].push_back("budget");
+                    limit_stop(c.st, c.rep, false, "PowerPoint embedded object not inflated: byte limit",
+                               c.f.path.empty() ? c.f.name : std::string_view(c.f.path));
                 }
             } else if (is_ole(body)) {
                 analyse_nested(c, body, "/ExOleObjStg");
@@ -165,7 +167,14 @@ void analyse_visio(office_ctx& c, std::string_view doc) {
         for (std::size_t back = 1; back <= 9 && back <= p; ++back) {
             const std::size_t start = p - back;
             if (d[start] != 0xFF) continue;  // flag byte: the next eight items are literals
-            std::string out = visio_lzss(d.subspan(start), c.st.lim.archive_entry_bytes);
+            // Bounded by what is left of the message's byte budget, not only per entry.
+            const std::uint64_t room = std::min<std::uint64_t>(c.st.lim.archive_entry_bytes, c.st.bytes_budget);
+            if (room == 0) {
+                limit_stop(c.st, c.rep, false, "Visio VBA storage not decompressed: byte budget spent",
+                           c.f.path.empty() ? c.f.name : std::string_view(c.f.path));
+                return;
+            }
+            std::string out = visio_lzss(d.subspan(start), static_cast<std::size_t>(room));
             const auto m = out.find(k_ole_magic);
             if (m == std::string::npos || m > 8) continue;
             ++found;

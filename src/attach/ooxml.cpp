@@ -26,6 +26,8 @@
 
 #include <gsf/gsf.h>
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cstring>
@@ -36,6 +38,10 @@ namespace replyguard::attach::office {
 namespace {
 
 constexpr int k_max_depth = 16;
+// Matching tags read per part and tag name: real packages have a few thousand
+// relationships or sheets at most; four million .rels entries are an attack on
+// our memory (a map entry each), not a document.
+constexpr std::size_t k_max_tags = 100'000;
 
 struct member {
     std::string path;
@@ -83,6 +89,31 @@ struct zip_reader {
     }
 };
 
+/// The five predefined XML entities replaced, in one pass: replacing them one by one
+/// in place (std::string::replace per hit) is quadratic, and an attribute of ten
+/// million `&amp;` then runs for minutes.
+std::string xml_unescape(std::string_view s) {
+    std::string v;
+    v.reserve(s.size());
+    static constexpr std::pair<std::string_view, char> k_entities[] = {
+        {"&quot;", '"'}, {"&apos;", '\''}, {"&lt;", '<'}, {"&gt;", '>'}, {"&amp;", '&'}};
+    for (std::size_t i = 0; i < s.size();) {
+        if (s[i] == '&') {
+            bool done = false;
+            for (auto [from, to] : k_entities)
+                if (s.substr(i, from.size()) == from) {
+                    v.push_back(to);
+                    i += from.size();
+                    done = true;
+                    break;
+                }
+            if (done) continue;
+        }
+        v.push_back(s[i++]);
+    }
+    return v;
+}
+
 /// Value of attribute `name` in the start tag `tag` (text from '<' to '>').
 std::optional<std::string> attr(std::string_view tag, std::string_view name) {
     for (std::size_t p = tag.find(name); p != std::string_view::npos; p = tag.find(name, p + 1)) {
@@ -96,19 +127,28 @@ std::optional<std::string> attr(std::string_view tag, std::string_view name) {
         const char quote = tag[q];
         const auto e = tag.find(quote, q + 1);
         if (e == std::string_view::npos) return std::nullopt;
-        std::string v(tag.substr(q + 1, e - q - 1));
-        for (auto [from, to] : {std::pair{"&quot;", "\""}, {"&apos;", "'"}, {"&lt;", "<"}, {"&gt;", ">"}, {"&amp;", "&"}})
-            for (std::size_t k = 0; (k = v.find(from, k)) != std::string::npos; k += std::strlen(to))
-                v.replace(k, std::strlen(from), to);
-        return v;
+        return xml_unescape(tag.substr(q + 1, e - q - 1));
     }
     return std::nullopt;
 }
 
 /// Call fn(tag) for every start tag whose local name is `local` (any or no prefix).
+/// A tag ends at its '>'; a '<' before it means the tag is broken and is skipped
+/// (it cannot hold one in well-formed XML), so every byte is looked at a bounded
+/// number of times: `<Relationship <Relationship ...` repeated millions of times
+/// used to search to the end of the part for each one (quadratic).
+/// With `st`, the walk stops when the message's time limit has passed or after
+/// `max_tags` matching tags; `*stopped` (when given) then says why.
+enum class tag_stop { none, time, count };
 template <class F>
-void for_each_tag(std::string_view xml, std::string_view local, F&& fn) {
+void for_each_tag(std::string_view xml, std::string_view local, F&& fn, analysis_state* st = nullptr,
+                  std::size_t max_tags = SIZE_MAX, tag_stop* stopped = nullptr) {
+    std::size_t seen = 0;
     for (std::size_t p = xml.find('<'); p != std::string_view::npos; p = xml.find('<', p + 1)) {
+        if (st && st->expired()) {
+            if (stopped) *stopped = tag_stop::time;
+            return;
+        }
         std::size_t q = p + 1;
         std::size_t name_start = q;
         while (q < xml.size() && (std::isalnum(static_cast<unsigned char>(xml[q])) || xml[q] == ':' || xml[q] == '_' || xml[q] == '-')) {
@@ -116,19 +156,21 @@ void for_each_tag(std::string_view xml, std::string_view local, F&& fn) {
             ++q;
         }
         if (xml.substr(name_start, q - name_start) != local) continue;
-        const auto e = xml.find('>', q);
+        const auto e = xml.find_first_of("<>", q);
         if (e == std::string_view::npos) return;
+        if (xml[e] == '<') {
+            p = e - 1;  // broken tag: resume at the next '<'
+            continue;
+        }
+        if (++seen > max_tags) {
+            if (stopped) *stopped = tag_stop::count;
+            return;
+        }
         fn(xml.substr(p, e - p + 1), e + 1);
     }
 }
 
-std::string xml_text_unescape(std::string_view s) {
-    std::string v(s);
-    for (auto [from, to] : {std::pair{"&quot;", "\""}, {"&apos;", "'"}, {"&lt;", "<"}, {"&gt;", ">"}, {"&amp;", "&"}})
-        for (std::size_t k = 0; (k = v.find(from, k)) != std::string::npos; k += std::strlen(to))
-            v.replace(k, std::strlen(from), to);
-    return v;
-}
+std::string xml_text_unescape(std::string_view s) { return xml_unescape(s); }
 
 /// First word of a field instruction, upper case ("DDEAUTO", "HYPERLINK", ...).
 std::string field_keyword(std::string_view instr) {
@@ -142,14 +184,18 @@ std::string field_keyword(std::string_view instr) {
 
 /// Word field instructions of one part: w:fldSimple/@w:instr and complex fields
 /// (w:fldChar begin ... w:instrText ... end; runs are concatenated, fields may nest).
-std::vector<std::string> word_fields(std::string_view xml) {
+std::vector<std::string> word_fields(std::string_view xml, analysis_state* st, tag_stop* stopped) {
     std::vector<std::string> out;
     for_each_tag(xml, "fldSimple", [&](std::string_view tag, std::size_t) {
         if (auto v = attr(tag, "w:instr")) out.push_back(*v);
-    });
+    }, st, k_max_tags, stopped);
     std::vector<std::string> stack;
     std::size_t p = 0;
     while ((p = xml.find('<', p)) != std::string_view::npos && out.size() < 10000) {
+        if (st && st->expired()) {
+            if (stopped) *stopped = tag_stop::time;
+            break;
+        }
         const std::string_view rest = xml.substr(p);
         if (rest.starts_with("<w:fldChar")) {
             const auto e = xml.find('>', p);
@@ -238,7 +284,24 @@ bool analyse_ooxml(office_ctx& c, std::string_view data) {
         if (m.path == "[Content_Types].xml") ct = &m;
     if (!ct) return false;
     c.entry["parts"] = r.out.size();
-    if (r.limited) c.entry["limits"].push_back("archive");
+    const std::string_view where = c.f.path.empty() ? c.f.name : std::string_view(c.f.path);
+    if (r.limited) {
+        c.entry["limits"].push_back("archive");
+        limit_stop(c.st, c.rep, false,
+                   fmt::format("OOXML package not fully read: more than {} parts or the byte budget "
+                               "(limits.archive_bytes = {}) is spent", c.st.lim.archive_entries, c.st.lim.archive_bytes),
+                   where);
+    }
+
+    // Every walk over a part's tags checks the message's budget; the first stop is
+    // reported once (the rest of the package is still looked at while time remains).
+    tag_stop why = tag_stop::none;
+    auto tags = [&](std::string_view xml, std::string_view local, auto&& fn) {
+        tag_stop w = tag_stop::none;
+        for_each_tag(xml, local, fn, &c.st, k_max_tags, &w);
+        if (w != tag_stop::none && why == tag_stop::none) why = w;
+    };
+    auto out_of_time_now = [&] { return why == tag_stop::time || c.st.expired(); };
 
     // Content types: macro-enabled main part, vbaProject, macro sheets (also when renamed).
     // A macro-enabled main type alone is harmless (Word keeps it after the macros are
@@ -254,12 +317,12 @@ bool analyse_ooxml(office_ctx& c, std::string_view data) {
         if (lt.find("vbaproject") != std::string::npos) vba_declared = true;
         return lt;
     };
-    for_each_tag(ct->data, "Override", [&](std::string_view tag, std::size_t) {
+    tags(ct->data, "Override", [&](std::string_view tag, std::size_t) {
         const auto part = attr(tag, "PartName").value_or("");
         if (content_type(tag).find("macrosheet") != std::string::npos)
             macrosheet_parts.push_back(part.starts_with("/") ? part.substr(1) : part);
     });
-    for_each_tag(ct->data, "Default", [&](std::string_view tag, std::size_t) { content_type(tag); });
+    tags(ct->data, "Default", [&](std::string_view tag, std::size_t) { content_type(tag); });
     if (!macro_types.empty()) c.entry["macro_content_types"] = macro_types;
     if (vba_declared)
         emit(c, k_macro_enabled_type, "package declares a VBA project part", {{"content_types", macro_types}});
@@ -268,9 +331,9 @@ bool analyse_ooxml(office_ctx& c, std::string_view data) {
     nlohmann::json external = nlohmann::json::array();
     std::map<std::string, std::string> workbook_rels;  // r:id -> part path
     for (const auto& m : r.out) {
-        if (!m.path.ends_with(".rels")) continue;
+        if (!m.path.ends_with(".rels") || out_of_time_now()) continue;
         const bool is_workbook = m.path == "xl/_rels/workbook.xml.rels";
-        for_each_tag(m.data, "Relationship", [&](std::string_view tag, std::size_t) {
+        tags(m.data, "Relationship", [&](std::string_view tag, std::size_t) {
             const auto type = attr(tag, "Type").value_or("");
             const auto target = attr(tag, "Target").value_or("");
             const auto mode = attr(tag, "TargetMode").value_or("");
@@ -292,15 +355,18 @@ bool analyse_ooxml(office_ctx& c, std::string_view data) {
     // DDE: Word fields, SpreadsheetML DDE links.
     nlohmann::json dde = nlohmann::json::array();
     for (const auto& m : r.out) {
-        if (m.data.empty() || !m.path.ends_with(".xml")) continue;
+        if (m.data.empty() || !m.path.ends_with(".xml") || out_of_time_now()) continue;
         if (m.path.starts_with("word/")) {
-            for (const auto& f : word_fields(m.data)) {
+            tag_stop w = tag_stop::none;
+            const auto fields = word_fields(m.data, &c.st, &w);
+            if (w != tag_stop::none && why == tag_stop::none) why = w;
+            for (const auto& f : fields) {
                 const auto kw = field_keyword(f);
                 if ((kw == "DDE" || kw == "DDEAUTO") && dde.size() < 50)
                     dde.push_back({{"part", utf8_clean(m.path, 256)}, {"field", utf8_clean(f, 1024)}});
             }
         } else if (m.path.starts_with("xl/")) {
-            for_each_tag(m.data, "ddeLink", [&](std::string_view tag, std::size_t) {
+            tags(m.data, "ddeLink", [&](std::string_view tag, std::size_t) {
                 if (dde.size() < 50)
                     dde.push_back({{"part", utf8_clean(m.path, 256)},
                                    {"service", utf8_clean(attr(tag, "ddeService").value_or(""), 256)},
@@ -319,8 +385,8 @@ bool analyse_ooxml(office_ctx& c, std::string_view data) {
     // XLM: sheet states from the workbook, then every macro sheet part.
     std::map<std::string, std::string> states;  // part path -> state
     for (const auto& m : r.out) {
-        if (m.path != "xl/workbook.xml") continue;
-        for_each_tag(m.data, "sheet", [&](std::string_view tag, std::size_t) {
+        if (m.path != "xl/workbook.xml" || out_of_time_now()) continue;
+        tags(m.data, "sheet", [&](std::string_view tag, std::size_t) {
             const auto id = attr(tag, "r:id").value_or("");
             const auto st = attr(tag, "state").value_or("visible");
             if (auto it = workbook_rels.find(id); it != workbook_rels.end())
@@ -328,6 +394,7 @@ bool analyse_ooxml(office_ctx& c, std::string_view data) {
         });
     }
     for (const auto& m : r.out) {
+        if (out_of_time_now()) break;
         const bool macrosheet = (m.path.starts_with("xl/macrosheets/") && !m.path.ends_with(".rels") &&
                                  m.path.find("binaryIndex") == std::string::npos) ||
                                 std::find(macrosheet_parts.begin(), macrosheet_parts.end(), m.path) != macrosheet_parts.end();
@@ -340,10 +407,22 @@ bool analyse_ooxml(office_ctx& c, std::string_view data) {
     nlohmann::json ole_members = nlohmann::json::array();
     for (const auto& m : r.out) {
         if (!m.ole || m.data.empty()) continue;
+        if (out_of_time(c.st, c.rep, "OOXML analysis", where)) break;
         ole_members.push_back(utf8_clean(m.path, 256));
         analyse_nested(c, m.data, "/" + m.path);
     }
     if (!ole_members.empty()) c.entry["ole_members"] = ole_members;
+    if (why == tag_stop::time || c.st.expired()) {
+        c.entry["limits"].push_back("time");
+        out_of_time(c.st, c.rep, "OOXML XML parsing", where);
+        if (why == tag_stop::time)  // expired() is sticky, but say so even without a budget
+            limit_stop(c.st, c.rep, true, "OOXML XML parsing stopped at the per-message time limit", where);
+    } else if (why == tag_stop::count) {
+        c.entry["limits"].push_back("tags");
+        limit_stop(c.st, c.rep, false,
+                   fmt::format("OOXML part with more than {} tags of one kind: the rest was not read", k_max_tags),
+                   where);
+    }
     return true;
 }
 

@@ -9,6 +9,7 @@
 //   password opened it...). Limits come from core/limits.hpp.
 #pragma once
 
+#include "core/budget.hpp"
 #include "core/limits.hpp"
 #include "core/finding.hpp"
 
@@ -52,6 +53,9 @@ struct analysis_options {
     /// When analysis must stop (limits::message_millis from the start of the
     /// message); analysers check it between members, chunks and passwords.
     std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+    /// The message's budget (core/budget.hpp): its deadline wins over `deadline`, and
+    /// every limit an analyser hits is recorded there. Null: `deadline` only.
+    budget* bud = nullptr;
 };
 
 /// Analyse every attachment of `msg`. Never throws on content.

@@ -25,6 +25,8 @@
 #include "attach/office_internal.hpp"
 #include "core/strings.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -272,19 +274,64 @@ vba_keywords scan_vba_keywords(std::string_view source) {
 
 void analyse_vba(office_ctx& c, const std::vector<ole_stream>& streams) {
     const std::size_t max_src = c.st.lim.archive_entry_bytes;
+    const std::string_view where = c.f.path.empty() ? c.f.name : std::string_view(c.f.path);
     nlohmann::json modules = nlohmann::json::array();
     nlohmann::json orphans = nlohmann::json::array();
     std::vector<std::string> stomped;
+    // Source kept for the details and YARA (k_details_source and a little more);
+    // keywords are scanned module by module, so a module after a huge one is
+    // still read (a decompression bomb module must not hide the dropper after it).
     std::string all_source;
+    std::size_t all_source_bytes = 0;
+    vba_keywords kw;
     std::set<std::string> consumed;  // lower-case paths of module streams already read
     std::optional<std::uint16_t> codepage;
+    bool stopped = false;  // a limit stopped decompression: the rest is not read
 
     auto append_source = [&](std::string_view label, std::string_view src) {
+        all_source_bytes += src.size();
+        const auto k = scan_vba_keywords(src);
+        for (const auto& v : k.autoexec) add_unique(kw.autoexec, v);
+        for (const auto& v : k.suspicious) add_unique(kw.suspicious, v);
+        for (const auto& v : k.write) add_unique(kw.write, v);
+        for (const auto& v : k.exec) add_unique(kw.exec, v);
+        if (all_source.size() > k_details_source) return;
         all_source += "' ==== ";
         all_source += label;
         all_source += " ====\n";
-        all_source += src;
+        all_source += src.substr(0, k_details_source + 1 - std::min(k_details_source + 1, all_source.size()));
         if (!src.empty() && src.back() != '\n') all_source += '\n';
+    };
+    // Decompress one module's source under the message's byte budget: the output
+    // is bounded by what is left, charged, and a bound that cuts it is a limit hit.
+    auto decompress = [&](bytes in, std::string_view stream) -> std::optional<std::string> {
+        if (stopped) return std::nullopt;
+        if (out_of_time(c.st, c.rep, "VBA decompression", where)) {
+            stopped = true;
+            return std::nullopt;
+        }
+        const std::uint64_t room = std::min<std::uint64_t>(max_src, c.st.bytes_budget);
+        if (room == 0) {
+            limit_stop(c.st, c.rep, false,
+                       fmt::format("VBA source not decompressed from {}: the per-message byte budget "
+                                   "(limits.archive_bytes = {}) is spent", utf8_clean(stream, 256),
+                                   c.st.lim.archive_bytes),
+                       where);
+            stopped = true;
+            return std::nullopt;
+        }
+        auto d = ovba_decompress(in, static_cast<std::size_t>(room));
+        if (!d) return d;
+        take_budget(c.st, d->size());
+        if (d->size() >= room && room < max_src) {
+            limit_stop(c.st, c.rep, false,
+                       fmt::format("VBA source of {} cut at {} bytes: the per-message byte budget "
+                                   "(limits.archive_bytes = {}) is spent", utf8_clean(stream, 256), d->size(),
+                                   c.st.lim.archive_bytes),
+                       where);
+            stopped = true;
+        }
+        return d;
     };
 
     for (const auto& s : streams) {
@@ -314,10 +361,14 @@ void analyse_vba(office_ctx& c, const std::vector<ole_stream>& streams) {
             consumed.insert(lower(ms->path));
             const bytes mb = as_bytes(ms->data);
             std::string src;
-            if (m.offset < mb.size()) {
-                if (auto d = ovba_decompress(mb.subspan(m.offset), max_src)) src = codepage_to_utf8(*d, dir->codepage);
+            if (stopped) {
+                mj["not_read"] = "limit";
+                modules.push_back(std::move(mj));
+                continue;
             }
-            take_budget(c.st, std::min<std::uint64_t>(src.size(), c.st.bytes_budget));
+            if (m.offset < mb.size()) {
+                if (auto d = decompress(mb.subspan(m.offset), ms->path)) src = codepage_to_utf8(*d, dir->codepage);
+            }
             const std::size_t lines = code_lines(src);
             mj["pcode_bytes"] = m.offset;
             mj["source_bytes"] = src.size();
@@ -325,7 +376,7 @@ void analyse_vba(office_ctx& c, const std::vector<ole_stream>& streams) {
             // Stomping: compiled P-code is present (the performance cache before MODULEOFFSET
             // holds far more than the few hundred bytes an empty module compiles to), yet the
             // source is empty or only Attribute lines. Office runs the P-code.
-            if (lines == 0 && m.offset > k_stomp_pcode_min) {
+            if (lines == 0 && m.offset > k_stomp_pcode_min && !stopped) {
                 mj["stomped"] = true;
                 stomped.push_back(m.name);
             }
@@ -337,14 +388,16 @@ void analyse_vba(office_ctx& c, const std::vector<ole_stream>& streams) {
     // Orphan VBA: compressed source ("\0Attribut" just after the chunk header and flag
     // byte) or plain "Attribute VB_" in a stream no project claimed.
     for (const auto& s : streams) {
+        if (stopped) break;
         const std::string lp = lower(s.path);
         if (consumed.count(lp)) continue;
         const std::string_view d = s.data;
         std::string src;
         static constexpr std::string_view k_marker{"\0Attribut", 9};
-        for (std::size_t p = d.find(k_marker); p != std::string_view::npos && src.empty(); p = d.find(k_marker, p + 1)) {
+        for (std::size_t p = d.find(k_marker); p != std::string_view::npos && src.empty() && !stopped;
+             p = d.find(k_marker, p + 1)) {
             if (p >= 3 && static_cast<unsigned char>(d[p - 3]) == 0x01) {
-                if (auto out = ovba_decompress(as_bytes(d.substr(p - 3)), max_src);
+                if (auto out = decompress(as_bytes(d.substr(p - 3)), s.path);
                     out && out->find("Attribute") != std::string::npos)
                     src = codepage_to_utf8(*out, codepage.value_or(1252));
             }
@@ -370,8 +423,8 @@ void analyse_vba(office_ctx& c, const std::vector<ole_stream>& streams) {
         if (!vs.is_array()) vs = nlohmann::json::array();
         if (vs.size() < 16) vs.push_back(vba["source"]);
     }
-    vba["source_truncated"] = all_source.size() > k_details_source;
-    const auto kw = scan_vba_keywords(all_source);
+    vba["source_truncated"] = all_source_bytes > k_details_source;
+    if (stopped) vba["incomplete"] = true;
     vba["autoexec"] = kw.autoexec;
     vba["suspicious"] = kw.suspicious;
     vba["mraptor"] = {{"autoexec", !kw.autoexec.empty()}, {"write", kw.write}, {"execute", kw.exec},

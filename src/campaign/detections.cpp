@@ -217,7 +217,96 @@ detection make_detection(const scan::scan_result& r, std::int64_t now, const con
     }
     d.impersonated = impersonated_from(d.findings);
     d.record = output::to_json(r);
+    bound_detection(d, cfg.lim.kept_detection_bytes);
     return d;
+}
+
+namespace {
+std::size_t json_bytes(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace).size(); }
+
+/// Bound `j` to about `max` serialised bytes: an array keeps its first elements
+/// (readers still get an array of the same kind), anything else becomes a note.
+bool cut_json(json& j, std::size_t max) {
+    const std::size_t n = json_bytes(j);
+    if (n <= max) return false;
+    if (j.is_array()) {
+        json kept = json::array();
+        std::size_t used = 2;
+        for (auto& e : j) {
+            const std::size_t k = json_bytes(e) + 1;
+            if (used + k > max) break;
+            used += k;
+            kept.push_back(std::move(e));
+        }
+        j = std::move(kept);
+        return true;
+    }
+    j = json{{"truncated", true}, {"bytes", n}};
+    return true;
+}
+}  // namespace
+
+bool bound_detection(detection& d, std::size_t max_bytes) {
+    if (max_bytes == 0) return false;
+    bool cut = false;
+    // Lists that a nested archive or a link farm makes long: the first ones are
+    // what an analyst reads, the clustering keys stay meaningful with them.
+    constexpr std::size_t k_list = 200;
+    auto cap = [&](auto& v) {
+        if (v.size() > k_list) {
+            v.resize(k_list);
+            cut = true;
+        }
+    };
+    cap(d.urls);
+    cap(d.url_hosts);
+    cap(d.recipients);
+    for (auto& a : d.attachments) {
+        cap(a.member_sha256);
+        cap(a.member_names);
+    }
+    for (auto& f : d.findings)
+        if (f.detail.size() > 1024) {
+            std::size_t n = 1024;
+            while (n > 0 && (static_cast<unsigned char>(f.detail[n]) & 0xC0) == 0x80) --n;
+            f.detail.resize(n);
+            cut = true;
+        }
+    // Findings: every id once, repeats (one per archive member, say) while they fit
+    // in half of the allowance.
+    {
+        std::set<std::string> ids;
+        std::size_t used = 0;
+        std::vector<detection_finding> kept;
+        for (auto& f : d.findings) {
+            const std::size_t n = f.detail.size() + json_bytes(f.evidence) + f.id.size() + 32;
+            if (ids.insert(f.id).second || used + n <= max_bytes / 2) {
+                used += n;
+                kept.push_back(std::move(f));
+            } else {
+                cut = true;
+            }
+        }
+        d.findings = std::move(kept);
+    }
+    // Evidence of one finding at most a tenth of the whole; the record's bulky
+    // parts (attachment details: members, Office entries, VBA source) go first.
+    for (auto& f : d.findings) cut |= cut_json(f.evidence, max_bytes / 10);
+    if (d.record.is_object() && json_bytes(d.record) > max_bytes) {
+        if (auto it = d.record.find("attachments"); it != d.record.end() && it->is_array())
+            for (auto& a : *it)
+                if (a.is_object() && a.contains("details")) cut |= cut_json(a["details"], max_bytes / 20);
+        for (const char* k : {"findings", "attachments", "urls", "links", "quoted", "anomalies"})
+            if (json_bytes(d.record) > max_bytes)
+                if (auto it = d.record.find(k); it != d.record.end()) cut |= cut_json(*it, max_bytes / 4);
+        if (json_bytes(d.record) > max_bytes) {
+            d.record = json{{"source", d.source}, {"truncated", true}};
+            cut = true;
+        }
+        cut = true;
+    }
+    if (cut && d.record.is_object()) d.record["evidence_truncated"] = true;
+    return cut;
 }
 
 json to_json(const detection& d) {

@@ -102,8 +102,16 @@ struct detection {
 /// At most 4096 hashes.
 std::vector<std::uint64_t> macro_fingerprint(std::string_view vba_source);
 
-/// Facts of a scan result for the store. `now` is the scan time.
+/// Facts of a scan result for the store. `now` is the scan time. Bounded by
+/// bound_detection(cfg.lim.kept_detection_bytes).
 detection make_detection(const scan::scan_result& r, std::int64_t now, const config& cfg);
+
+/// Keep one detection within about `max_bytes` (limits::kept_detection_bytes; 0:
+/// no bound): long lists cut to their first 200, bulky evidence and record parts
+/// replaced by {"truncated": true, "bytes": N}, the record marked
+/// "evidence_truncated". Five nested-archive mails once made a 137 MB store.
+/// Returns true when something was cut.
+bool bound_detection(detection& d, std::size_t max_bytes);
 
 /// Whether a scan result is kept (not clean, and analysed at all).
 bool worth_keeping(const scan::scan_result& r);

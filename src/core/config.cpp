@@ -5,6 +5,7 @@
 #include "core/toml_file.hpp"
 
 #include <fmt/format.h>
+#include <cmath>
 #include <filesystem>
 
 namespace replyguard {
@@ -29,8 +30,15 @@ result<bool> read_uint(const toml::table& t, std::string_view key, T& out, const
     return true;
 }
 
+// A score, cap, threshold or ratio is a finite number: TOML accepts nan and inf,
+// and a nan threshold makes every comparison false (score 27 would be `clean`).
 result<bool> read_number(const toml::node& n, double& out, const std::string& origin, std::string_view what) {
-    if (auto v = n.value<double>()) { out = *v; return true; }
+    if (auto v = n.value<double>()) {
+        if (!std::isfinite(*v))
+            return fail(errc::parse, fmt::format("{}: {} must be a finite number, not {}", where(n, origin), what, *v));
+        out = *v;
+        return true;
+    }
     return fail(errc::parse, fmt::format("{}: {} must be a number", where(n, origin), what));
 }
 
@@ -81,14 +89,25 @@ result<config> config_from_toml(const toml_document& doc) {
                 double* dst = name.str() == "suspicious" ? &cfg.suspicious_threshold
                               : name.str() == "malicious" ? &cfg.malicious_threshold : nullptr;
                 if (!dst) return fail(errc::parse, fmt::format("{}: unknown key thresholds.{}", where(v, origin), name.str()));
-                if (auto r = read_number(v, *dst, origin, name.str()); !r) return std::unexpected(r.error());
+                if (auto r = read_number(v, *dst, origin, fmt::format("thresholds.{}", name.str())); !r)
+                    return std::unexpected(r.error());
             }
+            // Ordering: a suspicious threshold above the malicious one, or a threshold at
+            // or below zero, would turn every message with no finding at all into a verdict.
+            if (!(cfg.suspicious_threshold > 0.0) || !(cfg.malicious_threshold > 0.0))
+                return fail(errc::parse, fmt::format("{}: thresholds must be above 0 (suspicious = {}, malicious = {})",
+                                                     where(node, origin), cfg.suspicious_threshold,
+                                                     cfg.malicious_threshold));
+            if (cfg.suspicious_threshold > cfg.malicious_threshold)
+                return fail(errc::parse,
+                            fmt::format("{}: thresholds.suspicious ({}) must not be above thresholds.malicious ({})",
+                                        where(node, origin), cfg.suspicious_threshold, cfg.malicious_threshold));
         } else if (key == "limits") {
             const toml::table* t = node.as_table();
             if (!t) return fail(errc::parse, fmt::format("{}: [limits] must be a table", where(node, origin)));
             limits& l = cfg.lim;
             static constexpr std::string_view known[] = {
-                "message_bytes", "header_bytes", "mime_depth", "mime_parts", "text_bytes", "urls",
+                "message_bytes", "header_bytes", "header_field_bytes", "kept_detection_bytes", "mime_depth", "mime_parts", "text_bytes", "urls",
                 "archive_depth", "archive_entries", "archive_bytes", "archive_entry_bytes",
                 "archive_ratio", "passwords_tried", "message_millis"};
             for (const auto& [name, v] : *t) {
@@ -101,7 +120,7 @@ result<config> config_from_toml(const toml_document& doc) {
             RG_LIMIT(message_bytes) RG_LIMIT(header_bytes) RG_LIMIT(mime_depth) RG_LIMIT(mime_parts)
             RG_LIMIT(text_bytes) RG_LIMIT(urls) RG_LIMIT(archive_depth) RG_LIMIT(archive_entries)
             RG_LIMIT(archive_bytes) RG_LIMIT(archive_entry_bytes) RG_LIMIT(passwords_tried)
-            RG_LIMIT(message_millis)
+            RG_LIMIT(message_millis) RG_LIMIT(header_field_bytes) RG_LIMIT(kept_detection_bytes)
 #undef RG_LIMIT
             if (const toml::node* n = t->get("archive_ratio"))
                 if (auto r = read_number(*n, l.archive_ratio, origin, "limits.archive_ratio"); !r) return std::unexpected(r.error());

@@ -22,6 +22,12 @@ constexpr std::array k_symbols{
     symbol_info{"MIME_BROKEN_STRUCTURE", "mime", 0.5, "broken MIME structure (missing or unterminated boundary)",
                 "MIME 構造が壊れている(境界の欠落・未終端)"},
     symbol_info{"MIME_NUL_BYTES", "mime", 0.5, "NUL bytes in the message", "メッセージに NUL バイトが含まれる"},
+    // Oversized input is itself evidence (header floods push From out of reach of
+    // filters that stop at a size limit); the parser kept identity fields and cut
+    // the rest (mime/parser.cpp bound_headers), so the detectors still ran.
+    symbol_info{"MIME_SIZE_LIMIT", "mime", 2.0,
+                "message, header block or a header field beyond the configured size limit (cut for analysis)",
+                "メッセージ・ヘッダ全体・ヘッダ欄のいずれかがサイズ上限を超えている(解析のため切り詰めた)"},
 };
 
 class mime_anomalies final : public detector {
@@ -40,6 +46,8 @@ public:
                 out.emit(k_symbols[2], a.detail, {{"anomaly", a.id}});
             else if (a.id == "NUL_BYTES")
                 out.emit(k_symbols[3], a.detail, {{"anomaly", a.id}});
+            else if (a.id == "MIME_TRUNCATED" || a.id == "HEADER_TOO_LONG" || a.id == "HEADER_FIELD_TOO_LONG")
+                out.emit(k_symbols[4], a.detail, {{"anomaly", a.id}});
         }
     }
 };

@@ -16,7 +16,12 @@
 #include <iostream>
 #include <iterator>
 #include <sstream>
+#include <set>
 #include <system_error>
+#include <utility>
+#include <vector>
+
+#include <sys/stat.h>
 
 namespace fs = std::filesystem;
 
@@ -24,23 +29,49 @@ namespace replyguard::io {
 
 namespace {
 
-result<std::string> read_file(const std::string& path) {
+/// Read a file, at most `max` bytes of it (0: all). A sparse 5 GB file costs `max`.
+result<std::string> read_file(const std::string& path, std::size_t max = 0) {
     std::ifstream in(path, std::ios::binary);
     if (!in) return fail(errc::io, fmt::format("cannot open {}: {}", path, std::strerror(errno)));
     std::string data;
     in.seekg(0, std::ios::end);
     auto size = in.tellg();
     if (size > 0) {
-        data.resize(static_cast<std::size_t>(size));
+        std::streamsize want = size;
+        if (max && static_cast<std::uint64_t>(want) > max) want = static_cast<std::streamsize>(max);
+        data.resize(static_cast<std::size_t>(want));
         in.seekg(0);
-        in.read(data.data(), size);
+        in.read(data.data(), want);
         data.resize(static_cast<std::size_t>(in.gcount()));
     } else {
+        // No size (a pipe, /proc): read in chunks, bounded like a stream.
         in.clear();
         in.seekg(0);
-        data.assign(std::istreambuf_iterator<char>(in), {});
+        std::vector<char> chunk(64u << 10);
+        while (in && (!max || data.size() < max)) {
+            const std::size_t room = max ? std::min(chunk.size(), max - data.size()) : chunk.size();
+            in.read(chunk.data(), static_cast<std::streamsize>(room));
+            data.append(chunk.data(), static_cast<std::size_t>(in.gcount()));
+        }
     }
     if (in.bad()) return fail(errc::io, fmt::format("cannot read {}: {}", path, std::strerror(errno)));
+    return data;
+}
+
+/// Read a stream (standard input, a FIFO) in chunks, keeping at most `max` bytes
+/// (0: all). The rest is read and counted, not kept, so the writer is not cut
+/// off and memory stays bounded; `total` receives the stream's whole size.
+std::string read_stream(std::istream& in, std::size_t max, std::uint64_t& total) {
+    std::string data;
+    std::vector<char> chunk(64u << 10);
+    total = 0;
+    while (in) {
+        in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+        const auto n = static_cast<std::size_t>(in.gcount());
+        if (n == 0) break;
+        total += n;
+        if (!max || data.size() < max) data.append(chunk.data(), max ? std::min(n, max - data.size()) : n);
+    }
     return data;
 }
 
@@ -188,7 +219,7 @@ void add_outlook_file(const std::string& path, const std::string& source, std::v
 }
 
 void add_file(const std::string& path, const std::string& source, std::vector<input_item>& out,
-              const expand_options& o) {
+              const input_options& opt) {
     // mbox detection needs the bytes; small files are read once here and kept
     // only when they turn out to be mboxes.
     std::error_code ec;
@@ -217,7 +248,7 @@ void add_file(const std::string& path, const std::string& source, std::vector<in
         in.read(head, 8);
     }
     if (outlook::is_pff(std::string_view(head, 8))) {
-        add_outlook_file(path, source, out, o);
+        add_outlook_file(path, source, out, opt);
         return;
     }
     bool candidate = std::string_view(head, 5) == "From " ||
@@ -252,7 +283,59 @@ void add_file(const std::string& path, const std::string& source, std::vector<in
     input_item it;
     it.source = source;
     it.path = path;
+    it.max_bytes = opt.max_bytes;
+    if (opt.max_bytes && size > opt.max_bytes) it.full_size = size;
     out.push_back(std::move(it));
+}
+
+/// Stream input (standard input, a FIFO named as PATH) as items: one message, or
+/// the messages of an mbox, from at most opt.max_bytes of it.
+void add_stream(std::istream& in, const std::string& source, std::vector<input_item>& out, const input_options& opt) {
+    std::uint64_t total = 0;
+    auto buf = std::make_shared<const std::string>(read_stream(in, opt.max_bytes, total));
+    const bool over = opt.max_bytes && total > opt.max_bytes;
+    if (!over && looks_like_mbox(source, *buf)) {
+        auto ranges = split_mbox(*buf);
+        for (std::size_t i = 0; i < ranges.size(); ++i) {
+            input_item it;
+            it.source = fmt::format("{}#{}", source, i);
+            it.path = source;
+            it.offset = ranges[i].first;
+            it.length = ranges[i].second;
+            it.whole_file = false;
+            it.buffer = buf;
+            out.push_back(std::move(it));
+        }
+        return;
+    }
+    input_item it;
+    it.source = source;
+    it.path = source;
+    it.buffer = buf;
+    if (over) it.full_size = total;
+    out.push_back(std::move(it));
+}
+
+/// Not a regular file or folder: FIFO, socket, device. Never opened (a FIFO would
+/// block the scan until something writes to it).
+std::string_view special_kind(fs::file_type t) {
+    switch (t) {
+    case fs::file_type::fifo: return "a FIFO";
+    case fs::file_type::socket: return "a socket";
+    case fs::file_type::block: return "a block device";
+    case fs::file_type::character: return "a character device";
+    default: return "not a regular file";
+    }
+}
+
+using dir_ids = std::set<std::pair<dev_t, ino_t>>;
+
+/// Record a folder as visited; false when it already was (a link loop or a
+/// second link to the same folder).
+bool first_visit(const fs::path& dir, dir_ids& seen) {
+    struct stat sb {};
+    if (::stat(dir.c_str(), &sb) != 0) return true;
+    return seen.insert({sb.st_dev, sb.st_ino}).second;
 }
 
 bool is_maildir(const fs::path& dir) {
@@ -261,8 +344,8 @@ bool is_maildir(const fs::path& dir) {
 }
 
 void add_dir(const fs::path& dir, const std::string& source_prefix, std::vector<input_item>& out, int depth,
-             const expand_options& o) {
-    if (depth > 64) return;  // symlink loops and absurd trees
+             const input_options& opt, dir_ids& seen) {
+    if (depth > 64) return;  // absurd trees
     std::vector<fs::directory_entry> entries;
     std::error_code ec;
     for (fs::directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec), end; !ec && it != end;
@@ -279,58 +362,55 @@ void add_dir(const fs::path& dir, const std::string& source_prefix, std::vector<
     std::sort(entries.begin(), entries.end(),
               [](const auto& a, const auto& b) { return a.path().filename() < b.path().filename(); });
     bool maildir = is_maildir(dir);
+    auto error_item = [&](const std::string& source, const fs::path& path, std::string why) {
+        input_item it;
+        it.source = source;
+        it.path = path.string();
+        it.error = fmt::format("cannot read {}: {}", it.path, why);
+        out.push_back(std::move(it));
+    };
     for (const auto& e : entries) {
         std::string name = e.path().filename().string();
         std::string source = source_prefix.empty() || source_prefix.back() == '/' ? source_prefix + name
                                                                                   : source_prefix + "/" + name;
         std::error_code ec2;
-        if (e.is_directory(ec2)) {
+        // The entry itself, not what a link points at: links are followed only on request,
+        // so `ln -s / root` or `ln -s . loop` in a mail folder cannot walk the machine.
+        const fs::file_status lst = e.symlink_status(ec2);
+        fs::file_status st = lst;
+        if (fs::is_symlink(lst)) {
+            if (name.starts_with(".")) continue;
+            st = e.status(ec2);
+            if (ec2 || !fs::exists(st)) {
+                // A dangling link where a message should be: say so rather than skip it
+                // (nothing is opened to know it).
+                error_item(source, e.path(), "dangling symbolic link");
+                continue;
+            }
+            if (!opt.follow_symlinks) continue;
+        }
+        if (fs::is_directory(st)) {
             if (maildir && name == "tmp") continue;
             // Maildir++ folders (".Sent", ".Archive") are hidden; other hidden dirs are not mail.
             if (name.starts_with(".") && !(maildir && is_maildir(e.path()))) continue;
-            add_dir(e.path(), source, out, depth + 1, o);
-        } else if (e.is_regular_file(ec2)) {
+            if (!first_visit(e.path(), seen)) continue;  // a link back into the walk
+            add_dir(e.path(), source, out, depth + 1, opt, seen);
+        } else if (fs::is_regular_file(st)) {
             if (name.starts_with(".")) continue;
-            add_file(e.path().string(), source, out, o);
-        } else if (e.is_symlink(ec2) && !name.starts_with(".")) {
-            // A dangling link where a message should be: say so rather than skip it.
-            input_item it;
-            it.source = source;
-            it.path = e.path().string();
-            it.error = fmt::format("cannot read {}: dangling symbolic link", it.path);
-            out.push_back(std::move(it));
+            add_file(e.path().string(), source, out, opt);
+        } else if (!name.starts_with(".")) {
+            error_item(source, e.path(), fmt::format("{}, not a mail file; skipped", special_kind(st.type())));
         }
     }
 }
 
 }  // namespace
 
-std::vector<input_item> expand_inputs(const std::vector<std::string>& paths, const expand_options& o) {
+std::vector<input_item> expand_inputs(const std::vector<std::string>& paths, const input_options& opt) {
     std::vector<input_item> out;
     for (const auto& p : paths) {
         if (p == "-") {
-            std::ostringstream ss;
-            ss << std::cin.rdbuf();
-            auto buf = std::make_shared<const std::string>(ss.str());
-            if (looks_like_mbox("-", *buf)) {
-                auto ranges = split_mbox(*buf);
-                for (std::size_t i = 0; i < ranges.size(); ++i) {
-                    input_item it;
-                    it.source = fmt::format("-#{}", i);
-                    it.path = "-";
-                    it.offset = ranges[i].first;
-                    it.length = ranges[i].second;
-                    it.whole_file = false;
-                    it.buffer = buf;
-                    out.push_back(std::move(it));
-                }
-            } else {
-                input_item it;
-                it.source = "-";
-                it.path = "-";
-                it.buffer = buf;
-                out.push_back(std::move(it));
-            }
+            add_stream(std::cin, "-", out, opt);
             continue;
         }
         std::error_code ec;
@@ -342,9 +422,29 @@ std::vector<input_item> expand_inputs(const std::vector<std::string>& paths, con
             it.error = fmt::format("cannot read {}: {}", p, ec ? ec.message() : "No such file or directory");
             out.push_back(std::move(it));
         } else if (fs::is_directory(st)) {
-            add_dir(p, p, out, 0, o);
+            dir_ids seen;
+            first_visit(p, seen);
+            add_dir(p, p, out, 0, opt, seen);
+        } else if (fs::is_fifo(st)) {
+            // Named on the command line (`scan <(zcat mail.gz)`): a stream, like "-".
+            std::ifstream in(p, std::ios::binary);
+            if (!in) {
+                input_item it;
+                it.source = p;
+                it.path = p;
+                it.error = fmt::format("cannot open {}: {}", p, std::strerror(errno));
+                out.push_back(std::move(it));
+            } else {
+                add_stream(in, p, out, opt);
+            }
+        } else if (!fs::is_regular_file(st)) {
+            input_item it;
+            it.source = p;
+            it.path = p;
+            it.error = fmt::format("cannot read {}: {}, not a mail file", p, special_kind(st.type()));
+            out.push_back(std::move(it));
         } else {
-            add_file(p, p, out, o);
+            add_file(p, p, out, opt);
         }
     }
     return out;
@@ -381,7 +481,7 @@ result<std::string> load(const input_item& item) {
         if (item.whole_file) return msg_or_bytes(*item.buffer, item.source);
         return item.buffer->substr(item.offset, item.length);
     }
-    auto data = read_file(item.path);
+    auto data = read_file(item.path, item.whole_file ? item.max_bytes : 0);
     if (!data) return data;
     if (item.whole_file) return msg_or_bytes(std::move(*data), item.source);
     if (item.offset > data->size()) return fail(errc::io, fmt::format("{} changed while reading", item.path));

@@ -17,6 +17,16 @@
 //   "FILE#FOLDER/PATH#N" (N from 0 within that folder; '/', '#' and '%' inside a
 //   folder name are written %2F, %23, %25), and rebuilt as RFC 5322 when loaded.
 //   A .msg (OLE2 with message properties) is rebuilt as RFC 5322 by load().
+//   Inside a folder, symbolic links are not followed unless input_options::
+//   follow_symlinks (then a directory already on the walk, by device and inode,
+//   is not entered twice: `ln -s . loop` ends); FIFOs, sockets and devices
+//   become items with `error` set (never opened: a FIFO would block the scan).
+//   A PATH argument that is itself a FIFO (`scan <(cmd)`) is read as a stream.
+// LIMITS
+//   input_options::max_bytes per message: standard input and FIFOs are read in
+//   chunks and stop there (the rest is drained, not kept); a larger file (also
+//   a sparse one) is read only that far. The item then has `full_size` set and
+//   the front-end says so in its record. 0: no limit.
 // DIAGNOSTICS
 //   A path that cannot be read becomes one item with `error` set; the walk goes on.
 //   A damaged PST/OST yields the items that could be read plus one item with
@@ -26,6 +36,7 @@
 #include "core/result.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -48,16 +59,28 @@ struct input_item {
     std::function<result<std::string>()> produce;
     /// The owner's addresses of the Outlook data file this item comes from (shared by its items).
     std::shared_ptr<const std::vector<std::string>> owners;
+    /// Only the first `max_bytes` are loaded (0: all).
+    std::size_t max_bytes = 0;
+    /// Set when the input is larger than max_bytes: its size (at least max_bytes + 1
+    /// for a stream, which is not read to its end into memory).
+    std::optional<std::uint64_t> full_size;
 };
 
-struct expand_options {
+/// How PATH arguments are expanded.
+struct input_options {
+    /// Per-message size limit (limits::message_bytes); 0: none.
+    std::size_t max_bytes = 0;
+    /// Follow symbolic links inside folders (with loop detection). Links named
+    /// as PATH arguments are always followed.
+    bool follow_symlinks = false;
     /// Told one line per folder of an Outlook data file as it is listed, and
     /// about folders that could not be read (the CLI prints these on stderr).
     std::function<void(const std::string&)> notice;
 };
+using expand_options = input_options;
 
 /// Expand PATH arguments into message items, in order.
-std::vector<input_item> expand_inputs(const std::vector<std::string>& paths, const expand_options& o = {});
+std::vector<input_item> expand_inputs(const std::vector<std::string>& paths, const input_options& opt = {});
 
 /// Every owner address of the Outlook data files among `items` (for history::learn_options).
 std::vector<std::string> owner_addresses(const std::vector<input_item>& items);

@@ -78,11 +78,40 @@ bool decode_b(std::string_view s, std::string& out) {
     return used > 0 || s.empty();
 }
 
+/// Where the text of encoded words may end: the first "?=" and the first white
+/// space at or after a position, remembered between calls. Searching afresh for
+/// every "=?" is quadratic on a value of millions of unterminated words
+/// ("=?u?Q?x=?u?Q?x..." with no "?=", or one far away), so a search result is
+/// reused for every later start before it (the first hit after an earlier start
+/// is also the first after a later one, as long as that start is not past it).
+struct word_scan {
+    std::string_view s;
+    std::size_t close_from = std::string_view::npos, close_at = std::string_view::npos;
+    std::size_t space_from = std::string_view::npos, space_at = std::string_view::npos;
+
+    std::size_t close(std::size_t t) {
+        if (close_from == std::string_view::npos || t < close_from || (close_at != std::string_view::npos && t > close_at)) {
+            close_from = t;
+            close_at = s.find("?=", t);
+        }
+        return close_at;
+    }
+    std::size_t space(std::size_t t) {
+        if (space_from == std::string_view::npos || t < space_from || (space_at != std::string_view::npos && t > space_at)) {
+            space_from = t;
+            space_at = s.find_first_of(" \t\r\n", t);
+        }
+        return space_at;
+    }
+};
+
 /// Try to read an encoded word at `pos` (which points at "=?"). On success
 /// fills `p` and sets `end` past "?=".
-bool parse_word(std::string_view s, std::size_t pos, piece& p, std::size_t& end) {
+bool parse_word(word_scan& ws, std::size_t pos, piece& p, std::size_t& end) {
+    const std::string_view s = ws.s;
     std::size_t q1 = pos + 2;
-    std::size_t q2 = s.find('?', q1);
+    // The charset is at most 64 bytes: look for its '?' only that far.
+    std::size_t q2 = s.substr(0, std::min(s.size(), q1 + 65)).find('?', q1);
     if (q2 == std::string_view::npos || q2 == q1 || q2 - q1 > 64) return false;
     std::string_view cs = s.substr(q1, q2 - q1);
     for (char c : cs)
@@ -93,11 +122,12 @@ bool parse_word(std::string_view s, std::size_t pos, piece& p, std::size_t& end)
     if (enc != 'B' && enc != 'b' && enc != 'Q' && enc != 'q') return false;
     std::size_t t = q2 + 3;
     // The text ends at the first "?=". Q text may not hold '?', B text cannot.
-    std::size_t close = s.find("?=", t);
+    std::size_t close = ws.close(t);
     if (close == std::string_view::npos) return false;
+    // No white space inside the text.
+    const std::size_t sp = ws.space(t);
+    if (sp != std::string_view::npos && sp < close) return false;
     std::string_view text = s.substr(t, close - t);
-    for (char c : text)
-        if (c == ' ' || c == '\t' || c == '\r' || c == '\n') return false;
     std::string bytes;
     if (enc == 'B' || enc == 'b') {
         if (!decode_b(text, bytes)) return false;
@@ -125,6 +155,7 @@ std::vector<piece> split(std::string_view s) {
     std::vector<piece> out;
     std::string text;
     std::size_t i = 0;
+    word_scan ws{s};
     auto push_text = [&]() {
         if (text.empty()) return;
         out.push_back(piece{false, {}, std::move(text)});
@@ -138,7 +169,7 @@ std::vector<piece> split(std::string_view s) {
         }
         piece w;
         std::size_t end = 0;
-        if (!parse_word(s, p, w, end)) {
+        if (!parse_word(ws, p, w, end)) {
             text.append(s.substr(i, p + 2 - i));
             i = p + 2;
             continue;

@@ -10,7 +10,12 @@
 //   (libmagic) and hashed (OpenSSL SHA-256), URLs collected.
 // LIMITS
 //   limits::message_bytes  input beyond it is cut (MIME_TRUNCATED)
-//   limits::header_bytes   header block beyond it is reported (HEADER_TOO_LONG)
+//   limits::header_bytes   header block beyond it: other than identity/structure fields
+//                          are dropped (HEADER_TOO_LONG); the raw block is bounded
+//                          before GMime sees it (bound_headers), so a 50 MB header
+//                          costs a linear scan, not GMime's copies of it
+//   limits::header_field_bytes  one field beyond it is cut (HEADER_FIELD_TOO_LONG)
+//   limits::message_millis the walk over parts stops (PARSE_TIMEOUT, via core/budget.hpp)
 //   limits::mime_depth     deeper parts are not walked (MIME_TOO_DEEP)
 //   limits::mime_parts     parts beyond it are not walked (MIME_TOO_MANY_PARTS)
 //   limits::text_bytes     body text beyond it is cut (TEXT_TRUNCATED)
@@ -255,9 +260,11 @@ std::optional<mailbox> first_mailbox(const std::vector<mailbox>& v) {
 struct walk_state {
     const limits& lim;
     message& msg;
+    budget* bud = nullptr;
     std::size_t parts = 0;
     bool parts_reported = false;
     bool depth_reported = false;
+    bool timeout_reported = false;
     // Text candidates for body_text, in tree order.
     std::vector<std::size_t> plain_parts;  // indexes into msg.text_parts
     std::vector<std::size_t> html_parts;
@@ -278,12 +285,19 @@ void add_links(walk_state& st, std::vector<text::url_ref>&& links) {
 }
 
 void convert_html(walk_state& st, text_part& tp) {
-    text::html_text ht = text::html_to_text(tp.html, st.lim.text_bytes);
+    text::html_text ht = text::html_to_text(tp.html, st.lim.text_bytes, st.bud);
     tp.text = std::move(ht.text);
     add_links(st, std::move(ht.links));
 }
 
-void fill_message(GMimeMessage* gm, message& m, const limits& lim, int depth);
+void fill_message(GMimeMessage* gm, message& m, const limits& lim, int depth, budget* bud);
+
+/// A limit left part of the message unread: an anomaly (detectors may score it)
+/// and a hit in the message's budget (the result is then marked incomplete).
+void limit_anomaly(message& m, budget* bud, std::string_view id, std::string detail) {
+    if (bud) bud->hit(id, detail);
+    m.add_anomaly(std::string(id), std::move(detail));
+}
 
 std::string part_bytes(GMimePart* part) {
     GMimeDataWrapper* dw = g_mime_part_get_content(part);
@@ -394,15 +408,23 @@ void walk_leaf(walk_state& st, GMimePart* part, int depth, const std::string& pa
 
 void walk(walk_state& st, GMimeObject* obj, int depth, const std::string& path, bool in_alternative) {
     if (!obj) return;
+    if (st.bud && st.bud->expired()) {
+        if (!st.timeout_reported)
+            limit_anomaly(st.msg, st.bud, "PARSE_TIMEOUT",
+                          fmt::format("MIME parts from {} on not read: the per-message time limit ({} ms) passed",
+                                      path, st.lim.message_millis));
+        st.timeout_reported = true;
+        return;
+    }
     if (depth > static_cast<int>(st.lim.mime_depth)) {
         if (!st.depth_reported)
-            st.msg.add_anomaly("MIME_TOO_DEEP", fmt::format("MIME nesting deeper than {}", st.lim.mime_depth));
+            limit_anomaly(st.msg, st.bud, "MIME_TOO_DEEP", fmt::format("MIME nesting deeper than {}", st.lim.mime_depth));
         st.depth_reported = true;
         return;
     }
     if (++st.parts > st.lim.mime_parts) {
         if (!st.parts_reported)
-            st.msg.add_anomaly("MIME_TOO_MANY_PARTS", fmt::format("more than {} MIME parts", st.lim.mime_parts));
+            limit_anomaly(st.msg, st.bud, "MIME_TOO_MANY_PARTS", fmt::format("more than {} MIME parts", st.lim.mime_parts));
         st.parts_reported = true;
         return;
     }
@@ -432,7 +454,7 @@ void walk(walk_state& st, GMimeObject* obj, int depth, const std::string& path, 
                 for (std::size_t k = deferred_before; k < st.deferred_html.size(); ++k) {
                     text_part& tp = st.msg.text_parts[st.deferred_html[k]];
                     if (has_plain)
-                        add_links(st, text::html_links(tp.html));
+                        add_links(st, text::html_links(tp.html, st.bud));
                     else
                         convert_html(st, tp);
                 }
@@ -455,7 +477,7 @@ void walk(walk_state& st, GMimeObject* obj, int depth, const std::string& path, 
         add_attachment(st, obj, std::move(data), content_type_of(obj), std::move(fname), path);
         if (inner) {
             auto em = std::make_unique<message>();
-            fill_message(inner, *em, st.lim, depth + 1);
+            fill_message(inner, *em, st.lim, depth + 1, st.bud);
             st.msg.embedded.push_back(std::move(em));
         }
         return;
@@ -468,23 +490,39 @@ void walk(walk_state& st, GMimeObject* obj, int depth, const std::string& path, 
     if (GMIME_IS_PART(obj)) walk_leaf(st, GMIME_PART(obj), depth, path, in_alternative);
 }
 
-void fill_headers(GMimeObject* obj, message& m, const limits& lim) {
+void fill_headers(GMimeObject* obj, message& m, const limits& lim, budget* bud) {
     GMimeHeaderList* hl = g_mime_object_get_header_list(obj);
     int n = hl ? g_mime_header_list_get_count(hl) : 0;
     std::size_t header_bytes = 0;
+    std::size_t dropped = 0;
     bool eightbit_reported = false;
+    bool field_reported = false;
+    // The top-level block was bounded by bound_headers() before GMime saw it; an
+    // embedded message (message/rfc822) was not, so the same rule applies here:
+    // fields are cut at header_field_bytes, and past header_bytes only identity
+    // and structure fields are kept. Never `break`: a From after a flood of junk
+    // headers is what the detectors must see.
     for (int i = 0; i < n; ++i) {
         GMimeHeader* h = g_mime_header_list_get_header_at(hl, i);
         const char* name = g_mime_header_get_name(h);
         const char* raw = g_mime_header_get_raw_value(h);
         header_field f;
         f.name = name ? name : "";
-        f.raw = unfold(raw ? raw : "");
-        header_bytes += f.name.size() + f.raw.size();
-        if (header_bytes > lim.header_bytes) {
-            m.add_anomaly("HEADER_TOO_LONG", fmt::format("header block larger than {} bytes", lim.header_bytes));
-            break;
+        const std::string_view raw_sv = raw ? std::string_view(raw) : std::string_view();
+        const bool cut = raw_sv.size() > lim.header_field_bytes;
+        f.raw = unfold(raw_sv.substr(0, lim.header_field_bytes));
+        if (cut && !field_reported) {
+            limit_anomaly(m, bud, "HEADER_FIELD_TOO_LONG",
+                          fmt::format("{} header of {} bytes cut at {}", f.name.substr(0, 80), raw_sv.size(),
+                                      lim.header_field_bytes));
+            field_reported = true;
         }
+        const std::size_t size = f.name.size() + f.raw.size();
+        if (header_bytes + size > lim.header_bytes && !is_kept_header(f.name)) {
+            ++dropped;
+            continue;
+        }
+        header_bytes += size;
         if (!eightbit_reported && has_8bit(f.raw)) {
             m.add_anomaly("HEADER_8BIT", fmt::format("raw 8-bit bytes in {}", f.name));
             eightbit_reported = true;
@@ -492,7 +530,15 @@ void fill_headers(GMimeObject* obj, message& m, const limits& lim) {
         // Structured fields keep their raw text in `value` except where people read them.
         f.value = trim(decode_header_text(f.raw));
         m.headers.push_back(std::move(f));
+        if (bud && bud->expired()) {
+            limit_anomaly(m, bud, "PARSE_TIMEOUT", "header fields not decoded: the per-message time limit passed");
+            break;
+        }
     }
+    if (dropped)
+        limit_anomaly(m, bud, "HEADER_TOO_LONG",
+                      fmt::format("header block larger than {} bytes: {} fields beyond it dropped, identity and "
+                                  "structure fields kept", lim.header_bytes, dropped));
 
     auto addresses = [&](std::string_view field) {
         std::vector<mailbox> out;
@@ -557,7 +603,7 @@ void finish_body(walk_state& st) {
             std::size_t cut = st.lim.text_bytes;
             while (cut > 0 && (static_cast<unsigned char>(body[cut]) & 0xC0) == 0x80) --cut;
             body.resize(cut);
-            m.add_anomaly("TEXT_TRUNCATED", fmt::format("body text longer than {} bytes", st.lim.text_bytes));
+            limit_anomaly(m, st.bud, "TEXT_TRUNCATED", fmt::format("body text longer than {} bytes", st.lim.text_bytes));
             break;
         }
     }
@@ -572,9 +618,9 @@ void finish_body(walk_state& st) {
         if (tp.html.empty()) text::extract_urls(tp.text, m.urls, st.lim.urls);
 }
 
-void fill_message(GMimeMessage* gm, message& m, const limits& lim, int depth) {
-    fill_headers(GMIME_OBJECT(gm), m, lim);
-    walk_state st{lim, m, 0, false, false, {}, {}, {}};
+void fill_message(GMimeMessage* gm, message& m, const limits& lim, int depth, budget* bud) {
+    fill_headers(GMIME_OBJECT(gm), m, lim, bud);
+    walk_state st{lim, m, bud, 0, false, false, false, {}, {}, {}};
     if (GMimeObject* root = g_mime_message_get_mime_part(gm)) {
         // The top-level type as GMime read it, kept for front-ends that rewrite
         // the body (the milter's banner) so they need not parse it again.
@@ -592,20 +638,123 @@ void fill_message(GMimeMessage* gm, message& m, const limits& lim, int depth) {
     finish_body(st);
 }
 
+bool ieq_ascii(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        char x = a[i], y = b[i];
+        if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+        if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+        if (x != y) return false;
+    }
+    return true;
+}
+
+/// Bound the top-level header block before GMime parses it. Returns `bytes`
+/// itself when the block is within limits (the usual case: one linear scan, no
+/// copy), else a copy in `copy` where every field is cut at header_field_bytes
+/// and, past header_bytes, only identity and structure fields are kept (at most
+/// another header_bytes of them). Nothing is stored per field, so a block of
+/// millions of fields costs two scans and a bounded copy.
+std::string_view bound_headers(std::string_view bytes, const limits& lim, message& m, std::string& copy,
+                               budget* bud) {
+    // The header block ends at the first empty line.
+    std::size_t end = bytes.size();
+    for (std::size_t p = bytes.find('\n'); p != std::string_view::npos; p = bytes.find('\n', p + 1)) {
+        const std::size_t next = p + 1;
+        if (next < bytes.size() && (bytes[next] == '\n' || (bytes[next] == '\r' && next + 1 < bytes.size() &&
+                                                             bytes[next + 1] == '\n'))) {
+            end = next;
+            break;
+        }
+    }
+    const std::string_view block = bytes.substr(0, end);
+    // Fields: a line that does not start with white space starts a new one.
+    auto for_each_field = [&](auto&& fn) {
+        std::size_t start = 0;
+        while (start < block.size()) {
+            std::size_t e = start;
+            for (;;) {
+                const std::size_t nl = block.find('\n', e);
+                if (nl == std::string_view::npos) { e = block.size(); break; }
+                e = nl + 1;
+                if (e >= block.size() || (block[e] != ' ' && block[e] != '\t')) break;
+            }
+            fn(block.substr(start, e - start));
+            start = e;
+        }
+    };
+    std::size_t longest = 0;
+    if (block.size() <= lim.header_bytes) {
+        for_each_field([&](std::string_view f) { longest = std::max(longest, f.size()); });
+        if (longest <= lim.header_field_bytes) return bytes;
+    }
+    copy.clear();
+    copy.reserve(std::min(block.size(), 2 * lim.header_bytes) + (bytes.size() - end));
+    std::size_t others = 0, kept_identity = 0, dropped = 0, cut = 0;
+    std::string first_cut;
+    for_each_field([&](std::string_view f) {
+        const auto colon = f.find(':');
+        std::string_view name = colon == std::string_view::npos ? std::string_view() : f.substr(0, colon);
+        while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.remove_suffix(1);
+        std::string_view piece = f.substr(0, lim.header_field_bytes);
+        if (piece.size() < f.size()) {
+            ++cut;
+            if (first_cut.empty()) first_cut = fmt::format("{} header of {} bytes", name.substr(0, 80), f.size());
+        }
+        const bool identity = is_kept_header(name);
+        std::size_t& used = identity ? kept_identity : others;
+        if (used + piece.size() > lim.header_bytes) {
+            ++dropped;
+            return;
+        }
+        used += piece.size();
+        if (piece.size() < f.size()) {
+            // Cut: no trailing line break or fold may remain (an empty line would end the block).
+            while (!piece.empty() && (piece.back() == '\r' || piece.back() == '\n' || piece.back() == ' ' ||
+                                      piece.back() == '\t'))
+                piece.remove_suffix(1);
+            copy.append(piece);
+            copy += "\r\n";
+        } else {
+            copy.append(piece);
+            if (!piece.ends_with('\n')) copy += "\r\n";
+        }
+    });
+    if (cut)
+        limit_anomaly(m, bud, "HEADER_FIELD_TOO_LONG",
+                      fmt::format("{} header fields longer than {} bytes cut (first: {})", cut,
+                                  lim.header_field_bytes, first_cut));
+    if (dropped || block.size() > lim.header_bytes)
+        limit_anomaly(m, bud, "HEADER_TOO_LONG",
+                      fmt::format("header block of {} bytes larger than {}: {} fields dropped, identity and "
+                                  "structure fields kept", block.size(), lim.header_bytes, dropped));
+    copy.append(bytes.substr(end));
+    return copy;
+}
+
 }  // namespace
+
+bool is_kept_header(std::string_view name) {
+    static constexpr std::string_view k_kept[] = {
+        "From", "Sender", "Reply-To", "To", "Cc", "Subject", "Date", "Message-ID", "In-Reply-To", "References",
+        "MIME-Version", "Content-Type", "Content-Transfer-Encoding", "Content-Disposition"};
+    for (auto k : k_kept)
+        if (ieq_ascii(name, k)) return true;
+    return false;
+}
 
 void init() {
     static std::once_flag once;
     std::call_once(once, [] { g_mime_init(); });
 }
 
-message parse_message(std::string_view bytes, const limits& lim) {
+message parse_message(std::string_view bytes, const limits& lim, budget* bud) {
     init();
     message m;
     m.raw_size = bytes.size();
     if (bytes.size() > lim.message_bytes) {
-        m.add_anomaly("MIME_TRUNCATED", fmt::format("message larger than {} bytes; the rest was not read",
-                                                    lim.message_bytes));
+        limit_anomaly(m, bud, "MIME_TRUNCATED", fmt::format("message larger than {} bytes; the rest was not read",
+                                                            lim.message_bytes));
         bytes = bytes.substr(0, lim.message_bytes);
     }
     // An mbox "From " envelope line is not a header.
@@ -613,6 +762,8 @@ message parse_message(std::string_view bytes, const limits& lim) {
         auto nl = bytes.find('\n');
         bytes.remove_prefix(nl == std::string_view::npos ? bytes.size() : nl + 1);
     }
+    std::string bounded;
+    bytes = bound_headers(bytes, lim, m, bounded, bud);
     if (std::memchr(bytes.data(), '\0', bytes.size())) m.add_anomaly("NUL_BYTES", "NUL bytes in the message");
 
     GMimeParserOptions* opts = parser_options();
@@ -631,7 +782,7 @@ message parse_message(std::string_view bytes, const limits& lim) {
         m.subject = parse_subject({});
         return m;
     }
-    fill_message(gm.get(), m, lim, 0);
+    fill_message(gm.get(), m, lim, 0, bud);
     if (m.headers.empty()) m.add_anomaly("NOT_A_MESSAGE", "the input has no header fields");
     return m;
 }

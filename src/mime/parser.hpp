@@ -10,9 +10,13 @@
 //   (mime/charset.hpp, mime/header_decode.hpp) because Japanese mail needs
 //   sniffing that iconv-based decoding does not do.
 // LIMITS
-//   limits::message_bytes, header_bytes, mime_depth, mime_parts, text_bytes, urls.
+//   limits::message_bytes, header_bytes, header_field_bytes, mime_depth, mime_parts,
+//   text_bytes, urls, message_millis (through the budget). A header block over
+//   header_bytes is truncated, not dropped: identity and structure fields are
+//   always kept (each cut at header_field_bytes), other fields while room is left.
 #pragma once
 
+#include "core/budget.hpp"
 #include "core/limits.hpp"
 #include "mime/message.hpp"
 
@@ -23,7 +27,15 @@ namespace replyguard::mime {
 /// Initialise GMime once per process (idempotent, thread-safe).
 void init();
 
-/// Parse one message.
-message parse_message(std::string_view bytes, const limits& lim = {});
+/// Parse one message. With `bud`, the parse stops walking parts when the
+/// message's time budget is spent, and every limit passed (header block or
+/// field too long, message truncated, parts/depth) is recorded in it.
+message parse_message(std::string_view bytes, const limits& lim = {}, budget* bud = nullptr);
+
+/// True for the fields kept whatever the size of the header block: identity
+/// (From, Sender, Reply-To, To, Cc, Subject, Date, Message-ID, In-Reply-To,
+/// References) and MIME structure (MIME-Version, Content-Type,
+/// Content-Transfer-Encoding, Content-Disposition). Case-insensitive.
+bool is_kept_header(std::string_view name);
 
 }  // namespace replyguard::mime

@@ -123,6 +123,14 @@ json to_json(const scan::scan_result& r) {
                         {"error", r.history.status == history::view_status::unavailable
                                       ? json(safe(r.history.error))
                                       : json(nullptr)}};
+    // A limit stopped part of the analysis (scan_result::incomplete): front-ends and
+    // readers of the record must not take the verdict for a complete one.
+    j["incomplete"] = r.incomplete;
+    if (!r.limits_hit.empty()) {
+        json hits = json::array();
+        for (const auto& h : r.limits_hit) hits.push_back(json{{"id", h.id}, {"detail", safe(h.detail)}});
+        j["limits_hit"] = std::move(hits);
+    }
 
     // Context beyond the contract's minimum.
     j["to"] = mailboxes_json(m.to);

@@ -31,12 +31,13 @@ result<void> engine::load_configured_iocs() {
     return {};
 }
 
-void engine::analyse(scan_result& r, const scan_options& opt) const {
+void engine::analyse(scan_result& r, const scan_options& opt, budget& bud) const {
     attach::analysis_options aopt;
     aopt.lim = cfg_.lim;
     aopt.extra_passwords = opt.extra_passwords;
     aopt.iocs = iocs_;
-    aopt.deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(cfg_.lim.message_millis);
+    aopt.deadline = bud.deadline();
+    aopt.bud = &bud;
     r.attachments = attach::analyse(r.msg, aopt);
 
     finding_sink sink(cfg_);
@@ -70,21 +71,46 @@ void engine::analyse(scan_result& r, const scan_options& opt) const {
         if (!a.error && a.outcome.v > r.outcome.v) r.outcome.v = a.outcome.v;
 }
 
+namespace {
+// The budget's hits become the result's incomplete flag (core/budget.hpp).
+void mark_limits(scan_result& r, const budget& bud) {
+    if (!bud.incomplete()) return;
+    r.incomplete = true;
+    r.limits_hit = bud.hits();
+}
+}  // namespace
+
 scan_result engine::scan(std::string_view bytes, std::string source, const scan_options& opt) const {
     scan_result r;
     r.source = std::move(source);
     // Exception firewall: nothing below may take the whole scan down. Content
     // never throws by design; what can is allocation failure or a bug.
+    // One budget for the whole message, parse included (core/budget.hpp).
+    budget bud(cfg_.lim);
     try {
-        r.msg = mime::parse_message(bytes, cfg_.lim);
-        analyse(r, opt);
+        r.msg = mime::parse_message(bytes, cfg_.lim, &bud);
+        analyse(r, opt, bud);
     } catch (const std::bad_alloc&) {
+        // A limit hit, never a clean result: whatever was found stays (attachment
+        // findings when the detectors had not run yet), the record carries the
+        // error and the incomplete flag.
         r.error = "out of memory while analysing this message";
+        bud.hit("ANALYSIS_LIMIT", "out of memory while analysing this message");
+        try {
+            if (r.findings.empty())
+                for (const auto& rep : r.attachments)
+                    for (const auto& f : rep.findings) r.findings.push_back(f);
+            r.findings.push_back({"ANALYSIS_LIMIT", "limits", cfg_.score_for("ANALYSIS_LIMIT", 1.0),
+                                  "analysis ran out of memory: the findings are those made before", {}});
+            r.outcome = score::evaluate(r.findings, cfg_);
+        } catch (...) {
+        }
     } catch (const std::exception& e) {
         r.error = fmt::format("internal error: {}", e.what());
     } catch (...) {
         r.error = "internal error";
     }
+    mark_limits(r, bud);
     return r;
 }
 
@@ -92,7 +118,12 @@ void engine::rescan_with_passwords(scan_result& r, const std::vector<std::string
     try {
         scan_options opt;
         opt.extra_passwords = passwords;
-        analyse(r, opt);
+        budget bud(cfg_.lim);
+        analyse(r, opt, bud);
+        if (bud.incomplete()) {
+            r.incomplete = true;
+            for (const auto& h : bud.hits()) r.limits_hit.push_back(h);
+        }
     } catch (...) {
         r.error = "internal error while re-analysing with passwords from the thread";
     }

@@ -13,6 +13,7 @@
 #pragma once
 
 #include "attach/report.hpp"
+#include "core/budget.hpp"
 #include "core/config.hpp"
 #include "detect/detector.hpp"
 #include "history/view.hpp"
@@ -51,6 +52,12 @@ struct scan_result {
     /// store; unavailable: the store failed, with its error, and the findings
     /// are those of a scan without history).
     replyguard::history::view history;
+    /// A limit (time, bytes, memory, header size...) stopped part of the analysis:
+    /// the findings are what was found before it, never fewer. Front-ends apply
+    /// their action for an incomplete analysis (the milter's, e.g.) on this flag;
+    /// `limits_hit` says which limits (core/budget.hpp).
+    bool incomplete = false;
+    std::vector<limit_hit> limits_hit;
 };
 
 struct scan_options {
@@ -86,7 +93,7 @@ public:
     result<void> load_configured_iocs();
 
 private:
-    void analyse(scan_result& r, const scan_options& opt) const;
+    void analyse(scan_result& r, const scan_options& opt, budget& bud) const;
     /// Analyse the messages attached to r.msg into r.attached; their verdicts
     /// raise r's through ATTACHED_MESSAGE_* findings (scan/attached.cpp).
     void scan_attached(scan_result& r, const scan_options& opt, finding_sink& sink) const;

@@ -494,7 +494,7 @@ std::optional<std::string> tag_attr(std::string_view tag, std::string_view want)
 
 }  // namespace
 
-std::vector<text::url_ref> html_links(std::string_view html) {
+std::vector<text::url_ref> html_links(std::string_view html, budget* bud) {
     std::vector<text::url_ref> links;
     std::size_t i = 0;
     struct open_anchor { std::string href; std::string text; bool open = false; } a;
@@ -512,6 +512,8 @@ std::vector<text::url_ref> html_links(std::string_view html) {
         a = {};
     };
     while (i < html.size()) {
+        // The message's time budget (core/budget.hpp): the links found so far stay.
+        if (bud && bud->timed_out("HTML link scan")) break;
         std::size_t lt = html.find('<', i);
         if (a.open) a.text.append(html.substr(i, (lt == std::string_view::npos ? html.size() : lt) - i).substr(0, 400 > a.text.size() ? 400 - a.text.size() : 0));
         if (lt == std::string_view::npos) break;
@@ -563,7 +565,7 @@ std::vector<text::url_ref> html_links(std::string_view html) {
     return links;
 }
 
-html_text html_to_text(std::string_view html, std::size_t max_text) {
+html_text html_to_text(std::string_view html, std::size_t max_text, budget* bud) {
     html_text result;
     arena mem;
     GumboOptions opts = kGumboDefaultOptions;
@@ -640,6 +642,8 @@ html_text html_to_text(std::string_view html, std::size_t max_text) {
     stack.push_back({output->root});
     open(output->root);
     while (!stack.empty()) {
+        // The message's time budget: the text and links rendered so far stay.
+        if (bud && bud->timed_out("HTML to text")) break;
         frame& f = stack.back();
         const GumboVector& kids = f.node->v.element.children;
         if (f.next_child >= kids.length) {

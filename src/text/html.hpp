@@ -9,6 +9,8 @@
 #pragma once
 
 #include "text/urls.hpp"  // url_ref
+#include "core/budget.hpp"
+#include "mime/message.hpp"
 
 #include <string>
 #include <string_view>
@@ -22,13 +24,13 @@ struct html_text {
 };
 
 /// `html` must be UTF-8. `max_text` bounds the output.
-html_text html_to_text(std::string_view html, std::size_t max_text);
+html_text html_to_text(std::string_view html, std::size_t max_text, budget* bud = nullptr);
 
 /// Only the links (a/area href with anchor text, img src, form action), by a
 /// single forward scan of the tags instead of a gumbo tree. For HTML whose text
 /// is not needed (the HTML half of a multipart/alternative whose plain half is
 /// the body): gumbo was 30% of all scan CPU on the corpus (bench/profile.sh),
 /// most of it on such parts. The same link filter as html_to_text applies.
-std::vector<url_ref> html_links(std::string_view html);
+std::vector<url_ref> html_links(std::string_view html, budget* bud = nullptr);
 
 }  // namespace replyguard::text
