@@ -39,8 +39,8 @@ const symbol_info k_timeout{"ANALYSIS_TIMEOUT", "limits", 1.0,
 // A byte or count allowance (decompressed bytes, decoded VBA, XML tags) or memory
 // ran out: part of the attachment was not looked at. Scored like the timeout; the
 // result is marked incomplete for the front-end's incomplete-analysis action.
-const detect::symbol_info k_limit{"ANALYSIS_LIMIT", "limits", 1.0,
-                                  "attachment analysis stopped at a per-message limit (bytes, memory or count)",
+const symbol_info k_limit{"ANALYSIS_LIMIT", "limits", 1.0,
+                            "attachment analysis stopped at a per-message limit (bytes, memory or count)",
                                   "メッセージあたりの上限(バイト数・メモリ・件数)で添付ファイルの解析を打ち切った"};
 }  // namespace
 

@@ -55,10 +55,10 @@ result<void> learn_sender_profile(store::history& h, const mime::message& m, con
     auto stored = h.org_domains();
     if (!stored) return std::unexpected(stored.error());
     std::vector<std::string> org(stored->begin(), stored->end());
-    for (const auto& d : o.org_domains) org.push_back(registrable_domain(d));
+    for (const auto& d : o.org_domains) org.push_back(mime::registrable_domain(d));
     const auto& from = m.from->address_key;
     // Our own people's mail is not a correspondent's profile.
-    if (std::find(org.begin(), org.end(), registrable_domain(from)) != org.end()) return {};
+    if (std::find(org.begin(), org.end(), mime::registrable_domain(from)) != org.end()) return {};
     store::profile_update u;
     u.message_key = message_key(m);
     u.profiles = profile_keys(from);

@@ -98,7 +98,7 @@ std::string strip_ip(std::string_view ip) {
 
 bool is_ours(std::string_view host, const std::vector<std::string>& org) {
     if (host.empty()) return false;
-    auto r = registrable_domain(host);
+    auto r = mime::registrable_domain(host);
     return std::find(org.begin(), org.end(), r) != org.end();
 }
 
@@ -129,9 +129,9 @@ std::vector<std::string> profile_keys(std::string_view address_key) {
     std::vector<std::string> out;
     if (address_key.empty() || address_key.find('@') == std::string_view::npos) return out;
     out.push_back("addr:" + std::string(address_key));
-    auto r = registrable_domain(address_key);
+    auto r = mime::registrable_domain(address_key);
     // Free-mail users have nothing in common: no organisation profile for them.
-    if (!r.empty() && !is_freemail(r)) out.push_back("org:" + r);
+    if (!r.empty() && !mime::is_freemail(r)) out.push_back("org:" + r);
     return out;
 }
 
@@ -348,7 +348,7 @@ std::vector<store::profile_value> observe_profile(const mime::message& m, const 
     } else {
         auto at = m.message_id.rfind('@');
         std::string rhs = at == std::string::npos ? std::string() : lower(m.message_id.substr(at + 1));
-        put("mid", rhs.empty() ? "no-domain" : looks_like_host(rhs) ? registrable_domain(rhs) : "not-a-host");
+        put("mid", rhs.empty() ? "no-domain" : looks_like_host(rhs) ? mime::registrable_domain(rhs) : "not-a-host");
         put("mids", id_shape(at == std::string::npos ? std::string_view(m.message_id)
                                                      : std::string_view(m.message_id).substr(0, at)));
     }
@@ -404,7 +404,7 @@ std::vector<store::profile_value> observe_profile(const mime::message& m, const 
         origin = &h;
     }
     if (handover) {
-        put("relay", looks_like_host(handover->from_host) ? registrable_domain(handover->from_host) : "unnamed");
+        put("relay", looks_like_host(handover->from_host) ? mime::registrable_domain(handover->from_host) : "unnamed");
         put("net", network_of(handover->from_ip));
     }
     // No Received line at all is a path too: mail from outside always carries the sending
@@ -429,7 +429,7 @@ std::vector<store::profile_value> observe_profile(const mime::message& m, const 
         if (!m.quoted.empty() && !written_in(m.new_text, u) &&
             std::any_of(m.quoted.begin(), m.quoted.end(), [&](const auto& q) { return written_in(q.text, u); }))
             continue;
-        put("link", registrable_domain(u.host));
+        put("link", mime::registrable_domain(u.host));
         if (std::count_if(out.begin(), out.end(), [](const auto& v) { return v.axis == "link"; }) >= 8) break;
     }
     return out;

@@ -29,14 +29,14 @@ constexpr int k_max_attached_depth = 3;
 constexpr std::size_t k_max_attached_total = 32;
 }
 
-void engine::scan_attached(scan_result& r, const scan_options& opt, finding_sink& sink) const {
+void engine::scan_attached(scan_result& r, const scan_options& opt, finding_sink& sink, budget& bud) const {
     r.attached.clear();
     if (opt.depth >= k_max_attached_depth) return;
-    std::size_t top_budget = k_max_attached_total;
-    std::size_t* budget = opt.attached_budget ? opt.attached_budget : &top_budget;
+    std::size_t top_remaining = k_max_attached_total;
+    std::size_t* remaining = opt.attached_budget ? opt.attached_budget : &top_remaining;
     for (auto& am : attach::attached_messages(r.msg)) {
-        if (*budget == 0) break;
-        --*budget;
+        if (*remaining == 0) break;
+        --*remaining;
         const auto& a = r.msg.attachments[am.attachment];
         std::string part = a.part_path.empty() ? std::to_string(am.attachment) : a.part_path;
         std::string source = fmt::format("{}>{}", r.source, part);
@@ -47,10 +47,11 @@ void engine::scan_attached(scan_result& r, const scan_options& opt, finding_sink
         } else {
             scan_options inner = opt;
             inner.depth = opt.depth + 1;
-            inner.attached_budget = budget;
+            inner.attached_budget = remaining;
             nested.source = std::move(source);
-            nested.msg = mime::parse_message(am.bytes, cfg_.lim);
-            analyse(nested, inner);
+            // The outer message's one time budget covers its attached messages too.
+            nested.msg = mime::parse_message(am.bytes, cfg_.lim, &bud);
+            analyse(nested, inner, bud);
         }
         nested.attached_kind = am.kind;
         nested.attached_index = am.attachment;

@@ -63,7 +63,7 @@ void engine::analyse(scan_result& r, const scan_options& opt, budget& bud) const
     }
     detect::scan_context ctx{r.msg, r.attachments, r.history.ok() ? &r.history : nullptr, cfg_};
     for (const auto& d : detectors_) d->run(ctx, sink);
-    scan_attached(r, opt, sink);
+    scan_attached(r, opt, sink, bud);
     r.findings = sink.take();
     r.outcome = score::evaluate(r.findings, cfg_);
     // An attached message's verdict is a floor for the message carrying it (group caps cannot lower it).

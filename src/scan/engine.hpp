@@ -96,7 +96,7 @@ private:
     void analyse(scan_result& r, const scan_options& opt, budget& bud) const;
     /// Analyse the messages attached to r.msg into r.attached; their verdicts
     /// raise r's through ATTACHED_MESSAGE_* findings (scan/attached.cpp).
-    void scan_attached(scan_result& r, const scan_options& opt, finding_sink& sink) const;
+    void scan_attached(scan_result& r, const scan_options& opt, finding_sink& sink, budget& bud) const;
 
     config cfg_;
     store::history* history_;

@@ -237,7 +237,7 @@ std::string normalize_host(std::string_view h) {
     }
     if (!h.empty() && h.front() == '[') {  // IPv6 literal: no IDNA
         std::string out;
-        for (char c : h) out.push_back(ascii_lower(c));
+        for (char c : h) out.push_back(lower(c));
         return out;
     }
     while (!h.empty() && h.back() == '.') h.remove_suffix(1);
@@ -246,7 +246,7 @@ std::string normalize_host(std::string_view h) {
     if (ascii && h.find("xn--") == std::string_view::npos && h.find("XN--") == std::string_view::npos) {
         std::string out;
         out.reserve(h.size());
-        for (char c : h) out.push_back(ascii_lower(c));
+        for (char c : h) out.push_back(lower(c));
         return out;
     }
     // IDN (or ACE labels, which UTS #46 validates and lower-cases): ICU, as a browser would.
@@ -268,7 +268,7 @@ std::string normalize_host(std::string_view h) {
     }
     return ascii ? [&] {
         std::string out;
-        for (char c : h) out.push_back(ascii_lower(c));
+        for (char c : h) out.push_back(lower(c));
         return out;
     }()
                  : lower_unicode(h);

@@ -11,6 +11,7 @@
 #include "hand_message.hpp"
 #include "history/learner.hpp"
 #include "profile_mail.hpp"
+#include "scan/gather.hpp"
 #include "store/history.hpp"
 
 #include <gtest/gtest.h>
@@ -77,7 +78,10 @@ protected:
     }
 
     std::vector<finding> scan(const mime::message& m, std::span<const attach::attachment_report> att = {}) {
-        detect::scan_context ctx{m, att, h_.get(), cfg_};
+        // As the engine does: the history gathered once, the detectors read the view.
+        auto v = scan::gather_history(*h_, m, cfg_);
+        EXPECT_TRUE(v.has_value()) << v.error().message;
+        detect::scan_context ctx{m, att, v ? &*v : nullptr, cfg_};
         finding_sink sink(cfg_);
         for (const auto& d : detect::make_detectors()) d->run(ctx, sink);
         return sink.take();

@@ -99,11 +99,16 @@ public:
         ++calls["stats"];
         return h_.stats();
     }
+    result<bool> learn_profile(const store::profile_update& u) override { return h_.learn_profile(u); }
+    result<std::optional<store::profile_counts>> find_profile(std::string_view k) override {
+        ++calls["find_profile"];
+        return h_.find_profile(k);
+    }
     /// One call (one pipeline on Redis) whatever it asks; `items` counts what it asks.
     result<store::read_answers> read(const store::read_batch& b) override {
         ++calls["read"];
         items += b.messages.size() + b.threads.size() + b.correspondents.size() + b.names.size() + b.domains.size() +
-                 (b.subject_key ? 1 : 0) + (b.fingerprints.empty() ? 0 : 1) + b.stats + b.org_domains + b.known_domains;
+                 (b.subject_key ? 1 : 0) + (b.fingerprints.empty() ? 0 : 1) + b.stats + b.org_domains + b.known_domains + b.profiles.size();
         auto a = h_.read(b);
         // Redis answers a read() in one pipeline, plus one for the stored counts of
         // the messages a fingerprint match found (store/redis_history.cpp).
