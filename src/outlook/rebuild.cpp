@@ -219,6 +219,35 @@ GMimeObject* build_body(const mapi_message& m, const rebuild_options& o) {
     return GMIME_OBJECT(mixed);
 }
 
+// The boundary parameter of the transport headers' top-level Content-Type ("" none).
+std::string original_boundary(std::string_view h) {
+    std::string ct;
+    bool in_ct = false;
+    std::size_t pos = 0;
+    while (pos < h.size()) {
+        std::size_t nl = h.find('\n', pos);
+        std::string_view line = h.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+        pos = nl == std::string_view::npos ? h.size() : nl + 1;
+        while (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        if (line.empty()) break;
+        if (line.front() == ' ' || line.front() == '\t') {
+            if (in_ct) ct.append(line);
+            continue;
+        }
+        if (in_ct) break;
+        in_ct = lower(line.substr(0, 13)) == "content-type:";
+        if (in_ct) ct.append(line.substr(13));
+    }
+    if (ct.empty()) return {};
+    GMimeContentType* t = g_mime_content_type_parse(nullptr, ct.c_str());
+    if (!t) return {};
+    std::string out;
+    if (g_mime_content_type_is_type(t, "multipart", "*"))
+        if (const char* b = g_mime_content_type_get_parameter(t, "boundary")) out = b;
+    g_object_unref(t);
+    return out;
+}
+
 // Transport headers without the fields that describe the original body (we write our own).
 std::string transport_headers_without_content(std::string_view h) {
     std::string out;
@@ -309,6 +338,12 @@ std::string to_rfc822(const mapi_message& m, const rebuild_options& o) {
     const auto transport = get_string(m.props, pr_transport_message_headers);
     std::string out;
     if (transport && transport->find(':') != std::string::npos) {
+        // The sender's client chose the top-level boundary: keep it, so what the
+        // detectors read of the client (detect/forged_mua.cpp, sender profiles)
+        // is the client's, not this rebuild's.
+        if (GMIME_IS_MULTIPART(body))
+            if (auto b = original_boundary(*transport); !b.empty())
+                g_mime_multipart_set_boundary(GMIME_MULTIPART(body), b.c_str());
         out = transport_headers_without_content(*transport);
         for (const auto& w : m.warnings) out += "X-Replyguard-Outlook-Warning: " + w + "\n";
         out += "MIME-Version: 1.0\n";

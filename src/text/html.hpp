@@ -10,7 +10,6 @@
 
 #include "text/urls.hpp"  // url_ref
 #include "core/budget.hpp"
-#include "mime/message.hpp"
 
 #include <string>
 #include <string_view>

@@ -77,8 +77,10 @@ check "advisory names the real sender" grep -q '実際の送信元アドレス: 
 check "advisory has the English part" grep -q '^# Warning: suspicious mail impersonating fuji-kogyo.example' "$tmp/adv-fuji.txt"
 "$bin" report --db "$db" --format xml >/dev/null 2>&1
 check "report --format xml is a usage error (2)" test $? -eq 2
-"$bin" report --db "$tmp/none.db" --format json >"$tmp/none.json"
-check "report on a missing store: empty, exit 0" py "import json; assert json.load(open('$tmp/none.json'))['campaigns']==[]"
+"$bin" report --db "$tmp/none.db" --format json >"$tmp/none.json" 2>"$tmp/none.err"
+rc=$?
+# A store that is not there is a typo or the wrong host, not an empty report.
+check "report on a missing store: exit 2 with the reason" bash -c "[ $rc -eq 2 ] && grep -q 'no such store' '$tmp/none.err'"
 check "report on a missing store creates nothing" test ! -e "$tmp/none.db"
 
 # Scanning again keeps nothing twice; without the flag nothing is kept.
