@@ -185,6 +185,22 @@ input_item error_item(std::string source, std::string path, std::string error) {
     return it;
 }
 
+/// The messages of an mbox held in `buf`, one item each ("SOURCE#N").
+void add_mbox_items(const std::shared_ptr<const std::string>& buf, const std::string& source, const std::string& path,
+                    std::vector<input_item>& out) {
+    auto ranges = split_mbox(*buf);
+    for (std::size_t i = 0; i < ranges.size(); ++i) {
+        input_item it;
+        it.source = fmt::format("{}#{}", source, i);
+        it.path = path;
+        it.offset = ranges[i].first;
+        it.length = ranges[i].second;
+        it.whole_file = false;
+        it.buffer = buf;
+        out.push_back(std::move(it));
+    }
+}
+
 // A PST/OST: one item per mail item, loaded through the shared libpff handle.
 void add_outlook_file(const std::string& path, const std::string& source, std::vector<input_item>& out,
                       const expand_options& o) {
@@ -225,11 +241,7 @@ void add_file(const std::string& path, const std::string& source, std::vector<in
     std::error_code ec;
     auto size = fs::file_size(path, ec);
     if (ec) {
-        input_item it;
-        it.source = source;
-        it.path = path;
-        it.error = fmt::format("cannot read {}: {}", path, ec.message());
-        out.push_back(std::move(it));
+        out.push_back(error_item(source, path, fmt::format("cannot read {}: {}", path, ec.message())));
         return;
     }
     // Peek at the start: only a file starting with "From " or named *.mbox* can be an mbox;
@@ -238,11 +250,7 @@ void add_file(const std::string& path, const std::string& source, std::vector<in
     {
         std::ifstream in(path, std::ios::binary);
         if (!in) {
-            input_item it;
-            it.source = source;
-            it.path = path;
-            it.error = fmt::format("cannot open {}: {}", path, std::strerror(errno));
-            out.push_back(std::move(it));
+            out.push_back(error_item(source, path, fmt::format("cannot open {}: {}", path, std::strerror(errno))));
             return;
         }
         in.read(head, 8);
@@ -257,26 +265,11 @@ void add_file(const std::string& path, const std::string& source, std::vector<in
     if (candidate && size > 0) {
         auto data = read_file(path);
         if (!data) {
-            input_item it;
-            it.source = source;
-            it.path = path;
-            it.error = data.error().message;
-            out.push_back(std::move(it));
+            out.push_back(error_item(source, path, data.error().message));
             return;
         }
         if (looks_like_mbox(path, *data)) {
-            auto buf = std::make_shared<const std::string>(std::move(*data));
-            auto ranges = split_mbox(*buf);
-            for (std::size_t i = 0; i < ranges.size(); ++i) {
-                input_item it;
-                it.source = fmt::format("{}#{}", source, i);
-                it.path = path;
-                it.offset = ranges[i].first;
-                it.length = ranges[i].second;
-                it.whole_file = false;
-                it.buffer = buf;
-                out.push_back(std::move(it));
-            }
+            add_mbox_items(std::make_shared<const std::string>(std::move(*data)), source, path, out);
             return;
         }
     }
@@ -295,17 +288,7 @@ void add_stream(std::istream& in, const std::string& source, std::vector<input_i
     auto buf = std::make_shared<const std::string>(read_stream(in, opt.max_bytes, total));
     const bool over = opt.max_bytes && total > opt.max_bytes;
     if (!over && looks_like_mbox(source, *buf)) {
-        auto ranges = split_mbox(*buf);
-        for (std::size_t i = 0; i < ranges.size(); ++i) {
-            input_item it;
-            it.source = fmt::format("{}#{}", source, i);
-            it.path = source;
-            it.offset = ranges[i].first;
-            it.length = ranges[i].second;
-            it.whole_file = false;
-            it.buffer = buf;
-            out.push_back(std::move(it));
-        }
+        add_mbox_items(buf, source, source, out);
         return;
     }
     input_item it;
@@ -352,22 +335,14 @@ void add_dir(const fs::path& dir, const std::string& source_prefix, std::vector<
          it.increment(ec))
         entries.push_back(*it);
     if (ec) {
-        input_item it;
-        it.source = source_prefix;
-        it.path = dir.string();
-        it.error = fmt::format("cannot list {}: {}", dir.string(), ec.message());
-        out.push_back(std::move(it));
+        out.push_back(error_item(source_prefix, dir.string(), fmt::format("cannot list {}: {}", dir.string(), ec.message())));
         return;
     }
     std::sort(entries.begin(), entries.end(),
               [](const auto& a, const auto& b) { return a.path().filename() < b.path().filename(); });
     bool maildir = is_maildir(dir);
-    auto error_item = [&](const std::string& source, const fs::path& path, std::string why) {
-        input_item it;
-        it.source = source;
-        it.path = path.string();
-        it.error = fmt::format("cannot read {}: {}", it.path, why);
-        out.push_back(std::move(it));
+    auto unreadable = [&](const std::string& source, const fs::path& path, std::string_view why) {
+        out.push_back(error_item(source, path.string(), fmt::format("cannot read {}: {}", path.string(), why)));
     };
     for (const auto& e : entries) {
         std::string name = e.path().filename().string();
@@ -384,7 +359,7 @@ void add_dir(const fs::path& dir, const std::string& source_prefix, std::vector<
             if (ec2 || !fs::exists(st)) {
                 // A dangling link where a message should be: say so rather than skip it
                 // (nothing is opened to know it).
-                error_item(source, e.path(), "dangling symbolic link");
+                unreadable(source, e.path(), "dangling symbolic link");
                 continue;
             }
             if (!opt.follow_symlinks) continue;
@@ -399,7 +374,7 @@ void add_dir(const fs::path& dir, const std::string& source_prefix, std::vector<
             if (name.starts_with(".")) continue;
             add_file(e.path().string(), source, out, opt);
         } else if (!name.starts_with(".")) {
-            error_item(source, e.path(), fmt::format("{}, not a mail file; skipped", special_kind(st.type())));
+            unreadable(source, e.path(), fmt::format("{}, not a mail file; skipped", special_kind(st.type())));
         }
     }
 }
@@ -416,11 +391,7 @@ std::vector<input_item> expand_inputs(const std::vector<std::string>& paths, con
         std::error_code ec;
         auto st = fs::status(p, ec);
         if (ec || !fs::exists(st)) {
-            input_item it;
-            it.source = p;
-            it.path = p;
-            it.error = fmt::format("cannot read {}: {}", p, ec ? ec.message() : "No such file or directory");
-            out.push_back(std::move(it));
+            out.push_back(error_item(p, p, fmt::format("cannot read {}: {}", p, ec ? ec.message() : "No such file or directory")));
         } else if (fs::is_directory(st)) {
             dir_ids seen;
             first_visit(p, seen);
@@ -429,20 +400,12 @@ std::vector<input_item> expand_inputs(const std::vector<std::string>& paths, con
             // Named on the command line (`scan <(zcat mail.gz)`): a stream, like "-".
             std::ifstream in(p, std::ios::binary);
             if (!in) {
-                input_item it;
-                it.source = p;
-                it.path = p;
-                it.error = fmt::format("cannot open {}: {}", p, std::strerror(errno));
-                out.push_back(std::move(it));
+                out.push_back(error_item(p, p, fmt::format("cannot open {}: {}", p, std::strerror(errno))));
             } else {
                 add_stream(in, p, out, opt);
             }
         } else if (!fs::is_regular_file(st)) {
-            input_item it;
-            it.source = p;
-            it.path = p;
-            it.error = fmt::format("cannot read {}: {}, not a mail file", p, special_kind(st.type()));
-            out.push_back(std::move(it));
+            out.push_back(error_item(p, p, fmt::format("cannot read {}: {}, not a mail file", p, special_kind(st.type()))));
         } else {
             add_file(p, p, out, opt);
         }
