@@ -49,24 +49,9 @@ report=${REPORT:-$bdir/nightly-$(date -u +%Y%m%d).txt}
 
 die() { echo "fuzz-nightly: $*" >&2; exit 2; }
 
-pick_clang() {
-    local v
-    for v in 21 20 19 18 17 16; do
-        command -v "clang++-$v" >/dev/null 2>&1 && { echo "clang-$v clang++-$v"; return; }
-    done
-    echo "clang clang++"
-}
-if [[ -z ${CXX:-} ]]; then read -r CC CXX < <(pick_clang); fi
-command -v "$CXX" >/dev/null || die "no clang++ found (apt-get install -y clang-19 libclang-rt-19-dev)"
-
-if [[ ! -f $bdir/build.ninja ]]; then
-    CC=$CC CXX=$CXX cmake -S "$root" -B "$bdir" -G Ninja -DREPLYGUARD_FUZZ=ON -DREPLYGUARD_TESTS=OFF \
-        -DREPLYGUARD_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null || die "cmake failed"
-fi
-mapfile -t all_targets < <(cd "$root/fuzz" && ls fuzz_*.cpp | sed 's/\.cpp$//')
-targets=("$@")
-((${#targets[@]})) || targets=("${all_targets[@]}")
-nice ninja -C "$bdir" -j2 "${targets[@]}" >&2 || die "build failed"
+# shellcheck source=scripts/fuzz-common.sh
+. "$root/scripts/fuzz-common.sh"
+fuzz_build fuzz-nightly "$@"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/rg-nightly.XXXXXX")
 trap 'rm -rf "$work"' EXIT
