@@ -36,6 +36,12 @@ constexpr std::array<std::string_view, 33> k_payload_ext{
 
 }  // namespace
 
+bool is_reply_like(const mime::message& m) {
+    return m.subject.is_reply() || m.subject.is_forward() || !m.in_reply_to.empty() || !m.references.empty();
+}
+
+bool is_personal_reply(const mime::message& m) { return is_reply_like(m) && !is_list_mail(m) && !is_automated(m); }
+
 bool is_list_mail(const mime::message& m) {
     if (!m.list_id.empty()) return true;
     for (auto h : {"List-Id", "List-Post", "List-Unsubscribe", "Mailing-List", "X-Mailing-List", "X-BeenThere",

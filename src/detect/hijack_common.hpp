@@ -23,6 +23,12 @@ namespace replyguard::detect {
 
 /// Mailing-list or list-rewritten mail (List-Id, List-Post, List-Unsubscribe, Mailing-List,
 /// X-Mailing-List, Precedence: list, "Name via List" From names).
+/// A reply by its subject or its threading headers; a quote alone is not enough
+/// (newsletters carry '>' lines and "wrote:" blocks of their own).
+bool is_reply_like(const mime::message& m);
+/// A person's reply whose links link_payload judges (and the gather looks up):
+/// reply-like, neither list mail nor automated.
+bool is_personal_reply(const mime::message& m);
 bool is_list_mail(const mime::message& m);
 
 /// Automated mail: Auto-Submitted other than "no", Precedence bulk/junk, ticket systems.

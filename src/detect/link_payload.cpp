@@ -190,12 +190,6 @@ std::string host_in_text(std::string_view t) {
     return text::normalize_host(host);
 }
 
-// A reply by its subject or its threading headers; a quote alone is not enough
-// (newsletters carry '>' lines and "wrote:" blocks of their own).
-bool is_reply_like(const mime::message& m) {
-    return m.subject.is_reply() || m.subject.is_forward() || !m.in_reply_to.empty() || !m.references.empty();
-}
-
 class link_payload final : public detector {
 public:
     std::string_view name() const override { return "link_payload"; }
@@ -203,7 +197,7 @@ public:
     void run(const scan_context& ctx, finding_sink& out) const override {
         const auto& m = ctx.msg;
         if (m.urls.empty()) return;
-        const bool reply = is_reply_like(m) && !is_list_mail(m) && !is_automated(m);
+        const bool reply = is_personal_reply(m);
         std::vector<std::string> extra;
         for (const auto& h : ctx.cfg.file_share_hosts) extra.push_back(text::normalize_host(h));
         auto file_share = [&](std::string_view host) -> std::string {

@@ -96,8 +96,8 @@ struct view {
     std::vector<store::correspondent> name_people;   ///< records of the first k_name_people name_addresses (those seen)
 
     std::optional<sender_profile_facts> sender_profile;  ///< the sender's profiles (null: no sender)
-    /// Registrable domains of the message's link hosts, and whether the history
-    /// knows each (is_known_domain); at most k_link_domains of them.
+    /// Registrable domains of the link hosts of a person's reply (detect::is_personal_reply;
+    /// nothing for other mail), and whether the history knows each; at most k_link_domains.
     std::vector<std::pair<std::string, bool>> link_domains;
 
     bool ok() const { return status == view_status::ok; }

@@ -44,14 +44,16 @@ result<history::view> gather_history(store::history& h, const mime::message& m, 
         b1.profiles = history::profile_keys(v.sender);
     }
     if (!v.sender_domain.empty()) b1.domains.push_back(v.sender_domain);
-    // Link hosts' domains (link_payload: a call-to-action link to a host the history never saw).
+    // Link hosts' domains, for link_payload (a call-to-action link to a host the
+    // history never saw), which judges the links of a person's reply only.
     std::vector<std::string> link_domains;
-    for (const auto& u : m.urls) {
-        if (link_domains.size() >= history::k_link_domains) break;
-        auto d = mime::registrable_domain(u.host);
-        if (!d.empty() && std::find(link_domains.begin(), link_domains.end(), d) == link_domains.end())
-            link_domains.push_back(std::move(d));
-    }
+    if (detect::is_personal_reply(m))
+        for (const auto& u : m.urls) {
+            if (link_domains.size() >= history::k_link_domains) break;
+            auto d = mime::registrable_domain(u.host);
+            if (!d.empty() && std::find(link_domains.begin(), link_domains.end(), d) == link_domains.end())
+                link_domains.push_back(std::move(d));
+        }
     b1.domains.insert(b1.domains.end(), link_domains.begin(), link_domains.end());
     const auto ids = history::referenced_ids(m);
     b1.messages = ids;
