@@ -21,6 +21,7 @@
 //   is computed before the first change is sent, so a message is either
 //   rewritten as planned or not at all.
 #include "cli/milter_daemon.hpp"
+#include "core/strings.hpp"
 
 #include "cli/milter_log.hpp"
 #include "milter/banner.hpp"
@@ -44,12 +45,6 @@
 namespace replyguard::cli::milterd {
 
 namespace {
-
-bool ieq(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-           });
-}
 
 constexpr std::size_t k_owned = std::size(milter::k_owned_headers);
 

@@ -31,6 +31,7 @@
 //   replyguard_http_unauthorized_total), 403 forbidden, 413 too_large,
 //   415 unsupported_media_type, 421 misdirected_request.
 #include "cli/serve_http.hpp"
+#include "core/strings.hpp"
 
 #include <fmt/format.h>
 #include <openssl/crypto.h>
@@ -43,12 +44,6 @@ namespace replyguard::cli::serve {
 namespace {
 
 using handled = httplib::Server::HandlerResponse;
-
-std::string lower(std::string_view s) {
-    std::string o(s);
-    for (char& ch : o) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    return o;
-}
 
 /// The host of "host", "host:port", "[v6]" or "[v6]:port", lower case.
 std::string host_part(std::string_view authority) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // attach/messages.cpp - attached messages (message/rfc822, .msg, TNEF) and winmail.dat files.
 #include "attach/messages.hpp"
+#include "core/strings.hpp"
 
 #include "attach/internal.hpp"
 #include "mime/message.hpp"
@@ -28,12 +29,6 @@ const std::array<symbol_info, 3> k_symbols{
     symbol_info{"TNEF_UNREADABLE", "mime", 1.0, "a winmail.dat (TNEF) attachment could not be opened",
                         "winmail.dat（TNEF）添付ファイルを開けなかった"},
 };
-
-std::string lower(std::string_view s) {
-    std::string o(s);
-    for (auto& c : o) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return o;
-}
 
 bool is_tnef_attachment(const mime::attachment& a) {
     return outlook::is_tnef(a.data);

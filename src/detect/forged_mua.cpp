@@ -28,6 +28,7 @@
 //   Only the top-level Content-Type boundary and the first quoted block are
 //   read; mailers not listed above are never judged.
 #include "core/config.hpp"
+#include "core/strings.hpp"
 #include "detect/detector.hpp"
 #include "detect/hijack_common.hpp"
 #include "mime/message.hpp"
@@ -49,12 +50,6 @@ constexpr std::array k_symbols{
 };
 
 enum class client { none, outlook, thunderbird, apple, becky };
-
-std::string lower(std::string_view s) {
-    std::string o(s);
-    for (auto& c : o) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return o;
-}
 
 /// Leading version number after `prefix` in `v` (0 when none).
 int version_after(std::string_view v, std::string_view prefix) {

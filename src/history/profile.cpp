@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // history/profile.cpp - observing how a message is made, and judging it against a profile
 #include "history/profile.hpp"
+#include "core/strings.hpp"
 
 #include "mime/domains.hpp"
 
@@ -36,12 +37,6 @@ const axis_def* find_axis(std::string_view a) {
     for (const auto& d : k_axes)
         if (d.axis == a) return &d;
     return nullptr;
-}
-
-std::string lower(std::string_view s) {
-    std::string o(s);
-    for (auto& c : o) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return o;
 }
 
 std::string trim(std::string_view s) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // imap/response.cpp - reading untagged IMAP responses (see response.hpp)
 #include "imap/response.hpp"
+#include "core/strings.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -20,12 +21,6 @@ std::vector<std::string_view> lines(std::string_view text) {
         text.remove_prefix(nl + 1);
     }
     return out;
-}
-
-bool ieq(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-           });
 }
 
 /// A tiny tokenizer over one response line: atoms, quoted strings, parentheses.

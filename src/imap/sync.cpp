@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // imap/sync.cpp - the incremental mailbox loop (see sync.hpp)
 #include "imap/sync.hpp"
+#include "core/strings.hpp"
 
 #include <fmt/format.h>
 
@@ -10,12 +11,6 @@
 
 namespace replyguard::imap {
 namespace {
-
-bool ieq(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-           });
-}
 
 std::unexpected<imap_error> store_fail(const error& e) { return imap_fail(failure::store, e.message); }
 

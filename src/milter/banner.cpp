@@ -5,6 +5,7 @@
 // do not rewrite (other parts, preamble, epilogue, header fields) are kept
 // exactly; re-serialising the whole message with GMime would normalise them.
 #include "milter/banner.hpp"
+#include "core/strings.hpp"
 
 #include "mime/charset.hpp"
 #include "mime/content_type.hpp"
@@ -37,18 +38,6 @@ banner_text default_banner() {
 }
 
 namespace {
-
-std::string lower(std::string_view s) {
-    std::string o(s);
-    for (char& c : o) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return o;
-}
-
-std::string trim(std::string_view s) {
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-    return std::string(s);
-}
 
 using ctype = mime::content_type;
 
@@ -137,7 +126,7 @@ entity_out rewrite_text(const ctype& ct, std::string_view cte_raw, std::string_v
     entity_out r;
     auto decoded = transfer_decode(body, cte_raw);
     if (!decoded) {
-        r.skipped = "unknown Content-Transfer-Encoding " + trim(cte_raw);
+        r.skipped = "unknown Content-Transfer-Encoding " + std::string(trim(cte_raw));
         return r;
     }
     mime::decoded_text t = mime::to_utf8(*decoded, ct.charset);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // mime/content_type.cpp - Content-Type values through GMime, as the parser reads them.
 #include "mime/content_type.hpp"
+#include "core/strings.hpp"
 
 #include "mime/header_decode.hpp"
 #include "mime/parser.hpp"
@@ -12,12 +13,6 @@
 namespace replyguard::mime {
 
 namespace {
-
-std::string lower(std::string_view s) {
-    std::string o(s);
-    for (char& c : o) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return o;
-}
 
 }  // namespace
 
