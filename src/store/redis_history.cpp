@@ -35,11 +35,11 @@
 //   writes send one command at a time; read() pipelines. Key parts containing braces or longer than 200
 //   bytes are replaced by a SHA-256 prefix.
 #include "store/history.hpp"
+#include "core/digest.hpp"
 #include "store/outbound_state.hpp"
 
 #include <fmt/format.h>
 #include <hiredis/hiredis.h>
-#include <openssl/sha.h>
 
 #include <algorithm>
 #include <charconv>
@@ -52,23 +52,15 @@
 namespace replyguard::store {
 namespace {
 
-std::string sha_hex(std::string_view s, std::size_t chars = 32) {
-    unsigned char d[SHA256_DIGEST_LENGTH];
-    SHA256(reinterpret_cast<const unsigned char*>(s.data()), s.size(), d);
-    std::string out;
-    for (unsigned char c : d) out += fmt::format("{:02x}", c);
-    return out.substr(0, chars);
-}
-
 std::string safe(std::string_view s) {
-    if (s.size() > 200 || s.find_first_of("{}") != std::string_view::npos) return "h:" + sha_hex(s);
+    if (s.size() > 200 || s.find_first_of("{}") != std::string_view::npos) return "h:" + sha256_hex(s, 32);
     return std::string(s);
 }
 
 std::string k_msg(std::string_view key) { return "rg:{msg:" + safe(key) + "}"; }
 std::string k_meta(std::string_view id) { return "rg:{thread:" + safe(id) + "}:meta"; }
 std::string k_parts(std::string_view id) { return "rg:{thread:" + safe(id) + "}:participants"; }
-std::string k_subj(std::string_view subject_key) { return "rg:{subj:" + sha_hex(subject_key) + "}:threads"; }
+std::string k_subj(std::string_view subject_key) { return "rg:{subj:" + sha256_hex(subject_key, 32) + "}:threads"; }
 std::string k_addr(std::string_view a) { return "rg:{addr:" + safe(a) + "}"; }
 std::string k_addr_names(std::string_view a) { return k_addr(a) + ":names"; }
 std::string k_addr_wrote(std::string_view a) { return k_addr(a) + ":wrote_to"; }
@@ -619,7 +611,7 @@ public:
                 for (const auto& k : {k_prof(p), k_prof_seen(p)})
                     if (auto j = journal(k); !j) return std::unexpected(j.error());
             std::vector<std::string> args{"EVAL", k_profile_lua, "2", k_prof(p), k_prof_seen(p),
-                                          sha_hex(u.message_key, 24), std::string(k_profile_other)};
+                                          sha256_hex(u.message_key, 24), std::string(k_profile_other)};
             for (const auto& v : u.values) {
                 args.push_back(v.axis);
                 args.push_back(v.value);
