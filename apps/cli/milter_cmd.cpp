@@ -75,6 +75,8 @@ int run_milter(const milter_args& a) {
     auto hist = open_store(st.db, st.store_writable ? store::open_mode::read_write : store::open_mode::read_only);
     if (!hist) { std::cerr << "replyguard milter: " << hist.error().message << "\n"; return 2; }
     st.hist = std::move(*hist);
+    // The analysis stops itself before the milter stops waiting (as build_live does).
+    built->core.lim.message_millis = milter::analysis_millis(built->mc, built->core.lim.message_millis);
     auto eng = make_engine(built->core, st.hist.get());
     if (!eng) { std::cerr << "replyguard milter: " << eng.error().message << "\n"; return 2; }
     built->eng = std::move(*eng);

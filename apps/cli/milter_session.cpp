@@ -14,8 +14,14 @@
 // LIMITS
 //   [milter] max_message_size counts the header block and the body as the MTA
 //   sends them: once passed, nothing more is stored and the message is
-//   accepted unchecked. A timed-out analysis keeps running on its own thread
-//   until the engine's own limits stop it; its result is discarded.
+//   accepted unchecked. The engine's per-message time limit is set below
+//   [milter] timeout (milter::analysis_millis, applied in build_live), so the
+//   analysis stops itself, cooperatively, through its budget, and its
+//   incomplete result usually comes in time for [milter] on_incomplete. When it
+//   does not (a store that hangs, a descheduled thread), the milter stops
+//   waiting at the timeout and applies on_incomplete; the worker, its budget
+//   already spent, finishes what it is in (YARA at most 1 s more, libyara
+//   counts whole seconds) and its result is discarded.
 // DIAGNOSTICS
 //   Every callback catches: nothing escapes into C. Everything that can fail
 //   is computed before the first change is sent, so a message is either
@@ -211,7 +217,11 @@ sfsistat eom_impl(SMFICTX* ctx, session& m, const std::string& qid, const std::s
     analysis an = fut.get();
     scan::scan_result& r = an.r;
     if (r.history.status == history::view_status::unavailable) in.state = milter::analysis_state::store_failed;
-    else if (r.error) {
+    else if (r.error && r.incomplete) {
+        // A limit (memory) stopped the analysis: what was found stands, as for
+        // any incomplete result, never the default action's `accept`.
+        log_line(qid, "analysis stopped: " + milter::ascii_only(*r.error), LOG_WARNING);
+    } else if (r.error) {
         in.state = milter::analysis_state::failed;
         in.failure = "analysis failed: " + *r.error;
     }
@@ -219,6 +229,8 @@ sfsistat eom_impl(SMFICTX* ctx, session& m, const std::string& qid, const std::s
     in.verdict = r.outcome.v;
     in.score = r.outcome.score;
     in.findings = r.findings;
+    in.incomplete = r.incomplete;
+    for (const auto& h : r.limits_hit) in.limits_hit.push_back(h.id);
 
     // Outbound: an authenticated account of ours.
     if (!m.auth_authen.empty() && g_state->outbound) {

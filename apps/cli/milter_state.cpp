@@ -34,6 +34,9 @@ result<std::shared_ptr<live_config>> build_live(const std::string& path, store::
         if (!mc) return std::unexpected(mc.error());
         live->mc = std::move(*mc);
     }
+    // The analysis stops itself before the milter stops waiting for it, so no
+    // worker outlives [milter] timeout by more than the margin (milter/policy.hpp).
+    live->core.lim.message_millis = milter::analysis_millis(live->mc, live->core.lim.message_millis);
     auto eng = make_engine(live->core, hist);
     if (!eng) return std::unexpected(eng.error());
     live->eng = std::move(*eng);

@@ -7,9 +7,19 @@
 //   the outcome of the outbound-abuse check, and decides everything the
 //   libmilter glue (apps/cli/milter_session.cpp) then carries out, in order:
 //     - the default action ([milter] default_action) for what could not be
-//       checked: a timeout, an analysis error, a store failure, and an outbound
-//       check that failed on mail the verdict would accept when the default is
+//       checked: an analysis error, a store failure, and an outbound check
+//       that failed on mail the verdict would accept when the default is
 //       tempfail;
+//     - the action for an incomplete analysis ([milter] on_incomplete) when a
+//       limit cut the analysis short (plan_input::incomplete) or no result came
+//       within [milter] timeout (timed_out): hold (quarantine, the default) or
+//       tempfail, each never weaker than the verdict's own action (order:
+//       accept < quarantine < tempfail < reject; a malicious result that was
+//       cut short still rejects); or `verdict`, the verdict's action on what
+//       was found before the limit (a timeout, with nothing found, then gets
+//       the default action). Headers are on (the verdict stays the verdict;
+//       X-Replyguard-Incomplete names the limits) and the message never
+//       teaches the history;
 //     - a message over max_message_size: accepted "unchecked", even with
 //       default_action = tempfail (a limit, not a failure: a tempfail would
 //       defer it forever);
@@ -61,6 +71,11 @@ struct plan_input {
     double score = 0;
     std::vector<finding> findings;
     outbound_outcome outbound;
+    /// done: a limit cut the analysis short (scan_result::incomplete); the
+    /// verdict is what was found before it.
+    bool incomplete = false;
+    /// The ids of the limits hit (scan_result::limits_hit: ANALYSIS_TIMEOUT, ANALYSIS_LIMIT, ...).
+    std::vector<std::string> limits_hit;
 };
 
 struct smtp_reply {
@@ -100,7 +115,8 @@ plan make_plan(const milter_config& mc, const plan_input& in);
 std::string ascii_only(std::string_view s);
 
 /// The per-message log line: "verdict=... score=... action=... findings=..."
-/// (and " auth=ACCOUNT" for an authenticated submission).
+/// (and " incomplete=ID,ID" when a limit cut the analysis short, " auth=ACCOUNT"
+/// for an authenticated submission).
 std::string summary_line(const plan_input& in, const plan& p, std::string_view account);
 
 }  // namespace replyguard::milter

@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <cmath>
 
 namespace replyguard::milter {
 
@@ -22,6 +23,23 @@ std::string_view disposition_name(disposition d) noexcept {
         case disposition::tempfail: return "tempfail";
     }
     return "accept";
+}
+
+std::string_view incomplete_action_name(incomplete_action a) noexcept {
+    switch (a) {
+    case incomplete_action::hold: return "hold";
+    case incomplete_action::tempfail: return "tempfail";
+    case incomplete_action::verdict: return "verdict";
+    }
+    return "hold";
+}
+
+std::uint32_t analysis_millis(const milter_config& mc, std::uint32_t message_millis) {
+    const double timeout_ms = mc.timeout * 1000.0;
+    const double margin = std::min(2000.0, timeout_ms / 4);
+    const double cap = std::max(1.0, std::floor(timeout_ms - margin));
+    if (message_millis != 0 && message_millis <= cap) return message_millis;
+    return cap >= 4294967295.0 ? UINT32_MAX : static_cast<std::uint32_t>(cap);
 }
 
 const verdict_actions& milter_config::for_verdict(score::verdict v) const {
@@ -109,9 +127,22 @@ result<milter_config> milter_config_from_toml(const toml_document& doc) {
             auto d = read_disposition(v, origin, "milter.default_action", false);
             if (!d) return std::unexpected(d.error());
             c.default_action = *d;
+        } else if (key == "on_incomplete") {
+            auto s = v.value<std::string>();
+            if (s && *s == "hold")
+                c.on_incomplete = incomplete_action::hold;
+            else if (s && *s == "tempfail")
+                c.on_incomplete = incomplete_action::tempfail;
+            else if (s && *s == "verdict")
+                c.on_incomplete = incomplete_action::verdict;
+            else
+                return fail(errc::parse, fmt::format("{}: milter.on_incomplete must be \"hold\", \"tempfail\" or "
+                                                     "\"verdict\"",
+                                                     where(v, origin)));
         } else if (key == "timeout") {
             auto d = v.value<double>();
-            if (!d || *d <= 0) return fail(errc::parse, fmt::format("{}: milter.timeout must be a positive number", where(v, origin)));
+            if (!d || !std::isfinite(*d) || *d <= 0)
+                return fail(errc::parse, fmt::format("{}: milter.timeout must be a positive number", where(v, origin)));
             c.timeout = *d;
         } else if (key == "max_message_size") {
             auto d = v.value<std::int64_t>();

@@ -12,8 +12,14 @@
 //   [milter] keys (every key optional):
 //     socket          = "inet:8894@127.0.0.1"   libmilter socket spec (inet:, inet6:, unix:)
 //     db              = "replyguard.db"         history store (as --db)
-//     default_action  = "accept" | "tempfail"   on an internal error, store outage or timeout
-//     timeout         = 20.0                    seconds of analysis per message
+//     default_action  = "accept" | "tempfail"   on an internal error or a store outage
+//     on_incomplete   = "hold" | "tempfail" | "verdict"
+//                                               on an analysis a limit cut short (a
+//                                               timeout included); never weaker than the
+//                                               verdict's own action (milter/plan.hpp)
+//     timeout         = 20.0                    seconds of analysis per message; the
+//                                               analysis itself stops before it
+//                                               (analysis_millis)
 //     max_message_size = 52428800               bytes (header block + body); a larger message is not analysed
 //     subject_prefix  = "[要注意]"
 //     reject_reason   = "..."                   ASCII text after "550 5.7.1"
@@ -68,10 +74,19 @@ struct outbound_config {
     disposition response = disposition::quarantine;
 };
 
+/// What to do with a message whose analysis a limit cut short ([milter] on_incomplete).
+enum class incomplete_action {
+    hold,      ///< quarantine (the default), or the verdict's action when that is stronger
+    tempfail,  ///< 451, or the verdict's action when that is stronger (reject)
+    verdict,   ///< the verdict's action on what was found before the limit
+};
+std::string_view incomplete_action_name(incomplete_action a) noexcept;
+
 struct milter_config {
     std::string socket = "inet:8894@127.0.0.1";
     std::string db;                       ///< "" : the CLI default (REPLYGUARD_DB or replyguard.db)
     disposition default_action = disposition::accept;  ///< accept or tempfail only
+    incomplete_action on_incomplete = incomplete_action::hold;
     double timeout = 20.0;                ///< seconds
     std::uint64_t max_message_size = 50ull << 20;
     std::string subject_prefix = "[要注意]";
@@ -98,6 +113,13 @@ result<milter_config> milter_config_from_toml(const toml_document& doc);
 result<milter_config> parse_milter_config(std::string_view toml_text, const std::string& origin);
 result<milter_config> load_milter_config(const std::string& path);
 
+/// The engine's per-message time limit under this milter (limits.message_millis,
+/// `message_millis` here, 0: none): never later than [milter] timeout, less a
+/// margin (a quarter of it, at most 2 s) for the detectors and scoring that run
+/// after the limit, so that the analysis stops itself and its result still comes
+/// in time. A worker the milter stopped waiting for thus stops too.
+std::uint32_t analysis_millis(const milter_config& mc, std::uint32_t message_millis);
+
 inline constexpr std::size_t k_findings_header_max = 900;
 
 /// "ID=score, ID=score" (ASCII; ids are UPPER_SNAKE), cut at k_findings_header_max.
@@ -106,9 +128,9 @@ std::string findings_header(const std::vector<finding>& findings);
 std::string score_header(double score);
 
 /// The header fields replyguard owns: copies arriving from outside are forged.
-inline constexpr std::string_view k_owned_headers[] = {
-    "X-Replyguard-Verdict", "X-Replyguard-Score", "X-Replyguard-Findings", "X-Replyguard-Banner",
-    "X-Replyguard-Outbound"};
+inline constexpr std::string_view k_owned_headers[] = {"X-Replyguard-Verdict",  "X-Replyguard-Score",
+                                                       "X-Replyguard-Findings", "X-Replyguard-Banner",
+                                                       "X-Replyguard-Outbound", "X-Replyguard-Incomplete"};
 bool is_owned_header(std::string_view name) noexcept;
 
 /// RFC 2047 B-encoding (UTF-8) of `text` as one or more encoded words separated

@@ -93,6 +93,7 @@ TEST(MilterPlan, VerdictActionsFollowTheConfiguration) {
 
 TEST(MilterPlan, WhatCouldNotBeCheckedGetsTheDefaultAction) {
     milter_config mc;  // default_action = accept
+    mc.on_incomplete = incomplete_action::verdict;  // a timeout, with no verdict, then gets the default action
     for (auto st : {analysis_state::timed_out, analysis_state::store_failed, analysis_state::failed}) {
         plan_input in;
         in.state = st;
@@ -112,6 +113,9 @@ TEST(MilterPlan, WhatCouldNotBeCheckedGetsTheDefaultAction) {
     store.state = analysis_state::store_failed;
     EXPECT_TRUE(any_note(make_plan(mc, store), "the history store failed during the analysis", true));
 
+    EXPECT_EQ(header(make_plan(mc, timeout), "X-Replyguard-Incomplete"), "ANALYSIS_TIMEOUT");
+    EXPECT_EQ(header(make_plan(mc, store), "X-Replyguard-Incomplete"), "(absent)");
+
     mc.default_action = disposition::tempfail;
     plan t = make_plan(mc, timeout);
     EXPECT_EQ(t.disp, disposition::tempfail);
@@ -119,6 +123,109 @@ TEST(MilterPlan, WhatCouldNotBeCheckedGetsTheDefaultAction) {
     EXPECT_EQ(t.reply->code, "451");
     EXPECT_EQ(t.reply->xcode, "4.7.1");
     EXPECT_TRUE(t.add_headers.empty());
+}
+
+TEST(MilterPlan, TimeoutIsHeldByDefaultNeverAcceptedSilently) {
+    milter_config mc;  // on_incomplete = hold, default_action = accept
+    plan_input timeout;
+    timeout.state = analysis_state::timed_out;
+    plan h = make_plan(mc, timeout);
+    EXPECT_EQ(h.disp, disposition::quarantine);
+    EXPECT_FALSE(h.reply);
+    EXPECT_FALSE(h.learn);
+    EXPECT_TRUE(h.remove_forged);
+    EXPECT_EQ(header(h, "X-Replyguard-Verdict"), "unchecked");
+    EXPECT_EQ(header(h, "X-Replyguard-Incomplete"), "ANALYSIS_TIMEOUT");
+    EXPECT_EQ(h.quarantine_reason, "replyguard: analysis incomplete (ANALYSIS_TIMEOUT), unchecked");
+    EXPECT_TRUE(any_note(h, "analysis took longer than 20 s; on_incomplete hold", true));
+
+    mc.on_incomplete = incomplete_action::tempfail;
+    plan t = make_plan(mc, timeout);
+    EXPECT_EQ(t.disp, disposition::tempfail);
+    ASSERT_TRUE(t.reply);
+    EXPECT_EQ(t.reply->code, "451");
+    EXPECT_EQ(t.reply->xcode, "4.7.1");
+    EXPECT_TRUE(any_note(t, "on_incomplete tempfail", true));
+}
+
+TEST(MilterPlan, IncompleteAnalysisIsHeldTempfailedOrActedOn) {
+    finding f{.id = "OFFICE_EXTERNAL_TEMPLATE", .group = "payload", .score = 2.0, .detail = "x", .evidence = {}};
+    auto cut = [&](score::verdict v, double score) {
+        plan_input in = done(v, score, {f});
+        in.incomplete = true;
+        in.limits_hit = {"ANALYSIS_TIMEOUT", "ANALYSIS_LIMIT"};
+        return in;
+    };
+    milter_config mc;          // on_incomplete = hold
+    mc.clean.headers = false;  // headers are forced on for what was cut short
+
+    // hold: a clean-so-far result is quarantined, and the headers say why.
+    plan h = make_plan(mc, cut(score::verdict::clean, 2.0));
+    EXPECT_EQ(h.disp, disposition::quarantine);
+    EXPECT_FALSE(h.reply);
+    EXPECT_FALSE(h.learn);                                  // what was not fully read never teaches the history
+    EXPECT_EQ(header(h, "X-Replyguard-Verdict"), "clean");  // the verdict stays the verdict
+    EXPECT_EQ(header(h, "X-Replyguard-Score"), "2.00");
+    EXPECT_EQ(header(h, "X-Replyguard-Incomplete"), "ANALYSIS_TIMEOUT, ANALYSIS_LIMIT");
+    EXPECT_EQ(h.quarantine_reason,
+              "replyguard: analysis incomplete (ANALYSIS_TIMEOUT, ANALYSIS_LIMIT), clean so far (2.00)");
+    EXPECT_TRUE(
+        any_note(h, "analysis incomplete (ANALYSIS_TIMEOUT, ANALYSIS_LIMIT); on_incomplete hold: quarantine", true));
+    // suspicious: held, with the verdict's own subject tag and banner.
+    plan hs = make_plan(mc, cut(score::verdict::suspicious, 6.0));
+    EXPECT_EQ(hs.disp, disposition::quarantine);
+    EXPECT_TRUE(hs.tag_subject);
+    EXPECT_TRUE(hs.banner);
+    // Never weaker than the verdict: malicious still rejects.
+    plan hm = make_plan(mc, cut(score::verdict::malicious, 15.0));
+    EXPECT_EQ(hm.disp, disposition::reject);
+    ASSERT_TRUE(hm.reply);
+    EXPECT_EQ(hm.reply->code, "550");
+
+    // tempfail: 451 for what the verdict would accept or hold; reject stays reject.
+    mc.on_incomplete = incomplete_action::tempfail;
+    for (auto v : {score::verdict::clean, score::verdict::suspicious}) {
+        plan t = make_plan(mc, cut(v, 1.0));
+        EXPECT_EQ(t.disp, disposition::tempfail);
+        ASSERT_TRUE(t.reply);
+        EXPECT_EQ(t.reply->code, "451");
+        EXPECT_EQ(t.reply->text, "Message could not be fully checked by the mail filter, try again later");
+    }
+    mc.suspicious.disp = disposition::quarantine;
+    EXPECT_EQ(make_plan(mc, cut(score::verdict::suspicious, 6.0)).disp, disposition::tempfail);
+    EXPECT_EQ(make_plan(mc, cut(score::verdict::malicious, 15.0)).disp, disposition::reject);
+    mc.on_incomplete = incomplete_action::hold;
+    mc.suspicious.disp = disposition::tempfail;  // a stronger verdict action stands under hold
+    EXPECT_EQ(make_plan(mc, cut(score::verdict::suspicious, 6.0)).disp, disposition::tempfail);
+
+    // verdict: act on what was found so far, headers still say it was cut short.
+    mc = milter_config{};
+    mc.on_incomplete = incomplete_action::verdict;
+    plan a = make_plan(mc, cut(score::verdict::clean, 2.0));
+    EXPECT_EQ(a.disp, disposition::accept);
+    EXPECT_FALSE(a.learn);
+    EXPECT_EQ(header(a, "X-Replyguard-Incomplete"), "ANALYSIS_TIMEOUT, ANALYSIS_LIMIT");
+    EXPECT_EQ(make_plan(mc, cut(score::verdict::malicious, 15.0)).disp, disposition::reject);
+
+    // A complete analysis is not touched by on_incomplete.
+    mc.on_incomplete = incomplete_action::tempfail;
+    plan full = make_plan(mc, done(score::verdict::clean, 0.0));
+    EXPECT_EQ(full.disp, disposition::accept);
+    EXPECT_EQ(header(full, "X-Replyguard-Incomplete"), "(absent)");
+    EXPECT_TRUE(full.learn);
+}
+
+TEST(MilterPlan, IncompleteOutboundAbuseIsStillHeldAsEvidence) {
+    milter_config mc;
+    mc.on_incomplete = incomplete_action::tempfail;
+    plan_input in = done(score::verdict::clean, 0.0);
+    in.incomplete = true;
+    in.limits_hit = {"ANALYSIS_TIMEOUT"};
+    in.outbound.abuse = abuse_finding();
+    plan p = make_plan(mc, in);
+    EXPECT_EQ(p.disp, disposition::quarantine);
+    EXPECT_EQ(p.quarantine_reason, "replyguard: outbound account abuse (0.00)");
+    EXPECT_EQ(header(p, "X-Replyguard-Incomplete"), "ANALYSIS_TIMEOUT");
 }
 
 TEST(MilterPlan, OversizedMessageIsAcceptedUncheckedEvenWithTempfail) {
@@ -195,4 +302,10 @@ TEST(MilterPlan, SummaryLine) {
     plan p = make_plan(mc, in);
     EXPECT_EQ(summary_line(in, p, ""), "verdict=suspicious score=5.50 action=accept findings=THREAD_OUTSIDER=5.50");
     EXPECT_EQ(summary_line(in, p, "sat\xc5\x8d"), summary_line(in, p, "") + " auth=sat??");
+    in.incomplete = true;
+    in.limits_hit = {"ANALYSIS_TIMEOUT", "ANALYSIS_LIMIT"};
+    plan q = make_plan(mc, in);
+    EXPECT_EQ(summary_line(in, q, "sato"),
+              "verdict=suspicious score=5.50 action=quarantine findings=THREAD_OUTSIDER=5.50 "
+              "incomplete=ANALYSIS_TIMEOUT,ANALYSIS_LIMIT auth=sato");
 }

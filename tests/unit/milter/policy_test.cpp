@@ -17,6 +17,7 @@ TEST(MilterConfig, DefaultsWithoutTable) {
     ASSERT_TRUE(c) << c.error().message;
     EXPECT_EQ(c->socket, "inet:8894@127.0.0.1");
     EXPECT_EQ(c->default_action, disposition::accept);
+    EXPECT_EQ(c->on_incomplete, incomplete_action::hold);  // never accept silently what was cut short
     EXPECT_EQ(c->subject_prefix, "[要注意]");
     EXPECT_EQ(c->malicious.disp, disposition::reject);
     EXPECT_TRUE(c->suspicious.banner);
@@ -30,6 +31,7 @@ TEST(MilterConfig, ReadsEveryKey) {
 socket = "unix:/run/replyguard/milter.sock"
 db = "/var/lib/replyguard/history.db"
 default_action = "tempfail"
+on_incomplete = "verdict"
 timeout = 2.5
 max_message_size = 1000
 subject_prefix = "[SUSPECT]"
@@ -45,11 +47,13 @@ window = 600
 max_unknown_replies = 3
 flag_new_client_ip = false
 response = "accept"
-)", "t.toml");
+)",
+                                 "t.toml");
     ASSERT_TRUE(c) << c.error().message;
     EXPECT_EQ(c->socket, "unix:/run/replyguard/milter.sock");
     EXPECT_EQ(c->db, "/var/lib/replyguard/history.db");
     EXPECT_EQ(c->default_action, disposition::tempfail);
+    EXPECT_EQ(c->on_incomplete, incomplete_action::verdict);
     EXPECT_DOUBLE_EQ(c->timeout, 2.5);
     EXPECT_EQ(c->max_message_size, 1000u);
     EXPECT_EQ(c->subject_prefix, "[SUSPECT]");
@@ -80,6 +84,11 @@ TEST(MilterConfig, RejectsMistakesWithTheirPlace) {
     EXPECT_NE(bad("[milter.actions]\nmalicious = [\"explode\"]\n").find("explode"), std::string::npos);
     EXPECT_NE(bad("[milter]\nreject_reason = \"100% spam\"\n").find("reject_reason"), std::string::npos);
     EXPECT_NE(bad("[milter]\ntimeout = -1\n").find("timeout"), std::string::npos);
+    EXPECT_NE(bad("[milter]\ntimeout = nan\n").find("t.toml:2"), std::string::npos);
+    const std::string inc = bad("[milter]\nlearn = false\non_incomplete = \"accept\"\n");
+    EXPECT_NE(inc.find("t.toml:3"), std::string::npos) << inc;
+    EXPECT_NE(inc.find("milter.on_incomplete must be \"hold\", \"tempfail\" or \"verdict\""), std::string::npos) << inc;
+    EXPECT_NE(bad("[milter]\non_incomplete = true\n").find("on_incomplete"), std::string::npos);
     EXPECT_NE(bad("[milter]\nlog = \"journal\"\n").find("milter.log"), std::string::npos);
 }
 
@@ -107,6 +116,7 @@ TEST(MilterHeaders, FindingsAndScore) {
 TEST(MilterHeaders, OwnedHeadersAnyCase) {
     EXPECT_TRUE(is_owned_header("x-replyguard-verdict"));
     EXPECT_TRUE(is_owned_header("X-REPLYGUARD-SCORE"));
+    EXPECT_TRUE(is_owned_header("x-replyguard-incomplete"));  // a forged copy is removed
     EXPECT_FALSE(is_owned_header("X-Replyguard"));
     EXPECT_FALSE(is_owned_header("Subject"));
 }
@@ -185,4 +195,18 @@ TEST(SubjectPrefix, UsesTheEnginesDecodedSubject) {
     auto tagged = prefix_subject("=?UTF-8?B?W+imgeazqOaEj10=?= x", "[要注意] x", "[要注意]");
     EXPECT_FALSE(tagged.changed);
     EXPECT_EQ(tagged.value, "=?UTF-8?B?W+imgeazqOaEj10=?= x");
+}
+
+TEST(MilterConfig, AnalysisStopsBeforeTheMilterStopsWaiting) {
+    milter_config mc;                               // timeout 20 s
+    EXPECT_EQ(analysis_millis(mc, 20000), 18000u);  // the default limits: 2 s left for detectors and scoring
+    EXPECT_EQ(analysis_millis(mc, 0), 18000u);      // no engine limit: the milter's still holds
+    EXPECT_EQ(analysis_millis(mc, 500), 500u);      // a lower engine limit stands
+    mc.timeout = 2.0;
+    EXPECT_EQ(analysis_millis(mc, 20000), 1500u);  // a quarter of a short timeout
+    mc.timeout = 0.000001;
+    EXPECT_EQ(analysis_millis(mc, 20000), 1u);
+    mc.timeout = 1e12;
+    EXPECT_EQ(analysis_millis(mc, 20000), 20000u);
+    EXPECT_EQ(analysis_millis(mc, 0), UINT32_MAX);
 }
