@@ -101,6 +101,15 @@ check "check-config counts 4 errors" grep -q ": 4 errors" "$T/cc.out"
 "$BIN" check-config "$ROOT/debian/etc/replyguard.toml" > "$T/cc2.out" 2>&1
 rc=$?
 check "check-config accepts the packaged default configuration (rc $rc)" bash -c "[ $rc -eq 0 ] && grep -q 'syntax OK' '$T/cc2.out'"
+printf '[milter]\nlearn = false\non_incomplete = "accept"\n' > "$T/inc.toml"
+"$BIN" check-config "$T/inc.toml" > "$T/cc3.out" 2>&1
+rc=$?
+check "check-config: on_incomplete = \"accept\" is an error at inc.toml:3 (rc $rc)" \
+  bash -c "[ $rc -eq 1 ] && grep -q 'inc.toml:3:.*milter.on_incomplete must be \"hold\", \"tempfail\" or \"verdict\"' '$T/cc3.out'"
+printf '[milter]\non_incomplete = "tempfail"\n' > "$T/inc2.toml"
+"$BIN" check-config "$T/inc2.toml" > /dev/null 2>&1
+rc=$?
+check "check-config accepts on_incomplete = \"tempfail\" (rc $rc)" test "$rc" -eq 0
 "$BIN" check-config "$T/missing.toml" > /dev/null 2>&1
 rc=$?
 check "check-config on a missing file exits 2 (got $rc)" test "$rc" -eq 2

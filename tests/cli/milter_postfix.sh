@@ -16,9 +16,20 @@
 #   phase 2 (malicious = quarantine): held (postqueue -p shows '!'); released,
 #     the ISO-2022-JP hijack arrives with a correct Japanese subject tag and
 #     banner, and a forged X-Replyguard-Verdict header is gone;
-#   phase 3 (timeout too short, default_action = tempfail): 451 4.7.1;
+#   phase 3 (timeout too short, on_incomplete = tempfail): 451 4.7.1;
 #   phase 4 (learn = true): a clean delivered message is learnt;
 #   phase 5: the milter on a unix socket;
+#   phase 7 (issue 12, an analysis a limit cut short; tests/support/hostile_ooxml.py):
+#     a known correspondent's reply carrying repeated-entity OOXML under a low
+#     limits.archive_bytes is held by default (on_incomplete = hold), never
+#     accepted: released, it carries scan's verdict and X-Replyguard-Incomplete;
+#     with on_incomplete = tempfail it gets 451 4.7.1;
+#   phase 8 (issue 12, the time limit): a hijack carrying sixty such documents
+#     (an analysis of many seconds) under [milter] timeout = 4 is rejected
+#     (the analysis stops itself before the timeout and the hijack it found
+#     stands), not accepted unchecked; and the milter's CPU time stops growing
+#     after its answer (utime+stime from /proc/PID/stat, read 1 s and 6 s after
+#     the answer: under 0.25 s; a bound on CPU, not on speed);
 #   phase 6 (when redis-server is installed): a Redis history; while Redis is
 #     down -> default_action tempfail (451), logged with the queue id; Redis
 #     back -> the milter reconnects by itself and accepts again.
@@ -282,6 +293,42 @@ elif PHASE == "4":
     after = count()
     check(after == before + 1, f"clean delivered mail learnt: messages {before} -> {after}")
 
+elif PHASE.startswith("7"):
+    # 7hold / 7tempfail: the reply carrying repeated-entity OOXML, its analysis cut
+    # short by limits.archive_bytes.
+    raw = open(os.path.join(T, "hostile-limit.eml"), "rb").read().replace(b"Message-ID: <", f"Message-ID: <{PHASE}.".encode(), 1)
+    exp = json.loads(open(os.path.join(T, "hostile-limit.jsonl")).readline())
+    check(exp["incomplete"] and exp["verdict"] != "malicious",
+          f"scan: the analysis is cut short ({[h['id'] for h in exp.get('limits_hit', [])]}), verdict {exp['verdict']}")
+    code, text = send(raw)
+    if PHASE == "7tempfail":
+        check(code == 451 and "4.7.1" in text, f"incomplete analysis, on_incomplete = tempfail -> 451 4.7.1 (got {code} {text!r})")
+    else:
+        check(code == 250, f"incomplete analysis -> accepted for quarantine (got {code} {text!r})")
+        time.sleep(1)
+        held = [l for l in postqueue().splitlines() if l[:1].isalnum() and "!" in l.split()[0]]
+        msgid = email.message_from_bytes(raw).get("Message-ID").strip()
+        check(len(held) == 1 and delivered(msgid, timeout=2) is None,
+              f"incomplete analysis -> held, not delivered (on_incomplete default hold; {len(held)} held)")
+        subprocess.run(["postsuper", "-c", os.path.join(T, "etc"), "-H", "ALL"], capture_output=True)
+        subprocess.run(["postqueue", "-c", os.path.join(T, "etc"), "-f"], capture_output=True)
+        got = delivered(msgid)
+        check(got is not None, "released from hold and delivered")
+        if got is not None:
+            m = email.message_from_bytes(got)
+            check(m.get_all("X-Replyguard-Verdict") == [exp["verdict"]],
+                  f"X-Replyguard-Verdict stays scan's verdict {exp['verdict']} ({m.get_all('X-Replyguard-Verdict')})")
+            inc = m.get("X-Replyguard-Incomplete") or ""
+            check("ANALYSIS_LIMIT" in inc, f"X-Replyguard-Incomplete names the limit ({inc!r})")
+
+elif PHASE == "8":
+    raw = open(os.path.join(T, "hostile-time.eml"), "rb").read().replace(b"Message-ID: <", b"Message-ID: <p8.", 1)
+    t0 = time.time()
+    code, text = send(raw)
+    check(code == 550 and "5.7.1" in text,
+          f"hijack whose analysis outlasts [milter] timeout -> rejected on what was found, not accepted unchecked "
+          f"(got {code} {text!r} after {time.time() - t0:.1f} s)")
+
 elif PHASE == "5":
     f = next(f for f in files if expected[f]["verdict"] == "clean")
     raw = open(os.path.join(inbox, f), "rb").read().replace(b"Message-ID: <", b"Message-ID: <p5.", 1)
@@ -321,12 +368,12 @@ start_milter "$T/p2.toml" milter2
 python3 "$CHECK" "$T" "$SPORT" 2 || rc=1
 stop_milter
 
-# Phase 3: the per-message time limit gives the default action, logged with the queue id.
-printf '[milter]\nlearn = false\ntimeout = 0.000001\ndefault_action = "tempfail"\n' | cat "$T/base.toml" - > "$T/p3.toml"
+# Phase 3: the per-message time limit gives on_incomplete, logged with the queue id.
+printf '[milter]\nlearn = false\ntimeout = 0.000001\non_incomplete = "tempfail"\n' | cat "$T/base.toml" - > "$T/p3.toml"
 start_milter "$T/p3.toml" milter3
 python3 "$CHECK" "$T" "$SPORT" 3 || rc=1
 stop_milter
-if grep -Eq 'replyguard milter: [0-9A-F]+: analysis took longer than .* default action tempfail' "$T/milter3.log"; then
+if grep -Eq 'replyguard milter: [0-9A-F]+: analysis took longer than .* on_incomplete tempfail' "$T/milter3.log"; then
   echo "ok   timeout logged with the queue id"
 else
   echo "FAIL timeout not logged with a queue id"; cat "$T/milter3.log"; rc=1
@@ -345,6 +392,42 @@ start_milter "$T/p1.toml" milter5 "unix:$T/milter.sock"
 sleep 1
 python3 "$CHECK" "$T" "$SPORT" 5 || rc=1
 stop_milter
+
+# Phase 7: an analysis cut short by a limit is held (default) or tempfailed, never accepted.
+python3 "$ROOT/tests/support/hostile_ooxml.py" "$T/demo/inbox/04-genuine-reply-en.eml" "$T/hostile-limit.eml" 2 10000000
+printf '[milter]\nlearn = false\n[limits]\narchive_bytes = 1048576\n' | cat "$T/base.toml" - > "$T/p7.toml"
+"$BIN" scan --no-progress --db "$T/history.db" --config "$T/p7.toml" --format jsonl "$T/hostile-limit.eml" > "$T/hostile-limit.jsonl" || true
+rm -f "$T/milter.sock"; start_milter "$T/p7.toml" milter7 "unix:$T/milter.sock"
+python3 "$CHECK" "$T" "$SPORT" 7hold || rc=1
+stop_milter
+printf '[milter]\nlearn = false\non_incomplete = "tempfail"\n[limits]\narchive_bytes = 1048576\n' | cat "$T/base.toml" - > "$T/p7t.toml"
+rm -f "$T/milter.sock"; start_milter "$T/p7t.toml" milter7t "unix:$T/milter.sock"
+python3 "$CHECK" "$T" "$SPORT" 7tempfail || rc=1
+stop_milter
+
+# Phase 8: an analysis longer than [milter] timeout (limits.message_millis left at
+# its default, archive_bytes raised so the byte budget does not stop it first)
+# stops itself; the milter's CPU time stops growing after its answer.
+python3 "$ROOT/tests/support/hostile_ooxml.py" "$T/demo/inbox/03-hijack-en-download-link.eml" "$T/hostile-time.eml" 60 13000000
+printf '[milter]\nlearn = false\ntimeout = 4\n[limits]\narchive_bytes = 17179869184\n' | cat "$T/base.toml" - > "$T/p8.toml"
+rm -f "$T/milter.sock"; start_milter "$T/p8.toml" milter8 "unix:$T/milter.sock"
+python3 "$CHECK" "$T" "$SPORT" 8 || rc=1
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+sleep 1
+c1=$(cpu_ticks "$MILTER_PID")
+sleep 5
+c2=$(cpu_ticks "$MILTER_PID")
+hz=$(getconf CLK_TCK)
+burnt=$(awk -v a="$c1" -v b="$c2" -v hz="$hz" 'BEGIN { printf "%.2f", (b - a) / hz }')
+if awk -v x="$burnt" 'BEGIN { exit !(x < 0.25) }'; then
+  echo "ok   the milter's CPU time stops growing after its answer (${burnt} s CPU from 1 s to 6 s after it)"
+else
+  echo "FAIL the analysis keeps burning CPU after the milter answered (${burnt} s CPU from 1 s to 6 s after it)"; rc=1
+fi
+stop_milter
+grep -Eq 'incomplete=[A-Z_,]*ANALYSIS_TIMEOUT' "$T/milter8.log" \
+  && echo "ok   the per-message line says the analysis was cut short (incomplete=...)" \
+  || { echo "FAIL no incomplete= on the per-message line"; grep -v '^$' "$T/milter8.log" | tail -5; rc=1; }
 
 # Phase 6: a Redis history that goes away and comes back (when redis-server is installed).
 if command -v redis-server >/dev/null; then

@@ -6,7 +6,8 @@
 #
 # Writes OUT.eml: BASE.eml (its headers and text kept) with DOCS .docx
 # attachments (default 8) whose word/document.xml repeats `&amp;` ENTITIES
-# times (default 10,000,000: 50 MB of XML, deflated to about 50 KB each), the
+# times (default 10,000,000: 50 MB of XML, deflated to about 50 KB each) and
+# nothing else (no macro, no external reference: only the cost), the
 # shape of issue 12's 22 KB mail that ran for minutes. The documents are the
 # same bytes under DOCS names (the analysis keeps no cache between them, and one
 # document is built once). Nothing here comes from real mail; the output is
@@ -30,11 +31,6 @@ def docx(entities):
         put("_rels/.rels", '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/'
             'package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/'
             'officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>')
-        put("word/_rels/document.xml.rels",
-            '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
-            'relationships"><Relationship Id="rId9" Type="http://schemas.openxmlformats.org/officeDocument/'
-            '2006/relationships/attachedTemplate" Target="http://e.example/' + "&amp;" * 1000 + '" '
-            'TargetMode="External"/></Relationships>')
         put("word/document.xml", '<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/'
             'wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>' + "&amp;" * entities
             + "</w:t></w:r></w:p></w:body></w:document>")
