@@ -21,7 +21,8 @@
 //   does not (a store that hangs, a descheduled thread), the milter stops
 //   waiting at the timeout and applies on_incomplete; the worker, its budget
 //   already spent, finishes what it is in (YARA at most 1 s more, libyara
-//   counts whole seconds) and its result is discarded.
+//   counts whole seconds; one Office password try, at most 1M hash rounds)
+//   and its result is discarded.
 // DIAGNOSTICS
 //   Every callback catches: nothing escapes into C. Everything that can fail
 //   is computed before the first change is sent, so a message is either

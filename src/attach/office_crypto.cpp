@@ -19,7 +19,8 @@
 //   lim.passwords_tried candidates; spin counts above k_max_spin are not tried
 //   (a file could otherwise ask for billions of hash rounds per password), at most
 //   k_spin_budget rounds per document and analysis_state::hash_rounds_budget per
-//   message (details: "limited": true when candidates were left untried); the
+//   message (details: "limited": true when candidates were left untried), and no
+//   try starts once the message's time is spent (ANALYSIS_TIMEOUT); the
 //   plaintext is at most lim.archive_entry_bytes and charged to the byte budget.
 #include "attach/office_internal.hpp"
 
@@ -461,6 +462,12 @@ void analyse_encrypted_package(office_ctx& c, std::string_view info, std::string
     const std::size_t max_tries = static_cast<std::size_t>(std::max<std::uint64_t>(1, k_spin_budget / cost));
     for (const auto& cand : candidates) {
         if (tried >= max_tries || c.st.hash_rounds_budget < cost) break;
+        // Each try is up to k_max_spin hash rounds: the clock is read before every one,
+        // so an analysis past its time stops here rather than after 40M rounds.
+        if (c.st.expired_now()) {
+            limit_stop(c.st, c.rep, true, "Office decryption stopped at the per-message time limit", c.f.path);
+            break;
+        }
         c.st.hash_rounds_budget -= cost;
         ++tried;
         plain = ecma376_decrypt(as_bytes(info), as_bytes(package), cand.first, &type, max_out);

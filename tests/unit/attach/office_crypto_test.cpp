@@ -3,6 +3,9 @@
 #include "office_test_util.hpp"
 
 #include "attach/office_internal.hpp"
+#include "core/budget.hpp"
+
+#include <chrono>
 
 using namespace office_test;
 namespace office = replyguard::attach::office;
@@ -115,6 +118,31 @@ TEST(OfficeCrypto, UnknownPasswordIsNotInspected) {
         if (f.id == "OFFICE_ENCRYPTED") {
             EXPECT_NE(f.detail.find("not inspected"), std::string::npos);
         }
+}
+
+TEST(OfficeCrypto, NoPasswordIsTriedOnceTheTimeIsSpent) {
+    // Every try is up to a million hash rounds: an analysis past its time (the
+    // milter stopped waiting for it) must not go on trying.
+    replyguard::limits lim;
+    lim.message_millis = 1;
+    replyguard::budget bud(lim, std::chrono::steady_clock::now() - std::chrono::seconds(1));
+    ASSERT_TRUE(bud.expired_now());
+    replyguard::attach::analysis_options opt;
+    opt.bud = &bud;
+    replyguard::attach::file_view f;
+    f.name = f.path = "encrypted.docx";
+    const std::string data = slurp(corpus() / "office/encrypted/oletools/encrypted.docx");
+    f.data = data;
+    replyguard::attach::analysis_state st;
+    st.bytes_budget = st.lim.archive_bytes;
+    st.passwords = {"one", "two", "three"};
+    st.opt = &opt;
+    outcome o;
+    o.recognised = replyguard::attach::analyse_office(f, st, o.rep);
+    ASSERT_TRUE(o.has("OFFICE_ENCRYPTED")) << o.ids();
+    EXPECT_TRUE(o.has("ANALYSIS_TIMEOUT")) << o.ids();
+    EXPECT_EQ(o.rep.details["office"][0]["encryption"]["passwords_tried"], 0) << o.rep.details.dump();
+    EXPECT_TRUE(bud.incomplete());
 }
 
 static nlohmann::json biff_sheets(const outcome& o) {
