@@ -325,9 +325,21 @@ elif PHASE == "8":
     raw = open(os.path.join(T, "hostile-time.eml"), "rb").read().replace(b"Message-ID: <", b"Message-ID: <p8.", 1)
     t0 = time.time()
     code, text = send(raw)
-    check(code == 550 and "5.7.1" in text,
-          f"hijack whose analysis outlasts [milter] timeout -> rejected on what was found, not accepted unchecked "
-          f"(got {code} {text!r} after {time.time() - t0:.1f} s)")
+    # On a loaded machine the verdict of what was found may come after the milter's
+    # timeout: then the timed-out state's action (on_incomplete = hold) applies. Either
+    # is right; accepted and delivered is not.
+    took = time.time() - t0
+    if code == 250:
+        time.sleep(1)
+        held = [l for l in postqueue().splitlines() if l[:1].isalnum() and "!" in l.split()[0]]
+        msgid = email.message_from_bytes(raw).get("Message-ID").strip()
+        check(len(held) == 1 and delivered(msgid, timeout=2) is None,
+              f"hijack whose analysis outlasts [milter] timeout -> held (late verdict), not delivered ({len(held)} held, {took:.1f} s)")
+        subprocess.run(["postsuper", "-c", os.path.join(T, "etc"), "-d", "ALL"], capture_output=True)
+    else:
+        check(code == 550 and "5.7.1" in text,
+              f"hijack whose analysis outlasts [milter] timeout -> rejected on what was found, not accepted unchecked "
+              f"(got {code} {text!r} after {took:.1f} s)")
 
 elif PHASE == "5":
     f = next(f for f in files if expected[f]["verdict"] == "clean")
