@@ -63,6 +63,7 @@ struct session {
     std::array<int, k_owned> owned{};
     /// The fields we may change: change when present, add when not.
     bool has_subject = false, has_content_type = false, has_cte = false, has_mime_version = false;
+    bool state_counted = false;  ///< replyguard_milter_messages_total counted for this message
     bool in_message = false;  ///< counted in g_messages (graceful shutdown waits for it)
 
     void begin() {
@@ -80,6 +81,7 @@ struct session {
         body.clear();
         size = 0;
         too_large = false;
+        state_counted = false;
         owned.fill(0);
         has_subject = has_content_type = has_cte = has_mime_version = false;
     }
@@ -120,10 +122,10 @@ void set_header(SMFICTX* ctx, bool present, const char* name, std::string value)
 /// Reply, header changes, body, quarantine: the plan, through libmilter.
 sfsistat carry_out(SMFICTX* ctx, session& m, const milter::plan& p, const milter::milter_config& mc,
                    const scan::scan_result* r, std::string_view qid) {
-    g_metrics.actions.inc(milter::disposition_name(p.disp));
     if (p.reply) {
         milter::smtp_reply rep = *p.reply;
         smfi_setreply(ctx, c(rep.code), c(rep.xcode), c(rep.text));
+        g_metrics.actions.inc(milter::disposition_name(p.disp));
         return p.disp == milter::disposition::reject ? SMFIS_REJECT : SMFIS_TEMPFAIL;
     }
     // Computed before the first change is sent (see DIAGNOSTICS).
@@ -163,6 +165,9 @@ sfsistat carry_out(SMFICTX* ctx, session& m, const milter::plan& p, const milter
         std::string reason = p.quarantine_reason;
         smfi_quarantine(ctx, reason.data());
     }
+    // Counted once the answer is decided: an exception before it ends in
+    // internal_error, whose own answer is the one counted.
+    g_metrics.actions.inc(milter::disposition_name(p.disp));
     return SMFIS_ACCEPT;
 }
 
@@ -177,10 +182,18 @@ std::string_view state_name(milter::analysis_state s) {
     return "failed";
 }
 
+/// replyguard_milter_messages_total, once per message (an internal error after
+/// the count does not count the message again).
+void count_state(session& m, milter::analysis_state s) {
+    if (m.state_counted) return;
+    m.state_counted = true;
+    g_metrics.messages.inc(state_name(s));
+}
+
 /// The plan for `in` (a message the analysis could not decide), carried out.
 sfsistat run_plan(SMFICTX* ctx, session& m, const milter::plan_input& in, const milter::milter_config& mc,
                   std::string_view qid) {
-    g_metrics.messages.inc(state_name(in.state));
+    count_state(m, in.state);
     const milter::plan p = milter::make_plan(mc, in);
     for (const auto& n : p.notes) log_line(qid, n.text, n.warning ? LOG_WARNING : LOG_INFO);
     return carry_out(ctx, m, p, mc, nullptr, qid);
@@ -257,7 +270,7 @@ sfsistat eom_impl(SMFICTX* ctx, session& m, const std::string& qid, const std::s
     }
 
     milter::plan p = milter::make_plan(mc, in);
-    g_metrics.messages.inc(state_name(in.state));
+    count_state(m, in.state);
     for (const auto& n : p.notes) log_line(qid, n.text, n.warning ? LOG_WARNING : LOG_INFO);
     if (p.defaulted) return carry_out(ctx, m, p, mc, nullptr, qid);
     log_line(qid, milter::summary_line(in, p, m.auth_authen) +

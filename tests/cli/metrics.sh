@@ -133,7 +133,7 @@ check "serve --quiet: no request line" bash -c "! grep -q 'GET /health' '$T/quie
 MPORT=$(free_port)
 SPORT=$(free_port)
 cp "$DEMO/replyguard.toml" "$T/milter.toml"
-printf '[milter]\nlearn = false\ndetections = "off"\nmetrics = "127.0.0.1:%s"\nmetrics_file = "%s"\nmetrics_interval = 1\n' \
+printf '[milter]\nlearn = false\ndetections = "off"\nmax_message_size = 100000\nmetrics = "127.0.0.1:%s"\nmetrics_file = "%s"\nmetrics_interval = 1\n' \
   "$MPORT" "$T/textfile/replyguard.prom" >>"$T/milter.toml"
 mkdir -p "$T/textfile"
 check "check-config accepts the metrics keys" "$BIN" check-config "$T/milter.toml"
@@ -154,25 +154,31 @@ for i, f in enumerate(sorted(glob.glob(inbox + "/*.eml"))):
     r = send_message("127.0.0.1", port, open(f, "rb").read(), mail_from="someone@example.net",
                      rcpts=["sato@sakura-shoji.example"], client_ip="192.0.2.7", queue_id="MQ%d" % i)
     print(r.final, "analysed" if r.analysed() else "not-analysed")
+# Over max_message_size: accepted unchecked, never scanned.
+big = b"From: a@example.net\r\nTo: sato@sakura-shoji.example\r\nSubject: big\r\n\r\n" + b"x" * 76 + b"\r\n"
+r = send_message("127.0.0.1", port, big + b"y" * 76 * 2000, mail_from="a@example.net",
+                 rcpts=["sato@sakura-shoji.example"], queue_id="MQBIG")
+print(r.final, "big", r.headers_added("X-Replyguard-Verdict"))
 PYEND
-check "milter: every message analysed" test "$(grep -c ' analysed$' "$T/milter.sent")" -eq "$msgs"
+check "milter: every demo message analysed" test "$(grep -c ' analysed$' "$T/milter.sent")" -eq "$msgs"
 check "milter: GET /metrics 200 after" \
   test "$(curl -s -o "$T/m1.prom" -w '%{http_code}' "http://127.0.0.1:$MPORT/metrics")" = 200
 check "milter: scans by verdict equal the messages sent by verdict" \
   expo "$T/m1.prom" "all(v('replyguard_scans_total', verdict=k) == exp[k] for k in exp)"
 check "milter: scan histogram _count equals the scans" \
   expo "$T/m1.prom" "v('replyguard_scan_duration_seconds_count') == $msgs and hist_ok('replyguard_scan_duration_seconds')"
-check "milter: analysis histogram _count equals the messages" \
-  expo "$T/m1.prom" "v('replyguard_milter_analysis_duration_seconds_count') == $msgs and hist_ok('replyguard_milter_analysis_duration_seconds')"
-check "milter: messages by state (all done)" \
-  expo "$T/m1.prom" "v('replyguard_milter_messages_total', state='done') == $msgs and v('replyguard_milter_messages_total', state='timed_out') == 0"
-check "milter: actions: reject = malicious, accept = clean + suspicious (the default [milter.actions])" \
-  expo "$T/m1.prom" "v('replyguard_milter_actions_total', action='reject') == exp['malicious'] and v('replyguard_milter_actions_total', action='accept') == exp['clean'] + exp['suspicious']"
+check "milter: the message over max_message_size was accepted unchecked" grep -q "^accept big \\['unchecked'\\]" "$T/milter.sent"
+check "milter: analysis histogram _count equals the messages (the unscanned one too)" \
+  expo "$T/m1.prom" "v('replyguard_milter_analysis_duration_seconds_count') == $msgs + 1 and hist_ok('replyguard_milter_analysis_duration_seconds')"
+check "milter: messages by state ($msgs done, 1 too_large)" \
+  expo "$T/m1.prom" "v('replyguard_milter_messages_total', state='done') == $msgs and v('replyguard_milter_messages_total', state='too_large') == 1 and v('replyguard_milter_messages_total', state='timed_out') == 0"
+check "milter: actions: reject = malicious, accept = clean + suspicious + the unchecked one (the default [milter.actions])" \
+  expo "$T/m1.prom" "v('replyguard_milter_actions_total', action='reject') == exp['malicious'] and v('replyguard_milter_actions_total', action='accept') == exp['clean'] + exp['suspicious'] + 1"
 check "milter: the MTA got as many rejects (reply codes) as malicious mail" \
   test "$(grep -c '^replycode ' "$T/milter.sent")" -eq "$($PY -c "import json; print(json.load(open('$T/expected.json'))['malicious'])")"
 sleep 1.5  # one more textfile write (metrics_interval = 1)
 check "milter: the textfile parses and holds the same counts" \
-  expo "$T/textfile/replyguard.prom" "all(v('replyguard_scans_total', verdict=k) == exp[k] for k in exp) and v('replyguard_milter_analysis_duration_seconds_count') == $msgs"
+  expo "$T/textfile/replyguard.prom" "all(v('replyguard_scans_total', verdict=k) == exp[k] for k in exp) and v('replyguard_milter_analysis_duration_seconds_count') == $msgs + 1"
 check "milter: no temporary file left beside the textfile" test "$(ls "$T/textfile" | wc -l)" -eq 1
 kill "$mpid"; wait "$mpid" 2>/dev/null
 check "milter: stops; the textfile is still there" test -s "$T/textfile/replyguard.prom"
