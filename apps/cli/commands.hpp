@@ -86,6 +86,7 @@ struct serve_args {
     int retention_days = 180;
     std::uint64_t retention_count = 100'000;
     int window_days = 14;
+    bool quiet = false;  ///< no per-request log line on stderr
 };
 
 struct check_config_args {

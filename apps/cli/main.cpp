@@ -134,6 +134,7 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(0, 36500));
     vc->add_option("--retention-count", serve.retention_count, "Keep at most this many detections (0: no limit)");
     vc->add_option("--window-days", serve.window_days, "Campaign time window")->check(CLI::Range(1, 3650));
+    vc->add_flag("--quiet", serve.quiet, "Do not log a line per request on standard error");
 
     check_config_args chk;
     CLI::App* cc = app.add_subcommand("check-config",

@@ -36,14 +36,17 @@
 
 #include "cli/milter_daemon.hpp"
 #include "cli/milter_log.hpp"
+#include "cli/milter_metrics.hpp"
 #include "cli/startup.hpp"
 #include "cli/systemd_notify.hpp"
 
 #include <fmt/format.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <iostream>
+#include <memory>
 #include <thread>
 
 namespace replyguard::cli {
@@ -127,9 +130,29 @@ int run_milter(const milter_args& a) {
     }
 
     // smfi_main on its own thread, created with the control signals blocked
-    // so it and every thread it starts inherit that mask (see above).
+    // so it and every thread it starts inherit that mask (see above); the
+    // metrics listener's threads too.
     sigset_t ctl = control_signals(), old;
     pthread_sigmask(SIG_BLOCK, &ctl, &old);
+    // Prometheus ([milter] metrics, metrics_file): read at start, as the socket.
+    std::unique_ptr<metrics_listener> scrape;
+    if (!mc0.metrics.empty()) {
+        auto l = metrics_listener::start(mc0.metrics);
+        if (!l) {
+            std::cerr << "replyguard milter: " << l.error().message << "\n";
+            return 2;
+        }
+        scrape = std::move(*l);
+        log_line("", fmt::format("metrics on http://{}/metrics (port {})", mc0.metrics, scrape->port()));
+    }
+    const std::string metrics_file = mc0.metrics_file;
+    const int metrics_ms = mc0.metrics_interval * 1000;
+    auto write_textfile = [&metrics_file] {
+        if (metrics_file.empty()) return;
+        if (auto w = write_metrics_file(metrics_file); !w)
+            log_line("", "metrics file: " + w.error().message, LOG_WARNING);
+    };
+    write_textfile();
     std::atomic<int> smfi_rc{MI_SUCCESS};
     std::thread smfi([&smfi_rc] {
         smfi_rc = smfi_main();
@@ -144,8 +167,20 @@ int run_milter(const milter_args& a) {
     // open and the store is open, so Postfix can be started after us.
     notify_ready("listening on " + socket);
     int stop_signal = 0;
+    auto next_write = std::chrono::steady_clock::now() + std::chrono::milliseconds(metrics_ms);
     for (;;) {
-        int ev = next_event();
+        int wait_ms = -1;
+        if (!metrics_file.empty()) {
+            auto left =
+                std::chrono::duration_cast<std::chrono::milliseconds>(next_write - std::chrono::steady_clock::now());
+            wait_ms = static_cast<int>(std::max<std::int64_t>(0, left.count()));
+        }
+        int ev = next_event(wait_ms);
+        if (ev == k_no_event) {
+            write_textfile();
+            next_write = std::chrono::steady_clock::now() + std::chrono::milliseconds(metrics_ms);
+            continue;
+        }
         if (ev == SIGHUP) {
             notify_reloading();
             try {
@@ -187,6 +222,8 @@ int run_milter(const milter_args& a) {
         smfi_stop();
     }
     smfi.join();
+    write_textfile();  // the last counts, for the scrape after a stop
+    scrape.reset();
     for (int i = 0; g_running > 0 && i < 50; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     if (g_messages > 0) log_line("", fmt::format("{} message(s) still in progress at exit", g_messages.load()), LOG_WARNING);
     if (g_running == 0 && g_sessions == 0) {

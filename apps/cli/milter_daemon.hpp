@@ -12,6 +12,7 @@
 //                             reload, learning, kept detections, outbound state
 //     milter_signals.cpp      SIGHUP (reload), SIGTERM/SIGINT (stop), the wake-up pipe
 //     milter_log.cpp          log lines (stderr, syslog)
+//     milter_metrics.cpp      Prometheus: a loopback /metrics listener, a textfile
 #pragma once
 
 #include "campaign/detections.hpp"

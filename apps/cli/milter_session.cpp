@@ -31,6 +31,7 @@
 #include "core/strings.hpp"
 
 #include "cli/milter_log.hpp"
+#include "cli/milter_metrics.hpp"
 #include "milter/banner.hpp"
 #include "milter/plan.hpp"
 
@@ -69,6 +70,7 @@ struct session {
     std::array<int, k_owned> owned{};
     /// The fields we may change: change when present, add when not.
     bool has_subject = false, has_content_type = false, has_cte = false, has_mime_version = false;
+    bool state_counted = false;  ///< replyguard_milter_messages_total counted for this message
     bool in_message = false;  ///< counted in g_messages (graceful shutdown waits for it)
 
     void begin() {
@@ -86,6 +88,7 @@ struct session {
         body.clear();
         size = 0;
         too_large = false;
+        state_counted = false;
         owned.fill(0);
         has_subject = has_content_type = has_cte = has_mime_version = false;
     }
@@ -129,6 +132,7 @@ sfsistat carry_out(SMFICTX* ctx, session& m, const milter::plan& p, const milter
     if (p.reply) {
         milter::smtp_reply rep = *p.reply;
         smfi_setreply(ctx, c(rep.code), c(rep.xcode), c(rep.text));
+        g_metrics.actions.inc(milter::disposition_name(p.disp));
         return p.disp == milter::disposition::reject ? SMFIS_REJECT : SMFIS_TEMPFAIL;
     }
     // Computed before the first change is sent (see DIAGNOSTICS).
@@ -168,11 +172,36 @@ sfsistat carry_out(SMFICTX* ctx, session& m, const milter::plan& p, const milter
         std::string reason = p.quarantine_reason;
         smfi_quarantine(ctx, reason.data());
     }
+    // Counted once the answer is decided: an exception before it ends in
+    // internal_error, whose own answer is the one counted.
+    g_metrics.actions.inc(milter::disposition_name(p.disp));
     return SMFIS_ACCEPT;
 }
 
-sfsistat run_plan(SMFICTX* ctx, session& m, const milter::plan& p, const milter::milter_config& mc,
+std::string_view state_name(milter::analysis_state s) {
+    switch (s) {
+    case milter::analysis_state::done: return "done";
+    case milter::analysis_state::too_large: return "too_large";
+    case milter::analysis_state::timed_out: return "timed_out";
+    case milter::analysis_state::failed: return "failed";
+    case milter::analysis_state::store_failed: return "store_failed";
+    }
+    return "failed";
+}
+
+/// replyguard_milter_messages_total, once per message (an internal error after
+/// the count does not count the message again).
+void count_state(session& m, milter::analysis_state s) {
+    if (m.state_counted) return;
+    m.state_counted = true;
+    g_metrics.messages.inc(state_name(s));
+}
+
+/// The plan for `in` (a message the analysis could not decide), carried out.
+sfsistat run_plan(SMFICTX* ctx, session& m, const milter::plan_input& in, const milter::milter_config& mc,
                   std::string_view qid) {
+    count_state(m, in.state);
+    const milter::plan p = milter::make_plan(mc, in);
     for (const auto& n : p.notes) log_line(qid, n.text, n.warning ? LOG_WARNING : LOG_INFO);
     return carry_out(ctx, m, p, mc, nullptr, qid);
 }
@@ -187,7 +216,7 @@ sfsistat eom_impl(SMFICTX* ctx, session& m, const std::string& qid, const std::s
     milter::plan_input in;
     if (m.too_large) {
         in.state = milter::analysis_state::too_large;
-        return run_plan(ctx, m, milter::make_plan(mc, in), mc, qid);
+        return run_plan(ctx, m, in, mc, qid);
     }
 
     // The analysis runs on its own thread so the time limit holds; the shared
@@ -204,7 +233,10 @@ sfsistat eom_impl(SMFICTX* ctx, session& m, const std::string& qid, const std::s
             ~done() { --g_running; }
         } guard;
         // A store failure is reported by the engine in r.history (scan/gather.cpp).
-        return analysis{live->eng->scan(*bytes, qid.empty() ? "milter" : qid)};
+        const auto t0 = std::chrono::steady_clock::now();
+        analysis an{live->eng->scan(*bytes, qid.empty() ? "milter" : qid)};
+        g_metrics.scan.count(an.r, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+        return an;
     });
     std::future<analysis> fut = task->get_future();
     std::thread([task] { (*task)(); }).detach();
@@ -213,7 +245,7 @@ sfsistat eom_impl(SMFICTX* ctx, session& m, const std::string& qid, const std::s
     const std::chrono::duration<double> limit(mc.timeout);
     if (fut.wait_for(limit) != std::future_status::ready || std::chrono::steady_clock::now() - t_eom > limit) {
         in.state = milter::analysis_state::timed_out;
-        return run_plan(ctx, m, milter::make_plan(mc, in), mc, qid);
+        return run_plan(ctx, m, in, mc, qid);
     }
     analysis an = fut.get();
     scan::scan_result& r = an.r;
@@ -226,7 +258,7 @@ sfsistat eom_impl(SMFICTX* ctx, session& m, const std::string& qid, const std::s
         in.state = milter::analysis_state::failed;
         in.failure = "analysis failed: " + *r.error;
     }
-    if (in.state != milter::analysis_state::done) return run_plan(ctx, m, milter::make_plan(mc, in), mc, qid);
+    if (in.state != milter::analysis_state::done) return run_plan(ctx, m, in, mc, qid);
     in.verdict = r.outcome.v;
     in.score = r.outcome.score;
     in.findings = r.findings;
@@ -242,13 +274,16 @@ sfsistat eom_impl(SMFICTX* ctx, session& m, const std::string& qid, const std::s
                                   .unknown_recipients = unknown_recipients(m.rcpts, r),
                                   .now = static_cast<std::int64_t>(std::time(nullptr))};
         if (auto checked = g_state->outbound->check(ev); !checked) {
+            g_metrics.scan.store_errors.inc("outbound");
             in.outbound.failure = "the outbound state store failed: " + checked.error().message;
         } else {
             in.outbound.abuse = std::move(*checked);
+            if (in.outbound.abuse) g_metrics.outbound_abuse.inc();
         }
     }
 
     milter::plan p = milter::make_plan(mc, in);
+    count_state(m, in.state);
     for (const auto& n : p.notes) log_line(qid, n.text, n.warning ? LOG_WARNING : LOG_INFO);
     if (p.defaulted) return carry_out(ctx, m, p, mc, nullptr, qid);
     log_line(qid, milter::summary_line(in, p, m.auth_authen) +
@@ -267,7 +302,7 @@ sfsistat internal_error(SMFICTX* ctx, session& m, const milter::milter_config& m
     milter::plan_input in;
     in.state = milter::analysis_state::failed;
     in.failure = std::move(why);
-    return run_plan(ctx, m, milter::make_plan(mc, in), mc, qid);
+    return run_plan(ctx, m, in, mc, qid);
 }
 
 // --- libmilter callbacks (every one catches: nothing may escape into C) -----
@@ -379,6 +414,7 @@ sfsistat cb_eom(SMFICTX* ctx) {
     }
     // One configuration for the whole message, even if SIGHUP swaps it now.
     std::shared_ptr<const live_config> live = g_state->live();
+    const auto t_eom = std::chrono::steady_clock::now();
     sfsistat rc;
     try {
         rc = eom_impl(ctx, *m, qid, live);
@@ -387,6 +423,7 @@ sfsistat cb_eom(SMFICTX* ctx) {
     } catch (...) {
         rc = internal_error(ctx, *m, live->mc, qid, "internal error");
     }
+    g_metrics.analysis_seconds.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - t_eom).count());
     m->reset();
     m->end();
     return rc;

@@ -63,6 +63,14 @@ void reload(daemon_state& st) {
         ignored("milter.detections");
         next.mc.detections = cur->mc.detections;
     }
+    if (next.mc.metrics != cur->mc.metrics || next.mc.metrics_file != cur->mc.metrics_file ||
+        next.mc.metrics_interval != cur->mc.metrics_interval) {
+        // The listener and the textfile loop are set up at start (milter_cmd.cpp).
+        ignored("milter.metrics/metrics_file/metrics_interval");
+        next.mc.metrics = cur->mc.metrics;
+        next.mc.metrics_file = cur->mc.metrics_file;
+        next.mc.metrics_interval = cur->mc.metrics_interval;
+    }
     if (next.mc.learn && !st.store_writable) {
         ignored("milter.learn (the store was opened read-only)");
         next.mc.learn = false;

@@ -12,6 +12,7 @@
 #include "cli/milter_daemon.hpp"
 
 #include "cli/milter_log.hpp"
+#include "cli/milter_metrics.hpp"
 #include "cli/startup.hpp"
 #include "history/learner.hpp"
 #include "milter/plan.hpp"
@@ -82,10 +83,13 @@ void keep_detection(scan::scan_result& r, const std::optional<finding>& abuse, s
     d.source = fmt::format("milter:{} ({})", qid.empty() ? "NOQUEUE" : qid, milter::disposition_name(disp));
     std::lock_guard lock(g_state->kept_mu);
     if (auto id = g_state->kept->put(d); !id) {
+        g_metrics.scan.store_errors.inc("detections");
         log_line(qid, "keeping the detection failed: " + id.error().message, LOG_WARNING);
         return;
     } else if (*id == 0) {
         log_line(qid, "detection not kept: its message key " + milter::ascii_only(d.key) + " is stored already");
+    } else {
+        g_metrics.scan.kept.inc();
     }
     if (++g_state->kept_since_prune >= 1000) {  // retention, now and then rather than per message
         g_state->kept_since_prune = 0;
@@ -98,7 +102,10 @@ void learn_clean(const live_config& live, const scan::scan_result& r, std::strin
     history::learn_options lo{.org_domains = live.core.org_domains};
     std::lock_guard lock(g_state->learn_mu);
     auto s = history::learn_message(*g_state->hist, r.msg, lo);
-    if (!s) log_line(qid, "learning failed: " + s.error().message, LOG_WARNING);
+    if (!s) {
+        g_metrics.scan.store_errors.inc("history");
+        log_line(qid, "learning failed: " + s.error().message, LOG_WARNING);
+    }
 }
 
 std::size_t unknown_recipients(const std::vector<std::string>& rcpts, const scan::scan_result& r) {

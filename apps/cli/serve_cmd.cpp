@@ -71,8 +71,16 @@ int run_serve(const serve_args& a) {
     if (org.empty())
         if (auto d = st->hist->org_domains(); d) org = *d;
     serve::metrics m;
-    serve::context c{.cfg = st->cfg, .eng = *st->eng, .store = **kept, .m = m, .token = token, .listen = a.listen,
-                     .keep_detections = a.keep_detections, .window_days = a.window_days, .org_domains = org};
+    serve::context c{.cfg = st->cfg,
+                     .eng = *st->eng,
+                     .store = **kept,
+                     .m = m,
+                     .token = token,
+                     .listen = a.listen,
+                     .keep_detections = a.keep_detections,
+                     .window_days = a.window_days,
+                     .org_domains = org,
+                     .quiet = a.quiet};
     const config& cfg = st->cfg;
 
     httplib::Server svr;
@@ -85,11 +93,15 @@ int run_serve(const serve_args& a) {
     svr.set_keep_alive_max_count(1);
 
     svr.set_pre_routing_handler([&](const httplib::Request& req, httplib::Response& res) {
+        serve::request_started();
         return serve::guard(c, req, res);
     });
+    // After every reply (httplib's own refusals too): counted by route and status, one log line (serve_log.cpp).
+    svr.set_logger(
+        [&](const httplib::Request& req, const httplib::Response& res) { serve::request_done(c, req, res); });
     // Statuses httplib sets by itself (404, 413, 400 on a malformed request) get a JSON body too.
     svr.set_error_handler([&](const httplib::Request& req, httplib::Response& res) {
-        if (res.status >= 400 && res.status < 500) ++m.client_errors;
+        if (res.status >= 400 && res.status < 500) m.client_errors.inc();
         if (!res.body.empty()) return;
         std::string msg = res.status == 404   ? fmt::format("no such endpoint: {} {}", req.method, req.path)
                           : res.status == 413 ? fmt::format("the body is larger than {} bytes", cfg.lim.message_bytes)

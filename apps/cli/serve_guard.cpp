@@ -89,7 +89,6 @@ handled refuse(httplib::Response& res, int status, std::string_view code, std::s
 }  // namespace
 
 httplib::Server::HandlerResponse guard(const context& c, const httplib::Request& req, httplib::Response& res) {
-    ++c.m.requests;
     res.set_header("X-Content-Type-Options", "nosniff");
     res.set_header("Cache-Control", "no-store");
 
@@ -118,7 +117,7 @@ httplib::Server::HandlerResponse guard(const context& c, const httplib::Request&
         std::string want = "Bearer " + c.token;
         if (auth.size() == want.size() && CRYPTO_memcmp(auth.data(), want.data(), want.size()) == 0)
             return handled::Unhandled;
-        ++c.m.unauthorized;
+        c.m.unauthorized.inc();
         res.set_header("WWW-Authenticate", "Bearer");
         return refuse(res, 401, "unauthorized", "missing or wrong token: send 'Authorization: Bearer TOKEN'");
     }

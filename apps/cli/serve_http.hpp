@@ -8,8 +8,11 @@
 //     serve_scan.cpp          POST /api/v1/scan, /checkv2
 //     serve_read.cpp          GET /api/v1/detections[/ID], campaigns, timeline, symbols
 //     serve_ops.cpp           GET /health, /metrics, / (the dashboard)
+//     serve_log.cpp           after every request: counted by route and status, one log line
 //   serve_http.cpp holds the JSON replies and parameter parsing they share.
 #pragma once
+
+#include "cli/scan_metrics.hpp"
 
 #include "campaign/detections.hpp"
 #include "core/config.hpp"
@@ -36,10 +39,19 @@ inline constexpr std::size_t k_workers = 64;
 /// Seconds one read on a connection may wait (per read, not per request).
 inline constexpr time_t k_read_timeout_s = 10;
 
+/// The routes requests are counted under (bounded: anything else is "other").
+inline constexpr std::string_view k_route_other = "other";
+
 struct metrics {
-    std::atomic<std::uint64_t> scans_clean{0}, scans_suspicious{0}, scans_malicious{0}, scan_errors{0};
-    std::atomic<std::uint64_t> kept{0}, requests{0}, unauthorized{0}, client_errors{0};
-    std::atomic<std::uint64_t> scan_micros{0};
+    scan_metrics scan;  ///< scans, verdicts, time, store errors, kept detections (shared with the milter)
+    replyguard::metrics::counter unauthorized, client_errors;
+    replyguard::metrics::route_counter http{"/api/v1/scan",       "/checkv2",
+                                            "/api/v1/detections", "/api/v1/detections/ID",
+                                            "/api/v1/campaigns",  "/api/v1/timeline",
+                                            "/api/v1/symbols",    "/health",
+                                            "/metrics",           "/",
+                                            k_route_other};
+    replyguard::metrics::histogram http_seconds{replyguard::metrics::k_latency_buckets};
 };
 
 /// Everything a route reads; built once by run_serve, shared by every worker thread.
@@ -53,6 +65,7 @@ struct context {
     bool keep_detections = true;
     int window_days = 14;
     std::vector<std::string> org_domains;  ///< for clustering
+    bool quiet = false;                    ///< no request log lines
 };
 
 std::int64_t now_s();
@@ -66,6 +79,14 @@ void send_error(httplib::Response& res, int status, std::string_view code, std::
 /// A non-negative integer query parameter; nullopt with an error sent when malformed.
 std::optional<std::int64_t> int_param(const httplib::Request& req, httplib::Response& res, const char* name,
                                       std::int64_t fallback, std::int64_t max);
+
+// serve_log.cpp
+/// Called first for every request that reaches routing: its start time.
+void request_started();
+/// After the reply: count it (route, status, time) and, unless quiet, log one line to stderr.
+void request_done(context& c, const httplib::Request& req, const httplib::Response& res);
+/// The route a path is counted under (k_route_other when none).
+std::string_view route_of(std::string_view path);
 
 // serve_guard.cpp
 httplib::Server::HandlerResponse guard(const context& c, const httplib::Request& req, httplib::Response& res);

@@ -3,7 +3,8 @@
 //
 // DESCRIPTION
 //   GET /health   liveness and the number of kept detections (no token needed)
-//   GET /metrics  Prometheus text format (counters of this process)
+//   GET /metrics  Prometheus text format (this process's metrics: apps/cli/scan_metrics.hpp
+//                 and the HTTP families below)
 //   GET /         the dashboard (apps/cli/dashboard.cpp), under a strict CSP
 #include "cli/serve_http.hpp"
 
@@ -23,30 +24,18 @@ void health(context& c, const httplib::Request&, httplib::Response& res) {
 
 void prometheus_metrics(context& c, const httplib::Request&, httplib::Response& res) {
     auto n = c.store.count();
-    std::string t;
-    t += "# HELP replyguard_scans_total Messages scanned through the API, by verdict.\n"
-         "# TYPE replyguard_scans_total counter\n";
-    t += fmt::format("replyguard_scans_total{{verdict=\"clean\"}} {}\n", c.m.scans_clean.load());
-    t += fmt::format("replyguard_scans_total{{verdict=\"suspicious\"}} {}\n", c.m.scans_suspicious.load());
-    t += fmt::format("replyguard_scans_total{{verdict=\"malicious\"}} {}\n", c.m.scans_malicious.load());
-    t += "# HELP replyguard_scan_errors_total Scans that returned an error for the message.\n"
-         "# TYPE replyguard_scan_errors_total counter\n";
-    t += fmt::format("replyguard_scan_errors_total {}\n", c.m.scan_errors.load());
-    t += "# HELP replyguard_scan_seconds_total Time spent scanning.\n# TYPE replyguard_scan_seconds_total counter\n";
-    t += fmt::format("replyguard_scan_seconds_total {:.6f}\n", c.m.scan_micros.load() / 1e6);
-    t += "# HELP replyguard_detections_kept_total Detections written by this process.\n"
-         "# TYPE replyguard_detections_kept_total counter\n";
-    t += fmt::format("replyguard_detections_kept_total {}\n", c.m.kept.load());
-    t += "# HELP replyguard_detections_stored Detections in the store.\n# TYPE replyguard_detections_stored gauge\n";
-    t += fmt::format("replyguard_detections_stored {}\n", n ? *n : 0);
-    t += "# HELP replyguard_http_requests_total HTTP requests received.\n"
-         "# TYPE replyguard_http_requests_total counter\n";
-    t += fmt::format("replyguard_http_requests_total {}\n", c.m.requests.load());
-    t += "# HELP replyguard_http_unauthorized_total Requests refused for a missing or wrong token.\n"
-         "# TYPE replyguard_http_unauthorized_total counter\n";
-    t += fmt::format("replyguard_http_unauthorized_total {}\n", c.m.unauthorized.load());
+    replyguard::metrics::exposition e;
+    c.m.scan.expose(e);
+    e.gauge("replyguard_detections_stored", "Detections in the store.", n ? static_cast<double>(*n) : 0.0);
+    e.counter("replyguard_http_requests_total", "HTTP requests answered, by route and status code.", c.m.http);
+    e.histogram("replyguard_http_request_duration_seconds",
+                "Time from routing a request to its reply being written (body read and scan included).",
+                c.m.http_seconds);
+    e.counter("replyguard_http_unauthorized_total", "Requests refused for a missing or wrong token.",
+              c.m.unauthorized.value());
+    e.counter("replyguard_http_client_errors_total", "Requests answered with a 4xx status.", c.m.client_errors.value());
     res.status = 200;
-    res.set_content(t, "text/plain; version=0.0.4; charset=utf-8");
+    res.set_content(e.take(), std::string(replyguard::metrics::k_content_type));
 }
 
 void dashboard(context&, const httplib::Request&, httplib::Response& res) {

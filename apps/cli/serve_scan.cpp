@@ -52,24 +52,18 @@ void scan_message(context& c, const httplib::Request& req, httplib::Response& re
     std::string source = req.has_param("source") ? req.get_param_value("source") : "http";
     auto t0 = std::chrono::steady_clock::now();
     scan::scan_result r = c.eng.scan(body, source);
-    c.m.scan_micros += static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count());
-    if (r.error) ++c.m.scan_errors;
-    switch (r.outcome.v) {
-    case score::verdict::clean: ++c.m.scans_clean; break;
-    case score::verdict::suspicious: ++c.m.scans_suspicious; break;
-    case score::verdict::malicious: ++c.m.scans_malicious; break;
-    }
+    c.m.scan.count(r, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     json j = output::to_json(r);
     j["detection_id"] = nullptr;
     if (c.keep_detections && campaign::worth_keeping(r)) {
         auto id = c.store.put(campaign::make_detection(r, now_s(), c.cfg));
         if (!id) {
+            c.m.scan.store_errors.inc("detections");
             send_error(res, 500, "internal", "cannot keep the detection: " + id.error().message);
             return;
         }
         if (*id) {
-            ++c.m.kept;
+            c.m.scan.kept.inc();
             j["detection_id"] = *id;
         }
     }

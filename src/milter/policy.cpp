@@ -95,6 +95,40 @@ bool is_ascii(std::string_view s) {
 
 }  // namespace
 
+std::string check_metrics_address(std::string_view a) {
+    std::size_t colon = a.rfind(':');
+    if (colon == std::string_view::npos || colon + 1 == a.size())
+        return "must be \"HOST:PORT\" (e.g. \"127.0.0.1:9894\")";
+    std::string_view host = a.substr(0, colon), port = a.substr(colon + 1);
+    if (port.size() > 5 || !std::all_of(port.begin(), port.end(), [](char ch) { return ch >= '0' && ch <= '9'; }) ||
+        std::stoi(std::string(port)) > 65535)
+        return "must end in a port from 0 to 65535";
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    // 127.0.0.0/8 written as four decimal parts; the metrics need no token only because nobody else can reach them.
+    auto is_v4_loopback = [](std::string_view h) {
+        int parts = 0;
+        std::size_t i = 0;
+        while (i <= h.size()) {
+            std::size_t j = h.find('.', i);
+            if (j == std::string_view::npos) j = h.size();
+            std::string_view p = h.substr(i, j - i);
+            if (p.empty() || p.size() > 3 ||
+                !std::all_of(p.begin(), p.end(), [](char ch) { return ch >= '0' && ch <= '9'; }) ||
+                std::stoi(std::string(p)) > 255)
+                return false;
+            if (parts == 0 && p != "127") return false;
+            ++parts;
+            i = j + 1;
+        }
+        return parts == 4;
+    };
+    if (host == "localhost" || host == "::1" || is_v4_loopback(host)) return {};
+    return fmt::format(
+        "must be a loopback address (127.0.0.1, [::1], localhost), not \"{}\": the metrics "
+        "listener has no token",
+        host);
+}
+
 result<milter_config> milter_config_from_toml(const toml_document& doc) {
     const std::string& origin = doc.origin;
     milter_config c;
@@ -115,9 +149,24 @@ result<milter_config> milter_config_from_toml(const toml_document& doc) {
             if (c.detections.starts_with("redis://"))
                 return fail(errc::parse, fmt::format("{}: milter.detections must be an SQLite file or \"off\" "
                                                      "(detections are not kept in Redis)", where(v, origin)));
-        }
-        else if (key == "subject_prefix") { if (auto r = str(c.subject_prefix); !r) return std::unexpected(r.error()); }
-        else if (key == "reject_reason") {
+        } else if (key == "metrics") {
+            if (auto r = str(c.metrics); !r) return std::unexpected(r.error());
+            if (std::string why = check_metrics_address(c.metrics); !why.empty())
+                return fail(errc::parse, fmt::format("{}: milter.metrics {}", where(v, origin), why));
+        } else if (key == "metrics_file") {
+            if (auto r = str(c.metrics_file); !r) return std::unexpected(r.error());
+            if (c.metrics_file.empty())
+                return fail(errc::parse, fmt::format("{}: milter.metrics_file must be a file name", where(v, origin)));
+        } else if (key == "metrics_interval") {
+            auto d = v.value<std::int64_t>();
+            if (!d || *d < 1 || *d > 86400)
+                return fail(errc::parse, fmt::format("{}: milter.metrics_interval must be an integer from 1 to 86400 "
+                                                     "(seconds)",
+                                                     where(v, origin)));
+            c.metrics_interval = static_cast<int>(*d);
+        } else if (key == "subject_prefix") {
+            if (auto r = str(c.subject_prefix); !r) return std::unexpected(r.error());
+        } else if (key == "reject_reason") {
             if (auto r = str(c.reject_reason); !r) return std::unexpected(r.error());
             // An SMTP reply is ASCII (RFC 5321); '%' would be read as a format by libmilter.
             if (!is_ascii(c.reject_reason) || c.reject_reason.find_first_of("%\r\n") != std::string::npos)

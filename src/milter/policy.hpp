@@ -26,6 +26,9 @@
 //     learn           = true                    learn clean mail (authenticated and delivered)
 //     log             = "stderr" | "syslog" | "both"   where the per-message lines go
 //                                               (syslog: facility mail, ident "replyguard")
+//     metrics         = "127.0.0.1:9894"        GET /metrics there (loopback addresses only)
+//     metrics_file    = "/var/lib/prometheus/node-exporter/replyguard.prom"
+//     metrics_interval = 15                     seconds between textfile writes
 //     [milter.actions] clean / suspicious / malicious = [ "headers", "subject",
 //                      "banner", "quarantine" | "reject" | "tempfail" ]
 //     [milter.outbound] see milter/outbound.hpp
@@ -97,6 +100,11 @@ struct milter_config {
     /// `report` and `serve`: "" : the history file when it is SQLite and written
     /// (learn on; none with Redis); "off": not kept; else an SQLite file.
     std::string detections;
+    /// Prometheus: "HOST:PORT" of a /metrics listener on a loopback address ("" : none).
+    std::string metrics;
+    /// Prometheus: a node_exporter textfile written every metrics_interval seconds ("" : none).
+    std::string metrics_file;
+    int metrics_interval = 15;
     verdict_actions clean{.headers = true};
     verdict_actions suspicious{.headers = true, .subject = true, .banner = true};
     verdict_actions malicious{.headers = true, .subject = true, .banner = true, .disp = disposition::reject};
@@ -110,6 +118,9 @@ struct milter_config {
 /// milter_config_from_toml reads it from a file parsed once for both
 /// (core/toml_file.hpp); the other two parse the text themselves.
 result<milter_config> milter_config_from_toml(const toml_document& doc);
+/// A metrics listener address: "HOST:PORT" or "[V6]:PORT" with a loopback
+/// HOST (127.0.0.0/8, ::1, localhost) and PORT 0-65535; "" when good, else why not.
+std::string check_metrics_address(std::string_view address);
 result<milter_config> parse_milter_config(std::string_view toml_text, const std::string& origin);
 result<milter_config> load_milter_config(const std::string& path);
 

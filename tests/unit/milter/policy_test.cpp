@@ -99,6 +99,39 @@ static finding make_finding(std::string id, double score) {
     return f;
 }
 
+// [milter] metrics / metrics_file / metrics_interval (apps/cli/milter_metrics.hpp).
+TEST(MilterConfig, MetricsKeys) {
+    auto d = parse_milter_config("[milter]\n", "t.toml");
+    ASSERT_TRUE(d);
+    EXPECT_EQ(d->metrics, "");
+    EXPECT_EQ(d->metrics_file, "");
+    EXPECT_EQ(d->metrics_interval, 15);
+    auto c = parse_milter_config(
+        "[milter]\nmetrics = \"127.0.0.1:9894\"\nmetrics_file = \"/tmp/rg.prom\"\nmetrics_interval = 30\n", "t.toml");
+    ASSERT_TRUE(c) << c.error().message;
+    EXPECT_EQ(c->metrics, "127.0.0.1:9894");
+    EXPECT_EQ(c->metrics_file, "/tmp/rg.prom");
+    EXPECT_EQ(c->metrics_interval, 30);
+}
+
+// The listener has no token: only loopback addresses, and a port.
+TEST(MilterConfig, MetricsAddressMustBeLoopback) {
+    for (const char* good : {"127.0.0.1:9894", "127.1.2.3:0", "[::1]:9894", "localhost:65535"})
+        EXPECT_EQ(check_metrics_address(good), "") << good;
+    for (const char* bad : {"0.0.0.0:9894", "192.0.2.1:9894", "[::]:9894", "127.0.0.1", "127.0.0.1:", "127.0.0.1:65536",
+                            "127.0.0.1:x", "128.0.0.1:1", "127.0.0:1", "127.0.0.256:1", "127.0.0.1.5:1", ":9894",
+                            "example.net:9894", "127.0.0.1:123456"})
+        EXPECT_NE(check_metrics_address(bad), "") << bad;
+    auto c = parse_milter_config("[milter]\nmetrics = \"0.0.0.0:9894\"\n", "t.toml");
+    ASSERT_FALSE(c);
+    EXPECT_NE(c.error().message.find("t.toml:2:"), std::string::npos) << c.error().message;
+    EXPECT_NE(c.error().message.find("milter.metrics must be a loopback address"), std::string::npos);
+    EXPECT_FALSE(parse_milter_config("[milter]\nmetrics_interval = 0\n", "t.toml"));
+    EXPECT_FALSE(parse_milter_config("[milter]\nmetrics_interval = 1.5\n", "t.toml"));
+    EXPECT_FALSE(parse_milter_config("[milter]\nmetrics_file = \"\"\n", "t.toml"));
+    EXPECT_FALSE(parse_milter_config("[milter]\nmetrics = 9894\n", "t.toml"));
+}
+
 TEST(MilterHeaders, FindingsAndScore) {
     std::vector<finding> fs{make_finding("THREAD_OUTSIDER", 4.0), make_finding("ZIP_PASSWORD_IN_BODY", 3.25)};
     EXPECT_EQ(findings_header(fs), "THREAD_OUTSIDER=4.00, ZIP_PASSWORD_IN_BODY=3.25");
