@@ -56,8 +56,8 @@ constexpr std::size_t k_value_max = 998;
 constexpr std::size_t k_rcpt_max = 1000;
 
 std::string header(const httplib::Request& req, const char* name) {
-    std::string_view v = trim(req.get_header_value(name));
-    return std::string(v.substr(0, k_value_max));
+    const std::string v = req.get_header_value(name);  // by value: trim() views into it
+    return std::string(trim(v).substr(0, k_value_max));
 }
 
 /// The envelope of rspamd's request headers; only the fields sent.
