@@ -4,8 +4,11 @@
 // DESCRIPTION
 //   cpp-httplib (Debian libcpp-httplib-dev) serves, on 127.0.0.1:8895 by default:
 //     POST /api/v1/scan          raw message bytes in the body -> the JSON record
-//                                (also POST /checkv2, as rspamd's controller);
 //                                ?source=NAME names it; non-clean results are kept
+//     POST /checkv2              rspamd's protocol (rspamc, the rspamd proxy):
+//                                rspamd's reply with our record under "replyguard"
+//                                (serve_rspamd.cpp); "Compression: zstd" bodies
+//                                are decompressed (both routes, serve_body.cpp)
 //     GET  /api/v1/detections    ?limit=N (default 200, max 10000) &since=UNIX
 //     GET  /api/v1/detections/ID a detection, each finding with its description (en, ja)
 //     GET  /api/v1/campaigns     ?lang=en|ja
@@ -15,7 +18,7 @@
 //     GET  /metrics              Prometheus text format
 //     GET  /                     the dashboard (apps/cli/dashboard.cpp)
 //   With a token (--token or $REPLYGUARD_TOKEN) /api/ and /metrics require
-//   "Authorization: Bearer TOKEN". Binding anything but a loopback address
+//   "Authorization: Bearer TOKEN" (or rspamd's "Password: TOKEN", rspamc -P). Binding anything but a loopback address
 //   without a token is refused: the API accepts mail and shows mail metadata.
 // DIAGNOSTICS
 //   Every error is JSON {"error": CODE, "message": TEXT} with a 4xx/5xx status:
@@ -70,8 +73,19 @@ int run_serve(const serve_args& a) {
     std::vector<std::string> org = st->cfg.org_domains;
     if (org.empty())
         if (auto d = st->hist->org_domains(); d) org = *d;
+    // /checkv2 answers rspamd's action from the milter's per-verdict actions of the same file.
+    milter::milter_config actions;
+    if (st->doc) {
+        auto mc = milter::milter_config_from_toml(*st->doc);
+        if (!mc) {
+            std::cerr << "replyguard serve: " << mc.error().message << "\n";
+            return 2;
+        }
+        actions = std::move(*mc);
+    }
     serve::metrics m;
     serve::context c{.cfg = st->cfg,
+                     .actions = actions,
                      .eng = *st->eng,
                      .store = **kept,
                      .m = m,
@@ -128,7 +142,9 @@ int run_serve(const serve_args& a) {
         serve::scan_message(c, req, res, reader);
     };
     svr.Post("/api/v1/scan", scan);
-    svr.Post("/checkv2", scan);
+    svr.Post("/checkv2", [&c](req_t req, res_t res, const httplib::ContentReader& reader) {
+        serve::check_rspamd(c, req, res, reader);
+    });
     svr.Get("/api/v1/detections", route(serve::list_detections));
     svr.Get(R"(/api/v1/detections/([^/]+))", route(serve::get_detection));
     svr.Get("/api/v1/campaigns", route(serve::list_campaigns));

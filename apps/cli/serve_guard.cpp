@@ -16,15 +16,19 @@
 //      127.0.0.1 sends "Host: rebind.attacker.example" and is refused (421).
 //      With a token any Host is accepted: such a page has no token.
 //   3. The token. With one, /api/, /checkv2 and /metrics need
-//      "Authorization: Bearer TOKEN" (compared in constant time); /health
-//      and the dashboard page do not.
+//      "Authorization: Bearer TOKEN" or rspamd's "Password: TOKEN" (rspamc
+//      -P; compared in constant time); /health and the dashboard page do not.
 //   4. Writes without a token (loopback only) must be a request a web page
 //      cannot send from another site: a cross-origin Origin or Sec-Fetch-Site
 //      is refused (403), and the request must carry a Content-Type that is
 //      not one of the three a form may send (application/x-www-form-urlencoded,
-//      multipart/form-data, text/plain) or an X- header field; anything else
-//      needs a CORS preflight, which this server never grants (415 otherwise).
-//      `curl -H 'Content-Type: message/rfc822' --data-binary @mail.eml` passes.
+//      multipart/form-data, text/plain), or an X- header field, or one of
+//      rspamd's request header fields (k_rspamd_fields: rspamc 3.4 sends
+//      "Content-Type: text/plain" with "Flags" and "Filename"); none of those
+//      fields is CORS-safelisted nor sent by a browser by itself, so a page
+//      can only add one after a CORS preflight, which this server never grants
+//      (415 otherwise). `curl -H 'Content-Type: message/rfc822' --data-binary
+//      @mail.eml` passes; a form posting text/plain does not.
 //   Security headers on every reply (nosniff, no-store).
 // DIAGNOSTICS
 //   JSON errors: 400 bad_request, 401 unauthorized (counted in
@@ -69,10 +73,20 @@ bool host_allowed(const context& c, std::string_view host_field) {
 
 bool is_write(std::string_view method) { return method != "GET" && method != "HEAD" && method != "OPTIONS"; }
 
+/// rspamd's request header fields (rspamc, the rspamd proxy): none is
+/// CORS-safelisted and no browser sends one by itself.
+constexpr std::string_view k_rspamd_fields[] = {"Flags",   "Filename", "Queue-Id",    "IP",         "From",
+                                                "Rcpt",    "Helo",     "Hostname",    "User",       "Deliver-To",
+                                                "Pass",    "Password", "Compression", "Settings",   "Settings-ID",
+                                                "Log-Tag", "MTA-Tag",  "MTA-Name",    "TLS-Cipher", "TLS-Version"};
+
 /// Could a page on another site have sent this without a CORS preflight?
 bool forgeable(const httplib::Request& req) {
-    for (const auto& [name, value] : req.headers)
+    for (const auto& [name, value] : req.headers) {
         if (name.size() > 2 && (name[0] == 'x' || name[0] == 'X') && name[1] == '-') return false;
+        for (std::string_view f : k_rspamd_fields)
+            if (ieq(name, f)) return false;
+    }
     std::string ct = req.get_header_value("Content-Type");
     std::string media = lower(ct.substr(0, ct.find(';')));
     media.erase(std::remove_if(media.begin(), media.end(), [](unsigned char ch) { return std::isspace(ch); }),
@@ -113,13 +127,16 @@ httplib::Server::HandlerResponse guard(const context& c, const httplib::Request&
     // 3. The token.
     bool protected_path = req.path.rfind("/api/", 0) == 0 || req.path == "/metrics" || req.path == "/checkv2";
     if (protected_path && !c.token.empty()) {
-        std::string auth = req.get_header_value("Authorization");
-        std::string want = "Bearer " + c.token;
-        if (auth.size() == want.size() && CRYPTO_memcmp(auth.data(), want.data(), want.size()) == 0)
+        auto same = [](const std::string& got, const std::string& want) {
+            return got.size() == want.size() && CRYPTO_memcmp(got.data(), want.data(), want.size()) == 0;
+        };
+        if (same(req.get_header_value("Authorization"), "Bearer " + c.token)) return handled::Unhandled;
+        if (req.has_header("Password") && same(std::string(trim(req.get_header_value("Password"))), c.token))
             return handled::Unhandled;
         c.m.unauthorized.inc();
         res.set_header("WWW-Authenticate", "Bearer");
-        return refuse(res, 401, "unauthorized", "missing or wrong token: send 'Authorization: Bearer TOKEN'");
+        return refuse(res, 401, "unauthorized",
+                      "missing or wrong token: send 'Authorization: Bearer TOKEN' (or 'Password: TOKEN', rspamc -P)");
     }
 
     // 4. Writes without a token.

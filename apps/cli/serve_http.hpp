@@ -5,7 +5,9 @@
 //   `replyguard serve` is split like the milter: serve_cmd.cpp only wires
 //   (start-up, server options, routes, signals); each route is one function:
 //     serve_guard.cpp         before routing: the token
-//     serve_scan.cpp          POST /api/v1/scan, /checkv2
+//     serve_body.cpp          the body of a scan request (size limit, zstd)
+//     serve_scan.cpp          POST /api/v1/scan
+//     serve_rspamd.cpp        POST /checkv2 (rspamd's protocol)
 //     serve_read.cpp          GET /api/v1/detections[/ID], campaigns, timeline, symbols
 //     serve_ops.cpp           GET /health, /metrics, / (the dashboard)
 //     serve_log.cpp           after every request: counted by route and status, one log line
@@ -16,6 +18,7 @@
 
 #include "campaign/detections.hpp"
 #include "core/config.hpp"
+#include "milter/policy.hpp"
 #include "scan/engine.hpp"
 
 #include <httplib.h>
@@ -57,6 +60,7 @@ struct metrics {
 /// Everything a route reads; built once by run_serve, shared by every worker thread.
 struct context {
     const config& cfg;
+    const milter::milter_config& actions;  ///< [milter] of the same file: /checkv2's action
     scan::engine& eng;
     campaign::detection_store& store;
     metrics& m;
@@ -91,8 +95,23 @@ std::string_view route_of(std::string_view path);
 // serve_guard.cpp
 httplib::Server::HandlerResponse guard(const context& c, const httplib::Request& req, httplib::Response& res);
 
+// serve_body.cpp
+/// The message bytes of a scan request (zstd decompressed); nullopt with the error sent.
+std::optional<std::string> read_body(const context& c, const httplib::Request& req, httplib::Response& res,
+                                     const httplib::ContentReader& reader);
+
 // serve_scan.cpp
+struct scanned {
+    scan::scan_result r;
+    nlohmann::json record;  ///< the native record, with detection_id
+};
+/// Scan, count, keep a detection worth keeping; nullopt with a 500 sent when it cannot be kept.
+std::optional<scanned> scan_and_keep(context& c, std::string_view body, std::string source, httplib::Response& res);
 void scan_message(context& c, const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader);
+
+// serve_rspamd.cpp
+void check_rspamd(context& c, const httplib::Request& req, httplib::Response& res,
+                  const httplib::ContentReader& reader);
 
 // serve_read.cpp
 void list_detections(context& c, const httplib::Request& req, httplib::Response& res);

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
-// apps/cli/serve_scan.cpp - `serve`: POST /api/v1/scan and /checkv2, a message in, its record out
+// apps/cli/serve_scan.cpp - `serve`: POST /api/v1/scan, a message in, its record out
 //
 // DESCRIPTION
-//   The body is the raw message (any Content-Type but a multipart form); the
-//   reply is the JSON record of `replyguard scan`, with "detection_id" when a
-//   suspicious or malicious result was kept (unless --no-keep-detections).
-//   ?source=NAME names the message in the record and the detection.
+//   The body is the raw message (any Content-Type but a multipart form;
+//   serve_body.cpp reads it, zstd included); the reply is the JSON record of
+//   `replyguard scan`, with "detection_id" when a suspicious or malicious
+//   result was kept (unless --no-keep-detections). ?source=NAME names the
+//   message in the record and the detection. scan_and_keep() is shared with
+//   /checkv2 (serve_rspamd.cpp), which wraps the same record in rspamd's reply.
 // DIAGNOSTICS
 //   400 empty body, 413 larger than limits.message_bytes, 415 a form upload,
 //   500 when the detection cannot be kept.
@@ -21,53 +23,39 @@ namespace replyguard::cli::serve {
 
 using nlohmann::json;
 
-// Registered as a content-reader handler: httplib then hands us the body as
-// sent, whatever the Content-Type. (With a plain handler, a body sent as
-// application/x-www-form-urlencoded - curl's default - is parsed as a form and
-// refused beyond 8 KiB by the library.)
-void scan_message(context& c, const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
-    if (req.is_multipart_form_data()) {
-        send_error(res, 415, "unsupported_media_type",
-                   "send the raw message as the body (Content-Type: message/rfc822), not a form");
-        return;
-    }
-    std::string body;
-    bool too_large = false;
-    reader([&](const char* data, std::size_t n) {
-        if (body.size() + n > c.cfg.lim.message_bytes) {
-            too_large = true;
-            return false;
-        }
-        body.append(data, n);
-        return true;
-    });
-    if (too_large) {
-        send_error(res, 413, "too_large", fmt::format("the body is larger than {} bytes", c.cfg.lim.message_bytes));
-        return;
-    }
-    if (body.empty()) {
-        send_error(res, 400, "bad_request", "POST the raw message (RFC 5322 bytes) as the request body");
-        return;
-    }
-    std::string source = req.has_param("source") ? req.get_param_value("source") : "http";
+std::optional<scanned> scan_and_keep(context& c, std::string_view body, std::string source, httplib::Response& res) {
     auto t0 = std::chrono::steady_clock::now();
-    scan::scan_result r = c.eng.scan(body, source);
+    scanned s{c.eng.scan(body, std::move(source)), nullptr};
+    const scan::scan_result& r = s.r;
     c.m.scan.count(r, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-    json j = output::to_json(r);
-    j["detection_id"] = nullptr;
+    s.record = output::to_json(r);
+    s.record["detection_id"] = nullptr;
     if (c.keep_detections && campaign::worth_keeping(r)) {
         auto id = c.store.put(campaign::make_detection(r, now_s(), c.cfg));
         if (!id) {
             c.m.scan.store_errors.inc("detections");
             send_error(res, 500, "internal", "cannot keep the detection: " + id.error().message);
-            return;
+            return std::nullopt;
         }
         if (*id) {
             c.m.scan.kept.inc();
-            j["detection_id"] = *id;
+            s.record["detection_id"] = *id;
         }
     }
-    send_json(res, 200, j);
+    return s;
+}
+
+// Registered as a content-reader handler: httplib then hands us the body as
+// sent, whatever the Content-Type. (With a plain handler, a body sent as
+// application/x-www-form-urlencoded - curl's default - is parsed as a form and
+// refused beyond 8 KiB by the library.)
+void scan_message(context& c, const httplib::Request& req, httplib::Response& res,
+                  const httplib::ContentReader& reader) {
+    auto body = read_body(c, req, res, reader);
+    if (!body) return;
+    std::string source = req.has_param("source") ? req.get_param_value("source") : "http";
+    auto s = scan_and_keep(c, *body, std::move(source), res);
+    if (s) send_json(res, 200, s->record);
 }
 
 }  // namespace replyguard::cli::serve

@@ -50,6 +50,7 @@ result<startup> start(const startup_options& o) {
     auto file = load_config_file(o.config);
     if (!file) return std::unexpected(file.error());
     s.cfg = std::move(file->core);
+    s.doc = std::move(file->doc);
     s.db_path = db_path_or_default(o.db);
     auto hist = open_store(s.db_path, o.mode, o.create_empty);
     if (!hist) return std::unexpected(hist.error());

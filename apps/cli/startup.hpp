@@ -59,6 +59,7 @@ struct startup_options {
 /// What scan and serve analyse with. The engine points into `hist`.
 struct startup {
     config cfg;
+    std::optional<toml_document> doc;  ///< the parsed file, for tables of a front-end's own ([milter])
     std::string db_path;
     std::unique_ptr<store::history> hist;
     std::unique_ptr<scan::engine> eng;

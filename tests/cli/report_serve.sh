@@ -164,8 +164,9 @@ fi
 check "POST a multipart form instead of the message: 415" test "$(req POST /api/v1/scan -F "file=@$demo/inbox/05-newsletter.eml")" = 415
 check "  ... JSON error" is_json_error unsupported_media_type
 check "POST /checkv2 a kept demo message: 200" test "$(req POST /checkv2 -H 'Content-Type: message/rfc822' --data-binary @"$demo/inbox/02-hijack-ja-password-zip.eml")" = 200
-check "  ... malicious, already kept (detection_id null)" py "
-import json; r=json.load(open('$tmp/body')); assert r['verdict']=='malicious' and r['detection_id'] is None, r['detection_id']
+check "  ... rspamd's reply (action reject), our record malicious, already kept (detection_id null)" py "
+import json; j=json.load(open('$tmp/body')); r=j['replyguard']
+assert j['action']=='reject' and r['verdict']=='malicious' and r['detection_id'] is None, (j['action'], r['detection_id'])
 "
 check "GET /metrics 200" test "$(req GET /metrics)" = 200
 check "  ... Prometheus counters" grep -q '^replyguard_scans_total{verdict="malicious"} 1$' "$tmp/body"
