@@ -120,8 +120,8 @@ end
 
 local function check(task)
   local content = task:get_content()
-  if settings.max_size > 0 and #content > settings.max_size then
-    return fail(task, string.format('too large (%d bytes, max_size %d)', #content, settings.max_size))
+  if settings.max_size > 0 and content:len() > settings.max_size then
+    return fail(task, string.format('too large (%d bytes, max_size %d)', content:len(), settings.max_size))
   end
   local url = settings.url
   local id = task:get_queue_id() or task:get_message_id()

@@ -20,6 +20,7 @@
 #   - a genuine reply gets REPLYGUARD_CLEAN and none of the hijack symbols;
 #   - a second rspamd whose plugin has `token` set, against `serve --token`:
 #     the hijack gets the same symbols (serve answers 401 without the token);
+#     a message above its max_size gets REPLYGUARD_FAIL without being sent;
 #   - replyguard hanging (SIGSTOP: its socket still accepts, nobody answers): a
 #     result with REPLYGUARD_FAIL after the plugin's timeout (2 s here), not later;
 #   - replyguard stopped (connection refused): a result with REPLYGUARD_FAIL at once.
@@ -157,7 +158,7 @@ w_port=$(free_port)
 start_rspamd "$tmp/r1" "$w_port" "url = \"http://127.0.0.1:$rg_port/api/v1/scan\"; timeout = 2s;"
 rspamd_pid=$started
 w_tok_port=$(free_port)
-start_rspamd "$tmp/r2" "$w_tok_port" "url = \"http://127.0.0.1:$tok_port/api/v1/scan\"; timeout = 2s; token = \"$token\";"
+start_rspamd "$tmp/r2" "$w_tok_port" "url = \"http://127.0.0.1:$tok_port/api/v1/scan\"; timeout = 2s; token = \"$token\"; max_size = 2000;"
 rspamd_tok_pid=$started
 for x in "$w_port $rspamd_pid r1" "$w_tok_port $rspamd_tok_pid r2"; do
   set -- $x
@@ -256,6 +257,10 @@ check "the hijack scores higher in rspamd than the genuine reply" \
 # --- with a token: serve --token answers the plugin that sends it ----------------------
 scan "$hijack" "$tmp/hijack_tok.up" "$w_tok_port"
 check "with the token: the hijack gets the same REPLYGUARD_ symbols" expect "$tmp/hijack_tok.up" "$tmp/hijack.jsonl"
+scan "$hijack_ja" "$tmp/hijack_ja_tok.up" "$w_tok_port"
+check "max_size = 2000: the 2383-byte hijack is not sent, REPLYGUARD_FAIL says why, no other REPLYGUARD_ symbol" bash -c "
+  grep -q '^Symbol: REPLYGUARD_FAIL (0.00)\[too large (2383 bytes, max_size 2000)\]' '$tmp/hijack_ja_tok.up' &&
+  test \"\$(grep -c '^Symbol: REPLYGUARD_' '$tmp/hijack_ja_tok.up')\" -eq 1"
 check "that serve refuses the same request without the token (401): the plugin sent it" \
   test "$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: message/rfc822' --data-binary @"$hijack" "http://127.0.0.1:$tok_port/api/v1/scan")" = 401
 
