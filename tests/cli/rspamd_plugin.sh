@@ -145,10 +145,10 @@ CONF
     --var="RUNDIR=$d/run" --var="LOGDIR=$d/log" >"$d/rspamd.out" 2>&1 &
   started=$!
 }
-# wait_rspamd PORT PID: its worker loads the rules and languages first (up to 3 minutes on a busy machine)
+# wait_rspamd PORT PID: its worker loads the rules and languages first (25 s alone here, minutes on a busy machine: 5 at most)
 wait_rspamd() {
   local _
-  for _ in $(seq 18); do
+  for _ in $(seq 30); do
     wait_port "$1" "$2" && return 0
     kill -0 "$2" 2>/dev/null || return 1
   done
