@@ -23,7 +23,8 @@
 #     a message above its max_size gets REPLYGUARD_FAIL without being sent;
 #   - replyguard hanging (SIGSTOP: its socket still accepts, nobody answers): a
 #     result with REPLYGUARD_FAIL after the plugin's timeout (2 s here), not later;
-#   - replyguard stopped (connection refused): a result with REPLYGUARD_FAIL at once.
+#   - replyguard stopped (connection refused): a result with REPLYGUARD_FAIL at once;
+#   - rspamd made no DNS request for any message (its task log: "dns req: 0").
 # RG_KEEP=DIR keeps rspamc's outputs (*.up, *.down, *.hang) in DIR.
 # Exit 77 (skipped) when rspamd is not installed (scripts/packages/rspamd.txt)
 # or we are not root (rspamd runs its worker as root with --insecure here).
@@ -287,6 +288,10 @@ check "replyguard down: answered at once (took $(cat "$tmp/hijack.down.time") s)
 up=$(score_of "$tmp/hijack.up"); down=$(score_of "$tmp/hijack.down")
 check "the hijack's rspamd score with replyguard ($up) is higher than without ($down)" \
   python3 -c "import sys; sys.exit(not $up > $down + 5)"
+
+check "rspamd made no DNS request for any message (its task log says dns req: 0)" bash -c "
+  grep -q 'rspamd_task_write_log' '$tmp/r1/log/rspamd.log' &&
+  ! grep 'rspamd_task_write_log' '$tmp/r1/log/rspamd.log' '$tmp/r2/log/rspamd.log' | grep -qv 'dns req: 0,'"
 
 echo "rspamd_plugin: $passes passed, $fails failed"
 [ "$fails" -eq 0 ]
