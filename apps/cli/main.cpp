@@ -102,7 +102,8 @@ int main(int argc, char** argv) {
     findings_args fnd;
     CLI::App* fc = app.add_subcommand("findings", "List every finding id with its group, score and description");
     fc->add_option("--config", fnd.config, "Configuration file (TOML): show the scores in force")->check(CLI::ExistingFile);
-    fc->add_option("--format", fnd.format, "Output format")->check(CLI::IsMember({"markdown", "json"}));
+    fc->add_option("--format", fnd.format, "Output format (rspamd: the plugin's symbols, contrib/rspamd/)")
+        ->check(CLI::IsMember({"markdown", "json", "rspamd"}));
 
     report_args report;
     CLI::App* rp = app.add_subcommand("report", "Print the campaigns found in the kept detections (advisory table)");

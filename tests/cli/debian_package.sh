@@ -70,6 +70,8 @@ dpkg -i "$deb" > "$T/install.log" 2>&1
 check "dpkg -i installs it" dpkg-query -W -f='${Status}' replyguard
 check "/usr/bin/replyguard runs" /usr/bin/replyguard --version
 check "the man page is installed" test -f /usr/share/man/man1/replyguard.1.gz
+check "the rspamd plugin is under /usr/share/replyguard/rspamd, its symbols as the binary prints them" \
+  bash -c "test -f /usr/share/replyguard/rspamd/replyguard.lua && test -f /usr/share/replyguard/rspamd/rspamd.conf.local && /usr/bin/replyguard findings --format rspamd | cmp -s - /usr/share/replyguard/rspamd/local.d/replyguard_symbols.conf"
 check "/etc/replyguard/replyguard.toml is a conffile" bash -c "dpkg-query -W -f='\${Conffiles}' replyguard | grep -q /etc/replyguard/replyguard.toml"
 check "check-config accepts the package's configuration" /usr/bin/replyguard check-config /etc/replyguard/replyguard.toml
 check "the replyguard system user exists" getent passwd replyguard
