@@ -102,7 +102,7 @@ assert j['action']=='add header', j['action']
 a=j['milter']['add_headers']
 assert a['X-Replyguard-Verdict']=='suspicious' and a['X-Replyguard-Score']=='%.2f' % j['score'], a
 assert a['X-Replyguard-Findings'].startswith('LOOKALIKE_DOMAIN='), a
-assert j['milter']['remove_headers']=={h:0 for h in ['X-Replyguard-Verdict','X-Replyguard-Score','X-Replyguard-Findings','X-Replyguard-Banner','X-Replyguard-Outbound']}, j['milter']['remove_headers']
+assert j['milter']['remove_headers']=={h:0 for h in ['X-Replyguard-Verdict','X-Replyguard-Score','X-Replyguard-Findings','X-Replyguard-Banner','X-Replyguard-Outbound','X-Replyguard-Incomplete']}, j['milter']['remove_headers']
 "
 rc -j "$genuine" >"$tmp/g.json"
 check "rspamc -j on the genuine reply: no action, X-Replyguard-Verdict clean" py "
