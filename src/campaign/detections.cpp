@@ -337,6 +337,10 @@ json to_json(const detection& d) {
            {"relay", json{{"ip", d.relay_ip}, {"host", d.relay_host}}},
            {"impersonated", imp}};
     if (!d.record.is_null()) j["record"] = d.record;
+    if (!d.feedback.empty()) {
+        j["feedback"] = d.feedback;
+        j["feedback_time"] = d.feedback_time;
+    }
     return j;
 }
 
@@ -393,6 +397,8 @@ detection detection_from_json(const json& j) {
     if (auto it = j.find("impersonated"); it != j.end() && it->is_array())
         for (const auto& i : *it) d.impersonated.push_back({str(i, "name"), str(i, "address"), str(i, "domain")});
     if (auto it = j.find("record"); it != j.end()) d.record = *it;
+    d.feedback = str(j, "feedback");
+    d.feedback_time = i64("feedback_time");
     return d;
 }
 
@@ -447,6 +453,16 @@ public:
         keys_.clear();
         for (const auto& d : rows_) keys_.insert(d.key);
         return before - rows_.size();
+    }
+    result<bool> set_feedback(std::int64_t id, std::string_view feedback, std::int64_t now) override {
+        std::lock_guard lock(mu_);
+        for (auto& d : rows_)
+            if (d.id == id) {
+                d.feedback = std::string(feedback);
+                d.feedback_time = feedback.empty() ? 0 : now;
+                return true;
+            }
+        return false;
     }
 
 private:

@@ -90,9 +90,17 @@ struct detection {
     std::string relay_host;
     std::vector<identity> impersonated;  ///< unique by address (or name)
     nlohmann::json record;      ///< output::to_json of the scan result
+    /// An admin's word on it (set_feedback): "" none, "genuine" (a false
+    /// positive: left out of campaigns) or "hijack" (confirmed).
+    std::string feedback;
+    std::int64_t feedback_time = 0;  ///< when the feedback was given
 
-    /// The time a campaign uses: the Date: header when known, else `time`.
-    std::int64_t when() const { return date ? date : time; }
+    /// The time a campaign uses: the Date: header when known and not later
+    /// than a day after the scan (a forged Date in 2099 must not sort first),
+    /// else `time`.
+    std::int64_t when() const { return date && (!time || date <= time + k_date_slack_s) ? date : time; }
+    /// How far a Date: may lie after the scan time before it is not believed.
+    static constexpr std::int64_t k_date_slack_s = 86400;
     bool has_group(std::string_view g) const;
 };
 
@@ -141,6 +149,9 @@ public:
     virtual result<std::uint64_t> count() = 0;
     /// Apply the retention limits as of `now`; returns how many were dropped.
     virtual result<std::uint64_t> prune(std::int64_t now) = 0;
+    /// Record an admin's feedback ("genuine", "hijack", or "" to clear) on
+    /// detection `id` at `now`. Returns false when there is no such detection.
+    virtual result<bool> set_feedback(std::int64_t id, std::string_view feedback, std::int64_t now) = 0;
 };
 
 /// SQLite detections in `path` (the history file). read_only on a missing

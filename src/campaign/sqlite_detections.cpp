@@ -20,6 +20,7 @@
 #include <array>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 
 namespace replyguard::campaign {
 
@@ -137,6 +138,37 @@ public:
     result<std::uint64_t> prune(std::int64_t now) override {
         std::lock_guard lock(mu_);
         return prune_locked(now);
+    }
+
+    // The detection's JSON is rewritten whole: read, change, write back in one
+    // statement pair under the mutex (one writer per process; SQLite's lock
+    // orders writers of several processes).
+    result<bool> set_feedback(std::int64_t id, std::string_view feedback, std::int64_t now) override {
+        std::lock_guard lock(mu_);
+        if (!rw_) return fail(errc::store, fmt::format("{}: detections opened read-only", path_));
+        if (!has_table()) return false;
+        sqlite3_stmt* s = nullptr;
+        if (sqlite3_prepare_v2(db_, "SELECT id, data FROM detections WHERE id = ?", -1, &s, nullptr) != SQLITE_OK)
+            return err("feedback");
+        sqlite3_bind_int64(s, 1, id);
+        std::optional<detection> d;
+        int rc = sqlite3_step(s);
+        if (rc == SQLITE_ROW) d = row(s);
+        sqlite3_finalize(s);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE) return err("feedback");
+        if (!d) return false;
+        d->feedback = std::string(feedback);
+        d->feedback_time = feedback.empty() ? 0 : now;
+        d->id = 0;
+        std::string data = to_json(*d).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        if (sqlite3_prepare_v2(db_, "UPDATE detections SET data = ? WHERE id = ?", -1, &s, nullptr) != SQLITE_OK)
+            return err("feedback");
+        sqlite3_bind_text(s, 1, data.c_str(), static_cast<int>(data.size()), SQLITE_TRANSIENT);
+        sqlite3_bind_int64(s, 2, id);
+        rc = sqlite3_step(s);
+        sqlite3_finalize(s);
+        if (rc != SQLITE_DONE) return err("feedback");
+        return true;
     }
 
 private:

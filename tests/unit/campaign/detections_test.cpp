@@ -182,3 +182,58 @@ TEST(Detections, SqliteSchemaThroughTheMigrationHelper) {
     EXPECT_NE(newer.error().message.find("newer than this build"), std::string::npos) << newer.error().message;
     std::filesystem::remove(path);
 }
+
+TEST(Detections, FutureDateIsNotBelieved) {
+    detection d;
+    d.time = 1'776'200'000;
+    d.date = d.time - 3 * 86400;
+    EXPECT_EQ(d.when(), d.date);  // a sane Date: a campaign's time
+    d.date = d.time + 3600;
+    EXPECT_EQ(d.when(), d.date);  // a clock a little fast
+    d.date = 4'070'908'800;       // 2099-01-01: would sort before everything
+    EXPECT_EQ(d.when(), d.time);
+    d.date = 0;
+    EXPECT_EQ(d.when(), d.time);
+}
+
+TEST(Detections, FeedbackOnBothBackends) {
+    auto exercise = [](campaign::detection_store& s) {
+        for (const auto& d : rg_test::demo().detections) ASSERT_TRUE(s.put(d));
+        auto all = s.list();
+        ASSERT_TRUE(all);
+        ASSERT_EQ(all->size(), 4u);
+        const std::int64_t id = (*all)[1].id;
+        auto r = s.set_feedback(id, "genuine", 1'776'300'000);
+        ASSERT_TRUE(r) << r.error().message;
+        EXPECT_TRUE(*r);
+        auto got = s.get(id);
+        ASSERT_TRUE(got && *got);
+        EXPECT_EQ((*got)->feedback, "genuine");
+        EXPECT_EQ((*got)->feedback_time, 1'776'300'000);
+        EXPECT_EQ((*got)->key, (*all)[1].key);  // the rest unchanged
+        EXPECT_EQ((*got)->findings.size(), (*all)[1].findings.size());
+        ASSERT_TRUE(s.set_feedback(id, "", 1'776'300'001));
+        EXPECT_EQ((*s.get(id))->feedback, "");
+        EXPECT_EQ((*s.get(id))->feedback_time, 0);
+        auto none = s.set_feedback(999'999, "hijack", 1);
+        ASSERT_TRUE(none);
+        EXPECT_FALSE(*none);
+    };
+    exercise(*campaign::make_memory_detections());
+
+    auto path = std::filesystem::temp_directory_path() / ("rg-feedback-" + std::to_string(getpid()) + ".db");
+    std::filesystem::remove(path);
+    {
+        auto sq = campaign::open_detections(path.string(), true);
+        ASSERT_TRUE(sq) << sq.error().message;
+        exercise(**sq);
+    }
+    {
+        auto ro = campaign::open_detections(path.string(), false);
+        ASSERT_TRUE(ro);
+        EXPECT_FALSE((*ro)->set_feedback(1, "hijack", 1));  // read-only: an error, not a silent no-op
+    }
+    std::filesystem::remove(path);
+    std::filesystem::remove(path.string() + "-wal");
+    std::filesystem::remove(path.string() + "-shm");
+}
