@@ -6,10 +6,17 @@
 //     POST /api/v1/scan          raw message bytes in the body -> the JSON record
 //                                (also POST /checkv2, as rspamd's controller);
 //                                ?source=NAME names it; non-clean results are kept
-//     GET  /api/v1/detections    ?limit=N (default 200, max 10000) &since=UNIX
+//     GET  /api/v1/detections    newest arrival first; filters q, from, subject, verdict,
+//                                finding, feedback, day_from, day_to (serve_read.cpp);
+//                                ?limit=N (default 200, max 10000) &since=UNIX
 //     GET  /api/v1/detections/ID a detection, each finding with its description (en, ja)
+//     POST /api/v1/detections/ID/feedback  {"feedback":"genuine"|"hijack"|""}: an admin's
+//                                word (token required; serve_feedback.cpp)
 //     GET  /api/v1/campaigns     ?lang=en|ja
-//     GET  /api/v1/timeline      detections per day and finding group, ?days=N (default 30)
+//     GET  /api/v1/report        ?kind=campaigns|advisory &format=csv|markdown &lang=en|ja:
+//                                what `replyguard report` prints, as a download
+//     GET  /api/v1/timeline      detections per arrival day, by verdict and finding group,
+//                                ?days=N (default 30)
 //     GET  /api/v1/symbols       every finding id with group, score, descriptions
 //     GET  /health               liveness, no token needed
 //     GET  /metrics              Prometheus text format
@@ -119,6 +126,8 @@ int run_serve(const serve_args& a) {
     svr.Post("/checkv2", scan);
     svr.Get("/api/v1/detections", route(serve::list_detections));
     svr.Get(R"(/api/v1/detections/([^/]+))", route(serve::get_detection));
+    svr.Post(R"(/api/v1/detections/([^/]+)/feedback)", route(serve::detection_feedback));
+    svr.Get("/api/v1/report", route(serve::export_report));
     svr.Get("/api/v1/campaigns", route(serve::list_campaigns));
     svr.Get("/api/v1/timeline", route(serve::timeline));
     svr.Get("/api/v1/symbols", route(serve::symbols));
@@ -134,8 +143,8 @@ int run_serve(const serve_args& a) {
     };
     svr.Get("/api/v1/scan", not_allowed("POST"));
     svr.Get("/checkv2", not_allowed("POST"));
-    for (const char* p : {"/api/v1/detections", "/api/v1/campaigns", "/api/v1/timeline", "/api/v1/symbols", "/health",
-                          "/metrics"}) {
+    for (const char* p : {"/api/v1/detections", "/api/v1/campaigns", "/api/v1/report", "/api/v1/timeline",
+                          "/api/v1/symbols", "/health", "/metrics"}) {
         svr.Post(p, not_allowed("GET"));
         svr.Put(p, not_allowed("GET"));
         svr.Delete(p, not_allowed("GET"));

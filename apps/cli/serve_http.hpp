@@ -7,6 +7,8 @@
 //     serve_guard.cpp         before routing: the token
 //     serve_scan.cpp          POST /api/v1/scan, /checkv2
 //     serve_read.cpp          GET /api/v1/detections[/ID], campaigns, timeline, symbols
+//     serve_export.cpp        GET /api/v1/report (campaign table, advisory as CSV/Markdown)
+//     serve_feedback.cpp      POST /api/v1/detections/ID/feedback (admin, token only)
 //     serve_ops.cpp           GET /health, /metrics, / (the dashboard)
 //   serve_http.cpp holds the JSON replies and parameter parsing they share.
 #pragma once
@@ -79,6 +81,12 @@ void get_detection(context& c, const httplib::Request& req, httplib::Response& r
 void list_campaigns(context& c, const httplib::Request& req, httplib::Response& res);
 void timeline(context& c, const httplib::Request& req, httplib::Response& res);
 void symbols(context& c, const httplib::Request& req, httplib::Response& res);
+
+// serve_export.cpp
+void export_report(context& c, const httplib::Request& req, httplib::Response& res);
+
+// serve_feedback.cpp
+void detection_feedback(context& c, const httplib::Request& req, httplib::Response& res);
 
 // serve_ops.cpp
 void health(context& c, const httplib::Request& req, httplib::Response& res);
