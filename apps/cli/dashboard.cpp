@@ -95,7 +95,7 @@ details summary{cursor:pointer;color:#6b7380;font-size:.85em}
 <p class="muted" data-t="timeline_note"></p>
 <div id="timeline"></div><div class="legend" id="legend"></div>
 <div class="scroll"><table id="perday"><thead><tr><th data-t="p_day"></th><th data-t="p_total"></th><th data-t="p_malicious"></th>
-<th data-t="p_suspicious"></th><th data-t="p_genuine"></th><th data-t="p_hijack"></th></tr></thead><tbody></tbody></table></div></section>
+<th data-t="p_suspicious"></th><th data-t="p_genuine"></th><th data-t="p_hijack"></th><th data-t="p_actions"></th></tr></thead><tbody></tbody></table></div></section>
 <section id="campaign-section"><h2 data-t="campaigns">Campaigns</h2>
 <div class="exports" id="exports"></div>
 <div class="scroll"><table id="campaigns"><thead><tr><th data-t="c_date">Date</th><th data-t="c_org">Impersonated organisation</th>
@@ -123,8 +123,9 @@ details summary{cursor:pointer;color:#6b7380;font-size:.85em}
 "use strict";
 const T = {
   en: {title:"replyguard - reply-chain hijacking", timeline:"Detections per day (by arrival, UTC; by verdict)",
-       timeline_note:"Counted by when replyguard saw each mail, never by its Date header. Only flagged mail is kept: clean mail counts are in /metrics.",
-       p_day:"Day (UTC)", p_total:"Detections", p_malicious:"Malicious", p_suspicious:"Suspicious", p_genuine:"Marked genuine", p_hijack:"Confirmed hijack",
+       timeline_note:"Counted by when replyguard saw each mail, never by its Date header. Only flagged mail is kept: clean mail counts are in /metrics. Actions are what the milter did; scan, serve and watch record none.",
+       p_day:"Day (UTC)", p_total:"Detections", p_malicious:"Malicious", p_suspicious:"Suspicious", p_genuine:"Marked genuine", p_hijack:"Confirmed hijack", p_actions:"Actions",
+       a_reject:"rejected", a_quarantine:"quarantined", a_accept:"delivered (tagged)", a_tempfail:"deferred", a_none:"no action recorded",
        campaigns:"Campaigns", exports:"Export", x_campaigns_csv:"Campaign table (CSV)", x_campaigns_md:"Campaign table (Markdown)",
        x_advisory_md:"Advisory draft 注意喚起 (Markdown)",
        c_date:"Period", c_org:"Impersonated organisation", c_person:"Impersonated person", c_summary:"Summary", c_count:"Count",
@@ -144,8 +145,9 @@ const T = {
        fb_readonly:"Feedback is off: this server keeps no detections (--no-keep-detections).",
        fb_saved:"Saved: ", admin:"admin (token)", close:"close", err:"Cannot load: "},
   ja: {title:"replyguard - 返信型メール攻撃", timeline:"日別の検知数（受信日・UTC、判定別）",
-       timeline_note:"replyguard がメールを受け取った日時で数えます。Date ヘッダーは使いません。保存されるのは検知したメールだけです（正常メールの件数は /metrics）。",
-       p_day:"日付（UTC）", p_total:"検知数", p_malicious:"悪性", p_suspicious:"不審", p_genuine:"正規と判断", p_hijack:"攻撃と確認",
+       timeline_note:"replyguard がメールを受け取った日時で数えます。Date ヘッダーは使いません。保存されるのは検知したメールだけです（正常メールの件数は /metrics）。処置は milter が行ったもので、scan・serve・watch では記録されません。",
+       p_day:"日付（UTC）", p_total:"検知数", p_malicious:"悪性", p_suspicious:"不審", p_genuine:"正規と判断", p_hijack:"攻撃と確認", p_actions:"処置",
+       a_reject:"拒否", a_quarantine:"隔離", a_accept:"配送（警告付き）", a_tempfail:"一時拒否", a_none:"処置の記録なし",
        campaigns:"キャンペーン", exports:"出力", x_campaigns_csv:"キャンペーン一覧（CSV）", x_campaigns_md:"キャンペーン一覧（Markdown）",
        x_advisory_md:"注意喚起の文案（Markdown）",
        c_date:"期間", c_org:"なりすまされた組織", c_person:"なりすまされた人物", c_summary:"概要", c_count:"件数",
@@ -322,7 +324,8 @@ function drawTimeline(data) {
   for (const d of days.slice().reverse())
     tb.append(el("tr", {class: "perday", "data-day": d.day}, el("td", {class: "t"}, d.day), el("td", {class: "n"}, d.detections),
       el("td", {class: "n"}, d.verdicts.malicious || 0), el("td", {class: "n"}, d.verdicts.suspicious || 0),
-      el("td", {class: "n"}, d.feedback.genuine || 0), el("td", {class: "n"}, d.feedback.hijack || 0)));
+      el("td", {class: "n"}, d.feedback.genuine || 0), el("td", {class: "n"}, d.feedback.hijack || 0),
+      el("td", {class: "actions"}, Object.entries(d.actions || {}).map(([a, n]) => word("a_" + a) + " " + n).join(", "))));
 }
 function drawExports() {
   const box = document.getElementById("exports");

@@ -12,7 +12,8 @@
 //                             whether this server accepts feedback on it
 //   GET /api/v1/campaigns     ?lang=en|ja (campaign/cluster.hpp over every kept detection)
 //   GET /api/v1/timeline      detections per arrival day: by verdict, by finding group (a
-//                             detection counts once per group), by feedback; ?days=N (default 30)
+//                             detection counts once per group), by feedback, by action (the
+//                             milter's disposition, else "none"); ?days=N (default 30)
 //   GET /api/v1/symbols       every finding id with group, score, descriptions
 //   Times: `time` is when replyguard saw the mail (arrival) and orders and
 //   dates everything here; the Date: header (`date`) is shown, never trusted:
@@ -59,6 +60,17 @@ json explain_findings(const campaign::detection& d) {
     return out;
 }
 
+/// What was done with the mail: the milter's disposition, which it writes
+/// into the source ("milter:QID (reject)"); "none" when nothing was recorded
+/// (scan, serve and watch keep no action with the detection).
+std::string action_of(const campaign::detection& d) {
+    if (d.source.starts_with("milter:") && d.source.ends_with(")")) {
+        std::size_t open = d.source.rfind('(');
+        if (open != std::string::npos) return d.source.substr(open + 1, d.source.size() - open - 2);
+    }
+    return "none";
+}
+
 bool date_future(const campaign::detection& d) {
     return d.date && d.time && d.date > d.time + campaign::detection::k_date_slack_s;
 }
@@ -84,7 +96,8 @@ json detection_brief(const campaign::detection& d) {
                 {"groups", groups},
                 {"finding_ids", ids},
                 {"findings", d.findings.size()},
-                {"feedback", d.feedback}};
+                {"feedback", d.feedback},
+                {"action", action_of(d)}};
 }
 
 bool contains_ci(std::string_view hay, std::string_view needle) {
@@ -190,7 +203,7 @@ void timeline(context& c, const httplib::Request& req, httplib::Response& res) {
     by_arrival(*ds);
     struct tally {
         std::uint64_t total = 0;
-        std::map<std::string, std::uint64_t> verdicts, groups, feedback;
+        std::map<std::string, std::uint64_t> verdicts, groups, feedback, actions;
     };
     std::map<std::string, tally> per_day;
     std::string first_day =
@@ -201,6 +214,7 @@ void timeline(context& c, const httplib::Request& req, httplib::Response& res) {
         auto& t = per_day[day];
         ++t.total;
         ++t.verdicts[d.verdict];
+        ++t.actions[action_of(d)];
         if (!d.feedback.empty()) ++t.feedback[d.feedback];
         std::vector<std::string> seen;
         for (const auto& f : d.findings)
@@ -215,7 +229,8 @@ void timeline(context& c, const httplib::Request& req, httplib::Response& res) {
                            {"detections", t.total},
                            {"verdicts", t.verdicts},
                            {"groups", t.groups},
-                           {"feedback", t.feedback}});
+                           {"feedback", t.feedback},
+                           {"actions", t.actions}});
     send_json(res, 200,
               json{{"days", arr},
                    {"verdicts", {"malicious", "suspicious"}},

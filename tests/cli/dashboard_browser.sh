@@ -103,6 +103,7 @@ rows=re.findall(r'<tr class=\"perday\" data-day=\"([0-9-]+)\"><td class=\"t\">[^
 today=datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d')
 assert rows==[(today,'4')], rows
 "
+check "per-day actions: none recorded for scanned mail" grep -q '<td class="actions">no action recorded 4</td>' "$tmp/main.html"
 check "campaign table: 3 rows" test "$(grep -o '<tr class="campaign' "$tmp/main.html" | wc -l)" -eq 3
 check "campaign table names the impersonated partner" grep -q 'fuji-kogyo.example' "$tmp/main.html"
 check "detections table: 4 rows" test "$(grep -o '<tr class="detection' "$tmp/main.html" | wc -l)" -eq 4
@@ -218,6 +219,7 @@ check "timeline: days by arrival, none in 2099, every detection counted once" py
 import json; t=json.load(open('$tmp/tl.json'))
 assert t['days'] and all(not d['day'].startswith('2099') for d in t['days']), t['days']
 assert sum(d['detections'] for d in t['days'])==6 and sum(sum(d['verdicts'].values()) for d in t['days'])==6, t['days']
+assert sum(sum(d['actions'].values()) for d in t['days'])==6, t['days']
 "
 browse "$base/?lang=en" --dump-dom >"$tmp/xss.html"
 check "HTML in a subject renders as text (no element, no script ran)" py "
@@ -323,6 +325,17 @@ check "  ... the history is not claimed to change" py "
 import json, subprocess
 r=subprocess.run(['curl','-s','-H','$auth','-H','Content-Type: application/json','-d','{\"feedback\":\"hijack\"}','$base2/api/v1/detections/$hid/feedback'],capture_output=True).stdout
 j=json.loads(r); assert j['history_updated'] is False and j['feedback']=='hijack', j"
+
+# --- actions: the milter writes its disposition into the source ("milter:QID (reject)") ------
+sed -e 's/^Message-ID: .*/Message-ID: <milter-1@hotel-bluesky.example>/' "$src" >"$tmp/milter:Q1 (reject)"
+(cd "$tmp" && "$bin" scan --no-progress --db "$db" --config "$demo/replyguard.toml" --keep-detections "milter:Q1 (reject)" >/dev/null)
+check "a milter's reject is counted as an action" py "
+import json, subprocess
+t=json.loads(subprocess.run(['curl','-s','$base/api/v1/timeline'],capture_output=True).stdout)
+acts={}
+for d in t['days']:
+    for k, n in d['actions'].items(): acts[k]=acts.get(k,0)+n
+assert acts=={'none': 6, 'reject': 1}, acts"
 
 echo "dashboard_browser: $passes passed, $fails failed (screenshots in $artifacts)"
 [ "$fails" -eq 0 ] || { grep -v dbus "$tmp/chromium.err" | tail -20; exit 1; }
