@@ -83,9 +83,9 @@ browse() {  # browse URL [extra chromium flags...] -> DOM on stdout
     --disable-background-networking --disable-component-update --disable-sync --disable-dev-shm-usage \
     --user-data-dir="$tmp/profile-$RANDOM" --virtual-time-budget=15000 "$@" "$url" 2>>"$tmp/chromium.err"
 }
-drive() {  # drive URL SCRIPT_FILE -> the script's JSON result on stdout
+drive() {  # drive URL SCRIPT_FILE [WIDTH] -> the script's JSON result on stdout
   timeout 120 /usr/bin/python3 "$here/../support/cdp.py" "$chromium" "$tmp/profile-$RANDOM" "$1" "$2" \
-    --window-size=1280,1600 2>>"$tmp/chromium.err"
+    --window-size="${3:-1280}",1600 2>>"$tmp/chromium.err"
 }
 
 # --- the demo: overview -------------------------------------------------
@@ -187,6 +187,9 @@ JS
 drive "$base/?lang=ja#/detection/$id" "$tmp/th.js" >"$tmp/th.json"
 check "Japanese headers on one line (window 1280)" py "
 import json; r=json.load(open('$tmp/th.json')); assert r['lang']=='ja' and r['n']>=20 and not r['bad'], r"
+drive "$base/?lang=ja" "$tmp/th.js" 640 >"$tmp/th.narrow.json"
+check "Japanese headers on one line (overview, window 640)" py "
+import json; r=json.load(open('$tmp/th.narrow.json')); assert r['lang']=='ja' and r['n']>=20 and not r['bad'], r"
 
 # Screenshots of the demo (documentation: DASHBOARD_SCREENSHOTS=DIR).
 browse "$base/?lang=en" --screenshot="$artifacts/dashboard-en.png" --window-size=1280,1500 >/dev/null
