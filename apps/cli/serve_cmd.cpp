@@ -62,7 +62,11 @@ int run_serve(const serve_args& a) {
         return 2;
     }
     // Detections are kept in the history file: a missing one becomes a valid empty history.
-    auto st = start({.config = a.config, .db = a.db, .mode = store::open_mode::read_only,
+    // With a token an admin may say a detection is genuine, which learns it
+    // (serve_feedback.cpp): the history is opened for writing then, else read-only.
+    auto st = start({.config = a.config,
+                     .db = a.db,
+                     .mode = token.empty() ? store::open_mode::read_only : store::open_mode::read_write,
                      .create_empty = a.keep_detections});
     if (!st) {
         std::cerr << "replyguard serve: " << st.error().message << "\n";
@@ -78,8 +82,16 @@ int run_serve(const serve_args& a) {
     if (org.empty())
         if (auto d = st->hist->org_domains(); d) org = *d;
     serve::metrics m;
-    serve::context c{.cfg = st->cfg, .eng = *st->eng, .store = **kept, .m = m, .token = token, .listen = a.listen,
-                     .keep_detections = a.keep_detections, .window_days = a.window_days, .org_domains = org};
+    serve::context c{.cfg = st->cfg,
+                     .eng = *st->eng,
+                     .store = **kept,
+                     .m = m,
+                     .token = token,
+                     .listen = a.listen,
+                     .keep_detections = a.keep_detections,
+                     .window_days = a.window_days,
+                     .org_domains = org,
+                     .hist = token.empty() ? nullptr : st->hist.get()};
     const config& cfg = st->cfg;
 
     httplib::Server svr;

@@ -16,6 +16,7 @@
 #include "campaign/detections.hpp"
 #include "core/config.hpp"
 #include "scan/engine.hpp"
+#include "store/history.hpp"
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
@@ -55,6 +56,9 @@ struct context {
     bool keep_detections = true;
     int window_days = 14;
     std::vector<std::string> org_domains;  ///< for clustering
+    /// The history opened for writing (with a token only; null otherwise):
+    /// feedback "genuine" learns the kept raw message into it (one at a time).
+    store::history* hist = nullptr;
 };
 
 std::int64_t now_s();

@@ -63,7 +63,7 @@ void scan_message(context& c, const httplib::Request& req, httplib::Response& re
     json j = output::to_json(r);
     j["detection_id"] = nullptr;
     if (c.keep_detections && campaign::worth_keeping(r)) {
-        auto id = c.store.put(campaign::make_detection(r, now_s(), c.cfg));
+        auto id = c.store.put(campaign::make_detection(r, now_s(), c.cfg, body));
         if (!id) {
             send_error(res, 500, "internal", "cannot keep the detection: " + id.error().message);
             return;

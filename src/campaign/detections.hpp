@@ -94,6 +94,12 @@ struct detection {
     /// positive: left out of campaigns) or "hijack" (confirmed).
     std::string feedback;
     std::int64_t feedback_time = 0;  ///< when the feedback was given
+    /// The raw message, kept so an admin's "genuine" can learn it into the
+    /// history; only when at most limits.kept_raw_bytes (else empty). Stored in
+    /// its own column, not in the JSON: list() and get() leave it empty, raw() reads it.
+    std::string raw;
+    bool raw_kept = false;        ///< `raw` was stored (JSON "raw_kept")
+    std::uint64_t raw_bytes = 0;  ///< the message's size (JSON "raw_bytes"; 0 unknown)
 
     /// The time a campaign uses: the Date: header when known and not later
     /// than a day after the scan (a forged Date in 2099 must not sort first),
@@ -112,7 +118,9 @@ std::vector<std::uint64_t> macro_fingerprint(std::string_view vba_source);
 
 /// Facts of a scan result for the store. `now` is the scan time. Bounded by
 /// bound_detection(cfg.lim.kept_detection_bytes).
-detection make_detection(const scan::scan_result& r, std::int64_t now, const config& cfg);
+/// `raw`: the message's bytes when the front-end has them; kept when at most
+/// cfg.lim.kept_raw_bytes.
+detection make_detection(const scan::scan_result& r, std::int64_t now, const config& cfg, std::string_view raw = {});
 
 /// Keep one detection within about `max_bytes` (limits::kept_detection_bytes; 0:
 /// no bound): long lists cut to their first 200, bulky evidence and record parts
@@ -152,6 +160,9 @@ public:
     /// Record an admin's feedback ("genuine", "hijack", or "" to clear) on
     /// detection `id` at `now`. Returns false when there is no such detection.
     virtual result<bool> set_feedback(std::int64_t id, std::string_view feedback, std::int64_t now) = 0;
+    /// The raw message kept with detection `id`; nullopt when none was kept
+    /// (too large, kept before raw copies existed, or no such detection).
+    virtual result<std::optional<std::string>> raw(std::int64_t id) = 0;
 };
 
 /// SQLite detections in `path` (the history file). read_only on a missing

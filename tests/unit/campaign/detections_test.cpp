@@ -170,11 +170,15 @@ TEST(Detections, SqliteSchemaThroughTheMigrationHelper) {
         auto s = campaign::open_detections(path.string(), true);
         ASSERT_TRUE(s.has_value()) << s.error().message;
         EXPECT_EQ(*(*s)->count(), 1u);
+        // Migration 2 added the raw column: the old row has no raw copy.
+        auto raw = (*s)->raw(1);
+        ASSERT_TRUE(raw) << raw.error().message;
+        EXPECT_FALSE(raw->has_value());
     }
     {
         sqlite3* db = nullptr;
         ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-        ASSERT_EQ(sqlite3_exec(db, "UPDATE detections_schema SET version=2", nullptr, nullptr, nullptr), SQLITE_OK);
+        ASSERT_EQ(sqlite3_exec(db, "UPDATE detections_schema SET version=99", nullptr, nullptr, nullptr), SQLITE_OK);
         sqlite3_close(db);
     }
     auto newer = campaign::open_detections(path.string(), false);
@@ -232,6 +236,51 @@ TEST(Detections, FeedbackOnBothBackends) {
         auto ro = campaign::open_detections(path.string(), false);
         ASSERT_TRUE(ro);
         EXPECT_FALSE((*ro)->set_feedback(1, "hijack", 1));  // read-only: an error, not a silent no-op
+    }
+    std::filesystem::remove(path);
+    std::filesystem::remove(path.string() + "-wal");
+    std::filesystem::remove(path.string() + "-shm");
+}
+
+// The raw message rides beside a detection (its own column, not the JSON): raw()
+// reads it back byte for byte; list() and get() leave it out; a detection
+// without one (raw_kept false) answers nullopt.
+TEST(Detections, RawCopyOnBothBackends) {
+    auto exercise = [](campaign::detection_store& s) {
+        auto ds = rg_test::demo().detections;
+        ASSERT_GE(ds.size(), 2u);
+        ds[0].raw = std::string("From: a@b.example\r\n\r\n\0bytes\xff", 32);
+        ds[0].raw_kept = true;
+        ds[0].raw_bytes = ds[0].raw.size();
+        ds[1].raw.clear();
+        ds[1].raw_kept = false;
+        ds[1].raw_bytes = 900'000;
+        auto a = s.put(ds[0]);
+        auto b = s.put(ds[1]);
+        ASSERT_TRUE(a && b && *a && *b);
+        auto ra = s.raw(*a);
+        ASSERT_TRUE(ra) << ra.error().message;
+        ASSERT_TRUE(ra->has_value());
+        EXPECT_EQ(**ra, ds[0].raw);
+        auto rb = s.raw(*b);
+        ASSERT_TRUE(rb);
+        EXPECT_FALSE(rb->has_value());
+        auto got = s.get(*a);
+        ASSERT_TRUE(got && *got);
+        EXPECT_TRUE((*got)->raw.empty());
+        EXPECT_TRUE((*got)->raw_kept);
+        EXPECT_EQ((*got)->raw_bytes, ds[0].raw.size());
+        EXPECT_FALSE((*s.get(*b))->raw_kept);
+        EXPECT_EQ((*s.get(*b))->raw_bytes, 900'000u);
+        EXPECT_FALSE(s.raw(999'999)->has_value());
+    };
+    exercise(*campaign::make_memory_detections());
+    auto path = std::filesystem::temp_directory_path() / ("rg-raw-" + std::to_string(getpid()) + ".db");
+    std::filesystem::remove(path);
+    {
+        auto sq = campaign::open_detections(path.string(), true);
+        ASSERT_TRUE(sq) << sq.error().message;
+        exercise(**sq);
     }
     std::filesystem::remove(path);
     std::filesystem::remove(path.string() + "-wal");
