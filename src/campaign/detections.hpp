@@ -12,7 +12,9 @@
 //   hashes, a fingerprint of VBA macro code), URL hosts, and the sending infrastructure (first external
 //   Received hop), plus the impersonated identity read from the findings'
 //   evidence. The full JSON record (output/record.hpp) is kept too, so the
-//   dashboard can show the message view without the mail itself.
+//   dashboard can show the message view, and the raw message up to
+//   limits.kept_raw_bytes (its own column; raw()), so an admin's "genuine"
+//   can learn it into the history (apps/cli/serve_feedback.cpp).
 //
 //   Backends: SQLite (sqlite_detections.cpp; table `detections` inside the
 //   history file, so one --db FILE holds both), memory (tests).
@@ -21,6 +23,7 @@
 // LIMITS
 //   retention: detections older than `days` are dropped, then the oldest
 //   beyond `max_count`; prune() applies it (put() calls it every 256 puts).
+//   A raw copy only up to limits.kept_raw_bytes (512 KiB by default).
 #pragma once
 
 #include "core/result.hpp"
