@@ -87,8 +87,8 @@ result<std::unique_ptr<milter::outbound_tracker>> open_outbound(const milter::mi
 /// Where detections are kept ("" : not kept).
 std::string detections_path(const milter::milter_config& mc, const std::string& db, bool db_writable);
 /// Keep a suspicious or malicious result, or an outbound-abuse event; a failure is logged.
-void keep_detection(scan::scan_result& r, const std::optional<finding>& abuse, std::string_view qid,
-                    milter::disposition disp, const config& core);
+void keep_detection(scan::scan_result& r, std::string_view raw, const std::optional<finding>& abuse,
+                    std::string_view qid, milter::disposition disp, const config& core);
 /// Teach the history a clean message (when the store is writable).
 void learn_clean(const live_config& live, const scan::scan_result& r, std::string_view qid);
 /// Recipients the sender never wrote to, by the history (all of them when unknown).

@@ -290,7 +290,7 @@ sfsistat eom_impl(SMFICTX* ctx, session& m, const std::string& qid, const std::s
                       fmt::format(" analysis_ms={:.1f}", std::chrono::duration<double, std::milli>(
                                                              std::chrono::steady_clock::now() - t_eom)
                                                              .count()));
-    keep_detection(r, in.outbound.abuse, qid, p.disp, live->core);
+    keep_detection(r, *bytes, in.outbound.abuse, qid, p.disp, live->core);
     sfsistat rc = carry_out(ctx, m, p, mc, &r, qid);
     if (p.learn) learn_clean(*live, r, qid);
     return rc;

@@ -72,12 +72,12 @@ std::string detections_path(const milter::milter_config& mc, const std::string& 
     return db.starts_with("redis://") || !db_writable ? std::string() : db;
 }
 
-void keep_detection(scan::scan_result& r, const std::optional<finding>& abuse, std::string_view qid,
-                    milter::disposition disp, const config& core) {
+void keep_detection(scan::scan_result& r, std::string_view raw, const std::optional<finding>& abuse,
+                    std::string_view qid, milter::disposition disp, const config& core) {
     if (!g_state->kept || !(campaign::worth_keeping(r) || abuse)) return;
     const auto now = static_cast<std::int64_t>(std::time(nullptr));
     if (abuse) r.findings.push_back(*abuse);
-    campaign::detection d = campaign::make_detection(r, now, core);
+    campaign::detection d = campaign::make_detection(r, now, core, raw);
     if (abuse) r.findings.pop_back();
     if (d.verdict == "clean") d.verdict = "suspicious";  // an event about our account, not about the author
     d.source = fmt::format("milter:{} ({})", qid.empty() ? "NOQUEUE" : qid, milter::disposition_name(disp));

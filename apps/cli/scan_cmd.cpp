@@ -111,7 +111,7 @@ int run_scan(const scan_args& a) {
         if (r.error && !(r.msg.headers.empty() && r.msg.body_text.empty())) ++n_err;  // analysed in part
         if (r.history.status == history::view_status::unavailable && !n_no_history++) history_error = r.history.error;
         if (kept && campaign::worth_keeping(r) && !keep_failed) {
-            if (auto k = kept->put(campaign::make_detection(r, now, cfg)); !k) {
+            if (auto k = kept->put(campaign::make_detection(r, now, cfg, r.raw)); !k) {
                 std::cerr << "replyguard scan: cannot keep the detection: " << k.error().message << "\n";
                 keep_failed = true;  // said once; the scan itself goes on
             }
@@ -173,6 +173,9 @@ int run_scan(const scan_args& a) {
                                   "bytes were analysed", size, cfg.lim.message_bytes, cfg.lim.message_bytes);
             r.incomplete = true;
         }
+        // Kept with the detection (bounded by limits.kept_raw_bytes) so feedback can learn it.
+        if (kept && campaign::worth_keeping(r) && cfg.lim.kept_raw_bytes && bytes->size() <= cfg.lim.kept_raw_bytes)
+            r.raw = *bytes;
         return r;
     };
 

@@ -5,14 +5,21 @@
 //   cpp-httplib (Debian libcpp-httplib-dev) serves, on 127.0.0.1:8895 by default:
 //     POST /api/v1/scan          raw message bytes in the body -> the JSON record
 //                                ?source=NAME names it; non-clean results are kept
-//     POST /checkv2              rspamd's protocol (rspamc, the rspamd proxy):
+//     POST /checkv2              rspamd's protocol (rspamc; not the rspamd proxy yet):
 //                                rspamd's reply with our record under "replyguard"
 //                                (serve_rspamd.cpp); "Compression: zstd" bodies
 //                                are decompressed (both routes, serve_body.cpp)
-//     GET  /api/v1/detections    ?limit=N (default 200, max 10000) &since=UNIX
+//     GET  /api/v1/detections    newest arrival first; filters q, from, subject, verdict,
+//                                finding, feedback, day_from, day_to (serve_read.cpp);
+//                                ?limit=N (default 200, max 10000) &since=UNIX
 //     GET  /api/v1/detections/ID a detection, each finding with its description (en, ja)
+//     POST /api/v1/detections/ID/feedback  {"feedback":"genuine"|"hijack"|""}: an admin's
+//                                word (token required; serve_feedback.cpp)
 //     GET  /api/v1/campaigns     ?lang=en|ja
-//     GET  /api/v1/timeline      detections per day and finding group, ?days=N (default 30)
+//     GET  /api/v1/report        ?kind=campaigns|advisory &format=csv|markdown &lang=en|ja:
+//                                what `replyguard report` prints, as a download
+//     GET  /api/v1/timeline      detections per arrival day, by verdict and finding group,
+//                                ?days=N (default 30)
 //     GET  /api/v1/symbols       every finding id with group, score, descriptions
 //     GET  /health               liveness, no token needed
 //     GET  /metrics              Prometheus text format
@@ -58,7 +65,11 @@ int run_serve(const serve_args& a) {
         return 2;
     }
     // Detections are kept in the history file: a missing one becomes a valid empty history.
-    auto st = start({.config = a.config, .db = a.db, .mode = store::open_mode::read_only,
+    // With a token an admin may say a detection is genuine, which learns it
+    // (serve_feedback.cpp): the history is opened for writing then, else read-only.
+    auto st = start({.config = a.config,
+                     .db = a.db,
+                     .mode = token.empty() ? store::open_mode::read_only : store::open_mode::read_write,
                      .create_empty = a.keep_detections});
     if (!st) {
         std::cerr << "replyguard serve: " << st.error().message << "\n";
@@ -94,7 +105,8 @@ int run_serve(const serve_args& a) {
                      .keep_detections = a.keep_detections,
                      .window_days = a.window_days,
                      .org_domains = org,
-                     .quiet = a.quiet};
+                     .quiet = a.quiet,
+                     .hist = token.empty() ? nullptr : st->hist.get()};
     const config& cfg = st->cfg;
 
     httplib::Server svr;
@@ -147,6 +159,8 @@ int run_serve(const serve_args& a) {
     });
     svr.Get("/api/v1/detections", route(serve::list_detections));
     svr.Get(R"(/api/v1/detections/([^/]+))", route(serve::get_detection));
+    svr.Post(R"(/api/v1/detections/([^/]+)/feedback)", route(serve::detection_feedback));
+    svr.Get("/api/v1/report", route(serve::export_report));
     svr.Get("/api/v1/campaigns", route(serve::list_campaigns));
     svr.Get("/api/v1/timeline", route(serve::timeline));
     svr.Get("/api/v1/symbols", route(serve::symbols));
@@ -162,8 +176,8 @@ int run_serve(const serve_args& a) {
     };
     svr.Get("/api/v1/scan", not_allowed("POST"));
     svr.Get("/checkv2", not_allowed("POST"));
-    for (const char* p : {"/api/v1/detections", "/api/v1/campaigns", "/api/v1/timeline", "/api/v1/symbols", "/health",
-                          "/metrics"}) {
+    for (const char* p : {"/api/v1/detections", "/api/v1/campaigns", "/api/v1/report", "/api/v1/timeline",
+                          "/api/v1/symbols", "/health", "/metrics"}) {
         svr.Post(p, not_allowed("GET"));
         svr.Put(p, not_allowed("GET"));
         svr.Delete(p, not_allowed("GET"));

@@ -9,6 +9,8 @@
 //     serve_scan.cpp          POST /api/v1/scan
 //     serve_rspamd.cpp        POST /checkv2 (rspamd's protocol)
 //     serve_read.cpp          GET /api/v1/detections[/ID], campaigns, timeline, symbols
+//     serve_export.cpp        GET /api/v1/report (campaign table, advisory as CSV/Markdown)
+//     serve_feedback.cpp      POST /api/v1/detections/ID/feedback (admin, token only)
 //     serve_ops.cpp           GET /health, /metrics, / (the dashboard)
 //     serve_log.cpp           after every request: counted by route and status, one log line
 //   serve_http.cpp holds the JSON replies and parameter parsing they share.
@@ -20,6 +22,7 @@
 #include "core/config.hpp"
 #include "milter/policy.hpp"
 #include "scan/engine.hpp"
+#include "store/history.hpp"
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
@@ -70,6 +73,9 @@ struct context {
     int window_days = 14;
     std::vector<std::string> org_domains;  ///< for clustering
     bool quiet = false;                    ///< no request log lines
+    /// The history opened for writing (with a token only; null otherwise):
+    /// feedback "genuine" learns the kept raw message into it (one at a time).
+    store::history* hist = nullptr;
 };
 
 std::int64_t now_s();
@@ -119,6 +125,12 @@ void get_detection(context& c, const httplib::Request& req, httplib::Response& r
 void list_campaigns(context& c, const httplib::Request& req, httplib::Response& res);
 void timeline(context& c, const httplib::Request& req, httplib::Response& res);
 void symbols(context& c, const httplib::Request& req, httplib::Response& res);
+
+// serve_export.cpp
+void export_report(context& c, const httplib::Request& req, httplib::Response& res);
+
+// serve_feedback.cpp
+void detection_feedback(context& c, const httplib::Request& req, httplib::Response& res);
 
 // serve_ops.cpp
 void health(context& c, const httplib::Request& req, httplib::Response& res);

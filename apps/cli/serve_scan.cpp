@@ -31,7 +31,7 @@ std::optional<scanned> scan_and_keep(context& c, std::string_view body, std::str
     s.record = output::to_json(r);
     s.record["detection_id"] = nullptr;
     if (c.keep_detections && campaign::worth_keeping(r)) {
-        auto id = c.store.put(campaign::make_detection(r, now_s(), c.cfg));
+        auto id = c.store.put(campaign::make_detection(r, now_s(), c.cfg, body));
         if (!id) {
             c.m.scan.store_errors.inc("detections");
             send_error(res, 500, "internal", "cannot keep the detection: " + id.error().message);

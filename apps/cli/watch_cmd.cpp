@@ -205,7 +205,7 @@ int run_watch(const watch_args& a) {
                 if (kept && campaign::worth_keeping(r)) {
                     auto now = std::chrono::duration_cast<std::chrono::seconds>(
                                    std::chrono::system_clock::now().time_since_epoch()).count();
-                    if (auto k = kept->put(campaign::make_detection(r, now, cfg)); !k)
+                    if (auto k = kept->put(campaign::make_detection(r, now, cfg, m.bytes)); !k)
                         say("cannot keep the detection: " + k.error().message);  // the action stands
                 }
             }

@@ -9,6 +9,7 @@
 
 
 #include <algorithm>
+#include <iterator>
 #include <map>
 #include <numeric>
 #include <set>
@@ -237,6 +238,13 @@ std::size_t distinct_parties(const std::vector<detection>& ds, std::span<const s
 }  // namespace
 
 std::vector<campaign> cluster(const std::vector<detection>& ds, const cluster_options& opt) {
+    // An admin said "genuine" (a false positive): not part of any campaign.
+    auto genuine = [](const detection& d) { return d.feedback == "genuine"; };
+    if (std::any_of(ds.begin(), ds.end(), genuine)) {
+        std::vector<detection> kept;
+        std::copy_if(ds.begin(), ds.end(), std::back_inserter(kept), [&](const detection& d) { return !genuine(d); });
+        return cluster(kept, opt);
+    }
     const std::size_t n = ds.size();
     const std::int64_t window = static_cast<std::int64_t>(opt.window_days) * 86400;
     std::set<std::string> org;

@@ -28,6 +28,8 @@
 //   on a shared key with gaps under the window continues it.
 //   Outbound-abuse events (OUTBOUND_ACCOUNT_ABUSE, from the milter) of one of
 //   our accounts link like an impersonated person: the account is the key.
+//   A detection an admin marked "genuine" (detection::feedback, a false
+//   positive) is left out.
 //   Organisations are registrable domains (libpsl, mime/domains.hpp);
 //   free-mail domains are people, never organisations.
 // LIMITS

@@ -153,10 +153,15 @@ bool worth_keeping(const scan::scan_result& r) {
     return r.outcome.v != score::verdict::clean;
 }
 
-detection make_detection(const scan::scan_result& r, std::int64_t now, const config& cfg) {
+detection make_detection(const scan::scan_result& r, std::int64_t now, const config& cfg, std::string_view raw) {
     const mime::message& m = r.msg;
     detection d;
     d.time = now;
+    d.raw_bytes = raw.empty() ? m.raw_size : raw.size();
+    if (!raw.empty() && cfg.lim.kept_raw_bytes && raw.size() <= cfg.lim.kept_raw_bytes) {
+        d.raw = std::string(raw);
+        d.raw_kept = true;
+    }
     d.date = m.date.value_or(0);
     d.source = safe(r.source);
     d.message_id = safe(m.message_id);
@@ -337,6 +342,12 @@ json to_json(const detection& d) {
            {"relay", json{{"ip", d.relay_ip}, {"host", d.relay_host}}},
            {"impersonated", imp}};
     if (!d.record.is_null()) j["record"] = d.record;
+    if (!d.feedback.empty()) {
+        j["feedback"] = d.feedback;
+        j["feedback_time"] = d.feedback_time;
+    }
+    j["raw_kept"] = d.raw_kept;
+    if (d.raw_bytes) j["raw_bytes"] = d.raw_bytes;
     return j;
 }
 
@@ -393,6 +404,11 @@ detection detection_from_json(const json& j) {
     if (auto it = j.find("impersonated"); it != j.end() && it->is_array())
         for (const auto& i : *it) d.impersonated.push_back({str(i, "name"), str(i, "address"), str(i, "domain")});
     if (auto it = j.find("record"); it != j.end()) d.record = *it;
+    d.feedback = str(j, "feedback");
+    d.feedback_time = i64("feedback_time");
+    if (auto it = j.find("raw_kept"); it != j.end() && it->is_boolean()) d.raw_kept = it->get<bool>();
+    if (auto it = j.find("raw_bytes"); it != j.end() && it->is_number_unsigned())
+        d.raw_bytes = it->get<std::uint64_t>();
     return d;
 }
 
@@ -408,6 +424,8 @@ public:
         detection c = d;
         c.id = ++next_;
         keys_.insert(c.key);
+        if (c.raw_kept) raws_[c.id] = std::move(c.raw);
+        c.raw.clear();
         rows_.push_back(std::move(c));
         return next_;
     }
@@ -446,12 +464,31 @@ public:
         }
         keys_.clear();
         for (const auto& d : rows_) keys_.insert(d.key);
+        std::erase_if(raws_, [&](const auto& kv) {
+            return std::none_of(rows_.begin(), rows_.end(), [&](const detection& d) { return d.id == kv.first; });
+        });
         return before - rows_.size();
+    }
+    result<bool> set_feedback(std::int64_t id, std::string_view feedback, std::int64_t now) override {
+        std::lock_guard lock(mu_);
+        for (auto& d : rows_)
+            if (d.id == id) {
+                d.feedback = std::string(feedback);
+                d.feedback_time = feedback.empty() ? 0 : now;
+                return true;
+            }
+        return false;
+    }
+    result<std::optional<std::string>> raw(std::int64_t id) override {
+        std::lock_guard lock(mu_);
+        if (auto it = raws_.find(id); it != raws_.end()) return std::optional<std::string>(it->second);
+        return std::optional<std::string>();
     }
 
 private:
     retention keep_;
     std::mutex mu_;
+    std::map<std::int64_t, std::string> raws_;
     std::vector<detection> rows_;
     std::set<std::string, std::less<>> keys_;
     std::int64_t next_ = 0;

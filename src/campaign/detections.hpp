@@ -12,7 +12,9 @@
 //   hashes, a fingerprint of VBA macro code), URL hosts, and the sending infrastructure (first external
 //   Received hop), plus the impersonated identity read from the findings'
 //   evidence. The full JSON record (output/record.hpp) is kept too, so the
-//   dashboard can show the message view without the mail itself.
+//   dashboard can show the message view, and the raw message up to
+//   limits.kept_raw_bytes (its own column; raw()), so an admin's "genuine"
+//   can learn it into the history (apps/cli/serve_feedback.cpp).
 //
 //   Backends: SQLite (sqlite_detections.cpp; table `detections` inside the
 //   history file, so one --db FILE holds both), memory (tests).
@@ -21,6 +23,7 @@
 // LIMITS
 //   retention: detections older than `days` are dropped, then the oldest
 //   beyond `max_count`; prune() applies it (put() calls it every 256 puts).
+//   A raw copy only up to limits.kept_raw_bytes (512 KiB by default).
 #pragma once
 
 #include "core/result.hpp"
@@ -90,9 +93,23 @@ struct detection {
     std::string relay_host;
     std::vector<identity> impersonated;  ///< unique by address (or name)
     nlohmann::json record;      ///< output::to_json of the scan result
+    /// An admin's word on it (set_feedback): "" none, "genuine" (a false
+    /// positive: left out of campaigns) or "hijack" (confirmed).
+    std::string feedback;
+    std::int64_t feedback_time = 0;  ///< when the feedback was given
+    /// The raw message, kept so an admin's "genuine" can learn it into the
+    /// history; only when at most limits.kept_raw_bytes (else empty). Stored in
+    /// its own column, not in the JSON: list() and get() leave it empty, raw() reads it.
+    std::string raw;
+    bool raw_kept = false;        ///< `raw` was stored (JSON "raw_kept")
+    std::uint64_t raw_bytes = 0;  ///< the message's size (JSON "raw_bytes"; 0 unknown)
 
-    /// The time a campaign uses: the Date: header when known, else `time`.
-    std::int64_t when() const { return date ? date : time; }
+    /// The time a campaign uses: the Date: header when known and not later
+    /// than a day after the scan (a forged Date in 2099 must not sort first),
+    /// else `time`.
+    std::int64_t when() const { return date && (!time || date <= time + k_date_slack_s) ? date : time; }
+    /// How far a Date: may lie after the scan time before it is not believed.
+    static constexpr std::int64_t k_date_slack_s = 86400;
     bool has_group(std::string_view g) const;
 };
 
@@ -104,7 +121,9 @@ std::vector<std::uint64_t> macro_fingerprint(std::string_view vba_source);
 
 /// Facts of a scan result for the store. `now` is the scan time. Bounded by
 /// bound_detection(cfg.lim.kept_detection_bytes).
-detection make_detection(const scan::scan_result& r, std::int64_t now, const config& cfg);
+/// `raw`: the message's bytes when the front-end has them; kept when at most
+/// cfg.lim.kept_raw_bytes.
+detection make_detection(const scan::scan_result& r, std::int64_t now, const config& cfg, std::string_view raw = {});
 
 /// Keep one detection within about `max_bytes` (limits::kept_detection_bytes; 0:
 /// no bound): long lists cut to their first 200, bulky evidence and record parts
@@ -141,6 +160,12 @@ public:
     virtual result<std::uint64_t> count() = 0;
     /// Apply the retention limits as of `now`; returns how many were dropped.
     virtual result<std::uint64_t> prune(std::int64_t now) = 0;
+    /// Record an admin's feedback ("genuine", "hijack", or "" to clear) on
+    /// detection `id` at `now`. Returns false when there is no such detection.
+    virtual result<bool> set_feedback(std::int64_t id, std::string_view feedback, std::int64_t now) = 0;
+    /// The raw message kept with detection `id`; nullopt when none was kept
+    /// (too large, kept before raw copies existed, or no such detection).
+    virtual result<std::optional<std::string>> raw(std::int64_t id) = 0;
 };
 
 /// SQLite detections in `path` (the history file). read_only on a missing

@@ -20,6 +20,7 @@
 #include <array>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 
 namespace replyguard::campaign {
 
@@ -28,13 +29,18 @@ namespace {
 // Each entry takes the detections table set from version i to i+1. Version 1
 // was created before the helper existed, with these very statements, and its
 // files already say version 1 in detections_schema.
-constexpr std::array<std::string_view, 1> k_migrations{
+// Version 2: the raw message beside a detection (NULL when not kept: larger
+// than limits.kept_raw_bytes, or kept before this column existed).
+constexpr std::array<std::string_view, 2> k_migrations{
     R"sql(
 CREATE TABLE IF NOT EXISTS detections (
   id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, time INTEGER NOT NULL,
   at INTEGER NOT NULL, verdict TEXT NOT NULL, data TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS detections_at ON detections(at);
 CREATE INDEX IF NOT EXISTS detections_time ON detections(time);
+)sql",
+    R"sql(
+ALTER TABLE detections ADD COLUMN raw BLOB;
 )sql",
 };
 // A reader copes with a file without the table (no detections yet): any version reads.
@@ -68,17 +74,23 @@ public:
         std::lock_guard lock(mu_);
         if (!rw_) return fail(errc::store, fmt::format("{}: detections opened read-only", path_));
         sqlite3_stmt* s = nullptr;
-        if (sqlite3_prepare_v2(db_, "INSERT OR IGNORE INTO detections(key, time, at, verdict, data) VALUES (?,?,?,?,?)",
-                               -1, &s, nullptr) != SQLITE_OK)
+        if (sqlite3_prepare_v2(
+                db_, "INSERT OR IGNORE INTO detections(key, time, at, verdict, data, raw) VALUES (?,?,?,?,?,?)", -1, &s,
+                nullptr) != SQLITE_OK)
             return err("insert");
         detection c = d;
         c.id = 0;
+        c.raw.clear();
         std::string data = to_json(c).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
         sqlite3_bind_text(s, 1, d.key.c_str(), -1, SQLITE_TRANSIENT);
         sqlite3_bind_int64(s, 2, d.time);
         sqlite3_bind_int64(s, 3, d.when());
         sqlite3_bind_text(s, 4, d.verdict.c_str(), -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(s, 5, data.c_str(), static_cast<int>(data.size()), SQLITE_TRANSIENT);
+        if (d.raw_kept)
+            sqlite3_bind_blob64(s, 6, d.raw.data(), d.raw.size(), SQLITE_TRANSIENT);
+        else
+            sqlite3_bind_null(s, 6);
         int rc = sqlite3_step(s);
         sqlite3_finalize(s);
         if (rc != SQLITE_DONE) return err("insert");
@@ -137,6 +149,56 @@ public:
     result<std::uint64_t> prune(std::int64_t now) override {
         std::lock_guard lock(mu_);
         return prune_locked(now);
+    }
+
+    // The detection's JSON is rewritten whole: read, change, write back in one
+    // statement pair under the mutex (one writer per process; SQLite's lock
+    // orders writers of several processes).
+    result<bool> set_feedback(std::int64_t id, std::string_view feedback, std::int64_t now) override {
+        std::lock_guard lock(mu_);
+        if (!rw_) return fail(errc::store, fmt::format("{}: detections opened read-only", path_));
+        if (!has_table()) return false;
+        sqlite3_stmt* s = nullptr;
+        if (sqlite3_prepare_v2(db_, "SELECT id, data FROM detections WHERE id = ?", -1, &s, nullptr) != SQLITE_OK)
+            return err("feedback");
+        sqlite3_bind_int64(s, 1, id);
+        std::optional<detection> d;
+        int rc = sqlite3_step(s);
+        if (rc == SQLITE_ROW) d = row(s);
+        sqlite3_finalize(s);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE) return err("feedback");
+        if (!d) return false;
+        d->feedback = std::string(feedback);
+        d->feedback_time = feedback.empty() ? 0 : now;
+        d->id = 0;
+        std::string data = to_json(*d).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        if (sqlite3_prepare_v2(db_, "UPDATE detections SET data = ? WHERE id = ?", -1, &s, nullptr) != SQLITE_OK)
+            return err("feedback");
+        sqlite3_bind_text(s, 1, data.c_str(), static_cast<int>(data.size()), SQLITE_TRANSIENT);
+        sqlite3_bind_int64(s, 2, id);
+        rc = sqlite3_step(s);
+        sqlite3_finalize(s);
+        if (rc != SQLITE_DONE) return err("feedback");
+        return true;
+    }
+
+    result<std::optional<std::string>> raw(std::int64_t id) override {
+        std::lock_guard lock(mu_);
+        std::optional<std::string> out;
+        if (!has_table()) return out;
+        sqlite3_stmt* s = nullptr;
+        if (sqlite3_prepare_v2(db_, "SELECT raw FROM detections WHERE id = ? AND raw IS NOT NULL", -1, &s, nullptr) !=
+            SQLITE_OK)
+            return err("raw");
+        sqlite3_bind_int64(s, 1, id);
+        int rc = sqlite3_step(s);
+        if (rc == SQLITE_ROW) {
+            const auto* p = static_cast<const char*>(sqlite3_column_blob(s, 0));
+            out = std::string(p ? p : "", static_cast<std::size_t>(sqlite3_column_bytes(s, 0)));
+        }
+        sqlite3_finalize(s);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE) return err("raw");
+        return out;
     }
 
 private:

@@ -107,7 +107,7 @@ result<config> config_from_toml(const toml_document& doc) {
             if (!t) return fail(errc::parse, fmt::format("{}: [limits] must be a table", where(node, origin)));
             limits& l = cfg.lim;
             static constexpr std::string_view known[] = {
-                "message_bytes", "header_bytes", "header_field_bytes", "kept_detection_bytes", "mime_depth", "mime_parts", "text_bytes", "urls",
+                "message_bytes", "header_bytes", "header_field_bytes", "kept_detection_bytes", "kept_raw_bytes", "mime_depth", "mime_parts", "text_bytes", "urls",
                 "archive_depth", "archive_entries", "archive_bytes", "archive_entry_bytes",
                 "archive_ratio", "passwords_tried", "message_millis"};
             for (const auto& [name, v] : *t) {
@@ -121,6 +121,7 @@ result<config> config_from_toml(const toml_document& doc) {
             RG_LIMIT(text_bytes) RG_LIMIT(urls) RG_LIMIT(archive_depth) RG_LIMIT(archive_entries)
             RG_LIMIT(archive_bytes) RG_LIMIT(archive_entry_bytes) RG_LIMIT(passwords_tried)
             RG_LIMIT(message_millis) RG_LIMIT(header_field_bytes) RG_LIMIT(kept_detection_bytes)
+            RG_LIMIT(kept_raw_bytes)
 #undef RG_LIMIT
             if (const toml::node* n = t->get("archive_ratio"))
                 if (auto r = read_number(*n, l.archive_ratio, origin, "limits.archive_ratio"); !r) return std::unexpected(r.error());

@@ -34,6 +34,8 @@ struct limits {
                                                 ///< stops (ANALYSIS_TIMEOUT; core/budget.hpp)
     std::size_t kept_detection_bytes = 64u << 10;  ///< one detection kept by --keep-detections: its
                                                 ///< evidence is cut beyond this (EVIDENCE_TRUNCATED)
+    std::size_t kept_raw_bytes = 512u << 10;    ///< the raw message kept with a detection (so an admin's
+                                                ///< "genuine" can learn it); larger: no raw copy; 0: never
 };
 
 }  // namespace replyguard

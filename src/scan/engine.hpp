@@ -58,6 +58,9 @@ struct scan_result {
     /// `limits_hit` says which limits (core/budget.hpp).
     bool incomplete = false;
     std::vector<limit_hit> limits_hit;
+    /// The message's bytes, left empty by the engine: a front-end that keeps
+    /// detections sets it for campaign::make_detection (scan --keep-detections).
+    std::string raw;
 };
 
 struct scan_options {

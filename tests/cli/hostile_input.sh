@@ -15,7 +15,8 @@
 #      a sparse file far over the limit the same
 #   8  a 20 MB Subject of RFC 2047 words: cut at header_field_bytes (lowered by
 #      configuration), decoded, From kept, memory bounded
-#   9  --keep-detections: each kept detection is bounded (evidence truncated)
+#   9  --keep-detections: each kept detection is bounded (evidence truncated,
+#      no raw copy over limits.kept_raw_bytes)
 #   10 symbolic links in a scanned folder are not followed (a loop of `ln -s .`
 #      ends, a link to /etc is not read); --follow-symlinks follows them once;
 #      FIFOs are skipped with a record and exit 2
@@ -147,7 +148,9 @@ for n in range(3):
         f"--b\nContent-Type: application/zip; name=a.zip\nContent-Disposition: attachment; filename=a.zip\n"
         f"Content-Transfer-Encoding: base64\n\n{b}--b--\n")
 PY
-printf '[limits]\nkept_detection_bytes = 65536\n' >"$tmp/kept.toml"
+# kept_raw_bytes bounds the raw copy a detection keeps (512 KiB by default, so
+# these ~470 KB mails would keep theirs): 65536 here, so each row stays within 4 x 64 KiB.
+printf '[limits]\nkept_detection_bytes = 65536\nkept_raw_bytes = 65536\n' >"$tmp/kept.toml"
 "$bin" scan --config "$tmp/kept.toml" --db "$tmp/kept.db" --keep-detections --format jsonl --no-progress "$tmp/kept" >/dev/null
 check "case 9: the scan kept its detections (exit 1)" test $? -eq 1
 check "case 9: each kept detection is bounded and marked evidence_truncated" python3 - "$tmp/kept.db" <<'PY'
@@ -160,6 +163,11 @@ for row in rows:
     text = " ".join(v if isinstance(v, str) else "" for v in row)
     if size > 4 * 65536: sys.exit(f"a detection of {size} bytes")
     if "evidence_truncated" not in text: sys.exit("not marked evidence_truncated")
+PY
+check "case 9: a mail over kept_raw_bytes keeps no raw copy" python3 - "$tmp/kept.db" <<'PY'
+import sqlite3, sys
+n = sqlite3.connect(sys.argv[1]).execute("select count(*) from detections where raw is not null").fetchone()[0]
+if n: sys.exit(f"{n} raw copies")
 PY
 
 # --- case 10: symbolic links and FIFOs in scanned folders ------------------------

@@ -154,6 +154,11 @@ sources = [r[0] for r in db.execute("SELECT json_extract(data, '$.source') FROM 
 ok = "milter:A0003 (quarantine)" in sources and "milter:A0011 (quarantine)" in sources
 print(("ok   " if ok else "FAIL ") + f"detections kept with the queue id and the action: {sources}")
 fails += not ok
+raws = [r[0] for r in db.execute("SELECT raw FROM detections")]
+ok = bool(raws) and all(r is not None and b"\nSubject:" in r.replace(b"\r\n", b"\n") for r in raws)
+print(("ok   " if ok else "FAIL ") + f"detections keep the raw message the milter saw (for feedback): "
+      f"{[None if r is None else len(r) for r in raws]}")
+fails += not ok
 sys.exit(1 if fails else 0)
 PY
 else

@@ -348,3 +348,20 @@ TEST(Cluster, ManyMacroVariantsAreBucketed) {
     EXPECT_EQ(cs[0].count, 600u);
     EXPECT_EQ(cs[1].count, 600u);
 }
+
+TEST(Cluster, GenuineFeedbackLeavesCampaigns) {
+    auto ds = rg_test::demo().detections;
+    std::size_t before = 0;
+    for (const auto& c : campaign::cluster(ds, opts())) before += c.count;
+    ASSERT_EQ(before, 4u);
+    auto it = std::find_if(ds.begin(), ds.end(), [](const detection& d) { return d.source.starts_with("07-"); });
+    ASSERT_NE(it, ds.end());
+    it->feedback = "genuine";
+    auto cs = campaign::cluster(ds, opts());
+    std::size_t after = 0;
+    for (const auto& c : cs) after += c.count;
+    EXPECT_EQ(after, 3u);
+    EXPECT_EQ(cs.size(), 3u);  // 06 alone still impersonates us
+    it->feedback = "hijack";   // a confirmation changes nothing
+    EXPECT_EQ(campaign::cluster(ds, opts()).size(), 3u);
+}

@@ -170,15 +170,119 @@ TEST(Detections, SqliteSchemaThroughTheMigrationHelper) {
         auto s = campaign::open_detections(path.string(), true);
         ASSERT_TRUE(s.has_value()) << s.error().message;
         EXPECT_EQ(*(*s)->count(), 1u);
+        // Migration 2 added the raw column: the old row has no raw copy.
+        auto raw = (*s)->raw(1);
+        ASSERT_TRUE(raw) << raw.error().message;
+        EXPECT_FALSE(raw->has_value());
     }
     {
         sqlite3* db = nullptr;
         ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-        ASSERT_EQ(sqlite3_exec(db, "UPDATE detections_schema SET version=2", nullptr, nullptr, nullptr), SQLITE_OK);
+        ASSERT_EQ(sqlite3_exec(db, "UPDATE detections_schema SET version=99", nullptr, nullptr, nullptr), SQLITE_OK);
         sqlite3_close(db);
     }
     auto newer = campaign::open_detections(path.string(), false);
     ASSERT_FALSE(newer.has_value());
     EXPECT_NE(newer.error().message.find("newer than this build"), std::string::npos) << newer.error().message;
     std::filesystem::remove(path);
+}
+
+TEST(Detections, FutureDateIsNotBelieved) {
+    detection d;
+    d.time = 1'776'200'000;
+    d.date = d.time - 3 * 86400;
+    EXPECT_EQ(d.when(), d.date);  // a sane Date: a campaign's time
+    d.date = d.time + 3600;
+    EXPECT_EQ(d.when(), d.date);  // a clock a little fast
+    d.date = 4'070'908'800;       // 2099-01-01: would sort before everything
+    EXPECT_EQ(d.when(), d.time);
+    d.date = 0;
+    EXPECT_EQ(d.when(), d.time);
+}
+
+TEST(Detections, FeedbackOnBothBackends) {
+    auto exercise = [](campaign::detection_store& s) {
+        for (const auto& d : rg_test::demo().detections) ASSERT_TRUE(s.put(d));
+        auto all = s.list();
+        ASSERT_TRUE(all);
+        ASSERT_EQ(all->size(), 4u);
+        const std::int64_t id = (*all)[1].id;
+        auto r = s.set_feedback(id, "genuine", 1'776'300'000);
+        ASSERT_TRUE(r) << r.error().message;
+        EXPECT_TRUE(*r);
+        auto got = s.get(id);
+        ASSERT_TRUE(got && *got);
+        EXPECT_EQ((*got)->feedback, "genuine");
+        EXPECT_EQ((*got)->feedback_time, 1'776'300'000);
+        EXPECT_EQ((*got)->key, (*all)[1].key);  // the rest unchanged
+        EXPECT_EQ((*got)->findings.size(), (*all)[1].findings.size());
+        ASSERT_TRUE(s.set_feedback(id, "", 1'776'300'001));
+        EXPECT_EQ((*s.get(id))->feedback, "");
+        EXPECT_EQ((*s.get(id))->feedback_time, 0);
+        auto none = s.set_feedback(999'999, "hijack", 1);
+        ASSERT_TRUE(none);
+        EXPECT_FALSE(*none);
+    };
+    exercise(*campaign::make_memory_detections());
+
+    auto path = std::filesystem::temp_directory_path() / ("rg-feedback-" + std::to_string(getpid()) + ".db");
+    std::filesystem::remove(path);
+    {
+        auto sq = campaign::open_detections(path.string(), true);
+        ASSERT_TRUE(sq) << sq.error().message;
+        exercise(**sq);
+    }
+    {
+        auto ro = campaign::open_detections(path.string(), false);
+        ASSERT_TRUE(ro);
+        EXPECT_FALSE((*ro)->set_feedback(1, "hijack", 1));  // read-only: an error, not a silent no-op
+    }
+    std::filesystem::remove(path);
+    std::filesystem::remove(path.string() + "-wal");
+    std::filesystem::remove(path.string() + "-shm");
+}
+
+// The raw message rides beside a detection (its own column, not the JSON): raw()
+// reads it back byte for byte; list() and get() leave it out; a detection
+// without one (raw_kept false) answers nullopt.
+TEST(Detections, RawCopyOnBothBackends) {
+    auto exercise = [](campaign::detection_store& s) {
+        auto ds = rg_test::demo().detections;
+        ASSERT_GE(ds.size(), 2u);
+        ds[0].raw = std::string("From: a@b.example\r\n\r\n\0bytes\xff", 32);
+        ds[0].raw_kept = true;
+        ds[0].raw_bytes = ds[0].raw.size();
+        ds[1].raw.clear();
+        ds[1].raw_kept = false;
+        ds[1].raw_bytes = 900'000;
+        auto a = s.put(ds[0]);
+        auto b = s.put(ds[1]);
+        ASSERT_TRUE(a && b && *a && *b);
+        auto ra = s.raw(*a);
+        ASSERT_TRUE(ra) << ra.error().message;
+        ASSERT_TRUE(ra->has_value());
+        EXPECT_EQ(**ra, ds[0].raw);
+        auto rb = s.raw(*b);
+        ASSERT_TRUE(rb);
+        EXPECT_FALSE(rb->has_value());
+        auto got = s.get(*a);
+        ASSERT_TRUE(got && *got);
+        EXPECT_TRUE((*got)->raw.empty());
+        EXPECT_TRUE((*got)->raw_kept);
+        EXPECT_EQ((*got)->raw_bytes, ds[0].raw.size());
+        EXPECT_FALSE((*s.get(*b))->raw_kept);
+        EXPECT_EQ((*s.get(*b))->raw_bytes, 900'000u);
+        EXPECT_FALSE(s.raw(999'999)->has_value());
+    };
+    exercise(*campaign::make_memory_detections());
+    auto path = std::filesystem::temp_directory_path() / ("rg-raw-" + std::to_string(getpid()) + ".db");
+    std::filesystem::remove(path);
+    {
+        auto sq = campaign::open_detections(path.string(), true);
+        ASSERT_TRUE(sq) << sq.error().message;
+        exercise(**sq);
+    }
+    std::filesystem::remove(path);
+    std::filesystem::remove(path.string() + "-wal");
+    std::filesystem::remove(path.string() + "-shm");
 }
