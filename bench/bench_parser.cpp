@@ -29,10 +29,10 @@
 #include "mime/charset.hpp"
 #include "mime/header_decode.hpp"
 #include "mime/parser.hpp"
+#include "mime/quote.hpp"
 #include "output/record.hpp"
 #include "scan/engine.hpp"
 #include "text/html.hpp"
-#include "mime/quote.hpp"
 #include "text/urls.hpp"
 
 #include <benchmark/benchmark.h>
@@ -140,8 +140,10 @@ const corpus_data& corpus() {
                     if (g_ascii_strcasecmp(h.name.c_str(), f) == 0) c.address_headers.push_back(h.raw);
             }
             for (auto& tp : m.text_parts) {
-                if (!tp.html.empty()) c.html.push_back(std::move(tp.html));
-                else c.plain.push_back(std::move(tp.text));
+                if (!tp.html.empty())
+                    c.html.push_back(std::move(tp.html));
+                else
+                    c.plain.push_back(std::move(tp.text));
             }
             c.bodies.push_back(std::move(m.body_text));
             for (auto& a : m.attachments) c.attachments.push_back(std::move(a.data));
@@ -376,9 +378,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr,
                  "corpus %s: %zu messages (%zu phishing, %zu benign), %.1f MB; %zu text parts, %zu headers, "
                  "%zu HTML parts, %zu attachments\n",
-                 corpus_dir().c_str(), c.sets[0].messages.size(), c.sets[1].messages.size(),
-                 c.sets[2].messages.size(), c.sets[0].bytes / 1e6, c.text_parts.size(), c.raw_headers.size(),
-                 c.html.size(), c.attachments.size());
+                 corpus_dir().c_str(), c.sets[0].messages.size(), c.sets[1].messages.size(), c.sets[2].messages.size(),
+                 c.sets[0].bytes / 1e6, c.text_parts.size(), c.raw_headers.size(), c.html.size(), c.attachments.size());
     benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();
     return 0;

@@ -24,10 +24,10 @@
 namespace replyguard::bench {
 
 struct floor_stats {
-    std::size_t messages = 0;        ///< messages GMime built a tree for
-    std::size_t parts = 0;           ///< leaf parts decoded
-    std::size_t decoded_bytes = 0;   ///< transfer-decoded content bytes
-    std::size_t header_bytes = 0;    ///< decoded header value bytes
+    std::size_t messages = 0;       ///< messages GMime built a tree for
+    std::size_t parts = 0;          ///< leaf parts decoded
+    std::size_t decoded_bytes = 0;  ///< transfer-decoded content bytes
+    std::size_t header_bytes = 0;   ///< decoded header value bytes
 };
 
 inline GMimeParserOptions* floor_parser_options() {

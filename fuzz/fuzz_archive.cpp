@@ -18,8 +18,8 @@
 #include <string>
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    static constexpr std::array<const char*, 8> k_names{
-        "a.zip", "invoice.pdf.exe", "run.js", "page.html", "doc.pdf", "notes.one", "x.tar.gz", ""};
+    static constexpr std::array<const char*, 8> k_names{"a.zip",   "invoice.pdf.exe", "run.js",   "page.html",
+                                                        "doc.pdf", "notes.one",       "x.tar.gz", ""};
     replyguard::mime::message msg;
     msg.new_text = "パスワード：infected\nPW: sa\npassword is 1234\n";
     msg.body_text = msg.new_text;

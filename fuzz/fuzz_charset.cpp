@@ -23,8 +23,8 @@
 namespace {
 
 constexpr std::array<std::string_view, 16> k_labels = {
-    "", "utf-8", "iso-2022-jp", "ISO-2022-JP", "shift_jis", "Shift-JIS", "cp932", "euc-jp",
-    "iso-8859-1", "us-ascii", "windows-1252", "ks_c_5601-1987", "gb2312", "big5", "utf-7", "x-bogus-charset",
+    "",           "utf-8",    "iso-2022-jp",  "ISO-2022-JP",    "shift_jis", "Shift-JIS", "cp932", "euc-jp",
+    "iso-8859-1", "us-ascii", "windows-1252", "ks_c_5601-1987", "gb2312",    "big5",      "utf-7", "x-bogus-charset",
 };
 
 }  // namespace

@@ -20,9 +20,7 @@
 
 namespace {
 
-void check_mailbox(std::string_view what, const replyguard::mime::mailbox& mb) {
-    fuzz_check::text(what, mb.name);
-}
+void check_mailbox(std::string_view what, const replyguard::mime::mailbox& mb) { fuzz_check::text(what, mb.name); }
 
 }  // namespace
 

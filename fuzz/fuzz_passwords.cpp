@@ -13,8 +13,7 @@
 #include <string_view>
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    auto c = replyguard::attach::find_password_candidates(
-        std::string_view(reinterpret_cast<const char*>(data), size));
+    auto c = replyguard::attach::find_password_candidates(std::string_view(reinterpret_cast<const char*>(data), size));
     for (const auto& p : c)
         if (p.password.empty() || p.password.size() > 64) std::abort();
     return 0;

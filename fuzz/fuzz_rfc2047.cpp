@@ -25,9 +25,7 @@
 #include <cstdlib>
 #include <string_view>
 
-namespace {
-
-}  // namespace
+namespace {}  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
     (void)fuzz_check::strict();

@@ -8,8 +8,8 @@
 //   skipped: these functions are only ever called with decoder output.
 #include "mime/charset.hpp"
 #include "mime/parser.hpp"
-#include "text/html.hpp"
 #include "mime/quote.hpp"
+#include "text/html.hpp"
 #include "text/urls.hpp"
 
 #include <cstddef>

@@ -32,7 +32,10 @@ int main(int argc, char** argv) {
     std::vector<fs::path> files;
     int status = 0;
     for (int i = 1; i < argc; ++i) {
-        if (std::strcmp(argv[i], "-v") == 0) { verbose = true; continue; }
+        if (std::strcmp(argv[i], "-v") == 0) {
+            verbose = true;
+            continue;
+        }
         if (argv[i][0] == '-') continue;  // libFuzzer flags (-runs=...) are accepted and ignored
         std::error_code ec;
         if (fs::is_directory(argv[i], ec)) {

@@ -41,7 +41,8 @@ std::size_t error_line(const std::string& msg, const std::string& path) {
     if (msg.rfind(path + ":", 0) != 0) return 0;
     std::size_t p = path.size() + 1;
     std::size_t line = 0;
-    while (p < msg.size() && msg[p] >= '0' && msg[p] <= '9') line = line * 10 + static_cast<std::size_t>(msg[p++] - '0');
+    while (p < msg.size() && msg[p] >= '0' && msg[p] <= '9')
+        line = line * 10 + static_cast<std::size_t>(msg[p++] - '0');
     return line;
 }
 

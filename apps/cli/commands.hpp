@@ -40,12 +40,12 @@ struct watch_args {
     std::string config;
     std::vector<std::string> org_domains;
     imap_cli_args imap;
-    std::string on_suspicious = "flag";   ///< report | flag | move
+    std::string on_suspicious = "flag";  ///< report | flag | move
     std::string on_malicious = "move";
     std::string quarantine = "Quarantine";
     std::vector<std::string> learn_folders;  ///< also learnt each pass (default: the \Sent one)
-    bool learn = true;                     ///< learn clean mail (and --learn-folder)
-    bool scan_existing = false;            ///< first run: scan what is already there
+    bool learn = true;                       ///< learn clean mail (and --learn-folder)
+    bool scan_existing = false;              ///< first run: scan what is already there
     bool once = false;
     int poll_seconds = 30;
     int max_backoff_seconds = 300;
@@ -72,7 +72,7 @@ struct report_args {
     std::string lang = "en";
     bool advisory = false;
     int window_days = 14;
-    int since_days = 0;  ///< 0: every stored detection
+    int since_days = 0;             ///< 0: every stored detection
     double utc_offset_hours = 0.0;  ///< dates of the table (9 for JST)
 };
 

@@ -32,9 +32,8 @@ int run_findings(const findings_args& a) {
         cfg = std::move(*c);
     }
     auto syms = detect::all_symbols();
-    std::stable_sort(syms.begin(), syms.end(), [](const auto& x, const auto& y) {
-        return x.group != y.group ? x.group < y.group : x.id < y.id;
-    });
+    std::stable_sort(syms.begin(), syms.end(),
+                     [](const auto& x, const auto& y) { return x.group != y.group ? x.group < y.group : x.id < y.id; });
     std::set<std::string_view> seen;
     if (a.format == "rspamd") {
         // UCL takes JSON strings and numbers as they are: dump() quotes and escapes.
@@ -54,8 +53,12 @@ int run_findings(const findings_args& a) {
     if (a.format == "json") {
         for (const auto& s : syms) {
             if (!seen.insert(s.id).second) continue;
-            nlohmann::json j{{"id", s.id}, {"group", s.group}, {"score", cfg.score_for(s.id, s.score)},
-                             {"default_score", s.score}, {"en", s.description_en}, {"ja", s.description_ja}};
+            nlohmann::json j{{"id", s.id},
+                             {"group", s.group},
+                             {"score", cfg.score_for(s.id, s.score)},
+                             {"default_score", s.score},
+                             {"en", s.description_en},
+                             {"ja", s.description_ja}};
             std::cout << j.dump() << "\n";
         }
         return 0;

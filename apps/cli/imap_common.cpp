@@ -18,16 +18,19 @@ result<imap::client_options> imap_client_options(const imap::imap_url& url, cons
     if (o.user.empty())
         if (const char* u = std::getenv("REPLYGUARD_IMAP_USER"); u && *u) o.user = u;
     if (o.user.empty())
-        return fail(errc::parse, fmt::format("{}: no user name: write imaps://USER@HOST/ (%40 for an '@' in it) or set REPLYGUARD_IMAP_USER",
-                                             url.base()));
+        return fail(
+            errc::parse,
+            fmt::format("{}: no user name: write imaps://USER@HOST/ (%40 for an '@' in it) or set REPLYGUARD_IMAP_USER",
+                        url.base()));
     if (!a.password_file.empty()) {
         std::ifstream f(a.password_file);
         if (!f) return fail(errc::io, fmt::format("{}: cannot read the password file", a.password_file));
         std::getline(f, o.password);
         if (!o.password.empty() && o.password.back() == '\r') o.password.pop_back();
-        struct stat st{};
+        struct stat st {};
         if (::stat(a.password_file.c_str(), &st) == 0 && (st.st_mode & 077))
-            std::cerr << fmt::format("replyguard: warning: {} can be read by other users (chmod 600 it)\n", a.password_file);
+            std::cerr << fmt::format("replyguard: warning: {} can be read by other users (chmod 600 it)\n",
+                                     a.password_file);
     } else if (const char* p = std::getenv("REPLYGUARD_IMAP_PASSWORD"); p) {
         o.password = p;
     } else {

@@ -199,8 +199,9 @@ int run_learn(const learn_args& a) {
         return 2;
     }
     *tot += imap_totals;
-    std::cerr << fmt::format("learnt {} message(s) ({} sent, {} received, {} new thread(s)); {} already known; {} error(s)\n",
-                             tot->learnt, tot->sent, tot->received, tot->new_threads, tot->already_known, errors);
+    std::cerr << fmt::format(
+        "learnt {} message(s) ({} sent, {} received, {} new thread(s)); {} already known; {} error(s)\n", tot->learnt,
+        tot->sent, tot->received, tot->new_threads, tot->already_known, errors);
     return errors || imap_failed ? 2 : 0;
 }
 

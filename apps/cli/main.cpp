@@ -16,14 +16,16 @@ int main(int argc, char** argv) {
     CLI::App app{"replyguard - stops reply-chain hijacking mail (返信型Emotet)", "replyguard"};
     app.require_subcommand(1);
     app.set_version_flag("--version", std::string("replyguard ") + REPLYGUARD_VERSION);
-    app.footer("Run 'replyguard COMMAND --help' for a command's options. See README.md and docs/replyguard.1 (man -l docs/replyguard.1).");
+    app.footer(
+        "Run 'replyguard COMMAND --help' for a command's options. See README.md and docs/replyguard.1 (man -l docs/replyguard.1).");
 
     scan_args scan;
     CLI::App* sc = app.add_subcommand("scan", "Analyse messages and print a verdict with its evidence for each");
     sc->add_option("--db", scan.db, "History store (SQLite file); a missing file is an empty history");
     sc->add_option("--config", scan.config, "Configuration file (TOML)")->check(CLI::ExistingFile);
     sc->add_option("--format", scan.format, "Output format")->check(CLI::IsMember({"table", "jsonl"}));
-    sc->add_option("-j,--jobs", scan.jobs, "Messages analysed in parallel (0: one per core)")->check(CLI::Range(0, 256));
+    sc->add_option("-j,--jobs", scan.jobs, "Messages analysed in parallel (0: one per core)")
+        ->check(CLI::Range(0, 256));
     sc->add_flag("--no-progress", scan.no_progress, "Never draw a progress bar");
     sc->add_flag("--color,!--no-color", scan.color, "Colour the table (default: when standard output is a terminal)");
     sc->add_option("PATH", scan.paths, ".eml file, folder (recursive, Maildir), mbox file, or - for standard input")
@@ -41,10 +43,12 @@ int main(int argc, char** argv) {
     lc->add_option("--db", learn.db, "History store (SQLite file), created when missing");
     lc->add_option("--config", learn.config, "Configuration file (TOML)")->check(CLI::ExistingFile);
     // One value per --org-domain: a vector option would otherwise swallow the PATHs after it.
-    lc->add_option("--org-domain", learn.org_domains, "A domain of our organisation (repeatable)")->allow_extra_args(false);
+    lc->add_option("--org-domain", learn.org_domains, "A domain of our organisation (repeatable)")
+        ->allow_extra_args(false);
     lc->add_flag("--no-progress", learn.no_progress, "Never draw a progress bar");
-    lc->add_option("PATH", learn.paths,
-                   ".eml file, folder (recursive, Maildir), mbox file, - for standard input, or imap[s]://USER@HOST[:PORT][/MAILBOX]")
+    lc->add_option(
+          "PATH", learn.paths,
+          ".eml file, folder (recursive, Maildir), mbox file, - for standard input, or imap[s]://USER@HOST[:PORT][/MAILBOX]")
         ->required();
     auto imap_options = [](CLI::App* c, imap_cli_args& i, const char* folder_help) {
         c->add_option("--folder", i.folders, folder_help);
@@ -54,10 +58,11 @@ int main(int argc, char** argv) {
         c->add_option("--ca-file", i.ca_file, "Trust this CA certificate (PEM) for the IMAP server's TLS")
             ->check(CLI::ExistingFile);
         c->add_option("--keyword", i.keyword, "IMAP keyword marking mail judged suspicious (never learnt)")
-        ->capture_default_str();
+            ->capture_default_str();
         c->add_option("--marks", i.marks,
                       "SQLite file for the IMAP read marks (default: the --db file; needed with a redis:// history)");
-        c->add_flag("--imap-trace", i.verbose, "Print libcurl's IMAP protocol trace on standard error (shows the password)");
+        c->add_flag("--imap-trace", i.verbose,
+                    "Print libcurl's IMAP protocol trace on standard error (shows the password)");
     };
     imap_options(lc, learn.imap, "IMAP mailbox to learn (repeatable; default: the \\Sent mailbox and INBOX)");
 
@@ -65,12 +70,14 @@ int main(int argc, char** argv) {
     CLI::App* mc = app.add_subcommand("milter", "Run the mail filter daemon (libmilter: Postfix, Sendmail)");
     mc->add_option("--db", milter.db, "History store (SQLite file); overrides [milter] db");
     mc->add_option("--config", milter.config, "Configuration file (TOML, [milter] table)")->check(CLI::ExistingFile);
-    mc->add_option("--socket", milter.socket, "libmilter socket: inet:PORT@127.0.0.1 or unix:/path (overrides [milter] socket)");
+    mc->add_option("--socket", milter.socket,
+                   "libmilter socket: inet:PORT@127.0.0.1 or unix:/path (overrides [milter] socket)");
     mc->add_option("--log", milter.log, "Where the log lines go (overrides [milter] log)")
         ->check(CLI::IsMember({"stderr", "syslog", "both"}));
 
     watch_args watch;
-    CLI::App* wc = app.add_subcommand("watch", "Follow an IMAP mailbox: scan new mail, learn clean mail, flag or move the rest");
+    CLI::App* wc =
+        app.add_subcommand("watch", "Follow an IMAP mailbox: scan new mail, learn clean mail, flag or move the rest");
     wc->add_option("URL", watch.url, "imaps://USER@HOST[:PORT][/MAILBOX] (imap:// requires STARTTLS)")->required();
     wc->add_option("--db", watch.db, "History store (SQLite file); clean mail is learnt into it");
     wc->add_option("--config", watch.config, "Configuration file (TOML)")->check(CLI::ExistingFile);
@@ -91,17 +98,20 @@ int main(int argc, char** argv) {
                  "First run without a read mark: scan the mail already there (default: only new mail)");
     wc->add_flag("--once", watch.once, "One pass over the new mail, then exit");
     wc->add_option("--poll", watch.poll_seconds, "Seconds between passes")
-        ->capture_default_str()->check(CLI::Range(1, 86400));
+        ->capture_default_str()
+        ->check(CLI::Range(1, 86400));
     wc->add_option("--max-backoff", watch.max_backoff_seconds, "Longest wait (s) between reconnection attempts")
         ->capture_default_str()
         ->check(CLI::Range(1, 86400));
     wc->add_option("--format", watch.format, "Output format")->check(CLI::IsMember({"text", "jsonl"}));
-    wc->add_flag("--keep-detections,!--no-keep-detections", watch.keep_detections,
-                 "Keep suspicious and malicious results in the detections store of --db, for report and serve (default: on)");
+    wc->add_flag(
+        "--keep-detections,!--no-keep-detections", watch.keep_detections,
+        "Keep suspicious and malicious results in the detections store of --db, for report and serve (default: on)");
 
     findings_args fnd;
     CLI::App* fc = app.add_subcommand("findings", "List every finding id with its group, score and description");
-    fc->add_option("--config", fnd.config, "Configuration file (TOML): show the scores in force")->check(CLI::ExistingFile);
+    fc->add_option("--config", fnd.config, "Configuration file (TOML): show the scores in force")
+        ->check(CLI::ExistingFile);
     fc->add_option("--format", fnd.format, "Output format (rspamd: the plugin's symbols, contrib/rspamd/)")
         ->check(CLI::IsMember({"markdown", "json", "rspamd"}));
 
@@ -138,8 +148,8 @@ int main(int argc, char** argv) {
     vc->add_flag("--quiet", serve.quiet, "Do not log a line per request on standard error");
 
     check_config_args chk;
-    CLI::App* cc = app.add_subcommand("check-config",
-                                      "Check a configuration file: \"syntax OK\" or every error with file:line");
+    CLI::App* cc =
+        app.add_subcommand("check-config", "Check a configuration file: \"syntax OK\" or every error with file:line");
     cc->add_option("FILE", chk.file, "Configuration file (default: /etc/replyguard/replyguard.toml)");
 
     try {

@@ -65,23 +65,35 @@ int run_milter(const milter_args& a) {
     // The configuration (read once, every table), then the store its [milter]
     // table names (the engine keeps a pointer to it), then the engine.
     auto file = load_config_file(a.config);
-    if (!file) { std::cerr << "replyguard milter: " << file.error().message << "\n"; return 2; }
+    if (!file) {
+        std::cerr << "replyguard milter: " << file.error().message << "\n";
+        return 2;
+    }
     auto built = std::make_shared<live_config>();
     built->core = std::move(file->core);
     if (file->doc) {
         auto mc = milter::milter_config_from_toml(*file->doc);
-        if (!mc) { std::cerr << "replyguard milter: " << mc.error().message << "\n"; return 2; }
+        if (!mc) {
+            std::cerr << "replyguard milter: " << mc.error().message << "\n";
+            return 2;
+        }
         built->mc = std::move(*mc);
     }
     st.db = !a.db.empty() ? a.db : db_path_or_default(built->mc.db);
     st.store_writable = built->mc.learn;
     auto hist = open_store(st.db, st.store_writable ? store::open_mode::read_write : store::open_mode::read_only);
-    if (!hist) { std::cerr << "replyguard milter: " << hist.error().message << "\n"; return 2; }
+    if (!hist) {
+        std::cerr << "replyguard milter: " << hist.error().message << "\n";
+        return 2;
+    }
     st.hist = std::move(*hist);
     // The analysis stops itself before the milter stops waiting (as build_live does).
     built->core.lim.message_millis = milter::analysis_millis(built->mc, built->core.lim.message_millis);
     auto eng = make_engine(built->core, st.hist.get());
-    if (!eng) { std::cerr << "replyguard milter: " << eng.error().message << "\n"; return 2; }
+    if (!eng) {
+        std::cerr << "replyguard milter: " << eng.error().message << "\n";
+        return 2;
+    }
     built->eng = std::move(*eng);
     if (!a.socket.empty()) built->mc.socket = a.socket;
     if (!a.log.empty()) built->mc.log = a.log;
@@ -89,7 +101,10 @@ int run_milter(const milter_args& a) {
     open_log();  // connects on the first line only (a reload may switch to syslog)
     const milter::milter_config& mc0 = built->mc;
     auto outbound = open_outbound(mc0, st.db);
-    if (!outbound) { std::cerr << "replyguard milter: " << outbound.error().message << "\n"; return 2; }
+    if (!outbound) {
+        std::cerr << "replyguard milter: " << outbound.error().message << "\n";
+        return 2;
+    }
     st.outbound = std::move(*outbound);
     if (std::string kp = detections_path(mc0, st.db, st.store_writable); !kp.empty()) {
         auto k = campaign::open_detections(kp, true);
@@ -103,7 +118,9 @@ int run_milter(const milter_args& a) {
             log_line("", "detections not kept: " + k.error().message, LOG_WARNING);
         }
     } else {
-        log_line("", "detections not kept (set [milter] detections to an SQLite file, or learn = true with an SQLite history)");
+        log_line(
+            "",
+            "detections not kept (set [milter] detections to an SQLite file, or learn = true with an SQLite history)");
     }
     std::string socket = mc0.socket;
     st.set_live(std::move(built));
@@ -206,15 +223,17 @@ int run_milter(const milter_args& a) {
     if (stop_signal) {
         g_stopping = true;
         notify_stopping();
-        log_line("", fmt::format("{}: stopping; {} message(s) in progress", stop_signal == SIGTERM ? "SIGTERM" : "SIGINT",
-                                 g_messages.load()));
+        log_line("", fmt::format("{}: stopping; {} message(s) in progress",
+                                 stop_signal == SIGTERM ? "SIGTERM" : "SIGINT", g_messages.load()));
         double limit = st.live()->mc.timeout + 5.0;
         auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(limit);
         bool cut = false;
         while (g_messages > 0 && std::chrono::steady_clock::now() < deadline && !cut) {
             int ev = next_event(20);
-            if (ev == SIGTERM || ev == SIGINT || ev == k_wake_smfi_returned) cut = true;
-            else if (ev == SIGHUP) log_line("", "SIGHUP while stopping: ignored");
+            if (ev == SIGTERM || ev == SIGINT || ev == k_wake_smfi_returned)
+                cut = true;
+            else if (ev == SIGHUP)
+                log_line("", "SIGHUP while stopping: ignored");
         }
         // The answer to the end of a message is written just after our
         // callback returns, by the same libmilter thread.
@@ -225,7 +244,8 @@ int run_milter(const milter_args& a) {
     write_textfile();  // the last counts, for the scrape after a stop
     scrape.reset();
     for (int i = 0; g_running > 0 && i < 50; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    if (g_messages > 0) log_line("", fmt::format("{} message(s) still in progress at exit", g_messages.load()), LOG_WARNING);
+    if (g_messages > 0)
+        log_line("", fmt::format("{} message(s) still in progress at exit", g_messages.load()), LOG_WARNING);
     if (g_running == 0 && g_sessions == 0) {
         g_state = nullptr;
         delete &st;  // closes the history store cleanly

@@ -44,8 +44,8 @@ struct live_config {
 };
 
 struct daemon_state {
-    std::string config_path;    ///< "" : defaults only, nothing to reload
-    std::string db;             ///< the store as opened (a restart changes it)
+    std::string config_path;  ///< "" : defaults only, nothing to reload
+    std::string db;           ///< the store as opened (a restart changes it)
     bool db_from_cli = false;
     bool socket_from_cli = false;
     bool log_from_cli = false;
@@ -71,11 +71,11 @@ private:
     std::shared_ptr<const live_config> live_;
 };
 
-inline daemon_state* g_state = nullptr;     // libmilter callbacks take no user pointer
-inline std::atomic<int> g_running{0};       // analyses still running (some may have outlived their time limit)
-inline std::atomic<int> g_sessions{0};      // MTA connections with a session state
-inline std::atomic<int> g_messages{0};      // messages between MAIL FROM and the end of EOM/abort/close
-inline std::atomic<bool> g_stopping{false}; // SIGTERM/SIGINT: no new message, the ones in progress finish
+inline daemon_state* g_state = nullptr;      // libmilter callbacks take no user pointer
+inline std::atomic<int> g_running{0};        // analyses still running (some may have outlived their time limit)
+inline std::atomic<int> g_sessions{0};       // MTA connections with a session state
+inline std::atomic<int> g_messages{0};       // messages between MAIL FROM and the end of EOM/abort/close
+inline std::atomic<bool> g_stopping{false};  // SIGTERM/SIGINT: no new message, the ones in progress finish
 
 // --- milter_state.cpp ---------------------------------------------------------
 

@@ -21,8 +21,10 @@ std::mutex g_log_mu;
 
 void set_log_target(std::string_view name) {
     int t = k_log_stderr;
-    if (name == "syslog") t = k_log_syslog;
-    else if (name == "both") t = k_log_stderr | k_log_syslog;
+    if (name == "syslog")
+        t = k_log_syslog;
+    else if (name == "both")
+        t = k_log_stderr | k_log_syslog;
     g_log_target = t;
 }
 

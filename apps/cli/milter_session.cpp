@@ -71,7 +71,7 @@ struct session {
     /// The fields we may change: change when present, add when not.
     bool has_subject = false, has_content_type = false, has_cte = false, has_mime_version = false;
     bool state_counted = false;  ///< replyguard_milter_messages_total counted for this message
-    bool in_message = false;  ///< counted in g_messages (graceful shutdown waits for it)
+    bool in_message = false;     ///< counted in g_messages (graceful shutdown waits for it)
 
     void begin() {
         if (!in_message) ++g_messages;
@@ -122,8 +122,10 @@ void remove_forged(SMFICTX* ctx, const session& m) {
 }
 
 void set_header(SMFICTX* ctx, bool present, const char* name, std::string value) {
-    if (present) smfi_chgheader(ctx, c(name), 1, value.data());
-    else smfi_addheader(ctx, c(name), value.data());
+    if (present)
+        smfi_chgheader(ctx, c(name), 1, value.data());
+    else
+        smfi_addheader(ctx, c(name), value.data());
 }
 
 /// Reply, header changes, body, quarantine: the plan, through libmilter.
@@ -158,7 +160,8 @@ sfsistat carry_out(SMFICTX* ctx, session& m, const milter::plan& p, const milter
                 set_header(ctx, m.has_content_type, "Content-Type", *ban->content_type);
                 if (!m.has_mime_version) smfi_addheader(ctx, c("MIME-Version"), c("1.0"));
             }
-            if (ban->transfer_encoding) set_header(ctx, m.has_cte, "Content-Transfer-Encoding", *ban->transfer_encoding);
+            if (ban->transfer_encoding)
+                set_header(ctx, m.has_cte, "Content-Transfer-Encoding", *ban->transfer_encoding);
             if (smfi_replacebody(ctx, reinterpret_cast<unsigned char*>(ban->body->data()),
                                  static_cast<int>(ban->body->size())) != MI_SUCCESS)
                 log_line(qid, "replacing the body failed", LOG_WARNING);
@@ -249,7 +252,8 @@ sfsistat eom_impl(SMFICTX* ctx, session& m, const std::string& qid, const std::s
     }
     analysis an = fut.get();
     scan::scan_result& r = an.r;
-    if (r.history.status == history::view_status::unavailable) in.state = milter::analysis_state::store_failed;
+    if (r.history.status == history::view_status::unavailable)
+        in.state = milter::analysis_state::store_failed;
     else if (r.error && r.incomplete) {
         // A limit (memory) stopped the analysis: what was found stands, as for
         // any incomplete result, never the default action's `accept`.
@@ -287,9 +291,9 @@ sfsistat eom_impl(SMFICTX* ctx, session& m, const std::string& qid, const std::s
     for (const auto& n : p.notes) log_line(qid, n.text, n.warning ? LOG_WARNING : LOG_INFO);
     if (p.defaulted) return carry_out(ctx, m, p, mc, nullptr, qid);
     log_line(qid, milter::summary_line(in, p, m.auth_authen) +
-                      fmt::format(" analysis_ms={:.1f}", std::chrono::duration<double, std::milli>(
-                                                             std::chrono::steady_clock::now() - t_eom)
-                                                             .count()));
+                      fmt::format(
+                          " analysis_ms={:.1f}",
+                          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t_eom).count()));
     keep_detection(r, *bytes, in.outbound.abuse, qid, p.disp, live->core);
     sfsistat rc = carry_out(ctx, m, p, mc, &r, qid);
     if (p.learn) learn_clean(*live, r, qid);
@@ -369,10 +373,14 @@ sfsistat cb_header(SMFICTX* ctx, char* name, char* value) {
     std::string_view n = name ? name : "", v = value ? value : "";
     for (std::size_t k = 0; k < k_owned; ++k)
         if (ieq(n, milter::k_owned_headers[k])) ++m->owned[k];
-    if (ieq(n, "Subject")) m->has_subject = true;
-    else if (ieq(n, "Content-Type")) m->has_content_type = true;
-    else if (ieq(n, "Content-Transfer-Encoding")) m->has_cte = true;
-    else if (ieq(n, "MIME-Version")) m->has_mime_version = true;
+    if (ieq(n, "Subject"))
+        m->has_subject = true;
+    else if (ieq(n, "Content-Type"))
+        m->has_content_type = true;
+    else if (ieq(n, "Content-Transfer-Encoding"))
+        m->has_cte = true;
+    else if (ieq(n, "MIME-Version"))
+        m->has_mime_version = true;
     if (m->too_large) return SMFIS_CONTINUE;
     // The header block counts against the limit as much as the body does.
     m->size += n.size() + 2 + v.size() + 2;

@@ -48,7 +48,8 @@ result<std::shared_ptr<live_config>> build_live(const std::string& path, store::
 // every milter on every MTA host counts together) or written anyway (SQLite
 // with learning on: the milters of this host); a read-only SQLite history is
 // not written, so its milter counts in memory.
-result<std::unique_ptr<milter::outbound_tracker>> open_outbound(const milter::milter_config& mc, const std::string& db) {
+result<std::unique_ptr<milter::outbound_tracker>> open_outbound(const milter::milter_config& mc,
+                                                                const std::string& db) {
     std::unique_ptr<store::outbound_state> state;
     std::string where = "memory (this process)";
     if (mc.outbound.enabled && (db.starts_with("redis://") || mc.learn)) {
@@ -93,7 +94,8 @@ void keep_detection(scan::scan_result& r, std::string_view raw, const std::optio
     }
     if (++g_state->kept_since_prune >= 1000) {  // retention, now and then rather than per message
         g_state->kept_since_prune = 0;
-        if (auto p = g_state->kept->prune(now); !p) log_line(qid, "pruning detections failed: " + p.error().message, LOG_WARNING);
+        if (auto p = g_state->kept->prune(now); !p)
+            log_line(qid, "pruning detections failed: " + p.error().message, LOG_WARNING);
     }
 }
 

@@ -10,8 +10,11 @@
 namespace replyguard::cli {
 
 progress::progress(std::size_t total, std::string what, bool enabled)
-    : total_(total), what_(std::move(what)), enabled_(enabled && isatty(STDERR_FILENO) && total > 1),
-      start_(std::chrono::steady_clock::now()), last_(start_) {}
+    : total_(total),
+      what_(std::move(what)),
+      enabled_(enabled && isatty(STDERR_FILENO) && total > 1),
+      start_(std::chrono::steady_clock::now()),
+      last_(start_) {}
 
 progress::~progress() { finish(); }
 
@@ -47,7 +50,8 @@ void progress::draw(std::size_t done, bool) {
     std::string bar(static_cast<std::size_t>(filled), '=');
     if (filled < width) bar += '>';
     bar.resize(width, ' ');
-    std::string eta = rate > 0 && done < total_ ? fmt::format(" ETA {:.0f}s", static_cast<double>(total_ - done) / rate) : "";
+    std::string eta =
+        rate > 0 && done < total_ ? fmt::format(" ETA {:.0f}s", static_cast<double>(total_ - done) / rate) : "";
     fmt::print(stderr, "\r[{}] {}/{} {} {:.0f}/s{}\x1b[K", bar, done, total_, what_, rate, eta);
     std::fflush(stderr);
     drawn_ = true;

@@ -50,8 +50,8 @@ int run_report(const report_args& a) {
     }
     campaign::detection_query q;
     if (a.since_days > 0) {
-        auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                       std::chrono::system_clock::now().time_since_epoch()).count();
+        auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+                       .count();
         q.since = now - static_cast<std::int64_t>(a.since_days) * 86400;
     }
     auto ds = (*store)->list(q);
@@ -72,9 +72,12 @@ int run_report(const report_args& a) {
     ro.lang = a.lang;
     ro.org_domains = org;
     ro.utc_offset = static_cast<std::int64_t>(a.utc_offset_hours * 3600.0);
-    if (a.format == "csv") ro.format = campaign::report_format::csv;
-    else if (a.format == "json") ro.format = campaign::report_format::json;
-    else if (a.format == "html") ro.format = campaign::report_format::html;
+    if (a.format == "csv")
+        ro.format = campaign::report_format::csv;
+    else if (a.format == "json")
+        ro.format = campaign::report_format::json;
+    else if (a.format == "html")
+        ro.format = campaign::report_format::html;
     std::cout << (a.advisory ? campaign::advisory(cs, ro) : campaign::render(cs, ro));
     std::cout.flush();
     if (!std::cout) {

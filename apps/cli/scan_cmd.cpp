@@ -14,8 +14,8 @@
 //   At most `jobs * 16` results are held at once (a window), so a large
 //   mailbox is streamed, not loaded.
 #include "cli/commands.hpp"
-#include "cli/startup.hpp"
 #include "cli/progress.hpp"
+#include "cli/startup.hpp"
 
 #include "campaign/detections.hpp"
 #include "core/config.hpp"
@@ -31,13 +31,13 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <condition_variable>
-#include <deque>
-#include <mutex>
 #include <chrono>
+#include <condition_variable>
 #include <cstdlib>
+#include <deque>
 #include <filesystem>
 #include <iostream>
+#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -57,8 +57,8 @@ int run_scan(const scan_args& a) {
     // A missing history file is an empty history; nothing is created (read-only),
     // unless detections are kept there: then it becomes a valid (empty) history
     // first, so a later read-only scan does not refuse a file holding only detections.
-    auto st = start({.config = a.config, .db = a.db, .mode = store::open_mode::read_only,
-                     .create_empty = a.keep_detections});
+    auto st =
+        start({.config = a.config, .db = a.db, .mode = store::open_mode::read_only, .create_empty = a.keep_detections});
     if (!st) {
         std::cerr << "replyguard scan: " << st.error().message << "\n";
         return 2;
@@ -68,8 +68,7 @@ int run_scan(const scan_args& a) {
     scan::engine& eng = *st->eng;
     std::unique_ptr<campaign::detection_store> kept;
     if (a.keep_detections) {
-        auto d = campaign::open_detections(db_path, true,
-                                           campaign::retention{a.retention_days, a.retention_count});
+        auto d = campaign::open_detections(db_path, true, campaign::retention{a.retention_days, a.retention_count});
         if (!d) {
             std::cerr << "replyguard scan: " << d.error().message << "\n";
             return 2;
@@ -96,18 +95,22 @@ int run_scan(const scan_args& a) {
     const bool out_is_tty = isatty(STDOUT_FILENO);
     std::size_t n_clean = 0, n_susp = 0, n_mal = 0, n_err = 0, n_no_history = 0;
     std::string history_error;  // the first store failure, for the one line on stderr
-    const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
-                                 std::chrono::system_clock::now().time_since_epoch()).count();
+    const std::int64_t now =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
     bool keep_failed = false;
 
     // Output, in input order. A message whose encrypted attachment no password
     // opened is held back (with everything after it) until a later mail of its
     // conversation offers a password or k_ppap_wait messages have passed.
     auto render = [&](const scan::scan_result& r) {
-        if (r.error && r.msg.headers.empty() && r.msg.body_text.empty()) ++n_err;
-        else if (r.outcome.v == score::verdict::malicious) ++n_mal;
-        else if (r.outcome.v == score::verdict::suspicious) ++n_susp;
-        else ++n_clean;
+        if (r.error && r.msg.headers.empty() && r.msg.body_text.empty())
+            ++n_err;
+        else if (r.outcome.v == score::verdict::malicious)
+            ++n_mal;
+        else if (r.outcome.v == score::verdict::suspicious)
+            ++n_susp;
+        else
+            ++n_clean;
         if (r.error && !(r.msg.headers.empty() && r.msg.body_text.empty())) ++n_err;  // analysed in part
         if (r.history.status == history::view_status::unavailable && !n_no_history++) history_error = r.history.error;
         if (kept && campaign::worth_keeping(r) && !keep_failed) {
@@ -169,8 +172,10 @@ int run_scan(const scan_args& a) {
             // Analysed as far as the limit (MIME_SIZE_LIMIT, incomplete); the record says
             // the input was not read whole, and the exit status becomes 2.
             const std::uint64_t size = it.full_size ? *it.full_size : r.msg.raw_size;
-            r.error = fmt::format("input of {} bytes is larger than limits.message_bytes ({}): only the first {} "
-                                  "bytes were analysed", size, cfg.lim.message_bytes, cfg.lim.message_bytes);
+            r.error = fmt::format(
+                "input of {} bytes is larger than limits.message_bytes ({}): only the first {} "
+                "bytes were analysed",
+                size, cfg.lim.message_bytes, cfg.lim.message_bytes);
             r.incomplete = true;
         }
         // Kept with the detection (bounded by limits.kept_raw_bytes) so feedback can learn it.
@@ -236,9 +241,10 @@ int run_scan(const scan_args& a) {
     }
     if (kept && !keep_failed) (void)kept->prune(now);
     if (n_no_history)
-        std::cerr << fmt::format("replyguard scan: the history store failed for {} of {} messages, scored without "
-                                 "history (first error: {})\n",
-                                 n_no_history, items.size(), history_error);
+        std::cerr << fmt::format(
+            "replyguard scan: the history store failed for {} of {} messages, scored without "
+            "history (first error: {})\n",
+            n_no_history, items.size(), history_error);
     if (n_err || keep_failed || n_no_history) return 2;
     return n_susp + n_mal ? 1 : 0;
 }

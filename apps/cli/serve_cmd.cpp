@@ -140,8 +140,7 @@ int run_serve(const serve_args& a) {
             if (ep) std::rethrow_exception(ep);
         } catch (const std::exception& e) {
             what = e.what();
-        } catch (...) {
-        }
+        } catch (...) {}
         serve::send_error(res, 500, "internal", what);
     });
 
@@ -171,7 +170,8 @@ int run_serve(const serve_args& a) {
     auto not_allowed = [](const char* allow) {
         return [allow](req_t req, res_t res) {
             res.set_header("Allow", allow);
-            serve::send_error(res, 405, "method_not_allowed", fmt::format("{} does not accept {}", req.path, req.method));
+            serve::send_error(res, 405, "method_not_allowed",
+                              fmt::format("{} does not accept {}", req.path, req.method));
         };
     };
     svr.Get("/api/v1/scan", not_allowed("POST"));

@@ -113,16 +113,19 @@ httplib::Server::HandlerResponse guard(const context& c, const httplib::Request&
         return refuse(res, 400, "bad_request", "Content-Length and Transfer-Encoding together");
     if (n_length == 1) {
         std::string v = req.get_header_value("Content-Length");
-        if (v.empty() || v.size() > 19 || !std::all_of(v.begin(), v.end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
+        if (v.empty() || v.size() > 19 ||
+            !std::all_of(v.begin(), v.end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
             return refuse(res, 400, "bad_request", "Content-Length is not a number");
         if (std::stoull(v) > c.cfg.lim.message_bytes)
-            return refuse(res, 413, "too_large", fmt::format("the body is larger than {} bytes", c.cfg.lim.message_bytes));
+            return refuse(res, 413, "too_large",
+                          fmt::format("the body is larger than {} bytes", c.cfg.lim.message_bytes));
     }
 
     // 2. Host.
     if (!host_allowed(c, req.get_header_value("Host")))
-        return refuse(res, 421, "misdirected_request",
-                      "this server answers to localhost and loopback addresses only (set a token to serve other names)");
+        return refuse(
+            res, 421, "misdirected_request",
+            "this server answers to localhost and loopback addresses only (set a token to serve other names)");
 
     // 3. The token.
     bool protected_path = req.path.rfind("/api/", 0) == 0 || req.path == "/metrics" || req.path == "/checkv2";

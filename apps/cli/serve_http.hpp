@@ -67,8 +67,8 @@ struct context {
     scan::engine& eng;
     campaign::detection_store& store;
     metrics& m;
-    std::string token;                     ///< "" : no token required
-    std::string listen;                    ///< --listen (an allowed Host without a token)
+    std::string token;   ///< "" : no token required
+    std::string listen;  ///< --listen (an allowed Host without a token)
     bool keep_detections = true;
     int window_days = 14;
     std::vector<std::string> org_domains;  ///< for clustering
@@ -113,7 +113,8 @@ struct scanned {
 };
 /// Scan, count, keep a detection worth keeping; nullopt with a 500 sent when it cannot be kept.
 std::optional<scanned> scan_and_keep(context& c, std::string_view body, std::string source, httplib::Response& res);
-void scan_message(context& c, const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader);
+void scan_message(context& c, const httplib::Request& req, httplib::Response& res,
+                  const httplib::ContentReader& reader);
 
 // serve_rspamd.cpp
 void check_rspamd(context& c, const httplib::Request& req, httplib::Response& res,

@@ -18,8 +18,8 @@ using nlohmann::json;
 
 void health(context& c, const httplib::Request&, httplib::Response& res) {
     auto n = c.store.count();
-    send_json(res, 200, json{{"status", "ok"}, {"version", REPLYGUARD_VERSION},
-                             {"detections", n ? json(*n) : json(nullptr)}});
+    send_json(res, 200,
+              json{{"status", "ok"}, {"version", REPLYGUARD_VERSION}, {"detections", n ? json(*n) : json(nullptr)}});
 }
 
 void prometheus_metrics(context& c, const httplib::Request&, httplib::Response& res) {

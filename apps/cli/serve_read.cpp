@@ -78,7 +78,8 @@ bool date_future(const campaign::detection& d) {
 json detection_brief(const campaign::detection& d) {
     std::vector<std::string> groups, ids;
     for (const auto& f : d.findings) {
-        if (f.group != "trust" && std::find(groups.begin(), groups.end(), f.group) == groups.end()) groups.push_back(f.group);
+        if (f.group != "trust" && std::find(groups.begin(), groups.end(), f.group) == groups.end())
+            groups.push_back(f.group);
         if (std::find(ids.begin(), ids.end(), f.id) == ids.end()) ids.push_back(f.id);
     }
     return json{{"id", d.id},
@@ -165,8 +166,10 @@ void get_detection(context& c, const httplib::Request& req, httplib::Response& r
     std::int64_t id = 0;
     bool ok = !s.empty() && s.size() <= 18;
     for (char c : s) {
-        if (c < '0' || c > '9') ok = false;
-        else id = id * 10 + (c - '0');
+        if (c < '0' || c > '9')
+            ok = false;
+        else
+            id = id * 10 + (c - '0');
     }
     if (!ok) return send_error(res, 400, "bad_request", "a detection id is a positive integer");
     auto d = c.store.get(id);
@@ -240,8 +243,11 @@ void timeline(context& c, const httplib::Request& req, httplib::Response& res) {
 void symbols(context& c, const httplib::Request&, httplib::Response& res) {
     json arr = json::array();
     for (const auto& s : detect::all_symbols())
-        arr.push_back(json{{"id", s.id}, {"group", s.group}, {"score", c.cfg.score_for(s.id, s.score)},
-                           {"description_en", s.description_en}, {"description_ja", s.description_ja}});
+        arr.push_back(json{{"id", s.id},
+                           {"group", s.group},
+                           {"score", c.cfg.score_for(s.id, s.score)},
+                           {"description_en", s.description_en},
+                           {"description_ja", s.description_ja}});
     send_json(res, 200, json{{"symbols", arr}});
 }
 

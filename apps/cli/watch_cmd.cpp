@@ -62,7 +62,8 @@ extern "C" void on_stop_signal(int) { g_stop = true; }
 /// Sleep up to `s`, waking early on SIGINT/SIGTERM.
 void nap(std::chrono::seconds s) {
     auto until = std::chrono::steady_clock::now() + s;
-    while (!g_stop && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    while (!g_stop && std::chrono::steady_clock::now() < until)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
 }
 
 }  // namespace
@@ -87,7 +88,9 @@ int run_watch(const watch_args& a) {
         say(fmt::format("{}: {}", a.url, url.error().message));
         return 2;
     }
-    std::string folder_utf8 = !url->mailbox.empty() ? url->mailbox : !a.imap.folders.empty() ? a.imap.folders.front() : "INBOX";
+    std::string folder_utf8 = !url->mailbox.empty()     ? url->mailbox
+                              : !a.imap.folders.empty() ? a.imap.folders.front()
+                                                        : "INBOX";
     auto box = imap::encode_mailbox(folder_utf8);
     auto quarantine = imap::encode_mailbox(a.quarantine);
     auto learn_boxes = encode_folders(a.learn_folders);
@@ -187,7 +190,8 @@ int run_watch(const watch_args& a) {
             } else if (v == score::verdict::clean) {
                 if (a.learn && !r.error) {
                     auto s = history::learn_message(**hist, r.msg, lo);
-                    if (!s && s.error().code == errc::store) return imap::imap_fail(imap::failure::store, s.error().message);
+                    if (!s && s.error().code == errc::store)
+                        return imap::imap_fail(imap::failure::store, s.error().message);
                     action = s ? "learnt" : "not learnt: " + s.error().message;
                 }
             } else {
@@ -204,7 +208,8 @@ int run_watch(const watch_args& a) {
                 ++n_acted;
                 if (kept && campaign::worth_keeping(r)) {
                     auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                                   std::chrono::system_clock::now().time_since_epoch()).count();
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count();
                     if (auto k = kept->put(campaign::make_detection(r, now, cfg, m.bytes)); !k)
                         say("cannot keep the detection: " + k.error().message);  // the action stands
                 }
@@ -233,9 +238,10 @@ int run_watch(const watch_args& a) {
         return {};
     };
 
-    say(fmt::format("following {}/{} every {} s (polling: libcurl has no IDLE){}", url->base(), folder_utf8,
-                    a.poll_seconds,
-                    learn_from.empty() ? std::string() : fmt::format("; learning new mail of {}", imap::decode_mailbox(learn_from.front()))));
+    say(fmt::format(
+        "following {}/{} every {} s (polling: libcurl has no IDLE){}", url->base(), folder_utf8, a.poll_seconds,
+        learn_from.empty() ? std::string()
+                           : fmt::format("; learning new mail of {}", imap::decode_mailbox(learn_from.front()))));
     imap::sync_options so{url->account(), "watch", a.imap.keyword, a.scan_existing, "learn"};
     imap::sync_options lso{url->account(), "learn", a.imap.keyword, true, ""};
     std::chrono::seconds backoff{0};

@@ -20,10 +20,10 @@
 #include "attach/report.hpp"
 
 #include <fmt/format.h>
-#include "mime/charset.hpp"
-#include "mime/message.hpp"
 #include "core/digest.hpp"
 #include "core/strings.hpp"
+#include "mime/charset.hpp"
+#include "mime/message.hpp"
 
 #include <magic.h>
 
@@ -34,14 +34,14 @@ namespace replyguard::attach {
 
 namespace {
 const symbol_info k_timeout{"ANALYSIS_TIMEOUT", "limits", 1.0,
-                                    "attachment analysis stopped at the per-message time limit",
-                                    "メッセージあたりの解析時間の上限で添付ファイルの解析を打ち切った"};
+                            "attachment analysis stopped at the per-message time limit",
+                            "メッセージあたりの解析時間の上限で添付ファイルの解析を打ち切った"};
 // A byte or count allowance (decompressed bytes, decoded VBA, XML tags) or memory
 // ran out: part of the attachment was not looked at. Scored like the timeout; the
 // result is marked incomplete for the front-end's incomplete-analysis action.
 const symbol_info k_limit{"ANALYSIS_LIMIT", "limits", 1.0,
-                            "attachment analysis stopped at a per-message limit (bytes, memory or count)",
-                                  "メッセージあたりの上限(バイト数・メモリ・件数)で添付ファイルの解析を打ち切った"};
+                          "attachment analysis stopped at a per-message limit (bytes, memory or count)",
+                          "メッセージあたりの上限(バイト数・メモリ・件数)で添付ファイルの解析を打ち切った"};
 }  // namespace
 
 void limit_stop(analysis_state& st, attachment_report& rep, bool timeout, std::string detail, std::string_view path) {
@@ -89,7 +89,9 @@ std::string classify(std::string_view sniffed_in, std::string_view data) {
     const std::string sniffed = lower(sniffed_in);
     auto has = [&](std::string_view s) { return sniffed.find(s) != std::string::npos; };
     if (data.starts_with("MZ")) return "pe";
-    if (data.starts_with("\x7f" "ELF")) return "elf";
+    if (data.starts_with("\x7f"
+                         "ELF"))
+        return "elf";
     if (is_document_container(sniffed_in, data)) return "ooxml";
     if (has("zip")) return "zip";
     if (has("x-7z")) return "7z";
@@ -100,8 +102,7 @@ std::string classify(std::string_view sniffed_in, std::string_view data) {
     if (has("vnd.ms-cab")) return "cab";
     if (has("pdf")) return "pdf";
     if (has("html")) return "html";
-    if (has("msword") || has("ms-excel") || has("ms-powerpoint") || has("x-ole-storage") || has("CDFV2"))
-        return "ole2";
+    if (has("msword") || has("ms-excel") || has("ms-powerpoint") || has("x-ole-storage") || has("CDFV2")) return "ole2";
     if (has("onenote")) return "onenote";
     if (data.starts_with("\x78\x9F\x3E\x22")) return "tnef";
     if (has("ms-outlook")) return "outlook-msg";
@@ -144,13 +145,12 @@ void sanitize(nlohmann::json& j) {
 
 bool is_document_container(std::string_view sniffed_in, std::string_view data) {
     const std::string sniffed = lower(sniffed_in);
-    for (std::string_view t : {"openxmlformats", "macroenabled", "ms-visio", "oasis.opendocument", "ms-xpsdocument",
-                               "epub+zip"})
+    for (std::string_view t :
+         {"openxmlformats", "macroenabled", "ms-visio", "oasis.opendocument", "ms-xpsdocument", "epub+zip"})
         if (sniffed.find(t) != std::string::npos) return true;
     // libmagic names some OOXML files plain "application/zip"; the package's content
     // types part is near the front of every OOXML zip.
-    return data.starts_with("PK\x03\x04") &&
-           data.substr(0, 4096).find("[Content_Types].xml") != std::string_view::npos;
+    return data.starts_with("PK\x03\x04") && data.substr(0, 4096).find("[Content_Types].xml") != std::string_view::npos;
 }
 
 std::string sniff_type(std::string_view data) {
@@ -160,12 +160,12 @@ std::string sniff_type(std::string_view data) {
     return r ? std::string(r) : std::string();
 }
 
-void emit(attachment_report& rep, const symbol_info& sym, std::string detail,
-          nlohmann::json evidence, std::string_view path) {
+void emit(attachment_report& rep, const symbol_info& sym, std::string detail, nlohmann::json evidence,
+          std::string_view path) {
     if (evidence.is_null()) evidence = nlohmann::json::object();
     if (!path.empty() && evidence.is_object() && !evidence.contains("path")) evidence["path"] = std::string(path);
-    rep.findings.push_back({std::string(sym.id), std::string(sym.group), sym.score, std::move(detail),
-                            std::move(evidence)});
+    rep.findings.push_back(
+        {std::string(sym.id), std::string(sym.group), sym.score, std::move(detail), std::move(evidence)});
 }
 
 void analyse_file(const file_view& in, analysis_state& st, attachment_report& rep, nlohmann::json* record,
@@ -240,9 +240,9 @@ std::vector<attachment_report> analyse(const mime::message& msg, const analysis_
         analysis_state st = base;  // budget is shared below, passwords are per attachment
         st.bytes_budget = base.bytes_budget;
         if (base.expired_now()) {
-            limit_stop(base, rep, true,
-                       fmt::format("not analysed: the per-message time limit ({} ms) had passed",
-                                   opt.lim.message_millis));
+            limit_stop(
+                base, rep, true,
+                fmt::format("not analysed: the per-message time limit ({} ms) had passed", opt.lim.message_millis));
             out.push_back(std::move(rep));
             continue;
         }

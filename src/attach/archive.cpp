@@ -23,15 +23,15 @@
 //   as disk images by dangerous.cpp, not opened.
 // DIAGNOSTICS
 //   Every limit passed and every libarchive error is a finding, never an exception.
+#include "attach/ids.hpp"
 #include "attach/internal.hpp"
 #include "mime/charset.hpp"
-#include "attach/ids.hpp"
 
 #include <archive.h>
 #include <archive_entry.h>
 
-#include <clocale>
 #include <locale.h>
+#include <clocale>
 
 #include <algorithm>
 #include <array>
@@ -40,7 +40,6 @@
 
 namespace replyguard::attach {
 namespace {
-
 
 constexpr std::array k_symbols{
     symbol_info{ids::ARCHIVE_ENCRYPTED, "payload", 2.0, "encrypted archive attachment",
@@ -54,14 +53,12 @@ constexpr std::array k_symbols{
     symbol_info{ids::ARCHIVE_PASSWORD_UNKNOWN, "payload", 1.0,
                 "encrypted archive that no candidate password opened (contents not inspected)",
                 "どの候補パスワードでも開けない暗号化アーカイブ(中身は未検査)"},
-    symbol_info{"ARCHIVE_IN_ARCHIVE", "payload", 5.0, "archive inside an archive",
-                "アーカイブの中にアーカイブがある"},
+    symbol_info{"ARCHIVE_IN_ARCHIVE", "payload", 5.0, "archive inside an archive", "アーカイブの中にアーカイブがある"},
     symbol_info{"ARCHIVE_TOO_DEEP", "payload", 2.0, "archives nested beyond the configured depth",
                 "アーカイブの入れ子が上限を超えている"},
     symbol_info{"ARCHIVE_TOO_MANY_ENTRIES", "payload", 1.0, "archive with more entries than the configured limit",
                 "アーカイブのエントリ数が上限を超えている"},
-    symbol_info{"ARCHIVE_TOO_LARGE", "payload", 2.0,
-                "decompressed archive contents exceed the per-message byte limit",
+    symbol_info{"ARCHIVE_TOO_LARGE", "payload", 2.0, "decompressed archive contents exceed the per-message byte limit",
                 "展開後のサイズがメッセージあたりの上限を超えている"},
     symbol_info{"ARCHIVE_ENTRY_TOO_LARGE", "payload", 1.0, "archive member larger than the configured limit",
                 "アーカイブ内のファイルが上限サイズを超えている"},
@@ -76,8 +73,18 @@ constexpr std::array k_symbols{
                 "ZIP の中央ディレクトリとローカルヘッダでファイル名が異なる"},
 };
 enum sym_idx {
-    s_encrypted, s_pw_body, s_pw_thread, s_pw_unknown, s_in_archive, s_too_deep, s_too_many,
-    s_too_large, s_entry_too_large, s_bomb, s_corrupt, s_name_mismatch,
+    s_encrypted,
+    s_pw_body,
+    s_pw_thread,
+    s_pw_unknown,
+    s_in_archive,
+    s_too_deep,
+    s_too_many,
+    s_too_large,
+    s_entry_too_large,
+    s_bomb,
+    s_corrupt,
+    s_name_mismatch,
 };
 
 std::uint16_t rd16(std::string_view d, std::size_t p) {
@@ -139,8 +146,8 @@ std::string raw_name_utf8(const std::string& s) {
 }
 
 constexpr std::size_t k_chunk = 64u << 10;
-constexpr std::uint64_t k_ratio_floor = 1u << 20;    // ratios of small members mean nothing
-constexpr std::uint64_t k_probe_bytes = 16u << 20;   // a password probe reads at most this much
+constexpr std::uint64_t k_ratio_floor = 1u << 20;   // ratios of small members mean nothing
+constexpr std::uint64_t k_probe_bytes = 16u << 20;  // a password probe reads at most this much
 constexpr int k_max_header_failures = 16;
 
 // libarchive converts entry names to the current locale's charset and drops names
@@ -226,11 +233,11 @@ struct pass_result {
     bool opened = false;
     std::string format;
     std::size_t entries = 0;
-    std::size_t encrypted = 0;                     ///< entries with encrypted data
-    std::optional<std::size_t> probe_index;        ///< smallest encrypted entry
-    std::vector<std::string> encrypted_names;      ///< names of encrypted entries left unread
+    std::size_t encrypted = 0;                 ///< entries with encrypted data
+    std::optional<std::size_t> probe_index;    ///< smallest encrypted entry
+    std::vector<std::string> encrypted_names;  ///< names of encrypted entries left unread
     bool encryption_unsupported = false;
-    bool stopped = false;                          ///< a limit stopped the whole archive
+    bool stopped = false;  ///< a limit stopped the whole archive
 };
 
 struct archive_job {
@@ -263,8 +270,8 @@ struct archive_job {
             if (n == 0) break;
             if (n < 0) {
                 failed = true;
-                emit(rep, k_symbols[s_corrupt], "member could not be read: " + libarchive_error(a),
-                     {{"member", name}}, f.path);
+                emit(rep, k_symbols[s_corrupt], "member could not be read: " + libarchive_error(a), {{"member", name}},
+                     f.path);
                 return n != ARCHIVE_FATAL;
             }
             auto un = static_cast<std::uint64_t>(n);
@@ -273,14 +280,16 @@ struct archive_job {
                 limit_once(s_too_large, "decompressed bytes for this message passed the limit",
                            {{"limit", lim.archive_bytes}, {"member", name}});
                 if (st.opt && st.opt->bud)
-                    st.opt->bud->hit("ANALYSIS_LIMIT", "decompressed bytes for this message passed limits.archive_bytes");
+                    st.opt->bud->hit("ANALYSIS_LIMIT",
+                                     "decompressed bytes for this message passed limits.archive_bytes");
                 st.bytes_budget = 0;
                 return false;
             }
             if (buf.size() + un > lim.archive_entry_bytes) {
                 truncated = true;
                 emit(rep, k_symbols[s_entry_too_large], "member larger than the per-entry limit",
-                     {{"member", name}, {"limit", lim.archive_entry_bytes},
+                     {{"member", name},
+                      {"limit", lim.archive_entry_bytes},
                       {"declared_size", archive_entry_size_is_set(e) ? archive_entry_size(e) : -1}},
                      f.path);
                 return true;
@@ -293,7 +302,9 @@ struct archive_job {
                 if (ratio > lim.archive_ratio) {
                     truncated = true;
                     emit(rep, k_symbols[s_bomb], "member expands more than the ratio limit",
-                         {{"member", name}, {"ratio", ratio}, {"limit", lim.archive_ratio},
+                         {{"member", name},
+                          {"ratio", ratio},
+                          {"limit", lim.archive_ratio},
                           {"read_bytes", buf.size()},
                           {"declared_size", archive_entry_size_is_set(e) ? archive_entry_size(e) : -1}},
                          f.path);
@@ -321,13 +332,20 @@ struct archive_job {
             }
             int rc = archive_read_next_header(a.get(), &e);
             if (rc == ARCHIVE_EOF) break;
-            if (rc == ARCHIVE_RETRY) { --index; if (++header_failures > k_max_header_failures) break; continue; }
+            if (rc == ARCHIVE_RETRY) {
+                --index;
+                if (++header_failures > k_max_header_failures) break;
+                continue;
+            }
             if (rc == ARCHIVE_FATAL || (rc == ARCHIVE_FAILED && ++header_failures > k_max_header_failures)) {
                 if (!passphrase) {
                     int enc = archive_read_has_encrypted_entries(a.get());
-                    if (enc > 0) { ++r.encrypted; r.encryption_unsupported = true; }
-                    else emit(rep, k_symbols[s_corrupt], "archive could not be read: " + libarchive_error(a.get()),
-                              {{"entries_read", r.entries}}, f.path);
+                    if (enc > 0) {
+                        ++r.encrypted;
+                        r.encryption_unsupported = true;
+                    } else
+                        emit(rep, k_symbols[s_corrupt], "archive could not be read: " + libarchive_error(a.get()),
+                             {{"entries_read", r.entries}}, f.path);
                 }
                 break;
             }
@@ -361,7 +379,10 @@ struct archive_job {
                 ++r.encrypted;
                 r.encrypted_names.push_back(name);
                 std::int64_t sz = archive_entry_size_is_set(e) ? archive_entry_size(e) : INT64_MAX;
-                if (best_size < 0 || sz < best_size) { best_size = sz; r.probe_index = index; }
+                if (best_size < 0 || sz < best_size) {
+                    best_size = sz;
+                    r.probe_index = index;
+                }
                 continue;
             }
             if (!enc && passphrase) continue;
@@ -404,7 +425,10 @@ struct archive_job {
             rec["depth"] = child.depth;
             rep.members[fact_slot] = {name, rec.value("sha256", std::string())};
             rep.details["members"][slot] = std::move(rec);
-            if (!go_on) { r.stopped = true; break; }
+            if (!go_on) {
+                r.stopped = true;
+                break;
+            }
         }
         if (!passphrase) {
             int has = archive_read_has_encrypted_entries(a.get());
@@ -412,7 +436,10 @@ struct archive_job {
             // decrypts zip only (ZipCrypto, WinZip AES); 7z and rar it only detects.
             if (r.encrypted > 0 && (archive_format(a.get()) & ARCHIVE_FORMAT_BASE_MASK) != ARCHIVE_FORMAT_ZIP)
                 r.encryption_unsupported = true;
-            if (has > 0 && r.encrypted == 0) { r.encrypted = 1; r.encryption_unsupported = true; }
+            if (has > 0 && r.encrypted == 0) {
+                r.encrypted = 1;
+                r.encryption_unsupported = true;
+            }
         }
         return r;
     }
@@ -443,12 +470,27 @@ struct archive_job {
 }  // namespace
 
 bool is_archive_type(std::string_view sniffed, std::string_view data) {
-    for (std::string_view t : {"application/zip", "application/x-zip", "application/x-7z-compressed",
-                               "application/x-rar", "application/vnd.rar", "application/gzip", "application/x-gzip",
-                               "application/x-bzip2", "application/x-xz", "application/zstd", "application/x-lzma",
-                               "application/x-tar", "application/x-iso9660-image", "application/vnd.ms-cab-compressed",
-                               "application/x-cpio", "application/x-lha", "application/x-lzh", "application/x-xar",
-                               "application/java-archive", "application/x-compress", "application/x-lzip"})
+    for (std::string_view t : {"application/zip",
+                               "application/x-zip",
+                               "application/x-7z-compressed",
+                               "application/x-rar",
+                               "application/vnd.rar",
+                               "application/gzip",
+                               "application/x-gzip",
+                               "application/x-bzip2",
+                               "application/x-xz",
+                               "application/zstd",
+                               "application/x-lzma",
+                               "application/x-tar",
+                               "application/x-iso9660-image",
+                               "application/vnd.ms-cab-compressed",
+                               "application/x-cpio",
+                               "application/x-lha",
+                               "application/x-lzh",
+                               "application/x-xar",
+                               "application/java-archive",
+                               "application/x-compress",
+                               "application/x-lzip"})
         if (sniffed == t) return true;
     if (data.starts_with("PK\x03\x04") || data.starts_with("7z\xBC\xAF\x27\x1C") || data.starts_with("Rar!\x1A\x07") ||
         data.starts_with("MSCF") || data.starts_with("\x1F\x8B"))
@@ -470,7 +512,8 @@ bool analyse_archive(const file_view& f, analysis_state& st, attachment_report& 
     if (!job.renamed.empty()) {
         nlohmann::json pairs = nlohmann::json::array();
         for (const auto& rn : job.renamed)
-            pairs.push_back({{"central_directory", raw_name_utf8(rn.central)}, {"local_header", raw_name_utf8(rn.local)}});
+            pairs.push_back(
+                {{"central_directory", raw_name_utf8(rn.central)}, {"local_header", raw_name_utf8(rn.local)}});
         emit(rep, k_symbols[s_name_mismatch],
              "member named \"" + raw_name_utf8(job.renamed.front().central) + "\" in the central directory but \"" +
                  raw_name_utf8(job.renamed.front().local) + "\" in its local header",
@@ -496,18 +539,27 @@ bool analyse_archive(const file_view& f, analysis_state& st, attachment_report& 
         return false;
     }
 
-    nlohmann::json info = {{"path", f.path}, {"format", first.format}, {"entries", first.entries},
-                           {"encrypted_entries", first.encrypted}, {"depth", f.depth}};
+    nlohmann::json info = {{"path", f.path},
+                           {"format", first.format},
+                           {"entries", first.entries},
+                           {"encrypted_entries", first.encrypted},
+                           {"depth", f.depth}};
     if (first.encrypted > 0) {
         emit(rep, k_symbols[s_encrypted], "the archive has encrypted members",
-             {{"encrypted_entries", first.encrypted}, {"format", first.format},
+             {{"encrypted_entries", first.encrypted},
+              {"format", first.format},
               {"decryption_supported", !first.encryption_unsupported}},
              f.path);
         std::optional<std::size_t> opened_by;
         std::size_t tried = 0;
         if (!first.encryption_unsupported && first.probe_index && !first.stopped) {
-            for (std::size_t i = 0; i < st.passwords.size() && tried < st.lim.passwords_tried && !st.expired(); ++i, ++tried) {
-                if (job.probe(st.passwords[i], *first.probe_index)) { opened_by = i; ++tried; break; }
+            for (std::size_t i = 0; i < st.passwords.size() && tried < st.lim.passwords_tried && !st.expired();
+                 ++i, ++tried) {
+                if (job.probe(st.passwords[i], *first.probe_index)) {
+                    opened_by = i;
+                    ++tried;
+                    break;
+                }
             }
         }
         info["passwords_tried"] = tried;

@@ -16,9 +16,9 @@
 //   Content heuristics read the first k_scan_bytes of a file; OneNote embedded
 //   files are analysed (recursively) only within limits::archive_depth and at
 //   most k_max_embedded per section.
+#include "attach/ids.hpp"
 #include "attach/internal.hpp"
 #include "core/strings.hpp"
-#include "attach/ids.hpp"
 
 #include <algorithm>
 #include <array>
@@ -28,13 +28,13 @@
 namespace replyguard::attach {
 namespace {
 
-
 constexpr std::array k_symbols{
     symbol_info{ids::ATTACH_EXECUTABLE, "payload", 6.0, "executable program (PE, ELF or Mach-O) attached",
                 "実行ファイル(PE/ELF/Mach-O)が添付されている"},
     symbol_info{ids::ATTACH_SCRIPT, "payload", 8.0, "Windows script attached (js, vbs, wsf, hta, ps1, bat...)",
                 "Windows スクリプト(js/vbs/wsf/hta/ps1/bat 等)が添付されている"},
-    symbol_info{ids::ATTACH_LNK, "payload", 8.0, "Windows shortcut (LNK) attached", "Windows ショートカット(LNK)が添付されている"},
+    symbol_info{ids::ATTACH_LNK, "payload", 8.0, "Windows shortcut (LNK) attached",
+                "Windows ショートカット(LNK)が添付されている"},
     symbol_info{ids::ATTACH_DISK_IMAGE, "payload", 8.0, "disk image (ISO, UDF, IMG, VHD, VHDX) attached",
                 "ディスクイメージ(ISO/UDF/IMG/VHD/VHDX)が添付されている"},
     // OneNote: Qakbot's and Emotet's 2023 carrier (a button over an embedded HTA/LNK).
@@ -42,11 +42,14 @@ constexpr std::array k_symbols{
     symbol_info{ids::ATTACH_ONENOTE, "payload", 5.0, "OneNote section attached", "OneNote セクションが添付されている"},
     symbol_info{ids::ATTACH_ONENOTE_EMBEDDED, "payload", 6.0, "OneNote section with embedded files",
                 "ファイルが埋め込まれた OneNote セクション"},
-    symbol_info{ids::ATTACH_CHM, "payload", 6.0, "compiled HTML help (CHM) attached", "CHM(コンパイル済みヘルプ)が添付されている"},
+    symbol_info{ids::ATTACH_CHM, "payload", 6.0, "compiled HTML help (CHM) attached",
+                "CHM(コンパイル済みヘルプ)が添付されている"},
     symbol_info{ids::ATTACH_HTML, "payload", 1.0, "HTML file attached", "HTML ファイルが添付されている"},
-    symbol_info{ids::ATTACH_HTML_SMUGGLING, "payload", 6.0, "HTML attachment that builds a file in the browser (HTML smuggling)",
+    symbol_info{ids::ATTACH_HTML_SMUGGLING, "payload", 6.0,
+                "HTML attachment that builds a file in the browser (HTML smuggling)",
                 "ブラウザ内でファイルを生成する HTML 添付(HTML スマグリング)"},
-    symbol_info{"ATTACH_DOUBLE_EXTENSION", "payload", 3.0, "file name with a deceptive double extension (invoice.pdf.exe)",
+    symbol_info{"ATTACH_DOUBLE_EXTENSION", "payload", 3.0,
+                "file name with a deceptive double extension (invoice.pdf.exe)",
                 "偽装した二重拡張子のファイル名(invoice.pdf.exe 等)"},
     symbol_info{"ATTACH_NAME_BIDI", "payload", 5.0, "bidirectional control characters (RLO) in a file name",
                 "ファイル名に双方向制御文字(RLO 等)が含まれる"},
@@ -62,8 +65,24 @@ constexpr std::array k_symbols{
     symbol_info{"PDF_URI", "payload", 0.1, "PDF with link actions (/URI)", "リンク(/URI)を含む PDF"},
 };
 enum sym_idx {
-    s_exe, s_script, s_lnk, s_disk, s_one, s_one_emb, s_chm, s_html, s_smuggle, s_double, s_bidi, s_invisible,
-    s_mismatch, s_pdf_js, s_pdf_auto, s_pdf_launch, s_pdf_embedded, s_pdf_uri,
+    s_exe,
+    s_script,
+    s_lnk,
+    s_disk,
+    s_one,
+    s_one_emb,
+    s_chm,
+    s_html,
+    s_smuggle,
+    s_double,
+    s_bidi,
+    s_invisible,
+    s_mismatch,
+    s_pdf_js,
+    s_pdf_auto,
+    s_pdf_launch,
+    s_pdf_embedded,
+    s_pdf_uri,
 };
 
 constexpr std::size_t k_scan_bytes = 2u << 20;
@@ -83,12 +102,15 @@ std::string last_ext(std::string_view name) {
 
 bool in(std::string_view v, std::initializer_list<std::string_view> l) { return std::ranges::find(l, v) != l.end(); }
 template <std::size_t N>
-bool in(std::string_view v, const std::array<std::string_view, N>& l) { return std::ranges::find(l, v) != l.end(); }
+bool in(std::string_view v, const std::array<std::string_view, N>& l) {
+    return std::ranges::find(l, v) != l.end();
+}
 
 std::uint32_t le32(std::string_view d, std::size_t off) {
     if (off + 4 > d.size()) return 0;
     return static_cast<unsigned char>(d[off]) | static_cast<unsigned char>(d[off + 1]) << 8 |
-           static_cast<unsigned char>(d[off + 2]) << 16 | static_cast<std::uint32_t>(static_cast<unsigned char>(d[off + 3])) << 24;
+           static_cast<unsigned char>(d[off + 2]) << 16 |
+           static_cast<std::uint32_t>(static_cast<unsigned char>(d[off + 3])) << 24;
 }
 std::uint64_t le64(std::string_view d, std::size_t off) {
     return static_cast<std::uint64_t>(le32(d, off)) | static_cast<std::uint64_t>(le32(d, off + 4)) << 32;
@@ -100,7 +122,9 @@ std::string executable_kind(std::string_view d) {
         if (pe >= 0x40 && pe + 4 <= d.size() && d.substr(pe, 4) == std::string_view("PE\0\0", 4)) return "pe";
         if (d.substr(0, 512).find("This program cannot be run in DOS mode") != std::string_view::npos) return "pe";
     }
-    if (d.starts_with("\x7F" "ELF")) return "elf";
+    if (d.starts_with("\x7F"
+                      "ELF"))
+        return "elf";
     for (std::string_view m : {std::string_view("\xFE\xED\xFA\xCE"), std::string_view("\xFE\xED\xFA\xCF"),
                                std::string_view("\xCE\xFA\xED\xFE"), std::string_view("\xCF\xFA\xED\xFE")})
         if (d.starts_with(m)) return "macho";
@@ -135,7 +159,10 @@ std::string disk_image_kind(std::string_view d) {
 int markers(std::string_view low, std::initializer_list<std::string_view> l, nlohmann::json& hit) {
     int n = 0;
     for (auto m : l)
-        if (low.find(m) != std::string_view::npos) { ++n; hit.push_back(std::string(m)); }
+        if (low.find(m) != std::string_view::npos) {
+            ++n;
+            hit.push_back(std::string(m));
+        }
     return n;
 }
 
@@ -143,23 +170,49 @@ int markers(std::string_view low, std::initializer_list<std::string_view> l, nlo
 // legitimate mail also carries (logs, code snippets).
 std::string script_by_content(std::string_view low, nlohmann::json& hit) {
     nlohmann::json h = nlohmann::json::array();
-    if (low.find("#@~^") != std::string_view::npos) { hit.push_back("#@~^"); return "encoded-script"; }
-    if (low.find("<hta:application") != std::string_view::npos) { hit.push_back("<hta:application"); return "hta"; }
+    if (low.find("#@~^") != std::string_view::npos) {
+        hit.push_back("#@~^");
+        return "encoded-script";
+    }
+    if (low.find("<hta:application") != std::string_view::npos) {
+        hit.push_back("<hta:application");
+        return "hta";
+    }
     if (low.find("<job") != std::string_view::npos && low.find("<script") != std::string_view::npos &&
-        low.find("language=") != std::string_view::npos) { hit.push_back("<job"); return "wsf"; }
-    if (markers(low, {"new activexobject", "wscript.shell", "wscript.createobject", "string.fromcharcode", "eval(",
-                      "shell.application", "scripting.filesystemobject", ".run("}, (h = nlohmann::json::array())) >= 2 &&
+        low.find("language=") != std::string_view::npos) {
+        hit.push_back("<job");
+        return "wsf";
+    }
+    if (markers(low,
+                {"new activexobject", "wscript.shell", "wscript.createobject", "string.fromcharcode", "eval(",
+                 "shell.application", "scripting.filesystemobject", ".run("},
+                (h = nlohmann::json::array())) >= 2 &&
         (low.find("activexobject") != std::string_view::npos || low.find("wscript.") != std::string_view::npos) &&
-        low.find("var ") != std::string_view::npos) { hit = h; return "js"; }
-    if (markers(low, {"createobject(", "wscript.shell", "on error resume next", "execute(", "executeglobal", "chr(",
-                      "shell.application", ".run "}, (h = nlohmann::json::array())) >= 2 &&
-        low.find("createobject(") != std::string_view::npos && low.find("var ") == std::string_view::npos) { hit = h; return "vbs"; }
-    if (markers(low, {"invoke-expression", "iex(", "iex (", "-encodedcommand", "frombase64string", "downloadstring",
-                      "downloadfile", "net.webclient", "invoke-webrequest", "start-bitstransfer", "new-object "},
-                (h = nlohmann::json::array())) >= 2) { hit = h; return "powershell"; }
+        low.find("var ") != std::string_view::npos) {
+        hit = h;
+        return "js";
+    }
+    if (markers(low,
+                {"createobject(", "wscript.shell", "on error resume next", "execute(", "executeglobal", "chr(",
+                 "shell.application", ".run "},
+                (h = nlohmann::json::array())) >= 2 &&
+        low.find("createobject(") != std::string_view::npos && low.find("var ") == std::string_view::npos) {
+        hit = h;
+        return "vbs";
+    }
+    if (markers(low,
+                {"invoke-expression", "iex(", "iex (", "-encodedcommand", "frombase64string", "downloadstring",
+                 "downloadfile", "net.webclient", "invoke-webrequest", "start-bitstransfer", "new-object "},
+                (h = nlohmann::json::array())) >= 2) {
+        hit = h;
+        return "powershell";
+    }
     if (low.starts_with("@echo off") &&
         markers(low, {"powershell", "cmd /c", "bitsadmin", "certutil", "start ", "curl ", "rundll32", "regsvr32"},
-                (h = nlohmann::json::array())) >= 1) { hit = h; return "batch"; }
+                (h = nlohmann::json::array())) >= 1) {
+        hit = h;
+        return "batch";
+    }
     return {};
 }
 
@@ -171,25 +224,30 @@ void name_characters(std::string_view name, nlohmann::json& bidi, nlohmann::json
         if (i + len > name.size()) break;
         unsigned cp = len == 1 ? c : len == 2 ? (c & 0x1F) : len == 3 ? (c & 0x0F) : (c & 0x07);
         for (std::size_t k = 1; k < len; ++k) cp = cp << 6 | (static_cast<unsigned char>(name[i + k]) & 0x3F);
-        auto hex = [&] { char b[12]; std::snprintf(b, sizeof b, "U+%04X", cp); return std::string(b); };
+        auto hex = [&] {
+            char b[12];
+            std::snprintf(b, sizeof b, "U+%04X", cp);
+            return std::string(b);
+        };
         if ((cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200E || cp == 0x200F ||
             cp == 0x061C)
             bidi.push_back(hex());
         else if ((cp >= 0x200B && cp <= 0x200D) || (cp >= 0x2060 && cp <= 0x2064) || cp == 0xFEFF || cp == 0x00AD ||
-                 cp == 0x180E || cp == 0x3164 || cp == 0x115F || cp == 0x1160 || cp == 0xFFA0 || cp < 0x20 || cp == 0x7F)
+                 cp == 0x180E || cp == 0x3164 || cp == 0x115F || cp == 0x1160 || cp == 0xFFA0 || cp < 0x20 ||
+                 cp == 0x7F)
             invisible.push_back(hex());
         i += len;
     }
 }
 
-constexpr std::array<std::string_view, 13> k_script_ext = {"js", "jse", "vbs", "vbe", "wsf", "wsh", "hta",
-                                                                  "ps1", "psm1", "bat", "cmd", "vb", "sct"};
+constexpr std::array<std::string_view, 13> k_script_ext = {"js",  "jse",  "vbs", "vbe", "wsf", "wsh", "hta",
+                                                           "ps1", "psm1", "bat", "cmd", "vb",  "sct"};
 constexpr std::array<std::string_view, 29> k_exec_ext = {
-    "exe", "scr", "com", "pif", "cpl", "dll", "msi", "msc", "jar", "lnk", "iso", "img", "vhd", "vhdx",
-    "js", "jse", "vbs", "vbe", "wsf", "wsh", "hta", "ps1", "bat", "cmd", "reg", "chm", "one", "appx", "msix"};
+    "exe", "scr", "com", "pif", "cpl", "dll", "msi", "msc", "jar", "lnk", "iso", "img", "vhd",  "vhdx", "js",
+    "jse", "vbs", "vbe", "wsf", "wsh", "hta", "ps1", "bat", "cmd", "reg", "chm", "one", "appx", "msix"};
 constexpr std::array<std::string_view, 29> k_doc_ext = {
-    "pdf", "doc", "docx", "docm", "xls", "xlsx", "xlsm", "ppt", "pptx", "rtf", "txt", "csv", "jpg", "jpeg",
-    "png", "gif", "bmp", "tif", "tiff", "htm", "html", "zip", "rar", "7z", "mp3", "mp4", "wav", "eml", "msg"};
+    "pdf", "doc", "docx", "docm", "xls", "xlsx", "xlsm", "ppt", "pptx", "rtf", "txt", "csv", "jpg", "jpeg", "png",
+    "gif", "bmp", "tif",  "tiff", "htm", "html", "zip",  "rar", "7z",   "mp3", "mp4", "wav", "eml", "msg"};
 
 void check_pdf(const file_view& f, std::string_view d, attachment_report& rep) {
     std::size_t js = 0, auto_action = 0, launch = 0, embedded = 0, uri = 0;
@@ -209,15 +267,23 @@ void check_pdf(const file_view& f, std::string_view d, attachment_report& rep) {
             n.push_back(c);
             ++j;
         }
-        if (n == "JavaScript" || n == "JS") ++js;
-        else if (n == "OpenAction" || n == "AA") ++auto_action;
-        else if (n == "Launch") ++launch;
-        else if (n == "EmbeddedFile" || n == "EmbeddedFiles") ++embedded;
-        else if (n == "URI") ++uri;
+        if (n == "JavaScript" || n == "JS")
+            ++js;
+        else if (n == "OpenAction" || n == "AA")
+            ++auto_action;
+        else if (n == "Launch")
+            ++launch;
+        else if (n == "EmbeddedFile" || n == "EmbeddedFiles")
+            ++embedded;
+        else if (n == "URI")
+            ++uri;
         i = j - 1;
     }
-    nlohmann::json counts = {{"javascript", js}, {"auto_action", auto_action}, {"launch", launch},
-                             {"embedded_file", embedded}, {"uri", uri}};
+    nlohmann::json counts = {{"javascript", js},
+                             {"auto_action", auto_action},
+                             {"launch", launch},
+                             {"embedded_file", embedded},
+                             {"uri", uri}};
     auto& pdf = rep.details["pdf"];
     if (!pdf.is_array()) pdf = nlohmann::json::array();
     nlohmann::json entry = counts;
@@ -270,8 +336,8 @@ void check_dangerous(const file_view& f, std::string_view declared, analysis_sta
             auto prev = stem.rfind('.');
             std::string prev_ext = prev == std::string_view::npos ? "" : lower(stem.substr(prev + 1));
             std::size_t trailing_space = 0;
-            while (trailing_space < stem.size() && (stem[stem.size() - 1 - trailing_space] == ' ' ||
-                                                    stem[stem.size() - 1 - trailing_space] == '_'))
+            while (trailing_space < stem.size() &&
+                   (stem[stem.size() - 1 - trailing_space] == ' ' || stem[stem.size() - 1 - trailing_space] == '_'))
                 ++trailing_space;
             while (!prev_ext.empty() && (prev_ext.back() == ' ' || prev_ext.back() == '_')) prev_ext.pop_back();
             if (in(prev_ext, k_doc_ext) || trailing_space >= 5)
@@ -290,11 +356,11 @@ void check_dangerous(const file_view& f, std::string_view declared, analysis_sta
     std::string exe = executable_kind(d);
     if (!exe.empty()) {
         emit(rep, k_symbols[s_exe], "executable program (" + exe + ")", {{"format", exe}, {"type", f.sniffed}}, f.path);
-        bool generic_decl = declared.empty() || in(declared, {"application/octet-stream", "application/x-msdownload",
-                                                             "application/x-dosexec", "application/x-executable",
-                                                             "application/vnd.microsoft.portable-executable",
-                                                             "application/x-msdos-program", "application/x-sharedlib",
-                                                             "application/x-mach-binary"});
+        bool generic_decl =
+            declared.empty() ||
+            in(declared, {"application/octet-stream", "application/x-msdownload", "application/x-dosexec",
+                          "application/x-executable", "application/vnd.microsoft.portable-executable",
+                          "application/x-msdos-program", "application/x-sharedlib", "application/x-mach-binary"});
         bool doc_name = in(ext, k_doc_ext);
         if (!generic_decl || doc_name)
             emit(rep, k_symbols[s_mismatch], "executable content behind a document type or name",
@@ -308,8 +374,7 @@ void check_dangerous(const file_view& f, std::string_view declared, analysis_sta
     }
     if (auto img = disk_image_kind(d); !img.empty())
         emit(rep, k_symbols[s_disk], "disk image (" + img + ")", {{"format", img}, {"type", f.sniffed}}, f.path);
-    if (d.starts_with("ITSF"))
-        emit(rep, k_symbols[s_chm], "compiled HTML help file", {{"type", f.sniffed}}, f.path);
+    if (d.starts_with("ITSF")) emit(rep, k_symbols[s_chm], "compiled HTML help file", {{"type", f.sniffed}}, f.path);
 
     if (d.starts_with(k_onenote_guid)) {
         auto files = onenote_embedded_files(d);
@@ -357,8 +422,10 @@ void check_dangerous(const file_view& f, std::string_view declared, analysis_sta
         emit(rep, k_symbols[s_html], "HTML file", {{"type", f.sniffed}}, f.path);
         nlohmann::json hit = nlohmann::json::array();
         bool script = low.find("<script") != std::string::npos;
-        markers(low, {"mssaveoropenblob", "new blob(", "createobjecturl", "atob(", ".download", "download=",
-                      "uint8array", "data:application/octet-stream"}, hit);
+        markers(low,
+                {"mssaveoropenblob", "new blob(", "createobjecturl", "atob(", ".download", "download=", "uint8array",
+                 "data:application/octet-stream"},
+                hit);
         auto has = [&](std::string_view m) { return std::find(hit.begin(), hit.end(), std::string(m)) != hit.end(); };
         bool download = has(".download") || has("download=");
         if (script && (has("mssaveoropenblob") || (has("new blob(") && (has("createobjecturl") || download)) ||

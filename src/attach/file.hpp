@@ -19,11 +19,11 @@
 namespace replyguard::attach {
 
 struct file_view {
-    std::string_view name;   ///< file name as known ("" when none)
-    std::string_view data;   ///< the bytes
-    std::string sniffed;     ///< MIME type sniffed from the bytes (libmagic)
-    std::string path;        ///< where it sits: "invoice.zip/doc/a.xlsm"
-    int depth = 0;           ///< 0 for the attachment itself, +1 per container level
+    std::string_view name;  ///< file name as known ("" when none)
+    std::string_view data;  ///< the bytes
+    std::string sniffed;    ///< MIME type sniffed from the bytes (libmagic)
+    std::string path;       ///< where it sits: "invoice.zip/doc/a.xlsm"
+    int depth = 0;          ///< 0 for the attachment itself, +1 per container level
 };
 
 struct analysis_state {

@@ -19,8 +19,10 @@ void walk(GsfInfile* dir, const std::string& prefix, int depth, std::size_t max_
         std::string path = prefix.empty() ? std::string(nm ? nm : "") : prefix + "/" + (nm ? nm : "");
         // A storage is an infile with children (num_children < 0 marks a plain stream).
         if (GSF_IS_INFILE(child) && gsf_infile_num_children(GSF_INFILE(child)) >= 0) {
-            if (depth < max_depth) walk(GSF_INFILE(child), path, depth + 1, max_leaves, max_depth, visit, r);
-            else r.depth_limit = true;
+            if (depth < max_depth)
+                walk(GSF_INFILE(child), path, depth + 1, max_leaves, max_depth, visit, r);
+            else
+                r.depth_limit = true;
         } else {
             ++r.leaves;
             visit(child, std::move(path));

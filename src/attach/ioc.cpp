@@ -14,10 +14,10 @@
 //   URL extraction reads k_url_scan_bytes and keeps k_max_urls per file.
 #include "attach/ioc.hpp"
 
-#include "attach/internal.hpp"
-#include "text/urls.hpp"
-#include "core/strings.hpp"
 #include "attach/ids.hpp"
+#include "attach/internal.hpp"
+#include "core/strings.hpp"
+#include "text/urls.hpp"
 
 #include <yara.h>
 
@@ -30,7 +30,6 @@
 
 namespace replyguard::attach {
 namespace {
-
 
 constexpr std::array k_symbols{
     symbol_info{"IOC_HASH", "payload", 10.0, "attachment or archive member whose SHA-256 is on the IOC list",
@@ -70,8 +69,10 @@ std::string canonical_url(std::string_view url) {
     auto p = u.find("://");
     if (p == std::string::npos) return u;
     auto host_end = u.find_first_of("/?#\\", p + 3);
-    std::string_view auth = std::string_view(u).substr(p + 3, host_end == std::string::npos ? std::string::npos : host_end - p - 3);
-    if (auth.find('@') != std::string_view::npos || auth.find(':') != std::string_view::npos) return u;  // userinfo/port: as written
+    std::string_view auth =
+        std::string_view(u).substr(p + 3, host_end == std::string::npos ? std::string::npos : host_end - p - 3);
+    if (auth.find('@') != std::string_view::npos || auth.find(':') != std::string_view::npos)
+        return u;  // userinfo/port: as written
     std::string out = u.substr(0, p + 3) + text::normalize_host(std::string(url.substr(p + 3, auth.size())));
     if (host_end != std::string::npos) out += u.substr(host_end);
     return out;
@@ -250,7 +251,8 @@ result<std::shared_ptr<const ioc_set>> load_ioc_lists(const ioc_sources& src) {
         auto r = each_line(p, [&](std::string_view v, std::size_t no) -> result<void> {
             auto sp = v.find_first_of(" \t");
             std::string h = lower(v.substr(0, sp));
-            if (h.size() != 64 || !std::ranges::all_of(h, [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); }))
+            if (h.size() != 64 ||
+                !std::ranges::all_of(h, [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); }))
                 return fail(errc::parse, p.string() + ":" + std::to_string(no) + ": not a SHA-256");
             set->sha256.emplace(h, sp == std::string_view::npos ? "" : std::string(trim(v.substr(sp))));
             return {};
@@ -262,7 +264,8 @@ result<std::shared_ptr<const ioc_set>> load_ioc_lists(const ioc_sources& src) {
             // Entries are canonicalised like the URLs they are matched with (a list
             // may hold "例え.テスト" or its ACE form; both match either spelling).
             std::string e = lower(v);
-            if (e.find("://") != std::string::npos) set->urls.push_back(canonical_url(v));
+            if (e.find("://") != std::string::npos)
+                set->urls.push_back(canonical_url(v));
             else {
                 std::string_view d = v;
                 if (d.starts_with("*.")) d.remove_prefix(2);
@@ -288,7 +291,10 @@ std::vector<finding> match_message_urls(const mime::message& msg, const ioc_set&
         if (m.empty() && !u.host.empty()) m = iocs.match_host(u.host);
         if (m.empty()) continue;
         const auto& s = k_symbols[s_url];
-        out.push_back({std::string(s.id), std::string(s.group), s.score, "the message links to a listed indicator",
+        out.push_back({std::string(s.id),
+                       std::string(s.group),
+                       s.score,
+                       "the message links to a listed indicator",
                        {{"url", u.url}, {"matched", m}, {"where", "message"}}});
     }
     return out;
@@ -298,7 +304,8 @@ void check_iocs(const file_view& f, const std::string& digest, analysis_state& s
     if (!st.opt || !st.opt->iocs) return;
     const ioc_set& iocs = *st.opt->iocs;
     if (auto it = iocs.sha256.find(digest); it != iocs.sha256.end())
-        emit(rep, k_symbols[s_hash], "file hash is a listed indicator", {{"sha256", digest}, {"label", it->second}}, f.path);
+        emit(rep, k_symbols[s_hash], "file hash is a listed indicator", {{"sha256", digest}, {"label", it->second}},
+             f.path);
     if (!iocs.domains.empty() || !iocs.urls.empty()) {
         for (const auto& u : urls_in(f.data.substr(0, std::min(f.data.size(), k_url_scan_bytes)), k_max_urls)) {
             std::string m = iocs.match_url(u);
@@ -323,7 +330,8 @@ void check_vba_source(analysis_state& st, attachment_report& rep) {
     auto it = rep.details.find("vba_source");
     if (it == rep.details.end()) return;
     std::vector<std::string> sources;
-    if (it->is_string()) sources.push_back(it->get<std::string>());
+    if (it->is_string())
+        sources.push_back(it->get<std::string>());
     else if (it->is_array() || it->is_object())
         for (const auto& v : *it)
             if (v.is_string()) sources.push_back(v.get<std::string>());
@@ -333,8 +341,8 @@ void check_vba_source(analysis_state& st, attachment_report& rep) {
         auto rules = yara_scan(st.opt->iocs->yara, s, yara_seconds(st), &timed_out);
         if (timed_out) limit_stop(st, rep, true, "YARA scan of macro source stopped at the time limit");
         if (!rules.empty())
-            emit(rep, k_symbols[s_yara], "YARA on macro source: " + rules.front(), {{"rules", rules}, {"where", "vba_source"}},
-                 "");
+            emit(rep, k_symbols[s_yara], "YARA on macro source: " + rules.front(),
+                 {{"rules", rules}, {"where", "vba_source"}}, "");
     }
 }
 

@@ -20,8 +20,8 @@
 //   lines and YARA compile errors (with file:line).
 #pragma once
 
-#include "core/result.hpp"
 #include "core/finding.hpp"
+#include "core/result.hpp"
 #include "mime/message.hpp"
 
 #include <filesystem>

@@ -21,18 +21,16 @@ namespace {
 
 const std::array<symbol_info, 3> k_symbols{
     symbol_info{"ATTACHED_MESSAGE_MALICIOUS", "attached", 10.0,
-                        "a message attached to this one (forwarded as an attachment, .msg, winmail.dat) is malicious",
-                        "添付されたメッセージ（添付として転送、.msg、winmail.dat）が悪性と判定された"},
+                "a message attached to this one (forwarded as an attachment, .msg, winmail.dat) is malicious",
+                "添付されたメッセージ（添付として転送、.msg、winmail.dat）が悪性と判定された"},
     symbol_info{"ATTACHED_MESSAGE_SUSPICIOUS", "attached", 5.0,
-                        "a message attached to this one (forwarded as an attachment, .msg, winmail.dat) is suspicious",
-                        "添付されたメッセージ（添付として転送、.msg、winmail.dat）が疑わしいと判定された"},
+                "a message attached to this one (forwarded as an attachment, .msg, winmail.dat) is suspicious",
+                "添付されたメッセージ（添付として転送、.msg、winmail.dat）が疑わしいと判定された"},
     symbol_info{"TNEF_UNREADABLE", "mime", 1.0, "a winmail.dat (TNEF) attachment could not be opened",
-                        "winmail.dat（TNEF）添付ファイルを開けなかった"},
+                "winmail.dat（TNEF）添付ファイルを開けなかった"},
 };
 
-bool is_tnef_attachment(const mime::attachment& a) {
-    return outlook::is_tnef(a.data);
-}
+bool is_tnef_attachment(const mime::attachment& a) { return outlook::is_tnef(a.data); }
 
 }  // namespace
 
@@ -52,8 +50,10 @@ std::vector<attached_message> attached_messages(const mime::message& m) {
         } else if (outlook::is_ole2(a.data) && outlook::looks_like_msg(a.data)) {
             auto r = outlook::msg_to_rfc822(a.data, a.data.size() * 4 + (1u << 20));
             attached_message am{i, "msg", a.filename, {}, {}};
-            if (r) am.bytes = std::move(*r);
-            else am.error = r.error().message;
+            if (r)
+                am.bytes = std::move(*r);
+            else
+                am.error = r.error().message;
             out.push_back(std::move(am));
         } else if (is_tnef_attachment(a)) {
             auto t = outlook::read_tnef(a.data);

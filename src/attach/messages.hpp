@@ -24,7 +24,9 @@
 #include <string>
 #include <vector>
 
-namespace replyguard::mime { struct message; }
+namespace replyguard::mime {
+struct message;
+}
 
 namespace replyguard::attach {
 

@@ -28,10 +28,10 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
-#include <climits>
-#include <cstdint>
 #include <array>
 #include <cctype>
+#include <climits>
+#include <cstdint>
 #include <cstdlib>
 #include <memory>
 
@@ -51,7 +51,8 @@ using buf = std::vector<std::uint8_t>;
 std::string utf16le(std::string_view utf8) {
     // Passwords are compared as UTF-16LE code units (MS-OFFCRYPTO); glib converts.
     gsize written = 0;
-    gchar* out = g_convert(utf8.data(), static_cast<gssize>(utf8.size()), "UTF-16LE", "UTF-8", nullptr, &written, nullptr);
+    gchar* out =
+        g_convert(utf8.data(), static_cast<gssize>(utf8.size()), "UTF-16LE", "UTF-8", nullptr, &written, nullptr);
     if (!out) return {};
     std::string r(out, written);
     g_free(out);
@@ -123,11 +124,14 @@ std::optional<buf> b64(std::string_view s) {
         if (!std::isspace(static_cast<unsigned char>(ch))) clean.push_back(ch);
     if (clean.empty() || clean.size() % 4 != 0 || clean.size() > (1u << 20)) return std::nullopt;
     buf out(clean.size() / 4 * 3);
-    const int n = EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char*>(clean.data()), static_cast<int>(clean.size()));
+    const int n = EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char*>(clean.data()),
+                                  static_cast<int>(clean.size()));
     if (n < 0) return std::nullopt;
     std::size_t pad = 0;
-    if (clean.ends_with("==")) pad = 2;
-    else if (clean.ends_with("=")) pad = 1;
+    if (clean.ends_with("=="))
+        pad = 2;
+    else if (clean.ends_with("="))
+        pad = 1;
     out.resize(static_cast<std::size_t>(n) - pad);
     return out;
 }
@@ -240,7 +244,8 @@ std::optional<std::string> decrypt_agile(bytes info, bytes pkg, std::string_view
                                      static_cast<std::uint8_t>(seg >> 16), static_cast<std::uint8_t>(seg >> 24)};
         const buf seg_iv = hash(kd_md, {bytes(*kd_salt), bytes(idx, 4)});
         if (seg_iv.size() < 16) return std::nullopt;
-        auto plain = aes_decrypt(*secret, seg_iv.data(), body.subspan(off, std::min<std::size_t>(4096, body.size() - off)), true);
+        auto plain = aes_decrypt(*secret, seg_iv.data(),
+                                 body.subspan(off, std::min<std::size_t>(4096, body.size() - off)), true);
         if (!plain) return std::nullopt;
         out.append(reinterpret_cast<const char*>(plain->data()), plain->size());
     }
@@ -285,7 +290,7 @@ struct rc4 {
 /// Per-block RC4 key of BIFF8 encryption (MS-OFFCRYPTO 2.3.6.2 RC4, 2.3.5.2 RC4 CryptoAPI).
 struct biff_key {
     bool cryptoapi = false;
-    buf base;               ///< RC4: MD5 H1[0:5]; CryptoAPI: SHA-1 H0
+    buf base;  ///< RC4: MD5 H1[0:5]; CryptoAPI: SHA-1 H0
     std::size_t key_bytes = 16;
 
     buf block_key(std::uint32_t block) const {
@@ -391,7 +396,8 @@ nlohmann::json password_evidence(const analysis_state& st, const std::string& pw
 
 std::optional<std::string> biff_decrypt(office_ctx& c, std::string_view workbook, std::size_t filepass_off) {
     const bytes d = as_bytes(workbook);
-    const std::size_t len = std::min<std::size_t>(le16(d, filepass_off + 2), d.size() - std::min(d.size(), filepass_off + 4));
+    const std::size_t len =
+        std::min<std::size_t>(le16(d, filepass_off + 2), d.size() - std::min(d.size(), filepass_off + 4));
     const bytes fp = d.subspan(std::min(d.size(), filepass_off + 4), len);
     const std::uint16_t etype = le16(fp, 0);
     const std::string type = etype == 0 ? "biff-xor-obfuscation" : le16(fp, 2) == 1 ? "biff-rc4" : "biff-rc4-cryptoapi";
@@ -412,9 +418,12 @@ std::optional<std::string> biff_decrypt(office_ctx& c, std::string_view workbook
         biff_decrypt_stream(plain, filepass_off + 4 + len, *key);
         plain[filepass_off] = '\xFF';  // FILEPASS -> an unknown record: the stream now reads as clear
         plain[filepass_off + 1] = '\xFF';
-        c.entry["encryption"] = {{"type", type}, {"opened", true}, {"password", utf8_clean(cand.first, 256)},
+        c.entry["encryption"] = {{"type", type},
+                                 {"opened", true},
+                                 {"password", utf8_clean(cand.first, 256)},
                                  {"password_source", cand.second ? "default" : "candidate"}};
-        emit(c, k_encrypted, "encrypted workbook (" + type + "), opened and inspected", {{"type", type}, {"opened", true}});
+        emit(c, k_encrypted, "encrypted workbook (" + type + "), opened and inspected",
+             {{"type", type}, {"opened", true}});
         if (cand.second)
             emit(c, k_default_password, "opens with Excel's default password VelvetSweatshop", {{"type", type}});
         else
@@ -444,7 +453,8 @@ std::optional<std::string> ecma376_decrypt(bytes info, bytes package, std::strin
 
 void report_encrypted(office_ctx& c, std::string_view type) {
     if (!c.entry.contains("encryption")) c.entry["encryption"] = {{"type", std::string(type)}, {"opened", false}};
-    emit(c, k_encrypted, "encrypted document (" + std::string(type) + "), not inspected", {{"type", std::string(type)}});
+    emit(c, k_encrypted, "encrypted document (" + std::string(type) + "), not inspected",
+         {{"type", std::string(type)}});
 }
 
 void analyse_encrypted_package(office_ctx& c, std::string_view info, std::string_view package) {
@@ -492,7 +502,8 @@ void analyse_encrypted_package(office_ctx& c, std::string_view info, std::string
     emit(c, k_encrypted, "encrypted OOXML package (" + type + "), opened and inspected",
          {{"type", "ecma376-" + type}, {"opened", true}});
     if (used->second)
-        emit(c, k_default_password, "opens with Excel's default password VelvetSweatshop", {{"type", "ecma376-" + type}});
+        emit(c, k_default_password, "opens with Excel's default password VelvetSweatshop",
+             {{"type", "ecma376-" + type}});
     else
         emit(c, k_body_password, "opens with a password found in the mail", password_evidence(c.st, used->first));
     analyse_nested(c, *plain, "!decrypted");

@@ -30,9 +30,7 @@ namespace replyguard::attach::office {
 
 using bytes = std::span<const std::uint8_t>;
 
-inline bytes as_bytes(std::string_view s) {
-    return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
-}
+inline bytes as_bytes(std::string_view s) { return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()}; }
 inline std::string_view as_sv(bytes b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
 
 /// Little-endian reads that return 0 when out of range (callers check sizes first
@@ -168,7 +166,7 @@ void report_encrypted(office_ctx& c, std::string_view type);
 
 /// ECMA-376 decryption with one password; nullopt when the password is wrong or the
 /// EncryptionInfo is unsupported. `type_out` receives "standard"/"agile".
-std::optional<std::string> ecma376_decrypt(bytes info, bytes package, std::string_view password,
-                                           std::string* type_out, std::uint64_t max_out);
+std::optional<std::string> ecma376_decrypt(bytes info, bytes package, std::string_view password, std::string* type_out,
+                                           std::uint64_t max_out);
 
 }  // namespace replyguard::attach::office

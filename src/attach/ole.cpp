@@ -19,9 +19,9 @@
 
 #include <gsf/gsf.h>
 
+#include <strings.h>
 #include <algorithm>
 #include <array>
-#include <strings.h>
 
 namespace replyguard::attach::office {
 namespace {
@@ -39,8 +39,9 @@ struct gsf_once {
     gsf_once() {
         gsf_init();
         for (const char* domain : {"libgsf", "libgsf:msole", "libgsf:zip", "libgsf:msvba"})
-            g_log_set_handler(domain, static_cast<GLogLevelFlags>(G_LOG_LEVEL_WARNING | G_LOG_LEVEL_CRITICAL |
-                                                                  G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO | G_LOG_LEVEL_DEBUG),
+            g_log_set_handler(domain,
+                              static_cast<GLogLevelFlags>(G_LOG_LEVEL_WARNING | G_LOG_LEVEL_CRITICAL |
+                                                          G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO | G_LOG_LEVEL_DEBUG),
                               quiet, nullptr);
     }
 };
@@ -76,14 +77,16 @@ const ole_stream* find_stream(const std::vector<ole_stream>& ss, std::string_vie
 std::optional<std::string> inflate_zlib(std::string_view z, std::uint64_t size) {
     if (z.size() < 3 || (static_cast<unsigned char>(z[0]) & 0x0F) != 8) return std::nullopt;
     z.remove_prefix(2);
-    GsfInput* src = gsf_input_memory_new(reinterpret_cast<const guint8*>(z.data()), static_cast<gsf_off_t>(z.size()), FALSE);
+    GsfInput* src =
+        gsf_input_memory_new(reinterpret_cast<const guint8*>(z.data()), static_cast<gsf_off_t>(z.size()), FALSE);
     if (!src) return std::nullopt;
     GObject* gz = static_cast<GObject*>(g_object_new(GSF_INPUT_GZIP_TYPE, "raw", TRUE, "source", src,
                                                      "uncompressed-size", static_cast<gint64>(size), nullptr));
     g_object_unref(src);
     if (!gz) return std::nullopt;
     std::string out(static_cast<std::size_t>(size), '\0');
-    const bool ok = size > 0 && gsf_input_read(GSF_INPUT(gz), static_cast<size_t>(size), reinterpret_cast<guint8*>(out.data()));
+    const bool ok =
+        size > 0 && gsf_input_read(GSF_INPUT(gz), static_cast<size_t>(size), reinterpret_cast<guint8*>(out.data()));
     g_object_unref(gz);
     if (!ok) return std::nullopt;
     return out;
@@ -183,11 +186,14 @@ void analyse_visio(office_ctx& c, std::string_view doc) {
             // The storage may span several Visio chunks and not parse as a whole;
             // then the VBA is still found as orphan compressed source.
             const auto inner = read_ole(out, c.st.lim);
-            const bool has_dir = inner && std::any_of(inner->begin(), inner->end(), [](const ole_stream& s) {
-                                     return s.path.size() >= 4 && strcasecmp(s.path.c_str() + s.path.size() - 4, "/dir") == 0;
-                                 });
-            if (has_dir) analyse_nested(c, out, "/VisioDocument");
-            else analyse_vba(c, {ole_stream{"VisioDocument (decompressed)", std::move(out)}});
+            const bool has_dir =
+                inner && std::any_of(inner->begin(), inner->end(), [](const ole_stream& s) {
+                    return s.path.size() >= 4 && strcasecmp(s.path.c_str() + s.path.size() - 4, "/dir") == 0;
+                });
+            if (has_dir)
+                analyse_nested(c, out, "/VisioDocument");
+            else
+                analyse_vba(c, {ole_stream{"VisioDocument (decompressed)", std::move(out)}});
             break;
         }
     }
@@ -199,7 +205,8 @@ void ensure_gsf() { static gsf_once init; }
 
 std::optional<std::vector<ole_stream>> read_ole(std::string_view data, const limits& lim) {
     ensure_gsf();
-    GsfInput* in = gsf_input_memory_new(reinterpret_cast<const guint8*>(data.data()), static_cast<gsf_off_t>(data.size()), FALSE);
+    GsfInput* in =
+        gsf_input_memory_new(reinterpret_cast<const guint8*>(data.data()), static_cast<gsf_off_t>(data.size()), FALSE);
     if (!in) return std::nullopt;
     GError* err = nullptr;
     GsfInfile* ole = gsf_infile_msole_new(in, &err);

@@ -67,9 +67,7 @@ struct zip_reader {
         const std::uint64_t declared = size > 0 ? static_cast<std::uint64_t>(size) : 0;
         std::uint64_t want = std::min<std::uint64_t>(declared, c.st.lim.archive_entry_bytes);
         guint8 magic[8];
-        if (want >= 8 && gsf_input_read(in, 8, magic) &&
-            std::memcmp(magic, k_ole_magic.data(), 8) == 0)
-            m.ole = true;
+        if (want >= 8 && gsf_input_read(in, 8, magic) && std::memcmp(magic, k_ole_magic.data(), 8) == 0) m.ole = true;
         if (!(m.ole || wanted(lower(m.path)))) {
             out.push_back(std::move(m));
             return;
@@ -151,7 +149,8 @@ void for_each_tag(std::string_view xml, std::string_view local, F&& fn, analysis
         }
         std::size_t q = p + 1;
         std::size_t name_start = q;
-        while (q < xml.size() && (std::isalnum(static_cast<unsigned char>(xml[q])) || xml[q] == ':' || xml[q] == '_' || xml[q] == '-')) {
+        while (q < xml.size() &&
+               (std::isalnum(static_cast<unsigned char>(xml[q])) || xml[q] == ':' || xml[q] == '_' || xml[q] == '-')) {
             if (xml[q] == ':') name_start = q + 1;
             ++q;
         }
@@ -186,9 +185,12 @@ std::string field_keyword(std::string_view instr) {
 /// (w:fldChar begin ... w:instrText ... end; runs are concatenated, fields may nest).
 std::vector<std::string> word_fields(std::string_view xml, analysis_state* st, tag_stop* stopped) {
     std::vector<std::string> out;
-    for_each_tag(xml, "fldSimple", [&](std::string_view tag, std::size_t) {
-        if (auto v = attr(tag, "w:instr")) out.push_back(*v);
-    }, st, k_max_tags, stopped);
+    for_each_tag(
+        xml, "fldSimple",
+        [&](std::string_view tag, std::size_t) {
+            if (auto v = attr(tag, "w:instr")) out.push_back(*v);
+        },
+        st, k_max_tags, stopped);
     std::vector<std::string> stack;
     std::size_t p = 0;
     while ((p = xml.find('<', p)) != std::string_view::npos && out.size() < 10000) {
@@ -201,7 +203,8 @@ std::vector<std::string> word_fields(std::string_view xml, analysis_state* st, t
             const auto e = xml.find('>', p);
             if (e == std::string_view::npos) break;
             const auto type = attr(xml.substr(p, e - p + 1), "w:fldCharType").value_or("");
-            if (type == "begin" && stack.size() < 64) stack.emplace_back();
+            if (type == "begin" && stack.size() < 64)
+                stack.emplace_back();
             else if (type == "end" && !stack.empty()) {
                 out.push_back(std::move(stack.back()));
                 stack.pop_back();
@@ -254,7 +257,8 @@ std::vector<std::string_view> xml_tags(std::string_view xml, std::string_view lo
 
 bool analyse_ooxml(office_ctx& c, std::string_view data) {
     ensure_gsf();
-    GsfInput* in = gsf_input_memory_new(reinterpret_cast<const guint8*>(data.data()), static_cast<gsf_off_t>(data.size()), FALSE);
+    GsfInput* in =
+        gsf_input_memory_new(reinterpret_cast<const guint8*>(data.data()), static_cast<gsf_off_t>(data.size()), FALSE);
     if (!in) return false;
     GError* err = nullptr;
     GsfInfile* zip = gsf_infile_zip_new(in, &err);
@@ -289,7 +293,8 @@ bool analyse_ooxml(office_ctx& c, std::string_view data) {
         c.entry["limits"].push_back("archive");
         limit_stop(c.st, c.rep, false,
                    fmt::format("OOXML package not fully read: more than {} parts or the byte budget "
-                               "(limits.archive_bytes = {}) is spent", c.st.lim.archive_entries, c.st.lim.archive_bytes),
+                               "(limits.archive_bytes = {}) is spent",
+                               c.st.lim.archive_entries, c.st.lim.archive_bytes),
                    where);
     }
 
@@ -341,7 +346,8 @@ bool analyse_ooxml(office_ctx& c, std::string_view data) {
             if (mode != "External") return;
             const std::string kind = type.substr(type.rfind('/') == std::string::npos ? 0 : type.rfind('/') + 1);
             if (external.size() < 200)
-                external.push_back({{"part", utf8_clean(m.path, 256)}, {"type", utf8_clean(kind, 64)},
+                external.push_back({{"part", utf8_clean(m.path, 256)},
+                                    {"type", utf8_clean(kind, 64)},
                                     {"target", utf8_clean(target, 1024)}});
             if (kind == "attachedTemplate" || kind == "frame" || kind == "subDocument")
                 emit(c, k_external_template, "remote " + kind + ": " + target,
@@ -377,8 +383,9 @@ bool analyse_ooxml(office_ctx& c, std::string_view data) {
     if (!dde.empty()) {
         c.entry["dde"] = dde;
         const auto& d0 = dde.front();
-        emit(c, k_dde, "DDE: " + (d0.contains("field") ? d0["field"].get<std::string>()
-                                                        : d0["service"].get<std::string>() + "|" + d0["topic"].get<std::string>()),
+        emit(c, k_dde,
+             "DDE: " + (d0.contains("field") ? d0["field"].get<std::string>()
+                                             : d0["service"].get<std::string>() + "|" + d0["topic"].get<std::string>()),
              {{"dde", dde}});
     }
 
@@ -395,9 +402,10 @@ bool analyse_ooxml(office_ctx& c, std::string_view data) {
     }
     for (const auto& m : r.out) {
         if (out_of_time_now()) break;
-        const bool macrosheet = (m.path.starts_with("xl/macrosheets/") && !m.path.ends_with(".rels") &&
-                                 m.path.find("binaryIndex") == std::string::npos) ||
-                                std::find(macrosheet_parts.begin(), macrosheet_parts.end(), m.path) != macrosheet_parts.end();
+        const bool macrosheet =
+            (m.path.starts_with("xl/macrosheets/") && !m.path.ends_with(".rels") &&
+             m.path.find("binaryIndex") == std::string::npos) ||
+            std::find(macrosheet_parts.begin(), macrosheet_parts.end(), m.path) != macrosheet_parts.end();
         if (!macrosheet) continue;
         const auto it = states.find(m.path);
         analyse_xlm_part(c, m.path, m.data, it == states.end() ? std::string_view() : std::string_view(it->second));

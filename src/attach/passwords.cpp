@@ -10,8 +10,8 @@
 //   label ("別途お送りします") are not passwords.
 #include "attach/passwords.hpp"
 
-#include "text/normalize.hpp"
 #include "core/strings.hpp"
+#include "text/normalize.hpp"
 
 #include <algorithm>
 #include <array>
@@ -23,20 +23,31 @@ namespace {
 
 constexpr std::size_t k_max_text = 256u << 10;
 constexpr std::size_t k_max_value = 64;
-constexpr std::size_t k_max_filler = 48;  // bytes between a label and its separator
+constexpr std::size_t k_max_filler = 48;          // bytes between a label and its separator
 constexpr std::size_t k_max_announce_line = 120;  // "パスワードは以下の通りです" lines are short
 
-struct label { std::string_view text; int bonus; bool ascii; };
+struct label {
+    std::string_view text;
+    int bonus;
+    bool ascii;
+};
 
 // Longest first, so "解凍パスワード" wins over "パスワード" and "password" over "pass".
 constexpr std::array k_labels{
-    label{"解凍パスワード", 5, false}, label{"暗号化パスワード", 5, false},
-    label{"zipパスワード", 5, false},  label{"zip password", 5, true},
-    label{"パスワード", 0, false},     label{"パスコード", 0, false},
-    label{"暗証番号", 0, false},       label{"password", 0, true},
-    label{"passcode", 0, true},        label{"passwd", 0, true},
-    label{"パス", -5, false},          label{"pass", -5, true},
-    label{"pwd", 0, true},             label{"pw", 0, true},
+    label{"解凍パスワード", 5, false},
+    label{"暗号化パスワード", 5, false},
+    label{"zipパスワード", 5, false},
+    label{"zip password", 5, true},
+    label{"パスワード", 0, false},
+    label{"パスコード", 0, false},
+    label{"暗証番号", 0, false},
+    label{"password", 0, true},
+    label{"passcode", 0, true},
+    label{"passwd", 0, true},
+    label{"パス", -5, false},
+    label{"pass", -5, true},
+    label{"pwd", 0, true},
+    label{"pw", 0, true},
 };
 
 // Width fold: U+FF01..U+FF5E -> ASCII, U+3000 -> space. text::nfkc does this too
@@ -68,17 +79,32 @@ std::string width_fold(std::string_view s) {
 }
 
 bool is_space_at(std::string_view s, std::size_t i, std::size_t* len) {
-    if (s[i] == ' ' || s[i] == '\t' || s[i] == '\r') { *len = 1; return true; }
-    if (s.substr(i, 3) == "\xE3\x80\x80") { *len = 3; return true; }
+    if (s[i] == ' ' || s[i] == '\t' || s[i] == '\r') {
+        *len = 1;
+        return true;
+    }
+    if (s.substr(i, 3) == "\xE3\x80\x80") {
+        *len = 3;
+        return true;
+    }
     return false;
 }
 
 std::string_view trim(std::string_view s) {
     for (;;) {
         std::size_t n = 0;
-        if (!s.empty() && is_space_at(s, 0, &n)) { s.remove_prefix(n); continue; }
-        if (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) { s.remove_suffix(1); continue; }
-        if (s.size() >= 3 && s.substr(s.size() - 3) == "\xE3\x80\x80") { s.remove_suffix(3); continue; }
+        if (!s.empty() && is_space_at(s, 0, &n)) {
+            s.remove_prefix(n);
+            continue;
+        }
+        if (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
+            s.remove_suffix(1);
+            continue;
+        }
+        if (s.size() >= 3 && s.substr(s.size() - 3) == "\xE3\x80\x80") {
+            s.remove_suffix(3);
+            continue;
+        }
         return s;
     }
 }
@@ -111,7 +137,9 @@ bool plain_word(std::string_view v) {
     return true;
 }
 
-struct quote_pair { std::string_view open, close; };
+struct quote_pair {
+    std::string_view open, close;
+};
 constexpr std::array k_quotes{
     quote_pair{"「", "」"}, quote_pair{"『", "』"}, quote_pair{"【", "】"}, quote_pair{"“", "”"},
     quote_pair{"\"", "\""}, quote_pair{"'", "'"},   quote_pair{"（", "）"}, quote_pair{"(", ")"},
@@ -133,8 +161,7 @@ std::string_view take_value(std::string_view s) {
         std::size_t n = 0;
         if (is_space_at(s, end, &n)) break;
         auto rest = s.substr(end);
-        if (starts_with_any(rest, {"。", "、", "（", "です", "となります", "になります", "でございます", "と"}))
-            break;
+        if (starts_with_any(rest, {"。", "、", "（", "です", "となります", "になります", "でございます", "と"})) break;
         ++end;
     }
     auto v = s.substr(0, end);
@@ -150,7 +177,10 @@ struct collector {
         std::string folded = width_fold(text::nfkc(v));
         auto put = [&](std::string p, int r) {
             for (auto& c : out)
-                if (c.password == p) { c.rank = std::max(c.rank, r); return; }
+                if (c.password == p) {
+                    c.rank = std::max(c.rank, r);
+                    return;
+                }
             out.push_back({std::move(p), std::string(line), r});
         };
         // The folded form first: senders who type full-width in the body usually
@@ -161,7 +191,11 @@ struct collector {
 };
 
 // Label positions in `low` (lower-cased, folded line): {begin, end, bonus}.
-struct label_hit { std::size_t begin, end; int bonus; bool tight; };
+struct label_hit {
+    std::size_t begin, end;
+    int bonus;
+    bool tight;
+};
 std::vector<label_hit> find_labels(std::string_view low) {
     std::vector<label_hit> hits;
     std::size_t i = 0;
@@ -194,9 +228,10 @@ std::vector<label_hit> find_labels(std::string_view low) {
 // Words that follow "password is" in prose ("a password is a variant of...").
 bool prose_word(std::string_view v) {
     static constexpr std::array<std::string_view, 36> k_words{
-        "a", "an", "the", "not", "as", "in", "on", "for", "to", "being", "that", "this", "your", "my", "our",
-        "required", "needed", "sent", "below", "attached", "same", "also", "still", "now", "here", "there",
-        "correct", "wrong", "incorrect", "invalid", "expired", "case", "very", "set", "included", "provided"};
+        "a",     "an",        "the",     "not",     "as",    "in",   "on",       "for",      "to",
+        "being", "that",      "this",    "your",    "my",    "our",  "required", "needed",   "sent",
+        "below", "attached",  "same",    "also",    "still", "now",  "here",     "there",    "correct",
+        "wrong", "incorrect", "invalid", "expired", "case",  "very", "set",      "included", "provided"};
     std::string low = lower(v);
     while (!low.empty() && std::ispunct(static_cast<unsigned char>(low.back()))) low.pop_back();
     return std::ranges::find(k_words, low) != k_words.end();
@@ -232,7 +267,10 @@ std::size_t value_start(std::string_view low, std::size_t from, bool* announce, 
     for (;;) {
         std::size_t n = 0;
         while (v < low.size() && is_space_at(low, v, &n)) v += n;
-        if (v < low.size() && (low[v] == ':' || low[v] == '=')) { ++v; continue; }
+        if (v < low.size() && (low[v] == ':' || low[v] == '=')) {
+            ++v;
+            continue;
+        }
         break;
     }
     auto rest = trim(low.substr(std::min(v, low.size())));
@@ -282,7 +320,8 @@ std::vector<password_candidate> find_password_candidates(std::string_view text) 
                     auto value = take_value(std::string_view(*form).substr(v));
                     // Without a separator ("PW abc123"), a plain word is prose
                     // ("password will follow"), not a password.
-                    if ((!weak || !plain_word(value)) && !prose_word(value)) col.add(value, raw, weak ? base - 20 : base);
+                    if ((!weak || !plain_word(value)) && !prose_word(value))
+                        col.add(value, raw, weak ? base - 20 : base);
                 }
                 if (announce && raw.size() <= k_max_announce_line) {
                     for (std::size_t nj = li + 1; nj < lines.size() && nj <= li + 3; ++nj) {
@@ -290,8 +329,9 @@ std::vector<password_candidate> find_password_candidates(std::string_view text) 
                         if (next.empty()) continue;
                         // The password stands alone on its line (or quoted); prose does not.
                         auto token = take_value(next);
-                        bool alone = token.size() == next.size() ||
-                                     std::ranges::any_of(k_quotes, [&](const auto& q) { return next.starts_with(q.open); });
+                        bool alone = token.size() == next.size() || std::ranges::any_of(k_quotes, [&](const auto& q) {
+                                         return next.starts_with(q.open);
+                                     });
                         if (!alone || plain_word(token) || plain_word(width_fold(token))) break;
                         col.add(take_value(next), next, base - 10);
                         std::string nf = width_fold(text::nfkc(next));
@@ -308,8 +348,10 @@ std::vector<password_candidate> find_password_candidates(std::string_view text) 
                 auto e = raw.find(close, p + q.size());
                 if (e == std::string_view::npos) break;
                 auto v = trim(raw.substr(p + q.size(), e - p - q.size()));
-                if (line_has_label) col.add(v, raw, 95);
-                else if (v.size() >= 4 && v.size() <= 32) col.add(v, raw, 20);
+                if (line_has_label)
+                    col.add(v, raw, 95);
+                else if (v.size() >= 4 && v.size() <= 32)
+                    col.add(v, raw, 20);
             }
         }
     }

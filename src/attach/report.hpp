@@ -10,8 +10,8 @@
 #pragma once
 
 #include "core/budget.hpp"
-#include "core/limits.hpp"
 #include "core/finding.hpp"
+#include "core/limits.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -20,7 +20,9 @@
 #include <string>
 #include <vector>
 
-namespace replyguard::mime { struct message; }
+namespace replyguard::mime {
+struct message;
+}
 
 namespace replyguard::attach {
 
@@ -33,8 +35,8 @@ struct member_fact {
 };
 
 struct attachment_report {
-    std::size_t index = 0;                ///< into message::attachments
-    std::string kind;                     ///< our classification, e.g. "ole2", "ooxml", "zip", "pe", "pdf"
+    std::size_t index = 0;  ///< into message::attachments
+    std::string kind;       ///< our classification, e.g. "ole2", "ooxml", "zip", "pe", "pdf"
     std::vector<finding> findings;
     /// For the JSON record and people only; code in other modules reads the
     /// typed facts below, never this.

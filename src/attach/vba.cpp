@@ -65,49 +65,182 @@ bool has_word(std::string_view text, std::string_view kw) {
     return false;
 }
 
-constexpr std::string_view k_autoexec[] = {
-    "AutoExec",      "AutoOpen",      "DocumentOpen",  "AutoExit",        "AutoClose",
-    "Document_Close", "DocumentBeforeClose", "DocumentChange", "AutoNew", "Document_New",
-    "NewDocument",   "Document_Open", "Document_BeforeClose", "Auto_Open", "Workbook_Open",
-    "Workbook_Activate", "Auto_Close", "Workbook_Close", "Workbook_BeforeClose", "Worksheet_Calculate"};
+constexpr std::string_view k_autoexec[] = {"AutoExec",
+                                           "AutoOpen",
+                                           "DocumentOpen",
+                                           "AutoExit",
+                                           "AutoClose",
+                                           "Document_Close",
+                                           "DocumentBeforeClose",
+                                           "DocumentChange",
+                                           "AutoNew",
+                                           "Document_New",
+                                           "NewDocument",
+                                           "Document_Open",
+                                           "Document_BeforeClose",
+                                           "Auto_Open",
+                                           "Workbook_Open",
+                                           "Workbook_Activate",
+                                           "Auto_Close",
+                                           "Workbook_Close",
+                                           "Workbook_BeforeClose",
+                                           "Worksheet_Calculate"};
 
 // olevba's ActiveX event suffixes (`\w+_(...)`), also used by mraptor's A.
-constexpr std::string_view k_events[] = {
-    "Painted", "Painting", "GotFocus", "LostFocus", "MouseHover", "Layout", "Click", "Change", "Resize",
-    "BeforeNavigate2", "BeforeScriptExecute", "DocumentComplete", "DownloadBegin", "DownloadComplete",
-    "FileDownload", "NavigateComplete2", "NavigateError", "ProgressChange", "PropertyChange",
-    "SetSecureLockIcon", "StatusTextChange", "TitleChange", "MouseMove", "MouseEnter", "MouseLeave",
-    "OnConnecting", "FollowHyperlink"};
+constexpr std::string_view k_events[] = {"Painted",
+                                         "Painting",
+                                         "GotFocus",
+                                         "LostFocus",
+                                         "MouseHover",
+                                         "Layout",
+                                         "Click",
+                                         "Change",
+                                         "Resize",
+                                         "BeforeNavigate2",
+                                         "BeforeScriptExecute",
+                                         "DocumentComplete",
+                                         "DownloadBegin",
+                                         "DownloadComplete",
+                                         "FileDownload",
+                                         "NavigateComplete2",
+                                         "NavigateError",
+                                         "ProgressChange",
+                                         "PropertyChange",
+                                         "SetSecureLockIcon",
+                                         "StatusTextChange",
+                                         "TitleChange",
+                                         "MouseMove",
+                                         "MouseEnter",
+                                         "MouseLeave",
+                                         "OnConnecting",
+                                         "FollowHyperlink"};
 
 // mraptor A besides the lists above: Auto(Exec|_?Open|_?Close|Exit|New), Document(_?Open|...).
-constexpr std::string_view k_mraptor_a_extra[] = {"Auto_Exec", "AutoOpen", "Document_Change",
-                                                            "DocumentBeforeClose", "Workbook_Activate"};
+constexpr std::string_view k_mraptor_a_extra[] = {"Auto_Exec", "AutoOpen", "Document_Change", "DocumentBeforeClose",
+                                                  "Workbook_Activate"};
 
-constexpr std::string_view k_suspicious[] = {
-    "Environ", "Open", "Write", "Put", "Output", "Binary", "FileCopy", "CopyFile", "Kill", "CreateTextFile",
-    "ADODB.Stream", "WriteText", "SaveToFile", "Shell", "vbNormal", "vbNormalFocus", "vbHide",
-    "vbMinimizedFocus", "vbMaximizedFocus", "vbNormalNoFocus", "vbMinimizedNoFocus", "WScript.Shell", "Run",
-    "ShellExecute", "ShellExecuteA", "shell32", "InvokeVerb", "InvokeVerbEx", "DoIt", "MacScript", "popen",
-    "libc.dylib", "dylib", "Create", "ShowWindow", "Lib", "ExecuteExcel4Macro", "MkDir",
-    "Application.AltStartupPath", "CreateObject", "GetObject", "SendKeys", "AppActivate", "CallByName",
-    "Chr", "ChrB", "ChrW", "StrReverse", "Xor", "VirtualAlloc", "RtlMoveMemory", "WriteProcessMemory",
-    "SetContextThread", "QueueApcThread", "WriteVirtualMemory", "VirtualProtect", "URLDownloadToFileA",
-    "URLDownloadToFileW", "URLDownloadToFile", "Msxml2.XMLHTTP", "Microsoft.XMLHTTP", "MSXML2.ServerXMLHTTP",
-    "User-Agent", "Net.WebClient", "DownloadFile", "DownloadString", "PowerShell", "noexit",
-    "ExecutionPolicy", "noprofile", "EncodedCommand", "Invoke-Expression", "FromBase64String", "New-Object",
-    "VBProject", "VBComponents", "CodeModule", "AddFromString", "AccessVBOM", "VBAWarnings", "ProtectedView",
-    "Application.Visible", "Win32_Process", "CALL", "EXEC", "REGISTER", "FORMULA.FILL", "SetTimer",
-    "CreateThread", "GetTickCount", "RegWrite", "RegRead", "Winmgmts", "Scripting.FileSystemObject",
-    "bitsadmin", "certutil"};
+constexpr std::string_view k_suspicious[] = {"Environ",
+                                             "Open",
+                                             "Write",
+                                             "Put",
+                                             "Output",
+                                             "Binary",
+                                             "FileCopy",
+                                             "CopyFile",
+                                             "Kill",
+                                             "CreateTextFile",
+                                             "ADODB.Stream",
+                                             "WriteText",
+                                             "SaveToFile",
+                                             "Shell",
+                                             "vbNormal",
+                                             "vbNormalFocus",
+                                             "vbHide",
+                                             "vbMinimizedFocus",
+                                             "vbMaximizedFocus",
+                                             "vbNormalNoFocus",
+                                             "vbMinimizedNoFocus",
+                                             "WScript.Shell",
+                                             "Run",
+                                             "ShellExecute",
+                                             "ShellExecuteA",
+                                             "shell32",
+                                             "InvokeVerb",
+                                             "InvokeVerbEx",
+                                             "DoIt",
+                                             "MacScript",
+                                             "popen",
+                                             "libc.dylib",
+                                             "dylib",
+                                             "Create",
+                                             "ShowWindow",
+                                             "Lib",
+                                             "ExecuteExcel4Macro",
+                                             "MkDir",
+                                             "Application.AltStartupPath",
+                                             "CreateObject",
+                                             "GetObject",
+                                             "SendKeys",
+                                             "AppActivate",
+                                             "CallByName",
+                                             "Chr",
+                                             "ChrB",
+                                             "ChrW",
+                                             "StrReverse",
+                                             "Xor",
+                                             "VirtualAlloc",
+                                             "RtlMoveMemory",
+                                             "WriteProcessMemory",
+                                             "SetContextThread",
+                                             "QueueApcThread",
+                                             "WriteVirtualMemory",
+                                             "VirtualProtect",
+                                             "URLDownloadToFileA",
+                                             "URLDownloadToFileW",
+                                             "URLDownloadToFile",
+                                             "Msxml2.XMLHTTP",
+                                             "Microsoft.XMLHTTP",
+                                             "MSXML2.ServerXMLHTTP",
+                                             "User-Agent",
+                                             "Net.WebClient",
+                                             "DownloadFile",
+                                             "DownloadString",
+                                             "PowerShell",
+                                             "noexit",
+                                             "ExecutionPolicy",
+                                             "noprofile",
+                                             "EncodedCommand",
+                                             "Invoke-Expression",
+                                             "FromBase64String",
+                                             "New-Object",
+                                             "VBProject",
+                                             "VBComponents",
+                                             "CodeModule",
+                                             "AddFromString",
+                                             "AccessVBOM",
+                                             "VBAWarnings",
+                                             "ProtectedView",
+                                             "Application.Visible",
+                                             "Win32_Process",
+                                             "CALL",
+                                             "EXEC",
+                                             "REGISTER",
+                                             "FORMULA.FILL",
+                                             "SetTimer",
+                                             "CreateThread",
+                                             "GetTickCount",
+                                             "RegWrite",
+                                             "RegRead",
+                                             "Winmgmts",
+                                             "Scripting.FileSystemObject",
+                                             "bitsadmin",
+                                             "certutil"};
 
-constexpr std::string_view k_mraptor_w[] = {
-    "FileCopy", "CopyFile", "Kill", "CreateTextFile", "VirtualAlloc", "RtlMoveMemory", "URLDownloadToFile",
-    "URLDownloadToFileA", "AltStartupPath", "WriteLine", "ADODB.Stream", "WriteText", "SaveToFile", "SaveAs",
-    "SaveAsRTF", "FileSaveAs", "MkDir", "RmDir", "SaveSetting", "SetAttr"};
+constexpr std::string_view k_mraptor_w[] = {"FileCopy",
+                                            "CopyFile",
+                                            "Kill",
+                                            "CreateTextFile",
+                                            "VirtualAlloc",
+                                            "RtlMoveMemory",
+                                            "URLDownloadToFile",
+                                            "URLDownloadToFileA",
+                                            "AltStartupPath",
+                                            "WriteLine",
+                                            "ADODB.Stream",
+                                            "WriteText",
+                                            "SaveToFile",
+                                            "SaveAs",
+                                            "SaveAsRTF",
+                                            "FileSaveAs",
+                                            "MkDir",
+                                            "RmDir",
+                                            "SaveSetting",
+                                            "SetAttr"};
 
-constexpr std::string_view k_mraptor_x[] = {
-    "Shell", "CreateObject", "GetObject", "SendKeys", "RUN", "CALL", "MacScript", "FollowHyperlink",
-    "CreateThread", "ShellExecute", "ShellExecuteA", "ExecuteExcel4Macro", "EXEC", "REGISTER", "SetTimer"};
+constexpr std::string_view k_mraptor_x[] = {"Shell",        "CreateObject", "GetObject",     "SendKeys",
+                                            "RUN",          "CALL",         "MacScript",     "FollowHyperlink",
+                                            "CreateThread", "ShellExecute", "ShellExecuteA", "ExecuteExcel4Macro",
+                                            "EXEC",         "REGISTER",     "SetTimer"};
 
 void add_unique(std::vector<std::string>& v, std::string_view s) {
     if (std::find(v.begin(), v.end(), s) == v.end()) v.emplace_back(s);
@@ -163,7 +296,8 @@ std::optional<std::string> ovba_decompress(bytes in, std::size_t max_out) {
                     while (bitcount < 12 && (std::size_t{1} << bitcount) < diff) ++bitcount;
                     const std::uint16_t length_mask = static_cast<std::uint16_t>(0xFFFFu >> bitcount);
                     const std::size_t length = (token & length_mask) + 3u;
-                    const std::size_t offset = (static_cast<std::size_t>(token & ~length_mask & 0xFFFF) >> (16 - bitcount)) + 1;
+                    const std::size_t offset =
+                        (static_cast<std::size_t>(token & ~length_mask & 0xFFFF) >> (16 - bitcount)) + 1;
                     if (offset > diff) return out.empty() ? std::nullopt : std::optional<std::string>(std::move(out));
                     for (std::size_t k = 0; k < length; ++k) out.push_back(out[out.size() - offset]);
                 }
@@ -213,8 +347,7 @@ std::optional<vba_dir> parse_vba_dir(bytes dir) {
             break;
         case 0x0010:  // dir terminator
             return any ? std::optional<vba_dir>(std::move(d)) : std::nullopt;
-        default:
-            break;
+        default: break;
         }
         pos += size;
     }
@@ -314,8 +447,8 @@ void analyse_vba(office_ctx& c, const std::vector<ole_stream>& streams) {
         if (room == 0) {
             limit_stop(c.st, c.rep, false,
                        fmt::format("VBA source not decompressed from {}: the per-message byte budget "
-                                   "(limits.archive_bytes = {}) is spent", utf8_clean(stream, 256),
-                                   c.st.lim.archive_bytes),
+                                   "(limits.archive_bytes = {}) is spent",
+                                   utf8_clean(stream, 256), c.st.lim.archive_bytes),
                        where);
             stopped = true;
             return std::nullopt;
@@ -326,8 +459,8 @@ void analyse_vba(office_ctx& c, const std::vector<ole_stream>& streams) {
         if (d->size() >= room && room < max_src) {
             limit_stop(c.st, c.rep, false,
                        fmt::format("VBA source of {} cut at {} bytes: the per-message byte budget "
-                                   "(limits.archive_bytes = {}) is spent", utf8_clean(stream, 256), d->size(),
-                                   c.st.lim.archive_bytes),
+                                   "(limits.archive_bytes = {}) is spent",
+                                   utf8_clean(stream, 256), d->size(), c.st.lim.archive_bytes),
                        where);
             stopped = true;
         }
@@ -427,14 +560,15 @@ void analyse_vba(office_ctx& c, const std::vector<ole_stream>& streams) {
     if (stopped) vba["incomplete"] = true;
     vba["autoexec"] = kw.autoexec;
     vba["suspicious"] = kw.suspicious;
-    vba["mraptor"] = {{"autoexec", !kw.autoexec.empty()}, {"write", kw.write}, {"execute", kw.exec},
+    vba["mraptor"] = {{"autoexec", !kw.autoexec.empty()},
+                      {"write", kw.write},
+                      {"execute", kw.exec},
                       {"suspicious", kw.mraptor_suspicious()}};
     if (!stomped.empty()) vba["stomped"] = stomped;
 
     std::vector<std::string> names;
     for (const auto& m : modules) names.push_back(m.value("name", ""));
-    emit(c, k_vba_macro,
-         names.empty() ? std::string("orphan VBA source") : "VBA modules: " + join(names),
+    emit(c, k_vba_macro, names.empty() ? std::string("orphan VBA source") : "VBA modules: " + join(names),
          {{"modules", names}, {"orphans", orphans}});
     if (!kw.autoexec.empty())
         emit(c, k_vba_autoexec, "auto-run entry points: " + join(kw.autoexec), {{"keywords", kw.autoexec}});
@@ -446,8 +580,7 @@ void analyse_vba(office_ctx& c, const std::vector<ole_stream>& streams) {
     }
     if (!kw.suspicious.empty())
         emit(c, k_vba_keywords, "suspicious VBA keywords: " + join(kw.suspicious), {{"keywords", kw.suspicious}});
-    if (!stomped.empty())
-        emit(c, k_vba_stomping, "P-code without source in: " + join(stomped), {{"modules", stomped}});
+    if (!stomped.empty()) emit(c, k_vba_stomping, "P-code without source in: " + join(stomped), {{"modules", stomped}});
     c.entry["vba"] = std::move(vba);
 }
 

@@ -35,20 +35,21 @@ struct fn {
     std::uint16_t id;
     std::string_view name;
 };
-constexpr std::array<fn, 20> k_ftab{{{1, "IF"},       {4, "SUM"},      {30, "REPT"},    {31, "MID"},
-                                     {32, "LEN"},     {36, "AND"},     {37, "OR"},      {38, "NOT"},
-                                     {53, "GOTO"},    {54, "HALT"},    {55, "RETURN"},  {88, "SET.NAME"},
-                                     {89, "CALLER"},  {110, "EXEC"},   {111, "CHAR"},   {149, "REGISTER"},
-                                     {150, "CALL"},   {148, "INDIRECT"}, {65, "DATE"},  {56, "PV"}}};
-constexpr std::array<fn, 5> k_cetab{{{0x11, "RUN"}, {0x06, "FILE.DELETE"}, {0x05, "SAVE.AS"}, {0x01, "OPEN"}, {0x76, "ALERT"}}};
+constexpr std::array<fn, 20> k_ftab{{{1, "IF"},      {4, "SUM"},        {30, "REPT"},   {31, "MID"},
+                                     {32, "LEN"},    {36, "AND"},       {37, "OR"},     {38, "NOT"},
+                                     {53, "GOTO"},   {54, "HALT"},      {55, "RETURN"}, {88, "SET.NAME"},
+                                     {89, "CALLER"}, {110, "EXEC"},     {111, "CHAR"},  {149, "REGISTER"},
+                                     {150, "CALL"},  {148, "INDIRECT"}, {65, "DATE"},   {56, "PV"}}};
+constexpr std::array<fn, 5> k_cetab{
+    {{0x11, "RUN"}, {0x06, "FILE.DELETE"}, {0x05, "SAVE.AS"}, {0x01, "OPEN"}, {0x76, "ALERT"}}};
 
 // Functions that only make sense in macros (SYLK formulas are XLM when they use one).
 constexpr std::array<std::string_view, 18> k_macro_only{
-    "EXEC", "CALL", "REGISTER", "RUN", "HALT", "ALERT", "FORMULA", "GOTO", "RETURN", "FOPEN",
-    "FWRITE", "FWRITELN", "FCLOSE", "SET.VALUE", "SET.NAME", "WORKBOOK.HIDE", "ON.TIME", "REGISTER.ID"};
+    "EXEC",  "CALL",   "REGISTER", "RUN",    "HALT",      "ALERT",    "FORMULA",       "GOTO",    "RETURN",
+    "FOPEN", "FWRITE", "FWRITELN", "FCLOSE", "SET.VALUE", "SET.NAME", "WORKBOOK.HIDE", "ON.TIME", "REGISTER.ID"};
 constexpr std::array<std::string_view, 4> k_xlm_exec{"EXEC", "CALL", "REGISTER", "RUN"};
-constexpr std::array<std::string_view, 7> k_xlm_iocs{"urldownloadtofile", "http://", "https://", "powershell",
-                                                    "shell32", "rundll32", "regsvr32"};
+constexpr std::array<std::string_view, 7> k_xlm_iocs{"urldownloadtofile", "http://",  "https://", "powershell",
+                                                     "shell32",           "rundll32", "regsvr32"};
 
 std::string fname(std::uint16_t tab, bool command) {
     if (command) {
@@ -63,8 +64,11 @@ std::string fname(std::uint16_t tab, bool command) {
 
 nlohmann::json& xlm(office_ctx& c) {
     auto& x = c.entry["xlm"];
-    if (!x.is_object()) x = {{"sheets", nlohmann::json::array()}, {"formulas", nlohmann::json::array()},
-                             {"functions", nlohmann::json::array()}, {"strings", nlohmann::json::array()}};
+    if (!x.is_object())
+        x = {{"sheets", nlohmann::json::array()},
+             {"formulas", nlohmann::json::array()},
+             {"functions", nlohmann::json::array()},
+             {"strings", nlohmann::json::array()}};
     return x;
 }
 
@@ -134,8 +138,8 @@ std::string decode_rgce(office_ctx& c, bytes r) {
         st.pop_back();
         return s;
     };
-    static constexpr std::array<std::string_view, 15> k_ops{"+", "-", "*", "/", "^", "&", "<", "<=",
-                                                            "=", ">=", ">", "<>", " ", ",", ":"};
+    static constexpr std::array<std::string_view, 15> k_ops{
+        "+", "-", "*", "/", "^", "&", "<", "<=", "=", ">=", ">", "<>", " ", ",", ":"};
     std::size_t p = 0;
     while (p < r.size() && st.size() < 256) {
         const std::uint8_t t = r[p++];
@@ -145,7 +149,10 @@ std::string decode_rgce(office_ctx& c, bytes r) {
             continue;
         }
         switch (t) {
-        case 0x12: case 0x13: case 0x14: case 0x15: continue;  // unary +, -, %, parentheses
+        case 0x12:
+        case 0x13:
+        case 0x14:
+        case 0x15: continue;  // unary +, -, %, parentheses
         case 0x16: st.emplace_back(""); continue;
         case 0x17: {  // ptgStr: ShortXLUnicodeString
             std::string s = biff_string(r, p, true, true);
@@ -165,9 +172,19 @@ std::string decode_rgce(office_ctx& c, bytes r) {
             if (grbit & 0x10) st.push_back("SUM(" + pop() + ")");
             continue;
         }
-        case 0x1C: case 0x1D: p += 1; st.emplace_back(t == 0x1D ? "BOOL" : "#ERR"); continue;
-        case 0x1E: st.push_back(std::to_string(le16(r, p))); p += 2; continue;
-        case 0x1F: st.emplace_back("NUM"); p += 8; continue;
+        case 0x1C:
+        case 0x1D:
+            p += 1;
+            st.emplace_back(t == 0x1D ? "BOOL" : "#ERR");
+            continue;
+        case 0x1E:
+            st.push_back(std::to_string(le16(r, p)));
+            p += 2;
+            continue;
+        case 0x1F:
+            st.emplace_back("NUM");
+            p += 8;
+            continue;
         default: break;
         }
         if (t < 0x20) return fmt_stack(st);
@@ -197,18 +214,44 @@ std::string decode_rgce(office_ctx& c, bytes r) {
             st.push_back(call + ")");
             break;
         }
-        case 0x20: p += 7; st.emplace_back("{array}"); break;
-        case 0x23: p += 4; st.emplace_back("NAME"); break;
-        case 0x24: case 0x2A: case 0x2C:
+        case 0x20:
+            p += 7;
+            st.emplace_back("{array}");
+            break;
+        case 0x23:
+            p += 4;
+            st.emplace_back("NAME");
+            break;
+        case 0x24:
+        case 0x2A:
+        case 0x2C:
             st.push_back("R" + std::to_string(le16(r, p) + 1) + "C" + std::to_string((le16(r, p + 2) & 0x3FFF) + 1));
             p += 4;
             break;
-        case 0x25: case 0x2B: case 0x2D: p += 8; st.emplace_back("AREA"); break;
-        case 0x26: case 0x27: case 0x28: p += 6; break;
+        case 0x25:
+        case 0x2B:
+        case 0x2D:
+            p += 8;
+            st.emplace_back("AREA");
+            break;
+        case 0x26:
+        case 0x27:
+        case 0x28: p += 6; break;
         case 0x29: p += 2; break;
-        case 0x39: p += 6; st.emplace_back("NAMEX"); break;
-        case 0x3A: case 0x3C: p += 6; st.emplace_back("REF3D"); break;
-        case 0x3B: case 0x3D: p += 10; st.emplace_back("AREA3D"); break;
+        case 0x39:
+            p += 6;
+            st.emplace_back("NAMEX");
+            break;
+        case 0x3A:
+        case 0x3C:
+            p += 6;
+            st.emplace_back("REF3D");
+            break;
+        case 0x3B:
+        case 0x3D:
+            p += 10;
+            st.emplace_back("AREA3D");
+            break;
         default: return fmt_stack(st);
         }
     }
@@ -305,7 +348,8 @@ void analyse_xlm_part(office_ctx& c, std::string_view path, std::string_view dat
         const auto end = data.find("</f>", gt);
         if (end == std::string_view::npos) break;
         std::string f(data.substr(gt + 1, end - gt - 1));
-        for (auto [from, to] : {std::pair{"&quot;", "\""}, {"&apos;", "'"}, {"&lt;", "<"}, {"&gt;", ">"}, {"&amp;", "&"}})
+        for (auto [from, to] :
+             {std::pair{"&quot;", "\""}, {"&apos;", "'"}, {"&lt;", "<"}, {"&gt;", ">"}, {"&amp;", "&"}})
             for (std::size_t q = 0; (q = f.find(from, q)) != std::string::npos; q += std::strlen(to))
                 f.replace(q, std::strlen(from), to);
         functions_of_text(c, f);
@@ -373,12 +417,16 @@ void finish_xlm(office_ctx& c) {
     for (const auto& s : sheets) {
         names.push_back(s.value("name", ""));
         const std::string st = s.value("state", "");
-        if (st == "hidden" || st == "very hidden") hidden.push_back(s.value("name", "") + " (" + s.value("state", "") + ")");
+        if (st == "hidden" || st == "very hidden")
+            hidden.push_back(s.value("name", "") + " (" + s.value("state", "") + ")");
     }
     std::string list;
     for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
     emit(c, k_xlm_macro, "Excel 4.0 macro sheets: " + list,
-         {{"sheets", names}, {"formulas", x["formulas"].size() > 20 ? nlohmann::json(std::vector<nlohmann::json>(x["formulas"].begin(), x["formulas"].begin() + 20)) : x["formulas"]}});
+         {{"sheets", names},
+          {"formulas", x["formulas"].size() > 20 ? nlohmann::json(std::vector<nlohmann::json>(
+                                                       x["formulas"].begin(), x["formulas"].begin() + 20))
+                                                 : x["formulas"]}});
     if (!hidden.empty()) {
         std::string h;
         for (const auto& n : hidden) h += (h.empty() ? "" : ", ") + n;

@@ -2,11 +2,10 @@
 // campaign/cluster.cpp - union-find over indexed payload, identity and relay keys in a time window
 #include "campaign/cluster.hpp"
 
-#include "mime/domains.hpp"
-#include "core/digest.hpp"
 #include "attach/ids.hpp"
+#include "core/digest.hpp"
 #include "detect/ids.hpp"
-
+#include "mime/domains.hpp"
 
 #include <algorithm>
 #include <iterator>
@@ -31,11 +30,13 @@ std::vector<std::string> payload_links(const detection& d) {
     for (const auto& f : d.findings) {
         if (!f.evidence.is_object()) continue;
         if (f.id == attach::ids::IOC_URL)
-            if (auto u = f.evidence.find("url"); u != f.evidence.end() && u->is_string()) out.push_back(u->get<std::string>());
+            if (auto u = f.evidence.find("url"); u != f.evidence.end() && u->is_string())
+                out.push_back(u->get<std::string>());
         auto it = f.evidence.find("payload");
         if (it == f.evidence.end() || !it->is_array()) continue;
         for (const auto& p : *it)
-            if (p.is_object() && p.contains("link") && p["link"].is_string()) out.push_back(p["link"].get<std::string>());
+            if (p.is_object() && p.contains("link") && p["link"].is_string())
+                out.push_back(p["link"].get<std::string>());
     }
     return out;
 }
@@ -45,7 +46,8 @@ std::vector<std::string> abused_accounts_of(const detection& d) {
     std::vector<std::string> out;
     for (const auto& f : d.findings)
         if (f.id == detect::ids::OUTBOUND_ACCOUNT_ABUSE && f.evidence.is_object())
-            if (auto a = f.evidence.find("account"); a != f.evidence.end() && a->is_string() && !a->get<std::string>().empty())
+            if (auto a = f.evidence.find("account");
+                a != f.evidence.end() && a->is_string() && !a->get<std::string>().empty())
                 out.push_back(a->get<std::string>());
     return out;
 }
@@ -96,9 +98,12 @@ double macro_similarity(const std::vector<std::uint64_t>& a, const std::vector<s
     if (a.size() < 5 || b.size() < 5) return 0.0;  // a few lines say nothing about a family
     std::size_t common = 0;
     for (std::size_t i = 0, j = 0; i < a.size() && j < b.size();) {
-        if (a[i] == b[j]) ++common, ++i, ++j;
-        else if (a[i] < b[j]) ++i;
-        else ++j;
+        if (a[i] == b[j])
+            ++common, ++i, ++j;
+        else if (a[i] < b[j])
+            ++i;
+        else
+            ++j;
     }
     return static_cast<double>(common) / static_cast<double>(a.size() + b.size() - common);
 }
@@ -109,9 +114,11 @@ std::vector<std::string> payload_kinds_of(const detection& d) {
     for (const auto& f : d.findings) {
         const std::string& id = f.id;
         if (id == attach::ids::ARCHIVE_ENCRYPTED) encrypted = true;
-        if (id == attach::ids::ARCHIVE_PASSWORD_FROM_BODY || id == attach::ids::ARCHIVE_PASSWORD_FROM_THREAD) body_pw = true;
+        if (id == attach::ids::ARCHIVE_PASSWORD_FROM_BODY || id == attach::ids::ARCHIVE_PASSWORD_FROM_THREAD)
+            body_pw = true;
         if (contains(id, "MACRO") || contains(id, "VBA") || contains(id, "XLM")) k.insert("macro_document");
-        if (id == attach::ids::OFFICE_EXTERNAL_TEMPLATE || id == attach::ids::OFFICE_DDE || id == attach::ids::OFFICE_EXTERNAL_OLE_LINK)
+        if (id == attach::ids::OFFICE_EXTERNAL_TEMPLATE || id == attach::ids::OFFICE_DDE ||
+            id == attach::ids::OFFICE_EXTERNAL_OLE_LINK)
             k.insert("document_remote_content");
         if (id == attach::ids::ATTACH_LNK) k.insert("shortcut");
         if (id == attach::ids::ATTACH_SCRIPT) k.insert("script");
@@ -126,8 +133,10 @@ std::vector<std::string> payload_kinds_of(const detection& d) {
     if (!payload_links(d).empty()) k.insert("download_link");
     if (k.empty()) {
         for (const auto& a : d.attachments) {
-            if (a.kind == "zip" || a.kind == "rar" || a.kind == "7z" || a.kind == "archive") k.insert("archive");
-            else if (!a.kind.empty()) k.insert("document");
+            if (a.kind == "zip" || a.kind == "rar" || a.kind == "7z" || a.kind == "archive")
+                k.insert("archive");
+            else if (!a.kind.empty())
+                k.insert("document");
         }
     }
     if (k.empty()) k.insert("none");
@@ -176,8 +185,8 @@ std::uint64_t mix64(std::uint64_t x) {  // splitmix64 finaliser
 // Jaccard 0.5 is proposed with probability 0.998, at 0.7 with 1 - 1e-20, so
 // only borderline pairs may be missed.
 template <class Joined, class Link>
-void similar_fingerprints(const std::vector<const std::vector<std::uint64_t>*>& fps, double threshold,
-                          Joined&& joined, Link&& link) {
+void similar_fingerprints(const std::vector<const std::vector<std::uint64_t>*>& fps, double threshold, Joined&& joined,
+                          Link&& link) {
     constexpr std::size_t k_exact_sets = 512, k_bands = 48, k_rows = 3;
     const std::size_t m = fps.size();
     auto check = [&](std::size_t a, std::size_t b) {
@@ -187,7 +196,8 @@ void similar_fingerprints(const std::vector<const std::vector<std::uint64_t>*>& 
         // Jaccard >= t needs min(|A|,|B|) >= t * max(|A|,|B|): sorted by size, stop early.
         std::vector<std::size_t> order(m);
         std::iota(order.begin(), order.end(), 0);
-        std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return fps[a]->size() < fps[b]->size(); });
+        std::sort(order.begin(), order.end(),
+                  [&](std::size_t a, std::size_t b) { return fps[a]->size() < fps[b]->size(); });
         for (std::size_t i = 0; i < m; ++i)
             for (std::size_t j = i + 1; j < m; ++j) {
                 if (static_cast<double>(fps[order[i]]->size()) < threshold * static_cast<double>(fps[order[j]]->size()))
@@ -201,7 +211,8 @@ void similar_fingerprints(const std::vector<const std::vector<std::uint64_t>*>& 
     for (std::size_t i = 0; i < m; ++i) {
         std::fill(std::begin(sig), std::end(sig), ~0ULL);
         for (std::uint64_t x : *fps[i])
-            for (std::size_t h = 0; h < k_bands * k_rows; ++h) sig[h] = std::min(sig[h], mix64(x ^ (h * 0x632be59bd9b4e019ULL)));
+            for (std::size_t h = 0; h < k_bands * k_rows; ++h)
+                sig[h] = std::min(sig[h], mix64(x ^ (h * 0x632be59bd9b4e019ULL)));
         for (std::size_t b = 0; b < k_bands; ++b) {
             std::uint64_t key = mix64(b);
             for (std::size_t r = 0; r < k_rows; ++r) key = mix64(key ^ sig[b * k_rows + r]);
@@ -222,8 +233,8 @@ std::vector<std::string> parties_of(const detection& d) {
     std::vector<std::string> out;
     for (const auto& id : d.impersonated)
         out.push_back(!id.domain.empty() && !mime::is_freemail(id.domain) ? id.domain
-                      : !id.address.empty()                                  ? id.address
-                                                                             : "name:" + id.name);
+                      : !id.address.empty()                               ? id.address
+                                                                          : "name:" + id.name);
     if (out.empty()) out.push_back("from:" + (d.from_domain.empty() ? d.from_address : d.from_domain));
     return out;
 }
@@ -374,8 +385,8 @@ std::vector<campaign> cluster(const std::vector<detection>& ds, const cluster_op
     std::vector<campaign> out;
     for (auto& [root, members] : groups) {
         campaign c;
-        std::map<std::string, std::size_t> people_n, orgs_n, accounts_n, senders_n, sdom_n, relays_n, targets_n, kinds_n, att_n,
-            sha_n, hosts_n, ids_n;
+        std::map<std::string, std::size_t> people_n, orgs_n, accounts_n, senders_n, sdom_n, relays_n, targets_n,
+            kinds_n, att_n, sha_n, hosts_n, ids_n;
         std::map<std::string, identity> people;
         std::set<std::string> groups_seen;
         std::vector<std::string> member_keys;
@@ -395,8 +406,10 @@ std::vector<campaign> cluster(const std::vector<detection>& ds, const cluster_op
                 if (!k.empty()) {
                     ++people_n[k];
                     auto& p = people[k];
-                    if (p.address.empty() && p.name.empty()) p = id;
-                    else if (p.name.empty()) p.name = id.name;
+                    if (p.address.empty() && p.name.empty())
+                        p = id;
+                    else if (p.name.empty())
+                        p.name = id.name;
                 }
                 if (!id.domain.empty() && !mime::is_freemail(id.domain)) {
                     ++orgs_n[id.domain];
@@ -407,8 +420,9 @@ std::vector<campaign> cluster(const std::vector<detection>& ds, const cluster_op
             if (!d.from_address.empty()) ++senders_n[d.from_address];
             if (!d.from_domain.empty()) ++sdom_n[d.from_domain];
             if (!d.relay_ip.empty() || !d.relay_host.empty())
-                ++relays_n[d.relay_host.empty() ? d.relay_ip : d.relay_ip.empty() ? d.relay_host
-                                                                                   : d.relay_ip + " (" + d.relay_host + ")"];
+                ++relays_n[d.relay_host.empty() ? d.relay_ip
+                           : d.relay_ip.empty() ? d.relay_host
+                                                : d.relay_ip + " (" + d.relay_host + ")"];
             for (const auto& r : d.recipients) ++targets_n[r];
             for (const auto& k : payload_kinds_of(d)) ++kinds_n[k];
             for (const auto& a : d.attachments) {

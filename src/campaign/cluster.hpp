@@ -61,29 +61,29 @@ struct cluster_options {
 double macro_similarity(const std::vector<std::uint64_t>& a, const std::vector<std::uint64_t>& b);
 
 struct campaign {
-    std::string id;                       ///< stable: "C-" + first 10 hex of sha256 over member keys
+    std::string id;  ///< stable: "C-" + first 10 hex of sha256 over member keys
     std::int64_t first_seen = 0;
     std::int64_t last_seen = 0;
     std::size_t count = 0;
-    std::string verdict;                  ///< the worst verdict among its detections
+    std::string verdict;  ///< the worst verdict among its detections
     double max_score = 0.0;
-    std::vector<identity> impersonated;   ///< people, most frequent first
+    std::vector<identity> impersonated;      ///< people, most frequent first
     std::vector<std::string> organisations;  ///< registrable domains impersonated, most frequent first
     bool own_org_impersonated = false;
     /// Our own authenticated accounts seen sending it (the milter's
     /// OUTBOUND_ACCOUNT_ABUSE events: "our account is being abused").
     std::vector<std::string> abused_accounts;
-    std::vector<std::string> senders;     ///< real From addresses, most frequent first
+    std::vector<std::string> senders;  ///< real From addresses, most frequent first
     std::vector<std::string> sender_domains;
-    std::vector<std::string> relays;      ///< "ip (host)"
-    std::vector<std::string> targets;     ///< recipients
+    std::vector<std::string> relays;         ///< "ip (host)"
+    std::vector<std::string> targets;        ///< recipients
     std::vector<std::string> payload_kinds;  ///< see payload_kinds_of()
     std::vector<std::string> attachment_names;
     std::vector<std::string> attachment_sha256;
-    std::vector<std::string> url_hosts;   ///< hosts of payload links
-    std::vector<std::string> subjects;    ///< up to 5 examples
-    std::vector<std::string> finding_ids; ///< most frequent first
-    std::vector<std::string> groups;      ///< finding groups present
+    std::vector<std::string> url_hosts;    ///< hosts of payload links
+    std::vector<std::string> subjects;     ///< up to 5 examples
+    std::vector<std::string> finding_ids;  ///< most frequent first
+    std::vector<std::string> groups;       ///< finding groups present
     std::vector<std::int64_t> detection_ids;
 };
 

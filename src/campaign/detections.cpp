@@ -3,17 +3,16 @@
 #include "campaign/detections.hpp"
 
 #include "core/config.hpp"
-#include "mime/domains.hpp"
-#include "mime/charset.hpp"
-#include "output/record.hpp"
-#include "scan/engine.hpp"
 #include "core/digest.hpp"
 #include "core/strings.hpp"
 #include "detect/ids.hpp"
+#include "mime/charset.hpp"
+#include "mime/domains.hpp"
+#include "output/record.hpp"
+#include "scan/engine.hpp"
 
-
-#include <algorithm>
 #include <arpa/inet.h>
+#include <algorithm>
 #include <map>
 #include <mutex>
 #include <set>
@@ -61,8 +60,7 @@ void add_identity(std::vector<identity>& v, std::string name, std::string addres
     }
     identity id{safe(name), safe(address), address.empty() ? "" : mime::registrable_domain(address)};
     // A name-only identity is superseded by one with an address and the same name.
-    if (!address.empty())
-        std::erase_if(v, [&](const identity& o) { return o.address.empty() && o.name == id.name; });
+    if (!address.empty()) std::erase_if(v, [&](const identity& o) { return o.address.empty() && o.name == id.name; });
     v.push_back(std::move(id));
 }
 
@@ -80,8 +78,7 @@ std::vector<identity> impersonated_from(const std::vector<detection_finding>& fs
         if (!e.is_object()) continue;
         if (auto it = e.find("impersonated"); it != e.end() && it->is_object())
             add_identity(out, str(*it, "name"), str(*it, "address"));
-        if (auto a = str(e, "address_in_name"); !a.empty())
-            add_identity(out, "", a);
+        if (auto a = str(e, "address_in_name"); !a.empty()) add_identity(out, "", a);
         if (auto it = e.find("known_addresses"); it != e.end() && it->is_array() && !it->empty()) {
             const json& k = it->front();
             std::string name;
@@ -181,14 +178,21 @@ detection make_detection(const scan::scan_result& r, std::int64_t now, const con
     std::set<std::string> rcpt;
     for (const auto* v : {&m.to, &m.cc})
         for (const auto& mb : *v)
-            if (!mb.address_key.empty() && rcpt.insert(mb.address_key).second) d.recipients.push_back(safe(mb.address_key));
+            if (!mb.address_key.empty() && rcpt.insert(mb.address_key).second)
+                d.recipients.push_back(safe(mb.address_key));
     d.verdict = std::string(score::verdict_name(r.outcome.v));
     d.score = r.outcome.score;
     for (const auto& f : r.findings) d.findings.push_back({f.id, f.group, f.score, safe(f.detail), f.evidence});
     for (std::size_t i = 0; i < m.attachments.size(); ++i) {
         const auto& a = m.attachments[i];
-        detection_attachment da{safe(a.filename), a.sniffed_type.empty() ? a.declared_type : a.sniffed_type, "",
-                                a.sha256, a.size, {}, {}, {}};
+        detection_attachment da{safe(a.filename),
+                                a.sniffed_type.empty() ? a.declared_type : a.sniffed_type,
+                                "",
+                                a.sha256,
+                                a.size,
+                                {},
+                                {},
+                                {}};
         for (const auto& rep : r.attachments) {
             if (rep.index != i) continue;
             da.kind = rep.kind;
@@ -319,11 +323,17 @@ json to_json(const detection& d) {
     for (const auto& f : d.findings) fs.push_back(finding_json(f));
     json as = json::array();
     for (const auto& a : d.attachments)
-        as.push_back(json{{"name", a.name}, {"type", a.type}, {"kind", a.kind}, {"sha256", a.sha256},
-                          {"size", a.size}, {"member_sha256", a.member_sha256}, {"member_names", a.member_names},
+        as.push_back(json{{"name", a.name},
+                          {"type", a.type},
+                          {"kind", a.kind},
+                          {"sha256", a.sha256},
+                          {"size", a.size},
+                          {"member_sha256", a.member_sha256},
+                          {"member_names", a.member_names},
                           {"macro_fp", a.macro_fp}});
     json imp = json::array();
-    for (const auto& i : d.impersonated) imp.push_back(json{{"name", i.name}, {"address", i.address}, {"domain", i.domain}});
+    for (const auto& i : d.impersonated)
+        imp.push_back(json{{"name", i.name}, {"address", i.address}, {"domain", i.domain}});
     json j{{"id", d.id},
            {"time", d.time},
            {"date", d.date},
@@ -383,13 +393,19 @@ detection detection_from_json(const json& j) {
                                   str(f, "detail"), f.contains("evidence") ? f["evidence"] : json()});
     if (auto it = j.find("attachments"); it != j.end() && it->is_array())
         for (const auto& a : *it) {
-            detection_attachment da{str(a, "name"), str(a, "type"), str(a, "kind"), str(a, "sha256"),
+            detection_attachment da{str(a, "name"),
+                                    str(a, "type"),
+                                    str(a, "kind"),
+                                    str(a, "sha256"),
                                     a.contains("size") && a["size"].is_number() ? a["size"].get<std::uint64_t>() : 0,
-                                    {}, {}, {}};
+                                    {},
+                                    {},
+                                    {}};
             for (const char* k : {"member_sha256", "member_names"})
                 if (auto m = a.find(k); m != a.end() && m->is_array())
                     for (const auto& s : *m)
-                        if (s.is_string()) (k[7] == 's' ? da.member_sha256 : da.member_names).push_back(s.get<std::string>());
+                        if (s.is_string())
+                            (k[7] == 's' ? da.member_sha256 : da.member_names).push_back(s.get<std::string>());
             if (auto m = a.find("macro_fp"); m != a.end() && m->is_array())
                 for (const auto& h : *m)
                     if (h.is_number_unsigned()) da.macro_fp.push_back(h.get<std::uint64_t>());

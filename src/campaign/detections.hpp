@@ -37,8 +37,12 @@
 #include <string_view>
 #include <vector>
 
-namespace replyguard { struct config; }
-namespace replyguard::scan { struct scan_result; }
+namespace replyguard {
+struct config;
+}
+namespace replyguard::scan {
+struct scan_result;
+}
 
 namespace replyguard::campaign {
 
@@ -52,8 +56,8 @@ struct detection_finding {
 
 struct detection_attachment {
     std::string name;
-    std::string type;                  ///< sniffed, else declared
-    std::string kind;                  ///< our classification ("zip", "ole2", ...)
+    std::string type;  ///< sniffed, else declared
+    std::string kind;  ///< our classification ("zip", "ole2", ...)
     std::string sha256;
     std::uint64_t size = 0;
     std::vector<std::string> member_sha256;  ///< files inside an archive, when analysed
@@ -72,27 +76,27 @@ struct identity {
 };
 
 struct detection {
-    std::int64_t id = 0;        ///< store row id (0 until stored)
-    std::int64_t time = 0;      ///< when it was scanned (seconds since the epoch)
-    std::int64_t date = 0;      ///< the message's Date:, 0 when unknown
-    std::string key;            ///< message key (Message-ID or "hdr:<sha256>")
+    std::int64_t id = 0;    ///< store row id (0 until stored)
+    std::int64_t time = 0;  ///< when it was scanned (seconds since the epoch)
+    std::int64_t date = 0;  ///< the message's Date:, 0 when unknown
+    std::string key;        ///< message key (Message-ID or "hdr:<sha256>")
     std::string source;
     std::string message_id;
     std::string from_name;
     std::string from_address;
-    std::string from_domain;    ///< registrable domain of from_address
+    std::string from_domain;  ///< registrable domain of from_address
     std::string subject;
     std::vector<std::string> recipients;  ///< To + Cc address keys
-    std::string verdict;        ///< "suspicious" | "malicious"
+    std::string verdict;                  ///< "suspicious" | "malicious"
     double score = 0.0;
     std::vector<detection_finding> findings;
     std::vector<detection_attachment> attachments;
     std::vector<std::string> urls;       ///< unique, as found
     std::vector<std::string> url_hosts;  ///< unique, lower-case
-    std::string relay_ip;       ///< first external Received hop (see make_detection)
+    std::string relay_ip;                ///< first external Received hop (see make_detection)
     std::string relay_host;
     std::vector<identity> impersonated;  ///< unique by address (or name)
-    nlohmann::json record;      ///< output::to_json of the scan result
+    nlohmann::json record;               ///< output::to_json of the scan result
     /// An admin's word on it (set_feedback): "" none, "genuine" (a false
     /// positive: left out of campaigns) or "hijack" (confirmed).
     std::string feedback;
@@ -144,9 +148,9 @@ struct retention {
 };
 
 struct detection_query {
-    std::int64_t since = 0;   ///< by when(), inclusive; 0: no bound
-    std::int64_t until = 0;   ///< exclusive; 0: no bound
-    std::size_t limit = 0;    ///< 0: all
+    std::int64_t since = 0;  ///< by when(), inclusive; 0: no bound
+    std::int64_t until = 0;  ///< exclusive; 0: no bound
+    std::size_t limit = 0;   ///< 0: all
 };
 
 class detection_store {
@@ -170,8 +174,7 @@ public:
 
 /// SQLite detections in `path` (the history file). read_only on a missing
 /// file or a file without the table is an empty store; read_write creates it.
-result<std::unique_ptr<detection_store>> open_detections(const std::string& path, bool read_write,
-                                                         retention keep = {});
+result<std::unique_ptr<detection_store>> open_detections(const std::string& path, bool read_write, retention keep = {});
 
 std::unique_ptr<detection_store> make_memory_detections(retention keep = {});
 

@@ -19,9 +19,8 @@ using nlohmann::json;
 bool ja(std::string_view lang) { return lang == "ja"; }
 
 bool has_id(const campaign& c, std::initializer_list<std::string_view> ids) {
-    return std::any_of(c.finding_ids.begin(), c.finding_ids.end(), [&](const std::string& f) {
-        return std::find(ids.begin(), ids.end(), f) != ids.end();
-    });
+    return std::any_of(c.finding_ids.begin(), c.finding_ids.end(),
+                       [&](const std::string& f) { return std::find(ids.begin(), ids.end(), f) != ids.end(); });
 }
 
 std::string payload_phrase(std::string_view kind, std::string_view lang) {
@@ -37,8 +36,9 @@ std::string payload_phrase(std::string_view kind, std::string_view lang) {
         {"html_attachment", {"an HTML attachment", "HTMLファイル"}},
         {"archive", {"an archive", "圧縮ファイル"}},
         {"document", {"a document", "文書ファイル"}},
-        {"document_remote_content", {"a document fetching remote content (template, DDE, OLE link)",
-                                     "外部のコンテンツを読み込む文書（テンプレート・DDE・OLEリンク）"}},
+        {"document_remote_content",
+         {"a document fetching remote content (template, DDE, OLE link)",
+          "外部のコンテンツを読み込む文書（テンプレート・DDE・OLEリンク）"}},
     };
     auto it = k.find(kind);
     if (it == k.end()) return {};
@@ -80,9 +80,12 @@ std::string period(const campaign& c, std::int64_t off) {
 std::string md_cell(std::string_view s) {
     std::string o;
     for (char ch : s) {
-        if (ch == '|') o += "\\|";
-        else if (ch == '\n' || ch == '\r') o += ' ';
-        else o += ch;
+        if (ch == '|')
+            o += "\\|";
+        else if (ch == '\n' || ch == '\r')
+            o += ' ';
+        else
+            o += ch;
     }
     return o.empty() ? "-" : o;
 }
@@ -126,7 +129,8 @@ struct headings {
 };
 
 headings heads(std::string_view lang) {
-    if (ja(lang)) return {"期間", "なりすまされた組織", "なりすまされた人物", "概要", "件数", "実際の送信元", "キャンペーンID"};
+    if (ja(lang))
+        return {"期間", "なりすまされた組織", "なりすまされた人物", "概要", "件数", "実際の送信元", "キャンペーンID"};
     return {"Date", "Impersonated organisation", "Impersonated person", "Summary", "Count", "Real sender", "Campaign"};
 }
 
@@ -156,11 +160,12 @@ std::string day(std::int64_t t, std::int64_t utc_offset) {
 }
 
 std::string summary(const campaign& c, std::string_view lang) {
-    const bool thread = has_id(c, {detect::ids::HIJACK_THREAD_OUTSIDER_NAME, detect::ids::HIJACK_QUOTE_ATTRIBUTION, detect::ids::FAKE_REPLY_COPIED_REF,
-                                   detect::ids::QUOTED_OUTLOOK_UNRELATED});
+    const bool thread = has_id(c, {detect::ids::HIJACK_THREAD_OUTSIDER_NAME, detect::ids::HIJACK_QUOTE_ATTRIBUTION,
+                                   detect::ids::FAKE_REPLY_COPIED_REF, detect::ids::QUOTED_OUTLOOK_UNRELATED});
     const bool fake_reply = has_id(c, {detect::ids::FAKE_REPLY});
     const bool lookalike = has_id(c, {detect::ids::LOOKALIKE_DOMAIN});
-    const bool pw_body = has_id(c, {attach::ids::ARCHIVE_PASSWORD_FROM_BODY, attach::ids::ARCHIVE_PASSWORD_FROM_THREAD});
+    const bool pw_body =
+        has_id(c, {attach::ids::ARCHIVE_PASSWORD_FROM_BODY, attach::ids::ARCHIVE_PASSWORD_FROM_THREAD});
     std::vector<std::string> people = people_of(c);
     std::string who = join(people, ja(lang) ? "、" : ", ", 2);
     const std::string accounts = join(c.abused_accounts, ja(lang) ? "、" : ", ", 2);
@@ -171,11 +176,16 @@ std::string summary(const campaign& c, std::string_view lang) {
     if (ja(lang)) {
         std::string s;
         if (!accounts.empty()) s = "自組織のアカウント " + accounts + " が認証済みで送信（アカウント不正利用の疑い）。";
-        if (thread) s += "過去の実際のメールのやり取りに返信する形で";
-        else if (fake_reply) s += "返信を装った件名（Re:）で";
-        if (!who.empty()) s += "「" + who + "」になりすまし、";
-        else if (lookalike && !c.organisations.empty()) s += c.organisations.front() + " に似せたドメインを使い、";
-        else if (!s.empty() && !s.ends_with("。")) s += "、";
+        if (thread)
+            s += "過去の実際のメールのやり取りに返信する形で";
+        else if (fake_reply)
+            s += "返信を装った件名（Re:）で";
+        if (!who.empty())
+            s += "「" + who + "」になりすまし、";
+        else if (lookalike && !c.organisations.empty())
+            s += c.organisations.front() + " に似せたドメインを使い、";
+        else if (!s.empty() && !s.ends_with("。"))
+            s += "、";
         // Our abused account already said who sent it; a sentence that ended says no more.
         if (accounts.empty() || !s.ends_with("。")) s += from.empty() ? "送信" : from + " から送信";
         if (!payload.empty()) {
@@ -185,12 +195,18 @@ std::string summary(const campaign& c, std::string_view lang) {
         }
         return s.ends_with("。") ? s : s + "。";
     }
-    std::string s = accounts.empty() ? "Sent" : "Our own account " + accounts + " sent it, authenticated (the account is being abused)";
+    std::string s = accounts.empty()
+                        ? "Sent"
+                        : "Our own account " + accounts + " sent it, authenticated (the account is being abused)";
     if (!from.empty() && accounts.empty()) s += " from " + from;
-    if (!who.empty()) s += " as " + who;
-    else if (lookalike && !c.organisations.empty()) s += " from a domain imitating " + c.organisations.front();
-    if (thread) s += ", replying to a real past conversation";
-    else if (fake_reply) s += ", posing as a reply (\"Re:\")";
+    if (!who.empty())
+        s += " as " + who;
+    else if (lookalike && !c.organisations.empty())
+        s += " from a domain imitating " + c.organisations.front();
+    if (thread)
+        s += ", replying to a real past conversation";
+    else if (fake_reply)
+        s += ", posing as a reply (\"Re:\")";
     if (!payload.empty()) {
         s += ", with " + join(payload, " and ");
         if (pw_body) s += " (password written in the body)";
@@ -200,7 +216,8 @@ std::string summary(const campaign& c, std::string_view lang) {
 
 json campaign_json(const campaign& c, std::string_view lang, std::int64_t utc_offset) {
     json imp = json::array();
-    for (const auto& i : c.impersonated) imp.push_back(json{{"name", i.name}, {"address", i.address}, {"domain", i.domain}});
+    for (const auto& i : c.impersonated)
+        imp.push_back(json{{"name", i.name}, {"address", i.address}, {"domain", i.domain}});
     return json{{"id", c.id},
                 {"first_seen", c.first_seen},
                 {"last_seen", c.last_seen},
@@ -242,8 +259,9 @@ std::string render(const std::vector<campaign>& cs, const report_options& opt) {
                "\n";
     }
     case report_format::csv:
-        out = "first_seen,last_seen,impersonated_organisation,impersonated_person,summary,count,real_sender,"
-              "own_org_impersonated,verdict,campaign,abused_accounts\r\n";
+        out =
+            "first_seen,last_seen,impersonated_organisation,impersonated_person,summary,count,real_sender,"
+            "own_org_impersonated,verdict,campaign,abused_accounts\r\n";
         for (const auto& c : cs) {
             row r = make_row(c, opt.lang, opt.utc_offset);
             out += fmt::format("{},{},{},{},{},{},{},{},{},{},{}\r\n", r.first, r.last, csv_cell(r.organisation),
@@ -275,7 +293,13 @@ std::string render(const std::vector<campaign>& cs, const report_options& opt) {
             "<th>{}</th><th>{}</th><th>{}</th></tr></thead>\n<tbody>\n",
             ja(opt.lang) ? "ja" : "en", ja(opt.lang) ? "replyguard キャンペーン一覧" : "replyguard campaigns",
             ja(opt.lang) ? "返信型メール攻撃のキャンペーン一覧" : "Reply-chain hijacking campaigns",
-            html_escape(fmt::format("{} {}", cs.size(), ja(opt.lang) ? (opt.utc_offset ? fmt::format("件のキャンペーン（日付はUTC{:+g}時間）", opt.utc_offset / 3600.0) : std::string("件のキャンペーン（日付はUTC）")) : opt.utc_offset ? fmt::format("campaign(s); dates are UTC{:+g}h", opt.utc_offset / 3600.0) : std::string("campaign(s); dates are UTC"))),
+            html_escape(fmt::format(
+                "{} {}", cs.size(),
+                ja(opt.lang)
+                    ? (opt.utc_offset ? fmt::format("件のキャンペーン（日付はUTC{:+g}時間）", opt.utc_offset / 3600.0)
+                                      : std::string("件のキャンペーン（日付はUTC）"))
+                : opt.utc_offset ? fmt::format("campaign(s); dates are UTC{:+g}h", opt.utc_offset / 3600.0)
+                                 : std::string("campaign(s); dates are UTC"))),
             h.period, h.org, h.person, h.summary, h.count, h.senders, h.id);
         for (const auto& c : cs) {
             row r = make_row(c, opt.lang, opt.utc_offset);
@@ -313,8 +337,9 @@ constexpr advisory_words k_advisory_ja{
     .sep = "、",
     .title = "# 【注意喚起】当社（{}）を装った不審なメールについて\n\n",
     .greeting = "平素より大変お世話になっております。\n",
-    .impersonated = "当社の社員や当社との過去のメールのやり取りを装った不審なメールが、取引先の皆様に送られていることを確認しました。"
-                    "これらのメールは当社から送信されたものではありません。\n",
+    .impersonated =
+        "当社の社員や当社との過去のメールのやり取りを装った不審なメールが、取引先の皆様に送られていることを確認しました。"
+        "これらのメールは当社から送信されたものではありません。\n",
     .abused_before = "また、当社のメールアカウント（",
     .abused_after = "）が第三者に不正利用され、当社のメールサーバから不審なメールが送信されたことを確認しました。\n",
     .campaign_head = "## {}（{}、{}件）\n\n",
@@ -328,15 +353,18 @@ constexpr advisory_words k_advisory_ja{
     .url_hosts = "- 本文中のリンク先ホスト: ",
     .todo_head = "### お願い\n\n",
     .todo_abused_before = "- 上記の期間に ",
-    .todo_abused_after = " から届いた、添付ファイル・パスワード付きZIP・ダウンロードリンクのあるメールは、"
-                         "当社のドメインからであっても開かずに削除してください。\n",
-    .todo_impersonated = "- 当社からのメールは {} のドメインから送信されます。表示名が当社の社員名でも、"
-                         "メールアドレスのドメインが異なるものは当社からのメールではありません。\n",
-    .closing = "- 上記のようなメールを受信された場合は、添付ファイルを開かず、本文に記載されたパスワードでZIPファイルを展開せず、"
-               "リンクをクリックせずに削除してください。\n"
-               "- 心当たりのないメールや不審なメールについては、メール以外の方法（お電話など）で当社担当者にご確認ください。\n"
-               "- 既に開いてしまった場合は、端末をネットワークから切り離し、貴社のシステム管理者にご相談ください。\n\n"
-               "ご迷惑とご心配をおかけし、誠に申し訳ございません。\n",
+    .todo_abused_after =
+        " から届いた、添付ファイル・パスワード付きZIP・ダウンロードリンクのあるメールは、"
+        "当社のドメインからであっても開かずに削除してください。\n",
+    .todo_impersonated =
+        "- 当社からのメールは {} のドメインから送信されます。表示名が当社の社員名でも、"
+        "メールアドレスのドメインが異なるものは当社からのメールではありません。\n",
+    .closing =
+        "- 上記のようなメールを受信された場合は、添付ファイルを開かず、本文に記載されたパスワードでZIPファイルを展開せず、"
+        "リンクをクリックせずに削除してください。\n"
+        "- 心当たりのないメールや不審なメールについては、メール以外の方法（お電話など）で当社担当者にご確認ください。\n"
+        "- 既に開いてしまった場合は、端末をネットワークから切り離し、貴社のシステム管理者にご相談ください。\n\n"
+        "ご迷惑とご心配をおかけし、誠に申し訳ございません。\n",
 };
 
 constexpr advisory_words k_advisory_en{
@@ -344,8 +372,9 @@ constexpr advisory_words k_advisory_en{
     .sep = ", ",
     .title = "# Warning: suspicious mail impersonating {}\n\n",
     .greeting = "",
-    .impersonated = "We have found that suspicious mail pretending to come from our staff, or continuing past "
-                    "conversations with us, is being sent to our partners. This mail was not sent by us.\n",
+    .impersonated =
+        "We have found that suspicious mail pretending to come from our staff, or continuing past "
+        "conversations with us, is being sent to our partners. This mail was not sent by us.\n",
     .abused_before = "We have also found that our mail account(s) ",
     .abused_after = " were abused by a third party: suspicious mail was sent through our own mail servers.\n",
     .campaign_head = "## {} ({}, {} message(s))\n\n",
@@ -359,16 +388,19 @@ constexpr advisory_words k_advisory_en{
     .url_hosts = "- Link hosts: ",
     .todo_head = "### What to do\n\n",
     .todo_abused_before = "- Mail from ",
-    .todo_abused_after = " in the period above that carries an attachment, a password ZIP or a download link: do not open it, "
-                         "delete it, even though it comes from our domain.\n",
-    .todo_impersonated = "- Our mail is sent from {} only. Mail showing one of our staff's names but another domain "
-                         "in the address is not from us.\n",
-    .closing = "- If you receive such mail, do not open its attachments, do not extract a ZIP with a password given in the "
-               "mail, do not click its links; delete it.\n"
-               "- When in doubt, check with your contact at our company by phone or another channel than mail.\n"
-               "- If an attachment or link was already opened, disconnect the computer from the network and contact your "
-               "IT administrator.\n\n"
-               "We apologise for the trouble and concern this may cause.\n",
+    .todo_abused_after =
+        " in the period above that carries an attachment, a password ZIP or a download link: do not open it, "
+        "delete it, even though it comes from our domain.\n",
+    .todo_impersonated =
+        "- Our mail is sent from {} only. Mail showing one of our staff's names but another domain "
+        "in the address is not from us.\n",
+    .closing =
+        "- If you receive such mail, do not open its attachments, do not extract a ZIP with a password given in the "
+        "mail, do not click its links; delete it.\n"
+        "- When in doubt, check with your contact at our company by phone or another channel than mail.\n"
+        "- If an attachment or link was already opened, disconnect the computer from the network and contact your "
+        "IT administrator.\n\n"
+        "We apologise for the trouble and concern this may cause.\n",
 };
 
 }  // namespace
@@ -392,9 +424,10 @@ std::string advisory(const std::vector<campaign>& cs, const report_options& opt)
                "impersonate us.\n組織のドメインが設定されていないため（--config の [org] domains）、"
                "自組織へのなりすましを判定できません。\n";
     if (own.empty())
-        return fmt::format("No campaign impersonates {} in the stored detections: no advisory to publish.\n"
-                           "保存された検知の中に {} へのなりすましはありません。注意喚起は不要です。\n",
-                           org, org);
+        return fmt::format(
+            "No campaign impersonates {} in the stored detections: no advisory to publish.\n"
+            "保存された検知の中に {} へのなりすましはありません。注意喚起は不要です。\n",
+            org, org);
 
     auto text = [&](const advisory_words& w) {
         std::string s = fmt::format(fmt::runtime(w.title), org);

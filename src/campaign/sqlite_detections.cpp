@@ -106,8 +106,9 @@ public:
         std::lock_guard lock(mu_);
         std::vector<detection> out;
         if (!has_table()) return out;
-        std::string sql = "SELECT id, data FROM detections WHERE (?1 = 0 OR at >= ?1) AND (?2 = 0 OR at < ?2)"
-                          " ORDER BY at DESC, id DESC";
+        std::string sql =
+            "SELECT id, data FROM detections WHERE (?1 = 0 OR at >= ?1) AND (?2 = 0 OR at < ?2)"
+            " ORDER BY at DESC, id DESC";
         if (q.limit) sql += fmt::format(" LIMIT {}", q.limit);
         sqlite3_stmt* s = nullptr;
         if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &s, nullptr) != SQLITE_OK) return err("list");
@@ -139,7 +140,8 @@ public:
         std::lock_guard lock(mu_);
         if (!has_table()) return 0;
         sqlite3_stmt* s = nullptr;
-        if (sqlite3_prepare_v2(db_, "SELECT count(*) FROM detections", -1, &s, nullptr) != SQLITE_OK) return err("count");
+        if (sqlite3_prepare_v2(db_, "SELECT count(*) FROM detections", -1, &s, nullptr) != SQLITE_OK)
+            return err("count");
         std::uint64_t n = 0;
         if (sqlite3_step(s) == SQLITE_ROW) n = static_cast<std::uint64_t>(sqlite3_column_int64(s, 0));
         sqlite3_finalize(s);

@@ -65,7 +65,8 @@ public:
         if (deadline_ == clock::time_point::max()) return UINT32_MAX;
         const auto now = clock::now();
         if (now >= deadline_) return 0;
-        return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - now).count());
+        return static_cast<std::uint64_t>(
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - now).count());
     }
 
     /// Record that a limit stopped part of the analysis (one entry per id, the first detail).

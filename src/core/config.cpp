@@ -68,7 +68,8 @@ result<config> config_from_toml(const toml_document& doc) {
             if (!t) return fail(errc::parse, fmt::format("{}: [scores] must be a table", where(node, origin)));
             for (const auto& [id, v] : *t) {
                 double d = 0;
-                if (auto r = read_number(v, d, origin, fmt::format("scores.{}", id.str())); !r) return std::unexpected(r.error());
+                if (auto r = read_number(v, d, origin, fmt::format("scores.{}", id.str())); !r)
+                    return std::unexpected(r.error());
                 cfg.score_overrides[std::string(id.str())] = d;
             }
         } else if (key == "groups") {
@@ -77,7 +78,8 @@ result<config> config_from_toml(const toml_document& doc) {
             for (const auto& [g, v] : *t) {
                 const toml::table* gt = v.as_table();
                 const toml::node* cap = gt ? gt->get("max_score") : nullptr;
-                if (!cap) return fail(errc::parse, fmt::format("{}: groups.{} needs max_score", where(v, origin), g.str()));
+                if (!cap)
+                    return fail(errc::parse, fmt::format("{}: groups.{} needs max_score", where(v, origin), g.str()));
                 double d = 0;
                 if (auto r = read_number(*cap, d, origin, "max_score"); !r) return std::unexpected(r.error());
                 cfg.group_caps[std::string(g.str())] = d;
@@ -86,18 +88,21 @@ result<config> config_from_toml(const toml_document& doc) {
             const toml::table* t = node.as_table();
             if (!t) return fail(errc::parse, fmt::format("{}: [thresholds] must be a table", where(node, origin)));
             for (const auto& [name, v] : *t) {
-                double* dst = name.str() == "suspicious" ? &cfg.suspicious_threshold
-                              : name.str() == "malicious" ? &cfg.malicious_threshold : nullptr;
-                if (!dst) return fail(errc::parse, fmt::format("{}: unknown key thresholds.{}", where(v, origin), name.str()));
+                double* dst = name.str() == "suspicious"  ? &cfg.suspicious_threshold
+                              : name.str() == "malicious" ? &cfg.malicious_threshold
+                                                          : nullptr;
+                if (!dst)
+                    return fail(errc::parse,
+                                fmt::format("{}: unknown key thresholds.{}", where(v, origin), name.str()));
                 if (auto r = read_number(v, *dst, origin, fmt::format("thresholds.{}", name.str())); !r)
                     return std::unexpected(r.error());
             }
             // Ordering: a suspicious threshold above the malicious one, or a threshold at
             // or below zero, would turn every message with no finding at all into a verdict.
             if (!(cfg.suspicious_threshold > 0.0) || !(cfg.malicious_threshold > 0.0))
-                return fail(errc::parse, fmt::format("{}: thresholds must be above 0 (suspicious = {}, malicious = {})",
-                                                     where(node, origin), cfg.suspicious_threshold,
-                                                     cfg.malicious_threshold));
+                return fail(errc::parse,
+                            fmt::format("{}: thresholds must be above 0 (suspicious = {}, malicious = {})",
+                                        where(node, origin), cfg.suspicious_threshold, cfg.malicious_threshold));
             if (cfg.suspicious_threshold > cfg.malicious_threshold)
                 return fail(errc::parse,
                             fmt::format("{}: thresholds.suspicious ({}) must not be above thresholds.malicious ({})",
@@ -107,29 +112,47 @@ result<config> config_from_toml(const toml_document& doc) {
             if (!t) return fail(errc::parse, fmt::format("{}: [limits] must be a table", where(node, origin)));
             limits& l = cfg.lim;
             static constexpr std::string_view known[] = {
-                "message_bytes", "header_bytes", "header_field_bytes", "kept_detection_bytes", "kept_raw_bytes", "mime_depth", "mime_parts", "text_bytes", "urls",
-                "archive_depth", "archive_entries", "archive_bytes", "archive_entry_bytes",
-                "archive_ratio", "passwords_tried", "message_millis"};
+                "message_bytes",        "header_bytes",    "header_field_bytes",
+                "kept_detection_bytes", "kept_raw_bytes",  "mime_depth",
+                "mime_parts",           "text_bytes",      "urls",
+                "archive_depth",        "archive_entries", "archive_bytes",
+                "archive_entry_bytes",  "archive_ratio",   "passwords_tried",
+                "message_millis"};
             for (const auto& [name, v] : *t) {
                 bool ok = false;
                 for (auto kn : known) ok |= kn == name.str();
-                if (!ok) return fail(errc::parse, fmt::format("{}: unknown key limits.{}", where(v, origin), name.str()));
+                if (!ok)
+                    return fail(errc::parse, fmt::format("{}: unknown key limits.{}", where(v, origin), name.str()));
             }
-#define RG_LIMIT(field) \
-    if (auto r = read_uint(*t, #field, l.field, origin); !r) return std::unexpected(r.error());
-            RG_LIMIT(message_bytes) RG_LIMIT(header_bytes) RG_LIMIT(mime_depth) RG_LIMIT(mime_parts)
-            RG_LIMIT(text_bytes) RG_LIMIT(urls) RG_LIMIT(archive_depth) RG_LIMIT(archive_entries)
-            RG_LIMIT(archive_bytes) RG_LIMIT(archive_entry_bytes) RG_LIMIT(passwords_tried)
-            RG_LIMIT(message_millis) RG_LIMIT(header_field_bytes) RG_LIMIT(kept_detection_bytes)
-            RG_LIMIT(kept_raw_bytes)
+#define RG_LIMIT(field)                                                                             \
+    do {                                                                                            \
+        if (auto r = read_uint(*t, #field, l.field, origin); !r) return std::unexpected(r.error()); \
+    } while (0)
+            RG_LIMIT(message_bytes);
+            RG_LIMIT(header_bytes);
+            RG_LIMIT(mime_depth);
+            RG_LIMIT(mime_parts);
+            RG_LIMIT(text_bytes);
+            RG_LIMIT(urls);
+            RG_LIMIT(archive_depth);
+            RG_LIMIT(archive_entries);
+            RG_LIMIT(archive_bytes);
+            RG_LIMIT(archive_entry_bytes);
+            RG_LIMIT(passwords_tried);
+            RG_LIMIT(message_millis);
+            RG_LIMIT(header_field_bytes);
+            RG_LIMIT(kept_detection_bytes);
+            RG_LIMIT(kept_raw_bytes);
 #undef RG_LIMIT
             if (const toml::node* n = t->get("archive_ratio"))
-                if (auto r = read_number(*n, l.archive_ratio, origin, "limits.archive_ratio"); !r) return std::unexpected(r.error());
+                if (auto r = read_number(*n, l.archive_ratio, origin, "limits.archive_ratio"); !r)
+                    return std::unexpected(r.error());
         } else if (key == "org") {
             const toml::table* t = node.as_table();
             if (!t) return fail(errc::parse, fmt::format("{}: [org] must be a table", where(node, origin)));
             if (const toml::node* n = t->get("domains"))
-                if (auto r = read_strings(*n, cfg.org_domains, origin, "org.domains"); !r) return std::unexpected(r.error());
+                if (auto r = read_strings(*n, cfg.org_domains, origin, "org.domains"); !r)
+                    return std::unexpected(r.error());
         } else if (key == "links") {
             const toml::table* t = node.as_table();
             if (!t) return fail(errc::parse, fmt::format("{}: [links] must be a table", where(node, origin)));
@@ -145,12 +168,15 @@ result<config> config_from_toml(const toml_document& doc) {
             for (const auto& [name, v] : *t) {
                 std::string_view n = name.str();
                 if (n == "sha256_lists") {
-                    if (auto r = read_strings(v, cfg.ioc_sha256_lists, origin, "ioc.sha256_lists"); !r) return std::unexpected(r.error());
+                    if (auto r = read_strings(v, cfg.ioc_sha256_lists, origin, "ioc.sha256_lists"); !r)
+                        return std::unexpected(r.error());
                 } else if (n == "domain_lists") {
-                    if (auto r = read_strings(v, cfg.ioc_domain_lists, origin, "ioc.domain_lists"); !r) return std::unexpected(r.error());
+                    if (auto r = read_strings(v, cfg.ioc_domain_lists, origin, "ioc.domain_lists"); !r)
+                        return std::unexpected(r.error());
                 } else if (n == "yara_rules") {
                     auto sv = v.value<std::string>();
-                    if (!sv) return fail(errc::parse, fmt::format("{}: ioc.yara_rules must be a string", where(v, origin)));
+                    if (!sv)
+                        return fail(errc::parse, fmt::format("{}: ioc.yara_rules must be a string", where(v, origin)));
                     cfg.yara_rules = *sv;
                 } else {
                     return fail(errc::parse, fmt::format("{}: unknown key ioc.{}", where(v, origin), n));
@@ -174,7 +200,8 @@ result<config> config_from_toml(const toml_document& doc) {
             // [milter] is read by the milter front-end (milter/policy.cpp). No other
             // front-end reads a table of its own: [serve], [store], [report] and
             // [outbound] would be silently ignored, so they are unknown like any typo.
-            if (key != "milter") return fail(errc::parse, fmt::format("{}: unknown table [{}]", where(node, origin), key));
+            if (key != "milter")
+                return fail(errc::parse, fmt::format("{}: unknown table [{}]", where(node, origin), key));
         }
     }
     return cfg;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // core/finding.cpp - the finding sink: collects findings, applying configured scores in emit().
-#include "core/config.hpp"
 #include "core/finding.hpp"
+#include "core/config.hpp"
 
 namespace replyguard {
 

@@ -39,8 +39,8 @@ struct finding {
     std::string id;
     std::string group;
     double score = 0.0;
-    std::string detail;        ///< one readable line
-    nlohmann::json evidence;   ///< structured evidence (object, may be null)
+    std::string detail;       ///< one readable line
+    nlohmann::json evidence;  ///< structured evidence (object, may be null)
 };
 
 /// Collects the findings of one message.

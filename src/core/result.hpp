@@ -17,12 +17,12 @@ namespace replyguard {
 
 /// What went wrong at a boundary. `code` is stable and machine-readable.
 enum class errc {
-    io,            ///< a file or stream could not be read or written
-    parse,         ///< input that must be well-formed (configuration, a command line) is not
-    limit,         ///< a configured limit stopped the work
-    store,         ///< the history store failed (open, schema, query)
-    unsupported,   ///< a feature or format this build does not handle
-    internal,      ///< a bug: an invariant was broken; logged with context
+    io,           ///< a file or stream could not be read or written
+    parse,        ///< input that must be well-formed (configuration, a command line) is not
+    limit,        ///< a configured limit stopped the work
+    store,        ///< the history store failed (open, schema, query)
+    unsupported,  ///< a feature or format this build does not handle
+    internal,     ///< a bug: an invariant was broken; logged with context
 };
 
 struct error {
@@ -37,8 +37,6 @@ const char* errc_name(errc c) noexcept;
 template <class T>
 using result = std::expected<T, error>;
 
-inline std::unexpected<error> fail(errc c, std::string msg) {
-    return std::unexpected<error>(error{c, std::move(msg)});
-}
+inline std::unexpected<error> fail(errc c, std::string msg) { return std::unexpected<error>(error{c, std::move(msg)}); }
 
 }  // namespace replyguard

@@ -11,8 +11,8 @@
 #include "core/config.hpp"
 #include "detect/detector.hpp"
 #include "detect/hijack_common.hpp"
-#include "mime/domains.hpp"
 #include "mime/address.hpp"
+#include "mime/domains.hpp"
 #include "mime/message.hpp"
 
 #include <fmt/format.h>

@@ -6,9 +6,9 @@
 //   from an authserv-id listed in [auth] trusted_authserv_ids count. One
 //   finding lists every failed method.
 #include "core/config.hpp"
+#include "core/strings.hpp"
 #include "detect/detector.hpp"
 #include "mime/message.hpp"
-#include "core/strings.hpp"
 
 #include <fmt/format.h>
 
@@ -35,7 +35,9 @@ public:
                                              [&](const auto& id) { return ieq(id, r.authserv_id); });
             if (!trusted || !ieq(r.result, "fail")) continue;
             if (!ieq(r.method, "spf") && !ieq(r.method, "dkim") && !ieq(r.method, "dmarc")) continue;
-            fails.push_back({{"authserv_id", r.authserv_id}, {"method", r.method}, {"result", r.result},
+            fails.push_back({{"authserv_id", r.authserv_id},
+                             {"method", r.method},
+                             {"result", r.result},
                              {"properties", r.properties}});
             if (!methods.empty()) methods += ", ";
             methods += r.method;

@@ -28,9 +28,15 @@
 #include <string_view>
 #include <vector>
 
-namespace replyguard::mime { struct message; }
-namespace replyguard::attach { struct attachment_report; }
-namespace replyguard::history { struct view; }
+namespace replyguard::mime {
+struct message;
+}
+namespace replyguard::attach {
+struct attachment_report;
+}
+namespace replyguard::history {
+struct view;
+}
 
 namespace replyguard {
 struct config;

@@ -16,12 +16,12 @@
 #include "core/config.hpp"
 #include "detect/detector.hpp"
 #include "detect/hijack_common.hpp"
-#include "mime/domains.hpp"
+#include "detect/ids.hpp"
 #include "history/lookup.hpp"
 #include "history/view.hpp"
+#include "mime/domains.hpp"
 #include "mime/message.hpp"
 #include "store/history.hpp"
-#include "detect/ids.hpp"
 
 #include <fmt/format.h>
 
@@ -35,7 +35,8 @@ constexpr std::array k_symbols{
                 "件名は返信だが In-Reply-To も References もない"},
     symbol_info{"FAKE_FORWARD", "thread", 0.5, "forward subject without In-Reply-To or References",
                 "件名は転送だが In-Reply-To も References もない"},
-    symbol_info{"FAKE_REPLY_UNKNOWN_REF", "thread", 1.0, "reply whose referenced messages are all unknown to the history",
+    symbol_info{"FAKE_REPLY_UNKNOWN_REF", "thread", 1.0,
+                "reply whose referenced messages are all unknown to the history",
                 "返信だが参照先のメッセージがどれも履歴にない"},
     symbol_info{ids::FAKE_REPLY_COPIED_REF, "hijack", 3.0,
                 "In-Reply-To names a message the sender was not a participant of",
@@ -55,13 +56,14 @@ public:
         if (m.in_reply_to.empty() && m.references.empty()) {
             nlohmann::json ev{{"subject", m.subject.decoded}, {"prefixes", prefixes}};
             if (reply)
-                out.emit(k_symbols[0], fmt::format("\"{}\" looks like a reply but has no In-Reply-To/References",
-                                                   m.subject.decoded),
+                out.emit(k_symbols[0],
+                         fmt::format("\"{}\" looks like a reply but has no In-Reply-To/References", m.subject.decoded),
                          std::move(ev));
             else
-                out.emit(k_symbols[1], fmt::format("\"{}\" looks like a forward but has no In-Reply-To/References",
-                                                   m.subject.decoded),
-                         std::move(ev));
+                out.emit(
+                    k_symbols[1],
+                    fmt::format("\"{}\" looks like a forward but has no In-Reply-To/References", m.subject.decoded),
+                    std::move(ev));
             return;
         }
         if (!ctx.history || !reply || !m.from) return;
@@ -89,8 +91,8 @@ public:
                          fmt::format("In-Reply-To <{}> is a message from {} to {} recipient(s), not including {}", id,
                                      r.from_address, r.recipients.size(), s),
                          {{"in_reply_to", id},
-                          {"referenced", {{"from", r.from_address}, {"recipients", parts}, {"date", r.date},
-                                          {"subject", r.subject}}},
+                          {"referenced",
+                           {{"from", r.from_address}, {"recipients", parts}, {"date", r.date}, {"subject", r.subject}}},
                           {"sender", mailbox_json(*m.from)}});
             }
         }

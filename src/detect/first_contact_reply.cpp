@@ -10,7 +10,6 @@
 #include "core/config.hpp"
 #include "detect/detector.hpp"
 #include "detect/hijack_common.hpp"
-#include "mime/domains.hpp"
 #include "history/view.hpp"
 #include "mime/domains.hpp"
 #include "mime/message.hpp"

@@ -78,11 +78,11 @@ client claimed(std::string_view ua) {
 
 const char* client_name(client c) {
     switch (c) {
-        case client::outlook: return "Outlook";
-        case client::thunderbird: return "Thunderbird";
-        case client::apple: return "Apple Mail";
-        case client::becky: return "Becky!";
-        case client::none: break;
+    case client::outlook: return "Outlook";
+    case client::thunderbird: return "Thunderbird";
+    case client::apple: return "Apple Mail";
+    case client::becky: return "Becky!";
+    case client::none: break;
     }
     return "";
 }
@@ -91,7 +91,8 @@ bool outlook_boundary(std::string_view b) {
     if (b.starts_with("----=_NextPart_")) return true;
     // Exchange: "_000_TYAPR01MB...prodoutlook_", "_002_..."
     return b.size() > 5 && b[0] == '_' && std::isdigit(static_cast<unsigned char>(b[1])) &&
-           std::isdigit(static_cast<unsigned char>(b[2])) && std::isdigit(static_cast<unsigned char>(b[3])) && b[4] == '_';
+           std::isdigit(static_cast<unsigned char>(b[2])) && std::isdigit(static_cast<unsigned char>(b[3])) &&
+           b[4] == '_';
 }
 
 class forged_mua final : public detector {
@@ -118,36 +119,40 @@ public:
         auto mid = lower(m.message_id);
         if (mid.ends_with("@mail.gmail.com")) traits.push_back("Message-ID made by Gmail (" + m.message_id + ")");
         switch (c) {
-            case client::outlook:
-                if (!thread_index) traits.push_back("no Thread-Index");
-                if (multipart && !boundary.empty() && !outlook_boundary(boundary))
-                    traits.push_back("MIME boundary \"" + boundary.substr(0, 40) + "\" is not Outlook's");
-                if (quote_wrote)
-                    traits.push_back("quote introduced by \"" + m.quoted.front().attribution.substr(0, 80) + "\"");
-                break;
-            case client::thunderbird:
-                if (thread_index) traits.push_back("Thread-Index (Outlook's)");
-                if (multipart && !boundary.empty() && !boundary.starts_with("------------"))
-                    traits.push_back("MIME boundary \"" + boundary.substr(0, 40) + "\" is not Thunderbird's");
-                if (quote_outlook) traits.push_back("Outlook-style quote block");
-                break;
-            case client::apple:
-                if (thread_index) traits.push_back("Thread-Index (Outlook's)");
-                if (multipart && !boundary.empty() && !boundary.starts_with("Apple-Mail"))
-                    traits.push_back("MIME boundary \"" + boundary.substr(0, 40) + "\" is not Apple Mail's");
-                if (quote_outlook) traits.push_back("Outlook-style quote block");
-                break;
-            case client::becky:
-                if (thread_index) traits.push_back("Thread-Index (Outlook's)");
-                if (quote_outlook) traits.push_back("Outlook-style quote block");
-                break;
-            case client::none: break;
+        case client::outlook:
+            if (!thread_index) traits.push_back("no Thread-Index");
+            if (multipart && !boundary.empty() && !outlook_boundary(boundary))
+                traits.push_back("MIME boundary \"" + boundary.substr(0, 40) + "\" is not Outlook's");
+            if (quote_wrote)
+                traits.push_back("quote introduced by \"" + m.quoted.front().attribution.substr(0, 80) + "\"");
+            break;
+        case client::thunderbird:
+            if (thread_index) traits.push_back("Thread-Index (Outlook's)");
+            if (multipart && !boundary.empty() && !boundary.starts_with("------------"))
+                traits.push_back("MIME boundary \"" + boundary.substr(0, 40) + "\" is not Thunderbird's");
+            if (quote_outlook) traits.push_back("Outlook-style quote block");
+            break;
+        case client::apple:
+            if (thread_index) traits.push_back("Thread-Index (Outlook's)");
+            if (multipart && !boundary.empty() && !boundary.starts_with("Apple-Mail"))
+                traits.push_back("MIME boundary \"" + boundary.substr(0, 40) + "\" is not Apple Mail's");
+            if (quote_outlook) traits.push_back("Outlook-style quote block");
+            break;
+        case client::becky:
+            if (thread_index) traits.push_back("Thread-Index (Outlook's)");
+            if (quote_outlook) traits.push_back("Outlook-style quote block");
+            break;
+        case client::none: break;
         }
         if (traits.size() < 2) return;
         out.emit(k_symbols[0],
                  fmt::format("claims {} (\"{}\") but: {}", client_name(c), said.substr(0, 60), fmt::join(traits, "; ")),
-                 {{"claimed", said}, {"client", client_name(c)}, {"header", named->name}, {"traits", traits},
-                  {"thread_index", thread_index}, {"boundary", boundary}});
+                 {{"claimed", said},
+                  {"client", client_name(c)},
+                  {"header", named->name},
+                  {"traits", traits},
+                  {"thread_index", thread_index},
+                  {"boundary", boundary}});
     }
 };
 

@@ -44,8 +44,10 @@ public:
             out.emit(k_symbols[0],
                      fmt::format("{} is a participant of thread \"{}\" it replies to", m.from->address_key,
                                  t.thread.subject),
-                     {{"thread_id", t.thread.id}, {"thread_subject", t.thread.subject},
-                      {"found_by", history::found_by_name(t.how)}, {"sender", m.from->address_key}});
+                     {{"thread_id", t.thread.id},
+                      {"thread_subject", t.thread.subject},
+                      {"found_by", history::found_by_name(t.how)},
+                      {"sender", m.from->address_key}});
             return;
         }
     }

@@ -4,12 +4,12 @@
 
 #include "attach/report.hpp"
 #include "core/config.hpp"
-#include "mime/domains.hpp"
-#include "history/learner.hpp"
-#include "mime/address.hpp"
-#include "history/view.hpp"
-#include "store/history.hpp"
 #include "core/strings.hpp"
+#include "history/learner.hpp"
+#include "history/view.hpp"
+#include "mime/address.hpp"
+#include "mime/domains.hpp"
+#include "store/history.hpp"
 
 #include <algorithm>
 #include <array>
@@ -29,9 +29,9 @@ std::string trimmed_lower(const mime::header_field* h) {
 // 2019-2020 documents and archives; 2022-2023 disk images, OneNote, shortcuts,
 // installers and scripts (Qakbot, IcedID, Emotet's OneNote wave).
 constexpr std::array<std::string_view, 33> k_payload_ext{
-    ".doc", ".docm", ".dot", ".dotm", ".xls", ".xlsm", ".xlsb", ".xlam", ".xlm", ".ppt", ".pptm", ".zip",
-    ".rar", ".7z", ".iso", ".img", ".one", ".lnk", ".js", ".jse", ".vbs", ".hta", ".vhd", ".vhdx", ".wsf",
-    ".msi", ".exe", ".scr", ".ps1", ".cmd", ".bat", ".xll", ".chm",
+    ".doc", ".docm", ".dot", ".dotm", ".xls", ".xlsm", ".xlsb", ".xlam", ".xlm", ".ppt", ".pptm",
+    ".zip", ".rar",  ".7z",  ".iso",  ".img", ".one",  ".lnk",  ".js",   ".jse", ".vbs", ".hta",
+    ".vhd", ".vhdx", ".wsf", ".msi",  ".exe", ".scr",  ".ps1",  ".cmd",  ".bat", ".xll", ".chm",
 };
 
 }  // namespace
@@ -44,8 +44,8 @@ bool is_personal_reply(const mime::message& m) { return is_reply_like(m) && !is_
 
 bool is_list_mail(const mime::message& m) {
     if (!m.list_id.empty()) return true;
-    for (auto h : {"List-Id", "List-Post", "List-Unsubscribe", "Mailing-List", "X-Mailing-List", "X-BeenThere",
-                   "List-Archive"})
+    for (auto h :
+         {"List-Id", "List-Post", "List-Unsubscribe", "Mailing-List", "X-Mailing-List", "X-BeenThere", "List-Archive"})
         if (m.header(h)) return true;
     if (trimmed_lower(m.header("Precedence")) == "list") return true;
     if (m.from) {
@@ -110,7 +110,8 @@ bool quoted_only(const mime::message& m, const text::url_ref& u) {
                (u.anchor_text.size() >= 6 && text.find(u.anchor_text) != std::string_view::npos);
     };
     return !m.quoted.empty() && !written_in(m.new_text) &&
-           std::any_of(m.quoted.begin(), m.quoted.end(), [&](const mime::quoted_block& q) { return written_in(q.text); });
+           std::any_of(m.quoted.begin(), m.quoted.end(),
+                       [&](const mime::quoted_block& q) { return written_in(q.text); });
 }
 
 nlohmann::json payload_evidence(const scan_context& ctx, const finding_sink& sink) {

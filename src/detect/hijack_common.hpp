@@ -47,9 +47,9 @@ bool same_person_name(const mime::mailbox& sender, std::string_view other_name);
 
 /// What the history knows of a sender address.
 struct sender_standing {
-    bool known = false;        ///< seen before, in any role
-    std::uint64_t count = 0;   ///< messages it took part in
-    bool established = false;  ///< count >= k_established_count, or it wrote to one of `addressees`
+    bool known = false;                 ///< seen before, in any role
+    std::uint64_t count = 0;            ///< messages it took part in
+    bool established = false;           ///< count >= k_established_count, or it wrote to one of `addressees`
     std::vector<std::string> names;     ///< display names it used
     std::vector<std::string> wrote_to;  ///< sorted
 };

@@ -16,7 +16,8 @@ inline constexpr std::string_view HIJACK_THREAD_OUTSIDER_NAME = "HIJACK_THREAD_O
 inline constexpr std::string_view HIJACK_QUOTE_ATTRIBUTION = "HIJACK_QUOTE_ATTRIBUTION";        // quote_attribution.cpp
 inline constexpr std::string_view FAKE_REPLY = "FAKE_REPLY";                                    // fake_reply.cpp
 inline constexpr std::string_view FAKE_REPLY_COPIED_REF = "FAKE_REPLY_COPIED_REF";              // fake_reply.cpp
-inline constexpr std::string_view QUOTED_OUTLOOK_UNRELATED = "QUOTED_OUTLOOK_UNRELATED";        // quoted_outlook_unrelated.cpp
+inline constexpr std::string_view QUOTED_OUTLOOK_UNRELATED =
+    "QUOTED_OUTLOOK_UNRELATED";  // quoted_outlook_unrelated.cpp
 /// Emitted by milter/outbound.cpp; declared in registry.cpp (detect::outbound_symbol())
 /// so that all_symbols() lists it (milter/ is above detect/).
 inline constexpr std::string_view OUTBOUND_ACCOUNT_ABUSE = "OUTBOUND_ACCOUNT_ABUSE";

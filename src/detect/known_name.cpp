@@ -23,11 +23,10 @@
 #include "core/config.hpp"
 #include "detect/detector.hpp"
 #include "detect/hijack_common.hpp"
-#include "mime/domains.hpp"
-#include "history/view.hpp"
-#include "mime/domains.hpp"
 #include "history/learner.hpp"
 #include "history/lookup.hpp"
+#include "history/view.hpp"
+#include "mime/domains.hpp"
 #include "mime/message.hpp"
 
 #include <fmt/format.h>
@@ -46,9 +45,10 @@ constexpr std::array k_symbols{
     symbol_info{"IMPERSONATION_KNOWN_NAME", "hijack", 5.0,
                 "display name of a known correspondent on an address that person never used",
                 "既知の相手の表示名だが、その人が使ったことのないアドレスから送られている"},
-    symbol_info{"KNOWN_NAME_OTHER_ORG", "identity", 1.0,
-                "display name of a known correspondent at another organisation, with nothing else linking the mail to that person",
-                "既知の相手と同じ表示名だが別組織のアドレスで、その人との関連は他に見当たらない(同姓同名の可能性)"},
+    symbol_info{
+        "KNOWN_NAME_OTHER_ORG", "identity", 1.0,
+        "display name of a known correspondent at another organisation, with nothing else linking the mail to that person",
+        "既知の相手と同じ表示名だが別組織のアドレスで、その人との関連は他に見当たらない(同姓同名の可能性)"},
 };
 
 class known_name final : public detector {
@@ -114,15 +114,16 @@ public:
         if (link.empty()) {
             out.emit(k_symbols[1],
                      fmt::format("\"{}\" is also the name of {} at another organisation; nothing else links this mail "
-                                 "to that person", m.from->name, *known.begin()),
+                                 "to that person",
+                                 m.from->name, *known.begin()),
                      {{"sender", mailbox_json(*m.from)}, {"known_addresses", people}});
             return;
         }
-        out.emit(k_symbols[0],
-                 fmt::format("\"{}\" is the name of {} (known address {}), but this mail comes from {}", m.from->name,
-                             known.size() == 1 ? "a known correspondent" : "known correspondents", *known.begin(),
-                             sender),
-                 {{"sender", mailbox_json(*m.from)}, {"known_addresses", people}, {"linked_by", link}});
+        out.emit(
+            k_symbols[0],
+            fmt::format("\"{}\" is the name of {} (known address {}), but this mail comes from {}", m.from->name,
+                        known.size() == 1 ? "a known correspondent" : "known correspondents", *known.begin(), sender),
+            {{"sender", mailbox_json(*m.from)}, {"known_addresses", people}, {"linked_by", link}});
     }
 };
 

@@ -34,8 +34,8 @@
 #include "core/config.hpp"
 #include "detect/detector.hpp"
 #include "detect/hijack_common.hpp"
-#include "mime/domains.hpp"
 #include "history/view.hpp"
+#include "mime/domains.hpp"
 #include "mime/message.hpp"
 #include "store/history.hpp"
 #include "text/normalize.hpp"
@@ -54,16 +54,19 @@ constexpr std::array k_symbols{
     symbol_info{"LINK_FILE_SHARE", "payload", 2.0,
                 "reply linking to a file-share or URL-shortener host (a payload link without a file extension)",
                 "返信メールにファイル共有サービスまたは短縮 URL へのリンクがある(拡張子のないダウンロードリンク)"},
-    symbol_info{"LINK_CALL_TO_ACTION", "payload", 2.5,
-                "reply with a link hidden behind a generic call to action (\"こちら\", \"View documents\") to an unknown host",
-                "返信メールに「こちら」「ダウンロード」等の文言で隠された未知のホストへのリンクがある"},
-    symbol_info{"LINK_ACTIVE_DOWNLOAD", "payload", 5.0,
-                "reply linking to a macro-capable document, script, shortcut, disk image or OneNote file on a host the history does not know",
-                "返信メールに、履歴にないホスト上のマクロ対応文書・スクリプト・ショートカット・ディスクイメージ・OneNote へのリンクがある"},
+    symbol_info{
+        "LINK_CALL_TO_ACTION", "payload", 2.5,
+        "reply with a link hidden behind a generic call to action (\"こちら\", \"View documents\") to an unknown host",
+        "返信メールに「こちら」「ダウンロード」等の文言で隠された未知のホストへのリンクがある"},
+    symbol_info{
+        "LINK_ACTIVE_DOWNLOAD", "payload", 5.0,
+        "reply linking to a macro-capable document, script, shortcut, disk image or OneNote file on a host the history does not know",
+        "返信メールに、履歴にないホスト上のマクロ対応文書・スクリプト・ショートカット・ディスクイメージ・OneNote へのリンクがある"},
     symbol_info{"LINK_ARCHIVE_DOWNLOAD", "payload", 2.0,
                 "reply linking to an archive (zip, rar, 7z) on a host the history does not know",
                 "返信メールに、履歴にないホスト上のアーカイブ(zip/rar/7z)へのリンクがある"},
-    symbol_info{"LINK_TEXT_MISMATCH", "payload", 3.0, "reply whose link text shows one host while the link opens another",
+    symbol_info{"LINK_TEXT_MISMATCH", "payload", 3.0,
+                "reply whose link text shows one host while the link opens another",
                 "返信メールのリンク表示テキストのホストと実際のリンク先ホストが異なる"},
 };
 enum { s_share, s_cta, s_active, s_archive, s_mismatch };
@@ -75,8 +78,9 @@ constexpr std::size_t k_max_evidence = 5;
 /// macros and are not listed), the 2022-2023 carriers and scripts. Linked to a new or
 /// unknown host in a reply, this is the payload an attachment would be.
 constexpr std::array<std::string_view, 27> k_active_ext{
-    ".doc", ".dot", ".xls", ".xlt", ".ppt", ".docm", ".dotm", ".xlsm", ".xlsb", ".xlam", ".pptm", ".js", ".jse",
-    ".vbs", ".vbe", ".wsf", ".hta", ".lnk", ".iso", ".img", ".vhd", ".vhdx", ".one", ".exe", ".scr", ".msi", ".xll",
+    ".doc",  ".dot",  ".xls", ".xlt",  ".ppt", ".docm", ".dotm", ".xlsm", ".xlsb",
+    ".xlam", ".pptm", ".js",  ".jse",  ".vbs", ".vbe",  ".wsf",  ".hta",  ".lnk",
+    ".iso",  ".img",  ".vhd", ".vhdx", ".one", ".exe",  ".scr",  ".msi",  ".xll",
 };
 constexpr std::array<std::string_view, 3> k_archive_ext{".zip", ".rar", ".7z"};
 
@@ -101,43 +105,120 @@ std::string path_extension(std::string_view url) {
 /// that is why the finding scores low alone and counts as a payload only next to a hijack signal.
 constexpr std::array<std::string_view, 40> k_file_share{
     // Microsoft
-    "onedrive.live.com", "1drv.ms", "sharepoint.com", "onedrive.com", "files.1drv.com",
+    "onedrive.live.com",
+    "1drv.ms",
+    "sharepoint.com",
+    "onedrive.com",
+    "files.1drv.com",
     // Google
-    "drive.google.com", "docs.google.com", "storage.googleapis.com", "firebasestorage.googleapis.com",
+    "drive.google.com",
+    "docs.google.com",
+    "storage.googleapis.com",
+    "firebasestorage.googleapis.com",
     "sites.google.com",
     // File shares
-    "dropbox.com", "dropboxusercontent.com", "db.tt", "box.com", "app.box.com", "wetransfer.com", "we.tl",
-    "mediafire.com", "mega.nz", "sendspace.com", "transfer.sh", "filetransfer.io", "gofile.io",
-    "ufile.io", "anonfiles.com", "discordapp.com", "cdn.discordapp.com", "github.io",
+    "dropbox.com",
+    "dropboxusercontent.com",
+    "db.tt",
+    "box.com",
+    "app.box.com",
+    "wetransfer.com",
+    "we.tl",
+    "mediafire.com",
+    "mega.nz",
+    "sendspace.com",
+    "transfer.sh",
+    "filetransfer.io",
+    "gofile.io",
+    "ufile.io",
+    "anonfiles.com",
+    "discordapp.com",
+    "cdn.discordapp.com",
+    "github.io",
     // Japanese file shares seen in business mail
-    "gigafile.nu", "firestorage.jp", "xfs.jp",
+    "gigafile.nu",
+    "firestorage.jp",
+    "xfs.jp",
     // Shorteners
-    "bit.ly", "tinyurl.com", "t.ly", "is.gd", "cutt.ly", "rb.gy", "shorturl.at", "ow.ly", "buff.ly",
+    "bit.ly",
+    "tinyurl.com",
+    "t.ly",
+    "is.gd",
+    "cutt.ly",
+    "rb.gy",
+    "shorturl.at",
+    "ow.ly",
+    "buff.ly",
 };
 
 /// Generic calls to action, compared after text::fold_key (NFKC, case-folded, no spaces or punctuation).
 constexpr std::array<std::string_view, 52> k_cta_exact{
     // Japanese
-    "こちら", "こちらから", "こちらをクリック", "こちらをクリックしてください", "ここ", "ここをクリック",
-    "ダウンロード", "ダウンロードはこちら", "ダウンロードする", "詳細はこちら", "詳細", "確認する",
-    "ご確認ください", "確認はこちら", "今すぐ確認", "ファイルを開く", "ファイルを表示", "ファイルを確認",
-    "資料を見る", "資料はこちら", "資料を表示", "請求書を表示", "請求書はこちら", "書類を表示", "文書を表示",
-    "ドキュメントを表示", "表示", "開く", "閲覧", "閲覧する", "リンク", "添付ファイル", "添付ファイルを開く",
+    "こちら",
+    "こちらから",
+    "こちらをクリック",
+    "こちらをクリックしてください",
+    "ここ",
+    "ここをクリック",
+    "ダウンロード",
+    "ダウンロードはこちら",
+    "ダウンロードする",
+    "詳細はこちら",
+    "詳細",
+    "確認する",
+    "ご確認ください",
+    "確認はこちら",
+    "今すぐ確認",
+    "ファイルを開く",
+    "ファイルを表示",
+    "ファイルを確認",
+    "資料を見る",
+    "資料はこちら",
+    "資料を表示",
+    "請求書を表示",
+    "請求書はこちら",
+    "書類を表示",
+    "文書を表示",
+    "ドキュメントを表示",
+    "表示",
+    "開く",
+    "閲覧",
+    "閲覧する",
+    "リンク",
+    "添付ファイル",
+    "添付ファイルを開く",
     // English
-    "clickhere", "here", "download", "downloadnow", "downloadhere", "view", "viewdocument", "viewdocuments",
-    "viewfile", "viewfiles", "open", "opendocument", "openfile", "viewinvoice", "reviewdocument",
-    "accessdocument", "viewsharedfile", "viewmessage", "viewattachment",
+    "clickhere",
+    "here",
+    "download",
+    "downloadnow",
+    "downloadhere",
+    "view",
+    "viewdocument",
+    "viewdocuments",
+    "viewfile",
+    "viewfiles",
+    "open",
+    "opendocument",
+    "openfile",
+    "viewinvoice",
+    "reviewdocument",
+    "accessdocument",
+    "viewsharedfile",
+    "viewmessage",
+    "viewattachment",
 };
 
 /// Keywords that make a short anchor text a call to action ("View the 3 documents", "請求書ダウンロード").
 constexpr std::array<std::string_view, 12> k_cta_words{
-    "download", "viewdocument", "viewfile", "opendocument", "openfile", "clickhere",
-    "ダウンロード", "こちら", "ファイルを開", "ファイルを表示", "資料を表示", "ここをクリック",
+    "download",     "viewdocument", "viewfile",     "opendocument",   "openfile",   "clickhere",
+    "ダウンロード", "こちら",       "ファイルを開", "ファイルを表示", "資料を表示", "ここをクリック",
 };
 constexpr std::size_t k_cta_max_bytes = 48;  // a folded CTA is short; a sentence is not a button
 
 bool host_under(std::string_view host, std::string_view dom) {
-    return host == dom || (host.size() > dom.size() && host.ends_with(dom) && host[host.size() - dom.size() - 1] == '.');
+    return host == dom ||
+           (host.size() > dom.size() && host.ends_with(dom) && host[host.size() - dom.size() - 1] == '.');
 }
 
 /// fold_key without ASCII punctuation and the arrows/brackets buttons are dressed in ("▶ ダウンロード", "View >>").
@@ -168,7 +249,8 @@ bool is_call_to_action(std::string_view anchor) {
     auto k = cta_key(anchor);
     if (k.empty() || k.size() > k_cta_max_bytes) return false;
     if (std::find(k_cta_exact.begin(), k_cta_exact.end(), k) != k_cta_exact.end()) return true;
-    return std::any_of(k_cta_words.begin(), k_cta_words.end(), [&](std::string_view w) { return k.find(w) != std::string::npos; });
+    return std::any_of(k_cta_words.begin(), k_cta_words.end(),
+                       [&](std::string_view w) { return k.find(w) != std::string::npos; });
 }
 
 /// The host an anchor text names when it reads as a URL or a host name ("" otherwise).
@@ -218,17 +300,20 @@ public:
             const auto& host = u.host;
             if (!reply) continue;
             if (u.from_html && !u.anchor_text.empty()) {
-                if (auto shown = host_in_text(u.anchor_text); !shown.empty() && shown != host &&
+                if (auto shown = host_in_text(u.anchor_text);
+                    !shown.empty() && shown != host &&
                     mime::registrable_domain(shown) != mime::registrable_domain(host) &&
                     mismatches.size() < k_max_evidence)
-                    mismatches.push_back({{"url", u.url}, {"host", host}, {"text", u.anchor_text}, {"shown_host", shown}});
+                    mismatches.push_back(
+                        {{"url", u.url}, {"host", host}, {"text", u.anchor_text}, {"shown_host", shown}});
             }
             if (auto ext = path_extension(u.url); !ext.empty()) {
                 const bool active = std::find(k_active_ext.begin(), k_active_ext.end(), ext) != k_active_ext.end();
                 const bool archive = std::find(k_archive_ext.begin(), k_archive_ext.end(), ext) != k_archive_ext.end();
                 if ((active || archive) && !known_host(host)) {
                     auto& list = active ? actives : archives;
-                    if (list.size() < k_max_evidence) list.push_back({{"url", u.url}, {"host", host}, {"extension", ext}});
+                    if (list.size() < k_max_evidence)
+                        list.push_back({{"url", u.url}, {"host", host}, {"extension", ext}});
                 }
             }
             auto share = file_share(host);
@@ -236,7 +321,8 @@ public:
                 shares.push_back({{"url", u.url}, {"host", host}, {"service", share}, {"text", u.anchor_text}});
             if (u.from_html && is_call_to_action(u.anchor_text) && ctas.size() < k_max_evidence) {
                 // A host the history knows (a correspondent's own domain) is an ordinary link.
-                if (!share.empty() || !known_host(host)) ctas.push_back({{"url", u.url}, {"host", host}, {"text", u.anchor_text}});
+                if (!share.empty() || !known_host(host))
+                    ctas.push_back({{"url", u.url}, {"host", host}, {"text", u.anchor_text}});
             }
         }
         if (!shares.empty()) {
@@ -250,8 +336,9 @@ public:
             out.emit(k_symbols[s_cta], std::move(d), {{"links", ctas}, {"history", ctx.history != nullptr}});
         }
         if (!actives.empty()) {
-            auto d = fmt::format("reply links to a {} file on {} ({})", actives[0]["extension"].get<std::string>(),
-                                 actives[0]["host"].get<std::string>(), actives[0]["url"].get<std::string>().substr(0, 120));
+            auto d =
+                fmt::format("reply links to a {} file on {} ({})", actives[0]["extension"].get<std::string>(),
+                            actives[0]["host"].get<std::string>(), actives[0]["url"].get<std::string>().substr(0, 120));
             out.emit(k_symbols[s_active], std::move(d), {{"links", actives}, {"history", ctx.history != nullptr}});
         }
         if (!archives.empty()) {

@@ -15,12 +15,11 @@
 #include "core/config.hpp"
 #include "detect/detector.hpp"
 #include "detect/hijack_common.hpp"
-#include "mime/domains.hpp"
-#include "history/view.hpp"
-#include "mime/message.hpp"
-#include "mime/domains.hpp"
-#include "store/history.hpp"
 #include "detect/ids.hpp"
+#include "history/view.hpp"
+#include "mime/domains.hpp"
+#include "mime/message.hpp"
+#include "store/history.hpp"
 
 #include <fmt/format.h>
 #include <unicode/uspoof.h>
@@ -114,10 +113,13 @@ public:
                 how = fmt::format("edit distance {}", dist);
             }
             out.emit(k_symbols[0],
-                     fmt::format("sender domain {} looks like {} {} ({})", d, is_ours ? "our domain" : "correspondent domain",
-                                 c, how),
-                     {{"sender", mailbox_json(*m.from)}, {"sender_domain", d}, {"looks_like", c},
-                      {"ours", is_ours}, {"how", how}});
+                     fmt::format("sender domain {} looks like {} {} ({})", d,
+                                 is_ours ? "our domain" : "correspondent domain", c, how),
+                     {{"sender", mailbox_json(*m.from)},
+                      {"sender_domain", d},
+                      {"looks_like", c},
+                      {"ours", is_ours},
+                      {"how", how}});
             return true;
         };
         for (const auto& c : ours)

@@ -8,10 +8,10 @@
 //   返信型Emotet payload. A payload signal, not a hijack signal: on its own it
 //   makes the message suspicious, and it adds to the hijack findings when
 //   there are any (HIJACK_WITH_PAYLOAD).
+#include "attach/ids.hpp"
 #include "attach/report.hpp"
 #include "detect/detector.hpp"
 #include "mime/message.hpp"
-#include "attach/ids.hpp"
 
 #include <fmt/format.h>
 

@@ -41,10 +41,10 @@
 #include "core/config.hpp"
 #include "detect/detector.hpp"
 #include "detect/hijack_common.hpp"
-#include "mime/domains.hpp"
 #include "history/lookup.hpp"
 #include "history/profile.hpp"
 #include "history/view.hpp"
+#include "mime/domains.hpp"
 #include "mime/message.hpp"
 #include "store/history.hpp"
 
@@ -59,9 +59,10 @@ namespace replyguard::detect {
 namespace {
 
 constexpr std::array k_symbols{
-    symbol_info{"HIJACK_PROFILE_BREAK", "hijack", 5.0,
-                "reply from a known correspondent, not made the way its mail is made (client, relay, hours), with a payload",
-                "既知の相手からの返信だが、普段のメールの作り（メーラー・経路・時間帯）と複数の点で異なり、危険な添付・リンクがある"},
+    symbol_info{
+        "HIJACK_PROFILE_BREAK", "hijack", 5.0,
+        "reply from a known correspondent, not made the way its mail is made (client, relay, hours), with a payload",
+        "既知の相手からの返信だが、普段のメールの作り（メーラー・経路・時間帯）と複数の点で異なり、危険な添付・リンクがある"},
     symbol_info{"THREAD_DORMANT_PAYLOAD", "thread", 2.0,
                 "reply with a payload to a thread that had been silent for months",
                 "数か月動きのなかったスレッドへの、危険な添付・リンク付きの返信"},
@@ -75,10 +76,21 @@ constexpr std::int64_t k_day = 86400;
 
 std::string_view axis_words(std::string_view a) {
     static constexpr std::array<std::pair<std::string_view, std::string_view>, 15> k{{
-        {"mua", "mail client"}, {"ti", "Thread-Index"}, {"mid", "Message-ID domain"}, {"mids", "Message-ID shape"},
-        {"body", "body parts"}, {"cs", "charset"}, {"cte", "transfer encoding"}, {"bnd", "MIME boundary"},
-        {"quote", "quote style"}, {"relay", "relay"}, {"net", "relay network"}, {"origin", "sending network"},
-        {"tz", "time zone"}, {"hour", "sending hour"}, {"len", "new text"},
+        {"mua", "mail client"},
+        {"ti", "Thread-Index"},
+        {"mid", "Message-ID domain"},
+        {"mids", "Message-ID shape"},
+        {"body", "body parts"},
+        {"cs", "charset"},
+        {"cte", "transfer encoding"},
+        {"bnd", "MIME boundary"},
+        {"quote", "quote style"},
+        {"relay", "relay"},
+        {"net", "relay network"},
+        {"origin", "sending network"},
+        {"tz", "time zone"},
+        {"hour", "sending hour"},
+        {"len", "new text"},
     }};
     for (const auto& [id, w] : k)
         if (id == a) return w;
@@ -190,23 +202,29 @@ public:
         const bool dormant = dorm && is_dormant(*dorm);
         nlohmann::json dorm_json;
         if (dormant)
-            dorm_json = {{"silent_seconds", dorm->gap}, {"silent_days", dorm->gap / k_day},
-                         {"usual_interval_seconds", dorm->usual}, {"last_known_date", dorm->last_known},
-                         {"thread_id", dorm->thread_id}, {"thread_subject", dorm->subject}, {"from", dorm->source}};
+            dorm_json = {{"silent_seconds", dorm->gap},
+                         {"silent_days", dorm->gap / k_day},
+                         {"usual_interval_seconds", dorm->usual},
+                         {"last_known_date", dorm->last_known},
+                         {"thread_id", dorm->thread_id},
+                         {"thread_subject", dorm->subject},
+                         {"from", dorm->source}};
         if (dormant) {
             auto pl = payload;
             for (const auto& hst : new_hosts) pl.push_back({{"link_host_never_used", hst}});
-            out.emit(k_symbols[1],
-                     fmt::format("reply with a payload to thread \"{}\" after {} of silence (usually {} between messages)",
-                                 dorm->subject, days(dorm->gap), dorm->usual > 0 ? days(dorm->usual) : "unknown"),
-                     {{"sender", sender}, {"dormant", dorm_json}, {"payload", pl}});
+            out.emit(
+                k_symbols[1],
+                fmt::format("reply with a payload to thread \"{}\" after {} of silence (usually {} between messages)",
+                            dorm->subject, days(dorm->gap), dorm->usual > 0 ? days(dorm->usual) : "unknown"),
+                {{"sender", sender}, {"dormant", dorm_json}, {"payload", pl}});
         }
         if (!prof) return;
 
         auto broken = history::compare_profile(*prof, obs);
         // Families: the client counts when its mail client changed or two of its habits did.
         std::map<std::string, std::vector<const history::broken_axis*>> fam;
-        for (const auto& b : broken) fam[b.family == "origin" || b.family == "text" ? "device" : b.family].push_back(&b);
+        for (const auto& b : broken)
+            fam[b.family == "origin" || b.family == "text" ? "device" : b.family].push_back(&b);
         if (auto c = fam.find("client"); c != fam.end()) {
             bool mua = std::any_of(c->second.begin(), c->second.end(), [](const auto* b) { return b->axis == "mua"; });
             if (!mua && c->second.size() < 2) fam.erase(c);
@@ -235,8 +253,12 @@ public:
         std::string usual, seen;
         for (const auto& [f, axes] : fam)
             for (const auto* b : axes) {
-                ax.push_back({{"family", f}, {"axis", b->axis}, {"usual", b->usual}, {"seen", b->seen},
-                              {"history", b->history}, {"p_new", std::round(b->p_new * 1000) / 1000}});
+                ax.push_back({{"family", f},
+                              {"axis", b->axis},
+                              {"usual", b->usual},
+                              {"seen", b->seen},
+                              {"history", b->history},
+                              {"p_new", std::round(b->p_new * 1000) / 1000}});
                 usual += fmt::format("{}{} {}", usual.empty() ? "" : "; ", axis_words(b->axis), b->usual);
                 seen += seen.empty() ? "" : ", ";
                 if (b->axis == "mua" && b->seen == "none")
@@ -266,9 +288,10 @@ public:
         if (!new_hosts.empty()) ev["link_hosts_never_used"] = new_hosts;
         if (dormant) ev["dormant"] = dorm_json;
         out.emit(k_symbols[0],
-                 fmt::format("{} breaks its profile of {} messages ({}): usually {}; this one: {}; with {} payload signal(s)",
-                             sender, prof->messages, prof->key.starts_with("org:") ? "its organisation's" : "its own",
-                             usual, seen, pl.size()),
+                 fmt::format(
+                     "{} breaks its profile of {} messages ({}): usually {}; this one: {}; with {} payload signal(s)",
+                     sender, prof->messages, prof->key.starts_with("org:") ? "its organisation's" : "its own", usual,
+                     seen, pl.size()),
                  std::move(ev));
     }
 };

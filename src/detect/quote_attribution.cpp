@@ -11,11 +11,11 @@
 #include "core/config.hpp"
 #include "detect/detector.hpp"
 #include "detect/hijack_common.hpp"
+#include "detect/ids.hpp"
 #include "history/lookup.hpp"
 #include "history/view.hpp"
 #include "mime/message.hpp"
 #include "store/history.hpp"
-#include "detect/ids.hpp"
 
 #include <fmt/format.h>
 
@@ -65,11 +65,12 @@ public:
         nlohmann::json parts = nlohmann::json::array();
         for (const auto& p : best_thread->participants) parts.push_back({{"address", p.address}, {"name", p.name}});
         nlohmann::json ev{{"sender", mailbox_json(*m.from)},
-                          {"quoted_message", {{"message_id", best->message_id},
-                                              {"date", best->date},
-                                              {"from", best->from_address},
-                                              {"from_name", best->from_name},
-                                              {"subject", best->subject}}},
+                          {"quoted_message",
+                           {{"message_id", best->message_id},
+                            {"date", best->date},
+                            {"from", best->from_address},
+                            {"from_name", best->from_name},
+                            {"subject", best->subject}}},
                           {"matched_fingerprints", best_n},
                           {"thread_id", best_thread->id},
                           {"thread_subject", best_thread->subject},

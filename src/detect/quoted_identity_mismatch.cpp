@@ -17,8 +17,8 @@
 //   Names shorter than 4 characters of comparison key are ignored (initials,
 //   "IT", "総務"). Mailing lists and automated mail are exempt.
 #include "detect/hijack_common.hpp"
-#include "mime/domains.hpp"
 #include "mime/address.hpp"
+#include "mime/domains.hpp"
 
 #include <fmt/format.h>
 
@@ -70,16 +70,22 @@ public:
                 if (p.address_key == s || mime::same_organisation(p.address_key, s)) continue;
                 if (!same_person_name(*m.from, p.name)) continue;
                 // The namesake is this mail's addressee: nobody impersonates a person to that person.
-                const bool addressee = std::any_of(m.to.begin(), m.to.end(), [&](const auto& r) { return r.address_key == p.address_key; }) ||
-                                       std::any_of(m.cc.begin(), m.cc.end(), [&](const auto& r) { return r.address_key == p.address_key; });
+                const bool addressee = std::any_of(m.to.begin(), m.to.end(),
+                                                   [&](const auto& r) { return r.address_key == p.address_key; }) ||
+                                       std::any_of(m.cc.begin(), m.cc.end(),
+                                                   [&](const auto& r) { return r.address_key == p.address_key; });
                 if (addressee) continue;
                 out.emit(k_symbols[0],
                          fmt::format("\"{}\" writes from {}, but the quoted mail shows {} as {}", sender.name, s,
                                      p.name, p.address),
                          {{"sender", mailbox_json(*m.from)},
                           {"quoted_participant", mailbox_json(p)},
-                          {"quoted", {{"from", q.from}, {"to", q.to}, {"sent", q.sent}, {"subject", q.subject},
-                                      {"attribution", q.attribution}}}});
+                          {"quoted",
+                           {{"from", q.from},
+                            {"to", q.to},
+                            {"sent", q.sent},
+                            {"subject", q.subject},
+                            {"attribution", q.attribution}}}});
                 return;
             }
         }

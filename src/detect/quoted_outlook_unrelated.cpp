@@ -13,11 +13,11 @@
 #include "core/config.hpp"
 #include "detect/detector.hpp"
 #include "detect/hijack_common.hpp"
-#include "mime/domains.hpp"
+#include "detect/ids.hpp"
 #include "mime/address.hpp"
+#include "mime/domains.hpp"
 #include "mime/message.hpp"
 #include "text/normalize.hpp"
-#include "detect/ids.hpp"
 
 #include <fmt/format.h>
 
@@ -27,8 +27,7 @@ namespace replyguard::detect {
 namespace {
 
 constexpr std::array k_symbols{
-    symbol_info{ids::QUOTED_OUTLOOK_UNRELATED, "hijack", 3.0,
-                "reply quoting a conversation the sender was not part of",
+    symbol_info{ids::QUOTED_OUTLOOK_UNRELATED, "hijack", 3.0, "reply quoting a conversation the sender was not part of",
                 "差出人が当事者でない会話を引用した返信"},
 };
 
@@ -52,10 +51,12 @@ public:
             // Does the sender appear in this block's headers? By address anywhere; by name only
             // among the recipients (a bot borrows the quoted sender's name, not the addressee's).
             const std::string heads = q.from + "\n" + q.to + "\n" + q.cc + "\n" + q.attribution;
-            if (q.from_mailbox && (q.from_mailbox->address_key == s || mime::same_organisation(q.from_mailbox->address_key, s)))
+            if (q.from_mailbox &&
+                (q.from_mailbox->address_key == s || mime::same_organisation(q.from_mailbox->address_key, s)))
                 return;
             const auto lowered = text::nfkc_casefold(heads);
-            if (lowered.find(s) != std::string::npos || (local.size() >= 3 && lowered.find(local + "@") != std::string::npos))
+            if (lowered.find(s) != std::string::npos ||
+                (local.size() >= 3 && lowered.find(local + "@") != std::string::npos))
                 return;
             const auto& k = m.from->name_key;
             if (k.size() >= 4 && text::fold_key(q.to + "\n" + q.cc).find(k) != std::string::npos) return;
@@ -69,11 +70,15 @@ public:
         }
         if (!judged) return;
         out.emit(k_symbols[0],
-                 fmt::format("quotes mail from {} to {} - {} appears nowhere in the quoted headers",
-                             judged->from, judged->to.empty() ? judged->cc : judged->to, s),
+                 fmt::format("quotes mail from {} to {} - {} appears nowhere in the quoted headers", judged->from,
+                             judged->to.empty() ? judged->cc : judged->to, s),
                  {{"sender", mailbox_json(*m.from)},
-                  {"quoted", {{"from", judged->from}, {"sent", judged->sent}, {"to", judged->to}, {"cc", judged->cc},
-                              {"subject", judged->subject}}}});
+                  {"quoted",
+                   {{"from", judged->from},
+                    {"sent", judged->sent},
+                    {"to", judged->to},
+                    {"cc", judged->cc},
+                    {"subject", judged->subject}}}});
     }
 };
 

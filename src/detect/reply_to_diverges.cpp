@@ -36,8 +36,8 @@ public:
         for (const auto& r : m.reply_to) {
             const auto rd = mime::registrable_domain(r.address_key);
             if (rd.empty() || rd == fd) continue;
-            out.emit(k_symbols[0], fmt::format("Reply-To {} is in {}, From {} is in {}", r.address_key, rd,
-                                               m.from->address_key, fd),
+            out.emit(k_symbols[0],
+                     fmt::format("Reply-To {} is in {}, From {} is in {}", r.address_key, rd, m.from->address_key, fd),
                      {{"from", mailbox_json(*m.from)}, {"reply_to", mailbox_json(r)}});
             return;
         }

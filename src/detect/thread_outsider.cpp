@@ -23,12 +23,12 @@
 #include "core/config.hpp"
 #include "detect/detector.hpp"
 #include "detect/hijack_common.hpp"
-#include "mime/address.hpp"
+#include "detect/ids.hpp"
 #include "history/lookup.hpp"
 #include "history/view.hpp"
+#include "mime/address.hpp"
 #include "mime/message.hpp"
 #include "store/history.hpp"
-#include "detect/ids.hpp"
 
 #include <fmt/format.h>
 
@@ -99,8 +99,10 @@ public:
                           {"thread_messages", best.thread.messages},
                           {"participants", parts}};
         if (best.via)
-            ev["via_message"] = {{"message_id", best.via->message_id}, {"date", best.via->date},
-                                 {"from", best.via->from_address}, {"subject", best.via->subject}};
+            ev["via_message"] = {{"message_id", best.via->message_id},
+                                 {"date", best.via->date},
+                                 {"from", best.via->from_address},
+                                 {"subject", best.via->subject}};
         if (best.how == history::found_by::quote) ev["matched_fingerprints"] = best.matched_fingerprints;
         // A subject alone plus a name is a name collision as often as a hijack (田中 健 works
         // at several organisations): the name counts when the quote names that participant too.
@@ -117,15 +119,16 @@ public:
         if (!named && st.established) return;
         if (named) {
             ev["impersonated"] = {{"address", named->address}, {"name", named->name}};
-            auto d = fmt::format("{} writes under the name of {} <{}>, a participant of thread \"{}\" ({} participants, found by {}), "
-                                 "but never took part in it",
-                                 sender, named->name, named->address, best.thread.subject,
-                                 best.thread.participants.size(), history::found_by_name(best.how));
+            auto d = fmt::format(
+                "{} writes under the name of {} <{}>, a participant of thread \"{}\" ({} participants, found by {}), "
+                "but never took part in it",
+                sender, named->name, named->address, best.thread.subject, best.thread.participants.size(),
+                history::found_by_name(best.how));
             out.emit(k_symbols[1], std::move(d), std::move(ev));
         } else {
-            auto d = fmt::format("{} never took part in thread \"{}\" (found by {}; {} participants)", sender,
-                                 best.thread.subject, history::found_by_name(best.how),
-                                 best.thread.participants.size());
+            auto d =
+                fmt::format("{} never took part in thread \"{}\" (found by {}; {} participants)", sender,
+                            best.thread.subject, history::found_by_name(best.how), best.thread.participants.size());
             out.emit(k_symbols[0], std::move(d), std::move(ev));
         }
     }

@@ -5,8 +5,8 @@
 // lines of arithmetic, and no Debian package offers winnowing.
 #include "history/fingerprint.hpp"
 
-#include "text/normalize.hpp"
 #include "core/strings.hpp"
+#include "text/normalize.hpp"
 
 #include <unicode/uchar.h>
 #include <unicode/utf8.h>
@@ -19,15 +19,21 @@ namespace {
 
 // Lines that are part of a quote's framing, not of the quoted message.
 constexpr std::array<std::string_view, 16> k_header_labels{
-    "from", "sent", "to", "cc", "subject", "date", "差出人", "送信日時", "宛先", "件名", "送信者", "日時",
-    "reply-to", "importance", "重要度", "cc",
+    "from", "sent", "to",     "cc",   "subject",  "date",       "差出人", "送信日時",
+    "宛先", "件名", "送信者", "日時", "reply-to", "importance", "重要度", "cc",
 };
 
 std::string_view strip_markers(std::string_view l) {
     for (;;) {
         l = trim(l);
-        if (!l.empty() && (l.front() == '>' || l.front() == '|')) { l.remove_prefix(1); continue; }
-        if (l.starts_with("\xEF\xBC\x9E")) { l.remove_prefix(3); continue; }  // ＞
+        if (!l.empty() && (l.front() == '>' || l.front() == '|')) {
+            l.remove_prefix(1);
+            continue;
+        }
+        if (l.starts_with("\xEF\xBC\x9E")) {
+            l.remove_prefix(3);
+            continue;
+        }  // ＞
         return l;
     }
 }
@@ -53,7 +59,10 @@ std::vector<UChar32> code_points(std::string_view text) {
         auto e = text.find('\n', b);
         if (e == std::string_view::npos) e = text.size();
         auto l = strip_markers(text.substr(b, e - b));
-        if (!is_framing(l)) { kept.append(l); kept += '\n'; }
+        if (!is_framing(l)) {
+            kept.append(l);
+            kept += '\n';
+        }
         b = e + 1;
     }
     std::string folded = text::fold_key(kept);

@@ -2,11 +2,11 @@
 // history/learner.cpp - one message into the history.
 #include "history/learner.hpp"
 
-#include "mime/domains.hpp"
 #include "history/fingerprint.hpp"
 #include "history/lookup.hpp"
 #include "history/profile.hpp"
 #include "mime/address.hpp"
+#include "mime/domains.hpp"
 
 #include <algorithm>
 #include <set>
@@ -32,8 +32,16 @@ std::vector<std::string> name_parts(std::string_view name) {
         cur.clear();
     };
     for (std::size_t i = 0; i < name.size();) {
-        if (name[i] == ' ' || name[i] == '\t' || name[i] == ',') { flush(); ++i; continue; }
-        if (name.substr(i).starts_with("\xE3\x80\x80")) { flush(); i += 3; continue; }  // U+3000
+        if (name[i] == ' ' || name[i] == '\t' || name[i] == ',') {
+            flush();
+            ++i;
+            continue;
+        }
+        if (name.substr(i).starts_with("\xE3\x80\x80")) {
+            flush();
+            i += 3;
+            continue;
+        }  // U+3000
         cur += name[i++];
     }
     flush();
@@ -125,7 +133,8 @@ result<store::learnt_message> prepare_learn(store::history& h, const mime::messa
         if (mb.address_key.empty() || mb.address_key.find('@') == std::string::npos) return;
         if (seen.insert(mb.address_key).second)
             lm.participants.push_back({mb.address_key, usable_name(mb) ? mb.name : std::string()});
-        if (auto d = mime::registrable_domain(mb.address_key); !d.empty() && doms.insert(d).second) lm.domains.push_back(d);
+        if (auto d = mime::registrable_domain(mb.address_key); !d.empty() && doms.insert(d).second)
+            lm.domains.push_back(d);
         for (auto& k : name_keys_for(mb))
             if (names_seen.insert(k + '\n' + mb.address_key).second) lm.names.emplace_back(k, mb.address_key);
     };

@@ -2,18 +2,15 @@
 // history/lookup.cpp - thread lookup shared by learner and detectors.
 #include "history/lookup.hpp"
 
-#include "mime/domains.hpp"
-#include "history/fingerprint.hpp"
 #include "core/digest.hpp"
-
+#include "history/fingerprint.hpp"
+#include "mime/domains.hpp"
 
 #include <algorithm>
 #include <set>
 
 namespace replyguard::history {
-namespace {
-
-}  // namespace
+namespace {}  // namespace
 
 std::string message_key(const mime::message& m) {
     if (!m.message_id.empty()) return m.message_id;
@@ -32,8 +29,7 @@ std::string thread_id_for(std::string_view root) { return sha256_hex(root, 32); 
 std::vector<std::string> referenced_ids(const mime::message& m) {
     std::vector<std::string> out;
     auto add = [&](const std::string& id) {
-        if (!id.empty() && id != m.message_id && std::find(out.begin(), out.end(), id) == out.end())
-            out.push_back(id);
+        if (!id.empty() && id != m.message_id && std::find(out.begin(), out.end(), id) == out.end()) out.push_back(id);
     };
     for (const auto& id : m.in_reply_to) add(id);
     for (auto it = m.references.rbegin(); it != m.references.rend(); ++it) add(*it);
@@ -42,10 +38,10 @@ std::vector<std::string> referenced_ids(const mime::message& m) {
 
 const char* found_by_name(found_by f) {
     switch (f) {
-        case found_by::in_reply_to: return "in-reply-to";
-        case found_by::references: return "references";
-        case found_by::subject: return "subject";
-        case found_by::quote: return "quoted-text";
+    case found_by::in_reply_to: return "in-reply-to";
+    case found_by::references: return "references";
+    case found_by::subject: return "subject";
+    case found_by::quote: return "quoted-text";
     }
     return "?";
 }
@@ -63,7 +59,7 @@ std::vector<std::uint64_t> quoted_fingerprints(const mime::message& m) {
 }
 
 result<std::vector<std::pair<store::message_record, std::size_t>>> quoted_sources(store::history& h,
-                                                                                 const mime::message& m) {
+                                                                                  const mime::message& m) {
     std::vector<std::pair<store::message_record, std::size_t>> out;
     if (m.quoted.empty()) return out;
     auto fps = quoted_fingerprints(m);

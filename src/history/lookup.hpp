@@ -62,7 +62,7 @@ inline constexpr std::size_t k_rare_fingerprint_df = 3;
 /// fingerprints (document frequency <= k_rare_fingerprint_df) matched and (a
 /// quarter of the message's stored sample or 12).
 result<std::vector<std::pair<store::message_record, std::size_t>>> quoted_sources(store::history& h,
-                                                                                 const mime::message& m);
+                                                                                  const mime::message& m);
 
 /// Is `address` (a key) a participant of the thread (exact address)?
 bool is_participant(const store::thread_info& t, std::string_view address);

@@ -25,11 +25,11 @@ struct axis_def {
 
 // Caps bound a profile: at most the sum of these values per profile (~190 rows).
 constexpr std::array k_axes{
-    axis_def{"mua", "client", 8},   axis_def{"ti", "client", 2},     axis_def{"mid", "client", 8},
-    axis_def{"mids", "client", 8},  axis_def{"body", "client", 3},   axis_def{"cs", "client", 6},
-    axis_def{"cte", "client", 5},   axis_def{"bnd", "client", 8},    axis_def{"quote", "client", 6},
-    axis_def{"relay", "path", 8},   axis_def{"net", "path", 8},      axis_def{"origin", "origin", 12},
-    axis_def{"tz", "zone", 6},      axis_def{"hour", "hour", 24},    axis_def{"len", "text", 9},
+    axis_def{"mua", "client", 8},  axis_def{"ti", "client", 2},   axis_def{"mid", "client", 8},
+    axis_def{"mids", "client", 8}, axis_def{"body", "client", 3}, axis_def{"cs", "client", 6},
+    axis_def{"cte", "client", 5},  axis_def{"bnd", "client", 8},  axis_def{"quote", "client", 6},
+    axis_def{"relay", "path", 8},  axis_def{"net", "path", 8},    axis_def{"origin", "origin", 12},
+    axis_def{"tz", "zone", 6},     axis_def{"hour", "hour", 24},  axis_def{"len", "text", 9},
     axis_def{"link", "links", 32},
 };
 
@@ -167,9 +167,12 @@ std::string mua_family(std::string_view x_mailer) {
     std::string s;
     int depth = 0;
     for (char c : v) {
-        if (c == '(' || c == '[') ++depth;
-        else if ((c == ')' || c == ']') && depth > 0) --depth;
-        else if (depth == 0) s += c;
+        if (c == '(' || c == '[')
+            ++depth;
+        else if ((c == ')' || c == ']') && depth > 0)
+            --depth;
+        else if (depth == 0)
+            s += c;
     }
     // Family: the words before the first one holding a digit; version: that word's leading number.
     std::string family, version;
@@ -213,10 +216,14 @@ std::string id_shape(std::string_view s) {
     std::set<char> punct;
     for (char c : s) {
         auto uc = static_cast<unsigned char>(c);
-        if (std::isdigit(uc)) d = true;
-        else if (std::islower(uc)) l = true;
-        else if (std::isupper(uc)) u = true;
-        else punct.insert(c);
+        if (std::isdigit(uc))
+            d = true;
+        else if (std::islower(uc))
+            l = true;
+        else if (std::isupper(uc))
+            u = true;
+        else
+            punct.insert(c);
     }
     constexpr std::array<std::size_t, 7> bounds{8, 16, 24, 32, 48, 64, 96};
     std::size_t b = 0;
@@ -226,7 +233,8 @@ std::string id_shape(std::string_view s) {
     if (d) out += 'd';
     if (l) out += 'l';
     if (u) out += 'u';
-    if (punct.size() > 4) out += "*";
+    if (punct.size() > 4)
+        out += "*";
     else
         for (char c : punct) out += (static_cast<unsigned char>(c) < 0x80 ? c : '?');
     return out;
@@ -240,7 +248,8 @@ std::string boundary_style(std::string_view boundary) {
     if (l.starts_with("_000_") || l.starts_with("_002_") || l.starts_with("_004_")) return "exchange";
     if (l.starts_with("----=_part_")) return "javamail";
     if (l.starts_with("b1_") || l.starts_with("b1=_")) return "phpmailer";
-    if (l.size() >= 28 && l.find_first_not_of("0123456789abcdef") == std::string::npos) return "hex" + std::to_string(l.size());
+    if (l.size() >= 28 && l.find_first_not_of("0123456789abcdef") == std::string::npos)
+        return "hex" + std::to_string(l.size());
     // Otherwise: the leading punctuation as written, then the shape of the rest.
     std::size_t p = 0;
     while (p < boundary.size() && !std::isalnum(static_cast<unsigned char>(boundary[p]))) ++p;
@@ -350,8 +359,10 @@ std::vector<store::profile_value> observe_profile(const mime::message& m, const 
     bool plain = false, html = false;
     const mime::text_part* first = nullptr;
     for (const auto& tp : m.text_parts) {
-        if (tp.content_type == "text/plain") plain = true;
-        else if (tp.content_type == "text/html") html = true;
+        if (tp.content_type == "text/plain")
+            plain = true;
+        else if (tp.content_type == "text/html")
+            html = true;
         if (!first) first = &tp;
     }
     if (plain || html) put("body", plain && html ? "plain+html" : plain ? "plain" : "html");
@@ -374,13 +385,13 @@ std::vector<store::profile_value> observe_profile(const mime::message& m, const 
         std::string q = "none";
         if (!m.quoted.empty()) {
             const auto& b = m.quoted.front();
-            bool ja = b.attribution.find("\xE5\xB9\xB4") != std::string::npos ||  // 年
+            bool ja = b.attribution.find("\xE5\xB9\xB4") != std::string::npos ||                      // 年
                       m.body_text.find("\xE5\xB7\xAE\xE5\x87\xBA\xE4\xBA\xBA") != std::string::npos;  // 差出人
             switch (b.kind) {
-                case mime::quoted_block::style::angle: q = "angle"; break;
-                case mime::quoted_block::style::outlook: q = ja ? "outlook-ja" : "outlook"; break;
-                case mime::quoted_block::style::wrote: q = ja ? "wrote-ja" : "wrote"; break;
-                case mime::quoted_block::style::forward: q = "forward"; break;
+            case mime::quoted_block::style::angle: q = "angle"; break;
+            case mime::quoted_block::style::outlook: q = ja ? "outlook-ja" : "outlook"; break;
+            case mime::quoted_block::style::wrote: q = ja ? "wrote-ja" : "wrote"; break;
+            case mime::quoted_block::style::forward: q = "forward"; break;
             }
         }
         put("quote", q);
@@ -513,14 +524,18 @@ std::string hour_words(const std::map<std::string, std::uint64_t>& vals) {
     // The smallest circular window holding every hour seen ("09-19").
     std::array<bool, 24> seen{};
     for (const auto& [v, c] : vals)
-        if (v.size() == 2 && std::isdigit(static_cast<unsigned char>(v[0]))) seen[static_cast<std::size_t>(std::stoi(v))] = true;
+        if (v.size() == 2 && std::isdigit(static_cast<unsigned char>(v[0])))
+            seen[static_cast<std::size_t>(std::stoi(v))] = true;
     int best_start = 0, best_gap = -1;
     for (int s = 0; s < 24; ++s) {
         if (!seen[static_cast<std::size_t>(s)]) continue;
         // gap before s: hours not seen going backwards from s-1
         int gap = 0;
         for (int k = 1; k < 24 && !seen[static_cast<std::size_t>((s - k + 24) % 24)]; ++k) ++gap;
-        if (gap > best_gap) { best_gap = gap; best_start = s; }
+        if (gap > best_gap) {
+            best_gap = gap;
+            best_start = s;
+        }
     }
     if (best_gap < 0) return {};
     int end = (best_start + 23 - best_gap) % 24;
@@ -592,7 +607,8 @@ std::vector<broken_axis> compare_profile(const store::profile_counts& p, const s
     return out;
 }
 
-std::vector<std::string> unseen_link_hosts(const store::profile_counts& p, const std::vector<store::profile_value>& obs) {
+std::vector<std::string> unseen_link_hosts(const store::profile_counts& p,
+                                           const std::vector<store::profile_value>& obs) {
     std::vector<std::string> out;
     auto it = p.axes.find("link");
     const std::map<std::string, std::uint64_t> none;

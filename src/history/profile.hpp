@@ -108,10 +108,10 @@ result<sender_profiles> lookup_profile(store::history& h, std::string_view addre
 struct broken_axis {
     std::string family;
     std::string axis;
-    std::string seen;        ///< this message's value
-    std::string usual;       ///< the profile's usual values, in words
+    std::string seen;           ///< this message's value
+    std::string usual;          ///< the profile's usual values, in words
     std::uint64_t history = 0;  ///< values counted on the axis
-    double p_new = 1.0;      ///< Good-Turing probability of a new value
+    double p_new = 1.0;         ///< Good-Turing probability of a new value
 };
 
 /// The axes of `obs` this profile says are unusual (empty: nothing to say or not enough history).
@@ -119,7 +119,8 @@ std::vector<broken_axis> compare_profile(const store::profile_counts& p, const s
 
 /// Link hosts (registrable domains) of `obs` the profile never saw; empty when the
 /// link axis is too thin or was full (then nothing can be said).
-std::vector<std::string> unseen_link_hosts(const store::profile_counts& p, const std::vector<store::profile_value>& obs);
+std::vector<std::string> unseen_link_hosts(const store::profile_counts& p,
+                                           const std::vector<store::profile_value>& obs);
 
 /// The profile's usual values on an axis, most frequent first, in words ("microsoft outlook 16 (12)").
 std::string usual_values(const store::profile_counts& p, std::string_view axis);

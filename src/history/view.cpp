@@ -6,9 +6,9 @@ namespace replyguard::history {
 
 const char* view_status_name(view_status s) {
     switch (s) {
-        case view_status::none: return "none";
-        case view_status::ok: return "ok";
-        case view_status::unavailable: return "unavailable";
+    case view_status::none: return "none";
+    case view_status::ok: return "ok";
+    case view_status::unavailable: return "unavailable";
     }
     return "?";
 }

@@ -56,16 +56,16 @@ const char* view_status_name(view_status s);
 /// One In-Reply-To/References id, as the history knows it.
 struct reference {
     std::string id;
-    bool in_reply_to = false;                    ///< named by In-Reply-To (else References only)
-    std::optional<store::message_record> stored; ///< the stored message with this id
-    bool root_thread_known = false;              ///< a thread rooted at this id is stored
+    bool in_reply_to = false;                     ///< named by In-Reply-To (else References only)
+    std::optional<store::message_record> stored;  ///< the stored message with this id
+    bool root_thread_known = false;               ///< a thread rooted at this id is stored
 };
 
 /// A stored message the quoted text copies (history::quoted_sources semantics).
 struct quote_source {
     store::message_record message;
-    std::size_t matched = 0;                  ///< matched fingerprints
-    std::optional<store::thread_info> thread; ///< its thread, when stored
+    std::size_t matched = 0;                   ///< matched fingerprints
+    std::optional<store::thread_info> thread;  ///< its thread, when stored
 };
 
 /// The sender's profiles (history/profile.hpp: how their mail is usually made),
@@ -80,20 +80,20 @@ struct view {
     view_status status = view_status::none;
     std::string error;  ///< why the store failed (status unavailable)
 
-    std::string sender;                              ///< address key of From ("" none)
+    std::string sender;                                 ///< address key of From ("" none)
     std::optional<store::correspondent> sender_record;  ///< null: never seen
-    std::string sender_domain;                       ///< registrable domain of the sender
-    bool sender_domain_known = false;                ///< is_known_domain(sender_domain)
+    std::string sender_domain;                          ///< registrable domain of the sender
+    bool sender_domain_known = false;                   ///< is_known_domain(sender_domain)
     store::history_stats stats;
-    std::vector<std::string> org_domains;            ///< our registrable domains as stored, sorted
-    std::vector<std::string> known_domains;          ///< every domain seen; see LIMITS
+    std::vector<std::string> org_domains;    ///< our registrable domains as stored, sorted
+    std::vector<std::string> known_domains;  ///< every domain seen; see LIMITS
 
-    std::vector<reference> references;               ///< referenced_ids() order
-    std::vector<thread_ref> threads;                 ///< find_threads() order and content
-    std::vector<quote_source> quote_sources;         ///< quoted_sources() order, at most 10
+    std::vector<reference> references;        ///< referenced_ids() order
+    std::vector<thread_ref> threads;          ///< find_threads() order and content
+    std::vector<quote_source> quote_sources;  ///< quoted_sources() order, at most 10
 
-    std::vector<std::string> name_addresses;         ///< sorted, unique
-    std::vector<store::correspondent> name_people;   ///< records of the first k_name_people name_addresses (those seen)
+    std::vector<std::string> name_addresses;        ///< sorted, unique
+    std::vector<store::correspondent> name_people;  ///< records of the first k_name_people name_addresses (those seen)
 
     std::optional<sender_profile_facts> sender_profile;  ///< the sender's profiles (null: no sender)
     /// Registrable domains of the link hosts of a person's reply (detect::is_personal_reply;

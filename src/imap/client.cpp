@@ -95,10 +95,12 @@ imap_result<std::string> client::perform(const std::string& url, const char* cus
     switch (rc) {
     case CURLE_LOGIN_DENIED:
         if (contains(why, "select") || contains(why, "examine"))
-            return imap_fail(failure::no_mailbox, fmt::format("no mailbox '{}' on {} (or it cannot be opened)", box, url_.base()));
-        return imap_fail(failure::auth, fmt::format("authentication failed for {}: {} (check the user name and the password file)", where, why));
-    case CURLE_AUTH_ERROR:
-        return imap_fail(failure::auth, fmt::format("authentication failed for {}: {}", where, why));
+            return imap_fail(failure::no_mailbox,
+                             fmt::format("no mailbox '{}' on {} (or it cannot be opened)", box, url_.base()));
+        return imap_fail(
+            failure::auth,
+            fmt::format("authentication failed for {}: {} (check the user name and the password file)", where, why));
+    case CURLE_AUTH_ERROR: return imap_fail(failure::auth, fmt::format("authentication failed for {}: {}", where, why));
     case CURLE_REMOTE_FILE_NOT_FOUND:
         if (contains(why, "uidvalidity"))
             return imap_fail(failure::uidvalidity, fmt::format("mailbox '{}' was rebuilt (UIDVALIDITY changed)", box));
@@ -114,11 +116,14 @@ imap_result<std::string> client::perform(const std::string& url, const char* cus
     case CURLE_SSL_CRL_BADFILE:
     case CURLE_SSL_ENGINE_INITFAILED:
     case CURLE_USE_SSL_FAILED:
-        return imap_fail(failure::tls, fmt::format("TLS failure with {}: {}{}", url_.base(), why,
-                                                   opt_.ca_file.empty() ? " (a private CA? give its certificate with --ca-file)" : ""));
+        return imap_fail(
+            failure::tls,
+            fmt::format("TLS failure with {}: {}{}", url_.base(), why,
+                        opt_.ca_file.empty() ? " (a private CA? give its certificate with --ca-file)" : ""));
     case CURLE_WRITE_ERROR:
         if (p_->overflow)
-            return imap_fail(failure::too_large, fmt::format("larger than the limit of {} bytes; not fetched", opt_.max_message_bytes));
+            return imap_fail(failure::too_large,
+                             fmt::format("larger than the limit of {} bytes; not fetched", opt_.max_message_bytes));
         return imap_fail(failure::internal, why);
     case CURLE_QUOTE_ERROR:
         return imap_fail(failure::refused, fmt::format("the server refused '{}'", custom ? custom : "FETCH"));
@@ -133,8 +138,7 @@ imap_result<std::string> client::perform(const std::string& url, const char* cus
     case CURLE_FTP_ACCEPT_TIMEOUT:
     case CURLE_AGAIN:
         return imap_fail(failure::connection, fmt::format("connection to {} failed: {}", url_.base(), why));
-    default:
-        return imap_fail(failure::internal, fmt::format("{}: {}", url_.base(), why));
+    default: return imap_fail(failure::internal, fmt::format("{}: {}", url_.base(), why));
     }
 }
 
@@ -149,11 +153,14 @@ imap_result<mailbox_status> client::status(std::string_view mailbox) {
     auto r = perform(url_.base() + "/", cmd.c_str(), mailbox);
     if (!r) {
         if (r.error().kind == failure::refused)
-            return imap_fail(failure::no_mailbox, fmt::format("no mailbox '{}' on {}", decode_mailbox(mailbox), url_.base()));
+            return imap_fail(failure::no_mailbox,
+                             fmt::format("no mailbox '{}' on {}", decode_mailbox(mailbox), url_.base()));
         return std::unexpected(r.error());
     }
     auto st = parse_status(*r);
-    if (!st) return imap_fail(failure::refused, fmt::format("{}: STATUS of '{}' gave no UIDVALIDITY", url_.base(), decode_mailbox(mailbox)));
+    if (!st)
+        return imap_fail(failure::refused,
+                         fmt::format("{}: STATUS of '{}' gave no UIDVALIDITY", url_.base(), decode_mailbox(mailbox)));
     return *st;
 }
 
@@ -181,8 +188,9 @@ imap_result<void> client::move(std::string_view mailbox, std::uint32_t uid, std:
     auto r = perform(url_.base() + "/" + url_path(mailbox), cmd.c_str(), mailbox);
     if (!r) {
         if (r.error().kind == failure::refused)
-            return imap_fail(failure::refused, fmt::format("the server refused to move UID {} to '{}' (is MOVE, RFC 6851, supported?)",
-                                                           uid, decode_mailbox(target)));
+            return imap_fail(failure::refused,
+                             fmt::format("the server refused to move UID {} to '{}' (is MOVE, RFC 6851, supported?)",
+                                         uid, decode_mailbox(target)));
         return std::unexpected(r.error());
     }
     return {};
@@ -196,7 +204,8 @@ imap_result<void> client::create(std::string_view mailbox) {
     auto r = perform(url_.base() + "/", cmd.c_str(), mailbox);
     if (!r) {
         if (r.error().kind == failure::refused)
-            return imap_fail(failure::refused, fmt::format("cannot create mailbox '{}' on {}", decode_mailbox(mailbox), url_.base()));
+            return imap_fail(failure::refused,
+                             fmt::format("cannot create mailbox '{}' on {}", decode_mailbox(mailbox), url_.base()));
         return std::unexpected(r.error());
     }
     return {};

@@ -37,11 +37,11 @@ namespace replyguard::imap {
 struct client_options {
     std::string user;
     std::string password;
-    std::string ca_file;                    ///< "" : the system's CA certificates
+    std::string ca_file;  ///< "" : the system's CA certificates
     long connect_timeout_seconds = 30;
     long stall_seconds = 120;
     std::size_t max_message_bytes = 64u << 20;
-    bool verbose = false;                   ///< libcurl's protocol trace on stderr (passwords included!)
+    bool verbose = false;  ///< libcurl's protocol trace on stderr (passwords included!)
 };
 
 class client final : public mailbox_access {

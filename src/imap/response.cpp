@@ -67,8 +67,10 @@ public:
                 continue;
             }
             auto w = word();
-            if (w.empty() && peek() != ')' && peek() != '(') ++i_;  // stray character
-            else if (!w.empty()) out.push_back(std::move(w));
+            if (w.empty() && peek() != ')' && peek() != '(')
+                ++i_;  // stray character
+            else if (!w.empty())
+                out.push_back(std::move(w));
         }
         return out;
     }
@@ -99,9 +101,12 @@ std::optional<mailbox_status> parse_status(std::string_view text) {
         for (std::size_t i = 0; i + 1 < items.size(); i += 2) {
             auto v = to_u32(items[i + 1]);
             if (!v) continue;
-            if (ieq(items[i], "UIDVALIDITY")) st.uidvalidity = *v, have_validity = true;
-            else if (ieq(items[i], "UIDNEXT")) st.uidnext = *v;
-            else if (ieq(items[i], "MESSAGES")) st.messages = *v;
+            if (ieq(items[i], "UIDVALIDITY"))
+                st.uidvalidity = *v, have_validity = true;
+            else if (ieq(items[i], "UIDNEXT"))
+                st.uidnext = *v;
+            else if (ieq(items[i], "MESSAGES"))
+                st.messages = *v;
         }
         if (have_validity) return st;
     }
@@ -156,7 +161,7 @@ std::vector<list_entry> parse_list(std::string_view text) {
         if (t.word() != "*" || !ieq(t.word(), "LIST") || !t.eat('(')) continue;
         list_entry e;
         e.attributes = t.list_rest();
-        (void)t.word();  // hierarchy delimiter (or NIL)
+        (void)t.word();                 // hierarchy delimiter (or NIL)
         if (t.peek() == '{') continue;  // a literal name: libcurl does not pass it on
         e.name = t.word();
         if (!e.name.empty()) out.push_back(std::move(e));

@@ -22,7 +22,7 @@ namespace replyguard::imap {
 
 struct mailbox_status {
     std::uint32_t uidvalidity = 0;
-    std::uint32_t uidnext = 0;   ///< 0 when the server did not say
+    std::uint32_t uidnext = 0;  ///< 0 when the server did not say
     std::uint32_t messages = 0;
 };
 

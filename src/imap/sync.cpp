@@ -71,7 +71,8 @@ imap_result<sync_report> sync_mailbox(mailbox_access& box, store::imap_state& ma
             if (bytes) {
                 fm.bytes = std::move(*bytes);
                 if (!has_flag(m.flags, "\\Seen"))
-                    if (auto r = box.store_flags(mailbox, m.uid, false, "\\Seen"); !r && r.error().kind != failure::gone)
+                    if (auto r = box.store_flags(mailbox, m.uid, false, "\\Seen");
+                        !r && r.error().kind != failure::gone)
                         return std::unexpected(r.error());
             } else if (bytes.error().kind == failure::too_large || bytes.error().kind == failure::gone) {
                 fm.error = bytes.error().message;
@@ -89,7 +90,9 @@ imap_result<sync_report> sync_mailbox(mailbox_access& box, store::imap_state& ma
 }
 
 std::vector<std::string> default_mailboxes(const std::vector<list_entry>& listed) {
-    auto selectable = [](const list_entry& e) { return !has_flag(e.attributes, "\\Noselect") && !has_flag(e.attributes, "\\NonExistent"); };
+    auto selectable = [](const list_entry& e) {
+        return !has_flag(e.attributes, "\\Noselect") && !has_flag(e.attributes, "\\NonExistent");
+    };
     std::vector<std::string> out;
     for (const auto& e : listed)
         if (selectable(e) && has_flag(e.attributes, "\\Sent")) {
@@ -98,7 +101,7 @@ std::vector<std::string> default_mailboxes(const std::vector<list_entry>& listed
         }
     if (out.empty()) {
         constexpr std::array<std::string_view, 5> k_names{"Sent", "Sent Items", "Sent Messages", "INBOX.Sent",
-                                                           "[Gmail]/Sent Mail"};
+                                                          "[Gmail]/Sent Mail"};
         for (auto want : k_names) {
             auto it = std::find_if(listed.begin(), listed.end(),
                                    [&](const list_entry& e) { return selectable(e) && ieq(e.name, want); });

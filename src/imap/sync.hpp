@@ -101,21 +101,21 @@ struct fetched_message {
 };
 
 struct sync_options {
-    std::string account;         ///< imap_url::account()
-    std::string purpose;         ///< "learn" or "watch"
-    std::string skip_keyword;    ///< messages with this keyword are skipped ("" : none)
-    bool from_first = true;      ///< no mark: start at the first message (learn) or at UIDNEXT (watch)
-    std::string start_purpose;   ///< no mark of ours: start at this purpose's mark when it is current ("learn")
+    std::string account;        ///< imap_url::account()
+    std::string purpose;        ///< "learn" or "watch"
+    std::string skip_keyword;   ///< messages with this keyword are skipped ("" : none)
+    bool from_first = true;     ///< no mark: start at the first message (learn) or at UIDNEXT (watch)
+    std::string start_purpose;  ///< no mark of ours: start at this purpose's mark when it is current ("learn")
 };
 
 struct sync_report {
     std::uint32_t uidvalidity = 0;
-    bool started_over = false;     ///< no mark, or UIDVALIDITY changed
+    bool started_over = false;  ///< no mark, or UIDVALIDITY changed
     bool validity_changed = false;
-    std::uint32_t from_uid = 0;    ///< the mark we started from
-    std::size_t found = 0;         ///< new messages seen
-    std::size_t handled = 0;       ///< given to the handler
-    std::size_t skipped = 0;       ///< carried skip_keyword
+    std::uint32_t from_uid = 0;  ///< the mark we started from
+    std::size_t found = 0;       ///< new messages seen
+    std::size_t handled = 0;     ///< given to the handler
+    std::size_t skipped = 0;     ///< carried skip_keyword
 };
 
 using message_handler = std::function<imap_result<void>(fetched_message&)>;

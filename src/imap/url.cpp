@@ -27,8 +27,7 @@ result<std::string> percent_decode(std::string_view s) {
             continue;
         }
         unsigned v = 0;
-        if (i + 2 >= s.size() ||
-            std::from_chars(s.data() + i + 1, s.data() + i + 3, v, 16).ptr != s.data() + i + 3)
+        if (i + 2 >= s.size() || std::from_chars(s.data() + i + 1, s.data() + i + 3, v, 16).ptr != s.data() + i + 3)
             return fail(errc::parse, fmt::format("bad percent-encoding in '{}'", s));
         out += static_cast<char>(v);
         i += 2;
@@ -41,8 +40,8 @@ constexpr std::string_view k_b64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqr
 }  // namespace
 
 std::string imap_url::base() const {
-    return fmt::format("{}://{}:{}", implicit_tls ? "imaps" : "imap", host.find(':') != std::string::npos
-                                                                          ? "[" + host + "]" : host, port);
+    return fmt::format("{}://{}:{}", implicit_tls ? "imaps" : "imap",
+                       host.find(':') != std::string::npos ? "[" + host + "]" : host, port);
 }
 
 std::string imap_url::account() const {

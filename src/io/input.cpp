@@ -15,8 +15,8 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
-#include <sstream>
 #include <set>
+#include <sstream>
 #include <system_error>
 #include <utility>
 #include <vector>
@@ -75,9 +75,7 @@ std::string read_stream(std::istream& in, std::size_t max, std::uint64_t& total)
     return data;
 }
 
-bool is_from_line(std::string_view data, std::size_t pos) {
-    return data.compare(pos, 5, "From ") == 0;
-}
+bool is_from_line(std::string_view data, std::size_t pos) { return data.compare(pos, 5, "From ") == 0; }
 
 // Content-Length of the header block starting at `pos`, or npos.
 std::size_t header_content_length(std::string_view data, std::size_t pos, std::size_t& body_start) {
@@ -100,9 +98,17 @@ std::size_t header_content_length(std::string_view data, std::size_t pos, std::s
             std::size_t v = 0;
             bool any = false;
             for (char c : line.substr(15)) {
-                if (c >= '0' && c <= '9') { v = v * 10 + static_cast<std::size_t>(c - '0'); any = true; }
-                else if (c != ' ' && c != '\t' && c != '\r') { any = false; break; }
-                if (v > (1u << 30)) { any = false; break; }
+                if (c >= '0' && c <= '9') {
+                    v = v * 10 + static_cast<std::size_t>(c - '0');
+                    any = true;
+                } else if (c != ' ' && c != '\t' && c != '\r') {
+                    any = false;
+                    break;
+                }
+                if (v > (1u << 30)) {
+                    any = false;
+                    break;
+                }
             }
             return any ? v : std::string_view::npos;
         }
@@ -168,7 +174,8 @@ bool looks_like_mbox(std::string_view name, std::string_view data) {
         // An envelope line has a sender and a date after "From "; a body line
         // quoted badly ("From here on...") seldom has an '@' or a time in it.
         std::size_t eol = data.find('\n', f + 1);
-        std::string_view line = data.substr(f + 1, eol == std::string_view::npos ? std::string_view::npos : eol - f - 1);
+        std::string_view line =
+            data.substr(f + 1, eol == std::string_view::npos ? std::string_view::npos : eol - f - 1);
         if (line.find(':') != std::string_view::npos && line.size() < 200) return true;
         f = data.find("\nFrom ", f + 1);
     }
@@ -335,7 +342,8 @@ void add_dir(const fs::path& dir, const std::string& source_prefix, std::vector<
          it.increment(ec))
         entries.push_back(*it);
     if (ec) {
-        out.push_back(error_item(source_prefix, dir.string(), fmt::format("cannot list {}: {}", dir.string(), ec.message())));
+        out.push_back(
+            error_item(source_prefix, dir.string(), fmt::format("cannot list {}: {}", dir.string(), ec.message())));
         return;
     }
     std::sort(entries.begin(), entries.end(),
@@ -346,8 +354,8 @@ void add_dir(const fs::path& dir, const std::string& source_prefix, std::vector<
     };
     for (const auto& e : entries) {
         std::string name = e.path().filename().string();
-        std::string source = source_prefix.empty() || source_prefix.back() == '/' ? source_prefix + name
-                                                                                  : source_prefix + "/" + name;
+        std::string source =
+            source_prefix.empty() || source_prefix.back() == '/' ? source_prefix + name : source_prefix + "/" + name;
         std::error_code ec2;
         // The entry itself, not what a link points at: links are followed only on request,
         // so `ln -s / root` or `ln -s . loop` in a mail folder cannot walk the machine.
@@ -391,7 +399,8 @@ std::vector<input_item> expand_inputs(const std::vector<std::string>& paths, con
         std::error_code ec;
         auto st = fs::status(p, ec);
         if (ec || !fs::exists(st)) {
-            out.push_back(error_item(p, p, fmt::format("cannot read {}: {}", p, ec ? ec.message() : "No such file or directory")));
+            out.push_back(error_item(
+                p, p, fmt::format("cannot read {}: {}", p, ec ? ec.message() : "No such file or directory")));
         } else if (fs::is_directory(st)) {
             dir_ids seen;
             first_visit(p, seen);
@@ -405,7 +414,8 @@ std::vector<input_item> expand_inputs(const std::vector<std::string>& paths, con
                 add_stream(in, p, out, opt);
             }
         } else if (!fs::is_regular_file(st)) {
-            out.push_back(error_item(p, p, fmt::format("cannot read {}: {}, not a mail file", p, special_kind(st.type()))));
+            out.push_back(
+                error_item(p, p, fmt::format("cannot read {}: {}, not a mail file", p, special_kind(st.type()))));
         } else {
             add_file(p, p, out, opt);
         }

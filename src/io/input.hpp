@@ -49,11 +49,11 @@ namespace replyguard::io {
 /// not held in memory.
 struct input_item {
     std::string source;
-    std::string path;              ///< file to read ("-" for stdin)
-    std::size_t offset = 0;        ///< byte range inside the file (mbox)
-    std::size_t length = 0;        ///< 0 with whole_file
+    std::string path;        ///< file to read ("-" for stdin)
+    std::size_t offset = 0;  ///< byte range inside the file (mbox)
+    std::size_t length = 0;  ///< 0 with whole_file
     bool whole_file = true;
-    std::optional<std::string> error;  ///< set when the path itself could not be read
+    std::optional<std::string> error;           ///< set when the path itself could not be read
     std::shared_ptr<const std::string> buffer;  ///< preloaded bytes (stdin, mbox file)
     /// Messages that are not byte ranges of a file (PST/OST items): makes the bytes.
     std::function<result<std::string>()> produce;

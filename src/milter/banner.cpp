@@ -50,9 +50,12 @@ std::optional<std::string> transfer_decode(std::string_view body, std::string_vi
     auto in = reinterpret_cast<const unsigned char*>(body.data());
     auto dst = reinterpret_cast<unsigned char*>(out.data());
     std::size_t n;
-    if (cte == "base64") n = g_mime_encoding_base64_decode_step(in, body.size(), dst, &state, &save);
-    else if (cte == "quoted-printable") n = g_mime_encoding_quoted_decode_step(in, body.size(), dst, &state, &save);
-    else return std::nullopt;
+    if (cte == "base64")
+        n = g_mime_encoding_base64_decode_step(in, body.size(), dst, &state, &save);
+    else if (cte == "quoted-printable")
+        n = g_mime_encoding_quoted_decode_step(in, body.size(), dst, &state, &save);
+    else
+        return std::nullopt;
     out.resize(n);
     return out;
 }
@@ -73,8 +76,10 @@ std::string base64_lines(std::string_view data, std::string_view eol) {
 std::string with_eol(std::string_view text, std::string_view eol) {
     std::string out;
     for (char c : text) {
-        if (c == '\n') out += eol;
-        else out += c;
+        if (c == '\n')
+            out += eol;
+        else
+            out += c;
     }
     return out;
 }
@@ -86,8 +91,8 @@ struct entity_out {
 };
 
 struct header_line {
-    std::string name;   ///< lower case
-    std::string value;  ///< raw (may be folded)
+    std::string name;                ///< lower case
+    std::string value;               ///< raw (may be folded)
     std::size_t begin = 0, end = 0;  ///< byte range of the whole field, EOL included
 };
 
@@ -118,8 +123,8 @@ std::vector<header_line> split_fields(std::string_view block) {
     return out;
 }
 
-entity_out rewrite_entity(const ctype& ct, std::string_view cte_raw, std::string_view disp_raw,
-                          std::string_view body, const banner_text& banner, std::string_view eol, int depth);
+entity_out rewrite_entity(const ctype& ct, std::string_view cte_raw, std::string_view disp_raw, std::string_view body,
+                          const banner_text& banner, std::string_view eol, int depth);
 
 entity_out rewrite_text(const ctype& ct, std::string_view cte_raw, std::string_view body, const banner_text& banner,
                         std::string_view eol) {
@@ -131,7 +136,8 @@ entity_out rewrite_text(const ctype& ct, std::string_view cte_raw, std::string_v
     }
     mime::decoded_text t = mime::to_utf8(*decoded, ct.charset);
     if (t.lossy) {
-        r.skipped = "text/" + ct.subtype + " does not decode cleanly in charset " + (ct.charset.empty() ? "(none)" : ct.charset);
+        r.skipped = "text/" + ct.subtype + " does not decode cleanly in charset " +
+                    (ct.charset.empty() ? "(none)" : ct.charset);
         return r;
     }
     std::string_view text_eol = t.text.find("\r\n") != std::string::npos ? "\r\n" : "\n";
@@ -180,8 +186,8 @@ entity_out rewrite_multipart(const ctype& ct, std::string_view body, const banne
         std::size_t after = pos + delim.size();
         bool close = body.substr(after, 2) == "--";
         std::size_t nl = body.find('\n', after);
-        std::string_view rest = body.substr(after + (close ? 2 : 0),
-                                            (nl == std::string_view::npos ? body.size() : nl) - after - (close ? 2 : 0));
+        std::string_view rest = body.substr(
+            after + (close ? 2 : 0), (nl == std::string_view::npos ? body.size() : nl) - after - (close ? 2 : 0));
         if (!close && !std::all_of(rest.begin(), rest.end(), [](char c) { return c == ' ' || c == '\t' || c == '\r'; }))
             continue;  // a longer boundary that starts with ours
         if (open_at) {
@@ -191,7 +197,10 @@ entity_out rewrite_multipart(const ctype& ct, std::string_view body, const banne
             parts.push_back({*open_at, std::max(end, *open_at)});
             open_at.reset();
         }
-        if (close) { closed = true; break; }
+        if (close) {
+            closed = true;
+            break;
+        }
         if (nl == std::string_view::npos) break;
         open_at = nl + 1;
     }
@@ -207,13 +216,18 @@ entity_out rewrite_multipart(const ctype& ct, std::string_view body, const banne
         std::string_view part = body.substr(parts[i].begin, parts[i].end - parts[i].begin);
         // Header block up to the first empty line.
         std::size_t hdr_end, body_start;
-        if (part.starts_with("\r\n")) { hdr_end = 0; body_start = 2; }
-        else if (part.starts_with("\n")) { hdr_end = 0; body_start = 1; }
-        else {
+        if (part.starts_with("\r\n")) {
+            hdr_end = 0;
+            body_start = 2;
+        } else if (part.starts_with("\n")) {
+            hdr_end = 0;
+            body_start = 1;
+        } else {
             std::size_t a = part.find("\n\r\n"), b = part.find("\n\n");
             std::size_t m = std::min(a, b);
             if (m == std::string_view::npos) {
-                if (r.skipped.empty()) r.skipped = "a part of multipart/" + ct.subtype + " has no header/body separator";
+                if (r.skipped.empty())
+                    r.skipped = "a part of multipart/" + ct.subtype + " has no header/body separator";
                 continue;
             }
             hdr_end = m + 1;
@@ -223,12 +237,15 @@ entity_out rewrite_multipart(const ctype& ct, std::string_view body, const banne
         auto fields = split_fields(hdr);
         std::string pct, pcte, pdisp;
         for (const auto& f : fields) {
-            if (f.name == "content-type") pct = f.value;
-            else if (f.name == "content-transfer-encoding") pcte = f.value;
-            else if (f.name == "content-disposition") pdisp = f.value;
+            if (f.name == "content-type")
+                pct = f.value;
+            else if (f.name == "content-transfer-encoding")
+                pcte = f.value;
+            else if (f.name == "content-disposition")
+                pdisp = f.value;
         }
-        entity_out sub = rewrite_entity(mime::parse_content_type(pct), pcte, pdisp, part.substr(body_start), banner,
-                                        eol, depth + 1);
+        entity_out sub =
+            rewrite_entity(mime::parse_content_type(pct), pcte, pdisp, part.substr(body_start), banner, eol, depth + 1);
         if (!sub.body) {
             if (r.skipped.empty()) r.skipped = sub.skipped;
             continue;
@@ -240,15 +257,18 @@ entity_out rewrite_multipart(const ctype& ct, std::string_view body, const banne
         for (const auto& f : fields) {
             nh.append(hdr.substr(hc, f.begin - hc));
             hc = f.end;
-            if (f.name == "content-type" && sub.content_type) nh += "Content-Type: " + *sub.content_type + std::string(eol);
+            if (f.name == "content-type" && sub.content_type)
+                nh += "Content-Type: " + *sub.content_type + std::string(eol);
             else if (f.name == "content-transfer-encoding" && sub.transfer_encoding) {
                 nh += "Content-Transfer-Encoding: " + *sub.transfer_encoding + std::string(eol);
                 had_cte = true;
-            } else nh.append(hdr.substr(f.begin, f.end - f.begin));
+            } else
+                nh.append(hdr.substr(f.begin, f.end - f.begin));
         }
         nh.append(hdr.substr(hc));
         if (sub.content_type && pct.empty()) nh += "Content-Type: " + *sub.content_type + std::string(eol);
-        if (sub.transfer_encoding && !had_cte) nh += "Content-Transfer-Encoding: " + *sub.transfer_encoding + std::string(eol);
+        if (sub.transfer_encoding && !had_cte)
+            nh += "Content-Transfer-Encoding: " + *sub.transfer_encoding + std::string(eol);
         std::string sep(part.substr(hdr_end, body_start - hdr_end));
         std::string new_body = *sub.body;
         // The EOL before the next boundary belongs to the boundary; base64 output ends in one already.
@@ -268,8 +288,8 @@ entity_out rewrite_multipart(const ctype& ct, std::string_view body, const banne
     return r;
 }
 
-entity_out rewrite_entity(const ctype& ct, std::string_view cte_raw, std::string_view disp_raw,
-                          std::string_view body, const banner_text& banner, std::string_view eol, int depth) {
+entity_out rewrite_entity(const ctype& ct, std::string_view cte_raw, std::string_view disp_raw, std::string_view body,
+                          const banner_text& banner, std::string_view eol, int depth) {
     entity_out r;
     if (depth > k_banner_depth) {
         r.skipped = "MIME nesting deeper than the banner limit";

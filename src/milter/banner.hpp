@@ -59,7 +59,7 @@ struct banner_result {
 banner_result insert_banner(const mime::content_type& content_type, std::string_view transfer_encoding,
                             std::string_view body, const banner_text& banner);
 /// The same with a raw top-level Content-Type value ("" when absent: text/plain).
-banner_result insert_banner(std::string_view content_type, std::string_view transfer_encoding,
-                            std::string_view body, const banner_text& banner);
+banner_result insert_banner(std::string_view content_type, std::string_view transfer_encoding, std::string_view body,
+                            const banner_text& banner);
 
 }  // namespace replyguard::milter

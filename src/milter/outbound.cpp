@@ -36,8 +36,10 @@ result<std::optional<finding>> outbound_tracker::check(const outbound_event& e) 
     f.group = std::string(sym.group);
     f.score = sym.score;  // 0: an event about our account, not evidence about the message's author
     f.detail = fmt::format("our account {} may be abused: {}", e.account, why);
-    f.evidence = {{"account", e.account}, {"client_ip", e.client_ip},
-                  {"unknown_recipients", e.unknown_recipients}, {"in_window", seen->in_window}};
+    f.evidence = {{"account", e.account},
+                  {"client_ip", e.client_ip},
+                  {"unknown_recipients", e.unknown_recipients},
+                  {"in_window", seen->in_window}};
     return std::optional<finding>{std::move(f)};
 }
 

@@ -34,12 +34,12 @@ inline constexpr std::size_t k_outbound_accounts = store::k_outbound_accounts;
 inline constexpr std::size_t k_outbound_ips = store::k_outbound_ips;
 
 struct outbound_event {
-    std::string account;         ///< {auth_authen}
+    std::string account;  ///< {auth_authen}
     std::string client_ip;
-    bool reply_like = false;     ///< Re:/Fw:/返信: subject prefix
-    bool payload = false;        ///< attachments or URLs
+    bool reply_like = false;             ///< Re:/Fw:/返信: subject prefix
+    bool payload = false;                ///< attachments or URLs
     std::size_t unknown_recipients = 0;  ///< recipients the account never wrote to (from the history)
-    std::int64_t now = 0;        ///< seconds
+    std::int64_t now = 0;                ///< seconds
 };
 
 class outbound_tracker {

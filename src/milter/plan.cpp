@@ -91,19 +91,18 @@ std::string ascii_only(std::string_view s) {
 
 plan make_plan(const milter_config& mc, const plan_input& in) {
     switch (in.state) {
-        case analysis_state::too_large: {
-            plan p;
-            p.notes.push_back({false, fmt::format("message larger than {} bytes, not analysed; accepted unchecked",
-                                                  mc.max_message_size)});
-            p.remove_forged = true;
-            p.add_headers.emplace_back("X-Replyguard-Verdict", "unchecked");
-            return p;
-        }
-        case analysis_state::timed_out: return timed_out_plan(mc);
-        case analysis_state::store_failed:
-            return default_plan(mc, "the history store failed during the analysis");
-        case analysis_state::failed: return default_plan(mc, in.failure);
-        case analysis_state::done: break;
+    case analysis_state::too_large: {
+        plan p;
+        p.notes.push_back({false, fmt::format("message larger than {} bytes, not analysed; accepted unchecked",
+                                              mc.max_message_size)});
+        p.remove_forged = true;
+        p.add_headers.emplace_back("X-Replyguard-Verdict", "unchecked");
+        return p;
+    }
+    case analysis_state::timed_out: return timed_out_plan(mc);
+    case analysis_state::store_failed: return default_plan(mc, "the history store failed during the analysis");
+    case analysis_state::failed: return default_plan(mc, in.failure);
+    case analysis_state::done: break;
     }
 
     plan p;
@@ -159,9 +158,9 @@ plan make_plan(const milter_config& mc, const plan_input& in) {
     p.tag_subject = act.subject;
     p.banner = act.banner;
     if (act.disp == disposition::quarantine) {
-        p.quarantine_reason = fmt::format("replyguard: {} ({})",
-                                          abuse ? std::string_view("outbound account abuse") : score::verdict_name(in.verdict),
-                                          score_header(in.score));
+        p.quarantine_reason = fmt::format(
+            "replyguard: {} ({})", abuse ? std::string_view("outbound account abuse") : score::verdict_name(in.verdict),
+            score_header(in.score));
         if (raised && !abuse)
             p.quarantine_reason =
                 fmt::format("replyguard: analysis incomplete ({}), {} so far ({})", incomplete_header(in.limits_hit),

@@ -61,7 +61,7 @@ enum class analysis_state {
 /// The outbound-abuse check of an authenticated submission.
 struct outbound_outcome {
     std::optional<finding> abuse;  ///< OUTBOUND_ACCOUNT_ABUSE, when flagged
-    std::string failure;                   ///< "" : checked (or nothing to check)
+    std::string failure;           ///< "" : checked (or nothing to check)
 };
 
 struct plan_input {
@@ -97,10 +97,10 @@ struct plan {
     bool remove_forged = false;
     /// Header fields to add, in order (name, value); values are ASCII.
     std::vector<std::pair<std::string, std::string>> add_headers;
-    bool tag_subject = false;  ///< prefix the Subject ([milter] subject_prefix)
-    bool banner = false;       ///< insert the warning banner in the body
+    bool tag_subject = false;       ///< prefix the Subject ([milter] subject_prefix)
+    bool banner = false;            ///< insert the warning banner in the body
     std::string quarantine_reason;  ///< set when disp == quarantine
-    bool learn = false;        ///< the message may teach the history (the glue checks the store is writable)
+    bool learn = false;             ///< the message may teach the history (the glue checks the store is writable)
     /// The findings the verdict line and the findings header show (with the abuse finding).
     std::vector<finding> findings;
     /// Log lines to write before the per-message summary.

@@ -17,10 +17,10 @@ namespace replyguard::milter {
 
 std::string_view disposition_name(disposition d) noexcept {
     switch (d) {
-        case disposition::accept: return "accept";
-        case disposition::quarantine: return "quarantine";
-        case disposition::reject: return "reject";
-        case disposition::tempfail: return "tempfail";
+    case disposition::accept: return "accept";
+    case disposition::quarantine: return "quarantine";
+    case disposition::reject: return "reject";
+    case disposition::tempfail: return "tempfail";
     }
     return "accept";
 }
@@ -44,9 +44,9 @@ std::uint32_t analysis_millis(const milter_config& mc, std::uint32_t message_mil
 
 const verdict_actions& milter_config::for_verdict(score::verdict v) const {
     switch (v) {
-        case score::verdict::malicious: return malicious;
-        case score::verdict::suspicious: return suspicious;
-        default: return clean;
+    case score::verdict::malicious: return malicious;
+    case score::verdict::suspicious: return suspicious;
+    default: return clean;
     }
 }
 
@@ -56,26 +56,44 @@ std::string where(const toml::node& n, const std::string& origin) { return toml_
 
 result<verdict_actions> read_actions(const toml::node& n, const std::string& origin, std::string_view key) {
     const toml::array* a = n.as_array();
-    if (!a) return fail(errc::parse, fmt::format("{}: milter.actions.{} must be an array of strings", where(n, origin), key));
+    if (!a)
+        return fail(errc::parse,
+                    fmt::format("{}: milter.actions.{} must be an array of strings", where(n, origin), key));
     verdict_actions va{.headers = false};
     int dispositions = 0;
     for (const auto& e : *a) {
         auto s = e.value<std::string>();
-        if (!s) return fail(errc::parse, fmt::format("{}: milter.actions.{} must hold strings only", where(e, origin), key));
-        if (*s == "headers") va.headers = true;
-        else if (*s == "subject") va.subject = true;
-        else if (*s == "banner") va.banner = true;
-        else if (*s == "accept") { va.disp = disposition::accept; ++dispositions; }
-        else if (*s == "quarantine" || *s == "hold") { va.disp = disposition::quarantine; ++dispositions; }
-        else if (*s == "reject") { va.disp = disposition::reject; ++dispositions; }
-        else if (*s == "tempfail") { va.disp = disposition::tempfail; ++dispositions; }
-        else
-            return fail(errc::parse, fmt::format("{}: milter.actions.{}: unknown action '{}' (headers, subject, banner, "
-                                                 "accept, quarantine, reject, tempfail)", where(e, origin), key, *s));
+        if (!s)
+            return fail(errc::parse,
+                        fmt::format("{}: milter.actions.{} must hold strings only", where(e, origin), key));
+        if (*s == "headers")
+            va.headers = true;
+        else if (*s == "subject")
+            va.subject = true;
+        else if (*s == "banner")
+            va.banner = true;
+        else if (*s == "accept") {
+            va.disp = disposition::accept;
+            ++dispositions;
+        } else if (*s == "quarantine" || *s == "hold") {
+            va.disp = disposition::quarantine;
+            ++dispositions;
+        } else if (*s == "reject") {
+            va.disp = disposition::reject;
+            ++dispositions;
+        } else if (*s == "tempfail") {
+            va.disp = disposition::tempfail;
+            ++dispositions;
+        } else
+            return fail(errc::parse,
+                        fmt::format("{}: milter.actions.{}: unknown action '{}' (headers, subject, banner, "
+                                    "accept, quarantine, reject, tempfail)",
+                                    where(e, origin), key, *s));
     }
     if (dispositions > 1)
-        return fail(errc::parse, fmt::format("{}: milter.actions.{}: at most one of accept, quarantine, reject, tempfail",
-                                             where(n, origin), key));
+        return fail(errc::parse,
+                    fmt::format("{}: milter.actions.{}: at most one of accept, quarantine, reject, tempfail",
+                                where(n, origin), key));
     return va;
 }
 
@@ -142,13 +160,16 @@ result<milter_config> milter_config_from_toml(const toml_document& doc) {
             out = *s;
             return {};
         };
-        if (key == "socket") { if (auto r = str(c.socket); !r) return std::unexpected(r.error()); }
-        else if (key == "db") { if (auto r = str(c.db); !r) return std::unexpected(r.error()); }
-        else if (key == "detections") {
+        if (key == "socket") {
+            if (auto r = str(c.socket); !r) return std::unexpected(r.error());
+        } else if (key == "db") {
+            if (auto r = str(c.db); !r) return std::unexpected(r.error());
+        } else if (key == "detections") {
             if (auto r = str(c.detections); !r) return std::unexpected(r.error());
             if (c.detections.starts_with("redis://"))
                 return fail(errc::parse, fmt::format("{}: milter.detections must be an SQLite file or \"off\" "
-                                                     "(detections are not kept in Redis)", where(v, origin)));
+                                                     "(detections are not kept in Redis)",
+                                                     where(v, origin)));
         } else if (key == "metrics") {
             if (auto r = str(c.metrics); !r) return std::unexpected(r.error());
             if (std::string why = check_metrics_address(c.metrics); !why.empty())
@@ -195,13 +216,15 @@ result<milter_config> milter_config_from_toml(const toml_document& doc) {
             c.timeout = *d;
         } else if (key == "max_message_size") {
             auto d = v.value<std::int64_t>();
-            if (!d || *d <= 0) return fail(errc::parse, fmt::format("{}: milter.max_message_size must be a positive integer", where(v, origin)));
+            if (!d || *d <= 0)
+                return fail(errc::parse,
+                            fmt::format("{}: milter.max_message_size must be a positive integer", where(v, origin)));
             c.max_message_size = static_cast<std::uint64_t>(*d);
         } else if (key == "log") {
             auto s = v.value<std::string>();
             if (!s || (*s != "stderr" && *s != "syslog" && *s != "both"))
-                return fail(errc::parse, fmt::format("{}: milter.log must be \"stderr\", \"syslog\" or \"both\"",
-                                                     where(v, origin)));
+                return fail(errc::parse,
+                            fmt::format("{}: milter.log must be \"stderr\", \"syslog\" or \"both\"", where(v, origin)));
             c.log = *s;
         } else if (key == "learn") {
             auto b = v.value<bool>();
@@ -211,10 +234,13 @@ result<milter_config> milter_config_from_toml(const toml_document& doc) {
             const toml::table* t = v.as_table();
             if (!t) return fail(errc::parse, fmt::format("{}: milter.actions must be a table", where(v, origin)));
             for (const auto& [ak, av] : *t) {
-                verdict_actions* dst = ak.str() == "clean" ? &c.clean
+                verdict_actions* dst = ak.str() == "clean"        ? &c.clean
                                        : ak.str() == "suspicious" ? &c.suspicious
-                                       : ak.str() == "malicious" ? &c.malicious : nullptr;
-                if (!dst) return fail(errc::parse, fmt::format("{}: unknown key milter.actions.{}", where(av, origin), ak.str()));
+                                       : ak.str() == "malicious"  ? &c.malicious
+                                                                  : nullptr;
+                if (!dst)
+                    return fail(errc::parse,
+                                fmt::format("{}: unknown key milter.actions.{}", where(av, origin), ak.str()));
                 auto va = read_actions(av, origin, ak.str());
                 if (!va) return std::unexpected(va.error());
                 *dst = *va;
@@ -226,13 +252,19 @@ result<milter_config> milter_config_from_toml(const toml_document& doc) {
                 std::string_view o = ok.str();
                 if (o == "enabled" || o == "flag_new_client_ip") {
                     auto b = ov.value<bool>();
-                    if (!b) return fail(errc::parse, fmt::format("{}: milter.outbound.{} must be true or false", where(ov, origin), o));
+                    if (!b)
+                        return fail(errc::parse,
+                                    fmt::format("{}: milter.outbound.{} must be true or false", where(ov, origin), o));
                     (o == "enabled" ? c.outbound.enabled : c.outbound.flag_new_client_ip) = *b;
                 } else if (o == "window" || o == "max_unknown_replies") {
                     auto d = ov.value<std::int64_t>();
-                    if (!d || *d <= 0) return fail(errc::parse, fmt::format("{}: milter.outbound.{} must be a positive integer", where(ov, origin), o));
-                    if (o == "window") c.outbound.window = *d;
-                    else c.outbound.max_unknown_replies = static_cast<unsigned>(*d);
+                    if (!d || *d <= 0)
+                        return fail(errc::parse, fmt::format("{}: milter.outbound.{} must be a positive integer",
+                                                             where(ov, origin), o));
+                    if (o == "window")
+                        c.outbound.window = *d;
+                    else
+                        c.outbound.max_unknown_replies = static_cast<unsigned>(*d);
                 } else if (o == "response") {
                     auto d = read_disposition(ov, origin, "milter.outbound.response", true);
                     if (!d) return std::unexpected(d.error());

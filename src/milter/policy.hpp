@@ -39,8 +39,8 @@
 //   RFC 2047 (encoded words), RFC 5322 (header fields), RFC 3463 (5.7.1).
 #pragma once
 
-#include "core/result.hpp"
 #include "core/finding.hpp"
+#include "core/result.hpp"
 #include "score/score.hpp"
 
 #include <cstdint>
@@ -87,15 +87,15 @@ std::string_view incomplete_action_name(incomplete_action a) noexcept;
 
 struct milter_config {
     std::string socket = "inet:8894@127.0.0.1";
-    std::string db;                       ///< "" : the CLI default (REPLYGUARD_DB or replyguard.db)
+    std::string db;                                    ///< "" : the CLI default (REPLYGUARD_DB or replyguard.db)
     disposition default_action = disposition::accept;  ///< accept or tempfail only
     incomplete_action on_incomplete = incomplete_action::hold;
-    double timeout = 20.0;                ///< seconds
+    double timeout = 20.0;  ///< seconds
     std::uint64_t max_message_size = 50ull << 20;
     std::string subject_prefix = "[要注意]";
     std::string reject_reason = "Message looks like reply-chain hijacking (Emotet-style); rejected";
     bool learn = true;
-    std::string log = "stderr";           ///< "stderr", "syslog" or "both"
+    std::string log = "stderr";  ///< "stderr", "syslog" or "both"
     /// Where suspicious/malicious results and outbound-abuse events are kept for
     /// `report` and `serve`: "" : the history file when it is SQLite and written
     /// (learn on; none with Redis); "off": not kept; else an SQLite file.

@@ -12,9 +12,9 @@
 #include "mime/address.hpp"
 #include "mime/parser.hpp"
 
+#include "core/strings.hpp"
 #include "mime/header_decode.hpp"
 #include "text/normalize.hpp"
-#include "core/strings.hpp"
 
 #include <gmime/gmime.h>
 #include <unicode/uchar.h>
@@ -67,14 +67,16 @@ constexpr std::array<std::pair<UChar32, UChar32>, 9> k_brackets{{
 /// What GMime leaves around names: 'single quotes' (Outlook), stray white space.
 std::string tidy_name(std::string name) {
     name = trim(name);
-    while (name.size() >= 2 && ((name.front() == '\'' && name.back() == '\'') || (name.front() == '"' && name.back() == '"')))
+    while (name.size() >= 2 &&
+           ((name.front() == '\'' && name.back() == '\'') || (name.front() == '"' && name.back() == '"')))
         name = trim(std::string_view(name).substr(1, name.size() - 2));
     return name;
 }
 
 bool is_local_char(UChar32 c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           (c > 0 && c < 0x80 && std::string_view("!#$%&*+-/=?^_`{|}~.").find(static_cast<char>(c)) != std::string_view::npos);
+           (c > 0 && c < 0x80 &&
+            std::string_view("!#$%&*+-/=?^_`{|}~.").find(static_cast<char>(c)) != std::string_view::npos);
 }
 
 bool is_domain_char(UChar32 c) {
@@ -190,8 +192,10 @@ std::vector<mailbox> parse_address_list(std::string_view raw_value) {
         std::vector<std::string> found = addresses_in_text(text);
         if (!found.empty()) {
             std::string name = text;
-            if (std::size_t lt = name.find('<'); lt != std::string::npos) name.resize(lt);
-            else name.clear();
+            if (std::size_t lt = name.find('<'); lt != std::string::npos)
+                name.resize(lt);
+            else
+                name.clear();
             out.push_back(make_mailbox(tidy_name(name), found.front()));
         }
     }

@@ -215,10 +215,10 @@ label_info classify(const std::string& l) {
         return {lc::japanese, "", "ISO-2022-JP"};
     if (l.starts_with("iso-2022-kr") || l.starts_with("iso-2022-cn") || l == "hz-gb-2312")
         return {lc::iso2022_other, l, l};
-    if (l == "iso-8859-1" || l == "iso8859-1" || l == "iso_8859-1" || l == "latin1" || l == "latin-1" ||
-        l == "l1" || l == "us-ascii" || l == "ascii" || l == "ansi_x3.4-1968" || l == "us" || l == "iso-ir-100" ||
-        l == "cp1252" || l == "windows-1252" || l == "x-unknown" || l == "unknown" || l == "unknown-8bit" ||
-        l == "x-user-defined" || l == "default" || l == "cp819" || l == "ibm819")
+    if (l == "iso-8859-1" || l == "iso8859-1" || l == "iso_8859-1" || l == "latin1" || l == "latin-1" || l == "l1" ||
+        l == "us-ascii" || l == "ascii" || l == "ansi_x3.4-1968" || l == "us" || l == "iso-ir-100" || l == "cp1252" ||
+        l == "windows-1252" || l == "x-unknown" || l == "unknown" || l == "unknown-8bit" || l == "x-user-defined" ||
+        l == "default" || l == "cp819" || l == "ibm819")
         return {lc::latin, "windows-1252", "windows-1252"};
     if (l == "ks_c_5601-1987" || l == "ks_c_5601" || l == "euc-kr" || l == "euckr" || l == "cp949" ||
         l == "windows-949" || l == "korean" || l == "ksc5601" || l == "x-windows-949" || l == "ks_c_5601-1989")
@@ -261,9 +261,9 @@ bool has_8bit(std::string_view b) {
 }
 
 struct jp_score {
-    std::size_t bad = 0;    // bytes not forming a valid sequence
-    std::size_t good = 0;   // valid double-byte sequences
-    std::size_t rare = 0;   // valid but unusual in mail (half-width kana, JIS X 0212)
+    std::size_t bad = 0;   // bytes not forming a valid sequence
+    std::size_t good = 0;  // valid double-byte sequences
+    std::size_t rare = 0;  // valid but unusual in mail (half-width kana, JIS X 0212)
 };
 
 jp_score score_sjis(std::string_view s) {
@@ -364,10 +364,10 @@ void decode_iso2022jp(std::u16string& out, std::string_view s) {
     auto flush = [&]() {
         if (seg.empty()) return;
         switch (m) {
-            case mode::jis0212: icu_append(out, k_eucjp, seg); break;
-            case mode::gb2312: icu_append(out, "gb18030", seg); break;
-            case mode::ksc5601: icu_append(out, "windows-949", seg); break;
-            default: icu_append(out, k_cp932, seg); break;  // JIS X 0208 and kana, as Shift_JIS
+        case mode::jis0212: icu_append(out, k_eucjp, seg); break;
+        case mode::gb2312: icu_append(out, "gb18030", seg); break;
+        case mode::ksc5601: icu_append(out, "windows-949", seg); break;
+        default: icu_append(out, k_cp932, seg); break;  // JIS X 0208 and kana, as Shift_JIS
         }
         seg.clear();
     };
@@ -377,22 +377,34 @@ void decode_iso2022jp(std::u16string& out, std::string_view s) {
             std::string_view r = s.substr(i + 1, 3);
             mode next = m;
             std::size_t len = 0;
-            if (r.starts_with("$B") || r.starts_with("$@")) next = mode::jis0208, len = 3;
-            else if (r.starts_with("$(B") || r.starts_with("$(Q") || r.starts_with("$(O")) next = mode::jis0208, len = 4;
-            else if (r.starts_with("$(D")) next = mode::jis0212, len = 4;
-            else if (r.starts_with("(B") || r.starts_with("(J") || r.starts_with("(H")) next = mode::ascii, len = 3;
-            else if (r.starts_with("(I")) next = mode::kana, len = 3;
-            else if (r.starts_with("$A")) next = mode::gb2312, len = 3;
-            else if (r.starts_with("$(C")) next = mode::ksc5601, len = 4;
-            else if (r.starts_with("&@")) len = 3;  // JIS X 0208-1990 announcer; ESC $ B follows
+            if (r.starts_with("$B") || r.starts_with("$@"))
+                next = mode::jis0208, len = 3;
+            else if (r.starts_with("$(B") || r.starts_with("$(Q") || r.starts_with("$(O"))
+                next = mode::jis0208, len = 4;
+            else if (r.starts_with("$(D"))
+                next = mode::jis0212, len = 4;
+            else if (r.starts_with("(B") || r.starts_with("(J") || r.starts_with("(H"))
+                next = mode::ascii, len = 3;
+            else if (r.starts_with("(I"))
+                next = mode::kana, len = 3;
+            else if (r.starts_with("$A"))
+                next = mode::gb2312, len = 3;
+            else if (r.starts_with("$(C"))
+                next = mode::ksc5601, len = 4;
+            else if (r.starts_with("&@"))
+                len = 3;  // JIS X 0208-1990 announcer; ESC $ B follows
             if (len == 0) {
                 // Unknown escape: skip ESC, its intermediates and final byte.
                 t_lossy = true;
                 flush();
                 if (r.starts_with("(")) m = mode::ascii;  // an unknown 94-character set: read as ASCII
                 std::size_t k = i + 1;
-                while (k < s.size() && static_cast<unsigned char>(s[k]) >= 0x20 && static_cast<unsigned char>(s[k]) <= 0x2F) ++k;
-                if (k < s.size() && static_cast<unsigned char>(s[k]) >= 0x30 && static_cast<unsigned char>(s[k]) <= 0x7E) ++k;
+                while (k < s.size() && static_cast<unsigned char>(s[k]) >= 0x20 &&
+                       static_cast<unsigned char>(s[k]) <= 0x2F)
+                    ++k;
+                if (k < s.size() && static_cast<unsigned char>(s[k]) >= 0x30 &&
+                    static_cast<unsigned char>(s[k]) <= 0x7E)
+                    ++k;
                 i = k;
                 continue;
             }
@@ -401,8 +413,18 @@ void decode_iso2022jp(std::u16string& out, std::string_view s) {
             i += len;
             continue;
         }
-        if (c == 0x0E) { flush(); shifted = true; ++i; continue; }
-        if (c == 0x0F) { flush(); shifted = false; ++i; continue; }
+        if (c == 0x0E) {
+            flush();
+            shifted = true;
+            ++i;
+            continue;
+        }
+        if (c == 0x0F) {
+            flush();
+            shifted = false;
+            ++i;
+            continue;
+        }
         if (c >= 0x80) {
             // Raw 8-bit bytes in a JIS text (Shift_JIS pasted into ISO-2022-JP): sniff the run.
             flush();
@@ -443,7 +465,8 @@ void decode_iso2022jp(std::u16string& out, std::string_view s) {
             ++i;
             continue;
         }
-        if (i + 1 >= s.size() || static_cast<unsigned char>(s[i + 1]) < 0x21 || static_cast<unsigned char>(s[i + 1]) > 0x7E) {
+        if (i + 1 >= s.size() || static_cast<unsigned char>(s[i + 1]) < 0x21 ||
+            static_cast<unsigned char>(s[i + 1]) > 0x7E) {
             flush();
             t_lossy = true;
             out.push_back(0xFFFD);
@@ -533,8 +556,10 @@ decoded_text to_utf8(std::string_view bytes, std::string_view declared) {
         std::string cs = name;
         if (li.cls == label_class::utf16 && bytes.size() >= 2) {
             unsigned char a = bytes[0], b = bytes[1];
-            if (a == 0xFF && b == 0xFE) cs = "UTF-16LE";
-            else if (a == 0xFE && b == 0xFF) cs = "UTF-16BE";
+            if (a == 0xFF && b == 0xFE)
+                cs = "UTF-16LE";
+            else if (a == 0xFE && b == 0xFF)
+                cs = "UTF-16BE";
             else {
                 // No BOM: the side holding more zero bytes is the high byte of ASCII.
                 std::size_t even = 0, odd = 0;
@@ -572,37 +597,33 @@ decoded_text to_utf8(std::string_view bytes, std::string_view declared) {
 
     std::string jp_cs;
     switch (li.cls) {
-        case label_class::japanese:
-            decode_jp_8bit(u, bytes, li.icu, jp_cs);
-            return done(jp_cs);
-        case label_class::utf8:
-        case label_class::none: {
-            jp_score sj = score_sjis(bytes), eu = score_euc(bytes);
-            if (looks_japanese(sj, eu)) {
-                bool euc = prefer_euc(bytes, sj, eu, "");
-                icu_append(u, euc ? k_eucjp : k_cp932, bytes);
-                return done(euc ? "EUC-JP" : "CP932");
-            }
-            if (li.cls == label_class::utf8) {
-                icu_append(u, "UTF-8", bytes);
-                return done("UTF-8");
-            }
-            // Unlabelled and not Japanese: ask uchardet, else windows-1252.
-            std::string g = uchardet_guess(bytes);
-            label_info gi = classify(g);
-            if (!g.empty() && g != "ascii" && gi.cls == label_class::other && icu_append(u, gi.icu, bytes))
-                return done(gi.canonical);
-            icu_append(u, "windows-1252", bytes);
-            return done("windows-1252");
+    case label_class::japanese: decode_jp_8bit(u, bytes, li.icu, jp_cs); return done(jp_cs);
+    case label_class::utf8:
+    case label_class::none: {
+        jp_score sj = score_sjis(bytes), eu = score_euc(bytes);
+        if (looks_japanese(sj, eu)) {
+            bool euc = prefer_euc(bytes, sj, eu, "");
+            icu_append(u, euc ? k_eucjp : k_cp932, bytes);
+            return done(euc ? "EUC-JP" : "CP932");
         }
-        case label_class::latin:
-            icu_append(u, "windows-1252", bytes);
-            return done("windows-1252");
-        default:
-            if (icu_append(u, li.icu, bytes)) return done(li.canonical);
-            // A bogus label ("fakescii", "us-askey"): Latin text is the common case.
-            icu_append(u, "windows-1252", bytes);
-            return done("windows-1252");
+        if (li.cls == label_class::utf8) {
+            icu_append(u, "UTF-8", bytes);
+            return done("UTF-8");
+        }
+        // Unlabelled and not Japanese: ask uchardet, else windows-1252.
+        std::string g = uchardet_guess(bytes);
+        label_info gi = classify(g);
+        if (!g.empty() && g != "ascii" && gi.cls == label_class::other && icu_append(u, gi.icu, bytes))
+            return done(gi.canonical);
+        icu_append(u, "windows-1252", bytes);
+        return done("windows-1252");
+    }
+    case label_class::latin: icu_append(u, "windows-1252", bytes); return done("windows-1252");
+    default:
+        if (icu_append(u, li.icu, bytes)) return done(li.canonical);
+        // A bogus label ("fakescii", "us-askey"): Latin text is the common case.
+        icu_append(u, "windows-1252", bytes);
+        return done("windows-1252");
     }
 }
 

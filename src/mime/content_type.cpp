@@ -12,9 +12,7 @@
 
 namespace replyguard::mime {
 
-namespace {
-
-}  // namespace
+namespace {}  // namespace
 
 content_type parse_content_type(std::string_view raw) {
     init();  // GMime's parser options exist only after g_mime_init()

@@ -22,13 +22,12 @@ const psl_ctx_t* psl() {
 // Providers where one registrable domain holds millions of unrelated people.
 // Sorted for binary search.
 constexpr std::array<std::string_view, 40> k_freemail{
-    "aol.com",       "au.com",       "docomo.ne.jp", "excite.co.jp", "ezweb.ne.jp",  "gmail.com",
-    "gmx.com",       "gmx.de",       "gmx.net",      "googlemail.com", "hotmail.co.jp", "hotmail.co.uk",
-    "hotmail.com",   "i.softbank.jp", "icloud.com",  "live.com",     "live.jp",      "mac.com",
-    "mail.com",      "mail.ru",      "me.com",       "msn.com",      "nifty.com",    "ocn.ne.jp",
-    "outlook.com",   "outlook.jp",   "proton.me",    "protonmail.com", "qq.com",     "so-net.ne.jp",
-    "softbank.ne.jp", "web.de",      "yahoo.co.jp",  "yahoo.co.uk",  "yahoo.com",    "yandex.com",
-    "yandex.ru",     "ybb.ne.jp",    "zoho.com",     "163.com",
+    "aol.com",    "au.com",       "docomo.ne.jp",   "excite.co.jp",  "ezweb.ne.jp",   "gmail.com",   "gmx.com",
+    "gmx.de",     "gmx.net",      "googlemail.com", "hotmail.co.jp", "hotmail.co.uk", "hotmail.com", "i.softbank.jp",
+    "icloud.com", "live.com",     "live.jp",        "mac.com",       "mail.com",      "mail.ru",     "me.com",
+    "msn.com",    "nifty.com",    "ocn.ne.jp",      "outlook.com",   "outlook.jp",    "proton.me",   "protonmail.com",
+    "qq.com",     "so-net.ne.jp", "softbank.ne.jp", "web.de",        "yahoo.co.jp",   "yahoo.co.uk", "yahoo.com",
+    "yandex.com", "yandex.ru",    "ybb.ne.jp",      "zoho.com",      "163.com",
 };
 
 }  // namespace
@@ -45,9 +44,7 @@ std::string registrable_domain(std::string_view in) {
     return host;
 }
 
-bool is_freemail(std::string_view d) {
-    return std::find(k_freemail.begin(), k_freemail.end(), d) != k_freemail.end();
-}
+bool is_freemail(std::string_view d) { return std::find(k_freemail.begin(), k_freemail.end(), d) != k_freemail.end(); }
 
 bool same_organisation(std::string_view a, std::string_view b) {
     auto ra = registrable_domain(a), rb = registrable_domain(b);

@@ -14,8 +14,8 @@
 //   RFC 2047, RFC 2231 section 5 (language suffix), RFC 6532.
 #include "mime/header_decode.hpp"
 
-#include "mime/charset.hpp"
 #include "core/strings.hpp"
+#include "mime/charset.hpp"
 
 #include <string>
 #include <vector>
@@ -60,13 +60,20 @@ bool decode_b(std::string_view s, std::string& out) {
     int bits = 0, used = 0;
     for (char c : s) {
         int v;
-        if (c >= 'A' && c <= 'Z') v = c - 'A';
-        else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
-        else if (c >= '0' && c <= '9') v = c - '0' + 52;
-        else if (c == '+') v = 62;
-        else if (c == '/') v = 63;
-        else if (c == '=') break;
-        else continue;
+        if (c >= 'A' && c <= 'Z')
+            v = c - 'A';
+        else if (c >= 'a' && c <= 'z')
+            v = c - 'a' + 26;
+        else if (c >= '0' && c <= '9')
+            v = c - '0' + 52;
+        else if (c == '+')
+            v = 62;
+        else if (c == '/')
+            v = 63;
+        else if (c == '=')
+            break;
+        else
+            continue;
         ++used;
         acc = (acc << 6) | static_cast<unsigned>(v);
         bits += 6;
@@ -90,14 +97,16 @@ struct word_scan {
     std::size_t space_from = std::string_view::npos, space_at = std::string_view::npos;
 
     std::size_t close(std::size_t t) {
-        if (close_from == std::string_view::npos || t < close_from || (close_at != std::string_view::npos && t > close_at)) {
+        if (close_from == std::string_view::npos || t < close_from ||
+            (close_at != std::string_view::npos && t > close_at)) {
             close_from = t;
             close_at = s.find("?=", t);
         }
         return close_at;
     }
     std::size_t space(std::size_t t) {
-        if (space_from == std::string_view::npos || t < space_from || (space_at != std::string_view::npos && t > space_at)) {
+        if (space_from == std::string_view::npos || t < space_from ||
+            (space_at != std::string_view::npos && t > space_at)) {
             space_from = t;
             space_at = s.find_first_of(" \t\r\n", t);
         }
@@ -115,7 +124,8 @@ bool parse_word(word_scan& ws, std::size_t pos, piece& p, std::size_t& end) {
     if (q2 == std::string_view::npos || q2 == q1 || q2 - q1 > 64) return false;
     std::string_view cs = s.substr(q1, q2 - q1);
     for (char c : cs)
-        if (c == ' ' || c == '\t' || c == '=' || static_cast<unsigned char>(c) < 0x21 || static_cast<unsigned char>(c) > 0x7E)
+        if (c == ' ' || c == '\t' || c == '=' || static_cast<unsigned char>(c) < 0x21 ||
+            static_cast<unsigned char>(c) > 0x7E)
             return false;
     if (q2 + 2 >= s.size() || s[q2 + 2] != '?') return false;
     char enc = s[q2 + 1];
@@ -249,9 +259,12 @@ std::string decode_address_header(std::string_view raw) {
             out += convert(p);
             bool esc = false;
             for (char c : p.bytes) {
-                if (esc) esc = false;
-                else if (c == '\\' && in_quote) esc = true;
-                else if (c == '"') in_quote = !in_quote;
+                if (esc)
+                    esc = false;
+                else if (c == '\\' && in_quote)
+                    esc = true;
+                else if (c == '"')
+                    in_quote = !in_quote;
             }
             continue;
         }

@@ -3,7 +3,6 @@
 #include "mime/message.hpp"
 #include "core/strings.hpp"
 
-
 namespace replyguard::mime {
 
 std::string mailbox::domain() const {

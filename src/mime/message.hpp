@@ -28,9 +28,9 @@ namespace replyguard::mime {
 
 /// One mailbox of an address header.
 struct mailbox {
-    std::string name;      ///< display name, decoded UTF-8, as written (may be empty)
-    std::string address;   ///< addr-spec as written (local@domain), decoded; may be empty or bogus
-    std::string name_key;  ///< name for comparison: NFKC, case-folded, without spaces/quotes/brackets
+    std::string name;         ///< display name, decoded UTF-8, as written (may be empty)
+    std::string address;      ///< addr-spec as written (local@domain), decoded; may be empty or bogus
+    std::string name_key;     ///< name for comparison: NFKC, case-folded, without spaces/quotes/brackets
     std::string address_key;  ///< address for comparison: NFKC, lower-case, full-width ＠ folded
 
     /// Domain part of address_key ("" when there is none).
@@ -54,10 +54,10 @@ struct subject_prefix {
 };
 
 struct subject_info {
-    std::string decoded;                    ///< the whole subject, UTF-8
-    std::vector<subject_prefix> prefixes;   ///< outermost first
-    std::string base;                       ///< subject without prefixes and list tags ("[list] ")
-    std::string key;                        ///< base normalised for thread matching (NFKC, case-folded, spaces collapsed)
+    std::string decoded;                   ///< the whole subject, UTF-8
+    std::vector<subject_prefix> prefixes;  ///< outermost first
+    std::string base;                      ///< subject without prefixes and list tags ("[list] ")
+    std::string key;  ///< base normalised for thread matching (NFKC, case-folded, spaces collapsed)
     bool is_reply() const;
     bool is_forward() const;
 };
@@ -68,36 +68,36 @@ struct received_hop {
     std::string from_host;  ///< "from" clause host (HELO) if present
     std::string from_ip;    ///< first IP literal in the from clause, if any
     std::string by_host;
-    std::string date;       ///< text after the last ';'
+    std::string date;  ///< text after the last ';'
 };
 
 /// One method result of an Authentication-Results header (RFC 8601).
 struct auth_result {
     std::string authserv_id;
-    std::string method;     ///< spf, dkim, dmarc, arc, ...
-    std::string result;     ///< pass, fail, softfail, none, neutral, temperror, permerror, policy
-    std::string properties; ///< remaining "ptype.property=value" pairs as written
+    std::string method;      ///< spf, dkim, dmarc, arc, ...
+    std::string result;      ///< pass, fail, softfail, none, neutral, temperror, permerror, policy
+    std::string properties;  ///< remaining "ptype.property=value" pairs as written
 };
 
 /// A block of quoted earlier conversation found in the body.
 struct quoted_block {
     enum class style {
-        angle,      ///< lines starting with '>' (or full-width '＞')
-        outlook,    ///< "-----Original Message-----" / "-----元のメッセージ-----" / a From:+Sent: header block
-        wrote,      ///< "On <date>, <name> wrote:" / "YYYY年M月D日(曜) ... <addr>:"
-        forward,    ///< "---------- Forwarded message ---------" / "-------- 転送メッセージ --------"
+        angle,    ///< lines starting with '>' (or full-width '＞')
+        outlook,  ///< "-----Original Message-----" / "-----元のメッセージ-----" / a From:+Sent: header block
+        wrote,    ///< "On <date>, <name> wrote:" / "YYYY年M月D日(曜) ... <addr>:"
+        forward,  ///< "---------- Forwarded message ---------" / "-------- 転送メッセージ --------"
     };
     style kind = style::angle;
-    std::string text;          ///< the quoted text, quote markers removed, UTF-8
-    std::string attribution;   ///< the line that introduced it ("On ... wrote:"), if any
+    std::string text;         ///< the quoted text, quote markers removed, UTF-8
+    std::string attribution;  ///< the line that introduced it ("On ... wrote:"), if any
     // Quoted header fields the block names (empty when absent), decoded UTF-8.
-    std::string from;          ///< From: / 差出人:
-    std::string sent;          ///< Sent: / Date: / 送信日時:
-    std::string to;            ///< To: / 宛先:
-    std::string cc;            ///< Cc: / CC:
-    std::string subject;       ///< Subject: / 件名:
+    std::string from;                     ///< From: / 差出人:
+    std::string sent;                     ///< Sent: / Date: / 送信日時:
+    std::string to;                       ///< To: / 宛先:
+    std::string cc;                       ///< Cc: / CC:
+    std::string subject;                  ///< Subject: / 件名:
     std::optional<mailbox> from_mailbox;  ///< `from` (or the attribution) parsed as a mailbox
-    int depth = 1;             ///< '>' depth for angle quotes; 1 otherwise
+    int depth = 1;                        ///< '>' depth for angle quotes; 1 otherwise
 };
 
 /// A decoded text part.
@@ -113,16 +113,16 @@ struct text_part {
 /// An attachment (any non-text leaf part, or a text part with a file name /
 /// attachment disposition). Bytes are transfer-decoded.
 struct attachment {
-    std::string filename;        ///< decoded (RFC 2231 / RFC 2047), UTF-8; "" when none
-    std::string declared_type;   ///< Content-Type as declared, lower-case "type/subtype"
-    std::string sniffed_type;    ///< type sniffed from the bytes (libmagic), "type/subtype"
-    std::string sniffed_label;   ///< libmagic's human description ("Microsoft Excel 2007+")
-    std::string disposition;     ///< "attachment", "inline" or ""
+    std::string filename;       ///< decoded (RFC 2231 / RFC 2047), UTF-8; "" when none
+    std::string declared_type;  ///< Content-Type as declared, lower-case "type/subtype"
+    std::string sniffed_type;   ///< type sniffed from the bytes (libmagic), "type/subtype"
+    std::string sniffed_label;  ///< libmagic's human description ("Microsoft Excel 2007+")
+    std::string disposition;    ///< "attachment", "inline" or ""
     std::string content_id;
     std::string part_path;
-    std::uint64_t size = 0;      ///< decoded size in bytes
-    std::string sha256;          ///< hex of the decoded bytes
-    std::string data;            ///< decoded bytes (may be truncated at limits::message_bytes)
+    std::uint64_t size = 0;  ///< decoded size in bytes
+    std::string sha256;      ///< hex of the decoded bytes
+    std::string data;        ///< decoded bytes (may be truncated at limits::message_bytes)
     bool truncated = false;
 };
 
@@ -137,19 +137,19 @@ struct message;
 struct message {
     std::vector<header_field> headers;  ///< all top-level fields, in order
 
-    std::optional<mailbox> from;        ///< first From mailbox
-    std::vector<mailbox> from_all;      ///< every From mailbox (duplicates / lists are anomalies)
+    std::optional<mailbox> from;    ///< first From mailbox
+    std::vector<mailbox> from_all;  ///< every From mailbox (duplicates / lists are anomalies)
     std::optional<mailbox> sender;
     std::vector<mailbox> reply_to;
     std::vector<mailbox> to;
     std::vector<mailbox> cc;
     std::optional<mailbox> return_path;
 
-    std::string message_id;             ///< without angle brackets
+    std::string message_id;                ///< without angle brackets
     std::vector<std::string> in_reply_to;  ///< message ids, without brackets
     std::vector<std::string> references;   ///< message ids, oldest first
     std::string date_raw;
-    std::optional<std::int64_t> date;   ///< seconds since the epoch, UTC, when parseable
+    std::optional<std::int64_t> date;  ///< seconds since the epoch, UTC, when parseable
 
     subject_info subject;
     std::vector<received_hop> received;
@@ -162,8 +162,8 @@ struct message {
     std::string body_transfer_encoding;
 
     std::vector<text_part> text_parts;
-    std::string body_text;   ///< the main body: text/plain preferred, else HTML converted
-    std::string new_text;    ///< body_text minus quoted blocks and signature-delimited tail kept
+    std::string body_text;  ///< the main body: text/plain preferred, else HTML converted
+    std::string new_text;   ///< body_text minus quoted blocks and signature-delimited tail kept
     std::vector<quoted_block> quoted;
 
     std::vector<attachment> attachments;

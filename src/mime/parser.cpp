@@ -27,15 +27,15 @@
 //   and the limit anomalies above.
 #include "mime/parser.hpp"
 
+#include "core/digest.hpp"
+#include "core/strings.hpp"
 #include "mime/address.hpp"
 #include "mime/charset.hpp"
 #include "mime/header_decode.hpp"
+#include "mime/quote.hpp"
 #include "mime/subject.hpp"
 #include "text/html.hpp"
-#include "mime/quote.hpp"
 #include "text/urls.hpp"
-#include "core/digest.hpp"
-#include "core/strings.hpp"
 
 #include <gmime/gmime.h>
 #include <magic.h>
@@ -72,9 +72,15 @@ struct magic_handles {
     magic_t label = nullptr;
     magic_handles() {
         mime = magic_open(MAGIC_MIME_TYPE | MAGIC_NO_CHECK_COMPRESS | MAGIC_ERROR);
-        if (mime && magic_load(mime, nullptr) != 0) { magic_close(mime); mime = nullptr; }
+        if (mime && magic_load(mime, nullptr) != 0) {
+            magic_close(mime);
+            mime = nullptr;
+        }
         label = magic_open(MAGIC_NO_CHECK_COMPRESS | MAGIC_ERROR);
-        if (label && magic_load(label, nullptr) != 0) { magic_close(label); label = nullptr; }
+        if (label && magic_load(label, nullptr) != 0) {
+            magic_close(label);
+            label = nullptr;
+        }
     }
     ~magic_handles() {
         if (mime) magic_close(mime);
@@ -214,8 +220,14 @@ std::vector<auth_result> parse_auth_results(std::string_view raw) {
     std::string s;
     int depth = 0;
     for (char c : raw) {
-        if (c == '(') { ++depth; continue; }
-        if (c == ')' && depth > 0) { --depth; continue; }
+        if (c == '(') {
+            ++depth;
+            continue;
+        }
+        if (c == ')' && depth > 0) {
+            --depth;
+            continue;
+        }
         if (depth == 0) s.push_back(c == '\r' || c == '\n' || c == '\t' ? ' ' : c);
     }
     std::vector<std::string> parts;
@@ -389,9 +401,8 @@ void walk_leaf(walk_state& st, GMimePart* part, int depth, const std::string& pa
     decoded_text dt = to_utf8(data, tp.declared_charset);
     tp.charset = dt.charset;
     if (dt.lossy)
-        st.msg.add_anomaly("CHARSET_LOSSY",
-                           fmt::format("part {}: bytes not decodable as {} (declared '{}')", path, dt.charset,
-                                       tp.declared_charset));
+        st.msg.add_anomaly("CHARSET_LOSSY", fmt::format("part {}: bytes not decodable as {} (declared '{}')", path,
+                                                        dt.charset, tp.declared_charset));
     if (ctype == "text/html" || ctype == "text/x-amp-html") {
         tp.html = std::move(dt.text);
         if (in_alternative)
@@ -411,20 +422,22 @@ void walk(walk_state& st, GMimeObject* obj, int depth, const std::string& path, 
     if (st.bud && st.bud->expired()) {
         if (!st.timeout_reported)
             limit_anomaly(st.msg, st.bud, "PARSE_TIMEOUT",
-                          fmt::format("MIME parts from {} on not read: the per-message time limit ({} ms) passed",
-                                      path, st.lim.message_millis));
+                          fmt::format("MIME parts from {} on not read: the per-message time limit ({} ms) passed", path,
+                                      st.lim.message_millis));
         st.timeout_reported = true;
         return;
     }
     if (depth > static_cast<int>(st.lim.mime_depth)) {
         if (!st.depth_reported)
-            limit_anomaly(st.msg, st.bud, "MIME_TOO_DEEP", fmt::format("MIME nesting deeper than {}", st.lim.mime_depth));
+            limit_anomaly(st.msg, st.bud, "MIME_TOO_DEEP",
+                          fmt::format("MIME nesting deeper than {}", st.lim.mime_depth));
         st.depth_reported = true;
         return;
     }
     if (++st.parts > st.lim.mime_parts) {
         if (!st.parts_reported)
-            limit_anomaly(st.msg, st.bud, "MIME_TOO_MANY_PARTS", fmt::format("more than {} MIME parts", st.lim.mime_parts));
+            limit_anomaly(st.msg, st.bud, "MIME_TOO_MANY_PARTS",
+                          fmt::format("more than {} MIME parts", st.lim.mime_parts));
         st.parts_reported = true;
         return;
     }
@@ -538,7 +551,8 @@ void fill_headers(GMimeObject* obj, message& m, const limits& lim, budget* bud) 
     if (dropped)
         limit_anomaly(m, bud, "HEADER_TOO_LONG",
                       fmt::format("header block larger than {} bytes: {} fields beyond it dropped, identity and "
-                                  "structure fields kept", lim.header_bytes, dropped));
+                                  "structure fields kept",
+                                  lim.header_bytes, dropped));
 
     auto addresses = [&](std::string_view field) {
         std::vector<mailbox> out;
@@ -556,8 +570,10 @@ void fill_headers(GMimeObject* obj, message& m, const limits& lim, budget* bud) 
     m.to = addresses("To");
     m.cc = addresses("Cc");
     m.return_path = first_mailbox(addresses("Return-Path"));
-    if (m.header_count("From") == 0) m.add_anomaly("MISSING_FROM", "no From header");
-    else if (!m.from || m.from->address.empty()) m.add_anomaly("FROM_UNPARSEABLE", "From header holds no address");
+    if (m.header_count("From") == 0)
+        m.add_anomaly("MISSING_FROM", "no From header");
+    else if (!m.from || m.from->address.empty())
+        m.add_anomaly("FROM_UNPARSEABLE", "From header holds no address");
 
     if (const header_field* h = m.header("Message-ID")) {
         auto ids = parse_msgids(h->raw);
@@ -566,8 +582,10 @@ void fill_headers(GMimeObject* obj, message& m, const limits& lim, budget* bud) 
     if (m.message_id.empty()) m.add_anomaly("MISSING_MESSAGE_ID", "no usable Message-ID");
     if (const header_field* h = m.header("In-Reply-To")) m.in_reply_to = parse_msgids(h->raw);
     if (const header_field* h = m.header("References")) m.references = parse_msgids(h->raw);
-    if (const header_field* h = m.header("Subject")) m.subject = parse_subject(h->value);
-    else m.subject = parse_subject({});
+    if (const header_field* h = m.header("Subject"))
+        m.subject = parse_subject(h->value);
+    else
+        m.subject = parse_subject({});
     if (const header_field* h = m.header("List-Id")) m.list_id = h->value;
     if (const header_field* h = m.header("Date")) {
         m.date_raw = h->value;
@@ -603,7 +621,8 @@ void finish_body(walk_state& st) {
             std::size_t cut = st.lim.text_bytes;
             while (cut > 0 && (static_cast<unsigned char>(body[cut]) & 0xC0) == 0x80) --cut;
             body.resize(cut);
-            limit_anomaly(m, st.bud, "TEXT_TRUNCATED", fmt::format("body text longer than {} bytes", st.lim.text_bytes));
+            limit_anomaly(m, st.bud, "TEXT_TRUNCATED",
+                          fmt::format("body text longer than {} bytes", st.lim.text_bytes));
             break;
         }
     }
@@ -655,14 +674,13 @@ bool ieq_ascii(std::string_view a, std::string_view b) {
 /// and, past header_bytes, only identity and structure fields are kept (at most
 /// another header_bytes of them). Nothing is stored per field, so a block of
 /// millions of fields costs two scans and a bounded copy.
-std::string_view bound_headers(std::string_view bytes, const limits& lim, message& m, std::string& copy,
-                               budget* bud) {
+std::string_view bound_headers(std::string_view bytes, const limits& lim, message& m, std::string& copy, budget* bud) {
     // The header block ends at the first empty line.
     std::size_t end = bytes.size();
     for (std::size_t p = bytes.find('\n'); p != std::string_view::npos; p = bytes.find('\n', p + 1)) {
         const std::size_t next = p + 1;
-        if (next < bytes.size() && (bytes[next] == '\n' || (bytes[next] == '\r' && next + 1 < bytes.size() &&
-                                                             bytes[next + 1] == '\n'))) {
+        if (next < bytes.size() &&
+            (bytes[next] == '\n' || (bytes[next] == '\r' && next + 1 < bytes.size() && bytes[next + 1] == '\n'))) {
             end = next;
             break;
         }
@@ -675,7 +693,10 @@ std::string_view bound_headers(std::string_view bytes, const limits& lim, messag
             std::size_t e = start;
             for (;;) {
                 const std::size_t nl = block.find('\n', e);
-                if (nl == std::string_view::npos) { e = block.size(); break; }
+                if (nl == std::string_view::npos) {
+                    e = block.size();
+                    break;
+                }
                 e = nl + 1;
                 if (e >= block.size() || (block[e] != ' ' && block[e] != '\t')) break;
             }
@@ -710,8 +731,8 @@ std::string_view bound_headers(std::string_view bytes, const limits& lim, messag
         used += piece.size();
         if (piece.size() < f.size()) {
             // Cut: no trailing line break or fold may remain (an empty line would end the block).
-            while (!piece.empty() && (piece.back() == '\r' || piece.back() == '\n' || piece.back() == ' ' ||
-                                      piece.back() == '\t'))
+            while (!piece.empty() &&
+                   (piece.back() == '\r' || piece.back() == '\n' || piece.back() == ' ' || piece.back() == '\t'))
                 piece.remove_suffix(1);
             copy.append(piece);
             copy += "\r\n";
@@ -722,12 +743,13 @@ std::string_view bound_headers(std::string_view bytes, const limits& lim, messag
     });
     if (cut)
         limit_anomaly(m, bud, "HEADER_FIELD_TOO_LONG",
-                      fmt::format("{} header fields longer than {} bytes cut (first: {})", cut,
-                                  lim.header_field_bytes, first_cut));
+                      fmt::format("{} header fields longer than {} bytes cut (first: {})", cut, lim.header_field_bytes,
+                                  first_cut));
     if (dropped || block.size() > lim.header_bytes)
         limit_anomaly(m, bud, "HEADER_TOO_LONG",
                       fmt::format("header block of {} bytes larger than {}: {} fields dropped, identity and "
-                                  "structure fields kept", block.size(), lim.header_bytes, dropped));
+                                  "structure fields kept",
+                                  block.size(), lim.header_bytes, dropped));
     copy.append(bytes.substr(end));
     return copy;
 }
@@ -735,9 +757,20 @@ std::string_view bound_headers(std::string_view bytes, const limits& lim, messag
 }  // namespace
 
 bool is_kept_header(std::string_view name) {
-    static constexpr std::string_view k_kept[] = {
-        "From", "Sender", "Reply-To", "To", "Cc", "Subject", "Date", "Message-ID", "In-Reply-To", "References",
-        "MIME-Version", "Content-Type", "Content-Transfer-Encoding", "Content-Disposition"};
+    static constexpr std::string_view k_kept[] = {"From",
+                                                  "Sender",
+                                                  "Reply-To",
+                                                  "To",
+                                                  "Cc",
+                                                  "Subject",
+                                                  "Date",
+                                                  "Message-ID",
+                                                  "In-Reply-To",
+                                                  "References",
+                                                  "MIME-Version",
+                                                  "Content-Type",
+                                                  "Content-Transfer-Encoding",
+                                                  "Content-Disposition"};
     for (auto k : k_kept)
         if (ieq_ascii(name, k)) return true;
     return false;
@@ -753,8 +786,8 @@ message parse_message(std::string_view bytes, const limits& lim, budget* bud) {
     message m;
     m.raw_size = bytes.size();
     if (bytes.size() > lim.message_bytes) {
-        limit_anomaly(m, bud, "MIME_TRUNCATED", fmt::format("message larger than {} bytes; the rest was not read",
-                                                            lim.message_bytes));
+        limit_anomaly(m, bud, "MIME_TRUNCATED",
+                      fmt::format("message larger than {} bytes; the rest was not read", lim.message_bytes));
         bytes = bytes.substr(0, lim.message_bytes);
     }
     // An mbox "From " envelope line is not a header.

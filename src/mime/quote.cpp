@@ -28,8 +28,8 @@
 //   16 lines, attributions at most 2 lines of 500 bytes) or consumed.
 #include "mime/quote.hpp"
 
-#include "mime/address.hpp"
 #include "core/strings.hpp"
+#include "mime/address.hpp"
 
 #include <algorithm>
 #include <array>
@@ -48,16 +48,24 @@ bool is_ascii_ws(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n
 
 sv trim(sv s) {
     for (;;) {
-        if (!s.empty() && is_ascii_ws(s.front())) s.remove_prefix(1);
-        else if (s.starts_with("\xC2\xA0")) s.remove_prefix(2);          // NBSP
-        else if (s.starts_with("\xE3\x80\x80")) s.remove_prefix(3);      // ideographic space
-        else break;
+        if (!s.empty() && is_ascii_ws(s.front()))
+            s.remove_prefix(1);
+        else if (s.starts_with("\xC2\xA0"))
+            s.remove_prefix(2);  // NBSP
+        else if (s.starts_with("\xE3\x80\x80"))
+            s.remove_prefix(3);  // ideographic space
+        else
+            break;
     }
     for (;;) {
-        if (!s.empty() && is_ascii_ws(s.back())) s.remove_suffix(1);
-        else if (s.ends_with("\xC2\xA0")) s.remove_suffix(2);
-        else if (s.ends_with("\xE3\x80\x80")) s.remove_suffix(3);
-        else break;
+        if (!s.empty() && is_ascii_ws(s.back()))
+            s.remove_suffix(1);
+        else if (s.ends_with("\xC2\xA0"))
+            s.remove_suffix(2);
+        else if (s.ends_with("\xE3\x80\x80"))
+            s.remove_suffix(3);
+        else
+            break;
     }
     return s;
 }
@@ -80,15 +88,20 @@ int quote_depth(sv line, sv* content = nullptr) {
     while (p < line.size() && p < 3 && line[p] == ' ') ++p;  // " > text" from some webmails
     int depth = 0;
     for (;;) {
-        if (p < line.size() && line[p] == '>') ++p;
-        else if (line.substr(p).starts_with(k_fw_gt)) p += k_fw_gt.size();
-        else break;
+        if (p < line.size() && line[p] == '>')
+            ++p;
+        else if (line.substr(p).starts_with(k_fw_gt))
+            p += k_fw_gt.size();
+        else
+            break;
         ++depth;
         // "> > text": spaces between markers belong to the markers.
         std::size_t q = p;
         while (q < line.size() && line[q] == ' ') ++q;
-        if (q < line.size() && (line[q] == '>' || line.substr(q).starts_with(k_fw_gt))) p = q;
-        else if (p < line.size() && line[p] == ' ') ++p;
+        if (q < line.size() && (line[q] == '>' || line.substr(q).starts_with(k_fw_gt)))
+            p = q;
+        else if (p < line.size() && line[p] == ' ')
+            ++p;
     }
     if (depth == 0) return 0;
     if (content) *content = line.substr(p);
@@ -100,9 +113,12 @@ sv strip_markers(sv line, int n) {
     std::size_t p = 0;
     while (p < line.size() && p < 3 && line[p] == ' ') ++p;
     for (int d = 0; d < n; ++d) {
-        if (p < line.size() && line[p] == '>') ++p;
-        else if (line.substr(p).starts_with(k_fw_gt)) p += k_fw_gt.size();
-        else break;
+        if (p < line.size() && line[p] == '>')
+            ++p;
+        else if (line.substr(p).starts_with(k_fw_gt))
+            p += k_fw_gt.size();
+        else
+            break;
         if (d + 1 < n) {
             while (p < line.size() && line[p] == ' ') ++p;
         } else if (p < line.size() && line[p] == ' ') {
@@ -122,26 +138,57 @@ struct field_name {
 };
 
 constexpr std::array k_field_names = {
-    field_name{"from", field::from}, field_name{"差出人", field::from}, field_name{"送信者", field::from},
-    field_name{"von", field::from}, field_name{"de", field::from}, field_name{"От", field::from},
-    field_name{"van", field::from}, field_name{"da", field::from},
-    field_name{"sent", field::sent}, field_name{"date", field::sent}, field_name{"送信日時", field::sent},
-    field_name{"日付", field::sent}, field_name{"日時", field::sent}, field_name{"gesendet", field::sent},
-    field_name{"datum", field::sent}, field_name{"envoyé", field::sent}, field_name{"enviado", field::sent},
-    field_name{"enviado el", field::sent}, field_name{"fecha", field::sent},
-    field_name{"Отправлено", field::sent}, field_name{"Дата", field::sent}, field_name{"verzonden", field::sent},
-    field_name{"inviato", field::sent}, field_name{"data", field::sent},
-    field_name{"to", field::to}, field_name{"宛先", field::to}, field_name{"an", field::to},
-    field_name{"à", field::to}, field_name{"À", field::to}, field_name{"para", field::to},
-    field_name{"Кому", field::to}, field_name{"aan", field::to},
-    field_name{"cc", field::cc}, field_name{"ＣＣ", field::cc}, field_name{"Копия", field::cc},
-    field_name{"subject", field::subject}, field_name{"件名", field::subject},
-    field_name{"betreff", field::subject}, field_name{"objet", field::subject},
-    field_name{"asunto", field::subject}, field_name{"Тема", field::subject},
-    field_name{"onderwerp", field::subject}, field_name{"oggetto", field::subject},
-    field_name{"bcc", field::other}, field_name{"reply-to", field::other}, field_name{"importance", field::other},
-    field_name{"attachments", field::other}, field_name{"添付ファイル", field::other},
-    field_name{"添付", field::other}, field_name{"重要度", field::other}, field_name{"priority", field::other},
+    field_name{"from", field::from},
+    field_name{"差出人", field::from},
+    field_name{"送信者", field::from},
+    field_name{"von", field::from},
+    field_name{"de", field::from},
+    field_name{"От", field::from},
+    field_name{"van", field::from},
+    field_name{"da", field::from},
+    field_name{"sent", field::sent},
+    field_name{"date", field::sent},
+    field_name{"送信日時", field::sent},
+    field_name{"日付", field::sent},
+    field_name{"日時", field::sent},
+    field_name{"gesendet", field::sent},
+    field_name{"datum", field::sent},
+    field_name{"envoyé", field::sent},
+    field_name{"enviado", field::sent},
+    field_name{"enviado el", field::sent},
+    field_name{"fecha", field::sent},
+    field_name{"Отправлено", field::sent},
+    field_name{"Дата", field::sent},
+    field_name{"verzonden", field::sent},
+    field_name{"inviato", field::sent},
+    field_name{"data", field::sent},
+    field_name{"to", field::to},
+    field_name{"宛先", field::to},
+    field_name{"an", field::to},
+    field_name{"à", field::to},
+    field_name{"À", field::to},
+    field_name{"para", field::to},
+    field_name{"Кому", field::to},
+    field_name{"aan", field::to},
+    field_name{"cc", field::cc},
+    field_name{"ＣＣ", field::cc},
+    field_name{"Копия", field::cc},
+    field_name{"subject", field::subject},
+    field_name{"件名", field::subject},
+    field_name{"betreff", field::subject},
+    field_name{"objet", field::subject},
+    field_name{"asunto", field::subject},
+    field_name{"Тема", field::subject},
+    field_name{"onderwerp", field::subject},
+    field_name{"oggetto", field::subject},
+    field_name{"bcc", field::other},
+    field_name{"reply-to", field::other},
+    field_name{"importance", field::other},
+    field_name{"attachments", field::other},
+    field_name{"添付ファイル", field::other},
+    field_name{"添付", field::other},
+    field_name{"重要度", field::other},
+    field_name{"priority", field::other},
 };
 
 struct field_value {
@@ -155,8 +202,16 @@ field_value field_line(sv line) {
     if (!s.empty() && s.front() == '*') s.remove_prefix(1);
     std::size_t colon = sv::npos, after = 0;
     for (std::size_t i = 0; i < s.size() && i < 40; ++i) {
-        if (s[i] == ':') { colon = i; after = i + 1; break; }
-        if (s.substr(i).starts_with(k_fw_colon)) { colon = i; after = i + k_fw_colon.size(); break; }
+        if (s[i] == ':') {
+            colon = i;
+            after = i + 1;
+            break;
+        }
+        if (s.substr(i).starts_with(k_fw_colon)) {
+            colon = i;
+            after = i + k_fw_colon.size();
+            break;
+        }
     }
     if (colon == sv::npos || colon == 0) return {};
     sv name = trim(s.substr(0, colon));
@@ -205,12 +260,21 @@ header_block parse_header_block(const std::vector<sv>& lines, std::size_t i, boo
         ++count;
         std::string* slot = nullptr;
         switch (fv.kind) {
-            case field::from: slot = &hb.from; seen_from = true; break;
-            case field::sent: slot = &hb.sent; seen_sent = true; break;
-            case field::to: slot = &hb.to; break;
-            case field::cc: slot = &hb.cc; break;
-            case field::subject: slot = &hb.subject; seen_subject = true; break;
-            default: break;
+        case field::from:
+            slot = &hb.from;
+            seen_from = true;
+            break;
+        case field::sent:
+            slot = &hb.sent;
+            seen_sent = true;
+            break;
+        case field::to: slot = &hb.to; break;
+        case field::cc: slot = &hb.cc; break;
+        case field::subject:
+            slot = &hb.subject;
+            seen_subject = true;
+            break;
+        default: break;
         }
         if (slot && slot->empty()) {
             slot->assign(fv.value);
@@ -240,12 +304,12 @@ separator separator_kind(sv line) {
     while (!inner.empty() && (inner.front() == '-' || inner.front() == ' ')) inner.remove_prefix(1);
     while (!inner.empty() && (inner.back() == '-' || inner.back() == ' ')) inner.remove_suffix(1);
     static constexpr std::array<sv, 8> k_original = {
-        "original message", "元のメッセージ", "ursprüngliche nachricht", "message d'origine",
-        "mensaje original", "Исходное сообщение", "oorspronkelijk bericht", "messaggio originale"};
+        "original message", "元のメッセージ",     "ursprüngliche nachricht", "message d'origine",
+        "mensaje original", "Исходное сообщение", "oorspronkelijk bericht",  "messaggio originale"};
     static constexpr std::array<sv, 11> k_forward = {
-        "forwarded message", "forwarded message follows", "転送メッセージ", "転送されたメッセージ",
-        "weitergeleitete nachricht", "message transféré", "mensaje reenviado", "Пересылаемое сообщение",
-        "doorgestuurd bericht", "messaggio inoltrato", "original message follows"};
+        "forwarded message",         "forwarded message follows", "転送メッセージ",          "転送されたメッセージ",
+        "weitergeleitete nachricht", "message transféré",         "mensaje reenviado",       "Пересылаемое сообщение",
+        "doorgestuurd bericht",      "messaggio inoltrato",       "original message follows"};
     for (sv o : k_original)
         if (ieq(inner, o)) return separator::outlook;
     for (sv f : k_forward)
@@ -256,8 +320,10 @@ separator separator_kind(sv line) {
 // --- attributions ----------------------------------------------------------
 
 constexpr std::array<sv, 18> k_verbs = {
-    "wrote", "writes", "said", "says", "schrieb", "a écrit", "escribió", "написал", "написала", "написал(а)", "пишет",
-    "さんは書きました", "は書きました", "書きました", "heeft geschreven", "ha scritto", "scrisse", "skrev"};
+    "wrote",      "writes",           "said",         "says",       "schrieb",
+    "a écrit",    "escribió",         "написал",      "написала",   "написал(а)",
+    "пишет",      "さんは書きました", "は書きました", "書きました", "heeft geschreven",
+    "ha scritto", "scrisse",          "skrev"};
 
 bool starts_with_digit(sv s) { return !s.empty() && s.front() >= '0' && s.front() <= '9'; }
 
@@ -277,15 +343,18 @@ bool date_start(sv t) {
 }
 
 bool strong_start(sv t) {
-    return starts_with_ci(t, "On ") || starts_with_ci(t, "Am ") || starts_with_ci(t, "Le ") || starts_with_ci(t, "El ") ||
-           starts_with_ci(t, "Il ") || starts_with_ci(t, "Op ") || date_start(t);
+    return starts_with_ci(t, "On ") || starts_with_ci(t, "Am ") || starts_with_ci(t, "Le ") ||
+           starts_with_ci(t, "El ") || starts_with_ci(t, "Il ") || starts_with_ci(t, "Op ") || date_start(t);
 }
 
 /// Without the final ':' / '：' and spaces, or empty when there is none.
 sv without_colon(sv t) {
-    if (t.ends_with(":")) t.remove_suffix(1);
-    else if (t.ends_with(k_fw_colon)) t.remove_suffix(k_fw_colon.size());
-    else return {};
+    if (t.ends_with(":"))
+        t.remove_suffix(1);
+    else if (t.ends_with(k_fw_colon))
+        t.remove_suffix(k_fw_colon.size());
+    else
+        return {};
     return trim(t);
 }
 
@@ -423,8 +492,8 @@ sv name_from_attribution_part(sv s) {
         auto sp = rest.find(' ');
         sv tok = rest.substr(0, sp);
         bool skip = ieq(tok, "AM") || ieq(tok, "PM") || tok == "午前" || tok == "午後" || ieq(tok, "GMT") ||
-                    ieq(tok, "UTC") || ieq(tok, "JST") || tok == "(JST)" || tok == "от" ||
-                    tok == "пользователь" || ieq(tok, "schrieb") ||
+                    ieq(tok, "UTC") || ieq(tok, "JST") || tok == "(JST)" || tok == "от" || tok == "пользователь" ||
+                    ieq(tok, "schrieb") ||
                     (!tok.empty() && (tok.front() == '+' || tok.front() == '-') && tok.size() == 5);
         if (!skip || sp == sv::npos) break;
         rest = trim(rest.substr(sp + 1));
@@ -438,9 +507,11 @@ std::optional<mailbox> mailbox_from_attribution(sv line) {
     if (body.empty()) body = t;
     if (sv v = ending_verb(body); !v.empty()) body = trim(body.substr(0, body.size() - v.size()));
     if (body.ends_with("さん")) body = trim(body.substr(0, body.size() - 6));
-    if (auto p = find_ci(body, " schrieb "); p != sv::npos && starts_with_ci(body, "Am ")) body = trim(body.substr(p + 9));
+    if (auto p = find_ci(body, " schrieb "); p != sv::npos && starts_with_ci(body, "Am "))
+        body = trim(body.substr(p + 9));
     std::size_t name_end = 0;
-    if (auto a = bracketed_address(body, name_end)) return to_mailbox(name_from_attribution_part(body.substr(0, name_end)), *a);
+    if (auto a = bracketed_address(body, name_end))
+        return to_mailbox(name_from_attribution_part(body.substr(0, name_end)), *a);
     if (auto a = trailing_address(body, name_end)) {
         sv name = name_from_attribution_part(body.substr(0, name_end));
         // "On Wed, 4/4/12, xxx@example.com wrote:": the token after the comma is the address itself.
@@ -503,12 +574,14 @@ void set_mailbox(quoted_block& b) {
     std::optional<mailbox> from_header;
     if (!b.from.empty()) from_header = mailbox_from_field(b.from);
     std::optional<mailbox> from_attr;
-    if (!b.attribution.empty() && b.kind != quoted_block::style::outlook &&
-        b.kind != quoted_block::style::forward)
+    if (!b.attribution.empty() && b.kind != quoted_block::style::outlook && b.kind != quoted_block::style::forward)
         from_attr = mailbox_from_attribution(b.attribution);
-    if (from_header && (!from_header->address.empty() || !from_attr)) b.from_mailbox = std::move(from_header);
-    else if (from_attr) b.from_mailbox = std::move(from_attr);
-    else b.from_mailbox = std::move(from_header);
+    if (from_header && (!from_header->address.empty() || !from_attr))
+        b.from_mailbox = std::move(from_header);
+    else if (from_attr)
+        b.from_mailbox = std::move(from_attr);
+    else
+        b.from_mailbox = std::move(from_header);
 }
 
 std::vector<sv> split_lines(sv body) {

@@ -30,11 +30,11 @@ struct word_kind {
 };
 
 constexpr word_kind k_words[] = {
-    {"re", prefix_kind::reply},      {"aw", prefix_kind::reply},      {"sv", prefix_kind::reply},
-    {"rif", prefix_kind::reply},     {"antw", prefix_kind::reply},    {"odp", prefix_kind::reply},
-    {"fw", prefix_kind::forward},    {"fwd", prefix_kind::forward},   {"wg", prefix_kind::forward},
-    {"vs", prefix_kind::forward},    {"返信", prefix_kind::reply},    {"回复", prefix_kind::reply},
-    {"答复", prefix_kind::reply},    {"回覆", prefix_kind::reply},    {"転送", prefix_kind::forward},
+    {"re", prefix_kind::reply},     {"aw", prefix_kind::reply},    {"sv", prefix_kind::reply},
+    {"rif", prefix_kind::reply},    {"antw", prefix_kind::reply},  {"odp", prefix_kind::reply},
+    {"fw", prefix_kind::forward},   {"fwd", prefix_kind::forward}, {"wg", prefix_kind::forward},
+    {"vs", prefix_kind::forward},   {"返信", prefix_kind::reply},  {"回复", prefix_kind::reply},
+    {"答复", prefix_kind::reply},   {"回覆", prefix_kind::reply},  {"転送", prefix_kind::forward},
     {"转发", prefix_kind::forward},
 };
 
@@ -50,9 +50,12 @@ bool is_space(UChar32 c) { return c >= 0 && (u_isUWhiteSpace(c) || c == 0x3000);
 
 /// ASCII lower-case of an ASCII or full-width Latin letter, 0 otherwise.
 char latin_lower(UChar32 c) {
-    if (c >= 0xFF21 && c <= 0xFF3A) c = c - 0xFF21 + 'a';
-    else if (c >= 0xFF41 && c <= 0xFF5A) c = c - 0xFF41 + 'a';
-    else if (c >= 'A' && c <= 'Z') c = c - 'A' + 'a';
+    if (c >= 0xFF21 && c <= 0xFF3A)
+        c = c - 0xFF21 + 'a';
+    else if (c >= 0xFF41 && c <= 0xFF5A)
+        c = c - 0xFF41 + 'a';
+    else if (c >= 'A' && c <= 'Z')
+        c = c - 'A' + 'a';
     return (c >= 'a' && c <= 'z') ? static_cast<char>(c) : 0;
 }
 
@@ -111,8 +114,10 @@ std::size_t match_prefix(std::string_view s, std::size_t i, subject_prefix& p) {
     int counter = 0;
     UChar32 c = cp_at(s, k, n);
     UChar32 close = 0;
-    if (c == '[' || c == 0xFF3B) close = c == '[' ? ']' : 0xFF3D;
-    else if (c == '(' || c == 0xFF08) close = c == '(' ? ')' : 0xFF09;
+    if (c == '[' || c == 0xFF3B)
+        close = c == '[' ? ']' : 0xFF3D;
+    else if (c == '(' || c == 0xFF08)
+        close = c == '(' ? ')' : 0xFF09;
     if (close || c == '^') {
         std::size_t m = n;
         int v = 0, digits = 0;

@@ -118,7 +118,7 @@ struct mapi_message;
 
 struct mapi_attachment {
     property_map props;
-    std::string data;                       ///< PR_ATTACH_DATA_BIN (method 1) as bytes
+    std::string data;                        ///< PR_ATTACH_DATA_BIN (method 1) as bytes
     std::unique_ptr<mapi_message> embedded;  ///< ATTACH_EMBEDDED_MSG
 };
 
@@ -162,8 +162,7 @@ std::string to_rfc822(const mapi_message& m, const rebuild_options& o = {});
 
 /// The SMTP address of an address of `type` ("SMTP", "EX", ...), given the
 /// SMTP property the item stores for it ("" when none).
-std::string smtp_address(std::string_view type, std::string_view address, std::string_view smtp,
-                         const ex_map* ex);
+std::string smtp_address(std::string_view type, std::string_view address, std::string_view smtp, const ex_map* ex);
 
 /// Add every (Exchange DN, SMTP) pair `m` names to `out` (sender, representing, recipients).
 void collect_ex_addresses(const mapi_message& m, ex_map& out);

@@ -79,10 +79,14 @@ property_map read_props(GsfInfile* dir, std::size_t header, reader& rd) {
                 auto id = static_cast<std::uint16_t>(tag >> 16);
                 if (id >= 0x8000 || (type & 0x1000)) continue;
                 switch (type) {
-                case pt_short: case pt_long: case pt_boolean: case pt_systime: case pt_int64: case 0x0005: case 0x0006:
-                case 0x0007:
-                    p.emplace(id, property{type, d->substr(at + 8, 8)});
-                    break;
+                case pt_short:
+                case pt_long:
+                case pt_boolean:
+                case pt_systime:
+                case pt_int64:
+                case 0x0005:
+                case 0x0006:
+                case 0x0007: p.emplace(id, property{type, d->substr(at + 8, 8)}); break;
                 default: break;
                 }
             }
@@ -108,7 +112,8 @@ property_map read_props(GsfInfile* dir, std::size_t header, reader& rd) {
 // Strings to UTF-8, in the message's code page.
 void decode_strings(property_map& p, std::uint32_t cp) {
     for (auto& [id, v] : p) {
-        if (v.type == pt_unicode) v.value = utf16le_to_utf8(v.value);
+        if (v.type == pt_unicode)
+            v.value = utf16le_to_utf8(v.value);
         else if (v.type == pt_string8) {
             std::string s = v.value;
             while (!s.empty() && s.back() == '\0') s.pop_back();
@@ -179,8 +184,8 @@ struct opened {
 
 bool open_ole(std::string_view data, opened& o, std::string& why) {
     gsf_init_once();
-    o.mem = gsf_input_memory_new(reinterpret_cast<const guint8*>(data.data()), static_cast<gsf_off_t>(data.size()),
-                                 FALSE);
+    o.mem =
+        gsf_input_memory_new(reinterpret_cast<const guint8*>(data.data()), static_cast<gsf_off_t>(data.size()), FALSE);
     if (!o.mem) {
         why = "cannot read the bytes";
         return false;

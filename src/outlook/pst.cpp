@@ -142,11 +142,16 @@ std::string folder_name(libpff_item_t* f) {
 std::string escape_name(std::string_view s) {
     std::string o;
     for (char c : s) {
-        if (c == '/') o += "%2F";
-        else if (c == '#') o += "%23";
-        else if (c == '%') o += "%25";
-        else if (static_cast<unsigned char>(c) < 0x20) o += ' ';
-        else o += c;
+        if (c == '/')
+            o += "%2F";
+        else if (c == '#')
+            o += "%23";
+        else if (c == '%')
+            o += "%25";
+        else if (static_cast<unsigned char>(c) < 0x20)
+            o += ' ';
+        else
+            o += c;
     }
     return o.empty() ? "(unnamed)" : o;
 }
@@ -181,11 +186,11 @@ folder_role role_by_name(std::string_view parent_path, std::string name) {
 }
 
 bool is_mail(int type) {
-    return type == LIBPFF_ITEM_TYPE_EMAIL || type == LIBPFF_ITEM_TYPE_EMAIL_SMIME ||
-           type == LIBPFF_ITEM_TYPE_MEETING || type == LIBPFF_ITEM_TYPE_POSTING_NOTE ||
-           type == LIBPFF_ITEM_TYPE_SHARING || type == LIBPFF_ITEM_TYPE_TASK_REQUEST ||
-           type == LIBPFF_ITEM_TYPE_COMMON || type == LIBPFF_ITEM_TYPE_CONFLICT_MESSAGE ||
-           type == LIBPFF_ITEM_TYPE_UNKNOWN || type == LIBPFF_ITEM_TYPE_FAX || type == LIBPFF_ITEM_TYPE_VOICEMAIL;
+    return type == LIBPFF_ITEM_TYPE_EMAIL || type == LIBPFF_ITEM_TYPE_EMAIL_SMIME || type == LIBPFF_ITEM_TYPE_MEETING ||
+           type == LIBPFF_ITEM_TYPE_POSTING_NOTE || type == LIBPFF_ITEM_TYPE_SHARING ||
+           type == LIBPFF_ITEM_TYPE_TASK_REQUEST || type == LIBPFF_ITEM_TYPE_COMMON ||
+           type == LIBPFF_ITEM_TYPE_CONFLICT_MESSAGE || type == LIBPFF_ITEM_TYPE_UNKNOWN ||
+           type == LIBPFF_ITEM_TYPE_FAX || type == LIBPFF_ITEM_TYPE_VOICEMAIL;
 }
 
 // Mail classes only: an IPM.Contact in a mail folder is not mail.
@@ -354,10 +359,14 @@ result<std::shared_ptr<pst_file>> pst_file::open(const std::string& path,
         pst_folder info;
         info.path = fpath;
         std::string leaf = fpath.substr(fpath.rfind('/') == std::string::npos ? 0 : fpath.rfind('/') + 1);
-        if (sent && fid == *sent) info.role = folder_role::sent;
-        else if (outbox && fid == *outbox) info.role = folder_role::outbox;
-        else if (deleted && fid == *deleted) info.role = folder_role::deleted;
-        else if (!fpath.empty()) info.role = role_by_name(fpath.find('/') == std::string::npos ? "" : "x", leaf);
+        if (sent && fid == *sent)
+            info.role = folder_role::sent;
+        else if (outbox && fid == *outbox)
+            info.role = folder_role::outbox;
+        else if (deleted && fid == *deleted)
+            info.role = folder_role::deleted;
+        else if (!fpath.empty())
+            info.role = role_by_name(fpath.find('/') == std::string::npos ? "" : "x", leaf);
         int n = 0;
         libpff_error_t* fe = nullptr;
         if (!fpath.empty()) {
@@ -386,14 +395,16 @@ result<std::shared_ptr<pst_file>> pst_file::open(const std::string& path,
                 mapi_message pm;
                 pm.props = std::move(props);
                 if (info.role == folder_role::sent || info.role == folder_role::outbox || (flags & msgflag_fromme)) {
-                    auto a = smtp_address(get_string(pm.props, pr_sent_representing_addrtype).value_or(""),
-                                          get_string(pm.props, pr_sent_representing_email).value_or(""),
-                                          get_string(pm.props, pr_sent_representing_smtp_address).value_or(""), nullptr);
+                    auto a =
+                        smtp_address(get_string(pm.props, pr_sent_representing_addrtype).value_or(""),
+                                     get_string(pm.props, pr_sent_representing_email).value_or(""),
+                                     get_string(pm.props, pr_sent_representing_smtp_address).value_or(""), nullptr);
                     if (a.empty() || a.ends_with("@exchange.invalid"))
                         a = smtp_address(get_string(pm.props, pr_sender_addrtype).value_or(""),
                                          get_string(pm.props, pr_sender_email).value_or(""),
                                          get_string(pm.props, pr_sender_smtp_address).value_or(""), nullptr);
-                    if (a.find('@') != std::string::npos && !a.ends_with("@exchange.invalid")) owners.insert(lower(a));
+                    if (a.find('@') != std::string::npos && !a.ends_with("@exchange.invalid"))
+                        owners.insert(lower(a));
                     else if (auto dn = get_string(pm.props, pr_sent_representing_email); dn && !dn->empty())
                         owner_dns.insert(lower(*dn));  // resolved below, once every item's pairs are known
                 }
@@ -404,8 +415,8 @@ result<std::shared_ptr<pst_file>> pst_file::open(const std::string& path,
         }
         int subs = 0;
         if (libpff_folder_get_number_of_sub_folders(folder, &subs, &fe) != 1) {
-            f->errors_.push_back(fmt::format("folder {}: subfolders not readable: {}",
-                                             fpath.empty() ? "(top)" : fpath, take_error(fe)));
+            f->errors_.push_back(
+                fmt::format("folder {}: subfolders not readable: {}", fpath.empty() ? "(top)" : fpath, take_error(fe)));
             return;
         }
         for (int i = 0; i < subs; ++i) {

@@ -43,10 +43,10 @@ enum class folder_role { other, inbox, sent, outbox, deleted, drafts, junk };
 std::string_view role_name(folder_role r) noexcept;
 
 struct pst_entry {
-    std::string folder;           ///< path below the IPM subtree, "Inbox/Project X"
+    std::string folder;  ///< path below the IPM subtree, "Inbox/Project X"
     folder_role role = folder_role::other;
-    std::size_t index = 0;        ///< position among the folder's listed mail items, from 0
-    std::uint32_t identifier = 0; ///< libpff item identifier (descriptor id)
+    std::size_t index = 0;         ///< position among the folder's listed mail items, from 0
+    std::uint32_t identifier = 0;  ///< libpff item identifier (descriptor id)
 };
 
 struct pst_folder {

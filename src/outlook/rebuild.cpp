@@ -60,7 +60,8 @@ addr make_addr(std::string name, std::string address) {
     name = trim(std::move(name));
     address = trim(std::move(address));
     if (!name.empty() && lower(name) == lower(address)) name.clear();
-    if (name.size() > 2 && name.front() == '\'' && name.back() == '\'' && lower(name.substr(1, name.size() - 2)) == lower(address))
+    if (name.size() > 2 && name.front() == '\'' && name.back() == '\'' &&
+        lower(name.substr(1, name.size() - 2)) == lower(address))
         name.clear();
     return {std::move(name), std::move(address)};
 }
@@ -148,7 +149,8 @@ GMimeObject* build_body(const mapi_message& m, const rebuild_options& o) {
     std::optional<std::string> html;
     if (auto h = get_binary(m.props, pr_html)) {
         // PR_HTML is bytes in the message's code page (PR_INTERNET_CPID).
-        std::uint32_t cp = get_u32(m.props, pr_internet_cpid).value_or(get_u32(m.props, pr_message_codepage).value_or(0));
+        std::uint32_t cp =
+            get_u32(m.props, pr_internet_cpid).value_or(get_u32(m.props, pr_message_codepage).value_or(0));
         html = g_utf8_validate(h->data(), static_cast<gssize>(h->size()), nullptr) ? *h : codepage_to_utf8(*h, cp);
     } else if (auto hs = get_string(m.props, pr_html)) {
         html = *hs;
@@ -159,8 +161,10 @@ GMimeObject* build_body(const mapi_message& m, const rebuild_options& o) {
             if (auto d = decompress_rtf(*c)) {
                 std::string from_html;
                 std::string plain = rtf_to_text(*d, &from_html);
-                if (!from_html.empty()) html = std::move(from_html);
-                else text = std::move(plain);
+                if (!from_html.empty())
+                    html = std::move(from_html);
+                else
+                    text = std::move(plain);
                 rtf = std::move(*d);
             }
     if (text) *text = std::string(text->c_str());  // a stored trailing NUL is not text
@@ -289,10 +293,10 @@ addr representing(const mapi_message& m, const ex_map* ex) {
 
 addr sender(const mapi_message& m, const ex_map* ex) {
     const auto& p = m.props;
-    return make_addr(get_string(p, pr_sender_name).value_or(""),
-                     smtp_address(get_string(p, pr_sender_addrtype).value_or(""),
-                                  get_string(p, pr_sender_email).value_or(""),
-                                  get_string(p, pr_sender_smtp_address).value_or(""), ex));
+    return make_addr(
+        get_string(p, pr_sender_name).value_or(""),
+        smtp_address(get_string(p, pr_sender_addrtype).value_or(""), get_string(p, pr_sender_email).value_or(""),
+                     get_string(p, pr_sender_smtp_address).value_or(""), ex));
 }
 
 }  // namespace
@@ -361,10 +365,10 @@ std::string to_rfc822(const mapi_message& m, const rebuild_options& o) {
         add_mailbox(gm.get(), GMIME_ADDRESS_TYPE_SENDER, snd);
     for (const auto& r : m.recipients) {
         auto type = get_u32(r, pr_recipient_type).value_or(1) & 0x0F;
-        addr a = make_addr(get_string(r, pr_display_name).value_or(""),
-                           smtp_address(get_string(r, pr_addrtype).value_or(""),
-                                        get_string(r, pr_email_address).value_or(""),
-                                        get_string(r, pr_smtp_address).value_or(""), ex));
+        addr a = make_addr(
+            get_string(r, pr_display_name).value_or(""),
+            smtp_address(get_string(r, pr_addrtype).value_or(""), get_string(r, pr_email_address).value_or(""),
+                         get_string(r, pr_smtp_address).value_or(""), ex));
         add_mailbox(gm.get(),
                     type == 2   ? GMIME_ADDRESS_TYPE_CC
                     : type == 3 ? GMIME_ADDRESS_TYPE_BCC
@@ -399,7 +403,8 @@ std::string to_rfc822(const mapi_message& m, const rebuild_options& o) {
         g_mime_object_set_header(go, "Thread-Index", b64, nullptr);
         g_free(b64);
     }
-    for (const auto& w : m.warnings) g_mime_object_append_header(go, "X-Replyguard-Outlook-Warning", w.c_str(), "utf-8");
+    for (const auto& w : m.warnings)
+        g_mime_object_append_header(go, "X-Replyguard-Outlook-Warning", w.c_str(), "utf-8");
     g_mime_message_set_mime_part(gm.get(), body);
     g_object_unref(body);
     return object_string(go);
@@ -448,7 +453,8 @@ std::string utf16le_to_utf8(std::string_view b) {
     std::string out;
     out.reserve(b.size() / 2);
     auto put = [&](std::uint32_t cp) {
-        if (cp < 0x80) out += static_cast<char>(cp);
+        if (cp < 0x80)
+            out += static_cast<char>(cp);
         else if (cp < 0x800) {
             out += static_cast<char>(0xC0 | (cp >> 6));
             out += static_cast<char>(0x80 | (cp & 0x3F));
@@ -483,11 +489,12 @@ std::string utf16le_to_utf8(std::string_view b) {
 std::string codepage_to_utf8(std::string_view bytes, std::uint32_t cp) {
     bool ascii = std::all_of(bytes.begin(), bytes.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
     if (ascii || cp == 65001) return std::string(bytes);
-    std::string name = cp == 0 ? "CP1252" : cp == 50220 || cp == 50221 || cp == 50222 ? "ISO-2022-JP"
-                                         : cp == 51932                             ? "EUC-JP"
-                                         : cp == 20932                             ? "EUC-JP"
-                                         : cp == 28591                             ? "ISO-8859-1"
-                                                                                   : "CP" + std::to_string(cp);
+    std::string name = cp == 0                                     ? "CP1252"
+                       : cp == 50220 || cp == 50221 || cp == 50222 ? "ISO-2022-JP"
+                       : cp == 51932                               ? "EUC-JP"
+                       : cp == 20932                               ? "EUC-JP"
+                       : cp == 28591                               ? "ISO-8859-1"
+                                                                   : "CP" + std::to_string(cp);
     gsize written = 0;
     GError* err = nullptr;
     gchar* r = g_convert_with_fallback(bytes.data(), static_cast<gssize>(bytes.size()), "UTF-8", name.c_str(), "?",

@@ -35,10 +35,18 @@ std::uint32_t le32(std::string_view d, std::size_t at) {
 }
 
 bool skip_destination(std::string_view w) {
-    static constexpr std::array<std::string_view, 24> k{
-        "fonttbl", "colortbl", "stylesheet", "info", "pict", "object", "header", "footer", "headerl", "headerr",
-        "footerl", "footerr", "themedata", "colorschememapping", "datastore", "latentstyles", "listtable",
-        "listoverridetable", "rsidtbl", "generator", "xmlnstbl", "mmathPr", "fldinst", "filetbl"};
+    static constexpr std::array<std::string_view, 24> k{"fonttbl",    "colortbl",
+                                                        "stylesheet", "info",
+                                                        "pict",       "object",
+                                                        "header",     "footer",
+                                                        "headerl",    "headerr",
+                                                        "footerl",    "footerr",
+                                                        "themedata",  "colorschememapping",
+                                                        "datastore",  "latentstyles",
+                                                        "listtable",  "listoverridetable",
+                                                        "rsidtbl",    "generator",
+                                                        "xmlnstbl",   "mmathPr",
+                                                        "fldinst",    "filetbl"};
     for (auto s : k)
         if (s == w) return true;
     return false;
@@ -158,8 +166,10 @@ std::string rtf_to_text(std::string_view r, std::string* html_out) {
                 while (j < r.size() && (r[j] == ' ' || r[j] == '\r' || r[j] == '\n')) ++j;
                 bool tag = r.substr(j).starts_with("\\htmltag");
                 flush();
-                if (tag && fromhtml) stack.back().htmltag = true, stack.back().skip = true;
-                else stack.back().skip = true;
+                if (tag && fromhtml)
+                    stack.back().htmltag = true, stack.back().skip = true;
+                else
+                    stack.back().skip = true;
                 i += 2;
                 continue;
             }
@@ -192,12 +202,15 @@ std::string rtf_to_text(std::string_view r, std::string* html_out) {
                 stack.back().skip = true;
             }
             group_start = false;
-            if (word == "ansicpg") cp = static_cast<std::uint32_t>(val);
-            else if (word == "fromhtml") fromhtml = true;
+            if (word == "ansicpg")
+                cp = static_cast<std::uint32_t>(val);
+            else if (word == "fromhtml")
+                fromhtml = true;
             else if (word == "htmlrtf") {
                 flush();
                 htmlrtf = num.empty() || val != 0;
-            } else if (word == "uc") stack.back().uc = static_cast<int>(val);
+            } else if (word == "uc")
+                stack.back().uc = static_cast<int>(val);
             else if (word == "u") {
                 long u = val < 0 ? val + 65536 : val;
                 std::string b;
@@ -209,7 +222,8 @@ std::string rtf_to_text(std::string_view r, std::string* html_out) {
                 flush();
                 if (!stack.back().skip) text += "\n";
                 if (fromhtml && stack.back().htmltag) html += "\n";
-            } else if (word == "tab") put_utf8("\t");
+            } else if (word == "tab")
+                put_utf8("\t");
             continue;
         }
         group_start = false;

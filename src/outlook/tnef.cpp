@@ -55,7 +55,8 @@ struct cursor {
     }
     std::uint16_t u16() {
         if (!need(2)) return 0;
-        auto v = static_cast<std::uint16_t>(static_cast<unsigned char>(d[p]) | (static_cast<unsigned char>(d[p + 1]) << 8));
+        auto v =
+            static_cast<std::uint16_t>(static_cast<unsigned char>(d[p]) | (static_cast<unsigned char>(d[p + 1]) << 8));
         p += 2;
         return v;
     }
@@ -69,8 +70,16 @@ struct cursor {
 
 std::size_t fixed_size(std::uint16_t type) {
     switch (type & 0x0FFF) {
-    case 0x0002: case 0x000B: case 0x0003: case 0x0004: case 0x000A: return 4;  // short/bool padded to 4
-    case 0x0005: case 0x0006: case 0x0007: case 0x0014: case 0x0040: return 8;
+    case 0x0002:
+    case 0x000B:
+    case 0x0003:
+    case 0x0004:
+    case 0x000A: return 4;  // short/bool padded to 4
+    case 0x0005:
+    case 0x0006:
+    case 0x0007:
+    case 0x0014:
+    case 0x0040: return 8;
     case 0x0048: return 16;
     default: return 0;
     }
@@ -87,7 +96,8 @@ property_map read_props(std::string_view data, std::size_t* consumed = nullptr) 
         if (id >= 0x8000) {  // named: GUID, kind, id or name
             c.bytes(16);
             std::uint32_t kind = c.u32();
-            if (kind == 0) c.u32();
+            if (kind == 0)
+                c.u32();
             else {
                 std::uint32_t len = c.u32();
                 c.bytes(len);
@@ -124,8 +134,10 @@ property_map read_props(std::string_view data, std::size_t* consumed = nullptr) 
 
 void decode_strings(property_map& p, std::uint32_t cp) {
     for (auto& [id, v] : p) {
-        if (v.type == pt_unicode) v.value = utf16le_to_utf8(v.value);
-        else if (v.type == pt_string8) v.value = codepage_to_utf8(std::string(v.value.c_str()), cp);
+        if (v.type == pt_unicode)
+            v.value = utf16le_to_utf8(v.value);
+        else if (v.type == pt_string8)
+            v.value = codepage_to_utf8(std::string(v.value.c_str()), cp);
     }
 }
 

@@ -119,10 +119,9 @@ json to_json(const scan::scan_result& r) {
     // The history's part: "none" (no store), "ok", or "unavailable" with the store's
     // error (the message itself was read: `error` stays null, the findings are
     // those of a scan without history).
-    j["history"] = json{{"status", history::view_status_name(r.history.status)},
-                        {"error", r.history.status == history::view_status::unavailable
-                                      ? json(safe(r.history.error))
-                                      : json(nullptr)}};
+    j["history"] = json{
+        {"status", history::view_status_name(r.history.status)},
+        {"error", r.history.status == history::view_status::unavailable ? json(safe(r.history.error)) : json(nullptr)}};
     // A limit stopped part of the analysis (scan_result::incomplete): front-ends and
     // readers of the record must not take the verdict for a complete one.
     j["incomplete"] = r.incomplete;
@@ -141,7 +140,8 @@ json to_json(const scan::scan_result& r) {
     j["references"] = m.references;
     json prefixes = json::array();
     for (const auto& p : m.subject.prefixes)
-        prefixes.push_back(json{{"kind", p.kind == mime::prefix_kind::reply ? "reply" : "forward"}, {"text", safe(p.text)}});
+        prefixes.push_back(
+            json{{"kind", p.kind == mime::prefix_kind::reply ? "reply" : "forward"}, {"text", safe(p.text)}});
     j["subject_prefixes"] = std::move(prefixes);
     json quoted = json::array();
     for (const auto& q : m.quoted) {

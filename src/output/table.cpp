@@ -69,7 +69,8 @@ std::string fit_path(std::string_view s, int cells) {
     // wider than the column (the SOURCE column is the last one, it may overflow).
     // For an mbox message ("box.mbox#12") the name includes the #N.
     std::size_t slash = line.find_last_of('/');
-    std::string_view base = slash == std::string::npos ? std::string_view(line) : std::string_view(line).substr(slash + 1);
+    std::string_view base =
+        slash == std::string::npos ? std::string_view(line) : std::string_view(line).substr(slash + 1);
     if (display_width(base) + 2 >= cells) return "…/" + std::string(base);
     // Walk back from the end, keeping whole code points, until one cell is left for "…".
     int w = 0;
@@ -105,8 +106,10 @@ void table_writer::row(const scan::scan_result& r) {
     std::string_view v = score::verdict_name(r.outcome.v);
     const char* on = "";
     const char* off = color_ ? "\x1b[0m" : "";
-    if (color_) on = r.outcome.v == score::verdict::malicious ? "\x1b[1;31m"
-                     : r.outcome.v == score::verdict::suspicious ? "\x1b[33m" : "\x1b[32m";
+    if (color_)
+        on = r.outcome.v == score::verdict::malicious    ? "\x1b[1;31m"
+             : r.outcome.v == score::verdict::suspicious ? "\x1b[33m"
+                                                         : "\x1b[32m";
     std::string from;
     if (r.msg.from) {
         from = r.msg.from->name.empty() ? r.msg.from->address
@@ -127,7 +130,8 @@ void table_writer::row(const scan::scan_result& r) {
     for (const auto& rep : r.attachments)
         for (const auto& f : rep.findings)
             if (f.score == 0)
-                out_ << "     0.0 " << f.id << ": " << fit(f.detail, width_ - 12 - static_cast<int>(f.id.size())) << "\n";
+                out_ << "     0.0 " << f.id << ": " << fit(f.detail, width_ - 12 - static_cast<int>(f.id.size()))
+                     << "\n";
 }
 
 void table_writer::error_row(const std::string& source, const std::string& error) {

@@ -27,7 +27,7 @@ namespace {
 constexpr int k_max_attached_depth = 3;
 // Each nested message is a full analysis: bound the whole tree, not only each level.
 constexpr std::size_t k_max_attached_total = 32;
-}
+}  // namespace
 
 void engine::scan_attached(scan_result& r, const scan_options& opt, finding_sink& sink, budget& bud) const {
     r.attached.clear();
@@ -61,18 +61,17 @@ void engine::scan_attached(scan_result& r, const scan_options& opt, finding_sink
             nlohmann::json ids = nlohmann::json::array();
             for (const auto& f : nested.findings) ids.push_back(f.id);
             const std::string from = nested.msg.from ? nested.msg.from->address : std::string();
-            finding f{std::string(sym.id), std::string(sym.group),
-                              cfg_.score_for(sym.id, nested.outcome.score),
-                              fmt::format("the attached message \"{}\" from {} is {} (score {:.1f})",
-                                          nested.msg.subject.decoded, from.empty() ? "(no sender)" : from,
-                                          score::verdict_name(nested.outcome.v), nested.outcome.score),
-                              nlohmann::json{{"part", part},
-                                             {"kind", am.kind},
-                                             {"name", am.name},
-                                             {"source", nested.source},
-                                             {"verdict", score::verdict_name(nested.outcome.v)},
-                                             {"score", nested.outcome.score},
-                                             {"findings", std::move(ids)}}};
+            finding f{std::string(sym.id), std::string(sym.group), cfg_.score_for(sym.id, nested.outcome.score),
+                      fmt::format("the attached message \"{}\" from {} is {} (score {:.1f})",
+                                  nested.msg.subject.decoded, from.empty() ? "(no sender)" : from,
+                                  score::verdict_name(nested.outcome.v), nested.outcome.score),
+                      nlohmann::json{{"part", part},
+                                     {"kind", am.kind},
+                                     {"name", am.name},
+                                     {"source", nested.source},
+                                     {"verdict", score::verdict_name(nested.outcome.v)},
+                                     {"score", nested.outcome.score},
+                                     {"findings", std::move(ids)}}};
             sink.add(std::move(f));
         }
         r.attached.push_back(std::move(nested));

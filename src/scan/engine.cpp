@@ -100,11 +100,13 @@ scan_result engine::scan(std::string_view bytes, std::string source, const scan_
             if (r.findings.empty())
                 for (const auto& rep : r.attachments)
                     for (const auto& f : rep.findings) r.findings.push_back(f);
-            r.findings.push_back({"ANALYSIS_LIMIT", "limits", cfg_.score_for("ANALYSIS_LIMIT", 1.0),
-                                  "analysis ran out of memory: the findings are those made before", {}});
+            r.findings.push_back({"ANALYSIS_LIMIT",
+                                  "limits",
+                                  cfg_.score_for("ANALYSIS_LIMIT", 1.0),
+                                  "analysis ran out of memory: the findings are those made before",
+                                  {}});
             r.outcome = score::evaluate(r.findings, cfg_);
-        } catch (...) {
-        }
+        } catch (...) {}
     } catch (const std::exception& e) {
         r.error = fmt::format("internal error: {}", e.what());
     } catch (...) {

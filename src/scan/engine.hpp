@@ -26,14 +26,18 @@
 #include <string_view>
 #include <vector>
 
-namespace replyguard::store { class history; }
-namespace replyguard::attach { struct ioc_set; }
+namespace replyguard::store {
+class history;
+}
+namespace replyguard::attach {
+struct ioc_set;
+}
 
 namespace replyguard::scan {
 
 struct scan_result {
-    std::string source;                 ///< where the message came from (CLI contract)
-    std::optional<std::string> error;   ///< why it could not be read/analysed; null when fine
+    std::string source;                ///< where the message came from (CLI contract)
+    std::optional<std::string> error;  ///< why it could not be read/analysed; null when fine
     mime::message msg;
     std::vector<attach::attachment_report> attachments;
     std::vector<finding> findings;

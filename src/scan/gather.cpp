@@ -5,9 +5,9 @@
 #include "history/profile.hpp"
 
 #include "detect/hijack_common.hpp"
-#include "mime/domains.hpp"
 #include "history/learner.hpp"
 #include "history/lookup.hpp"
+#include "mime/domains.hpp"
 
 #include <algorithm>
 #include <map>
@@ -159,7 +159,8 @@ result<history::view> gather_history(store::history& h, const mime::message& m, 
 
     // --- assemble: history::find_threads' order, unique by id ----------------
     for (auto& r : v.references)
-        if (auto it = threads.find(history::thread_id_for(r.id)); it != threads.end()) r.root_thread_known = it->second.has_value();
+        if (auto it = threads.find(history::thread_id_for(r.id)); it != threads.end())
+            r.root_thread_known = it->second.has_value();
     std::set<std::string> seen;
     auto add = [&](const std::string& id, history::found_by how, std::optional<store::message_record> via,
                    std::size_t fps) {

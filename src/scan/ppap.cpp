@@ -2,8 +2,8 @@
 // scan/ppap.cpp - linking a password mail to the encrypted attachment it opens.
 #include "scan/ppap.hpp"
 
-#include "attach/passwords.hpp"
 #include "attach/ids.hpp"
+#include "attach/passwords.hpp"
 
 #include <algorithm>
 
@@ -69,8 +69,8 @@ std::vector<ppap_linker::offer> ppap_linker::offers_for(const scan_result& held)
     auto held_refs = refs_of(held.msg);
     for (const auto& e : offers_) {
         if (e.o.source == held.source || e.sender != sender) continue;
-        bool linked = related_subject(e.subject_key, held.msg.subject.key) ||
-                      references(e.refs, held.msg.message_id) || references(held_refs, e.o.message_id);
+        bool linked = related_subject(e.subject_key, held.msg.subject.key) || references(e.refs, held.msg.message_id) ||
+                      references(held_refs, e.o.message_id);
         if (linked) out.push_back(e.o);
     }
     return out;

@@ -53,16 +53,16 @@ namespace replyguard::store {
 
 /// One learnt message, as stored.
 struct message_record {
-    std::string key;            ///< Message-ID (no brackets), or "hdr:<hex>"
-    std::string message_id;     ///< "" when the message had none
+    std::string key;         ///< Message-ID (no brackets), or "hdr:<hex>"
+    std::string message_id;  ///< "" when the message had none
     std::string thread_id;
-    std::int64_t date = 0;      ///< seconds since the epoch, 0 when unknown
-    std::string from_address;   ///< address key
-    std::string from_name;      ///< display name as written
+    std::int64_t date = 0;                ///< seconds since the epoch, 0 when unknown
+    std::string from_address;             ///< address key
+    std::string from_name;                ///< display name as written
     std::vector<std::string> recipients;  ///< To + Cc address keys
-    std::string subject;        ///< decoded subject as written
+    std::string subject;                  ///< decoded subject as written
     std::string subject_key;
-    bool sent = false;          ///< from one of our organisation's domains
+    bool sent = false;  ///< from one of our organisation's domains
 };
 
 struct participant {
@@ -72,7 +72,7 @@ struct participant {
 
 struct thread_info {
     std::string id;
-    std::string subject;       ///< subject of the first message learnt
+    std::string subject;  ///< subject of the first message learnt
     std::string subject_key;
     std::int64_t first_seen = 0;
     std::int64_t last_seen = 0;
@@ -82,7 +82,7 @@ struct thread_info {
 
 struct correspondent {
     std::string address;
-    std::vector<std::string> names;     ///< display names seen, sorted
+    std::vector<std::string> names;  ///< display names seen, sorted
     std::int64_t first_seen = 0;
     std::int64_t last_seen = 0;
     std::uint64_t count = 0;            ///< messages this address took part in
@@ -105,7 +105,7 @@ struct learnt_message {
     std::vector<std::pair<std::string, std::string>> names;
     /// Addresses the sender wrote to (To + Cc; ours are those in our registrable domains).
     std::vector<std::string> wrote_to;
-    std::vector<std::string> domains;       ///< registrable domains of the participants, unique
+    std::vector<std::string> domains;         ///< registrable domains of the participants, unique
     std::vector<std::uint64_t> fingerprints;  ///< of the message's new text, unique
 };
 
@@ -124,16 +124,16 @@ inline constexpr std::string_view k_profile_other = "~other";
 /// often each value was seen. Bounded: at most `cap` distinct values per axis,
 /// further new values are counted under k_profile_other.
 struct profile_counts {
-    std::string key;              ///< "addr:<address>" or "org:<registrable domain>"
+    std::string key;  ///< "addr:<address>" or "org:<registrable domain>"
     std::uint64_t messages = 0;
     std::map<std::string, std::map<std::string, std::uint64_t>> axes;
 };
 
 /// Count one message into one or more profiles (its sender's address and organisation).
 struct profile_update {
-    std::string message_key;             ///< as message_record::key: counting it again changes nothing
-    std::vector<std::string> profiles;   ///< profile keys
-    std::vector<profile_value> values;   ///< unique (axis, value) pairs
+    std::string message_key;            ///< as message_record::key: counting it again changes nothing
+    std::vector<std::string> profiles;  ///< profile keys
+    std::vector<profile_value> values;  ///< unique (axis, value) pairs
 };
 
 /// The merge rule every backend implements (memory applies it directly; SQLite
@@ -163,7 +163,7 @@ struct read_batch {
     bool stats = false;
     bool org_domains = false;
     bool known_domains = false;
-    std::vector<std::string> profiles;        ///< find_profile keys (history/profile.hpp profile_keys)
+    std::vector<std::string> profiles;  ///< find_profile keys (history/profile.hpp profile_keys)
 
     bool empty() const {
         return messages.empty() && threads.empty() && correspondents.empty() && names.empty() && domains.empty() &&
@@ -205,8 +205,7 @@ public:
     virtual result<std::optional<message_record>> find_message(std::string_view key) = 0;
     virtual result<std::optional<thread_info>> find_thread(std::string_view thread_id) = 0;
     /// Thread ids whose subject key is `subject_key` (at most `max`).
-    virtual result<std::vector<std::string>> threads_by_subject(std::string_view subject_key,
-                                                                std::size_t max = 50) = 0;
+    virtual result<std::vector<std::string>> threads_by_subject(std::string_view subject_key, std::size_t max = 50) = 0;
     virtual result<std::optional<correspondent>> find_correspondent(std::string_view address) = 0;
     /// Addresses that used this name key (as written or reversed).
     virtual result<std::vector<std::string>> addresses_for_name(std::string_view name_key) = 0;

@@ -55,9 +55,9 @@ public:
             sqlite3_free(msg);
             return fail(errc::store, fmt::format("{}: cannot create the IMAP state table: {}", path_, m));
         }
-        if (sqlite3_prepare_v2(db_,
-                               "SELECT uidvalidity, last_uid FROM imap_state WHERE account=? AND mailbox=? AND purpose=?",
-                               -1, &get_, nullptr) != SQLITE_OK ||
+        if (sqlite3_prepare_v2(
+                db_, "SELECT uidvalidity, last_uid FROM imap_state WHERE account=? AND mailbox=? AND purpose=?", -1,
+                &get_, nullptr) != SQLITE_OK ||
             sqlite3_prepare_v2(db_,
                                "INSERT INTO imap_state VALUES (?,?,?,?,?) ON CONFLICT (account, mailbox, purpose)"
                                " DO UPDATE SET uidvalidity=excluded.uidvalidity, last_uid=excluded.last_uid",
@@ -110,11 +110,12 @@ std::unique_ptr<imap_state> make_memory_imap_state() { return std::make_unique<m
 
 result<std::unique_ptr<imap_state>> open_imap_state(const std::string& path) {
     if (path.starts_with("redis://"))
-        return fail(errc::unsupported,
-                    fmt::format("{}: IMAP read marks are kept in SQLite only (give an SQLite file with --marks)", path));
+        return fail(
+            errc::unsupported,
+            fmt::format("{}: IMAP read marks are kept in SQLite only (give an SQLite file with --marks)", path));
     sqlite3* db = nullptr;
-    if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                        nullptr) != SQLITE_OK) {
+    if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr) !=
+        SQLITE_OK) {
         std::string m = db ? sqlite3_errmsg(db) : "out of memory";
         sqlite3_close_v2(db);
         return fail(errc::store, fmt::format("{}: {}", path, m));

@@ -126,8 +126,8 @@ public:
         auto it = s_.corr.find(a);
         if (it == s_.corr.end()) return std::optional<correspondent>{};
         const auto& c = it->second;
-        correspondent out{std::string(a), {c.names.begin(), c.names.end()}, c.first_seen, c.last_seen, c.count,
-                          {c.wrote_to.begin(), c.wrote_to.end()}};
+        correspondent out{std::string(a), {c.names.begin(), c.names.end()},      c.first_seen, c.last_seen,
+                          c.count,        {c.wrote_to.begin(), c.wrote_to.end()}};
         return std::optional<correspondent>{std::move(out)};
     }
     result<std::vector<std::string>> addresses_for_name(std::string_view k) override {

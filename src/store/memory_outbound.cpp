@@ -30,8 +30,10 @@ public:
             std::erase_if(a.ips, [&](const auto& kv) { return kv.second <= s.now - s.ip_ttl; });
             auto ip = a.ips.find(s.client_ip);
             seen.new_ip = !a.ips.empty() && ip == a.ips.end();
-            if (ip != a.ips.end()) ip->second = s.now;
-            else if (a.ips.size() < k_outbound_ips) a.ips.emplace(std::string(s.client_ip), s.now);
+            if (ip != a.ips.end())
+                ip->second = s.now;
+            else if (a.ips.size() < k_outbound_ips)
+                a.ips.emplace(std::string(s.client_ip), s.now);
         }
         while (!a.times.empty() && a.times.front() <= s.now - s.window) a.times.pop_front();
         if (s.suspicious) {
@@ -45,7 +47,7 @@ public:
 private:
     struct account {
         std::map<std::string, std::int64_t, std::less<>> ips;  // address -> last seen
-        std::deque<std::int64_t> times;                         // suspicious submissions, oldest first
+        std::deque<std::int64_t> times;                        // suspicious submissions, oldest first
     };
     std::mutex mu_;
     std::map<std::string, account, std::less<>> accounts_;

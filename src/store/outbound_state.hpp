@@ -51,11 +51,11 @@ inline constexpr std::int64_t k_outbound_ip_ttl = 90 * 86400;
 
 /// One submission by an authenticated account.
 struct outbound_submission {
-    std::string_view account;     ///< {auth_authen}; must not be empty
-    std::string_view client_ip;   ///< "" when unknown (then addresses are not touched)
-    bool suspicious = false;      ///< counts against the account within the window
-    std::int64_t now = 0;         ///< seconds since the epoch
-    std::int64_t window = 3600;   ///< seconds, > 0
+    std::string_view account;                 ///< {auth_authen}; must not be empty
+    std::string_view client_ip;               ///< "" when unknown (then addresses are not touched)
+    bool suspicious = false;                  ///< counts against the account within the window
+    std::int64_t now = 0;                     ///< seconds since the epoch
+    std::int64_t window = 3600;               ///< seconds, > 0
     std::int64_t ip_ttl = k_outbound_ip_ttl;  ///< seconds, > 0
 };
 

@@ -34,8 +34,8 @@
 //   When keys expire, rg:{stats} is not decremented. Single-item reads and the
 //   writes send one command at a time; read() pipelines. Key parts containing braces or longer than 200
 //   bytes are replaced by a SHA-256 prefix.
-#include "store/history.hpp"
 #include "core/digest.hpp"
+#include "store/history.hpp"
 #include "store/outbound_state.hpp"
 
 #include <fmt/format.h>
@@ -146,10 +146,15 @@ struct reply_ptr {
     explicit reply_ptr(redisReply* p) : r(p) {}
     reply_ptr(reply_ptr&& o) noexcept : r(std::exchange(o.r, nullptr)) {}
     reply_ptr& operator=(reply_ptr&& o) noexcept {
-        if (this != &o) { if (r) freeReplyObject(r); r = std::exchange(o.r, nullptr); }
+        if (this != &o) {
+            if (r) freeReplyObject(r);
+            r = std::exchange(o.r, nullptr);
+        }
         return *this;
     }
-    ~reply_ptr() { if (r) freeReplyObject(r); }
+    ~reply_ptr() {
+        if (r) freeReplyObject(r);
+    }
     redisReply* operator->() const { return r; }
 };
 
@@ -160,7 +165,6 @@ std::map<std::string, std::string> hash_of(const redisReply* r) {
                     std::string(r->element[i + 1]->str, r->element[i + 1]->len));
     return out;
 }
-
 
 std::vector<std::string> members_of(const redisReply* r) {
     std::vector<std::string> out;
@@ -257,9 +261,15 @@ result<redis_url> parse_url(std::string_view url) {
     if (!url.starts_with("redis://")) return fail(errc::parse, fmt::format("{}: not a redis:// URL", url));
     std::string_view rest = url.substr(8);
     std::string_view query;
-    if (auto q = rest.find('?'); q != std::string_view::npos) { query = rest.substr(q + 1); rest = rest.substr(0, q); }
+    if (auto q = rest.find('?'); q != std::string_view::npos) {
+        query = rest.substr(q + 1);
+        rest = rest.substr(0, q);
+    }
     std::string_view hostport = rest, path;
-    if (auto s = rest.find('/'); s != std::string_view::npos) { hostport = rest.substr(0, s); path = rest.substr(s + 1); }
+    if (auto s = rest.find('/'); s != std::string_view::npos) {
+        hostport = rest.substr(0, s);
+        path = rest.substr(s + 1);
+    }
     if (auto c = hostport.rfind(':'); c != std::string_view::npos) {
         u.port = static_cast<int>(to_i64(hostport.substr(c + 1)));
         hostport = hostport.substr(0, c);
@@ -272,9 +282,12 @@ result<redis_url> parse_url(std::string_view url) {
         query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
         auto eq = kv.find('=');
         std::string_view k = kv.substr(0, eq), v = eq == std::string_view::npos ? "" : kv.substr(eq + 1);
-        if (k == "ttl") u.ttl = to_i64(v);
-        else if (k == "timeout") u.timeout_ms = static_cast<int>(to_i64(v));
-        else return fail(errc::parse, fmt::format("{}: unknown parameter '{}' (ttl, timeout)", url, k));
+        if (k == "ttl")
+            u.ttl = to_i64(v);
+        else if (k == "timeout")
+            u.timeout_ms = static_cast<int>(to_i64(v));
+        else
+            return fail(errc::parse, fmt::format("{}: unknown parameter '{}' (ttl, timeout)", url, k));
     }
     if (u.port <= 0 || u.port > 65535 || u.db < 0 || u.ttl < 0 || u.timeout_ms <= 0)
         return fail(errc::parse, fmt::format("{}: bad port, database, ttl or timeout", url));
@@ -288,15 +301,23 @@ public:
         std::random_device rd;
         token_ = fmt::format("{:08x}{:08x}", rd(), rd());
     }
-    ~redis_history() override { if (ctx_) redisFree(ctx_); }
+    ~redis_history() override {
+        if (ctx_) redisFree(ctx_);
+    }
 
     result<void> connect() {
-        if (ctx_) { redisFree(ctx_); ctx_ = nullptr; }
+        if (ctx_) {
+            redisFree(ctx_);
+            ctx_ = nullptr;
+        }
         timeval tv{u_.timeout_ms / 1000, (u_.timeout_ms % 1000) * 1000};
         ctx_ = redisConnectWithTimeout(u_.host.c_str(), u_.port, tv);
         if (!ctx_ || ctx_->err) {
             std::string why = ctx_ ? ctx_->errstr : "cannot allocate a connection";
-            if (ctx_) { redisFree(ctx_); ctx_ = nullptr; }
+            if (ctx_) {
+                redisFree(ctx_);
+                ctx_ = nullptr;
+            }
             return fail(errc::store, fmt::format("redis {}:{}: {}", u_.host, u_.port, why));
         }
         redisSetTimeout(ctx_, tv);
@@ -341,7 +362,8 @@ public:
         auto n = integer({"EVAL", k_touch_lua, "1", k_meta(r.thread_id), "messages", date});
         if (!n) return std::unexpected(n.error());
         if (*n == 1) {
-            if (auto e = ok({"HSET", k_meta(r.thread_id), "subject", m.thread_subject, "subject_key", r.subject_key}); !e)
+            if (auto e = ok({"HSET", k_meta(r.thread_id), "subject", m.thread_subject, "subject_key", r.subject_key});
+                !e)
                 return std::unexpected(e.error());
             if (auto e = ok({"HINCRBY", k_stats, "threads", "1"}); !e) return std::unexpected(e.error());
             if (!r.subject_key.empty()) {
@@ -377,10 +399,17 @@ public:
         // The message itself last: its presence means "everything above is written".
         std::string recipients;
         for (const auto& x : r.recipients) recipients += (recipients.empty() ? "" : "\n") + x;
-        if (auto e = ok({"HSET", k_msg(r.key), "message_id", r.message_id, "thread", r.thread_id, "date", date, "from",
-                         r.from_address, "from_name", r.from_name, "subject", r.subject, "subject_key", r.subject_key,
-                         "sent", r.sent ? "1" : "0", "recipients", recipients, "fps",
-                         std::to_string(m.fingerprints.size())});
+        if (auto e = ok({"HSET",        k_msg(r.key),
+                         "message_id",  r.message_id,
+                         "thread",      r.thread_id,
+                         "date",        date,
+                         "from",        r.from_address,
+                         "from_name",   r.from_name,
+                         "subject",     r.subject,
+                         "subject_key", r.subject_key,
+                         "sent",        r.sent ? "1" : "0",
+                         "recipients",  recipients,
+                         "fps",         std::to_string(m.fingerprints.size())});
             !e)
             return std::unexpected(e.error());
         if (auto e = expire(k_msg(r.key)); !e) return std::unexpected(e.error());
@@ -415,8 +444,9 @@ public:
         batch_ = false;
         result<void> first_error;
         for (auto it = journal_.rbegin(); it != journal_.rend(); ++it) {
-            result<void> e = it->dump ? ok({"RESTORE", it->key, std::to_string(it->pttl > 0 ? it->pttl : 0), *it->dump, "REPLACE"})
-                                      : ok({"DEL", it->key});
+            result<void> e =
+                it->dump ? ok({"RESTORE", it->key, std::to_string(it->pttl > 0 ? it->pttl : 0), *it->dump, "REPLACE"})
+                         : ok({"DEL", it->key});
             if (!e && first_error) first_error = std::unexpected(e.error());
         }
         journal_.clear();
@@ -555,8 +585,8 @@ public:
             auto names = members_of(next());
             auto wrote = members_of(next());
             a.correspondents.push_back(h.empty() ? std::nullopt
-                                                 : std::optional<correspondent>{correspondent_of(
-                                                       addr, h, std::move(names), std::move(wrote))});
+                                                 : std::optional<correspondent>{
+                                                       correspondent_of(addr, h, std::move(names), std::move(wrote))});
         }
         for (std::size_t n = 0; n < b.names.size(); ++n) a.names.push_back(members_of(next()));
         for (std::size_t n = 0; n < b.domains.size(); ++n) {
@@ -610,8 +640,13 @@ public:
             if (batch_)
                 for (const auto& k : {k_prof(p), k_prof_seen(p)})
                     if (auto j = journal(k); !j) return std::unexpected(j.error());
-            std::vector<std::string> args{"EVAL", k_profile_lua, "2", k_prof(p), k_prof_seen(p),
-                                          sha256_hex(u.message_key, 24), std::string(k_profile_other)};
+            std::vector<std::string> args{"EVAL",
+                                          k_profile_lua,
+                                          "2",
+                                          k_prof(p),
+                                          k_prof_seen(p),
+                                          sha256_hex(u.message_key, 24),
+                                          std::string(k_profile_other)};
             for (const auto& v : u.values) {
                 args.push_back(v.axis);
                 args.push_back(v.value);
@@ -661,8 +696,9 @@ private:
         if (ctx_ && !ctx_->err) return {};
         const auto now = std::chrono::steady_clock::now();
         if (now < retry_at_)
-            return fail(errc::store, fmt::format("{} (reconnecting in {} ms)", last_error_,
-                                                 std::chrono::duration_cast<std::chrono::milliseconds>(retry_at_ - now).count()));
+            return fail(errc::store,
+                        fmt::format("{} (reconnecting in {} ms)", last_error_,
+                                    std::chrono::duration_cast<std::chrono::milliseconds>(retry_at_ - now).count()));
         if (auto c = connect(); !c) {
             backoff_ = backoff_.count() == 0 ? std::chrono::milliseconds(100)
                                              : std::min(backoff_ * 2, std::chrono::milliseconds(5000));
@@ -684,7 +720,10 @@ private:
         for (const auto& args : cmds) {
             std::vector<const char*> argv;
             std::vector<std::size_t> lens;
-            for (const auto& x : args) { argv.push_back(x.data()); lens.push_back(x.size()); }
+            for (const auto& x : args) {
+                argv.push_back(x.data());
+                lens.push_back(x.size());
+            }
             if (redisAppendCommandArgv(ctx_, static_cast<int>(argv.size()), argv.data(), lens.data()) != REDIS_OK)
                 return fail(errc::store, fmt::format("redis {}:{}: {}", u_.host, u_.port, ctx_->errstr));
         }
@@ -706,9 +745,12 @@ private:
         if (auto c = ensure_connected(); !c) return std::unexpected(c.error());
         std::vector<const char*> argv;
         std::vector<std::size_t> lens;
-        for (const auto& a : args) { argv.push_back(a.data()); lens.push_back(a.size()); }
-        reply_ptr r(static_cast<redisReply*>(
-            redisCommandArgv(ctx_, static_cast<int>(argv.size()), argv.data(), lens.data())));
+        for (const auto& a : args) {
+            argv.push_back(a.data());
+            lens.push_back(a.size());
+        }
+        reply_ptr r(
+            static_cast<redisReply*>(redisCommandArgv(ctx_, static_cast<int>(argv.size()), argv.data(), lens.data())));
         if (!r.r)  // the connection broke: the next command reconnects; this one is not retried
             return fail(errc::store, fmt::format("redis {}:{}: {}", u_.host, u_.port, ctx_->errstr));
         if (r->type == REDIS_REPLY_ERROR)
@@ -723,15 +765,15 @@ private:
     result<long long> integer(const std::vector<std::string>& args) {
         auto r = command(args);
         if (!r) return std::unexpected(r.error());
-        if ((*r)->type != REDIS_REPLY_INTEGER) return fail(errc::store, "redis " + args.front() + ": not an integer reply");
+        if ((*r)->type != REDIS_REPLY_INTEGER)
+            return fail(errc::store, "redis " + args.front() + ": not an integer reply");
         return (*r)->integer;
     }
     result<std::vector<std::string>> members(const std::string& key) {
         auto r = command({"SMEMBERS", key});
         if (!r) return std::unexpected(r.error());
         std::vector<std::string> out;
-        for (std::size_t i = 0; i < (*r)->elements; ++i)
-            out.emplace_back((*r)->element[i]->str, (*r)->element[i]->len);
+        for (std::size_t i = 0; i < (*r)->elements; ++i) out.emplace_back((*r)->element[i]->str, (*r)->element[i]->len);
         std::sort(out.begin(), out.end());
         return out;
     }
@@ -766,7 +808,7 @@ private:
     redis_url u_;
     open_mode mode_;
     redisContext* ctx_ = nullptr;
-    std::chrono::milliseconds backoff_{0};           ///< 0: the last connection attempt succeeded
+    std::chrono::milliseconds backoff_{0};            ///< 0: the last connection attempt succeeded
     std::chrono::steady_clock::time_point retry_at_;  ///< no reconnection attempt before this
     std::string last_error_;
     std::mutex mu_;

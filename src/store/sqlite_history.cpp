@@ -90,7 +90,10 @@ class stmt_ref {
 public:
     explicit stmt_ref(sqlite3_stmt* s) : s_(s) {}
     ~stmt_ref() {
-        if (s_) { sqlite3_reset(s_); sqlite3_clear_bindings(s_); }
+        if (s_) {
+            sqlite3_reset(s_);
+            sqlite3_clear_bindings(s_);
+        }
     }
     stmt_ref(const stmt_ref&) = delete;
     stmt_ref& operator=(const stmt_ref&) = delete;
@@ -198,8 +201,9 @@ public:
 
     result<std::optional<message_record>> find_message(std::string_view key) override {
         std::lock_guard lock(mu_);
-        auto p = prepare("SELECT key, message_id, thread_id, date, from_addr, from_name, recipients, subject, "
-                         "subject_key, sent FROM messages WHERE key=?1");
+        auto p = prepare(
+            "SELECT key, message_id, thread_id, date, from_addr, from_name, recipients, subject, "
+            "subject_key, sent FROM messages WHERE key=?1");
         if (!p) return std::unexpected(p.error());
         stmt_ref s(*p);
         s.bind(1, key);
@@ -385,30 +389,37 @@ private:
         }
         const auto& r = m.rec;
         const std::string recips = join_lines(r.recipients);
-        if (auto x = run("INSERT INTO messages(key, message_id, thread_id, from_addr, from_name, recipients, "
-                         "subject, subject_key, date, sent) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
-                         {r.key, r.message_id, r.thread_id, r.from_address, r.from_name, recips, r.subject,
-                          r.subject_key},
-                         {r.date, r.sent ? 1 : 0}); !x)
+        if (auto x =
+                run("INSERT INTO messages(key, message_id, thread_id, from_addr, from_name, recipients, "
+                    "subject, subject_key, date, sent) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
+                    {r.key, r.message_id, r.thread_id, r.from_address, r.from_name, recips, r.subject, r.subject_key},
+                    {r.date, r.sent ? 1 : 0});
+            !x)
             return std::unexpected(x.error());
         if (auto x = run("INSERT INTO threads VALUES (?1,?2,?3,?4,?4,0) ON CONFLICT(id) DO NOTHING",
-                         {r.thread_id, m.thread_subject, r.subject_key}, {r.date}); !x)
+                         {r.thread_id, m.thread_subject, r.subject_key}, {r.date});
+            !x)
             return std::unexpected(x.error());
-        if (auto x = run("UPDATE threads SET messages=messages+1, "
-                         "first_seen=CASE WHEN ?2=0 THEN first_seen WHEN first_seen=0 OR ?2<first_seen THEN ?2 ELSE first_seen END, "
-                         "last_seen=max(last_seen, ?2) WHERE id=?1",
-                         {r.thread_id}, {r.date}); !x)
+        if (auto x = run(
+                "UPDATE threads SET messages=messages+1, "
+                "first_seen=CASE WHEN ?2=0 THEN first_seen WHEN first_seen=0 OR ?2<first_seen THEN ?2 ELSE first_seen END, "
+                "last_seen=max(last_seen, ?2) WHERE id=?1",
+                {r.thread_id}, {r.date});
+            !x)
             return std::unexpected(x.error());
         for (const auto& p : m.participants) {
             if (auto x = run("INSERT INTO thread_participants VALUES (?1,?2,?3) ON CONFLICT(thread_id,address) DO "
                              "UPDATE SET name=CASE WHEN excluded.name<>'' THEN excluded.name ELSE name END",
-                             {r.thread_id, p.address, p.name}); !x)
+                             {r.thread_id, p.address, p.name});
+                !x)
                 return std::unexpected(x.error());
-            if (auto x = run("INSERT INTO correspondents VALUES (?1,?2,?2,1) ON CONFLICT(address) DO UPDATE SET "
-                             "count=count+1, "
-                             "first_seen=CASE WHEN ?2=0 THEN first_seen WHEN first_seen=0 OR ?2<first_seen THEN ?2 ELSE first_seen END, "
-                             "last_seen=max(last_seen, ?2)",
-                             {p.address}, {r.date}); !x)
+            if (auto x = run(
+                    "INSERT INTO correspondents VALUES (?1,?2,?2,1) ON CONFLICT(address) DO UPDATE SET "
+                    "count=count+1, "
+                    "first_seen=CASE WHEN ?2=0 THEN first_seen WHEN first_seen=0 OR ?2<first_seen THEN ?2 ELSE first_seen END, "
+                    "last_seen=max(last_seen, ?2)",
+                    {p.address}, {r.date});
+                !x)
                 return std::unexpected(x.error());
             if (!p.name.empty())
                 if (auto x = run("INSERT OR IGNORE INTO correspondent_names VALUES (?1,?2)", {p.address, p.name}); !x)
@@ -427,11 +438,13 @@ private:
                 !x)
                 return std::unexpected(x.error());
         for (auto fp : m.fingerprints)
-            if (auto x = run("INSERT OR IGNORE INTO fingerprints VALUES (?2,?1)", {r.key},
-                             {static_cast<std::int64_t>(fp)}); !x)
+            if (auto x =
+                    run("INSERT OR IGNORE INTO fingerprints VALUES (?2,?1)", {r.key}, {static_cast<std::int64_t>(fp)});
+                !x)
                 return std::unexpected(x.error());
         if (auto x = run("INSERT OR REPLACE INTO message_fp_count VALUES (?1,?2)", {r.key},
-                         {static_cast<std::int64_t>(m.fingerprints.size())}); !x)
+                         {static_cast<std::int64_t>(m.fingerprints.size())});
+            !x)
             return std::unexpected(x.error());
         return true;
     }
@@ -440,8 +453,8 @@ private:
         auto it = cache_.find(std::string(sql));
         if (it != cache_.end()) return it->second;
         sqlite3_stmt* s = nullptr;
-        if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &s,
-                               nullptr) != SQLITE_OK)
+        if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &s, nullptr) !=
+            SQLITE_OK)
             return err(sql);
         cache_.emplace(std::string(sql), s);
         return s;
@@ -481,14 +494,16 @@ namespace {
 std::string sqlite_uri(const std::string& path, std::string_view query) {
     std::string out = "file:";
     for (unsigned char c : path) {
-        if (c == '%' || c == '?' || c == '#') out += fmt::format("%{:02X}", c);
-        else out += static_cast<char>(c);
+        if (c == '%' || c == '?' || c == '#')
+            out += fmt::format("%{:02X}", c);
+        else
+            out += static_cast<char>(c);
     }
     return out + "?" + std::string(query);
 }
 
-result<std::unique_ptr<sqlite_history>> open_file(const std::string& path, const std::string& name, int flags,
-                                                  bool rw, int* sqlite_code) {
+result<std::unique_ptr<sqlite_history>> open_file(const std::string& path, const std::string& name, int flags, bool rw,
+                                                  int* sqlite_code) {
     sqlite3* db = nullptr;
     if (sqlite3_open_v2(name.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
         std::string m = db ? sqlite3_errmsg(db) : "out of memory";

@@ -64,7 +64,8 @@ private:
                 return std::unexpected(x.error());
             auto n = count("SELECT count(*) FROM outbound_ips WHERE account=?1", {sub.account});
             if (!n) return std::unexpected(n.error());
-            auto known = count("SELECT count(*) FROM outbound_ips WHERE account=?1 AND ip=?2", {sub.account, sub.client_ip});
+            auto known =
+                count("SELECT count(*) FROM outbound_ips WHERE account=?1 AND ip=?2", {sub.account, sub.client_ip});
             if (!known) return std::unexpected(known.error());
             seen.new_ip = *n > 0 && *known == 0;
             if (*known > 0 || *n < static_cast<std::int64_t>(k_outbound_ips))

@@ -101,7 +101,8 @@ result<bool> sqlite_profiles::learn_inner(const profile_update& u) {
         }
         any = true;
         {
-            auto p = prepare("INSERT INTO profiles VALUES (?1, 1) ON CONFLICT(profile) DO UPDATE SET messages=messages+1");
+            auto p =
+                prepare("INSERT INTO profiles VALUES (?1, 1) ON CONFLICT(profile) DO UPDATE SET messages=messages+1");
             if (!p) return std::unexpected(p.error());
             stmt s(*p);
             s.text(1, key);

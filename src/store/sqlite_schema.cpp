@@ -28,7 +28,8 @@ result<int> sqlite_version(sqlite3* db, const std::string& path, const sqlite_sc
         const int rc = sqlite3_step(st);
         const std::int64_t v = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
         sqlite3_finalize(st);
-        if (rc != SQLITE_ROW) return fail(errc::store, fmt::format("{}: {} (schema version)", path, sqlite3_errmsg(db)));
+        if (rc != SQLITE_ROW)
+            return fail(errc::store, fmt::format("{}: {} (schema version)", path, sqlite3_errmsg(db)));
         return v;
     };
     auto has = one("SELECT count(*) FROM sqlite_master WHERE type='table' AND name=?1", true);
@@ -42,15 +43,15 @@ result<int> sqlite_version(sqlite3* db, const std::string& path, const sqlite_sc
 result<void> sqlite_migrate(sqlite3* db, const std::string& path, const sqlite_schema& s, bool read_write) {
     const int newest = static_cast<int>(s.migrations.size());
     if (read_write)
-        if (auto r = sqlite_exec(db, path, fmt::format("CREATE TABLE IF NOT EXISTS {} (version INTEGER NOT NULL)",
-                                                       s.version_table));
+        if (auto r = sqlite_exec(
+                db, path, fmt::format("CREATE TABLE IF NOT EXISTS {} (version INTEGER NOT NULL)", s.version_table));
             !r)
             return r;
     auto v = sqlite_version(db, path, s);
     if (!v) return std::unexpected(v.error());
     if (*v > newest)
-        return fail(errc::store, fmt::format("{}: {} schema version {} is newer than this build ({})", path, s.what, *v,
-                                             newest));
+        return fail(errc::store,
+                    fmt::format("{}: {} schema version {} is newer than this build ({})", path, s.what, *v, newest));
     if (*v == newest) return {};
     if (!read_write) {
         if (*v >= s.min_readable) return {};

@@ -27,11 +27,11 @@ struct sqlite3;
 namespace replyguard::store {
 
 struct sqlite_schema {
-    std::string_view version_table;              ///< e.g. "schema_version"
+    std::string_view version_table;  ///< e.g. "schema_version"
     std::span<const std::string_view> migrations;
-    int min_readable = 0;                        ///< oldest version a read-only connection accepts
-    std::string_view what;                       ///< for messages: "history", "detections"
-    std::string_view upgrade_hint;               ///< how a user migrates ("run learn")
+    int min_readable = 0;           ///< oldest version a read-only connection accepts
+    std::string_view what;          ///< for messages: "history", "detections"
+    std::string_view upgrade_hint;  ///< how a user migrates ("run learn")
 };
 
 /// The version stored in `s.version_table` (0 when the table does not exist).

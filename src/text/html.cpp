@@ -24,8 +24,8 @@
 #include "text/html.hpp"
 
 #include "core/limits.hpp"
-#include "text/urls.hpp"
 #include "core/strings.hpp"
+#include "text/urls.hpp"
 
 #include <gumbo.h>
 
@@ -85,31 +85,68 @@ bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c
 
 bool is_block(GumboTag t) {
     switch (t) {
-        case GUMBO_TAG_ADDRESS: case GUMBO_TAG_ARTICLE: case GUMBO_TAG_ASIDE: case GUMBO_TAG_BLOCKQUOTE:
-        case GUMBO_TAG_CENTER: case GUMBO_TAG_DD: case GUMBO_TAG_DETAILS:
-        case GUMBO_TAG_DIR: case GUMBO_TAG_DIV: case GUMBO_TAG_DL: case GUMBO_TAG_DT:
-        case GUMBO_TAG_FIELDSET: case GUMBO_TAG_FIGCAPTION: case GUMBO_TAG_FIGURE: case GUMBO_TAG_FOOTER:
-        case GUMBO_TAG_FORM: case GUMBO_TAG_H1: case GUMBO_TAG_H2: case GUMBO_TAG_H3: case GUMBO_TAG_H4:
-        case GUMBO_TAG_H5: case GUMBO_TAG_H6: case GUMBO_TAG_HEADER: case GUMBO_TAG_HGROUP:
-        case GUMBO_TAG_HR: case GUMBO_TAG_LI: case GUMBO_TAG_MAIN: case GUMBO_TAG_MENU: case GUMBO_TAG_NAV:
-        case GUMBO_TAG_OL: case GUMBO_TAG_P: case GUMBO_TAG_PRE: case GUMBO_TAG_SECTION:
-        case GUMBO_TAG_SUMMARY: case GUMBO_TAG_TABLE: case GUMBO_TAG_CAPTION: case GUMBO_TAG_TBODY:
-        case GUMBO_TAG_THEAD: case GUMBO_TAG_TFOOT: case GUMBO_TAG_TR: case GUMBO_TAG_UL:
-        case GUMBO_TAG_BODY: case GUMBO_TAG_LISTING: case GUMBO_TAG_XMP: case GUMBO_TAG_PLAINTEXT:
-            return true;
-        default:
-            return false;
+    case GUMBO_TAG_ADDRESS:
+    case GUMBO_TAG_ARTICLE:
+    case GUMBO_TAG_ASIDE:
+    case GUMBO_TAG_BLOCKQUOTE:
+    case GUMBO_TAG_CENTER:
+    case GUMBO_TAG_DD:
+    case GUMBO_TAG_DETAILS:
+    case GUMBO_TAG_DIR:
+    case GUMBO_TAG_DIV:
+    case GUMBO_TAG_DL:
+    case GUMBO_TAG_DT:
+    case GUMBO_TAG_FIELDSET:
+    case GUMBO_TAG_FIGCAPTION:
+    case GUMBO_TAG_FIGURE:
+    case GUMBO_TAG_FOOTER:
+    case GUMBO_TAG_FORM:
+    case GUMBO_TAG_H1:
+    case GUMBO_TAG_H2:
+    case GUMBO_TAG_H3:
+    case GUMBO_TAG_H4:
+    case GUMBO_TAG_H5:
+    case GUMBO_TAG_H6:
+    case GUMBO_TAG_HEADER:
+    case GUMBO_TAG_HGROUP:
+    case GUMBO_TAG_HR:
+    case GUMBO_TAG_LI:
+    case GUMBO_TAG_MAIN:
+    case GUMBO_TAG_MENU:
+    case GUMBO_TAG_NAV:
+    case GUMBO_TAG_OL:
+    case GUMBO_TAG_P:
+    case GUMBO_TAG_PRE:
+    case GUMBO_TAG_SECTION:
+    case GUMBO_TAG_SUMMARY:
+    case GUMBO_TAG_TABLE:
+    case GUMBO_TAG_CAPTION:
+    case GUMBO_TAG_TBODY:
+    case GUMBO_TAG_THEAD:
+    case GUMBO_TAG_TFOOT:
+    case GUMBO_TAG_TR:
+    case GUMBO_TAG_UL:
+    case GUMBO_TAG_BODY:
+    case GUMBO_TAG_LISTING:
+    case GUMBO_TAG_XMP:
+    case GUMBO_TAG_PLAINTEXT: return true;
+    default: return false;
     }
 }
 
 bool is_dropped(GumboTag t) {
     switch (t) {
-        case GUMBO_TAG_SCRIPT: case GUMBO_TAG_STYLE: case GUMBO_TAG_HEAD: case GUMBO_TAG_TITLE:
-        case GUMBO_TAG_TEMPLATE: case GUMBO_TAG_NOSCRIPT: case GUMBO_TAG_NOFRAMES:
-        case GUMBO_TAG_IFRAME: case GUMBO_TAG_OBJECT: case GUMBO_TAG_SELECT:
-            return true;
-        default:
-            return false;
+    case GUMBO_TAG_SCRIPT:
+    case GUMBO_TAG_STYLE:
+    case GUMBO_TAG_HEAD:
+    case GUMBO_TAG_TITLE:
+    case GUMBO_TAG_TEMPLATE:
+    case GUMBO_TAG_NOSCRIPT:
+    case GUMBO_TAG_NOFRAMES:
+    case GUMBO_TAG_IFRAME:
+    case GUMBO_TAG_OBJECT:
+    case GUMBO_TAG_SELECT: return true;
+    default: return false;
     }
 }
 
@@ -153,19 +190,39 @@ bool is_outlook_separator(const GumboElement& e) {
 /// spaces are resolved when the next visible character arrives.
 class renderer {
 public:
-    explicit renderer(std::size_t max_text) : max_(max_text) { out_.reserve(std::min<std::size_t>(max_text, 64 * 1024)); }
+    explicit renderer(std::size_t max_text) : max_(max_text) {
+        out_.reserve(std::min<std::size_t>(max_text, 64 * 1024));
+    }
 
-    void block_break() { pending_nl_ = std::max(pending_nl_, 1); pending_space_ = false; pending_tab_ = false; }
+    void block_break() {
+        pending_nl_ = std::max(pending_nl_, 1);
+        pending_space_ = false;
+        pending_tab_ = false;
+    }
     void hard_break() {
         if (pending_nl_ < 2 || pre_ > 0) ++pending_nl_;
         pending_space_ = false;
         pending_tab_ = false;
     }
-    void cell_sep() { if (!line_empty_) pending_tab_ = true; }
-    void quote_in() { block_break(); ++depth_; }
-    void quote_out() { block_break(); if (depth_ > 0) --depth_; }
-    void pre_in() { block_break(); ++pre_; }
-    void pre_out() { block_break(); if (pre_ > 0) --pre_; }
+    void cell_sep() {
+        if (!line_empty_) pending_tab_ = true;
+    }
+    void quote_in() {
+        block_break();
+        ++depth_;
+    }
+    void quote_out() {
+        block_break();
+        if (depth_ > 0) --depth_;
+    }
+    void pre_in() {
+        block_break();
+        ++pre_;
+    }
+    void pre_out() {
+        block_break();
+        if (pre_ > 0) --pre_;
+    }
     void separator_line() {
         // New Outlook writes <hr> and then <div id="divRplyFwdMsg">: one line is enough.
         if (out_.ends_with(k_separator)) return;
@@ -327,10 +384,11 @@ bool name_is(std::string_view name, std::initializer_list<std::string_view> set)
 
 /// Tags that never nest (void elements) or close implicitly (optional end tags).
 bool nests(std::string_view name) {
-    return !name_is(name, {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
-                           "source", "track", "wbr", "keygen", "basefont", "bgsound", "frame", "p", "li",
-                           "dt", "dd", "tr", "td", "th", "option", "optgroup", "tbody", "thead", "tfoot",
-                           "colgroup", "rb", "rt", "rp", "html", "head", "body"});
+    return !name_is(name,
+                    {"area",     "base",   "br",    "col", "embed",  "hr",       "img",      "input", "link",  "meta",
+                     "param",    "source", "track", "wbr", "keygen", "basefont", "bgsound",  "frame", "p",     "li",
+                     "dt",       "dd",     "tr",    "td",  "th",     "option",   "optgroup", "tbody", "thead", "tfoot",
+                     "colgroup", "rb",     "rt",    "rp",  "html",   "head",     "body"});
 }
 
 /// gumbo's tree construction rescans the stack of open elements for every
@@ -366,8 +424,10 @@ std::string_view bounded_nesting(std::string_view html, std::string& copy) {
             }
             char quote = 0;
             while (p < n && (quote || html[p] != '>')) {
-                if (quote) { if (html[p] == quote) quote = 0; }
-                else if (html[p] == '"' || html[p] == '\'') quote = html[p];
+                if (quote) {
+                    if (html[p] == quote) quote = 0;
+                } else if (html[p] == '"' || html[p] == '\'')
+                    quote = html[p];
                 ++p;
             }
             std::size_t tag_end = p < n ? p + 1 : n;
@@ -383,8 +443,12 @@ std::string_view bounded_nesting(std::string_view html, std::string& copy) {
             }
             if (nests(name) && !self_closing) {
                 if (!closing) {
-                    if (depth >= k_max_nesting) { drop = true; ++dropped; deep = true; }
-                    else ++depth;
+                    if (depth >= k_max_nesting) {
+                        drop = true;
+                        ++dropped;
+                        deep = true;
+                    } else
+                        ++depth;
                 } else if (dropped > 0) {
                     drop = true;
                     --dropped;
@@ -422,9 +486,15 @@ std::string decode_entities(std::string_view v) {
     std::string out;
     out.reserve(v.size());
     for (std::size_t i = 0; i < v.size(); ++i) {
-        if (v[i] != '&') { out.push_back(v[i]); continue; }
+        if (v[i] != '&') {
+            out.push_back(v[i]);
+            continue;
+        }
         std::size_t semi = v.find(';', i);
-        if (semi == std::string_view::npos || semi - i > 10) { out.push_back('&'); continue; }
+        if (semi == std::string_view::npos || semi - i > 10) {
+            out.push_back('&');
+            continue;
+        }
         std::string_view ent = v.substr(i + 1, semi - i - 1);
         unsigned long cp = 0;
         bool ok = true;
@@ -433,25 +503,50 @@ std::string decode_entities(std::string_view v) {
             std::string_view digits = ent.substr(hex ? 2 : 1);
             if (digits.empty()) ok = false;
             for (char c : digits) {
-                int d = c >= '0' && c <= '9' ? c - '0'
+                int d = c >= '0' && c <= '9'          ? c - '0'
                         : hex && c >= 'a' && c <= 'f' ? c - 'a' + 10
-                        : hex && c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-                if (d < 0 || cp > 0x10FFFF) { ok = false; break; }
+                        : hex && c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                                      : -1;
+                if (d < 0 || cp > 0x10FFFF) {
+                    ok = false;
+                    break;
+                }
                 cp = cp * (hex ? 16 : 10) + static_cast<unsigned long>(d);
             }
             if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) ok = false;
-        } else if (ent == "amp") cp = '&';
-        else if (ent == "lt") cp = '<';
-        else if (ent == "gt") cp = '>';
-        else if (ent == "quot") cp = '"';
-        else if (ent == "apos") cp = '\'';
-        else if (ent == "nbsp") cp = ' ';
-        else ok = false;
-        if (!ok) { out.push_back('&'); continue; }
-        if (cp < 0x80) out.push_back(static_cast<char>(cp));
-        else if (cp < 0x800) { out.push_back(static_cast<char>(0xC0 | (cp >> 6))); out.push_back(static_cast<char>(0x80 | (cp & 0x3F))); }
-        else if (cp < 0x10000) { out.push_back(static_cast<char>(0xE0 | (cp >> 12))); out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F))); out.push_back(static_cast<char>(0x80 | (cp & 0x3F))); }
-        else { out.push_back(static_cast<char>(0xF0 | (cp >> 18))); out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F))); out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F))); out.push_back(static_cast<char>(0x80 | (cp & 0x3F))); }
+        } else if (ent == "amp")
+            cp = '&';
+        else if (ent == "lt")
+            cp = '<';
+        else if (ent == "gt")
+            cp = '>';
+        else if (ent == "quot")
+            cp = '"';
+        else if (ent == "apos")
+            cp = '\'';
+        else if (ent == "nbsp")
+            cp = ' ';
+        else
+            ok = false;
+        if (!ok) {
+            out.push_back('&');
+            continue;
+        }
+        if (cp < 0x80)
+            out.push_back(static_cast<char>(cp));
+        else if (cp < 0x800) {
+            out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+            out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+        } else if (cp < 0x10000) {
+            out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+            out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+            out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+        } else {
+            out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+            out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+            out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+            out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+        }
         i = semi;
     }
     return out;
@@ -497,13 +592,20 @@ std::optional<std::string> tag_attr(std::string_view tag, std::string_view want)
 std::vector<text::url_ref> html_links(std::string_view html, budget* bud) {
     std::vector<text::url_ref> links;
     std::size_t i = 0;
-    struct open_anchor { std::string href; std::string text; bool open = false; } a;
+    struct open_anchor {
+        std::string href;
+        std::string text;
+        bool open = false;
+    } a;
     auto close_anchor = [&] {
         if (!a.open) return;
         std::string collapsed;
         bool space = false;
         for (char c : decode_entities(a.text)) {
-            if (is_ws(c)) { space = !collapsed.empty(); continue; }
+            if (is_ws(c)) {
+                space = !collapsed.empty();
+                continue;
+            }
             if (space) collapsed.push_back(' ');
             space = false;
             collapsed.push_back(c);
@@ -515,7 +617,9 @@ std::vector<text::url_ref> html_links(std::string_view html, budget* bud) {
         // The message's time budget (core/budget.hpp): the links found so far stay.
         if (bud && bud->timed_out("HTML link scan")) break;
         std::size_t lt = html.find('<', i);
-        if (a.open) a.text.append(html.substr(i, (lt == std::string_view::npos ? html.size() : lt) - i).substr(0, 400 > a.text.size() ? 400 - a.text.size() : 0));
+        if (a.open)
+            a.text.append(html.substr(i, (lt == std::string_view::npos ? html.size() : lt) - i)
+                              .substr(0, 400 > a.text.size() ? 400 - a.text.size() : 0));
         if (lt == std::string_view::npos) break;
         if (html.compare(lt, 4, "<!--") == 0) {
             std::size_t e = html.find("-->", lt + 4);
@@ -551,7 +655,10 @@ std::vector<text::url_ref> html_links(std::string_view html, budget* bud) {
         if (name == "a") {
             close_anchor();  // an unclosed <a> ends at the next one, as browsers do
             if (!closing) {
-                if (auto href = tag_attr(rest, "href")) { a.open = true; a.href = std::move(*href); }
+                if (auto href = tag_attr(rest, "href")) {
+                    a.open = true;
+                    a.href = std::move(*href);
+                }
             }
         } else if (!closing && name == "area") {
             if (auto v = tag_attr(rest, "href")) add_link(links, v->c_str(), {});
@@ -588,54 +695,68 @@ html_text html_to_text(std::string_view html, std::size_t max_text, budget* bud)
     auto open = [&](const GumboNode* n) -> bool {  // false: skip the subtree
         const GumboElement& e = n->v.element;
         if (is_dropped(e.tag)) return false;
-        if (is_outlook_separator(e)) r.separator_line();
-        else if (is_block(e.tag)) r.block_break();
+        if (is_outlook_separator(e))
+            r.separator_line();
+        else if (is_block(e.tag))
+            r.block_break();
         switch (e.tag) {
-            case GUMBO_TAG_BR: r.hard_break(); break;
-            case GUMBO_TAG_HR: r.separator_line(); break;
-            case GUMBO_TAG_BLOCKQUOTE: r.quote_in(); break;
-            case GUMBO_TAG_PRE: case GUMBO_TAG_LISTING: case GUMBO_TAG_XMP: case GUMBO_TAG_PLAINTEXT: r.pre_in(); break;
-            case GUMBO_TAG_TD: case GUMBO_TAG_TH: r.cell_sep(); break;
-            case GUMBO_TAG_LI: {
-                frame* list = nullptr;
-                for (auto it = stack.rbegin(); it != stack.rend(); ++it) {
-                    auto t = it->node->v.element.tag;
-                    if (t == GUMBO_TAG_OL || t == GUMBO_TAG_UL || t == GUMBO_TAG_MENU || t == GUMBO_TAG_DIR) { list = &*it; break; }
+        case GUMBO_TAG_BR: r.hard_break(); break;
+        case GUMBO_TAG_HR: r.separator_line(); break;
+        case GUMBO_TAG_BLOCKQUOTE: r.quote_in(); break;
+        case GUMBO_TAG_PRE:
+        case GUMBO_TAG_LISTING:
+        case GUMBO_TAG_XMP:
+        case GUMBO_TAG_PLAINTEXT: r.pre_in(); break;
+        case GUMBO_TAG_TD:
+        case GUMBO_TAG_TH: r.cell_sep(); break;
+        case GUMBO_TAG_LI: {
+            frame* list = nullptr;
+            for (auto it = stack.rbegin(); it != stack.rend(); ++it) {
+                auto t = it->node->v.element.tag;
+                if (t == GUMBO_TAG_OL || t == GUMBO_TAG_UL || t == GUMBO_TAG_MENU || t == GUMBO_TAG_DIR) {
+                    list = &*it;
+                    break;
                 }
-                if (list && list->node->v.element.tag == GUMBO_TAG_OL) r.bullet(std::to_string(++list->list_counter) + ". ");
-                else r.bullet("- ");
-                break;
             }
-            case GUMBO_TAG_A:
-                if (const char* href = attr(e, "href")) {
-                    anchor_href = href;
-                    anchor.clear();
-                    anchor_depth = static_cast<int>(stack.size());
-                }
-                break;
-            case GUMBO_TAG_IMG: add_link(result.links, attr(e, "src"), {}); break;
-            case GUMBO_TAG_FORM: add_link(result.links, attr(e, "action"), {}); break;
-            case GUMBO_TAG_AREA: add_link(result.links, attr(e, "href"), {}); break;
-            default: break;
+            if (list && list->node->v.element.tag == GUMBO_TAG_OL)
+                r.bullet(std::to_string(++list->list_counter) + ". ");
+            else
+                r.bullet("- ");
+            break;
+        }
+        case GUMBO_TAG_A:
+            if (const char* href = attr(e, "href")) {
+                anchor_href = href;
+                anchor.clear();
+                anchor_depth = static_cast<int>(stack.size());
+            }
+            break;
+        case GUMBO_TAG_IMG: add_link(result.links, attr(e, "src"), {}); break;
+        case GUMBO_TAG_FORM: add_link(result.links, attr(e, "action"), {}); break;
+        case GUMBO_TAG_AREA: add_link(result.links, attr(e, "href"), {}); break;
+        default: break;
         }
         return true;
     };
     auto close = [&](const GumboNode* n) {
         const GumboElement& e = n->v.element;
         switch (e.tag) {
-            case GUMBO_TAG_BLOCKQUOTE: r.quote_out(); break;
-            case GUMBO_TAG_PRE: case GUMBO_TAG_LISTING: case GUMBO_TAG_XMP: case GUMBO_TAG_PLAINTEXT: r.pre_out(); break;
-            case GUMBO_TAG_A:
-                if (anchor_href && anchor_depth == static_cast<int>(stack.size())) {
-                    add_link(result.links, anchor_href, std::move(anchor));
-                    anchor.clear();
-                    anchor_href = nullptr;
-                    anchor_depth = -1;
-                }
-                break;
-            default:
-                if (is_block(e.tag)) r.block_break();
-                break;
+        case GUMBO_TAG_BLOCKQUOTE: r.quote_out(); break;
+        case GUMBO_TAG_PRE:
+        case GUMBO_TAG_LISTING:
+        case GUMBO_TAG_XMP:
+        case GUMBO_TAG_PLAINTEXT: r.pre_out(); break;
+        case GUMBO_TAG_A:
+            if (anchor_href && anchor_depth == static_cast<int>(stack.size())) {
+                add_link(result.links, anchor_href, std::move(anchor));
+                anchor.clear();
+                anchor_href = nullptr;
+                anchor_depth = -1;
+            }
+            break;
+        default:
+            if (is_block(e.tag)) r.block_break();
+            break;
         }
     };
 
@@ -654,18 +775,16 @@ html_text html_to_text(std::string_view html, std::size_t max_text, budget* bud)
         }
         const auto* child = static_cast<const GumboNode*>(kids.data[f.next_child++]);
         switch (child->type) {
-            case GUMBO_NODE_ELEMENT:
-            case GUMBO_NODE_TEMPLATE:
-                if (child->type == GUMBO_NODE_ELEMENT && open(child)) stack.push_back({child});
-                break;
-            case GUMBO_NODE_TEXT:
-            case GUMBO_NODE_CDATA:
-            case GUMBO_NODE_WHITESPACE:
-                if (child->v.text.text)
-                    r.text(child->v.text.text, anchor_href ? &anchor : nullptr);
-                break;
-            default:
-                break;  // comments, document
+        case GUMBO_NODE_ELEMENT:
+        case GUMBO_NODE_TEMPLATE:
+            if (child->type == GUMBO_NODE_ELEMENT && open(child)) stack.push_back({child});
+            break;
+        case GUMBO_NODE_TEXT:
+        case GUMBO_NODE_CDATA:
+        case GUMBO_NODE_WHITESPACE:
+            if (child->v.text.text) r.text(child->v.text.text, anchor_href ? &anchor : nullptr);
+            break;
+        default: break;  // comments, document
         }
     }
     result.text = r.take();

@@ -8,8 +8,8 @@
 //   and collects every <a href> with its anchor text (and img/form/area targets).
 #pragma once
 
-#include "text/urls.hpp"  // url_ref
 #include "core/budget.hpp"
+#include "text/urls.hpp"  // url_ref
 
 #include <string>
 #include <string_view>
@@ -18,7 +18,7 @@
 namespace replyguard::text {
 
 struct html_text {
-    std::string text;                    ///< UTF-8
+    std::string text;            ///< UTF-8
     std::vector<url_ref> links;  ///< href/src/action URLs with anchor text
 };
 

@@ -52,9 +52,7 @@ std::string apply(const icu::Normalizer2* n, std::string_view s) {
     return r;
 }
 
-bool is_space(UChar32 c) {
-    return u_isUWhiteSpace(c) || c == 0x3000 || c == 0xFEFF || c == 0x200B;
-}
+bool is_space(UChar32 c) { return u_isUWhiteSpace(c) || c == 0x3000 || c == 0xFEFF || c == 0x200B; }
 
 /// Walk the code points of `s`, calling f(cp, begin, end) with byte offsets.
 template <class F>
@@ -111,8 +109,10 @@ std::string collapse_space(std::string_view s) {
         }
         if (pending) out.push_back(' ');
         pending = false;
-        if (c < 0) out += "\xEF\xBF\xBD";
-        else out.append(s.substr(b, e - b));
+        if (c < 0)
+            out += "\xEF\xBF\xBD";
+        else
+            out.append(s.substr(b, e - b));
     });
     return out;
 }

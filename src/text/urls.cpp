@@ -62,29 +62,43 @@ bool is_stop_cp(std::uint32_t cp) {
         if (cp <= 0x20 || cp == 0x7F) return true;
         return cp == '<' || cp == '>' || cp == '"' || cp == '`';
     }
-    if (cp == 0xFFFFFFFF) return true;                   // invalid UTF-8
-    if (cp == 0x00A0 || cp == 0x3000) return true;       // no-break / ideographic space
-    if (cp >= 0x2000 && cp <= 0x200B) return true;       // typographic spaces, ZWSP
+    if (cp == 0xFFFFFFFF) return true;              // invalid UTF-8
+    if (cp == 0x00A0 || cp == 0x3000) return true;  // no-break / ideographic space
+    if (cp >= 0x2000 && cp <= 0x200B) return true;  // typographic spaces, ZWSP
     if (cp == 0x2028 || cp == 0x2029) return true;
-    if (cp >= 0x3001 && cp <= 0x3003) return true;       // 、。〃
-    if (cp >= 0x3008 && cp <= 0x3011) return true;       // 〈〉《》「」『』【】
-    if (cp >= 0x3014 && cp <= 0x301F) return true;       // 〔〕 ... 〟
-    if (cp >= 0x2018 && cp <= 0x201F) return true;       // curly quotes
+    if (cp >= 0x3001 && cp <= 0x3003) return true;  // 、。〃
+    if (cp >= 0x3008 && cp <= 0x3011) return true;  // 〈〉《》「」『』【】
+    if (cp >= 0x3014 && cp <= 0x301F) return true;  // 〔〕 ... 〟
+    if (cp >= 0x2018 && cp <= 0x201F) return true;  // curly quotes
     switch (cp) {
-        case 0xFF01: case 0xFF08: case 0xFF09: case 0xFF0C: case 0xFF0E:  // ！（），．
-        case 0xFF1A: case 0xFF1B: case 0xFF1C: case 0xFF1E: case 0xFF1F:  // ：；＜＞？
-        case 0xFF3B: case 0xFF3D: case 0xFF5B: case 0xFF5D:              // ［］｛｝
-        case 0xFF62: case 0xFF63: case 0xFF64: case 0xFF61:              // half-width ｢｣､｡
-        case 0x2026: case 0x30FB:                                         // … ・
-            return true;
-        default:
-            return false;
+    case 0xFF01:
+    case 0xFF08:
+    case 0xFF09:
+    case 0xFF0C:
+    case 0xFF0E:  // ！（），．
+    case 0xFF1A:
+    case 0xFF1B:
+    case 0xFF1C:
+    case 0xFF1E:
+    case 0xFF1F:  // ：；＜＞？
+    case 0xFF3B:
+    case 0xFF3D:
+    case 0xFF5B:
+    case 0xFF5D:  // ［］｛｝
+    case 0xFF62:
+    case 0xFF63:
+    case 0xFF64:
+    case 0xFF61:  // half-width ｢｣､｡
+    case 0x2026:
+    case 0x30FB:  // … ・
+        return true;
+    default: return false;
     }
 }
 
 bool is_word_byte(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-           c == '-' || c == '_' || c == '@' || c == '/';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
+           c == '_' || c == '@' || c == '/';
 }
 
 /// Length of the URL starting at `start` (0 when it is only a scheme).
@@ -99,10 +113,9 @@ std::size_t url_extent(std::string_view s, std::size_t start, std::size_t body_f
     // Trim trailing punctuation; brackets only when they close nothing inside.
     // Bracket balances are counted once, then kept up to date while trimming.
     auto v = s.substr(start, end - start);
-    std::array<std::ptrdiff_t, 3> balance = {
-        std::count(v.begin(), v.end(), '(') - std::count(v.begin(), v.end(), ')'),
-        std::count(v.begin(), v.end(), '[') - std::count(v.begin(), v.end(), ']'),
-        std::count(v.begin(), v.end(), '{') - std::count(v.begin(), v.end(), '}')};
+    std::array<std::ptrdiff_t, 3> balance = {std::count(v.begin(), v.end(), '(') - std::count(v.begin(), v.end(), ')'),
+                                             std::count(v.begin(), v.end(), '[') - std::count(v.begin(), v.end(), ']'),
+                                             std::count(v.begin(), v.end(), '{') - std::count(v.begin(), v.end(), '}')};
     while (end > body_from) {
         char c = s[end - 1];
         if (c == '.' || c == ',' || c == ';' || c == ':' || c == '!' || c == '?' || c == '\'' || c == '*') {
@@ -158,9 +171,12 @@ void extract_urls(std::string_view text, std::vector<text::url_ref>& out, std::s
             continue;
         }
         std::size_t body_from = 0;
-        if (c == 'h' && starts_with_ci(text, i, "https://")) body_from = i + 8;
-        else if (c == 'h' && starts_with_ci(text, i, "http://")) body_from = i + 7;
-        else if (c == 'f' && starts_with_ci(text, i, "ftp://")) body_from = i + 6;
+        if (c == 'h' && starts_with_ci(text, i, "https://"))
+            body_from = i + 8;
+        else if (c == 'h' && starts_with_ci(text, i, "http://"))
+            body_from = i + 7;
+        else if (c == 'f' && starts_with_ci(text, i, "ftp://"))
+            body_from = i + 6;
         else if (c == 'w' && starts_with_ci(text, i, "www.") && (i == 0 || !is_word_byte(text[i - 1])))
             body_from = i + 4;
         if (body_from == 0) {
@@ -188,7 +204,8 @@ std::string url_host(std::string_view url) {
         if (end == 0) return false;
         for (std::size_t i = 0; i < end; ++i) {
             char c = url[i];
-            bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (i > 0 && ((c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.'));
+            bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                      (i > 0 && ((c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.'));
             if (!ok) return false;
         }
         return true;

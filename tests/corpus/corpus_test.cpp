@@ -39,7 +39,7 @@ corpus_stats scan_folder(const std::string& rel) {
     auto items = io::expand_inputs({dir});
     corpus_stats st;
     std::set<std::string> sources;
-    static const char* required[] = {"source", "message_id", "from", "subject", "verdict", "score",
+    static const char* required[] = {"source",   "message_id",  "from", "subject",   "verdict", "score",
                                      "findings", "attachments", "urls", "anomalies", "error"};
     for (const auto& it : items) {
         EXPECT_FALSE(it.error.has_value()) << it.source << ": " << *it.error;

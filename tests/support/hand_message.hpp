@@ -16,7 +16,9 @@
 
 namespace replyguard::hand {
 
-inline mime::mailbox mb(std::string name, std::string addr) { return mime::make_mailbox(std::move(name), std::move(addr)); }
+inline mime::mailbox mb(std::string name, std::string addr) {
+    return mime::make_mailbox(std::move(name), std::move(addr));
+}
 
 /// Subject with "Re: " / "Fw: " prefixes recognised the simple way (tests only).
 inline mime::subject_info subject(std::string s) {
@@ -43,27 +45,59 @@ inline mime::subject_info subject(std::string s) {
 
 struct msg_builder {
     mime::message m;
-    msg_builder& id(std::string v) { m.message_id = std::move(v); return *this; }
+    msg_builder& id(std::string v) {
+        m.message_id = std::move(v);
+        return *this;
+    }
     msg_builder& from(std::string name, std::string addr) {
         m.from = mb(std::move(name), std::move(addr));
         m.from_all = {*m.from};
-        m.headers.push_back({"From", m.from->name + " <" + m.from->address + ">", m.from->name + " <" + m.from->address + ">"});
+        m.headers.push_back(
+            {"From", m.from->name + " <" + m.from->address + ">", m.from->name + " <" + m.from->address + ">"});
         return *this;
     }
-    msg_builder& to(std::string name, std::string addr) { m.to.push_back(mb(std::move(name), std::move(addr))); return *this; }
-    msg_builder& cc(std::string name, std::string addr) { m.cc.push_back(mb(std::move(name), std::move(addr))); return *this; }
+    msg_builder& to(std::string name, std::string addr) {
+        m.to.push_back(mb(std::move(name), std::move(addr)));
+        return *this;
+    }
+    msg_builder& cc(std::string name, std::string addr) {
+        m.cc.push_back(mb(std::move(name), std::move(addr)));
+        return *this;
+    }
     msg_builder& subj(std::string s) {
         m.subject = subject(s);
         m.headers.push_back({"Subject", s, s});
         return *this;
     }
-    msg_builder& irt(std::string v) { m.in_reply_to.push_back(std::move(v)); return *this; }
-    msg_builder& refs(std::vector<std::string> v) { m.references = std::move(v); return *this; }
-    msg_builder& date(std::int64_t d) { m.date = d; return *this; }
-    msg_builder& text(std::string t) { m.new_text = t; m.body_text = std::move(t); return *this; }
-    msg_builder& header(std::string n, std::string v) { m.headers.push_back({std::move(n), v, v}); return *this; }
-    msg_builder& quote(mime::quoted_block q) { m.quoted.push_back(std::move(q)); return *this; }
-    msg_builder& url(std::string u) { m.urls.push_back({u, "", "", false}); return *this; }
+    msg_builder& irt(std::string v) {
+        m.in_reply_to.push_back(std::move(v));
+        return *this;
+    }
+    msg_builder& refs(std::vector<std::string> v) {
+        m.references = std::move(v);
+        return *this;
+    }
+    msg_builder& date(std::int64_t d) {
+        m.date = d;
+        return *this;
+    }
+    msg_builder& text(std::string t) {
+        m.new_text = t;
+        m.body_text = std::move(t);
+        return *this;
+    }
+    msg_builder& header(std::string n, std::string v) {
+        m.headers.push_back({std::move(n), v, v});
+        return *this;
+    }
+    msg_builder& quote(mime::quoted_block q) {
+        m.quoted.push_back(std::move(q));
+        return *this;
+    }
+    msg_builder& url(std::string u) {
+        m.urls.push_back({u, "", "", false});
+        return *this;
+    }
     mime::message take() { return std::move(m); }
 };
 

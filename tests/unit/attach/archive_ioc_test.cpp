@@ -4,9 +4,9 @@
 #include "archive_test_util.hpp"
 
 #include "attach/internal.hpp"
-#include "core/digest.hpp"
 #include "attach/ioc.hpp"
 #include "core/config.hpp"
+#include "core/digest.hpp"
 #include "scan/engine.hpp"
 #include "text/urls.hpp"
 
@@ -169,7 +169,10 @@ TEST_F(Ioc, Utf16UrlInBinaryDocument) {
     auto iocs = attach::load_ioc_lists(src);
     ASSERT_TRUE(iocs.has_value());
     std::string wide;
-    for (char c : std::string("https://Payload.example/a.exe")) { wide.push_back(c); wide.push_back('\0'); }
+    for (char c : std::string("https://Payload.example/a.exe")) {
+        wide.push_back(c);
+        wide.push_back('\0');
+    }
     std::string blob = std::string(300, '\x01') + wide + std::string(300, '\0');
     attach::analysis_options opt;
     opt.iocs = *iocs;

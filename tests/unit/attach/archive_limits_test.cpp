@@ -146,7 +146,8 @@ TEST(ArchiveLimits, OtherFormatsAndNesting) {
 }
 
 TEST(ArchiveLimits, SingleGzipStream) {
-    auto gz = make_archive({{"x", "@echo off\r\npowershell -w hidden -c calc\r\n"}}, {.format = "raw", .filter = "gzip"});
+    auto gz =
+        make_archive({{"x", "@echo off\r\npowershell -w hidden -c calc\r\n"}}, {.format = "raw", .filter = "gzip"});
     ASSERT_FALSE(gz.empty());
     auto r = analyse_one("run.bat.gz", gz);
     ASSERT_TRUE(r.details.contains("members"));

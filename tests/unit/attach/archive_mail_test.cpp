@@ -11,11 +11,11 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <unistd.h>
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <unistd.h>
 #include <sstream>
 
 namespace fs = std::filesystem;
@@ -41,8 +41,9 @@ protected:
     static void SetUpTestSuite() {
         dir_ = fs::temp_directory_path() / ("replyguard-fixtures-" + std::to_string(::getpid()));
         fs::create_directories(dir_);
-        std::string cmd = "/usr/bin/python3 " REPLYGUARD_SOURCE_DIR "/scripts/make-fixtures.py --corpus " REPLYGUARD_CORPUS_DIR
-                          " " + dir_.string();
+        std::string cmd = "/usr/bin/python3 " REPLYGUARD_SOURCE_DIR
+                          "/scripts/make-fixtures.py --corpus " REPLYGUARD_CORPUS_DIR " " +
+                          dir_.string();
         ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
         manifest_ = nlohmann::json::parse(slurp(dir_ / "fixtures.json"));
     }

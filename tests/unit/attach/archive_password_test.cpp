@@ -23,7 +23,10 @@ bool contains(std::string_view body, std::string_view pw) {
 }  // namespace
 
 TEST(Passwords, JapaneseLabels) {
-    struct { const char* body; const char* pw; } cases[] = {
+    struct {
+        const char* body;
+        const char* pw;
+    } cases[] = {
         {"お世話になります。\nパスワード：Abc123xy\nよろしく", "Abc123xy"},
         {"パスワード: Abc123xy", "Abc123xy"},
         {"解凍パスワード：Qw9!rt", "Qw9!rt"},

@@ -21,9 +21,9 @@ struct entry {
 };
 
 struct write_opts {
-    std::string format = "zip";        ///< zip, 7zip, ustar, iso9660
-    std::string filter{};              ///< "", "gzip", "bzip2", "xz"
-    std::string options{};              ///< archive_write_set_options, e.g. "zip:encryption=zipcrypt"
+    std::string format = "zip";  ///< zip, 7zip, ustar, iso9660
+    std::string filter{};        ///< "", "gzip", "bzip2", "xz"
+    std::string options{};       ///< archive_write_set_options, e.g. "zip:encryption=zipcrypt"
     std::string passphrase{};
 };
 
@@ -38,7 +38,10 @@ inline int on_write_close(archive*, void*) { return ARCHIVE_OK; }
 inline std::string make_archive(const std::vector<entry>& entries, const write_opts& o = {}) {
     std::string out;
     archive* a = archive_write_new();
-    if (archive_write_set_format_by_name(a, o.format.c_str()) != ARCHIVE_OK) { archive_write_free(a); return {}; }
+    if (archive_write_set_format_by_name(a, o.format.c_str()) != ARCHIVE_OK) {
+        archive_write_free(a);
+        return {};
+    }
     if (!o.filter.empty()) archive_write_add_filter_by_name(a, o.filter.c_str());
     if (!o.options.empty() && archive_write_set_options(a, o.options.c_str()) != ARCHIVE_OK) {
         archive_write_free(a);
@@ -102,7 +105,8 @@ inline replyguard::mime::message message_with(std::string body, std::vector<repl
     return m;
 }
 
-inline replyguard::mime::attachment attachment(std::string name, std::string data, std::string declared = "application/octet-stream") {
+inline replyguard::mime::attachment attachment(std::string name, std::string data,
+                                               std::string declared = "application/octet-stream") {
     replyguard::mime::attachment a;
     a.filename = std::move(name);
     a.declared_type = std::move(declared);

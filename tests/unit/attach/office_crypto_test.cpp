@@ -91,7 +91,8 @@ TEST(OfficeCrypto, DecryptionMatchesMsoffcryptoOutput) {
     ASSERT_TRUE(out.has_value());
     EXPECT_EQ(type, "standard");
     EXPECT_EQ(*out, plain);
-    EXPECT_FALSE(office::ecma376_decrypt(office::as_bytes(info), office::as_bytes(pkg), "password1234_", &type, 1 << 26));
+    EXPECT_FALSE(
+        office::ecma376_decrypt(office::as_bytes(info), office::as_bytes(pkg), "password1234_", &type, 1 << 26));
 
     // Agile twin
     const auto enc2 = slurp(corpus() / "office/encrypted/msoffcrypto-tool/example_password.docx");
@@ -155,8 +156,8 @@ TEST(OfficeCrypto, BiffRc4WorkbooksDecryptToTheSameSheetsAsTheirPlainTwin) {
     // msoffcrypto-tool ships the decrypted twin: the sheet list read after RC4 CryptoAPI
     // decryption must equal the one of the plain file.
     const auto plain = analyse_file(corpus() / "office/clean/msoffcrypto-tool/rc4cryptoapi_password_plain.xls");
-    const auto enc = analyse_file(corpus() / "office/encrypted/msoffcrypto-tool/rc4cryptoapi_password.xls",
-                                  {"Password1234_"});
+    const auto enc =
+        analyse_file(corpus() / "office/encrypted/msoffcrypto-tool/rc4cryptoapi_password.xls", {"Password1234_"});
     ASSERT_FALSE(biff_sheets(plain).is_null());
     EXPECT_EQ(biff_sheets(enc), biff_sheets(plain));
     EXPECT_TRUE(enc.has("OFFICE_BODY_PASSWORD")) << enc.ids();
@@ -174,7 +175,8 @@ TEST(OfficeCrypto, BiffRc4PasswordsFromTheManifestOpenTheWorkbooks) {
         {"office/encrypted/oletools/dde-test-encrypt-standardpassword.xls", ""},  // VelvetSweatshop
     };
     for (const auto& [path, pw] : cases) {
-        const auto o = analyse_file(corpus() / path, pw.empty() ? std::vector<std::string>{} : std::vector<std::string>{pw});
+        const auto o =
+            analyse_file(corpus() / path, pw.empty() ? std::vector<std::string>{} : std::vector<std::string>{pw});
         const auto sheets = biff_sheets(o);
         ASSERT_FALSE(sheets.is_null()) << path << " " << o.ids();
         // decrypted names are readable text, not ciphertext

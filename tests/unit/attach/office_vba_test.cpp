@@ -54,7 +54,8 @@ TEST(OfficeVba, VbaProjectInsideOoxmlIsAnalysedAsNestedOle) {
     EXPECT_TRUE(o.has("OFFICE_MACRO_ENABLED_TYPE")) << o.ids();
     bool nested = false;
     for (const auto& e : o.rep.details["office"])
-        if (e["path"].get<std::string>().find("vbaProject.bin") != std::string::npos && e.contains("vba")) nested = true;
+        if (e["path"].get<std::string>().find("vbaProject.bin") != std::string::npos && e.contains("vba"))
+            nested = true;
     EXPECT_TRUE(nested) << o.rep.details.dump().substr(0, 600);
 }
 
@@ -143,5 +144,6 @@ TEST(OfficeVba, SourceIsHandedToYaraThroughVbaSource) {
     const auto o = analyse_file(corpus() / "office/with-macros/poi/SimpleMacro.xls");
     ASSERT_TRUE(o.rep.details.contains("vba_source"));
     ASSERT_TRUE(o.rep.details["vba_source"].is_array());
-    EXPECT_NE(o.rep.details["vba_source"][0].get<std::string>().find("Attribute VB_Name = \"Module1\""), std::string::npos);
+    EXPECT_NE(o.rep.details["vba_source"][0].get<std::string>().find("Attribute VB_Name = \"Module1\""),
+              std::string::npos);
 }

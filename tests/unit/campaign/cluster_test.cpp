@@ -193,7 +193,8 @@ std::string macro_source(std::string_view var, std::string_view url) {
 }  // namespace
 
 TEST(Cluster, MacroFingerprintNormalises) {
-    auto a = campaign::macro_fingerprint("Sub  AutoOpen()\r\n\tDIM x AS Object\n' comment line here\nAttribute VB_Name = \"M\"\nx\n");
+    auto a = campaign::macro_fingerprint(
+        "Sub  AutoOpen()\r\n\tDIM x AS Object\n' comment line here\nAttribute VB_Name = \"M\"\nx\n");
     auto b = campaign::macro_fingerprint("sub autoopen()\n  dim x as object\n");
     EXPECT_EQ(a, b);
     EXPECT_EQ(a.size(), 2u);  // comment, attribute and the short line are skipped
@@ -317,7 +318,8 @@ TEST(Cluster, OurAbusedAccountIsOneCampaign) {
         d.findings.push_back(f);
         return d;
     };
-    std::vector<detection> ds{event("o1", std::string(64, 'a'), 0, "sato"), event("o2", std::string(64, 'b'), 2, "sato")};
+    std::vector<detection> ds{event("o1", std::string(64, 'a'), 0, "sato"),
+                              event("o2", std::string(64, 'b'), 2, "sato")};
     auto cs = campaign::cluster(ds, opts());
     ASSERT_EQ(cs.size(), 1u);
     EXPECT_EQ(cs[0].abused_accounts, std::vector<std::string>{"sato"});
@@ -338,7 +340,8 @@ TEST(Cluster, ManyMacroVariantsAreBucketed) {
             d.relay_ip.clear();
             d.impersonated.clear();
             std::vector<std::uint64_t> fp;
-            for (std::uint64_t l = 0; l < 40; ++l) fp.push_back(l < 32 ? (fam + 1) * 1000003ULL + l * 7919ULL : salt++ * 0x9e3779b97f4a7c15ULL);
+            for (std::uint64_t l = 0; l < 40; ++l)
+                fp.push_back(l < 32 ? (fam + 1) * 1000003ULL + l * 7919ULL : salt++ * 0x9e3779b97f4a7c15ULL);
             std::sort(fp.begin(), fp.end());
             d.attachments[0].macro_fp = fp;
             ds.push_back(d);

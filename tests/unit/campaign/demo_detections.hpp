@@ -45,8 +45,8 @@ inline replyguard::config demo_config() {
 }
 
 struct demo_scan {
-    std::vector<replyguard::scan::scan_result> results;          // every inbox message, in name order
-    std::vector<replyguard::campaign::detection> detections;     // the non-clean ones
+    std::vector<replyguard::scan::scan_result> results;       // every inbox message, in name order
+    std::vector<replyguard::campaign::detection> detections;  // the non-clean ones
 };
 
 inline const demo_scan& demo() {

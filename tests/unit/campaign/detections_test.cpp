@@ -5,8 +5,8 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
-#include <filesystem>
 #include <unistd.h>
+#include <filesystem>
 
 using namespace replyguard;
 using campaign::detection;
@@ -26,8 +26,7 @@ TEST(Detections, OnlyNonCleanDemoMessagesAreKept) {
     std::vector<std::string> sources;
     for (const auto& d : demo.detections) sources.push_back(d.source);
     EXPECT_EQ(sources, (std::vector<std::string>{"02-hijack-ja-password-zip.eml", "03-hijack-en-download-link.eml",
-                                                 "06-fake-reply-stranger.eml",
-                                                 "07-password-followup.eml"}));
+                                                 "06-fake-reply-stranger.eml", "07-password-followup.eml"}));
     for (const auto& d : demo.detections) {
         EXPECT_NE(d.verdict, "clean");
         EXPECT_FALSE(d.key.empty());
@@ -156,14 +155,15 @@ TEST(Detections, SqliteSchemaThroughTheMigrationHelper) {
     {
         sqlite3* db = nullptr;
         ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-        ASSERT_EQ(sqlite3_exec(db,
-                               "CREATE TABLE detections_schema (version INTEGER NOT NULL);"
-                               "CREATE TABLE detections (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE,"
-                               " time INTEGER NOT NULL, at INTEGER NOT NULL, verdict TEXT NOT NULL, data TEXT NOT NULL);"
-                               "INSERT INTO detections_schema VALUES (1);"
-                               "INSERT INTO detections(key, time, at, verdict, data) VALUES ('k', 5, 5, 'malicious', '{}');",
-                               nullptr, nullptr, nullptr),
-                  SQLITE_OK);
+        ASSERT_EQ(
+            sqlite3_exec(db,
+                         "CREATE TABLE detections_schema (version INTEGER NOT NULL);"
+                         "CREATE TABLE detections (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE,"
+                         " time INTEGER NOT NULL, at INTEGER NOT NULL, verdict TEXT NOT NULL, data TEXT NOT NULL);"
+                         "INSERT INTO detections_schema VALUES (1);"
+                         "INSERT INTO detections(key, time, at, verdict, data) VALUES ('k', 5, 5, 'malicious', '{}');",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
         sqlite3_close(db);
     }
     {

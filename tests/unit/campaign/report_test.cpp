@@ -35,14 +35,22 @@ std::vector<std::vector<std::string>> parse_csv(std::string_view s) {
     for (std::size_t i = 0; i < s.size(); ++i) {
         char c = s[i];
         if (q) {
-            if (c == '"' && i + 1 < s.size() && s[i + 1] == '"') rows.back().back() += '"', ++i;
-            else if (c == '"') q = false;
-            else rows.back().back() += c;
-        } else if (c == '"') q = true;
-        else if (c == ',') rows.back().emplace_back();
-        else if (c == '\r') continue;
-        else if (c == '\n') rows.emplace_back(1);
-        else rows.back().back() += c;
+            if (c == '"' && i + 1 < s.size() && s[i + 1] == '"')
+                rows.back().back() += '"', ++i;
+            else if (c == '"')
+                q = false;
+            else
+                rows.back().back() += c;
+        } else if (c == '"')
+            q = true;
+        else if (c == ',')
+            rows.back().emplace_back();
+        else if (c == '\r')
+            continue;
+        else if (c == '\n')
+            rows.emplace_back(1);
+        else
+            rows.back().back() += c;
     }
     if (rows.back().size() == 1 && rows.back()[0].empty()) rows.pop_back();
     return rows;
@@ -147,7 +155,8 @@ TEST(Report, AdvisoryOnlyForOwnOrganisation) {
     EXPECT_NE(demo_adv.find("keiri@sakura-shoji-co.example"), std::string::npos) << demo_adv;
     auto no_org = ro(report_format::markdown);
     no_org.org_domains.clear();
-    EXPECT_NE(campaign::advisory(demo_campaigns(), no_org).find("No organisation domains configured"), std::string::npos);
+    EXPECT_NE(campaign::advisory(demo_campaigns(), no_org).find("No organisation domains configured"),
+              std::string::npos);
 
     auto own = own_org_campaign();
     ASSERT_TRUE(own.own_org_impersonated);
@@ -179,7 +188,8 @@ TEST(Report, AdvisoryForOurAbusedAccount) {
     out.abused_accounts = {"sato@sakura-shoji.example"};
     std::string adv = campaign::advisory({out}, ro(report_format::markdown, "en"));
     EXPECT_NE(adv.find("our mail account(s) sato@sakura-shoji.example were abused"), std::string::npos) << adv;
-    EXPECT_NE(adv.find("当社のメールアカウント（sato@sakura-shoji.example）が第三者に不正利用され"), std::string::npos) << adv;
+    EXPECT_NE(adv.find("当社のメールアカウント（sato@sakura-shoji.example）が第三者に不正利用され"), std::string::npos)
+        << adv;
     EXPECT_EQ(adv.find("This mail was not sent by us"), std::string::npos) << adv;
     EXPECT_EQ(adv.find("Our mail is sent from"), std::string::npos) << adv;
     EXPECT_NE(campaign::summary(out, "en").find("Our own account sato@sakura-shoji.example"), std::string::npos);

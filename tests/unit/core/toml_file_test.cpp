@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // tests/unit/core/toml_file_test.cpp - one parse of a configuration file for every table's reader
-#include "core/config.hpp"
 #include "core/toml_file.hpp"
+#include "core/config.hpp"
 #include "milter/policy.hpp"
 
 #include <gtest/gtest.h>

@@ -74,7 +74,8 @@ TEST_F(corpus_hijack, later_list_mail_raises_no_hijack_finding) {
     for (std::size_t i = cut_; i < msgs_.size(); ++i) {
         ++scanned;
         for (const auto& f : run_all(*msgs_[i], h_.get(), cfg_))
-            if (f.group == "hijack" || f.group == "composite") hits.push_back(msgs_[i]->message_id + " " + f.id + ": " + f.detail);
+            if (f.group == "hijack" || f.group == "composite")
+                hits.push_back(msgs_[i]->message_id + " " + f.id + ": " + f.detail);
     }
     EXPECT_GT(scanned, 10u);
     EXPECT_TRUE(hits.empty()) << ::testing::PrintToString(hits);
@@ -93,8 +94,8 @@ TEST_F(corpus_hijack, hijack_of_a_learnt_message_is_caught) {
                       "Message-ID: <bot1@compromised.example>\r\n" + "In-Reply-To: <" + victim->message_id + ">\r\n" +
                       "References: <" + victim->message_id + ">\r\n" + "Date: Tue, 3 Dec 2019 10:00:00 +0900\r\n" +
                       "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" +
-                      "Please see the attached file.\r\n\r\n-----Original Message-----\r\nFrom: " +
-                      victim->from->name + " <" + victim->from->address + ">\r\nSent: " + victim->date_raw +
+                      "Please see the attached file.\r\n\r\n-----Original Message-----\r\nFrom: " + victim->from->name +
+                      " <" + victim->from->address + ">\r\nSent: " + victim->date_raw +
                       "\r\nSubject: " + victim->subject.decoded + "\r\n\r\n" + victim->new_text + "\r\n";
     auto m = mime::parse_message(raw);
     auto fs = run_all(m, h_.get(), cfg_);

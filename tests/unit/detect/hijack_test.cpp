@@ -47,8 +47,9 @@ protected:
             .to("Suzuki Hanako", "hanako@ours.co.jp")
             .subj("Quarterly report Osaka")
             .date(1'600'000'000)
-            .text("Dear Hanako, please find the quarterly figures for the Osaka branch attached. The totals for "
-                  "September changed after the audit, see the second sheet. Best regards, Taro")
+            .text(
+                "Dear Hanako, please find the quarterly figures for the Osaka branch attached. The totals for "
+                "September changed after the audit, see the second sheet. Best regards, Taro")
             .take();
     }
     static mime::message our_reply() {
@@ -65,7 +66,7 @@ protected:
     }
 
     std::vector<finding> scan(const mime::message& m, bool with_history = true,
-                                      std::span<const attach::attachment_report> att = {}) {
+                              std::span<const attach::attachment_report> att = {}) {
         // As the engine does: the history gathered once, the detectors read the view.
         std::optional<history::view> v;
         if (with_history) {
@@ -205,8 +206,9 @@ TEST_F(hijack, quote_attribution_names_the_quoted_message) {
     q.from = "Yamada Taro <taro@partner.co.jp>";
     q.to = "Suzuki Hanako";
     q.from_mailbox = hand::mb("Yamada Taro", "taro@partner.co.jp");
-    q.text = "Dear Hanako,\n please find the quarterly figures for the Osaka branch\nattached. The totals for "
-             "September changed after the audit";
+    q.text =
+        "Dear Hanako,\n please find the quarterly figures for the Osaka branch\nattached. The totals for "
+        "September changed after the audit";
     auto m = msg_builder{}
                  .id("evil3@compromised.example")
                  .from("Accounts", "accounts@compromised.example")
@@ -460,10 +462,10 @@ TEST_F(hijack, symbols_are_declared_once_with_both_descriptions) {
         EXPECT_FALSE(s.description_en.empty()) << s.id;
         EXPECT_FALSE(s.description_ja.empty()) << s.id;
     }
-    for (auto id : {"HIJACK_THREAD_OUTSIDER", "HIJACK_QUOTE_ATTRIBUTION", "IMPERSONATION_KNOWN_NAME",
-                    "IMPERSONATION_ADDRESS_IN_NAME", "FAKE_REPLY", "LOOKALIKE_DOMAIN", "FIRST_CONTACT_REPLY",
-                    "REPLYTO_DIVERGES", "AUTH_FAIL_TRUSTED", "QUOTED_OUTLOOK_UNRELATED", "HIJACK_WITH_PAYLOAD",
-                    "GENUINE_REPLY"})
+    for (auto id :
+         {"HIJACK_THREAD_OUTSIDER", "HIJACK_QUOTE_ATTRIBUTION", "IMPERSONATION_KNOWN_NAME",
+          "IMPERSONATION_ADDRESS_IN_NAME", "FAKE_REPLY", "LOOKALIKE_DOMAIN", "FIRST_CONTACT_REPLY", "REPLYTO_DIVERGES",
+          "AUTH_FAIL_TRUSTED", "QUOTED_OUTLOOK_UNRELATED", "HIJACK_WITH_PAYLOAD", "GENUINE_REPLY"})
         EXPECT_TRUE(seen.contains(id)) << id;
 }
 

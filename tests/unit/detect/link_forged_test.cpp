@@ -49,7 +49,8 @@ const std::string k_head =
 
 // The issue's example: Outlook 16 claimed, no Thread-Index, a 32-hex boundary, an "On ... wrote:" quote.
 TEST(forged_mua, outlook_claim_without_outlook_traits) {
-    std::string m = k_head + "X-Mailer: Microsoft Outlook 16.0\r\n"
+    std::string m = k_head +
+                    "X-Mailer: Microsoft Outlook 16.0\r\n"
                     "Content-Type: multipart/alternative; boundary=\"4f0c1d2e3a4b5c6d7e8f90a1b2c3d4e5\"\r\n\r\n"
                     "--4f0c1d2e3a4b5c6d7e8f90a1b2c3d4e5\r\nContent-Type: text/plain\r\n\r\nSee below.\r\n\r\n"
                     "On Mon, 5 Oct 2026 at 09:12, Hanako <hanako@ours.co.jp> wrote:\r\n> the figures\r\n> for Osaka\r\n"
@@ -65,17 +66,20 @@ TEST(forged_mua, outlook_claim_without_outlook_traits) {
 }
 
 TEST(forged_mua, real_outlook_shape_is_not_forged) {
-    std::string m = k_head + "X-Mailer: Microsoft Outlook 16.0\r\nThread-Index: AQHZ3k2Lr0bXxv6yEEK1x7cZl8n0Ag==\r\n"
-                    "Content-Type: multipart/alternative; boundary=\"----=_NextPart_000_0001_01DB2C11.5E2F3A80\"\r\n\r\n"
-                    "------=_NextPart_000_0001_01DB2C11.5E2F3A80\r\nContent-Type: text/plain\r\n\r\nSee below.\r\n\r\n"
-                    "-----Original Message-----\r\nFrom: Hanako <hanako@ours.co.jp>\r\nSent: Monday, October 5, 2026 9:12 AM\r\n"
-                    "Subject: Quarterly report Osaka\r\n\r\nthe figures\r\n------=_NextPart_000_0001_01DB2C11.5E2F3A80--\r\n";
+    std::string m =
+        k_head +
+        "X-Mailer: Microsoft Outlook 16.0\r\nThread-Index: AQHZ3k2Lr0bXxv6yEEK1x7cZl8n0Ag==\r\n"
+        "Content-Type: multipart/alternative; boundary=\"----=_NextPart_000_0001_01DB2C11.5E2F3A80\"\r\n\r\n"
+        "------=_NextPart_000_0001_01DB2C11.5E2F3A80\r\nContent-Type: text/plain\r\n\r\nSee below.\r\n\r\n"
+        "-----Original Message-----\r\nFrom: Hanako <hanako@ours.co.jp>\r\nSent: Monday, October 5, 2026 9:12 AM\r\n"
+        "Subject: Quarterly report Osaka\r\n\r\nthe figures\r\n------=_NextPart_000_0001_01DB2C11.5E2F3A80--\r\n";
     EXPECT_FALSE(has(scan_text(m), "FORGED_MUA"));
     // One trait alone (a gateway may strip Thread-Index) is not enough either.
     std::string one = k_head + "X-Mailer: Microsoft Outlook 16.0\r\nContent-Type: text/plain\r\n\r\nok\r\n";
     EXPECT_FALSE(has(scan_text(one), "FORGED_MUA"));
     // Outlook 2002 never wrote Thread-Index: not judged.
-    std::string old = k_head + "X-Mailer: Microsoft Outlook, Build 10.0.2627\r\nContent-Type: text/plain\r\n\r\n"
+    std::string old = k_head +
+                      "X-Mailer: Microsoft Outlook, Build 10.0.2627\r\nContent-Type: text/plain\r\n\r\n"
                       "On Mon, 5 Oct 2026, Hanako wrote:\r\n> x\r\n";
     EXPECT_FALSE(has(scan_text(old), "FORGED_MUA"));
 }
@@ -90,11 +94,12 @@ TEST(forged_mua, thunderbird_with_outlook_and_gmail_traits) {
 
 // Real mail of the clients forged_mua.cpp knows, from the shared corpus: never forged.
 TEST(forged_mua, real_clients_in_the_corpus) {
-    for (const char* rel : {"mime-edge/japanese/jpmobile/iphone-mail3.eml", "mime-edge/japanese/jpmobile/iphone-jis.eml",
-                            "mime-edge/japanese/jpmobile/pc-mail-multi.eml", "mime-edge/japanese/jpmobile/pc-mail-single.eml",
-                            "mime-edge/japanese/ruby-mail/japanese_attachment_long_name.eml",
-                            "benign/spamassassin-testdata/rule-fp/BOUNCE_MESSAGE__fp-bug5882-att4301",
-                            "benign/spamassassin-testdata/rule-fp/FRT_VALIUM1__fp-bug6086-zmi"}) {
+    for (const char* rel :
+         {"mime-edge/japanese/jpmobile/iphone-mail3.eml", "mime-edge/japanese/jpmobile/iphone-jis.eml",
+          "mime-edge/japanese/jpmobile/pc-mail-multi.eml", "mime-edge/japanese/jpmobile/pc-mail-single.eml",
+          "mime-edge/japanese/ruby-mail/japanese_attachment_long_name.eml",
+          "benign/spamassassin-testdata/rule-fp/BOUNCE_MESSAGE__fp-bug5882-att4301",
+          "benign/spamassassin-testdata/rule-fp/FRT_VALIUM1__fp-bug6086-zmi"}) {
         auto raw = slurp(rel);
         ASSERT_FALSE(raw.empty()) << rel;
         auto r = scan_text(raw);
@@ -103,11 +108,12 @@ TEST(forged_mua, real_clients_in_the_corpus) {
 }
 
 namespace {
-std::string html_reply(const std::string& anchor, const std::string& href, const std::string& subject = "RE: 請求書送付のお願い") {
+std::string html_reply(const std::string& anchor, const std::string& href,
+                       const std::string& subject = "RE: 請求書送付のお願い") {
     return "From: Yamada Taro <taro@partner.co.jp>\r\nTo: hanako@ours.co.jp\r\nSubject: " + subject +
            "\r\nMessage-ID: <h1@partner.co.jp>\r\nMIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
-           "<html><body><p>お世話になっております。請求書は<a href=\"" + href + "\">" + anchor +
-           "</a>からご確認ください。</p></body></html>\r\n";
+           "<html><body><p>お世話になっております。請求書は<a href=\"" +
+           href + "\">" + anchor + "</a>からご確認ください。</p></body></html>\r\n";
 }
 }  // namespace
 
@@ -131,16 +137,20 @@ TEST(link_payload, hidden_file_share_link_in_a_reply) {
 
 // Emotet's 2019 links and the 2022-2023 carriers: a link to a file that runs code is the payload.
 TEST(link_payload, active_download_links) {
-    std::string head = "From: Yamada Taro <taro@partner.co.jp>\r\nTo: hanako@ours.co.jp\r\nSubject: RE: 見積書\r\n"
-                       "Message-ID: <d1@partner.co.jp>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n";
-    auto doc = scan_text(head + "下記よりダウンロードしてください。\r\nhttps://kagoshima-dental.example/wp-content/uploads/INV_0042.doc\r\n");
+    std::string head =
+        "From: Yamada Taro <taro@partner.co.jp>\r\nTo: hanako@ours.co.jp\r\nSubject: RE: 見積書\r\n"
+        "Message-ID: <d1@partner.co.jp>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n";
+    auto doc = scan_text(
+        head +
+        "下記よりダウンロードしてください。\r\nhttps://kagoshima-dental.example/wp-content/uploads/INV_0042.doc\r\n");
     EXPECT_TRUE(has(doc, "LINK_ACTIVE_DOWNLOAD"));
     EXPECT_NE(doc.outcome.v, score::verdict::clean);
     auto zip = scan_text(head + "https://kagoshima-dental.example/files/INV_0042.zip\r\n");
     EXPECT_TRUE(has(zip, "LINK_ARCHIVE_DOWNLOAD"));
     EXPECT_FALSE(has(zip, "LINK_ACTIVE_DOWNLOAD"));
     // .docx holds no macros; a page is no download.
-    auto docx = scan_text(head + "https://kagoshima-dental.example/a/INV_0042.docx https://kagoshima-dental.example/a.b/index\r\n");
+    auto docx = scan_text(
+        head + "https://kagoshima-dental.example/a/INV_0042.docx https://kagoshima-dental.example/a.b/index\r\n");
     EXPECT_FALSE(has(docx, "LINK_ACTIVE_DOWNLOAD"));
     EXPECT_FALSE(has(docx, "LINK_ARCHIVE_DOWNLOAD"));
 }
@@ -200,10 +210,12 @@ TEST(payload_weights, onenote_alone_is_suspicious) {
         enc += i + 1 < one.size() ? b64[(v >> 6) & 63] : '=';
         enc += i + 2 < one.size() ? b64[v & 63] : '=';
     }
-    std::string m = k_head + "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n"
-                             "see attached\r\n--b\r\nContent-Type: application/octet-stream; name=Invoice.one\r\n"
-                             "Content-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename=Invoice.one\r\n\r\n" +
-                    enc + "\r\n--b--\r\n";
+    std::string m =
+        k_head +
+        "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n"
+        "see attached\r\n--b\r\nContent-Type: application/octet-stream; name=Invoice.one\r\n"
+        "Content-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename=Invoice.one\r\n\r\n" +
+        enc + "\r\n--b--\r\n";
     auto r = scan_text(m);
     EXPECT_NE(r.outcome.v, score::verdict::clean);
 }
@@ -244,18 +256,19 @@ TEST(quote_attribution, formulaic_text_is_not_attributed) {
                              "発注書注文番号四万五千二百十一番を添付の通りお送りします。",
                              "契約書第十二条の納期について十二月一日とする案でご確認ください。"};
     for (int i = 0; i < 5; ++i) {
-        auto m = mime::parse_message(std::string("From: partner") + std::to_string(i) + " <p" + std::to_string(i) +
-                                     "@partner" + std::to_string(i) + ".co.jp>\r\nTo: yamada@ours.co.jp\r\nSubject: " +
-                                     subjects[i] + "\r\nMessage-ID: <f" + std::to_string(i) +
-                                     "@x.co.jp>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + hello + "\r\n" +
-                                     middles[i] + "\r\n" + bye + "\r\n");
+        auto m = mime::parse_message(
+            std::string("From: partner") + std::to_string(i) + " <p" + std::to_string(i) + "@partner" +
+            std::to_string(i) + ".co.jp>\r\nTo: yamada@ours.co.jp\r\nSubject: " + subjects[i] + "\r\nMessage-ID: <f" +
+            std::to_string(i) + "@x.co.jp>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + hello + "\r\n" +
+            middles[i] + "\r\n" + bye + "\r\n");
         ASSERT_TRUE(history::learn_message(*h, m, o));
     }
     auto reply = [&](const std::string& quoted) {
         return "From: Stranger <info@hotel-bluesky.example>\r\nTo: yamada@ours.co.jp\r\nSubject: ご確認\r\n"
                "Message-ID: <z@hotel-bluesky.example>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
                "ご確認ください。\r\n\r\n-----元のメッセージ-----\r\n差出人: p2 <p2@partner2.co.jp>\r\n"
-               "件名: 納品のご連絡\r\n\r\n" + quoted + "\r\n";
+               "件名: 納品のご連絡\r\n\r\n" +
+               quoted + "\r\n";
     };
     EXPECT_FALSE(has(scan_text(reply(hello + "\r\n" + bye), h.get()), "HIJACK_QUOTE_ATTRIBUTION"));
     EXPECT_TRUE(has(scan_text(reply(hello + "\r\n" + middles[2] + "\r\n" + bye), h.get()), "HIJACK_QUOTE_ATTRIBUTION"));

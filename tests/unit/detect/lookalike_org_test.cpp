@@ -15,7 +15,8 @@ bool lookalike(const std::string& from_domain) {
     config cfg;
     cfg.org_domains = {"sakura-shoji.example"};
     scan::engine eng(cfg, nullptr);
-    std::string m = "From: Keiri <keiri@" + from_domain + ">\r\nTo: ito@sakura-shoji.example\r\nSubject: hello\r\n"
+    std::string m = "From: Keiri <keiri@" + from_domain +
+                    ">\r\nTo: ito@sakura-shoji.example\r\nSubject: hello\r\n"
                     "Date: Sun, 12 Apr 2026 07:48:00 +0900\r\nMessage-ID: <x@y>\r\n\r\nbody\r\n";
     auto r = eng.scan(m, "t");
     return std::any_of(r.findings.begin(), r.findings.end(), [](const auto& f) { return f.id == "LOOKALIKE_DOMAIN"; });

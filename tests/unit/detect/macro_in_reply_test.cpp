@@ -37,12 +37,13 @@ scan::scan_result scan_with(const std::string& subject) {
     std::stringstream ss;
     ss << f.rdbuf();
     EXPECT_GT(ss.str().size(), 1000u);
-    std::string m = "From: Partner <p@partner.example>\r\nTo: us@our.example\r\nSubject: " + subject +
-                    "\r\nDate: Sun, 12 Apr 2026 07:48:00 +0900\r\nMessage-ID: <m@partner.example>\r\nMIME-Version: 1.0\r\n"
-                    "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n"
-                    "--b\r\nContent-Type: application/vnd.ms-excel; name=a.xls\r\nContent-Transfer-Encoding: base64\r\n"
-                    "Content-Disposition: attachment; filename=a.xls\r\n\r\n" +
-                    base64(ss.str()) + "\r\n--b--\r\n";
+    std::string m =
+        "From: Partner <p@partner.example>\r\nTo: us@our.example\r\nSubject: " + subject +
+        "\r\nDate: Sun, 12 Apr 2026 07:48:00 +0900\r\nMessage-ID: <m@partner.example>\r\nMIME-Version: 1.0\r\n"
+        "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n"
+        "--b\r\nContent-Type: application/vnd.ms-excel; name=a.xls\r\nContent-Transfer-Encoding: base64\r\n"
+        "Content-Disposition: attachment; filename=a.xls\r\n\r\n" +
+        base64(ss.str()) + "\r\n--b--\r\n";
     scan::engine eng(config{}, nullptr);
     return eng.scan(m, "t");
 }

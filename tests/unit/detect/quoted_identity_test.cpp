@@ -14,9 +14,11 @@ namespace {
 using namespace replyguard;
 
 std::string mail(const std::string& from, const std::string& extra_headers, const std::string& body) {
-    return "From: " + from + "\r\nTo: =?UTF-8?B?5L2Q6JekIOiKseWtkA==?= <sato@sakura.example>\r\n"
+    return "From: " + from +
+           "\r\nTo: =?UTF-8?B?5L2Q6JekIOiKseWtkA==?= <sato@sakura.example>\r\n"
            "Subject: =?UTF-8?B?UkU6IOimi+epjeabuOmAgeS7mOOBruOBiumhmOOBhA==?=\r\n"
-           "Date: Sun, 12 Apr 2026 07:48:00 +0900\r\nMessage-ID: <x1@example.net>\r\n" + extra_headers +
+           "Date: Sun, 12 Apr 2026 07:48:00 +0900\r\nMessage-ID: <x1@example.net>\r\n" +
+           extra_headers +
            "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n" +
            body;
 }
@@ -48,9 +50,9 @@ TEST(quoted_identity_mismatch, fires_when_the_quoted_addressee_name_comes_from_a
 
 TEST(quoted_identity_mismatch, also_when_the_name_carries_the_real_address) {
     scan::engine eng(config{}, nullptr);
-    auto r = eng.scan(mail("\"=?UTF-8?B?55Sw5LitIOS4gOmDjg==?= <tanaka@fuji-kogyo.example>\" <bot@hotel.example>", "",
-                           k_quote_ja),
-                      "t");
+    auto r = eng.scan(
+        mail("\"=?UTF-8?B?55Sw5LitIOS4gOmDjg==?= <tanaka@fuji-kogyo.example>\" <bot@hotel.example>", "", k_quote_ja),
+        "t");
     EXPECT_TRUE(has(r, "QUOTED_IDENTITY_MISMATCH"));
 }
 
@@ -59,8 +61,8 @@ TEST(quoted_identity_mismatch, silent_for_the_real_participant_and_colleagues) {
     auto real = eng.scan(mail("=?UTF-8?B?55Sw5LitIOS4gOmDjg==?= <tanaka@fuji-kogyo.example>", "", k_quote_ja), "t");
     EXPECT_FALSE(has(real, "QUOTED_IDENTITY_MISMATCH"));
     // The same person writing from another address of the same organisation.
-    auto second = eng.scan(mail("=?UTF-8?B?55Sw5LitIOS4gOmDjg==?= <i.tanaka@mail.fuji-kogyo.example>", "", k_quote_ja),
-                           "t");
+    auto second =
+        eng.scan(mail("=?UTF-8?B?55Sw5LitIOS4gOmDjg==?= <i.tanaka@mail.fuji-kogyo.example>", "", k_quote_ja), "t");
     EXPECT_FALSE(has(second, "QUOTED_IDENTITY_MISMATCH"));
     // Someone else (another name) replying: not this detector's business.
     auto other = eng.scan(mail("Suzuki <suzuki@other.example>", "", k_quote_ja), "t");

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // learner_test.cpp - learning messages: threads, direction, names, fingerprints
+#include "history/learner.hpp"
 #include "hand_message.hpp"
 #include "history/fingerprint.hpp"
-#include "history/learner.hpp"
 #include "history/lookup.hpp"
 #include "store/history.hpp"
 
@@ -172,8 +172,9 @@ TEST(learner, quoted_copy_of_a_learnt_message_is_found) {
     mime::quoted_block q;
     q.kind = mime::quoted_block::style::outlook;
     // Re-wrapped, with quote markers, an Outlook header block and extra spaces.
-    q.text = "From: Yamada Taro\nSent: Monday\n> Dear Hanako,   please find the quarterly\n> figures for the Osaka "
-             "branch\n> attached.";
+    q.text =
+        "From: Yamada Taro\nSent: Monday\n> Dear Hanako,   please find the quarterly\n> figures for the Osaka "
+        "branch\n> attached.";
     auto m = msg_builder{}.id("q@else.example").from("X", "x@else.example").subj("Re: something").quote(q).take();
     auto src = quoted_sources(*h, m);
     ASSERT_TRUE(src);
@@ -192,14 +193,15 @@ TEST(fingerprint, robust_to_wrapping_markers_and_punctuation) {
     EXPECT_FALSE(text_fingerprints(a).empty());
     EXPECT_TRUE(text_fingerprints("ok").empty());
     // Japanese text keeps its characters; a full-width quote marker goes.
-    EXPECT_EQ(fingerprint_text("＞お世話になっております。\n＞見積書を送付します。"), "お世話になっております見積書を送付します");
+    EXPECT_EQ(fingerprint_text("＞お世話になっております。\n＞見積書を送付します。"),
+              "お世話になっております見積書を送付します");
     EXPECT_EQ(fingerprint_text("件名: 見積\n差出人： 山田\n本文です"), "本文です");
 }
 
 TEST(fingerprint, partial_quote_shares_a_proportional_sample) {
     std::string whole;
-    for (int i = 0; i < 40; ++i) whole += "Sentence number " + std::to_string(i) + " talks about shipment lot " +
-                                          std::to_string(i * 7) + ".\n";
+    for (int i = 0; i < 40; ++i)
+        whole += "Sentence number " + std::to_string(i) + " talks about shipment lot " + std::to_string(i * 7) + ".\n";
     auto stored = text_fingerprints(whole, k_stored_fingerprints);
     ASSERT_EQ(stored.size(), k_stored_fingerprints);
     auto half = text_fingerprints(whole.substr(0, whole.size() / 2));

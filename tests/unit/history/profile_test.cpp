@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // profile_test.cpp - sender profiles: what a message shows, the bounded merge, judging an axis, learning
-#include "hand_message.hpp"
-#include "profile_mail.hpp"
-#include "history/learner.hpp"
 #include "history/profile.hpp"
+#include "hand_message.hpp"
+#include "history/learner.hpp"
+#include "profile_mail.hpp"
 #include "store/history.hpp"
 
 #include <gtest/gtest.h>
@@ -28,8 +28,9 @@ mime::message outlook_mail(int i, int hour_jst = 10) { return hand::partner_mail
 TEST(profile, mua_family_keeps_the_program_and_its_major_version) {
     EXPECT_EQ(history::mua_family("Microsoft Outlook 16.0"), "microsoft outlook 16");
     EXPECT_EQ(history::mua_family("Microsoft Office Outlook 12.0"), "microsoft office outlook 12");
-    EXPECT_EQ(history::mua_family("Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:102.0) Gecko/20100101 Thunderbird/102.8.0"),
-              "thunderbird 102");
+    EXPECT_EQ(
+        history::mua_family("Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:102.0) Gecko/20100101 Thunderbird/102.8.0"),
+        "thunderbird 102");
     EXPECT_EQ(history::mua_family("Becky! ver. 2.75.04 [ja]"), "becky ver 2");
     EXPECT_EQ(history::mua_family("Apple Mail (2.3696.120.41.1.1)"), "apple mail");
     EXPECT_EQ(history::mua_family("Roundcube Webmail/1.4.13"), "roundcube webmail 1");
@@ -126,8 +127,14 @@ TEST(profile, learnt_once_per_message_and_never_for_our_own_mail) {
     EXPECT_EQ(p->address->axes.at("mua").at("microsoft outlook 16"), 3u);
     ASSERT_TRUE(p->org);
     EXPECT_EQ(p->org->messages, 3u);
-    auto ours = msg_builder{}.id("o1@ours.example").from("Suzuki", "suzuki@ours.example").to("T", "tanaka@fuji-kogyo.example")
-                    .subj("Re: 見積書の件").date(1'700'000'000).text("ok").take();
+    auto ours = msg_builder{}
+                    .id("o1@ours.example")
+                    .from("Suzuki", "suzuki@ours.example")
+                    .to("T", "tanaka@fuji-kogyo.example")
+                    .subj("Re: 見積書の件")
+                    .date(1'700'000'000)
+                    .text("ok")
+                    .take();
     ASSERT_TRUE(history::learn_message(*h, ours, o));
     auto q = history::lookup_profile(*h, "suzuki@ours.example");
     ASSERT_TRUE(q.has_value());

@@ -60,7 +60,8 @@ struct fake_mailbox final : mailbox_access {
     }
     imap_result<void> store_flags(std::string_view, std::uint32_t uid, bool add, std::string_view f) override {
         auto& fl = msgs.at(uid).flags;
-        if (add) fl.emplace_back(f);
+        if (add)
+            fl.emplace_back(f);
         else {
             std::erase(fl, std::string(f));
             unseen_restored.push_back(uid);
@@ -93,7 +94,8 @@ struct recorder {
 
 TEST(ImapSync, LearnReadsEverythingOnceThenNothing) {
     fake_mailbox box;
-    for (int i = 0; i < 5; ++i) box.deliver("m" + std::to_string(i), i % 2 ? std::vector<std::string>{"\\Seen"} : std::vector<std::string>{});
+    for (int i = 0; i < 5; ++i)
+        box.deliver("m" + std::to_string(i), i % 2 ? std::vector<std::string>{"\\Seen"} : std::vector<std::string>{});
     auto marks = store::make_memory_imap_state();
     recorder r;
     auto rep = sync_mailbox(box, *marks, "INBOX", learn_opts(), r.fn());
@@ -241,8 +243,8 @@ TEST(ImapSync, NoSuchMailboxIsNotRetryable) {
 }
 
 TEST(ImapSync, DefaultMailboxes) {
-    std::vector<list_entry> special{{"Quarantine", {"\\Junk"}}, {"&kAFP4W4IMH8wojCkMMYw4A-", {"\\HasNoChildren", "\\Sent"}},
-                                    {"INBOX", {}}};
+    std::vector<list_entry> special{
+        {"Quarantine", {"\\Junk"}}, {"&kAFP4W4IMH8wojCkMMYw4A-", {"\\HasNoChildren", "\\Sent"}}, {"INBOX", {}}};
     EXPECT_EQ(default_mailboxes(special), (std::vector<std::string>{"&kAFP4W4IMH8wojCkMMYw4A-", "INBOX"}));
     std::vector<list_entry> plain{{"INBOX", {}}, {"sent items", {}}};
     EXPECT_EQ(default_mailboxes(plain), (std::vector<std::string>{"sent items", "INBOX"}));

@@ -36,12 +36,17 @@ split_msg split(const std::string& m) {
     std::string line, *cur = nullptr;
     while (std::getline(in, line)) {
         if (!line.empty() && line.back() == '\r') line.pop_back();
-        if (!line.empty() && (line[0] == ' ' || line[0] == '\t')) { if (cur) *cur += line; continue; }
+        if (!line.empty() && (line[0] == ' ' || line[0] == '\t')) {
+            if (cur) *cur += line;
+            continue;
+        }
         cur = nullptr;
         std::string low = line.substr(0, line.find(':'));
         for (char& c : low) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        if (low == "content-type") cur = &s.content_type;
-        else if (low == "content-transfer-encoding") cur = &s.cte;
+        if (low == "content-type")
+            cur = &s.content_type;
+        else if (low == "content-transfer-encoding")
+            cur = &s.cte;
         if (cur) *cur = line.substr(line.find(':') + 1);
     }
     return s;
@@ -56,8 +61,12 @@ mime::message reparse(const split_msg& s, const banner_result& r) {
     while (std::getline(in, line)) {
         std::string low = line.substr(0, line.find(':'));
         for (char& c : low) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        if (!line.empty() && (line[0] == ' ' || line[0] == '\t')) { if (!skipping) m += line + "\n"; continue; }
-        skipping = (r.content_type && low == "content-type") || (r.transfer_encoding && low == "content-transfer-encoding");
+        if (!line.empty() && (line[0] == ' ' || line[0] == '\t')) {
+            if (!skipping) m += line + "\n";
+            continue;
+        }
+        skipping =
+            (r.content_type && low == "content-type") || (r.transfer_encoding && low == "content-transfer-encoding");
         if (!skipping) m += line + "\n";
     }
     if (r.content_type) m += "Content-Type: " + *r.content_type + "\n";
@@ -145,12 +154,15 @@ TEST(Banner, AlternativeGetsBothPartsCrlfKept) {
 }
 
 TEST(Banner, SkipsWhatItCannotRewriteSafely) {
-    const std::string signed_body = "--s\r\nContent-Type: text/plain\r\n\r\nhi\r\n--s\r\nContent-Type: application/pgp-signature\r\n\r\nsig\r\n--s--\r\n";
-    auto r = insert_banner("multipart/signed; boundary=s; protocol=\"application/pgp-signature\"", "", signed_body, k_banner);
+    const std::string signed_body =
+        "--s\r\nContent-Type: text/plain\r\n\r\nhi\r\n--s\r\nContent-Type: application/pgp-signature\r\n\r\nsig\r\n--s--\r\n";
+    auto r = insert_banner("multipart/signed; boundary=s; protocol=\"application/pgp-signature\"", "", signed_body,
+                           k_banner);
     EXPECT_FALSE(r.body);
     EXPECT_NE(r.skipped.find("signed"), std::string::npos);
 
-    auto u = insert_banner("multipart/mixed; boundary=zz", "", "--zz\r\nContent-Type: text/plain\r\n\r\nno end\r\n", k_banner);
+    auto u = insert_banner("multipart/mixed; boundary=zz", "", "--zz\r\nContent-Type: text/plain\r\n\r\nno end\r\n",
+                           k_banner);
     EXPECT_FALSE(u.body);
     EXPECT_NE(u.skipped.find("closing boundary"), std::string::npos) << u.skipped;
 
@@ -177,8 +189,9 @@ TEST(Banner, UnlabelledAsciiMessage) {
 // the result must be the same. One multipart, one 7-bit single part, one
 // base64 single part (whose encoding the banner must know to decode it).
 TEST(Banner, FromTheEnginesParsedMessageAsFromTheRawField) {
-    for (const char* name : {"benign/japanese/spamassassin-cjk/iso-2022-jp.1", "benign/japanese/spamassassin-cjk/iso-2022-jp.2",
-                             "benign/spamassassin-testdata/rule-fp/MIME_BASE64_TEXT__fp-bug-5909"}) {
+    for (const char* name :
+         {"benign/japanese/spamassassin-cjk/iso-2022-jp.1", "benign/japanese/spamassassin-cjk/iso-2022-jp.2",
+          "benign/spamassassin-testdata/rule-fp/MIME_BASE64_TEXT__fp-bug-5909"}) {
         std::string raw = read_file(std::string(REPLYGUARD_CORPUS_DIR) + "/" + name);
         ASSERT_FALSE(raw.empty()) << name;
         split_msg s = split(raw);

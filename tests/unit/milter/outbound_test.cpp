@@ -14,8 +14,12 @@ TEST(Outbound, ManyReplyPayloadsToUnknownRecipientsFlagged) {
     c.max_unknown_replies = 3;
     c.window = 600;
     outbound_tracker t(c);
-    outbound_event e{.account = "sato", .client_ip = "192.0.2.10", .reply_like = true, .payload = true,
-                     .unknown_recipients = 2, .now = 1000};
+    outbound_event e{.account = "sato",
+                     .client_ip = "192.0.2.10",
+                     .reply_like = true,
+                     .payload = true,
+                     .unknown_recipients = 2,
+                     .now = 1000};
     EXPECT_FALSE(t.observe(e));
     e.now = 1100;
     EXPECT_FALSE(t.observe(e));
@@ -35,10 +39,18 @@ TEST(Outbound, OrdinaryMailNeverCounts) {
     outbound_tracker t(c);
     for (int i = 0; i < 10; ++i) {
         // Replies to people it wrote to before, and new mail with attachments: normal work.
-        EXPECT_FALSE(t.observe({.account = "a", .client_ip = "192.0.2.1", .reply_like = true, .payload = true,
-                                .unknown_recipients = 0, .now = 100 + i}));
-        EXPECT_FALSE(t.observe({.account = "a", .client_ip = "192.0.2.1", .reply_like = false, .payload = true,
-                                .unknown_recipients = 3, .now = 100 + i}));
+        EXPECT_FALSE(t.observe({.account = "a",
+                                .client_ip = "192.0.2.1",
+                                .reply_like = true,
+                                .payload = true,
+                                .unknown_recipients = 0,
+                                .now = 100 + i}));
+        EXPECT_FALSE(t.observe({.account = "a",
+                                .client_ip = "192.0.2.1",
+                                .reply_like = false,
+                                .payload = true,
+                                .unknown_recipients = 3,
+                                .now = 100 + i}));
     }
 }
 
@@ -50,9 +62,14 @@ TEST(Outbound, NewClientAddressWithReplyPayload) {
     ASSERT_TRUE(f);
     EXPECT_NE(f->detail.find("203.0.113.7"), std::string::npos);
     // Another account is unaffected; unauthenticated mail is ignored.
-    EXPECT_FALSE(t.observe({.account = "c", .client_ip = "203.0.113.7", .reply_like = true, .payload = true, .now = 4}));
-    EXPECT_FALSE(t.observe({.account = "", .client_ip = "198.51.100.1", .reply_like = true, .payload = true,
-                            .unknown_recipients = 9, .now = 5}));
+    EXPECT_FALSE(
+        t.observe({.account = "c", .client_ip = "203.0.113.7", .reply_like = true, .payload = true, .now = 4}));
+    EXPECT_FALSE(t.observe({.account = "",
+                            .client_ip = "198.51.100.1",
+                            .reply_like = true,
+                            .payload = true,
+                            .unknown_recipients = 9,
+                            .now = 5}));
 }
 
 TEST(Outbound, DisabledNeverFlags) {
@@ -60,14 +77,19 @@ TEST(Outbound, DisabledNeverFlags) {
     c.enabled = false;
     c.max_unknown_replies = 1;
     outbound_tracker t(c);
-    EXPECT_FALSE(t.observe({.account = "a", .client_ip = "192.0.2.1", .reply_like = true, .payload = true,
-                            .unknown_recipients = 5, .now = 1}));
+    EXPECT_FALSE(t.observe({.account = "a",
+                            .client_ip = "192.0.2.1",
+                            .reply_like = true,
+                            .payload = true,
+                            .unknown_recipients = 5,
+                            .now = 1}));
 }
 
 namespace {
 // A store that is down: what the milter meets during a Redis outage.
 struct failing_state final : replyguard::store::outbound_state {
-    replyguard::result<replyguard::store::outbound_seen> record(const replyguard::store::outbound_submission&) override {
+    replyguard::result<replyguard::store::outbound_seen> record(
+        const replyguard::store::outbound_submission&) override {
         return replyguard::fail(replyguard::errc::store, "redis 127.0.0.1:1: connection refused");
     }
 };
@@ -77,8 +99,12 @@ TEST(outbound_store_tracker, StoreFailureIsReportedByCheck) {
     outbound_config c;
     c.max_unknown_replies = 1;
     outbound_tracker t(c, std::make_unique<failing_state>());
-    outbound_event e{.account = "sato", .client_ip = "192.0.2.10", .reply_like = true, .payload = true,
-                     .unknown_recipients = 2, .now = 1000};
+    outbound_event e{.account = "sato",
+                     .client_ip = "192.0.2.10",
+                     .reply_like = true,
+                     .payload = true,
+                     .unknown_recipients = 2,
+                     .now = 1000};
     auto r = t.check(e);
     ASSERT_FALSE(r.has_value());
     EXPECT_NE(r.error().message.find("connection refused"), std::string::npos);
@@ -98,8 +124,12 @@ TEST(outbound_store_tracker, TwoTrackersOnOneSharedStateCountTogether) {
     auto s2 = replyguard::store::open_outbound_state(path.string());
     ASSERT_TRUE(s1 && s2);
     outbound_tracker t1(c, std::move(*s1)), t2(c, std::move(*s2));
-    outbound_event e{.account = "sato", .client_ip = "192.0.2.10", .reply_like = true, .payload = true,
-                     .unknown_recipients = 1, .now = 1000};
+    outbound_event e{.account = "sato",
+                     .client_ip = "192.0.2.10",
+                     .reply_like = true,
+                     .payload = true,
+                     .unknown_recipients = 1,
+                     .now = 1000};
     auto r0 = t1.check(e);
     ASSERT_TRUE(r0.has_value()) << r0.error().message;
     EXPECT_FALSE(*r0);

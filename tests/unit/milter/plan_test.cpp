@@ -26,13 +26,17 @@ plan_input done(score::verdict v, double score, std::vector<finding> f = {}) {
 }
 
 finding abuse_finding() {
-    return {.id = "OUTBOUND_ACCOUNT_ABUSE", .group = "composite", .score = 0.0,
-            .detail = "account sato: 5 reply-like mails with a payload to unknown recipients", .evidence = {}};
+    return {.id = "OUTBOUND_ACCOUNT_ABUSE",
+            .group = "composite",
+            .score = 0.0,
+            .detail = "account sato: 5 reply-like mails with a payload to unknown recipients",
+            .evidence = {}};
 }
 
 bool any_note(const plan& p, std::string_view text, bool warning) {
-    return std::any_of(p.notes.begin(), p.notes.end(),
-                       [&](const log_note& n) { return n.warning == warning && n.text.find(text) != std::string::npos; });
+    return std::any_of(p.notes.begin(), p.notes.end(), [&](const log_note& n) {
+        return n.warning == warning && n.text.find(text) != std::string::npos;
+    });
 }
 
 }  // namespace
@@ -92,7 +96,7 @@ TEST(MilterPlan, VerdictActionsFollowTheConfiguration) {
 }
 
 TEST(MilterPlan, WhatCouldNotBeCheckedGetsTheDefaultAction) {
-    milter_config mc;  // default_action = accept
+    milter_config mc;                               // default_action = accept
     mc.on_incomplete = incomplete_action::verdict;  // a timeout, with no verdict, then gets the default action
     for (auto st : {analysis_state::timed_out, analysis_state::store_failed, analysis_state::failed}) {
         plan_input in;

@@ -80,7 +80,8 @@ TEST(MilterConfig, RejectsMistakesWithTheirPlace) {
     };
     EXPECT_NE(bad("[milter]\nsokcet = \"x\"\n").find("t.toml:2"), std::string::npos);
     EXPECT_NE(bad("[milter]\ndefault_action = \"reject\"\n").find("default_action"), std::string::npos);
-    EXPECT_NE(bad("[milter.actions]\nmalicious = [\"reject\", \"quarantine\"]\n").find("at most one"), std::string::npos);
+    EXPECT_NE(bad("[milter.actions]\nmalicious = [\"reject\", \"quarantine\"]\n").find("at most one"),
+              std::string::npos);
     EXPECT_NE(bad("[milter.actions]\nmalicious = [\"explode\"]\n").find("explode"), std::string::npos);
     EXPECT_NE(bad("[milter]\nreject_reason = \"100% spam\"\n").find("reject_reason"), std::string::npos);
     EXPECT_NE(bad("[milter]\ntimeout = -1\n").find("timeout"), std::string::npos);
@@ -155,7 +156,8 @@ TEST(MilterHeaders, OwnedHeadersAnyCase) {
 }
 
 TEST(MilterSubject, EncodedWordsRoundTripAndStayShort) {
-    std::string text = "【至急】お見積りの件について再度ご連絡いたします。添付の資料をご確認ください。よろしくお願いいたします。";
+    std::string text =
+        "【至急】お見積りの件について再度ご連絡いたします。添付の資料をご確認ください。よろしくお願いいたします。";
     std::string enc = encode_words(text);
     EXPECT_EQ(mime::decode_header_text(enc), text);
     std::regex word(R"(=\?UTF-8\?B\?([A-Za-z0-9+/=]+)\?=)");
@@ -169,7 +171,10 @@ TEST(MilterSubject, EncodedWordsRoundTripAndStayShort) {
         int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(raw.data()),
                                 reinterpret_cast<const unsigned char*>(b64.data()), static_cast<int>(b64.size()));
         ASSERT_GT(n, 0);
-        while (b64.ends_with("=")) { b64.pop_back(); --n; }
+        while (b64.ends_with("=")) {
+            b64.pop_back();
+            --n;
+        }
         raw.resize(static_cast<std::size_t>(n));
         EXPECT_TRUE(mime::is_valid_utf8(raw)) << (*it)[0];
     }

@@ -43,7 +43,8 @@ TEST(parse_address_list, table) {
         {"outlook single quotes", "\"'Taro Yamada'\" <taro@a.jp>", {{"Taro Yamada", "taro@a.jp"}}},
         {"outlook single quotes unquoted", "'Taro Yamada' <taro@a.jp>", {{"Taro Yamada", "taro@a.jp"}}},
         {"decoded comma cannot split", "=?utf-8?q?Yamada=2C_Taro?= <taro@a.jp>", {{"Yamada, Taro", "taro@a.jp"}}},
-        {"decoded address in name cannot replace the real one", "=?utf-8?q?Boss_=3Cboss=40a.jp=3E?= <x@evil.example>",
+        {"decoded address in name cannot replace the real one",
+         "=?utf-8?q?Boss_=3Cboss=40a.jp=3E?= <x@evil.example>",
          {{"Boss <boss@a.jp>", "x@evil.example"}}},
         {"name is an address", "\"taro@a.jp\" <evil@x.example>", {{"taro@a.jp", "evil@x.example"}}},
         {"raw sjis name", "\x8e\x52\x93\x63 <t@a.jp>", {{"山田", "t@a.jp"}}},
@@ -157,7 +158,8 @@ TEST(address_corpus, real_from_and_to) {
         EXPECT_EQ(got[0].name_key, c.name_key) << c.path;
     }
     // The iPhone writes the address as the display name: it is found there.
-    auto got = parse_address_list(t::raw_header(t::read_corpus("mime-edge/japanese/jpmobile/iphone-cp932.eml"), "From"));
+    auto got =
+        parse_address_list(t::raw_header(t::read_corpus("mime-edge/japanese/jpmobile/iphone-cp932.eml"), "From"));
     ASSERT_EQ(got.size(), 1u);
     EXPECT_EQ(addresses_in_text(got[0].name), std::vector<std::string>{"cp932@ezweb.ne.jp"});
 }

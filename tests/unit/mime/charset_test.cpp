@@ -33,7 +33,11 @@ const charset_case k_cases[] = {
     {"jis NEC row 13 circled/㈱", "\x1b$B-!-\"-j\x1b(B", "iso-2022-jp", "①②㈱", "ISO-2022-JP", false},
     {"jis NEC-selected IBM ext", "\x1b$By!|r\x1b(B", "iso-2022-jp", "纊ⅱ", "ISO-2022-JP", false},
     {"jis half-width kana ESC ( I", "\x1b(I1\x1b(B", "iso-2022-jp", "ｱ", "ISO-2022-JP", false},
-    {"jis half-width kana SO/SI", "a\x0e" "12\x0f" "b\x1b$B\x1b(B", "iso-2022-jp", "aｱｲb", "ISO-2022-JP", false},
+    {"jis half-width kana SO/SI",
+     "a\x0e"
+     "12\x0f"
+     "b\x1b$B\x1b(B",
+     "iso-2022-jp", "aｱｲb", "ISO-2022-JP", false},
     {"jis x 0212", "\x1b$(D0!\x1b(B", "iso-2022-jp", "丂", "ISO-2022-JP", false},
     {"jis missing ESC ( B before newline", "\x1b$B$3\nabc", "iso-2022-jp", "こ\nabc", "ISO-2022-JP", false},
     {"jis wave dash", "\x1b$B!A\x1b(B", "iso-2022-jp", "～", "ISO-2022-JP", false},
@@ -72,7 +76,11 @@ const charset_case k_cases[] = {
     {"koi8-r via ICU", "\xf0\xd2\xc9\xd7\xc5\xd4", "koi8-r", "Привет", "koi8-r", false},
     {"utf-7", "Hi Mom -+Jjo--!", "utf-7", "Hi Mom -☺-!", "UTF-7", false},
     {"utf-7 japanese", "+ZeVnLIqe-", "UTF-7", "日本語", "UTF-7", false},
-    {"utf-16 le bom", std::string("\xff\xfe" "A\0B\0", 6), "utf-16", "AB", "UTF-16LE", false},
+    {"utf-16 le bom",
+     std::string("\xff\xfe"
+                 "A\0B\0",
+                 6),
+     "utf-16", "AB", "UTF-16LE", false},
     {"utf-16 be bom", std::string("\xfe\xff\0A\0B", 6), "utf-16", "AB", "UTF-16BE", false},
     {"utf-16 le no bom", std::string("A\0B\0", 4), "utf-16", "AB", "UTF-16LE", false},
     {"utf-16 be no bom", std::string("\0A\0B", 4), "UTF-16", "AB", "UTF-16BE", false},
@@ -81,7 +89,10 @@ const charset_case k_cases[] = {
     {"ascii", "hello", "", "hello", "US-ASCII", false},
     {"empty", "", "", "", "US-ASCII", false},
     {"stray ESC dropped", "a\x1b[31mb", "", "a[31mb", "US-ASCII", true},
-    {"NUL replaced", std::string("a\0b", 3), "", "a\xef\xbf\xbd" "b", "US-ASCII", true},
+    {"NUL replaced", std::string("a\0b", 3), "",
+     "a\xef\xbf\xbd"
+     "b",
+     "US-ASCII", true},
     {"broken utf-8", "ok \xff\xfe", "utf-8", "ok \xef\xbf\xbd\xef\xbf\xbd", "UTF-8", true},
     {"truncated jis pair", "\x1b$B$3$\x1b(B", "iso-2022-jp", "こ\xef\xbf\xbd", "ISO-2022-JP", true},
     {"unknown escape skipped", "a\x1b$B$3\x1b(Zb", "iso-2022-jp", "aこb", "ISO-2022-JP", true},
@@ -116,22 +127,22 @@ TEST(is_valid_utf8, accepts_and_rejects) {
         {"\xc2\x80", true},
         {"\xef\xbf\xbf", true},
         {"\xf0\x9f\x98\x80", true},
-        {"\xf4\x8f\xbf\xbf", true},        // U+10FFFF
-        {"\xc0\x80", false},                // overlong NUL
-        {"\xc1\xbf", false},                // overlong
-        {"\xe0\x80\x80", false},            // overlong 3-byte
-        {"\xe0\x9f\xbf", false},            // overlong 3-byte
-        {"\xf0\x80\x80\x80", false},        // overlong 4-byte
-        {"\xf0\x8f\xbf\xbf", false},        // overlong 4-byte
-        {"\xed\xa0\x80", false},            // U+D800 surrogate
-        {"\xed\xbf\xbf", false},            // U+DFFF surrogate
-        {"\xf4\x90\x80\x80", false},        // > U+10FFFF
+        {"\xf4\x8f\xbf\xbf", true},   // U+10FFFF
+        {"\xc0\x80", false},          // overlong NUL
+        {"\xc1\xbf", false},          // overlong
+        {"\xe0\x80\x80", false},      // overlong 3-byte
+        {"\xe0\x9f\xbf", false},      // overlong 3-byte
+        {"\xf0\x80\x80\x80", false},  // overlong 4-byte
+        {"\xf0\x8f\xbf\xbf", false},  // overlong 4-byte
+        {"\xed\xa0\x80", false},      // U+D800 surrogate
+        {"\xed\xbf\xbf", false},      // U+DFFF surrogate
+        {"\xf4\x90\x80\x80", false},  // > U+10FFFF
         {"\xf5\x80\x80\x80", false},
         {"\xff", false},
-        {"\x80", false},                    // lone continuation
-        {"\xe6\x97", false},                // truncated
+        {"\x80", false},      // lone continuation
+        {"\xe6\x97", false},  // truncated
         {"\xe6\x97\xa5\xe6", false},
-        {"\x82\xb1\x82\xf1", false},        // Shift_JIS
+        {"\x82\xb1\x82\xf1", false},  // Shift_JIS
     };
     for (const auto& c : cases) EXPECT_EQ(is_valid_utf8(c.bytes), c.valid) << ::testing::PrintToString(c.bytes);
 }
@@ -146,12 +157,17 @@ struct corpus_body_case {
 
 TEST(charset_corpus, mislabelled_bodies_are_sniffed) {
     const corpus_body_case cases[] = {
-        {"benign/japanese/spamassassin-cjk/iso-2022-jp.2", "ISO-2022-JP", "EUC-JP", "ああ、心当たりがあります。たぶん、この前のsshと同じ問題です。"},
-        {"benign/japanese/spamassassin-rule-fp/PLING_QUERY__fp_bug6149_thomas_4478", "ISO-2022-JP", "CP932", "麻生内閣メールマガジン第３６号"},
-        {"benign/japanese/spamassassin-rule-fp/GAPPY_SUBJECT__fp_bug6149_thomas_4479", "ISO-2022-JP", "CP932", "てすと・ばい・いんたーうぇーぶ"},
-        {"benign/japanese/spamassassin-rule-fp/OBSCURED_EMAIL__fp_bug6149_thomas_4481", "ISO-2022-JP", "CP932", "国民栄誉賞を受賞された森光子氏よりメッセージをいただきました。"},
+        {"benign/japanese/spamassassin-cjk/iso-2022-jp.2", "ISO-2022-JP", "EUC-JP",
+         "ああ、心当たりがあります。たぶん、この前のsshと同じ問題です。"},
+        {"benign/japanese/spamassassin-rule-fp/PLING_QUERY__fp_bug6149_thomas_4478", "ISO-2022-JP", "CP932",
+         "麻生内閣メールマガジン第３６号"},
+        {"benign/japanese/spamassassin-rule-fp/GAPPY_SUBJECT__fp_bug6149_thomas_4479", "ISO-2022-JP", "CP932",
+         "てすと・ばい・いんたーうぇーぶ"},
+        {"benign/japanese/spamassassin-rule-fp/OBSCURED_EMAIL__fp_bug6149_thomas_4481", "ISO-2022-JP", "CP932",
+         "国民栄誉賞を受賞された森光子氏よりメッセージをいただきました。"},
         // 7-bit JIS with NEC row 13 (②) and a NEC-selected IBM character (ⅱ).
-        {"mime-edge/japanese/jpmobile/iphone-circled-numbers-in-jis.eml", "iso-2022-jp", "ISO-2022-JP", "丸数字のテストです②ⅱ"},
+        {"mime-edge/japanese/jpmobile/iphone-circled-numbers-in-jis.eml", "iso-2022-jp", "ISO-2022-JP",
+         "丸数字のテストです②ⅱ"},
         {"mime-edge/japanese/jpmobile/docomo-jis.eml", "iso-2022-jp", "ISO-2022-JP", "テスト本文"},
     };
     for (const auto& c : cases) {

@@ -26,16 +26,18 @@ TEST(ContentType, MissingOrBrokenIsTextPlain) {
 }
 
 TEST(ContentType, TheParserKeepsTheTopLevelType) {
-    message m = parse_message("From: a@example.jp\r\nContent-Type: multipart/mixed; boundary=\"zz\"\r\n\r\n"
-                              "--zz\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nhi\r\n--zz--\r\n");
+    message m = parse_message(
+        "From: a@example.jp\r\nContent-Type: multipart/mixed; boundary=\"zz\"\r\n\r\n"
+        "--zz\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nhi\r\n--zz--\r\n");
     EXPECT_EQ(m.body_type.type, "multipart");
     EXPECT_EQ(m.body_type.subtype, "mixed");
     EXPECT_EQ(m.body_type.boundary, "zz");
     message plain = parse_message("From: a@example.jp\r\nSubject: x\r\n\r\nhello\r\n");
     EXPECT_EQ(plain.body_type.type, "text");
     EXPECT_EQ(plain.body_type.subtype, "plain");
-    message b64 = parse_message("From: a@example.jp\r\nContent-Type: text/plain; charset=utf-8\r\n"
-                                "Content-Transfer-Encoding: base64\r\n\r\n44GT44KT44Gr44Gh44Gv\r\n");
+    message b64 = parse_message(
+        "From: a@example.jp\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        "Content-Transfer-Encoding: base64\r\n\r\n44GT44KT44Gr44Gh44Gv\r\n");
     EXPECT_EQ(b64.body_transfer_encoding, "base64");
     EXPECT_EQ(b64.body_type.charset, "utf-8");
 

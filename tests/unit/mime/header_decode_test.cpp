@@ -73,7 +73,8 @@ INSTANTIATE_TEST_SUITE_P(cases, header_text_table, ::testing::ValuesIn(k_text_ca
                          [](const auto& i) { return t::param_name(i.index, i.param.what); });
 
 const text_case k_address_cases[] = {
-    {"comma in a decoded name stays inside quotes", "=?utf-8?q?Yamada=2C_Taro?= <taro@a.jp>", "\"Yamada, Taro\" <taro@a.jp>"},
+    {"comma in a decoded name stays inside quotes", "=?utf-8?q?Yamada=2C_Taro?= <taro@a.jp>",
+     "\"Yamada, Taro\" <taro@a.jp>"},
     {"word inside a quoted string", "\"=?utf-8?q?Taro?= Yamada\" <t@a.jp>", "\"Taro Yamada\" <t@a.jp>"},
     {"quote and backslash escaped", "=?utf-8?b?YSJiXGM=?= <x@a.jp>", "\"a\\\"b\\\\c\" <x@a.jp>"},
     {"decoded angle brackets cannot make an address", "=?utf-8?q?evil_=3Cboss=40a.jp=3E?= <x@b.jp>",
@@ -121,7 +122,8 @@ TEST(header_decode_corpus, subjects_and_names) {
         {"benign/japanese/spamassassin-rule-fp/GAPPY_SUBJECT__fp_bug6149_thomas_att4494", "Subject", "Ａｍａｚｏｎ"},
         {"benign/spamassassin-public-corpus/hard_ham/00039.b2b936a8501444b213f61f9ff193b480", "Subject",
          "日本語の件名（サブジェクト）　スパムメールではありません！"},
-        {"benign/japanese/spamassassin-rule-fp/FORGED_HOTMAIL_RCVD__fp-5874-1", "From", "中村 恵理 <eri.nakamura@live.jp>"},
+        {"benign/japanese/spamassassin-rule-fp/FORGED_HOTMAIL_RCVD__fp-5874-1", "From",
+         "中村 恵理 <eri.nakamura@live.jp>"},
         {"benign/spamassassin-public-corpus/hard_ham/00039.b2b936a8501444b213f61f9ff193b480", "From",
          "\"伊東　仁\" <hito@opentext.com>"},
     };
@@ -150,8 +152,7 @@ TEST(header_decode_corpus, address_headers_quote_decoded_names) {
 
 // Every header of every Japanese-tagged corpus mail decodes without ESC or U+FFFD.
 // Explicit exceptions: header fields whose bytes are truly undecodable, with the reason.
-const std::map<std::pair<std::string, std::string>, const char*> k_undecodable = {
-};
+const std::map<std::pair<std::string, std::string>, const char*> k_undecodable = {};
 
 TEST(header_decode_corpus, every_japanese_header_is_clean) {
     auto files = t::manifest_with_tag("ja");

@@ -6,8 +6,8 @@
 //   Android, Yahoo, AOL, Hotmail, Comcast/Zimbra, Thunderbird, Sparrow), real
 //   list threads (SpamAssassin easy_ham, notmuch-lkml), and Japanese / European
 //   Outlook and attribution forms written here as UTF-8 strings.
-#include "text/html.hpp"
 #include "mime/quote.hpp"
+#include "text/html.hpp"
 
 #include "mail_body.hpp"
 
@@ -19,10 +19,10 @@
 
 namespace fs = std::filesystem;
 using replyguard::mime::quoted_block;
+using replyguard::mime::split_quotes;
 using replyguard::test::corpus;
 using replyguard::test::slurp;
 using replyguard::test::text_part;
-using replyguard::mime::split_quotes;
 using style = quoted_block::style;
 
 namespace {
@@ -49,21 +49,29 @@ struct talon_case {
 };
 
 const talon_case k_talon[] = {
-    {"gmail.eml", "Hello", "Hello", style::wrote, "Megan One <xxx@gmail.com> wrote:", "Megan One", "xxx@gmail.com", "", "Hi"},
+    {"gmail.eml", "Hello", "Hello", style::wrote, "Megan One <xxx@gmail.com> wrote:", "Megan One", "xxx@gmail.com", "",
+     "Hi"},
     {"apple_mail.eml", "Hello", "Hello", style::wrote, "On Apr 3, 2012, at 4:19 PM, bob wrote:", "bob", "", "", "Hi"},
     // The attribution is itself inside the '>' block here.
-    {"apple_mail_2.eml", "Hello", "Hello", style::wrote, "Adam Renberg <tgwizard@gmail.com> wrote:", "Adam Renberg", "tgwizard@gmail.com", "", "Hi there!"},
+    {"apple_mail_2.eml", "Hello", "Hello", style::wrote, "Adam Renberg <tgwizard@gmail.com> wrote:", "Adam Renberg",
+     "tgwizard@gmail.com", "", "Hi there!"},
     // Quoted-printable soft break inside "wrote:" ("wr=\note:").
-    {"iphone.eml", "Hello", "Sent from my iPhone", style::wrote, "bob <bob@example.com> wrote:", "bob", "bob@example.com", "", "Hi"},
+    {"iphone.eml", "Hello", "Sent from my iPhone", style::wrote, "bob <bob@example.com> wrote:", "bob",
+     "bob@example.com", "", "Hi"},
     // Russian attribution wrapped over two lines ("<\nbob@...> написал:").
     {"android.eml", "Hello", "Hello", style::wrote, "написал:", "", "bob@xxx.mailgun.org", "", "Hi"},
-    {"thunderbird.eml", "Hello", "Hello", style::wrote, "On 04/02/2012 06:26 PM, Megan One wrote:", "Megan One", "", "", "Hi"},
-    {"sparrow.eml", "Hello", "Sent with Sparrow (http://www.sparrowmailapp.com/?sig)", style::wrote, "at 4:55 PM, xxx wrote:", "xxx", "", "", "Hello"},
+    {"thunderbird.eml", "Hello", "Hello", style::wrote, "On 04/02/2012 06:26 PM, Megan One wrote:", "Megan One", "", "",
+     "Hi"},
+    {"sparrow.eml", "Hello", "Sent with Sparrow (http://www.sparrowmailapp.com/?sig)", style::wrote,
+     "at 4:55 PM, xxx wrote:", "xxx", "", "", "Hello"},
     {"aol.eml", "Hello", "Hello", style::outlook, "-----Original Message-----", "bob", "bob@example.com", "Test", "Hi"},
-    {"yahoo.eml", "Hello", "Hello", style::outlook, "----- Original Message -----", "", "bob@xxx.mailgun.org", "Test", "Hi"},
-    {"comcast.eml", "Hello", "Hello", style::outlook, "----- Original Message -----", "", "bob@xxx.mailgun.org", "Test", "Hi"},
+    {"yahoo.eml", "Hello", "Hello", style::outlook, "----- Original Message -----", "", "bob@xxx.mailgun.org", "Test",
+     "Hi"},
+    {"comcast.eml", "Hello", "Hello", style::outlook, "----- Original Message -----", "", "bob@xxx.mailgun.org", "Test",
+     "Hi"},
     // Bare Outlook header block, "[mailto:...]" form.
-    {"outlook.eml", "Hello", "Hello", style::outlook, "", "", "xxx@xxx.mailgun.org", "The manager has commented on your Loop", "Hi dan.le@example.com"},
+    {"outlook.eml", "Hello", "Hello", style::outlook, "", "", "xxx@xxx.mailgun.org",
+     "The manager has commented on your Loop", "Hi dan.le@example.com"},
     // Hotmail quotes the header block with '>'.
     {"hotmail.eml", "Hello", "Hello", style::angle, "", "", "bob@xxx.mailgun.org", "Test", "Hi"},
 };
@@ -99,12 +107,12 @@ TEST_P(talon_plain, splits_as_the_client_wrote_it) {
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(talon, talon_plain, ::testing::ValuesIn(k_talon),
-                         [](const auto& info) {
-                             std::string n = info.param.file;
-                             for (char& ch : n) if (ch == '.') ch = '_';
-                             return n;
-                         });
+INSTANTIATE_TEST_SUITE_P(talon, talon_plain, ::testing::ValuesIn(k_talon), [](const auto& info) {
+    std::string n = info.param.file;
+    for (char& ch : n)
+        if (ch == '.') ch = '_';
+    return n;
+});
 
 TEST(quote_talon, outlook_fields_are_all_filled) {
     auto s = split_quotes(text_part(slurp(corpus("mime-edge/talon/standard_replies/aol.eml")), "plain"));
@@ -143,7 +151,13 @@ TEST(quote_talon, yahoo_share_block_unmarked_quote_after_wrote) {
 }
 
 TEST(quote_talon, html_replies_split_after_rendering) {
-    struct html_case { const char* file; const char* name; const char* address; style kind; const char* subject; };
+    struct html_case {
+        const char* file;
+        const char* name;
+        const char* address;
+        style kind;
+        const char* subject;
+    };
     const html_case cases[] = {
         {"gmail.html", "Alexander L", "a@example.com", style::wrote, ""},
         {"thunderbird.html", "Alexander L", "", style::wrote, ""},
@@ -169,8 +183,8 @@ TEST(quote_talon, html_replies_split_after_rendering) {
         EXPECT_EQ(q.from_mailbox->name, c.name) << c.file;
         EXPECT_EQ(q.from_mailbox->address, c.address) << c.file;
         if (*c.subject) {
-        EXPECT_EQ(q.subject, c.subject) << c.file;
-    }
+            EXPECT_EQ(q.subject, c.subject) << c.file;
+        }
     }
 }
 
@@ -321,11 +335,16 @@ TEST(quote_japanese, forwarded_message_separators) {
 // --- other languages and separators -------------------------------------------
 
 TEST(quote_forms, european_attributions) {
-    struct c { const char* line; const char* name; const char* address; };
+    struct c {
+        const char* line;
+        const char* name;
+        const char* address;
+    };
     const c cases[] = {
         {"Am 03.12.2019 um 10:00 schrieb Taro Yamada <taro@example.de>:", "Taro Yamada", "taro@example.de"},
         {"Le mar. 3 déc. 2019 à 10:00, Taro Yamada <taro@example.fr> a écrit :", "Taro Yamada", "taro@example.fr"},
-        {"El mar., 3 dic. 2019 a las 10:00, Taro Yamada (<taro@example.es>) escribió:", "Taro Yamada", "taro@example.es"},
+        {"El mar., 3 dic. 2019 a las 10:00, Taro Yamada (<taro@example.es>) escribió:", "Taro Yamada",
+         "taro@example.es"},
         {"On Tue, Dec 3, 2019 at 10:00 AM Taro Yamada <taro@example.com> wrote:", "Taro Yamada", "taro@example.com"},
     };
     for (const auto& k : cases) {
@@ -358,7 +377,9 @@ TEST(quote_forms, forward_separators) {
                               "\nFrom: Taro Yamada <taro@example.com>\nDate: Tue, Dec 3, 2019 at 10:00 AM\n"
                               "Subject: Invoice\nTo: <hanako@example.jp>\n\nBody\n");
         ASSERT_EQ(s.quoted.size(), 1u) << sep;
-        EXPECT_EQ(s.quoted[0].kind, std::string_view(sep).find("Original") != std::string_view::npos ? style::outlook : style::forward) << sep;
+        EXPECT_EQ(s.quoted[0].kind,
+                  std::string_view(sep).find("Original") != std::string_view::npos ? style::outlook : style::forward)
+            << sep;
         EXPECT_EQ(s.quoted[0].subject, "Invoice") << sep;
         EXPECT_EQ(s.quoted[0].to, "<hanako@example.jp>") << sep;
         ASSERT_TRUE(s.quoted[0].from_mailbox);
@@ -420,7 +441,8 @@ TEST(quote_threads, notmuch_patch_review) {
     auto raw = slurp(corpus("benign/mailing-lists/notmuch-lkml/1354585346.000265_2.eml"));
     auto s = split_quotes(text_part(raw, "plain"));
     ASSERT_GE(s.quoted.size(), 1u);
-    EXPECT_EQ(s.quoted[0].attribution, "On Sun, 22 Nov 2009 01:11:00 +0100, Stefan Schmidt <stefan@datenfreihafen.org> wrote:");
+    EXPECT_EQ(s.quoted[0].attribution,
+              "On Sun, 22 Nov 2009 01:11:00 +0100, Stefan Schmidt <stefan@datenfreihafen.org> wrote:");
     ASSERT_TRUE(s.quoted[0].from_mailbox);
     EXPECT_EQ(s.quoted[0].from_mailbox->name, "Stefan Schmidt");
     EXPECT_EQ(s.quoted[0].from_mailbox->address, "stefan@datenfreihafen.org");
@@ -522,9 +544,9 @@ TEST(quote_robustness, mutated_fixtures) {
             for (int e = 0; e < edits && !m.empty(); ++e) {
                 std::size_t at = rng() % m.size();
                 switch (rng() % 3) {
-                    case 0: m[at] = pieces[rng() % (sizeof pieces - 1)]; break;
-                    case 1: m.erase(at, 1 + rng() % 16); break;
-                    default: m.insert(at, m.substr(rng() % m.size(), rng() % 64)); break;
+                case 0: m[at] = pieces[rng() % (sizeof pieces - 1)]; break;
+                case 1: m.erase(at, 1 + rng() % 16); break;
+                default: m.insert(at, m.substr(rng() % m.size(), rng() % 64)); break;
                 }
             }
             auto s = split_quotes(m);

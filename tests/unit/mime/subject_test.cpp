@@ -105,13 +105,16 @@ TEST(subject_corpus, real_reply_subjects) {
         const char* base;
     };
     const corpus_case cases[] = {
-        {"benign/japanese/spamassassin-rule-fp/PLING_QUERY__fp_bug6149_thomas_att4496", {F, F},
+        {"benign/japanese/spamassassin-rule-fp/PLING_QUERY__fp_bug6149_thomas_att4496",
+         {F, F},
          "コンドミニアム２４１０?２の矢野　８月の宿泊予約について"},
-        {"benign/japanese/spamassassin-rule-fp/GAPPY_SUBJECT__fp_bug6149_thomas_att4495", {F},
+        {"benign/japanese/spamassassin-rule-fp/GAPPY_SUBJECT__fp_bug6149_thomas_att4495",
+         {F},
          "web のＦＴＰ情報変更とご連絡願い"},
         {"mime-edge/japanese/jpmobile/iphone-cp932.eml", {R}, "【NKSC】test"},
         {"benign/japanese/spamassassin-cjk/iso-2022-jp.2", {R}, "ipv6 & ruby"},
-        {"benign/spamassassin-public-corpus/hard_ham/00042.5b7f2a0e87c853e8c8e13d556c1320d2", {R},
+        {"benign/spamassassin-public-corpus/hard_ham/00042.5b7f2a0e87c853e8c8e13d556c1320d2",
+         {R},
          "三菱化学エンジニアリング様プロセスダウンについて  - ticket #55606OTC1 -"},
     };
     for (const auto& c : cases) {

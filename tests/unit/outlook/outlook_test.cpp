@@ -70,10 +70,10 @@ std::string tnef_stream(const std::string& attrs) { return std::string("\x78\x9F
 
 TEST(OutlookRtf, DecompressesTheSpecExample) {
     // MS-OXRTFCP 3.1.1: "{\rtf1\ansi\ansicpg1252\pard hello world}\r\n" compressed.
-    const unsigned char b[] = {0x2d, 0, 0, 0, 0x2b, 0, 0, 0, 0x4c, 0x5a, 0x46, 0x75, 0xf1, 0xc5, 0xc7, 0xa7,
-                               0x03, 0x00, 0x0a, 0x00, 0x72, 0x63, 0x70, 0x67, 0x31, 0x32, 0x35, 0x42, 0x32, 0x0a,
-                               0xf3, 0x20, 0x68, 0x65, 0x6c, 0x09, 0x00, 0x20, 0x62, 0x77, 0x05, 0xb0, 0x6c, 0x64,
-                               0x7d, 0x0a, 0x80, 0x0f, 0xa0};
+    const unsigned char b[] = {0x2d, 0,    0,    0,    0x2b, 0,    0,    0,    0x4c, 0x5a, 0x46, 0x75, 0xf1,
+                               0xc5, 0xc7, 0xa7, 0x03, 0x00, 0x0a, 0x00, 0x72, 0x63, 0x70, 0x67, 0x31, 0x32,
+                               0x35, 0x42, 0x32, 0x0a, 0xf3, 0x20, 0x68, 0x65, 0x6c, 0x09, 0x00, 0x20, 0x62,
+                               0x77, 0x05, 0xb0, 0x6c, 0x64, 0x7d, 0x0a, 0x80, 0x0f, 0xa0};
     auto r = decompress_rtf(std::string_view(reinterpret_cast<const char*>(b), sizeof b));
     ASSERT_TRUE(r);
     EXPECT_EQ(*r, "{\\rtf1\\ansi\\ansicpg1252\\pard hello world}\r\n");
@@ -195,22 +195,22 @@ TEST(OutlookTnef, ReadsFilesOfMimeKitSample) {
 
 TEST(OutlookTnef, AttachedMessageIsRebuilt) {
     // The inner message: its own TNEF stream with message properties and one file.
-    std::string inner = tnef_stream(
-        tnef_attr(1, 0x00069003,
-                  tnef_props({{pr_subject, "RE: invoice"},
-                              {pr_sent_representing_name, "Tanaka"},
-                              {pr_sent_representing_addrtype, "SMTP"},
-                              {pr_sent_representing_email, "tanaka@evil.example"},
-                              {pr_internet_message_id, "<hijack@evil.example>"},
-                              {pr_body, "please open"}})) +
-        tnef_attr(2, 0x00069002, std::string(14, '\0')) + tnef_attr(2, 0x00018010, std::string("a.doc\0", 6)) +
-        tnef_attr(2, 0x0006800F, "DOCBYTES"));
+    std::string inner =
+        tnef_stream(tnef_attr(1, 0x00069003,
+                              tnef_props({{pr_subject, "RE: invoice"},
+                                          {pr_sent_representing_name, "Tanaka"},
+                                          {pr_sent_representing_addrtype, "SMTP"},
+                                          {pr_sent_representing_email, "tanaka@evil.example"},
+                                          {pr_internet_message_id, "<hijack@evil.example>"},
+                                          {pr_body, "please open"}})) +
+                    tnef_attr(2, 0x00069002, std::string(14, '\0')) +
+                    tnef_attr(2, 0x00018010, std::string("a.doc\0", 6)) + tnef_attr(2, 0x0006800F, "DOCBYTES"));
     std::string object = std::string(16, '\x07') + inner;  // IID_IMessage + stream
-    std::string outer = tnef_stream(tnef_attr(2, 0x00069002, std::string(14, '\0')) +
-                                    tnef_attr(2, 0x00069005, tnef_props({{pr_attach_long_filename, "fw.msg"}}, &object)) +
-                                    tnef_attr(2, 0x00069002, std::string(14, '\0')) +
-                                    tnef_attr(2, 0x00018010, std::string("note.txt\0", 9)) +
-                                    tnef_attr(2, 0x0006800F, "hello"));
+    std::string outer =
+        tnef_stream(tnef_attr(2, 0x00069002, std::string(14, '\0')) +
+                    tnef_attr(2, 0x00069005, tnef_props({{pr_attach_long_filename, "fw.msg"}}, &object)) +
+                    tnef_attr(2, 0x00069002, std::string(14, '\0')) +
+                    tnef_attr(2, 0x00018010, std::string("note.txt\0", 9)) + tnef_attr(2, 0x0006800F, "hello"));
     auto t = read_tnef(outer);
     ASSERT_TRUE(t) << t.error().message;
     ASSERT_EQ(t->files.size(), 1u);
@@ -225,10 +225,11 @@ TEST(OutlookTnef, AttachedMessageIsRebuilt) {
     EXPECT_EQ(msg.attachments[0].filename, "a.doc");
 
     // The same stream as a winmail.dat attachment: attach::attached_messages() finds the message.
-    std::string eml = "From: a@example.com\nSubject: x\nMIME-Version: 1.0\n"
-                      "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nhi\n"
-                      "--b\nContent-Type: application/ms-tnef\nContent-Disposition: attachment; filename=winmail.dat\n"
-                      "Content-Transfer-Encoding: base64\n\n";
+    std::string eml =
+        "From: a@example.com\nSubject: x\nMIME-Version: 1.0\n"
+        "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nhi\n"
+        "--b\nContent-Type: application/ms-tnef\nContent-Disposition: attachment; filename=winmail.dat\n"
+        "Content-Transfer-Encoding: base64\n\n";
     gchar* b64 = g_base64_encode(reinterpret_cast<const guchar*>(outer.data()), outer.size());
     eml += b64;
     g_free(b64);
@@ -302,9 +303,10 @@ TEST(OutlookIo, PstItemsAreNamedByFolder) {
 
 TEST(OutlookLearn, OwnerAddressesMakeMailSent) {
     auto h = store::make_memory_history();
-    auto msg = mime::parse_message("From: Me <me@webmail.example>\nTo: you@example.org\nSubject: hi\n"
-                                   "Message-ID: <m1@webmail.example>\n\nhello\n",
-                                   limits{});
+    auto msg = mime::parse_message(
+        "From: Me <me@webmail.example>\nTo: you@example.org\nSubject: hi\n"
+        "Message-ID: <m1@webmail.example>\n\nhello\n",
+        limits{});
     history::learn_options plain;
     auto r1 = history::prepare_learn(*h, msg, plain);
     ASSERT_TRUE(r1);

@@ -23,9 +23,9 @@
 #include "history/learner.hpp"
 #include "io/input.hpp"
 #include "mime/parser.hpp"
+#include "redis_server.hpp"
 #include "scan/engine.hpp"
 #include "store/history.hpp"
-#include "redis_server.hpp"
 
 #include <gtest/gtest.h>
 #include <hiredis/hiredis.h>
@@ -108,7 +108,8 @@ public:
     result<store::read_answers> read(const store::read_batch& b) override {
         ++calls["read"];
         items += b.messages.size() + b.threads.size() + b.correspondents.size() + b.names.size() + b.domains.size() +
-                 (b.subject_key ? 1 : 0) + (b.fingerprints.empty() ? 0 : 1) + b.stats + b.org_domains + b.known_domains + b.profiles.size();
+                 (b.subject_key ? 1 : 0) + (b.fingerprints.empty() ? 0 : 1) + b.stats + b.org_domains +
+                 b.known_domains + b.profiles.size();
         auto a = h_.read(b);
         // Redis answers a read() in one pipeline, plus one for the stored counts of
         // the messages a fingerprint match found (store/redis_history.cpp).
@@ -243,11 +244,12 @@ void print(const char* backend, const figures& f, long long redis_commands = -1)
     std::string methods;
     for (const auto& [k, v] : f.by_method) methods += " " + k + "=" + std::to_string(v);
     const double lists = static_cast<double>(f.messages / 2);
-    std::printf("[store calls] %-6s %zu messages: %.2f calls/message (max %llu; list mail as is %.2f, "
-                "without list headers %.2f);%s\n",
-                backend, f.messages, f.per_message(), static_cast<unsigned long long>(f.max_calls),
-                static_cast<double>(f.list_calls) / lists,
-                static_cast<double>(f.calls - f.list_calls) / (static_cast<double>(f.messages) - lists), methods.c_str());
+    std::printf(
+        "[store calls] %-6s %zu messages: %.2f calls/message (max %llu; list mail as is %.2f, "
+        "without list headers %.2f);%s\n",
+        backend, f.messages, f.per_message(), static_cast<unsigned long long>(f.max_calls),
+        static_cast<double>(f.list_calls) / lists,
+        static_cast<double>(f.calls - f.list_calls) / (static_cast<double>(f.messages) - lists), methods.c_str());
     const double n = static_cast<double>(f.messages);
     if (f.items)
         std::printf("[store calls] %-6s batched: %.2f single reads/message asked in %.2f read() calls\n", backend,
@@ -263,13 +265,17 @@ void print(const char* backend, const figures& f, long long redis_commands = -1)
 long long redis_commands_processed() {
     auto& s = test::redis_server::instance();
     redisContext* c = redisConnect("127.0.0.1", s.port());
-    if (!c || c->err) { if (c) redisFree(c); return -1; }
+    if (!c || c->err) {
+        if (c) redisFree(c);
+        return -1;
+    }
     auto* r = static_cast<redisReply*>(redisCommand(c, "INFO stats"));
     long long n = -1;
     if (r && r->type == REDIS_REPLY_STRING) {
         std::string_view t(r->str, r->len);
         constexpr std::string_view k = "total_commands_processed:";
-        if (auto p = t.find(k); p != std::string_view::npos) n = std::atoll(std::string(t.substr(p + k.size(), 20)).c_str());
+        if (auto p = t.find(k); p != std::string_view::npos)
+            n = std::atoll(std::string(t.substr(p + k.size(), 20)).c_str());
     }
     if (r) freeReplyObject(r);
     redisFree(c);

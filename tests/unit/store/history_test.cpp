@@ -203,7 +203,8 @@ TEST_P(history_backends, batched_read_answers_as_the_single_reads) {
     std::vector<std::uint64_t> fps;
     for (std::uint64_t i = 1; i <= 8; ++i) fps.push_back(i);
     ASSERT_TRUE(*h->put(sample("a@x", "T1", "taro@partner.co.jp", {"me@ours.co.jp"}, 100, fps)));
-    ASSERT_TRUE(*h->put(sample("b@x", "T1", "me@ours.co.jp", {"taro@partner.co.jp", "jiro@partner.co.jp"}, 200, {5, 6, 7, 8, 9})));
+    ASSERT_TRUE(*h->put(
+        sample("b@x", "T1", "me@ours.co.jp", {"taro@partner.co.jp", "jiro@partner.co.jp"}, 200, {5, 6, 7, 8, 9})));
     ASSERT_TRUE(h->add_org_domain("ours.co.jp"));
     read_batch b;
     b.messages = {"a@x", "nope@x", "b@x"};
@@ -253,25 +254,24 @@ TEST_P(history_backends, batched_read_answers_as_the_single_reads) {
     EXPECT_TRUE(none->messages.empty() && none->fingerprint_hits.empty() && none->org_domains.empty());
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    all, history_backends,
-    ::testing::Values(backend{"memory", [](const std::string&) { return make_memory_history(); }},
-                      backend{"sqlite",
-                              [](const std::string& tag) -> std::unique_ptr<history> {
-                                  auto h = open_history(temp_db(tag), open_mode::read_write);
-                                  EXPECT_TRUE(h.has_value()) << (h ? "" : h.error().message);
-                                  return h ? std::move(*h) : nullptr;
-                              }},
-                      backend{"redis",
-                              [](const std::string&) -> std::unique_ptr<history> {
-                                  auto& srv = test::redis_server::instance();
-                                  EXPECT_TRUE(srv.flush());
-                                  auto h = open_history(srv.url(), open_mode::read_write);
-                                  EXPECT_TRUE(h.has_value()) << (h ? "" : h.error().message);
-                                  return h ? std::move(*h) : nullptr;
-                              },
-                              [] { return test::redis_server::instance().unavailable(); }}),
-    [](const auto& info) { return std::string(info.param.name); });
+INSTANTIATE_TEST_SUITE_P(all, history_backends,
+                         ::testing::Values(backend{"memory", [](const std::string&) { return make_memory_history(); }},
+                                           backend{"sqlite",
+                                                   [](const std::string& tag) -> std::unique_ptr<history> {
+                                                       auto h = open_history(temp_db(tag), open_mode::read_write);
+                                                       EXPECT_TRUE(h.has_value()) << (h ? "" : h.error().message);
+                                                       return h ? std::move(*h) : nullptr;
+                                                   }},
+                                           backend{"redis",
+                                                   [](const std::string&) -> std::unique_ptr<history> {
+                                                       auto& srv = test::redis_server::instance();
+                                                       EXPECT_TRUE(srv.flush());
+                                                       auto h = open_history(srv.url(), open_mode::read_write);
+                                                       EXPECT_TRUE(h.has_value()) << (h ? "" : h.error().message);
+                                                       return h ? std::move(*h) : nullptr;
+                                                   },
+                                                   [] { return test::redis_server::instance().unavailable(); }}),
+                         [](const auto& info) { return std::string(info.param.name); });
 
 // ---- SQLite specifics -----------------------------------------------------
 
@@ -336,9 +336,15 @@ TEST(sqlite_history, a_file_the_user_may_only_read_serves_scan) {
     if (pid == 0) {
         if (::geteuid() == 0 && (::setgid(65534) != 0 || ::setuid(65534) != 0)) ::_exit(10);
         auto h = open_history(p, open_mode::read_only);
-        if (!h) { std::fprintf(stderr, "open: %s\n", h.error().message.c_str()); ::_exit(11); }
+        if (!h) {
+            std::fprintf(stderr, "open: %s\n", h.error().message.c_str());
+            ::_exit(11);
+        }
         auto m = (*h)->find_message("a@x");
-        if (!m) { std::fprintf(stderr, "read: %s\n", m.error().message.c_str()); ::_exit(12); }
+        if (!m) {
+            std::fprintf(stderr, "read: %s\n", m.error().message.c_str());
+            ::_exit(12);
+        }
         if (!m->has_value()) ::_exit(13);
         auto st = (*h)->stats();
         if (!st || st->messages != 1) ::_exit(14);
@@ -351,7 +357,8 @@ TEST(sqlite_history, a_file_the_user_may_only_read_serves_scan) {
     EXPECT_FALSE(std::filesystem::exists(p + "-shm"));
     std::filesystem::remove_all(dir);
     ASSERT_TRUE(WIFEXITED(status));
-    EXPECT_EQ(WEXITSTATUS(status), 0) << "10: cannot drop privileges, 11: open failed, 12: read failed, 13/14: wrong data";
+    EXPECT_EQ(WEXITSTATUS(status), 0)
+        << "10: cannot drop privileges, 11: open failed, 12: read failed, 13/14: wrong data";
 }
 
 TEST(sqlite_history, newer_schema_is_refused) {

@@ -2,9 +2,9 @@
 // outbound_state_test.cpp - the same per-account submission state from every backend
 // (memory, SQLite, Redis), two handles on one SQLite file or one Redis counting together,
 // and the Redis key design (hash tags, TTLs).
-#include "store/history.hpp"
 #include "store/outbound_state.hpp"
 #include "redis_server.hpp"
+#include "store/history.hpp"
 
 #include <gtest/gtest.h>
 #include <hiredis/hiredis.h>
@@ -63,8 +63,8 @@ TEST_P(outbound_store_backends, suspicious_sends_are_counted_within_the_window) 
     EXPECT_EQ(rec(*s, "sato", "192.0.2.10", true, 1000).in_window, 1u);
     EXPECT_EQ(rec(*s, "sato", "192.0.2.10", false, 1100).in_window, 1u);  // ordinary mail does not count
     EXPECT_EQ(rec(*s, "sato", "192.0.2.10", true, 1100).in_window, 2u);
-    EXPECT_EQ(rec(*s, "sato", "192.0.2.10", true, 1100).in_window, 3u);   // same second, still distinct sends
-    EXPECT_EQ(rec(*s, "suzuki", "192.0.2.10", true, 1100).in_window, 1u); // another account is separate
+    EXPECT_EQ(rec(*s, "sato", "192.0.2.10", true, 1100).in_window, 3u);    // same second, still distinct sends
+    EXPECT_EQ(rec(*s, "suzuki", "192.0.2.10", true, 1100).in_window, 1u);  // another account is separate
     // 1000 leaves the window at 1600 (times t with t <= now - window are gone).
     EXPECT_EQ(rec(*s, "sato", "192.0.2.10", false, 1599).in_window, 3u);
     EXPECT_EQ(rec(*s, "sato", "192.0.2.10", false, 1600).in_window, 2u);
@@ -92,8 +92,8 @@ TEST_P(outbound_store_backends, an_address_unused_for_ip_ttl_is_forgotten) {
     };
     EXPECT_FALSE(at("192.0.2.1", 1000));
     EXPECT_TRUE(at("192.0.2.2", 1050));
-    EXPECT_FALSE(at("192.0.2.1", 1090));   // still known (seen at 1000), refreshed
-    EXPECT_FALSE(at("192.0.2.1", 1180));   // 192.0.2.2 (1050) is gone now, .1 (1090) is not
+    EXPECT_FALSE(at("192.0.2.1", 1090));  // still known (seen at 1000), refreshed
+    EXPECT_FALSE(at("192.0.2.1", 1180));  // 192.0.2.2 (1050) is gone now, .1 (1090) is not
     EXPECT_TRUE(at("192.0.2.2", 1185));
 }
 
@@ -133,27 +133,29 @@ TEST_P(outbound_store_backends, an_empty_account_is_an_error) {
 
 INSTANTIATE_TEST_SUITE_P(
     all, outbound_store_backends,
-    ::testing::Values(
-        backend{"memory", [](const std::string&, bool) { return make_memory_outbound_state(); }, false},
-        backend{"sqlite",
-                [](const std::string& tag, bool reset) -> std::unique_ptr<outbound_state> {
-                    std::string p = reset ? temp_db(tag)
-                                          : (std::filesystem::temp_directory_path() /
-                                             ("rg-outbound-" + std::to_string(::getpid())) / (tag + ".sqlite"))
-                                                .string();
-                    auto s = open_outbound_state(p);
-                    EXPECT_TRUE(s.has_value()) << (s ? "" : s.error().message);
-                    return s ? std::move(*s) : nullptr;
-                }},
-        backend{"redis",
-                [](const std::string&, bool reset) -> std::unique_ptr<outbound_state> {
-                    auto& srv = test::redis_server::instance();
-                    if (reset) { EXPECT_TRUE(srv.flush()); }
-                    auto s = open_outbound_state(srv.url());
-                    EXPECT_TRUE(s.has_value()) << (s ? "" : s.error().message);
-                    return s ? std::move(*s) : nullptr;
-                },
-                true, [] { return test::redis_server::instance().unavailable(); }}),
+    ::testing::Values(backend{"memory", [](const std::string&, bool) { return make_memory_outbound_state(); }, false},
+                      backend{"sqlite",
+                              [](const std::string& tag, bool reset) -> std::unique_ptr<outbound_state> {
+                                  std::string p =
+                                      reset ? temp_db(tag)
+                                            : (std::filesystem::temp_directory_path() /
+                                               ("rg-outbound-" + std::to_string(::getpid())) / (tag + ".sqlite"))
+                                                  .string();
+                                  auto s = open_outbound_state(p);
+                                  EXPECT_TRUE(s.has_value()) << (s ? "" : s.error().message);
+                                  return s ? std::move(*s) : nullptr;
+                              }},
+                      backend{"redis",
+                              [](const std::string&, bool reset) -> std::unique_ptr<outbound_state> {
+                                  auto& srv = test::redis_server::instance();
+                                  if (reset) {
+                                      EXPECT_TRUE(srv.flush());
+                                  }
+                                  auto s = open_outbound_state(srv.url());
+                                  EXPECT_TRUE(s.has_value()) << (s ? "" : s.error().message);
+                                  return s ? std::move(*s) : nullptr;
+                              },
+                              true, [] { return test::redis_server::instance().unavailable(); }}),
     [](const auto& info) { return std::string(info.param.name); });
 
 // ---- SQLite specifics -----------------------------------------------------
@@ -208,8 +210,8 @@ protected:
 TEST_F(redis_outbound_store_test, two_keys_per_account_under_one_hash_tag_with_ttls) {
     auto s = open_outbound_state(test::redis_server::instance().url());
     ASSERT_TRUE(s.has_value()) << s.error().message;
-    ASSERT_TRUE((*s)->record({.account = "sato", .client_ip = "192.0.2.1", .suspicious = true, .now = 100,
-                              .window = 600, .ip_ttl = 86400}));
+    ASSERT_TRUE((*s)->record(
+        {.account = "sato", .client_ip = "192.0.2.1", .suspicious = true, .now = 100, .window = 600, .ip_ttl = 86400}));
     ASSERT_TRUE((*s)->record({.account = "we{ird}", .client_ip = "192.0.2.1", .now = 100}));
     auto ks = keys();
     ASSERT_EQ(ks.size(), 3u);  // the odd account has addresses but no suspicious sends

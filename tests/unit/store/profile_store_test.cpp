@@ -21,28 +21,28 @@ class profile_store : public ::testing::TestWithParam<backend> {
 protected:
     void SetUp() override {
         switch (GetParam()) {
-            case backend::memory: h_ = make_memory_history(); break;
-            case backend::sqlite: {
-                std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
-                std::replace(name.begin(), name.end(), '/', '-');  // parameterised names hold a '/'
-                path_ = (std::filesystem::temp_directory_path() /
-                         ("rg-profile-" + std::to_string(::getpid()) + "-" + name + ".db"))
-                            .string();
-                std::filesystem::remove(path_);
-                auto h = open_sqlite_history(path_, open_mode::read_write);
-                ASSERT_TRUE(h.has_value()) << h.error().message;
-                h_ = std::move(*h);
-                break;
-            }
-            case backend::redis: {
-                auto& s = test::redis_server::instance();
-                if (!s.unavailable().empty()) GTEST_SKIP() << s.unavailable();
-                ASSERT_TRUE(s.flush());
-                auto h = open_history(s.url(), open_mode::read_write);
-                ASSERT_TRUE(h.has_value()) << h.error().message;
-                h_ = std::move(*h);
-                break;
-            }
+        case backend::memory: h_ = make_memory_history(); break;
+        case backend::sqlite: {
+            std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+            std::replace(name.begin(), name.end(), '/', '-');  // parameterised names hold a '/'
+            path_ = (std::filesystem::temp_directory_path() /
+                     ("rg-profile-" + std::to_string(::getpid()) + "-" + name + ".db"))
+                        .string();
+            std::filesystem::remove(path_);
+            auto h = open_sqlite_history(path_, open_mode::read_write);
+            ASSERT_TRUE(h.has_value()) << h.error().message;
+            h_ = std::move(*h);
+            break;
+        }
+        case backend::redis: {
+            auto& s = test::redis_server::instance();
+            if (!s.unavailable().empty()) GTEST_SKIP() << s.unavailable();
+            ASSERT_TRUE(s.flush());
+            auto h = open_history(s.url(), open_mode::read_write);
+            ASSERT_TRUE(h.has_value()) << h.error().message;
+            h_ = std::move(*h);
+            break;
+        }
         }
     }
     void TearDown() override {
@@ -120,11 +120,14 @@ TEST_P(profile_store, redis_profile_keys_carry_their_own_hash_tag) {
 
 INSTANTIATE_TEST_SUITE_P(backends, profile_store, ::testing::Values(backend::memory, backend::sqlite, backend::redis),
                          [](const auto& i) {
-                             return i.param == backend::memory ? "memory" : i.param == backend::sqlite ? "sqlite" : "redis";
+                             return i.param == backend::memory   ? "memory"
+                                    : i.param == backend::sqlite ? "sqlite"
+                                                                 : "redis";
                          });
 
 TEST(profile_store_sqlite, a_file_of_an_older_schema_reads_as_no_profile) {
-    auto path = (std::filesystem::temp_directory_path() / ("rg-profile-old-" + std::to_string(::getpid()) + ".db")).string();
+    auto path =
+        (std::filesystem::temp_directory_path() / ("rg-profile-old-" + std::to_string(::getpid()) + ".db")).string();
     std::filesystem::remove(path);
     ASSERT_TRUE(open_sqlite_history(path, open_mode::read_write).has_value());
     {

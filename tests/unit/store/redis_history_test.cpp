@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // redis_history_test.cpp - what only the Redis backend does: URLs, TTLs, reconnecting, key design
-#include "store/history.hpp"
 #include "redis_server.hpp"
+#include "store/history.hpp"
 
 #include <gtest/gtest.h>
 #include <hiredis/hiredis.h>
@@ -101,7 +101,7 @@ TEST_F(redis_history_test, reconnects_with_backoff_while_the_server_is_away) {
     EXPECT_FALSE((*h)->stats().has_value());  // the broken connection
     auto first = (*h)->stats();               // a reconnection attempt, refused
     ASSERT_FALSE(first.has_value());
-    auto waiting = (*h)->stats();             // within the back-off: no attempt
+    auto waiting = (*h)->stats();  // within the back-off: no attempt
     ASSERT_FALSE(waiting.has_value());
     EXPECT_NE(waiting.error().message.find("reconnecting in"), std::string::npos) << waiting.error().message;
     store::read_batch b;

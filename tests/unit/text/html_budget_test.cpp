@@ -27,7 +27,8 @@ bool timed_out(const budget& b) {
 
 TEST(HtmlBudget, ConversionStopsAtASpentBudgetAndSaysSo) {
     std::string html = "<html><body>";
-    for (int i = 0; i < 2000; ++i) html += "<p>line " + std::to_string(i) + " <a href=\"http://x.example/" + std::to_string(i) + "\">x</a></p>";
+    for (int i = 0; i < 2000; ++i)
+        html += "<p>line " + std::to_string(i) + " <a href=\"http://x.example/" + std::to_string(i) + "\">x</a></p>";
     html += "</body></html>";
     budget b = spent();
     const auto t = text::html_to_text(html, 1u << 20, &b);

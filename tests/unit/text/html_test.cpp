@@ -53,24 +53,28 @@ TEST(html_talon, gmail_blockquote_becomes_angle_quotes) {
 TEST(html_talon, outlook_header_box_gets_a_separator_line) {
     for (const char* f : {"ms_outlook_2003.html", "ms_outlook_2007.html"}) {
         auto t = html_to_text(talon_html(f), 1 << 20);
-        EXPECT_NE(t.text.find("Alex\n________________________________\nFrom: Alexander L [mailto:abc@example.com]\nSent: "),
-                  std::string::npos)
-            << f << "\n" << t.text;
+        EXPECT_NE(
+            t.text.find("Alex\n________________________________\nFrom: Alexander L [mailto:abc@example.com]\nSent: "),
+            std::string::npos)
+            << f << "\n"
+            << t.text;
         // Style sheets and conditional comments in <head> are dropped.
         EXPECT_EQ(t.text.find("font-family"), std::string::npos) << f;
         EXPECT_EQ(t.text.find("WordSection1"), std::string::npos) << f;
     }
     // Outlook 2010 without a border box: the bold field names are joined with their values.
     auto t = html_to_text(talon_html("ms_outlook_2010.html"), 1 << 20);
-    EXPECT_NE(t.text.find("From: Foo [mailto:foo@bar.com] On Behalf Of baz@bar.com\nSent: Monday, January 01, 2000 12:00 AM\n"
-                          "To: john@bar.com\nCc: jane@bar.io\nSubject: Conversation\n"),
-              std::string::npos)
+    EXPECT_NE(
+        t.text.find("From: Foo [mailto:foo@bar.com] On Behalf Of baz@bar.com\nSent: Monday, January 01, 2000 12:00 AM\n"
+                    "To: john@bar.com\nCc: jane@bar.io\nSubject: Conversation\n"),
+        std::string::npos)
         << t.text;
 }
 
 TEST(html_talon, hotmail_hr_and_windows_mail_links) {
     auto h = html_to_text(talon_html("hotmail.html"), 1 << 20);
-    EXPECT_NE(h.text.find("Alex\n\n________________________________\nDate: Thu, 26 Jun 2014 13:53:45 +0400\n"), std::string::npos)
+    EXPECT_NE(h.text.find("Alex\n\n________________________________\nDate: Thu, 26 Jun 2014 13:53:45 +0400\n"),
+              std::string::npos)
         << h.text;
     auto w = html_to_text(talon_html("windows_mail.html"), 1 << 20);
     ASSERT_EQ(w.links.size(), 2u);
@@ -84,7 +88,8 @@ TEST(html_talon, hotmail_hr_and_windows_mail_links) {
 TEST(html_talon, eml_html_parts) {
     auto raw = slurp(corpus("mime-edge/talon/standard_replies/outlook.eml"));
     auto t = html_to_text(text_part(raw, "html"), 1 << 20);
-    EXPECT_TRUE(t.text.starts_with("Allo! Follow up MIME!\nFrom: xxx@xxx.mailgun.org [mailto:xxx@xxx.mailgun.org]\n")) << t.text;
+    EXPECT_TRUE(t.text.starts_with("Allo! Follow up MIME!\nFrom: xxx@xxx.mailgun.org [mailto:xxx@xxx.mailgun.org]\n"))
+        << t.text;
     ASSERT_EQ(t.links.size(), 3u);
     EXPECT_EQ(t.links[1].anchor_text, "here");
     EXPECT_EQ(t.links[1].host, "dev.xxx.com");
@@ -95,7 +100,8 @@ TEST(html_talon, eml_html_parts) {
     EXPECT_NE(sp.text.find("> On Apr 3, 2012, at 4:19 PM, bob wrote:\n>\n> > Hi"), std::string::npos) << sp.text;
 
     // The share-block table soup: img src collected without anchor text.
-    auto sb = html_to_text(text_part(slurp(corpus("mime-edge/talon/reply-quotations-share-block.eml")), "html"), 1 << 20);
+    auto sb =
+        html_to_text(text_part(slurp(corpus("mime-edge/talon/reply-quotations-share-block.eml")), "html"), 1 << 20);
     ASSERT_FALSE(sb.links.empty());
     EXPECT_EQ(sb.links.back().url, "http://example.com");
     EXPECT_EQ(sb.links.back().anchor_text, "");

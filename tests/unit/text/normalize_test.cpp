@@ -43,7 +43,10 @@ TEST_P(normalize_table, all_functions) {
 INSTANTIATE_TEST_SUITE_P(cases, normalize_table, ::testing::ValuesIn(k_cases));
 
 TEST(normalize, invalid_utf8_is_replaced_not_fatal) {
-    EXPECT_EQ(nfkc("a\xff" "b"), "a\xef\xbf\xbd" "b");
+    EXPECT_EQ(nfkc("a\xff"
+                   "b"),
+              "a\xef\xbf\xbd"
+              "b");
     EXPECT_EQ(fold_key("A\xff"), "a\xef\xbf\xbd");
     EXPECT_EQ(collapse_space("a \xff"), "a \xef\xbf\xbd");
 }

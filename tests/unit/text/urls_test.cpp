@@ -13,12 +13,12 @@
 
 #include <chrono>
 
-using replyguard::text::url_ref;
 using replyguard::test::corpus;
 using replyguard::test::slurp;
 using replyguard::test::text_part;
 using replyguard::text::extract_urls;
 using replyguard::text::url_host;
+using replyguard::text::url_ref;
 
 namespace {
 std::vector<std::string> urls_in(std::string_view text, std::size_t max = 100) {
@@ -92,7 +92,8 @@ TEST(urls_real, talon_outlook_and_easy_ham) {
     EXPECT_EQ(u[1], "http://dev.xxx.com/user/unsubscribe/dan.le@example.com?verify=4a400554148256338956101abdf06406");
     EXPECT_EQ(url_host(u[1]), "dev.xxx.com");
 
-    auto ham = text_part(slurp(corpus("benign/spamassassin-public-corpus/easy_ham/00025.d685245bdc4444f44fa091e6620b20b3")), "plain");
+    auto ham = text_part(
+        slurp(corpus("benign/spamassassin-public-corpus/easy_ham/00025.d685245bdc4444f44fa091e6620b20b3")), "plain");
     EXPECT_EQ(urls_in(ham), v{"http://www.linux.ie/mailman/listinfo/ilug"});
 }
 
