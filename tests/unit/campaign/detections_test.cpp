@@ -249,7 +249,8 @@ TEST(Detections, RawCopyOnBothBackends) {
     auto exercise = [](campaign::detection_store& s) {
         auto ds = rg_test::demo().detections;
         ASSERT_GE(ds.size(), 2u);
-        ds[0].raw = std::string("From: a@b.example\r\n\r\n\0bytes\xff", 32);
+        static constexpr char k_raw[] = "From: a@b.example\r\n\r\n\0bytes\xff";  // a NUL and a non-UTF-8 byte inside
+        ds[0].raw = std::string(k_raw, sizeof k_raw - 1);
         ds[0].raw_kept = true;
         ds[0].raw_bytes = ds[0].raw.size();
         ds[1].raw.clear();
