@@ -19,6 +19,7 @@
 //   Converters are cached per thread (at most k_cache_max labels): ucnv_open costs
 //   far more than decoding a header.
 #include "mime/charset.hpp"
+#include "core/strings.hpp"
 
 #include <uchardet/uchardet.h>
 #include <unicode/ucnv.h>
@@ -146,21 +147,7 @@ std::string finish(const std::u16string& u) {
             cp = 0xFFFD;
             t_lossy = true;
         }
-        if (cp < 0x80) {
-            out.push_back(static_cast<char>(cp));
-        } else if (cp < 0x800) {
-            out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-            out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-        } else if (cp < 0x10000) {
-            out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-            out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-            out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-        } else {
-            out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-            out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-            out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-            out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-        }
+        append_utf8(out, static_cast<char32_t>(cp));
     }
     return out;
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // outlook/rebuild.cpp - MAPI properties -> RFC 5322 message (GMime writes the MIME).
+#include "core/strings.hpp"
 #include "outlook/mapi.hpp"
 
 #include <gmime/gmime.h>
@@ -452,23 +453,7 @@ std::optional<std::int64_t> get_time(const property_map& p, std::uint16_t id) {
 std::string utf16le_to_utf8(std::string_view b) {
     std::string out;
     out.reserve(b.size() / 2);
-    auto put = [&](std::uint32_t cp) {
-        if (cp < 0x80)
-            out += static_cast<char>(cp);
-        else if (cp < 0x800) {
-            out += static_cast<char>(0xC0 | (cp >> 6));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-        } else if (cp < 0x10000) {
-            out += static_cast<char>(0xE0 | (cp >> 12));
-            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-        } else {
-            out += static_cast<char>(0xF0 | (cp >> 18));
-            out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-        }
-    };
+    auto put = [&](std::uint32_t cp) { append_utf8(out, cp); };
     for (std::size_t i = 0; i + 1 < b.size(); i += 2) {
         std::uint32_t u = static_cast<unsigned char>(b[i]) | (static_cast<unsigned char>(b[i + 1]) << 8);
         if (u >= 0xD800 && u < 0xDC00 && i + 3 < b.size()) {
