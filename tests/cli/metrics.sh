@@ -32,12 +32,7 @@ cleanup() {
   rm -rf "$T"
 }
 trap cleanup EXIT INT TERM
-fails=0
-passes=0
-check() {  # check NAME COMMAND...
-  local name=$1; shift
-  if "$@"; then passes=$((passes + 1)); else echo "FAIL: $name"; fails=$((fails + 1)); fi
-}
+. "$HERE/../support/checks.sh"  # check, $passes, $fails
 
 # A checker over an exposition file: parses it with prometheus_client and
 # evaluates one Python expression with v(name, **labels) (a sample's value, 0

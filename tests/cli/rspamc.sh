@@ -26,13 +26,7 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-fails=0
-passes=0
-check() {  # check NAME COMMAND...
-  local name=$1; shift
-  if "$@"; then passes=$((passes + 1)); else echo "FAIL: $name"; fails=$((fails + 1)); fi
-}
-py() { /usr/bin/python3 -c "$@"; }
+. "$here/../support/checks.sh"
 
 hijack=$demo/inbox/02-hijack-ja-password-zip.eml
 hijack_en=$demo/inbox/03-hijack-en-download-link.eml

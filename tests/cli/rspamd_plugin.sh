@@ -67,12 +67,7 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-fails=0
-passes=0
-check() {  # check NAME COMMAND...
-  local name=$1; shift
-  if "$@"; then passes=$((passes + 1)); else echo "FAIL: $name"; fails=$((fails + 1)); fi
-}
+. "$here/../support/checks.sh"
 
 # --- replyguard serve with the demo history: open (loopback), and with a token ---------
 db=$tmp/demo.db

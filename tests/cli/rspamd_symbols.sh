@@ -16,12 +16,7 @@ root=$(cd "$here/../.." && pwd)
 shipped=$root/contrib/rspamd/local.d/replyguard_symbols.conf
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-fails=0
-passes=0
-check() {  # check NAME COMMAND...
-  local name=$1; shift
-  if "$@"; then passes=$((passes + 1)); else echo "FAIL: $name"; fails=$((fails + 1)); fi
-}
+. "$here/../support/checks.sh"
 
 "$bin" findings --format rspamd >"$tmp/gen.conf"
 check "findings --format rspamd exits 0" test $? -eq 0
