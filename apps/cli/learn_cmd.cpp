@@ -188,7 +188,15 @@ int run_learn(const learn_args& a) {
         auto msg = mime::parse_message(*bytes, cfg.lim);
         if (auto r = session.add(msg); !r) {
             std::cerr << "replyguard learn: " << it.source << ": " << r.error().message << "\n";
-            if (r.error().code == errc::store) return 2;
+            if (r.error().code == errc::store) {
+                // A store outage (a Redis failover, say): stop here. Messages whose learning
+                // completed are stored and skipped by the next run, so running it again resumes.
+                std::cerr << fmt::format(
+                    "replyguard learn: the history store failed at input {} of {}; run the same learn again to "
+                    "complete it (messages already stored are skipped)\n",
+                    i, items.size());
+                return 2;
+            }
             ++errors;
         }
     }

@@ -17,6 +17,7 @@
 #include "history/learner.hpp"
 #include "milter/plan.hpp"
 #include "mime/address.hpp"
+#include "store/history.hpp"
 
 #include <fmt/format.h>
 
@@ -52,7 +53,7 @@ result<std::unique_ptr<milter::outbound_tracker>> open_outbound(const milter::mi
                                                                 const std::string& db) {
     std::unique_ptr<store::outbound_state> state;
     std::string where = "memory (this process)";
-    if (mc.outbound.enabled && (db.starts_with("redis://") || mc.learn)) {
+    if (mc.outbound.enabled && (store::is_redis_url(db) || mc.learn)) {
         auto s = store::open_outbound_state(db);
         if (!s) return std::unexpected(s.error());
         state = std::move(*s);
@@ -70,7 +71,7 @@ std::string detections_path(const milter::milter_config& mc, const std::string& 
     if (mc.detections == "off") return {};
     if (!mc.detections.empty()) return mc.detections;
     // Not into a history opened read-only (learn = false): that file is not ours to write.
-    return db.starts_with("redis://") || !db_writable ? std::string() : db;
+    return store::is_redis_url(db) || !db_writable ? std::string() : db;
 }
 
 void keep_detection(scan::scan_result& r, std::string_view raw, const std::optional<finding>& abuse,

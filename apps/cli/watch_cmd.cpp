@@ -107,7 +107,7 @@ int run_watch(const watch_args& a) {
     // The read marks go into the history file: make it a valid (empty) history
     // first, so that a later read-only scan does not refuse a file holding only them.
     std::error_code ec;
-    if (!a.learn && a.imap.marks.empty() && !db.starts_with("redis://") && !std::filesystem::exists(db, ec))
+    if (!a.learn && a.imap.marks.empty() && !store::is_redis_url(db) && !std::filesystem::exists(db, ec))
         if (auto made = store::open_history(db, store::open_mode::read_write); !made) {
             say(made.error().message);
             return 2;
@@ -124,7 +124,7 @@ int run_watch(const watch_args& a) {
     }
     // Kept detections feed `report` and `serve`, as the milter's do (SQLite only).
     std::unique_ptr<campaign::detection_store> kept;
-    if (a.keep_detections && !db.starts_with("redis://")) {
+    if (a.keep_detections && !store::is_redis_url(db)) {
         auto d = campaign::open_detections(db, true);
         if (!d) {
             say(d.error().message);

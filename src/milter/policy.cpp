@@ -4,6 +4,7 @@
 
 #include "mime/charset.hpp"
 #include "mime/header_decode.hpp"
+#include "store/history.hpp"
 
 #include "core/toml_file.hpp"
 
@@ -166,7 +167,7 @@ result<milter_config> milter_config_from_toml(const toml_document& doc) {
             if (auto r = str(c.db); !r) return std::unexpected(r.error());
         } else if (key == "detections") {
             if (auto r = str(c.detections); !r) return std::unexpected(r.error());
-            if (c.detections.starts_with("redis://"))
+            if (store::is_redis_url(c.detections))
                 return fail(errc::parse, fmt::format("{}: milter.detections must be an SQLite file or \"off\" "
                                                      "(detections are not kept in Redis)",
                                                      where(v, origin)));

@@ -235,8 +235,15 @@ enum class open_mode { read_only, read_write };
 
 /// Open an SQLite history. A file that does not exist is an empty history in
 /// read_only mode (nothing is created); read_write creates it.
-/// A `redis://HOST[:PORT][/DB][?ttl=SECONDS&timeout=MS]` path opens the Redis backend.
+/// A `redis://HOST[:PORT][/DB][?ttl=SECONDS&timeout=MS]` path opens the Redis backend,
+/// and so does `redis+sentinel://[:PASSWORD@]HOST:PORT[,HOST:PORT...]/MASTERNAME[/DB][?...]`
+/// (the master found through Redis Sentinel: store/redis_sentinel.hpp).
 result<std::unique_ptr<history>> open_history(const std::string& path, open_mode mode);
+
+/// A path naming the Redis backend (redis:// or redis+sentinel://), not an SQLite file.
+inline bool is_redis_url(std::string_view path) {
+    return path.starts_with("redis://") || path.starts_with("redis+sentinel://");
+}
 
 /// Redis backend (store/redis_history.cpp): the logical keys above, plus
 /// rg:{doms} (set of every domain seen) and rg:{stats} (hash of counts).

@@ -8,6 +8,7 @@
 // DIAGNOSTICS
 //   Errors name the file and SQLite's message (errc::store).
 #include "store/imap_state.hpp"
+#include "store/history.hpp"
 
 #include <fmt/format.h>
 #include <sqlite3.h>
@@ -109,7 +110,7 @@ private:
 std::unique_ptr<imap_state> make_memory_imap_state() { return std::make_unique<memory_imap_state>(); }
 
 result<std::unique_ptr<imap_state>> open_imap_state(const std::string& path) {
-    if (path.starts_with("redis://"))
+    if (is_redis_url(path))
         return fail(
             errc::unsupported,
             fmt::format("{}: IMAP read marks are kept in SQLite only (give an SQLite file with --marks)", path));

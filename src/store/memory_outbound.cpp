@@ -5,6 +5,7 @@
 //   One process's view, as milter::outbound_tracker kept it before the state
 //   moved behind the store; the reference the SQLite and Redis backends are
 //   tested against. Calls are serialised by a mutex (milter threads share it).
+#include "store/history.hpp"
 #include "store/outbound_state.hpp"
 
 #include <deque>
@@ -58,7 +59,7 @@ private:
 std::unique_ptr<outbound_state> make_memory_outbound_state() { return std::make_unique<memory_outbound>(); }
 
 result<std::unique_ptr<outbound_state>> open_outbound_state(const std::string& path) {
-    if (path.starts_with("redis://")) return open_redis_outbound_state(path);
+    if (is_redis_url(path)) return open_redis_outbound_state(path);
     return open_sqlite_outbound_state(path);
 }
 

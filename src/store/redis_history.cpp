@@ -7,7 +7,11 @@
 //   and the design stays Redis Cluster-compatible), plus two of our own:
 //     rg:{doms}    set of every registrable domain seen (known_domains())
 //     rg:{stats}   hash: messages threads correspondents (stats())
-//   URL: redis://HOST[:PORT][/DB][?ttl=SECONDS&timeout=MS]. `ttl` ages the
+//   URL: redis://HOST[:PORT][/DB][?ttl=SECONDS&timeout=MS], or
+//   redis+sentinel://[:PASSWORD@]HOST:PORT[,HOST:PORT...]/MASTERNAME[/DB][?...]
+//   (store/redis_sentinel.hpp: each (re)connection asks the sentinels for
+//   the master, and an error reply meaning "not the master" drops the
+//   connection so that the next call finds the new one). `ttl` ages the
 //   per-message data (messages, threads, subject index, fingerprints): every
 //   write refreshes it; correspondents, names, domains never expire.
 //   A put() checks rg:{msg:<key>} first and writes it last, so a retried
@@ -37,6 +41,7 @@
 #include "core/digest.hpp"
 #include "store/history.hpp"
 #include "store/outbound_state.hpp"
+#include "store/redis_sentinel.hpp"
 
 #include <fmt/format.h>
 #include <hiredis/hiredis.h>
@@ -254,16 +259,26 @@ struct redis_url {
     int db = 0;
     std::int64_t ttl = 0;
     int timeout_ms = 2000;
+    std::optional<sentinel_target> sentinel;  ///< redis+sentinel://: host and port are the master found last
 };
 
 result<redis_url> parse_url(std::string_view url) {
     redis_url u;
-    if (!url.starts_with("redis://")) return fail(errc::parse, fmt::format("{}: not a redis:// URL", url));
-    std::string_view rest = url.substr(8);
+    const bool sentinel = url.starts_with(k_sentinel_scheme);
+    if (!sentinel && !url.starts_with("redis://"))
+        return fail(errc::parse, fmt::format("{}: not a redis:// or redis+sentinel:// URL", url));
+    std::string_view rest = sentinel ? std::string_view{} : url.substr(8);
     std::string_view query;
-    if (auto q = rest.find('?'); q != std::string_view::npos) {
-        query = rest.substr(q + 1);
-        rest = rest.substr(0, q);
+    if (auto q = url.find('?'); q != std::string_view::npos) {
+        query = url.substr(q + 1);
+        if (!sentinel) rest = rest.substr(0, rest.find('?'));
+    }
+    if (sentinel) {
+        auto t = parse_sentinel_url(url.substr(0, url.find('?')));
+        if (!t) return std::unexpected(t.error());
+        u.db = t->db;
+        u.host = fmt::format("(sentinels of '{}')", t->master_name);
+        u.sentinel = std::move(*t);
     }
     std::string_view hostport = rest, path;
     if (auto s = rest.find('/'); s != std::string_view::npos) {
@@ -311,7 +326,15 @@ public:
             ctx_ = nullptr;
         }
         timeval tv{u_.timeout_ms / 1000, (u_.timeout_ms % 1000) * 1000};
-        ctx_ = redisConnectWithTimeout(u_.host.c_str(), u_.port, tv);
+        if (u_.sentinel) {  // the master the sentinels name now (host and port kept for the messages)
+            redis_endpoint m;
+            auto c = connect_sentinel_master(*u_.sentinel, tv, m);
+            if (!c) return std::unexpected(c.error());
+            ctx_ = *c;
+            u_.host = std::move(m.host);
+            u_.port = m.port;
+        } else
+            ctx_ = redisConnectWithTimeout(u_.host.c_str(), u_.port, tv);
         if (!ctx_ || ctx_->err) {
             std::string why = ctx_ ? ctx_->errstr : "cannot allocate a connection";
             if (ctx_) {
@@ -727,17 +750,16 @@ private:
             if (redisAppendCommandArgv(ctx_, static_cast<int>(argv.size()), argv.data(), lens.data()) != REDIS_OK)
                 return fail(errc::store, fmt::format("redis {}:{}: {}", u_.host, u_.port, ctx_->errstr));
         }
-        std::optional<error> first;
+        std::optional<std::pair<std::string, std::string>> first;  // command, error text
         for (std::size_t i = 0; i < cmds.size(); ++i) {
             void* raw = nullptr;
             if (redisGetReply(ctx_, &raw) != REDIS_OK || !raw)
                 return fail(errc::store, fmt::format("redis {}:{}: {}", u_.host, u_.port, ctx_->errstr));
             out.emplace_back(static_cast<redisReply*>(raw));
             if (out.back()->type == REDIS_REPLY_ERROR && !first)
-                first = error{errc::store, fmt::format("redis {}: {}", cmds[i].front(),
-                                                       std::string(out.back()->str, out.back()->len))};
+                first.emplace(cmds[i].front(), std::string(out.back()->str, out.back()->len));
         }
-        if (first) return std::unexpected(*first);
+        if (first) return failed_reply(first->first, first->second);
         return out;
     }
 
@@ -753,9 +775,17 @@ private:
             static_cast<redisReply*>(redisCommandArgv(ctx_, static_cast<int>(argv.size()), argv.data(), lens.data())));
         if (!r.r)  // the connection broke: the next command reconnects; this one is not retried
             return fail(errc::store, fmt::format("redis {}:{}: {}", u_.host, u_.port, ctx_->errstr));
-        if (r->type == REDIS_REPLY_ERROR)
-            return fail(errc::store, fmt::format("redis {}: {}", args.front(), std::string(r->str, r->len)));
+        if (r->type == REDIS_REPLY_ERROR) return failed_reply(args.front(), std::string_view(r->str, r->len));
         return r;
+    }
+    /// An error reply. One that says the server is no longer the master (a
+    /// failover) also drops the connection: the next call finds the master again.
+    std::unexpected<error> failed_reply(std::string_view cmd, std::string_view text) {
+        if (is_failover_reply(text) && ctx_) {
+            redisFree(ctx_);
+            ctx_ = nullptr;
+        }
+        return fail(errc::store, fmt::format("redis {}: {}", cmd, text));
     }
     result<void> ok(const std::vector<std::string>& args) {
         auto r = command(args);

@@ -538,7 +538,7 @@ result<std::unique_ptr<history>> open_sqlite_history(const std::string& path, op
 }
 
 result<std::unique_ptr<history>> open_history(const std::string& path, open_mode mode) {
-    if (path.starts_with("redis://")) return open_redis_history(path, mode);
+    if (is_redis_url(path)) return open_redis_history(path, mode);
     std::error_code ec;
     if (mode == open_mode::read_only && !std::filesystem::exists(path, ec)) {
         if (ec) return fail(errc::io, fmt::format("{}: {}", path, ec.message()));
