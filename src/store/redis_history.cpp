@@ -23,7 +23,9 @@
 //   both updated by one Lua script; one hash tag, so one slot.
 //   A connection that broke is re-established before the next command; the
 //   command that met the failure is reported as an error, never retried (it
-//   may have been applied). While the server stays away, reconnection is
+//   may have been applied). With redis+sentinel://, one the server closed
+//   while idle (the old master died) is noticed before a command is sent on
+//   it (redis_peer_closed), and the master found again. While the server stays away, reconnection is
 //   tried again after a back-off (0.1 s doubling to 5 s); calls in between
 //   fail at once, so a scan during an outage does not wait a connect timeout
 //   per call, and picks the server up again when it returns.
@@ -716,7 +718,7 @@ private:
     /// attempt the next one waits a back-off (0.1 s doubling to 5 s), and calls
     /// before then fail at once with the last error.
     result<void> ensure_connected() {
-        if (ctx_ && !ctx_->err) return {};
+        if (ctx_ && !ctx_->err && !(u_.sentinel && redis_peer_closed(ctx_))) return {};
         const auto now = std::chrono::steady_clock::now();
         if (now < retry_at_)
             return fail(errc::store,

@@ -11,6 +11,7 @@
 #include "store/redis_sentinel.hpp"
 
 #include <fmt/format.h>
+#include <poll.h>
 
 #include <algorithm>
 #include <charconv>
@@ -80,6 +81,13 @@ result<sentinel_target> parse_sentinel_url(std::string_view url) {
     t.master_name = std::string(path);
     if (!db.empty() && (!to_int(db, t.db) || t.db < 0)) return bad(fmt::format("bad database '{}'", db));
     return t;
+}
+
+bool redis_peer_closed(const redisContext* c) {
+    // Between a reply and the next command nothing is due from the server:
+    // readable (EOF), hung up or in error means it is gone.
+    pollfd p{c->fd, POLLIN | POLLRDHUP, 0};
+    return ::poll(&p, 1, 0) > 0 && (p.revents & (POLLIN | POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) != 0;
 }
 
 bool is_failover_reply(std::string_view e) {

@@ -14,7 +14,9 @@
 //   the caller tries again after its back-off, which is when a failover has
 //   had time to finish. is_failover_reply() names the error replies after
 //   which the connection must be dropped and the master found again
-//   (READONLY: a replica; LOADING; MASTERDOWN).
+//   (READONLY: a replica; LOADING; MASTERDOWN). redis_peer_closed() notices
+//   a connection the server closed while it was idle (the old master died),
+//   so that the first command after a quiet failover is not lost on it.
 // LIMITS
 //   The password is the master's (AUTH); the sentinels are asked without
 //   one. IPv6 sentinel addresses are not accepted (HOST:PORT split at the
@@ -53,6 +55,11 @@ result<sentinel_target> parse_sentinel_url(std::string_view url);
 /// `timeout` as its read/write timeout, AUTHed, not yet SELECTed (t.db is the caller's). `found` receives the master's address.
 /// The sentinels are asked with min(timeout, 500 ms) as connect and read timeout.
 result<redisContext*> connect_sentinel_master(const sentinel_target& t, timeval timeout, redis_endpoint& found);
+
+/// True when the server closed the idle connection `c` (it died, or a failover
+/// closed its clients): nothing was sent on it yet, so the caller reconnects
+/// before the next command instead of failing that command. One poll(2), no wait.
+bool redis_peer_closed(const redisContext* c);
 
 /// An error reply (its text) that means "not the master any more": drop the
 /// connection and discover the master again.

@@ -21,7 +21,8 @@
 #      the default action (X-Replyguard-Verdict: unchecked), and after the
 #      failover the same process (no restart) catches the hijack again from
 #      the history on A; an authenticated send is counted into the outbound
-#      state on the new master.
+#      state on the new master, its first call after the failover not lost
+#      on the connection the dead master closed while it was idle.
 # Exit 77 (skipped) when redis-server, redis-sentinel, python3 or the corpus is missing.
 set -u
 BIN=$(realpath "$1")
@@ -227,6 +228,8 @@ check "the same milter process, never restarted" kill -0 "$MILTER_PID"
 check "the outbound sends were analysed after the failover" test "$(val outbound)" = aa
 NEW2=$(sentinel_wait_master "$B" 10)
 check "A is the master again" test "$NEW2" = "$A"
+check "the outbound state's idle connection to the dead master was replaced before use (no store failure logged)" \
+  bash -c "! grep -q 'outbound state store failed' '$T/milter.log'"
 check "A holds sato's outbound state, written after the failover" \
   test "$(redis-cli -p "$A" EXISTS 'rg:{acct:sato}:ips')" = 1
 grep -c "store" "$T/milter.log" | sed 's/^/milter log lines naming the store: /'
