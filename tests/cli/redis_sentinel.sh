@@ -115,6 +115,10 @@ check "B holds exactly the keys of the reference ($(wc -l <"$T/keys-ref") keys)"
 check "every learnt message is in B ($total)" \
   test "$(grep -c '^rg:{msg:' "$T/keys-b")" = "$(grep -c '^rg:{msg:' "$T/keys-ref")"
 diff "$T/keys-ref" "$T/keys-b" | head -5
+# Not checked (docs/milter.md, redis_history.cpp LIMITS): a message cut in the middle of its
+# writes by the kill is learnt again whole, so its thread and correspondent counts can be one higher.
+echo "rg:{stats} reference: $(redis-cli -p "$REF" HGETALL 'rg:{stats}' | paste -sd' ');" \
+  "after the failover: $(redis-cli -p "$B" HGETALL 'rg:{stats}' | paste -sd' ')"
 verdicts() { "$BIN" scan --no-progress --format jsonl --db "$1" "$ML/notmuch-list" |
   python3 -c 'import json,sys; [print(r["source"], r["verdict"], sorted(f["id"] for f in r["findings"])) for r in map(json.loads, sys.stdin)]'; }
 verdicts "redis://127.0.0.1:$REF/0" >"$T/scan-ref"
