@@ -14,7 +14,9 @@
 #      again exits 0 and completes it. The keys in B are then exactly the keys
 #      of the same learn into R without a failover, and scan gives the same
 #      verdicts from both.
-#   b. A comes back (the sentinels make it B's replica). `replyguard milter`
+#   b. A comes back (the sentinels make it B's replica); a fake sentinel
+#      naming A makes `scan` fail with "is a slave now" (the ROLE check).
+#      `replyguard milter`
 #      (default_action accept) on the sentinel address catches a hijack of a
 #      learnt notmuch thread; the hijack is sent again and again while B is
 #      killed: every message is answered (lost = 0), those of the outage with
@@ -45,10 +47,11 @@ T=$(mktemp -d /tmp/rg-sentinel.XXXXXX)
 REF_PID=""
 MILTER_PID=""
 LEARN_PID=""
+FAKE_PID=""
 cleanup() {
   rc=$?
   set +e
-  for p in "$LEARN_PID" "$MILTER_PID" "$REF_PID"; do
+  for p in "$LEARN_PID" "$MILTER_PID" "$REF_PID" "$FAKE_PID"; do
     [ -n "$p" ] && { kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; }
   done
   sentinel_stop
@@ -129,6 +132,28 @@ check "scan through the sentinels gives the reference's verdicts ($(wc -l <"$T/s
 # --- b. the milter through a failover -------------------------------------------------
 sentinel_restart "$A" && sentinel_wait_synced "$A" 60
 check "A is back as B's replica" test "$(redis-cli -p "$A" ROLE | head -1)" = slave
+# A sentinel that names a replica (as one may, for a moment, after a failover): ROLE refuses it.
+FAKE=$(free_port)
+python3 - "$FAKE" "$A" <<'PY' &
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen()
+host, port = b"127.0.0.1", sys.argv[2].encode()
+while True:
+    c, _ = s.accept()
+    c.recv(4096)  # SENTINEL get-master-addr-by-name NAME
+    c.sendall(b"*2\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" % (len(host), host, len(port), port))
+    c.close()
+PY
+FAKE_PID=$!
+wait_port "$FAKE" "$FAKE_PID"
+"$BIN" scan --no-progress --db "redis+sentinel://127.0.0.1:$FAKE/$RS_NAME?timeout=500" "$ML/notmuch-list/cur__31_2.eml" \
+  >/dev/null 2>"$T/fake.err"
+check "a replica named by a sentinel is refused: $(head -c 160 "$T/fake.err")" \
+  grep -q "at 127.0.0.1:$A: is a slave now, not the master" "$T/fake.err"
+kill "$FAKE_PID" 2>/dev/null; wait "$FAKE_PID" 2>/dev/null; FAKE_PID=""
 MPORT=$(free_port)
 cat >"$T/milter.toml" <<'EOF'
 [org]
