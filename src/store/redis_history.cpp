@@ -25,10 +25,11 @@
 //   command that met the failure is reported as an error, never retried (it
 //   may have been applied). With redis+sentinel://, one the server closed
 //   while idle (the old master died) is noticed before a command is sent on
-//   it (redis_peer_closed), and the master found again. While the server stays away, reconnection is
-//   tried again after a back-off (0.1 s doubling to 5 s); calls in between
-//   fail at once, so a scan during an outage does not wait a connect timeout
-//   per call, and picks the server up again when it returns.
+//   it (redis_peer_closed), and the master found again. While the server
+//   stays away, reconnection is tried again after a back-off (0.1 s
+//   doubling to 5 s); calls in between fail at once, so a scan during an
+//   outage does not wait a connect timeout per call, and picks the server up
+//   again when it returns.
 //   read() (store::read_batch, the engine's per-message gather) sends the
 //   whole batch as one pipeline (redisAppendCommandArgv, then the replies):
 //   one round trip, plus one more for the stored fingerprint counts of the
@@ -37,6 +38,9 @@
 //   No cross-key atomicity (Cluster forbids it): a crash inside put() can
 //   leave a message's entity keys written without its rg:{msg:} key; relearning
 //   it then counts those entities twice (thread/correspondent counts only).
+//   A kill of the master or a failover cuts put() the same way; and writes
+//   the old master acknowledged but had not yet replicated are lost with it
+//   (replication is asynchronous; learning the same mail again restores them).
 //   When keys expire, rg:{stats} is not decremented. Single-item reads and the
 //   writes send one command at a time; read() pipelines. Key parts containing braces or longer than 200
 //   bytes are replaced by a SHA-256 prefix.
