@@ -26,7 +26,7 @@
 #     SEED). Each message is timed from the moment its terminating "." has
 #     been written to the socket to the server's reply: the part of the
 #     transaction in which the milter's end-of-message analysis runs.
-#     Writes a JSON summary (counts by reply class, p50/p90/p99/max/mean in
+#     Writes a JSON summary (counts by reply class, p50/p90/p99/p99.9/max/mean in
 #     milliseconds, per category p50, client wall time).
 # LIMITS
 #   Nothing here reads a URL from the mail, let alone fetches one; the only
@@ -236,7 +236,7 @@ def cmd_latency(port, mix, n, conc, seed, mail_from, rcpt, out_json, label):
                     "4xx": sum(1 for r in results if 400 <= r[1] < 500),
                     "5xx": sum(1 for r in results if 500 <= r[1] < 600)},
         "errors": len(errors), "first_errors": errors[:3],
-        "p50_ms": pct(lat, 50), "p90_ms": pct(lat, 90), "p99_ms": pct(lat, 99),
+        "p50_ms": pct(lat, 50), "p90_ms": pct(lat, 90), "p99_ms": pct(lat, 99), "p999_ms": pct(lat, 99.9),
         "max_ms": lat[-1] if lat else float("nan"),
         "mean_ms": sum(lat) / len(lat) if lat else float("nan"),
         "by_category": by_cat,

@@ -4,13 +4,15 @@
 #
 # USAGE
 #   bench/milter_load.sh [--messages N] [--concurrency C] [--quick] [--no-learn-phase]
-#                        [--deliver discard|maildir] [--milter-socket inet|unix] [CORPUS]
+#                        [--deliver discard|maildir] [--milter-socket inet|unix] [--redis] [CORPUS]
 #     --messages N      messages per phase and per client (default 2000)
 #     --concurrency C   parallel SMTP sessions (default 4)
 #     --quick           200 messages, concurrency 2, no phase C (checks the script works)
 #     --no-learn-phase  leave out phase C
 #     --deliver         discard (default) or maildir (virtual(8) into a Maildir)
 #     --milter-socket   inet (default, 127.0.0.1) or unix (a socket in the temp dir)
+#     --redis           the history in a private redis-server (127.0.0.1, a free
+#                       port, no persistence) instead of an SQLite file
 #     CORPUS            default $REPLYGUARD_CORPUS_DIR, else ../shared/corpus beside the repo
 #   Environment: BUILD_DIR (default ./build), SEED (default 1), POSTCONF_EXTRA
 #   (main.cf settings separated by ';', e.g. "milter_end_of_data_macros =").
@@ -19,7 +21,7 @@
 #   Starts one private Postfix (config, queue and mail under a temp dir; smtpd
 #   only on 127.0.0.1; every non-local transport is `error:`; no DNS) with two
 #   smtpd listeners: A without a milter, M with `replyguard milter` (inet on
-#   127.0.0.1). The history (SQLite) is learnt first with `replyguard learn`
+#   127.0.0.1). The history (SQLite, or Redis with --redis) is learnt first with `replyguard learn`
 #   from real threads in the corpus (bench/milter_load.py mix: the first 80%
 #   of the fedora-devel mbox, most notmuch list mail, the ham not sent), so
 #   the detectors do real lookups. The phases, each on the same mix of real
@@ -39,7 +41,11 @@
 #                 p50/p99. The milter's added latency is B - A.
 #   A and B alternate (throughput A, B, then latency A, B) so drift on the
 #   shared machine hits both alike. The milter's CPU time per message comes
-#   from /proc/PID/stat (user+sys of the milter process, all its threads).
+#   from /proc/PID/stat (user+sys of the milter process, all its threads),
+#   for the throughput and the latency run each. From the milter's log lines
+#   of the latency run: analysis_ms (end of message to decision, wall) and
+#   cpu_ms (CPU time of the analysis thread), p50/p99/p99.9; analysis_ms well
+#   above cpu_ms is waiting (for a core, a lock, the store), not work.
 #
 #   Delivery: by default every accepted message goes to discard(8). The
 #   question is what the milter adds before the queue; with maildir delivery
@@ -49,8 +55,9 @@
 #   queue manager falls behind, which would show up as latency of neither phase.
 #
 # LIMITS
-#   Needs root (a private Postfix), postfix (smtp-source), python3. Exit 77
-#   when one is missing. Loopback only: nothing reads or fetches a URL from the
+#   Needs root (a private Postfix), postfix (smtp-source), python3, and
+#   redis-server for --redis. Exit 77 when one is missing. p99.9 needs 1,000
+#   messages or more to mean anything (--quick sends 200: it is the maximum). Loopback only: nothing reads or fetches a URL from the
 #   mail; smtp-source and the client talk to 127.0.0.1 only.
 set -euo pipefail
 
@@ -62,6 +69,7 @@ conc=4
 phase_c=1
 deliver=discard
 msock=inet
+redis=0
 corpus=""
 while (($#)); do
     case $1 in
@@ -71,7 +79,8 @@ while (($#)); do
         --no-learn-phase) phase_c=0; shift ;;
         --deliver) deliver=$2; shift 2 ;;
         --milter-socket) msock=$2; shift 2 ;;
-        -h|--help) sed -n '3,17p' "$0"; exit 0 ;;
+        --redis) redis=1; shift ;;
+        -h|--help) sed -n '3,19p' "$0"; exit 0 ;;
         -*) echo "milter_load.sh: unknown option $1" >&2; exit 2 ;;
         *) corpus=$1; shift ;;
     esac
@@ -87,6 +96,7 @@ SMTP_SOURCE=$(command -v smtp-source || echo /usr/sbin/smtp-source)
 [[ $(id -u) == 0 ]] || skip "a private Postfix needs root"
 id nobody >/dev/null 2>&1 && id postfix >/dev/null 2>&1 || skip "users nobody/postfix missing"
 command -v python3 >/dev/null || skip "python3 missing"
+((redis == 0)) || command -v redis-server >/dev/null || skip "redis-server is not installed (scripts/packages/milter.txt)"
 BIN=$build/replyguard
 if [[ ! -x $BIN ]]; then
     [[ -f $build/build.ninja ]] || { echo "milter_load.sh: no build in $build" >&2; exit 2; }
@@ -105,6 +115,7 @@ chmod 755 "$T"
 MILTER_PID=""
 CLIENT_PID=""
 POSTFIX_UP=0
+REDIS_PID=""
 stop_milter() {
     if [[ -n $MILTER_PID ]]; then
         kill "$MILTER_PID" 2>/dev/null || true
@@ -123,6 +134,10 @@ cleanup() {
     fi
     stop_milter
     [[ $POSTFIX_UP == 1 ]] && postfix_stop "$T"
+    if [[ -n $REDIS_PID ]]; then
+        kill "$REDIS_PID" 2>/dev/null
+        wait "$REDIS_PID" 2>/dev/null
+    fi
     if [[ $rc != 0 ]]; then
         echo "---- milter log (tail)" >&2; tail -20 "$T"/milter*.log 2>/dev/null >&2
         echo "---- postfix log (tail)" >&2; tail -20 "$T/maillog" 2>/dev/null >&2
@@ -133,11 +148,11 @@ cleanup() {
 trap cleanup EXIT INT TERM
 say() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
 ports=()
-while ((${#ports[@]} < 3)); do
+while ((${#ports[@]} < 4)); do
     p=$(free_port)
     [[ " ${ports[*]} " == *" $p "* ]] || ports+=("$p")
 done
-PORT_A=${ports[0]} PORT_M=${ports[1]} MPORT=${ports[2]}
+PORT_A=${ports[0]} PORT_M=${ports[1]} MPORT=${ports[2]} RPORT=${ports[3]}
 FROM=bench@client.example
 RCPT=sato@sakura-shoji.example
 
@@ -146,12 +161,28 @@ say "message mix ($k distinct messages x $reps) and learning set from $corpus"
 mixinfo=$(python3 "$PY" mix "$corpus" "$T/mix" "$T/learn" "$k" "$seed")
 cut -f1 "$T/mix/mix.tsv" | sed "s|^|$T/mix/|" > "$T/mix.list"
 cp "$root/demo/replyguard.toml" "$T/base.toml" 2>/dev/null || printf '[org]\ndomains = ["sakura-shoji.example"]\n' > "$T/base.toml"
-say "replyguard learn (SQLite history)..."
+if ((redis)); then
+    redis-server --port "$RPORT" --bind 127.0.0.1 --save "" --appendonly no --daemonize no --loglevel warning \
+        --dir "$T" > "$T/redis.log" 2>&1 &
+    REDIS_PID=$!
+    wait_port "$RPORT" "$REDIS_PID" || { echo "milter_load.sh: redis-server did not start" >&2; cat "$T/redis.log" >&2; exit 1; }
+    STORE="redis://127.0.0.1:$RPORT/0"
+    store_name="Redis $(redis-server --version | grep -o 'v=[0-9.]*' | cut -d= -f2), 127.0.0.1"
+else
+    STORE=$T/history.db
+    store_name=SQLite
+fi
+# Messages in the history (SQLite only; a Redis history has no single count).
+hist_count() {
+    ((redis)) && { echo "?"; return; }
+    python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('SELECT COUNT(*) FROM messages').fetchone()[0])" "$STORE" 2>/dev/null || echo "?"
+}
+say "replyguard learn ($store_name history)..."
 t0=$(date +%s.%N)
-"$BIN" learn --no-progress --db "$T/history.db" --config "$T/base.toml" "$T/learn" > "$T/learn.out" 2>&1 ||
+"$BIN" learn --no-progress --db "$STORE" --config "$T/base.toml" "$T/learn" > "$T/learn.out" 2>&1 ||
     { cat "$T/learn.out" >&2; exit 1; }
 learn_s=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
-hist_msgs=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('SELECT COUNT(*) FROM messages').fetchone()[0])" "$T/history.db" 2>/dev/null || echo "?")
+hist_msgs=$(hist_count)
 say "history: $hist_msgs messages learnt in ${learn_s}s"
 
 if [[ $msock == unix ]]; then
@@ -181,7 +212,7 @@ start_milter() {  # start_milter LEARN(true|false) LOGNAME
     printf '[milter]\nlearn = %s\ndefault_action = "tempfail"\n' "$1" | cat "$T/base.toml" - > "$T/$2.toml"
     rm -f "$T/milter.sock"
     # umask: smtpd (user postfix) must be able to write to a unix socket
-    ( umask 000; exec "$BIN" milter --config "$T/$2.toml" --db "$T/history.db" --socket "$milter_spec" 2> "$T/$2.log" ) &
+    ( umask 000; exec "$BIN" milter --config "$T/$2.toml" --db "$STORE" --socket "$milter_spec" 2> "$T/$2.log" ) &
     MILTER_PID=$!
     MILTER_LOG=$T/$2.log
     if [[ $msock == unix ]]; then
@@ -248,8 +279,9 @@ latency() {
     # The milter's own time per message (analysis_ms in its log line), when it logs one.
     if [[ $name != A && -n $MILTER_PID ]]; then
         tail -n +"$((l0 + 1))" "$MILTER_LOG" | grep -o 'analysis_ms=[0-9.]*' | cut -d= -f2 | sort -n > "$T/ams.$name" || true
+        tail -n +"$((l0 + 1))" "$MILTER_LOG" | grep -o 'cpu_ms=[0-9.]*' | cut -d= -f2 | sort -n > "$T/cms.$name" || true
     fi
-    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("  p50 %.1f ms, p99 %.1f ms, %.1f msg/s; replies %s, errors %d %s" % (d["p50_ms"], d["p99_ms"], d["msg_per_s"], d["replies"], d["errors"], d["first_errors"]))' "$T/lat.$name.json" >&2
+    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("  p50 %.1f ms, p99 %.1f ms, p99.9 %.1f ms, %.1f msg/s; replies %s, errors %d %s" % (d["p50_ms"], d["p99_ms"], d["p999_ms"], d["msg_per_s"], d["replies"], d["errors"], d["first_errors"]))' "$T/lat.$name.json" >&2
 }
 
 warm_up() {  # a few messages through both listeners: smtpd processes, milter caches, page cache
@@ -268,12 +300,12 @@ grep -c 'verdict=' "$T/milter_b.log" > "$T/verdicts.B" || true
 grep -o 'verdict=[a-z]*' "$T/milter_b.log" | sort | uniq -c | awk '{ sub(/verdict=/, "", $2); printf "%s%s %s", sep, $2, $1; sep = ", " }' > "$T/vmix.B" || true
 stop_milter
 if ((phase_c)); then
-    before=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('SELECT COUNT(*) FROM messages').fetchone()[0])" "$T/history.db")
+    before=$(hist_count)
     start_milter true milter_c
     throughput C "$PORT_M"
     latency C "$PORT_M"
     stop_milter
-    after=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('SELECT COUNT(*) FROM messages').fetchone()[0])" "$T/history.db")
+    after=$(hist_count)
 fi
 
 # --- report --------------------------------------------------------------------
@@ -281,21 +313,22 @@ phases=(A B)
 ((phase_c)) && phases+=(C)
 printf '\nreplyguard milter load benchmark, %s\n' "$(date -u '+%Y-%m-%d %H:%M UTC')"
 [[ -n ${POSTCONF_EXTRA:-} ]] && printf 'POSTCONF_EXTRA: %s\n' "$POSTCONF_EXTRA"
-printf 'machine: %s cores, load %s; Postfix %s; delivery: %s; milter socket: %s\n' "$(nproc)" \
-    "$(cut -d' ' -f1-3 /proc/loadavg)" "$(postconf -h mail_version)" "$deliver" "$msock"
+printf 'machine: %s cores, load %s; Postfix %s; delivery: %s; milter socket: %s; history: %s\n' "$(nproc)" \
+    "$(cut -d' ' -f1-3 /proc/loadavg)" "$(postconf -h mail_version)" "$deliver" "$msock" "$store_name"
 printf 'mix: %s\n' "$mixinfo"
 printf 'history: %s messages learnt (replyguard learn, %s s); milter verdicts in B: %s\n' "$hist_msgs" "$learn_s" "$(cat "$T/vmix.B")"
-((phase_c)) && printf 'phase C learnt %s new messages (%s -> %s)\n' "$((after - before))" "$before" "$after"
-printf '\n%-28s %8s %9s %9s %9s %9s %9s %10s\n' phase messages wall_s msg/s p50_ms p99_ms max_ms milterCPU
+((phase_c)) && [[ $before != "?" && $after != "?" ]] &&
+    printf 'phase C learnt %s new messages (%s -> %s)\n' "$((after - before))" "$before" "$after"
+printf '\n%-28s %8s %9s %9s %9s %9s %9s %9s %10s %10s\n' phase messages wall_s msg/s p50_ms p99_ms p999_ms max_ms CPU/msg CPU/msg_lat
 for p in "${phases[@]}"; do
     read -r n _ tw rate _ _ _ cpu < "$T/thr.$p"
-    read -r p50 p99 mx < <(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("%.1f %.1f %.1f" % (d["p50_ms"], d["p99_ms"], d["max_ms"]))' "$T/lat.$p.json")
+    read -r p50 p99 p999 mx < <(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("%.1f %.1f %.1f %.1f" % (d["p50_ms"], d["p99_ms"], d["p999_ms"], d["max_ms"]))' "$T/lat.$p.json")
     case $p in A) label="A  Postfix alone" ;; B) label="B  + milter" ;; C) label="C  + milter, learn=true" ;; esac
-    [[ $p == A ]] && cpu="-" || cpu="$cpu ms"
-    printf '%-28s %8s %9s %9s %9s %9s %9s %10s\n' "$label" "$n" "$tw" "$rate" "$p50" "$p99" "$mx" "$cpu"
+    if [[ $p == A ]]; then cpu="-" lcpu="-"; else cpu="$cpu ms" lcpu="$(cat "$T/latcpu.$p") ms"; fi
+    printf '%-28s %8s %9s %9s %9s %9s %9s %9s %10s %10s\n' "$label" "$n" "$tw" "$rate" "$p50" "$p99" "$p999" "$mx" "$cpu" "$lcpu"
 done
 python3 - "$T" "${phases[@]}" <<'PY'
-import json, sys
+import json, math, sys
 T, phases = sys.argv[1], sys.argv[2:]
 thr = {p: open(f"{T}/thr.{p}").read().split() for p in phases}
 lat = {p: json.load(open(f"{T}/lat.{p}.json")) for p in phases}
@@ -303,18 +336,26 @@ print()
 for p in phases[1:]:
     ratio = float(thr[p][3]) / float(thr["A"][3])
     print(f"{p}/A throughput: {ratio:.2f}   added latency ({p} - A): p50 {lat[p]['p50_ms'] - lat['A']['p50_ms']:+.1f} ms, "
-          f"p99 {lat[p]['p99_ms'] - lat['A']['p99_ms']:+.1f} ms   (latency client: {lat[p]['msg_per_s']:.1f} vs {lat['A']['msg_per_s']:.1f} msg/s)")
+          f"p99 {lat[p]['p99_ms'] - lat['A']['p99_ms']:+.1f} ms, p99.9 {lat[p]['p999_ms'] - lat['A']['p999_ms']:+.1f} ms   "
+          f"(latency client: {lat[p]['msg_per_s']:.1f} vs {lat['A']['msg_per_s']:.1f} msg/s)")
 for p in phases:
     r = lat[p]["replies"]
     cats = ", ".join(f"{c} {v['p50_ms']:.1f}/{v['p99_ms']:.1f}" for c, v in lat[p]["by_category"].items())
-    try:
-        ams = [float(x) for x in open(f"{T}/ams.{p}").read().split()]
-    except OSError:
-        ams = []
+    def values(name):
+        try:
+            return [float(x) for x in open(f"{T}/{name}.{p}").read().split()]
+        except OSError:
+            return []
+    def q(v, pc):  # nearest rank, as milter_load.py's pct
+        return v[max(0, min(len(v) - 1, math.ceil(pc / 100.0 * len(v)) - 1))]
+    ams, cms = values("ams"), values("cms")
     if ams:
-        i50, i99 = max(0, -(-len(ams) * 50 // 100) - 1), max(0, -(-len(ams) * 99 // 100) - 1)
-        print(f"{p}: milter's own analysis time (its log, latency run, {len(ams)} messages): p50 {ams[i50]:.1f} ms, p99 {ams[i99]:.1f} ms")
+        line = (f"{p}: milter's own time (its log, latency run, {len(ams)} messages): analysis_ms p50 {q(ams, 50):.1f} "
+                f"p99 {q(ams, 99):.1f} p99.9 {q(ams, 99.9):.1f}")
+        if cms:
+            line += f"; cpu_ms p50 {q(cms, 50):.1f} p99 {q(cms, 99):.1f} p99.9 {q(cms, 99.9):.1f}"
+        print(line)
     print(f"{p}: replies 2xx {r['2xx']} 4xx {r['4xx']} 5xx {r['5xx']}, errors {lat[p]['errors']}; p50/p99 ms by category: {cats}")
 PY
 printf '\nthroughput: smtp-source, one connection per message, %s sessions; wall = first connection to empty queue.\n' "$conc"
-printf 'latency: %s persistent connections, final "." to reply; milterCPU = user+sys of the milter process per message (throughput run).\n' "$conc"
+printf 'latency: %s persistent connections, final "." to reply. CPU/msg = user+sys of the milter process per message, throughput run and latency run.\n' "$conc"

@@ -8,6 +8,7 @@
 //     milter_cmd.cpp          start-up and the main thread (wiring, graceful stop)
 //     milter_session.cpp      libmilter callbacks: collect a message, analyse it
 //                             under the time limit, carry out the plan
+//     milter_pool.cpp         the reused threads analyses run on
 //     milter_state.cpp        the daemon's state: configuration built for a
 //                             reload, learning, kept detections, outbound state
 //     milter_signals.cpp      SIGHUP (reload), SIGTERM/SIGINT (stop), the wake-up pipe

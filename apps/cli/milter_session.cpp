@@ -4,7 +4,7 @@
 // DESCRIPTION
 //   One session state per MTA connection (client address), reset per message
 //   (envelope, header block, body). At the end of a message the one analysis
-//   path (scan::engine, as `replyguard scan`) runs on its own thread under
+//   path (scan::engine, as `replyguard scan`) runs on a reused thread (milter_pool.hpp) under
 //   [milter] timeout; an authenticated submission is checked for account
 //   abuse (milter/outbound.hpp); milter::make_plan (milter/plan.hpp) decides,
 //   and this file only carries the plan out through libmilter: the reply, the
@@ -32,6 +32,7 @@
 
 #include "cli/milter_log.hpp"
 #include "cli/milter_metrics.hpp"
+#include "cli/milter_pool.hpp"
 #include "milter/banner.hpp"
 #include "milter/plan.hpp"
 
@@ -64,6 +65,10 @@ struct session {
     std::string head;  ///< the header block as the MTA sent it ("Name: value\r\n" each)
     std::string body;
     std::uint64_t size = 0;  ///< header block + body, counted against max_message_size
+    /// [milter] max_message_size as it was at MAIL FROM: read once per message,
+    /// not per header line and body chunk (each read locks and copies the live
+    /// configuration's shared_ptr).
+    std::uint64_t max_size = 0;
     bool too_large = false;
     /// How many copies of each of our own headers arrived (the indexes
     /// smfi_chgheader removes), counted even past the size limit.
@@ -211,7 +216,15 @@ sfsistat run_plan(SMFICTX* ctx, session& m, const milter::plan_input& in, const 
 
 struct analysis {
     scan::scan_result r;
+    double cpu_ms = 0;  ///< CPU time of the analysis thread for this scan (cpu_ms in the log line)
 };
+
+/// CPU time of the calling thread, in milliseconds.
+double thread_cpu_ms() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
+}
 
 sfsistat eom_impl(SMFICTX* ctx, session& m, const std::string& qid, const std::shared_ptr<const live_config>& live) {
     const auto& mc = live->mc;
@@ -237,12 +250,14 @@ sfsistat eom_impl(SMFICTX* ctx, session& m, const std::string& qid, const std::s
         } guard;
         // A store failure is reported by the engine in r.history (scan/gather.cpp).
         const auto t0 = std::chrono::steady_clock::now();
+        const double c0 = thread_cpu_ms();
         analysis an{live->eng->scan(*bytes, qid.empty() ? "milter" : qid)};
+        an.cpu_ms = thread_cpu_ms() - c0;
         g_metrics.scan.count(an.r, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
         return an;
     });
     std::future<analysis> fut = task->get_future();
-    std::thread([task] { (*task)(); }).detach();
+    run_analysis([task] { (*task)(); });  // a reused thread (milter_pool.hpp)
     // The limit holds for the whole message: a result that is ready but came
     // after the limit (say this thread was descheduled while it waited) is late too.
     const std::chrono::duration<double> limit(mc.timeout);
@@ -292,8 +307,9 @@ sfsistat eom_impl(SMFICTX* ctx, session& m, const std::string& qid, const std::s
     if (p.defaulted) return carry_out(ctx, m, p, mc, nullptr, qid);
     log_line(qid, milter::summary_line(in, p, m.auth_authen) +
                       fmt::format(
-                          " analysis_ms={:.1f}",
-                          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t_eom).count()));
+                          " analysis_ms={:.1f} cpu_ms={:.1f}",
+                          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t_eom).count(),
+                          an.cpu_ms));
     keep_detection(r, *bytes, in.outbound.abuse, qid, p.disp, live->core);
     sfsistat rc = carry_out(ctx, m, p, mc, &r, qid);
     if (p.learn) learn_clean(*live, r, qid);
@@ -323,6 +339,7 @@ sfsistat cb_connect(SMFICTX* ctx, char*, _SOCK_ADDR* sa) {
             inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(sa)->sin6_addr, buf, sizeof buf);
         m->client_ip = buf;
     }
+    m->max_size = g_state->live()->mc.max_message_size;  // again at each MAIL FROM
     smfi_setpriv(ctx, m);
     ++g_sessions;
     return SMFIS_CONTINUE;
@@ -338,6 +355,7 @@ sfsistat cb_envfrom(SMFICTX* ctx, char**) {
     }
     m->begin();
     try {
+        m->max_size = g_state->live()->mc.max_message_size;
         if (const char* a = smfi_getsymval(ctx, c("{auth_authen}"))) m->auth_authen = a;
     } catch (...) {
         return SMFIS_TEMPFAIL;
@@ -384,7 +402,7 @@ sfsistat cb_header(SMFICTX* ctx, char* name, char* value) {
     if (m->too_large) return SMFIS_CONTINUE;
     // The header block counts against the limit as much as the body does.
     m->size += n.size() + 2 + v.size() + 2;
-    if (m->size > g_state->live()->mc.max_message_size) {
+    if (m->size > m->max_size) {
         m->overflow();
         return SMFIS_CONTINUE;
     }
@@ -401,7 +419,7 @@ sfsistat cb_body(SMFICTX* ctx, unsigned char* buf, size_t len) {
     if (!m) return SMFIS_TEMPFAIL;
     if (m->too_large) return SMFIS_CONTINUE;
     m->size += len;
-    if (m->size > g_state->live()->mc.max_message_size) {
+    if (m->size > m->max_size) {
         m->overflow();
         return SMFIS_CONTINUE;
     }

@@ -102,16 +102,49 @@ int run_scan(const scan_args& a) {
     // Output, in input order. A message whose encrypted attachment no password
     // opened is held back (with everything after it) until a later mail of its
     // conversation offers a password or k_ppap_wait messages have passed.
-    auto render = [&](const scan::scan_result& r) {
-        if (r.error && r.msg.headers.empty() && r.msg.body_text.empty())
-            ++n_err;
+    //
+    // Threads (issue 13): what can be done per message is done on the worker
+    // that analysed it (finished_one below): the passwords it offers, its JSON
+    // line, its class for the counts, and, when nothing else needs it, the
+    // whole result is freed there, keeping only what the ordered side reads.
+    // The ordered side (this thread) then only links PPAP offers, writes lines
+    // and keeps detections. Before, it also searched every body for passwords,
+    // rendered every record and freed every result: about a fifth of all CPU
+    // time, on one thread (perf; bench/scaling.sh).
+    enum class klass : std::uint8_t { clean, suspicious, malicious, error };
+    struct done {
+        scan::scan_result r;  ///< whole, or slimmed to what the ordered side reads (see finished_one)
+        std::string line;     ///< the JSON line, rendered on the worker; "" when rendered here
+        klass k = klass::clean;
+        bool partial_error = false;  ///< analysed in part, and an error: counted as both
+        bool held = false;           ///< waits for a password from a later mail
+    };
+    auto classify = [](done& d) {
+        const scan::scan_result& r = d.r;
+        const bool nothing = r.msg.headers.empty() && r.msg.body_text.empty();
+        if (r.error && nothing)
+            d.k = klass::error;
         else if (r.outcome.v == score::verdict::malicious)
-            ++n_mal;
+            d.k = klass::malicious;
         else if (r.outcome.v == score::verdict::suspicious)
-            ++n_susp;
+            d.k = klass::suspicious;
         else
-            ++n_clean;
-        if (r.error && !(r.msg.headers.empty() && r.msg.body_text.empty())) ++n_err;  // analysed in part
+            d.k = klass::clean;
+        d.partial_error = r.error && !nothing;
+    };
+    auto to_line = [](const scan::scan_result& r) {
+        return output::to_json(r).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    };
+    auto render = [&](done& d) {
+        const scan::scan_result& r = d.r;
+        if (d.line.empty()) classify(d);  // a held result may have changed since the worker's pass
+        switch (d.k) {
+        case klass::error: ++n_err; break;
+        case klass::malicious: ++n_mal; break;
+        case klass::suspicious: ++n_susp; break;
+        case klass::clean: ++n_clean; break;
+        }
+        if (d.partial_error) ++n_err;
         if (r.history.status == history::view_status::unavailable && !n_no_history++) history_error = r.history.error;
         if (kept && campaign::worth_keeping(r) && !keep_failed) {
             if (auto k = kept->put(campaign::make_detection(r, now, cfg, r.raw)); !k) {
@@ -122,8 +155,10 @@ int run_scan(const scan_args& a) {
         // stdout and the bar (stderr) may share one terminal: erase the bar,
         // write the record, flush it, and let the next tick redraw the bar.
         bar.clear();
-        if (jsonl)
-            std::cout << output::to_json(r).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+        if (!d.line.empty())
+            std::cout << d.line << '\n';
+        else if (jsonl)
+            std::cout << to_line(r) << '\n';
         else
             table.row(r);
         if (out_is_tty) std::cout.flush();
@@ -131,32 +166,59 @@ int run_scan(const scan_args& a) {
     constexpr std::size_t k_ppap_wait = 500;
     scan::ppap_linker linker;
     struct pending {
-        scan::scan_result r;
+        done d;
         std::size_t seq;
-        bool held;
     };
     std::deque<pending> queue;
     std::size_t seq = 0;
     auto resolve = [&](pending& p) {
-        scan::apply_offers(eng, p.r, linker.offers_for(p.r));
-        p.held = false;
+        scan::apply_offers(eng, p.d.r, linker.offers_for(p.d.r));
+        p.d.held = false;
     };
     auto drain = [&](bool all) {
         while (!queue.empty()) {
             pending& front = queue.front();
-            if (front.held) {
+            if (front.d.held) {
                 if (!all && seq - front.seq < k_ppap_wait) return;
                 resolve(front);
             }
-            render(front.r);
+            render(front.d);
             queue.pop_front();
         }
     };
-    auto emit = [&](scan::scan_result&& r) {
-        linker.note(r);
-        bool held = !r.error && scan::ppap_linker::needs_password(r);
-        queue.push_back(pending{std::move(r), seq++, held});
+    auto emit = [&](done&& d) {
+        linker.note(d.r);
+        queue.push_back(pending{std::move(d), seq++});
         drain(false);
+    };
+
+    // The per-message work after the analysis, on the thread that analysed it.
+    auto finished_one = [&](scan::scan_result&& r) {
+        done d;
+        r.offered_passwords = scan::ppap_linker::offers_of(r);
+        d.held = !r.error && scan::ppap_linker::needs_password(r);
+        d.r = std::move(r);
+        if (d.held || !jsonl || kept) return d;  // rendered (and kept) by the ordered side
+        classify(d);
+        d.line = to_line(d.r);
+        // Only what render() and linker.note() read goes on; the rest is freed
+        // here, by the thread (and malloc arena) that allocated it.
+        scan::scan_result slim;
+        slim.source = std::move(d.r.source);
+        slim.error = std::move(d.r.error);
+        slim.outcome.v = d.r.outcome.v;
+        slim.history.status = d.r.history.status;
+        slim.history.error = std::move(d.r.history.error);
+        slim.offered_passwords = std::move(d.r.offered_passwords);
+        if (!slim.offered_passwords.empty()) {
+            slim.msg.from = std::move(d.r.msg.from);
+            slim.msg.message_id = std::move(d.r.msg.message_id);
+            slim.msg.subject.key = std::move(d.r.msg.subject.key);
+            slim.msg.in_reply_to = std::move(d.r.msg.in_reply_to);
+            slim.msg.references = std::move(d.r.msg.references);
+        }
+        d.r = std::move(slim);
+        return d;
     };
 
     auto analyse_one = [&](const io::input_item& it) {
@@ -165,7 +227,7 @@ int run_scan(const scan_args& a) {
         if (!bytes) {
             r.source = it.source;
             r.error = bytes.error().message;
-            return r;
+            return finished_one(std::move(r));
         }
         r = eng.scan(*bytes, it.source);
         if (it.full_size || r.msg.raw_size > cfg.lim.message_bytes) {
@@ -181,7 +243,7 @@ int run_scan(const scan_args& a) {
         // Kept with the detection (bounded by limits.kept_raw_bytes) so feedback can learn it.
         if (kept && campaign::worth_keeping(r) && cfg.lim.kept_raw_bytes && bytes->size() <= cfg.lim.kept_raw_bytes)
             r.raw = *bytes;
-        return r;
+        return finished_one(std::move(r));
     };
 
     if (jobs == 1) {
@@ -191,43 +253,67 @@ int run_scan(const scan_args& a) {
         }
     } else {
         // A fixed pool; results land in a bounded window of slots and are
-        // emitted in input order as soon as the next one is ready.
+        // emitted in input order as soon as the next one is ready. A worker
+        // wakes this thread only for the slot it waits for, and this thread
+        // wakes the workers only when one waits for room: no futex call per
+        // message when neither side sleeps.
         const std::size_t window = static_cast<std::size_t>(jobs) * 16;
-        std::vector<std::optional<scan::scan_result>> slots(window);
+        std::vector<std::optional<done>> slots(window);
         std::mutex mu;
         std::condition_variable ready, room;
         std::size_t next = 0, emitted = 0;
+        bool out_waits = false;     // this thread sleeps on `ready` for slot `emitted`
+        unsigned room_waiters = 0;  // workers asleep on `room`
         auto worker = [&] {
             for (;;) {
                 std::size_t i;
                 {
                     std::unique_lock lk(mu);
-                    room.wait(lk, [&] { return next >= items.size() || next < emitted + window; });
+                    while (next < items.size() && next >= emitted + window) {
+                        ++room_waiters;
+                        room.wait(lk);
+                        --room_waiters;
+                    }
                     if (next >= items.size()) return;
                     i = next++;
                 }
-                scan::scan_result r = analyse_one(items[i]);
+                done d = analyse_one(items[i]);
+                bool wake;
                 {
                     std::lock_guard lk(mu);
-                    slots[i % window] = std::move(r);
+                    slots[i % window] = std::move(d);
+                    wake = out_waits && i == emitted;
                 }
-                ready.notify_one();
+                if (wake) ready.notify_one();
             }
         };
         std::vector<std::jthread> pool;
         for (unsigned t = 0; t < jobs; ++t) pool.emplace_back(worker);
+        std::vector<done> batch;
+        std::size_t ticked = 0;
         while (emitted < items.size()) {
-            scan::scan_result r;
+            batch.clear();
+            bool wake_room;
             {
+                // Every result that is ready in order, under one lock.
                 std::unique_lock lk(mu);
-                ready.wait(lk, [&] { return slots[emitted % window].has_value(); });
-                r = std::move(*slots[emitted % window]);
-                slots[emitted % window].reset();
-                ++emitted;
+                while (!slots[emitted % window]) {
+                    out_waits = true;
+                    ready.wait(lk);
+                    out_waits = false;
+                }
+                while (emitted < items.size() && slots[emitted % window]) {
+                    batch.push_back(std::move(*slots[emitted % window]));
+                    slots[emitted % window].reset();
+                    ++emitted;
+                }
+                wake_room = room_waiters > 0;
             }
-            room.notify_all();
-            emit(std::move(r));
-            bar.tick(emitted);
+            if (wake_room) room.notify_all();
+            for (auto& d : batch) {
+                emit(std::move(d));
+                bar.tick(++ticked);
+            }
         }
         pool.clear();
     }

@@ -46,15 +46,18 @@ bool ppap_linker::needs_password(const scan_result& r) {
     return false;
 }
 
-void ppap_linker::note(const scan_result& r) {
-    if (!r.msg.from) return;
+std::vector<std::string> ppap_linker::offers_of(const scan_result& r) {
+    if (!r.msg.from) return {};
     const std::string& text = r.msg.new_text.empty() ? r.msg.body_text : r.msg.new_text;
-    auto pw = attach::find_passwords(text);
-    if (pw.empty()) return;
+    return attach::find_passwords(text);
+}
+
+void ppap_linker::note(const scan_result& r) {
+    if (!r.msg.from || r.offered_passwords.empty()) return;
     entry e;
     e.o.source = r.source;
     e.o.message_id = r.msg.message_id;
-    e.o.passwords = std::move(pw);
+    e.o.passwords = r.offered_passwords;
     e.sender = r.msg.from->address_key;
     e.subject_key = r.msg.subject.key;
     e.refs = refs_of(r.msg);

@@ -31,7 +31,13 @@ public:
     /// True when `r` has an encrypted attachment that no password opened.
     static bool needs_password(const scan_result& r);
 
-    /// Remember the passwords `r` offers (if any).
+    /// The passwords `r` offers to other messages of its thread (attach::find_passwords
+    /// over its new text). Pure: parallel scans call it on their worker threads
+    /// and keep the answer in scan_result::offered_passwords.
+    static std::vector<std::string> offers_of(const scan_result& r);
+
+    /// Remember the passwords `r` offers (if any): r.offered_passwords (see
+    /// offers_of), so the ordered, single-threaded side does not search the text.
     void note(const scan_result& r);
 
     struct offer {

@@ -10,7 +10,7 @@
 //   stored key changes nothing (the messages row is checked first, inside the
 //   same transaction). Prepared statements are cached per SQL text. One
 //   connection per object; calls are serialised by a mutex, so parallel scan
-//   threads may share it. The milter's outbound state lives in the tables of
+//   threads may share it; a read batch is one read transaction. The milter's outbound state lives in the tables of
 //   migration 2, kept by store/sqlite_outbound.cpp on its own connection.
 //   A read-only open (scan) never writes: no WAL switch, no schema table; a
 //   file the user may only read, in a folder it may not write, is read as an
@@ -343,6 +343,23 @@ public:
         return st;
     }
 
+    // One read transaction for a whole batch (issue 13). In autocommit mode
+    // every statement took and dropped SQLite's shared lock and checked the
+    // file: about 330 fcntl and 170 fstat calls per message scanned with a
+    // history, 5x the CPU time of the analysis and most of its wall time.
+    // The batch also reads one snapshot now. Inside a write batch (learn) the
+    // open transaction already covers it.
+    result<read_answers> read(const read_batch& b) override {
+        std::lock_guard lock(mu_);
+        if (batch_ || !sqlite3_get_autocommit(db_)) return history::read(b);
+        if (auto r = exec("BEGIN"); !r) return std::unexpected(r.error());
+        auto a = history::read(b);
+        // Only reads happened: ending the transaction releases the lock. Should
+        // COMMIT fail, ROLLBACK does the same and keeps the connection usable.
+        if (auto c = exec("COMMIT"); !c) (void)exec("ROLLBACK");
+        return a;
+    }
+
     // --- sender profiles (store/sqlite_profiles.cpp) -----------------------
     result<bool> learn_profile(const profile_update& u) override {
         std::lock_guard lock(mu_);
@@ -480,7 +497,9 @@ private:
     bool rw_;
     bool batch_ = false;
     std::map<std::string, sqlite3_stmt*> cache_;
-    std::mutex mu_;  // one connection and statement cache, shared by scan threads
+    // One connection and statement cache, shared by scan threads. Recursive:
+    // read() holds it across the per-kind lookups it makes (see there).
+    std::recursive_mutex mu_;
     sqlite_profiles profiles_;
 };
 

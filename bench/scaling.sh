@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# bench/scaling.sh - replyguard scan --jobs 1, 2, 4 over the same files, in one run
+#
+# USAGE
+#   bench/scaling.sh [--quick] [--jobs "1 2 4"] [--rounds R] [PATH...]
+#     --quick    every 4th file, one round (well under a minute on 2 cores)
+#     --jobs     the --jobs values to compare (default "1 2 4"; the first is the base)
+#     --rounds   runs per --jobs value, interleaved; the median wall time counts
+#                (default 3)
+#     PATH       a folder or a message file; a corpus root holding phishing/ and
+#                benign/ means those two folders. Default: $REPLYGUARD_CORPUS_DIR,
+#                else ../shared/corpus beside the repository.
+#   Environment: BUILD_DIR (default ./build).
+#
+# DESCRIPTION
+#   Runs `replyguard scan --format jsonl --no-progress -jN` over one list of
+#   files (*.mbox* and *.mbx* names left out, as throughput.sh does) for each N,
+#   round-robin (1 2 4 1 2 4 ...) so drift on the machine hits every N alike,
+#   after one warm-up run that fills the page cache. Each run is timed by
+#   /usr/bin/time: wall seconds and user+sys CPU seconds of the process (all
+#   its threads). Prints per N: median wall, its CPU, messages (records
+#   printed), msg/s per wall second and per CPU second, the wall speed-up
+#   over the first N and the CPU ratio (CPU of N / CPU of the first N: above
+#   1 is work that threads add, e.g. contention; the wall speed-up on C cores
+#   is at most C / that ratio). Checks that every run printed the same records.
+#
+#   The wall speed-up means something only on an otherwise idle machine: the
+#   load average before the runs is printed, with a warning above 0.5 per core.
+#   On a busy machine compare the CPU ratio only.
+#
+# LIMITS
+#   Reads only local files; nothing is installed. The whole list goes on one
+#   command line (refused when longer than half of ARG_MAX). Exit 1 when the
+#   runs disagree on the output, 2 on a usage or build error.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build=${BUILD_DIR:-$root/build}
+rg=$build/replyguard
+quick=0
+jobs_list="1 2 4"
+rounds=3
+die() { echo "scaling.sh: $*" >&2; exit 2; }
+while (($#)); do
+    case $1 in
+        --quick) quick=1; rounds=1; shift ;;
+        --jobs) jobs_list=$2; shift 2 ;;
+        --rounds) rounds=$2; shift 2 ;;
+        -h|--help) sed -n '3,15p' "$0"; exit 0 ;;
+        --) shift; break ;;
+        -*) die "unknown option $1" ;;
+        *) break ;;
+    esac
+done
+[[ $rounds =~ ^[1-9][0-9]*$ ]] || die "--rounds takes a positive number"
+read -ra jobs <<< "$jobs_list"
+((${#jobs[@]})) || die "--jobs is empty"
+for j in "${jobs[@]}"; do [[ $j =~ ^[1-9][0-9]*$ ]] || die "--jobs: not a positive number: $j"; done
+[[ -x /usr/bin/time ]] || die "/usr/bin/time missing (Debian package time)"
+if [[ ! -x $rg ]]; then
+    [[ -f $build/build.ninja ]] || die "no build in $build (cmake -S . -B build -G Ninja first)"
+    ninja -C "$build" -j2 replyguard >&2 || die "build failed"
+fi
+
+(($#)) || set -- "${REPLYGUARD_CORPUS_DIR:-$root/../shared/corpus}"
+inputs=()
+for p in "$@"; do
+    if [[ -d $p/phishing && -d $p/benign ]]; then inputs+=("$p/phishing" "$p/benign")
+    elif [[ -e $p ]]; then inputs+=("$p")
+    else die "no such path: $p"; fi
+done
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/rg-scaling.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+find "${inputs[@]}" -type f ! -name '*.mbox*' ! -name '*.mbx*' ! -name '.*' -size +0c -print |
+    LC_ALL=C sort -u > "$tmp/all"
+if ((quick)); then awk 'NR % 4 == 1' "$tmp/all" > "$tmp/list"; else cp "$tmp/all" "$tmp/list"; fi
+[[ -s $tmp/list ]] || die "no message files under: ${inputs[*]}"
+(($(wc -c < "$tmp/list") < $(getconf ARG_MAX) / 2)) || die "file list too long for one command line"
+mapfile -t files < "$tmp/list"
+n_bytes=$(tr '\n' '\0' < "$tmp/list" | du -cb --apparent-size --files0-from=- | tail -1 | cut -f1)
+
+run() {  # run N ROUND: one timed scan -jN into $tmp/jN.R.{out,t}
+    local rc=0
+    /usr/bin/time -f '%e %U %S' -o "$tmp/j$1.$2.t" "$rg" scan --format jsonl --no-progress -j"$1" "${files[@]}" \
+        > "$tmp/j$1.$2.out" 2> "$tmp/j$1.$2.err" || rc=$?
+    # 1: suspicious mail found, 2: some message could not be read: results, not failures.
+    ((rc <= 2)) || { echo "scaling.sh: scan -j$1 exited $rc:" >&2; tail -5 "$tmp/j$1.$2.err" >&2; exit 2; }
+}
+
+echo "warm-up: ${#files[@]} files..." >&2
+run "${jobs[0]}" warm
+load=$(cut -d' ' -f1 /proc/loadavg)
+for ((r = 1; r <= rounds; r++)); do
+    for j in "${jobs[@]}"; do
+        echo "round $r: scan -j$j..." >&2
+        run "$j" "$r"
+    done
+done
+
+# Every run must have printed the same records (input order is the contract).
+ref=$(sha256sum < "$tmp/j${jobs[0]}.warm.out")
+bad=0
+for f in "$tmp"/j*.out; do
+    [[ $(sha256sum < "$f") == "$ref" ]] || { echo "scaling.sh: $(basename "$f") differs from the warm-up output" >&2; bad=1; }
+done
+n_msgs=$(wc -l < "$tmp/j${jobs[0]}.warm.out")
+
+printf '\nreplyguard scan scaling, %s\n' "$(date -u '+%Y-%m-%d %H:%M UTC')"
+printf 'corpus: %s\n' "${inputs[*]}"
+printf '%d files, %d records, %.1f MB; %d cores; load average before the runs %s%s\n' "${#files[@]}" "$n_msgs" \
+    "$(awk -v b="$n_bytes" 'BEGIN { print b / 1e6 }')" "$(nproc)" "$load" "$( ((quick)) && echo '; --quick')"
+if awk -v l="$load" -v c="$(nproc)" 'BEGIN { exit !(l > 0.5 * c) }'; then
+    printf 'WARNING: the machine is busy (load %s on %d cores): wall times and the speed-up mean little; compare the CPU ratio.\n' \
+        "$load" "$(nproc)"
+fi
+printf '%d round(s) per --jobs value, interleaved; median wall time (and the CPU time of that run)\n\n' "$rounds"
+printf '%-6s %8s %8s %8s %10s %12s %10s %10s\n' jobs wall_s cpu_s records msg/s msg/cpu_s speed-up cpu_ratio
+base_w="" base_c=""
+for j in "${jobs[@]}"; do
+    # median by wall time over the rounds
+    for ((r = 1; r <= rounds; r++)); do
+        read -r w u s < <(tail -1 "$tmp/j$j.$r.t")
+        echo "$w $(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.2f", u + s }')"
+    done | sort -n | sed -n "$(((rounds + 1) / 2))p" > "$tmp/med"
+    read -r w c < "$tmp/med"
+    [[ -n $base_w ]] || { base_w=$w; base_c=$c; }
+    awk -v j="$j" -v w="$w" -v c="$c" -v n="$n_msgs" -v bw="$base_w" -v bc="$base_c" 'BEGIN {
+        printf "%-6s %8.2f %8.2f %8d %10.0f %12.0f %9.2fx %10.2f\n", "-j" j, w, c, n, n / w, n / c, bw / w, c / bc }'
+done
+if ((bad)); then
+    echo "FAIL: the runs disagree on the output" >&2
+    exit 1
+fi
+printf '\nspeed-up = wall(-j%s) / wall(-jN); cpu_ratio = cpu(-jN) / cpu(-j%s). All runs printed identical records.\n' \
+    "${jobs[0]}" "${jobs[0]}"

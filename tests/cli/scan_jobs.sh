@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# tests/cli/scan_jobs.sh - scan --jobs N prints what --jobs 1 prints
+#
+# USAGE
+#   bash tests/cli/scan_jobs.sh REPLYGUARD_BINARY CORPUS_DIR
+#
+# DESCRIPTION
+#   The parallel scan (apps/cli/scan_cmd.cpp) does per-message work on the
+#   worker threads: the passwords a message offers to its thread (PPAP), the
+#   JSON line, and it frees a result there keeping only what the ordered
+#   writer reads. None of that may change the output. Over the demo inbox
+#   (whose 06 is held until 07 offers the ZIP's password: the PPAP pair) and
+#   a slice of the corpus, with the demo's SQLite history (one read
+#   transaction per message, store/sqlite_history.cpp) and without one:
+#   -j2, -j3 and -j8 print byte for byte what -j1 prints, as JSON lines and
+#   as the table; the PPAP pair is still paired with -j8; with
+#   --keep-detections, -j1 and -j4 keep the same detections.
+# LIMITS
+#   Local files only; no server. About 10 s.
+set -u
+bin=$1
+corpus=$2
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+. "$root/tests/support/checks.sh"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# Inputs: the demo inbox first, then every 20th single-message corpus file.
+find "$corpus/phishing" "$corpus/benign" -type f ! -name '*.mbox*' ! -name '*.mbx*' -size +0c 2>/dev/null |
+  LC_ALL=C sort | awk 'NR % 20 == 0' > "$tmp/slice"
+mapfile -t slice < "$tmp/slice"
+check "a corpus slice to scan" test "${#slice[@]}" -ge 20
+inputs=("$root/demo/inbox" "${slice[@]}")
+
+"$bin" learn --db "$tmp/h.db" --org-domain sakura-shoji.example "$root/demo/mailbox" > /dev/null 2>&1
+check "learn the demo history" test -s "$tmp/h.db"
+
+for db in none sqlite; do
+  dbargs=()
+  [[ $db == sqlite ]] && dbargs=(--db "$tmp/h.db" --config "$root/demo/replyguard.toml")
+  [[ $db == none ]] && dbargs=(--db "$tmp/absent.db")
+  for fmt in jsonl table; do
+    for j in 1 2 3 8; do
+      "$bin" scan "${dbargs[@]}" --format "$fmt" --no-progress --no-color -j"$j" "${inputs[@]}" \
+        > "$tmp/$db.$fmt.$j" 2> "$tmp/$db.$fmt.$j.err"
+      echo $? > "$tmp/$db.$fmt.$j.rc"
+    done
+    check "$db $fmt -j1 printed records" test "$(wc -l < "$tmp/$db.$fmt.1")" -ge "${#slice[@]}"
+    for j in 2 3 8; do
+      check "$db $fmt -j$j output = -j1 output" cmp -s "$tmp/$db.$fmt.1" "$tmp/$db.$fmt.$j"
+      check "$db $fmt -j$j exit status = -j1's" cmp -s "$tmp/$db.$fmt.1.rc" "$tmp/$db.$fmt.$j.rc"
+    done
+  done
+done
+
+check "the PPAP pair is paired with -j8 (history, jsonl)" py '
+import json, sys
+recs = {r["source"].rsplit("/", 1)[-1]: r for r in map(json.loads, open(sys.argv[1]))}
+six = recs["06-fake-reply-stranger.eml"]
+ids = {f["id"] for f in six["findings"]}
+sys.exit(0 if (six.get("pairing") or {}).get("opened") and "ARCHIVE_PASSWORD_FROM_THREAD" in ids else 1)
+' "$tmp/sqlite.jsonl.8"
+
+# --keep-detections keeps whole results on the ordered side: same detections with -j4.
+for j in 1 4; do
+  cp "$tmp/h.db" "$tmp/k$j.db"
+  "$bin" scan --db "$tmp/k$j.db" --config "$root/demo/replyguard.toml" --keep-detections --format jsonl \
+    --no-progress -j"$j" "${inputs[@]}" > "$tmp/k$j.out" 2> "$tmp/k$j.err"
+  py '
+import json, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+cur = db.execute("SELECT * FROM detections")
+cols = [d[0] for d in cur.description]
+out = []
+for row in cur.fetchall():
+    r = {c: v for c, v in zip(cols, row) if c not in ("id", "time")}  # time: when the scan ran
+    if isinstance(r.get("data"), str):
+        d = json.loads(r["data"])
+        d.pop("time", None)
+        r["data"] = d
+    out.append(json.dumps(r, sort_keys=True, default=repr))
+out.sort()
+open(sys.argv[2], "w").write("\n".join(out))
+print(len(out))
+' "$tmp/k$j.db" "$tmp/k$j.rows" > "$tmp/k$j.n" 2> "$tmp/k$j.pyerr"
+done
+check "--keep-detections kept some detections" test "$(cat "$tmp/k1.n" 2>/dev/null || echo 0)" -gt 0
+check "--keep-detections -j4 output = -j1 output" cmp -s "$tmp/k1.out" "$tmp/k4.out"
+check "--keep-detections -j4 kept the same detections as -j1" cmp -s "$tmp/k1.rows" "$tmp/k4.rows"
+
+echo "scan_jobs: $passes passed, $fails failed"
+((fails == 0))
