@@ -20,7 +20,7 @@
 #     CRLF to each line itself) and without an mbox "From " line; OUT/mix.tsv
 #     lists file, category, bytes, source. LEARN receives what `replyguard
 #     learn` reads first: the first 80% of the fedora mbox, the other notmuch
-#     messages and the ham that is not sent (as symlinks).
+#     messages and the ham that is not sent (copied).
 #   latency: CONCURRENCY threads, each with one SMTP connection to
 #     127.0.0.1:PORT, send N messages cycling over the mix (shuffled with
 #     SEED). Each message is timed from the moment its terminating "." has
@@ -34,6 +34,7 @@
 import json
 import math
 import os
+import shutil
 import random
 import re
 import smtplib
@@ -119,7 +120,9 @@ def cmd_mix(corpus, out, learn, k, seed):
     sent_ham = {src for cat, (src, _) in picked if cat == "ham"}
     learn_links += [src for src, _ in cands["ham"] if src not in sent_ham]
     for i, rel in enumerate(sorted(set(learn_links))):
-        os.symlink(os.path.join(corpus, rel), os.path.join(learn, f"{i:05d}.eml"))
+        # Copies, not symlinks: `learn` skips symbolic links inside folders
+        # (issue 12), so a folder of links taught the history only the mbox.
+        shutil.copyfile(os.path.join(corpus, rel), os.path.join(learn, f"{i:05d}.eml"))
 
     rng.shuffle(picked)
     with open(os.path.join(out, "mix.tsv"), "w", encoding="utf-8") as tsv:
