@@ -63,6 +63,7 @@ cleanup() {
   if [ "$fails" != 0 ]; then
     echo "---- rspamd log"; grep -v 'hs_helper\|terminat\|main;' "$T/rspamd/rspamd.log" 2>/dev/null | tail -30
     echo "---- postfix log"; tail -30 "$T/maillog" 2>/dev/null
+    echo "---- serve log"; tail -20 "$T/serve.out" 2>/dev/null
   fi
   rm -rf "$T"
 }
