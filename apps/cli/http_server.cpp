@@ -40,6 +40,9 @@ namespace {
 
 using clock_type = std::chrono::steady_clock;
 
+/// What is read and dropped past the body limit before the connection is closed instead of answered.
+constexpr std::uint64_t k_drain_extra = 1u << 20;
+
 enum class phase { head, body, busy };
 
 /// One request, from its head to the end of its connection (MHD's con_cls).
@@ -177,11 +180,15 @@ struct server::impl {
             const std::size_t n = *upload_size;
             *upload_size = 0;
             x->body_seen += n;
-            if (x->body_seen > lim.body_bytes) {
+            if (!x->refused && x->body_seen > lim.body_bytes) {
+                // A chunked body past the limit (a larger Content-Length was refused on the head).
+                // MHD queues no reply mid-body: 413 once the body ends, the rest read and dropped.
                 x->res = plain_error(413, "too large");
-                return answer(x);  // MHD_NO (cannot queue mid-body): the connection is closed
+                x->refused = true;
+                std::string().swap(x->req.body);
             }
-            if (!x->refused) x->req.body.append(upload_data, n);
+            if (x->refused) return x->body_seen > 2 * lim.body_bytes + k_drain_extra ? MHD_NO : MHD_YES;
+            x->req.body.append(upload_data, n);
             return MHD_YES;
         }
         // The request is complete (or resumed with its reply).

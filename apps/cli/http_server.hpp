@@ -17,7 +17,9 @@
 //     head in     -> handlers.head (polling thread): a refusal is sent at
 //                    once; 400 and 413 before a byte of the body is read, any
 //                    other after the body (bounded) is read and dropped
-//     body        -> collected up to limits.body_bytes (413 beyond)
+//     body        -> collected up to limits.body_bytes; a chunked body beyond
+//                    it is read and dropped and answered 413 at its end (closed
+//                    without a reply past twice the limit plus 1 MiB)
 //     complete    -> handlers.handle on a worker (503 when the queue is full)
 //     before sent -> handlers.finish (every reply, the server's own too)
 //     after       -> handlers.done with the seconds since the head arrived

@@ -16,7 +16,8 @@
 #   (c) GET /checkv2 with the message as body (rspamd 3.4's proxy) returns
 #       rspamd's JSON with the action of the demo's [milter.actions];
 #   (d) framing: Content-Length of 1 GB -> 413 before any body is sent;
-#       Content-Length with chunked, two Content-Lengths -> 400.
+#       Content-Length with chunked, two Content-Lengths -> 400; a chunked
+#       message is scanned, a chunked body past the limit gets 413.
 # Against the cpp-httplib 0.11 server serve had before (64 worker threads, a
 # 10 s read timeout per read), (a) fails: 200 trickling connections hold
 # every worker and /health does not answer.
@@ -208,6 +209,25 @@ from h import *
 chunks = b''.join(b'%x\r\n' % len(CLEAN[i:i+1000]) + CLEAN[i:i+1000] + b'\r\n' for i in range(0, len(CLEAN), 1000))
 r = raw(b'POST /api/v1/scan HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: message/rfc822\r\nTransfer-Encoding: chunked\r\n\r\n' + chunks + b'0\r\n\r\n', 30)
 assert r.startswith(b'HTTP/1.1 200') and body_json(r)['verdict'] == 'clean', r[:200]
+"
+# A chunked body has no Content-Length to refuse on the head: past the limit it is read,
+# dropped and answered 413 at its end (a second serve with message_bytes = 100000).
+printf '[limits]\nmessage_bytes = 100000\n' >"$tmp/small.toml"
+"$bin" serve --port 0 --quiet --db "$db" --config "$tmp/small.toml" >"$tmp/small.out" 2>&1 &
+pids+=($!)
+sport=
+for _ in $(seq 1 100); do
+  sport=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$tmp/small.out")
+  [ -n "$sport" ] && break
+  sleep 0.1
+done
+check "(d) a chunked body of 300 KB past a limit of 100 KB: 413 after it ends" py "
+import sys; sys.path.insert(0, '$tmp')
+import h
+h.PORT = int('${sport:-0}')
+chunks = b''.join(b'2710\r\n' + b'a' * 10000 + b'\r\n' for _ in range(30))
+r = h.raw(b'POST /api/v1/scan HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: message/rfc822\r\nTransfer-Encoding: chunked\r\n\r\n' + chunks + b'0\r\n\r\n', 10)
+assert r.startswith(b'HTTP/1.1 413') and h.body_json(r)['error'] == 'too_large', r[:120]
 "
 check "serve still answers /health at the end" py "
 import sys; sys.path.insert(0, '$tmp')
