@@ -35,7 +35,8 @@
 //   method_not_allowed, 413 too_large, 415 unsupported_media_type (a form
 //   upload instead of the raw message; without a token, a body a web page
 //   could send), 421 misdirected_request (a Host not ours, without a token),
-//   500 internal. serve_guard.cpp says what each request passes first.
+//   500 internal, 503 unavailable (every worker busy, the queue full:
+//   http::server_limits). serve_guard.cpp says what each request passes first.
 // LIMITS
 //   A request body larger than limits.message_bytes is refused with 413.
 //   Connections, per-address connections, idle time, the deadline for a
