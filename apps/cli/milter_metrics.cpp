@@ -2,17 +2,16 @@
 // apps/cli/milter_metrics.cpp - the milter's exposition, its /metrics listener and textfile (see milter_metrics.hpp)
 #include "cli/milter_metrics.hpp"
 
+#include "cli/http_server.hpp"
 #include "cli/milter_daemon.hpp"
 
 #include <fmt/format.h>
-#include <httplib.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
-#include <thread>
 
 namespace replyguard::cli::milterd {
 
@@ -55,8 +54,7 @@ result<void> write_metrics_file(const std::string& path) {
 }
 
 struct metrics_listener::impl {
-    httplib::Server svr;
-    std::thread thread;
+    std::unique_ptr<http::server> svr;
 };
 
 result<std::unique_ptr<metrics_listener>> metrics_listener::start(const std::string& address) {
@@ -66,30 +64,36 @@ result<std::unique_ptr<metrics_listener>> metrics_listener::start(const std::str
     std::string host = address.substr(0, colon);
     if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
     int port = std::atoi(address.c_str() + colon + 1);
+    // The server of `serve` (http_server.hpp), smaller: one path, two workers, no body.
+    http::server_limits lim;
+    lim.connections = 64;
+    lim.per_ip = 64;
+    lim.idle_timeout_s = 5;
+    lim.head_deadline_s = 5;
+    lim.request_deadline_s = 10;
+    lim.body_bytes = 0;
+    lim.workers = 2;
+    lim.queue = 16;
+    http::handlers h;
+    h.handle = [](http::request& req, http::response& res) {
+        if ((req.method == "GET" || req.method == "HEAD") && req.path == "/metrics") {
+            res.set_content(metrics_text(), std::string(metrics::k_content_type));
+            return;
+        }
+        res.status = 404;
+        res.set_content("not found\n", "text/plain; charset=utf-8");
+    };
+    auto svr = http::server::start(host, port, lim, std::move(h));
+    if (!svr) return fail(errc::io, "cannot start the metrics listener on " + address + ": " + svr.error().message);
     auto l = std::unique_ptr<metrics_listener>(new metrics_listener);
     l->impl_ = std::make_unique<impl>();
-    httplib::Server& svr = l->impl_->svr;
-    svr.new_task_queue = [] { return new httplib::ThreadPool(2); };
-    svr.set_keep_alive_max_count(1);
-    svr.set_read_timeout(5, 0);
-    svr.Get("/metrics", [](const httplib::Request&, httplib::Response& res) {
-        res.set_content(metrics_text(), std::string(metrics::k_content_type));
-    });
-    if (port == 0) {
-        port = svr.bind_to_any_port(host);
-        if (port <= 0) return fail(errc::io, "cannot bind the metrics listener on " + host);
-    } else if (!svr.bind_to_port(host, port)) {
-        return fail(errc::io, "cannot bind the metrics listener on " + address);
-    }
-    l->port_ = port;
-    l->impl_->thread = std::thread([&svr] { svr.listen_after_bind(); });
+    l->port_ = (*svr)->port();
+    l->impl_->svr = std::move(*svr);
     return l;
 }
 
 metrics_listener::~metrics_listener() {
-    if (!impl_) return;
-    impl_->svr.stop();
-    if (impl_->thread.joinable()) impl_->thread.join();
+    if (impl_ && impl_->svr) impl_->svr->stop();
 }
 
 }  // namespace replyguard::cli::milterd

@@ -13,14 +13,15 @@
 //     replyguard_milter_messages_in_progress           gauge
 //   Exposed, per [milter] metrics / metrics_file (read at start; a reload
 //   does not move them):
-//     - a listener (cpp-httplib, one thread) answering GET /metrics on a
-//       loopback address only (the configuration refuses any other);
+//     - a listener (the HTTP server of serve, apps/cli/http_server.hpp) answering
+//       GET /metrics on a loopback address only (the configuration refuses any other);
 //     - a node_exporter textfile, written to PATH.tmp and renamed over PATH
 //       (a scrape never reads half a file) every metrics_interval seconds by
 //       the main thread, and once more at a stop.
 // LIMITS
-//   The listener answers one path with two worker threads; it needs no token
-//   because it is bound to loopback.
+//   The listener answers one path with two worker threads, 64 connections at
+//   once, a request head within 5 s; it needs no token because it is bound to
+//   loopback.
 #pragma once
 
 #include "cli/scan_metrics.hpp"

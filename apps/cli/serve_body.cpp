@@ -2,7 +2,7 @@
 // apps/cli/serve_body.cpp - `serve`: the message bytes of a scan request (size limit, zstd)
 //
 // DESCRIPTION
-//   read_body() reads the body of POST /api/v1/scan and /checkv2 as sent and,
+//   read_body() takes the body of POST /api/v1/scan and /checkv2 as sent and,
 //   when the request says "Compression: zstd" (rspamd's protocol: `rspamc -z`,
 //   the rspamd proxy's `compression = true`), decompresses it with libzstd
 //   (Debian libzstd-dev) before anything is scanned. What cannot be read is
@@ -70,8 +70,7 @@ std::expected<std::string, refusal> unzstd(std::string_view in, std::uint64_t li
 
 }  // namespace
 
-std::optional<std::string> read_body(const context& c, const httplib::Request& req, httplib::Response& res,
-                                     const httplib::ContentReader& reader) {
+std::optional<std::string> read_body(const context& c, const http::request& req, http::response& res) {
     if (req.is_multipart_form_data()) {
         send_error(res, 415, "unsupported_media_type",
                    "send the raw message as the body (Content-Type: message/rfc822), not a form");
@@ -104,17 +103,9 @@ std::optional<std::string> read_body(const context& c, const httplib::Request& r
     }
 
     const std::uint64_t limit = c.cfg.lim.message_bytes;
-    std::string body;
-    bool too_large = false;
-    reader([&](const char* data, std::size_t n) {
-        if (body.size() + n > limit) {
-            too_large = true;
-            return false;
-        }
-        body.append(data, n);
-        return true;
-    });
-    if (too_large) {
+    // The server read the body under the same limit (413 beyond it).
+    std::string body = req.body;
+    if (body.size() > limit) {
         send_error(res, 413, "too_large", fmt::format("the body is larger than {} bytes", limit));
         return std::nullopt;
     }

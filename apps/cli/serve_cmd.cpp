@@ -2,10 +2,11 @@
 // apps/cli/serve_cmd.cpp - `replyguard serve`: HTTP JSON API and the web dashboard (wiring)
 //
 // DESCRIPTION
-//   cpp-httplib (Debian libcpp-httplib-dev) serves, on 127.0.0.1:8895 by default:
+//   The HTTP server of http_server.hpp (libmicrohttpd) serves, on 127.0.0.1:8895 by default:
 //     POST /api/v1/scan          raw message bytes in the body -> the JSON record
 //                                ?source=NAME names it; non-clean results are kept
-//     POST /checkv2              rspamd's protocol (rspamc; not the rspamd proxy yet):
+//     POST /checkv2              rspamd's protocol (rspamc; the rspamd proxy sends
+//                                GET /checkv2 with the message as body: the same):
 //                                rspamd's reply with our record under "replyguard"
 //                                (serve_rspamd.cpp); "Compression: zstd" bodies
 //                                are decompressed (both routes, serve_body.cpp)
@@ -34,9 +35,13 @@
 //   method_not_allowed, 413 too_large, 415 unsupported_media_type (a form
 //   upload instead of the raw message; without a token, a body a web page
 //   could send), 421 misdirected_request (a Host not ours, without a token),
-//   500 internal. serve_guard.cpp says what each request passes first.
+//   500 internal, 503 unavailable (every worker busy, the queue full:
+//   http::server_limits). serve_guard.cpp says what each request passes first.
 // LIMITS
 //   A request body larger than limits.message_bytes is refused with 413.
+//   Connections, per-address connections, idle time, the deadline for a
+//   request head and for the whole request, workers and the queue:
+//   http::server_limits (apps/cli/http_server.hpp), serve::k_limits.
 //   Clustering for /api/v1/campaigns reads every kept detection (retention-bounded).
 #include "cli/commands.hpp"
 #include "cli/serve_http.hpp"
@@ -47,13 +52,71 @@
 #include "store/history.hpp"
 
 #include <fmt/format.h>
-#include <httplib.h>
 
 #include <csignal>
 #include <iostream>
-#include <thread>
+#include <optional>
+#include <utility>
 
 namespace replyguard::cli {
+
+namespace serve {
+
+namespace {
+
+/// The variable segment of "PREFIX<segment>SUFFIX" (no '/' in it), or nullopt.
+std::optional<std::string> segment(std::string_view path, std::string_view prefix, std::string_view suffix) {
+    if (!path.starts_with(prefix) || !path.ends_with(suffix) || path.size() <= prefix.size() + suffix.size())
+        return std::nullopt;
+    std::string_view seg = path.substr(prefix.size(), path.size() - prefix.size() - suffix.size());
+    if (seg.find('/') != std::string_view::npos) return std::nullopt;
+    return std::string(seg);
+}
+
+void not_allowed(const http::request& req, http::response& res, const char* allow) {
+    res.set_header("Allow", allow);
+    send_error(res, 405, "method_not_allowed", fmt::format("{} does not accept {}", req.path, req.method));
+}
+
+}  // namespace
+
+void route(context& c, http::request& req, http::response& res) {
+    using fn = void (*)(context&, const http::request&, http::response&);
+    static constexpr std::pair<std::string_view, fn> gets[] = {{"/api/v1/detections", list_detections},
+                                                               {"/api/v1/report", export_report},
+                                                               {"/api/v1/campaigns", list_campaigns},
+                                                               {"/api/v1/timeline", timeline},
+                                                               {"/api/v1/symbols", symbols},
+                                                               {"/health", health},
+                                                               {"/metrics", prometheus_metrics},
+                                                               {"/", dashboard}};
+    const std::string& m = req.method;
+    const std::string& p = req.path;
+    const bool get = m == "GET" || m == "HEAD";
+    if (m == "POST" && p == "/api/v1/scan") return scan_message(c, req, res);
+    // rspamd's proxy (milter mode, 3.4) sends GET /checkv2 with the message as the body.
+    if (p == "/checkv2" && (m == "POST" || (get && !req.body.empty()))) return check_rspamd(c, req, res);
+    if (get && (p == "/api/v1/scan" || p == "/checkv2")) return not_allowed(req, res, "POST");
+    if (m == "POST")
+        if (auto id = segment(p, "/api/v1/detections/", "/feedback")) {
+            req.matches = {p, *id};
+            return detection_feedback(c, req, res);
+        }
+    for (auto [path, f] : gets) {
+        if (p != path) continue;
+        if (get) return f(c, req, res);
+        if (path != "/" && (m == "POST" || m == "PUT" || m == "DELETE")) return not_allowed(req, res, "GET");
+        break;
+    }
+    if (get)
+        if (auto id = segment(p, "/api/v1/detections/", "")) {
+            req.matches = {p, *id};
+            return get_detection(c, req, res);
+        }
+    send_error(res, 404, "not_found", fmt::format("no such endpoint: {} {}", m, p));
+}
+
+}  // namespace serve
 
 int run_serve(const serve_args& a) {
     std::string token = a.token;
@@ -109,116 +172,40 @@ int run_serve(const serve_args& a) {
                      .hist = token.empty() ? nullptr : st->hist.get()};
     const config& cfg = st->cfg;
 
-    httplib::Server svr;
-    svr.set_payload_max_length(cfg.lim.message_bytes);
-    svr.set_read_timeout(serve::k_read_timeout_s, 0);
-    svr.new_task_queue = [] { return new httplib::ThreadPool(serve::k_workers); };
-    // One request per connection: after a refused request (serve_guard.cpp)
-    // nothing that follows on the connection is read as another request
-    // (request smuggling); loopback connections are cheap.
-    svr.set_keep_alive_max_count(1);
-
-    svr.set_pre_routing_handler([&](const httplib::Request& req, httplib::Response& res) {
-        serve::request_started();
-        return serve::guard(c, req, res);
-    });
-    // After every reply (httplib's own refusals too): counted by route and status, one log line (serve_log.cpp).
-    svr.set_logger(
-        [&](const httplib::Request& req, const httplib::Response& res) { serve::request_done(c, req, res); });
-    // Statuses httplib sets by itself (404, 413, 400 on a malformed request) get a JSON body too.
-    svr.set_error_handler([&](const httplib::Request& req, httplib::Response& res) {
-        if (res.status >= 400 && res.status < 500) m.client_errors.inc();
-        if (!res.body.empty()) return;
-        std::string msg = res.status == 404   ? fmt::format("no such endpoint: {} {}", req.method, req.path)
-                          : res.status == 413 ? fmt::format("the body is larger than {} bytes", cfg.lim.message_bytes)
-                                              : fmt::format("the request was refused (HTTP {})", res.status);
-        serve::send_error(res, res.status, serve::status_code_name(res.status), msg);
-    });
-    svr.set_exception_handler([&](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
-        std::string what = "internal error";
-        try {
-            if (ep) std::rethrow_exception(ep);
-        } catch (const std::exception& e) {
-            what = e.what();
-        } catch (...) {}
-        serve::send_error(res, 500, "internal", what);
-    });
-
-    using req_t = const httplib::Request&;
-    using res_t = httplib::Response&;
-    auto route = [&c](void (*fn)(serve::context&, req_t, res_t)) {
-        return [&c, fn](req_t req, res_t res) { fn(c, req, res); };
+    // The server (http_server.cpp, libmicrohttpd): I/O on one epoll thread,
+    // routes on k_limits.workers threads, every limit in http::server_limits.
+    http::server_limits lim = serve::k_limits;
+    lim.body_bytes = cfg.lim.message_bytes;
+    http::handlers h{
+        .head = [&c](const http::request& req) { return serve::guard(c, req); },
+        .handle = [&c](http::request& req, http::response& res) { serve::route(c, req, res); },
+        .finish = [&c](const http::request& req, http::response& res) { serve::finish(c, req, res); },
+        .done = [&c](const http::request& req, const http::response& res,
+                     double seconds) { serve::request_done(c, req, res, seconds); },
     };
-    auto scan = [&c](req_t req, res_t res, const httplib::ContentReader& reader) {
-        serve::scan_message(c, req, res, reader);
-    };
-    svr.Post("/api/v1/scan", scan);
-    svr.Post("/checkv2", [&c](req_t req, res_t res, const httplib::ContentReader& reader) {
-        serve::check_rspamd(c, req, res, reader);
-    });
-    svr.Get("/api/v1/detections", route(serve::list_detections));
-    svr.Get(R"(/api/v1/detections/([^/]+))", route(serve::get_detection));
-    svr.Post(R"(/api/v1/detections/([^/]+)/feedback)", route(serve::detection_feedback));
-    svr.Get("/api/v1/report", route(serve::export_report));
-    svr.Get("/api/v1/campaigns", route(serve::list_campaigns));
-    svr.Get("/api/v1/timeline", route(serve::timeline));
-    svr.Get("/api/v1/symbols", route(serve::symbols));
-    svr.Get("/health", route(serve::health));
-    svr.Get("/metrics", route(serve::prometheus_metrics));
-    svr.Get("/", route(serve::dashboard));
-    // Known paths with another method: 405, not 404.
-    auto not_allowed = [](const char* allow) {
-        return [allow](req_t req, res_t res) {
-            res.set_header("Allow", allow);
-            serve::send_error(res, 405, "method_not_allowed",
-                              fmt::format("{} does not accept {}", req.path, req.method));
-        };
-    };
-    svr.Get("/api/v1/scan", not_allowed("POST"));
-    svr.Get("/checkv2", not_allowed("POST"));
-    for (const char* p : {"/api/v1/detections", "/api/v1/campaigns", "/api/v1/report", "/api/v1/timeline",
-                          "/api/v1/symbols", "/health", "/metrics"}) {
-        svr.Post(p, not_allowed("GET"));
-        svr.Put(p, not_allowed("GET"));
-        svr.Delete(p, not_allowed("GET"));
-    }
-
-    int port = a.port;
-    if (port == 0) {
-        port = svr.bind_to_any_port(a.listen);
-        if (port <= 0) {
-            std::cerr << "replyguard serve: cannot bind " << a.listen << "\n";
-            return 2;
-        }
-    } else if (!svr.bind_to_port(a.listen, port)) {
-        std::cerr << "replyguard serve: cannot bind " << a.listen << ":" << port << "\n";
-        return 2;
-    }
-
-    // SIGINT/SIGTERM stop the server from a thread of ours (stop() is not async-signal-safe).
+    // SIGINT/SIGTERM are taken by sigwait below (blocked before the server's threads start, so they inherit it).
     sigset_t sigs;
     sigemptyset(&sigs);
     sigaddset(&sigs, SIGINT);
     sigaddset(&sigs, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
-    std::jthread waiter([&] {
-        int sig = 0;
-        sigwait(&sigs, &sig);
-        notify_stopping();
-        svr.stop();
-    });
+    auto svr = http::server::start(a.listen, a.port, lim, std::move(h));
+    if (!svr) {
+        std::cerr << "replyguard serve: " << svr.error().message << "\n";
+        return 2;
+    }
+    const int port = (*svr)->port();
 
     std::string shown = a.listen.find(':') != std::string::npos ? "[" + a.listen + "]" : a.listen;
     std::cout << "replyguard serve: listening on http://" << shown << ":" << port << "/"
               << (token.empty() ? " (no token)" : " (token required)") << std::endl;
     // Type=notify (debian/replyguard.replyguard-serve.service): bound and ready.
     notify_ready(fmt::format("listening on {}:{}", shown, port));
-    bool ok = svr.listen_after_bind();
-    if (waiter.joinable()) {
-        pthread_kill(waiter.native_handle(), SIGTERM);  // wake it if the server stopped by itself
-        waiter.join();
-    }
-    return ok ? 0 : 2;
+    int sig = 0;
+    sigwait(&sigs, &sig);
+    notify_stopping();
+    (*svr)->stop();
+    return 0;
 }
 
 }  // namespace replyguard::cli

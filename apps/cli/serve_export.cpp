@@ -20,7 +20,7 @@
 
 namespace replyguard::cli::serve {
 
-void export_report(context& c, const httplib::Request& req, httplib::Response& res) {
+void export_report(context& c, const http::request& req, http::response& res) {
     auto param = [&](const char* k, const char* fallback) {
         return req.has_param(k) ? req.get_param_value(k) : std::string(fallback);
     };

@@ -42,7 +42,7 @@ namespace {
 std::mutex g_learn_mu;  ///< one learner at a time (learn_message is one transaction)
 }  // namespace
 
-void detection_feedback(context& c, const httplib::Request& req, httplib::Response& res) {
+void detection_feedback(context& c, const http::request& req, http::response& res) {
     if (c.token.empty())
         return send_error(res, 403, "forbidden",
                           "feedback needs an authenticated admin: start serve with --token (or REPLYGUARD_TOKEN)");

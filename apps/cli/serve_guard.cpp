@@ -29,7 +29,11 @@
 //      can only add one after a CORS preflight, which this server never grants
 //      (415 otherwise). `curl -H 'Content-Type: message/rfc822' --data-binary
 //      @mail.eml` passes; a form posting text/plain does not.
-//   Security headers on every reply (nosniff, no-store).
+//   It runs when the request head is in (http_server.hpp handlers.head), so a
+//   refusal is sent before the body is read (400 and 413: never read).
+//   finish() runs on every reply: security headers (nosniff, no-store) and a
+//   JSON body for an error the server made itself (413 past the body limit,
+//   503 with every worker busy, 500).
 // DIAGNOSTICS
 //   JSON errors: 400 bad_request, 401 unauthorized (counted in
 //   replyguard_http_unauthorized_total), 403 forbidden, 413 too_large,
@@ -46,8 +50,6 @@
 namespace replyguard::cli::serve {
 
 namespace {
-
-using handled = httplib::Server::HandlerResponse;
 
 /// The host of "host", "host:port", "[v6]" or "[v6]:port", lower case.
 std::string host_part(std::string_view authority) {
@@ -81,7 +83,7 @@ constexpr std::string_view k_rspamd_fields[] = {"Flags",   "Filename", "Queue-Id
                                                 "Log-Tag", "MTA-Tag",  "MTA-Name",    "TLS-Cipher", "TLS-Version"};
 
 /// Could a page on another site have sent this without a CORS preflight?
-bool forgeable(const httplib::Request& req) {
+bool forgeable(const http::request& req) {
     for (const auto& [name, value] : req.headers) {
         if (name.size() > 2 && (name[0] == 'x' || name[0] == 'X') && name[1] == '-') return false;
         for (std::string_view f : k_rspamd_fields)
@@ -95,36 +97,33 @@ bool forgeable(const httplib::Request& req) {
            media == "text/plain";
 }
 
-handled refuse(httplib::Response& res, int status, std::string_view code, std::string_view message) {
+http::response refuse(int status, std::string_view code, std::string_view message) {
+    http::response res;
     send_error(res, status, code, message);
-    return handled::Handled;
+    return res;
 }
 
 }  // namespace
 
-httplib::Server::HandlerResponse guard(const context& c, const httplib::Request& req, httplib::Response& res) {
-    res.set_header("X-Content-Type-Options", "nosniff");
-    res.set_header("Cache-Control", "no-store");
-
+std::optional<http::response> guard(const context& c, const http::request& req) {
     // 1. Framing.
     const std::size_t n_length = req.get_header_value_count("Content-Length");
-    if (n_length > 1) return refuse(res, 400, "bad_request", "more than one Content-Length header");
+    if (n_length > 1) return refuse(400, "bad_request", "more than one Content-Length header");
     if (n_length == 1 && req.has_header("Transfer-Encoding"))
-        return refuse(res, 400, "bad_request", "Content-Length and Transfer-Encoding together");
+        return refuse(400, "bad_request", "Content-Length and Transfer-Encoding together");
     if (n_length == 1) {
         std::string v = req.get_header_value("Content-Length");
         if (v.empty() || v.size() > 19 ||
             !std::all_of(v.begin(), v.end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
-            return refuse(res, 400, "bad_request", "Content-Length is not a number");
+            return refuse(400, "bad_request", "Content-Length is not a number");
         if (std::stoull(v) > c.cfg.lim.message_bytes)
-            return refuse(res, 413, "too_large",
-                          fmt::format("the body is larger than {} bytes", c.cfg.lim.message_bytes));
+            return refuse(413, "too_large", fmt::format("the body is larger than {} bytes", c.cfg.lim.message_bytes));
     }
 
     // 2. Host.
     if (!host_allowed(c, req.get_header_value("Host")))
         return refuse(
-            res, 421, "misdirected_request",
+            421, "misdirected_request",
             "this server answers to localhost and loopback addresses only (set a token to serve other names)");
 
     // 3. The token.
@@ -133,13 +132,15 @@ httplib::Server::HandlerResponse guard(const context& c, const httplib::Request&
         auto same = [](const std::string& got, const std::string& want) {
             return got.size() == want.size() && CRYPTO_memcmp(got.data(), want.data(), want.size()) == 0;
         };
-        if (same(req.get_header_value("Authorization"), "Bearer " + c.token)) return handled::Unhandled;
+        if (same(req.get_header_value("Authorization"), "Bearer " + c.token)) return std::nullopt;
         if (req.has_header("Password") && same(std::string(trim(req.get_header_value("Password"))), c.token))
-            return handled::Unhandled;
+            return std::nullopt;
         c.m.unauthorized.inc();
+        http::response res =
+            refuse(401, "unauthorized",
+                   "missing or wrong token: send 'Authorization: Bearer TOKEN' (or 'Password: TOKEN', rspamc -P)");
         res.set_header("WWW-Authenticate", "Bearer");
-        return refuse(res, 401, "unauthorized",
-                      "missing or wrong token: send 'Authorization: Bearer TOKEN' (or 'Password: TOKEN', rspamc -P)");
+        return res;
     }
 
     // 4. Writes without a token.
@@ -149,19 +150,31 @@ httplib::Server::HandlerResponse guard(const context& c, const httplib::Request&
             std::size_t scheme = origin.find("://");
             std::string authority = scheme == std::string::npos ? std::string() : lower(origin.substr(scheme + 3));
             if (authority.empty() || authority != lower(req.get_header_value("Host")))
-                return refuse(res, 403, "forbidden", fmt::format("cross-origin request from {} refused", origin));
+                return refuse(403, "forbidden", fmt::format("cross-origin request from {} refused", origin));
         }
         if (req.has_header("Sec-Fetch-Site")) {
             std::string site = lower(req.get_header_value("Sec-Fetch-Site"));
-            if (site != "same-origin" && site != "none")
-                return refuse(res, 403, "forbidden", "cross-site request refused");
+            if (site != "same-origin" && site != "none") return refuse(403, "forbidden", "cross-site request refused");
         }
         if (forgeable(req))
-            return refuse(res, 415, "unsupported_media_type",
+            return refuse(415, "unsupported_media_type",
                           "send the raw message with 'Content-Type: message/rfc822' (without a token, a form, "
                           "text/plain or no Content-Type is refused: any web page could send it)");
     }
-    return handled::Unhandled;
+    return std::nullopt;
+}
+
+void finish(context& c, const http::request& req, http::response& res) {
+    res.set_header("X-Content-Type-Options", "nosniff");
+    res.set_header("Cache-Control", "no-store");
+    if (res.status >= 400 && res.status < 500) c.m.client_errors.inc();
+    if (res.status < 400 || res.content_type.starts_with("application/json")) return;
+    std::string msg = res.status == 404   ? fmt::format("no such endpoint: {} {}", req.method, req.path)
+                      : res.status == 413 ? fmt::format("the body is larger than {} bytes", c.cfg.lim.message_bytes)
+                      : res.status == 503 ? std::string("every worker is busy: try again")
+                      : res.status >= 500 ? res.body
+                                          : fmt::format("the request was refused (HTTP {})", res.status);
+    send_error(res, res.status, res.status == 503 ? "unavailable" : status_code_name(res.status), msg);
 }
 
 }  // namespace replyguard::cli::serve

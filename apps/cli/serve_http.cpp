@@ -19,12 +19,12 @@ bool is_loopback(std::string_view host) {
     return host == "localhost" || host == "::1" || host == "[::1]" || host.rfind("127.", 0) == 0;
 }
 
-void send_json(httplib::Response& res, int status, const json& j) {
+void send_json(http::response& res, int status, const json& j) {
     res.status = status;
     res.set_content(j.dump(-1, ' ', false, json::error_handler_t::replace), "application/json; charset=utf-8");
 }
 
-void send_error(httplib::Response& res, int status, std::string_view code, std::string_view message) {
+void send_error(http::response& res, int status, std::string_view code, std::string_view message) {
     send_json(res, status, json{{"error", code}, {"message", message}});
 }
 
@@ -44,7 +44,7 @@ std::string_view status_code_name(int s) {
 }
 
 /// A non-negative integer query parameter; nullopt with an error sent when malformed.
-std::optional<std::int64_t> int_param(const httplib::Request& req, httplib::Response& res, const char* name,
+std::optional<std::int64_t> int_param(const http::request& req, http::response& res, const char* name,
                                       std::int64_t fallback, std::int64_t max) {
     if (!req.has_param(name)) return fallback;
     std::string v = req.get_param_value(name);

@@ -7,7 +7,7 @@
 //     serve_guard.cpp         before routing: the token
 //     serve_body.cpp          the body of a scan request (size limit, zstd)
 //     serve_scan.cpp          POST /api/v1/scan
-//     serve_rspamd.cpp        POST /checkv2 (rspamd's protocol)
+//     serve_rspamd.cpp        POST /checkv2, GET /checkv2 with a body (rspamd's protocol)
 //     serve_read.cpp          GET /api/v1/detections[/ID], campaigns, timeline, symbols
 //     serve_export.cpp        GET /api/v1/report (campaign table, advisory as CSV/Markdown)
 //     serve_feedback.cpp      POST /api/v1/detections/ID/feedback (admin, token only)
@@ -16,6 +16,8 @@
 //   serve_http.cpp holds the JSON replies and parameter parsing they share.
 #pragma once
 
+#include "cli/http_message.hpp"
+#include "cli/http_server.hpp"
 #include "cli/scan_metrics.hpp"
 
 #include "campaign/detections.hpp"
@@ -24,7 +26,6 @@
 #include "scan/engine.hpp"
 #include "store/history.hpp"
 
-#include <httplib.h>
 #include <nlohmann/json.hpp>
 
 #include <atomic>
@@ -36,14 +37,9 @@
 
 namespace replyguard::cli::serve {
 
-/// Worker threads. httplib's default (8 on a small host) let eight connections
-/// trickling a byte at a time hold every worker, so /health stopped answering
-/// (issue 12 item 6). More workers and a shorter read timeout raise what it
-/// takes; httplib 0.11 has no header deadline, so many more slow connections
-/// still can.
-inline constexpr std::size_t k_workers = 64;
-/// Seconds one read on a connection may wait (per read, not per request).
-inline constexpr time_t k_read_timeout_s = 10;
+/// The HTTP server's limits (apps/cli/http_server.hpp states each); the body
+/// limit is limits.message_bytes of the configuration (serve_cmd.cpp).
+inline constexpr http::server_limits k_limits{};
 
 /// The routes requests are counted under (bounded: anything else is "other").
 inline constexpr std::string_view k_route_other = "other";
@@ -82,29 +78,32 @@ std::int64_t now_s();
 bool is_loopback(std::string_view host);
 std::string_view status_code_name(int status);
 
-void send_json(httplib::Response& res, int status, const nlohmann::json& j);
+void send_json(http::response& res, int status, const nlohmann::json& j);
 /// {"error": CODE, "message": TEXT} with `status`.
-void send_error(httplib::Response& res, int status, std::string_view code, std::string_view message);
+void send_error(http::response& res, int status, std::string_view code, std::string_view message);
 
 /// A non-negative integer query parameter; nullopt with an error sent when malformed.
-std::optional<std::int64_t> int_param(const httplib::Request& req, httplib::Response& res, const char* name,
+std::optional<std::int64_t> int_param(const http::request& req, http::response& res, const char* name,
                                       std::int64_t fallback, std::int64_t max);
 
 // serve_log.cpp
-/// Called first for every request that reaches routing: its start time.
-void request_started();
-/// After the reply: count it (route, status, time) and, unless quiet, log one line to stderr.
-void request_done(context& c, const httplib::Request& req, const httplib::Response& res);
+/// After the reply: count it (route, status, time since its head) and, unless quiet, log one line to stderr.
+void request_done(context& c, const http::request& req, const http::response& res, double seconds);
 /// The route a path is counted under (k_route_other when none).
 std::string_view route_of(std::string_view path);
 
 // serve_guard.cpp
-httplib::Server::HandlerResponse guard(const context& c, const httplib::Request& req, httplib::Response& res);
+/// On the request head: a refusal, or nullopt to route it.
+std::optional<http::response> guard(const context& c, const http::request& req);
+/// Every reply before it is sent: security headers; a 4xx/5xx without a body gets the JSON error;
+/// 4xx counted (replyguard_http_client_errors_total).
+void finish(context& c, const http::request& req, http::response& res);
+/// The route of a complete request (404 / 405 when none).
+void route(context& c, http::request& req, http::response& res);
 
 // serve_body.cpp
 /// The message bytes of a scan request (zstd decompressed); nullopt with the error sent.
-std::optional<std::string> read_body(const context& c, const httplib::Request& req, httplib::Response& res,
-                                     const httplib::ContentReader& reader);
+std::optional<std::string> read_body(const context& c, const http::request& req, http::response& res);
 
 // serve_scan.cpp
 struct scanned {
@@ -112,30 +111,28 @@ struct scanned {
     nlohmann::json record;  ///< the native record, with detection_id
 };
 /// Scan, count, keep a detection worth keeping; nullopt with a 500 sent when it cannot be kept.
-std::optional<scanned> scan_and_keep(context& c, std::string_view body, std::string source, httplib::Response& res);
-void scan_message(context& c, const httplib::Request& req, httplib::Response& res,
-                  const httplib::ContentReader& reader);
+std::optional<scanned> scan_and_keep(context& c, std::string_view body, std::string source, http::response& res);
+void scan_message(context& c, const http::request& req, http::response& res);
 
 // serve_rspamd.cpp
-void check_rspamd(context& c, const httplib::Request& req, httplib::Response& res,
-                  const httplib::ContentReader& reader);
+void check_rspamd(context& c, const http::request& req, http::response& res);
 
 // serve_read.cpp
-void list_detections(context& c, const httplib::Request& req, httplib::Response& res);
-void get_detection(context& c, const httplib::Request& req, httplib::Response& res);
-void list_campaigns(context& c, const httplib::Request& req, httplib::Response& res);
-void timeline(context& c, const httplib::Request& req, httplib::Response& res);
-void symbols(context& c, const httplib::Request& req, httplib::Response& res);
+void list_detections(context& c, const http::request& req, http::response& res);
+void get_detection(context& c, const http::request& req, http::response& res);
+void list_campaigns(context& c, const http::request& req, http::response& res);
+void timeline(context& c, const http::request& req, http::response& res);
+void symbols(context& c, const http::request& req, http::response& res);
 
 // serve_export.cpp
-void export_report(context& c, const httplib::Request& req, httplib::Response& res);
+void export_report(context& c, const http::request& req, http::response& res);
 
 // serve_feedback.cpp
-void detection_feedback(context& c, const httplib::Request& req, httplib::Response& res);
+void detection_feedback(context& c, const http::request& req, http::response& res);
 
 // serve_ops.cpp
-void health(context& c, const httplib::Request& req, httplib::Response& res);
-void prometheus_metrics(context& c, const httplib::Request& req, httplib::Response& res);
-void dashboard(context& c, const httplib::Request& req, httplib::Response& res);
+void health(context& c, const http::request& req, http::response& res);
+void prometheus_metrics(context& c, const http::request& req, http::response& res);
+void dashboard(context& c, const http::request& req, http::response& res);
 
 }  // namespace replyguard::cli::serve

@@ -2,12 +2,13 @@
 // apps/cli/serve_log.cpp - `serve`: every request counted and logged, one line on standard error
 //
 // DESCRIPTION
-//   httplib calls request_done() (its logger) after each reply is written,
-//   including the replies it makes itself (400 on a malformed request, 404,
-//   413). It counts the request under its route and status code
-//   (replyguard_http_requests_total), its time (from the pre-routing handler,
-//   so a request httplib refused before routing has no time and is not
-//   observed) and, unless --quiet, writes:
+//   The HTTP server (http_server.hpp, handlers.done) calls request_done()
+//   after each reply it queued, the refusals of serve_guard.cpp and its own
+//   (413 past the body limit, 503) included; replies libmicrohttpd makes by
+//   itself (a malformed request line, a head too large) are not seen. It
+//   counts the request under its route and status code
+//   (replyguard_http_requests_total), its time (from the request head being
+//   in to the reply being queued and sent) and, unless --quiet, writes:
 //     replyguard serve: 127.0.0.1 "POST /checkv2" 200 1234 12.3ms
 //   remote address, method, path, status, bytes of the reply body, time.
 // LIMITS
@@ -21,19 +22,13 @@
 
 #include <fmt/format.h>
 
-#include <chrono>
 #include <cstdio>
-#include <optional>
 
 namespace replyguard::cli::serve {
 
 namespace {
 
 constexpr std::size_t k_max_logged_path = 256;
-
-// Each request runs on one worker thread from routing to the logger
-// (one request per connection: serve_cmd.cpp), so the start time is the thread's.
-thread_local std::optional<std::chrono::steady_clock::time_point> t_started;
 
 std::string printable(std::string_view s, std::size_t max) {
     std::string out;
@@ -52,8 +47,6 @@ std::string printable(std::string_view s, std::size_t max) {
 
 }  // namespace
 
-void request_started() { t_started = std::chrono::steady_clock::now(); }
-
 std::string_view route_of(std::string_view path) {
     static constexpr std::string_view exact[] = {"/api/v1/scan",      "/checkv2",         "/api/v1/detections",
                                                  "/api/v1/campaigns", "/api/v1/timeline", "/api/v1/symbols",
@@ -67,16 +60,13 @@ std::string_view route_of(std::string_view path) {
     return k_route_other;
 }
 
-void request_done(context& c, const httplib::Request& req, const httplib::Response& res) {
-    std::optional<double> seconds;
-    if (t_started) seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - *t_started).count();
-    t_started.reset();
+void request_done(context& c, const http::request& req, const http::response& res, double seconds) {
     c.m.http.inc(route_of(req.path), res.status);
-    if (seconds) c.m.http_seconds.observe(*seconds);
+    c.m.http_seconds.observe(seconds);
     if (c.quiet) return;
     std::string line = fmt::format("replyguard serve: {} \"{} {}\" {} {} {}\n", printable(req.remote_addr, 64),
                                    printable(req.method, 16), printable(req.path, k_max_logged_path), res.status,
-                                   res.body.size(), seconds ? fmt::format("{:.1f}ms", *seconds * 1e3) : "-");
+                                   res.body.size(), fmt::format("{:.1f}ms", seconds * 1e3));
     std::fwrite(line.data(), 1, line.size(), stderr);
 }
 

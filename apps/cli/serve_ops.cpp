@@ -16,13 +16,13 @@ namespace replyguard::cli::serve {
 
 using nlohmann::json;
 
-void health(context& c, const httplib::Request&, httplib::Response& res) {
+void health(context& c, const http::request&, http::response& res) {
     auto n = c.store.count();
     send_json(res, 200,
               json{{"status", "ok"}, {"version", REPLYGUARD_VERSION}, {"detections", n ? json(*n) : json(nullptr)}});
 }
 
-void prometheus_metrics(context& c, const httplib::Request&, httplib::Response& res) {
+void prometheus_metrics(context& c, const http::request&, http::response& res) {
     auto n = c.store.count();
     replyguard::metrics::exposition e;
     c.m.scan.expose(e);
@@ -38,7 +38,7 @@ void prometheus_metrics(context& c, const httplib::Request&, httplib::Response& 
     res.set_content(e.take(), std::string(replyguard::metrics::k_content_type));
 }
 
-void dashboard(context&, const httplib::Request&, httplib::Response& res) {
+void dashboard(context&, const http::request&, http::response& res) {
     res.set_header("Content-Security-Policy",
                    "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; "
                    "img-src data:");

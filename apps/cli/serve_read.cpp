@@ -107,7 +107,7 @@ bool contains_ci(std::string_view hay, std::string_view needle) {
 }
 
 /// A YYYY-MM-DD parameter (or absent: ""); false with an error sent when malformed.
-bool day_param(const httplib::Request& req, httplib::Response& res, const char* name, std::string& out) {
+bool day_param(const http::request& req, http::response& res, const char* name, std::string& out) {
     if (!req.has_param(name)) return true;
     out = req.get_param_value(name);
     bool ok = out.empty() || (out.size() == 10 && out[4] == '-' && out[7] == '-');
@@ -126,7 +126,7 @@ void by_arrival(std::vector<campaign::detection>& ds) {
 
 }  // namespace
 
-void list_detections(context& c, const httplib::Request& req, httplib::Response& res) {
+void list_detections(context& c, const http::request& req, http::response& res) {
     auto limit = int_param(req, res, "limit", 200, 10000);
     if (!limit) return;
     auto since = int_param(req, res, "since", 0, 1LL << 40);
@@ -161,7 +161,7 @@ void list_detections(context& c, const httplib::Request& req, httplib::Response&
     send_json(res, 200, json{{"detections", arr}, {"matched", matched}, {"total", ds->size()}});
 }
 
-void get_detection(context& c, const httplib::Request& req, httplib::Response& res) {
+void get_detection(context& c, const http::request& req, http::response& res) {
     const std::string& s = req.matches[1];
     std::int64_t id = 0;
     bool ok = !s.empty() && s.size() <= 18;
@@ -185,7 +185,7 @@ void get_detection(context& c, const httplib::Request& req, httplib::Response& r
     send_json(res, 200, j);
 }
 
-void list_campaigns(context& c, const httplib::Request& req, httplib::Response& res) {
+void list_campaigns(context& c, const http::request& req, http::response& res) {
     std::string lang = req.has_param("lang") ? req.get_param_value("lang") : "en";
     if (lang != "en" && lang != "ja") return send_error(res, 400, "bad_request", "lang must be 'en' or 'ja'");
     auto ds = c.store.list({});
@@ -196,7 +196,7 @@ void list_campaigns(context& c, const httplib::Request& req, httplib::Response& 
     send_json(res, 200, json{{"campaigns", arr}, {"org_domains", c.org_domains}});
 }
 
-void timeline(context& c, const httplib::Request& req, httplib::Response& res) {
+void timeline(context& c, const http::request& req, http::response& res) {
     auto days = int_param(req, res, "days", 30, 3650);
     if (!days) return;
     // By arrival (detection::time), never by the Date: header. The window ends
@@ -240,7 +240,7 @@ void timeline(context& c, const httplib::Request& req, httplib::Response& res) {
                    {"groups", {"hijack", "payload", "thread", "auth", "mime", "composite"}}});
 }
 
-void symbols(context& c, const httplib::Request&, httplib::Response& res) {
+void symbols(context& c, const http::request&, http::response& res) {
     json arr = json::array();
     for (const auto& s : detect::all_symbols())
         arr.push_back(json{{"id", s.id},

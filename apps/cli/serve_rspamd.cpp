@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-// apps/cli/serve_rspamd.cpp - `serve`: POST /checkv2 speaks rspamd's protocol (rspamc, rspamd proxy)
+// apps/cli/serve_rspamd.cpp - `serve`: /checkv2 speaks rspamd's protocol (rspamc, rspamd proxy)
 //
 // DESCRIPTION
 //   rspamd's clients (rspamc 3.4 sends every scan command - symbols, check,
-//   report - as POST /checkv2; the rspamd proxy in milter mode does the same
-//   upstream) read rspamd's reply: is_skipped, score, required_score, action,
+//   report - as POST /checkv2; the rspamd 3.4 proxy in milter mode sends
+//   GET /checkv2 with the message as the body, and is served the same way)
+//   read rspamd's reply: is_skipped, score, required_score, action,
 //   symbols {ID: {name, score, metric_score, description, options}},
 //   messages, message-id, time_real and milter {add_headers, remove_headers}.
 //   The action comes from the milter's per-verdict actions ([milter.actions],
@@ -21,7 +22,8 @@
 //   counterpart in rspamd's reply and are left out. required_score is the
 //   lowest threshold whose verdict is rejected or held (else the malicious
 //   threshold). The native record (as POST /api/v1/scan) is kept whole under
-//   "replyguard", with the envelope the request gave.
+//   "replyguard", with the envelope the request gave. The reply's Content-Type
+//   is exactly "application/json", as rspamd's (its proxy reads no other).
 //
 //   Request headers (rspamd's names): From (envelope sender), Rcpt (repeated),
 //   IP, Helo, Hostname, Queue-Id, User, Deliver-To, Pass / Flags. The engine
@@ -55,13 +57,13 @@ namespace {
 constexpr std::size_t k_value_max = 998;
 constexpr std::size_t k_rcpt_max = 1000;
 
-std::string header(const httplib::Request& req, const char* name) {
+std::string header(const http::request& req, const char* name) {
     const std::string v = req.get_header_value(name);  // by value: trim() views into it
     return std::string(trim(v).substr(0, k_value_max));
 }
 
 /// The envelope of rspamd's request headers; only the fields sent.
-json envelope(const httplib::Request& req) {
+json envelope(const http::request& req) {
     json e = json::object();
     for (auto [key, name] : {std::pair{"from", "From"},
                              {"ip", "IP"},
@@ -127,9 +129,8 @@ json symbols_of(const std::vector<finding>& findings) {
 
 }  // namespace
 
-void check_rspamd(context& c, const httplib::Request& req, httplib::Response& res,
-                  const httplib::ContentReader& reader) {
-    auto body = read_body(c, req, res, reader);
+void check_rspamd(context& c, const http::request& req, http::response& res) {
+    auto body = read_body(c, req, res);
     if (!body) return;
     json env = envelope(req);
     std::string source = env.contains("queue_id") && !env["queue_id"].get<std::string>().empty()
@@ -175,6 +176,10 @@ void check_rspamd(context& c, const httplib::Request& req, httplib::Response& re
            {"milter", {{"add_headers", std::move(add)}, {"remove_headers", std::move(remove)}}},
            {"replyguard", std::move(record)}};
     send_json(res, 200, j);
+    // rspamd's proxy parses the reply only when Content-Type is exactly "application/json"
+    // (proxy_backend_parse_results, rspamd 3.4: a charset parameter makes it find no results
+    // and tempfail the message); rspamd itself sends it so.
+    res.content_type = "application/json";
 }
 
 }  // namespace replyguard::cli::serve

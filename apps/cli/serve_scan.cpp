@@ -23,7 +23,7 @@ namespace replyguard::cli::serve {
 
 using nlohmann::json;
 
-std::optional<scanned> scan_and_keep(context& c, std::string_view body, std::string source, httplib::Response& res) {
+std::optional<scanned> scan_and_keep(context& c, std::string_view body, std::string source, http::response& res) {
     auto t0 = std::chrono::steady_clock::now();
     scanned s{c.eng.scan(body, std::move(source)), nullptr};
     const scan::scan_result& r = s.r;
@@ -45,13 +45,10 @@ std::optional<scanned> scan_and_keep(context& c, std::string_view body, std::str
     return s;
 }
 
-// Registered as a content-reader handler: httplib then hands us the body as
-// sent, whatever the Content-Type. (With a plain handler, a body sent as
-// application/x-www-form-urlencoded - curl's default - is parsed as a form and
-// refused beyond 8 KiB by the library.)
-void scan_message(context& c, const httplib::Request& req, httplib::Response& res,
-                  const httplib::ContentReader& reader) {
-    auto body = read_body(c, req, res, reader);
+// The body as sent, whatever the Content-Type (a form-encoded body, curl's
+// default, is never parsed as a form).
+void scan_message(context& c, const http::request& req, http::response& res) {
+    auto body = read_body(c, req, res);
     if (!body) return;
     std::string source = req.has_param("source") ? req.get_param_value("source") : "http";
     auto s = scan_and_keep(c, *body, std::move(source), res);

@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# tests/manual/rspamd_proxy.sh - Postfix -> rspamd proxy (milter mode) -> `replyguard serve` /checkv2
+# tests/cli/rspamd_proxy.sh - Postfix -> rspamd proxy (milter mode) -> `replyguard serve` /checkv2
 #
-#   bash tests/manual/rspamd_proxy.sh BINARY
+#   rspamd_proxy.sh BINARY [CORPUS_DIR]
 #
-# NOT RUN BY CTEST, AND IT FAILS TODAY (issue 14 item 1, step 6): rspamd 3.4's
-# proxy sends each scan upstream as "GET /checkv2" with the message as the
-# body (and Queue-ID, IP "addr:port", From/Rcpt in angle brackets, Helo,
-# Hostname, MTA-Name, Flags: milter,body_block, User-Agent: Postfix ...).
-# cpp-httplib 0.11 never reads the body of a GET, so serve answers 405 and
-# the proxy tempfails every message ("cannot find scan results, tempfail" in
-# rspamd's log; Postfix: 451 4.7.1). It is kept here, ready, for when serve
-# reads GET bodies on /checkv2; move it to tests/cli/ then.
+# Issue 14 item 1: rspamd 3.4's proxy sends each scan upstream as
+# "GET /checkv2" with the message as the body (and Queue-ID, IP "addr:port",
+# From/Rcpt in angle brackets, Helo, Hostname, MTA-Name, Flags:
+# milter,body_block, User-Agent: Postfix ...), and reads the reply only when
+# its Content-Type is exactly "application/json". serve (apps/cli/http_server.cpp,
+# libmicrohttpd) reads GET bodies and /checkv2 answers so; with cpp-httplib
+# 0.11, which never read the body of a GET, serve answered 405 and the proxy
+# tempfailed every message ("cannot find scan results, tempfail"; Postfix
+# 451 4.7.1).
 #
 # A private Postfix (tests/support/loopback.sh: loopback only, no DNS, every
 # non-local transport error:) whose smtpd milter is rspamd 3.4's rspamd_proxy
@@ -63,6 +64,7 @@ cleanup() {
   if [ "$fails" != 0 ]; then
     echo "---- rspamd log"; grep -v 'hs_helper\|terminat\|main;' "$T/rspamd/rspamd.log" 2>/dev/null | tail -30
     echo "---- postfix log"; tail -30 "$T/maillog" 2>/dev/null
+    echo "---- serve log"; tail -20 "$T/serve.out" 2>/dev/null
   fi
   rm -rf "$T"
 }
