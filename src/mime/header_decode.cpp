@@ -240,6 +240,8 @@ bool plain_printable_ascii(std::string_view s) {
 }
 }  // namespace
 
+bool needs_header_decoding(std::string_view raw) { return !plain_printable_ascii(raw); }
+
 std::string decode_header_text(std::string_view raw) {
     if (plain_printable_ascii(raw)) return std::string(trim(unfold(raw)));
     std::string s = unfold(raw);
