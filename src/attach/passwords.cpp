@@ -50,6 +50,14 @@ constexpr std::array k_labels{
     label{"pw", 0, true},
 };
 
+// find_labels() skips positions by these first bytes, and find_password_candidates()
+// skips plain-ASCII lines without a 'p'.
+constexpr bool label_first_byte(unsigned char c) { return c == 'p' || c == 'z' || c == 0xE8 || c == 0xE6 || c == 0xE3; }
+static_assert(std::ranges::all_of(k_labels, [](const label& l) {
+    return label_first_byte(static_cast<unsigned char>(l.text[0])) &&
+           (!l.ascii || l.text.find('p') != std::string_view::npos);
+}));
+
 // Width fold: U+FF01..U+FF5E -> ASCII, U+3000 -> space. text::nfkc does this too
 // (and more); it is repeated here so password matching does not depend on ICU data
 // being present, and because it is exactly the subset that matters for passwords.
@@ -200,6 +208,13 @@ std::vector<label_hit> find_labels(std::string_view low) {
     std::vector<label_hit> hits;
     std::size_t i = 0;
     while (i < low.size()) {
+        // Every label starts with one of these bytes ('p', 'z', or the lead byte
+        // of 解, 暗, パ): the other positions skip the 14 compares. This loop was
+        // 7% of `scan -j1`'s instructions on the corpus (callgrind) before.
+        if (!label_first_byte(static_cast<unsigned char>(low[i]))) {
+            ++i;
+            continue;
+        }
         bool hit = false;
         for (const auto& l : k_labels) {
             if (low.compare(i, l.text.size(), l.text) != 0) continue;
@@ -295,6 +310,12 @@ std::vector<password_candidate> find_password_candidates(std::string_view text) 
     for (std::size_t li = 0; li < lines.size(); ++li) {
         std::string_view raw = trim(lines[li]);
         if (raw.size() > 1000) continue;
+        // A plain-ASCII line is its own NFKC and width fold; without a 'p' it holds
+        // no label (every ASCII one has a 'p') and no 「」, so nothing below can
+        // match. Most lines of mail are such lines; this skips their three copies.
+        if (std::ranges::all_of(raw, [](char c) { return static_cast<unsigned char>(c) < 0x80; }) &&
+            raw.find_first_of("pP") == std::string_view::npos)
+            continue;
         // Work on the folded form (labels like "ＰＷ：" and values like "ＡＢＣ１２３"),
         // and on the raw form so the value as written is also a candidate.
         std::string folded = width_fold(text::nfkc(raw));

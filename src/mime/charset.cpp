@@ -154,6 +154,11 @@ std::string finish(const std::u16string& u) {
 
 /// Copy 7-bit or valid UTF-8 text, dropping ESC and replacing NUL.
 std::string copy_clean(std::string_view s, bool& lossy) {
+    // Nearly all text has neither byte: two vectorised memchr and one bulk copy
+    // instead of a push_back per byte (that loop was 2.2% of `scan -j1`'s
+    // instructions on the corpus, callgrind).
+    if (s.empty() || (!std::memchr(s.data(), '\x1b', s.size()) && !std::memchr(s.data(), '\0', s.size())))
+        return std::string(s);
     std::string out;
     out.reserve(s.size());
     for (char c : s) {

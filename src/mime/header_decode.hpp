@@ -23,6 +23,10 @@ std::string unfold(std::string_view raw);
 /// Decode an unstructured value (Subject, Comments, a display name...).
 std::string decode_header_text(std::string_view raw);
 
+/// False when decode_header_text(raw) is trim(unfold(raw)): printable ASCII
+/// (tab, CR and LF allowed) with no "=?". 98.5% of the corpus's header values.
+bool needs_header_decoding(std::string_view raw);
+
 /// Decode a structured address-list value so it can be parsed as UTF-8:
 /// encoded words are replaced by their text inside a quoted-string, so
 /// that decoded commas, '<' or '@' cannot change the structure.

@@ -25,6 +25,7 @@
 
 #include "core/limits.hpp"
 #include "core/strings.hpp"
+#include "text/html_strip.hpp"
 #include "text/urls.hpp"
 
 #include <gumbo.h>
@@ -668,6 +669,10 @@ html_text html_to_text(std::string_view html, std::size_t max_text, budget* bud)
     opts.max_errors = 0;  // we never read parse errors; do not spend memory on them
     std::string bounded_copy;
     std::string_view input = bounded_nesting(html, bounded_copy);
+    // Style and comment text, which the walk below never renders, is not
+    // handed to gumbo (text/html_strip.hpp); not combined with a nesting rewrite.
+    std::string stripped;
+    if (input.data() == html.data()) input = strip_for_gumbo(html, stripped);
     GumboOutput* output = gumbo_parse_with_options(&opts, input.data(), input.size());
     if (!output || !output->root) return result;
 

@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: Apache-2.0
+// text/html_strip.cpp - drop <style> and comment content before gumbo (see html_strip.hpp)
+//
+// Hand-written rather than left to gumbo: gumbo spends the same per-byte work
+// on text it will throw away (utf8iterator_next and a character token per
+// byte); html_to_text only needs the tree of what is rendered. The cut and its
+// figure are in bench/README.md ("Cuts").
+#include "text/html_strip.hpp"
+
+#include <array>
+#include <cstddef>
+#include <utility>
+#include <vector>
+
+namespace replyguard::text {
+
+namespace {
+
+constexpr std::size_t npos = std::string_view::npos;
+
+bool ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
+bool alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+char low(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+/// Case-insensitive: does `h` hold `word` (lower case) at `p`?
+bool at(std::string_view h, std::size_t p, std::string_view word) {
+    if (p + word.size() > h.size()) return false;
+    for (std::size_t k = 0; k < word.size(); ++k)
+        if (low(h[p + k]) != word[k]) return false;
+    return true;
+}
+
+/// From just after a tag's name: the index after its '>' (the tokenizer's
+/// attribute states: quotes count only as a value's first character), or npos.
+std::size_t tag_end(std::string_view h, std::size_t p) {
+    const std::size_t n = h.size();
+    while (p < n) {
+        const char c = h[p];
+        if (c == '>') return p + 1;
+        if (ws(c) || c == '/') {
+            ++p;
+            continue;
+        }
+        ++p;  // attribute name; its first character may be '='
+        while (p < n && !ws(h[p]) && h[p] != '/' && h[p] != '>' && h[p] != '=') ++p;
+        while (p < n && ws(h[p])) ++p;
+        if (p < n && h[p] == '=') {
+            ++p;
+            while (p < n && ws(h[p])) ++p;
+            if (p < n && (h[p] == '"' || h[p] == '\'')) {
+                const std::size_t e = h.find(h[p], p + 1);
+                if (e == npos) return npos;
+                p = e + 1;
+            } else {
+                while (p < n && !ws(h[p]) && h[p] != '>') ++p;
+            }
+        }
+    }
+    return npos;
+}
+
+/// Where the raw text of element `name` ends: its "</name" followed by
+/// whitespace, '/' or '>' (the "appropriate end tag"), or the end of input.
+std::size_t raw_end(std::string_view h, std::string_view name, std::size_t p) {
+    for (std::size_t e = h.find("</", p); e != npos; e = h.find("</", e + 2)) {
+        const std::size_t after = e + 2 + name.size();
+        if (at(h, e + 2, name) && (after >= h.size() || ws(h[after]) || h[after] == '/' || h[after] == '>')) return e;
+    }
+    return h.size();
+}
+
+}  // namespace
+
+std::string_view strip_for_gumbo(std::string_view h, std::string& copy) {
+    // One pass over the '<'s (memchr) decides whether there is anything to do.
+    // Outside what the scan below follows, the tokenizer's state depends on the
+    // tree builder: foreign content, scripting, frameset mode, and <select>
+    // (where a <style> start tag is ignored and its text parsed as markup).
+    bool work = false;
+    for (std::size_t lt = h.find('<'); lt != npos; lt = h.find('<', lt + 1)) {
+        if (h.compare(lt + 1, 3, "!--") == 0 || at(h, lt + 1, "style"))
+            work = true;
+        else if (at(h, lt + 1, "svg") || at(h, lt + 1, "math") || at(h, lt + 1, "noscript") ||
+                 at(h, lt + 1, "frameset") || at(h, lt + 1, "select"))
+            return h;
+    }
+    if (!work) return h;
+
+    std::vector<std::pair<std::size_t, std::size_t>> drop;  // [begin, end) to leave out
+    const std::size_t n = h.size();
+    std::size_t i = 0;
+    while (i < n) {
+        const std::size_t lt = h.find('<', i);
+        if (lt == npos || lt + 1 >= n) break;
+        const char c = h[lt + 1];
+        if (c == '!') {
+            if (h.compare(lt + 2, 2, "--") == 0) {
+                const std::size_t body = lt + 4;
+                if (body < n && h[body] == '>') {  // "<!-->"
+                    i = body + 1;
+                    continue;
+                }
+                if (h.compare(body, 2, "->") == 0) {  // "<!--->"
+                    i = body + 2;
+                    continue;
+                }
+                std::size_t e = h.find("--", body);
+                while (e != npos && !(h.compare(e + 2, 1, ">") == 0 || h.compare(e + 2, 2, "!>") == 0))
+                    e = h.find("--", e + 1);
+                if (e == npos) return h;  // a comment to the end: leave it to gumbo
+                if (e > body) drop.emplace_back(body, e);
+                i = e + (h[e + 2] == '>' ? 3 : 4);
+                continue;
+            }
+            const std::size_t gt = h.find('>', lt + 2);  // DOCTYPE, bogus comment
+            i = gt == npos ? n : gt + 1;
+            continue;
+        }
+        if (c == '?') {  // bogus comment
+            const std::size_t gt = h.find('>', lt + 2);
+            i = gt == npos ? n : gt + 1;
+            continue;
+        }
+        const bool closing = c == '/';
+        const std::size_t name_start = lt + (closing ? 2 : 1);
+        if (name_start >= n || !alpha(h[name_start])) {
+            if (closing) {  // "</>" is dropped, "</ ..." is a bogus comment
+                const std::size_t gt = h.find('>', name_start);
+                i = gt == npos ? n : gt + 1;
+            } else {
+                i = lt + 1;  // a '<' in text
+            }
+            continue;
+        }
+        std::size_t p = name_start;
+        while (p < n && !ws(h[p]) && h[p] != '/' && h[p] != '>') ++p;
+        std::string name(h.substr(name_start, p - name_start));
+        for (char& ch : name) ch = low(ch);
+        const std::size_t end = tag_end(h, p);
+        if (end == npos) break;  // an unterminated tag: the rest is not text
+        i = end;
+        if (closing) continue;
+        if (name == "plaintext") break;  // everything after it is text
+        if (name == "style" || name == "script" || name == "xmp" || name == "iframe" || name == "noembed" ||
+            name == "noframes" || name == "textarea" || name == "title") {
+            const std::size_t e = raw_end(h, name, end);
+            // Script data has escape states ("<!--" ... "<script>") in which its
+            // end tag does not end it: not followed here.
+            if (name == "script" && h.substr(end, e - end).find("<!--") != npos) return h;
+            if (name == "style" && e > end) drop.emplace_back(end, e);
+            i = e;
+        }
+    }
+    if (drop.empty()) return h;
+    copy.clear();
+    copy.reserve(h.size());
+    std::size_t kept = 0;
+    for (const auto& [b, e] : drop) {
+        copy.append(h.substr(kept, b - kept));
+        kept = e;
+    }
+    copy.append(h.substr(kept));
+    return copy;
+}
+
+}  // namespace replyguard::text

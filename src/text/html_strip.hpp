@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: Apache-2.0
+// text/html_strip.hpp - drop what gumbo would parse only for html_to_text to skip
+//
+// DESCRIPTION
+//   The content of <style> elements and of comments never reaches html_to_text's
+//   output (style is dropped, comments are skipped), yet gumbo tokenizes it byte
+//   by byte: on the corpus it is 17% of the HTML bytes html_to_text parses
+//   (style 11%, comments 6%). strip_for_gumbo() copies the document without it:
+//   "<style ...>" + "</style>" with nothing between, "<!---->" for a comment.
+//   Every tag and all other text stay, so gumbo builds the same tree minus
+//   style text and comment text.
+//
+//   The scan follows the HTML tokenizer's states closely enough to find those
+//   ranges exactly where gumbo would (tags with attributes, quoted values,
+//   bogus comments, RAWTEXT/RCDATA/script data); where that is not certain it
+//   does nothing and returns the input unchanged: foreign content (<svg>,
+//   <math>), <noscript>, <frameset>, <select>, a comment without its end, and
+//   script data holding "<!--".
+// LIMITS
+//   Linear in the input; one copy at most.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace replyguard::text {
+
+/// `html` without style and comment content, in `copy`; or `html` itself when
+/// there is nothing to drop or the document is outside what the scan follows.
+std::string_view strip_for_gumbo(std::string_view html, std::string& copy);
+
+}  // namespace replyguard::text
