@@ -152,8 +152,13 @@ for s in socks:
 print('per-address limit:', refused, 'of 300 closed at once')
 assert 40 <= refused <= 50, refused
 for s in socks: s.close()
-time.sleep(0.5)
-r, dt = health(2.0)
+# The server sees the closes on its event thread; on a loaded machine that
+# can take a moment, so /health is asked until it answers (5 s at most).
+deadline = time.time() + 5
+while True:
+    r, dt = health(2.0)
+    if r.startswith(b'HTTP/1.1 200') or time.time() > deadline: break
+    time.sleep(0.2)
 assert r.startswith(b'HTTP/1.1 200'), r[:80]
 "
 
