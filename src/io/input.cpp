@@ -80,7 +80,10 @@ bool is_from_line(std::string_view data, std::size_t pos) { return data.compare(
 // Content-Length of the header block starting at `pos`, or npos.
 std::size_t header_content_length(std::string_view data, std::size_t pos, std::size_t& body_start) {
     std::size_t end = data.find("\n\n", pos);
-    std::size_t crlf = data.find("\r\n\r\n", pos);
+    // Only before the first "\n\n": a search to the end of the mbox for every message
+    // made splitting quadratic (an mbox without CRLF has none, so each looked to the end).
+    const std::size_t crlf_limit = end == std::string_view::npos ? data.size() : std::min(data.size(), end + 3);
+    std::size_t crlf = data.substr(0, crlf_limit).find("\r\n\r\n", pos);
     if (crlf != std::string_view::npos && (end == std::string_view::npos || crlf < end)) {
         body_start = crlf + 4;
         end = crlf;

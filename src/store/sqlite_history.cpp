@@ -153,6 +153,7 @@ public:
         if (rw_) {
             if (auto r = exec("PRAGMA journal_mode=WAL"); !r) return r;
             if (auto r = exec("PRAGMA synchronous=NORMAL"); !r) return r;
+            if (auto r = exec("PRAGMA cache_size=-65536"); !r) return r;
         }
         return sqlite_migrate(db_, path_, sqlite_history_schema(), rw_);
     }
