@@ -13,6 +13,11 @@ namespace replyguard::io {
 mbox_stream::mbox_stream(std::istream& in, std::size_t max_bytes, std::string prefix)
     : in_(in), max_bytes_(max_bytes), buf_(std::move(prefix)) {}
 
+void mbox_stream::drop(std::size_t n) {
+    buf_.erase(0, n);
+    base_ += n;
+}
+
 bool mbox_stream::fill() {
     if (eof_) return false;
     const std::size_t old = buf_.size();
@@ -30,11 +35,11 @@ void mbox_stream::settle() {
         // Drop the rest of a truncated message: up to the next envelope line.
         const auto f = buf_.find("\nFrom ");
         if (f == std::string::npos) {
-            buf_.erase(0, buf_.size() > 5 ? buf_.size() - 5 : 0);  // "\nFrom" may straddle two chunks
-            if (eof_) buf_.clear();
+            drop(buf_.size() > 5 ? buf_.size() - 5 : 0);  // "\nFrom" may straddle two chunks
+            if (eof_) drop(buf_.size());
             return;
         }
-        buf_.erase(0, f + 1);
+        drop(f + 1);
         skipping_ = false;
     }
     if (buf_.empty()) return;
@@ -45,26 +50,26 @@ void mbox_stream::settle() {
         // The last range may go on in the next chunk; any other is settled once the
         // read-ahead past it is here (a Content-Length up to that far was honoured).
         if (!eof_ && (i + 1 == ranges.size() || start + len + k_mbox_read_ahead > buf_.size())) break;
-        ready_.emplace_back(buf_, start, max_bytes_ ? std::min(len, max_bytes_) : len);
+        ready_.push_back({base_ + start, std::string(buf_, start, max_bytes_ ? std::min(len, max_bytes_) : len)});
         settled = i + 1;
     }
     if (eof_) {
-        buf_.clear();
+        drop(buf_.size());
         return;
     }
     if (settled > 0) {
         // Keep the window from the envelope line of the first unsettled message.
         const std::size_t start = ranges[settled].first;
         const auto nl = start >= 2 ? buf_.rfind('\n', start - 2) : std::string::npos;
-        buf_.erase(0, nl == std::string::npos ? 0 : nl + 1);
+        drop(nl == std::string::npos ? 0 : nl + 1);
         return;
     }
     // Nothing settled: a message longer than the limit and the read-ahead ends here.
     const std::size_t cap = (max_bytes_ ? max_bytes_ : 0) + k_mbox_read_ahead + k_mbox_chunk;
     if (!ranges.empty() && buf_.size() > cap) {
         const auto [start, len] = ranges.front();
-        ready_.emplace_back(buf_, start, max_bytes_ ? std::min(len, max_bytes_) : len);
-        buf_.erase(0, buf_.size() > 5 ? buf_.size() - 5 : 0);
+        ready_.push_back({base_ + start, std::string(buf_, start, max_bytes_ ? std::min(len, max_bytes_) : len)});
+        drop(buf_.size() > 5 ? buf_.size() - 5 : 0);
         skipping_ = true;
     }
 }
@@ -75,8 +80,9 @@ std::optional<std::string> mbox_stream::next() {
         fill();
         settle();
     }
-    std::string m = std::move(ready_.front());
+    auto [offset, m] = std::move(ready_.front());
     ready_.pop_front();
+    offset_ = offset;
     ++count_;
     return m;
 }

@@ -28,6 +28,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace replyguard::io {
@@ -44,6 +45,8 @@ public:
 
     /// The next message without its envelope line, or nothing at the end.
     std::optional<std::string> next();
+    /// Where the message next() returned last starts in the stream (after its envelope line).
+    std::size_t offset() const { return offset_; }
     /// How many messages next() returned.
     std::size_t count() const { return count_; }
     /// Set when reading failed (the stream ended early).
@@ -52,11 +55,14 @@ public:
 private:
     bool fill();    ///< read one chunk into the window; false at the end
     void settle();  ///< move the messages whose end is settled to ready_
+    void drop(std::size_t n);  ///< drop the first n bytes of the window
 
     std::istream& in_;
     std::size_t max_bytes_;
     std::string buf_;                ///< the window: from the envelope line of the first unsettled message
-    std::deque<std::string> ready_;  ///< settled messages not yet handed out
+    std::size_t base_ = 0;           ///< stream offset of buf_[0]
+    std::deque<std::pair<std::size_t, std::string>> ready_;  ///< settled messages (offset, bytes) not yet handed out
+    std::size_t offset_ = 0;
     bool eof_ = false;
     bool skipping_ = false;  ///< after a truncated message: drop bytes up to the next envelope line
     std::size_t count_ = 0;
