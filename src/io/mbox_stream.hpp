@@ -53,14 +53,14 @@ public:
     const std::optional<std::string>& error() const { return error_; }
 
 private:
-    bool fill();    ///< read one chunk into the window; false at the end
-    void settle();  ///< move the messages whose end is settled to ready_
+    bool fill();               ///< read one chunk into the window; false at the end
+    void settle();             ///< move the messages whose end is settled to ready_
     void drop(std::size_t n);  ///< drop the first n bytes of the window
 
     std::istream& in_;
     std::size_t max_bytes_;
-    std::string buf_;                ///< the window: from the envelope line of the first unsettled message
-    std::size_t base_ = 0;           ///< stream offset of buf_[0]
+    std::string buf_;       ///< the window: from the envelope line of the first unsettled message
+    std::size_t base_ = 0;  ///< stream offset of buf_[0]
     std::deque<std::pair<std::size_t, std::string>> ready_;  ///< settled messages (offset, bytes) not yet handed out
     std::size_t offset_ = 0;
     bool eof_ = false;
