@@ -37,7 +37,7 @@ namespace replyguard::store {
 namespace {
 
 // Each entry takes the schema from version i to i+1. Never edit a released entry: append.
-constexpr std::array<std::string_view, 4> k_migrations{
+constexpr std::array<std::string_view, 5> k_migrations{
     R"sql(
 CREATE TABLE messages (
   key TEXT PRIMARY KEY, message_id TEXT NOT NULL, thread_id TEXT NOT NULL, date INTEGER NOT NULL,
@@ -105,6 +105,13 @@ CREATE TABLE correspondents_v4 (
 INSERT INTO correspondents_v4 SELECT address, first_seen, last_seen, count FROM correspondents;
 DROP TABLE correspondents;
 ALTER TABLE correspondents_v4 RENAME TO correspondents;
+)sql",
+    // 5: stats() in constant time: the counts kept by put() (three count(*) per scanned
+    // message were 50 ms at 327k messages).
+    R"sql(
+CREATE TABLE history_counts (messages INTEGER NOT NULL, threads INTEGER NOT NULL, correspondents INTEGER NOT NULL);
+INSERT INTO history_counts SELECT (SELECT count(*) FROM messages), (SELECT count(*) FROM threads),
+                                  (SELECT count(*) FROM correspondents);
 )sql",
 };
 // A reader needs only the tables of this many migrations (the later ones are
@@ -196,6 +203,9 @@ public:
         auto legacy = strings("SELECT name FROM sqlite_master WHERE type='table' AND name='message_fp_count'");
         if (!legacy) return std::unexpected(legacy.error());
         legacy_fp_ = !legacy->empty();
+        auto counts = strings("SELECT name FROM sqlite_master WHERE type='table' AND name='history_counts'");
+        if (!counts) return std::unexpected(counts.error());
+        counted_ = !counts->empty();
         return {};
     }
 
@@ -409,6 +419,16 @@ public:
             out = v->empty() ? 0 : std::stoull((*v)[0]);
             return {};
         };
+        if (counted_) {
+            auto p = prepare("SELECT messages, threads, correspondents FROM history_counts");
+            if (!p) return std::unexpected(p.error());
+            stmt_ref s(*p);
+            if (sqlite3_step(s.get()) != SQLITE_ROW) return err("stats");
+            st.messages = static_cast<std::uint64_t>(s.i64(0));
+            st.threads = static_cast<std::uint64_t>(s.i64(1));
+            st.correspondents = static_cast<std::uint64_t>(s.i64(2));
+            return st;
+        }
         if (auto r = count("SELECT count(*) FROM messages", st.messages); !r) return std::unexpected(r.error());
         if (auto r = count("SELECT count(*) FROM threads", st.threads); !r) return std::unexpected(r.error());
         if (auto r = count("SELECT count(*) FROM correspondents", st.correspondents); !r)
@@ -474,6 +494,8 @@ private:
                          {r.thread_id, m.thread_subject, r.subject_key}, {r.date});
             !x)
             return std::unexpected(x.error());
+        const std::int64_t new_thread = sqlite3_changes(db_) > 0 ? 1 : 0;
+        std::int64_t new_correspondents = 0;
         if (auto x = run(
                 "UPDATE threads SET messages=messages+1, "
                 "first_seen=CASE WHEN ?2=0 THEN first_seen WHEN first_seen=0 OR ?2<first_seen THEN ?2 ELSE first_seen END, "
@@ -487,14 +509,22 @@ private:
                              {r.thread_id, p.address, p.name});
                 !x)
                 return std::unexpected(x.error());
-            if (auto x = run(
+            {
+                // RETURNING count: 1 when the address is new (an update makes it 2 or more).
+                auto q = prepare(
                     "INSERT INTO correspondents VALUES (?1,?2,?2,1) ON CONFLICT(address) DO UPDATE SET "
                     "count=count+1, "
-                    "first_seen=CASE WHEN ?2=0 THEN first_seen WHEN first_seen=0 OR ?2<first_seen THEN ?2 ELSE first_seen END, "
-                    "last_seen=max(last_seen, ?2)",
-                    {p.address}, {r.date});
-                !x)
-                return std::unexpected(x.error());
+                    "first_seen=CASE WHEN ?2=0 THEN first_seen WHEN first_seen=0 OR ?2<first_seen THEN ?2 ELSE "
+                    "first_seen END, "
+                    "last_seen=max(last_seen, ?2) RETURNING count");
+                if (!q) return std::unexpected(q.error());
+                stmt_ref s(*q);
+                s.bind(1, std::string_view(p.address)).bind(2, r.date);
+                int rc = sqlite3_step(s.get());
+                if (rc == SQLITE_ROW && s.i64(0) == 1) ++new_correspondents;
+                while (rc == SQLITE_ROW) rc = sqlite3_step(s.get());
+                if (rc != SQLITE_DONE) return err("correspondents");
+            }
             if (!p.name.empty())
                 if (auto x = run("INSERT OR IGNORE INTO correspondent_names VALUES (?1,?2)", {p.address, p.name}); !x)
                     return std::unexpected(x.error());
@@ -516,6 +546,11 @@ private:
                     run("INSERT OR IGNORE INTO fp_postings VALUES (?1,?2)", {}, {static_cast<std::int64_t>(fp), id});
                 !x)
                 return std::unexpected(x.error());
+        if (auto x = run("UPDATE history_counts SET messages=messages+1, threads=threads+?1, "
+                         "correspondents=correspondents+?2",
+                         {}, {new_thread, new_correspondents});
+            !x)
+            return std::unexpected(x.error());
         return true;
     }
 
@@ -550,6 +585,7 @@ private:
     bool rw_;
     bool batch_ = false;
     bool legacy_fp_ = false;  ///< a read-only open of a file before migration 4
+    bool counted_ = false;    ///< history_counts exists (migration 5)
     std::map<std::string, sqlite3_stmt*> cache_;
     std::mutex mu_;  // one connection and statement cache, shared by scan threads
     sqlite_profiles profiles_;
