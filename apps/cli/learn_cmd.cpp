@@ -27,6 +27,7 @@
 #include "imap/client.hpp"
 #include "imap/sync.hpp"
 #include "io/input.hpp"
+#include "io/mbox_stream.hpp"
 #include "mime/parser.hpp"
 #include "store/history.hpp"
 #include "store/imap_state.hpp"
@@ -35,10 +36,15 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <iostream>
+#include <optional>
 
 namespace replyguard::cli {
 namespace {
+
+/// Messages per transaction of a file import (an IMAP import commits each message).
+constexpr std::size_t k_learn_batch = 2000;
 
 /// Learn the mailboxes of one IMAP URL. Returns false on a failure that stops it.
 bool learn_imap(const std::string& arg, const learn_args& a, const config& cfg, const std::string& db,
@@ -172,33 +178,71 @@ int run_learn(const learn_args& a) {
 
     io::expand_options xo;
     xo.notice = [](const std::string& line) { std::cerr << "replyguard learn: " << line << "\n"; };
-    auto items = io::expand_inputs(files, xo);
-    // Mail from an Outlook data file's owner is sent mail (outlook/pst.hpp).
-    opt.own_addresses = io::owner_addresses(items);
-    progress bar(items.size(), "messages", !a.no_progress);
-    history::learn_session session(**h, opt, 500);
-    for (const auto& it : items) {
-        bar.tick(++i);
-        auto bytes = io::load(it);
-        if (!bytes) {
-            std::cerr << "replyguard learn: " << it.source << ": " << bytes.error().message << "\n";
-            ++errors;
-            continue;
-        }
-        auto msg = mime::parse_message(*bytes, cfg.lim);
+    xo.max_bytes = cfg.lim.message_bytes;  // the parser keeps no more (MIME_TRUNCATED)
+    // mbox files and standard input are streamed (io/mbox_stream.hpp): memory stays
+    // bounded whatever their size. Everything else is listed first, as before (folders,
+    // Outlook files: their owners' addresses are needed before any mail is learnt).
+    struct planned {
+        std::optional<io::mbox_source> mbox;
+        std::vector<io::input_item> items;
+    };
+    std::vector<planned> plan;
+    std::vector<std::string> owners;
+    std::size_t listed = 0;
+    for (const auto& path : files) {
+        planned p;
+        p.mbox = io::open_mbox_stream(path, xo, p.items);
+        if (!p.mbox && p.items.empty()) p.items = io::expand_inputs({path}, xo);
+        // Mail from an Outlook data file's owner is sent mail (outlook/pst.hpp).
+        for (auto& o : io::owner_addresses(p.items))
+            if (std::find(owners.begin(), owners.end(), o) == owners.end()) owners.push_back(std::move(o));
+        listed += p.items.size();
+        plan.push_back(std::move(p));
+    }
+    opt.own_addresses = std::move(owners);
+    history::learn_session session(**h, opt, k_learn_batch);
+    auto learn_bytes = [&](const std::string& source, const std::string& bytes) -> bool {
+        auto msg = mime::parse_message(bytes, cfg.lim);
         if (auto r = session.add(msg); !r) {
-            std::cerr << "replyguard learn: " << it.source << ": " << r.error().message << "\n";
+            std::cerr << "replyguard learn: " << source << ": " << r.error().message << "\n";
             if (r.error().code == errc::store) {
                 // A store outage (a Redis failover, say): stop here. Messages whose learning
                 // completed are stored and skipped by the next run, so running it again resumes.
                 std::cerr << fmt::format(
-                    "replyguard learn: the history store failed at input {} of {}; run the same learn again to "
+                    "replyguard learn: the history store failed at {}; run the same learn again to "
                     "complete it (messages already stored are skipped)\n",
-                    i, items.size());
-                return 2;
+                    source);
+                return false;
             }
             ++errors;
         }
+        return true;
+    };
+    progress bar(listed, "messages", !a.no_progress);  // listed items; a streamed mbox has no total
+    for (auto& p : plan) {
+        if (p.mbox) {
+            auto& rd = *p.mbox->reader;
+            while (auto bytes = rd.next())
+                if (!learn_bytes(fmt::format("{}#{}", p.mbox->source, rd.count() - 1), *bytes)) return 2;
+            if (rd.error()) {
+                std::cerr << "replyguard learn: " << p.mbox->source << ": " << *rd.error() << "\n";
+                ++errors;
+            }
+            p.mbox.reset();
+            continue;
+        }
+        for (const auto& it : p.items) {
+            bar.tick(++i);
+            auto bytes = io::load(it);
+            if (!bytes) {
+                std::cerr << "replyguard learn: " << it.source << ": " << bytes.error().message << "\n";
+                ++errors;
+                continue;
+            }
+            if (!learn_bytes(it.source, *bytes)) return 2;
+        }
+        p.items.clear();
+        p.items.shrink_to_fit();
     }
     auto tot = session.finish();
     bar.finish();

@@ -2,6 +2,9 @@
 // io/input.cpp - files, folders, Maildir, mbox and stdin.
 #include "io/input.hpp"
 
+#include "core/limits.hpp"
+#include "io/mbox_stream.hpp"
+
 #include "outlook/msg.hpp"
 #include "outlook/pst.hpp"
 
@@ -80,7 +83,10 @@ bool is_from_line(std::string_view data, std::size_t pos) { return data.compare(
 // Content-Length of the header block starting at `pos`, or npos.
 std::size_t header_content_length(std::string_view data, std::size_t pos, std::size_t& body_start) {
     std::size_t end = data.find("\n\n", pos);
-    std::size_t crlf = data.find("\r\n\r\n", pos);
+    // Only before the first "\n\n": a search to the end of the mbox for every message
+    // made splitting quadratic (an mbox without CRLF has none, so each looked to the end).
+    const std::size_t crlf_limit = end == std::string_view::npos ? data.size() : std::min(data.size(), end + 3);
+    std::size_t crlf = data.substr(0, crlf_limit).find("\r\n\r\n", pos);
     if (crlf != std::string_view::npos && (end == std::string_view::npos || crlf < end)) {
         body_start = crlf + 4;
         end = crlf;
@@ -270,13 +276,23 @@ void add_file(const std::string& path, const std::string& source, std::vector<in
                      fs::path(path).filename().string().find(".mbox") != std::string::npos ||
                      fs::path(path).filename().string().find(".mbx") != std::string::npos;
     if (candidate && size > 0) {
-        auto data = read_file(path);
-        if (!data) {
-            out.push_back(error_item(source, path, data.error().message));
-            return;
-        }
-        if (looks_like_mbox(path, *data)) {
-            add_mbox_items(std::make_shared<const std::string>(std::move(*data)), source, path, out);
+        // Streamed (io/mbox_stream.hpp): the items are byte ranges read again by load(),
+        // so an mbox of any size is never held in memory.
+        std::vector<input_item> none;
+        input_options so = opt;
+        if (!so.max_bytes) so.max_bytes = limits{}.message_bytes;
+        if (auto m = open_mbox_stream(path, so, none)) {
+            while (auto bytes = m->reader->next()) {
+                input_item it;
+                it.source = fmt::format("{}#{}", source, m->reader->count() - 1);
+                it.path = path;
+                it.offset = m->reader->offset();
+                it.length = bytes->size();
+                it.whole_file = false;
+                out.push_back(std::move(it));
+            }
+            if (m->reader->error())
+                out.push_back(error_item(source, path, fmt::format("{}: {}", path, *m->reader->error())));
             return;
         }
     }
@@ -454,11 +470,20 @@ result<std::string> load(const input_item& item) {
         if (item.whole_file) return msg_or_bytes(*item.buffer, item.source);
         return item.buffer->substr(item.offset, item.length);
     }
-    auto data = read_file(item.path, item.whole_file ? item.max_bytes : 0);
+    if (!item.whole_file) {
+        // One message of an mbox: only its byte range is read.
+        std::ifstream in(item.path, std::ios::binary);
+        if (!in) return fail(errc::io, fmt::format("cannot open {}: {}", item.path, std::strerror(errno)));
+        std::string data(item.length, '\0');
+        in.seekg(static_cast<std::streamoff>(item.offset));
+        in.read(data.data(), static_cast<std::streamsize>(item.length));
+        if (static_cast<std::size_t>(in.gcount()) != item.length)
+            return fail(errc::io, fmt::format("{} changed while reading", item.path));
+        return data;
+    }
+    auto data = read_file(item.path, item.max_bytes);
     if (!data) return data;
-    if (item.whole_file) return msg_or_bytes(std::move(*data), item.source);
-    if (item.offset > data->size()) return fail(errc::io, fmt::format("{} changed while reading", item.path));
-    return data->substr(item.offset, item.length);
+    return msg_or_bytes(std::move(*data), item.source);
 }
 
 }  // namespace replyguard::io

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // history_test.cpp - the same behaviour from every history backend (memory, SQLite)
 #include "store/history.hpp"
+#include "old_history.hpp"
 #include "redis_server.hpp"
 
 #include <gtest/gtest.h>
@@ -359,6 +360,84 @@ TEST(sqlite_history, a_file_the_user_may_only_read_serves_scan) {
     ASSERT_TRUE(WIFEXITED(status));
     EXPECT_EQ(WEXITSTATUS(status), 0)
         << "10: cannot drop privileges, 11: open failed, 12: read failed, 13/14: wrong data";
+}
+
+// issue 13: migration 4 (integer postings, fp_n in messages, WITHOUT ROWID threads and
+// correspondents) upgrades a file written by schema 3 in place; scan reads the old file
+// as it is, and the answers are the same before and after.
+TEST(sqlite_history, a_schema_3_file_reads_the_same_before_and_after_migration_4) {
+    auto p = temp_db("v3");
+    ASSERT_EQ(test::make_old_history(p, 3), "");
+    {
+        // Two messages as schema 3's put() wrote them.
+        sqlite3* db = nullptr;
+        ASSERT_EQ(sqlite3_open(p.c_str(), &db), SQLITE_OK);
+        const char* rows = R"sql(
+INSERT INTO messages VALUES ('a@x','a@x','T1',1000,'taro@partner.co.jp','Taro','me@ours.co.jp','Re: q','q',0);
+INSERT INTO messages VALUES ('b@x','b@x','T1',2000,'me@ours.co.jp','Me','taro@partner.co.jp
+hanako@partner.co.jp','Re: q','q',1);
+INSERT INTO threads VALUES ('T1','q','q',1000,2000,2);
+INSERT INTO thread_participants VALUES ('T1','taro@partner.co.jp','Taro'), ('T1','me@ours.co.jp','Me');
+INSERT INTO correspondents VALUES ('taro@partner.co.jp',1000,2000,2), ('me@ours.co.jp',1000,2000,2);
+INSERT INTO correspondent_names VALUES ('taro@partner.co.jp','Taro');
+INSERT INTO fingerprints VALUES (11,'a@x'), (12,'a@x'), (13,'a@x'), (12,'b@x'), (99,'b@x');
+INSERT INTO message_fp_count VALUES ('a@x',3), ('b@x',2);
+)sql";
+        ASSERT_EQ(sqlite3_exec(db, rows, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+        sqlite3_close(db);
+    }
+    const std::vector<std::uint64_t> q{11, 12, 99, 7};
+    auto answers = [&](history& h) {
+        std::string out;
+        auto hits = h.match_fingerprints(q, 20);
+        EXPECT_TRUE(hits.has_value()) << hits.error().message;
+        for (const auto& x : *hits)
+            out += x.message_key + ":" + std::to_string(x.matched) + "/" + std::to_string(x.stored) + " ";
+        auto m = h.find_message("b@x");
+        EXPECT_TRUE(m.has_value() && m->has_value());
+        if (m && *m)
+            out += (*m)->thread_id + " " + std::to_string((*m)->recipients.size()) + " " + std::to_string((*m)->date) +
+                   ((*m)->sent ? " sent " : " received ");
+        auto t = h.find_thread("T1");
+        EXPECT_TRUE(t.has_value() && t->has_value());
+        if (t && *t) out += std::to_string((*t)->messages) + " " + std::to_string((*t)->participants.size()) + " ";
+        auto c = h.find_correspondent("taro@partner.co.jp");
+        EXPECT_TRUE(c.has_value() && c->has_value());
+        if (c && *c) out += std::to_string((*c)->count) + " " + std::to_string((*c)->names.size()) + " ";
+        auto st = h.stats();
+        EXPECT_TRUE(st.has_value());
+        if (st)
+            out += std::to_string(st->messages) + "/" + std::to_string(st->threads) + "/" +
+                   std::to_string(st->correspondents);
+        return out;
+    };
+    const std::string expected = "a@x:2/3 b@x:2/2 T1 2 2000 sent 2 2 2 1 2/1/2";
+    {
+        auto ro = open_history(p, open_mode::read_only);  // scan: reads schema 3 as it is
+        ASSERT_TRUE(ro.has_value()) << ro.error().message;
+        EXPECT_EQ(answers(**ro), expected);
+    }
+    auto rw = open_history(p, open_mode::read_write);  // learn: migrates to 4 in place
+    ASSERT_TRUE(rw.has_value()) << rw.error().message;
+    EXPECT_EQ(answers(**rw), expected);
+    // A message learnt after the migration joins the old ones in the postings.
+    ASSERT_TRUE(*(*rw)->put(sample("c@x", "T1", "taro@partner.co.jp", {"me@ours.co.jp"}, 3000, {11, 50})));
+    auto hits = (*rw)->match_fingerprints(std::vector<std::uint64_t>{11}, 20);
+    ASSERT_TRUE(hits.has_value());
+    ASSERT_EQ(hits->size(), 2u);
+    EXPECT_EQ((*hits)[0].message_key, "a@x");
+    EXPECT_EQ((*hits)[1].message_key, "c@x");
+    EXPECT_EQ((*hits)[1].stored, 2u);
+    rw->reset();
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(p.c_str(), &db), SQLITE_OK);
+    sqlite3_stmt* s = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT version FROM schema_version", -1, &s, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_step(s), SQLITE_ROW);
+    EXPECT_EQ(sqlite3_column_int(s, 0), sqlite_schema_version());
+    sqlite3_finalize(s);
+    EXPECT_NE(sqlite3_exec(db, "SELECT 1 FROM message_fp_count", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
 }
 
 TEST(sqlite_history, newer_schema_is_refused) {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // profile_store_test.cpp - sender profiles round-trip the same on every backend (memory, SQLite, Redis)
+#include "old_history.hpp"
 #include "redis_server.hpp"
 #include "store/history.hpp"
 
@@ -129,18 +130,8 @@ TEST(profile_store_sqlite, a_file_of_an_older_schema_reads_as_no_profile) {
     auto path =
         (std::filesystem::temp_directory_path() / ("rg-profile-old-" + std::to_string(::getpid()) + ".db")).string();
     std::filesystem::remove(path);
-    ASSERT_TRUE(open_sqlite_history(path, open_mode::read_write).has_value());
-    {
-        // A file written before migration 3: no profile tables, version 2.
-        sqlite3* db = nullptr;
-        ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-        ASSERT_EQ(sqlite3_exec(db,
-                               "DROP TABLE profiles; DROP TABLE profile_values; DROP TABLE profile_seen; "
-                               "UPDATE schema_version SET version=2",
-                               nullptr, nullptr, nullptr),
-                  SQLITE_OK);
-        sqlite3_close(db);
-    }
+    // A file written before migration 3: no profile tables, version 2.
+    ASSERT_EQ(test::make_old_history(path, 2), "");
     auto r = open_sqlite_history(path, open_mode::read_only);  // scan: not migrated, still readable
     ASSERT_TRUE(r.has_value()) << r.error().message;
     auto p = (*r)->find_profile("addr:a@b.example");

@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# bench/history_scale.sh - learn and scan at history sizes 0 / 10k / 1M (/ 10M): one table
+#
+# DESCRIPTION
+#   For each size N, bench/history_gen.py writes N synthetic messages (corpus threads
+#   with new ids, addresses, dates and text; deterministic) into `replyguard learn -`
+#   through a pipe (learn streams it: nothing of size N is held), into a fresh SQLite
+#   history. Measured: learn CPU seconds (user+sys of learn alone, not the generator),
+#   msg/s per CPU second, peak RSS, the store's bytes per learnt message. Then the same
+#   fixed sample (the first 300 messages of copy 1, in every history of 10k or more;
+#   the messages of copy 1 are learnt there, so lookups find their threads) is scanned
+#   against each history: `scan --format jsonl -j1`, msg/s per CPU second and peak RSS.
+#   Last, peak RSS of learn and scan for 100 vs 100k messages of input.
+#   Rates are per CPU second (the machine is shared: wall time means little).
+# USAGE
+#   bench/history_scale.sh [--quick] [--sizes "0 10000 1000000"] [--binary build/replyguard]
+#                          [--corpus ../shared/corpus] [--work DIR] [--keep]
+#   --quick: sizes 0 10000 100000 (and the RSS runs); default sizes 0 10000 1000000.
+#   The 10M run: --sizes 10000000 (about 1.5 GB of store, hours of CPU; see bench/README.md).
+# LIMITS
+#   Not a test: nothing here asserts a time.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+bin=$here/../build/replyguard
+corpus=$here/../../shared/corpus
+sizes="0 10000 1000000"
+work=""
+keep=0
+rss=1
+while [ $# -gt 0 ]; do
+  case $1 in
+    --quick) sizes="0 10000 100000"; shift ;;
+    --sizes) sizes=$2; shift 2 ;;
+    --binary) bin=$2; shift 2 ;;
+    --corpus) corpus=$2; shift 2 ;;
+    --work) work=$2; shift 2 ;;
+    --keep) keep=1; shift ;;
+    --no-rss) rss=0; shift ;;
+    *) echo "usage: $0 [--quick] [--sizes LIST] [--binary B] [--corpus DIR] [--work DIR] [--keep] [--no-rss]" >&2; exit 2 ;;
+  esac
+done
+[ -x "$bin" ] || { echo "no binary $bin (ninja -C build replyguard)" >&2; exit 2; }
+if [ -z "$work" ]; then work=$(mktemp -d /tmp/rg-history-scale.XXXXXX); fi
+mkdir -p "$work"
+[ $keep = 1 ] || trap 'rm -rf "$work"' EXIT
+gen() { python3 "$here/history_gen.py" --corpus "$corpus" "$@"; }
+
+# The scan sample: copy 1's first 300 messages (copy 0 is the corpus order, copy 1 follows).
+ncorpus=$(python3 - "$corpus" "$here" <<'EOF'
+import sys; sys.path.insert(0, sys.argv[2]); import history_gen
+print(len(history_gen.read_corpus(sys.argv[1])))
+EOF
+)
+gen --messages $((ncorpus + 300)) --copies-in-span 3500 | python3 -c "
+import sys
+data = sys.stdin.buffer.read()
+parts = data.split(b'\nFrom gen@bench ')
+# message index ncorpus.. in the stream: keep the envelope lines
+keep = parts[$ncorpus:]
+sys.stdout.buffer.write(b'From gen@bench ' + b'\nFrom gen@bench '.join(keep))
+" > "$work/sample.mbox"
+nsample=$(grep -c '^From gen@bench ' "$work/sample.mbox")
+
+# time_cmd OUT CMD...: runs CMD under GNU time; OUT gets "user sys maxrss_kb wall".
+time_cmd() {
+  local out=$1; shift
+  /usr/bin/time -f "%U %S %M %e" -o "$out" "$@"
+}
+
+printf '%s\n' "| history (learnt messages) | learn CPU s | learn msg/s per CPU s | learn peak RSS | store bytes / message | store size | scan msg/s per CPU s ($nsample msgs) | scan peak RSS |" \
+  "|---|---|---|---|---|---|---|---|" > "$work/table.md"
+for n in $sizes; do
+  db=$work/h$n.db
+  rm -f "$db" "$db-wal" "$db-shm"
+  learnt=0; lcpu="-"; lrate="-"; lrss="-"; bpm="-"; size="-"
+  if [ "$n" -gt 0 ]; then
+    # Dates: 3,500 copies (10M messages) fill the ten years, so a copy has the same dates in every history.
+    gen --messages "$n" --copies-in-span 3500 | time_cmd "$work/learn$n.time" "$bin" learn --db "$db" --no-progress - 2> "$work/learn$n.err"
+    read -r u s m w < "$work/learn$n.time"
+    learnt=$(sed -n 's/^learnt \([0-9]*\) message.*/\1/p' "$work/learn$n.err")
+    bytes=$(stat -c %s "$db")
+    lcpu=$(python3 -c "print(f'{$u+$s:.1f}')")
+    lrate=$(python3 -c "print(f'{$learnt/max($u+$s,1e-9):,.0f}')")
+    lrss="$((m / 1024)) MB"
+    bpm=$(python3 -c "print(f'{$bytes/max($learnt,1):,.0f}')")
+    size=$(python3 -c "print(f'{$bytes/1e6:,.1f} MB')")
+  fi
+  time_cmd "$work/scan$n.time" "$bin" scan --db "$db" --format jsonl -j1 --no-progress "$work/sample.mbox" > "$work/scan$n.jsonl" 2> "$work/scan$n.err" || true
+  read -r u s m w < "$work/scan$n.time"
+  scanned=$(wc -l < "$work/scan$n.jsonl")
+  srate=$(python3 -c "print(f'{$scanned/max($u+$s,1e-9):,.0f}')")
+  printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$(python3 -c "print(f'{$n:,}')") ($learnt)" "$lcpu" "$lrate" "$lrss" "$bpm" "$size" "$srate" "$((m / 1024)) MB" >> "$work/table.md"
+  echo "size $n done: $(tail -n 1 "$work/table.md")" >&2
+  [ $keep = 1 ] || rm -f "$db" "$db-wal" "$db-shm"
+done
+cat "$work/table.md"
+
+if [ $rss = 1 ]; then
+  echo
+  echo "| input messages | learn peak RSS | scan peak RSS |"
+  echo "|---|---|---|"
+  for n in 100 100000; do
+    gen --messages "$n" --copy-offset 2000 --copies-in-span 3500 > "$work/in$n.mbox"
+    rm -f "$work/rss.db"*
+    time_cmd "$work/lrss$n.time" "$bin" learn --db "$work/rss.db" --no-progress "$work/in$n.mbox" 2>/dev/null
+    time_cmd "$work/srss$n.time" "$bin" scan --db "$work/rss.db" --format jsonl -j1 --no-progress "$work/in$n.mbox" > /dev/null 2>&1 || true
+    read -r u s lm w < "$work/lrss$n.time"
+    read -r u s sm w < "$work/srss$n.time"
+    echo "| $n | $((lm / 1024)) MB | $((sm / 1024)) MB |"
+    rm -f "$work/in$n.mbox"
+  done
+fi

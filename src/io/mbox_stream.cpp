@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: Apache-2.0
+// io/mbox_stream.cpp - the streaming mbox reader of io/mbox_stream.hpp.
+#include "io/mbox_stream.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+namespace replyguard::io {
+
+mbox_stream::mbox_stream(std::istream& in, std::size_t max_bytes, std::string prefix)
+    : in_(in), max_bytes_(max_bytes), buf_(std::move(prefix)) {}
+
+void mbox_stream::drop(std::size_t n) {
+    buf_.erase(0, n);
+    base_ += n;
+}
+
+bool mbox_stream::fill() {
+    if (eof_) return false;
+    const std::size_t old = buf_.size();
+    buf_.resize(old + k_mbox_chunk);
+    in_.read(buf_.data() + old, static_cast<std::streamsize>(k_mbox_chunk));
+    const auto n = static_cast<std::size_t>(in_.gcount());
+    buf_.resize(old + n);
+    if (in_.bad()) error_ = std::string("read error: ") + std::strerror(errno);
+    if (n == 0 || !in_) eof_ = true;
+    return n > 0;
+}
+
+void mbox_stream::settle() {
+    if (skipping_) {
+        // Drop the rest of a truncated message: up to the next envelope line.
+        const auto f = buf_.find("\nFrom ");
+        if (f == std::string::npos) {
+            drop(buf_.size() > 5 ? buf_.size() - 5 : 0);  // "\nFrom" may straddle two chunks
+            if (eof_) drop(buf_.size());
+            return;
+        }
+        drop(f + 1);
+        skipping_ = false;
+    }
+    if (buf_.empty()) return;
+    const auto ranges = split_mbox(buf_);
+    std::size_t settled = 0;
+    for (std::size_t i = 0; i < ranges.size(); ++i) {
+        const auto [start, len] = ranges[i];
+        // The last range may go on in the next chunk; any other is settled once the
+        // read-ahead past it is here (a Content-Length up to that far was honoured).
+        if (!eof_ && (i + 1 == ranges.size() || start + len + k_mbox_read_ahead > buf_.size())) break;
+        ready_.push_back({base_ + start, std::string(buf_, start, max_bytes_ ? std::min(len, max_bytes_) : len)});
+        settled = i + 1;
+    }
+    if (eof_) {
+        drop(buf_.size());
+        return;
+    }
+    if (settled > 0) {
+        // Keep the window from the envelope line of the first unsettled message.
+        const std::size_t start = ranges[settled].first;
+        const auto nl = start >= 2 ? buf_.rfind('\n', start - 2) : std::string::npos;
+        drop(nl == std::string::npos ? 0 : nl + 1);
+        return;
+    }
+    // Nothing settled: a message longer than the limit and the read-ahead ends here.
+    const std::size_t cap = (max_bytes_ ? max_bytes_ : 0) + k_mbox_read_ahead + k_mbox_chunk;
+    if (!ranges.empty() && buf_.size() > cap) {
+        const auto [start, len] = ranges.front();
+        ready_.push_back({base_ + start, std::string(buf_, start, max_bytes_ ? std::min(len, max_bytes_) : len)});
+        drop(buf_.size() > 5 ? buf_.size() - 5 : 0);
+        skipping_ = true;
+    }
+}
+
+std::optional<std::string> mbox_stream::next() {
+    while (ready_.empty()) {
+        if (eof_) return std::nullopt;
+        fill();
+        settle();
+    }
+    auto [offset, m] = std::move(ready_.front());
+    ready_.pop_front();
+    offset_ = offset;
+    ++count_;
+    return m;
+}
+
+namespace {
+
+/// Up to `n` bytes of `in`.
+std::string read_some(std::istream& in, std::size_t n) {
+    std::string out(n, '\0');
+    in.read(out.data(), static_cast<std::streamsize>(n));
+    out.resize(static_cast<std::size_t>(in.gcount()));
+    return out;
+}
+
+}  // namespace
+
+std::optional<mbox_source> open_mbox_stream(const std::string& path, const input_options& opt,
+                                            std::vector<input_item>& rest) {
+    namespace fs = std::filesystem;
+    mbox_source src;
+    src.source = path;
+    std::istream* in = &std::cin;
+    bool once = true;  // standard input or a FIFO: cannot be read again
+    if (path != "-") {
+        std::error_code ec;
+        const auto st = fs::status(path, ec);
+        if (ec || !(fs::is_regular_file(st) || fs::is_fifo(st))) return std::nullopt;
+        once = fs::is_fifo(st);
+        const auto name = fs::path(path).filename().string();
+        if (!once) {
+            char head[5] = {};
+            std::ifstream peek(path, std::ios::binary);
+            peek.read(head, 5);
+            if (std::string_view(head, static_cast<std::size_t>(peek.gcount())) != "From " &&
+                name.find(".mbox") == std::string::npos && name.find(".mbx") == std::string::npos)
+                return std::nullopt;
+        }
+        src.file = std::make_unique<std::ifstream>(path, std::ios::binary);
+        if (!*src.file) return std::nullopt;  // expand_inputs says why
+        in = src.file.get();
+    }
+    std::string prefix = read_some(*in, k_mbox_read_ahead);
+    if (looks_like_mbox(path, prefix)) {
+        src.reader = std::make_unique<mbox_stream>(*in, opt.max_bytes, std::move(prefix));
+        return src;
+    }
+    if (!once) return std::nullopt;
+    // One message on a stream: what expand_inputs makes of it (bounded by max_bytes).
+    std::uint64_t total = prefix.size();
+    if (opt.max_bytes && prefix.size() > opt.max_bytes) prefix.resize(opt.max_bytes);
+    std::vector<char> chunk(64u << 10);
+    while (*in) {
+        in->read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+        const auto n = static_cast<std::size_t>(in->gcount());
+        if (n == 0) break;
+        total += n;
+        if (!opt.max_bytes || prefix.size() < opt.max_bytes)
+            prefix.append(chunk.data(), opt.max_bytes ? std::min(n, opt.max_bytes - prefix.size()) : n);
+    }
+    input_item it;
+    it.source = path;
+    it.path = path;
+    it.buffer = std::make_shared<const std::string>(std::move(prefix));
+    if (opt.max_bytes && total > opt.max_bytes) it.full_size = total;
+    rest.push_back(std::move(it));
+    return std::nullopt;
+}
+
+}  // namespace replyguard::io

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: Apache-2.0
+// io/mbox_stream.hpp - the messages of an mbox read from a stream, one at a time
+//
+// DESCRIPTION
+//   `learn` of a large mbox (a decade of an organisation's mail, or a generator
+//   piping into `learn -`) must not hold the mbox in memory. mbox_stream reads a
+//   window of the stream, splits it with io::split_mbox (the same rules as a
+//   whole file: "From " envelope lines, a Content-Length that lands on the next
+//   envelope line or the end), hands out the messages whose end is settled, drops
+//   them from the window and reads on.
+// LIMITS
+//   Memory: the window, at most k_mbox_read_ahead + k_mbox_chunk beyond the
+//   message being read, plus that message (a message with no envelope line after
+//   it within message_bytes + the read-ahead ends there, truncated).
+//   A message is settled when the read-ahead past its end is in the window, so a
+//   Content-Length larger than k_mbox_read_ahead is honoured only at the end of
+//   the stream (elsewhere such a message splits at its "From " lines, where the
+//   whole-file reader would have honoured it).
+// DIAGNOSTICS
+//   A read error ends the stream; error() says what it was.
+#pragma once
+
+#include "io/input.hpp"
+
+#include <cstddef>
+#include <deque>
+#include <istream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace replyguard::io {
+
+inline constexpr std::size_t k_mbox_chunk = 1u << 20;
+inline constexpr std::size_t k_mbox_read_ahead = 4u << 20;
+
+class mbox_stream {
+public:
+    /// `in` must outlive the reader. `max_bytes`: the per-message limit (0: none; then a
+    /// message without a following envelope line is bounded by the read-ahead only).
+    /// `prefix`: bytes of the stream already read (they come first).
+    mbox_stream(std::istream& in, std::size_t max_bytes, std::string prefix = {});
+
+    /// The next message without its envelope line, or nothing at the end.
+    std::optional<std::string> next();
+    /// Where the message next() returned last starts in the stream (after its envelope line).
+    std::size_t offset() const { return offset_; }
+    /// How many messages next() returned.
+    std::size_t count() const { return count_; }
+    /// Set when reading failed (the stream ended early).
+    const std::optional<std::string>& error() const { return error_; }
+
+private:
+    bool fill();               ///< read one chunk into the window; false at the end
+    void settle();             ///< move the messages whose end is settled to ready_
+    void drop(std::size_t n);  ///< drop the first n bytes of the window
+
+    std::istream& in_;
+    std::size_t max_bytes_;
+    std::string buf_;       ///< the window: from the envelope line of the first unsettled message
+    std::size_t base_ = 0;  ///< stream offset of buf_[0]
+    std::deque<std::pair<std::size_t, std::string>> ready_;  ///< settled messages (offset, bytes) not yet handed out
+    std::size_t offset_ = 0;
+    bool eof_ = false;
+    bool skipping_ = false;  ///< after a truncated message: drop bytes up to the next envelope line
+    std::size_t count_ = 0;
+    std::optional<std::string> error_;
+};
+
+/// A PATH argument opened as a streamed mbox.
+struct mbox_source {
+    std::unique_ptr<std::istream> file;  ///< the open file or FIFO (null for standard input)
+    std::unique_ptr<mbox_stream> reader;
+    std::string source;  ///< as the PATH was given; messages are "SOURCE#N" (N from 0)
+};
+
+/// PATH as a streamed mbox: "-" (standard input), a FIFO, or a regular file that
+/// starts with an envelope line or is named *.mbox* / *.mbx*, when its first
+/// k_mbox_read_ahead bytes make it an mbox (io::looks_like_mbox). Otherwise nothing:
+/// a file is then for expand_inputs; "-" or a FIFO, which cannot be read twice,
+/// become one item in `rest`, as expand_inputs makes it (bounded by opt.max_bytes).
+std::optional<mbox_source> open_mbox_stream(const std::string& path, const input_options& opt,
+                                            std::vector<input_item>& rest);
+
+}  // namespace replyguard::io

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: Apache-2.0
+// tests/unit/io/mbox_stream_test.cpp - the streamed mbox splits as the whole file does
+#include "io/mbox_stream.hpp"
+#include "io/input.hpp"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+#include <string>
+#include <vector>
+
+using namespace replyguard;
+
+namespace {
+
+std::vector<std::string> whole(const std::string& data) {
+    std::vector<std::string> out;
+    for (auto [o, n] : io::split_mbox(data)) out.push_back(data.substr(o, n));
+    return out;
+}
+
+std::vector<std::string> streamed(const std::string& data, std::size_t max_bytes = 0) {
+    std::istringstream in(data);
+    io::mbox_stream s(in, max_bytes);
+    std::vector<std::string> out;
+    while (auto m = s.next()) out.push_back(std::move(*m));
+    EXPECT_EQ(s.count(), out.size());
+    return out;
+}
+
+// An mbox of several windows: plain messages, CRLF ones, a Content-Length body
+// with an unescaped "From " line in it, a preamble, messages of 0.5 MB.
+std::string big_mbox() {
+    std::string m = "preamble that is not mail\n";
+    for (int i = 0; i < 6000; ++i) {
+        m += "From sender@example.com Mon Jan  1 00:00:00 2024\n";
+        if (i % 7 == 3) {
+            const std::string body = "line one\nFrom here on a body line\nend " + std::to_string(i) + "\n";
+            m += "Subject: cl " + std::to_string(i) + "\nContent-Length: " + std::to_string(body.size()) + "\n\n" +
+                 body + "\n";
+        } else if (i % 11 == 5) {
+            m += "Subject: crlf " + std::to_string(i) + "\r\n\r\nbody\r\n\r\n";
+        } else if (i % 150 == 149) {
+            m += "Subject: big\n\n" + std::string(512 * 1024, 'x') + "\n\n";
+        } else {
+            m += "Subject: plain " + std::to_string(i) + "\n\nbody " +
+                 std::string(static_cast<std::size_t>(i % 300), 'y') + "\n\n";
+        }
+    }
+    return m;
+}
+
+}  // namespace
+
+TEST(MboxStream, SplitsAsTheWholeFileDoesAcrossManyWindows) {
+    const auto data = big_mbox();
+    ASSERT_GT(data.size(), 3 * (io::k_mbox_chunk + io::k_mbox_read_ahead));
+    const auto a = whole(data);
+    const auto b = streamed(data);
+    ASSERT_EQ(a.size(), 6000u);
+    ASSERT_EQ(b.size(), a.size());
+    for (std::size_t i = 0; i < a.size(); ++i) ASSERT_EQ(a[i], b[i]) << "message " << i;
+}
+
+TEST(MboxStream, EmptyAndSingleMessageStreams) {
+    EXPECT_TRUE(streamed("").empty());
+    const std::string one = "From a@b Mon Jan  1 00:00:00 2024\nSubject: x\n\nbody\n";
+    EXPECT_EQ(streamed(one), whole(one));
+}
+
+TEST(MboxStream, AMessageWithoutAnEndIsCutAtTheLimitAndTheNextOneStillComes) {
+    std::string data = "From a@b Mon Jan  1 00:00:00 2024\nSubject: huge\n\n";
+    data += std::string(io::k_mbox_read_ahead + 3 * io::k_mbox_chunk, 'z');
+    data += "\nFrom a@b Mon Jan  1 00:00:00 2024\nSubject: after\n\nok\n";
+    const auto b = streamed(data, 1000);
+    ASSERT_EQ(b.size(), 2u);
+    EXPECT_EQ(b[0].size(), 1000u);
+    EXPECT_TRUE(b[0].starts_with("Subject: huge"));
+    EXPECT_EQ(b[1], "Subject: after\n\nok\n");
+}
