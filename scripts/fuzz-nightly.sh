@@ -27,7 +27,8 @@
 #      coverage stay, so the folder does not grow without bound);
 #   3. coverage: a `-runs=0` pass over the minimised corpus prints libFuzzer's
 #      INITED line (cov = edges covered, ft = features).
-#   The table at the end (also in REPORT) has, per target: seconds, executions,
+#   The table at the end (also in REPORT) has, per target: seconds, CPU seconds
+#   (user+sys, with /usr/bin/time), executions,
 #   exec/s, cov, ft, corpus files and bytes, crashes. fuzz/README.md records the
 #   figures of the last long run.
 # DIAGNOSTICS
@@ -71,10 +72,10 @@ if [[ -d $corpus ]]; then
         while IFS= read -r f; do cp "$f" "$seeds/$(sha1sum "$f" | cut -c1-16)"; done
 fi
 
-fmt_row() { printf '%-18s %7s %12s %9s %8s %8s %7s %10s %7s\n' "$@"; }
+fmt_row() { printf '%-18s %7s %7s %12s %9s %8s %8s %7s %10s %7s\n' "$@"; }
 {
     echo "fuzz-nightly $(date -u +%FT%TZ), ${secs}s per target, clang: $CXX"
-    fmt_row target seconds executions exec/s cov ft files bytes crashes
+    fmt_row target seconds cpu_s executions exec/s cov ft files bytes crashes
 } | tee "$report"
 
 status=0
@@ -86,11 +87,17 @@ for t in "${targets[@]}"; do
     mkdir -p "$keep" "$new"
     log=$work/$t.log
     rc=0
+    # CPU seconds as well as wall seconds: on a shared machine the fuzzer runs
+    # niced, and its CPU time says how much fuzzing the wall hour held.
+    timer=()
+    [[ -x /usr/bin/time ]] && timer=(/usr/bin/time -o "$work/$t.time" -f '%U %S')
     ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1} \
     UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
-        nice "$bin" -max_total_time="$secs" -timeout=25 -rss_limit_mb=2560 -max_len=1048576 \
+        "${timer[@]}" nice "$bin" -max_total_time="$secs" -timeout=25 -rss_limit_mb=2560 -max_len=1048576 \
         -print_final_stats=1 -artifact_prefix="$crash_dir/$t-" \
         "$new" "$keep" "$seeds" >"$log" 2>&1 || rc=$?
+    cpu=?
+    [[ -s $work/$t.time ]] && cpu=$(awk 'END { printf "%d", $1 + $2 }' "$work/$t.time")
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     # Minimise: only inputs that add coverage stay in the kept corpus.
     min=$work/min-$t
@@ -115,7 +122,7 @@ for t in "${targets[@]}"; do
     bytes=$(du -sb "$keep" | cut -f1)
     crashes=$(find "$crash_dir" -maxdepth 1 -name "$t-*" -type f | wc -l)
     rate=$(( ${execs:-0} / (secs > 0 ? secs : 1) ))
-    fmt_row "$t" "$secs" "${execs:-?}" "$rate" "${cov:-?}" "${ft:-?}" "$files" "$bytes" "$crashes" | tee -a "$report"
+    fmt_row "$t" "$secs" "$cpu" "${execs:-?}" "$rate" "${cov:-?}" "${ft:-?}" "$files" "$bytes" "$crashes" | tee -a "$report"
     if ((rc != 0)); then
         status=1
         {
