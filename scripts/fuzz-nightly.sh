@@ -12,7 +12,9 @@
 #   target, kept between runs), REPLYGUARD_CORPUS_DIR (default ../shared/corpus:
 #   extra seeds, read from a temporary copy, never merged into the kept corpus
 #   unless they add coverage), SEED_SAMPLE (mail files, default 300), CRASH_DIR
-#   (default fuzz-crashes/ under the build folder), REPORT (default
+#   (default fuzz-crashes/ under the build folder), FUZZ_TIMEOUT (libFuzzer -timeout,
+#   wall seconds per input, default 25: raise it for a niced run on a busy
+#   machine), REPORT (default
 #   FUZZ_BUILD_DIR/nightly-<UTC date>.txt).
 #
 # DESCRIPTION
@@ -27,7 +29,8 @@
 #      coverage stay, so the folder does not grow without bound);
 #   3. coverage: a `-runs=0` pass over the minimised corpus prints libFuzzer's
 #      INITED line (cov = edges covered, ft = features).
-#   The table at the end (also in REPORT) has, per target: seconds, executions,
+#   The table at the end (also in REPORT) has, per target: seconds, CPU seconds
+#   (user+sys, with /usr/bin/time), executions,
 #   exec/s, cov, ft, corpus files and bytes, crashes. fuzz/README.md records the
 #   figures of the last long run.
 # DIAGNOSTICS
@@ -46,6 +49,9 @@ corpus=${REPLYGUARD_CORPUS_DIR:-$root/../shared/corpus}
 sample=${SEED_SAMPLE:-300}
 crash_dir=${CRASH_DIR:-$bdir/fuzz-crashes}
 report=${REPORT:-$bdir/nightly-$(date -u +%Y%m%d).txt}
+# libFuzzer's -timeout is wall-clock time: a niced fuzzer on a busy machine
+# gets a few percent of a core, so an input of 0.3 s CPU can pass 25 s.
+timeout=${FUZZ_TIMEOUT:-25}
 
 die() { echo "fuzz-nightly: $*" >&2; exit 2; }
 
@@ -71,10 +77,10 @@ if [[ -d $corpus ]]; then
         while IFS= read -r f; do cp "$f" "$seeds/$(sha1sum "$f" | cut -c1-16)"; done
 fi
 
-fmt_row() { printf '%-18s %7s %12s %9s %8s %8s %7s %10s %7s\n' "$@"; }
+fmt_row() { printf '%-18s %7s %7s %12s %9s %8s %8s %7s %10s %7s\n' "$@"; }
 {
     echo "fuzz-nightly $(date -u +%FT%TZ), ${secs}s per target, clang: $CXX"
-    fmt_row target seconds executions exec/s cov ft files bytes crashes
+    fmt_row target seconds cpu_s executions exec/s cov ft files bytes crashes
 } | tee "$report"
 
 status=0
@@ -86,16 +92,25 @@ for t in "${targets[@]}"; do
     mkdir -p "$keep" "$new"
     log=$work/$t.log
     rc=0
+    # CPU seconds as well as wall seconds: on a shared machine the fuzzer runs
+    # niced, and its CPU time says how much fuzzing the wall hour held.
+    timer=()
+    [[ -x /usr/bin/time ]] && timer=(/usr/bin/time -o "$work/$t.time" -f '%U %S %e')
     ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1} \
     UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
-        nice "$bin" -max_total_time="$secs" -timeout=25 -rss_limit_mb=2560 -max_len=1048576 \
+        "${timer[@]}" nice "$bin" -max_total_time="$secs" -timeout="$timeout" -rss_limit_mb=2560 -max_len=1048576 \
         -print_final_stats=1 -artifact_prefix="$crash_dir/$t-" \
         "$new" "$keep" "$seeds" >"$log" 2>&1 || rc=$?
+    cpu=? ran=$secs
+    if [[ -s $work/$t.time ]]; then
+        cpu=$(awk 'END { printf "%d", $1 + $2 }' "$work/$t.time")
+        ran=$(awk 'END { printf "%d", $3 }' "$work/$t.time") # less than SECONDS when a finding stopped it
+    fi
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     # Minimise: only inputs that add coverage stay in the kept corpus.
     min=$work/min-$t
     mkdir -p "$min"
-    if nice "$bin" -merge=1 -timeout=25 -rss_limit_mb=2560 -max_len=1048576 "$min" "$keep" "$new" \
+    if nice "$bin" -merge=1 -timeout="$timeout" -rss_limit_mb=2560 -max_len=1048576 "$min" "$keep" "$new" \
         >"$work/$t.merge.log" 2>&1; then
         rm -rf "$keep"
         mkdir -p "$keep"
@@ -107,15 +122,15 @@ for t in "${targets[@]}"; do
     # The merge names inputs by their hash: put the named hostile seeds back.
     python3 "$root/scripts/make-hostile-seeds.py" "$keep_root" >/dev/null 2>&1 || true
     # Coverage of the kept corpus: libFuzzer's INITED line.
-    nice "$bin" -runs=0 -timeout=25 -rss_limit_mb=2560 -max_len=1048576 "$keep" >"$work/$t.cov.log" 2>&1 || true
+    nice "$bin" -runs=0 -timeout="$timeout" -rss_limit_mb=2560 -max_len=1048576 "$keep" >"$work/$t.cov.log" 2>&1 || true
     inited=$(grep -m1 -E '(INITED|DONE) +cov:' "$work/$t.cov.log" || true)
     cov=$(sed -n 's/.*cov: \([0-9]*\).*/\1/p' <<<"$inited")
     ft=$(sed -n 's/.*ft: \([0-9]*\).*/\1/p' <<<"$inited")
     files=$(find "$keep" -type f | wc -l)
     bytes=$(du -sb "$keep" | cut -f1)
     crashes=$(find "$crash_dir" -maxdepth 1 -name "$t-*" -type f | wc -l)
-    rate=$(( ${execs:-0} / (secs > 0 ? secs : 1) ))
-    fmt_row "$t" "$secs" "${execs:-?}" "$rate" "${cov:-?}" "${ft:-?}" "$files" "$bytes" "$crashes" | tee -a "$report"
+    rate=$(( ${execs:-0} / (ran > 0 ? ran : 1) ))
+    fmt_row "$t" "$ran" "$cpu" "${execs:-?}" "$rate" "${cov:-?}" "${ft:-?}" "$files" "$bytes" "$crashes" | tee -a "$report"
     if ((rc != 0)); then
         status=1
         {
