@@ -128,7 +128,10 @@ for t in "${targets[@]}"; do
     ft=$(sed -n 's/.*ft: \([0-9]*\).*/\1/p' <<<"$inited")
     files=$(find "$keep" -type f | wc -l)
     bytes=$(du -sb "$keep" | cut -f1)
-    crashes=$(find "$crash_dir" -maxdepth 1 -name "$t-*" -type f | wc -l)
+    # Findings only: libFuzzer's slow-unit-* files (inputs slower than
+    # -report_slow_units, 10 s of wall time) are kept beside them but are none.
+    crashes=$(find "$crash_dir" -maxdepth 1 -type f \( -name "$t-crash-*" -o -name "$t-leak-*" \
+        -o -name "$t-oom-*" -o -name "$t-timeout-*" \) | wc -l)
     rate=$(( ${execs:-0} / (ran > 0 ? ran : 1) ))
     fmt_row "$t" "$ran" "$cpu" "${execs:-?}" "$rate" "${cov:-?}" "${ft:-?}" "$files" "$bytes" "$crashes" | tee -a "$report"
     if ((rc != 0)); then
