@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// store/history.cpp - the default batched read: the single-item reads one by one
+// store/history.cpp - the default batched read, and prune() for backends without one
 //
 // DESCRIPTION
 //   store::history::read() for the embedded backends (SQLite, memory): each
@@ -67,6 +67,10 @@ result<read_answers> history::read(const read_batch& b) {
         a.known_domains = std::move(*r);
     }
     return a;
+}
+
+result<prune_report> history::prune(const retention_policy&, std::int64_t, bool) {
+    return fail(errc::unsupported, "this history backend cannot prune");
 }
 
 }  // namespace replyguard::store

@@ -185,6 +185,27 @@ struct read_answers {
     std::vector<std::optional<profile_counts>> profiles;
 };
 
+/// How long each kind of history is kept (issue 13 item 3; `[history.retention]`
+/// in the configuration, `replyguard history prune`). Days since the entry was
+/// last seen; 0 keeps that kind for ever. The defaults keep what the detectors
+/// need: who wrote to whom and how (correspondents, names, profiles) for years,
+/// threads and message rows for years (hijackers answer long-dead threads), quote
+/// fingerprints for months (the bulk of the store's bytes).
+struct retention_policy {
+    std::int64_t fingerprint_days = 400;
+    std::int64_t message_days = 1825;       ///< message rows, threads, subject index
+    std::int64_t correspondent_days = 3650; ///< addresses, names, wrote_to, profiles
+};
+
+/// What one prune() removed (or would remove, in a dry run).
+struct prune_report {
+    std::uint64_t fingerprints = 0;  ///< fingerprint postings
+    std::uint64_t messages = 0;
+    std::uint64_t threads = 0;
+    std::uint64_t correspondents = 0;
+    std::uint64_t profiles = 0;
+};
+
 class history {
 public:
     virtual ~history() = default;
@@ -229,6 +250,12 @@ public:
     /// methods above one by one (an embedded store has no round trip to save);
     /// the Redis backend pipelines the whole batch. The first failure fails the batch.
     virtual result<read_answers> read(const read_batch& b);
+
+    // --- retention -------------------------------------------------------
+    /// Remove what `p` no longer keeps, judged against `now` (seconds since the
+    /// epoch); with `dry_run` only count it. The default fails: a backend that
+    /// cannot prune says so instead of pretending.
+    virtual result<prune_report> prune(const retention_policy& p, std::int64_t now, bool dry_run);
 };
 
 enum class open_mode { read_only, read_write };
