@@ -193,8 +193,8 @@ struct read_answers {
 /// fingerprints for months (the bulk of the store's bytes).
 struct retention_policy {
     std::int64_t fingerprint_days = 400;
-    std::int64_t message_days = 1825;       ///< message rows, threads, subject index
-    std::int64_t correspondent_days = 3650; ///< addresses, names, wrote_to, profiles
+    std::int64_t message_days = 1825;        ///< message rows, threads, subject index
+    std::int64_t correspondent_days = 3650;  ///< addresses, names, wrote_to, profiles
 };
 
 /// What one prune() removed (or would remove, in a dry run).
