@@ -20,15 +20,14 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${BUILD_DIR:-$root/build}
 nth=${1:-4}
 shift || true
-(($#)) || set -- "${REPLYGUARD_CORPUS_DIR:-$root/../shared/corpus}"
-command -v valgrind >/dev/null || { echo "profile.sh: apt-get install -y valgrind" >&2; exit 2; }
-inputs=()
-for p in "$@"; do
-    if [[ -d $p/phishing && -d $p/benign ]]; then inputs+=("$p/phishing" "$p/benign"); else inputs+=("$p"); fi
-done
+bench=profile.sh
+. "$root/bench/common.sh"  # die, bench_inputs, bench_list
+command -v valgrind >/dev/null || die "apt-get install -y valgrind"
+bench_inputs "$@"
 out=${OUT:-$(mktemp "${TMPDIR:-/tmp}/rg-callgrind.XXXXXX")}
-mapfile -t files < <(find "${inputs[@]}" -type f ! -name '*.mbox*' ! -name '*.mbx*' ! -name '.*' -size +0c |
-    LC_ALL=C sort | awk -v n="$nth" '(NR - 1) % n == 0')
+bench_list "$out.list"
+mapfile -t files < <(awk -v n="$nth" '(NR - 1) % n == 0' "$out.list")
+rm -f "$out.list"
 echo "profiling replyguard scan -j1 over ${#files[@]} files -> $out" >&2
 valgrind --tool=callgrind --callgrind-out-file="$out" \
     "$build/replyguard" scan --format jsonl -j1 --no-progress "${files[@]}" > /dev/null 2> "$out.log" || true

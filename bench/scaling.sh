@@ -41,7 +41,8 @@ rg=$build/replyguard
 quick=0
 jobs_list="1 2 4"
 rounds=3
-die() { echo "scaling.sh: $*" >&2; exit 2; }
+bench=scaling.sh
+. "$root/bench/common.sh"  # die, bench_build, bench_inputs, bench_list, bench_argmax
 while (($#)); do
     case $1 in
         --quick) quick=1; rounds=1; shift ;;
@@ -58,26 +59,14 @@ read -ra jobs <<< "$jobs_list"
 ((${#jobs[@]})) || die "--jobs is empty"
 for j in "${jobs[@]}"; do [[ $j =~ ^[1-9][0-9]*$ ]] || die "--jobs: not a positive number: $j"; done
 [[ -x /usr/bin/time ]] || die "/usr/bin/time missing (Debian package time)"
-if [[ ! -x $rg ]]; then
-    [[ -f $build/build.ninja ]] || die "no build in $build (cmake -S . -B build -G Ninja first)"
-    ninja -C "$build" -j2 replyguard >&2 || die "build failed"
-fi
-
-(($#)) || set -- "${REPLYGUARD_CORPUS_DIR:-$root/../shared/corpus}"
-inputs=()
-for p in "$@"; do
-    if [[ -d $p/phishing && -d $p/benign ]]; then inputs+=("$p/phishing" "$p/benign")
-    elif [[ -e $p ]]; then inputs+=("$p")
-    else die "no such path: $p"; fi
-done
+bench_build replyguard
+bench_inputs "$@"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/rg-scaling.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-find "${inputs[@]}" -type f ! -name '*.mbox*' ! -name '*.mbx*' ! -name '.*' -size +0c -print |
-    LC_ALL=C sort -u > "$tmp/all"
+bench_list "$tmp/all"
 if ((quick)); then awk 'NR % 4 == 1' "$tmp/all" > "$tmp/list"; else cp "$tmp/all" "$tmp/list"; fi
-[[ -s $tmp/list ]] || die "no message files under: ${inputs[*]}"
-(($(wc -c < "$tmp/list") < $(getconf ARG_MAX) / 2)) || die "file list too long for one command line"
+bench_argmax "$tmp/list"
 mapfile -t files < "$tmp/list"
 n_bytes=$(tr '\n' '\0' < "$tmp/list" | du -cb --apparent-size --files0-from=- | tail -1 | cut -f1)
 

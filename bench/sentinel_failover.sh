@@ -68,42 +68,20 @@ sentinel_start "$T/rs" || { echo "sentinel_failover.sh: the Sentinel set-up did 
 store="$RS_URL?timeout=500"
 "$build/replyguard" learn --no-progress --db "$store" "$ml/notmuch-list" "$ml/notmuch-lkml" \
     "$ml/fedora-devel-list-2010-01.mbox" 2>&1 | tail -1
-mport=$(free_port)
-cat >"$T/milter.toml" <<'EOF'
-[org]
-domains = ["sakura-shoji.example"]
-[milter]
-learn = false
-default_action = "accept"
-[milter.actions]
-suspicious = ["headers"]
-malicious = ["headers"]
-EOF
-"$build/replyguard" milter --config "$T/milter.toml" --db "$store" --socket "inet:$mport@127.0.0.1" 2>"$T/milter.log" &
-MILTER_PID=$!
-wait_port "$mport" "$MILTER_PID"
+sentinel_milter "$build/replyguard" "$T" "$store" || { echo "sentinel_failover.sh: the milter did not listen" >&2; exit 1; }
+mport=$MILTER_PORT
 
 PYTHONPATH="$root/tests/support" python3 - "$ml/notmuch-list" "$mport" "${RS_PID[${RS_PORT[a]}]}" "$seconds" \
     "$kill_at" "$conc" "${RS_SENTINELS[0]}" "${RS_PORT[a]}" "$RS_NAME" <<'PY'
-import email, email.policy, os, subprocess, sys, threading, time
-from email.message import EmailMessage
-from email.utils import make_msgid, parseaddr
+import os, subprocess, sys, threading, time
 from milter_client import send_message
+from hijack_mail import hijack_of
 
 thread_dir, mport, apid, seconds, kill_at, conc, sport, aport, name = sys.argv[1:]
 mport, apid, seconds, kill_at, conc = int(mport), int(apid), float(seconds), float(kill_at), int(conc)
 mail = [open(os.path.join(thread_dir, f), "rb").read() for f in sorted(os.listdir(thread_dir))]
-start = email.message_from_bytes(open(os.path.join(thread_dir, "cur__31_2.eml"), "rb").read(),
-                                 policy=email.policy.default)
-h = EmailMessage()
-h["From"] = f"{parseaddr(start['From'])[0]} <office@hijacked-host.example>"
-h["To"] = start["To"]
-h["Subject"] = "Re: " + start["Subject"]
-h["Date"] = "Fri, 20 Nov 2009 10:00:00 +0800"
-h["Message-ID"] = make_msgid(domain="hijacked-host.example")
-h["In-Reply-To"] = start["Message-ID"]
-h.set_content("Please see the updated document:\nhttps://docs.hijacked-host.example/d/update.php\n")
-mail.append(h.as_bytes())
+mail.append(hijack_of(thread_dir, "Please see the updated document:\nhttps://docs.hijacked-host.example/d/update.php\n",
+                      quote=False, references=False).as_bytes())
 
 lock = threading.Lock()
 log = []  # (time sent, outcome)

@@ -55,7 +55,8 @@ rg=$build/replyguard
 floor=$build/bench/gmime_floor
 bench_bin=$build/bench/bench_parser
 
-die() { echo "throughput.sh: $*" >&2; exit 2; }
+bench=throughput.sh
+. "$root/bench/common.sh"  # die, bench_build, bench_inputs, bench_list, bench_argmax
 
 ensure_pkg() {  # ensure_pkg COMMAND PACKAGE
     command -v "$1" >/dev/null 2>&1 && return 0
@@ -66,30 +67,19 @@ ensure_pkg() {  # ensure_pkg COMMAND PACKAGE
 [[ -x /usr/bin/time ]] || ensure_pkg /usr/bin/time time
 [[ ${SKIP_RSPAMD:-0} == 1 ]] || ensure_pkg rspamadm rspamd
 
-if [[ ! -x $rg || ! -x $floor ]]; then
-    [[ -f $build/build.ninja ]] || die "no build in $build (cmake -S . -B build -G Ninja first)"
-    ninja -C "$build" -j2 replyguard gmime_floor >&2 || die "build failed"
-fi
+bench_build replyguard gmime_floor
 
 # --- the file list -------------------------------------------------------------
-(($#)) || set -- "${REPLYGUARD_CORPUS_DIR:-$root/../shared/corpus}"
-inputs=()
-for p in "$@"; do
-    if [[ -d $p/phishing && -d $p/benign ]]; then inputs+=("$p/phishing" "$p/benign")
-    elif [[ -e $p ]]; then inputs+=("$p")
-    else die "no such path: $p"; fi
-done
+bench_inputs "$@"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/rg-throughput.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-find "${inputs[@]}" -type f ! -name '*.mbox*' ! -name '*.mbx*' ! -name '.*' -size +0c -print |
-    LC_ALL=C sort -u > "$tmp/candidates"
-[[ -s $tmp/candidates ]] || die "no message files under: ${inputs[*]}"
+bench_list "$tmp/candidates"
 if ((quick)); then
     awk '(NR - 1) % 10 == 0' "$tmp/candidates" > "$tmp/candidates.q" && mv "$tmp/candidates.q" "$tmp/candidates"
 fi
 mapfile -t files < "$tmp/candidates"
-(( $(wc -c < "$tmp/candidates") < $(getconf ARG_MAX) / 2 )) || die "file list too long for one command line"
+bench_argmax "$tmp/candidates"
 
 echo "warm-up scan of ${#files[@]} files (page cache, mbox check)..." >&2
 "$rg" scan --format jsonl -j2 --no-progress "${files[@]}" > "$tmp/warm.jsonl" || true

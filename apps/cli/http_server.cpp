@@ -12,6 +12,9 @@
 //       its table under the table's lock, and MHD removes it there (the
 //       CLOSED notification) before it closes the descriptor, so it never
 //       shuts down a reused one.
+//   MHD's own rejects reach us only through its log (http_server.hpp says
+//   why): log_cb() turns the two lines that mean a reject into
+//   server_events and passes every other line on as a message.
 #include "cli/http_server.hpp"
 
 #include <arpa/inet.h>
@@ -27,10 +30,13 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdarg>
+#include <cstdio>
 #include <cstring>
 #include <deque>
 #include <map>
 #include <mutex>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -84,6 +90,37 @@ std::string address_of(MHD_Connection* conn) {
     return buf;
 }
 
+/// The start of the line MHD logs before each error reply of its own (connection.c,
+/// transmit_error_response_len): "Error processing request (HTTP response code is %u ('%s')). ...".
+constexpr std::string_view k_mhd_error_reply = "Error processing request (HTTP response code is ";
+/// The line MHD logs when it closes a new connection over a limit (daemon.c, new_connection_prepare_).
+constexpr std::string_view k_mhd_refused = "Server reached connection limit";
+
+/// What MHD's log line `line` (formatted) means.
+server_event classify(std::string_view line) {
+    server_event e;
+    if (line.starts_with(k_mhd_error_reply)) {
+        int status = 0;
+        for (char c : line.substr(k_mhd_error_reply.size())) {
+            if (c < '0' || c > '9' || status > 999) break;
+            status = status * 10 + (c - '0');
+        }
+        if (status >= 100 && status <= 599) {
+            e.what = server_event::kind::library_reply;
+            e.status = status;
+            return e;
+        }
+    } else if (line.starts_with(k_mhd_refused)) {
+        e.what = server_event::kind::refused;
+        return e;
+    }
+    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+    e.text = std::string(line);
+    for (char& c : e.text)
+        if (c == '\n' || c == '\r') c = ' ';
+    return e;
+}
+
 response plain_error(int status, std::string text) {
     response r;
     r.status = status;
@@ -116,6 +153,13 @@ struct server::impl {
     std::thread reaper;
 
     bool stopped = false;
+
+    void report(const server_event& e) {
+        if (!h.event) return;
+        try {
+            h.event(e);
+        } catch (...) {}
+    }
 
     void set_phase(MHD_Connection* c, phase p) {
         std::lock_guard lock(t_mu);
@@ -247,6 +291,9 @@ struct server::impl {
                     age > std::chrono::seconds(lim.request_deadline_s)) {
                     ::shutdown(t.fd, SHUT_RDWR);  // MHD sees the end and closes it
                     t.reaped = true;
+                    server_event e;
+                    e.what = server_event::kind::deadline;
+                    report(e);
                 }
             }
         }
@@ -274,6 +321,17 @@ struct server::impl {
         delete x;
     }
 
+    /// MHD's log (MHD_OPTION_EXTERNAL_LOGGER): one formatted line, cut at 1 KiB (its error
+    /// replies quote their HTML body; the status comes first).
+    static void log_cb(void* cls, const char* fm, va_list ap) {
+        char buf[1024];
+        va_list aq;
+        va_copy(aq, ap);
+        const int n = std::vsnprintf(buf, sizeof buf, fm, aq);
+        va_end(aq);
+        if (n < 0) return;
+        static_cast<impl*>(cls)->report(classify(std::string_view(buf, std::min<std::size_t>(n, sizeof buf - 1))));
+    }
     static MHD_Result access_cb(void* cls, MHD_Connection* conn, const char* url, const char* method, const char*,
                                 const char* upload_data, std::size_t* upload_size, void** con_cls) {
         return static_cast<impl*>(cls)->on_request(conn, url, method, upload_data, upload_size, con_cls);
@@ -341,12 +399,14 @@ result<std::unique_ptr<server>> server::start(const std::string& host, int port,
     unsigned connections = lim.connections;
     if (rlimit rl{}; ::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur > 128)
         connections = std::min<unsigned>(connections, static_cast<unsigned>(rl.rlim_cur - 64));
-    m.daemon = MHD_start_daemon(
-        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME, 0, nullptr, nullptr, impl::access_cb, &m,
-        MHD_OPTION_LISTEN_SOCKET, static_cast<MHD_socket>(*fd), MHD_OPTION_CONNECTION_LIMIT, connections,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, lim.per_ip, MHD_OPTION_CONNECTION_TIMEOUT, lim.idle_timeout_s,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, lim.head_bytes, MHD_OPTION_NOTIFY_COMPLETED, impl::completed_cb, &m,
-        MHD_OPTION_NOTIFY_CONNECTION, impl::connection_cb, &m, MHD_OPTION_END);
+    // The logger first (MHD's advice: otherwise start-up lines may go to its own stderr logger).
+    m.daemon = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0,
+                                nullptr, nullptr, impl::access_cb, &m, MHD_OPTION_EXTERNAL_LOGGER, impl::log_cb, &m,
+                                MHD_OPTION_LISTEN_SOCKET, static_cast<MHD_socket>(*fd), MHD_OPTION_CONNECTION_LIMIT,
+                                connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT, lim.per_ip,
+                                MHD_OPTION_CONNECTION_TIMEOUT, lim.idle_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+                                lim.head_bytes, MHD_OPTION_NOTIFY_COMPLETED, impl::completed_cb, &m,
+                                MHD_OPTION_NOTIFY_CONNECTION, impl::connection_cb, &m, MHD_OPTION_END);
     if (!m.daemon) {
         ::close(*fd);
         return fail(errc::io, fmt::format("cannot start the HTTP server on {}:{}", host, m.port));

@@ -33,8 +33,45 @@
 //   thread of ours shuts down a connection whose head is not complete
 //   head_deadline_s after it was accepted, or whose request is not complete
 //   request_deadline_s after.
-//   Replies MHD sends by itself (a malformed request line, a head larger
-//   than head_bytes) do not pass through the handlers.
+//   Replies MHD sends by itself do not pass through the handlers (head,
+//   handle, finish, done): they are reported as server_events instead (see
+//   below), so they are counted and logged, but their bodies are MHD's.
+// WHAT LIBMICROHTTPD 0.9.75 LETS US SEE OF ITS OWN REJECTS
+//   Read in its source (src/microhttpd/connection.c and daemon.c, tag v0.9.75,
+//   Debian 12's libmicrohttpd12 0.9.75-6):
+//   - Its error replies are queued by transmit_error_response_len(): a
+//     malformed request line or header line (400), an unsupported HTTP
+//     version (505), a request line over the connection's memory (414), a
+//     head over it (431; head_bytes below), a Content-Length or chunk size
+//     that overflows (413), an internal error (500). The body is a
+//     compile-time constant (REQUEST_TOO_BIG, REQUEST_MALFORMED...: HTML when
+//     built with messages, as Debian's is; empty otherwise) and no option or
+//     callback comes between choosing it and queueing it, so these replies
+//     cannot be JSON. Each one is logged first through MHD_DLOG as
+//     "Error processing request (HTTP response code is N ('BODY')). Closing
+//     connection.": with MHD_USE_ERROR_LOG and MHD_OPTION_EXTERNAL_LOGGER
+//     (installed first, so nothing reaches MHD's own stderr logger) that
+//     line is our one sure sign of each of them, with its status.
+//     A request line without a space ("GARBAGE") is closed without a reply
+//     and without a log line (connection_close_error_check with no message):
+//     nothing sees it, so it is not counted. Checked against the library
+//     (tests/cli/serve_slowloris.sh (e)): 431, 414, 505, 400, 413.
+//   - A connection over the per-address limit (or the total limit, in a
+//     race) is closed at once without a reply, logged as "Server reached
+//     connection limit. Closing inbound connection."; it never gets a
+//     connection notification, so that line is the only sign of it. At
+//     the total limit MHD stops accepting (the listen socket leaves the
+//     epoll set): those clients wait in the kernel's backlog and are not
+//     refused, so there is nothing to count.
+//   - MHD_OPTION_NOTIFY_COMPLETED runs only for requests MHD made "client
+//     aware" (the access handler, or MHD_OPTION_URI_LOG_CALLBACK, was
+//     called), i.e. never for a reject before the request line is parsed;
+//     MHD_CONNECTION_INFO_HTTP_STATUS is NULL once the reply is destroyed,
+//     before MHD_CONNECTION_NOTIFY_CLOSED. Neither gives the status of every
+//     reject, and the log line names no connection, so a reject is reported
+//     without the client's address or path.
+//   - Everything else MHD logs (a client gone mid-request, a failed send)
+//     is passed on as a message.
 #pragma once
 
 #include "cli/http_message.hpp"
@@ -76,6 +113,19 @@ struct server_limits {
     std::size_t queue = 256;
 };
 
+/// What happened outside the handlers: libmicrohttpd's own rejects (from its log) and our deadlines.
+struct server_event {
+    enum class kind {
+        library_reply,    ///< MHD answered a request by itself with `status` (400, 413, 414, 431, 500, 505)
+        refused,          ///< MHD closed a new connection at once: a connection limit
+        deadline,         ///< the reaper shut down a connection past its head or request deadline
+        library_message,  ///< anything else MHD logged (`text`)
+    };
+    kind what = kind::library_message;
+    int status = 0;    ///< library_reply only
+    std::string text;  ///< library_message: MHD's message, one line
+};
+
 struct handlers {
     /// The head is in (polling thread; keep it cheap): a refusal, or nullopt to go on.
     std::function<std::optional<response>(const request&)> head;
@@ -85,6 +135,8 @@ struct handlers {
     std::function<void(const request&, response&)> finish;
     /// After the reply went out (or the client left after it was queued): seconds since the head.
     std::function<void(const request&, const response&, double)> done;
+    /// A server_event (MHD's polling thread or the reaper; keep it cheap). None set: nothing is reported.
+    std::function<void(const server_event&)> event;
 };
 
 class server {

@@ -182,6 +182,7 @@ int run_serve(const serve_args& a) {
         .finish = [&c](const http::request& req, http::response& res) { serve::finish(c, req, res); },
         .done = [&c](const http::request& req, const http::response& res,
                      double seconds) { serve::request_done(c, req, res, seconds); },
+        .event = [&c](const http::server_event& e) { serve::server_event(c, e); },
     };
     // SIGINT/SIGTERM are taken by sigwait below (blocked before the server's threads start, so they inherit it).
     sigset_t sigs;

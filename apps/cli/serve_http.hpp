@@ -12,7 +12,8 @@
 //     serve_export.cpp        GET /api/v1/report (campaign table, advisory as CSV/Markdown)
 //     serve_feedback.cpp      POST /api/v1/detections/ID/feedback (admin, token only)
 //     serve_ops.cpp           GET /health, /metrics, / (the dashboard)
-//     serve_log.cpp           after every request: counted by route and status, one log line
+//     serve_log.cpp           after every request: counted by route and status, one log line;
+//                             the HTTP server's own rejects (libmicrohttpd's, deadlines) too
 //   serve_http.cpp holds the JSON replies and parameter parsing they share.
 #pragma once
 
@@ -54,6 +55,10 @@ struct metrics {
                                             "/metrics",           "/",
                                             k_route_other};
     replyguard::metrics::histogram http_seconds{replyguard::metrics::k_latency_buckets};
+    /// What the HTTP server did outside the routes (http::server_event): libmicrohttpd's own
+    /// replies by status, connections it refused, connections our deadlines closed.
+    replyguard::metrics::counter_vec library_replies{"code", {"400", "413", "414", "431", "500", "505", "other"}};
+    replyguard::metrics::counter refused_connections, deadline_closed;
 };
 
 /// Everything a route reads; built once by run_serve, shared by every worker thread.
@@ -89,6 +94,8 @@ std::optional<std::int64_t> int_param(const http::request& req, http::response& 
 // serve_log.cpp
 /// After the reply: count it (route, status, time since its head) and, unless quiet, log one line to stderr.
 void request_done(context& c, const http::request& req, const http::response& res, double seconds);
+/// What the server did outside the routes: counted and, unless quiet, one log line.
+void server_event(context& c, const http::server_event& e);
 /// The route a path is counted under (k_route_other when none).
 std::string_view route_of(std::string_view path);
 

@@ -34,6 +34,16 @@ void prometheus_metrics(context& c, const http::request&, http::response& res) {
     e.counter("replyguard_http_unauthorized_total", "Requests refused for a missing or wrong token.",
               c.m.unauthorized.value());
     e.counter("replyguard_http_client_errors_total", "Requests answered with a 4xx status.", c.m.client_errors.value());
+    e.counter("replyguard_http_library_replies_total",
+              "Replies libmicrohttpd sent by itself, by status (no route saw the request; not in "
+              "replyguard_http_requests_total).",
+              c.m.library_replies);
+    e.counter("replyguard_http_refused_connections_total",
+              "Connections libmicrohttpd closed at once without a reply (a connection limit).",
+              c.m.refused_connections.value());
+    e.counter("replyguard_http_deadline_closed_total",
+              "Connections shut down because their head or request was not in by its deadline.",
+              c.m.deadline_closed.value());
     res.status = 200;
     res.set_content(e.take(), std::string(replyguard::metrics::k_content_type));
 }

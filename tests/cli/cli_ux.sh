@@ -16,8 +16,8 @@ BIN=$(realpath "$1")
 CORPUS=$(realpath "$2")
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-pass=0 fail=0
-check() { local what=$1; shift; if "$@"; then echo "ok   $what"; pass=$((pass + 1)); else echo "FAIL $what"; fail=$((fail + 1)); fi; }
+CHECKS_VERBOSE=1  # an "ok" line for every pass too
+. "$(dirname "$0")/../support/checks.sh"  # check, py, checks_summary
 
 # --- progress bar vs table rows on one terminal --------------------------------
 if command -v script >/dev/null; then
@@ -114,5 +114,4 @@ check "check-config accepts on_incomplete = \"tempfail\" (rc $rc)" test "$rc" -e
 rc=$?
 check "check-config on a missing file exits 2 (got $rc)" test "$rc" -eq 2
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+checks_summary cli_ux

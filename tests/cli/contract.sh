@@ -13,12 +13,7 @@ bin=$1
 corpus=$2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-fails=0
-passes=0
-check() {  # check NAME COMMAND...
-  local name=$1; shift
-  if "$@"; then passes=$((passes + 1)); else echo "FAIL: $name"; fails=$((fails + 1)); fi
-}
+. "$(dirname "$0")/../support/checks.sh"  # check, py, checks_summary
 
 validate() {  # validate JSONL_FILE EXPECTED_COUNT_OR_MIN [exact|min]
   /usr/bin/python3 - "$@" <<'PY'
@@ -133,5 +128,4 @@ ids=[r['id'] for r in rows]
 bad=[r['id'] for r in rows if not r['en'] or not r['ja'] or not r['group']]
 sys.exit(0 if len(rows)>40 and len(ids)==len(set(ids)) and not bad else (len(rows), bad))"
 
-echo "cli contract: $passes passed, $fails failed"
-test "$fails" -eq 0
+checks_summary "cli contract"

@@ -36,45 +36,16 @@ if [ -z "$chromium" ]; then
 fi
 artifacts=$(cd "$(dirname "$bin")" && pwd)/artifacts
 mkdir -p "$artifacts"
-tmp=$(mktemp -d)
-srv=
-srv2=
-cleanup() {
-  [ -n "$srv" ] && { kill "$srv" 2>/dev/null; wait "$srv" 2>/dev/null; }
-  [ -n "$srv2" ] && { kill "$srv2" 2>/dev/null; wait "$srv2" 2>/dev/null; }
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-fails=0
-passes=0
-check() {
-  local name=$1; shift
-  if "$@"; then passes=$((passes + 1)); else echo "FAIL: $name"; fails=$((fails + 1)); fi
-}
-py() { /usr/bin/python3 -c "$@"; }
-
-start_serve() {  # start_serve OUTFILE ARGS... -> sets $port (the pid is $!)
-  local out=$1; shift
-  "$bin" serve --port 0 --db "$db" --config "$demo/replyguard.toml" "$@" >"$out" 2>&1 &
-}
-port_of() {  # port_of OUTFILE
-  local p= _
-  for _ in $(seq 1 100); do
-    p=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$1")
-    [ -n "$p" ] && break
-    sleep 0.1
-  done
-  echo "$p"
-}
+. "$here/../support/checks.sh"  # check, py, checks_summary, test_tmp
+. "$here/../support/serve.sh"   # demo_learn, start_demo_serve
+test_tmp
 
 db=$tmp/demo.db
-"$bin" learn --no-progress --db "$db" --org-domain sakura-shoji.example "$demo/mailbox" >/dev/null
+demo_learn "$db"
 # From the demo's parent, so sources read demo/inbox/... (the screenshots show them).
 (cd "$demo/.." && "$bin" scan --no-progress --db "$db" --config demo/replyguard.toml --keep-detections demo/inbox >/dev/null)
-start_serve "$tmp/serve.out" --no-keep-detections
-srv=$!
-port=$(port_of "$tmp/serve.out")
-if [ -z "$port" ]; then echo "FAIL: serve did not start"; cat "$tmp/serve.out"; exit 1; fi
+start_demo_serve "$tmp/serve.out" --db "$db" --config "$demo/replyguard.toml" --no-keep-detections ||
+  { echo "FAIL: serve did not start"; cat "$tmp/serve.out"; exit 1; }
 base=http://127.0.0.1:$port
 
 browse() {  # browse URL [extra chromium flags...] -> DOM on stdout
@@ -278,10 +249,9 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: text/plain' -d '
 check "feedback as a form-like request without a token refused (415, CSRF rule)" test "$code" = 415
 
 token=rg-test-$RANDOM$RANDOM
-start_serve "$tmp/serve2.out" --keep-detections --token "$token"
-srv2=$!
-port2=$(port_of "$tmp/serve2.out")
-if [ -z "$port2" ]; then echo "FAIL: serve with a token did not start"; cat "$tmp/serve2.out"; exit 1; fi
+start_demo_serve "$tmp/serve2.out" --db "$db" --config "$demo/replyguard.toml" --keep-detections --token "$token" ||
+  { echo "FAIL: serve with a token did not start"; cat "$tmp/serve2.out"; exit 1; }
+port2=$port
 base2=http://127.0.0.1:$port2
 auth="Authorization: Bearer $token"
 check "with a token: feedback without it refused (401)" \
@@ -340,5 +310,5 @@ for d in t['days']:
     for k, n in d['actions'].items(): acts[k]=acts.get(k,0)+n
 assert acts=={'none': 6, 'reject': 1}, acts"
 
-echo "dashboard_browser: $passes passed, $fails failed (screenshots in $artifacts)"
-[ "$fails" -eq 0 ] || { grep -v dbus "$tmp/chromium.err" | tail -20; exit 1; }
+echo "screenshots in $artifacts"
+checks_summary dashboard_browser || { grep -v dbus "$tmp/chromium.err" | tail -20; exit 1; }

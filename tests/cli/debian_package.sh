@@ -37,8 +37,8 @@ fi
 
 T=$(mktemp -d /tmp/rg-deb.XXXXXX)
 chmod 755 "$T"
-pass=0 fail=0
-check() { local what=$1; shift; if "$@"; then echo "ok   $what"; pass=$((pass + 1)); else echo "FAIL $what"; fail=$((fail + 1)); fi; }
+CHECKS_VERBOSE=1  # an "ok" line for every pass too
+. "$(dirname "$0")/../support/checks.sh"  # check, py, checks_summary
 PIDS=()
 POSTFIX_UP=0
 cleanup() {
@@ -61,7 +61,7 @@ echo "building the package (dpkg-buildpackage -b; about as long as one build of 
 ( cd "$src" && DEB_BUILD_OPTIONS="nocheck parallel=$(nproc)" dpkg-buildpackage -b -uc -us ) > "$T/build.log" 2>&1
 deb=$(ls "$T"/src/replyguard_*.deb 2>/dev/null | head -n 1)
 check "dpkg-buildpackage produced replyguard_*.deb" test -n "$deb"
-if [ -z "$deb" ]; then tail -n 40 "$T/build.log"; echo "$pass passed, $fail failed"; exit 1; fi
+if [ -z "$deb" ]; then tail -n 40 "$T/build.log"; checks_summary debian_package; exit 1; fi
 check "lintian-style basics: the .deb holds the binary, the man page, the units, the conffile" \
   bash -c "dpkg-deb -c '$deb' | grep -q './usr/bin/replyguard\$' && dpkg-deb -c '$deb' | grep -q 'man1/replyguard.1.gz' && dpkg-deb -c '$deb' | grep -q 'replyguard-milter.service' && dpkg-deb -c '$deb' | grep -q 'replyguard-serve.service' && dpkg-deb -c '$deb' | grep -q './etc/replyguard/replyguard.toml'"
 
@@ -178,10 +178,9 @@ check "dpkg --purge removes the package" bash -c "! dpkg-query -W -f='\${Status}
 check "purge removes /var/lib/replyguard" test ! -e /var/lib/replyguard
 check "purge removes the replyguard user" bash -c "! getent passwd replyguard >/dev/null"
 
-if [ "$fail" -ne 0 ]; then
+if [ "$fails" -ne 0 ]; then
   for f in build.log install.log learn.log replyguard-milter.log replyguard-serve.log; do
     [ -f "$T/$f" ] && { echo "--- $f (tail)"; tail -n 20 "$T/$f"; }
   done
 fi
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+checks_summary debian_package

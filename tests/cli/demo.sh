@@ -14,12 +14,7 @@ bin=$1
 root=$(cd "$(dirname "$0")/../.." && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-fails=0
-passes=0
-check() {
-  local name=$1; shift
-  if "$@"; then passes=$((passes + 1)); else echo "FAIL: $name"; fails=$((fails + 1)); fi
-}
+. "$(dirname "$0")/../support/checks.sh"  # check, py, checks_summary
 
 /usr/bin/python3 "$root/scripts/make-demo.py" "$tmp/demo" >/dev/null
 check "make-demo.py reproduces demo/ exactly" diff -r "$root/demo/mailbox" "$tmp/demo/mailbox"
@@ -60,5 +55,4 @@ if "ARCHIVE_PASSWORD_FROM_THREAD" not in ids("06-fake-reply-stranger.eml"):
     sys.exit("06 lacks ARCHIVE_PASSWORD_FROM_THREAD")
 PY
 
-echo "demo: $passes passed, $fails failed"
-test "$fails" -eq 0
+checks_summary "demo"

@@ -16,18 +16,12 @@
 set -u
 bin=$1
 here=$(cd "$(dirname "$0")" && pwd)
-demo=$here/../../demo
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
 . "$here/../support/checks.sh"
+. "$here/../support/serve.sh"  # demo_learn, start_demo_serve
+test_tmp
 
 db=$tmp/demo.db
-"$bin" learn --no-progress --db "$db" --org-domain sakura-shoji.example "$demo/mailbox" >/dev/null 2>&1
+demo_learn "$db"
 cp "$db" "$tmp/cli.db"
 
 cat >"$tmp/a.eml" <<'EOF'
@@ -90,15 +84,8 @@ check "before: B is flagged HIJACK_THREAD_OUTSIDER" outsider "$tmp/b0.json"
 
 token=rg-test-$RANDOM$RANDOM
 auth="Authorization: Bearer $token"
-"$bin" serve --port 0 --db "$db" --token "$token" >"$tmp/serve.out" 2>&1 &
-pids+=($!)
-port=
-for _ in $(seq 1 100); do
-  port=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$tmp/serve.out")
-  [ -n "$port" ] && break
-  sleep 0.1
-done
-if [ -z "$port" ]; then echo "FAIL: serve did not start"; cat "$tmp/serve.out"; exit 1; fi
+start_demo_serve "$tmp/serve.out" --db "$db" --token "$token" ||
+  { echo "FAIL: serve did not start"; cat "$tmp/serve.out"; exit 1; }
 base=http://127.0.0.1:$port
 post_scan() { curl -s -H "$auth" -H 'Content-Type: message/rfc822' --data-binary @"$1" "$base/api/v1/scan"; }
 feedback() {  # feedback ID WORD OUT -> HTTP status
@@ -148,5 +135,4 @@ check "  ... history_updated false, says the raw message was not kept" py "
 import json; j=json.load(open('$tmp/fc.json'))
 assert j['history_updated'] is False and 'not kept' in j['note'] and 'kept_raw_bytes' in j['note'], j"
 
-echo "feedback_learn: $passes passed, $fails failed"
-[ "$fails" -eq 0 ]
+checks_summary feedback_learn

@@ -27,12 +27,7 @@ bin=$1
 root=$(cd "$(dirname "$0")/../.." && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-fails=0
-passes=0
-check() {
-  local name=$1; shift
-  if "$@"; then passes=$((passes + 1)); else echo "FAIL: $name"; fails=$((fails + 1)); fi
-}
+. "$(dirname "$0")/../support/checks.sh"  # check, py, checks_summary
 
 "$bin" learn --no-progress --db "$tmp/h.db" --org-domain sakura-shoji.example "$root/demo/mailbox" 2>/dev/null
 
@@ -211,5 +206,4 @@ printf '[thresholds]\nsuspicious = nan\n' >"$tmp/nan.toml"
 check "case 14: thresholds = nan exits 2" test $? -eq 2
 check "case 14: the error names the key" grep -q "thresholds.suspicious must be a finite number" "$tmp/nan.err"
 
-echo "hostile_input: $passes passed, $fails failed"
-test "$fails" -eq 0
+checks_summary "hostile_input"

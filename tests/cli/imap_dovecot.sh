@@ -40,12 +40,7 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-fails=0
-passes=0
-check() {
-  local name=$1; shift
-  if "$@"; then passes=$((passes + 1)); else echo "FAIL: $name"; fails=$((fails + 1)); fi
-}
+. "$(dirname "$0")/../support/checks.sh"  # check, py, checks_summary
 
 user=sato@sakura-shoji.example
 pass="pw-$RANDOM-$RANDOM"
@@ -253,5 +248,4 @@ if [ "$fails" -ne 0 ] || [ -n "${IMAP_TEST_VERBOSE:-}" ]; then
   echo "--- watch.jsonl (verdicts)"; python3 -c 'import json,sys; [print(r["message_id"], r["verdict"], r["action"], r["imap"]) for r in map(json.loads, open(sys.argv[1]))]' "$tmp/watch.jsonl"
   echo "--- dovecot.log (tail)"; tail -20 "$tmp/dc/dovecot.log"
 fi
-echo "imap_dovecot: $passes passed, $fails failed"
-test "$fails" -eq 0
+checks_summary "imap_dovecot"

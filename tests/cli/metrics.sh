@@ -33,6 +33,8 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 . "$HERE/../support/checks.sh"  # check, $passes, $fails
+bin=$BIN demo=$DEMO
+. "$HERE/../support/serve.sh"   # start_demo_serve
 
 # A checker over an exposition file: parses it with prometheus_client and
 # evaluates one Python expression with v(name, **labels) (a sample's value, 0
@@ -67,7 +69,7 @@ expo() {  # expo FILE EXPR
 
 # --- the verdicts expected ------------------------------------------------------
 db=$T/h.db
-"$BIN" learn --no-progress --db "$db" --org-domain sakura-shoji.example "$DEMO/mailbox" >/dev/null 2>&1
+demo_learn "$db"
 "$BIN" scan --no-progress --db "$db" --config "$DEMO/replyguard.toml" --format jsonl "$DEMO/inbox" >"$T/scan.jsonl"
 $PY - "$T/scan.jsonl" "$T/expected.json" <<'PYEND'
 import collections, json, sys
@@ -81,10 +83,7 @@ version=$("$BIN" --version | grep -o '[0-9][0-9.]*' | head -1)
 
 # --- serve ---------------------------------------------------------------------
 token=metrics-test-token-$$
-"$BIN" serve --db "$db" --config "$DEMO/replyguard.toml" --port 0 --token "$token" >"$T/serve.out" 2>"$T/serve.err" &
-pids+=($!)
-for _ in $(seq 100); do grep -q listening "$T/serve.out" 2>/dev/null && break; sleep 0.1; done
-port=$(sed -n 's/.*127\.0\.0\.1:\([0-9]*\)\/.*/\1/p' "$T/serve.out")
+check "serve starts" start_demo_serve --err "$T/serve.err" "$T/serve.out" --db "$db" --config "$DEMO/replyguard.toml" --token "$token"
 get_metrics() { curl -s -o "$1" -w '%{http_code}' -H "Authorization: Bearer $token" "http://127.0.0.1:$port/metrics"; }
 check "serve: GET /metrics 200 before any scan" test "$(get_metrics "$T/s0.prom")" = 200
 check "serve: the exposition parses; zero scans, every verdict present" \
@@ -117,10 +116,8 @@ check "serve: the refused request is logged with its status" grep -q '"GET /api/
 check "serve: the log never holds the token" bash -c "! grep -q '$token' '$T/serve.err'"
 check "serve: the log never holds the query string" bash -c "! grep -q 'secret-name' '$T/serve.err'"
 
-"$BIN" serve --db "$db" --port 0 --quiet >"$T/quiet.out" 2>"$T/quiet.err" &
-pids+=($!)
-for _ in $(seq 100); do grep -q listening "$T/quiet.out" 2>/dev/null && break; sleep 0.1; done
-qport=$(sed -n 's/.*127\.0\.0\.1:\([0-9]*\)\/.*/\1/p' "$T/quiet.out")
+start_demo_serve --err "$T/quiet.err" "$T/quiet.out" --db "$db" --quiet
+qport=$port
 check "serve --quiet: answers" test "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$qport/health")" = 200
 check "serve --quiet: no request line" bash -c "! grep -q 'GET /health' '$T/quiet.err'"
 

@@ -93,6 +93,7 @@ import email, email.policy, os, re, subprocess, sys, time
 from email.message import EmailMessage
 from email.utils import make_msgid, parseaddr
 from milter_client import send_message
+from hijack_mail import HIJACK_FROM, SATO_AUTH, hijack_of, outbound_mail
 
 T, THREAD, APORT, BPORT, RPORT = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
 fails = []
@@ -133,20 +134,11 @@ ans_id = ans["Message-ID"].strip()
 name, addr = parseaddr(ans["From"])
 
 # The hijack: the starter's name on an unrelated address, his subject and text, a link.
-h = EmailMessage()
-h["From"] = f"{name} <office@hijacked-host.example>"
-h["To"] = ans["To"]
-h["Subject"] = "Re: " + ans["Subject"]
-h["Date"] = "Fri, 20 Nov 2009 10:00:00 +0800"
-h["Message-ID"] = make_msgid(domain="hijacked-host.example")
-h["In-Reply-To"] = ans_id
-h["References"] = ((ans["References"] or "") + " " + ans_id).strip()
-quoted = "\n".join("> " + l for l in ans.get_body(("plain",)).get_content().splitlines())
-h.set_content("Please see the updated script attached, and the document:\nhttps://docs.hijacked-host.example/d/update.php\n\n" + quoted + "\n")
+h = hijack_of(THREAD, "Please see the updated script attached, and the document:\nhttps://docs.hijacked-host.example/d/update.php\n")
 # A script attachment: never clean, so B does not learn the hijack (and poison the thread) before the test.
 h.add_attachment(b"var update = 1;\r\n", maintype="application", subtype="octet-stream", filename="update_0420.js")
 hijack = h.as_bytes()
-outer = "office@hijacked-host.example"
+outer = HIJACK_FROM
 
 # 1. Nothing learnt yet: the hijack through B meets no known thread.
 send(BPORT, hijack, "B0001", outer, ["sato@sakura-shoji.example"], client_ip="198.51.100.7")
@@ -177,21 +169,10 @@ v, ids = logged("b", "B0003")
 check(v == "clean" and not outsider(ids), f"genuine reply {g['Message-ID']} through B stays clean ({v} {ids})")
 
 # 5. Outbound abuse counted across both processes.
-def outbound(to, subject):
-    m = EmailMessage()
-    m["From"] = "佐藤 花子 <sato@sakura-shoji.example>"
-    m["To"] = to
-    m["Subject"] = subject
-    m["Message-ID"] = make_msgid(domain="sakura-shoji.example")
-    m["Date"] = "Mon, 13 Apr 2026 09:00:00 +0900"
-    m.set_content("ご確認ください。\nhttps://files.unrelated.example/doc/invoice.docm\n")
-    return m.as_bytes()
-
-sato = {"{auth_authen}": "sato", "{auth_type}": "PLAIN"}
 for i, port, qid in ((1, APORT, "A0101"), (2, APORT, "A0102"), (3, BPORT, "B0103")):
     to = f"x{i}@stranger-{i}.example"
-    r = send(port, outbound(to, f"Re: 請求書の件 {i}"), qid, "sato@sakura-shoji.example", [to],
-             client_ip="192.0.2.10", macros=sato)
+    r = send(port, outbound_mail(to, f"Re: 請求書の件 {i}"), qid, "sato@sakura-shoji.example", [to],
+             client_ip="192.0.2.10", macros=SATO_AUTH)
     out = r.headers_added("X-Replyguard-Outbound")
     if i < 3:
         check(r.analysed() and out == [] and not r.quarantined(), f"sato's suspicious send {i} through A: not yet flagged ({out})")
@@ -213,7 +194,7 @@ m.set_content("承知しました。\n")
 r = send(APORT, m.as_bytes(), "A0201", "suzuki@sakura-shoji.example", ["yamada@fuji-kogyo.example"],
          client_ip="192.0.2.20", macros=suzuki)
 check(r.analysed() and r.headers_added("X-Replyguard-Outbound") == [], "suzuki from 192.0.2.20 through A: not flagged")
-r = send(BPORT, outbound("c@stranger-three.example", "Fw: 資料"), "B0202", "suzuki@sakura-shoji.example",
+r = send(BPORT, outbound_mail("c@stranger-three.example", "Fw: 資料"), "B0202", "suzuki@sakura-shoji.example",
          ["c@stranger-three.example"], client_ip="203.0.113.66", macros=suzuki)
 out = r.headers_added("X-Replyguard-Outbound")
 check(r.quarantined() and len(out) == 1 and "new client address 203.0.113.66" in out[0],

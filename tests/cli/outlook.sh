@@ -32,12 +32,7 @@ data=$root/tests/data/outlook
   echo "python3-gi / gir1.2-gsf-1 missing (scripts/make-msg.py)"; exit 77; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-fails=0
-passes=0
-check() {
-  local name=$1; shift
-  if "$@"; then passes=$((passes + 1)); else echo "FAIL: $name"; fails=$((fails + 1)); fi
-}
+. "$(dirname "$0")/../support/checks.sh"  # check, py, checks_summary
 
 # 1. PST, mbox and Maildir give the same history.
 /usr/bin/python3 - "$mbox" "$tmp/maildir" <<'PY'
@@ -211,5 +206,4 @@ if m["error"] or m["subject"] != "MSG Test File" or [t["address"] for t in m["to
     sys.exit(f"strangeDate.msg: {m['error']} {m['subject']} {m['to']}")
 PY
 
-echo "outlook: $passes passed, $fails failed"
-test "$fails" -eq 0
+checks_summary "outlook"

@@ -16,12 +16,7 @@ bin=$1
 root=$(cd "$(dirname "$0")/../.." && pwd)
 tmp=$(mktemp -d)
 [ -n "${KEEP:-}" ] || trap 'rm -rf "$tmp"' EXIT; [ -n "${KEEP:-}" ] && echo "kept $tmp"
-fails=0
-passes=0
-check() {
-  local name=$1; shift
-  if "$@"; then passes=$((passes + 1)); else echo "FAIL: $name"; fails=$((fails + 1)); fi
-}
+. "$(dirname "$0")/../support/checks.sh"  # check, py, checks_summary
 
 /usr/bin/python3 - "$tmp" <<'PY'
 import sys, os
@@ -100,5 +95,4 @@ expect(f("genuine-link.eml", "HIJACK_PROFILE_BREAK") is None, "genuine-link.eml 
 sys.exit(0 if ok else 1)
 PY
 
-echo "profile_break.sh: $passes passed, $fails failed"
-[ "$fails" -eq 0 ]
+checks_summary "profile_break.sh"

@@ -154,49 +154,21 @@ wait_port "$FAKE" "$FAKE_PID"
 check "a replica named by a sentinel is refused: $(head -c 160 "$T/fake.err")" \
   grep -q "at 127.0.0.1:$A: is a slave now, not the master" "$T/fake.err"
 kill "$FAKE_PID" 2>/dev/null; wait "$FAKE_PID" 2>/dev/null; FAKE_PID=""
-MPORT=$(free_port)
-cat >"$T/milter.toml" <<'EOF'
-[org]
-domains = ["sakura-shoji.example"]
-[milter]
-learn = false
-default_action = "accept"
-[milter.actions]
-suspicious = ["headers"]
-malicious = ["headers"]
-[milter.outbound]
-max_unknown_replies = 3
-window = 3600
-EOF
-"$BIN" milter --config "$T/milter.toml" --db "$STORE" --socket "inet:$MPORT@127.0.0.1" 2>"$T/milter.log" &
-MILTER_PID=$!
-wait_port "$MPORT" "$MILTER_PID" || { echo "FAIL: the milter did not listen"; exit 1; }
+sentinel_milter "$BIN" "$T" "$STORE" '[milter.outbound]' 'max_unknown_replies = 3' 'window = 3600' ||
+  { echo "FAIL: the milter did not listen"; exit 1; }
+MPORT=$MILTER_PORT
 
 PYTHONPATH="$ROOT/tests/support" python3 - "$ML/notmuch-list" "$MPORT" "$B" "${RS_PID[$B]}" >"$T/milter.out" <<'PY'
-import email, email.policy, os, subprocess, sys, time
-from email.message import EmailMessage
-from email.utils import make_msgid, parseaddr
+import os, sys, time
 from milter_client import send_message
+from hijack_mail import HIJACK_FROM, SATO_AUTH, hijack_of, outbound_mail
 
 THREAD, MPORT, BPORT, BPID = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
-start = email.message_from_bytes(open(os.path.join(THREAD, "cur__31_2.eml"), "rb").read(), policy=email.policy.default)
-sid = start["Message-ID"].strip()
-name, _ = parseaddr(start["From"])
-h = EmailMessage()
-h["From"] = f"{name} <office@hijacked-host.example>"
-h["To"] = start["To"]
-h["Subject"] = "Re: " + start["Subject"]
-h["Date"] = "Fri, 20 Nov 2009 10:00:00 +0800"
-h["Message-ID"] = make_msgid(domain="hijacked-host.example")
-h["In-Reply-To"] = sid
-h["References"] = ((start["References"] or "") + " " + sid).strip()
-quoted = "\n".join("> " + l for l in start.get_body(("plain",)).get_content().splitlines())
-h.set_content("Please see the updated document:\nhttps://docs.hijacked-host.example/d/update.php\n\n" + quoted + "\n")
-hijack = h.as_bytes()
+hijack = hijack_of(THREAD, "Please see the updated document:\nhttps://docs.hijacked-host.example/d/update.php\n").as_bytes()
 
 def once(i, **kw):
     try:
-        r = send_message("127.0.0.1", MPORT, hijack, "office@hijacked-host.example", ["sato@sakura-shoji.example"],
+        r = send_message("127.0.0.1", MPORT, hijack, HIJACK_FROM, ["sato@sakura-shoji.example"],
                          queue_id=f"Q{i:04d}", client_ip="198.51.100.7", **kw)
     except Exception as e:  # no answer: the message would be lost or retried by the MTA
         return "lost"
@@ -229,16 +201,8 @@ while time.time() < deadline:
 
 # The outbound state (its own connection, idle since the kill): authenticated sends after the failover.
 def outbound(i):
-    m = EmailMessage()
-    m["From"] = "佐藤 花子 <sato@sakura-shoji.example>"
-    m["To"] = "x@stranger.example"
-    m["Subject"] = "Re: 請求書の件"
-    m["Message-ID"] = make_msgid(domain="sakura-shoji.example")
-    m["Date"] = "Mon, 13 Apr 2026 09:00:00 +0900"
-    m.set_content("ご確認ください。\nhttps://files.unrelated.example/doc/invoice.docm\n")
-    return send_message("127.0.0.1", MPORT, m.as_bytes(), "sato@sakura-shoji.example", ["x@stranger.example"],
-                        queue_id=f"OUT{i}", client_ip="192.0.2.10",
-                        macros={"{auth_authen}": "sato", "{auth_type}": "PLAIN"})
+    return send_message("127.0.0.1", MPORT, outbound_mail("x@stranger.example", "Re: 請求書の件"), "sato@sakura-shoji.example",
+                        ["x@stranger.example"], queue_id=f"OUT{i}", client_ip="192.0.2.10", macros=SATO_AUTH)
 print("outbound", "".join("a" if outbound(i).analysed() else "d" for i in (1, 2)))
 print("total", i)
 for k, v in counts.items():

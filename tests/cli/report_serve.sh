@@ -13,18 +13,12 @@ set -u
 bin=$1
 corpus=$2
 here=$(cd "$(dirname "$0")" && pwd)
-demo=$here/../../demo
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
 . "$here/../support/checks.sh"
+. "$here/../support/serve.sh"  # demo_learn, start_demo_serve
+test_tmp
 
 db=$tmp/demo.db
-"$bin" learn --no-progress --db "$db" --org-domain sakura-shoji.example "$demo/mailbox" >/dev/null
+demo_learn "$db"
 "$bin" scan --no-progress --db "$db" --config "$demo/replyguard.toml" --keep-detections --format jsonl "$demo/inbox" >"$tmp/scan.jsonl"
 rc=$?
 check "scan --keep-detections exits 1 on the demo (got $rc)" test "$rc" -eq 1
@@ -91,18 +85,6 @@ check "scan without --keep-detections creates no store" test ! -e "$tmp/plain.db
 check "a store created by --keep-detections is a valid history for scan (rc $?)" test $? -le 1
 
 # --- serve -------------------------------------------------------------------
-start_server() {  # start_server OUTFILE ARGS... ; sets $port
-  local out=$1; shift
-  "$bin" serve --port 0 "$@" >"$out" 2>&1 &
-  pids+=($!)
-  port=
-  for _ in $(seq 1 100); do
-    port=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$out")
-    [ -n "$port" ] && break
-    sleep 0.1
-  done
-  [ -n "$port" ]
-}
 req() {  # req METHOD PATH [curl args...] -> body in $tmp/body, status echoed
   local m=$1 p=$2; shift 2
   curl -s -o "$tmp/body" -w '%{http_code}' -X "$m" "$@" "http://127.0.0.1:$port$p"
@@ -111,7 +93,7 @@ is_json_error() {  # is_json_error CODE
   py "import json; j=json.load(open('$tmp/body')); assert j['error']=='$1' and j['message'], j"
 }
 
-check "serve starts on a free port" start_server "$tmp/serve.out" --db "$db" --config "$demo/replyguard.toml"
+check "serve starts on a free port" start_demo_serve "$tmp/serve.out" --db "$db" --config "$demo/replyguard.toml"
 check "GET /health 200" test "$(req GET /health)" = 200
 check "/health counts 4 detections" py "import json; j=json.load(open('$tmp/body')); assert j['status']=='ok' and j['detections']==4, j"
 check "GET /api/v1/campaigns 200" test "$(req GET '/api/v1/campaigns?lang=ja')" = 200
@@ -242,7 +224,7 @@ assert reply.startswith(b'HTTP/1.1 200'), reply[:80]
 "
 
 # Token: required on /api and /metrics once set; /health stays open.
-check "serve with a token starts" start_server "$tmp/serve2.out" --db "$db" --token s3cret
+check "serve with a token starts" start_demo_serve "$tmp/serve2.out" --db "$db" --token s3cret
 check "no token: 401" test "$(req GET /api/v1/campaigns)" = 401
 check "  ... JSON error" is_json_error unauthorized
 check "wrong token: 401" test "$(req GET /metrics -H 'Authorization: Bearer nope')" = 401
@@ -259,5 +241,4 @@ check "  ... and says why" grep -q 'refusing to listen on 0.0.0.0 without a toke
 REPLYGUARD_TOKEN= "$bin" serve --listen :: --port 0 --db "$db" >/dev/null 2>&1
 check "serve on :: without token exits 2" test $? -eq 2
 
-echo "report_serve: $passes passed, $fails failed"
-[ "$fails" -eq 0 ]
+checks_summary report_serve

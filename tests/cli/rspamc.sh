@@ -16,17 +16,11 @@
 set -u
 bin=$1
 here=$(cd "$(dirname "$0")" && pwd)
-demo=$here/../../demo
 command -v rspamc >/dev/null || { echo "rspamc not installed (Debian package rspamd): skipped"; exit 77; }
 command -v zstd >/dev/null || { echo "zstd not installed: skipped"; exit 77; }
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
 . "$here/../support/checks.sh"
+. "$here/../support/serve.sh"  # demo_learn, start_demo_serve
+test_tmp
 
 hijack=$demo/inbox/02-hijack-ja-password-zip.eml
 hijack_en=$demo/inbox/03-hijack-en-download-link.eml
@@ -34,25 +28,12 @@ genuine=$demo/inbox/01-genuine-reply-ja.eml
 suspicious=$demo/inbox/07-password-followup.eml
 
 db=$tmp/demo.db
-"$bin" learn --no-progress --db "$db" --org-domain sakura-shoji.example "$demo/mailbox" >/dev/null
-check "learn the demo history" test $? -eq 0
+check "learn the demo history" demo_learn "$db"
 # The demo's configuration with a 2 MiB message limit (the zstd bomb below
 # decompresses to 32 MiB); the default [milter.actions]: malicious reject.
 { cat "$demo/replyguard.toml"; printf '\n[limits]\nmessage_bytes = 2097152\n'; } >"$tmp/rg.toml"
 
-start_server() {  # start_server OUTFILE ARGS... ; sets $port
-  local out=$1; shift
-  "$bin" serve --port 0 "$@" >"$out" 2>&1 &
-  pids+=($!)
-  port=
-  for _ in $(seq 1 100); do
-    port=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$out")
-    [ -n "$port" ] && break
-    sleep 0.1
-  done
-  [ -n "$port" ]
-}
-check "serve starts on a free port (no token)" start_server "$tmp/serve.out" --db "$db" --config "$tmp/rg.toml"
+check "serve starts on a free port (no token)" start_demo_serve "$tmp/serve.out" --db "$db" --config "$tmp/rg.toml"
 rc() { rspamc -h "127.0.0.1:$port" -t 20 "$@"; }
 
 # --- rspamc symbols (the default command) ---------------------------------------
@@ -181,7 +162,7 @@ check "rspamd's fields from another origin: 403" \
 # --- a token: rspamc -P -----------------------------------------------------------
 # Also: the action follows [milter.actions] (suspicious mail rejected here).
 { cat "$tmp/rg.toml"; printf '\n[milter.actions]\nsuspicious = ["reject"]\n'; } >"$tmp/strict.toml"
-check "serve with a token and suspicious = reject starts" start_server "$tmp/serve2.out" --db "$db" --config "$tmp/strict.toml" --token t0ken-rspamc
+check "serve with a token and suspicious = reject starts" start_demo_serve "$tmp/serve2.out" --db "$db" --config "$tmp/strict.toml" --token t0ken-rspamc
 rc symbols "$hijack" >"$tmp/nopass.txt" 2>&1
 st=$?
 check "rspamc without -P: exit 1 (got $st), HTTP 401" test "$st" -eq 1 -a -n "$(grep 'HTTP error: 401' "$tmp/nopass.txt")"
@@ -198,5 +179,4 @@ import json; j=json.load(open('$tmp/strict.json')); assert j['action']=='reject'
 check "a text/plain form post with a token but none sent: 401" \
   test "$(post /checkv2 -H 'Content-Type: text/plain' --data-binary @"$hijack")" = 401
 
-echo "rspamc: $passes passed, $fails failed"
-[ "$fails" -eq 0 ]
+checks_summary rspamc

@@ -45,12 +45,9 @@ chmod 755 "$T"
 SERVE_PID=""
 RSPAMD_PID=""
 POSTFIX_UP=0
-fails=0
-passes=0
-check() {  # check NAME COMMAND...
-  local name=$1; shift
-  if "$@"; then passes=$((passes + 1)); else echo "FAIL: $name"; fails=$((fails + 1)); fi
-}
+. "$HERE/../support/checks.sh"  # check, checks_summary
+bin=$BIN demo=$ROOT/demo pids=()
+. "$HERE/../support/serve.sh"   # start_demo_serve
 cleanup() {
   set +e
   [ "$POSTFIX_UP" = 1 ] && postfix_stop "$T"
@@ -77,15 +74,10 @@ while [ "$PPORT" = "$SPORT" ]; do PPORT=$(free_port); done
 while [ "$DPORT" = "$SPORT" ] || [ "$DPORT" = "$PPORT" ]; do DPORT=$(free_port); done
 
 # --- replyguard serve over the learnt demo history --------------------------------
-"$BIN" learn --no-progress --db "$T/history.db" --org-domain sakura-shoji.example "$ROOT/demo/mailbox" >/dev/null
-"$BIN" serve --port 0 --db "$T/history.db" --config "$ROOT/demo/replyguard.toml" >"$T/serve.out" 2>&1 &
-SERVE_PID=$!
-RG=
-for _ in $(seq 100); do
-  RG=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$T/serve.out")
-  [ -n "$RG" ] && break
-  sleep 0.1
-done
+demo_learn "$T/history.db"
+start_demo_serve "$T/serve.out" --db "$T/history.db" --config "$ROOT/demo/replyguard.toml"
+SERVE_PID=$serve_pid
+RG=$port
 check "serve starts" test -n "$RG"
 
 # --- rspamd: the proxy worker only ------------------------------------------------
@@ -190,5 +182,4 @@ st=$?
 cat "$T/check.out"
 check "mail through Postfix and the rspamd proxy (check.py above)" test "$st" = 0
 
-echo "rspamd_proxy: $passes passed, $fails failed"
-[ "$fails" -eq 0 ]
+checks_summary rspamd_proxy

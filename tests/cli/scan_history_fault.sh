@@ -25,11 +25,8 @@ T=$(mktemp -d)
 REDIS_PID=
 cleanup() { [ -n "$REDIS_PID" ] && kill "$REDIS_PID" 2>/dev/null && wait "$REDIS_PID" 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
-fails=0
-check() {  # check NAME COMMAND...
-  local name=$1; shift
-  if "$@"; then echo "ok: $name"; else echo "FAIL: $name"; fails=$((fails + 1)); fi
-}
+CHECKS_VERBOSE=1  # an "ok" line for every pass too
+. "$(dirname "$0")/../support/checks.sh"  # check, py, checks_summary
 
 PORT=$(free_port)
 redis-server --port "$PORT" --bind 127.0.0.1 --save "" --appendonly no --daemonize no --loglevel warning \
@@ -81,5 +78,4 @@ import json, sys
 r = json.loads(open(sys.argv[1]).readline())
 sys.exit(0 if r["history"] == {"status": "ok", "error": None} else 1)' "$T/none.jsonl"
 
-echo "scan history fault: $fails failed"
-[ "$fails" -eq 0 ]
+checks_summary "scan history fault"

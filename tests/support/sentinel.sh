@@ -22,6 +22,15 @@
 #   sentinel_wait_synced PORT [SECONDS]
 #                              wait until PORT is a replica with its link up
 #   sentinel_stop              stop every process sentinel_start started
+#   sentinel_milter BIN DIR STORE [TOML...]
+#                              `BIN milter` on STORE (the redis+sentinel://
+#                              address) and a free port: DIR/milter.toml is
+#                              [org] sakura-shoji.example, learn off,
+#                              default_action accept, headers for suspicious
+#                              and malicious mail, then each TOML line given;
+#                              its log in DIR/milter.log. Sets MILTER_PORT and
+#                              MILTER_PID (the caller stops it); fails when it
+#                              does not listen within 10 s.
 # Needs redis-server, redis-sentinel and redis-cli (scripts/packages/milter.txt).
 # Nothing listens beyond 127.0.0.1.
 
@@ -131,4 +140,18 @@ sentinel_stop() {
     for p in "${!RS_PID[@]}"; do kill "${RS_PID[$p]}" 2>/dev/null; done
     for p in "${!RS_PID[@]}"; do wait "${RS_PID[$p]}" 2>/dev/null; done
     RS_PID=()
+}
+
+sentinel_milter() {  # BIN DIR STORE [TOML...]
+    local bin=$1 dir=$2 store=$3
+    shift 3
+    {
+        printf '[org]\ndomains = ["sakura-shoji.example"]\n[milter]\nlearn = false\ndefault_action = "accept"\n'
+        printf '[milter.actions]\nsuspicious = ["headers"]\nmalicious = ["headers"]\n'
+        if (($#)); then printf '%s\n' "$@"; fi
+    } >"$dir/milter.toml"
+    MILTER_PORT=$(free_port)
+    "$bin" milter --config "$dir/milter.toml" --db "$store" --socket "inet:$MILTER_PORT@127.0.0.1" 2>"$dir/milter.log" &
+    MILTER_PID=$!
+    wait_port "$MILTER_PORT" "$MILTER_PID"
 }

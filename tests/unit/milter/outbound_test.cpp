@@ -5,21 +5,48 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstddef>
+#include <cstdint>
 #include <filesystem>
 
 using namespace replyguard::milter;
 
-TEST(Outbound, ManyReplyPayloadsToUnknownRecipientsFlagged) {
+namespace {
+
+/// A tracker configuration that flags the `max`-th reply-like send with a payload.
+outbound_config flag_at(unsigned max) {
     outbound_config c;
-    c.max_unknown_replies = 3;
+    c.max_unknown_replies = max;
+    return c;
+}
+
+/// sato's stolen account: a reply-like send with a payload to `unknown` people it never wrote to.
+outbound_event sato_send(std::int64_t now, std::size_t unknown = 2) {
+    return {.account = "sato",
+            .client_ip = "192.0.2.10",
+            .reply_like = true,
+            .payload = true,
+            .unknown_recipients = unknown,
+            .now = now};
+}
+
+/// An event of `account` from 192.0.2.1 (a reply-like send with a payload unless said).
+outbound_event send_of(const char* account, std::int64_t now, std::size_t unknown, bool reply_like = true) {
+    return {.account = account,
+            .client_ip = "192.0.2.1",
+            .reply_like = reply_like,
+            .payload = true,
+            .unknown_recipients = unknown,
+            .now = now};
+}
+
+}  // namespace
+
+TEST(Outbound, ManyReplyPayloadsToUnknownRecipientsFlagged) {
+    outbound_config c = flag_at(3);
     c.window = 600;
     outbound_tracker t(c);
-    outbound_event e{.account = "sato",
-                     .client_ip = "192.0.2.10",
-                     .reply_like = true,
-                     .payload = true,
-                     .unknown_recipients = 2,
-                     .now = 1000};
+    outbound_event e = sato_send(1000);
     EXPECT_FALSE(t.observe(e));
     e.now = 1100;
     EXPECT_FALSE(t.observe(e));
@@ -34,23 +61,11 @@ TEST(Outbound, ManyReplyPayloadsToUnknownRecipientsFlagged) {
 }
 
 TEST(Outbound, OrdinaryMailNeverCounts) {
-    outbound_config c;
-    c.max_unknown_replies = 2;
-    outbound_tracker t(c);
+    outbound_tracker t(flag_at(2));
     for (int i = 0; i < 10; ++i) {
         // Replies to people it wrote to before, and new mail with attachments: normal work.
-        EXPECT_FALSE(t.observe({.account = "a",
-                                .client_ip = "192.0.2.1",
-                                .reply_like = true,
-                                .payload = true,
-                                .unknown_recipients = 0,
-                                .now = 100 + i}));
-        EXPECT_FALSE(t.observe({.account = "a",
-                                .client_ip = "192.0.2.1",
-                                .reply_like = false,
-                                .payload = true,
-                                .unknown_recipients = 3,
-                                .now = 100 + i}));
+        EXPECT_FALSE(t.observe(send_of("a", 100 + i, 0)));
+        EXPECT_FALSE(t.observe(send_of("a", 100 + i, 3, false)));
     }
 }
 
@@ -73,16 +88,10 @@ TEST(Outbound, NewClientAddressWithReplyPayload) {
 }
 
 TEST(Outbound, DisabledNeverFlags) {
-    outbound_config c;
+    outbound_config c = flag_at(1);
     c.enabled = false;
-    c.max_unknown_replies = 1;
     outbound_tracker t(c);
-    EXPECT_FALSE(t.observe({.account = "a",
-                            .client_ip = "192.0.2.1",
-                            .reply_like = true,
-                            .payload = true,
-                            .unknown_recipients = 5,
-                            .now = 1}));
+    EXPECT_FALSE(t.observe(send_of("a", 1, 5)));
 }
 
 namespace {
@@ -96,15 +105,8 @@ struct failing_state final : replyguard::store::outbound_state {
 }  // namespace
 
 TEST(outbound_store_tracker, StoreFailureIsReportedByCheck) {
-    outbound_config c;
-    c.max_unknown_replies = 1;
-    outbound_tracker t(c, std::make_unique<failing_state>());
-    outbound_event e{.account = "sato",
-                     .client_ip = "192.0.2.10",
-                     .reply_like = true,
-                     .payload = true,
-                     .unknown_recipients = 2,
-                     .now = 1000};
+    outbound_tracker t(flag_at(1), std::make_unique<failing_state>());
+    outbound_event e = sato_send(1000);
     auto r = t.check(e);
     ASSERT_FALSE(r.has_value());
     EXPECT_NE(r.error().message.find("connection refused"), std::string::npos);
@@ -118,18 +120,12 @@ TEST(outbound_store_tracker, TwoTrackersOnOneSharedStateCountTogether) {
     // Two milter processes on one Redis: here two trackers over one SQLite file.
     auto path = std::filesystem::temp_directory_path() / ("rg-outbound-trackers-" + std::to_string(::getpid()) + ".db");
     std::filesystem::remove(path);
-    outbound_config c;
-    c.max_unknown_replies = 3;
+    const outbound_config c = flag_at(3);
     auto s1 = replyguard::store::open_outbound_state(path.string());
     auto s2 = replyguard::store::open_outbound_state(path.string());
     ASSERT_TRUE(s1 && s2);
     outbound_tracker t1(c, std::move(*s1)), t2(c, std::move(*s2));
-    outbound_event e{.account = "sato",
-                     .client_ip = "192.0.2.10",
-                     .reply_like = true,
-                     .payload = true,
-                     .unknown_recipients = 1,
-                     .now = 1000};
+    outbound_event e = sato_send(1000, 1);
     auto r0 = t1.check(e);
     ASSERT_TRUE(r0.has_value()) << r0.error().message;
     EXPECT_FALSE(*r0);
