@@ -89,6 +89,16 @@ struct serve_args {
     bool quiet = false;  ///< no per-request log line on stderr
 };
 
+/// `replyguard history prune|stats`: retention and size of the history store.
+struct history_args {
+    std::string action;  ///< "prune" or "stats"
+    std::string db;
+    std::string config;
+    bool dry_run = false;  ///< prune: count only, write nothing
+    std::string now;       ///< prune: judge ages against this date (default: the clock)
+    bool vacuum = false;   ///< prune: rewrite the SQLite file without its free pages
+};
+
 struct check_config_args {
     std::string file;  ///< empty: /etc/replyguard/replyguard.toml
 };
@@ -104,5 +114,6 @@ int run_findings(const findings_args& a);
 int run_report(const report_args& a);
 int run_serve(const serve_args& a);
 int run_check_config(const check_config_args& a);
+int run_history(const history_args& a);
 
 }  // namespace replyguard::cli

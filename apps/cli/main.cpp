@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// apps/cli/main.cpp - the replyguard command: scan, learn, watch, report, milter, serve
+// apps/cli/main.cpp - the replyguard command: scan, learn, watch, report, milter, serve, history
 //
 // DESCRIPTION
 //   A thin front-end: options (CLI11), then the core. The failure policy of the
@@ -147,6 +147,19 @@ int main(int argc, char** argv) {
     vc->add_option("--window-days", serve.window_days, "Campaign time window")->check(CLI::Range(1, 3650));
     vc->add_flag("--quiet", serve.quiet, "Do not log a line per request on standard error");
 
+    history_args hist;
+    CLI::App* hc = app.add_subcommand(
+        "history", "Prune the history store as [history.retention] says (prune), or show its size (stats)");
+    hc->add_option("ACTION", hist.action, "prune: remove what the retention no longer keeps; stats: counts and size")
+        ->required()
+        ->check(CLI::IsMember({"prune", "stats"}));
+    hc->add_option("--db", hist.db, "History store (SQLite file or redis:// URL)");
+    hc->add_option("--config", hist.config, "Configuration file (TOML): [history.retention]")->check(CLI::ExistingFile);
+    hc->add_flag("--dry-run", hist.dry_run, "prune: only count what would be removed; write nothing");
+    hc->add_option("--now", hist.now, "prune: judge ages as of this date (YYYY-MM-DD[THH:MM[:SS]] UTC, or @SECONDS)");
+    hc->add_flag("--vacuum", hist.vacuum,
+                 "prune: then rewrite the SQLite file without its free pages (blocks writers while it runs)");
+
     check_config_args chk;
     CLI::App* cc =
         app.add_subcommand("check-config", "Check a configuration file: \"syntax OK\" or every error with file:line");
@@ -167,5 +180,6 @@ int main(int argc, char** argv) {
     if (rp->parsed()) return run_report(report);
     if (vc->parsed()) return run_serve(serve);
     if (cc->parsed()) return run_check_config(chk);
+    if (hc->parsed()) return run_history(hist);
     return 2;
 }

@@ -2,6 +2,7 @@
 // core/config.cpp - TOML configuration via toml++ (Debian libtomlplusplus-dev).
 #include "core/config.hpp"
 
+#include "core/retention.hpp"
 #include "core/toml_file.hpp"
 
 #include <fmt/format.h>
@@ -196,6 +197,12 @@ result<config> config_from_toml(const toml_document& doc) {
             if (const toml::node* n = t->get("trusted_authserv_ids"))
                 if (auto r = read_strings(*n, cfg.trusted_authserv_ids, origin, "auth.trusted_authserv_ids"); !r)
                     return std::unexpected(r.error());
+        } else if (key == "history") {
+            const toml::table* t = node.as_table();
+            if (!t) return fail(errc::parse, fmt::format("{}: [history] must be a table", where(node, origin)));
+            // Read by `history prune` (core/retention.hpp); checked here, so every
+            // command refuses a bad value as it refuses any other.
+            if (auto r = read_history_table(*t, origin); !r) return std::unexpected(r.error());
         } else {
             // [milter] is read by the milter front-end (milter/policy.cpp). No other
             // front-end reads a table of its own: [serve], [store], [report] and

@@ -5,11 +5,14 @@
 //   Same behaviour as the SQLite backend: idempotent put(), batches that a
 //   rollback undoes (a snapshot of the whole state is taken at begin_batch(),
 //   which is fine for test-sized data). Concurrent readers are safe (reads
-//   never modify); writes need exclusive use.
+//   never modify); writes need exclusive use. prune() follows the rules of
+//   store/sqlite_prune.hpp exactly (the unit tests hold both to the same
+//   expectations), in one step.
 #include "store/history.hpp"
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 
 namespace replyguard::store {
@@ -182,6 +185,108 @@ public:
         auto it = s_.profiles.find(key);
         if (it == s_.profiles.end()) return std::optional<profile_counts>{};
         return std::optional<profile_counts>{it->second};
+    }
+
+    result<prune_report> prune(const retention_policy& p, std::int64_t now, bool dry_run) override {
+        if (p.fingerprint_days < 0 || p.message_days < 0 || p.correspondent_days < 0)
+            return fail(errc::parse, "retention days must not be negative");
+        if (snapshot_) return fail(errc::store, "prune inside a batch");
+        auto cut = [&](std::int64_t days) { return days > 0 ? now - days * 86400 : 0; };
+        const std::int64_t fp_cut = cut(p.fingerprint_days), msg_cut = cut(p.message_days),
+                           corr_cut = cut(p.correspondent_days);
+        auto old = [](std::int64_t seen, std::int64_t c) { return c != 0 && seen > 0 && seen < c; };
+        state s = s_;  // decided and removed on a copy: a dry run drops it
+        prune_report rep;
+
+        // Messages of threads last active before the cut (by their own date when the thread is missing).
+        std::set<std::string> doomed_msgs, lose_fps;
+        for (const auto& [k, m] : s.messages) {
+            auto t = s.threads.find(m.thread_id);
+            const bool gone = msg_cut != 0 && m.date < msg_cut &&
+                              (t == s.threads.end() ? old(m.date, msg_cut) : old(t->second.meta.last_seen, msg_cut));
+            if (gone) doomed_msgs.insert(k);
+            auto n = s.fp_count.find(k);
+            const bool has_fps = n != s.fp_count.end() && n->second > 0;
+            if (has_fps && (gone || old(m.date, fp_cut))) lose_fps.insert(k);
+        }
+        for (auto it = s.fps.begin(); it != s.fps.end();) {
+            for (auto k = it->second.begin(); k != it->second.end();)
+                if (lose_fps.contains(*k)) {
+                    ++rep.fingerprints;
+                    k = it->second.erase(k);
+                } else {
+                    ++k;
+                }
+            it = it->second.empty() ? s.fps.erase(it) : std::next(it);
+        }
+        for (const auto& k : lose_fps) s.fp_count[k] = 0;
+        for (const auto& k : doomed_msgs) {
+            s.messages.erase(k);
+            s.fp_count.erase(k);
+            std::erase_if(s.profile_seen, [&](const auto& e) { return e.second == k; });
+            ++rep.messages;
+        }
+        for (auto it = s.threads.begin(); it != s.threads.end();) {
+            if (!old(it->second.meta.last_seen, msg_cut)) {
+                ++it;
+                continue;
+            }
+            if (auto sub = s.subjects.find(it->second.meta.subject_key); sub != s.subjects.end()) {
+                sub->second.erase(it->first);
+                if (sub->second.empty()) s.subjects.erase(sub);
+            }
+            it = s.threads.erase(it);
+            ++rep.threads;
+        }
+
+        // Profiles, judged before any correspondent goes: "addr:A" by A, "org:R" by the
+        // latest of R's correspondents (R a suffix of their domain).
+        std::map<std::string, std::int64_t> org_seen;
+        for (const auto& [a, c] : s.corr) {
+            auto at = a.find('@');
+            if (at == std::string::npos) continue;
+            for (std::string_view d = std::string_view(a).substr(at + 1); !d.empty();) {
+                auto [slot, fresh] = org_seen.emplace(std::string(d), c.last_seen);
+                if (!fresh) slot->second = std::max(slot->second, c.last_seen);
+                auto dot = d.find('.');
+                if (dot == std::string_view::npos) break;
+                d.remove_prefix(dot + 1);
+            }
+        }
+        std::vector<std::string> doomed_profiles;
+        if (corr_cut != 0)
+            for (const auto& [key, prof] : s.profiles) {
+                std::optional<std::int64_t> seen;
+                if (key.starts_with("addr:")) {
+                    if (auto c = s.corr.find(std::string_view(key).substr(5)); c != s.corr.end())
+                        seen = c->second.last_seen;
+                } else if (key.starts_with("org:")) {
+                    if (auto o = org_seen.find(key.substr(4)); o != org_seen.end()) seen = o->second;
+                } else {
+                    continue;
+                }
+                if (!seen || old(*seen, corr_cut)) doomed_profiles.push_back(key);
+            }
+        for (auto it = s.corr.begin(); it != s.corr.end();) {
+            if (!old(it->second.last_seen, corr_cut)) {
+                ++it;
+                continue;
+            }
+            const std::string a = it->first;
+            it = s.corr.erase(it);
+            ++rep.correspondents;
+            for (auto n = s.names.begin(); n != s.names.end();) {
+                n->second.erase(a);
+                n = n->second.empty() ? s.names.erase(n) : std::next(n);
+            }
+        }
+        for (const auto& key : doomed_profiles) {
+            s.profiles.erase(key);
+            std::erase_if(s.profile_seen, [&](const auto& e) { return e.first == key; });
+            ++rep.profiles;
+        }
+        if (!dry_run) s_ = std::move(s);
+        return rep;
     }
 
 private:

@@ -21,6 +21,7 @@
 #include "store/history.hpp"
 #include "store/outbound_state.hpp"
 #include "store/sqlite_profiles.hpp"
+#include "store/sqlite_prune.hpp"
 #include "store/sqlite_schema.hpp"
 
 #include <fmt/format.h>
@@ -37,7 +38,7 @@ namespace replyguard::store {
 namespace {
 
 // Each entry takes the schema from version i to i+1. Never edit a released entry: append.
-constexpr std::array<std::string_view, 5> k_migrations{
+constexpr std::array<std::string_view, 6> k_migrations{
     R"sql(
 CREATE TABLE messages (
   key TEXT PRIMARY KEY, message_id TEXT NOT NULL, thread_id TEXT NOT NULL, date INTEGER NOT NULL,
@@ -113,6 +114,8 @@ CREATE TABLE history_counts (messages INTEGER NOT NULL, threads INTEGER NOT NULL
 INSERT INTO history_counts SELECT (SELECT count(*) FROM messages), (SELECT count(*) FROM threads),
                                   (SELECT count(*) FROM correspondents);
 )sql",
+    // 6: retention (store/sqlite_prune.hpp): messages found by their date.
+    k_prune_migration,
 };
 // A reader needs only the tables of this many migrations (the later ones are
 // the milter's outbound state and the sender profiles, which read as "none" when their
@@ -462,6 +465,18 @@ public:
     result<std::optional<profile_counts>> find_profile(std::string_view key) override {
         std::lock_guard lock(mu_);
         return profiles_.find(key);
+    }
+
+    // --- retention (store/sqlite_prune.cpp) ---------------------------------
+    result<prune_report> prune(const retention_policy& p, std::int64_t now, bool dry_run) override {
+        std::lock_guard lock(mu_);
+        if (!rw_ && !dry_run) return fail(errc::store, fmt::format("{}: opened read-only", path_));
+        if (batch_) return fail(errc::store, "prune inside a batch");
+        if (legacy_fp_ || !counted_)
+            return fail(errc::store, fmt::format("{}: history schema older than 5: run learn (or prune without "
+                                                 "--dry-run) to migrate it first",
+                                                 path_));
+        return sqlite_prune(db_, path_, p, now, dry_run);
     }
 
 private:

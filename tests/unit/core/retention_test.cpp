@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: Apache-2.0
+// retention_test.cpp - [history.retention] (core/retention.hpp): values, defaults, refusals with file:line
+#include "core/retention.hpp"
+#include "core/config.hpp"
+#include "core/toml_file.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace replyguard;
+
+namespace {
+
+result<history_retention> read(const std::string& text) {
+    auto doc = parse_toml(text, "r.toml");
+    if (!doc) return std::unexpected(doc.error());
+    return retention_from_toml(*doc);
+}
+
+TEST(retention_config, defaults_when_the_file_says_nothing) {
+    auto r = read("[org]\ndomains = [\"ours.example\"]\n");
+    ASSERT_TRUE(r.has_value()) << r.error().message;
+    EXPECT_EQ(r->fingerprint_days, 400);
+    EXPECT_EQ(r->message_days, 1825);
+    EXPECT_EQ(r->correspondent_days, 3650);
+}
+
+TEST(retention_config, values_and_zero_for_ever) {
+    auto r = read("[history.retention]\nfingerprint_days = 90\nmessage_days = 0\n");
+    ASSERT_TRUE(r.has_value()) << r.error().message;
+    EXPECT_EQ(r->fingerprint_days, 90);
+    EXPECT_EQ(r->message_days, 0);
+    EXPECT_EQ(r->correspondent_days, 3650);  // not given: the default
+    EXPECT_TRUE(parse_config("[history.retention]\nfingerprint_days = 90\nmessage_days = 0\n", "r.toml"));
+}
+
+TEST(retention_config, bad_values_are_refused_with_their_line_by_every_reader) {
+    for (const auto& [text, where] : std::vector<std::pair<std::string, std::string>>{
+             {"[history.retention]\nmessage_days = -1\n", "r.toml:2:"},
+             {"[history.retention]\n\nfingerprint_days = 1.5\n", "r.toml:3:"},
+             {"[history.retention]\nfingerprint_days = 30.0\n", "r.toml:2:"},
+             {"[history.retention]\ncorrespondent_days = \"10\"\n", "r.toml:2:"},
+             {"[history.retention]\ncorrespondent_days = true\n", "r.toml:2:"},
+             {"[history.retention]\nmessage_days = 36501\n", "r.toml:2:"},
+             {"[history.retention]\nmessage_dayz = 5\n", "r.toml:2:"},
+             {"[history]\nretain = 5\n", "r.toml:2:"},
+             {"history = 5\n", "r.toml:1:"}}) {
+        auto r = read(text);
+        ASSERT_FALSE(r.has_value()) << text;
+        EXPECT_EQ(r.error().code, errc::parse);
+        EXPECT_TRUE(r.error().message.starts_with(where)) << r.error().message;
+        auto c = parse_config(text, "r.toml");  // every command's reader refuses it too
+        ASSERT_FALSE(c.has_value()) << text;
+        EXPECT_EQ(c.error().message, r.error().message);
+    }
+}
+
+}  // namespace
