@@ -133,7 +133,7 @@ int run_scan(const scan_args& a) {
         d.partial_error = r.error && !nothing;
     };
     auto to_line = [](const scan::scan_result& r) {
-        return output::to_json(r).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        return output::record_line(r);  // the DOM's dump, byte for byte, without the DOM
     };
     auto render = [&](done& d) {
         const scan::scan_result& r = d.r;

@@ -20,6 +20,17 @@ namespace replyguard::output {
 
 nlohmann::json to_json(const scan::scan_result& r);
 
+/// The same record as `to_json(r).dump(-1, ' ', false, error_handler_t::replace)`,
+/// byte for byte, written straight into `out` (appended) without building the
+/// nlohmann DOM: keys in the DOM's order (std::map: sorted), strings escaped as
+/// nlohmann escapes them, numbers as it prints them. For `scan --format jsonl`,
+/// where the DOM and its dump were 6% of all instructions (bench/README.md);
+/// tests/unit/output compares both on every message of the corpus.
+void append_record(std::string& out, const scan::scan_result& r);
+
+/// append_record into a new string.
+std::string record_line(const scan::scan_result& r);
+
 /// `s` when it is valid UTF-8, else its ASCII bytes with every other byte as '?'
 /// (JSON must be valid UTF-8; evidence taken from binary data may not be).
 std::string json_safe(std::string_view s);

@@ -659,7 +659,7 @@ std::vector<text::url_ref> html_links(std::string_view html, budget* bud) {
     return links;
 }
 
-html_text html_to_text(std::string_view html, std::size_t max_text, budget* bud) {
+html_text html_to_text(std::string_view html, std::size_t max_text, budget* bud, bool strip) {
     html_text result;
     arena mem;
     GumboOptions opts = kGumboDefaultOptions;
@@ -672,7 +672,7 @@ html_text html_to_text(std::string_view html, std::size_t max_text, budget* bud)
     // Style and comment text, which the walk below never renders, is not
     // handed to gumbo (text/html_strip.hpp); not combined with a nesting rewrite.
     std::string stripped;
-    if (input.data() == html.data()) input = strip_for_gumbo(html, stripped);
+    if (strip && input.data() == html.data()) input = strip_for_gumbo(html, stripped);
     GumboOutput* output = gumbo_parse_with_options(&opts, input.data(), input.size());
     if (!output || !output->root) return result;
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// text/html_strip.cpp - drop <style> and comment content before gumbo (see html_strip.hpp)
+// text/html_strip.cpp - drop <style> and comment content, and unread attributes, before gumbo (see html_strip.hpp)
 //
 // Hand-written rather than left to gumbo: gumbo spends the same per-byte work
 // on text it will throw away (utf8iterator_next and a character token per
@@ -8,6 +8,7 @@
 #include "text/html_strip.hpp"
 
 #include <array>
+#include <initializer_list>
 #include <cstddef>
 #include <utility>
 #include <vector>
@@ -30,9 +31,18 @@ bool at(std::string_view h, std::size_t p, std::string_view word) {
     return true;
 }
 
+/// An attribute of a start tag: [begin, end) from its name's first character
+/// to its value's last (closing quote included); `name` as written.
+struct attr_span {
+    std::size_t begin, end;
+    std::string_view name;
+    bool has_value;
+};
+
 /// From just after a tag's name: the index after its '>' (the tokenizer's
 /// attribute states: quotes count only as a value's first character), or npos.
-std::size_t tag_end(std::string_view h, std::size_t p) {
+/// With `attrs`, every attribute is reported there.
+std::size_t tag_end(std::string_view h, std::size_t p, std::vector<attr_span>* attrs = nullptr) {
     const std::size_t n = h.size();
     while (p < n) {
         const char c = h[p];
@@ -41,10 +51,15 @@ std::size_t tag_end(std::string_view h, std::size_t p) {
             ++p;
             continue;
         }
+        const std::size_t begin = p;
         ++p;  // attribute name; its first character may be '='
         while (p < n && !ws(h[p]) && h[p] != '/' && h[p] != '>' && h[p] != '=') ++p;
+        const std::string_view name = h.substr(begin, p - begin);
+        std::size_t end = p;
         while (p < n && ws(h[p])) ++p;
+        bool has_value = false;
         if (p < n && h[p] == '=') {
+            has_value = true;
             ++p;
             while (p < n && ws(h[p])) ++p;
             if (p < n && (h[p] == '"' || h[p] == '\'')) {
@@ -54,9 +69,37 @@ std::size_t tag_end(std::string_view h, std::size_t p) {
             } else {
                 while (p < n && !ws(h[p]) && h[p] != '>') ++p;
             }
+            end = p;
         }
+        if (attrs) attrs->push_back({begin, end, name, has_value});
     }
     return npos;
+}
+
+bool name_in(std::string_view name, std::initializer_list<std::string_view> set) {
+    for (auto s : set)
+        if (name == s) return true;
+    return false;
+}
+
+/// Elements whose attributes the tree builder compares or reads: the
+/// formatting elements (the adoption agency's "Noah's Ark" clause compares
+/// their attributes), <input> (type=hidden in tables), <html> and <body>
+/// (attributes merged onto the existing element), <isindex> (gumbo turns its
+/// prompt attribute into text), and anything in foreign
+/// content (not followed: see strip_for_gumbo). All of theirs are kept.
+bool keeps_all_attributes(std::string_view name) {
+    return name_in(name, {"a", "b", "big", "code", "em", "font", "i", "nobr", "s", "small", "strike", "strong", "tt",
+                          "u", "input", "html", "body", "isindex"});
+}
+
+/// The attributes html_to_text reads: href (a, area), src (img), action
+/// (form), and id and style of a <div> (Outlook's reply separator).
+bool attribute_read(std::string_view element, std::string_view attr) {
+    if (at(attr, 0, "href") && attr.size() == 4) return true;
+    if (at(attr, 0, "src") && attr.size() == 3) return true;
+    if (at(attr, 0, "action") && attr.size() == 6) return true;
+    return element == "div" && ((at(attr, 0, "id") && attr.size() == 2) || (at(attr, 0, "style") && attr.size() == 5));
 }
 
 /// Where the raw text of element `name` ends: its "</name" followed by
@@ -78,15 +121,16 @@ std::string_view strip_for_gumbo(std::string_view h, std::string& copy) {
     // (where a <style> start tag is ignored and its text parsed as markup).
     bool work = false;
     for (std::size_t lt = h.find('<'); lt != npos; lt = h.find('<', lt + 1)) {
-        if (h.compare(lt + 1, 3, "!--") == 0 || at(h, lt + 1, "style"))
-            work = true;
-        else if (at(h, lt + 1, "svg") || at(h, lt + 1, "math") || at(h, lt + 1, "noscript") ||
-                 at(h, lt + 1, "frameset") || at(h, lt + 1, "select"))
+        if (at(h, lt + 1, "svg") || at(h, lt + 1, "math") || at(h, lt + 1, "noscript") || at(h, lt + 1, "frameset") ||
+            at(h, lt + 1, "select"))
             return h;
+        // a comment, a style element, or a tag that may have attributes
+        work = work || h.compare(lt + 1, 3, "!--") == 0 || (lt + 1 < h.size() && alpha(h[lt + 1]));
     }
     if (!work) return h;
 
     std::vector<std::pair<std::size_t, std::size_t>> drop;  // [begin, end) to leave out
+    std::vector<attr_span> attrs;
     const std::size_t n = h.size();
     std::size_t i = 0;
     while (i < n) {
@@ -136,10 +180,16 @@ std::string_view strip_for_gumbo(std::string_view h, std::string& copy) {
         while (p < n && !ws(h[p]) && h[p] != '/' && h[p] != '>') ++p;
         std::string name(h.substr(name_start, p - name_start));
         for (char& ch : name) ch = low(ch);
-        const std::size_t end = tag_end(h, p);
+        const bool strip_attrs = !closing && !keeps_all_attributes(name);
+        attrs.clear();
+        const std::size_t end = tag_end(h, p, strip_attrs ? &attrs : nullptr);
         if (end == npos) break;  // an unterminated tag: the rest is not text
         i = end;
         if (closing) continue;
+        // Attributes nobody reads, with their values: the tree is the same
+        // without them (keeps_all_attributes) and gumbo copies every byte.
+        for (const auto& a : attrs)
+            if (a.has_value && !attribute_read(name, a.name)) drop.emplace_back(a.begin, a.end);
         if (name == "plaintext") break;  // everything after it is text
         if (name == "style" || name == "script" || name == "xmp" || name == "iframe" || name == "noembed" ||
             name == "noframes" || name == "textarea" || name == "title") {

@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -124,6 +125,117 @@ TEST(Record, RealPhishingMailSerialisesToValidJson) {
         // The record must serialise without the replace handler: every string is valid UTF-8.
         EXPECT_NO_THROW((void)j.dump()) << p;
     }
+}
+
+static mime::mailbox mbox(std::string name, std::string address) {
+    mime::mailbox m;
+    m.name = std::move(name);
+    m.address = std::move(address);
+    return m;
+}
+
+static std::string dom_line(const scan::scan_result& r) {
+    return output::to_json(r).dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+// The direct writer (scan --format jsonl) against the DOM's dump, byte for
+// byte, on every single-message file of the shared corpus: real headers,
+// Japanese text, attachments with details and findings, attached messages.
+TEST(Record, TheDirectWriterMatchesTheDomOnEveryCorpusMessage) {
+    const fs::path root(REPLYGUARD_CORPUS_DIR);
+    if (!fs::is_directory(root)) GTEST_SKIP() << root << " not present";
+    std::vector<fs::path> files;
+    for (const auto& e : fs::recursive_directory_iterator(root)) {
+        if (!e.is_regular_file() || e.file_size() == 0) continue;
+        const std::string name = e.path().filename().string();
+        // mbox files hold many messages (the CLI splits them); one scan each would take minutes
+        if (name.starts_with('.') || name.find(".mbox") != std::string::npos || name.find(".mbx") != std::string::npos)
+            continue;
+        files.push_back(e.path());
+    }
+    std::sort(files.begin(), files.end());
+    ASSERT_GT(files.size(), 3000u);
+    std::size_t attached = 0, with_details = 0, with_findings = 0;
+    for (const auto& p : files) {
+        std::ifstream in(p, std::ios::binary);
+        std::string bytes((std::istreambuf_iterator<char>(in)), {});
+        const scan::scan_result r = scan_text(bytes, p.string());
+        attached += r.attached.size();
+        with_findings += !r.findings.empty();
+        for (const auto& a : r.attachments) with_details += !a.details.empty();
+        ASSERT_EQ(output::record_line(r), dom_line(r)) << p;
+    }
+    // The corpus exercises the writer's less common members.
+    EXPECT_GT(attached, 0u);
+    EXPECT_GT(with_details, 0u);
+    EXPECT_GT(with_findings, 100u);
+}
+
+// What the corpus may not hold: control characters, bytes that are not UTF-8
+// in fields the record does not mask, a non-finite score, every optional
+// member, an unreadable attached message, history unavailable.
+TEST(Record, TheDirectWriterMatchesTheDomOnEdgeCases) {
+    scan::scan_result r = scan_text(k_mail, "edge\x01\"\\\t\x7f.eml");
+    ASSERT_FALSE(r.msg.attachments.empty());
+    EXPECT_EQ(output::record_line(r), dom_line(r));
+    r.findings.push_back(finding{"ID_\xff", "grp\x1f", std::nan(""), "detail \xe3\x81", json{{"k", "v\xfe"}}});
+    r.findings.push_back(finding{"BIG", "g", 1e300, "d\b\f\n\r", nullptr});
+    r.findings.push_back(finding{"SMALL", "g", -0.000012345, "\xe8\xab\x8b", json::array({1, 2.5, "x"})});
+    r.findings.push_back(finding{"NEG_ZERO", "g", -0.0, "", nullptr});
+    r.msg.attachments[0].part_path = "1.\xc0\xaf";  // overlong '/': not UTF-8
+    r.msg.attachments[0].sniffed_type.clear();
+    r.msg.attachments[0].filename = "\xed\xa0\x80.exe";  // a surrogate: not UTF-8
+    r.attachments.push_back(attach::attachment_report{});
+    r.attachments.back().index = 0;
+    r.attachments.back().kind = "second";
+    r.attachments.back().details = json{{"z", 1}, {"a", nullptr}};
+    r.msg.in_reply_to = {"a@b", "c\x80@d"};
+    r.msg.references = {};
+    r.msg.reply_to.push_back(mbox("Name \x01", "x@y"));
+    r.msg.from.reset();
+    r.msg.date.reset();
+    r.msg.message_id.clear();
+    r.msg.urls.clear();
+    for (int i = 0; i < 80; ++i) {  // past the writer's linear look-back, with repeats
+        text::url_ref u;
+        u.url = "https://h" + std::to_string(i % 37) + ".example/";
+        u.host = "h.example";
+        u.anchor_text = i % 3 ? "" : "click";
+        u.from_html = i % 2 == 0;
+        r.msg.urls.push_back(u);
+    }
+    mime::quoted_block q;
+    q.text = "quoted";
+    q.from = "From \xff";
+    q.attribution = "On a day";
+    q.from_mailbox = mbox("n", "a@b");
+    r.msg.quoted.push_back(q);
+    r.limits_hit.push_back(limit_hit{"ANALYSIS_TIMEOUT", "time \xff"});
+    r.incomplete = true;
+    r.error = "partly \xff read";
+    r.history.status = history::view_status::unavailable;
+    r.history.error = "store \"down\"";
+    r.pairing = json{{"password", "p\xff"}, {"from", 3}};
+    auto unreadable = [] {  // attached, unreadable: the error record with the nesting keys
+        scan::scan_result b;
+        b.source = "edge.eml>1";
+        b.error = "cannot parse";
+        b.attached_kind = "rfc822";
+        b.attached_index = 0;
+        return b;
+    };
+    r.attached.push_back(unreadable());
+    scan::scan_result inner = scan_text(k_mail, "edge.eml>2");
+    inner.attached_kind = "msg";
+    inner.attached_index = 7;
+    r.attached.push_back(std::move(inner));
+    EXPECT_EQ(output::record_line(r), dom_line(r));
+    // The unreadable message itself.
+    const scan::scan_result broken = unreadable();
+    EXPECT_EQ(output::record_line(broken), dom_line(broken));
+    std::string appended = "prefix";
+    output::append_record(appended, broken);
+    EXPECT_EQ(appended, "prefix" + dom_line(broken));
 }
 
 TEST(Table, WideCharactersCountTwoCells) {
