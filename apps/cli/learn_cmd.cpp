@@ -47,6 +47,10 @@ namespace replyguard::cli {
 namespace {
 
 /// Messages per transaction of a file import (an IMAP import commits each message).
+/// A crash loses at most this many, and learning the same input again skips the
+/// stored ones. Fingerprint postings land on random pages of fp_postings, so each
+/// commit writes (to the WAL, then the checkpoint) about every page of that table:
+/// fewer, larger commits write less (bench/README.md, "History at scale").
 constexpr std::size_t k_learn_batch = 10000;
 
 /// Learn the mailboxes of one IMAP URL. Returns false on a failure that stops it.
