@@ -2,8 +2,10 @@
 // apps/cli/learn_cmd.cpp - `replyguard learn`: import mailboxes into the history store
 //
 // DESCRIPTION
-//   Expands the PATH arguments (io/input.hpp), parses each message and hands
-//   it to history::learn_session (batches of 500 messages per transaction).
+//   Expands the PATH arguments (io/input.hpp), parses each message for learning
+//   (history/learn_parse.hpp: no attachment or attached-message analysis) and
+//   hands it to history::learn_session (batches of k_learn_batch messages per
+//   transaction).
 //   Org domains come from --org-domain and the configuration's [org] domains.
 //   An unreadable message is reported and skipped (exit status 2 at the end);
 //   a store failure stops the import (what was committed stays consistent).
@@ -23,12 +25,13 @@
 #include "cli/progress.hpp"
 
 #include "core/config.hpp"
+#include "history/learn_parse.hpp"
 #include "history/learner.hpp"
 #include "imap/client.hpp"
 #include "imap/sync.hpp"
 #include "io/input.hpp"
 #include "io/mbox_stream.hpp"
-#include "mime/parser.hpp"
+#include "mime/parser.hpp"  // mime::init
 #include "store/history.hpp"
 #include "store/imap_state.hpp"
 
@@ -44,7 +47,11 @@ namespace replyguard::cli {
 namespace {
 
 /// Messages per transaction of a file import (an IMAP import commits each message).
-constexpr std::size_t k_learn_batch = 2000;
+/// A crash loses at most this many, and learning the same input again skips the
+/// stored ones. Fingerprint postings land on random pages of fp_postings, so each
+/// commit writes (to the WAL, then the checkpoint) about every page of that table:
+/// fewer, larger commits write less (bench/README.md, "History at scale").
+constexpr std::size_t k_learn_batch = 10000;
 
 /// Learn the mailboxes of one IMAP URL. Returns false on a failure that stops it.
 bool learn_imap(const std::string& arg, const learn_args& a, const config& cfg, const std::string& db,
@@ -102,7 +109,7 @@ bool learn_imap(const std::string& arg, const learn_args& a, const config& cfg, 
                 ++errors;
                 return {};
             }
-            auto msg = mime::parse_message(m.bytes, cfg.lim);
+            auto msg = history::learn_parse(m.bytes, cfg.lim);
             if (auto r = session.add(msg); !r) {
                 say(fmt::format("{}: {}", src, r.error().message));
                 if (r.error().code == errc::store) return imap::imap_fail(imap::failure::store, r.error().message);
@@ -202,7 +209,7 @@ int run_learn(const learn_args& a) {
     opt.own_addresses = std::move(owners);
     history::learn_session session(**h, opt, k_learn_batch);
     auto learn_bytes = [&](const std::string& source, const std::string& bytes) -> bool {
-        auto msg = mime::parse_message(bytes, cfg.lim);
+        auto msg = history::learn_parse(bytes, cfg.lim);
         if (auto r = session.add(msg); !r) {
             std::cerr << "replyguard learn: " << source << ": " << r.error().message << "\n";
             if (r.error().code == errc::store) {

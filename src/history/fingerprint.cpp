@@ -111,9 +111,14 @@ std::vector<std::uint64_t> text_fingerprints(std::string_view text, std::size_t 
         sh[i] = h >> 1;
     }
     const std::size_t w = std::min(k_window, sh.size());
-    for (std::size_t i = 0; i + w <= sh.size(); ++i)
-        out.push_back(*std::min_element(sh.begin() + static_cast<std::ptrdiff_t>(i),
-                                        sh.begin() + static_cast<std::ptrdiff_t>(i + w)));
+    // Neighbouring windows mostly share their minimum: recording it only when it
+    // changes gives the same set after the sort and unique below, with ~w times fewer
+    // values to sort (the sort was 2.3% of learn's CPU, perf, 10k messages).
+    for (std::size_t i = 0; i + w <= sh.size(); ++i) {
+        const auto m = *std::min_element(sh.begin() + static_cast<std::ptrdiff_t>(i),
+                                         sh.begin() + static_cast<std::ptrdiff_t>(i + w));
+        if (out.empty() || out.back() != m) out.push_back(m);
+    }
     std::sort(out.begin(), out.end());
     out.erase(std::unique(out.begin(), out.end()), out.end());
     if (keep > 0 && out.size() > keep) out.resize(keep);

@@ -26,6 +26,7 @@
 //   MISSING_FROM, MISSING_DATE, MISSING_MESSAGE_ID, BAD_DATE, CHARSET_LOSSY,
 //   and the limit anomalies above.
 #include "mime/parser.hpp"
+#include "mime/parse_scope.hpp"
 
 #include "core/digest.hpp"
 #include "core/strings.hpp"
@@ -284,6 +285,7 @@ struct walk_state {
     // alternative has a plain version, only their links are needed (see
     // text::html_links for the measurement behind this).
     std::vector<std::size_t> deferred_html;
+    parse_scope scope = parse_scope::full;
 };
 
 void add_links(walk_state& st, std::vector<text::url_ref>&& links) {
@@ -302,7 +304,8 @@ void convert_html(walk_state& st, text_part& tp) {
     add_links(st, std::move(ht.links));
 }
 
-void fill_message(GMimeMessage* gm, message& m, const limits& lim, int depth, budget* bud);
+void fill_message(GMimeMessage* gm, message& m, const limits& lim, int depth, budget* bud,
+                  parse_scope scope = parse_scope::full);
 
 /// A limit left part of the message unread: an anomaly (detectors may score it)
 /// and a hit in the message's budget (the result is then marked incomplete).
@@ -384,6 +387,7 @@ void walk_leaf(walk_state& st, GMimePart* part, int depth, const std::string& pa
     bool is_text = ctype == "text/plain" || ctype == "text/html" || ctype == "text/enriched" ||
                    ctype == "text/richtext" || ctype == "text" || ctype == "text/x-amp-html";
     bool as_attachment = disposition == "attachment" || !filename.empty();
+    if ((!is_text || as_attachment) && st.scope == parse_scope::learn) return;  // bytes never decoded
     std::string data = part_bytes(part);
     if (data.size() > st.lim.message_bytes) data.resize(st.lim.message_bytes);
     if (!is_text || as_attachment) {
@@ -479,6 +483,7 @@ void walk(walk_state& st, GMimeObject* obj, int depth, const std::string& path, 
             walk(st, g_mime_multipart_get_part(mp, i), depth + 1, fmt::format("{}.{}", path, i + 1), in_alternative);
         return;
     }
+    if (st.scope == parse_scope::learn && (GMIME_IS_MESSAGE_PART(obj) || GMIME_IS_MESSAGE_PARTIAL(obj))) return;
     if (GMIME_IS_MESSAGE_PART(obj)) {
         GMimeMessage* inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
         std::string data = object_bytes(obj);
@@ -640,9 +645,9 @@ void finish_body(walk_state& st) {
         if (tp.html.empty()) text::extract_urls(tp.text, m.urls, st.lim.urls);
 }
 
-void fill_message(GMimeMessage* gm, message& m, const limits& lim, int depth, budget* bud) {
+void fill_message(GMimeMessage* gm, message& m, const limits& lim, int depth, budget* bud, parse_scope scope) {
     fill_headers(GMIME_OBJECT(gm), m, lim, bud);
-    walk_state st{lim, m, bud, 0, false, false, false, {}, {}, {}};
+    walk_state st{lim, m, bud, 0, false, false, false, {}, {}, {}, scope};
     if (GMimeObject* root = g_mime_message_get_mime_part(gm)) {
         // The top-level type as GMime read it, kept for front-ends that rewrite
         // the body (the milter's banner) so they need not parse it again.
@@ -785,6 +790,10 @@ void init() {
 }
 
 message parse_message(std::string_view bytes, const limits& lim, budget* bud) {
+    return parse_message(bytes, lim, bud, parse_scope::full);
+}
+
+message parse_message(std::string_view bytes, const limits& lim, budget* bud, parse_scope scope) {
     init();
     message m;
     m.raw_size = bytes.size();
@@ -818,7 +827,7 @@ message parse_message(std::string_view bytes, const limits& lim, budget* bud) {
         m.subject = parse_subject({});
         return m;
     }
-    fill_message(gm.get(), m, lim, 0, bud);
+    fill_message(gm.get(), m, lim, 0, bud, scope);
     if (m.headers.empty()) m.add_anomaly("NOT_A_MESSAGE", "the input has no header fields");
     return m;
 }

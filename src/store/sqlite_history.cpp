@@ -33,6 +33,8 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace replyguard::store {
 namespace {
@@ -218,9 +220,11 @@ public:
         if (m.rec.key.empty()) return fail(errc::internal, "message without a key");
         const bool nested = batch_;
         if (auto r = exec(nested ? "SAVEPOINT put" : "BEGIN IMMEDIATE"); !r) return std::unexpected(r.error());
+        const std::size_t pending = pending_fp_.size();
         auto r = put_inner(m);
         if (!r || !*r) {
             (void)exec(nested ? "ROLLBACK TO put; RELEASE put" : "ROLLBACK");
+            pending_fp_.resize(pending);  // this message's postings go with it
             return r;
         }
         if (auto c = exec(nested ? "RELEASE put" : "COMMIT"); !c) {
@@ -245,12 +249,17 @@ public:
         std::lock_guard lock(mu_);
         if (!batch_) return fail(errc::store, "no batch is open");
         batch_ = false;
+        if (auto f = flush_postings(); !f) {
+            (void)exec("ROLLBACK");  // the batch goes as a whole: a crash would lose it the same way
+            return f;
+        }
         return exec("COMMIT");
     }
     result<void> rollback_batch() override {
         std::lock_guard lock(mu_);
         if (!batch_) return fail(errc::store, "no batch is open");
         batch_ = false;
+        pending_fp_.clear();
         return exec("ROLLBACK");
     }
 
@@ -346,6 +355,8 @@ public:
     result<std::vector<fingerprint_hit>> match_fingerprints(std::span<const std::uint64_t> fps,
                                                             std::size_t max_df) override {
         std::lock_guard lock(mu_);
+        // Inside a batch, its postings are still in memory (put()): write them first.
+        if (auto f = flush_postings(); !f) return std::unexpected(f.error());
         std::map<std::string, std::size_t> counts;
         std::vector<std::uint64_t> uniq(fps.begin(), fps.end());
         std::sort(uniq.begin(), uniq.end());
@@ -573,17 +584,35 @@ private:
             if (auto x = run("INSERT INTO domains VALUES (?1,1) ON CONFLICT(domain) DO UPDATE SET count=count+1", {d});
                 !x)
                 return std::unexpected(x.error());
-        for (auto fp : m.fingerprints)
-            if (auto x =
-                    run("INSERT OR IGNORE INTO fp_postings VALUES (?1,?2)", {}, {static_cast<std::int64_t>(fp), id});
-                !x)
-                return std::unexpected(x.error());
+        // Inside a batch the postings wait in memory and go in at commit, sorted
+        // (flush_postings); alone, the message's own are written now.
+        for (auto fp : m.fingerprints) pending_fp_.emplace_back(static_cast<std::int64_t>(fp), id);
+        if (!batch_)
+            if (auto f = flush_postings(); !f) return std::unexpected(f.error());
         if (auto x = run("UPDATE history_counts SET messages=messages+1, threads=threads+?1, "
                          "correspondents=correspondents+?2",
                          {}, {new_thread, new_correspondents});
             !x)
             return std::unexpected(x.error());
         return true;
+    }
+
+    // A batch's fingerprint postings, inserted in (hash, msg) order: 48 a message at
+    // random hashes, one B-tree descent each to a random leaf of fp_postings; in key
+    // order consecutive inserts land on the same or the next leaf page.
+    result<void> flush_postings() {
+        if (pending_fp_.empty()) return {};
+        std::sort(pending_fp_.begin(), pending_fp_.end());
+        pending_fp_.erase(std::unique(pending_fp_.begin(), pending_fp_.end()), pending_fp_.end());
+        auto p = prepare("INSERT OR IGNORE INTO fp_postings VALUES (?1,?2)");
+        if (!p) return std::unexpected(p.error());
+        for (const auto& [hash, msg] : pending_fp_) {
+            stmt_ref s(*p);
+            s.bind(1, hash).bind(2, msg);
+            if (sqlite3_step(s.get()) != SQLITE_DONE) return err("fp_postings");
+        }
+        pending_fp_.clear();
+        return {};
     }
 
     result<sqlite3_stmt*> prepare(std::string_view sql) {
@@ -619,6 +648,7 @@ private:
     bool legacy_fp_ = false;  ///< a read-only open of a file before migration 4
     bool counted_ = false;    ///< history_counts exists (migration 5)
     std::map<std::string, sqlite3_stmt*> cache_;
+    std::vector<std::pair<std::int64_t, std::int64_t>> pending_fp_;  ///< (hash, msg) of the open batch
     // One connection and statement cache, shared by scan threads. Recursive:
     // read() holds it across the per-kind lookups it makes (see there).
     std::recursive_mutex mu_;

@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: Apache-2.0
+// learn_parse_test.cpp - the learn-only parse and the batched SQLite put give the history the full path gives
+//
+// DESCRIPTION
+//   Real threads of the shared corpus (the notmuch lists, the Japanese mail, the first
+//   hard_ham messages: HTML-only mail, attachments, attached messages) are learnt twice
+//   into fresh SQLite files: the old way (mime::parse_message, learn_message() one
+//   transaction per message) and the new way (history::learn_parse, learn_session
+//   batches whose fingerprint postings are written sorted at commit). Every table of
+//   both files is dumped, rows sorted, and compared; then a sample is scanned against
+//   each history and must get the same verdicts, scores and findings.
+#include "core/config.hpp"
+#include "history/learn_parse.hpp"
+#include "history/learner.hpp"
+#include "mime/parser.hpp"
+#include "scan/engine.hpp"
+#include "store/history.hpp"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+using namespace replyguard;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string k_corpus = REPLYGUARD_CORPUS_DIR;
+
+std::string slurp(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+/// The corpus files learnt: whole folders, then the first `n` files of others (sorted by name).
+std::vector<fs::path> sample_files() {
+    std::vector<fs::path> out;
+    auto add = [&](const std::string& rel, std::size_t n) {
+        std::vector<fs::path> v;
+        const fs::path dir = k_corpus + "/" + rel;
+        if (!fs::is_directory(dir)) return;
+        for (const auto& e : fs::recursive_directory_iterator(dir))
+            if (e.is_regular_file() && e.path().extension() != ".mbox" && e.file_size() <= 256 * 1024)
+                v.push_back(e.path());
+        std::sort(v.begin(), v.end());
+        if (v.size() > n) v.resize(n);
+        out.insert(out.end(), v.begin(), v.end());
+    };
+    add("benign/mailing-lists", 400);
+    add("benign/japanese", 100);
+    add("benign/spamassassin-public-corpus/hard_ham", 150);
+    return out;
+}
+
+/// Every table of an SQLite file, each row as one line of text, rows sorted.
+std::map<std::string, std::vector<std::string>> dump(const std::string& path) {
+    std::map<std::string, std::vector<std::string>> out;
+    sqlite3* db = nullptr;
+    EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+    std::vector<std::string> tables;
+    sqlite3_stmt* s = nullptr;
+    sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE type='table' ORDER BY name", -1, &s, nullptr);
+    while (sqlite3_step(s) == SQLITE_ROW) tables.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(s, 0)));
+    sqlite3_finalize(s);
+    for (const auto& t : tables) {
+        auto& rows = out[t];
+        const std::string sql = "SELECT * FROM \"" + t + "\"";
+        EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr), SQLITE_OK) << sql;
+        while (sqlite3_step(s) == SQLITE_ROW) {
+            std::string row;
+            for (int c = 0; c < sqlite3_column_count(s); ++c) {
+                const auto* v = reinterpret_cast<const char*>(sqlite3_column_text(s, c));
+                row += v ? std::string(v, static_cast<std::size_t>(sqlite3_column_bytes(s, c))) : "<null>";
+                row += '\x1f';
+            }
+            rows.push_back(std::move(row));
+        }
+        sqlite3_finalize(s);
+        std::sort(rows.begin(), rows.end());
+    }
+    sqlite3_close(db);
+    return out;
+}
+
+class learn_parse_equivalence : public ::testing::Test {
+protected:
+    void SetUp() override {
+        dir_ = fs::temp_directory_path() / ("rg-learn-parse-" + std::to_string(::getpid()));
+        fs::create_directories(dir_);
+    }
+    void TearDown() override { fs::remove_all(dir_); }
+    fs::path dir_;
+};
+
+}  // namespace
+
+TEST(learn_parse, keeps_what_learn_reads_and_drops_attachments) {
+    // hard_ham carries attachments; the learn parse reads none of them.
+    std::size_t with_attachments = 0;
+    for (const auto& p : sample_files()) {
+        const std::string bytes = slurp(p);
+        const auto full = mime::parse_message(bytes);
+        const auto light = history::learn_parse(bytes);
+        EXPECT_TRUE(light.attachments.empty()) << p;
+        EXPECT_TRUE(light.embedded.empty()) << p;
+        if (!full.attachments.empty()) ++with_attachments;
+        EXPECT_EQ(light.message_id, full.message_id) << p;
+        EXPECT_EQ(light.body_text, full.body_text) << p;
+        EXPECT_EQ(light.new_text, full.new_text) << p;
+        EXPECT_EQ(light.quoted.size(), full.quoted.size()) << p;
+        EXPECT_EQ(light.urls.size(), full.urls.size()) << p;
+        EXPECT_EQ(light.text_parts.size(), full.text_parts.size()) << p;
+        EXPECT_EQ(light.headers.size(), full.headers.size()) << p;
+    }
+    EXPECT_GT(with_attachments, 0u) << "the sample has no attachment: the test proves nothing";
+}
+
+TEST_F(learn_parse_equivalence, same_store_and_same_verdicts_as_the_full_path) {
+    const auto files = sample_files();
+    ASSERT_GT(files.size(), 200u) << "corpus missing at " << k_corpus;
+    const std::string old_db = (dir_ / "old.db").string(), new_db = (dir_ / "new.db").string();
+    history::learn_options opt;
+    opt.org_domains = {"redhat.com", "suse.de"};
+    {
+        auto h = store::open_history(old_db, store::open_mode::read_write);
+        ASSERT_TRUE(h) << h.error().message;
+        for (const auto& p : files) {
+            auto r = history::learn_message(**h, mime::parse_message(slurp(p)), opt);
+            ASSERT_TRUE(r) << p << ": " << r.error().message;
+        }
+    }
+    {
+        auto h = store::open_history(new_db, store::open_mode::read_write);
+        ASSERT_TRUE(h) << h.error().message;
+        // Batches of 64: several commits, and relearnt messages within and across them.
+        history::learn_session s(**h, opt, 64);
+        for (const auto& p : files) {
+            auto r = s.add(history::learn_parse(slurp(p)));
+            ASSERT_TRUE(r) << p << ": " << r.error().message;
+        }
+        ASSERT_TRUE(s.finish());
+    }
+    const auto a = dump(old_db), b = dump(new_db);
+    ASSERT_EQ(a.size(), b.size());
+    for (const auto& [table, rows] : a) {
+        ASSERT_TRUE(b.contains(table)) << table;
+        EXPECT_EQ(rows.size(), b.at(table).size()) << table;
+        EXPECT_TRUE(rows == b.at(table)) << "table " << table << " differs";
+    }
+    // The comparison is about something: messages, postings and profiles were stored.
+    EXPECT_GT(a.at("messages").size(), 200u);
+    EXPECT_GT(a.at("fp_postings").size(), 1000u);
+    EXPECT_GT(a.at("profile_seen").size(), 10u);
+    EXPECT_GT(a.at("thread_participants").size(), 100u);
+
+    // The same verdicts on a sample scanned against each history.
+    auto ho = store::open_history(old_db, store::open_mode::read_only);
+    auto hn = store::open_history(new_db, store::open_mode::read_only);
+    ASSERT_TRUE(ho && hn);
+    scan::engine eo(config{}, ho->get()), en(config{}, hn->get());
+    std::size_t with_history = 0;
+    for (std::size_t i = 0; i < files.size(); i += 3) {
+        const std::string bytes = slurp(files[i]);
+        auto ro = eo.scan(bytes, files[i].string());
+        auto rn = en.scan(bytes, files[i].string());
+        EXPECT_EQ(ro.outcome.v, rn.outcome.v) << files[i];
+        EXPECT_EQ(ro.outcome.score, rn.outcome.score) << files[i];
+        ASSERT_EQ(ro.findings.size(), rn.findings.size()) << files[i];
+        for (std::size_t k = 0; k < ro.findings.size(); ++k) {
+            EXPECT_EQ(ro.findings[k].id, rn.findings[k].id) << files[i];
+            EXPECT_EQ(ro.findings[k].detail, rn.findings[k].detail) << files[i];
+        }
+        if (!ro.history.threads.empty()) ++with_history;
+    }
+    EXPECT_GT(with_history, 10u) << "the sample found no learnt thread: the scans compare nothing";
+}
