@@ -11,7 +11,7 @@
 //     rg:{stats}   hash: messages threads correspondents (stats())
 //     rg:{ids}     counter: the last message id handed out (INCRBY, 64 at a time)
 //     rg:{mid:<id >> 7, hex>}    hash: id -> message key (128 ids a bucket)
-//     rg:{fpb:<fp >> (64-B), hex>} hash: the fingerprint's low 64-B bits (decimal)
+//     rg:{fpb:<s >> (64-B), hex>} hash: s's low 64-B bits (decimal; s = the fingerprint's bits spread)
 //                  -> the ids of the messages having it (LEB128 varints, at most
 //                  k_fp_ids_kept = 16 of them: <= 64 bytes, so a bucket stays a
 //                  listpack under Redis's default hash-max-listpack-value), or, once
@@ -1057,9 +1057,23 @@ private:
         std::vector<std::string> args;
     };
 
-    std::string k_fpb(std::uint64_t fp) const { return fmt::format("rg:{{fpb:{:x}}}", fp >> (64 - fpbits_)); }
+    /// The fingerprint's bits spread (MurmurHash3's fmix64, a bijection): the learner keeps
+    /// each message's smallest winnowed hashes (history/fingerprint.cpp), so the top bits of
+    /// a fingerprint are mostly 0 and would fill a few buckets. Bucket = top B bits, field =
+    /// the rest: together the whole spread value, so the fingerprint itself.
+    static std::uint64_t spread(std::uint64_t x) {
+        x ^= x >> 33;
+        x *= 0xff51afd7ed558ccdULL;
+        x ^= x >> 33;
+        x *= 0xc4ceb9fe1a85ec53ULL;
+        x ^= x >> 33;
+        return x;
+    }
+    std::string k_fpb(std::uint64_t fp) const {
+        return fmt::format("rg:{{fpb:{:x}}}", spread(fp) >> (64 - fpbits_));
+    }
     std::string fp_field(std::uint64_t fp) const {
-        return std::to_string(fp & ((std::uint64_t{1} << (64 - fpbits_)) - 1));
+        return std::to_string(spread(fp) & ((std::uint64_t{1} << (64 - fpbits_)) - 1));
     }
 
     /// rg:{meta}: layout 2 (written with fpbits on a new read-write database), or a refusal
