@@ -43,8 +43,9 @@
 //   keys first and rg:{msg:<key>} last, and one connection executes a pipeline
 //   in order, so a put() cut anywhere leaves the message unwritten and a
 //   retried import converges. The counts of new threads and correspondents
-//   (answers of the queued touch scripts) go to rg:{stats} in a second round
-//   trip of the same flush. Inside a batch, the first time a flush writes a key
+//   (answers of the queued touch scripts) go to rg:{stats}, and the new
+//   threads to the subject index, in a second round trip of the same flush.
+//   Inside a batch, the first time a flush writes a key
 //   its previous value is journalled (DUMP/PTTL, in the same pipeline, before
 //   the writes); rollback_batch() drops what is queued and restores the
 //   journal (RESTORE ... REPLACE, or DEL for keys that did not exist).
@@ -77,7 +78,8 @@
 //   it then counts those entities twice (thread/correspondent counts only), and
 //   its fingerprints keep the crashed attempt's id (counted against max_df,
 //   never returned). A crash between the two round trips of a flush loses that
-//   flush's new-thread and new-correspondent counts in rg:{stats}.
+//   flush's new-thread and new-correspondent counts in rg:{stats}, and its new
+//   threads' entries in the subject index (rg:{subj:<h>}:threads).
 //   A kill of the master or a failover cuts put() the same way; and writes
 //   the old master acknowledged but had not yet replicated are lost with it
 //   (replication is asynchronous; learning the same mail again restores them).
@@ -542,12 +544,13 @@ public:
         const std::string date = std::to_string(r.date);
 
         // Thread (its subject is the first message's: HSETNX in the script).
+        // A new thread is indexed under its subject key after the flush (flush()), like layout 1
+        // did for the first message of a thread only; the key is journalled with the others.
         queue(tag::new_thread, {"EVALSHA", sha_touch_, "1", k_meta(r.thread_id), "messages", date, "subject",
                                 m.thread_subject, "subject_key", r.subject_key});
-        if (!r.subject_key.empty()) {
-            queue(tag::plain, {"SADD", k_subj(r.subject_key), r.thread_id});
-            expire(k_subj(r.subject_key));
-        }
+        queued_.back().thread_id = r.thread_id;
+        queued_.back().subject_key = r.subject_key;
+        if (!r.subject_key.empty()) pending_keys_.insert(k_subj(r.subject_key));
         for (const auto& p : m.participants) {
             queue(tag::plain, {p.name.empty() ? "HSETNX" : "HSET", k_parts(r.thread_id), p.address, p.name});
             queue(tag::new_correspondent, {"EVALSHA", sha_touch_, "1", k_addr(p.address), "count", date});
@@ -1055,6 +1058,7 @@ private:
     struct queued_cmd {
         tag t;
         std::vector<std::string> args;
+        std::string thread_id, subject_key;  ///< tag::new_thread: indexed when the thread is new
     };
 
     /// The fingerprint's bits spread (MurmurHash3's fmix64, a bijection): the learner keeps
@@ -1147,7 +1151,7 @@ private:
             for (std::size_t k = 0; k < nkeys; ++k) pending_keys_.insert(args[3 + k]);
         } else
             pending_keys_.insert(args[1]);
-        queued_.push_back({t, std::move(args)});
+        queued_.push_back({t, std::move(args), {}, {}});
     }
     void expire(const std::string& key) {
         if (u_.ttl > 0) queue(tag::plain, {"EXPIRE", key, std::to_string(u_.ttl)});
@@ -1175,9 +1179,13 @@ private:
                     cmds.push_back({"DUMP", k});
                     cmds.push_back({"PTTL", k});
                 }
-        for (auto& q : queued_) cmds.push_back(std::move(q.args));
         std::vector<tag> tags;
-        for (const auto& q : queued_) tags.push_back(q.t);
+        std::vector<std::pair<std::string, std::string>> threads_of;  // (thread id, subject key) per command
+        for (auto& q : queued_) {
+            cmds.push_back(std::move(q.args));
+            tags.push_back(q.t);
+            threads_of.emplace_back(std::move(q.thread_id), std::move(q.subject_key));
+        }
         drop_queue();
         std::vector<reply_ptr> rs;
         auto sent = pipeline_all(cmds, rs);
@@ -1192,12 +1200,16 @@ private:
         }
         if (!sent) return sent;
         long long threads = 0, corrs = 0;
+        std::vector<std::vector<std::string>> st;
         for (std::size_t n = 0; n < tags.size(); ++n) {
             const auto* r = rs[2 * jkeys.size() + n].r;
             if (tags[n] == tag::plain || r->type != REDIS_REPLY_INTEGER || r->integer != 1) continue;
             ++(tags[n] == tag::new_thread ? threads : corrs);
+            if (tags[n] == tag::new_thread && !threads_of[n].second.empty()) {
+                st.push_back({"SADD", k_subj(threads_of[n].second), threads_of[n].first});
+                if (u_.ttl > 0) st.push_back({"EXPIRE", k_subj(threads_of[n].second), std::to_string(u_.ttl)});
+            }
         }
-        std::vector<std::vector<std::string>> st;
         if (threads) st.push_back({"HINCRBY", k_stats, "threads", std::to_string(threads)});
         if (corrs) st.push_back({"HINCRBY", k_stats, "correspondents", std::to_string(corrs)});
         auto s = pipeline(st);
