@@ -513,6 +513,10 @@ public:
         }
         if (history_mode_) {
             if (auto l = check_layout(); !l) {
+                // No answer (a server that does not answer, issue 12): a read-only history
+                // opens anyway, like before the layout check, so scan marks each record; the
+                // broken connection fails every call until one reconnects and checks again.
+                if (mode_ == open_mode::read_only && ctx_ && ctx_->err) return {};
                 redisFree(ctx_);
                 ctx_ = nullptr;
                 return l;
