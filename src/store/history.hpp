@@ -18,7 +18,7 @@
 //   LOGICAL KEYS (the Redis Cluster design; every key carries its own hash
 //   tag `{...}`, so each one maps to one slot and per-entity updates are
 //   single-slot; <h> is a hex SHA-256 prefix of long or free-text parts):
-//     rg:{msg:<key>}                  hash: message_id thread date from from_name subject subject_key sent recipients
+//     rg:{msg:<key>}                  hash: message_id thread date from from_name subject subject_key sent recipients (+ id)
 //     rg:{thread:<id>}:meta           hash: subject subject_key first_seen last_seen messages
 //     rg:{thread:<id>}:participants   hash: address -> display name
 //     rg:{subj:<h>}:threads           set of thread ids with this subject key
@@ -26,13 +26,13 @@
 //     rg:{addr:<address>}:names       set of display names seen
 //     rg:{addr:<address>}:wrote_to    set of addresses this correspondent wrote to
 //     rg:{name:<name_key>}:addresses  set of addresses that used this name (also the reversed name)
-//     rg:{fp:<hash>}                  set of message keys whose new text has this fingerprint
+//     rg:{fpb:<hash >> (64-B)>}       hash: rest of the hash -> ids of the messages whose new text has it (id -> key: rg:{mid:<id >> 7>})
 //     rg:{dom:<registrable>}          counter: messages naming an address of this domain
 //     rg:{org}:domains                set of our organisation's registrable domains
 //     rg:{prof:<profile>}             hash: "messages" and "<axis>\t<value>" -> count (sender profile)
 //     rg:{prof:<profile>}:seen        set of message keys (SHA-256 prefix) already counted in it
-//   A Redis put() writes the entity keys first and rg:{msg:<key>} last with
-//   SET NX semantics, so a retried import after a crash converges.
+//   A Redis put() writes the entity keys first and rg:{msg:<key>} last (many messages per pipeline
+//   in a batch), so a retried import after a crash converges (store/redis_history.cpp: layout 2).
 // LIMITS
 //   Threads are never merged after the fact: a message that joins two known
 //   threads is put in the first one found (see history/learner.cpp).
@@ -272,8 +272,8 @@ inline bool is_redis_url(std::string_view path) {
     return path.starts_with("redis://") || path.starts_with("redis+sentinel://");
 }
 
-/// Redis backend (store/redis_history.cpp): the logical keys above, plus
-/// rg:{doms} (set of every domain seen) and rg:{stats} (hash of counts).
+/// Redis backend (store/redis_history.cpp): the logical keys above, plus rg:{doms} (every domain seen),
+/// rg:{stats} (counts), rg:{meta} (the layout; another one is refused, saying what to do), rg:{ids}.
 /// Fails when the server cannot be reached now; later outages are errors of
 /// the calls that meet them. Reconnection is tried by the next call, then
 /// with a growing back-off (0.1 s doubling to 5 s) while the server stays

@@ -153,7 +153,7 @@ send(APORT, start, "A0001", addr, ["sato@sakura-shoji.example"], client_ip="198.
 v, ids = logged("a", "A0001")
 check(v == "clean", f"{ans_id} clean through A ({v} {ids})")
 check(redis("EXISTS", f"rg:{{msg:{ans_id.strip('<>')}}}") == "1", f"A learnt {ans_id} into Redis")
-check(addr in redis("HKEYS", f"rg:{{thread:{redis('HGET', 'rg:{msg:' + ans_id.strip('<>') + '}', 'thread')}}}:participants").split(),
+check(addr in redis("HKEYS", f"rg:{{thread:{redis('HGET', 'rg:{msg:' + ans_id.strip('<>') + '}', 't')}}}:participants").split(),
       f"{addr} is a participant of the learnt thread")
 
 # 3. The same hijack through B: caught with the thread-outsider finding.

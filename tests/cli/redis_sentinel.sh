@@ -112,8 +112,10 @@ echo "learn 2: exit $rc2: $(tail -1 "$T/learn2.err")"
 check "learn 2 over the same input exits 0" test "$rc2" = 0
 check "learn 2 skips what learn 1 stored (already known > 0)" \
   grep -Eq '; [1-9][0-9]* already known; 0 error' "$T/learn2.err"
-redis-cli -p "$REF" --scan | sort >"$T/keys-ref"
-redis-cli -p "$B" --scan | sort >"$T/keys-b"
+# Message ids (rg:{ids}, the id buckets rg:{mid:<id >> 7>}) are reserved 64 at a time per
+# connection: a reconnection skips some, so those keys may differ; every other key may not.
+redis-cli -p "$REF" --scan | grep -v '^rg:{mid:\|^rg:{ids}$' | sort >"$T/keys-ref"
+redis-cli -p "$B" --scan | grep -v '^rg:{mid:\|^rg:{ids}$' | sort >"$T/keys-b"
 check "B holds exactly the keys of the reference ($(wc -l <"$T/keys-ref") keys)" cmp -s "$T/keys-ref" "$T/keys-b"
 check "every learnt message is in B ($total)" \
   test "$(grep -c '^rg:{msg:' "$T/keys-b")" = "$(grep -c '^rg:{msg:' "$T/keys-ref")"

@@ -111,9 +111,9 @@ public:
                  (b.subject_key ? 1 : 0) + (b.fingerprints.empty() ? 0 : 1) + b.stats + b.org_domains +
                  b.known_domains + b.profiles.size();
         auto a = h_.read(b);
-        // Redis answers a read() in one pipeline, plus one for the stored counts of
-        // the messages a fingerprint match found (store/redis_history.cpp).
-        if (a && !a->fingerprint_hits.empty()) ++extra_round_trips;
+        // Redis answers a read() in one pipeline, plus two when a fingerprint matched
+        // (its message ids to keys, then those messages' ids and counts: store/redis_history.cpp).
+        if (a && !a->fingerprint_hits.empty()) extra_round_trips += 2;
         return a;
     }
     std::uint64_t items = 0;              ///< single-item reads asked through read()

@@ -138,6 +138,21 @@ TEST_P(history_backends, thread_and_correspondent_accumulate) {
     EXPECT_EQ(t.participants[2].name, "Name of taro@partner.co.jp");
 }
 
+// A thread is indexed under the subject key of its first message only (a later
+// "Re: something else" in the same thread does not index it there).
+TEST_P(history_backends, a_thread_is_indexed_under_its_first_subject_only) {
+    auto h = open("subjects");
+    ASSERT_TRUE(h->begin_batch());
+    ASSERT_TRUE(*h->put(sample("a@x", "T1", "taro@partner.co.jp", {"me@ours.co.jp"}, 1000)));
+    auto second = sample("b@x", "T1", "me@ours.co.jp", {"taro@partner.co.jp"}, 2000);
+    second.rec.subject_key = "something else";
+    ASSERT_TRUE(*h->put(second));
+    ASSERT_TRUE(h->commit_batch());
+    EXPECT_EQ(*h->threads_by_subject("quarterly report"), std::vector<std::string>{"T1"});
+    EXPECT_TRUE(h->threads_by_subject("something else")->empty());
+    EXPECT_EQ((*h->find_thread("T1"))->subject_key, "quarterly report");
+}
+
 TEST_P(history_backends, fingerprints_match_and_boilerplate_is_ignored) {
     auto h = open("fps");
     ASSERT_TRUE(*h->put(sample("a@x", "T1", "a@p.jp", {"me@o.jp"}, 1, {1, 2, 3, 4, 100})));
