@@ -68,10 +68,19 @@
 //   one round trip, plus two more when fingerprints matched (ids -> message
 //   keys, then each message's id and fingerprint count: an id a crashed put()
 //   left behind does not match its message's id and is ignored).
-//   prune(): SCAN over messages, fingerprint buckets, threads, correspondents
-//   and name sets; each removal is a single-key (or single-tag) script that
-//   checks the date again, or a compare-and-set of a bucket field, so a learn
-//   running beside it loses nothing it wrote.
+//   prune(): the rules of store/sqlite_prune.cpp. SCAN over threads first (a
+//   thread is judged by its last message: one answered since message_days is
+//   kept whole), then messages (those of the doomed threads go, a message
+//   without a thread by its own date; postings go with them and with every
+//   message older than fingerprint_days), fingerprint buckets, correspondents
+//   and name sets, then profiles: "addr:" ones follow their correspondent,
+//   "org:" ones the latest correspondent of that domain or a subdomain (none
+//   left: gone). Undated (0) entries are never old. Thread, correspondent and
+//   fingerprint removals are single-key (or single-tag) scripts that check the
+//   date again, or a compare-and-set of a bucket field, so a learn running
+//   beside it loses nothing it wrote there; message and profile keys are
+//   deleted by DEL (a message answered into a doomed thread during the prune
+//   may lose its older messages, and a profile learnt meanwhile its counts).
 // LIMITS
 //   No cross-key atomicity (Cluster forbids it): a crash inside a flush can
 //   leave a message's entity keys written without its rg:{msg:} key; relearning
@@ -410,7 +419,7 @@ struct redis_url {
     int db = 0;
     std::int64_t ttl = 0;
     int timeout_ms = 2000;
-    int fpbits = k_default_fpbits;  ///< for a new database only (rg:{meta} wins afterwards)
+    int fpbits = k_default_fpbits;            ///< for a new database only (rg:{meta} wins afterwards)
     std::optional<sentinel_target> sentinel;  ///< redis+sentinel://: host and port are the master found last
 };
 
@@ -458,8 +467,7 @@ result<redis_url> parse_url(std::string_view url) {
         else
             return fail(errc::parse, fmt::format("{}: unknown parameter '{}' (ttl, timeout, fpbits)", url, k));
     }
-    if (u.port <= 0 || u.port > 65535 || u.db < 0 || u.ttl < 0 || u.timeout_ms <= 0 || u.fpbits < 8 ||
-        u.fpbits > 28)
+    if (u.port <= 0 || u.port > 65535 || u.db < 0 || u.ttl < 0 || u.timeout_ms <= 0 || u.fpbits < 8 || u.fpbits > 28)
         return fail(errc::parse, fmt::format("{}: bad port, database, ttl, timeout or fpbits (8..28)", url));
     return u;
 }
@@ -872,31 +880,61 @@ public:
                            corr_cut = cut(p.correspondent_days);
         auto old = [](std::int64_t date, std::int64_t c) { return c != 0 && date != 0 && date < c; };
         prune_report rep;
-        // 1. Messages: those older than message_days go; their ids, and those of messages
-        //    older than fingerprint_days, are the postings to drop.
+        // 1. Threads: a thread is judged by its last message; its messages go with it.
+        struct thread_fate {
+            bool doomed = false;
+            std::string subject_key;
+        };
+        std::map<std::string, thread_fate> threads;  // by rg:{thread:<id>}:meta key
+        auto s1 = scan("rg:{thread:*}:meta", [&](const std::vector<std::string>& keys) -> result<void> {
+            std::vector<std::vector<std::string>> q;
+            for (const auto& k : keys) q.push_back({"HMGET", k, "last_seen", "subject_key"});
+            auto rs = pipeline(q);
+            if (!rs) return std::unexpected(rs.error());
+            for (std::size_t n = 0; n < keys.size(); ++n) {
+                const auto* r = (*rs)[n].r;
+                if (r->type != REDIS_REPLY_ARRAY || r->elements != 2) continue;
+                std::int64_t d = r->element[0]->type == REDIS_REPLY_STRING ? to_i64(r->element[0]->str) : 0;
+                threads[keys[n]] =
+                    thread_fate{old(d, msg_cut), r->element[1]->type == REDIS_REPLY_STRING
+                                                     ? std::string(r->element[1]->str, r->element[1]->len)
+                                                     : std::string()};
+            }
+            return {};
+        });
+        if (!s1) return std::unexpected(s1.error());
+        // 2. Messages of those threads go (one without a thread: by its own date); their ids,
+        //    and those of messages older than fingerprint_days, are the postings to drop.
         auto top = command({"GET", k_ids});
         if (!top) return std::unexpected(top.error());
         const auto max_id = (*top)->type == REDIS_REPLY_STRING ? static_cast<std::uint64_t>(to_i64((*top)->str)) : 0;
         std::vector<bool> dead(max_id + 1, false);
         std::int64_t gone_msgs = 0, gone_threads = 0, gone_corrs = 0;
-        auto s1 = scan("rg:{msg:*", [&](const std::vector<std::string>& keys) -> result<void> {
+        auto s2 = scan("rg:{msg:*", [&](const std::vector<std::string>& keys) -> result<void> {
             std::vector<std::vector<std::string>> q;
-            for (const auto& k : keys) q.push_back({"HMGET", k, "i", "d"});
+            for (const auto& k : keys) q.push_back({"HMGET", k, "i", "d", "t"});
             auto rs = pipeline(q);
             if (!rs) return std::unexpected(rs.error());
             std::vector<std::vector<std::string>> del;
             for (std::size_t n = 0; n < keys.size(); ++n) {
                 const auto* r = (*rs)[n].r;
-                if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 || r->element[0]->type != REDIS_REPLY_STRING)
+                if (r->type != REDIS_REPLY_ARRAY || r->elements != 3 || r->element[0]->type != REDIS_REPLY_STRING)
                     continue;
                 auto id = static_cast<std::uint64_t>(to_i64(r->element[0]->str));
                 std::int64_t d = r->element[1]->type == REDIS_REPLY_STRING ? to_i64(r->element[1]->str) : 0;
-                const bool drop_msg = old(d, msg_cut);
+                bool drop_msg = false;
+                auto t = r->element[2]->type == REDIS_REPLY_STRING
+                             ? threads.find(k_meta(std::string_view(r->element[2]->str, r->element[2]->len)))
+                             : threads.end();
+                if (t != threads.end())
+                    drop_msg = t->second.doomed && msg_cut != 0 && d < msg_cut;
+                else
+                    drop_msg = old(d, msg_cut);
                 if ((drop_msg || old(d, fp_cut)) && id <= max_id) dead[id] = true;
                 if (!drop_msg) continue;
                 ++rep.messages;
                 if (dry_run) continue;
-                del.push_back({"EVALSHA", sha_del_old_, "1", keys[n], "d", std::to_string(msg_cut)});
+                del.push_back({"DEL", keys[n]});
                 del.push_back({"HDEL", k_mid(id), std::to_string(id)});
             }
             auto ds = pipeline(del);
@@ -904,9 +942,9 @@ public:
             for (std::size_t n = 0; n < ds->size(); n += 2) gone_msgs += (*ds)[n]->integer;
             return {};
         });
-        if (!s1) return std::unexpected(s1.error());
-        // 2. Fingerprint postings of those ids (a boilerplate marker goes with its last id).
-        auto s2 = scan("rg:{fpb:*", [&](const std::vector<std::string>& keys) -> result<void> {
+        if (!s2) return std::unexpected(s2.error());
+        // 3. Fingerprint postings of those ids (a boilerplate marker goes with its last id).
+        auto s3 = scan("rg:{fpb:*", [&](const std::vector<std::string>& keys) -> result<void> {
             std::vector<std::vector<std::string>> q;
             for (const auto& k : keys) q.push_back({"HGETALL", k});
             auto rs = pipeline(q);
@@ -936,41 +974,30 @@ public:
             if (!cs) return std::unexpected(cs.error());
             return {};
         });
-        if (!s2) return std::unexpected(s2.error());
-        // 3. Threads last seen before message_days, and their subject index entries.
-        auto s3 = scan("rg:{thread:*}:meta", [&](const std::vector<std::string>& keys) -> result<void> {
-            std::vector<std::vector<std::string>> q;
-            for (const auto& k : keys) q.push_back({"HMGET", k, "last_seen", "subject_key"});
-            auto rs = pipeline(q);
-            if (!rs) return std::unexpected(rs.error());
+        if (!s3) return std::unexpected(s3.error());
+        // 4. The doomed threads (the script checks last_seen again), and their subject index entries.
+        {
             std::vector<std::vector<std::string>> del;
-            std::vector<std::string> subjects;
-            for (std::size_t n = 0; n < keys.size(); ++n) {
-                const auto* r = (*rs)[n].r;
-                if (r->type != REDIS_REPLY_ARRAY || r->elements != 2) continue;
-                std::int64_t d = r->element[0]->type == REDIS_REPLY_STRING ? to_i64(r->element[0]->str) : 0;
-                if (!old(d, msg_cut)) continue;
+            for (const auto& [meta, f] : threads) {
+                if (!f.doomed) continue;
                 ++rep.threads;
                 if (dry_run) continue;
                 // rg:{thread:<id>}:meta -> <id> and :participants (the same tag, so one script)
-                const std::string base = keys[n].substr(0, keys[n].size() - 5);
+                const std::string base = meta.substr(0, meta.size() - 5);
                 const std::string id = base.substr(11, base.size() - 12);
-                del.push_back({"EVALSHA", sha_del_old_, "2", keys[n], base + ":participants", "last_seen",
-                               std::to_string(msg_cut)});
-                subjects.push_back(r->element[1]->type == REDIS_REPLY_STRING
-                                       ? std::string(r->element[1]->str, r->element[1]->len)
-                                       : std::string());
-                del.push_back({"SREM", k_subj(subjects.back()), id});
+                del.push_back(
+                    {"EVALSHA", sha_del_old_, "2", meta, base + ":participants", "last_seen", std::to_string(msg_cut)});
+                del.push_back({"SREM", k_subj(f.subject_key), id});
             }
             auto ds = pipeline(del);
             if (!ds) return std::unexpected(ds.error());
             for (std::size_t n = 0; n < ds->size(); n += 2) gone_threads += (*ds)[n]->integer;
-            return {};
-        });
-        if (!s3) return std::unexpected(s3.error());
-        // 4. Correspondents last seen before correspondent_days: their keys, profile, names.
+        }
+        // 5. Correspondents last seen before correspondent_days: their keys and names; when each
+        //    organisation (the domain of an address, or any suffix of it) was last seen.
         std::set<std::string> dead_addrs;
-        auto s4 = scan("rg:{addr:*}", [&](const std::vector<std::string>& keys) -> result<void> {
+        std::map<std::string, std::int64_t> corr_seen, org_seen;
+        auto s5 = scan("rg:{addr:*}", [&](const std::vector<std::string>& keys) -> result<void> {
             std::vector<std::vector<std::string>> q;
             for (const auto& k : keys) q.push_back({"HGET", k, "last_seen"});
             auto rs = pipeline(q);
@@ -979,33 +1006,32 @@ public:
             for (std::size_t n = 0; n < keys.size(); ++n) {
                 const auto* r = (*rs)[n].r;
                 std::int64_t d = r->type == REDIS_REPLY_STRING ? to_i64(r->str) : 0;
+                const std::string a = keys[n].substr(9, keys[n].size() - 10);  // rg:{addr:<a>}
+                corr_seen[a] = d;
+                if (auto at = a.find('@'); at != std::string::npos) {
+                    for (std::string_view s = std::string_view(a).substr(at + 1);;) {
+                        auto [it, fresh] = org_seen.emplace(std::string(s), d);
+                        if (!fresh) it->second = std::max(it->second, d);
+                        auto dot = s.find('.');
+                        if (dot == std::string_view::npos) break;
+                        s.remove_prefix(dot + 1);
+                    }
+                }
                 if (!old(d, corr_cut)) continue;
                 ++rep.correspondents;
-                const std::string a = keys[n].substr(9, keys[n].size() - 10);  // rg:{addr:<a>}
                 dead_addrs.insert(a);
-                if (dry_run) {
-                    del.push_back({"EXISTS", k_prof("addr:" + a)});
-                    continue;
-                }
+                if (dry_run) continue;
                 del.push_back({"EVALSHA", sha_del_old_, "3", keys[n], keys[n] + ":names", keys[n] + ":wrote_to",
                                "last_seen", std::to_string(corr_cut)});
-                del.push_back({"DEL", k_prof("addr:" + a), k_prof_seen("addr:" + a)});
             }
             auto ds = pipeline(del);
             if (!ds) return std::unexpected(ds.error());
-            for (std::size_t n = 0; n < ds->size(); ++n) {
-                if (dry_run)
-                    rep.profiles += (*ds)[n]->integer != 0;
-                else if (n % 2 == 0)
-                    gone_corrs += (*ds)[n]->integer;
-                else
-                    rep.profiles += (*ds)[n]->integer != 0;
-            }
+            for (std::size_t n = 0; n < ds->size(); ++n) gone_corrs += (*ds)[n]->integer;
             return {};
         });
-        if (!s4) return std::unexpected(s4.error());
+        if (!s5) return std::unexpected(s5.error());
         if (!dry_run && !dead_addrs.empty()) {
-            auto s5 = scan("rg:{name:*}:addresses", [&](const std::vector<std::string>& keys) -> result<void> {
+            auto s6 = scan("rg:{name:*}:addresses", [&](const std::vector<std::string>& keys) -> result<void> {
                 std::vector<std::vector<std::string>> q;
                 for (const auto& k : keys) q.push_back({"SMEMBERS", k});
                 auto rs = pipeline(q);
@@ -1018,7 +1044,40 @@ public:
                 if (!ds) return std::unexpected(ds.error());
                 return {};
             });
-            if (!s5) return std::unexpected(s5.error());
+            if (!s6) return std::unexpected(s6.error());
+        }
+        // 6. Profiles: "addr:" ones follow their correspondent (none: gone), "org:" ones the
+        //    latest correspondent of the domain or a subdomain (none: gone); undated ones stay.
+        if (corr_cut != 0) {
+            auto s7 = scan("rg:{prof:*}", [&](const std::vector<std::string>& keys) -> result<void> {
+                std::vector<std::vector<std::string>> del;
+                for (const auto& k : keys) {
+                    const std::string prof = k.substr(9, k.size() - 10);  // rg:{prof:<p>}
+                    const std::map<std::string, std::int64_t>* seen = nullptr;
+                    std::string who;
+                    if (prof.starts_with("addr:")) {
+                        seen = &corr_seen;
+                        who = prof.substr(5);
+                    } else if (prof.starts_with("org:")) {
+                        seen = &org_seen;
+                        who = prof.substr(4);
+                    } else {
+                        continue;
+                    }
+                    auto it = seen->find(who);
+                    if (it != seen->end() && !old(it->second, corr_cut)) continue;
+                    if (dry_run) {
+                        ++rep.profiles;
+                        continue;
+                    }
+                    del.push_back({"DEL", k, k + ":seen"});
+                }
+                auto ds = pipeline(del);
+                if (!ds) return std::unexpected(ds.error());
+                for (std::size_t n = 0; n < ds->size(); ++n) rep.profiles += (*ds)[n]->integer != 0;
+                return {};
+            });
+            if (!s7) return std::unexpected(s7.error());
         }
         if (!dry_run) {  // what was removed (a key SCAN returned twice, or changed meanwhile, counts once)
             rep.messages = static_cast<std::uint64_t>(gone_msgs);
@@ -1077,9 +1136,7 @@ private:
         x ^= x >> 33;
         return x;
     }
-    std::string k_fpb(std::uint64_t fp) const {
-        return fmt::format("rg:{{fpb:{:x}}}", spread(fp) >> (64 - fpbits_));
-    }
+    std::string k_fpb(std::uint64_t fp) const { return fmt::format("rg:{{fpb:{:x}}}", spread(fp) >> (64 - fpbits_)); }
     std::string fp_field(std::uint64_t fp) const {
         return std::to_string(spread(fp) & ((std::uint64_t{1} << (64 - fpbits_)) - 1));
     }
@@ -1245,7 +1302,8 @@ private:
             const auto* r = (*ms)[j++].r;
             if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 || r->element[0]->type != REDIS_REPLY_STRING) continue;
             if (static_cast<std::uint64_t>(to_i64(r->element[0]->str)) != id) continue;
-            stored[id] = r->element[1]->type == REDIS_REPLY_STRING ? static_cast<std::size_t>(to_i64(r->element[1]->str)) : 0;
+            stored[id] =
+                r->element[1]->type == REDIS_REPLY_STRING ? static_cast<std::size_t>(to_i64(r->element[1]->str)) : 0;
         }
         std::map<std::string, std::pair<std::size_t, std::size_t>> by_key;  // key -> matched, stored
         for (const auto& f : fp_ids)
@@ -1268,7 +1326,8 @@ private:
         do {
             auto r = command({"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"});
             if (!r) return std::unexpected(r.error());
-            if ((*r)->type != REDIS_REPLY_ARRAY || (*r)->elements != 2) return fail(errc::store, "redis SCAN: bad reply");
+            if ((*r)->type != REDIS_REPLY_ARRAY || (*r)->elements != 2)
+                return fail(errc::store, "redis SCAN: bad reply");
             cursor.assign((*r)->element[0]->str, (*r)->element[0]->len);
             auto keys = members_of((*r)->element[1]);
             if (!keys.empty())
@@ -1394,12 +1453,12 @@ private:
     bool batch_ = false;
     std::vector<journal_entry> journal_;
     std::set<std::string> journalled_;
-    std::vector<queued_cmd> queued_;                        ///< writes not sent yet
-    std::set<std::string> pending_keys_;                    ///< the keys they write
-    std::map<std::string, message_record> queued_msgs_;     ///< messages put but not sent yet
-    std::set<std::string> absent_;  ///< keys find_message() found absent since the last put()
-    std::optional<std::vector<std::string>> org_cache_;     ///< org_domains() while a batch is open
-    std::uint64_t next_id_ = 0, id_end_ = 0;                ///< message ids reserved (INCRBY rg:{ids})
+    std::vector<queued_cmd> queued_;                     ///< writes not sent yet
+    std::set<std::string> pending_keys_;                 ///< the keys they write
+    std::map<std::string, message_record> queued_msgs_;  ///< messages put but not sent yet
+    std::set<std::string> absent_;                       ///< keys find_message() found absent since the last put()
+    std::optional<std::vector<std::string>> org_cache_;  ///< org_domains() while a batch is open
+    std::uint64_t next_id_ = 0, id_end_ = 0;             ///< message ids reserved (INCRBY rg:{ids})
     std::string sha_touch_, sha_fp_add_, sha_profile_, sha_cas_, sha_del_old_;
     std::string token_;
     std::uint64_t seq_ = 0;
