@@ -8,8 +8,8 @@
 #include "text/html_strip.hpp"
 
 #include <array>
-#include <initializer_list>
 #include <cstddef>
+#include <initializer_list>
 #include <utility>
 #include <vector>
 

@@ -9,8 +9,8 @@
 //   batches whose fingerprint postings are written sorted at commit). Every table of
 //   both files is dumped, rows sorted, and compared; then a sample is scanned against
 //   each history and must get the same verdicts, scores and findings.
-#include "core/config.hpp"
 #include "history/learn_parse.hpp"
+#include "core/config.hpp"
 #include "history/learner.hpp"
 #include "mime/parser.hpp"
 #include "scan/engine.hpp"

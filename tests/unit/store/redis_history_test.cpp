@@ -50,7 +50,8 @@ struct raw_redis {
             argv.push_back(a.data());
             lens.push_back(a.size());
         }
-        auto* r = static_cast<redisReply*>(redisCommandArgv(c, static_cast<int>(argv.size()), argv.data(), lens.data()));
+        auto* r =
+            static_cast<redisReply*>(redisCommandArgv(c, static_cast<int>(argv.size()), argv.data(), lens.data()));
         std::string out;
         if (!r) return "(no reply)";
         if (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS || r->type == REDIS_REPLY_ERROR)
@@ -267,8 +268,8 @@ TEST_F(redis_history_test, boilerplate_fingerprints_stay_small_and_match_nothing
         if (i < 15) fps.push_back(6);       // in 15
         if (i < 2) fps.push_back(8);        // in 2: rare
         fps.push_back(1000 + i);            // in one
-        ASSERT_TRUE(*(*h)->put(dated("m" + std::to_string(i) + "@x", "T" + std::to_string(i), "a@p.example",
-                                     1000 + i, fps)));
+        ASSERT_TRUE(
+            *(*h)->put(dated("m" + std::to_string(i) + "@x", "T" + std::to_string(i), "a@p.example", 1000 + i, fps)));
     }
     ASSERT_TRUE((*h)->commit_batch());
     raw_redis r(s.port());
@@ -305,10 +306,10 @@ TEST_F(redis_history_test, a_batch_sends_its_writes_together_and_reads_its_own_w
     };
     ASSERT_TRUE((*h)->begin_batch());
     for (int i = 0; i < 30; ++i)
-        ASSERT_TRUE(*(*h)->put(dated("m" + std::to_string(i) + "@x", "T" + std::to_string(i), "a@p.example",
-                                     1000 + i, {std::uint64_t(i) + 1})));
+        ASSERT_TRUE(*(*h)->put(dated("m" + std::to_string(i) + "@x", "T" + std::to_string(i), "a@p.example", 1000 + i,
+                                     {std::uint64_t(i) + 1})));
     EXPECT_EQ(r.cmd({"EXISTS", "rg:{msg:m0@x}"}), "0");  // not sent yet
-    auto queued = (*h)->find_message("m3@x");             // answered from the queue
+    auto queued = (*h)->find_message("m3@x");            // answered from the queue
     ASSERT_TRUE(queued && *queued);
     EXPECT_EQ((*queued)->thread_id, "T3");
     EXPECT_FALSE(*(*h)->put(dated("m3@x", "T3", "a@p.example", 1003, {})));  // queued: already stored

@@ -53,7 +53,8 @@ TEST(HtmlStrip, DropsAttributesNobodyReads) {
         EXPECT_EQ(strip(std::string(doc) + "<!---->"), std::string(doc) + "<!---->") << doc;
     }
     // End tags and attributes inside raw text are left alone.
-    EXPECT_EQ(strip("<textarea>x <td width=1> y</textarea></td width=2>"), "<textarea>x <td width=1> y</textarea></td width=2>");
+    EXPECT_EQ(strip("<textarea>x <td width=1> y</textarea></td width=2>"),
+              "<textarea>x <td width=1> y</textarea></td width=2>");
 }
 
 TEST(HtmlStrip, FollowsTheTokenizer) {
