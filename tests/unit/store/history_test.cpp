@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // history_test.cpp - the same behaviour from every history backend (memory, SQLite)
 #include "store/history.hpp"
+#include "history_backends.hpp"
 #include "old_history.hpp"
 #include "redis_server.hpp"
 
@@ -17,15 +18,7 @@ using namespace replyguard::store;
 
 namespace {
 
-std::string temp_db(const std::string& tag) {
-    auto dir = std::filesystem::temp_directory_path() / ("rg-store-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir);
-    auto p = dir / (tag + ".sqlite");
-    std::filesystem::remove(p);
-    std::filesystem::remove(p.string() + "-wal");
-    std::filesystem::remove(p.string() + "-shm");
-    return p.string();
-}
+std::string temp_db(const std::string& tag) { return test::temp_sqlite("rg-store", tag); }
 
 learnt_message sample(const std::string& key, const std::string& thread, const std::string& from,
                       std::vector<std::string> to, std::int64_t date, std::vector<std::uint64_t> fps = {}) {
@@ -49,12 +42,7 @@ learnt_message sample(const std::string& key, const std::string& thread, const s
     return m;
 }
 
-struct backend {
-    const char* name;
-    std::function<std::unique_ptr<history>(const std::string& tag)> open;
-    /// Why this backend cannot run here ("" when it can).
-    std::function<std::string()> unavailable = [] { return std::string(); };
-};
+using backend = test::history_backend;
 
 class history_backends : public ::testing::TestWithParam<backend> {
 protected:
@@ -270,23 +258,7 @@ TEST_P(history_backends, batched_read_answers_as_the_single_reads) {
     EXPECT_TRUE(none->messages.empty() && none->fingerprint_hits.empty() && none->org_domains.empty());
 }
 
-INSTANTIATE_TEST_SUITE_P(all, history_backends,
-                         ::testing::Values(backend{"memory", [](const std::string&) { return make_memory_history(); }},
-                                           backend{"sqlite",
-                                                   [](const std::string& tag) -> std::unique_ptr<history> {
-                                                       auto h = open_history(temp_db(tag), open_mode::read_write);
-                                                       EXPECT_TRUE(h.has_value()) << (h ? "" : h.error().message);
-                                                       return h ? std::move(*h) : nullptr;
-                                                   }},
-                                           backend{"redis",
-                                                   [](const std::string&) -> std::unique_ptr<history> {
-                                                       auto& srv = test::redis_server::instance();
-                                                       EXPECT_TRUE(srv.flush());
-                                                       auto h = open_history(srv.url(), open_mode::read_write);
-                                                       EXPECT_TRUE(h.has_value()) << (h ? "" : h.error().message);
-                                                       return h ? std::move(*h) : nullptr;
-                                                   },
-                                                   [] { return test::redis_server::instance().unavailable(); }}),
+INSTANTIATE_TEST_SUITE_P(all, history_backends, ::testing::ValuesIn(test::history_backends("rg-store")),
                          [](const auto& info) { return std::string(info.param.name); });
 
 // ---- SQLite specifics -----------------------------------------------------

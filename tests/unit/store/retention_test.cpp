@@ -7,6 +7,7 @@
 // removes, the counts of stats() follow, and a second prune finds nothing. Then
 // SQLite specifics: an upgrade of a schema 5 file, a dry run on a read-only open,
 // a prune larger than one write transaction.
+#include "history_backends.hpp"
 #include "old_history.hpp"
 #include "redis_server.hpp"
 #include "store/history.hpp"
@@ -28,13 +29,7 @@ constexpr std::int64_t k_day = 86400;
 constexpr std::int64_t k_now = 1'796'083'200;  // 2026-12-01T00:00:00Z
 constexpr std::int64_t ago(std::int64_t days) { return k_now - days * k_day; }
 
-std::string temp_db(const std::string& tag) {
-    auto dir = std::filesystem::temp_directory_path() / ("rg-retention-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir);
-    auto p = dir / (tag + ".sqlite");
-    for (const char* ext : {"", "-wal", "-shm"}) std::filesystem::remove(p.string() + ext);
-    return p.string();
-}
+std::string temp_db(const std::string& tag) { return test::temp_sqlite("rg-retention", tag); }
 
 learnt_message mail(const std::string& key, const std::string& thread, const std::string& from,
                     std::vector<std::string> to, std::int64_t date, std::vector<std::uint64_t> fps = {}) {
@@ -62,11 +57,7 @@ profile_update seen_from(const std::string& key, const std::string& from, const 
     return profile_update{key, {"addr:" + from, "org:" + org}, {{"client", "Outlook 16", 16}}};
 }
 
-struct backend {
-    const char* name;
-    std::function<std::unique_ptr<history>(const std::string& tag)> open;
-    std::function<std::string()> unavailable = [] { return std::string(); };
-};
+using backend = test::history_backend;
 
 class retention : public ::testing::TestWithParam<backend> {
 protected:
@@ -241,23 +232,7 @@ TEST_P(retention, negative_days_are_refused) {
     EXPECT_FALSE(r.has_value());
 }
 
-INSTANTIATE_TEST_SUITE_P(all, retention,
-                         ::testing::Values(backend{"memory", [](const std::string&) { return make_memory_history(); }},
-                                           backend{"sqlite",
-                                                   [](const std::string& tag) -> std::unique_ptr<history> {
-                                                       auto h = open_history(temp_db(tag), open_mode::read_write);
-                                                       EXPECT_TRUE(h.has_value()) << (h ? "" : h.error().message);
-                                                       return h ? std::move(*h) : nullptr;
-                                                   }},
-                                           backend{"redis",
-                                                   [](const std::string&) -> std::unique_ptr<history> {
-                                                       auto& srv = test::redis_server::instance();
-                                                       EXPECT_TRUE(srv.flush());
-                                                       auto h = open_history(srv.url(), open_mode::read_write);
-                                                       EXPECT_TRUE(h.has_value()) << (h ? "" : h.error().message);
-                                                       return h ? std::move(*h) : nullptr;
-                                                   },
-                                                   [] { return test::redis_server::instance().unavailable(); }}),
+INSTANTIATE_TEST_SUITE_P(all, retention, ::testing::ValuesIn(test::history_backends("rg-retention")),
                          [](const auto& info) { return std::string(info.param.name); });
 
 // ---- SQLite specifics -----------------------------------------------------
