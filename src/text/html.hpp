@@ -22,11 +22,16 @@ struct html_text {
     std::vector<url_ref> links;  ///< href/src/action URLs with anchor text
 };
 
-/// `html` must be UTF-8. `max_text` bounds the output. `strip`: hand gumbo
-/// the document without what it would parse for nothing (text/html_strip.hpp);
-/// false only to compare against gumbo on the whole document (the tests do,
-/// on every HTML part of the corpus).
-html_text html_to_text(std::string_view html, std::size_t max_text, budget* bud = nullptr, bool strip = true);
+/// `html` must be UTF-8. `max_text` bounds the output. One forward pass
+/// (text/html_fast.hpp) for the documents whose tree it is sure of, gumbo
+/// (html_to_text_gumbo) for the others: the same text and links either way.
+html_text html_to_text(std::string_view html, std::size_t max_text, budget* bud = nullptr);
+
+/// Always through gumbo. `strip`: hand gumbo the document without what it
+/// would parse for nothing (text/html_strip.hpp); false only to compare
+/// against gumbo on the whole document (the tests do, on every HTML part of
+/// the corpus, and compare the fast pass with this).
+html_text html_to_text_gumbo(std::string_view html, std::size_t max_text, budget* bud = nullptr, bool strip = true);
 
 /// Only the links (a/area href with anchor text, img src, form action), by a
 /// single forward scan of the tags instead of a gumbo tree. For HTML whose text

@@ -22,6 +22,7 @@
 #include <vector>
 
 using replyguard::text::html_to_text;
+using replyguard::text::html_to_text_gumbo;
 using replyguard::text::strip_for_gumbo;
 
 namespace {
@@ -82,15 +83,15 @@ TEST(HtmlStrip, LeavesWhatItDoesNotFollow) {
 }
 
 TEST(HtmlStrip, SameRenderingAsGumboAlone) {
-    // html_to_text strips internally; an empty <svg> at the end (which renders
+    // html_to_text_gumbo strips internally; an empty <svg> at the end (which renders
     // nothing) makes it leave the document to gumbo whole: both must agree.
     const std::string doc =
         "<html><head><style>.a{}</style><!--[if mso]><xml>o</xml><![endif]--></head>"
         "<body><p>Hello <a href=\"http://a.example/x\">there</a></p><style>b{}</style>"
         "<blockquote>quoted<!-- c --></blockquote><table><tr><td>1</td><td>2</td></tr></table><p>end</p>";
     ASSERT_NE(strip(doc + "</body></html>"), doc + "</body></html>");
-    auto stripped = html_to_text(doc + "</body></html>", 1 << 20);
-    auto whole = html_to_text(doc + "<svg></svg></body></html>", 1 << 20);
+    auto stripped = html_to_text_gumbo(doc + "</body></html>", 1 << 20);
+    auto whole = html_to_text_gumbo(doc + "<svg></svg></body></html>", 1 << 20);
     EXPECT_EQ(stripped.text, whole.text);
     ASSERT_EQ(stripped.links.size(), whole.links.size());
     ASSERT_EQ(stripped.links.size(), 1u);
@@ -122,8 +123,8 @@ TEST(HtmlStrip, SameTextAndLinksAsGumboOnEveryCorpusHtmlPart) {
         ++parts;
         std::string copy;
         if (strip_for_gumbo(html, copy).data() != html.data()) ++changed;
-        const auto fast = html_to_text(html, 4u << 20, nullptr, true);
-        const auto whole = html_to_text(html, 4u << 20, nullptr, false);
+        const auto fast = html_to_text_gumbo(html, 4u << 20, nullptr, true);
+        const auto whole = html_to_text_gumbo(html, 4u << 20, nullptr, false);
         ASSERT_EQ(fast.text, whole.text) << where;
         ASSERT_EQ(fast.links.size(), whole.links.size()) << where;
         for (std::size_t i = 0; i < fast.links.size(); ++i) {

@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: Apache-2.0
+// text/html_fast.hpp - HTML to text in one forward pass, for the documents whose tree is certain
+//
+// DESCRIPTION
+//   html_to_text_fast() renders the text and links html_to_text's gumbo walk
+//   would render, without building a tree: one pass over the tags and text,
+//   a stack of open elements, the same renderer (text/html_render.hpp). It
+//   takes only documents where the HTML5 tree builder would build the tree
+//   the tags spell out (every end tag closes the current element; implied
+//   <tbody>/<tr> in tables; unclosed elements at the end), and declines
+//   everything else, returning nullopt with the reason: html_to_text then
+//   runs gumbo. Declining is always correct; a wrong fast render is a bug.
+//   The reasons: see html_fast.cpp.
+// LIMITS
+//   Declines past 200 open elements; the renderer's limits (html.hpp) apply.
+#pragma once
+
+#include "core/budget.hpp"
+#include "text/html.hpp"
+
+#include <optional>
+#include <string_view>
+
+namespace replyguard::text {
+
+/// The rendering of `html` as html_to_text's gumbo path would give it, or
+/// nullopt when the document is outside what the pass follows (`why_not`,
+/// when given, then names the first thing it met, a static string).
+std::optional<html_text> html_to_text_fast(std::string_view html, std::size_t max_text, budget* bud = nullptr,
+                                           std::string_view* why_not = nullptr);
+
+}  // namespace replyguard::text

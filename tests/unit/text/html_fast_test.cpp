@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: Apache-2.0
+// tests/unit/text/html_fast_test.cpp - the forward pass renders what gumbo renders, or declines
+//
+// DESCRIPTION
+//   html_to_text_fast() against html_to_text_gumbo() on every HTML part of
+//   the shared corpus (every single-message file parsed as the scan parses
+//   it, plus the bare .html files): where the pass takes a part, the text and
+//   every link (url, host, anchor text) are identical; it must take at least
+//   half of what it took when written (a floor, so that it cannot silently
+//   stop being taken). Then small documents for each tree-builder rule the
+//   pass follows, the documents it must decline (gumbo reparents,
+//   foster-parents, replaces bytes or decodes what the pass does not) and
+//   hostile inputs, each compared with gumbo.
+#include "text/html_fast.hpp"
+
+#include "mime/parser.hpp"
+#include "text/html.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <string>
+#include <vector>
+
+using replyguard::text::html_text;
+using replyguard::text::html_to_text;
+using replyguard::text::html_to_text_fast;
+using replyguard::text::html_to_text_gumbo;
+
+namespace {
+
+void expect_same(const html_text& fast, const html_text& gumbo, const std::string& where) {
+    ASSERT_EQ(fast.text, gumbo.text) << where;
+    ASSERT_EQ(fast.links.size(), gumbo.links.size()) << where;
+    for (std::size_t i = 0; i < fast.links.size(); ++i) {
+        EXPECT_EQ(fast.links[i].url, gumbo.links[i].url) << where;
+        EXPECT_EQ(fast.links[i].host, gumbo.links[i].host) << where;
+        EXPECT_EQ(fast.links[i].anchor_text, gumbo.links[i].anchor_text) << where;
+        EXPECT_EQ(fast.links[i].from_html, gumbo.links[i].from_html) << where;
+    }
+}
+
+/// The pass takes `html` and renders it as gumbo does.
+void expect_taken(const std::string& html, std::size_t max_text = 1u << 20) {
+    std::string_view why;
+    const auto fast = html_to_text_fast(html, max_text, nullptr, &why);
+    ASSERT_TRUE(fast.has_value()) << html << ": " << why;
+    expect_same(*fast, html_to_text_gumbo(html, max_text), html);
+}
+
+/// The pass declines `html`, and html_to_text still renders it as gumbo does.
+void expect_declined(const std::string& html) {
+    std::string_view why;
+    EXPECT_FALSE(html_to_text_fast(html, 1u << 20, nullptr, &why).has_value()) << html;
+    EXPECT_FALSE(why.empty()) << html;
+    expect_same(html_to_text(html, 1u << 20), html_to_text_gumbo(html, 1u << 20), html);
+}
+
+TEST(HtmlFast, SameTextAndLinksAsGumboOnEveryCorpusHtmlPart) {
+    namespace fs = std::filesystem;
+    const fs::path root(REPLYGUARD_CORPUS_DIR);
+    if (!fs::is_directory(root)) GTEST_SKIP() << root << " not present";
+    replyguard::mime::init();
+    std::vector<fs::path> files;
+    for (const auto& e : fs::recursive_directory_iterator(root)) {
+        if (!e.is_regular_file() || e.file_size() == 0) continue;
+        const std::string name = e.path().filename().string();
+        if (name.starts_with('.') || name.find(".mbox") != std::string::npos || name.find(".mbx") != std::string::npos)
+            continue;
+        files.push_back(e.path());
+    }
+    std::sort(files.begin(), files.end());
+    std::size_t parts = 0, taken = 0, bytes = 0, taken_bytes = 0;
+    std::map<std::string, std::size_t> declined;
+    auto compare = [&](const std::string& html, const fs::path& where) {
+        ++parts;
+        bytes += html.size();
+        std::string_view why;
+        const auto fast = html_to_text_fast(html, 4u << 20, nullptr, &why);
+        if (!fast) {
+            ++declined[std::string(why)];
+            return;
+        }
+        ++taken;
+        taken_bytes += html.size();
+        expect_same(*fast, html_to_text_gumbo(html, 4u << 20), where.string());
+    };
+    for (const auto& p : files) {
+        std::ifstream in(p, std::ios::binary);
+        std::string bytes_in((std::istreambuf_iterator<char>(in)), {});
+        if (p.extension() == ".html" || p.extension() == ".htm") {
+            compare(bytes_in, p);
+        } else {
+            const auto m = replyguard::mime::parse_message(bytes_in);
+            for (const auto& tp : m.text_parts)
+                if (!tp.html.empty()) compare(tp.html, p);
+        }
+        if (HasFatalFailure()) return;
+    }
+    std::printf("%zu HTML parts (%zu bytes), %zu taken by the fast pass (%zu bytes); declined:\n", parts, bytes, taken,
+                taken_bytes);
+    for (const auto& [why, count] : declined) std::printf("  %5zu  %s\n", count, why.c_str());
+    EXPECT_GT(parts, 1000u);
+    // When written, the pass took 1,099 of the 1,378 parts (80%): half of that is the floor.
+    EXPECT_GE(taken * 100, parts * 40);
+}
+
+TEST(HtmlFast, TakesWellFormedMail) {
+    expect_taken(
+        "<html><head><meta charset=utf-8><style>p{}</style><title>t</title></head>"
+        "<body><p>Hello <b>there</b>,</p><div>see <a href=\"https://a.example/x?a=1&amp;b=2\">the"
+        " file</a></div><blockquote><p>quoted</p><blockquote>deeper</blockquote></blockquote>"
+        "<ol><li>one</li><li>two</li></ol><ul><li>x</ul><pre>\n a\n  b</pre><hr>"
+        "<table><tr><td>1</td><td>2</td></tr>\n<tr><th>3</th></tr></table>"
+        "<img src=i.png><map><area href=\"https://b.example/\"></map>end</body></html>");
+    // Outlook's separator box, references in text and attributes, unclosed elements at the end.
+    expect_taken(
+        "<div style='border:none;border-top:solid #E1E1E1 1.0pt'><p>From: x</p></div>"
+        "caf&eacute; &copy; &#233;&#x263A; &nbsp;a&lt;b & d &1 <3 x&hearts y "
+        "<a href='u?x=1&para=2&copy=3&amp;z'>l</a><a href=\"a\r\nb\">cr</a>"
+        "<div id=divRplyFwdMsg>hdr<p>unclosed <span>to the end");
+    // <html>, <head> and <body> tags anywhere; text after </body> and </html>.
+    expect_taken("<head>\n</head>\n<body>a</body> b <body>c</html>d<html lang=x>e");
+    // Comments, DOCTYPE, bogus comments, a '<' that opens nothing, a <style> to the end.
+    expect_taken("<!DOCTYPE html><!-- a -- b --><!--->x<!-->y<!---- c --!>z<?php x ?></ x>1 < 2 <3</><style>a");
+}
+
+TEST(HtmlFast, FollowsTheTreeBuilderWhereNothingMoves) {
+    for (const char* doc : {
+             "<p>a<div>b</div></p>c",           // a block closes the <p>; </p> then makes an empty one
+             "<b>a<i>b</b>c</i>d",              // adoption agency, then <i> reopened for "c"
+             "<p><b>x</p>y<p>z</b>w",           // <b> closed by </p>, reopened twice
+             "<a href=x>a<a href=y>b</a></a>",  // <a> inside <a> closes the first
+             "<p><a href=x>a</p>b</a>c",        // the link reopened after </p>: gumbo makes two
+             "<font><p>x</font>y</p>z",         // a furthest block: <p> moves after <font>
+             "<ul><li>a<li>b<ol><li>c<li>d</ol></ul>",
+             "<dl><dt>a<dd>b<dt>c</dl>",
+             "<table><td>x<td>y<tr><td>z</table>w",  // implied tbody/tr, cells and rows closing
+             "<table><tbody><tr><td>1</tbody><thead><tr><th>2</table>",
+             "<table><tr><td><b>x</td><td>y</b></table>",  // the cell's end clears formatting
+             "<td>x</td><tr>y",                            // table parts outside a table: ignored
+             "<h1>a<h2>b</h2></h1>",
+             "<div>a</span>b</div>",
+             "<br></br>x",
+             "<p>x</li>y</dd>z",
+             "<o:p>a<x-y>b</o:p>c",  // gumbo: an unknown end tag closes any unknown element
+             "<form action=f1><p>x</form>y<form action=f2>",
+             "<table><form action=f><tr><td>x</table>",
+             "<p><table><tr><td>quirks</table>",
+             "<!DOCTYPE html><p><table><tr><td>no quirks</table>",
+             "<!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML 1.0 Transitional//EN\" "
+             "\"http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd\"><p><table><tr><td>x</table>",
+             "<iframe src=x><p>not text</p></iframe>y<noframes>z</noframes>",
+         })
+        expect_taken(doc);
+}
+
+TEST(HtmlFast, DeclinesWhatTheTreeBuilderRearranges) {
+    for (const char* doc : {
+             "<table>text<tr><td>x</td></tr></table>",  // foster parenting
+             "<table><tr><td>x</td></tr><p>y</p></table>",
+             "<table>&nbsp;<tr><td>x</td></tr></table>",
+             "<table><tr><img src=i><td>x</table>",
+             "<table><caption>c</caption></table>",
+             "<a href=x><div>t</a>",          // the link's copy would be a second link
+             "<font><div><span><p>x</font>",  // elements between formatting and block
+             "<b><b><b><b>x",                 // Noah's Ark
+             "<!DOCTYPE html PUBLIC \"-//W3C//DTD HTML 4.0 Transitional//\"><p><table>",  // quirks unknown
+             "<template><p>x</p></template>",
+             "<svg><a>t</a></svg>",
+             "<math><mi>x</mi></math>",
+             "<noscript><p>x</p></noscript>",
+             "<plaintext><b>x",
+             "<xmp><b>x</b></xmp>",
+             "<textarea>\nx</textarea>",
+             "<select><option>x</select>",
+             "<nobr>x</nobr>",
+             "<ruby>a<rt>b</rt></ruby>",
+             "x&notit; y",                // legacy reference without ';' in text
+             "x&frac78; y",               // a name outside the table here
+             "x&#128; y",                 // C1: the windows-1252 replacement
+             "<a href='u?x&copy'>l</a>",  // decoded before the quote, kept before '='
+             "<pre>&#10;x</pre>",
+             "<pre>a\rb</pre>",
+             "<script><!-- <script></script> --></script>x",
+         })
+        expect_declined(doc);
+}
+
+TEST(HtmlFast, HostileInputs) {
+    // Deep nesting: declined past 200 open elements (gumbo's path bounds it at 400).
+    std::string deep;
+    for (int i = 0; i < 5000; ++i) deep += "<div>";
+    deep += "x";
+    expect_declined(deep);
+    std::string shallow;
+    for (int i = 0; i < 150; ++i) shallow += "<span><blockquote>";
+    expect_declined(shallow + "x");
+    shallow.clear();
+    for (int i = 0; i < 190; ++i) shallow += "<span>";
+    expect_taken(shallow + "x");
+    // A huge attribute and a huge href: taken, the link cut as gumbo's path cuts it.
+    expect_taken("<p title=\"" + std::string(1 << 20, 'a') + "\">x</p><a href=\"https://h.example/" +
+                 std::string(100000, 'b') + "\">y</a>");
+    // Unterminated tags, quotes and comments: declined.
+    expect_declined("<p>a<a href=\"x");
+    expect_declined("<p>a<div");
+    expect_declined("a<!-- b");
+    expect_declined("<p title='a>b");
+    // NUL bytes, invalid UTF-8, control characters: gumbo replaces or drops them.
+    expect_declined(std::string("a\0b", 3));
+    expect_declined("a\xC3(b");
+    expect_declined("a\xED\xA0\x80");  // a UTF-16 surrogate
+    expect_declined("a\x0B b");
+    expect_declined("a\xC2\x85 b");  // U+0085
+    // Output bounded: same cut as gumbo's path, links still collected after it.
+    std::string big = "<p>";
+    for (int i = 0; i < 2000; ++i) big += "w\xC3\xA9rd ";
+    big += "<a href=\"https://late.example/\">late</a></p>";
+    expect_taken(big, 1001);
+    EXPECT_EQ(html_to_text_fast(big, 1001)->links.size(), 1u);
+}
+
+}  // namespace
