@@ -599,7 +599,8 @@ private:
     std::vector<formatting_entry> active_;
     std::uint32_t next_id_ = 1;
     quirks quirks_ = quirks::undecided;
-    std::uint32_t form_ = 0;  // gumbo's form element pointer (an id; 0: none)
+    std::uint32_t form_ = 0;     // gumbo's form element pointer (an id; 0: none)
+    bool pending_text_ = false;  // text since the last element or comment (gumbo's unflushed text node)
     std::string buf_;
     std::string_view why_;
 };
@@ -740,6 +741,7 @@ bool fast_pass::push(std::string name, const tag_info& info, const wanted_attrs*
     const bool known = &info != &k_ordinary || gumbo_knows(name);
     open_element e{std::move(name), &info, known, next_id_++};
     open(e, attrs);
+    pending_text_ = false;
     if (info.k == kind::pre) ++pre_;
     stack_.push_back(std::move(e));
     if (info.k == kind::cell) active_.push_back({0, nullptr, {}, false, false, {}});  // the cell's marker
@@ -764,6 +766,7 @@ void fast_pass::pop() {
     open_element e = std::move(stack_.back());
     stack_.pop_back();
     if (e.info->k == kind::pre) --pre_;
+    pending_text_ = false;
     if (e.info->formatting)
         for (auto it = active_.rbegin(); it != active_.rend(); ++it)
             if (it->id == e.id) {
@@ -887,6 +890,7 @@ bool fast_pass::text(std::string_view s) {
         for (std::size_t cr = s.find('\r'); cr != npos; cr = s.find('\r', cr + 1))
             if (cr + 1 >= s.size() || s[cr + 1] != '\n') return decline("a lone CR in <pre>");
     }
+    pending_text_ = true;
     std::string* anchor = anchor_href_ ? &anchor_ : nullptr;
     std::size_t i = 0;
     while (i < s.size()) {
@@ -1088,6 +1092,9 @@ bool fast_pass::end(const std::string& name, const tag_info& t) {
         form_ = 0;
         const std::size_t at = in_scope([form](const open_element& e) { return e.id == form; });
         if (form == 0 || at == none) return true;
+        // gumbo takes the form off the stack without flushing its pending text node: that
+        // text and what follows go to the form's parent at the next flush.
+        if (at + 1 == stack_.size() && pending_text_) return decline("text right before </form>");
         for (std::size_t j = at + 1; j < stack_.size(); ++j) {
             const kind kj = stack_[j].info->k;
             if (!(stack_[j].name == "p" || kj == kind::li || kj == kind::dd_dt))
@@ -1302,17 +1309,20 @@ std::optional<html_text> fast_pass::run() {
                 const std::size_t gt = h_.find('>', lt + 2);  // a bogus comment
                 if (gt == npos) return fail("an unterminated comment");
                 i = gt + 1;
+                pending_text_ = false;  // a comment node flushes gumbo's text
             }
         } else if (c == '!') {
             const std::size_t e = h_.compare(lt + 2, 2, "--") == 0 ? comment_end(h_, lt)
                                   : h_.find('>', lt + 2) == npos   ? npos
                                                                    : h_.find('>', lt + 2) + 1;  // DOCTYPE, bogus
             if (e == npos) return fail("an unterminated comment");
+            if (!at_ci(h_, lt + 2, "doctype")) pending_text_ = false;
             i = e;
         } else if (c == '?') {
             const std::size_t gt = h_.find('>', lt + 2);
             if (gt == npos) return fail("an unterminated comment");
             i = gt + 1;
+            pending_text_ = false;
         } else {
             // A '<' that opens nothing is text; the text goes on after it.
             std::size_t next = h_.find('<', lt + 1);
