@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// text/html.cpp - HTML to readable text with gumbo, and link collection
+// text/html.cpp - HTML to text with gumbo (for what text/html_fast.cpp declines), and link collection
 //
 // DESCRIPTION
 //   gumbo builds the tree (browser-compatible error recovery, entities decoded);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// text/html.hpp - HTML to readable text, with links, using gumbo
+// text/html.hpp - HTML to readable text, with links: a forward pass (text/html_fast.hpp), gumbo where it declines
 //
 // DESCRIPTION
 //   Parses with gumbo (a real HTML5 parser: broken markup is handled as browsers

@@ -4,40 +4,51 @@
 // WHY HAND-WRITTEN
 //   gumbo builds a full DOM (a node per element and text run, every attribute
 //   copied, error recovery for all of HTML5) for a walk that only needs the
-//   events open/close/text in document order. Before this pass, gumbo itself
-//   was 13.3% of all `scan -j1` CPU on the 3,877 corpus files (perf
-//   cpu-clock), plus our strip/nesting scans and the arena; the cost is
-//   spread over the parts (the 677 HTML parts converted in that scan total
-//   7.9 MB, median 8.7 KB, the largest 50 KB: no few parts dominate). With
-//   this pass taking most of them, the figures are in bench/README.md
-//   ("HTML without gumbo").
+//   events open/close/text in document order, and no HTML library in Debian
+//   renders text from a token stream with gumbo's tree-builder decisions.
+//   Before this pass, gumbo itself was 13.3% of all `scan -j1` CPU on the
+//   3,877 corpus files (perf cpu-clock; callgrind on 970 of them: html_to_text
+//   19.7% of the instructions, gumbo 16.9%), spread over the parts: the 677
+//   HTML parts that scan converts total 7.9 MB, median 8.7 KB, the largest
+//   50 KB (the largest tenth hold 29% of the bytes). The pass takes 479 of
+//   them (61% of the bytes); html_to_text went from 507 M to 235 M
+//   instructions (the pass 68 M, gumbo on the declined parts 145 M), the scan
+//   from 2,579 M to 2,307 M (-10.6%) and from 1.72 to 1.56 CPU s (-9%).
+//   bench/README.md ("HTML without gumbo") has the runs.
 //
 // WHAT IT FOLLOWS
 //   The tokenizer: tags and attributes (quotes, duplicates: the first wins),
 //   comments ("-->", "--!>", "<!-->", "<!--->"), DOCTYPE and bogus comments,
-//   <style>/<script>/<title> raw text up to their end tag, character
-//   references (numeric ones with ';' to a valid code point, the named ones
-//   of a table below with ';', and the legacy ones without ';' that gumbo
-//   leaves alone in an attribute). The tree builder, for the elements the
-//   walk renders: the stack of open elements, each end tag closing the
-//   current element, <html>/<head>/<body> tags (they render nothing; content
-//   goes to the body whatever they say), implied <tbody> and <tr>, and the
-//   implicit closes it would do (a <p> in button scope before a block, an
-//   <li>/<dd>/<dt> before another, a heading before a heading) detected and
-//   declined.
+//   raw text up to its end tag (<style>, <script>, <title>, <iframe>,
+//   <noframes>: dropped, as the walk drops them), character references
+//   (numeric ones with ';' to a valid code point, the named ones of a table
+//   below with ';', and the legacy ones without ';' that gumbo leaves alone
+//   in an attribute), CR LF and CR in attribute values. The tree builder
+//   (gumbo 0.10's, quirks included), for the elements the walk renders: the
+//   stack of open elements and the insertion mode it implies (body, table,
+//   table body, row, cell); the list of active formatting elements with its
+//   cell markers and reconstruction; end tags by the rules of their mode
+//   (closing several elements, or ignored); implicit closes (a <p> in button
+//   scope before a block, an <li>/<dd>/<dt> before another, a heading before
+//   a heading, cells and rows, implied <tbody> and <tr>); the adoption agency
+//   where nodes keep their order; <form> and its pointer; the DOCTYPE's
+//   quirks mode (<table> in a <p>); <html>/<head>/<body> tags (they render
+//   nothing; content goes to the body whatever they say).
 //
 // WHAT IT DECLINES (html_to_text runs gumbo)
 //   NUL, invalid UTF-8 and the code points gumbo replaces (controls, C1,
-//   non-characters); an end tag that is not the current element's (the tree
-//   builder would reparent or ignore); an implicit close; <a> inside <a>
-//   (adoption agency); table text that is not whitespace and elements out of
-//   place in a table (foster parenting); table parts outside a table;
-//   <caption>, <colgroup>/<col>; forms and their controls; <template>;
-//   <svg>/<math>; <noscript>, <noframes>, <noembed>, <iframe>, <xmp>,
-//   <textarea>, <plaintext>, <listing>; <object>, <applet>, <marquee>,
-//   <select>, <button>, <nobr>, ruby parts, <image>, <isindex>, frames; a
-//   script holding "<!--"; a reference it cannot decode for certain; an
-//   unterminated tag or comment; a lone CR in <pre>; more than 200 open
+//   non-characters); foster parenting (text other than whitespace, or an
+//   element other than a table part, directly in a table); the adoption
+//   agency where it would clone or move elements out of order (an <a> around
+//   a block, elements between the formatting element and the block); Noah's
+//   Ark (a fourth identical formatting element); <caption>, <colgroup>/<col>,
+//   <table> in a table; <template>, <svg>/<math>; <noscript>, <noembed>,
+//   <xmp>, <textarea>, <plaintext>, <listing>; <object>, <applet>,
+//   <marquee>, <select>, <option>, <button>, <nobr>, ruby parts, <image>,
+//   <isindex>, frames; text right before </form> (gumbo leaves it
+//   unflushed); a script holding "<!--"; a reference it cannot decode for
+//   certain; an unterminated tag or comment; a lone CR in <pre>; a DOCTYPE
+//   it cannot classify when a <table> opens in a <p>; more than 200 open
 //   elements.
 #include "text/html_fast.hpp"
 

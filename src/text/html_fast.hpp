@@ -4,13 +4,13 @@
 // DESCRIPTION
 //   html_to_text_fast() renders the text and links html_to_text's gumbo walk
 //   would render, without building a tree: one pass over the tags and text,
-//   a stack of open elements, the same renderer (text/html_render.hpp). It
-//   takes only documents where the HTML5 tree builder would build the tree
-//   the tags spell out (every end tag closes the current element; implied
-//   <tbody>/<tr> in tables; unclosed elements at the end), and declines
-//   everything else, returning nullopt with the reason: html_to_text then
-//   runs gumbo. Declining is always correct; a wrong fast render is a bug.
-//   The reasons: see html_fast.cpp.
+//   gumbo's tree-builder rules where nodes stay in document order (the stack
+//   of open elements, the list of active formatting elements, implied and
+//   ignored tags), the same renderer (text/html_render.hpp). Where gumbo
+//   would move nodes (foster parenting, most of the adoption agency) or read
+//   the input otherwise (references, invalid bytes), it declines, returning
+//   nullopt with the reason: html_to_text then runs gumbo. Declining is
+//   always correct; a wrong fast render is a bug. The lists: html_fast.cpp.
 // LIMITS
 //   Declines past 200 open elements; the renderer's limits (html.hpp) apply.
 #pragma once
