@@ -1290,8 +1290,8 @@ std::optional<html_text> fast_pass::run() {
                 if (c1 == '!' && at_ci(h_, lt + 2, "doctype")) {
                     const std::size_t gt = h_.find('>', lt);
                     if (gt != npos) doctype(lt, gt);
-                } else if (c1 != '!' && c1 != '?' && h_.compare(lt + 1, 2, "/>") != 0) {
-                    quirks_ = quirks::quirks;  // a tag, or a '<' that is text
+                } else if (c1 != '!' && c1 != '?' && !(c1 == '/' && lt + 2 < n && !alpha(h_[lt + 2]))) {
+                    quirks_ = quirks::quirks;  // a tag, or a '<' that is text (not "</>" or a bogus comment)
                 }
             } else if (quirks_ == quirks::undecided && lt != npos) {
                 quirks_ = quirks::quirks;  // a '<' at the end: text

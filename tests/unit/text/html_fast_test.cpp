@@ -152,10 +152,13 @@ TEST(HtmlFast, FollowsTheTreeBuilderWhereNothingMoves) {
              "<o:p>a<x-y>b</o:p>c",  // gumbo: an unknown end tag closes any unknown element
              "<form action=f1><p>x</form>y<form action=f2>",
              "<table><form action=f><tr><td>x</table>",
-             "<p><table><tr><td>quirks</table>",
-             "<!DOCTYPE html><p><table><tr><td>no quirks</table>",
+             // Quirks mode: the <table> stays in the <p> and the link with it (one link); without
+             // quirks the <p> closes before the table and the link reopens after it (two links).
+             "<p><a href=x>a<table><tr><td>quirks</table>c",
+             "<!DOCTYPE html><p><a href=x>a<table><tr><td>b</table>c",
+             "</ x><!DOCTYPE html><p><a href=x>a<table><tr><td>b</table>c",  // a bogus comment first: no quirks
              "<!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML 1.0 Transitional//EN\" "
-             "\"http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd\"><p><table><tr><td>x</table>",
+             "\"http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd\"><p><a href=x>a<table><tr><td>x</table>c",
              "<iframe src=x><p>not text</p></iframe>y<noframes>z</noframes>",
          })
         expect_taken(doc);
@@ -211,7 +214,9 @@ TEST(HtmlFast, SameAsGumboOnRandomTagSoup) {
     std::mt19937 rng(13);
     int taken = 0;
     for (int k = 0; k < 4000; ++k) {
-        std::string d;
+        // Quirks mode or not: no DOCTYPE, or one after nothing or after a comment.
+        const char* starts[] = {"", "<!DOCTYPE html>", "</ x><!DOCTYPE html>", "<!-- c --><!doctype html>"};
+        std::string d = starts[rng() % std::size(starts)];
         const int len = 5 + static_cast<int>(rng() % 80);
         for (int j = 0; j < len; ++j) {
             const unsigned r = rng() % 10;
