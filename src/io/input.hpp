@@ -61,6 +61,9 @@ struct input_item {
     std::shared_ptr<const std::vector<std::string>> owners;
     /// Only the first `max_bytes` are loaded (0: all).
     std::size_t max_bytes = 0;
+    /// The file's size when it was listed (whole files; 0: unknown): load() then reads
+    /// it with one read(2) and no size query.
+    std::uint64_t size_hint = 0;
     /// Set when the input is larger than max_bytes: its size (at least max_bytes + 1
     /// for a stream, which is not read to its end into memory).
     std::optional<std::uint64_t> full_size;

@@ -562,22 +562,29 @@ void fill_headers(GMimeObject* obj, message& m, const limits& lim, budget* bud) 
                                   "structure fields kept",
                                   lim.header_bytes, dropped));
 
-    auto addresses = [&](std::string_view field) {
-        std::vector<mailbox> out;
-        for (const auto& h : m.headers)
-            if (g_ascii_strcasecmp(h.name.c_str(), std::string(field).c_str()) == 0) {
-                auto v = parse_address_list(h.raw);
-                out.insert(out.end(), std::make_move_iterator(v.begin()), std::make_move_iterator(v.end()));
-            }
-        return out;
-    };
-    m.from_all = addresses("From");
+    // The address fields, in one pass over the fields (it was one pass per field name,
+    // with a std::string made for the name at every field: 193,548 g_ascii_strcasecmp
+    // calls for 970 messages, callgrind). Each list keeps its fields' order.
+    std::vector<mailbox> sender, return_path;
+    m.from_all.clear();
+    m.to.clear();
+    m.cc.clear();
+    m.reply_to.clear();
+    for (const auto& h : m.headers) {
+        std::vector<mailbox>* into = ieq(h.name, "From")          ? &m.from_all
+                                     : ieq(h.name, "To")          ? &m.to
+                                     : ieq(h.name, "Cc")          ? &m.cc
+                                     : ieq(h.name, "Reply-To")    ? &m.reply_to
+                                     : ieq(h.name, "Sender")      ? &sender
+                                     : ieq(h.name, "Return-Path") ? &return_path
+                                                                  : nullptr;
+        if (!into) continue;
+        auto v = parse_address_list(h.raw);
+        into->insert(into->end(), std::make_move_iterator(v.begin()), std::make_move_iterator(v.end()));
+    }
     m.from = first_mailbox(m.from_all);
-    m.sender = first_mailbox(addresses("Sender"));
-    m.reply_to = addresses("Reply-To");
-    m.to = addresses("To");
-    m.cc = addresses("Cc");
-    m.return_path = first_mailbox(addresses("Return-Path"));
+    m.sender = first_mailbox(sender);
+    m.return_path = first_mailbox(return_path);
     if (m.header_count("From") == 0)
         m.add_anomaly("MISSING_FROM", "no From header");
     else if (!m.from || m.from->address.empty())

@@ -103,6 +103,66 @@ TEST_F(InputTree, AnMboxFileBecomesOneItemPerMessage) {
     EXPECT_EQ(*second, "From: b@example.com\nSubject: two\n\nsecond\n");
 }
 
+// The listing reads the first 64 KB of a file with one read (input.cpp, k_peek_bytes): what
+// lies beyond it must still decide, and load() must still read the whole file.
+TEST_F(InputTree, FilesLargerThanTheListingsFirstReadAreJudgedAndLoadedWhole) {
+    const std::string envelope = "From a@example.com Mon Mar  2 09:00:00 2020\n";
+    const std::string big_body(100'000, 'x');
+    // One enveloped message of 100 KB: a message, whole.
+    const std::string single = envelope + std::string(k_msg) + big_body + "\n";
+    write("single", single);
+    // Two messages, the second envelope line past the first 64 KB: an mbox.
+    write("two", envelope + std::string(k_msg) + big_body + "\n\n" + envelope + std::string(k_msg));
+    auto items = io::expand_inputs({(root_ / "single").string(), (root_ / "two").string()});
+    ASSERT_EQ(items.size(), 3u);
+    EXPECT_EQ(items[0].source, (root_ / "single").string());
+    EXPECT_EQ(items[1].source, (root_ / "two").string() + "#0");
+    EXPECT_EQ(items[2].source, (root_ / "two").string() + "#1");
+    auto bytes = io::load(items[0]);
+    ASSERT_TRUE(bytes);
+    EXPECT_EQ(*bytes, single);
+    auto second = io::load(items[2]);
+    ASSERT_TRUE(second);
+    EXPECT_EQ(*second, k_msg);
+}
+
+TEST_F(InputTree, LoadReadsTheFileAsItIsThenNotAsItWasListed) {
+    write("a.eml", k_msg);
+    const std::string path = (root_ / "a.eml").string();
+    auto items = io::expand_inputs({(root_ / "").string()});
+    ASSERT_EQ(items.size(), 1u);
+    // Grown after the listing (its size_hint is stale): read to its end.
+    const std::string grown = std::string(k_msg) + std::string(70'000, 'y') + "\n";
+    write("a.eml", grown);
+    auto bytes = io::load(items[0]);
+    ASSERT_TRUE(bytes);
+    EXPECT_EQ(*bytes, grown);
+    // Shrunk: what is there.
+    write("a.eml", "From: b@example.com\n\nx\n");
+    bytes = io::load(items[0]);
+    ASSERT_TRUE(bytes);
+    EXPECT_EQ(*bytes, "From: b@example.com\n\nx\n");
+    // Gone: an error naming the file.
+    fs::remove(root_ / "a.eml");
+    bytes = io::load(items[0]);
+    ASSERT_FALSE(bytes);
+    EXPECT_NE(bytes.error().message.find(path), std::string::npos);
+}
+
+TEST_F(InputTree, AFileLargerThanTheLimitIsReadOnlyThatFar) {
+    const std::string big = std::string(k_msg) + std::string(200'000, 'z');
+    write("big.eml", big);
+    io::input_options o;
+    o.max_bytes = 1000;
+    auto items = io::expand_inputs({(root_ / "big.eml").string()}, o);
+    ASSERT_EQ(items.size(), 1u);
+    ASSERT_TRUE(items[0].full_size);
+    EXPECT_EQ(*items[0].full_size, big.size());
+    auto bytes = io::load(items[0]);
+    ASSERT_TRUE(bytes);
+    EXPECT_EQ(*bytes, big.substr(0, 1000));
+}
+
 TEST(SplitMbox, ContentLengthIsHonouredWhenItLandsOnTheNextEnvelope) {
     // The body holds a "From " line that is not an envelope; Content-Length says where the message ends.
     std::string box =

@@ -24,6 +24,37 @@ TEST(unfold, removes_line_breaks_keeps_whitespace) {
     EXPECT_EQ(unfold("plain"), "plain");
 }
 
+// unfold() finds line breaks with memchr: every place a CR or LF can stand.
+TEST(unfold, stray_and_doubled_breaks_anywhere) {
+    EXPECT_EQ(unfold(""), "");
+    EXPECT_EQ(unfold("\r\n"), "");
+    EXPECT_EQ(unfold("\r"), "");
+    EXPECT_EQ(unfold("a\r"), "a");
+    EXPECT_EQ(unfold("a\n"), "a");
+    EXPECT_EQ(unfold("\na"), "a");
+    EXPECT_EQ(unfold("a\rb\rc"), "abc");                // bare CRs
+    EXPECT_EQ(unfold("a\r\r\n b\n\r c\r\n"), "a b c");  // doubled and reversed
+    EXPECT_EQ(unfold(std::string_view("a\0b\r\n c", 7)), std::string("a\0b c", 5));
+    // Long runs between breaks (the bulk copies).
+    const std::string run(5000, 'x');
+    EXPECT_EQ(unfold(run + "\r\n\t" + run + "\r" + run), run + "\t" + run + run);
+}
+
+// decode_b is table-driven: junk inside the text is skipped, '=' ends it, every
+// length of the last group decodes.
+TEST(decode_b, lenient_base64_words) {
+    using replyguard::mime::decode_header_text;
+    EXPECT_EQ(decode_header_text("=?utf-8?B?5pel5pys?="), "日本");
+    EXPECT_EQ(decode_header_text("=?utf-8?B?5p.el5-p!ys?="), "日本");  // junk skipped
+    EXPECT_EQ(decode_header_text("=?utf-8?B?5pel=5pys?="), "日");      // '=' ends the text
+    EXPECT_EQ(decode_header_text("=?us-ascii?B?YQ?="), "a");           // 2 chars: 1 byte
+    EXPECT_EQ(decode_header_text("=?us-ascii?B?YWI?="), "ab");         // 3 chars: 2 bytes
+    EXPECT_EQ(decode_header_text("=?us-ascii?B?YWJj?="), "abc");       // 4 chars: 3 bytes
+    EXPECT_EQ(decode_header_text("=?iso-8859-1?B?+/+/?="), "ûÿ¿");     // '+' and '/': 0xFB 0xFF 0xBF
+    // Nothing of the alphabet: not a word, left as it was.
+    EXPECT_EQ(decode_header_text("=?utf-8?B?...?="), "=?utf-8?B?...?=");
+}
+
 struct text_case {
     const char* what;
     std::string raw;

@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: Apache-2.0
+// fingerprint_test.cpp - the fast paths of history/fingerprint.cpp give the stored values
+//
+// DESCRIPTION
+//   Fingerprints are a stored format: a history learnt by an older build must
+//   still match what this build computes. fingerprint.cpp takes shortcuts (ASCII
+//   text without ICU; FNV-1a over a code point's zero bytes folded into one
+//   multiplication), so every text and quoted block of real corpus mail (English,
+//   Japanese, mixed) is fingerprinted both ways here: by text_fingerprints and by
+//   the plain definition written out below (NFKC_Casefold through text::fold_key,
+//   letters and digits by ICU, FNV-1a 64 byte by byte, window-4 winnowing).
+#include "history/fingerprint.hpp"
+
+#include "core/limits.hpp"
+#include "core/strings.hpp"
+#include "mime/parser.hpp"
+#include "text/normalize.hpp"
+
+#include <gtest/gtest.h>
+#include <unicode/uchar.h>
+#include <unicode/utf8.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+using namespace replyguard;
+namespace fs = std::filesystem;
+
+namespace {
+
+// --- the definition, written plainly (no shortcut) ------------------------------
+
+// The quote framing of fingerprint.cpp, copied: a change there changes stored values
+// and must change this copy too, knowingly.
+constexpr std::array<std::string_view, 16> k_header_labels{
+    "from", "sent", "to",     "cc",   "subject",  "date",       "差出人", "送信日時",
+    "宛先", "件名", "送信者", "日時", "reply-to", "importance", "重要度", "cc",
+};
+
+std::string_view strip_markers(std::string_view l) {
+    for (;;) {
+        l = trim(l);
+        if (!l.empty() && (l.front() == '>' || l.front() == '|')) {
+            l.remove_prefix(1);
+            continue;
+        }
+        if (l.starts_with("\xEF\xBC\x9E")) {
+            l.remove_prefix(3);
+            continue;
+        }
+        return l;
+    }
+}
+
+bool is_framing(std::string_view l) {
+    if (l.starts_with("-----") || l.starts_with("_____") || l.starts_with("=====")) return true;
+    for (auto lab : k_header_labels) {
+        if (l.size() <= lab.size()) continue;
+        bool eq = true;
+        for (std::size_t i = 0; i < lab.size() && eq; ++i)
+            eq = std::tolower(static_cast<unsigned char>(l[i])) == static_cast<unsigned char>(lab[i]);
+        if (!eq) continue;
+        auto rest = trim(l.substr(lab.size()));
+        if (rest.starts_with(':') || rest.starts_with("\xEF\xBC\x9A")) return true;
+    }
+    return false;
+}
+
+std::vector<UChar32> reference_code_points(std::string_view text) {
+    std::string kept;
+    std::size_t b = 0;
+    while (b < text.size()) {
+        auto e = text.find('\n', b);
+        if (e == std::string_view::npos) e = text.size();
+        auto l = strip_markers(text.substr(b, e - b));
+        if (!is_framing(l)) {
+            kept.append(l);
+            kept += '\n';
+        }
+        b = e + 1;
+    }
+    std::string folded = text::fold_key(kept);
+    std::vector<UChar32> out;
+    const auto* s = reinterpret_cast<const uint8_t*>(folded.data());
+    int32_t i = 0, n = static_cast<int32_t>(folded.size());
+    while (i < n && out.size() < history::k_max_fingerprint_chars) {
+        UChar32 c;
+        U8_NEXT(s, i, n, c);
+        if (c < 0 || !u_isalnum(c)) continue;
+        out.push_back(u_foldCase(c, U_FOLD_CASE_DEFAULT));
+    }
+    return out;
+}
+
+std::string to_utf8(const std::vector<UChar32>& cps) {
+    std::string out;
+    for (UChar32 c : cps) {
+        char buf[4];
+        int32_t len = 0;
+        UBool err = false;
+        U8_APPEND(buf, len, 4, c, err);
+        if (!err) out.append(buf, static_cast<std::size_t>(len));
+    }
+    return out;
+}
+
+std::vector<std::uint64_t> reference_fingerprints(const std::vector<UChar32>& cps) {
+    std::vector<std::uint64_t> out;
+    if (cps.size() < history::k_shingle) return out;
+    std::vector<std::uint64_t> sh(cps.size() - history::k_shingle + 1);
+    for (std::size_t i = 0; i < sh.size(); ++i) {
+        std::uint64_t h = 1469598103934665603ULL;
+        for (std::size_t j = 0; j < history::k_shingle; ++j) {
+            auto c = static_cast<std::uint32_t>(cps[i + j]);
+            for (int b = 0; b < 4; ++b) {
+                h ^= (c >> (8 * b)) & 0xFF;
+                h *= 1099511628211ULL;
+            }
+        }
+        sh[i] = h >> 1;
+    }
+    const std::size_t w = std::min(history::k_window, sh.size());
+    for (std::size_t i = 0; i + w <= sh.size(); ++i)
+        out.push_back(*std::min_element(sh.begin() + static_cast<std::ptrdiff_t>(i),
+                                        sh.begin() + static_cast<std::ptrdiff_t>(i + w)));
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
+std::string slurp(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+std::vector<fs::path> corpus_files(const fs::path& dir, std::size_t every, std::size_t max) {
+    std::vector<fs::path> all;
+    if (!fs::is_directory(dir)) return all;
+    for (const auto& e : fs::recursive_directory_iterator(dir))
+        if (e.is_regular_file()) all.push_back(e.path());
+    std::sort(all.begin(), all.end());
+    std::vector<fs::path> out;
+    for (std::size_t i = 0; i < all.size() && out.size() < max; i += every) out.push_back(all[i]);
+    return out;
+}
+
+}  // namespace
+
+TEST(fingerprint, shortcuts_give_the_defined_values_on_corpus_text) {
+    const fs::path corpus = REPLYGUARD_CORPUS_DIR;
+    std::vector<fs::path> files = corpus_files(corpus / "benign/japanese", 1, 400);
+    for (const auto& f : corpus_files(corpus / "benign/spamassassin-public-corpus", 8, 400)) files.push_back(f);
+    for (const auto& f : corpus_files(corpus / "phishing", 8, 300)) files.push_back(f);
+    if (files.size() < 50) GTEST_SKIP() << "shared corpus not present at " << corpus;
+
+    std::size_t texts = 0, non_ascii = 0, values = 0;
+    for (const auto& f : files) {
+        const std::string bytes = slurp(f);
+        const mime::message m = mime::parse_message(bytes, limits{});
+        std::vector<std::string> blocks{m.new_text, m.body_text};
+        for (const auto& q : m.quoted) blocks.push_back(q.text);
+        for (const auto& text : blocks) {
+            const std::vector<UChar32> cps = reference_code_points(text);
+            const std::string norm = to_utf8(cps);
+            ASSERT_EQ(history::fingerprint_text(text), norm) << f;
+            const auto got = history::text_fingerprints(text);
+            const auto want = reference_fingerprints(cps);
+            ASSERT_EQ(got, want) << f;
+            // The stored sample is the smallest 48.
+            auto kept = history::text_fingerprints(text, history::k_stored_fingerprints);
+            auto want_kept = want;
+            if (want_kept.size() > history::k_stored_fingerprints) want_kept.resize(history::k_stored_fingerprints);
+            ASSERT_EQ(kept, want_kept) << f;
+            ++texts;
+            values += got.size();
+            if (std::any_of(norm.begin(), norm.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; }))
+                ++non_ascii;
+        }
+    }
+    // Real coverage: Japanese text takes the ICU path, English text the ASCII one.
+    std::printf("%zu texts (%zu not ASCII), %zu fingerprints\n", texts, non_ascii, values);
+    EXPECT_GT(texts, 1000u);
+    EXPECT_GT(non_ascii, 20u);
+    EXPECT_GT(values, 10'000u);
+}
+
+// Code points of every size: one byte, two (BMP: Japanese), four (emoji, rare CJK).
+TEST(fingerprint, every_code_point_size_hashes_as_four_bytes) {
+    const std::string text = "abc123 日本語のテキストです 𠮷野家で𩸽を食べた ÀÉÎõü straße ＡＢＣ１２３";
+    const auto cps = reference_code_points(text);
+    EXPECT_EQ(history::fingerprint_text(text), to_utf8(cps));
+    ASSERT_GE(cps.size(), history::k_shingle);
+    EXPECT_TRUE(std::any_of(cps.begin(), cps.end(), [](UChar32 c) { return c >= 0x10000; }));
+    EXPECT_TRUE(std::any_of(cps.begin(), cps.end(), [](UChar32 c) { return c >= 0x100 && c < 0x10000; }));
+    EXPECT_TRUE(std::any_of(cps.begin(), cps.end(), [](UChar32 c) { return c < 0x80; }));
+    EXPECT_EQ(history::text_fingerprints(text), reference_fingerprints(cps));
+}
