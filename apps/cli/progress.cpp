@@ -61,8 +61,9 @@ void progress::draw(std::size_t done, bool) {
     std::string bar(static_cast<std::size_t>(filled), '=');
     if (filled < width) bar += '>';
     bar.resize(width, ' ');
-    std::string eta =
-        rate > 0 && done < total_ && total_known_ ? fmt::format(" ETA {:.0f}s", static_cast<double>(total_ - done) / rate) : "";
+    std::string eta = rate > 0 && done < total_ && total_known_
+                          ? fmt::format(" ETA {:.0f}s", static_cast<double>(total_ - done) / rate)
+                          : "";
     fmt::print(stderr, "\r[{}] {}/{}{} {} {:.0f}/s{}\x1b[K", bar, done, total_, total_known_ ? "" : "+", what_, rate,
                eta);
     std::fflush(stderr);

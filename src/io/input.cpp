@@ -222,8 +222,7 @@ void add_mbox_items(const std::shared_ptr<const std::string>& buf, const std::st
 }
 
 // A PST/OST: one item per mail item, loaded through the shared libpff handle.
-void add_outlook_file(const std::string& path, const std::string& source, item_sink& out,
-                      const expand_options& o) {
+void add_outlook_file(const std::string& path, const std::string& source, item_sink& out, const expand_options& o) {
     auto progress = [&](const outlook::pst_folder& f) {
         if (o.notice)
             o.notice(fmt::format("{}#{}: {} message(s){}", source, f.path, f.messages,
@@ -254,8 +253,7 @@ void add_outlook_file(const std::string& path, const std::string& source, item_s
     }
 }
 
-void add_file(const std::string& path, const std::string& source, item_sink& out,
-              const input_options& opt) {
+void add_file(const std::string& path, const std::string& source, item_sink& out, const input_options& opt) {
     // mbox detection needs the bytes; small files are read once here and kept
     // only when they turn out to be mboxes.
     std::error_code ec;
@@ -356,8 +354,8 @@ bool is_maildir(const fs::path& dir) {
     return fs::is_directory(dir / "cur", ec) && fs::is_directory(dir / "new", ec);
 }
 
-void add_dir(const fs::path& dir, const std::string& source_prefix, item_sink& out, int depth,
-             const input_options& opt, dir_ids& seen) {
+void add_dir(const fs::path& dir, const std::string& source_prefix, item_sink& out, int depth, const input_options& opt,
+             dir_ids& seen) {
     if (depth > 64) return;  // absurd trees
     std::vector<fs::directory_entry> entries;
     std::error_code ec;
