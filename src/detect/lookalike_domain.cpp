@@ -9,21 +9,23 @@
 //   labels of 5-8 characters, 2 from 9; "weather" vs "blather" is 2 and must
 //   not match), the labels not being equal; for our own domains also our
 //   label with a word added ("sakura-shoji-co" for "sakura-shoji"). A domain
-//   the history already knows is a correspondent, not a lookalike.
+//   the history already knows is a correspondent, not a lookalike. The
+//   history's domains come from history::domain_index: only those that can
+//   match (equal skeleton, or a label within distance 2), whatever the
+//   history's size.
 // LIMITS
 //   At most k_max_candidates history domains are compared per message.
 #include "core/config.hpp"
 #include "detect/detector.hpp"
 #include "detect/hijack_common.hpp"
 #include "detect/ids.hpp"
+#include "history/domain_index.hpp"
 #include "history/view.hpp"
 #include "mime/domains.hpp"
 #include "mime/message.hpp"
 #include "store/history.hpp"
 
 #include <fmt/format.h>
-#include <unicode/uspoof.h>
-
 #include <algorithm>
 #include <array>
 #include <set>
@@ -37,39 +39,6 @@ constexpr std::array k_symbols{
     symbol_info{ids::LOOKALIKE_DOMAIN, "hijack", 5.0, "sender domain looks like a correspondent's or our own domain",
                 "差出人ドメインが取引先または自組織のドメインに似せてある"},
 };
-
-std::string skeleton(std::string_view s) {
-    // One checker for the process: configured once, then only read (ICU: thread-safe for checks).
-    static USpoofChecker* const sc = [] {
-        UErrorCode st = U_ZERO_ERROR;
-        USpoofChecker* c = uspoof_open(&st);
-        return U_FAILURE(st) ? nullptr : c;
-    }();
-    std::string in(s);
-    if (!sc) return in;
-    UErrorCode st = U_ZERO_ERROR;
-    char buf[512];
-    int32_t n = uspoof_getSkeletonUTF8(sc, 0, in.c_str(), -1, buf, sizeof buf, &st);
-    if (U_FAILURE(st) || n < 0 || n >= static_cast<int32_t>(sizeof buf)) return in;
-    // Prototypes keep case ("0" -> "O"); domains are case-insensitive, so fold ASCII.
-    std::string out(buf, static_cast<std::size_t>(n));
-    for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
-
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-    std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
-    for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-        cur[0] = i;
-        for (std::size_t j = 1; j <= b.size(); ++j)
-            cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-        std::swap(prev, cur);
-    }
-    return prev[b.size()];
-}
-
-std::string_view label(std::string_view registrable) { return registrable.substr(0, registrable.find('.')); }
 
 class lookalike_domain final : public detector {
 public:
@@ -86,18 +55,18 @@ public:
         if (ctx.history) {
             ours.insert(ctx.history->org_domains.begin(), ctx.history->org_domains.end());
             if (ctx.history->sender_domain_known) return;
-            theirs = ctx.history->known_domains;  // gathered only when this check needs them
+            theirs = ctx.history->known_domains;  // only those near d (history/domain_index.hpp)
             if (theirs.size() > k_max_candidates) theirs.resize(k_max_candidates);
         }
         if (ours.contains(d)) return;
-        const auto sk = skeleton(d);
-        const auto dl = label(d);
+        const auto sk = history::confusable_skeleton(d);
+        const auto dl = history::domain_label(d);
         auto check = [&](const std::string& c, bool is_ours) {
             if (c.empty() || c == d) return false;
-            const auto cl = label(c);
+            const auto cl = history::domain_label(c);
             if (cl == dl) return false;
             std::string how;
-            if (skeleton(c) == sk) {
+            if (history::confusable_skeleton(c) == sk) {
                 how = "confusable";
             } else if (is_ours && cl.size() >= 5 &&
                        (dl.starts_with(std::string(cl) + "-") || dl.ends_with("-" + std::string(cl)))) {
@@ -108,7 +77,7 @@ public:
                 const auto shortest = std::min(cl.size(), dl.size());
                 const std::size_t limit = shortest >= 9 ? 2 : shortest >= 5 ? 1 : 0;
                 if (limit == 0) return false;
-                auto dist = edit_distance(dl, cl);
+                auto dist = history::edit_distance(dl, cl);
                 if (dist > limit) return false;
                 how = fmt::format("edit distance {}", dist);
             }

@@ -31,8 +31,10 @@
 //                      is_org_address(), lookalike_domain, first_contact_reply,
 //                      fake_reply
 // LIMITS
-//   known_domains is read only when lookalike_domain would compare against it
-//   (a sender domain that is ours-or-known or free mail needs none).
+//   known_domains is filled only when lookalike_domain would compare against it
+//   (a sender domain that is ours-or-known or free mail needs none), and then
+//   (from the engine) holds only the known domains near the sender's
+//   (history/domain_index.hpp), not every domain.
 //   name_people holds at most k_name_people records (what known_name shows).
 #pragma once
 
@@ -86,7 +88,7 @@ struct view {
     bool sender_domain_known = false;                   ///< is_known_domain(sender_domain)
     store::history_stats stats;
     std::vector<std::string> org_domains;    ///< our registrable domains as stored, sorted
-    std::vector<std::string> known_domains;  ///< every domain seen; see LIMITS
+    std::vector<std::string> known_domains;  ///< domains seen, near the sender's; see LIMITS
 
     std::vector<reference> references;        ///< referenced_ids() order
     std::vector<thread_ref> threads;          ///< find_threads() order and content

@@ -239,9 +239,16 @@ input_item error_item(std::string source, std::string path, std::string error) {
     return it;
 }
 
+/// Where the walk puts its items: a vector (expand_inputs' list) or the
+/// caller's sink; push_back as on the vector it replaced.
+struct item_sink {
+    const std::function<void(input_item&&)>& fn;
+    void push_back(input_item&& it) const { fn(std::move(it)); }
+};
+
 /// The messages of an mbox held in `buf`, one item each ("SOURCE#N").
 void add_mbox_items(const std::shared_ptr<const std::string>& buf, const std::string& source, const std::string& path,
-                    std::vector<input_item>& out) {
+                    item_sink& out) {
     auto ranges = split_mbox(*buf);
     for (std::size_t i = 0; i < ranges.size(); ++i) {
         input_item it;
@@ -256,8 +263,7 @@ void add_mbox_items(const std::shared_ptr<const std::string>& buf, const std::st
 }
 
 // A PST/OST: one item per mail item, loaded through the shared libpff handle.
-void add_outlook_file(const std::string& path, const std::string& source, std::vector<input_item>& out,
-                      const expand_options& o) {
+void add_outlook_file(const std::string& path, const std::string& source, item_sink& out, const expand_options& o) {
     auto progress = [&](const outlook::pst_folder& f) {
         if (o.notice)
             o.notice(fmt::format("{}#{}: {} message(s){}", source, f.path, f.messages,
@@ -296,7 +302,7 @@ constexpr std::size_t k_peek_bytes = 64u << 10;
 
 /// The old way of saying why a file cannot be read (stat, then open), for a file the
 /// fast path could not open: the same words as before for every failure.
-void add_unopenable(const std::string& path, const std::string& source, std::vector<input_item>& out) {
+void add_unopenable(const std::string& path, const std::string& source, item_sink& out) {
     std::error_code ec;
     (void)fs::file_size(path, ec);
     if (ec) {
@@ -314,7 +320,7 @@ void add_unopenable(const std::string& path, const std::string& source, std::vec
 /// System calls (issue 13): open, fstat (without known_size), one read, close, where
 /// the ifstream code made two stat, and an open/read/close here and another in
 /// open_mbox_stream for each file starting with "From ".
-void add_file(const std::string& path, const std::string& source, std::vector<input_item>& out,
+void add_file(const std::string& path, const std::string& source, item_sink& out,
               const input_options& opt, std::optional<std::uint64_t> known_size = std::nullopt) {
     // O_NONBLOCK: a regular file when listed may be a FIFO by now, and must not block
     // the scan (reads of a regular file ignore the flag).
@@ -398,7 +404,7 @@ void add_file(const std::string& path, const std::string& source, std::vector<in
 
 /// Stream input (standard input, a FIFO named as PATH) as items: one message, or
 /// the messages of an mbox, from at most opt.max_bytes of it.
-void add_stream(std::istream& in, const std::string& source, std::vector<input_item>& out, const input_options& opt) {
+void add_stream(std::istream& in, const std::string& source, item_sink& out, const input_options& opt) {
     std::uint64_t total = 0;
     auto buf = std::make_shared<const std::string>(read_stream(in, opt.max_bytes, total));
     const bool over = opt.max_bytes && total > opt.max_bytes;
@@ -453,8 +459,8 @@ bool is_maildir(const fs::path& dir) {
     return fs::is_directory(dir / "cur", ec) && fs::is_directory(dir / "new", ec);
 }
 
-void add_dir(const fs::path& dir, const std::string& source_prefix, std::vector<input_item>& out, int depth,
-             const input_options& opt, dir_ids& seen) {
+void add_dir(const fs::path& dir, const std::string& source_prefix, item_sink& out, int depth, const input_options& opt,
+             dir_ids& seen) {
     if (depth > 64) return;  // absurd trees
     std::vector<fs::directory_entry> entries;
     std::error_code ec;
@@ -510,8 +516,9 @@ void add_dir(const fs::path& dir, const std::string& source_prefix, std::vector<
 
 }  // namespace
 
-std::vector<input_item> expand_inputs(const std::vector<std::string>& paths, const input_options& opt) {
-    std::vector<input_item> out;
+void expand_inputs(const std::vector<std::string>& paths, const input_options& opt,
+                   const std::function<void(input_item&&)>& sink) {
+    item_sink out{sink};
     for (const auto& p : paths) {
         if (p == "-") {
             add_stream(std::cin, "-", out, opt);
@@ -544,6 +551,11 @@ std::vector<input_item> expand_inputs(const std::vector<std::string>& paths, con
             add_file(p, p, out, opt, static_cast<std::uint64_t>(sb.st_size));
         }
     }
+}
+
+std::vector<input_item> expand_inputs(const std::vector<std::string>& paths, const input_options& opt) {
+    std::vector<input_item> out;
+    expand_inputs(paths, opt, [&](input_item&& it) { out.push_back(std::move(it)); });
     return out;
 }
 

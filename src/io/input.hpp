@@ -85,6 +85,12 @@ using expand_options = input_options;
 /// Expand PATH arguments into message items, in order.
 std::vector<input_item> expand_inputs(const std::vector<std::string>& paths, const input_options& opt = {});
 
+/// The same, handing each item to `sink` as soon as it is listed (on the
+/// calling thread), so that a caller can start on the first messages while a
+/// large folder is still being walked (`scan --jobs`).
+void expand_inputs(const std::vector<std::string>& paths, const input_options& opt,
+                   const std::function<void(input_item&&)>& sink);
+
 /// Every owner address of the Outlook data files among `items` (for history::learn_options).
 std::vector<std::string> owner_addresses(const std::vector<input_item>& items);
 

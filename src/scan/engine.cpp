@@ -13,7 +13,10 @@
 namespace replyguard::scan {
 
 engine::engine(config cfg, store::history* history)
-    : cfg_(std::move(cfg)), history_(history), detectors_(detect::make_detectors()) {
+    : cfg_(std::move(cfg)),
+      history_(history),
+      domains_(std::make_unique<history::domain_index_cache>()),
+      detectors_(detect::make_detectors()) {
     mime::init();
 }
 
@@ -54,7 +57,7 @@ void engine::analyse(scan_result& r, const scan_options& opt, budget& bud) const
         }
     // Once per message: a PPAP re-analysis keeps what the first pass gathered.
     if (history_ && r.history.status == history::view_status::none) {
-        if (auto v = gather_history(*history_, r.msg, cfg_)) {
+        if (auto v = gather_history(*history_, r.msg, cfg_, domains_.get())) {
             r.history = std::move(*v);
         } else {
             r.history.status = history::view_status::unavailable;

@@ -16,6 +16,7 @@
 #include "core/budget.hpp"
 #include "core/config.hpp"
 #include "detect/detector.hpp"
+#include "history/domain_index.hpp"
 #include "history/view.hpp"
 #include "mime/message.hpp"
 #include "score/score.hpp"
@@ -107,6 +108,8 @@ private:
 
     config cfg_;
     store::history* history_;
+    /// The history's domains for the lookalike check, built once and shared by the threads.
+    std::unique_ptr<history::domain_index_cache> domains_;
     std::shared_ptr<const attach::ioc_set> iocs_;
     std::vector<std::unique_ptr<detect::detector>> detectors_;
 };

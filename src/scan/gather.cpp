@@ -26,7 +26,8 @@ bool contains(const std::vector<std::string>& v, std::string_view s) {
 
 }  // namespace
 
-result<history::view> gather_history(store::history& h, const mime::message& m, const config& cfg) {
+result<history::view> gather_history(store::history& h, const mime::message& m, const config& cfg,
+                                     history::domain_index_cache* domains) {
     history::view v;
     v.status = history::view_status::ok;
     if (m.from) v.sender = m.from->address_key;
@@ -124,11 +125,13 @@ result<history::view> gather_history(store::history& h, const mime::message& m, 
     b2.threads = thread_ids;
     // Known domains, only for a sender domain the lookalike check compares
     // (detect/lookalike_domain.cpp: neither free mail, ours, nor known; not a list).
+    bool want_domains = false;
     if (m.from && m.from->address_key.find('@') != std::string::npos && !v.sender_domain.empty() &&
         !mime::is_freemail(v.sender_domain) && !v.sender_domain_known && !detect::is_list_mail(m)) {
         bool ours = std::binary_search(v.org_domains.begin(), v.org_domains.end(), v.sender_domain);
         for (const auto& o : cfg.org_domains) ours = ours || mime::registrable_domain(o) == v.sender_domain;
-        b2.known_domains = !ours;
+        want_domains = !ours;
+        b2.known_domains = want_domains && !domains;
     }
     store::read_answers a2;
     if (!b2.empty()) {
@@ -136,7 +139,13 @@ result<history::view> gather_history(store::history& h, const mime::message& m, 
         if (!r) return std::unexpected(r.error());
         a2 = std::move(*r);
     }
-    v.known_domains = std::move(a2.known_domains);
+    if (want_domains && domains) {
+        auto idx = domains->get(h, v.stats.messages);
+        if (!idx) return std::unexpected(idx.error());
+        v.known_domains = (*idx)->near(v.sender_domain);
+    } else {
+        v.known_domains = std::move(a2.known_domains);
+    }
     for (auto& c : a2.correspondents)
         if (c) v.name_people.push_back(std::move(*c));
     std::map<std::string, std::optional<store::thread_info>, std::less<>> threads;

@@ -11,8 +11,11 @@
 //              domains, counts, the referenced messages, the subject index,
 //              the quoted text's fingerprints
 //     round 2  the messages those fingerprints point to, the records of the
-//              name's addresses, every thread found so far, known domains
-//              (only when the lookalike check needs them)
+//              name's addresses, every thread found so far
+//   and, only when the lookalike check needs them, the known domains near the
+//   sender's, from `domains` (history/domain_index.hpp: built from the store's
+//   known_domains() once, not per message); without `domains`, every known
+//   domain is read in round 2 (as the tests' reference path).
 //     round 3  threads of quoted messages not fetched yet (only when needed)
 //   The order and contents of view::threads are those of
 //   history::find_threads() with its default options, and view::quote_sources
@@ -25,12 +28,14 @@
 
 #include "core/config.hpp"
 #include "core/result.hpp"
+#include "history/domain_index.hpp"
 #include "history/view.hpp"
 #include "mime/message.hpp"
 #include "store/history.hpp"
 
 namespace replyguard::scan {
 
-result<history::view> gather_history(store::history& h, const mime::message& m, const config& cfg);
+result<history::view> gather_history(store::history& h, const mime::message& m, const config& cfg,
+                                     history::domain_index_cache* domains = nullptr);
 
 }  // namespace replyguard::scan

@@ -21,9 +21,12 @@ CHECKS_VERBOSE=1  # an "ok" line for every pass too
 
 # --- progress bar vs table rows on one terminal --------------------------------
 if command -v script >/dev/null; then
-  # Enough messages that the bar is drawn (it redraws at most every 100 ms).
-  COLUMNS=160 script -qfec "stty cols 160 rows 50; '$BIN' scan --jobs 1 --no-color '$CORPUS/phishing' '$CORPUS/benign/mailing-lists/fedora-devel-list-2010-01.mbox'" "$T/tty.raw" >/dev/null 2>&1
-  /usr/bin/python3 - "$T/tty.raw" > "$T/screen.txt" <<'PY'
+  # -j1 lists the inputs first (the bar knows its total); -j2 lists them while
+  # scanning (the bar reads N/M+ until the listing ends; apps/cli/progress.hpp).
+  for jobs in 1 2; do
+    # Enough messages that the bar is drawn (it redraws at most every 100 ms).
+    COLUMNS=160 script -qfec "stty cols 160 rows 50; '$BIN' scan --jobs $jobs --no-color '$CORPUS/phishing' '$CORPUS/benign/mailing-lists/fedora-devel-list-2010-01.mbox'" "$T/tty$jobs.raw" >/dev/null 2>&1
+    /usr/bin/python3 - "$T/tty$jobs.raw" > "$T/screen$jobs.txt" <<'PY'
 import sys, re
 data = open(sys.argv[1], 'rb').read().decode('utf-8', 'replace')
 lines, cur, pos = [], [], 0
@@ -44,12 +47,13 @@ while i < len(data):
 lines.append(''.join(cur))
 print('\n'.join(lines))
 PY
-  rows=$(grep -cE '^(clean|suspicious|malicious|error) ' "$T/screen.txt")
-  check "scan on a terminal printed table rows ($rows)" test "$rows" -gt 1000
-  check "the progress bar was drawn while scanning" grep -q 'messages' "$T/tty.raw"
-  mixed=$(grep -cE '\] [0-9]+/[0-9]+ messages.*(clean|suspicious|malicious) ' "$T/screen.txt")
-  check "no table row shares a screen line with the progress bar ($mixed)" test "$mixed" -eq 0
-  check "the bar is erased at the end (no bar left on screen)" bash -c "! grep -qE '\\] [0-9]+/[0-9]+ messages' '$T/screen.txt'"
+    rows=$(grep -cE '^(clean|suspicious|malicious|error) ' "$T/screen$jobs.txt")
+    check "-j$jobs: scan on a terminal printed table rows ($rows)" test "$rows" -gt 1000
+    check "-j$jobs: the progress bar was drawn while scanning" grep -q 'messages' "$T/tty$jobs.raw"
+    mixed=$(grep -cE '\] [0-9]+/[0-9]+\+? messages.*(clean|suspicious|malicious) ' "$T/screen$jobs.txt")
+    check "-j$jobs: no table row shares a screen line with the progress bar ($mixed)" test "$mixed" -eq 0
+    check "-j$jobs: the bar is erased at the end (no bar left on screen)" bash -c "! grep -qE '\\] [0-9]+/[0-9]+\\+? messages' '$T/screen$jobs.txt'"
+  done
 else
   echo "SKIP terminal checks: script(1) not installed (bsdutils)"
 fi
