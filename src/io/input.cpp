@@ -320,8 +320,8 @@ void add_unopenable(const std::string& path, const std::string& source, item_sin
 /// System calls (issue 13): open, fstat (without known_size), one read, close, where
 /// the ifstream code made two stat, and an open/read/close here and another in
 /// open_mbox_stream for each file starting with "From ".
-void add_file(const std::string& path, const std::string& source, item_sink& out,
-              const input_options& opt, std::optional<std::uint64_t> known_size = std::nullopt) {
+void add_file(const std::string& path, const std::string& source, item_sink& out, const input_options& opt,
+              std::optional<std::uint64_t> known_size = std::nullopt) {
     // O_NONBLOCK: a regular file when listed may be a FIFO by now, and must not block
     // the scan (reads of a regular file ignore the flag).
     const fd_guard fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
