@@ -8,7 +8,11 @@
 //   campaign's detections table uses too). Every put() is one transaction, or one SAVEPOINT
 //   inside a batch, so a crash never leaves half a message; relearning a
 //   stored key changes nothing (the messages row is checked first, inside the
-//   same transaction). Prepared statements are cached per SQL text. One
+//   same transaction). Inside a batch put() writes the message, its thread and
+//   participants (the learner reads them back) and merges the rest per key in
+//   memory (correspondents, names, domains, counts, fingerprint postings, and
+//   the sender profiles of learn_profile()); the batch's commit writes each of
+//   those rows once, and a read of them inside the batch writes them first. Prepared statements are cached per SQL text. One
 //   connection per object; calls are serialised by a mutex, so parallel scan
 //   threads may share it; a read batch is one read transaction. The milter's outbound state lives in the tables of
 //   migration 2, kept by store/sqlite_outbound.cpp on its own connection.

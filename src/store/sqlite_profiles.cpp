@@ -6,7 +6,9 @@
 //   profile_seen row is inserted first (OR IGNORE); when it already existed the
 //   message was counted before and nothing changes. Otherwise messages + 1, and
 //   each value + 1, or k_profile_other + 1 when the value is new and its axis
-//   already holds `cap` distinct values.
+//   already holds `cap` distinct values. Inside a batch of the caller the
+//   same rule (store/profile_merge.cpp) is applied in memory per profile and
+//   the changed rows are written by flush() at the batch's commit.
 #include "store/sqlite_profiles.hpp"
 
 #include <fmt/format.h>
