@@ -554,18 +554,25 @@ private:
             !x)
             return std::unexpected(x.error());
         const std::int64_t id = sqlite3_last_insert_rowid(db_);
-        if (auto x = run("INSERT INTO threads VALUES (?1,?2,?3,?4,?4,0) ON CONFLICT(id) DO NOTHING",
-                         {r.thread_id, m.thread_subject, r.subject_key}, {r.date});
-            !x)
-            return std::unexpected(x.error());
-        const std::int64_t new_thread = sqlite3_changes(db_) > 0 ? 1 : 0;
-        if (auto x = run(
-                "UPDATE threads SET messages=messages+1, "
-                "first_seen=CASE WHEN ?2=0 THEN first_seen WHEN first_seen=0 OR ?2<first_seen THEN ?2 ELSE first_seen END, "
-                "last_seen=max(last_seen, ?2) WHERE id=?1",
-                {r.thread_id}, {r.date});
-            !x)
-            return std::unexpected(x.error());
+        // One UPSERT: a new thread starts with this message (1), a stored one counts it;
+        // RETURNING messages = 1 tells a new thread (a stored thread has at least one).
+        std::int64_t new_thread = 0;
+        {
+            auto q = prepare(
+                "INSERT INTO threads VALUES (?1,?2,?3,?4,?4,1) ON CONFLICT(id) DO UPDATE SET messages=messages+1, "
+                "first_seen=CASE WHEN ?4=0 THEN first_seen WHEN first_seen=0 OR ?4<first_seen THEN ?4 ELSE first_seen END, "
+                "last_seen=max(last_seen, ?4) RETURNING messages");
+            if (!q) return std::unexpected(q.error());
+            stmt_ref s(*q);
+            s.bind(1, std::string_view(r.thread_id))
+                .bind(2, std::string_view(m.thread_subject))
+                .bind(3, std::string_view(r.subject_key))
+                .bind(4, r.date);
+            int rc = sqlite3_step(s.get());
+            if (rc == SQLITE_ROW && s.i64(0) == 1) new_thread = 1;
+            while (rc == SQLITE_ROW) rc = sqlite3_step(s.get());
+            if (rc != SQLITE_DONE) return err("threads");
+        }
         // Threads and their participants are written now: learning the next message
         // reads them (find_thread). The rest is only read by scan and waits (below).
         for (const auto& p : m.participants)
