@@ -784,12 +784,12 @@ private:
         std::int64_t first, last, count;
     };
     std::vector<std::pair<std::int64_t, std::int64_t>> pending_fp_;  ///< (hash, msg) of the open batch
-    std::map<std::string, corr_rows> pending_corr_;                     ///< correspondents by address
-    std::set<std::pair<std::string, std::string>> pending_names_;       ///< correspondent_names
-    std::set<std::pair<std::string, std::string>> pending_wrote_;       ///< correspondent_wrote_to
-    std::set<std::pair<std::string, std::string>> pending_index_;       ///< name_index
-    std::map<std::string, std::int64_t> pending_domains_;               ///< domains: count to add
-    std::int64_t pending_messages_ = 0, pending_threads_ = 0;           ///< history_counts to add
+    std::map<std::string, corr_rows> pending_corr_;                  ///< correspondents by address
+    std::set<std::pair<std::string, std::string>> pending_names_;    ///< correspondent_names
+    std::set<std::pair<std::string, std::string>> pending_wrote_;    ///< correspondent_wrote_to
+    std::set<std::pair<std::string, std::string>> pending_index_;    ///< name_index
+    std::map<std::string, std::int64_t> pending_domains_;            ///< domains: count to add
+    std::int64_t pending_messages_ = 0, pending_threads_ = 0;        ///< history_counts to add
     // One connection and statement cache, shared by scan threads. Recursive:
     // read() holds it across the per-kind lookups it makes (see there).
     std::recursive_mutex mu_;

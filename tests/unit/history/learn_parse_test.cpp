@@ -253,7 +253,7 @@ TEST_F(learn_parse_equivalence, one_message_a_transaction_and_a_batch_of_ten_tho
     EXPECT_GT(a.at("profile_values").size(), 100u);
     EXPECT_GT(a.at("history_counts").size(), 0u);
     // Some profile axis overflowed into "~other", so the cap rule was exercised.
-    EXPECT_TRUE(std::any_of(a.at("profile_values").begin(), a.at("profile_values").end(),
-                            [](const std::string& r) { return r.find("\x1f~other\x1f") != std::string::npos; }))
-        << "no profile axis reached its cap: the merge rule was not exercised";
+    EXPECT_TRUE(std::any_of(a.at("profile_values").begin(), a.at("profile_values").end(), [](const std::string& r) {
+        return r.find("\x1f~other\x1f") != std::string::npos;
+    })) << "no profile axis reached its cap: the merge rule was not exercised";
 }
