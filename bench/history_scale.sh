@@ -11,7 +11,8 @@
 #   fixed sample (the first 300 messages of copy 1, in every history of 10k or more;
 #   the messages of copy 1 are learnt there, so lookups find their threads) is scanned
 #   against each history: `scan --format jsonl -j1`, msg/s per CPU second and peak RSS.
-#   Last, peak RSS of learn and scan for 100 vs 100k messages of input.
+#   Last, peak RSS of learn and scan for 100 vs 100k messages of input (scan of an mbox
+#   and of a folder of one file per message).
 #   Rates are per CPU second (the machine is shared: wall time means little).
 # USAGE
 #   bench/history_scale.sh [--quick] [--sizes "0 10000 1000000"] [--binary build/replyguard]
@@ -99,16 +100,30 @@ cat "$work/table.md"
 
 if [ $rss = 1 ]; then
   echo
-  echo "| input messages | learn peak RSS | scan peak RSS |"
-  echo "|---|---|---|"
+  # Each input learnt into a fresh file, then scanned against it: as one mbox, and as a
+  # folder of one file per message (listed before it is read: io/input.hpp).
+  echo "| input messages | learn peak RSS | learn CPU s | scan (mbox) peak RSS | scan (mbox) CPU s | scan (folder) peak RSS | scan (folder) CPU s |"
+  echo "|---|---|---|---|---|---|---|"
   for n in 100 100000; do
     gen --messages "$n" --copy-offset 2000 --copies-in-span 3500 > "$work/in$n.mbox"
-    rm -f "$work/rss.db"*
+    rm -rf "$work/rss.db"* "$work/in$n.d"
+    python3 - "$work/in$n.mbox" "$work/in$n.d" <<'EOF2'
+import os, sys
+os.makedirs(sys.argv[2])
+data = open(sys.argv[1], 'rb').read()
+for i, part in enumerate(data.split(b'\nFrom gen@bench ')):
+    body = part.split(b'\n', 1)[1] if b'\n' in part else b''
+    with open(os.path.join(sys.argv[2], f'{i:07d}.eml'), 'wb') as f:
+        f.write(body.replace(b'\n>From ', b'\nFrom '))
+EOF2
     time_cmd "$work/lrss$n.time" "$bin" learn --db "$work/rss.db" --no-progress "$work/in$n.mbox" 2>/dev/null
     time_cmd "$work/srss$n.time" "$bin" scan --db "$work/rss.db" --format jsonl -j1 --no-progress "$work/in$n.mbox" > /dev/null 2>&1 || true
-    read -r u s lm w < "$work/lrss$n.time"
-    read -r u s sm w < "$work/srss$n.time"
-    echo "| $n | $((lm / 1024)) MB | $((sm / 1024)) MB |"
-    rm -f "$work/in$n.mbox"
+    time_cmd "$work/frss$n.time" "$bin" scan --db "$work/rss.db" --format jsonl -j1 --no-progress "$work/in$n.d" > /dev/null 2>&1 || true
+    read -r lu ls lm w < "$work/lrss$n.time"
+    read -r su ss sm w < "$work/srss$n.time"
+    read -r fu fs fm w < "$work/frss$n.time"
+    cpu() { python3 -c "print(f'{$1+$2:.1f}')"; }
+    echo "| $n | $((lm / 1024)) MB | $(cpu "$lu" "$ls") | $((sm / 1024)) MB | $(cpu "$su" "$ss") | $((fm / 1024)) MB | $(cpu "$fu" "$fs") |"
+    rm -rf "$work/in$n.mbox" "$work/in$n.d"
   done
 fi

@@ -6,7 +6,9 @@
 //   profile_seen row is inserted first (OR IGNORE); when it already existed the
 //   message was counted before and nothing changes. Otherwise messages + 1, and
 //   each value + 1, or k_profile_other + 1 when the value is new and its axis
-//   already holds `cap` distinct values.
+//   already holds `cap` distinct values. Inside a batch of the caller the
+//   same rule (store/profile_merge.cpp) is applied in memory per profile and
+//   the changed rows are written by flush() at the batch's commit.
 #include "store/sqlite_profiles.hpp"
 
 #include <fmt/format.h>
@@ -71,6 +73,7 @@ std::unexpected<error> sqlite_profiles::err(std::string_view what) const {
 
 result<bool> sqlite_profiles::learn(const profile_update& u, bool nested) {
     if (u.message_key.empty()) return fail(errc::internal, "profile update without a message key");
+    if (nested) return learn_deferred(u);
     if (auto r = exec(nested ? "SAVEPOINT profile" : "BEGIN IMMEDIATE"); !r) return std::unexpected(r.error());
     auto r = learn_inner(u);
     if (!r || !*r) {
@@ -130,6 +133,83 @@ result<bool> sqlite_profiles::learn_inner(const profile_update& u) {
         }
     }
     return any;
+}
+
+// Inside a batch (issue 13): the per-message statements (profile_seen, profiles and one
+// or two per value, ~26 a message for its two profiles) become one read of profile_seen
+// per profile and message, one read of each touched profile per batch, and at flush one
+// write per changed row. apply_profile_update() is the rule the SQL of learn_inner()
+// implements, applied here in the same message order, so the rows are the same.
+result<bool> sqlite_profiles::learn_deferred(const profile_update& u) {
+    bool any = false;
+    for (const auto& key : u.profiles) {
+        if (batch_seen_.contains({key, u.message_key})) continue;
+        {
+            auto p = prepare("SELECT 1 FROM profile_seen WHERE profile=?1 AND message_key=?2");
+            if (!p) return std::unexpected(p.error());
+            stmt s(*p);
+            s.text(1, key).text(2, u.message_key);
+            const int rc = sqlite3_step(s.s);
+            if (rc == SQLITE_ROW) continue;  // counted before
+            if (rc != SQLITE_DONE) return err("profile_seen");
+        }
+        auto it = batch_profiles_.find(key);
+        if (it == batch_profiles_.end()) {
+            auto stored = find(key);
+            if (!stored) return std::unexpected(stored.error());
+            merged m;
+            if (*stored) m.stored = std::move(**stored);
+            m.stored.key = key;
+            m.now = m.stored;
+            it = batch_profiles_.emplace(key, std::move(m)).first;
+        }
+        apply_profile_update(it->second.now, u);
+        batch_seen_.emplace(key, u.message_key);
+        any = true;
+    }
+    return any;
+}
+
+result<void> sqlite_profiles::flush() {
+    if (!batch_seen_.empty()) {
+        auto p = prepare("INSERT OR IGNORE INTO profile_seen VALUES (?1, ?2)");
+        if (!p) return std::unexpected(p.error());
+        for (const auto& [key, msg] : batch_seen_) {
+            stmt s(*p);
+            s.text(1, key).text(2, msg);
+            if (sqlite3_step(s.s) != SQLITE_DONE) return err("profile_seen");
+        }
+    }
+    for (const auto& [key, m] : batch_profiles_) {
+        if (m.now.messages != m.stored.messages) {
+            auto p = prepare("INSERT INTO profiles VALUES (?1, ?2) ON CONFLICT(profile) DO UPDATE SET messages=?2");
+            if (!p) return std::unexpected(p.error());
+            stmt s(*p);
+            s.text(1, key).i64(2, static_cast<std::int64_t>(m.now.messages));
+            if (sqlite3_step(s.s) != SQLITE_DONE) return err("profiles");
+        }
+        for (const auto& [axis, values] : m.now.axes) {
+            const auto was = m.stored.axes.find(axis);
+            for (const auto& [value, n] : values) {
+                if (was != m.stored.axes.end())
+                    if (auto v = was->second.find(value); v != was->second.end() && v->second == n) continue;
+                auto p = prepare(
+                    "INSERT INTO profile_values VALUES (?1, ?2, ?3, ?4) ON CONFLICT(profile, axis, value) DO UPDATE "
+                    "SET count=?4");
+                if (!p) return std::unexpected(p.error());
+                stmt s(*p);
+                s.text(1, key).text(2, axis).text(3, value).i64(4, static_cast<std::int64_t>(n));
+                if (sqlite3_step(s.s) != SQLITE_DONE) return err("profile_values");
+            }
+        }
+    }
+    discard();
+    return {};
+}
+
+void sqlite_profiles::discard() {
+    batch_profiles_.clear();
+    batch_seen_.clear();
 }
 
 result<std::optional<profile_counts>> sqlite_profiles::find(std::string_view key) {

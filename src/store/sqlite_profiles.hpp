@@ -20,6 +20,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -43,12 +44,19 @@ public:
     sqlite_profiles(const sqlite_profiles&) = delete;
     sqlite_profiles& operator=(const sqlite_profiles&) = delete;
 
-    /// One transaction, or a savepoint when `nested` (a batch of the caller is open).
+    /// One transaction; or, when `nested` (a batch of the caller is open), merged into
+    /// the batch's profiles in memory and written by flush() (the caller's commit).
     result<bool> learn(const profile_update& u, bool nested);
+    /// Write the open batch's merged profiles (inside the caller's transaction).
+    result<void> flush();
+    /// Forget them (the caller rolls its batch back).
+    void discard();
+    /// The stored profile; call flush() first inside a batch.
     result<std::optional<profile_counts>> find(std::string_view profile_key);
 
 private:
     result<bool> learn_inner(const profile_update& u);
+    result<bool> learn_deferred(const profile_update& u);
     result<sqlite3_stmt*> prepare(std::string_view sql);
     result<void> exec(const char* sql);
     std::unexpected<error> err(std::string_view what) const;
@@ -57,6 +65,14 @@ private:
     std::string path_;
     std::map<std::string, sqlite3_stmt*, std::less<>> cache_;
     bool tables_ = false;  // the profile tables exist (checked once they do)
+    // The open batch (learn_deferred): each touched profile as stored plus the batch's
+    // updates, the profile as it was read (to write only what changed), the counted
+    // (profile, message key) pairs.
+    struct merged {
+        profile_counts now, stored;
+    };
+    std::map<std::string, merged, std::less<>> batch_profiles_;
+    std::set<std::pair<std::string, std::string>> batch_seen_;
 };
 
 }  // namespace replyguard::store
