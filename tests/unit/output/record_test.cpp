@@ -9,6 +9,8 @@
 #include "output/table.hpp"
 #include "scan/engine.hpp"
 
+#include "corpus_files.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -144,16 +146,7 @@ static std::string dom_line(const scan::scan_result& r) {
 TEST(Record, TheDirectWriterMatchesTheDomOnEveryCorpusMessage) {
     const fs::path root(REPLYGUARD_CORPUS_DIR);
     if (!fs::is_directory(root)) GTEST_SKIP() << root << " not present";
-    std::vector<fs::path> files;
-    for (const auto& e : fs::recursive_directory_iterator(root)) {
-        if (!e.is_regular_file() || e.file_size() == 0) continue;
-        const std::string name = e.path().filename().string();
-        // mbox files hold many messages (the CLI splits them); one scan each would take minutes
-        if (name.starts_with('.') || name.find(".mbox") != std::string::npos || name.find(".mbx") != std::string::npos)
-            continue;
-        files.push_back(e.path());
-    }
-    std::sort(files.begin(), files.end());
+    const std::vector<fs::path> files = replyguard::test::single_message_files(root);
     ASSERT_GT(files.size(), 3000u);
     std::size_t attached = 0, with_details = 0, with_findings = 0;
     for (const auto& p : files) {

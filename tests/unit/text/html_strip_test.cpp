@@ -12,6 +12,8 @@
 #include "mime/parser.hpp"
 #include "text/html.hpp"
 
+#include "corpus_files.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -109,15 +111,7 @@ TEST(HtmlStrip, SameTextAndLinksAsGumboOnEveryCorpusHtmlPart) {
     const fs::path root(REPLYGUARD_CORPUS_DIR);
     if (!fs::is_directory(root)) GTEST_SKIP() << root << " not present";
     replyguard::mime::init();
-    std::vector<fs::path> files;
-    for (const auto& e : fs::recursive_directory_iterator(root)) {
-        if (!e.is_regular_file() || e.file_size() == 0) continue;
-        const std::string name = e.path().filename().string();
-        if (name.starts_with('.') || name.find(".mbox") != std::string::npos || name.find(".mbx") != std::string::npos)
-            continue;
-        files.push_back(e.path());
-    }
-    std::sort(files.begin(), files.end());
+    const std::vector<fs::path> files = replyguard::test::single_message_files(root);
     std::size_t parts = 0, changed = 0;
     auto compare = [&](const std::string& html, const fs::path& where) {
         ++parts;
