@@ -24,6 +24,13 @@ inline std::string lower(std::string_view s) {
     return o;
 }
 
+/// Every byte of `s` is below 0x80.
+constexpr bool is_ascii(std::string_view s) {
+    for (char c : s)
+        if (static_cast<unsigned char>(c) >= 0x80) return false;
+    return true;
+}
+
 constexpr bool is_ascii_space(char c) {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
 }

@@ -52,12 +52,6 @@ bool is_framing(std::string_view l) {
     return false;
 }
 
-bool is_ascii(std::string_view s) {
-    for (char c : s)
-        if (static_cast<unsigned char>(c) >= 0x80) return false;
-    return true;
-}
-
 std::vector<UChar32> code_points(std::string_view text) {
     std::string kept;
     kept.reserve(text.size());

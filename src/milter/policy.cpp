@@ -6,6 +6,7 @@
 #include "mime/header_decode.hpp"
 #include "store/history.hpp"
 
+#include "core/strings.hpp"
 #include "core/toml_file.hpp"
 
 #include <fmt/format.h>
@@ -106,10 +107,6 @@ result<disposition> read_disposition(const toml::node& n, const std::string& ori
     if (s && (*s == "quarantine" || *s == "hold") && allow_quarantine) return disposition::quarantine;
     return fail(errc::parse, fmt::format("{}: {} must be {}", where(n, origin), key,
                                          allow_quarantine ? "\"accept\" or \"hold\"" : "\"accept\" or \"tempfail\""));
-}
-
-bool is_ascii(std::string_view s) {
-    return std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
 }
 
 }  // namespace

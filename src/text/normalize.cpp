@@ -8,6 +8,8 @@
 //   Invalid UTF-8 is read as U+FFFD, never an error.
 #include "text/normalize.hpp"
 
+#include "core/strings.hpp"
+
 #include <unicode/normalizer2.h>
 #include <unicode/uchar.h>
 #include <unicode/unistr.h>
@@ -35,10 +37,6 @@ const icu::Normalizer2* nfkc_cf_instance() {
         return U_SUCCESS(e) ? p : nullptr;
     }();
     return n;
-}
-
-bool is_ascii(std::string_view s) {
-    return std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
 }
 
 std::string apply(const icu::Normalizer2* n, std::string_view s) {
