@@ -43,8 +43,7 @@ bool looks_like(std::string_view d, const std::string& dsk, std::string_view c) 
     const auto dl = history::domain_label(d), cl = history::domain_label(c);
     if (cl == dl) return false;
     if (history::confusable_skeleton(c) == dsk) return true;
-    const auto shortest = std::min(cl.size(), dl.size());
-    const std::size_t limit = shortest >= 9 ? 2 : shortest >= 5 ? 1 : 0;
+    const std::size_t limit = history::lookalike_distance_limit(dl, cl);
     return limit && history::edit_distance(dl, cl) <= limit;
 }
 

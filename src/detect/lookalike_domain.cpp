@@ -26,6 +26,7 @@
 #include "store/history.hpp"
 
 #include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <set>
@@ -74,8 +75,7 @@ public:
                 // word added. Only for our own domains: partners' subsidiaries do this legitimately.
                 how = "our name with a word added";
             } else {
-                const auto shortest = std::min(cl.size(), dl.size());
-                const std::size_t limit = shortest >= 9 ? 2 : shortest >= 5 ? 1 : 0;
+                const std::size_t limit = history::lookalike_distance_limit(dl, cl);
                 if (limit == 0) return false;
                 auto dist = history::edit_distance(dl, cl);
                 if (dist > limit) return false;

@@ -14,6 +14,10 @@ namespace {
 
 constexpr std::size_t k_min_label = 5;      // shorter labels never match by distance
 constexpr std::size_t k_two_deletions = 9;  // both labels this long: distance 2 allowed
+static_assert(lookalike_distance_limit("abcd", "abcdefghijk") == 0 && lookalike_distance_limit("abcde", "abcde") == 1 &&
+                  lookalike_distance_limit("abcdefgh", "abcdefghijk") == 1 &&
+                  lookalike_distance_limit("abcdefghi", "abcdefghi") == 2,
+              "k_min_label and k_two_deletions follow lookalike_distance_limit");
 // Labels of k_long bytes or more are not filed by deletions (a 60-byte label has
 // 1,770 two-deletion variants) but by length: within distance 2 the lengths
 // differ by 2 at most, so a query of k_long - 2 bytes or more looks at every

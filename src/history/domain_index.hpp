@@ -43,6 +43,7 @@
 
 #include "store/history.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -60,6 +61,14 @@ std::string confusable_skeleton(std::string_view s);
 
 /// Byte-wise Levenshtein distance.
 std::size_t edit_distance(std::string_view a, std::string_view b);
+
+/// The edit distance lookalike_domain allows between two registrable labels:
+/// 2 when both have 9 bytes or more, 1 when the shorter has 5-8, else 0. The
+/// index files labels for exactly this rule (domain_index.cpp checks it).
+constexpr std::size_t lookalike_distance_limit(std::string_view a, std::string_view b) {
+    const auto shortest = std::min(a.size(), b.size());
+    return shortest >= 9 ? 2 : shortest >= 5 ? 1 : 0;
+}
 
 /// The registrable label: `d` up to its first dot.
 inline std::string_view domain_label(std::string_view d) { return d.substr(0, d.find('.')); }

@@ -75,8 +75,7 @@ bool looks_like(std::string_view d, const std::string& dsk, std::string_view c, 
     const auto dl = history::domain_label(d), cl = history::domain_label(c);
     if (cl == dl) return false;
     if (csk == dsk) return true;
-    const auto shortest = std::min(cl.size(), dl.size());
-    const std::size_t limit = shortest >= 9 ? 2 : shortest >= 5 ? 1 : 0;
+    const std::size_t limit = history::lookalike_distance_limit(dl, cl);
     if (!limit || (cl.size() > dl.size() ? cl.size() - dl.size() : dl.size() - cl.size()) > limit) return false;
     return history::edit_distance(dl, cl) <= limit;
 }
