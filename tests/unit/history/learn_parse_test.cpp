@@ -92,6 +92,17 @@ std::map<std::string, std::vector<std::string>> dump(const std::string& path) {
     return out;
 }
 
+/// Two dumps hold the same tables with the same rows.
+void expect_same_tables(const std::map<std::string, std::vector<std::string>>& a,
+                        const std::map<std::string, std::vector<std::string>>& b) {
+    ASSERT_EQ(a.size(), b.size());
+    for (const auto& [table, rows] : a) {
+        ASSERT_TRUE(b.contains(table)) << table;
+        EXPECT_EQ(rows.size(), b.at(table).size()) << table;
+        EXPECT_TRUE(rows == b.at(table)) << "table " << table << " differs";
+    }
+}
+
 class learn_parse_equivalence : public ::testing::Test {
 protected:
     void SetUp() override {
@@ -151,12 +162,7 @@ TEST_F(learn_parse_equivalence, same_store_and_same_verdicts_as_the_full_path) {
         ASSERT_TRUE(s.finish());
     }
     const auto a = dump(old_db), b = dump(new_db);
-    ASSERT_EQ(a.size(), b.size());
-    for (const auto& [table, rows] : a) {
-        ASSERT_TRUE(b.contains(table)) << table;
-        EXPECT_EQ(rows.size(), b.at(table).size()) << table;
-        EXPECT_TRUE(rows == b.at(table)) << "table " << table << " differs";
-    }
+    expect_same_tables(a, b);
     // The comparison is about something: messages, postings and profiles were stored.
     EXPECT_GT(a.at("messages").size(), 200u);
     EXPECT_GT(a.at("fp_postings").size(), 1000u);
@@ -242,12 +248,7 @@ TEST_F(learn_parse_equivalence, one_message_a_transaction_and_a_batch_of_ten_tho
     learn(one, 0);
     learn(big, 10000);
     const auto a = dump(one), b = dump(big);
-    ASSERT_EQ(a.size(), b.size());
-    for (const auto& [table, rows] : a) {
-        ASSERT_TRUE(b.contains(table)) << table;
-        EXPECT_EQ(rows.size(), b.at(table).size()) << table;
-        EXPECT_TRUE(rows == b.at(table)) << "table " << table << " differs";
-    }
+    expect_same_tables(a, b);
     EXPECT_GT(a.at("messages").size(), 200u);
     EXPECT_GT(a.at("correspondents").size(), 100u);
     EXPECT_GT(a.at("profile_values").size(), 100u);
