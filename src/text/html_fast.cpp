@@ -447,6 +447,16 @@ struct wanted_attrs {
     std::array<bool, count> present{};
 };
 
+/// The tag name starting at `p` (after "<" or "</"), lower-cased; `p` is left
+/// just after it (at white space, '/', '>' or the end).
+std::string tag_name(std::string_view h, std::size_t& p) {
+    const std::size_t begin = p;
+    while (p < h.size() && !is_ws(h[p]) && h[p] != '/' && h[p] != '>') ++p;
+    std::string name(h.substr(begin, p - begin));
+    for (char& c : name) c = lower(c);
+    return name;
+}
+
 /// From just after a tag's name: the index after its '>' or npos (the end of
 /// input inside the tag). The tokenizer's attribute states: quotes count only
 /// as a value's first character; an unquoted value ends at space or '>'.
@@ -925,9 +935,7 @@ bool fast_pass::text(std::string_view s) {
 bool fast_pass::start_tag(std::size_t lt, std::size_t& i) {
     const std::size_t n = h_.size();
     std::size_t p = lt + 1;
-    while (p < n && !is_ws(h_[p]) && h_[p] != '/' && h_[p] != '>') ++p;
-    std::string name(h_.substr(lt + 1, p - lt - 1));
-    for (char& c : name) c = lower(c);
+    std::string name = tag_name(h_, p);
     const tag_info& t = classify(name);
     wanted_attrs attrs;
     const std::size_t end = scan_attributes(h_, p, &attrs);
@@ -1081,11 +1089,8 @@ bool fast_pass::start(std::string name, const tag_info& t, const wanted_attrs& a
 }
 
 bool fast_pass::end_tag(std::size_t lt, std::size_t& i) {
-    const std::size_t n = h_.size();
     std::size_t p = lt + 2;
-    while (p < n && !is_ws(h_[p]) && h_[p] != '/' && h_[p] != '>') ++p;
-    std::string name(h_.substr(lt + 2, p - lt - 2));
-    for (char& c : name) c = lower(c);
+    std::string name = tag_name(h_, p);
     const std::size_t end_at = scan_attributes(h_, p, nullptr);
     if (end_at == npos) return decline("an unterminated tag");
     i = end_at;
