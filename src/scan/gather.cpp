@@ -57,6 +57,12 @@ result<history::view> gather_history(store::history& h, const mime::message& m, 
         }
     b1.domains.insert(b1.domains.end(), link_domains.begin(), link_domains.end());
     const auto ids = history::referenced_ids(m);
+    // The thread each id would root, hashed once: it is used three times below, and
+    // each thread_id_for is a SHA-256 through OpenSSL's EVP (~11.5k instructions
+    // with the fetch; 1.2% of `scan -j1`'s instructions on the corpus, callgrind).
+    std::vector<std::string> id_threads;
+    id_threads.reserve(ids.size());
+    for (const auto& id : ids) id_threads.push_back(history::thread_id_for(id));
     b1.messages = ids;
     if ((m.subject.is_reply() || m.subject.is_forward()) && !m.subject.key.empty()) {
         b1.subject_key = m.subject.key;
@@ -120,7 +126,7 @@ result<history::view> gather_history(store::history& h, const mime::message& m, 
     };
     for (const auto& r : v.references)
         if (r.stored) want_thread(r.stored->thread_id);
-    for (const auto& id : ids) want_thread(history::thread_id_for(id));
+    for (const auto& t : id_threads) want_thread(t);
     for (const auto& id : a1->subject_threads) want_thread(id);
     b2.threads = thread_ids;
     // Known domains, only for a sender domain the lookalike check compares
@@ -167,9 +173,9 @@ result<history::view> gather_history(store::history& h, const mime::message& m, 
         if (auto it = threads.find(q.message.thread_id); it != threads.end()) q.thread = it->second;
 
     // --- assemble: history::find_threads' order, unique by id ----------------
-    for (auto& r : v.references)
-        if (auto it = threads.find(history::thread_id_for(r.id)); it != threads.end())
-            r.root_thread_known = it->second.has_value();
+    for (std::size_t i = 0; i < v.references.size(); ++i)  // v.references[i].id is ids[i]
+        if (auto it = threads.find(id_threads[i]); it != threads.end())
+            v.references[i].root_thread_known = it->second.has_value();
     std::set<std::string> seen;
     auto add = [&](const std::string& id, history::found_by how, std::optional<store::message_record> via,
                    std::size_t fps) {
@@ -183,7 +189,7 @@ result<history::view> gather_history(store::history& h, const mime::message& m, 
         if (r.stored)
             add(r.stored->thread_id, r.in_reply_to ? history::found_by::in_reply_to : history::found_by::references,
                 r.stored, 0);
-    for (const auto& id : ids) add(history::thread_id_for(id), history::found_by::references, std::nullopt, 0);
+    for (const auto& t : id_threads) add(t, history::found_by::references, std::nullopt, 0);
     for (const auto& id : a1->subject_threads) add(id, history::found_by::subject, std::nullopt, 0);
     for (const auto& q : v.quote_sources) add(q.message.thread_id, history::found_by::quote, q.message, q.matched);
     return v;
