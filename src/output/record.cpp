@@ -23,6 +23,8 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <set>
 #include <string_view>
 #include <unordered_set>
@@ -202,36 +204,12 @@ public:
             o_ += json(std::string(s)).dump(-1, ' ', false, json::error_handler_t::replace);
             return;
         }
-        o_ += '"';
-        std::size_t run = 0;  // start of the bytes copied as they are
-        for (std::size_t i = 0; i < s.size(); ++i) {
-            const auto c = static_cast<unsigned char>(s[i]);
-            if (c >= 0x20 && c != '"' && c != '\\') continue;
-            o_.append(s.data() + run, i - run);
-            run = i + 1;
-            switch (c) {
-            case '"': o_ += "\\\""; break;
-            case '\\': o_ += "\\\\"; break;
-            case '\b': o_ += "\\b"; break;
-            case '\f': o_ += "\\f"; break;
-            case '\n': o_ += "\\n"; break;
-            case '\r': o_ += "\\r"; break;
-            case '\t': o_ += "\\t"; break;
-            default: {
-                static constexpr char hex[] = "0123456789abcdef";
-                o_ += "\\u00";
-                o_ += hex[c >> 4];
-                o_ += hex[c & 0xF];
-            }
-            }
-        }
-        o_.append(s.data() + run, s.size() - run);
-        o_ += '"';
+        valid_str(s);
     }
-    /// json_safe(s) as a string value, without copying valid text.
+    /// json_safe(s) as a string value, without copying valid text (and checking it once).
     void safe_str(std::string_view s) {
         if (mime::is_valid_utf8(s))
-            str(s);
+            valid_str(s);
         else
             str(json_safe(s));
     }
@@ -266,6 +244,62 @@ public:
     }
 
 private:
+    // Eight bytes at a time, none of which is escaped: no byte < 0x20, '"' or '\\'.
+    // (Bytes >= 0x80 are UTF-8, written as they are.) Standard SWAR zero-byte tests:
+    // has_zero(x) is nonzero iff a byte of x is 0; has_less(x, n) iff a byte of x
+    // with the top bit clear is < n.
+    static bool plain8(const char* p) {
+        std::uint64_t x;
+        std::memcpy(&x, p, 8);
+        constexpr std::uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+        auto has_zero = [](std::uint64_t v) { return (v - ones) & ~v & highs; };
+        const std::uint64_t below_space = (x - ones * 0x20) & ~x & highs;  // has_less(x, 0x20)
+        const std::uint64_t quote = has_zero(x ^ (ones * '"')), backslash = has_zero(x ^ (ones * '\\'));
+        return (below_space | quote | backslash) == 0;
+    }
+    /// `s` (valid UTF-8) quoted and escaped as nlohmann's serializer does.
+    /// Plain runs are skipped eight bytes at a time: record_line writes the whole
+    /// text of every message through here, and the byte loop alone was a third of
+    /// record_line's instructions, 2.1% of `scan -j1` over the corpus (callgrind).
+    void valid_str(std::string_view s) {
+        o_ += '"';
+        const char* d = s.data();
+        const std::size_t n = s.size();
+        std::size_t run = 0;  // start of the bytes copied as they are
+        std::size_t i = 0;
+        while (i < n) {
+            if (i + 8 <= n && plain8(d + i)) {
+                i += 8;
+                continue;
+            }
+            const auto c = static_cast<unsigned char>(d[i]);
+            if (c >= 0x20 && c != '"' && c != '\\') {
+                ++i;
+                continue;
+            }
+            o_.append(d + run, i - run);
+            run = i + 1;
+            switch (c) {
+            case '"': o_ += "\\\""; break;
+            case '\\': o_ += "\\\\"; break;
+            case '\b': o_ += "\\b"; break;
+            case '\f': o_ += "\\f"; break;
+            case '\n': o_ += "\\n"; break;
+            case '\r': o_ += "\\r"; break;
+            case '\t': o_ += "\\t"; break;
+            default: {
+                static constexpr char hex[] = "0123456789abcdef";
+                o_ += "\\u00";
+                o_ += hex[c >> 4];
+                o_ += hex[c & 0xF];
+            }
+            }
+            ++i;
+        }
+        o_.append(d + run, n - run);
+        o_ += '"';
+    }
+
     std::string& o_;
 };
 
