@@ -43,8 +43,9 @@ bool is_framing(std::string_view l) {
     for (auto lab : k_header_labels) {
         if (l.size() <= lab.size()) continue;
         bool eq = true;
-        for (std::size_t i = 0; i < lab.size() && eq; ++i)
-            eq = std::tolower(static_cast<unsigned char>(l[i])) == static_cast<unsigned char>(lab[i]);
+        // core::lower is std::tolower in the "C" locale replyguard runs in (it never
+        // calls setlocale), without a libc call per byte.
+        for (std::size_t i = 0; i < lab.size() && eq; ++i) eq = lower(l[i]) == lab[i];
         if (!eq) continue;
         auto rest = trim(l.substr(lab.size()));
         if (rest.starts_with(':') || rest.starts_with("\xEF\xBC\x9A")) return true;  // ':' or '：'
@@ -136,9 +137,16 @@ std::vector<std::uint64_t> text_fingerprints(std::string_view text, std::size_t 
     std::vector<std::uint64_t> out;
     if (cps.size() < k_shingle) return out;
     std::vector<std::uint64_t> sh(cps.size() - k_shingle + 1);
+    // Code points below 0x100 only (ASCII text: most quoted text), each one xor and
+    // one multiply, without fnv_code_point's branches: the same values, ~40% fewer
+    // instructions in this loop, which was a third of quoted_fingerprints (callgrind).
+    const bool latin1 = std::all_of(cps.begin(), cps.end(), [](UChar32 c) { return c >= 0 && c < 0x100; });
     for (std::size_t i = 0; i < sh.size(); ++i) {
         std::uint64_t h = k_fnv_offset;
-        for (std::size_t j = 0; j < k_shingle; ++j) h = fnv_code_point(h, static_cast<std::uint32_t>(cps[i + j]));
+        if (latin1)
+            for (std::size_t j = 0; j < k_shingle; ++j) h = (h ^ static_cast<std::uint32_t>(cps[i + j])) * k_fnv_prime4;
+        else
+            for (std::size_t j = 0; j < k_shingle; ++j) h = fnv_code_point(h, static_cast<std::uint32_t>(cps[i + j]));
         // Keep it in SQLite's signed 64-bit range without losing entropy that matters.
         sh[i] = h >> 1;
     }

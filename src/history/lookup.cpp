@@ -50,10 +50,12 @@ std::vector<std::uint64_t> quoted_fingerprints(const mime::message& m) {
     std::vector<std::uint64_t> all;
     for (const auto& q : m.quoted) {
         auto f = text_fingerprints(q.text);
+        // Each block's list is sorted (text_fingerprints): merged, not sorted again.
+        const auto mid = static_cast<std::ptrdiff_t>(all.size());
         all.insert(all.end(), f.begin(), f.end());
+        std::inplace_merge(all.begin(), all.begin() + mid, all.end());
         if (all.size() > 20'000) break;
     }
-    std::sort(all.begin(), all.end());
     all.erase(std::unique(all.begin(), all.end()), all.end());
     return all;
 }

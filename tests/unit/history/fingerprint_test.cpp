@@ -13,6 +13,7 @@
 
 #include "core/limits.hpp"
 #include "core/strings.hpp"
+#include "history/lookup.hpp"
 #include "mime/parser.hpp"
 #include "text/normalize.hpp"
 
@@ -203,4 +204,40 @@ TEST(fingerprint, every_code_point_size_hashes_as_four_bytes) {
     EXPECT_TRUE(std::any_of(cps.begin(), cps.end(), [](UChar32 c) { return c >= 0x100 && c < 0x10000; }));
     EXPECT_TRUE(std::any_of(cps.begin(), cps.end(), [](UChar32 c) { return c < 0x80; }));
     EXPECT_EQ(history::text_fingerprints(text), reference_fingerprints(cps));
+}
+
+// Text whose code points are all below 0x100 but not all ASCII (Latin-1 letters
+// after the ICU fold) takes text_fingerprints' one-multiply loop; mixed with one
+// code point above 0xFF it takes the general one. Both give the defined values.
+TEST(fingerprint, latin1_text_and_one_wider_code_point_hash_as_defined) {
+    const std::string latin1 = "Déjà vu: la crème brûlée du café, reçue à Noël, coûte 12 euros? Non: 12 écus.";
+    for (const std::string& text : {latin1, latin1 + " 日", std::string("Ａ") + latin1}) {
+        const auto cps = reference_code_points(text);
+        ASSERT_GE(cps.size(), history::k_shingle);
+        EXPECT_TRUE(std::any_of(cps.begin(), cps.end(), [](UChar32 c) { return c >= 0x80 && c < 0x100; }));
+        EXPECT_EQ(history::text_fingerprints(text), reference_fingerprints(cps)) << text;
+    }
+}
+
+// quoted_fingerprints merges the blocks' sorted lists: the result is the sorted,
+// unique union of each block's fingerprints, overlapping blocks included.
+TEST(fingerprint, quoted_fingerprints_are_the_union_of_the_blocks) {
+    mime::message m;
+    for (const char* t : {"The quarterly report is attached; please review the figures by Friday.",
+                          "please review the figures by Friday, and the quarterly report too",
+                          "お世話になっております。見積書を添付いたしますので、ご確認のほどよろしくお願いいたします。",
+                          "short", "The quarterly report is attached; please review the figures by Friday."}) {
+        mime::quoted_block q;
+        q.text = t;
+        m.quoted.push_back(q);
+    }
+    std::vector<std::uint64_t> want;
+    for (const auto& q : m.quoted) {
+        const auto f = history::text_fingerprints(q.text);
+        want.insert(want.end(), f.begin(), f.end());
+    }
+    std::sort(want.begin(), want.end());
+    want.erase(std::unique(want.begin(), want.end()), want.end());
+    ASSERT_GT(want.size(), 20u);
+    EXPECT_EQ(history::quoted_fingerprints(m), want);
 }
