@@ -106,3 +106,29 @@ TEST(Passwords, NoDuplicates) {
     auto c = find_passwords("パスワード：dup123\nPassword: dup123\n");
     EXPECT_EQ(std::ranges::count(c, std::string("dup123")), 1);
 }
+
+// Plain-ASCII lines are searched only when they hold "pw" or "pass" in some case
+// (issue 13): every ASCII label in any case, at the line's start, middle and end,
+// beside lines with a 'p' and no label; an ASCII line announcing the password
+// still reads the next line.
+TEST(Passwords, AsciiLabelsInAnyCaseAmongPlainLines) {
+    const char* lines[] = {"Please find the report attached, as promised.", "Kind regards, Pat"};
+    struct {
+        const char* line;
+        const char* pw;
+    } cases[] = {
+        {"PASSWORD: Up8xq2", "Up8xq2"},     {"PassWord = Mx77aa", "Mx77aa"},
+        {"The PASSCODE: 4411zz", "4411zz"}, {"passwd: Wq1-9e", "Wq1-9e"},
+        {"PW: Jj0k2l", "Jj0k2l"},           {"Pw= Hh31ok", "Hh31ok"},
+        {"pWd: Tt7y8u", "Tt7y8u"},          {"PASS: Rq5v6w", "Rq5v6w"},
+        {"ZIP Password: Ab9c0d", "Ab9c0d"}, {"Your zip pAsSwOrD is: Ee4f5g", "Ee4f5g"},
+    };
+    for (const auto& c : cases) {
+        const std::string body = std::string(lines[0]) + "\n" + c.line + "\n" + lines[1] + "\n";
+        EXPECT_TRUE(contains(body, c.pw)) << c.line;
+    }
+    EXPECT_TRUE(first_is("Please note: the PASSWORD is below\nKk2m4n\nThanks, Pat", "Kk2m4n"));
+    // Lines with 'p' and 'P' but no label: nothing.
+    EXPECT_TRUE(find_passwords("Please pick up the spare parts.\nPP: Zz9 (page 2)\nPeople shipped papers.\n").empty());
+    EXPECT_TRUE(find_passwords("Please pick up the spare parts.\nPeople happily shipped papers.\n").empty());
+}

@@ -6,6 +6,7 @@
 // of the shared corpus for the contract's shape.
 #include "output/record.hpp"
 #include "core/config.hpp"
+#include "mime/charset.hpp"
 #include "output/table.hpp"
 #include "scan/engine.hpp"
 
@@ -263,4 +264,27 @@ TEST(Table, ARowShowsVerdictSenderSubjectAndFindings) {
             }
         }
     }
+}
+
+// The escape loop skips eight plain bytes at a time (issue 13): every byte that is
+// escaped, and the plain bytes around it ('!' 0x21, '[' 0x5b, ']' 0x5d, 0x7f,
+// UTF-8), at every offset within eight bytes and at the string's end, in a field
+// written with str() and in fields written with safe_str().
+TEST(Record, TheDirectWriterEscapesAtEveryOffset) {
+    scan::scan_result r = scan_text(k_mail, "offsets.eml");
+    std::vector<std::string> special;  // one character each (UTF-8 as whole sequences)
+    for (int c = 0; c < 0x20; ++c) special.emplace_back(1, static_cast<char>(c));
+    for (const char* c : {"\"", "\\", "!", "#", "[", "]", "\x7f", "\u00e9", "\u3042", "\U0001F600"})
+        special.emplace_back(c);
+    const std::string plain = "abcdefghijklmnop";
+    std::string text;
+    for (std::size_t off = 0; off < 8; ++off)
+        for (const auto& c : special) text += plain.substr(0, off) + c + plain.substr(off) + ' ';
+    for (std::size_t len = 0; len < 17; ++len) text += "\n" + plain.substr(0, len) + "\"";
+    ASSERT_TRUE(mime::is_valid_utf8(text));
+    r.source = text;
+    r.msg.subject.decoded = text + "\xe3\x81";  // not UTF-8: json_safe's copy, then str()
+    r.findings.push_back(finding{"ID", "g", 1.0, text, nullptr});
+    r.findings.push_back(finding{text, "g\\" + text, 2.0, "", nullptr});  // id and group: str()
+    EXPECT_EQ(output::record_line(r), dom_line(r));
 }
