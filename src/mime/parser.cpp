@@ -75,14 +75,15 @@ bool has_8bit(std::string_view s) {
 // anyway): the same attachment comes back in a mailbox (a mailing list's
 // footer, a signature's logo, the PDF quoted down a thread, a campaign's
 // payload), and libmagic is deterministic in the bytes, so the remembered
-// answer is the one it would give. A text attachment costs libmagic ~1-5 M
-// instructions a handle (its text rules compile their regexes on every call);
-// the two calls were 5.8% of all instructions of `scan -j1` over the corpus
-// (callgrind), where 28% of the attachments repeat an earlier one. No flag or
-// parameter made them cheaper with the same answers: each MAGIC_NO_CHECK_* of
-// a builtin test that left every corpus answer unchanged (tar, json, csv, elf,
-// tokens, apptype) saved under 0.1% of libmagic's instructions, and the others
-// (text, encoding, cdf) change answers; see bench/README.md.
+// answer is the one it would give. The two calls were 5.8% of all
+// instructions of `scan -j1` over the corpus (callgrind); a text attachment
+// costs ~370 us a handle on average (libmagic 5.44 compiles its text rules'
+// regexes on every call), other data ~67 us. A quarter of the corpus's calls
+// repeat an earlier attachment, mostly cheap ones: 335 M -> 316 M
+// instructions. No flag or parameter made libmagic cheaper with the same
+// answers (every MAGIC_NO_CHECK_* that changed no corpus answer saved under
+// 0.1%; text, encoding and cdf change answers; MAGIC_PARAM_BYTES_MAX does not
+// bound magic_buffer): bench/README.md, "Four small costs".
 struct magic_handles {
     static constexpr std::size_t k_remembered = 512;  // ~300 bytes each, per thread
     struct answer {

@@ -260,7 +260,8 @@ private:
     /// `s` (valid UTF-8) quoted and escaped as nlohmann's serializer does.
     /// Plain runs are skipped eight bytes at a time: record_line writes the whole
     /// text of every message through here, and the byte loop alone was a third of
-    /// record_line's instructions, 2.1% of `scan -j1` over the corpus (callgrind).
+    /// record_line's instructions, 2.1% of `scan -j1` over the corpus (callgrind);
+    /// with one UTF-8 check in safe_str, record_line went from 178 M to 112 M.
     void valid_str(std::string_view s) {
         o_ += '"';
         const char* d = s.data();
