@@ -385,9 +385,12 @@ sfsistat cb_envrcpt(SMFICTX* ctx, char** argv) {
 // milter's delayed ACK (bench/milter_load.sh, inet vs unix socket).
 sfsistat cb_data(SMFICTX*) { return SMFIS_CONTINUE; }
 
+// The header and body steps are negotiated as "no reply" (cb_negotiate): these
+// two callbacks answer SMFIS_NOREPLY and never decide anything. A missing
+// session is found again at end of message, which tempfails it.
 sfsistat cb_header(SMFICTX* ctx, char* name, char* value) {
     session* m = session_of(ctx);
-    if (!m) return SMFIS_TEMPFAIL;
+    if (!m) return SMFIS_NOREPLY;
     std::string_view n = name ? name : "", v = value ? value : "";
     for (std::size_t k = 0; k < k_owned; ++k)
         if (ieq(n, milter::k_owned_headers[k])) ++m->owned[k];
@@ -399,36 +402,36 @@ sfsistat cb_header(SMFICTX* ctx, char* name, char* value) {
         m->has_cte = true;
     else if (ieq(n, "MIME-Version"))
         m->has_mime_version = true;
-    if (m->too_large) return SMFIS_CONTINUE;
+    if (m->too_large) return SMFIS_NOREPLY;
     // The header block counts against the limit as much as the body does.
     m->size += n.size() + 2 + v.size() + 2;
     if (m->size > m->max_size) {
         m->overflow();
-        return SMFIS_CONTINUE;
+        return SMFIS_NOREPLY;
     }
     try {
         m->head.append(n).append(": ").append(v).append("\r\n");
     } catch (...) {
         m->overflow();
     }
-    return SMFIS_CONTINUE;
+    return SMFIS_NOREPLY;
 }
 
 sfsistat cb_body(SMFICTX* ctx, unsigned char* buf, size_t len) {
     session* m = session_of(ctx);
-    if (!m) return SMFIS_TEMPFAIL;
-    if (m->too_large) return SMFIS_CONTINUE;
+    if (!m) return SMFIS_NOREPLY;
+    if (m->too_large) return SMFIS_NOREPLY;
     m->size += len;
     if (m->size > m->max_size) {
         m->overflow();
-        return SMFIS_CONTINUE;
+        return SMFIS_NOREPLY;
     }
     try {
         m->body.append(reinterpret_cast<const char*>(buf), len);
     } catch (...) {
         m->overflow();
     }
-    return SMFIS_CONTINUE;
+    return SMFIS_NOREPLY;
 }
 
 sfsistat cb_eom(SMFICTX* ctx) {
@@ -463,6 +466,29 @@ sfsistat cb_abort(SMFICTX* ctx) {
     return SMFIS_CONTINUE;
 }
 
+// Without this callback the MTA waits for an answer to every header field
+// and every body chunk: each is a round trip (the MTA writes, a libmilter
+// thread wakes, answers "continue", the MTA wakes), and after the final "."
+// of a 20-field message those round trips were most of the latency the
+// milter added (bench/milter_load.sh: added p50 4.2 ms over inet while the
+// analysis itself took 0.9 ms at p50). Header and body answers carry no
+// decision here (the verdict is made at end of message), so both steps are
+// "no reply". libmilter answers for us when the MTA does not offer them.
+// Everything else is what libmilter would ask for from our callbacks.
+sfsistat cb_negotiate(SMFICTX*, unsigned long f0, unsigned long f1, unsigned long, unsigned long, unsigned long* pf0,
+                      unsigned long* pf1, unsigned long* pf2, unsigned long* pf3) {
+    constexpr unsigned long actions = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_CHGBODY | SMFIF_QUARANTINE;
+    // Steps we have no callback for (not sent), and the steps we never answer.
+    constexpr unsigned long not_sent = SMFIP_NOHELO | SMFIP_NOEOH | SMFIP_NOUNKNOWN;
+    constexpr unsigned long no_reply = SMFIP_NR_HDR | SMFIP_NR_BODY;
+    if ((f0 & actions) != actions) return SMFIS_REJECT;  // libmilter logs it and closes
+    *pf0 = actions;
+    *pf1 = (f1 & not_sent) | (f1 & no_reply);
+    *pf2 = 0;
+    *pf3 = 0;
+    return SMFIS_CONTINUE;
+}
+
 sfsistat cb_close(SMFICTX* ctx) {
     if (session* m = session_of(ctx)) {
         m->end();
@@ -479,7 +505,7 @@ smfiDesc filter_description() {
     smfiDesc desc{};
     desc.xxfi_name = c("replyguard");
     desc.xxfi_version = SMFI_VERSION;
-    desc.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_CHGBODY | SMFIF_QUARANTINE;
+    desc.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_CHGBODY | SMFIF_QUARANTINE;  // as cb_negotiate
     desc.xxfi_connect = cb_connect;
     desc.xxfi_envfrom = cb_envfrom;
     desc.xxfi_envrcpt = cb_envrcpt;
@@ -489,6 +515,7 @@ smfiDesc filter_description() {
     desc.xxfi_eom = cb_eom;
     desc.xxfi_abort = cb_abort;
     desc.xxfi_close = cb_close;
+    desc.xxfi_negotiate = cb_negotiate;
     return desc;
 }
 

@@ -8,6 +8,8 @@
 # follow-up from a lookalike domain (demo/inbox/07-..., suspicious, score 5)
 # while the test rewrites the configuration file and signals the milter.
 # Checks:
+#   - option negotiation asks for no answers to header fields and body chunks
+#     (the steps that carry no decision), and the subject is still changed;
 #   - SIGHUP applies a new subject prefix and a new malicious threshold to the
 #     next message (tagged "[OLD]" -> "[NEW]"; malicious = 4.5 -> 550 reject);
 #   - a configuration that does not parse is logged on SIGHUP and the running
@@ -137,6 +139,14 @@ def verdict_of(r):
 r = send("R0001")
 check(verdict_of(r) == ["suspicious"] and subject_of(r)[:1] and subject_of(r)[0].startswith("[OLD] "),
       f"before reload: suspicious, tagged [OLD] ({verdict_of(r)}, {subject_of(r)})")
+# Option negotiation (cb_negotiate): header fields and body chunks are sent
+# without waiting for an answer (SMFIP_NR_HDR 0x80, SMFIP_NR_BODY 0x80000), yet
+# the subject above was still changed; HELO and end of headers, which have no
+# callback, are not sent (SMFIP_NOHELO 0x2, SMFIP_NOEOH 0x40); connect, MAIL,
+# RCPT and DATA are still answered (they can tempfail).
+check(r.pflags & 0x80 and r.pflags & 0x80000, f"no reply asked for headers and body (0x{r.pflags:x})")
+check(r.pflags & 0x2 and r.pflags & 0x40, f"HELO and end of headers not asked for (0x{r.pflags:x})")
+check(not r.pflags & (0x1000 | 0x4000 | 0x8000 | 0x10000), f"connect, MAIL, RCPT, DATA answered (0x{r.pflags:x})")
 
 # 2. New prefix.
 write_config("[NEW]", 10.0)

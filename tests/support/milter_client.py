@@ -15,6 +15,7 @@ milter asked for without an MTA. Every read is bounded by a timeout.
     r.reply      # "550 5.7.1 ..." for replycode
     r.actions    # [('addheader', name, value), ('chgheader', index, name, value),
                  #  ('insheader', index, name, value), ('replbody', bytes), ('quarantine', reason)]
+    r.pflags     # the protocol flags the milter asked for at OPTNEG (SMFIP_*)
 
 A milter that answers an earlier step with anything but "continue" (a
 tempfail at connect or MAIL FROM, say) ends the message there: r.final and
@@ -37,6 +38,7 @@ class result:
         self.reply = ""
         self.stage = None
         self.actions = []
+        self.pflags = 0
 
     def headers_added(self, name):
         return [a[2] for a in self.actions if a[0] == "addheader" and a[1].lower() == name.lower()]
@@ -108,6 +110,7 @@ def send_message(host, port, raw, mail_from, rcpts, client_ip="127.0.0.1", macro
         cmd, data = _read(s)
         assert cmd == b"O", cmd
         _, _, pflags = struct.unpack(">III", data[:12])
+        r.pflags = pflags
         no = {b"C": 0x1, b"M": 0x4, b"R": 0x8, b"B": 0x10, b"L": 0x20, b"N": 0x40}
         nr = {b"C": 0x1000, b"M": 0x4000, b"R": 0x8000, b"B": 0x80000, b"L": 0x80, b"N": 0x40000}
         leadspc = bool(pflags & 0x100000)
