@@ -14,6 +14,7 @@
 
 #include <fstream>
 #include <iterator>
+#include <random>
 #include <sstream>
 #include <string>
 
@@ -137,6 +138,45 @@ TEST(TopHeaders, EncodedWordAcrossABareCarriageReturn) {
     const std::string raw = k_head + "Keywords: =\r?utf-8?Q?a b?=\r\n\r\nbody\r\n";
     const auto m = parse_both(raw);
     EXPECT_NE(anomaly_detail(m, "RFC2047_INVALID"), "");
+}
+
+TEST(TopHeaders, EncodedWordWarningsDecidedAsGMimeDecides) {
+    // The parser decides itself which values GMime's decoder would warn about
+    // (rfc2047_text_warns, a port of GMime's tokenizer). Random values from the
+    // pieces of encoded words, in a text field and an address field, against
+    // GMimeMessage's own processing.
+    const std::string_view pieces[] = {"=?", "?=", "?", "=", "utf-8", "iso-2022-jp", "*ja", "Q", "B", "q",
+                                       "b",  " ",  "\t", "abc", "=41", "\r\n ", "_", "x?y", "<a@b.example>", ","};
+    std::mt19937 rng(20261205);
+    std::size_t warned = 0;
+    for (int i = 0; i < 3000; ++i) {
+        std::string v;
+        const int n = 1 + static_cast<int>(rng() % 14);
+        for (int k = 0; k < n; ++k) {
+            if (rng() % 3 == 0) {
+                // An encoded word, its parts from the pieces (white space among them).
+                v += "=?";
+                v += pieces[4 + rng() % 3];
+                if (rng() % 4 == 0) v += pieces[rng() % std::size(pieces)];
+                v += "?";
+                v += pieces[7 + rng() % 4];
+                v += "?";
+                for (int c = static_cast<int>(rng() % 4); c > 0; --c) v += pieces[rng() % std::size(pieces)];
+                v += "?=";
+            } else {
+                v += pieces[rng() % std::size(pieces)];
+            }
+        }
+        const std::string raw = "From: a@b.example\r\nKeywords: " + v + "\r\nTo: " + v + "\r\n\r\nbody\r\n";
+        const auto m = parse_both(raw);
+        if (!anomaly_detail(m, "RFC2047_INVALID").empty()) ++warned;
+        if (::testing::Test::HasFailure()) {
+            ADD_FAILURE() << "value: " << v;
+            break;
+        }
+    }
+    EXPECT_GT(warned, 30u);   // the comparison covered values that warn...
+    EXPECT_LT(warned, 2970u); // ...and values that do not
 }
 
 // --- message shapes ----------------------------------------------------------
