@@ -145,8 +145,9 @@ TEST(TopHeaders, EncodedWordWarningsDecidedAsGMimeDecides) {
     // (rfc2047_text_warns, a port of GMime's tokenizer). Random values from the
     // pieces of encoded words, in a text field and an address field, against
     // GMimeMessage's own processing.
-    const std::string_view pieces[] = {"=?", "?=", "?", "=", "utf-8", "iso-2022-jp", "*ja", "Q", "B", "q",
-                                       "b",  " ",  "\t", "abc", "=41", "\r\n ", "_", "x?y", "<a@b.example>", ","};
+    const std::string_view pieces[] = {
+        "=?", "?=",  "?",   "=",     "utf-8", "iso-2022-jp", "*ja",           "Q", "B", "q", "b", " ",
+        "\t", "abc", "=41", "\r\n ", "_",     "x?y",         "<a@b.example>", ","};
     std::mt19937 rng(20261205);
     std::size_t warned = 0;
     for (int i = 0; i < 3000; ++i) {
@@ -175,8 +176,8 @@ TEST(TopHeaders, EncodedWordWarningsDecidedAsGMimeDecides) {
             break;
         }
     }
-    EXPECT_GT(warned, 30u);   // the comparison covered values that warn...
-    EXPECT_LT(warned, 2970u); // ...and values that do not
+    EXPECT_GT(warned, 30u);    // the comparison covered values that warn...
+    EXPECT_LT(warned, 2970u);  // ...and values that do not
 }
 
 // --- message shapes ----------------------------------------------------------
@@ -221,16 +222,18 @@ TEST(TopHeaders, MultipartWithoutBoundaryKeepsItsOffset) {
 }
 
 TEST(TopHeaders, MessageRfc822AtTheTop) {
-    const auto m = parse_both(k_head + "Content-Type: message/rfc822\r\n\r\n" +
-                              "From: inner@x.example\r\nSubject: inner\r\nTo: a@b.example\r\nTo: c@d.example\r\n\r\nin\r\n");
+    const auto m =
+        parse_both(k_head + "Content-Type: message/rfc822\r\n\r\n" +
+                   "From: inner@x.example\r\nSubject: inner\r\nTo: a@b.example\r\nTo: c@d.example\r\n\r\nin\r\n");
     ASSERT_EQ(m.embedded.size(), 1u);
     EXPECT_EQ(m.embedded[0]->subject.decoded, "inner");
 }
 
 TEST(TopHeaders, LearnScope) {
-    const std::string raw = k_head + "Content-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\n"
-                                     "Content-Type: text/plain\r\n\r\nhi\r\n--x\r\nContent-Type: application/pdf\r\n"
-                                     "Content-Disposition: attachment; filename=a.pdf\r\n\r\n%PDF-1.4\r\n--x--\r\n";
+    const std::string raw = k_head +
+                            "Content-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\n"
+                            "Content-Type: text/plain\r\n\r\nhi\r\n--x\r\nContent-Type: application/pdf\r\n"
+                            "Content-Disposition: attachment; filename=a.pdf\r\n\r\n%PDF-1.4\r\n--x--\r\n";
     const auto m = parse_both(raw, mime::parse_scope::learn);
     EXPECT_TRUE(m.attachments.empty());
 }
@@ -246,12 +249,12 @@ TEST(TopHeaders, BlocksLeftToGMime) {
     // Each of these takes GMime's path; both paths are then the same by construction,
     // and the comparison still checks the models.
     const std::string cases[] = {
-        "not a header line\r\n\r\nbody\r\n",                  // NOT_A_MESSAGE, HEADER_NAME_INVALID
-        k_head + "Bad Name: x\r\n\r\nbody\r\n",               // blank inside a name
-        k_head + "X-8bit\xe3\x81\x82: x\r\n\r\nbody\r\n",     // 8-bit name
+        "not a header line\r\n\r\nbody\r\n",                               // NOT_A_MESSAGE, HEADER_NAME_INVALID
+        k_head + "Bad Name: x\r\n\r\nbody\r\n",                            // blank inside a name
+        k_head + "X-8bit\xe3\x81\x82: x\r\n\r\nbody\r\n",                  // 8-bit name
         k_head + "X-Nul: a" + std::string(1, '\0') + "b\r\n\r\nbody\r\n",  // NUL in the block
-        k_head,                                                // no empty line ends the block
-        " folded first\r\n" + k_head + "\r\nbody\r\n",        // continuation without a field
+        k_head,                                                            // no empty line ends the block
+        " folded first\r\n" + k_head + "\r\nbody\r\n",                     // continuation without a field
         "From someone@x Tue Mar  3 10:00:00 2026\r\nFrom someone@x Tue\r\n" + k_head + "\r\nb\r\n",
     };
     for (const auto& raw : cases) {
