@@ -983,12 +983,11 @@ void warn_as_gmime_message(const std::vector<plain_field>& fields, GMimeParserOp
         "bcc", "cc", "date", "from", "in-reply-to", "message-id", "references", "reply-to", "sender", "subject", "to"};
     static constexpr std::string_view k_address[] = {"Sender", "From", "Reply-To", "To", "Cc", "Bcc"};
     std::array<std::optional<std::string_view>, std::size(k_single)> first;
-    std::string name, raw;  // NUL-terminated copies for GMime
+    std::string c_str;  // a NUL-terminated copy for GMime, made only when GMime is called
+    const auto terminated = [&](std::string_view v) -> const char* { return c_str.assign(v).c_str(); };
     for (const plain_field& f : fields) {
         if (is_content_field(f.name)) continue;
         sink.field_offset = static_cast<gint64>(f.offset);
-        name.assign(f.name);
-        raw.assign(f.raw);
         for (std::size_t k = 0; k < std::size(k_single); ++k) {
             if (!ieq(f.name, k_single[k])) continue;
             if (!first[k])
@@ -996,16 +995,16 @@ void warn_as_gmime_message(const std::vector<plain_field>& fields, GMimeParserOp
             else
                 on_warning(sink.field_offset,
                            *first[k] == f.raw ? GMIME_WARN_DUPLICATED_HEADER : GMIME_CRIT_CONFLICTING_HEADER,
-                           name.c_str(), &sink);
+                           terminated(f.name), &sink);
             break;
         }
         for (std::string_view a : k_address) {
             if (!ieq(f.name, a)) continue;
-            if (InternetAddressList* l = internet_address_list_parse(opts, raw.c_str())) g_object_unref(l);
+            if (InternetAddressList* l = internet_address_list_parse(opts, terminated(f.raw))) g_object_unref(l);
             break;
         }
         if (may_hold_encoded_word(f.raw) && rfc2047_text_warns(gmime_unfold(f.raw).c_str())) {
-            char* unfolded = g_mime_utils_header_unfold(raw.c_str());
+            char* unfolded = g_mime_utils_header_unfold(terminated(f.raw));
             g_free(g_mime_utils_header_decode_text(opts, unfolded));
             g_free(unfolded);
         }
