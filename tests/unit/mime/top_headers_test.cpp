@@ -310,6 +310,69 @@ TEST(TopHeaders, BoundedHeaderBlock) {
     EXPECT_NE(anomaly_detail(fast, "HEADER_TOO_LONG"), "");
 }
 
+TEST(TopHeaders, RandomHeaderBlocks) {
+    // Header blocks from random lines: fields GMime keeps for the message or the
+    // part, repeated single fields, folds, blanks before ':', lines that are not
+    // fields, 8-bit and CR bytes, either line end, with or without the empty
+    // line; multipart bodies whose offsets GMime reports. Both paths must agree.
+    const std::string_view lines[] = {"From: a@b.example",
+                                      "To: x@y.example, z@w.example",
+                                      "Subject: hi",
+                                      "Subject: =?utf-8?Q?a b?=",
+                                      "Date: Tue, 03 Mar 2026 10:00:00 +0900",
+                                      "Content-Type: multipart/mixed; boundary=b",
+                                      "Content-Type: text/plain",
+                                      "content-type: multipart/alternative",
+                                      "Content-Transfer-Encoding: base64",
+                                      "Content-Disposition: attachment; filename=a.txt",
+                                      "Content-Id: <c@x>",
+                                      "X-A : spaced name",
+                                      "Bad Line",
+                                      "Bad Name: x",
+                                      " continuation",
+                                      "\tfolded: text",
+                                      ":",
+                                      "X-Empty:",
+                                      "cc: dup@x.example",
+                                      "CC: other@x.example",
+                                      "Message-Id: <m@x>",
+                                      "Received: from a by b; Tue, 03 Mar 2026",
+                                      "\x80"
+                                      "bad: x",
+                                      "X-Cr: a\rb",
+                                      "Reply-To: \"unbalanced <r@x.example>",
+                                      "Bcc: b@@x"};
+    const std::string_view bodies[] = {"hello\r\n", "--b\r\nContent-Type: text/plain\r\n\r\none\r\n--b--\r\n",
+                                       "--b\nContent-Type: text/html\n\n<p>x\n--b\n", "preamble\r\n--b\r\n\r\n--b--"};
+    std::mt19937 rng(13);
+    std::size_t split = 0;
+    for (int i = 0; i < 3000; ++i) {
+        const bool crlf = rng() % 2 == 0;
+        std::string raw;
+        const int n = 1 + static_cast<int>(rng() % 12);
+        for (int k = 0; k < n; ++k) {
+            // Mostly well-formed fields, so that most blocks are split here.
+            std::string_view l = lines[rng() % std::size(lines)];
+            if (rng() % 4 != 0)
+                while (l == "Bad Line" || l == "Bad Name: x" || l == ":" || l.starts_with('\x80') ||
+                       l.starts_with(' ') || l.starts_with('\t'))
+                    l = lines[rng() % std::size(lines)];
+            raw += l;
+            raw += crlf ? "\r\n" : "\n";
+        }
+        if (rng() % 10 != 0) raw += crlf ? "\r\n" : "\n";
+        raw += bodies[rng() % std::size(bodies)];
+        if (mime::detail::splits_header_block(raw, limits{})) ++split;
+        parse_both(raw);
+        if (::testing::Test::HasFailure()) {
+            ADD_FAILURE() << "input: " << raw;
+            break;
+        }
+    }
+    EXPECT_GT(split, 600u);
+    EXPECT_LT(split, 2900u);
+}
+
 // --- the corpus --------------------------------------------------------------
 
 TEST(TopHeaders, EveryCorpusMessageTheSameBothWays) {
