@@ -8,6 +8,13 @@
 //   sniffing (charset.hpp), HTML through gumbo (text/html.hpp), the body split
 //   into new text and quoted blocks (mime/quote.hpp), attachments sniffed
 //   (libmagic) and hashed (OpenSSL SHA-256), URLs collected.
+//   The top-level header block, when every line is a plain field (plain_fields:
+//   the great majority of mail), is split here and GMime reads the input without
+//   its fields other than Content-*: GMimeMessage's per-field processing (address
+//   lists, dates, every value decoded to validate it) was a third of the parse and
+//   we read none of it. The warnings it raised are raised again field by field
+//   (warn_as_gmime_message), with the same details and order. Other blocks, and
+//   attached messages (message/rfc822: 0.25% of the instructions), are GMime's.
 // LIMITS
 //   limits::message_bytes  input beyond it is cut (MIME_TRUNCATED)
 //   limits::header_bytes   header block beyond it: other than identity/structure fields
@@ -22,9 +29,13 @@
 //   limits::urls           URLs beyond it are dropped (URLS_TRUNCATED)
 // DIAGNOSTICS
 //   GMime parser warnings become anomalies with the GMIME_ prefix dropped
-//   (e.g. MIME_MISSING_BOUNDARY). Ours: NOT_A_MESSAGE, NUL_BYTES, HEADER_8BIT,
-//   MISSING_FROM, MISSING_DATE, MISSING_MESSAGE_ID, BAD_DATE, CHARSET_LOSSY,
-//   and the limit anomalies above.
+//   (e.g. MIME_MISSING_BOUNDARY), "at byte N" of the input (after an mbox From
+//   line and bound_headers). For split blocks, HEADER_DUPLICATED,
+//   HEADER_CONFLICTING, ADDRESS_LIST_INVALID and RFC2047_INVALID of the message
+//   fields come from warn_as_gmime_message (GMime's own calls where it has
+//   them). Ours: NOT_A_MESSAGE, NUL_BYTES, HEADER_8BIT, MISSING_FROM,
+//   MISSING_DATE, MISSING_MESSAGE_ID, BAD_DATE, CHARSET_LOSSY, and the limit
+//   anomalies above.
 #include "mime/parser.hpp"
 #include "mime/parse_scope.hpp"
 
@@ -44,10 +55,12 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cstring>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 
 namespace replyguard::mime {
@@ -159,8 +172,32 @@ std::string anomaly_id(GMimeParserWarning w) {
     return "MIME_WARNING";
 }
 
+/// Where GMime's warnings go: the message, and the offset of the header field
+/// whose warnings are being re-derived (plain_fields: GMime's public parsing
+/// calls report offset -1 where the parser would have named the field's).
+struct warn_sink {
+    message* m = nullptr;
+    gint64 field_offset = -1;
+    /// While GMime reads a block without the message fields: where each removed
+    /// run of fields was (in GMime's stream) and how long, to give warnings the
+    /// offsets of the input (stream_without_message_fields).
+    std::vector<std::pair<std::size_t, std::size_t>> removed;
+
+    gint64 input_offset(gint64 offset) const {
+        if (offset < 0) return field_offset;
+        gint64 shift = 0;
+        for (const auto& [at, len] : removed) {
+            if (static_cast<std::size_t>(offset) < at) break;
+            shift += static_cast<gint64>(len);
+        }
+        return offset + shift;
+    }
+};
+
 void on_warning(gint64 offset, GMimeParserWarning code, const gchar* item, gpointer user) {
-    auto* m = static_cast<message*>(user);
+    auto* sink = static_cast<warn_sink*>(user);
+    message* m = sink->m;
+    offset = sink->input_offset(offset);
     if (m->anomalies.size() >= 64) return;  // a hostile message could warn per line
     // 8-bit headers are reported once, by our own header pass, with the field name.
     if (code == GMIME_WARN_UNENCODED_8BIT_HEADER) return;
@@ -346,8 +383,17 @@ void convert_html(walk_state& st, text_part& tp) {
     add_links(st, std::move(ht.links));
 }
 
+/// One header field as the parser split it: the name without the blanks before
+/// ':', the raw value (after ':', folds and the last line break included).
+struct field_view {
+    std::string_view name;
+    std::string_view raw;
+};
+
+/// `fields`: the message's header fields when the caller split them itself
+/// (plain_fields, the top level); null: GMime's header list of `gm`.
 void fill_message(GMimeMessage* gm, message& m, const limits& lim, int depth, budget* bud,
-                  parse_scope scope = parse_scope::full);
+                  parse_scope scope = parse_scope::full, const std::vector<field_view>* fields = nullptr);
 
 /// A limit left part of the message unread: an anomaly (detectors may score it)
 /// and a hit in the message's budget (the result is then marked incomplete).
@@ -544,9 +590,25 @@ void walk(walk_state& st, GMimeObject* obj, int depth, const std::string& path, 
     if (GMIME_IS_PART(obj)) walk_leaf(st, GMIME_PART(obj), depth, path, in_alternative);
 }
 
-void fill_headers(GMimeObject* obj, message& m, const limits& lim, budget* bud) {
+/// The fields of a GMime object's header list (views into GMime's strings, valid
+/// while the object lives). For a GMimeMessage: the fields other than Content-*,
+/// which GMime gives the message's MIME part.
+std::vector<field_view> gmime_fields(GMimeObject* obj) {
+    std::vector<field_view> out;
     GMimeHeaderList* hl = g_mime_object_get_header_list(obj);
-    int n = hl ? g_mime_header_list_get_count(hl) : 0;
+    const int n = hl ? g_mime_header_list_get_count(hl) : 0;
+    out.reserve(static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i) {
+        GMimeHeader* h = g_mime_header_list_get_header_at(hl, i);
+        const char* name = g_mime_header_get_name(h);
+        const char* raw = g_mime_header_get_raw_value(h);
+        out.push_back(
+            {name ? std::string_view(name) : std::string_view(), raw ? std::string_view(raw) : std::string_view()});
+    }
+    return out;
+}
+
+void fill_headers(const std::vector<field_view>& fields, message& m, const limits& lim, budget* bud) {
     std::size_t header_bytes = 0;
     std::size_t dropped = 0;
     bool eightbit_reported = false;
@@ -556,13 +618,10 @@ void fill_headers(GMimeObject* obj, message& m, const limits& lim, budget* bud) 
     // fields are cut at header_field_bytes, and past header_bytes only identity
     // and structure fields are kept. Never `break`: a From after a flood of junk
     // headers is what the detectors must see.
-    for (int i = 0; i < n; ++i) {
-        GMimeHeader* h = g_mime_header_list_get_header_at(hl, i);
-        const char* name = g_mime_header_get_name(h);
-        const char* raw = g_mime_header_get_raw_value(h);
+    for (const field_view& fv : fields) {
         header_field f;
-        f.name = name ? name : "";
-        const std::string_view raw_sv = raw ? std::string_view(raw) : std::string_view();
+        f.name = fv.name;
+        const std::string_view raw_sv = fv.raw;
         const bool cut = raw_sv.size() > lim.header_field_bytes;
         f.raw = unfold(raw_sv.substr(0, lim.header_field_bytes));
         if (cut && !field_reported) {
@@ -688,8 +747,9 @@ void finish_body(walk_state& st) {
         if (tp.html.empty()) text::extract_urls(tp.text, m.urls, st.lim.urls);
 }
 
-void fill_message(GMimeMessage* gm, message& m, const limits& lim, int depth, budget* bud, parse_scope scope) {
-    fill_headers(GMIME_OBJECT(gm), m, lim, bud);
+void fill_message(GMimeMessage* gm, message& m, const limits& lim, int depth, budget* bud, parse_scope scope,
+                  const std::vector<field_view>* fields) {
+    fill_headers(fields ? *fields : gmime_fields(GMIME_OBJECT(gm)), m, lim, bud);
     walk_state st{lim, m, bud, 0, false, false, false, {}, {}, {}, scope};
     if (GMimeObject* root = g_mime_message_get_mime_part(gm)) {
         // The top-level type as GMime read it, kept for front-ends that rewrite
@@ -805,6 +865,222 @@ std::string_view bound_headers(std::string_view bytes, const limits& lim, messag
     return copy;
 }
 
+// --- the top-level header block without GMimeMessage's header processing ------
+//
+// GMime appends each top-level field to a GMimeMessage: the message parses the
+// address fields into InternetAddress objects, Date into a GDateTime, and, since
+// a warning callback is set, GMimeObject decodes every value (unfold, RFC 2047)
+// to validate it. We read none of that (fill_headers decodes the raw values
+// itself), and it was a third of the parse: callgrind over every 4th corpus file
+// (970), g_mime_header_get_value 14.5% of all instructions, the message's
+// headers and address lists freed again in g_object_unref. So for a header
+// block simple enough that GMime cannot split it differently (plain_fields), we
+// split it ourselves, give GMime the block without the fields other than
+// Content-* (the offsets of its warnings are moved back to the input's), and
+// raise the warnings GMime would have raised for those fields
+// (warn_as_gmime_message). Anything else takes GMime's path unchanged.
+
+struct plain_field {
+    std::string_view name;   // without the blanks before ':'
+    std::string_view raw;    // after ':' up to and with the field's last line break
+    std::size_t offset = 0;  // where the field starts (GMime's header offset)
+    std::size_t end = 0;     // past its last line break
+};
+
+bool is_content_field(std::string_view name) { return name.size() >= 8 && starts_with_ci(name, "Content-"); }
+
+/// Split the header block the way gmime-parser.c (3.2) step_headers and
+/// header_buffer_parse do, for blocks where the rules cannot disagree: every
+/// field starts with a name of printable ASCII other than ':', then blanks and
+/// ':'; a line starting with a blank continues it; an empty line ends the block;
+/// no NUL byte. Returns false for anything else (no empty line, a line GMime
+/// would call an invalid header or an mbox From line, 8-bit names, NULs), and
+/// the caller leaves the whole block to GMime.
+bool plain_fields(std::string_view bytes, std::vector<plain_field>& out, std::size_t& block_end) {
+    out.clear();
+    std::size_t pos = 0;
+    const auto blank = [](char c) { return c == ' ' || c == '\t'; };
+    for (;;) {
+        if (pos >= bytes.size()) return false;
+        if (bytes[pos] == '\n' || (bytes[pos] == '\r' && pos + 1 < bytes.size() && bytes[pos + 1] == '\n')) {
+            block_end = pos;
+            return !out.empty() && std::memchr(bytes.data(), '\0', pos) == nullptr;
+        }
+        std::size_t p = pos;
+        while (p < bytes.size() && bytes[p] > 0x20 && bytes[p] < 0x7f && bytes[p] != ':') ++p;
+        const std::size_t name_end = p;
+        if (name_end == pos) return false;
+        while (p < bytes.size() && blank(bytes[p])) ++p;
+        if (p >= bytes.size() || bytes[p] != ':') return false;
+        std::size_t e = p + 1;
+        for (;;) {
+            const std::size_t nl = bytes.find('\n', e);
+            if (nl == std::string_view::npos) return false;
+            e = nl + 1;
+            if (e >= bytes.size() || !blank(bytes[e])) break;
+        }
+        out.push_back({bytes.substr(pos, name_end - pos), bytes.substr(p + 1, e - p - 1), pos, e});
+        pos = e;
+    }
+}
+
+/// GMime's RFC 2047 tokenizer can warn only about an encoded word ("=?"), and
+/// g_mime_utils_header_unfold drops CR and LF, so "=\r?" counts as one too.
+bool may_hold_encoded_word(std::string_view raw) {
+    for (std::size_t i = raw.find('='); i != std::string_view::npos; i = raw.find('=', i + 1)) {
+        std::size_t j = i + 1;
+        while (j < raw.size() && (raw[j] == '\r' || raw[j] == '\n')) ++j;
+        if (j < raw.size() && raw[j] == '?') return true;
+    }
+    return false;
+}
+
+bool gmime_lwsp(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+/// g_mime_utils_header_unfold: white space trimmed, CR and LF dropped.
+std::string gmime_unfold(std::string_view raw) {
+    std::size_t b = 0, e = raw.size();
+    while (b < e && gmime_lwsp(raw[b])) ++b;
+    while (e > b && gmime_lwsp(raw[e - 1])) --e;
+    std::string out;
+    out.reserve(e - b);
+    for (std::size_t i = b; i < e; ++i)
+        if (raw[i] != '\r' && raw[i] != '\n') out.push_back(raw[i]);
+    return out;
+}
+
+/// gmime-utils.c (3.2) rfc2047_token_new_encoded_word, whether it makes a token.
+/// `word` lies in a NUL-terminated string: GMime reads up to two bytes past it.
+bool gmime_encoded_word(const char* word, std::size_t len) {
+    if (len < 7 || std::strncmp(word, "=?", 2) != 0 || std::strncmp(word + len - 2, "?=", 2) != 0) return false;
+    const char* p = word + 2;
+    if (*p == '?' || *p == '*') return false;
+    p = static_cast<const char*>(std::memchr(p, '?', len - 2));
+    if (!p || p[2] != '?') return false;
+    ++p;  // the encoding
+    if (*p != 'B' && *p != 'b' && *p != 'Q' && *p != 'q') return false;
+    return p + 2 <= word + len - 2;  // the payload does not start past the closing "?="
+}
+
+/// gmime-utils.c (3.2) tokenize_rfc2047_text in loose mode (our parser options),
+/// reduced to its one warning: a well-formed encoded word with white space in
+/// it. Decoding a value in GMime only to learn that cost 140,000 instructions a
+/// value with an encoded word (callgrind, 213 values in 485 corpus files, 3.3%
+/// of all instructions): this scan is what decides, GMime decodes (and warns)
+/// only when it says so. `in` is the unfolded value, NUL-terminated.
+bool rfc2047_text_warns(const char* in) {
+    const char* inptr = in;
+    while (*inptr) {
+        while (gmime_lwsp(*inptr)) ++inptr;
+        if (!*inptr) break;
+        const char* word = inptr;
+        bool specials = false;
+        bool encoded = false;
+        if (inptr[0] == '=' && inptr[1] == '?') {
+            inptr += 2;
+            for (; *inptr && *inptr != '?'; ++inptr)
+                if (gmime_lwsp(*inptr)) specials = true;
+            if (inptr[0] == '?' && inptr[1] != '\0' && std::strchr("BbQq", inptr[1]) && inptr[2] == '?') {
+                inptr += 3;
+                for (; *inptr && !(inptr[0] == '?' && inptr[1] == '='); ++inptr)
+                    if (gmime_lwsp(*inptr)) specials = true;
+                if (*inptr == '\0') {
+                    specials = false;  // no end marker
+                    inptr = word + 2;
+                } else {
+                    inptr += 2;
+                    encoded = true;
+                }
+            }
+        }
+        if (!encoded)
+            while (*inptr && !gmime_lwsp(*inptr) && !(inptr[0] == '=' && inptr[1] == '?')) ++inptr;
+        if (specials && gmime_encoded_word(word, static_cast<std::size_t>(inptr - word))) return true;
+    }
+    return false;
+}
+
+/// The warnings GMime raises while it appends the top-level fields other than
+/// Content-* to a GMimeMessage (gmime-parser.c parser_construct_message,
+/// gmime-message.c process_header, gmime-object.c object_header_changed), in its
+/// order, field by field:
+///  1. a field RFC 5322 allows once, after one of the same name: HEADER_CONFLICTING
+///     or HEADER_DUPLICATED (raw values compared with the first one's);
+///  2. Sender, From, Reply-To, To, Cc, Bcc: the raw value through GMime's address
+///     parser (ADDRESS_LIST_INVALID, RFC2047_INVALID of a display name);
+///  3. every value unfolded and decoded once (g_mime_header_get_value):
+///     RFC2047_INVALID. Only a value rfc2047_text_warns() about is given to
+///     GMime's decoder, which then raises the warning itself.
+/// GMime's public calls report offset -1; the sink names the field's offset, as
+/// the parser did.
+void warn_as_gmime_message(const std::vector<plain_field>& fields, GMimeParserOptions* opts, warn_sink& sink) {
+    // gmime-parser.c rfc5322_single_hdr; the first raw value of each.
+    static constexpr std::string_view k_single[] = {
+        "bcc", "cc", "date", "from", "in-reply-to", "message-id", "references", "reply-to", "sender", "subject", "to"};
+    static constexpr std::string_view k_address[] = {"Sender", "From", "Reply-To", "To", "Cc", "Bcc"};
+    std::array<std::optional<std::string_view>, std::size(k_single)> first;
+    std::string c_str;  // a NUL-terminated copy for GMime, made only when GMime is called
+    const auto terminated = [&](std::string_view v) -> const char* { return c_str.assign(v).c_str(); };
+    for (const plain_field& f : fields) {
+        if (is_content_field(f.name)) continue;
+        sink.field_offset = static_cast<gint64>(f.offset);
+        for (std::size_t k = 0; k < std::size(k_single); ++k) {
+            if (!ieq(f.name, k_single[k])) continue;
+            if (!first[k])
+                first[k] = f.raw;
+            else
+                on_warning(sink.field_offset,
+                           *first[k] == f.raw ? GMIME_WARN_DUPLICATED_HEADER : GMIME_CRIT_CONFLICTING_HEADER,
+                           terminated(f.name), &sink);
+            break;
+        }
+        for (std::string_view a : k_address) {
+            if (!ieq(f.name, a)) continue;
+            if (InternetAddressList* l = internet_address_list_parse(opts, terminated(f.raw))) g_object_unref(l);
+            break;
+        }
+        if (may_hold_encoded_word(f.raw) && rfc2047_text_warns(gmime_unfold(f.raw).c_str())) {
+            char* unfolded = g_mime_utils_header_unfold(terminated(f.raw));
+            g_free(g_mime_utils_header_decode_text(opts, unfolded));
+            g_free(unfolded);
+        }
+    }
+    sink.field_offset = -1;
+}
+
+/// The input GMime reads in place of `bytes`: the header block with its
+/// Content-* fields only, then the rest of `bytes` as it is. Each run of fields
+/// left out is noted in `removed` (its position in the new stream, its length).
+/// Left out, not blanked: GMime copies, unfolds and scans every value, and blank
+/// fields as long as the runs cost ~110,000 instructions a message (callgrind,
+/// 485 corpus files: 885.6 M with them, 831.8 M without).
+GMimeStream* stream_without_message_fields(std::string_view bytes, const std::vector<plain_field>& fields,
+                                           std::size_t block_end,
+                                           std::vector<std::pair<std::size_t, std::size_t>>& removed) {
+    GByteArray* arr = g_byte_array_sized_new(static_cast<guint>(bytes.size()));
+    const auto append = [&](std::string_view s) {
+        g_byte_array_append(arr, reinterpret_cast<const guint8*>(s.data()), static_cast<guint>(s.size()));
+    };
+    removed.clear();
+    std::size_t run = std::string_view::npos;  // start of the current run of message fields
+    const auto flush = [&](std::size_t upto) {
+        if (run == std::string_view::npos) return;
+        removed.emplace_back(arr->len, upto - run);
+        run = std::string_view::npos;
+    };
+    for (const plain_field& f : fields) {
+        if (!is_content_field(f.name)) {
+            if (run == std::string_view::npos) run = f.offset;
+            continue;
+        }
+        flush(f.offset);
+        append(bytes.substr(f.offset, f.end - f.offset));
+    }
+    flush(block_end);
+    append(bytes.substr(block_end));
+    return g_mime_stream_mem_new_with_byte_array(arr);
+}
+
 }  // namespace
 
 bool is_kept_header(std::string_view name) {
@@ -836,7 +1112,11 @@ message parse_message(std::string_view bytes, const limits& lim, budget* bud) {
     return parse_message(bytes, lim, bud, parse_scope::full);
 }
 
-message parse_message(std::string_view bytes, const limits& lim, budget* bud, parse_scope scope) {
+namespace {
+
+/// `own_split`: the top-level block of plain fields is split here (the
+/// production path); false: every block goes through GMimeMessage (tests).
+message parse(std::string_view bytes, const limits& lim, budget* bud, parse_scope scope, bool own_split) {
     init();
     message m;
     m.raw_size = bytes.size();
@@ -855,12 +1135,24 @@ message parse_message(std::string_view bytes, const limits& lim, budget* bud, pa
     if (std::memchr(bytes.data(), '\0', bytes.size())) m.add_anomaly("NUL_BYTES", "NUL bytes in the message");
 
     GMimeParserOptions* opts = parser_options();
-    g_mime_parser_options_set_warning_callback(opts, on_warning, &m);
-    gptr<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(bytes.data(), bytes.size()));
+    warn_sink sink;
+    sink.m = &m;
+    g_mime_parser_options_set_warning_callback(opts, on_warning, &sink);
+    std::vector<plain_field> fields;
+    std::size_t block_end = 0;
+    gptr<GMimeStream> stream;
+    if (own_split && plain_fields(bytes, fields, block_end)) {
+        warn_as_gmime_message(fields, opts, sink);
+        stream.reset(stream_without_message_fields(bytes, fields, block_end, sink.removed));
+    } else {
+        fields.clear();
+        stream.reset(g_mime_stream_mem_new_with_buffer(bytes.data(), bytes.size()));
+    }
     gptr<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
     g_mime_parser_set_format(parser.get(), GMIME_FORMAT_MESSAGE);
     gptr<GMimeMessage> gm(g_mime_parser_construct_message(parser.get(), opts));
     g_mime_parser_options_set_warning_callback(opts, nullptr, nullptr);
+    sink.removed.clear();
     if (!gm) {
         m.add_anomaly("NOT_A_MESSAGE", "no message header block could be parsed");
         decoded_text dt = to_utf8(bytes.substr(0, std::min(bytes.size(), lim.text_bytes)), "");
@@ -870,9 +1162,46 @@ message parse_message(std::string_view bytes, const limits& lim, budget* bud, pa
         m.subject = parse_subject({});
         return m;
     }
-    fill_message(gm.get(), m, lim, 0, bud, scope);
+    if (fields.empty()) {
+        fill_message(gm.get(), m, lim, 0, bud, scope);
+    } else {
+        // GMimeMessage's header list: the fields other than Content-*, in order.
+        std::vector<field_view> message_fields;
+        message_fields.reserve(fields.size());
+        for (const plain_field& f : fields)
+            if (!is_content_field(f.name)) message_fields.push_back({f.name, f.raw});
+        fill_message(gm.get(), m, lim, 0, bud, scope, &message_fields);
+    }
     if (m.headers.empty()) m.add_anomaly("NOT_A_MESSAGE", "the input has no header fields");
     return m;
 }
+
+}  // namespace
+
+message parse_message(std::string_view bytes, const limits& lim, budget* bud, parse_scope scope) {
+    return parse(bytes, lim, bud, scope, true);
+}
+
+namespace detail {
+
+message parse_through_gmime_message(std::string_view bytes, const limits& lim, parse_scope scope) {
+    return parse(bytes, lim, nullptr, scope, false);
+}
+
+bool splits_header_block(std::string_view bytes, const limits& lim) {
+    message m;
+    if (bytes.size() > lim.message_bytes) bytes = bytes.substr(0, lim.message_bytes);
+    if (bytes.starts_with("From ")) {
+        auto nl = bytes.find('\n');
+        bytes.remove_prefix(nl == std::string_view::npos ? bytes.size() : nl + 1);
+    }
+    std::string bounded;
+    bytes = bound_headers(bytes, lim, m, bounded, nullptr);
+    std::vector<plain_field> fields;
+    std::size_t block_end = 0;
+    return plain_fields(bytes, fields, block_end);
+}
+
+}  // namespace detail
 
 }  // namespace replyguard::mime

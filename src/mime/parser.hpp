@@ -38,4 +38,19 @@ message parse_message(std::string_view bytes, const limits& lim = {}, budget* bu
 /// Content-Transfer-Encoding, Content-Disposition). Case-insensitive.
 bool is_kept_header(std::string_view name);
 
+enum class parse_scope;  // mime/parse_scope.hpp
+
+namespace detail {
+
+/// For tests: parse_message() as it was before the top level was split here,
+/// every header block through GMimeMessage's own header processing. The
+/// records of both must be the same (tests/unit/mime/top_headers_test.cpp).
+message parse_through_gmime_message(std::string_view bytes, const limits& lim, parse_scope scope);
+
+/// For tests: true when parse_message() splits this input's top-level header
+/// block itself (a block of plain fields), false when GMime does.
+bool splits_header_block(std::string_view bytes, const limits& lim);
+
+}  // namespace detail
+
 }  // namespace replyguard::mime
