@@ -21,7 +21,8 @@
 //   comments ("-->", "--!>", "<!-->", "<!--->"), DOCTYPE and bogus comments,
 //   raw text up to its end tag (<style>, <script>, <title>, <iframe>,
 //   <noframes>: dropped, as the walk drops them), character references
-//   (numeric ones with ';' to a valid code point, the named ones of a table
+//   (numeric ones with ';' to a valid code point, 0x80-0x9F by gumbo's
+//   windows-1252 table, the named ones of a table
 //   below with ';', and the legacy ones without ';' that gumbo leaves alone
 //   in an attribute), CR LF and CR in attribute values. The tree builder
 //   (gumbo 0.10's, quirks included), for the elements the walk renders: the
@@ -31,7 +32,12 @@
 //   (closing several elements, or ignored); implicit closes (a <p> in button
 //   scope before a block, an <li>/<dd>/<dt> before another, a heading before
 //   a heading, cells and rows, implied <tbody> and <tr>); the adoption agency
-//   where nodes keep their order; <form> and its pointer; the DOCTYPE's
+//   where nodes keep their order, and its first step (the current node of
+//   the tag closes when it is not in the list); the Noah's Ark clause (three
+//   entries of the same tag and decoded attributes: the earliest leaves the
+//   list); <select> in body and in a cell (dropped with all it holds, by the
+//   rules of "in select" and "in select in table": what closes it, <script>
+//   as raw text, every other tag ignored); <form> and its pointer; the DOCTYPE's
 //   quirks mode (<table> in a <p>); <html>/<head>/<body> tags (they render
 //   nothing; content goes to the body whatever they say).
 //
@@ -40,11 +46,11 @@
 //   non-characters); foster parenting (text other than whitespace, or an
 //   element other than a table part, directly in a table); the adoption
 //   agency where it would clone or move elements out of order (an <a> around
-//   a block, elements between the formatting element and the block); Noah's
-//   Ark (a fourth identical formatting element); <caption>, <colgroup>/<col>,
+//   a block, elements between the formatting element and the block); <caption>, <colgroup>/<col>,
 //   <table> in a table; <template>, <svg>/<math>; <noscript>, <noembed>,
 //   <xmp>, <textarea>, <plaintext>, <listing>; <object>, <applet>,
-//   <marquee>, <select>, <option>, <button>, <nobr>, ruby parts, <image>,
+//   <marquee>, <option> outside a <select>, <input>, <keygen>, <textarea> or
+//   <template> in one, <button>, <nobr>, ruby parts, <image>,
 //   <isindex>, frames; text right before </form> (gumbo leaves it
 //   unflushed); a script holding "<!--"; a reference it cannot decode for
 //   certain; an unterminated tag or comment; a lone CR in <pre>; a DOCTYPE
@@ -197,6 +203,15 @@ const entity* find_entity(std::string_view name) {
     return it != std::end(k_entities) && it->name == name ? it : nullptr;
 }
 
+/// What gumbo's numeric references to 0x80-0x9F give (its kCharReplacements,
+/// the HTML5 table: windows-1252). The five it leaves as C1 controls stay
+/// outside safe_code_point().
+constexpr char32_t k_c1_replacements[32] = {
+    0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+    0x2039, 0x0152, 0x008D, 0x017D, 0x008F, 0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
+    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178,
+};
+
 bool safe_code_point(unsigned long cp) {
     return cp == '\t' || cp == '\n' || (cp >= 0x20 && cp <= 0x7E) || (cp >= 0xA0 && cp <= 0xD7FF) ||
            (cp >= 0xE000 && cp <= 0xFDCF) || (cp >= 0xFDF0 && cp <= 0x10FFFF && (cp & 0xFFFE) != 0xFFFE);
@@ -225,6 +240,7 @@ std::size_t char_ref(std::string_view h, std::size_t i, bool in_attribute, std::
             if (d < 0) break;
             cp = cp * (hex ? 16 : 10) + static_cast<unsigned long>(d);
         }
+        if (cp >= 0x80 && cp <= 0x9F) cp = k_c1_replacements[cp - 0x80];  // windows-1252, as gumbo does
         if (digits == 0 || digits > 8 || j >= n || h[j] != ';' || !safe_code_point(cp)) return npos;
         append_utf8(out, static_cast<char32_t>(cp));
         return j + 1;
@@ -280,6 +296,7 @@ enum class kind : std::uint8_t {
     cell,         // td, th
     table_other,  // caption, col, colgroup
     form,
+    select,       // dropped by the walk with all it holds; its own insertion mode
     ignored,      // html, head, body
     raw,          // style, script, title: dropped with their text
     raw_in_body,  // iframe, noframes: the same, but foster-parented in a table
@@ -381,7 +398,7 @@ constexpr tag_info k_tags[] = {
     {"s", kind::other, false, false, true},
     {"script", kind::raw, false, true, false},
     {"section", kind::p_closer, true, true, false},
-    {"select", kind::decline, false, true, false},
+    {"select", kind::select, false, true, false},
     {"small", kind::other, false, false, true},
     {"source", kind::void_other, false, true, false},
     {"strike", kind::other, false, false, true},
@@ -445,6 +462,7 @@ struct wanted_attrs {
     enum { href, src, id, style, action, count };
     std::array<std::string_view, count> value{};
     std::array<bool, count> present{};
+    std::string_view raw;  // all the attributes' text, up to the tag's '>'
 };
 
 /// The tag name starting at `p` (after "<" or "</"), lower-cased; `p` is left
@@ -457,10 +475,12 @@ std::string tag_name(std::string_view h, std::size_t& p) {
     return name;
 }
 
-/// From just after a tag's name: the index after its '>' or npos (the end of
+/// From just after a tag's name: calls on_attr(name, raw value) for each
+/// attribute and returns the index after the tag's '>', or npos (the end of
 /// input inside the tag). The tokenizer's attribute states: quotes count only
 /// as a value's first character; an unquoted value ends at space or '>'.
-std::size_t scan_attributes(std::string_view h, std::size_t p, wanted_attrs* want) {
+template <class OnAttr>
+std::size_t for_each_attribute(std::string_view h, std::size_t p, OnAttr&& on_attr) {
     const std::size_t n = h.size();
     while (p < n) {
         const char c = h[p];
@@ -488,7 +508,17 @@ std::size_t scan_attributes(std::string_view h, std::size_t p, wanted_attrs* wan
                 value = h.substr(vs, p - vs);
             }
         }
-        if (!want) continue;
+        on_attr(name, value);
+    }
+    return npos;
+}
+
+/// for_each_attribute keeping the values html_to_text reads (`want`, may be
+/// null) and the tag's attribute text.
+std::size_t scan_attributes(std::string_view h, std::size_t p, wanted_attrs* want) {
+    if (!want) return for_each_attribute(h, p, [](std::string_view, std::string_view) {});
+    const std::size_t begin = p;
+    const std::size_t end = for_each_attribute(h, p, [want](std::string_view name, std::string_view value) {
         int slot = -1;
         if (name.size() == 4 && at_ci(name, 0, "href"))
             slot = wanted_attrs::href;
@@ -504,8 +534,9 @@ std::size_t scan_attributes(std::string_view h, std::size_t p, wanted_attrs* wan
             want->present[slot] = true;
             want->value[slot] = value;
         }
-    }
-    return npos;
+    });
+    if (end != npos) want->raw = h.substr(begin, end - 1 - begin);
+    return end;
 }
 
 /// Where a comment that starts at h[lt] ("<!--") ends (the index after it), or npos.
@@ -548,7 +579,8 @@ struct formatting_entry {
     std::string name;
     bool on_stack;
     bool href_present;
-    std::string_view raw_href;  // what a reopened <a> links to
+    std::string_view raw_href;   // what a reopened <a> links to
+    std::string_view raw_attrs;  // for the Noah's Ark clause, which compares attributes
 };
 
 /// gumbo's quirks mode, from the DOCTYPE: it decides whether <table> closes a <p>.
@@ -558,6 +590,31 @@ enum class quirks { undecided, quirks, no_quirks, unknown };
 /// nearest table element on the stack (a foster-parented element, which
 /// would break this, is declined).
 enum class mode { body, table, tbody, row, cell };
+
+std::optional<std::string> decode_attribute(std::string_view v);
+
+/// A tag's attributes as gumbo keeps them: names lower-cased, the first of
+/// each name, values decoded; sorted by name (gumbo compares them as sets).
+using attr_list = std::vector<std::pair<std::string, std::string>>;
+
+bool attribute_list(std::string_view raw, attr_list& out) {
+    out.clear();
+    bool ok = true;
+    for_each_attribute(raw, 0, [&](std::string_view name, std::string_view value) {
+        std::string n(name);
+        for (char& c : n) c = lower(c);
+        for (const auto& [have, v] : out)
+            if (have == n) return;
+        auto decoded = decode_attribute(value);
+        if (!decoded) {
+            ok = false;
+            return;
+        }
+        out.emplace_back(std::move(n), std::move(*decoded));
+    });
+    std::sort(out.begin(), out.end());
+    return ok;
+}
 
 class fast_pass {
 public:
@@ -607,6 +664,9 @@ private:
     void open(open_element& e, const wanted_attrs* attrs);
     void close(const open_element& e);
     std::optional<std::string> attr_value(const wanted_attrs& a, int slot);
+    bool in_select() const { return !stack_.empty() && stack_.back().info->k == kind::select; }
+    bool select_start(const std::string& name, const tag_info& t, bool& reprocess);
+    bool select_end(const std::string& name, const tag_info& t, bool& reprocess);
 
     std::string_view h_;
     renderer r_;
@@ -658,7 +718,12 @@ std::size_t fast_pass::nearest(kind k) const {
 }
 
 std::optional<std::string> fast_pass::attr_value(const wanted_attrs& a, int slot) {
-    const std::string_view v = a.value[slot];
+    return decode_attribute(a.value[slot]);
+}
+
+/// An attribute value as gumbo stores it (references decoded, CR LF and CR
+/// as LF), or nullopt where a reference is not certain.
+std::optional<std::string> decode_attribute(std::string_view v) {
     if (v.find('&') == npos && v.find('\r') == npos) return std::string(v);
     std::string out;
     out.reserve(v.size());
@@ -765,18 +830,36 @@ bool fast_pass::push(std::string name, const tag_info& info, const wanted_attrs*
     pending_text_ = false;
     if (info.k == kind::pre) ++pre_;
     stack_.push_back(std::move(e));
-    if (info.k == kind::cell) active_.push_back({0, nullptr, {}, false, false, {}});  // the cell's marker
+    if (info.k == kind::cell) active_.push_back({0, nullptr, {}, false, false, {}, {}});  // the cell's marker
     return true;
 }
 
-/// A formatting element: pushed and added to the list (Noah's Ark clause,
-/// which compares attributes, declined instead of followed).
+/// A formatting element: pushed and added to the list, after the Noah's Ark
+/// clause: with three entries of the same tag and the same attributes (gumbo
+/// compares the decoded values, case-sensitively, in any order) since the
+/// last marker, the earliest of them leaves the list (not the stack).
 bool fast_pass::push_formatting(std::string name, const tag_info& info, const wanted_attrs& attrs) {
-    int same = 0;
+    int same_tag = 0;
     for (auto it = active_.rbegin(); it != active_.rend() && it->id != 0; ++it)
-        if (it->name == name) ++same;
-    if (same >= 3) return decline("a fourth identical formatting element");
-    formatting_entry entry{0, &info, name, true, attrs.present[wanted_attrs::href], attrs.value[wanted_attrs::href]};
+        if (it->name == name) ++same_tag;
+    if (same_tag >= 3) {
+        attr_list mine, theirs;
+        if (!attribute_list(attrs.raw, mine)) return decline("a formatting element whose attributes it cannot decode");
+        int same = 0;
+        std::size_t earliest = 0;
+        for (std::size_t k = active_.size(); k-- > 0 && active_[k].id != 0;) {
+            if (active_[k].name != name) continue;
+            if (!attribute_list(active_[k].raw_attrs, theirs))
+                return decline("a formatting element whose attributes it cannot decode");
+            if (theirs == mine) {
+                ++same;
+                earliest = k;
+            }
+        }
+        if (same >= 3) active_.erase(active_.begin() + static_cast<std::ptrdiff_t>(earliest));
+    }
+    formatting_entry entry{
+        0, &info, name, true, attrs.present[wanted_attrs::href], attrs.value[wanted_attrs::href], attrs.raw};
     if (!push(std::move(name), info, &attrs)) return false;
     entry.id = stack_.back().id;
     active_.push_back(std::move(entry));
@@ -814,6 +897,7 @@ bool fast_pass::reconstruct() {
         wanted_attrs attrs;
         attrs.present[wanted_attrs::href] = entry.href_present;
         attrs.value[wanted_attrs::href] = entry.raw_href;
+        attrs.raw = entry.raw_attrs;
         if (!push(entry.name, *entry.info, &attrs)) return false;
         entry.id = stack_.back().id;
         entry.on_stack = true;
@@ -856,6 +940,14 @@ bool fast_pass::close_p_in_button_scope() {
 /// second link), a table as the common ancestor (foster parenting).
 bool fast_pass::adoption_agency(const std::string& subject, bool& done) {
     done = false;
+    // Step 1: the current node of that tag, left out of the list by the Noah's Ark clause, closes.
+    if (!stack_.empty() && stack_.back().name == subject &&
+        std::none_of(active_.begin(), active_.end(),
+                     [&](const formatting_entry& f) { return f.id == stack_.back().id; })) {
+        done = true;
+        pop();
+        return true;
+    }
     for (int round = 0; round < 8; ++round) {
         std::size_t k = active_.size();
         while (k-- > 0) {
@@ -898,7 +990,7 @@ bool fast_pass::adoption_agency(const std::string& subject, bool& done) {
 }
 
 bool fast_pass::text(std::string_view s) {
-    if (s.empty()) return true;
+    if (s.empty() || in_select()) return true;  // a select's text is dropped with it (references too)
     if (in_table_mode()) {
         // Table text: whitespace is inserted where it is; anything else is foster-parented.
         for (char c : s)
@@ -941,6 +1033,11 @@ bool fast_pass::start_tag(std::size_t lt, std::size_t& i) {
     const std::size_t end = scan_attributes(h_, p, &attrs);
     if (end == npos) return decline("an unterminated tag");
     i = end;
+    if (in_select() && name != "script") {
+        bool reprocess = false;
+        if (!select_start(name, t, reprocess)) return false;
+        if (!reprocess) return true;
+    }
     if (t.k == kind::raw || t.k == kind::raw_in_body) {
         if ((t.k == kind::raw_in_body || t.name == "title") && in_table_mode())
             return decline("an element out of place in a table");
@@ -1081,6 +1178,9 @@ bool fast_pass::start(std::string name, const tag_info& t, const wanted_attrs& a
     case kind::pre:
         if (!close_p_in_button_scope()) return false;
         return push(std::move(name), t, &attrs);
+    case kind::select:
+        // Inserted after reopening formatting elements; what follows goes by the select's rules.
+        return reconstruct() && push(std::move(name), t, &attrs);
     default:
         if (!reconstruct()) return false;
         if (t.formatting) return push_formatting(std::move(name), t, attrs);
@@ -1094,7 +1194,59 @@ bool fast_pass::end_tag(std::size_t lt, std::size_t& i) {
     const std::size_t end_at = scan_attributes(h_, p, nullptr);
     if (end_at == npos) return decline("an unterminated tag");
     i = end_at;
-    return end(name, classify(name));
+    const tag_info& t = classify(name);
+    if (in_select()) {
+        bool reprocess = false;
+        if (!select_end(name, t, reprocess)) return false;
+        if (!reprocess) return true;
+    }
+    return end(name, t);
+}
+
+/// gumbo's handle_in_select and handle_in_select_in_table for a start tag
+/// other than <script> (which goes to the head's rules: raw text, dropped).
+/// Nothing inside a <select> renders, so <option> and <optgroup> are not
+/// kept; only what closes the select matters: another <select>, and in a
+/// table a table part (`reprocess`: then handled in the mode it returns to).
+/// Every other tag is ignored, without the raw text of <style> or <title>.
+bool fast_pass::select_start(const std::string& name, const tag_info& t, bool& reprocess) {
+    reprocess = false;
+    if (name == "input" || name == "keygen" || name == "textarea" || name == "template")
+        return decline("an element it does not follow in a <select>");
+    if (t.k == kind::select) {
+        pop();
+        return true;
+    }
+    const bool table_part =
+        t.k == kind::table || t.k == kind::section || t.k == kind::tr || t.k == kind::cell || name == "caption";
+    if (table_part && nearest(kind::table) != none) {
+        pop();
+        reprocess = true;
+    }
+    return true;
+}
+
+/// The same for an end tag: </select> closes it; in a table, the end tag of
+/// a table part in table scope closes it and is reprocessed; others are ignored.
+bool fast_pass::select_end(const std::string& name, const tag_info& t, bool& reprocess) {
+    reprocess = false;
+    if (name == "template") return decline("an element it does not follow in a <select>");
+    if (t.k == kind::select) {
+        pop();
+        return true;
+    }
+    const bool table_part =
+        t.k == kind::table || t.k == kind::section || t.k == kind::tr || t.k == kind::cell || name == "caption";
+    if (!table_part || nearest(kind::table) == none) return true;
+    for (std::size_t i = stack_.size(); i-- > 0;) {
+        if (stack_[i].name == name) {
+            pop();
+            reprocess = true;
+            return true;
+        }
+        if (stack_[i].info->k == kind::table) break;  // table scope
+    }
+    return true;
 }
 
 /// An end tag, by the insertion mode's rules.
