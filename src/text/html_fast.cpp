@@ -28,7 +28,9 @@
 //   (gumbo 0.10's, quirks included), for the elements the walk renders: the
 //   stack of open elements and the insertion mode it implies (body, table,
 //   table body, row, cell); the list of active formatting elements with its
-//   cell markers and reconstruction; end tags by the rules of their mode
+//   cell markers and reconstruction; foster parenting of the void elements
+//   (an <img> or <area> link goes before the table's links), a <table> in a
+//   table closing it; end tags by the rules of their mode
 //   (closing several elements, or ignored); implicit closes (a <p> in button
 //   scope before a block, an <li>/<dd>/<dt> before another, a heading before
 //   a heading, cells and rows, implied <tbody> and <tr>); the adoption agency
@@ -43,11 +45,12 @@
 //
 // WHAT IT DECLINES (html_to_text runs gumbo)
 //   NUL, invalid UTF-8 and the code points gumbo replaces (controls, C1,
-//   non-characters); foster parenting (text other than whitespace, or an
-//   element other than a table part, directly in a table); the adoption
+//   non-characters); foster parenting of text other than whitespace, of an
+//   element with content or a line break (<div>, <a>, <br>... directly in a
+//   table), or of formatting elements to reopen; the adoption
 //   agency where it would clone or move elements out of order (an <a> around
 //   a block, elements between the formatting element and the block); <caption>, <colgroup>/<col>,
-//   <table> in a table; <template>, <svg>/<math>; <noscript>, <noembed>,
+//   <template>, <svg>/<math>; <noscript>, <noembed>,
 //   <xmp>, <textarea>, <plaintext>, <listing>; <object>, <applet>,
 //   <marquee>, <option> outside a <select>, <input>, <keygen>, <textarea> or
 //   <template> in one, <button>, <nobr>, ruby parts, <image>,
@@ -58,6 +61,7 @@
 //   elements.
 #include "text/html_fast.hpp"
 
+#include "core/limits.hpp"
 #include "core/strings.hpp"
 #include "text/html_render.hpp"
 
@@ -565,9 +569,10 @@ std::size_t raw_text_end(std::string_view h, std::string_view name, std::size_t 
 struct open_element {
     std::string name;  // lower case
     const tag_info* info;
-    bool known;            // gumbo_knows(name)
-    std::uint32_t id;      // for the list of active formatting elements
-    int list_counter = 0;  // <ol>: items seen
+    bool known;                // gumbo_knows(name)
+    std::uint32_t id;          // for the list of active formatting elements
+    int list_counter = 0;      // <ol>: items seen
+    std::size_t foster_links;  // <table>: where the links of elements foster-parented before it go
 };
 
 /// An entry of the list of active formatting elements: an element (b, font,
@@ -649,6 +654,7 @@ private:
     bool start_tag(std::size_t lt, std::size_t& i);
     bool end_tag(std::size_t lt, std::size_t& i);
     bool start(std::string name, const tag_info& t, const wanted_attrs& attrs);
+    bool in_table_otherwise(std::string name, const tag_info& t, const wanted_attrs& attrs);
     bool end(const std::string& name, const tag_info& t);
     bool end_in_body(const std::string& name, const tag_info& t);
     bool push(std::string name, const tag_info& info, const wanted_attrs* attrs);
@@ -825,7 +831,7 @@ bool fast_pass::push(std::string name, const tag_info& info, const wanted_attrs*
             if (attrs->present[s] && !attr_value(*attrs, s)) return decline("an attribute value it cannot decode");
     }
     const bool known = &info != &k_ordinary || gumbo_knows(name);
-    open_element e{std::move(name), &info, known, next_id_++};
+    open_element e{std::move(name), &info, known, next_id_++, 0, links_.size()};
     open(e, attrs);
     pending_text_ = false;
     if (info.k == kind::pre) ++pre_;
@@ -981,7 +987,7 @@ bool fast_pass::adoption_agency(const std::string& subject, bool& done) {
         }
         // The element leaves the stack (its close renders nothing: not a block, not <a>); its copy
         // goes right above the block, and replaces it in the list.
-        open_element copy{stack_[at].name, stack_[at].info, stack_[at].known, next_id_++};
+        open_element copy{stack_[at].name, stack_[at].info, stack_[at].known, next_id_++, 0, 0};
         stack_.erase(stack_.begin() + static_cast<std::ptrdiff_t>(at));
         active_[k].id = copy.id;
         stack_.insert(stack_.begin() + static_cast<std::ptrdiff_t>(at + 1), std::move(copy));
@@ -1093,21 +1099,21 @@ bool fast_pass::start(std::string name, const tag_info& t, const wanted_attrs& a
         case kind::cell:
             return push("tbody", classify("tbody"), nullptr) && push("tr", classify("tr"), nullptr) &&
                    push(std::move(name), t, nullptr);
-        default: return decline("an element out of place in a table");
+        default: return in_table_otherwise(std::move(name), t, attrs);
         }
     case mode::tbody:
         switch (t.k) {
         case kind::section: pop(); return start(std::move(name), t, attrs);  // closes the section
         case kind::tr: return push(std::move(name), t, nullptr);
         case kind::cell: return push("tr", classify("tr"), nullptr) && push(std::move(name), t, nullptr);
-        default: return decline("an element out of place in a table");
+        default: return in_table_otherwise(std::move(name), t, attrs);
         }
     case mode::row:
         switch (t.k) {
         case kind::section:
         case kind::tr: pop(); return start(std::move(name), t, attrs);  // closes the row
         case kind::cell: return push(std::move(name), t, nullptr);
-        default: return decline("an element out of place in a table");
+        default: return in_table_otherwise(std::move(name), t, attrs);
         }
     case mode::cell:
         if (t.k == kind::section || t.k == kind::tr || t.k == kind::cell) {
@@ -1186,6 +1192,43 @@ bool fast_pass::start(std::string name, const tag_info& t, const wanted_attrs& a
         if (t.formatting) return push_formatting(std::move(name), t, attrs);
         return push(std::move(name), t, &attrs);
     }
+}
+
+/// A start tag in a table, a table body or a row that is not a table part
+/// (gumbo's handle_in_table "anything else", after <form>, <style> and
+/// <script>). A <table> closes the open one and is handled again. Any other
+/// element is foster-parented: inserted before the table, in its parent.
+/// Followed for the void elements that render nothing in the walk (<input>,
+/// <meta>, <wbr>...) and those that only add a link (<img>, <area>): the link
+/// goes before the ones the table added so far. Declined: an element with
+/// content or a line break (its rendering would go before the table's), and
+/// formatting elements to reopen (they would be foster-parented too).
+bool fast_pass::in_table_otherwise(std::string name, const tag_info& t, const wanted_attrs& attrs) {
+    if (t.k == kind::table) {
+        pop_to(nearest(kind::table));
+        return start(std::move(name), t, attrs);
+    }
+    if (t.k != kind::void_other && t.k != kind::img && t.k != kind::area)
+        return decline("an element out of place in a table");
+    const bool reconstructs = t.k != kind::void_other || name == "embed" || name == "wbr" || name == "input";
+    if (reconstructs && !active_.empty() && active_.back().id != 0 && !active_.back().on_stack)
+        return decline("formatting elements to reopen in a table");
+    const int slot = t.k == kind::img ? wanted_attrs::src : wanted_attrs::href;
+    if (t.k == kind::void_other || !attrs.present[slot]) {
+        pending_text_ = false;  // an element between: gumbo's text node is flushed
+        return true;
+    }
+    const std::optional<std::string> url = attr_value(attrs, slot);
+    if (!url) return decline("an attribute value it cannot decode");
+    std::vector<url_ref> one;
+    add_link(one, url->c_str(), {});
+    if (!one.empty()) {
+        if (links_.size() + 1 >= limits{}.urls) return decline("a foster-parented link near the limit");
+        open_element& table = stack_[nearest(kind::table)];
+        links_.insert(links_.begin() + static_cast<std::ptrdiff_t>(table.foster_links++), std::move(one.front()));
+    }
+    pending_text_ = false;
+    return true;
 }
 
 bool fast_pass::end_tag(std::size_t lt, std::size_t& i) {
