@@ -21,10 +21,10 @@
 //   comments ("-->", "--!>", "<!-->", "<!--->"), DOCTYPE and bogus comments,
 //   raw text up to its end tag (<style>, <script>, <title>, <iframe>,
 //   <noframes>: dropped, as the walk drops them), character references
-//   (numeric ones with ';' to a valid code point, 0x80-0x9F by gumbo's
-//   windows-1252 table, the named ones of a table
-//   below with ';', and the legacy ones without ';' that gumbo leaves alone
-//   in an attribute), CR LF and CR in attribute values. The tree builder
+//   (numeric ones to a valid code point, with ';' or without, 0x80-0x9F by
+//   gumbo's windows-1252 table; the named ones of a table below with ';';
+//   the legacy ones without ';', decoded, or left alone in an attribute
+//   before an alphanumeric or '='), CR LF and CR in attribute values. The tree builder
 //   (gumbo 0.10's, quirks included), for the elements the walk renders: the
 //   stack of open elements and the insertion mode it implies (body, table,
 //   table body, row, cell); the list of active formatting elements with its
@@ -245,9 +245,9 @@ std::size_t char_ref(std::string_view h, std::size_t i, bool in_attribute, std::
             cp = cp * (hex ? 16 : 10) + static_cast<unsigned long>(d);
         }
         if (cp >= 0x80 && cp <= 0x9F) cp = k_c1_replacements[cp - 0x80];  // windows-1252, as gumbo does
-        if (digits == 0 || digits > 8 || j >= n || h[j] != ';' || !safe_code_point(cp)) return npos;
+        if (digits == 0 || digits > 8 || !safe_code_point(cp)) return npos;
         append_utf8(out, static_cast<char32_t>(cp));
-        return j + 1;
+        return j < n && h[j] == ';' ? j + 1 : j;  // without ';' decoded all the same (a parse error)
     }
     std::size_t j = i + 1;
     while (j < n && alnum(h[j])) ++j;
@@ -258,8 +258,10 @@ std::size_t char_ref(std::string_view h, std::size_t i, bool in_attribute, std::
             append_utf8(out, e->cp);
             return j + 1;
         }
+        return npos;  // a name of gumbo's full table, or a legacy one before other letters
     }
-    // The longest legacy name the run starts with (they are 2 to 6 letters).
+    // Without ';' only the legacy names match (gumbo takes the longest match,
+    // and every other name ends in ';'): the longest the run starts with (2 to 6 letters).
     std::size_t legacy = 0;
     for (std::size_t len = std::min<std::size_t>(name.size(), 6); len >= 2 && legacy == 0; --len)
         if (sorted_has(name.substr(0, len))) legacy = len;
@@ -270,10 +272,10 @@ std::size_t char_ref(std::string_view h, std::size_t i, bool in_attribute, std::
             out.push_back('&');
             return i + 1;
         }
-        return npos;  // decoded without ';' (a parse error): left to gumbo
+        append_utf8(out, find_entity(name.substr(0, legacy))->cp);  // a parse error, decoded
+        return i + 1 + legacy;
     }
-    if (semi) return npos;  // a name of gumbo's full table, or none
-    out.push_back('&');     // "&id=": no reference starts so
+    out.push_back('&');  // "&id=": no reference starts so
     return i + 1;
 }
 
