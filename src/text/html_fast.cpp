@@ -34,7 +34,8 @@
 //   (closing several elements, or ignored); implicit closes (a <p> in button
 //   scope before a block, an <li>/<dd>/<dt> before another, a heading before
 //   a heading, cells and rows, implied <tbody> and <tr>); the adoption agency
-//   where nodes keep their order, and its first step (the current node of
+//   where nodes keep their order (an <a> around a block: its link ends
+//   before the block, a copy in the block is a second link), and its first step (the current node of
 //   the tag closes when it is not in the list); the Noah's Ark clause (three
 //   entries of the same tag and decoded attributes: the earliest leaves the
 //   list); <select> in body and in a cell (dropped with all it holds, by the
@@ -48,8 +49,10 @@
 //   non-characters); foster parenting of text other than whitespace, of an
 //   element with content or a line break (<div>, <a>, <br>... directly in a
 //   table), or of formatting elements to reopen; the adoption
-//   agency where it would clone or move elements out of order (an <a> around
-//   a block, elements between the formatting element and the block); <caption>, <colgroup>/<col>,
+//   agency where it would clone or move elements out of order (elements
+//   between the formatting element and the block, an <a> whose anchor text
+//   the walk ended early or left open before unflushed text); <caption>,
+//   <colgroup>/<col>,
 //   <template>, <svg>/<math>; <noscript>, <noembed>,
 //   <xmp>, <textarea>, <plaintext>, <listing>; <object>, <applet>,
 //   <marquee>, <option> outside a <select>, <input>, <keygen>, <textarea> or
@@ -571,10 +574,14 @@ std::size_t raw_text_end(std::string_view h, std::string_view name, std::size_t 
 struct open_element {
     std::string name;  // lower case
     const tag_info* info;
-    bool known;                // gumbo_knows(name)
-    std::uint32_t id;          // for the list of active formatting elements
-    int list_counter = 0;      // <ol>: items seen
-    std::size_t foster_links;  // <table>: where the links of elements foster-parented before it go
+    bool known;            // gumbo_knows(name)
+    std::uint32_t id;      // for the list of active formatting elements
+    int list_counter = 0;  // <ol>: items seen
+    // links_.size() and (inside an <a>) anchor_.size() when it opened: where the links and the
+    // anchor text of what comes before it in the tree end, when a link is inserted before it (a
+    // <table>'s foster-parented elements, or an <a> the adoption agency ends before it).
+    std::size_t links_at;
+    std::size_t anchor_at = 0;
 };
 
 /// An entry of the list of active formatting elements: an element (b, font,
@@ -662,6 +669,7 @@ private:
     bool push(std::string name, const tag_info& info, const wanted_attrs* attrs);
     bool push_formatting(std::string name, const tag_info& info, const wanted_attrs& attrs);
     void pop();
+    void insert_link(url_ref link, std::size_t before);
     void pop_to(std::size_t index);
     void close_cell();
     bool close_p_in_button_scope();
@@ -833,7 +841,7 @@ bool fast_pass::push(std::string name, const tag_info& info, const wanted_attrs*
             if (attrs->present[s] && !attr_value(*attrs, s)) return decline("an attribute value it cannot decode");
     }
     const bool known = &info != &k_ordinary || gumbo_knows(name);
-    open_element e{std::move(name), &info, known, next_id_++, 0, links_.size()};
+    open_element e{std::move(name), &info, known, next_id_++, 0, links_.size(), anchor_.size()};
     open(e, attrs);
     pending_text_ = false;
     if (info.k == kind::pre) ++pre_;
@@ -872,6 +880,14 @@ bool fast_pass::push_formatting(std::string name, const tag_info& info, const wa
     entry.id = stack_.back().id;
     active_.push_back(std::move(entry));
     return true;
+}
+
+/// Adds `link` before the links of stack_[before] and of what opened after it.
+void fast_pass::insert_link(url_ref link, std::size_t before) {
+    const std::size_t at = stack_[before].links_at;
+    links_.insert(links_.begin() + static_cast<std::ptrdiff_t>(at), std::move(link));
+    for (std::size_t j = before; j < stack_.size(); ++j)
+        if (stack_[j].links_at >= at) ++stack_[j].links_at;
 }
 
 void fast_pass::pop() {
@@ -980,16 +996,32 @@ bool fast_pass::adoption_agency(const std::string& subject, bool& done) {
             pop_to(at);
             return true;
         }
-        if (stack_[at].info->k == kind::a) return decline("<a> around a block it does not close");
         if (block != at + 1) return decline("misnested formatting around nested elements");
         if (at > 0) {
             const kind ancestor = stack_[at - 1].info->k;
             if (ancestor == kind::table || ancestor == kind::section || ancestor == kind::tr)
                 return decline("misnested formatting in a table");
         }
+        if (stack_[at].info->k == kind::a && active_[k].href_present) {
+            // The walk starts the copy's anchor text afresh: the <a> must still own the anchor text
+            // (an <a> in a cell inside it ends the walk's anchor).
+            if (!anchor_href_ || anchor_depth_ != at) return decline("<a> around a block, its anchor text ended");
+            // The <a> ends before the block: its link, with the anchor text up to the block, goes
+            // before the links found in the block; the copy in the block is a second link.
+            if (anchor_.size() >= html_detail::k_max_anchor || links_.size() + 1 >= limits{}.urls)
+                return decline("<a> around a block, its link near a limit");
+            std::vector<url_ref> one;
+            const std::size_t split = stack_[block].anchor_at;
+            add_link(one, anchor_href_->c_str(), anchor_.substr(0, split));
+            if (!one.empty()) insert_link(std::move(one.front()), block);
+            anchor_.erase(0, split);
+            for (std::size_t j = block; j < stack_.size(); ++j)
+                stack_[j].anchor_at -= std::min(split, stack_[j].anchor_at);
+            anchor_depth_ = at + 1;  // the copy's
+        }
         // The element leaves the stack (its close renders nothing: not a block, not <a>); its copy
         // goes right above the block, and replaces it in the list.
-        open_element copy{stack_[at].name, stack_[at].info, stack_[at].known, next_id_++, 0, 0};
+        open_element copy{stack_[at].name, stack_[at].info, stack_[at].known, next_id_++, 0, stack_[block].links_at, 0};
         stack_.erase(stack_.begin() + static_cast<std::ptrdiff_t>(at));
         active_[k].id = copy.id;
         stack_.insert(stack_.begin() + static_cast<std::ptrdiff_t>(at + 1), std::move(copy));
@@ -1134,7 +1166,19 @@ bool fast_pass::start(std::string name, const tag_info& t, const wanted_attrs& a
     case kind::a: {
         // An <a> in the list since the last marker goes first: the adoption agency.
         bool done = false;
-        if (!adoption_agency("a", done) || !reconstruct()) return false;
+        if (!adoption_agency("a", done)) return false;
+        // After its eight rounds, an <a> still in the list leaves the list and the stack.
+        for (std::size_t k = active_.size(); k-- > 0 && active_[k].id != 0;) {
+            if (active_[k].name != "a") continue;
+            const std::size_t at = stack_index(active_[k].id);
+            if (at != none && at + 1 != stack_.size()) return decline("<a> left open under other elements");
+            // gumbo's unflushed text then goes after it, not in its anchor text.
+            if (at != none && pending_text_) return decline("<a> left open before unflushed text");
+            active_.erase(active_.begin() + static_cast<std::ptrdiff_t>(k));
+            if (at != none) pop();
+            break;
+        }
+        if (!reconstruct()) return false;
         return push_formatting(std::move(name), t, attrs);
     }
     case kind::br:
@@ -1226,8 +1270,7 @@ bool fast_pass::in_table_otherwise(std::string name, const tag_info& t, const wa
     add_link(one, url->c_str(), {});
     if (!one.empty()) {
         if (links_.size() + 1 >= limits{}.urls) return decline("a foster-parented link near the limit");
-        open_element& table = stack_[nearest(kind::table)];
-        links_.insert(links_.begin() + static_cast<std::ptrdiff_t>(table.foster_links++), std::move(one.front()));
+        insert_link(std::move(one.front()), nearest(kind::table));
     }
     pending_text_ = false;
     return true;

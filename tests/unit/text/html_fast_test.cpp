@@ -277,6 +277,29 @@ TEST(HtmlFast, FosterParentsVoidElementsAndClosesTablesInTables) {
         expect_taken(doc);
 }
 
+// An <a> closed inside the block right above it (42 corpus parts): gumbo
+// ends the link before the block and copies it into the block, two links.
+TEST(HtmlFast, SplitsALinkAroundABlock) {
+    for (const char* doc : {
+             "<a href=x>before<div>inside</a>after</div>",
+             "<a href=x><div>only inside</a>after",
+             "<a href=x>b <img src=i1><p>t<img src=i2> u </a> v",
+             "<p><a href='x y'>one</p>two</a>three",
+             "<a href=x>a <b>bold</b><div> c <a href=y>d</a> e</div>f",  // an <a> in it closes the first
+             "<a>no href<div>t</a>u",
+             "<a href='javascript:x'>j<div>t</a>u",
+             "<a href=x>a<span>s</span><div>t</div><h1>h</a>",
+             "<a href=x>a<table><tr><td>c</td><img src=f></table><div>t</a>",
+             "<ul><li><a href=x>a<li>b</a>c</ul>",
+             "<a href=x><div><span>t</a>u</span>v",
+             "<a href=x>a<div>b<center>c<center>d<a href=y>e</a>f",  // three rounds, two splits
+             // Eight rounds, then the last copy leaves the stack (a corpus part found this).
+             "<a href=x>a<div>b<div><div><div><div><div><div><p><a href=y>d</a>e",
+             "<a href=x>a<blockquote>q</a>r</blockquote>",
+         })
+        expect_taken(doc);
+}
+
 TEST(HtmlFast, DeclinesWhatTheTreeBuilderRearranges) {
     for (const char* doc : {
              "<table>text<tr><td>x</td></tr></table>",  // foster parenting
@@ -286,7 +309,9 @@ TEST(HtmlFast, DeclinesWhatTheTreeBuilderRearranges) {
              "<table><tr><br><td>x</table>",                    // a line break before the table
              "<table><tr><td>x</td><div>y</div></table>",
              "<table><caption>c</caption></table>",
-             "<a href=x><div>t</a>",          // the link's copy would be a second link
+             "<a href=x><span><div>t</a>",                                  // the adoption agency would move <span>
+             "<a href=x><table><tr><td><a href=y>c</a></table><div>t</a>",  // the walk's anchor text ended
+             "<a href=x>a<div>b<div><div><div><div><div><div><p>c<a href=y>d</a>e",  // "c" unflushed
              "<font><div><span><p>x</font>",  // elements between formatting and block
              "<!DOCTYPE html PUBLIC \"-//W3C//DTD HTML 4.0 Transitional//\"><p><table>",  // quirks unknown
              "<template><p>x</p></template>",
