@@ -40,7 +40,8 @@
 //   entries of the same tag and decoded attributes: the earliest leaves the
 //   list); <select> in body and in a cell (dropped with all it holds, by the
 //   rules of "in select" and "in select in table": what closes it, <script>
-//   as raw text, every other tag ignored); <form> and its pointer; the DOCTYPE's
+//   as raw text, every other tag ignored); <option> and <optgroup> outside
+//   one; <nobr>; <form> and its pointer; the DOCTYPE's
 //   quirks mode (<table> in a <p>); <html>/<head>/<body> tags (they render
 //   nothing; content goes to the body whatever they say).
 //
@@ -55,8 +56,8 @@
 //   <colgroup>/<col>,
 //   <template>, <svg>/<math>; <noscript>, <noembed>,
 //   <xmp>, <textarea>, <plaintext>, <listing>; <object>, <applet>,
-//   <marquee>, <option> outside a <select>, <input>, <keygen>, <textarea> or
-//   <template> in one, <button>, <nobr>, ruby parts, <image>,
+//   <marquee>, <input>, <keygen>, <textarea> or <template> in a <select>,
+//   <button>, ruby parts, <image>,
 //   <isindex>, frames; text right before </form> (gumbo leaves it
 //   unflushed); a script holding "<!--"; a reference it cannot decode for
 //   certain; an unterminated tag or comment; a lone CR in <pre>; a DOCTYPE
@@ -306,6 +307,7 @@ enum class kind : std::uint8_t {
     table_other,  // caption, col, colgroup
     form,
     select,       // dropped by the walk with all it holds; its own insertion mode
+    option,       // option, optgroup (outside a <select>): closes an open <option>
     ignored,      // html, head, body
     raw,          // style, script, title: dropped with their text
     raw_in_body,  // iframe, noframes: the same, but foster-parented in a table
@@ -388,14 +390,14 @@ constexpr tag_info k_tags[] = {
     {"menuitem", kind::decline, false, true, false},
     {"meta", kind::void_other, false, true, false},
     {"nav", kind::p_closer, true, true, false},
-    {"nobr", kind::decline, false, false, true},
+    {"nobr", kind::other, false, false, true},
     {"noembed", kind::decline, false, true, false},
     {"noframes", kind::raw_in_body, false, true, false},
     {"noscript", kind::decline, false, true, false},
     {"object", kind::decline, false, true, false},
     {"ol", kind::list, true, true, false},
-    {"optgroup", kind::decline, false, false, false},
-    {"option", kind::decline, false, false, false},
+    {"optgroup", kind::option, false, false, false},
+    {"option", kind::option, false, false, false},
     {"p", kind::p_closer, true, true, false},
     {"param", kind::void_other, false, true, false},
     {"plaintext", kind::decline, true, true, false},
@@ -1233,8 +1235,16 @@ bool fast_pass::start(std::string name, const tag_info& t, const wanted_attrs& a
     case kind::select:
         // Inserted after reopening formatting elements; what follows goes by the select's rules.
         return reconstruct() && push(std::move(name), t, &attrs);
+    case kind::option:
+        if (!stack_.empty() && stack_.back().name == "option") pop();
+        return reconstruct() && push(std::move(name), t, &attrs);
     default:
         if (!reconstruct()) return false;
+        if (name == "nobr" && in_scope([](const open_element& e) { return e.name == "nobr"; }) != none) {
+            // A <nobr> in scope ends first (the adoption agency), then formatting reopens.
+            bool done = false;
+            if (!adoption_agency("nobr", done) || !reconstruct()) return false;
+        }
         if (t.formatting) return push_formatting(std::move(name), t, attrs);
         return push(std::move(name), t, &attrs);
     }

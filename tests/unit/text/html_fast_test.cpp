@@ -204,6 +204,13 @@ TEST(HtmlFast, FollowsTheSelectInsertionModes) {
              "<select>a&#149;&bogus;b",  // references in it: dropped with it
              "<select><!-- c --><!DOCTYPE html>x</select>",
              "<select><option>unclosed to the end",
+             // Outside a <select>: an <option> closes an open one; rendered as its content.
+             "a<option>b<option>c</option>d<optgroup>e<option>f<b>g</optgroup>h",
+             "<table><tr><td><option>x<option>y</td><td>z</table>",
+             // <nobr> in scope ends first, then formatting reopens.
+             "<nobr>a<nobr>b</nobr>c</nobr>d",
+             "<p><nobr>a<b>b<nobr>c</b>d</p>e<nobr>f",
+             "<nobr><div>a<nobr>b</div>c</nobr>",
              "<form action=f><select><form action=g></form></select></form>x",
          })
         expect_taken(doc);
@@ -324,7 +331,7 @@ TEST(HtmlFast, DeclinesWhatTheTreeBuilderRearranges) {
              "<select><input>x</select>",  // closes the select and is reprocessed
              "<select><textarea>x</select>",
              "<select><template>x</template></select>",
-             "<nobr>x</nobr>",
+             "<table><tr><option>x</table>",  // foster parenting
              "<ruby>a<rt>b</rt></ruby>",
              "x&notin; y",  // in gumbo's full table, not in the pass's
              "<a href='u?x=&notin;'>l</a>",
