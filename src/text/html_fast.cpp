@@ -55,7 +55,7 @@
 //   the walk ended early or left open before unflushed text); <caption>,
 //   <colgroup>/<col>,
 //   <template>, <svg>/<math>; <noscript>, <noembed>,
-//   <xmp>, <textarea>, <plaintext>, <listing>; <object>, <applet>,
+//   <xmp>, <textarea> in a table or in <pre>, <plaintext>, <listing>; <object>, <applet>,
 //   <marquee>, <input>, <keygen>, <textarea> or <template> in a <select>,
 //   <button>, ruby parts, <image>,
 //   <isindex>, frames; text right before </form> (gumbo leaves it
@@ -308,6 +308,7 @@ enum class kind : std::uint8_t {
     form,
     select,       // dropped by the walk with all it holds; its own insertion mode
     option,       // option, optgroup (outside a <select>): closes an open <option>
+    textarea,     // RCDATA: its text is rendered
     ignored,      // html, head, body
     raw,          // style, script, title: dropped with their text
     raw_in_body,  // iframe, noframes: the same, but foster-parented in a table
@@ -421,7 +422,7 @@ constexpr tag_info k_tags[] = {
     {"tbody", kind::section, true, true, false},
     {"td", kind::cell, false, true, false},
     {"template", kind::decline, false, true, false},
-    {"textarea", kind::decline, false, true, false},
+    {"textarea", kind::textarea, false, true, false},
     {"tfoot", kind::section, true, true, false},
     {"th", kind::cell, false, true, false},
     {"thead", kind::section, true, true, false},
@@ -662,6 +663,8 @@ private:
     std::size_t in_scope(Pred pred, bool list_scope = false) const;
     std::size_t nearest(kind k) const;
     bool text(std::string_view s);
+    bool insert_text(std::string_view s);
+    bool textarea(std::string name, const tag_info& t, const wanted_attrs& attrs, std::size_t& i);
     bool start_tag(std::size_t lt, std::size_t& i);
     bool end_tag(std::size_t lt, std::size_t& i);
     bool start(std::string name, const tag_info& t, const wanted_attrs& attrs);
@@ -1041,6 +1044,11 @@ bool fast_pass::text(std::string_view s) {
         return true;
     }
     if (!reconstruct()) return false;  // text reopens formatting elements closed implicitly
+    return insert_text(s);
+}
+
+/// Text `s` (a view into the document) inserted in the current node, references decoded.
+bool fast_pass::insert_text(std::string_view s) {
     if (pre_ > 0) {
         for (std::size_t cr = s.find('\r'); cr != npos; cr = s.find('\r', cr + 1))
             if (cr + 1 >= s.size() || s[cr + 1] != '\n') return decline("a lone CR in <pre>");
@@ -1095,6 +1103,7 @@ bool fast_pass::start_tag(std::size_t lt, std::size_t& i) {
         i = close;
         return true;
     }
+    if (t.k == kind::textarea) return textarea(std::move(name), t, attrs, i);
     if (!start(std::move(name), t, attrs)) return false;
     if (t.k == kind::pre) {
         // gumbo drops a newline that is the very next token after <pre>.
@@ -1104,6 +1113,33 @@ bool fast_pass::start_tag(std::size_t lt, std::size_t& i) {
         else if (i < n && h_[i] == '\r')
             i += (i + 1 < n && h_[i + 1] == '\n') ? 2 : 1;
     }
+    return true;
+}
+
+/// <textarea> in body or a cell, from just after its start tag (`i`): inserted
+/// without reopening formatting elements, its RCDATA text (references decoded,
+/// tags are text) up to "</textarea" rendered as text but for a first newline,
+/// then closed. gumbo's handle_in_body and handle_text.
+bool fast_pass::textarea(std::string name, const tag_info& t, const wanted_attrs& attrs, std::size_t& i) {
+    if (in_table_mode()) return decline("an element out of place in a table");
+    if (pre_ > 0) return decline("a <textarea> in <pre>");
+    const std::size_t n = h_.size();
+    if (!push(std::move(name), t, &attrs)) return false;
+    if (i < n && h_[i] == '&') return decline("a reference right after <textarea>");
+    if (i < n && h_[i] == '\n')
+        ++i;
+    else if (i < n && h_[i] == '\r')
+        i += (i + 1 < n && h_[i + 1] == '\n') ? 2 : 1;
+    const std::size_t e = raw_text_end(h_, "textarea", i);
+    if (!insert_text(h_.substr(i, (e == npos ? n : e) - i))) return false;
+    if (e == npos) {  // to the end of input, which closes everything
+        i = n;
+        return true;
+    }
+    const std::size_t close = scan_attributes(h_, e + 2 + 8, nullptr);
+    if (close == npos) return decline("an unterminated tag");
+    i = close;
+    pop();
     return true;
 }
 

@@ -307,6 +307,19 @@ TEST(HtmlFast, SplitsALinkAroundABlock) {
         expect_taken(doc);
 }
 
+// <textarea>: RCDATA, rendered as text (5 corpus parts the scan converts).
+TEST(HtmlFast, RendersTextareaText) {
+    for (const char* doc : {
+             "a<textarea>\nx <b>y</b> &amp; &copy z</textarea>b",
+             "<p><b>x</p><textarea>\r\n\r\nno formatting reopened</textarea>t",
+             "<a href=u>l<textarea name=t>in the anchor</TEXTAREA >m</a>",
+             "<textarea>to the end <p>x",
+             "<table><tr><td><textarea>\r\nc</textarea x></td></tr></table>",
+             "<textarea></textarea><textarea>\n</textarea>",
+         })
+        expect_taken(doc);
+}
+
 TEST(HtmlFast, DeclinesWhatTheTreeBuilderRearranges) {
     for (const char* doc : {
              "<table>text<tr><td>x</td></tr></table>",  // foster parenting
@@ -327,7 +340,8 @@ TEST(HtmlFast, DeclinesWhatTheTreeBuilderRearranges) {
              "<noscript><p>x</p></noscript>",
              "<plaintext><b>x",
              "<xmp><b>x</b></xmp>",
-             "<textarea>\nx</textarea>",
+             "<textarea>&#10;x</textarea>",
+             "<table><tr><textarea>x</textarea><td>y</table>",
              "<select><input>x</select>",  // closes the select and is reprocessed
              "<select><textarea>x</select>",
              "<select><template>x</template></select>",
