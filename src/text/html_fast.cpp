@@ -80,22 +80,19 @@ namespace replyguard::text {
 namespace {
 
 using html_detail::add_link;
+using html_detail::at_ci;
+using html_detail::comment_end;
 using html_detail::is_ws;
+using html_detail::raw_text_end;
 using html_detail::renderer;
+using html_detail::scan_tag_attributes;
+using html_detail::tag_attribute;
 
 constexpr std::size_t npos = std::string_view::npos;
 constexpr std::size_t k_max_open = 200;
 
 bool alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool alnum(char c) { return alpha(c) || (c >= '0' && c <= '9'); }
-
-/// Does `h` hold `word` (lower case) at `p`, ASCII case-insensitively?
-bool at_ci(std::string_view h, std::size_t p, std::string_view word) {
-    if (p + word.size() > h.size()) return false;
-    for (std::size_t k = 0; k < word.size(); ++k)
-        if (lower(h[p + k]) != word[k]) return false;
-    return true;
-}
 
 // --- input check -------------------------------------------------------------
 
@@ -487,50 +484,14 @@ std::string tag_name(std::string_view h, std::size_t& p) {
     return name;
 }
 
-/// From just after a tag's name: calls on_attr(name, raw value) for each
-/// attribute and returns the index after the tag's '>', or npos (the end of
-/// input inside the tag). The tokenizer's attribute states: quotes count only
-/// as a value's first character; an unquoted value ends at space or '>'.
-template <class OnAttr>
-std::size_t for_each_attribute(std::string_view h, std::size_t p, OnAttr&& on_attr) {
-    const std::size_t n = h.size();
-    while (p < n) {
-        const char c = h[p];
-        if (c == '>') return p + 1;
-        if (is_ws(c) || c == '/') {
-            ++p;
-            continue;
-        }
-        const std::size_t begin = p++;  // an attribute name; its first character may be '='
-        while (p < n && !is_ws(h[p]) && h[p] != '/' && h[p] != '>' && h[p] != '=') ++p;
-        const std::string_view name = h.substr(begin, p - begin);
-        while (p < n && is_ws(h[p])) ++p;
-        std::string_view value;
-        if (p < n && h[p] == '=') {
-            ++p;
-            while (p < n && is_ws(h[p])) ++p;
-            if (p < n && (h[p] == '"' || h[p] == '\'')) {
-                const std::size_t e = h.find(h[p], p + 1);
-                if (e == npos) return npos;
-                value = h.substr(p + 1, e - p - 1);
-                p = e + 1;
-            } else {
-                const std::size_t vs = p;
-                while (p < n && !is_ws(h[p]) && h[p] != '>') ++p;
-                value = h.substr(vs, p - vs);
-            }
-        }
-        on_attr(name, value);
-    }
-    return npos;
-}
-
-/// for_each_attribute keeping the values html_to_text reads (`want`, may be
-/// null) and the tag's attribute text.
+/// From just after a tag's name: the index after its '>' or npos
+/// (html_render.hpp's scan_tag_attributes), keeping the values html_to_text
+/// reads (`want`, may be null) and the tag's attribute text.
 std::size_t scan_attributes(std::string_view h, std::size_t p, wanted_attrs* want) {
-    if (!want) return for_each_attribute(h, p, [](std::string_view, std::string_view) {});
+    if (!want) return scan_tag_attributes(h, p, [](const tag_attribute&) {});
     const std::size_t begin = p;
-    const std::size_t end = for_each_attribute(h, p, [want](std::string_view name, std::string_view value) {
+    const std::size_t end = scan_tag_attributes(h, p, [want](const tag_attribute& a) {
+        const std::string_view name = a.name;
         int slot = -1;
         if (name.size() == 4 && at_ci(name, 0, "href"))
             slot = wanted_attrs::href;
@@ -544,34 +505,11 @@ std::size_t scan_attributes(std::string_view h, std::size_t p, wanted_attrs* wan
             slot = wanted_attrs::action;
         if (slot >= 0 && !want->present[slot]) {
             want->present[slot] = true;
-            want->value[slot] = value;
+            want->value[slot] = a.value;
         }
     });
     if (end != npos) want->raw = h.substr(begin, end - 1 - begin);
     return end;
-}
-
-/// Where a comment that starts at h[lt] ("<!--") ends (the index after it), or npos.
-std::size_t comment_end(std::string_view h, std::size_t lt) {
-    const std::size_t body = lt + 4;
-    if (h.compare(body, 1, ">") == 0) return body + 1;   // "<!-->"
-    if (h.compare(body, 2, "->") == 0) return body + 2;  // "<!--->"
-    for (std::size_t e = h.find("--", body); e != npos; e = h.find("--", e + 1)) {
-        if (h.compare(e + 2, 1, ">") == 0) return e + 3;
-        if (h.compare(e + 2, 2, "!>") == 0) return e + 4;
-    }
-    return npos;
-}
-
-/// Where the raw text of `name` (lower case) that starts at `p` ends: its
-/// "</name" before space, '/' or '>' (the "appropriate end tag"), or npos.
-std::size_t raw_text_end(std::string_view h, std::string_view name, std::size_t p) {
-    for (std::size_t e = h.find("</", p); e != npos; e = h.find("</", e + 2)) {
-        const std::size_t after = e + 2 + name.size();
-        if (after < h.size() && at_ci(h, e + 2, name) && (is_ws(h[after]) || h[after] == '/' || h[after] == '>'))
-            return e;
-    }
-    return npos;
 }
 
 struct open_element {
@@ -617,12 +555,12 @@ using attr_list = std::vector<std::pair<std::string, std::string>>;
 bool attribute_list(std::string_view raw, attr_list& out) {
     out.clear();
     bool ok = true;
-    for_each_attribute(raw, 0, [&](std::string_view name, std::string_view value) {
-        std::string n(name);
+    scan_tag_attributes(raw, 0, [&](const tag_attribute& a) {
+        std::string n(a.name);
         for (char& c : n) c = lower(c);
         for (const auto& [have, v] : out)
             if (have == n) return;
-        auto decoded = decode_attribute(value);
+        auto decoded = decode_attribute(a.value);
         if (!decoded) {
             ok = false;
             return;
