@@ -538,6 +538,17 @@ struct formatting_entry {
     std::string_view raw_attrs;  // for the Noah's Ark clause, which compares attributes
 };
 
+/// Does the walk (open() below) read attribute `slot` of element `t`?
+bool reads(const tag_info& t, int slot) {
+    switch (t.k) {
+    case kind::a:
+    case kind::area: return slot == wanted_attrs::href;
+    case kind::img: return slot == wanted_attrs::src;
+    case kind::form: return slot == wanted_attrs::action;
+    default: return t.name == "div" && (slot == wanted_attrs::id || slot == wanted_attrs::style);
+    }
+}
+
 /// gumbo's quirks mode, from the DOCTYPE: it decides whether <table> closes a <p>.
 enum class quirks { undecided, quirks, no_quirks, unknown };
 
@@ -778,10 +789,13 @@ void fast_pass::close(const open_element& e) {
 
 bool fast_pass::push(std::string name, const tag_info& info, const wanted_attrs* attrs) {
     if (stack_.size() >= k_max_open) return decline("more than 200 open elements");
-    // The values the renderer reads must decode for certain before anything is rendered.
+    // The values the renderer reads must decode for certain before anything is rendered (the
+    // others are never read: a reference gumbo alone decodes there changes nothing).
     if (attrs) {
         for (int s = 0; s < wanted_attrs::count; ++s)
-            if (attrs->present[s] && !attr_value(*attrs, s)) return decline("an attribute value it cannot decode");
+            if (attrs->present[s] && reads(info, s) && attrs->value[s].find_first_of("&\r") != npos &&
+                !attr_value(*attrs, s))
+                return decline("an attribute value it cannot decode");
     }
     const bool known = &info != &k_ordinary || gumbo_knows(name);
     open_element e{std::move(name), &info, known, next_id_++, 0, links_.size(), anchor_.size()};
