@@ -793,8 +793,8 @@ bool fast_pass::push(std::string name, const tag_info& info, const wanted_attrs*
     // others are never read: a reference gumbo alone decodes there changes nothing).
     if (attrs) {
         for (int s = 0; s < wanted_attrs::count; ++s)
-            if (attrs->present[s] && reads(info, s) && attrs->value[s].find_first_of("&\r") != npos &&
-                !attr_value(*attrs, s))
+            if (attrs->present[s] && reads(info, s) &&
+                (attrs->value[s].find('&') != npos || attrs->value[s].find('\r') != npos) && !attr_value(*attrs, s))
                 return decline("an attribute value it cannot decode");
     }
     const bool known = &info != &k_ordinary || gumbo_knows(name);

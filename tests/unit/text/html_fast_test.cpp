@@ -3,11 +3,13 @@
 //
 // DESCRIPTION
 //   html_to_text_fast() against html_to_text_gumbo() on every HTML part of
-//   the shared corpus (every single-message file parsed as the scan parses
-//   it, plus the bare .html files): where the pass takes a part, the text and
-//   every link (url, host, anchor text) are identical; it must take at least
-//   half of what it took when written (a floor, so that it cannot silently
-//   stop being taken). Then small documents for each tree-builder rule the
+//   the shared corpus (every message as the scan lists it: mbox files split,
+//   .msg and PST items rebuilt; plus the bare .html files): where the pass
+//   takes a part, the text and every link (url, host, anchor text) are
+//   identical; it must take at least half of what it takes now (a floor, so
+//   that it cannot silently stop being taken). It prints the declined parts
+//   by reason, weighted by the bytes gumbo would parse in the parts the scan
+//   converts (where gumbo's cost is). Then small documents for each tree-builder rule the
 //   pass follows, the documents it must decline (gumbo reparents,
 //   foster-parents, replaces bytes or decodes what the pass does not) and
 //   hostile inputs, each compared with gumbo.
@@ -125,8 +127,11 @@ TEST(HtmlFast, SameTextAndLinksAsGumboOnEveryCorpusHtmlPart) {
               [](const auto& a, const auto& b) { return a.second.conv_bytes > b.second.conv_bytes; });
     for (const auto& [why, t] : by_cost) std::printf("  %s: %s\n", why.c_str(), line(t).c_str());
     EXPECT_GT(all.parts, 1000u);
-    // When written, the pass took 1,099 of the 1,378 parts (80%): half of that is the floor.
-    EXPECT_GE(taken.parts * 100, all.parts * 40);
+    // The pass took 1,099 of the 1,378 parts (80%) when written, 1,267 of 1,388 (91%; 91% of the
+    // bytes gumbo parses in the parts the scan converts) after issue 13's second round: half of
+    // that is the floor.
+    EXPECT_GE(taken.parts * 100, all.parts * 45);
+    EXPECT_GE(taken.conv_bytes * 100, all.conv_bytes * 45);
 }
 
 TEST(HtmlFast, TakesWellFormedMail) {
