@@ -14,7 +14,14 @@
 //   them (61% of the bytes); html_to_text went from 507 M to 235 M
 //   instructions (the pass 68 M, gumbo on the declined parts 145 M), the scan
 //   from 2,579 M to 2,307 M (-10.6%) and from 1.72 to 1.56 CPU s (-9%).
-//   bench/README.md ("HTML without gumbo") has the runs.
+//   Second round (<select>, Noah's Ark, references without ';' or to C1,
+//   void elements foster-parented, an <a> split around a block, <option>,
+//   <nobr>, <textarea>): of the HTML parts the scan converts, the pass takes
+//   713 of 785 (91% of the bytes gumbo would parse; 67% before), and on an
+//   eighth of the corpus (callgrind, 485 files) html_to_text went from 139 M
+//   to 63 M instructions (gumbo 89 M to 13 M, the pass 35 M to 48 M), the
+//   scan from 1,114 M to 1,038 M (-6.8%). bench/README.md ("HTML without
+//   gumbo") has the runs.
 //
 // WHAT IT FOLLOWS
 //   The tokenizer: tags and attributes (quotes, duplicates: the first wins),
@@ -22,46 +29,44 @@
 //   raw text up to its end tag (<style>, <script>, <title>, <iframe>,
 //   <noframes>: dropped, as the walk drops them), character references
 //   (numeric ones to a valid code point, with ';' or without, 0x80-0x9F by
-//   gumbo's windows-1252 table; the named ones of a table below with ';';
-//   the legacy ones without ';', decoded, or left alone in an attribute
-//   before an alphanumeric or '='), CR LF and CR in attribute values. The tree builder
+//   gumbo's windows-1252 table; the named ones of a table below with ';'; the
+//   legacy ones without ';', decoded, or left alone in an attribute before an
+//   alphanumeric or '='), CR LF and CR in attribute values. The tree builder
 //   (gumbo 0.10's, quirks included), for the elements the walk renders: the
 //   stack of open elements and the insertion mode it implies (body, table,
 //   table body, row, cell); the list of active formatting elements with its
-//   cell markers and reconstruction; foster parenting of the void elements
-//   (an <img> or <area> link goes before the table's links), a <table> in a
-//   table closing it; end tags by the rules of their mode
-//   (closing several elements, or ignored); implicit closes (a <p> in button
-//   scope before a block, an <li>/<dd>/<dt> before another, a heading before
-//   a heading, cells and rows, implied <tbody> and <tr>); the adoption agency
-//   where nodes keep their order (an <a> around a block: its link ends
-//   before the block, a copy in the block is a second link), and its first step (the current node of
-//   the tag closes when it is not in the list); the Noah's Ark clause (three
+//   cell markers and reconstruction; foster parenting of the void elements (an
+//   <img> or <area> link goes before the table's links), a <table> in a table
+//   closing it; end tags by the rules of their mode (closing several elements,
+//   or ignored); implicit closes (a <p> in button scope before a block, an
+//   <li>/<dd>/<dt> before another, a heading before a heading, cells and rows,
+//   implied <tbody> and <tr>); the adoption agency where nodes keep their
+//   order (an <a> around a block: its link ends before the block, a copy in
+//   the block is a second link), and its first step (the current node of the
+//   tag closes when it is not in the list); the Noah's Ark clause (three
 //   entries of the same tag and decoded attributes: the earliest leaves the
 //   list); <select> in body and in a cell (dropped with all it holds, by the
-//   rules of "in select" and "in select in table": what closes it, <script>
-//   as raw text, every other tag ignored); <option> and <optgroup> outside
-//   one; <nobr>; <form> and its pointer; the DOCTYPE's
-//   quirks mode (<table> in a <p>); <html>/<head>/<body> tags (they render
-//   nothing; content goes to the body whatever they say).
+//   rules of "in select" and "in select in table": what closes it, <script> as
+//   raw text, every other tag ignored); <option> and <optgroup> outside one;
+//   <nobr>; <form> and its pointer; the DOCTYPE's quirks mode (<table> in a
+//   <p>); <html>/<head>/<body> tags (they render nothing; content goes to the
+//   body whatever they say).
 //
 // WHAT IT DECLINES (html_to_text runs gumbo)
 //   NUL, invalid UTF-8 and the code points gumbo replaces (controls, C1,
 //   non-characters); foster parenting of text other than whitespace, of an
 //   element with content or a line break (<div>, <a>, <br>... directly in a
-//   table), or of formatting elements to reopen; the adoption
-//   agency where it would clone or move elements out of order (elements
-//   between the formatting element and the block, an <a> whose anchor text
-//   the walk ended early or left open before unflushed text); <caption>,
-//   <colgroup>/<col>,
-//   <template>, <svg>/<math>; <noscript>, <noembed>,
-//   <xmp>, <textarea> in a table or in <pre>, <plaintext>, <listing>; <object>, <applet>,
-//   <marquee>, <input>, <keygen>, <textarea> or <template> in a <select>,
-//   <button>, ruby parts, <image>,
-//   <isindex>, frames; text right before </form> (gumbo leaves it
+//   table), or of formatting elements to reopen; the adoption agency where it
+//   would clone or move elements out of order (elements between the formatting
+//   element and the block, an <a> whose anchor text the walk ended early or
+//   left open before unflushed text); <caption>, <colgroup>/<col>, <template>,
+//   <svg>/<math>; <noscript>, <noembed>, <xmp>, <textarea> in a table or in
+//   <pre>, <plaintext>, <listing>; <object>, <applet>, <marquee>; <input>,
+//   <keygen>, <textarea> or <template> in a <select>; <button>, ruby parts,
+//   <image>, <isindex>, frames; text right before </form> (gumbo leaves it
 //   unflushed); a script holding "<!--"; a reference it cannot decode for
-//   certain; an unterminated tag or comment; a lone CR in <pre>; a DOCTYPE
-//   it cannot classify when a <table> opens in a <p>; more than 200 open
+//   certain; an unterminated tag or comment; a lone CR in <pre>; a DOCTYPE it
+//   cannot classify when a <table> opens in a <p>; more than 200 open
 //   elements.
 #include "text/html_fast.hpp"
 
@@ -1058,7 +1063,8 @@ bool fast_pass::start_tag(std::size_t lt, std::size_t& i) {
     if (t.k == kind::textarea) return textarea(std::move(name), t, attrs, i);
     if (!start(std::move(name), t, attrs)) return false;
     if (t.k == kind::pre) {
-        // gumbo drops a newline that is the very next token after <pre>.
+        // gumbo drops a newline that is the very next token after <pre> ("</>" makes no token).
+        while (h_.compare(i, 3, "</>") == 0) i += 3;
         if (i < n && h_[i] == '&') return decline("a reference right after <pre>");
         if (i < n && h_[i] == '\n')
             ++i;
