@@ -54,7 +54,8 @@ bool attribute_read(std::string_view element, std::string_view attr) {
     if (at_ci(attr, 0, "href") && attr.size() == 4) return true;
     if (at_ci(attr, 0, "src") && attr.size() == 3) return true;
     if (at_ci(attr, 0, "action") && attr.size() == 6) return true;
-    return element == "div" && ((at_ci(attr, 0, "id") && attr.size() == 2) || (at_ci(attr, 0, "style") && attr.size() == 5));
+    return element == "div" &&
+           ((at_ci(attr, 0, "id") && attr.size() == 2) || (at_ci(attr, 0, "style") && attr.size() == 5));
 }
 
 }  // namespace
@@ -66,8 +67,8 @@ std::string_view strip_for_gumbo(std::string_view h, std::string& copy) {
     // (where a <style> start tag is ignored and its text parsed as markup).
     bool work = false;
     for (std::size_t lt = h.find('<'); lt != npos; lt = h.find('<', lt + 1)) {
-        if (at_ci(h, lt + 1, "svg") || at_ci(h, lt + 1, "math") || at_ci(h, lt + 1, "noscript") || at_ci(h, lt + 1, "frameset") ||
-            at_ci(h, lt + 1, "select"))
+        if (at_ci(h, lt + 1, "svg") || at_ci(h, lt + 1, "math") || at_ci(h, lt + 1, "noscript") ||
+            at_ci(h, lt + 1, "frameset") || at_ci(h, lt + 1, "select"))
             return h;
         // a comment, a style element, or a tag that may have attributes
         work = work || h.compare(lt + 1, 3, "!--") == 0 || (lt + 1 < h.size() && alpha(h[lt + 1]));
@@ -85,9 +86,9 @@ std::string_view strip_for_gumbo(std::string_view h, std::string& copy) {
         if (c == '!') {
             if (h.compare(lt + 2, 2, "--") == 0) {
                 const std::size_t body = lt + 4, after = comment_end(h, lt);
-                if (after == npos) return h;  // a comment to the end: leave it to gumbo
+                if (after == npos) return h;                                  // a comment to the end: leave it to gumbo
                 const std::size_t e = after - (h[after - 2] == '!' ? 4 : 3);  // its closing "--"
-                if (e > body) drop.emplace_back(body, e);  // ("<!-->", "<!--->": nothing)
+                if (e > body) drop.emplace_back(body, e);                     // ("<!-->", "<!--->": nothing)
                 i = after;
                 continue;
             }
