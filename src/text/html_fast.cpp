@@ -26,8 +26,9 @@
 // WHAT IT FOLLOWS
 //   The tokenizer: tags and attributes (quotes, duplicates: the first wins),
 //   comments ("-->", "--!>", "<!-->", "<!--->"), DOCTYPE and bogus comments,
-//   raw text up to its end tag (<style>, <script>, <title>, <iframe>,
-//   <noframes>: dropped, as the walk drops them), character references
+//   raw text up to its end tag (<style>, <script> with its escaped and
+//   double-escaped data, <title>, <iframe>, <noframes>: dropped, as the walk
+//   drops them), character references
 //   (numeric ones to a valid code point, with ';' or without, 0x80-0x9F by
 //   gumbo's windows-1252 table; the named ones of a table below with ';'; the
 //   legacy ones without ';', decoded, or left alone in an attribute before an
@@ -64,7 +65,7 @@
 //   <pre>, <plaintext>, <listing>; <object>, <applet>, <marquee>; <input>,
 //   <keygen>, <textarea> or <template> in a <select>; <button>, ruby parts,
 //   <image>, <isindex>, frames; text right before </form> (gumbo leaves it
-//   unflushed); a script holding "<!--"; a reference it cannot decode for
+//   unflushed); a reference it cannot decode for
 //   certain; an unterminated tag or comment; a lone CR in <pre>; a DOCTYPE it
 //   cannot classify when a <table> opens in a <p>; more than 200 open
 //   elements.
@@ -91,6 +92,7 @@ using html_detail::is_ws;
 using html_detail::raw_text_end;
 using html_detail::renderer;
 using html_detail::scan_tag_attributes;
+using html_detail::script_data_end;
 using html_detail::tag_attribute;
 
 constexpr std::size_t npos = std::string_view::npos;
@@ -1048,9 +1050,7 @@ bool fast_pass::start_tag(std::size_t lt, std::size_t& i) {
     if (t.k == kind::raw || t.k == kind::raw_in_body) {
         if ((t.k == kind::raw_in_body || t.name == "title") && in_table_mode())
             return decline("an element out of place in a table");
-        const std::size_t e = raw_text_end(h_, t.name, end);
-        if (t.name == "script" && h_.substr(end, e == npos ? npos : e - end).find("<!--") != npos)
-            return decline("script data holding \"<!--\"");
+        const std::size_t e = t.name == "script" ? script_data_end(h_, end) : raw_text_end(h_, t.name, end);
         if (e == npos) {  // the raw text runs to the end of input, which closes everything
             i = n;
             return true;

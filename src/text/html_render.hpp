@@ -121,6 +121,80 @@ inline std::size_t raw_text_end(std::string_view h, std::string_view name, std::
     return npos;
 }
 
+/// Where the script data that starts at `p` ends: the "</" of its "</script"
+/// end tag, or npos. The tokenizer's script data states: after "<!--" the
+/// data is escaped (a "-->" ends that), and in escaped data a "<script"
+/// before white space, '/' or '>' starts double-escaped data, in which
+/// "</script" does not end the script but returns to escaped data.
+inline std::size_t script_data_end(std::string_view h, std::size_t p) {
+    constexpr std::size_t npos = std::string_view::npos;
+    const std::size_t n = h.size();
+    auto alpha = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+    auto delimiter = [&](std::size_t j) { return j < n && (is_ws(h[j]) || h[j] == '/' || h[j] == '>'); };
+    auto script_at = [&](std::size_t j) {
+        return at_ci(h, j, "script") && delimiter(j + 6);
+    };  // "script" and a delimiter
+    enum { data, escaped, double_escaped } state = data;
+    int dashes = 0;  // '-'s just before, in (double-)escaped data: "-->" ends it
+    std::size_t i = p;
+    while (i < n) {
+        const char c = h[i];
+        if (state == data) {
+            if (c == '<' && h.compare(i + 1, 1, "/") == 0 && script_at(i + 2)) return i;
+            if (c == '<' && h.compare(i + 1, 3, "!--") == 0) {
+                state = escaped;
+                dashes = 2;
+                i += 4;
+                continue;
+            }
+            ++i;
+            continue;
+        }
+        if (c == '-') {
+            ++dashes;
+            ++i;
+            continue;
+        }
+        if (c == '>' && dashes >= 2) {
+            state = data;
+            dashes = 0;
+            ++i;
+            continue;
+        }
+        dashes = 0;
+        if (c != '<') {
+            ++i;
+            continue;
+        }
+        if (state == escaped) {
+            if (h.compare(i + 1, 1, "/") == 0 && script_at(i + 2)) return i;
+            std::size_t j = i + 1;  // "<letters": the double escape start state
+            while (j < n && alpha(h[j])) ++j;
+            if (j - i - 1 == 6 && script_at(i + 1)) {
+                state = double_escaped;
+                i = j + 1;  // the delimiter is part of the data
+                continue;
+            }
+            i = j > i + 1 ? j : i + 1;  // what follows the letters is read again
+            continue;
+        }
+        // Double-escaped: "</script" and a delimiter return to escaped data.
+        if (h.compare(i + 1, 1, "/") != 0) {
+            ++i;
+            continue;
+        }
+        std::size_t j = i + 2;
+        while (j < n && alpha(h[j])) ++j;
+        if (j - i - 2 == 6 && script_at(i + 2)) {
+            state = escaped;
+            i = j + 1;
+            continue;
+        }
+        i = j;
+    }
+    return npos;
+}
+
 // --- rendering -------------------------------------------------------------------
 
 inline bool contains_ci(std::string_view hay, std::string_view needle) {

@@ -29,6 +29,7 @@ using html_detail::comment_end;
 using html_detail::is_ws;
 using html_detail::raw_text_end;
 using html_detail::scan_tag_attributes;
+using html_detail::script_data_end;
 using html_detail::tag_attribute;
 
 bool name_in(std::string_view name, std::initializer_list<std::string_view> set) {
@@ -131,11 +132,8 @@ std::string_view strip_for_gumbo(std::string_view h, std::string& copy) {
         if (name == "plaintext") break;  // everything after it is text
         if (name == "style" || name == "script" || name == "xmp" || name == "iframe" || name == "noembed" ||
             name == "noframes" || name == "textarea" || name == "title") {
-            std::size_t e = raw_text_end(h, name, end);
+            std::size_t e = name == "script" ? script_data_end(h, end) : raw_text_end(h, name, end);
             if (e == npos) e = n;
-            // Script data has escape states ("<!--" ... "<script>") in which its
-            // end tag does not end it: not followed here.
-            if (name == "script" && h.substr(end, e - end).find("<!--") != npos) return h;
             if (name == "style" && e > end) drop.emplace_back(end, e);
             i = e;
         }
