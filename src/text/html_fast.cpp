@@ -16,12 +16,12 @@
 //   from 2,579 M to 2,307 M (-10.6%) and from 1.72 to 1.56 CPU s (-9%).
 //   Second round (<select>, Noah's Ark, references without ';' or to C1,
 //   void elements foster-parented, an <a> split around a block, <option>,
-//   <nobr>, <textarea>): of the HTML parts the scan converts, the pass takes
-//   713 of 785 (91% of the bytes gumbo would parse; 67% before), and on an
-//   eighth of the corpus (callgrind, 485 files) html_to_text went from 139 M
-//   to 63 M instructions (gumbo 89 M to 13 M, the pass 35 M to 48 M), the
-//   scan from 1,114 M to 1,038 M (-6.8%). bench/README.md ("HTML without
-//   gumbo") has the runs.
+//   <nobr>, <textarea>, escaped script data): of the HTML parts the scan
+//   converts, the pass takes 715 of 785 (92% of the bytes gumbo would parse;
+//   67% before), and on an eighth of the corpus (callgrind, 485 files)
+//   html_to_text went from 139 M to 64 M instructions (gumbo 89 M to 13 M,
+//   the pass 35 M to 49 M), the scan from 1,114 M to 1,039 M (-6.8%).
+//   bench/README.md ("HTML without gumbo") has the runs of both rounds.
 //
 // WHAT IT FOLLOWS
 //   The tokenizer: tags and attributes (quotes, duplicates: the first wins),
