@@ -14,44 +14,64 @@
 //   them (61% of the bytes); html_to_text went from 507 M to 235 M
 //   instructions (the pass 68 M, gumbo on the declined parts 145 M), the scan
 //   from 2,579 M to 2,307 M (-10.6%) and from 1.72 to 1.56 CPU s (-9%).
-//   bench/README.md ("HTML without gumbo") has the runs.
+//   Second round (<select>, Noah's Ark, references without ';' or to C1,
+//   void elements foster-parented, an <a> split around a block, <option>,
+//   <nobr>, <textarea>, escaped script data): of the HTML parts the scan
+//   converts, the pass takes 715 of 785 (92% of the bytes gumbo would parse;
+//   67% before), and on an eighth of the corpus (callgrind, 485 files)
+//   html_to_text went from 139 M to 64 M instructions (gumbo 89 M to 13 M,
+//   the pass 35 M to 49 M), the scan from 1,114 M to 1,039 M (-6.8%).
+//   bench/README.md ("HTML without gumbo") has the runs of both rounds.
 //
 // WHAT IT FOLLOWS
 //   The tokenizer: tags and attributes (quotes, duplicates: the first wins),
 //   comments ("-->", "--!>", "<!-->", "<!--->"), DOCTYPE and bogus comments,
-//   raw text up to its end tag (<style>, <script>, <title>, <iframe>,
-//   <noframes>: dropped, as the walk drops them), character references
-//   (numeric ones with ';' to a valid code point, the named ones of a table
-//   below with ';', and the legacy ones without ';' that gumbo leaves alone
-//   in an attribute), CR LF and CR in attribute values. The tree builder
+//   raw text up to its end tag (<style>, <script> with its escaped and
+//   double-escaped data, <title>, <iframe>, <noframes>: dropped, as the walk
+//   drops them), character references
+//   (numeric ones to a valid code point, with ';' or without, 0x80-0x9F by
+//   gumbo's windows-1252 table; the named ones of a table below with ';'; the
+//   legacy ones without ';', decoded, or left alone in an attribute before an
+//   alphanumeric or '='), CR LF and CR in attribute values. The tree builder
 //   (gumbo 0.10's, quirks included), for the elements the walk renders: the
 //   stack of open elements and the insertion mode it implies (body, table,
 //   table body, row, cell); the list of active formatting elements with its
-//   cell markers and reconstruction; end tags by the rules of their mode
-//   (closing several elements, or ignored); implicit closes (a <p> in button
-//   scope before a block, an <li>/<dd>/<dt> before another, a heading before
-//   a heading, cells and rows, implied <tbody> and <tr>); the adoption agency
-//   where nodes keep their order; <form> and its pointer; the DOCTYPE's
-//   quirks mode (<table> in a <p>); <html>/<head>/<body> tags (they render
-//   nothing; content goes to the body whatever they say).
+//   cell markers and reconstruction; foster parenting of the void elements (an
+//   <img> or <area> link goes before the table's links), a <table> in a table
+//   closing it; end tags by the rules of their mode (closing several elements,
+//   or ignored); implicit closes (a <p> in button scope before a block, an
+//   <li>/<dd>/<dt> before another, a heading before a heading, cells and rows,
+//   implied <tbody> and <tr>); the adoption agency where nodes keep their
+//   order (an <a> around a block: its link ends before the block, a copy in
+//   the block is a second link), and its first step (the current node of the
+//   tag closes when it is not in the list); the Noah's Ark clause (three
+//   entries of the same tag and decoded attributes: the earliest leaves the
+//   list); <select> in body and in a cell (dropped with all it holds, by the
+//   rules of "in select" and "in select in table": what closes it, <script> as
+//   raw text, every other tag ignored); <option> and <optgroup> outside one;
+//   <nobr>; <form> and its pointer; the DOCTYPE's quirks mode (<table> in a
+//   <p>); <html>/<head>/<body> tags (they render nothing; content goes to the
+//   body whatever they say).
 //
 // WHAT IT DECLINES (html_to_text runs gumbo)
 //   NUL, invalid UTF-8 and the code points gumbo replaces (controls, C1,
-//   non-characters); foster parenting (text other than whitespace, or an
-//   element other than a table part, directly in a table); the adoption
-//   agency where it would clone or move elements out of order (an <a> around
-//   a block, elements between the formatting element and the block); Noah's
-//   Ark (a fourth identical formatting element); <caption>, <colgroup>/<col>,
-//   <table> in a table; <template>, <svg>/<math>; <noscript>, <noembed>,
-//   <xmp>, <textarea>, <plaintext>, <listing>; <object>, <applet>,
-//   <marquee>, <select>, <option>, <button>, <nobr>, ruby parts, <image>,
-//   <isindex>, frames; text right before </form> (gumbo leaves it
-//   unflushed); a script holding "<!--"; a reference it cannot decode for
-//   certain; an unterminated tag or comment; a lone CR in <pre>; a DOCTYPE
-//   it cannot classify when a <table> opens in a <p>; more than 200 open
+//   non-characters); foster parenting of text other than whitespace, of an
+//   element with content or a line break (<div>, <a>, <br>... directly in a
+//   table), or of formatting elements to reopen; the adoption agency where it
+//   would clone or move elements out of order (elements between the formatting
+//   element and the block, an <a> whose anchor text the walk ended early or
+//   left open before unflushed text); <caption>, <colgroup>/<col>, <template>,
+//   <svg>/<math>; <noscript>, <noembed>, <xmp>, <textarea> in a table or in
+//   <pre>, <plaintext>, <listing>; <object>, <applet>, <marquee>; <input>,
+//   <keygen>, <textarea> or <template> in a <select>; <button>, ruby parts,
+//   <image>, <isindex>, frames; text right before </form> (gumbo leaves it
+//   unflushed); a reference it cannot decode for
+//   certain; an unterminated tag or comment; a lone CR in <pre>; a DOCTYPE it
+//   cannot classify when a <table> opens in a <p>; more than 200 open
 //   elements.
 #include "text/html_fast.hpp"
 
+#include "core/limits.hpp"
 #include "core/strings.hpp"
 #include "text/html_render.hpp"
 
@@ -66,22 +86,20 @@ namespace replyguard::text {
 namespace {
 
 using html_detail::add_link;
+using html_detail::at_ci;
+using html_detail::comment_end;
 using html_detail::is_ws;
+using html_detail::raw_text_end;
 using html_detail::renderer;
+using html_detail::scan_tag_attributes;
+using html_detail::script_data_end;
+using html_detail::tag_attribute;
 
 constexpr std::size_t npos = std::string_view::npos;
 constexpr std::size_t k_max_open = 200;
 
 bool alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool alnum(char c) { return alpha(c) || (c >= '0' && c <= '9'); }
-
-/// Does `h` hold `word` (lower case) at `p`, ASCII case-insensitively?
-bool at_ci(std::string_view h, std::size_t p, std::string_view word) {
-    if (p + word.size() > h.size()) return false;
-    for (std::size_t k = 0; k < word.size(); ++k)
-        if (lower(h[p + k]) != word[k]) return false;
-    return true;
-}
 
 // --- input check -------------------------------------------------------------
 
@@ -197,6 +215,15 @@ const entity* find_entity(std::string_view name) {
     return it != std::end(k_entities) && it->name == name ? it : nullptr;
 }
 
+/// What gumbo's numeric references to 0x80-0x9F give (its kCharReplacements,
+/// the HTML5 table: windows-1252). The five it leaves as C1 controls stay
+/// outside safe_code_point().
+constexpr char32_t k_c1_replacements[32] = {
+    0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+    0x2039, 0x0152, 0x008D, 0x017D, 0x008F, 0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
+    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178,
+};
+
 bool safe_code_point(unsigned long cp) {
     return cp == '\t' || cp == '\n' || (cp >= 0x20 && cp <= 0x7E) || (cp >= 0xA0 && cp <= 0xD7FF) ||
            (cp >= 0xE000 && cp <= 0xFDCF) || (cp >= 0xFDF0 && cp <= 0x10FFFF && (cp & 0xFFFE) != 0xFFFE);
@@ -225,9 +252,10 @@ std::size_t char_ref(std::string_view h, std::size_t i, bool in_attribute, std::
             if (d < 0) break;
             cp = cp * (hex ? 16 : 10) + static_cast<unsigned long>(d);
         }
-        if (digits == 0 || digits > 8 || j >= n || h[j] != ';' || !safe_code_point(cp)) return npos;
+        if (cp >= 0x80 && cp <= 0x9F) cp = k_c1_replacements[cp - 0x80];  // windows-1252, as gumbo does
+        if (digits == 0 || digits > 8 || !safe_code_point(cp)) return npos;
         append_utf8(out, static_cast<char32_t>(cp));
-        return j + 1;
+        return j < n && h[j] == ';' ? j + 1 : j;  // without ';' decoded all the same (a parse error)
     }
     std::size_t j = i + 1;
     while (j < n && alnum(h[j])) ++j;
@@ -238,8 +266,10 @@ std::size_t char_ref(std::string_view h, std::size_t i, bool in_attribute, std::
             append_utf8(out, e->cp);
             return j + 1;
         }
+        return npos;  // a name of gumbo's full table, or a legacy one before other letters
     }
-    // The longest legacy name the run starts with (they are 2 to 6 letters).
+    // Without ';' only the legacy names match (gumbo takes the longest match,
+    // and every other name ends in ';'): the longest the run starts with (2 to 6 letters).
     std::size_t legacy = 0;
     for (std::size_t len = std::min<std::size_t>(name.size(), 6); len >= 2 && legacy == 0; --len)
         if (sorted_has(name.substr(0, len))) legacy = len;
@@ -250,10 +280,10 @@ std::size_t char_ref(std::string_view h, std::size_t i, bool in_attribute, std::
             out.push_back('&');
             return i + 1;
         }
-        return npos;  // decoded without ';' (a parse error): left to gumbo
+        append_utf8(out, find_entity(name.substr(0, legacy))->cp);  // a parse error, decoded
+        return i + 1 + legacy;
     }
-    if (semi) return npos;  // a name of gumbo's full table, or none
-    out.push_back('&');     // "&id=": no reference starts so
+    out.push_back('&');  // "&id=": no reference starts so
     return i + 1;
 }
 
@@ -280,6 +310,9 @@ enum class kind : std::uint8_t {
     cell,         // td, th
     table_other,  // caption, col, colgroup
     form,
+    select,       // dropped by the walk with all it holds; its own insertion mode
+    option,       // option, optgroup (outside a <select>): closes an open <option>
+    textarea,     // RCDATA: its text is rendered
     ignored,      // html, head, body
     raw,          // style, script, title: dropped with their text
     raw_in_body,  // iframe, noframes: the same, but foster-parented in a table
@@ -362,14 +395,14 @@ constexpr tag_info k_tags[] = {
     {"menuitem", kind::decline, false, true, false},
     {"meta", kind::void_other, false, true, false},
     {"nav", kind::p_closer, true, true, false},
-    {"nobr", kind::decline, false, false, true},
+    {"nobr", kind::other, false, false, true},
     {"noembed", kind::decline, false, true, false},
     {"noframes", kind::raw_in_body, false, true, false},
     {"noscript", kind::decline, false, true, false},
     {"object", kind::decline, false, true, false},
     {"ol", kind::list, true, true, false},
-    {"optgroup", kind::decline, false, false, false},
-    {"option", kind::decline, false, false, false},
+    {"optgroup", kind::option, false, false, false},
+    {"option", kind::option, false, false, false},
     {"p", kind::p_closer, true, true, false},
     {"param", kind::void_other, false, true, false},
     {"plaintext", kind::decline, true, true, false},
@@ -381,7 +414,7 @@ constexpr tag_info k_tags[] = {
     {"s", kind::other, false, false, true},
     {"script", kind::raw, false, true, false},
     {"section", kind::p_closer, true, true, false},
-    {"select", kind::decline, false, true, false},
+    {"select", kind::select, false, true, false},
     {"small", kind::other, false, false, true},
     {"source", kind::void_other, false, true, false},
     {"strike", kind::other, false, false, true},
@@ -393,7 +426,7 @@ constexpr tag_info k_tags[] = {
     {"tbody", kind::section, true, true, false},
     {"td", kind::cell, false, true, false},
     {"template", kind::decline, false, true, false},
-    {"textarea", kind::decline, false, true, false},
+    {"textarea", kind::textarea, false, true, false},
     {"tfoot", kind::section, true, true, false},
     {"th", kind::cell, false, true, false},
     {"thead", kind::section, true, true, false},
@@ -445,6 +478,7 @@ struct wanted_attrs {
     enum { href, src, id, style, action, count };
     std::array<std::string_view, count> value{};
     std::array<bool, count> present{};
+    std::string_view raw;  // all the attributes' text, up to the tag's '>'
 };
 
 /// The tag name starting at `p` (after "<" or "</"), lower-cased; `p` is left
@@ -457,38 +491,14 @@ std::string tag_name(std::string_view h, std::size_t& p) {
     return name;
 }
 
-/// From just after a tag's name: the index after its '>' or npos (the end of
-/// input inside the tag). The tokenizer's attribute states: quotes count only
-/// as a value's first character; an unquoted value ends at space or '>'.
+/// From just after a tag's name: the index after its '>' or npos
+/// (html_render.hpp's scan_tag_attributes), keeping the values html_to_text
+/// reads (`want`, may be null) and the tag's attribute text.
 std::size_t scan_attributes(std::string_view h, std::size_t p, wanted_attrs* want) {
-    const std::size_t n = h.size();
-    while (p < n) {
-        const char c = h[p];
-        if (c == '>') return p + 1;
-        if (is_ws(c) || c == '/') {
-            ++p;
-            continue;
-        }
-        const std::size_t begin = p++;  // an attribute name; its first character may be '='
-        while (p < n && !is_ws(h[p]) && h[p] != '/' && h[p] != '>' && h[p] != '=') ++p;
-        const std::string_view name = h.substr(begin, p - begin);
-        while (p < n && is_ws(h[p])) ++p;
-        std::string_view value;
-        if (p < n && h[p] == '=') {
-            ++p;
-            while (p < n && is_ws(h[p])) ++p;
-            if (p < n && (h[p] == '"' || h[p] == '\'')) {
-                const std::size_t e = h.find(h[p], p + 1);
-                if (e == npos) return npos;
-                value = h.substr(p + 1, e - p - 1);
-                p = e + 1;
-            } else {
-                const std::size_t vs = p;
-                while (p < n && !is_ws(h[p]) && h[p] != '>') ++p;
-                value = h.substr(vs, p - vs);
-            }
-        }
-        if (!want) continue;
+    if (!want) return scan_tag_attributes(h, p, [](const tag_attribute&) {});
+    const std::size_t begin = p;
+    const std::size_t end = scan_tag_attributes(h, p, [want](const tag_attribute& a) {
+        const std::string_view name = a.name;
         int slot = -1;
         if (name.size() == 4 && at_ci(name, 0, "href"))
             slot = wanted_attrs::href;
@@ -502,33 +512,11 @@ std::size_t scan_attributes(std::string_view h, std::size_t p, wanted_attrs* wan
             slot = wanted_attrs::action;
         if (slot >= 0 && !want->present[slot]) {
             want->present[slot] = true;
-            want->value[slot] = value;
+            want->value[slot] = a.value;
         }
-    }
-    return npos;
-}
-
-/// Where a comment that starts at h[lt] ("<!--") ends (the index after it), or npos.
-std::size_t comment_end(std::string_view h, std::size_t lt) {
-    const std::size_t body = lt + 4;
-    if (h.compare(body, 1, ">") == 0) return body + 1;   // "<!-->"
-    if (h.compare(body, 2, "->") == 0) return body + 2;  // "<!--->"
-    for (std::size_t e = h.find("--", body); e != npos; e = h.find("--", e + 1)) {
-        if (h.compare(e + 2, 1, ">") == 0) return e + 3;
-        if (h.compare(e + 2, 2, "!>") == 0) return e + 4;
-    }
-    return npos;
-}
-
-/// Where the raw text of `name` (lower case) that starts at `p` ends: its
-/// "</name" before space, '/' or '>' (the "appropriate end tag"), or npos.
-std::size_t raw_text_end(std::string_view h, std::string_view name, std::size_t p) {
-    for (std::size_t e = h.find("</", p); e != npos; e = h.find("</", e + 2)) {
-        const std::size_t after = e + 2 + name.size();
-        if (after < h.size() && at_ci(h, e + 2, name) && (is_ws(h[after]) || h[after] == '/' || h[after] == '>'))
-            return e;
-    }
-    return npos;
+    });
+    if (end != npos) want->raw = h.substr(begin, end - 1 - begin);
+    return end;
 }
 
 struct open_element {
@@ -537,6 +525,11 @@ struct open_element {
     bool known;            // gumbo_knows(name)
     std::uint32_t id;      // for the list of active formatting elements
     int list_counter = 0;  // <ol>: items seen
+    // links_.size() and (inside an <a>) anchor_.size() when it opened: where the links and the
+    // anchor text of what comes before it in the tree end, when a link is inserted before it (a
+    // <table>'s foster-parented elements, or an <a> the adoption agency ends before it).
+    std::size_t links_at;
+    std::size_t anchor_at = 0;
 };
 
 /// An entry of the list of active formatting elements: an element (b, font,
@@ -548,8 +541,20 @@ struct formatting_entry {
     std::string name;
     bool on_stack;
     bool href_present;
-    std::string_view raw_href;  // what a reopened <a> links to
+    std::string_view raw_href;   // what a reopened <a> links to
+    std::string_view raw_attrs;  // for the Noah's Ark clause, which compares attributes
 };
+
+/// Does the walk (open() below) read attribute `slot` of element `t`?
+bool reads(const tag_info& t, int slot) {
+    switch (t.k) {
+    case kind::a:
+    case kind::area: return slot == wanted_attrs::href;
+    case kind::img: return slot == wanted_attrs::src;
+    case kind::form: return slot == wanted_attrs::action;
+    default: return t.name == "div" && (slot == wanted_attrs::id || slot == wanted_attrs::style);
+    }
+}
 
 /// gumbo's quirks mode, from the DOCTYPE: it decides whether <table> closes a <p>.
 enum class quirks { undecided, quirks, no_quirks, unknown };
@@ -558,6 +563,31 @@ enum class quirks { undecided, quirks, no_quirks, unknown };
 /// nearest table element on the stack (a foster-parented element, which
 /// would break this, is declined).
 enum class mode { body, table, tbody, row, cell };
+
+std::optional<std::string> decode_attribute(std::string_view v);
+
+/// A tag's attributes as gumbo keeps them: names lower-cased, the first of
+/// each name, values decoded; sorted by name (gumbo compares them as sets).
+using attr_list = std::vector<std::pair<std::string, std::string>>;
+
+bool attribute_list(std::string_view raw, attr_list& out) {
+    out.clear();
+    bool ok = true;
+    scan_tag_attributes(raw, 0, [&](const tag_attribute& a) {
+        std::string n(a.name);
+        for (char& c : n) c = lower(c);
+        for (const auto& [have, v] : out)
+            if (have == n) return;
+        auto decoded = decode_attribute(a.value);
+        if (!decoded) {
+            ok = false;
+            return;
+        }
+        out.emplace_back(std::move(n), std::move(*decoded));
+    });
+    std::sort(out.begin(), out.end());
+    return ok;
+}
 
 class fast_pass {
 public:
@@ -589,14 +619,18 @@ private:
     std::size_t in_scope(Pred pred, bool list_scope = false) const;
     std::size_t nearest(kind k) const;
     bool text(std::string_view s);
+    bool insert_text(std::string_view s);
+    bool textarea(std::string name, const tag_info& t, const wanted_attrs& attrs, std::size_t& i);
     bool start_tag(std::size_t lt, std::size_t& i);
     bool end_tag(std::size_t lt, std::size_t& i);
     bool start(std::string name, const tag_info& t, const wanted_attrs& attrs);
+    bool in_table_otherwise(std::string name, const tag_info& t, const wanted_attrs& attrs);
     bool end(const std::string& name, const tag_info& t);
     bool end_in_body(const std::string& name, const tag_info& t);
     bool push(std::string name, const tag_info& info, const wanted_attrs* attrs);
     bool push_formatting(std::string name, const tag_info& info, const wanted_attrs& attrs);
     void pop();
+    void insert_link(url_ref link, std::size_t before);
     void pop_to(std::size_t index);
     void close_cell();
     bool close_p_in_button_scope();
@@ -607,6 +641,9 @@ private:
     void open(open_element& e, const wanted_attrs* attrs);
     void close(const open_element& e);
     std::optional<std::string> attr_value(const wanted_attrs& a, int slot);
+    bool in_select() const { return !stack_.empty() && stack_.back().info->k == kind::select; }
+    bool select_start(const std::string& name, const tag_info& t, bool& reprocess);
+    bool select_end(const std::string& name, const tag_info& t, bool& reprocess);
 
     std::string_view h_;
     renderer r_;
@@ -658,7 +695,12 @@ std::size_t fast_pass::nearest(kind k) const {
 }
 
 std::optional<std::string> fast_pass::attr_value(const wanted_attrs& a, int slot) {
-    const std::string_view v = a.value[slot];
+    return decode_attribute(a.value[slot]);
+}
+
+/// An attribute value as gumbo stores it (references decoded, CR LF and CR
+/// as LF), or nullopt where a reference is not certain.
+std::optional<std::string> decode_attribute(std::string_view v) {
     if (v.find('&') == npos && v.find('\r') == npos) return std::string(v);
     std::string out;
     out.reserve(v.size());
@@ -754,33 +796,62 @@ void fast_pass::close(const open_element& e) {
 
 bool fast_pass::push(std::string name, const tag_info& info, const wanted_attrs* attrs) {
     if (stack_.size() >= k_max_open) return decline("more than 200 open elements");
-    // The values the renderer reads must decode for certain before anything is rendered.
+    // The values the renderer reads must decode for certain before anything is rendered (the
+    // others are never read: a reference gumbo alone decodes there changes nothing).
     if (attrs) {
         for (int s = 0; s < wanted_attrs::count; ++s)
-            if (attrs->present[s] && !attr_value(*attrs, s)) return decline("an attribute value it cannot decode");
+            if (attrs->present[s] && reads(info, s) &&
+                (attrs->value[s].find('&') != npos || attrs->value[s].find('\r') != npos) && !attr_value(*attrs, s))
+                return decline("an attribute value it cannot decode");
     }
     const bool known = &info != &k_ordinary || gumbo_knows(name);
-    open_element e{std::move(name), &info, known, next_id_++};
+    open_element e{std::move(name), &info, known, next_id_++, 0, links_.size(), anchor_.size()};
     open(e, attrs);
     pending_text_ = false;
     if (info.k == kind::pre) ++pre_;
     stack_.push_back(std::move(e));
-    if (info.k == kind::cell) active_.push_back({0, nullptr, {}, false, false, {}});  // the cell's marker
+    if (info.k == kind::cell) active_.push_back({0, nullptr, {}, false, false, {}, {}});  // the cell's marker
     return true;
 }
 
-/// A formatting element: pushed and added to the list (Noah's Ark clause,
-/// which compares attributes, declined instead of followed).
+/// A formatting element: pushed and added to the list, after the Noah's Ark
+/// clause: with three entries of the same tag and the same attributes (gumbo
+/// compares the decoded values, case-sensitively, in any order) since the
+/// last marker, the earliest of them leaves the list (not the stack).
 bool fast_pass::push_formatting(std::string name, const tag_info& info, const wanted_attrs& attrs) {
-    int same = 0;
+    int same_tag = 0;
     for (auto it = active_.rbegin(); it != active_.rend() && it->id != 0; ++it)
-        if (it->name == name) ++same;
-    if (same >= 3) return decline("a fourth identical formatting element");
-    formatting_entry entry{0, &info, name, true, attrs.present[wanted_attrs::href], attrs.value[wanted_attrs::href]};
+        if (it->name == name) ++same_tag;
+    if (same_tag >= 3) {
+        attr_list mine, theirs;
+        if (!attribute_list(attrs.raw, mine)) return decline("a formatting element whose attributes it cannot decode");
+        int same = 0;
+        std::size_t earliest = 0;
+        for (std::size_t k = active_.size(); k-- > 0 && active_[k].id != 0;) {
+            if (active_[k].name != name) continue;
+            if (!attribute_list(active_[k].raw_attrs, theirs))
+                return decline("a formatting element whose attributes it cannot decode");
+            if (theirs == mine) {
+                ++same;
+                earliest = k;
+            }
+        }
+        if (same >= 3) active_.erase(active_.begin() + static_cast<std::ptrdiff_t>(earliest));
+    }
+    formatting_entry entry{
+        0, &info, name, true, attrs.present[wanted_attrs::href], attrs.value[wanted_attrs::href], attrs.raw};
     if (!push(std::move(name), info, &attrs)) return false;
     entry.id = stack_.back().id;
     active_.push_back(std::move(entry));
     return true;
+}
+
+/// Adds `link` before the links of stack_[before] and of what opened after it.
+void fast_pass::insert_link(url_ref link, std::size_t before) {
+    const std::size_t at = stack_[before].links_at;
+    links_.insert(links_.begin() + static_cast<std::ptrdiff_t>(at), std::move(link));
+    for (std::size_t j = before; j < stack_.size(); ++j)
+        if (stack_[j].links_at >= at) ++stack_[j].links_at;
 }
 
 void fast_pass::pop() {
@@ -814,6 +885,7 @@ bool fast_pass::reconstruct() {
         wanted_attrs attrs;
         attrs.present[wanted_attrs::href] = entry.href_present;
         attrs.value[wanted_attrs::href] = entry.raw_href;
+        attrs.raw = entry.raw_attrs;
         if (!push(entry.name, *entry.info, &attrs)) return false;
         entry.id = stack_.back().id;
         entry.on_stack = true;
@@ -856,6 +928,14 @@ bool fast_pass::close_p_in_button_scope() {
 /// second link), a table as the common ancestor (foster parenting).
 bool fast_pass::adoption_agency(const std::string& subject, bool& done) {
     done = false;
+    // Step 1: the current node of that tag, left out of the list by the Noah's Ark clause, closes.
+    if (!stack_.empty() && stack_.back().name == subject &&
+        std::none_of(active_.begin(), active_.end(),
+                     [&](const formatting_entry& f) { return f.id == stack_.back().id; })) {
+        done = true;
+        pop();
+        return true;
+    }
     for (int round = 0; round < 8; ++round) {
         std::size_t k = active_.size();
         while (k-- > 0) {
@@ -880,16 +960,32 @@ bool fast_pass::adoption_agency(const std::string& subject, bool& done) {
             pop_to(at);
             return true;
         }
-        if (stack_[at].info->k == kind::a) return decline("<a> around a block it does not close");
         if (block != at + 1) return decline("misnested formatting around nested elements");
         if (at > 0) {
             const kind ancestor = stack_[at - 1].info->k;
             if (ancestor == kind::table || ancestor == kind::section || ancestor == kind::tr)
                 return decline("misnested formatting in a table");
         }
+        if (stack_[at].info->k == kind::a && active_[k].href_present) {
+            // The walk starts the copy's anchor text afresh: the <a> must still own the anchor text
+            // (an <a> in a cell inside it ends the walk's anchor).
+            if (!anchor_href_ || anchor_depth_ != at) return decline("<a> around a block, its anchor text ended");
+            // The <a> ends before the block: its link, with the anchor text up to the block, goes
+            // before the links found in the block; the copy in the block is a second link.
+            if (anchor_.size() >= html_detail::k_max_anchor || links_.size() + 1 >= limits{}.urls)
+                return decline("<a> around a block, its link near a limit");
+            std::vector<url_ref> one;
+            const std::size_t split = stack_[block].anchor_at;
+            add_link(one, anchor_href_->c_str(), anchor_.substr(0, split));
+            if (!one.empty()) insert_link(std::move(one.front()), block);
+            anchor_.erase(0, split);
+            for (std::size_t j = block; j < stack_.size(); ++j)
+                stack_[j].anchor_at -= std::min(split, stack_[j].anchor_at);
+            anchor_depth_ = at + 1;  // the copy's
+        }
         // The element leaves the stack (its close renders nothing: not a block, not <a>); its copy
         // goes right above the block, and replaces it in the list.
-        open_element copy{stack_[at].name, stack_[at].info, stack_[at].known, next_id_++};
+        open_element copy{stack_[at].name, stack_[at].info, stack_[at].known, next_id_++, 0, stack_[block].links_at, 0};
         stack_.erase(stack_.begin() + static_cast<std::ptrdiff_t>(at));
         active_[k].id = copy.id;
         stack_.insert(stack_.begin() + static_cast<std::ptrdiff_t>(at + 1), std::move(copy));
@@ -898,7 +994,7 @@ bool fast_pass::adoption_agency(const std::string& subject, bool& done) {
 }
 
 bool fast_pass::text(std::string_view s) {
-    if (s.empty()) return true;
+    if (s.empty() || in_select()) return true;  // a select's text is dropped with it (references too)
     if (in_table_mode()) {
         // Table text: whitespace is inserted where it is; anything else is foster-parented.
         for (char c : s)
@@ -907,6 +1003,11 @@ bool fast_pass::text(std::string_view s) {
         return true;
     }
     if (!reconstruct()) return false;  // text reopens formatting elements closed implicitly
+    return insert_text(s);
+}
+
+/// Text `s` (a view into the document) inserted in the current node, references decoded.
+bool fast_pass::insert_text(std::string_view s) {
     if (pre_ > 0) {
         for (std::size_t cr = s.find('\r'); cr != npos; cr = s.find('\r', cr + 1))
             if (cr + 1 >= s.size() || s[cr + 1] != '\n') return decline("a lone CR in <pre>");
@@ -941,12 +1042,15 @@ bool fast_pass::start_tag(std::size_t lt, std::size_t& i) {
     const std::size_t end = scan_attributes(h_, p, &attrs);
     if (end == npos) return decline("an unterminated tag");
     i = end;
+    if (in_select() && name != "script") {
+        bool reprocess = false;
+        if (!select_start(name, t, reprocess)) return false;
+        if (!reprocess) return true;
+    }
     if (t.k == kind::raw || t.k == kind::raw_in_body) {
         if ((t.k == kind::raw_in_body || t.name == "title") && in_table_mode())
             return decline("an element out of place in a table");
-        const std::size_t e = raw_text_end(h_, t.name, end);
-        if (t.name == "script" && h_.substr(end, e == npos ? npos : e - end).find("<!--") != npos)
-            return decline("script data holding \"<!--\"");
+        const std::size_t e = t.name == "script" ? script_data_end(h_, end) : raw_text_end(h_, t.name, end);
         if (e == npos) {  // the raw text runs to the end of input, which closes everything
             i = n;
             return true;
@@ -956,15 +1060,44 @@ bool fast_pass::start_tag(std::size_t lt, std::size_t& i) {
         i = close;
         return true;
     }
+    if (t.k == kind::textarea) return textarea(std::move(name), t, attrs, i);
     if (!start(std::move(name), t, attrs)) return false;
     if (t.k == kind::pre) {
-        // gumbo drops a newline that is the very next token after <pre>.
+        // gumbo drops a newline that is the very next token after <pre> ("</>" makes no token).
+        while (h_.compare(i, 3, "</>") == 0) i += 3;
         if (i < n && h_[i] == '&') return decline("a reference right after <pre>");
         if (i < n && h_[i] == '\n')
             ++i;
         else if (i < n && h_[i] == '\r')
             i += (i + 1 < n && h_[i + 1] == '\n') ? 2 : 1;
     }
+    return true;
+}
+
+/// <textarea> in body or a cell, from just after its start tag (`i`): inserted
+/// without reopening formatting elements, its RCDATA text (references decoded,
+/// tags are text) up to "</textarea" rendered as text but for a first newline,
+/// then closed. gumbo's handle_in_body and handle_text.
+bool fast_pass::textarea(std::string name, const tag_info& t, const wanted_attrs& attrs, std::size_t& i) {
+    if (in_table_mode()) return decline("an element out of place in a table");
+    if (pre_ > 0) return decline("a <textarea> in <pre>");
+    const std::size_t n = h_.size();
+    if (!push(std::move(name), t, &attrs)) return false;
+    if (i < n && h_[i] == '&') return decline("a reference right after <textarea>");
+    if (i < n && h_[i] == '\n')
+        ++i;
+    else if (i < n && h_[i] == '\r')
+        i += (i + 1 < n && h_[i + 1] == '\n') ? 2 : 1;
+    const std::size_t e = raw_text_end(h_, "textarea", i);
+    if (!insert_text(h_.substr(i, (e == npos ? n : e) - i))) return false;
+    if (e == npos) {  // to the end of input, which closes everything
+        i = n;
+        return true;
+    }
+    const std::size_t close = scan_attributes(h_, e + 2 + 8, nullptr);
+    if (close == npos) return decline("an unterminated tag");
+    i = close;
+    pop();
     return true;
 }
 
@@ -996,21 +1129,21 @@ bool fast_pass::start(std::string name, const tag_info& t, const wanted_attrs& a
         case kind::cell:
             return push("tbody", classify("tbody"), nullptr) && push("tr", classify("tr"), nullptr) &&
                    push(std::move(name), t, nullptr);
-        default: return decline("an element out of place in a table");
+        default: return in_table_otherwise(std::move(name), t, attrs);
         }
     case mode::tbody:
         switch (t.k) {
         case kind::section: pop(); return start(std::move(name), t, attrs);  // closes the section
         case kind::tr: return push(std::move(name), t, nullptr);
         case kind::cell: return push("tr", classify("tr"), nullptr) && push(std::move(name), t, nullptr);
-        default: return decline("an element out of place in a table");
+        default: return in_table_otherwise(std::move(name), t, attrs);
         }
     case mode::row:
         switch (t.k) {
         case kind::section:
         case kind::tr: pop(); return start(std::move(name), t, attrs);  // closes the row
         case kind::cell: return push(std::move(name), t, nullptr);
-        default: return decline("an element out of place in a table");
+        default: return in_table_otherwise(std::move(name), t, attrs);
         }
     case mode::cell:
         if (t.k == kind::section || t.k == kind::tr || t.k == kind::cell) {
@@ -1029,7 +1162,19 @@ bool fast_pass::start(std::string name, const tag_info& t, const wanted_attrs& a
     case kind::a: {
         // An <a> in the list since the last marker goes first: the adoption agency.
         bool done = false;
-        if (!adoption_agency("a", done) || !reconstruct()) return false;
+        if (!adoption_agency("a", done)) return false;
+        // After its eight rounds, an <a> still in the list leaves the list and the stack.
+        for (std::size_t k = active_.size(); k-- > 0 && active_[k].id != 0;) {
+            if (active_[k].name != "a") continue;
+            const std::size_t at = stack_index(active_[k].id);
+            if (at != none && at + 1 != stack_.size()) return decline("<a> left open under other elements");
+            // gumbo's unflushed text then goes after it, not in its anchor text.
+            if (at != none && pending_text_) return decline("<a> left open before unflushed text");
+            active_.erase(active_.begin() + static_cast<std::ptrdiff_t>(k));
+            if (at != none) pop();
+            break;
+        }
+        if (!reconstruct()) return false;
         return push_formatting(std::move(name), t, attrs);
     }
     case kind::br:
@@ -1081,11 +1226,58 @@ bool fast_pass::start(std::string name, const tag_info& t, const wanted_attrs& a
     case kind::pre:
         if (!close_p_in_button_scope()) return false;
         return push(std::move(name), t, &attrs);
+    case kind::select:
+        // Inserted after reopening formatting elements; what follows goes by the select's rules.
+        return reconstruct() && push(std::move(name), t, &attrs);
+    case kind::option:
+        if (!stack_.empty() && stack_.back().name == "option") pop();
+        return reconstruct() && push(std::move(name), t, &attrs);
     default:
         if (!reconstruct()) return false;
+        if (name == "nobr" && in_scope([](const open_element& e) { return e.name == "nobr"; }) != none) {
+            // A <nobr> in scope ends first (the adoption agency), then formatting reopens.
+            bool done = false;
+            if (!adoption_agency("nobr", done) || !reconstruct()) return false;
+        }
         if (t.formatting) return push_formatting(std::move(name), t, attrs);
         return push(std::move(name), t, &attrs);
     }
+}
+
+/// A start tag in a table, a table body or a row that is not a table part
+/// (gumbo's handle_in_table "anything else", after <form>, <style> and
+/// <script>). A <table> closes the open one and is handled again. Any other
+/// element is foster-parented: inserted before the table, in its parent.
+/// Followed for the void elements that render nothing in the walk (<input>,
+/// <meta>, <wbr>...) and those that only add a link (<img>, <area>): the link
+/// goes before the ones the table added so far. Declined: an element with
+/// content or a line break (its rendering would go before the table's), and
+/// formatting elements to reopen (they would be foster-parented too).
+bool fast_pass::in_table_otherwise(std::string name, const tag_info& t, const wanted_attrs& attrs) {
+    if (t.k == kind::table) {
+        pop_to(nearest(kind::table));
+        return start(std::move(name), t, attrs);
+    }
+    if (t.k != kind::void_other && t.k != kind::img && t.k != kind::area)
+        return decline("an element out of place in a table");
+    const bool reconstructs = t.k != kind::void_other || name == "embed" || name == "wbr" || name == "input";
+    if (reconstructs && !active_.empty() && active_.back().id != 0 && !active_.back().on_stack)
+        return decline("formatting elements to reopen in a table");
+    const int slot = t.k == kind::img ? wanted_attrs::src : wanted_attrs::href;
+    if (t.k == kind::void_other || !attrs.present[slot]) {
+        pending_text_ = false;  // an element between: gumbo's text node is flushed
+        return true;
+    }
+    const std::optional<std::string> url = attr_value(attrs, slot);
+    if (!url) return decline("an attribute value it cannot decode");
+    std::vector<url_ref> one;
+    add_link(one, url->c_str(), {});
+    if (!one.empty()) {
+        if (links_.size() + 1 >= limits{}.urls) return decline("a foster-parented link near the limit");
+        insert_link(std::move(one.front()), nearest(kind::table));
+    }
+    pending_text_ = false;
+    return true;
 }
 
 bool fast_pass::end_tag(std::size_t lt, std::size_t& i) {
@@ -1094,7 +1286,59 @@ bool fast_pass::end_tag(std::size_t lt, std::size_t& i) {
     const std::size_t end_at = scan_attributes(h_, p, nullptr);
     if (end_at == npos) return decline("an unterminated tag");
     i = end_at;
-    return end(name, classify(name));
+    const tag_info& t = classify(name);
+    if (in_select()) {
+        bool reprocess = false;
+        if (!select_end(name, t, reprocess)) return false;
+        if (!reprocess) return true;
+    }
+    return end(name, t);
+}
+
+/// gumbo's handle_in_select and handle_in_select_in_table for a start tag
+/// other than <script> (which goes to the head's rules: raw text, dropped).
+/// Nothing inside a <select> renders, so <option> and <optgroup> are not
+/// kept; only what closes the select matters: another <select>, and in a
+/// table a table part (`reprocess`: then handled in the mode it returns to).
+/// Every other tag is ignored, without the raw text of <style> or <title>.
+bool fast_pass::select_start(const std::string& name, const tag_info& t, bool& reprocess) {
+    reprocess = false;
+    if (name == "input" || name == "keygen" || name == "textarea" || name == "template")
+        return decline("an element it does not follow in a <select>");
+    if (t.k == kind::select) {
+        pop();
+        return true;
+    }
+    const bool table_part =
+        t.k == kind::table || t.k == kind::section || t.k == kind::tr || t.k == kind::cell || name == "caption";
+    if (table_part && nearest(kind::table) != none) {
+        pop();
+        reprocess = true;
+    }
+    return true;
+}
+
+/// The same for an end tag: </select> closes it; in a table, the end tag of
+/// a table part in table scope closes it and is reprocessed; others are ignored.
+bool fast_pass::select_end(const std::string& name, const tag_info& t, bool& reprocess) {
+    reprocess = false;
+    if (name == "template") return decline("an element it does not follow in a <select>");
+    if (t.k == kind::select) {
+        pop();
+        return true;
+    }
+    const bool table_part =
+        t.k == kind::table || t.k == kind::section || t.k == kind::tr || t.k == kind::cell || name == "caption";
+    if (!table_part || nearest(kind::table) == none) return true;
+    for (std::size_t i = stack_.size(); i-- > 0;) {
+        if (stack_[i].name == name) {
+            pop();
+            reprocess = true;
+            return true;
+        }
+        if (stack_[i].info->k == kind::table) break;  // table scope
+    }
+    return true;
 }
 
 /// An end tag, by the insertion mode's rules.

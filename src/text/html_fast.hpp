@@ -6,10 +6,14 @@
 //   would render, without building a tree: one pass over the tags and text,
 //   gumbo's tree-builder rules where nodes stay in document order (the stack
 //   of open elements, the list of active formatting elements, implied and
-//   ignored tags), the same renderer (text/html_render.hpp). Where gumbo
-//   would move nodes (foster parenting, most of the adoption agency) or read
-//   the input otherwise (references, invalid bytes), it declines, returning
-//   nullopt with the reason: html_to_text then runs gumbo. Declining is
+//   ignored tags), the same renderer (text/html_render.hpp); where gumbo
+//   moves a node whose rendering is known (a void element foster-parented
+//   before its table, an <a> the adoption agency splits around a block) the
+//   pass places its link where the walk would. Where gumbo would move
+//   content (foster parenting of text or elements with content, cloning
+//   around nested elements) or read the input otherwise (references outside
+//   its table, invalid bytes), it declines, returning nullopt with the
+//   reason: html_to_text then runs gumbo. Declining is
 //   always correct; a wrong fast render is a bug. The lists: html_fast.cpp.
 // LIMITS
 //   Declines past 200 open elements; the renderer's limits (html.hpp) apply.

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
-// text/html_render.hpp - what both HTML-to-text paths share: the text renderer and the link filter
+// text/html_render.hpp - what both HTML-to-text paths share: the text renderer, the link filter, tokenizer steps
 //
 // DESCRIPTION
 //   html.cpp walks gumbo's tree and html_fast.cpp walks the tokens of the
 //   documents it can follow; both call the same renderer with the same
 //   events (element opened/closed, text), so their output can only differ
 //   where the events differ, which the corpus test compares part by part.
+//   The tokenizer steps (a tag's attributes, a comment's end, raw text's
+//   end) are the ones html_fast.cpp and html_strip.cpp both follow where
+//   gumbo's tokenizer would be.
 //   Internal to text/: not included outside src/text.
 #pragma once
 
@@ -26,6 +29,173 @@ inline constexpr int k_max_quote_depth = 32;  // deeper <blockquote>s render as 
 inline constexpr std::string_view k_separator = "________________________________";
 
 inline bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
+
+// --- tokenizer steps -----------------------------------------------------------
+
+/// Does `h` hold `word` (lower case) at `p`, ASCII case-insensitively?
+inline bool at_ci(std::string_view h, std::size_t p, std::string_view word) {
+    if (p + word.size() > h.size()) return false;
+    for (std::size_t k = 0; k < word.size(); ++k) {
+        char c = h[p + k];
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+        if (c != word[k]) return false;
+    }
+    return true;
+}
+
+/// One attribute of a start tag as the tokenizer reads it.
+struct tag_attribute {
+    std::string_view name;   ///< as written
+    std::string_view value;  ///< raw: references not decoded, without its quotes
+    std::size_t begin, end;  ///< from the name's first character to the value's last (closing quote included)
+    bool has_value;
+};
+
+/// From just after a tag's name: calls on_attr(const tag_attribute&) for each
+/// attribute and returns the index after the tag's '>', or npos (the end of
+/// input inside the tag). The tokenizer's attribute states: '/' and white
+/// space separate attributes; a name's first character may be '='; quotes
+/// count only as a value's first character; an unquoted value ends at white
+/// space or '>'.
+template <class OnAttr>
+std::size_t scan_tag_attributes(std::string_view h, std::size_t p, OnAttr&& on_attr) {
+    constexpr std::size_t npos = std::string_view::npos;
+    const std::size_t n = h.size();
+    while (p < n) {
+        const char c = h[p];
+        if (c == '>') return p + 1;
+        if (is_ws(c) || c == '/') {
+            ++p;
+            continue;
+        }
+        tag_attribute a{{}, {}, p++, 0, false};
+        while (p < n && !is_ws(h[p]) && h[p] != '/' && h[p] != '>' && h[p] != '=') ++p;
+        a.name = h.substr(a.begin, p - a.begin);
+        a.end = p;
+        while (p < n && is_ws(h[p])) ++p;
+        if (p < n && h[p] == '=') {
+            a.has_value = true;
+            ++p;
+            while (p < n && is_ws(h[p])) ++p;
+            if (p < n && (h[p] == '"' || h[p] == '\'')) {
+                const std::size_t e = h.find(h[p], p + 1);
+                if (e == npos) return npos;
+                a.value = h.substr(p + 1, e - p - 1);
+                p = e + 1;
+            } else {
+                const std::size_t vs = p;
+                while (p < n && !is_ws(h[p]) && h[p] != '>') ++p;
+                a.value = h.substr(vs, p - vs);
+            }
+            a.end = p;
+        }
+        on_attr(a);
+    }
+    return npos;
+}
+
+/// Where a comment that starts at h[lt] ("<!--") ends (the index after its
+/// "-->" or "--!>"; "<!-->" and "<!--->" are empty comments), or npos.
+inline std::size_t comment_end(std::string_view h, std::size_t lt) {
+    constexpr std::size_t npos = std::string_view::npos;
+    const std::size_t body = lt + 4;
+    if (h.compare(body, 1, ">") == 0) return body + 1;   // "<!-->"
+    if (h.compare(body, 2, "->") == 0) return body + 2;  // "<!--->"
+    for (std::size_t e = h.find("--", body); e != npos; e = h.find("--", e + 1)) {
+        if (h.compare(e + 2, 1, ">") == 0) return e + 3;
+        if (h.compare(e + 2, 2, "!>") == 0) return e + 4;
+    }
+    return npos;
+}
+
+/// Where the raw text of element `name` (lower case) that starts at `p`
+/// ends: its "</name" before white space, '/' or '>' (the "appropriate end
+/// tag"; at the end of input it is text), or npos.
+inline std::size_t raw_text_end(std::string_view h, std::string_view name, std::size_t p) {
+    constexpr std::size_t npos = std::string_view::npos;
+    for (std::size_t e = h.find("</", p); e != npos; e = h.find("</", e + 2)) {
+        const std::size_t after = e + 2 + name.size();
+        if (after < h.size() && at_ci(h, e + 2, name) && (is_ws(h[after]) || h[after] == '/' || h[after] == '>'))
+            return e;
+    }
+    return npos;
+}
+
+/// Where the script data that starts at `p` ends: the "</" of its "</script"
+/// end tag, or npos. The tokenizer's script data states: after "<!--" the
+/// data is escaped (a "-->" ends that), and in escaped data a "<script"
+/// before white space, '/' or '>' starts double-escaped data, in which
+/// "</script" does not end the script but returns to escaped data.
+inline std::size_t script_data_end(std::string_view h, std::size_t p) {
+    constexpr std::size_t npos = std::string_view::npos;
+    const std::size_t n = h.size();
+    auto alpha = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+    auto delimiter = [&](std::size_t j) { return j < n && (is_ws(h[j]) || h[j] == '/' || h[j] == '>'); };
+    auto script_at = [&](std::size_t j) {
+        return at_ci(h, j, "script") && delimiter(j + 6);
+    };  // "script" and a delimiter
+    enum { data, escaped, double_escaped } state = data;
+    int dashes = 0;  // '-'s just before, in (double-)escaped data: "-->" ends it
+    std::size_t i = p;
+    while (i < n) {
+        const char c = h[i];
+        if (state == data) {
+            if (c == '<' && h.compare(i + 1, 1, "/") == 0 && script_at(i + 2)) return i;
+            if (c == '<' && h.compare(i + 1, 3, "!--") == 0) {
+                state = escaped;
+                dashes = 2;
+                i += 4;
+                continue;
+            }
+            ++i;
+            continue;
+        }
+        if (c == '-') {
+            ++dashes;
+            ++i;
+            continue;
+        }
+        if (c == '>' && dashes >= 2) {
+            state = data;
+            dashes = 0;
+            ++i;
+            continue;
+        }
+        dashes = 0;
+        if (c != '<') {
+            ++i;
+            continue;
+        }
+        if (state == escaped) {
+            if (h.compare(i + 1, 1, "/") == 0 && script_at(i + 2)) return i;
+            std::size_t j = i + 1;  // "<letters": the double escape start state
+            while (j < n && alpha(h[j])) ++j;
+            if (j - i - 1 == 6 && script_at(i + 1)) {
+                state = double_escaped;
+                i = j + 1;  // the delimiter is part of the data
+                continue;
+            }
+            i = j > i + 1 ? j : i + 1;  // what follows the letters is read again
+            continue;
+        }
+        // Double-escaped: "</script" and a delimiter return to escaped data.
+        if (h.compare(i + 1, 1, "/") != 0) {
+            ++i;
+            continue;
+        }
+        std::size_t j = i + 2;
+        while (j < n && alpha(h[j])) ++j;
+        if (j - i - 2 == 6 && script_at(i + 2)) {
+            state = escaped;
+            i = j + 1;
+            continue;
+        }
+        i = j;
+    }
+    return npos;
+}
+
+// --- rendering -------------------------------------------------------------------
 
 inline bool contains_ci(std::string_view hay, std::string_view needle) {
     if (needle.size() > hay.size()) return false;

@@ -7,6 +7,8 @@
 // figure are in bench/README.md ("Cuts").
 #include "text/html_strip.hpp"
 
+#include "text/html_render.hpp"
+
 #include <array>
 #include <cstddef>
 #include <initializer_list>
@@ -19,62 +21,16 @@ namespace {
 
 constexpr std::size_t npos = std::string_view::npos;
 
-bool ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
 bool alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 char low(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
-/// Case-insensitive: does `h` hold `word` (lower case) at `p`?
-bool at(std::string_view h, std::size_t p, std::string_view word) {
-    if (p + word.size() > h.size()) return false;
-    for (std::size_t k = 0; k < word.size(); ++k)
-        if (low(h[p + k]) != word[k]) return false;
-    return true;
-}
-
-/// An attribute of a start tag: [begin, end) from its name's first character
-/// to its value's last (closing quote included); `name` as written.
-struct attr_span {
-    std::size_t begin, end;
-    std::string_view name;
-    bool has_value;
-};
-
-/// From just after a tag's name: the index after its '>' (the tokenizer's
-/// attribute states: quotes count only as a value's first character), or npos.
-/// With `attrs`, every attribute is reported there.
-std::size_t tag_end(std::string_view h, std::size_t p, std::vector<attr_span>* attrs = nullptr) {
-    const std::size_t n = h.size();
-    while (p < n) {
-        const char c = h[p];
-        if (c == '>') return p + 1;
-        if (ws(c) || c == '/') {
-            ++p;
-            continue;
-        }
-        const std::size_t begin = p;
-        ++p;  // attribute name; its first character may be '='
-        while (p < n && !ws(h[p]) && h[p] != '/' && h[p] != '>' && h[p] != '=') ++p;
-        const std::string_view name = h.substr(begin, p - begin);
-        std::size_t end = p;
-        while (p < n && ws(h[p])) ++p;
-        bool has_value = false;
-        if (p < n && h[p] == '=') {
-            has_value = true;
-            ++p;
-            while (p < n && ws(h[p])) ++p;
-            if (p < n && (h[p] == '"' || h[p] == '\'')) {
-                const std::size_t e = h.find(h[p], p + 1);
-                if (e == npos) return npos;
-                p = e + 1;
-            } else {
-                while (p < n && !ws(h[p]) && h[p] != '>') ++p;
-            }
-            end = p;
-        }
-        if (attrs) attrs->push_back({begin, end, name, has_value});
-    }
-    return npos;
-}
+using html_detail::at_ci;
+using html_detail::comment_end;
+using html_detail::is_ws;
+using html_detail::raw_text_end;
+using html_detail::scan_tag_attributes;
+using html_detail::script_data_end;
+using html_detail::tag_attribute;
 
 bool name_in(std::string_view name, std::initializer_list<std::string_view> set) {
     for (auto s : set)
@@ -96,20 +52,11 @@ bool keeps_all_attributes(std::string_view name) {
 /// The attributes html_to_text reads: href (a, area), src (img), action
 /// (form), and id and style of a <div> (Outlook's reply separator).
 bool attribute_read(std::string_view element, std::string_view attr) {
-    if (at(attr, 0, "href") && attr.size() == 4) return true;
-    if (at(attr, 0, "src") && attr.size() == 3) return true;
-    if (at(attr, 0, "action") && attr.size() == 6) return true;
-    return element == "div" && ((at(attr, 0, "id") && attr.size() == 2) || (at(attr, 0, "style") && attr.size() == 5));
-}
-
-/// Where the raw text of element `name` ends: its "</name" followed by
-/// whitespace, '/' or '>' (the "appropriate end tag"), or the end of input.
-std::size_t raw_end(std::string_view h, std::string_view name, std::size_t p) {
-    for (std::size_t e = h.find("</", p); e != npos; e = h.find("</", e + 2)) {
-        const std::size_t after = e + 2 + name.size();
-        if (at(h, e + 2, name) && (after >= h.size() || ws(h[after]) || h[after] == '/' || h[after] == '>')) return e;
-    }
-    return h.size();
+    if (at_ci(attr, 0, "href") && attr.size() == 4) return true;
+    if (at_ci(attr, 0, "src") && attr.size() == 3) return true;
+    if (at_ci(attr, 0, "action") && attr.size() == 6) return true;
+    return element == "div" &&
+           ((at_ci(attr, 0, "id") && attr.size() == 2) || (at_ci(attr, 0, "style") && attr.size() == 5));
 }
 
 }  // namespace
@@ -121,8 +68,8 @@ std::string_view strip_for_gumbo(std::string_view h, std::string& copy) {
     // (where a <style> start tag is ignored and its text parsed as markup).
     bool work = false;
     for (std::size_t lt = h.find('<'); lt != npos; lt = h.find('<', lt + 1)) {
-        if (at(h, lt + 1, "svg") || at(h, lt + 1, "math") || at(h, lt + 1, "noscript") || at(h, lt + 1, "frameset") ||
-            at(h, lt + 1, "select"))
+        if (at_ci(h, lt + 1, "svg") || at_ci(h, lt + 1, "math") || at_ci(h, lt + 1, "noscript") ||
+            at_ci(h, lt + 1, "frameset") || at_ci(h, lt + 1, "select"))
             return h;
         // a comment, a style element, or a tag that may have attributes
         work = work || h.compare(lt + 1, 3, "!--") == 0 || (lt + 1 < h.size() && alpha(h[lt + 1]));
@@ -130,7 +77,7 @@ std::string_view strip_for_gumbo(std::string_view h, std::string& copy) {
     if (!work) return h;
 
     std::vector<std::pair<std::size_t, std::size_t>> drop;  // [begin, end) to leave out
-    std::vector<attr_span> attrs;
+    std::vector<tag_attribute> attrs;
     const std::size_t n = h.size();
     std::size_t i = 0;
     while (i < n) {
@@ -139,21 +86,11 @@ std::string_view strip_for_gumbo(std::string_view h, std::string& copy) {
         const char c = h[lt + 1];
         if (c == '!') {
             if (h.compare(lt + 2, 2, "--") == 0) {
-                const std::size_t body = lt + 4;
-                if (body < n && h[body] == '>') {  // "<!-->"
-                    i = body + 1;
-                    continue;
-                }
-                if (h.compare(body, 2, "->") == 0) {  // "<!--->"
-                    i = body + 2;
-                    continue;
-                }
-                std::size_t e = h.find("--", body);
-                while (e != npos && !(h.compare(e + 2, 1, ">") == 0 || h.compare(e + 2, 2, "!>") == 0))
-                    e = h.find("--", e + 1);
-                if (e == npos) return h;  // a comment to the end: leave it to gumbo
-                if (e > body) drop.emplace_back(body, e);
-                i = e + (h[e + 2] == '>' ? 3 : 4);
+                const std::size_t body = lt + 4, after = comment_end(h, lt);
+                if (after == npos) return h;                                  // a comment to the end: leave it to gumbo
+                const std::size_t e = after - (h[after - 2] == '!' ? 4 : 3);  // its closing "--"
+                if (e > body) drop.emplace_back(body, e);                     // ("<!-->", "<!--->": nothing)
+                i = after;
                 continue;
             }
             const std::size_t gt = h.find('>', lt + 2);  // DOCTYPE, bogus comment
@@ -177,12 +114,14 @@ std::string_view strip_for_gumbo(std::string_view h, std::string& copy) {
             continue;
         }
         std::size_t p = name_start;
-        while (p < n && !ws(h[p]) && h[p] != '/' && h[p] != '>') ++p;
+        while (p < n && !is_ws(h[p]) && h[p] != '/' && h[p] != '>') ++p;
         std::string name(h.substr(name_start, p - name_start));
         for (char& ch : name) ch = low(ch);
         const bool strip_attrs = !closing && !keeps_all_attributes(name);
         attrs.clear();
-        const std::size_t end = tag_end(h, p, strip_attrs ? &attrs : nullptr);
+        const std::size_t end = scan_tag_attributes(h, p, [&](const tag_attribute& a) {
+            if (strip_attrs) attrs.push_back(a);
+        });
         if (end == npos) break;  // an unterminated tag: the rest is not text
         i = end;
         if (closing) continue;
@@ -193,10 +132,8 @@ std::string_view strip_for_gumbo(std::string_view h, std::string& copy) {
         if (name == "plaintext") break;  // everything after it is text
         if (name == "style" || name == "script" || name == "xmp" || name == "iframe" || name == "noembed" ||
             name == "noframes" || name == "textarea" || name == "title") {
-            const std::size_t e = raw_end(h, name, end);
-            // Script data has escape states ("<!--" ... "<script>") in which its
-            // end tag does not end it: not followed here.
-            if (name == "script" && h.substr(end, e - end).find("<!--") != npos) return h;
+            std::size_t e = name == "script" ? script_data_end(h, end) : raw_text_end(h, name, end);
+            if (e == npos) e = n;
             if (name == "style" && e > end) drop.emplace_back(end, e);
             i = e;
         }

@@ -21,10 +21,10 @@
 //
 //   The scan follows the HTML tokenizer's states closely enough to find those
 //   ranges exactly where gumbo would (tags with attributes, quoted values,
-//   bogus comments, RAWTEXT/RCDATA/script data); where that is not certain it
-//   does nothing and returns the input unchanged: foreign content (<svg>,
-//   <math>), <noscript>, <frameset>, <select>, a comment without its end, and
-//   script data holding "<!--".
+//   bogus comments, RAWTEXT/RCDATA, script data with its escaped and
+//   double-escaped states); where that is not certain it does nothing and
+//   returns the input unchanged: foreign content (<svg>, <math>), <noscript>,
+//   <frameset>, <select> and a comment without its end.
 // LIMITS
 //   Linear in the input; one copy at most.
 #pragma once
