@@ -937,18 +937,6 @@ bool may_hold_encoded_word(std::string_view raw) {
 
 bool gmime_lwsp(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
-/// g_mime_utils_header_unfold: white space trimmed, CR and LF dropped.
-std::string gmime_unfold(std::string_view raw) {
-    std::size_t b = 0, e = raw.size();
-    while (b < e && gmime_lwsp(raw[b])) ++b;
-    while (e > b && gmime_lwsp(raw[e - 1])) --e;
-    std::string out;
-    out.reserve(e - b);
-    for (std::size_t i = b; i < e; ++i)
-        if (raw[i] != '\r' && raw[i] != '\n') out.push_back(raw[i]);
-    return out;
-}
-
 /// gmime-utils.c (3.2) rfc2047_token_new_encoded_word, whether it makes a token.
 /// `word` lies in a NUL-terminated string: GMime reads up to two bytes past it.
 bool gmime_encoded_word(const char* word, std::size_t len) {
@@ -1039,9 +1027,10 @@ void warn_as_gmime_message(const std::vector<plain_field>& fields, GMimeParserOp
             if (InternetAddressList* l = internet_address_list_parse(opts, terminated(f.raw))) g_object_unref(l);
             break;
         }
-        if (may_hold_encoded_word(f.raw) && rfc2047_text_warns(gmime_unfold(f.raw).c_str())) {
+        if (may_hold_encoded_word(f.raw)) {
+            // Unfolded once, by GMime itself, for both the check and the decoding.
             char* unfolded = g_mime_utils_header_unfold(terminated(f.raw));
-            g_free(g_mime_utils_header_decode_text(opts, unfolded));
+            if (rfc2047_text_warns(unfolded)) g_free(g_mime_utils_header_decode_text(opts, unfolded));
             g_free(unfolded);
         }
     }
