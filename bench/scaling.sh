@@ -3,11 +3,12 @@
 # bench/scaling.sh - replyguard scan --jobs 1, 2, 4 over the same files, in one run
 #
 # USAGE
-#   bench/scaling.sh [--quick] [--jobs "1 2 4"] [--rounds R] [PATH...]
+#   bench/scaling.sh [--quick] [--jobs "1 2 4"] [--rounds R] [--no-pair] [PATH...]
 #     --quick    every 4th file, one round (well under a minute on 2 cores)
 #     --jobs     the --jobs values to compare (default "1 2 4"; the first is the base)
 #     --rounds   runs per --jobs value, interleaved; the median wall time counts
 #                (default 3)
+#     --no-pair  leave out the anchor "pair" (two -j1 processes, half each)
 #     PATH       a folder or a message file; a corpus root holding phishing/ and
 #                benign/ means those two folders. Default: $REPLYGUARD_CORPUS_DIR,
 #                else ../shared/corpus beside the repository.
@@ -25,6 +26,16 @@
 #   1 is work that threads add, e.g. contention; the wall speed-up on C cores
 #   is at most C / that ratio). Checks that every run printed the same records.
 #
+#   The anchor "pair" (unless --no-pair) is measured in the same rounds: the
+#   list split in two alike halves (alternate files), two `scan -j1`
+#   processes started together, one per half; its wall time runs until the
+#   later one ends, its CPU time is both. Its speed-up over the first N is
+#   what this machine gives right now to two pieces of perfectly independent
+#   work (on a VM whose two vCPUs share a host, less than 2x); a line
+#   "of pair" gives each -jN's speed-up divided by the pair's: the share of
+#   it our threads get. The pair's records, put back in list order, must
+#   equal the others'.
+#
 #   The wall speed-up means something only on an otherwise idle machine: the
 #   load average before the runs is printed, with a warning above 0.5 per core.
 #   On a busy machine compare the CPU ratio only.
@@ -41,6 +52,7 @@ rg=$build/replyguard
 quick=0
 jobs_list="1 2 4"
 rounds=3
+pair=1
 bench=scaling.sh
 . "$root/bench/common.sh"  # die, bench_build, bench_inputs, bench_list, bench_argmax
 while (($#)); do
@@ -48,7 +60,8 @@ while (($#)); do
         --quick) quick=1; rounds=1; shift ;;
         --jobs) jobs_list=$2; shift 2 ;;
         --rounds) rounds=$2; shift 2 ;;
-        -h|--help) sed -n '3,15p' "$0"; exit 0 ;;
+        --no-pair) pair=0; shift ;;
+        -h|--help) sed -n '3,16p' "$0"; exit 0 ;;
         --) shift; break ;;
         -*) die "unknown option $1" ;;
         *) break ;;
@@ -78,6 +91,32 @@ run() {  # run N ROUND: one timed scan -jN into $tmp/jN.R.{out,t}
     ((rc <= 2)) || { echo "scaling.sh: scan -j$1 exited $rc:" >&2; tail -5 "$tmp/j$1.$2.err" >&2; exit 2; }
 }
 
+# The pair: alternate files to each half, so both halves are alike.
+awk 'NR % 2 == 1' "$tmp/list" > "$tmp/half.a"
+awk 'NR % 2 == 0' "$tmp/list" > "$tmp/half.b"
+# Two scan -j1 at once, one per half; exits with the larger status. A script
+# of its own, so that /usr/bin/time measures until the later one ends and
+# counts both processes' CPU time (their shell waits for them).
+cat > "$tmp/pair.sh" <<'EOF'
+#!/usr/bin/env bash
+# pair.sh RG LIST_A LIST_B OUT_A OUT_B
+mapfile -t a < "$2"
+mapfile -t b < "$3"
+"$1" scan --format jsonl --no-progress -j1 "${a[@]}" > "$4" 2> "$4.err" & pa=$!
+"$1" scan --format jsonl --no-progress -j1 "${b[@]}" > "$5" 2> "$5.err" & pb=$!
+ra=0 rb=0
+wait "$pa" || ra=$?
+wait "$pb" || rb=$?
+exit $((ra > rb ? ra : rb))
+EOF
+chmod +x "$tmp/pair.sh"
+run_pair() {  # run_pair ROUND: one timed pair into $tmp/pair.R.{a,b,t}
+    local rc=0
+    /usr/bin/time -f '%e %U %S' -o "$tmp/pair.$1.t" "$tmp/pair.sh" "$rg" "$tmp/half.a" "$tmp/half.b" \
+        "$tmp/pair.$1.a" "$tmp/pair.$1.b" || rc=$?
+    ((rc <= 2)) || { echo "scaling.sh: the pair exited $rc:" >&2; tail -5 "$tmp/pair.$1".?.err >&2; exit 2; }
+}
+
 echo "warm-up: ${#files[@]} files..." >&2
 run "${jobs[0]}" warm
 load=$(cut -d' ' -f1 /proc/loadavg)
@@ -86,6 +125,10 @@ for ((r = 1; r <= rounds; r++)); do
         echo "round $r: scan -j$j..." >&2
         run "$j" "$r"
     done
+    if ((pair)); then
+        echo "round $r: pair (2 x scan -j1, half each)..." >&2
+        run_pair "$r"
+    fi
 done
 
 # Every run must have printed the same records (input order is the contract).
@@ -95,6 +138,17 @@ for f in "$tmp"/j*.out; do
     [[ $(sha256sum < "$f") == "$ref" ]] || { echo "scaling.sh: $(basename "$f") differs from the warm-up output" >&2; bad=1; }
 done
 n_msgs=$(wc -l < "$tmp/j${jobs[0]}.warm.out")
+# The pair's records, put back in list order (a file is one record, one line).
+if ((pair)); then
+    na=$(wc -l < "$tmp/half.a") nb=$(wc -l < "$tmp/half.b")
+    for ((r = 1; r <= rounds; r++)); do
+        if (($(wc -l < "$tmp/pair.$r.a") != na || $(wc -l < "$tmp/pair.$r.b") != nb)); then
+            echo "scaling.sh: pair round $r: not one record per file" >&2; bad=1; continue
+        fi
+        [[ $(paste -d '\n' "$tmp/pair.$r.a" "$tmp/pair.$r.b" | head -n $((na + nb)) | sha256sum) == "$ref" ]] ||
+            { echo "scaling.sh: pair round $r differs from the warm-up output" >&2; bad=1; }
+    done
+fi
 
 printf '\nreplyguard scan scaling, %s\n' "$(date -u '+%Y-%m-%d %H:%M UTC')"
 printf 'corpus: %s\n' "${inputs[*]}"
@@ -106,21 +160,47 @@ if awk -v l="$load" -v c="$(nproc)" 'BEGIN { exit !(l > 0.5 * c) }'; then
 fi
 printf '%d round(s) per --jobs value, interleaved; median wall time (and the CPU time of that run)\n\n' "$rounds"
 printf '%-6s %8s %8s %8s %10s %12s %10s %10s\n' jobs wall_s cpu_s records msg/s msg/cpu_s speed-up cpu_ratio
+median() {  # median NAME: "wall cpu" of the median run by wall time, from $tmp/NAME.R.t
+    local r w u s
+    for ((r = 1; r <= rounds; r++)); do
+        read -r w u s < <(tail -1 "$tmp/$1.$r.t")
+        echo "$w $(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.2f", u + s }')"
+    done | sort -n | sed -n "$(((rounds + 1) / 2))p"
+}
+row() {  # row LABEL WALL CPU
+    awk -v j="$1" -v w="$2" -v c="$3" -v n="$n_msgs" -v bw="$base_w" -v bc="$base_c" 'BEGIN {
+        printf "%-6s %8.2f %8.2f %8d %10.0f %12.0f %9.2fx %10.2f\n", j, w, c, n, n / w, n / c, bw / w, c / bc }'
+}
 base_w="" base_c=""
 for j in "${jobs[@]}"; do
-    # median by wall time over the rounds
-    for ((r = 1; r <= rounds; r++)); do
-        read -r w u s < <(tail -1 "$tmp/j$j.$r.t")
-        echo "$w $(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.2f", u + s }')"
-    done | sort -n | sed -n "$(((rounds + 1) / 2))p" > "$tmp/med"
-    read -r w c < "$tmp/med"
+    read -r w c < <(median "j$j")
     [[ -n $base_w ]] || { base_w=$w; base_c=$c; }
-    awk -v j="$j" -v w="$w" -v c="$c" -v n="$n_msgs" -v bw="$base_w" -v bc="$base_c" 'BEGIN {
-        printf "%-6s %8.2f %8.2f %8d %10.0f %12.0f %9.2fx %10.2f\n", "-j" j, w, c, n, n / w, n / c, bw / w, c / bc }'
+    row "-j$j" "$w" "$c"
 done
+if ((pair)); then
+    read -r pw pc < <(median pair)
+    row pair "$pw" "$pc"
+    # Per round too: the pair and each -jN ran seconds apart, so a round's
+    # own ratio is less exposed to the machine's drift than the medians'.
+    printf '\n%-6s %10s %16s\n' jobs of_pair of_pair_rounds
+    for j in "${jobs[@]:1}"; do
+        for ((r = 1; r <= rounds; r++)); do
+            read -r w _ < <(tail -1 "$tmp/j$j.$r.t")
+            read -r p _ < <(tail -1 "$tmp/pair.$r.t")
+            awk -v w="$w" -v p="$p" 'BEGIN { printf "%.3f\n", p / w }'
+        done | sort -n | sed -n "$(((rounds + 1) / 2))p" > "$tmp/ratio"
+        read -r w _ < <(median "j$j")
+        awk -v j="$j" -v w="$w" -v p="$pw" -v q="$(cat "$tmp/ratio")" 'BEGIN {
+            printf "%-6s %9.2fx %15.2fx\n", "-j" j, p / w, q }'
+    done
+fi
 if ((bad)); then
     echo "FAIL: the runs disagree on the output" >&2
     exit 1
 fi
 printf '\nspeed-up = wall(-j%s) / wall(-jN); cpu_ratio = cpu(-jN) / cpu(-j%s). All runs printed identical records.\n' \
     "${jobs[0]}" "${jobs[0]}"
+if ((pair)); then
+    printf 'pair = two scan -j1 processes at once, alternate files each (wall: until the later one ends; CPU: both).\n'
+    printf 'of_pair = speed-up(-jN) / speed-up(pair) = wall(pair) / wall(-jN): of the medians, and the median of the rounds'"'"' own.\n'
+fi
