@@ -347,8 +347,10 @@ void add_file(const std::string& path, const std::string& source, item_sink& out
     // The start: only a file starting with "From " or named *.mbox* can be an mbox; an
     // Outlook data file starts with "!BDN". For an mbox candidate, the first
     // k_mbox_read_ahead bytes decide (as open_mbox_stream decides).
+    // One byte more than the size (as read_file asks): a read that returns exactly
+    // the size has seen the end of the file, so the bytes can be kept whole.
     std::string head;
-    const auto first = static_cast<std::size_t>(std::clamp<std::uint64_t>(size, 8, k_peek_bytes));
+    const auto first = static_cast<std::size_t>(std::clamp<std::uint64_t>(size + 1, 8, k_peek_bytes));
     head.resize_and_overwrite(first, [&](char* p, std::size_t) {  // not the size: see read_file
         const ssize_t got = read_some(fd.get(), p, first);
         return got > 0 ? static_cast<std::size_t>(got) : std::size_t{0};
@@ -399,6 +401,11 @@ void add_file(const std::string& path, const std::string& source, item_sink& out
     it.max_bytes = opt.max_bytes;
     it.size_hint = size;
     if (opt.max_bytes && size > opt.max_bytes) it.full_size = size;
+    // Read whole already (the read asked for one byte more and got exactly the
+    // size): load() need not open the file again. A .msg is kept too (load()
+    // converts kept bytes as it converts read ones).
+    if (opt.keep_bytes && size > 0 && size < k_peek_bytes && head.size() == size && !it.full_size)
+        it.bytes = std::move(head);
     out.push_back(std::move(it));
 }
 
@@ -583,8 +590,14 @@ result<std::string> msg_or_bytes(std::string data, const std::string& source) {
 
 }  // namespace
 
+result<std::string> load(input_item&& item) {
+    if (!item.error && !item.bytes.empty()) return msg_or_bytes(std::move(item.bytes), item.source);
+    return load(static_cast<const input_item&>(item));
+}
+
 result<std::string> load(const input_item& item) {
     if (item.error) return fail(errc::io, *item.error);
+    if (!item.bytes.empty()) return msg_or_bytes(item.bytes, item.source);
     if (item.produce) return item.produce();
     if (item.buffer) {
         if (item.whole_file) return msg_or_bytes(*item.buffer, item.source);

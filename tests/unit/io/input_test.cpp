@@ -163,6 +163,67 @@ TEST_F(InputTree, AFileLargerThanTheLimitIsReadOnlyThatFar) {
     EXPECT_EQ(*bytes, big.substr(0, 1000));
 }
 
+// scan's listing keeps what its first read got whole (input_options::keep_bytes): load()
+// then opens nothing, so a file removed after the listing still loads as listed. Only a
+// file read whole and within the limit is kept: not one past the first read, not an
+// mbox (byte ranges), not one over max_bytes, not an empty one.
+TEST_F(InputTree, KeptBytesAreTheFileAsListedAndLoadOpensNothing) {
+    write("small.eml", k_msg);
+    const std::string big = std::string(k_msg) + std::string(70'000, 'x') + "\n";
+    write("big.eml", big);
+    write("box", "From a@x Mon Mar  2 09:00:00 2020\n\none\nFrom b@x Mon Mar  2 10:00:00 2020\n\ntwo\n");
+    write("over.eml", std::string(k_msg) + std::string(2000, 'z'));
+    write("empty.eml", "");
+    io::input_options o;
+    o.keep_bytes = true;
+    o.max_bytes = 1000;
+    const std::string r = root_.string();
+    auto items = io::expand_inputs({r + "/small.eml", r + "/big.eml", r + "/box", r + "/over.eml", r + "/empty.eml"}, o);
+    ASSERT_EQ(items.size(), 6u);
+    EXPECT_EQ(items[0].bytes, k_msg);
+    for (std::size_t i = 1; i < items.size(); ++i) EXPECT_TRUE(items[i].bytes.empty()) << items[i].source;
+    EXPECT_TRUE(items[4].full_size);
+    fs::remove(root_ / "small.eml");
+    auto copied = io::load(items[0]);  // the const overload copies them
+    ASSERT_TRUE(copied);
+    EXPECT_EQ(*copied, k_msg);
+    auto moved = io::load(std::move(items[0]));
+    ASSERT_TRUE(moved);
+    EXPECT_EQ(*moved, k_msg);
+    // Not kept: read when loaded, as without keep_bytes.
+    o.max_bytes = 0;
+    auto whole = io::expand_inputs({r + "/big.eml"}, o);
+    ASSERT_EQ(whole.size(), 1u);
+    EXPECT_TRUE(whole[0].bytes.empty());
+    auto bytes = io::load(std::move(whole[0]));
+    ASSERT_TRUE(bytes);
+    EXPECT_EQ(*bytes, big);
+}
+
+// On the corpus: every message loads to the same bytes whether the listing kept them or not.
+TEST(CorpusKeepBytes, TheSameBytesAsReadWhenLoaded) {
+    const fs::path dir = fs::path(REPLYGUARD_CORPUS_DIR) / "benign/japanese";
+    if (!fs::exists(dir)) GTEST_SKIP() << dir << " not present";
+    io::input_options keep;
+    keep.keep_bytes = true;
+    auto kept = io::expand_inputs({dir.string()}, keep);
+    auto plain = io::expand_inputs({dir.string()});
+    ASSERT_EQ(kept.size(), plain.size());
+    ASSERT_GT(kept.size(), 10u);
+    std::size_t n_kept = 0;
+    for (std::size_t i = 0; i < kept.size(); ++i) {
+        ASSERT_EQ(kept[i].source, plain[i].source);
+        n_kept += !kept[i].bytes.empty();
+        auto a = io::load(std::move(kept[i]));
+        auto b = io::load(plain[i]);
+        ASSERT_EQ(a.has_value(), b.has_value()) << plain[i].source;
+        if (a) {
+            EXPECT_EQ(*a, *b) << plain[i].source;
+        }
+    }
+    EXPECT_GT(n_kept, kept.size() / 2);  // most corpus files are under 64 KB
+}
+
 TEST(SplitMbox, ContentLengthIsHonouredWhenItLandsOnTheNextEnvelope) {
     // The body holds a "From " line that is not an envelope; Content-Length says where the message ends.
     std::string box =
