@@ -3,12 +3,15 @@
 # bench/scaling.sh - replyguard scan --jobs 1, 2, 4 over the same files, in one run
 #
 # USAGE
-#   bench/scaling.sh [--quick] [--jobs "1 2 4"] [--rounds R] [--no-pair] [PATH...]
+#   bench/scaling.sh [--quick] [--jobs "1 2 4"] [--rounds R] [--no-pair] [--against DIR] [PATH...]
 #     --quick    every 4th file, one round (well under a minute on 2 cores)
 #     --jobs     the --jobs values to compare (default "1 2 4"; the first is the base)
 #     --rounds   runs per --jobs value, interleaved; the median wall time counts
 #                (default 3)
 #     --no-pair  leave out the anchor "pair" (two -j1 processes, half each)
+#     --against DIR  also run DIR/replyguard (another build, e.g. main's) in
+#                the same rounds, each run beside the same run of this build
+#                (which goes first alternates), with a table of its own
 #     PATH       a folder or a message file; a corpus root holding phishing/ and
 #                benign/ means those two folders. Default: $REPLYGUARD_CORPUS_DIR,
 #                else ../shared/corpus beside the repository.
@@ -36,6 +39,11 @@
 #   it our threads get. The pair's records, put back in list order, must
 #   equal the others'.
 #
+#   With --against, the other build's figures follow in the same form, then
+#   per --jobs value and the pair: this build's wall and CPU time over the
+#   other's (medians; below 1: this build is faster). On a busy machine the
+#   CPU ratios are the figures to compare.
+#
 #   The wall speed-up means something only on an otherwise idle machine: the
 #   load average before the runs is printed, with a warning above 0.5 per core.
 #   On a busy machine compare the CPU ratio only.
@@ -53,6 +61,7 @@ quick=0
 jobs_list="1 2 4"
 rounds=3
 pair=1
+against=""
 bench=scaling.sh
 . "$root/bench/common.sh"  # die, bench_build, bench_inputs, bench_list, bench_argmax
 while (($#)); do
@@ -61,7 +70,8 @@ while (($#)); do
         --jobs) jobs_list=$2; shift 2 ;;
         --rounds) rounds=$2; shift 2 ;;
         --no-pair) pair=0; shift ;;
-        -h|--help) sed -n '3,16p' "$0"; exit 0 ;;
+        --against) against=$2; shift 2 ;;
+        -h|--help) sed -n '3,19p' "$0"; exit 0 ;;
         --) shift; break ;;
         -*) die "unknown option $1" ;;
         *) break ;;
@@ -74,6 +84,12 @@ for j in "${jobs[@]}"; do [[ $j =~ ^[1-9][0-9]*$ ]] || die "--jobs: not a positi
 [[ -x /usr/bin/time ]] || die "/usr/bin/time missing (Debian package time)"
 bench_build replyguard
 bench_inputs "$@"
+builds=("")  # file name prefixes: "" this build, "b." the --against build
+if [[ -n $against ]]; then
+    [[ -x $against/replyguard ]] || die "--against: no $against/replyguard"
+    builds+=("b.")
+fi
+bin_of() { [[ -z $1 ]] && echo "$rg" || echo "$against/replyguard"; }
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/rg-scaling.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
@@ -83,12 +99,12 @@ bench_argmax "$tmp/list"
 mapfile -t files < "$tmp/list"
 n_bytes=$(tr '\n' '\0' < "$tmp/list" | du -cb --apparent-size --files0-from=- | tail -1 | cut -f1)
 
-run() {  # run N ROUND: one timed scan -jN into $tmp/jN.R.{out,t}
-    local rc=0
-    /usr/bin/time -f '%e %U %S' -o "$tmp/j$1.$2.t" "$rg" scan --format jsonl --no-progress -j"$1" "${files[@]}" \
-        > "$tmp/j$1.$2.out" 2> "$tmp/j$1.$2.err" || rc=$?
+run() {  # run N ROUND [PREFIX]: one timed scan -jN into $tmp/PREFIXjN.R.{out,t}
+    local rc=0 o=$tmp/${3:-}j$1.$2
+    /usr/bin/time -f '%e %U %S' -o "$o.t" "$(bin_of "${3:-}")" scan --format jsonl --no-progress -j"$1" "${files[@]}" \
+        > "$o.out" 2> "$o.err" || rc=$?
     # 1: suspicious mail found, 2: some message could not be read: results, not failures.
-    ((rc <= 2)) || { echo "scaling.sh: scan -j$1 exited $rc:" >&2; tail -5 "$tmp/j$1.$2.err" >&2; exit 2; }
+    ((rc <= 2)) || { echo "scaling.sh: $(bin_of "${3:-}") scan -j$1 exited $rc:" >&2; tail -5 "$o.err" >&2; exit 2; }
 }
 
 # The pair: alternate files to each half, so both halves are alike.
@@ -110,43 +126,53 @@ wait "$pb" || rb=$?
 exit $((ra > rb ? ra : rb))
 EOF
 chmod +x "$tmp/pair.sh"
-run_pair() {  # run_pair ROUND: one timed pair into $tmp/pair.R.{a,b,t}
-    local rc=0
-    /usr/bin/time -f '%e %U %S' -o "$tmp/pair.$1.t" "$tmp/pair.sh" "$rg" "$tmp/half.a" "$tmp/half.b" \
-        "$tmp/pair.$1.a" "$tmp/pair.$1.b" || rc=$?
-    ((rc <= 2)) || { echo "scaling.sh: the pair exited $rc:" >&2; tail -5 "$tmp/pair.$1".?.err >&2; exit 2; }
+run_pair() {  # run_pair ROUND [PREFIX]: one timed pair into $tmp/PREFIXpair.R.{a,b,t}
+    local rc=0 o=$tmp/${2:-}pair.$1
+    /usr/bin/time -f '%e %U %S' -o "$o.t" "$tmp/pair.sh" "$(bin_of "${2:-}")" "$tmp/half.a" "$tmp/half.b" \
+        "$o.a" "$o.b" || rc=$?
+    ((rc <= 2)) || { echo "scaling.sh: the pair exited $rc:" >&2; tail -5 "$o".?.err >&2; exit 2; }
 }
 
 echo "warm-up: ${#files[@]} files..." >&2
-run "${jobs[0]}" warm
+for b in "${builds[@]}"; do run "${jobs[0]}" warm "$b"; done
 load=$(cut -d' ' -f1 /proc/loadavg)
 for ((r = 1; r <= rounds; r++)); do
+    order=("${builds[@]}")
+    ((r % 2)) || order=($(printf '%s\n' "${builds[@]}" | tac))  # who goes first alternates
     for j in "${jobs[@]}"; do
-        echo "round $r: scan -j$j..." >&2
-        run "$j" "$r"
+        for b in "${order[@]}"; do
+            echo "round $r: ${b:+the other build: }scan -j$j..." >&2
+            run "$j" "$r" "$b"
+        done
     done
     if ((pair)); then
-        echo "round $r: pair (2 x scan -j1, half each)..." >&2
-        run_pair "$r"
+        for b in "${order[@]}"; do
+            echo "round $r: ${b:+the other build: }pair (2 x scan -j1, half each)..." >&2
+            run_pair "$r" "$b"
+        done
     fi
 done
 
 # Every run must have printed the same records (input order is the contract).
 ref=$(sha256sum < "$tmp/j${jobs[0]}.warm.out")
 bad=0
-for f in "$tmp"/j*.out; do
+for f in "$tmp"/j*.out "$tmp"/b.j*.out; do
+    [[ -e $f ]] || continue
     [[ $(sha256sum < "$f") == "$ref" ]] || { echo "scaling.sh: $(basename "$f") differs from the warm-up output" >&2; bad=1; }
 done
 n_msgs=$(wc -l < "$tmp/j${jobs[0]}.warm.out")
 # The pair's records, put back in list order (a file is one record, one line).
 if ((pair)); then
     na=$(wc -l < "$tmp/half.a") nb=$(wc -l < "$tmp/half.b")
-    for ((r = 1; r <= rounds; r++)); do
-        if (($(wc -l < "$tmp/pair.$r.a") != na || $(wc -l < "$tmp/pair.$r.b") != nb)); then
-            echo "scaling.sh: pair round $r: not one record per file" >&2; bad=1; continue
-        fi
-        [[ $(paste -d '\n' "$tmp/pair.$r.a" "$tmp/pair.$r.b" | head -n $((na + nb)) | sha256sum) == "$ref" ]] ||
-            { echo "scaling.sh: pair round $r differs from the warm-up output" >&2; bad=1; }
+    for b in "${builds[@]}"; do
+        for ((r = 1; r <= rounds; r++)); do
+            o=$tmp/${b}pair.$r
+            if (($(wc -l < "$o.a") != na || $(wc -l < "$o.b") != nb)); then
+                echo "scaling.sh: ${b}pair round $r: not one record per file" >&2; bad=1; continue
+            fi
+            [[ $(paste -d '\n' "$o.a" "$o.b" | head -n $((na + nb)) | sha256sum) == "$ref" ]] ||
+                { echo "scaling.sh: ${b}pair round $r differs from the warm-up output" >&2; bad=1; }
+        done
     done
 fi
 
@@ -159,7 +185,32 @@ if awk -v l="$load" -v c="$(nproc)" 'BEGIN { exit !(l > 0.5 * c) }'; then
         "$load" "$(nproc)"
 fi
 printf '%d round(s) per --jobs value, interleaved; median wall time (and the CPU time of that run)\n\n' "$rounds"
-printf '%-6s %8s %8s %8s %10s %12s %10s %10s\n' jobs wall_s cpu_s records msg/s msg/cpu_s speed-up cpu_ratio
+table() {  # table PREFIX: the table (and of_pair lines) of one build
+    local b=$1 j w c pw pc
+    printf '%-6s %8s %8s %8s %10s %12s %10s %10s\n' jobs wall_s cpu_s records msg/s msg/cpu_s speed-up cpu_ratio
+    base_w="" base_c=""
+    for j in "${jobs[@]}"; do
+        read -r w c < <(median "${b}j$j")
+        [[ -n $base_w ]] || { base_w=$w; base_c=$c; }
+        row "-j$j" "$w" "$c"
+    done
+    ((pair)) || return 0
+    read -r pw pc < <(median "${b}pair")
+    row pair "$pw" "$pc"
+    # Per round too: the pair and each -jN ran seconds apart, so a round's
+    # own ratio is less exposed to the machine's drift than the medians'.
+    printf '\n%-6s %10s %16s\n' jobs of_pair of_pair_rounds
+    for j in "${jobs[@]:1}"; do
+        for ((r = 1; r <= rounds; r++)); do
+            read -r w _ < <(tail -1 "$tmp/${b}j$j.$r.t")
+            read -r p _ < <(tail -1 "$tmp/${b}pair.$r.t")
+            awk -v w="$w" -v p="$p" 'BEGIN { printf "%.3f\n", p / w }'
+        done | sort -n | sed -n "$(((rounds + 1) / 2))p" > "$tmp/ratio"
+        read -r w _ < <(median "${b}j$j")
+        awk -v j="$j" -v w="$w" -v p="$pw" -v q="$(cat "$tmp/ratio")" 'BEGIN {
+            printf "%-6s %9.2fx %15.2fx\n", "-j" j, p / w, q }'
+    done
+}
 median() {  # median NAME: "wall cpu" of the median run by wall time, from $tmp/NAME.R.t
     local r w u s
     for ((r = 1; r <= rounds; r++)); do
@@ -171,27 +222,16 @@ row() {  # row LABEL WALL CPU
     awk -v j="$1" -v w="$2" -v c="$3" -v n="$n_msgs" -v bw="$base_w" -v bc="$base_c" 'BEGIN {
         printf "%-6s %8.2f %8.2f %8d %10.0f %12.0f %9.2fx %10.2f\n", j, w, c, n, n / w, n / c, bw / w, c / bc }'
 }
-base_w="" base_c=""
-for j in "${jobs[@]}"; do
-    read -r w c < <(median "j$j")
-    [[ -n $base_w ]] || { base_w=$w; base_c=$c; }
-    row "-j$j" "$w" "$c"
-done
-if ((pair)); then
-    read -r pw pc < <(median pair)
-    row pair "$pw" "$pc"
-    # Per round too: the pair and each -jN ran seconds apart, so a round's
-    # own ratio is less exposed to the machine's drift than the medians'.
-    printf '\n%-6s %10s %16s\n' jobs of_pair of_pair_rounds
-    for j in "${jobs[@]:1}"; do
-        for ((r = 1; r <= rounds; r++)); do
-            read -r w _ < <(tail -1 "$tmp/j$j.$r.t")
-            read -r p _ < <(tail -1 "$tmp/pair.$r.t")
-            awk -v w="$w" -v p="$p" 'BEGIN { printf "%.3f\n", p / w }'
-        done | sort -n | sed -n "$(((rounds + 1) / 2))p" > "$tmp/ratio"
-        read -r w _ < <(median "j$j")
-        awk -v j="$j" -v w="$w" -v p="$pw" -v q="$(cat "$tmp/ratio")" 'BEGIN {
-            printf "%-6s %9.2fx %15.2fx\n", "-j" j, p / w, q }'
+table ""
+if [[ -n $against ]]; then
+    printf '\nagainst %s (the same rounds):\n' "$against/replyguard"
+    table b.
+    printf '\n%-6s %14s %14s\n' jobs wall_vs_other cpu_vs_other
+    for n in "${jobs[@]/#/j}" $( ((pair)) && echo pair); do
+        read -r w c < <(median "$n")
+        read -r ow oc < <(median "b.$n")
+        awk -v n="$n" -v w="$w" -v c="$c" -v ow="$ow" -v oc="$oc" 'BEGIN {
+            printf "%-6s %14.2f %14.2f\n", (n == "pair" ? n : "-" n), w / ow, c / oc }'
     done
 fi
 if ((bad)); then
@@ -200,6 +240,7 @@ if ((bad)); then
 fi
 printf '\nspeed-up = wall(-j%s) / wall(-jN); cpu_ratio = cpu(-jN) / cpu(-j%s). All runs printed identical records.\n' \
     "${jobs[0]}" "${jobs[0]}"
+[[ -z $against ]] || printf 'wall_vs_other, cpu_vs_other = median of this build / median of the other build (below 1: this build is faster).\n'
 if ((pair)); then
     printf 'pair = two scan -j1 processes at once, alternate files each (wall: until the later one ends; CPU: both).\n'
     printf 'of_pair = speed-up(-jN) / speed-up(pair) = wall(pair) / wall(-jN): of the medians, and the median of the rounds'"'"' own.\n'
