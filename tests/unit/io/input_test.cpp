@@ -178,7 +178,8 @@ TEST_F(InputTree, KeptBytesAreTheFileAsListedAndLoadOpensNothing) {
     o.keep_bytes = true;
     o.max_bytes = 1000;
     const std::string r = root_.string();
-    auto items = io::expand_inputs({r + "/small.eml", r + "/big.eml", r + "/box", r + "/over.eml", r + "/empty.eml"}, o);
+    auto items =
+        io::expand_inputs({r + "/small.eml", r + "/big.eml", r + "/box", r + "/over.eml", r + "/empty.eml"}, o);
     ASSERT_EQ(items.size(), 6u);
     EXPECT_EQ(items[0].bytes, k_msg);
     for (std::size_t i = 1; i < items.size(); ++i) EXPECT_TRUE(items[i].bytes.empty()) << items[i].source;
