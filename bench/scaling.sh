@@ -138,7 +138,7 @@ for b in "${builds[@]}"; do run "${jobs[0]}" warm "$b"; done
 load=$(cut -d' ' -f1 /proc/loadavg)
 for ((r = 1; r <= rounds; r++)); do
     order=("${builds[@]}")
-    ((r % 2)) || order=($(printf '%s\n' "${builds[@]}" | tac))  # who goes first alternates
+    ((r % 2 || ${#builds[@]} < 2)) || order=("${builds[1]}" "${builds[0]}")  # who goes first alternates
     for j in "${jobs[@]}"; do
         for b in "${order[@]}"; do
             echo "round $r: ${b:+the other build: }scan -j$j..." >&2

@@ -12,7 +12,7 @@
 //   error at the end says how many, and the exit status becomes 2 as well.
 // LIMITS
 //   At most `jobs * 16` results are held at once (a window) and the inputs
-//   are listed at most 1,024 messages and 8 MB of kept bytes ahead of the
+//   are listed at most 1,024 messages and 1 MB of kept bytes ahead of the
 //   scan, so a large mailbox or folder is streamed, not loaded: memory does
 //   not grow with the input.
 #include "cli/commands.hpp"
@@ -282,7 +282,9 @@ int run_scan(const scan_args& a) {
         // and reads nothing. Before, each file was opened, read and closed twice
         // (7,900 openat, 7,900 read, 7,900 close for the 3,877 corpus files,
         // `strace -f -c`; the kernel's open/read/close ~6% of all CPU samples).
-        // The bytes held ahead are bounded by k_ahead_bytes.
+        // The bytes held ahead are bounded by k_ahead_bytes: with 8 MB the
+        // process took 3,000 more page faults than without kept bytes (the
+        // listing's allocations touch fresh pages), with 1 MB ~800 more.
         constexpr std::size_t k_ahead = 1024;
         constexpr std::size_t k_ahead_bytes = 1u << 20;
         const std::size_t window = static_cast<std::size_t>(jobs) * 16;
