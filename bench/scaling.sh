@@ -41,8 +41,9 @@
 #
 #   With --against, the other build's figures follow in the same form, then
 #   per --jobs value and the pair: this build's wall and CPU time over the
-#   other's (medians; below 1: this build is faster). On a busy machine the
-#   CPU ratios are the figures to compare.
+#   other's (medians; below 1: this build is faster), and the same of the
+#   median CPU time over the rounds. On a busy machine the CPU ratios are the
+#   figures to compare.
 #
 #   The wall speed-up means something only on an otherwise idle machine: the
 #   load average before the runs is printed, with a warning above 0.5 per core.
@@ -218,6 +219,13 @@ median() {  # median NAME: "wall cpu" of the median run by wall time, from $tmp/
         echo "$w $(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.2f", u + s }')"
     done | sort -n | sed -n "$(((rounds + 1) / 2))p"
 }
+median_cpu() {  # median_cpu NAME: the median CPU time (user+sys) over the rounds, from $tmp/NAME.R.t
+    local r w u s
+    for ((r = 1; r <= rounds; r++)); do
+        read -r w u s < <(tail -1 "$tmp/$1.$r.t")
+        awk -v u="$u" -v s="$s" 'BEGIN { printf "%.2f\n", u + s }'
+    done | sort -n | sed -n "$(((rounds + 1) / 2))p"
+}
 row() {  # row LABEL WALL CPU
     awk -v j="$1" -v w="$2" -v c="$3" -v n="$n_msgs" -v bw="$base_w" -v bc="$base_c" 'BEGIN {
         printf "%-6s %8.2f %8.2f %8d %10.0f %12.0f %9.2fx %10.2f\n", j, w, c, n, n / w, n / c, bw / w, c / bc }'
@@ -226,12 +234,13 @@ table ""
 if [[ -n $against ]]; then
     printf '\nagainst %s (the same rounds):\n' "$against/replyguard"
     table b.
-    printf '\n%-6s %14s %14s\n' jobs wall_vs_other cpu_vs_other
+    printf '\n%-6s %14s %14s %14s\n' jobs wall_vs_other cpu_vs_other cpu_med_vs
     for n in "${jobs[@]/#/j}" $( ((pair)) && echo pair); do
         read -r w c < <(median "$n")
         read -r ow oc < <(median "b.$n")
-        awk -v n="$n" -v w="$w" -v c="$c" -v ow="$ow" -v oc="$oc" 'BEGIN {
-            printf "%-6s %14.2f %14.2f\n", (n == "pair" ? n : "-" n), w / ow, c / oc }'
+        awk -v n="$n" -v w="$w" -v c="$c" -v ow="$ow" -v oc="$oc" -v m="$(median_cpu "$n")" \
+            -v om="$(median_cpu "b.$n")" 'BEGIN {
+            printf "%-6s %14.2f %14.2f %14.2f\n", (n == "pair" ? n : "-" n), w / ow, c / oc, m / om }'
     done
 fi
 if ((bad)); then
@@ -240,7 +249,7 @@ if ((bad)); then
 fi
 printf '\nspeed-up = wall(-j%s) / wall(-jN); cpu_ratio = cpu(-jN) / cpu(-j%s). All runs printed identical records.\n' \
     "${jobs[0]}" "${jobs[0]}"
-[[ -z $against ]] || printf 'wall_vs_other, cpu_vs_other = median of this build / median of the other build (below 1: this build is faster).\n'
+[[ -z $against ]] || printf 'wall_vs_other, cpu_vs_other = median run of this build / of the other build (below 1: this build is faster);\ncpu_med_vs = the same of the median CPU time over the rounds (whichever run it was: steadier on a busy machine).\n'
 if ((pair)); then
     printf 'pair = two scan -j1 processes at once, alternate files each (wall: until the later one ends; CPU: both).\n'
     printf 'of_pair = speed-up(-jN) / speed-up(pair) = wall(pair) / wall(-jN): of the medians, and the median of the rounds'"'"' own.\n'
