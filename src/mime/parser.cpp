@@ -636,15 +636,17 @@ void fill_headers(const std::vector<field_view>& fields, message& m, const limit
             continue;
         }
         header_bytes += size;
-        if (!eightbit_reported && has_8bit(f.raw)) {
+        // A plain value (printable ASCII, no encoded word) has no 8-bit byte: one
+        // scan of it instead of two (has_8bit over every value was ~1% of `scan -j1`).
+        const bool decode = needs_header_decoding(f.raw);
+        if (!eightbit_reported && decode && has_8bit(f.raw)) {
             m.add_anomaly("HEADER_8BIT", fmt::format("raw 8-bit bytes in {}", f.name));
             eightbit_reported = true;
         }
         // Structured fields keep their raw text in `value` except where people read them.
         // f.raw is unfolded already: a plain value is its own decoding, and one
         // copy instead of four (unfold, trim, trim) for 98.5% of the fields.
-        f.value =
-            needs_header_decoding(f.raw) ? std::string(trim(decode_header_text(f.raw))) : std::string(trim(f.raw));
+        f.value = decode ? std::string(trim(decode_header_text(f.raw))) : std::string(trim(f.raw));
         m.headers.push_back(std::move(f));
         if (bud && bud->expired()) {
             limit_anomaly(m, bud, "PARSE_TIMEOUT", "header fields not decoded: the per-message time limit passed");
