@@ -289,6 +289,14 @@ std::string unfold(std::string_view raw) {
     return out;
 }
 
+std::string gmime_unfold(std::string_view raw) {
+    const auto lwsp = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+    std::size_t b = 0, e = raw.size();
+    while (b < e && lwsp(raw[b])) ++b;
+    while (e > b && lwsp(raw[e - 1])) --e;
+    return unfold(raw.substr(b, e - b));
+}
+
 namespace {
 // Nearly every header value is plain printable ASCII without encoded words
 // (98.5% of the 138,455 values of the corpus); those need no decoding at all.

@@ -1029,10 +1029,12 @@ void warn_as_gmime_message(const std::vector<plain_field>& fields, GMimeParserOp
             if (InternetAddressList* l = internet_address_list_parse(opts, terminated(f.raw))) g_object_unref(l);
             break;
         }
-        if (may_hold_encoded_word(f.raw)) {
-            // Unfolded once, by GMime itself, for both the check and the decoding.
+        // The check reads our copy of GMime's unfolding (gmime_unfold: the same
+        // bytes, a fraction of the instructions); GMime unfolds and decodes only a
+        // value that warns.
+        if (may_hold_encoded_word(f.raw) && rfc2047_text_warns(gmime_unfold(f.raw).c_str())) {
             char* unfolded = g_mime_utils_header_unfold(terminated(f.raw));
-            if (rfc2047_text_warns(unfolded)) g_free(g_mime_utils_header_decode_text(opts, unfolded));
+            g_free(g_mime_utils_header_decode_text(opts, unfolded));
             g_free(unfolded);
         }
     }

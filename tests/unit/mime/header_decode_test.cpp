@@ -6,6 +6,7 @@
 #include "jp_corpus.hpp"
 #include "mime/charset.hpp"
 
+#include <gmime/gmime.h>
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -14,6 +15,7 @@
 
 using replyguard::mime::decode_address_header;
 using replyguard::mime::decode_header_text;
+using replyguard::mime::gmime_unfold;
 using replyguard::mime::unfold;
 namespace t = replyguard::test;
 
@@ -40,6 +42,33 @@ TEST(unfold, stray_and_doubled_breaks_anywhere) {
     // Long runs between breaks (the bulk copies).
     const std::string run(5000, 'x');
     EXPECT_EQ(unfold(run + "\r\n\t" + run + "\r" + run), run + "\t" + run + run);
+}
+
+// gmime_unfold stands in for g_mime_utils_header_unfold in the parser's check of
+// GMime's RFC 2047 warning: the same bytes for every header value of the corpus,
+// as written (CRLF folding kept), with the line break that ends a field, and with
+// white space around it.
+TEST(gmime_unfold, equals_gmime_on_every_corpus_header_value) {
+    const auto gmime = [](const std::string& v) {
+        char* u = g_mime_utils_header_unfold(v.c_str());
+        std::string r = u ? u : "";
+        g_free(u);
+        return r;
+    };
+    std::size_t values = 0;
+    for (const auto& path : t::single_message_files(REPLYGUARD_CORPUS_DIR)) {
+        const std::string m = t::read_bytes(path.string());
+        for (const auto& f : t::raw_fields(m)) {
+            if (f.value.find('\0') != std::string::npos) continue;  // the parser gives GMime no NUL
+            for (const std::string& v : {f.value, f.value + "\r\n", " \t\r\n" + f.value + " \r\n\t \n"}) {
+                ASSERT_EQ(gmime_unfold(v), gmime(v)) << path << " " << f.name;
+                ++values;
+            }
+        }
+    }
+    EXPECT_GE(values, 300000u) << "three forms of every header value of the corpus";
+    for (const std::string v : {"", " ", "\r\n", "\r", "\n \t", "a", " a ", "\ra\r", "a\r\n b", "a\rb\nc", "=?a?b?c?=\r\n"})
+        EXPECT_EQ(gmime_unfold(v), gmime(v)) << ::testing::PrintToString(v);
 }
 
 // decode_b is table-driven: junk inside the text is skipped, '=' ends it, every
