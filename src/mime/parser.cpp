@@ -960,6 +960,7 @@ bool gmime_encoded_word(const char* word, std::size_t len) {
 /// only when it says so. `in` is the unfolded value, NUL-terminated.
 bool rfc2047_text_warns(const char* in) {
     const char* inptr = in;
+    const char* const end = in + std::strlen(in);
     while (*inptr) {
         while (gmime_lwsp(*inptr)) ++inptr;
         if (!*inptr) break;
@@ -972,13 +973,24 @@ bool rfc2047_text_warns(const char* in) {
                 if (gmime_lwsp(*inptr)) specials = true;
             if (inptr[0] == '?' && inptr[1] != '\0' && std::strchr("BbQq", inptr[1]) && inptr[2] == '?') {
                 inptr += 3;
-                for (; *inptr && !(inptr[0] == '?' && inptr[1] == '='); ++inptr)
-                    if (gmime_lwsp(*inptr)) specials = true;
-                if (*inptr == '\0') {
+                // To the first "?=" by memchr on '?', then white space before it by
+                // memchr: GMime's byte loop, copied, was 0.7% of `scan -j1`'s
+                // instructions over Exchange's base64 fields (callgrind, 2026-12-05).
+                const char* close = inptr;
+                for (;;) {
+                    close = static_cast<const char*>(std::memchr(close, '?', static_cast<std::size_t>(end - close)));
+                    if (!close || close[1] == '=') break;  // close[1] is at most the terminating NUL
+                    ++close;
+                }
+                if (!close) {
                     specials = false;  // no end marker
                     inptr = word + 2;
                 } else {
-                    inptr += 2;
+                    const auto n = static_cast<std::size_t>(close - inptr);
+                    if (std::memchr(inptr, ' ', n) || std::memchr(inptr, '\t', n) || std::memchr(inptr, '\r', n) ||
+                        std::memchr(inptr, '\n', n))
+                        specials = true;
+                    inptr = close + 2;
                     encoded = true;
                 }
             }
