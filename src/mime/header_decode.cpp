@@ -20,6 +20,9 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <string>
 #include <vector>
 
@@ -303,11 +306,26 @@ namespace {
 bool plain_byte(unsigned char c) { return c < 0x80 && (c >= 0x20 || c == '\t' || c == '\r' || c == '\n') && c != 0x7f; }
 
 bool plain_printable_ascii(std::string_view s) {
-    // Eight bytes at a time: a word with no byte >= 0x80, none below 0x20 and no
-    // 0x7f is plain; only a word that has one (a tab, say) is looked at byte by
-    // byte. The byte loop alone was 2.6% of `scan -j1`'s instructions (callgrind).
+    // Sixteen (SSE2) or eight bytes at a time: a block with no byte >= 0x80, none
+    // below 0x20 and no 0x7f is plain; only a block that has one (a tab, say) is
+    // looked at byte by byte. The byte loop alone was 2.6% of `scan -j1`'s
+    // instructions (callgrind); eight bytes at a time 1.0% (6.3 M over every 8th
+    // corpus file, 2026-12-05), sixteen with SSE2 (x86-64's baseline) 0.4%.
     constexpr std::uint64_t k01 = 0x0101010101010101ULL, k80 = 0x8080808080808080ULL;
     std::size_t i = 0;
+#if defined(__SSE2__)
+    {
+        // As signed bytes, 0x80-0xFF are negative: one "less than 0x20" finds them too.
+        const __m128i below = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7f);
+        for (; i + 16 <= s.size(); i += 16) {
+            const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+            const __m128i odd = _mm_or_si128(_mm_cmplt_epi8(x, below), _mm_cmpeq_epi8(x, del));
+            if (_mm_movemask_epi8(odd) == 0) continue;
+            for (std::size_t k = i; k < i + 16; ++k)
+                if (!plain_byte(static_cast<unsigned char>(s[k]))) return false;
+        }
+    }
+#endif
     for (; i + 8 <= s.size(); i += 8) {
         std::uint64_t x;
         std::memcpy(&x, s.data() + i, 8);
