@@ -910,7 +910,14 @@ bool plain_fields(std::string_view bytes, std::vector<plain_field>& out, std::si
             return !out.empty() && std::memchr(bytes.data(), '\0', pos) == nullptr;
         }
         std::size_t p = pos;
-        while (p < bytes.size() && bytes[p] > 0x20 && bytes[p] < 0x7f && bytes[p] != ':') ++p;
+        // A field name: printable ASCII but ':' (a table: the three comparisons a
+        // byte were 0.4% of `scan -j1`'s instructions, callgrind 2026-12-05).
+        static constexpr std::array<bool, 256> k_name_byte = [] {
+            std::array<bool, 256> t{};
+            for (int c = 0x21; c < 0x7f; ++c) t[static_cast<std::size_t>(c)] = c != ':';
+            return t;
+        }();
+        while (p < bytes.size() && k_name_byte[static_cast<unsigned char>(bytes[p])]) ++p;
         const std::size_t name_end = p;
         if (name_end == pos) return false;
         while (p < bytes.size() && blank(bytes[p])) ++p;
