@@ -165,8 +165,7 @@ std::vector<std::uint64_t> text_fingerprints(std::string_view text, std::size_t 
     // Code points below 0x100 only (ASCII text: most quoted text), each one xor and
     // one multiply, without fnv_code_point's branches: the same values, ~40% fewer
     // instructions in this loop, which was a third of quoted_fingerprints (callgrind).
-    const bool latin1 =
-        ascii || std::all_of(cps.begin(), cps.end(), [](UChar32 c) { return c >= 0 && c < 0x100; });
+    const bool latin1 = ascii || std::all_of(cps.begin(), cps.end(), [](UChar32 c) { return c >= 0 && c < 0x100; });
     for (std::size_t i = 0; i < sh.size(); ++i) {
         std::uint64_t h = k_fnv_offset;
         if (latin1)

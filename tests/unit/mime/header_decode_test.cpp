@@ -68,7 +68,8 @@ TEST(gmime_unfold, equals_gmime_on_every_corpus_header_value) {
         }
     }
     EXPECT_GE(values, 300000u) << "three forms of every header value of the corpus";
-    for (const std::string v : {"", " ", "\r\n", "\r", "\n \t", "a", " a ", "\ra\r", "a\r\n b", "a\rb\nc", "=?a?b?c?=\r\n"})
+    for (const std::string v :
+         {"", " ", "\r\n", "\r", "\n \t", "a", " a ", "\ra\r", "a\r\n b", "a\rb\nc", "=?a?b?c?=\r\n"})
         EXPECT_EQ(gmime_unfold(v), gmime(v)) << ::testing::PrintToString(v);
 }
 
