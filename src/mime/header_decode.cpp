@@ -253,9 +253,30 @@ std::vector<piece> split(std::string_view s) {
 
 /// Control characters that decoded text must not carry into a header value.
 std::string sanitize(std::string s) {
-    // \t \n \v \f \r are exactly 0x09-0x0D: one comparison a byte.
-    for (char& c : s)
+    // \t \n \v \f \r are exactly 0x09-0x0D: one comparison a byte, and only in
+    // an eight-byte word that has a byte below 0x0E (the byte loop over the
+    // decoded Exchange fields was 0.45% of `scan -j1`, callgrind 2026-12-05).
+    const auto fix = [](char& c) {
         if (static_cast<unsigned char>(c) - 0x09u <= 0x0Du - 0x09u) c = ' ';
+    };
+    constexpr std::uint64_t k01 = 0x0101010101010101ULL, k80 = 0x8080808080808080ULL;
+    std::size_t i = 0;
+    for (; i + 8 <= s.size(); i += 8) {
+        std::uint64_t x;
+        std::memcpy(&x, s.data() + i, 8);
+        if (((x - 0x0E * k01) & ~x & k80) == 0) continue;  // no byte below 0x0E
+        for (std::size_t k = i; k < i + 8; ++k) fix(s[k]);
+    }
+    for (; i < s.size(); ++i) fix(s[i]);
+    return s;
+}
+
+/// trim(s) in place: no second copy of a long value.
+std::string trimmed(std::string s) {
+    const std::string_view t = trim(s);
+    const auto b = static_cast<std::size_t>(t.data() - s.data());
+    s.erase(b + t.size());
+    s.erase(0, b);
     return s;
 }
 
@@ -345,11 +366,11 @@ bool plain_printable_ascii(std::string_view s) {
 bool needs_header_decoding(std::string_view raw) { return !plain_printable_ascii(raw); }
 
 std::string decode_header_text(std::string_view raw) {
-    if (plain_printable_ascii(raw)) return std::string(trim(unfold(raw)));
+    if (plain_printable_ascii(raw)) return trimmed(unfold(raw));
     std::string s = unfold(raw);
     std::string out;
     for (const piece& p : split(s)) out += convert(p);
-    return std::string(trim(out));
+    return trimmed(std::move(out));
 }
 
 std::string decode_address_header(std::string_view raw) {

@@ -104,6 +104,15 @@ TEST(needs_header_decoding, blocks_equal_the_byte_definition) {
     EXPECT_GE(decoded, 1000u);
 }
 
+// Control characters decoded from a word become spaces (sanitize reads eight bytes
+// at a time), the value is trimmed; other control bytes stay.
+TEST(decode_header_text, decoded_line_breaks_and_tabs_become_spaces) {
+    EXPECT_EQ(decode_header_text("=?utf-8?Q?abcdefgh=09ijklmnop=0Aqr=0Bst=0Cuv=0Dwx=08yz_0123456789?="),
+              "abcdefgh ijklmnop qr st uv wx\x08yz 0123456789");
+    EXPECT_EQ(decode_header_text("=?utf-8?Q?=09=0D=0Aabcdefghijklmnop=0D=0A=09?="), "abcdefghijklmnop");
+    EXPECT_EQ(decode_header_text("=?utf-8?Q?=09?="), "");
+}
+
 // decode_b is table-driven: junk inside the text is skipped, '=' ends it, every
 // length of the last group decodes.
 TEST(decode_b, lenient_base64_words) {
