@@ -164,6 +164,39 @@ TEST(is_valid_utf8, accepts_and_rejects) {
     for (const auto& c : cases) EXPECT_EQ(is_valid_utf8(c.bytes), c.valid) << ::testing::PrintToString(c.bytes);
 }
 
+// UTF-16 to UTF-8 takes runs of eight ASCII units at once: NUL (replaced), ESC
+// (dropped), a two-byte and a three-byte character at every position of texts of
+// 1 to 40 units, against the definition written out here.
+TEST(to_utf8, utf16_runs_and_their_exceptions_at_every_position) {
+    struct special {
+        char16_t unit;
+        const char* utf8;
+        bool lossy;
+    };
+    const special specials[] = {{0x0000, "\xef\xbf\xbd", true},
+                                {0x001B, "", true},
+                                {0x00E9, "\xc3\xa9", false},
+                                {0x65E5, "\xe6\x97\xa5", false},
+                                {0x007F, "\x7f", false}};
+    for (std::size_t len = 1; len <= 40; ++len)
+        for (std::size_t pos = 0; pos < len; ++pos)
+            for (const auto& sp : specials) {
+                std::string bytes = "\xff\xfe", want;  // "utf-16" with a BOM: always through ICU
+                for (std::size_t k = 0; k < len; ++k) {
+                    const char16_t c = k == pos ? sp.unit : static_cast<char16_t>('a' + k % 26);
+                    bytes.push_back(static_cast<char>(c & 0xFF));
+                    bytes.push_back(static_cast<char>(c >> 8));
+                    if (k == pos)
+                        want += sp.utf8;
+                    else
+                        want.push_back(static_cast<char>(c));
+                }
+                const auto d = to_utf8(bytes, "utf-16");
+                ASSERT_EQ(d.text, want) << len << " " << pos << " " << static_cast<int>(sp.unit);
+                ASSERT_EQ(d.lossy, sp.lossy) << len << " " << pos << " " << static_cast<int>(sp.unit);
+            }
+}
+
 // Bodies of real corpus mail whose label lies (see corpus SOURCES.md).
 struct corpus_body_case {
     const char* path;
