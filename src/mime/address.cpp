@@ -9,6 +9,14 @@
 //   address_key = NFKC, lower-case, trimmed of white space and <>.
 //   When GMime finds no mailbox in a value that plainly holds an address, the
 //   address is salvaged from the text so that a broken From still has one.
+// LIMITS
+//   parse_address_list remembers its answers per thread: at most k_memo_max
+//   values of at most k_memo_value_max bytes, emptied when full. The same values
+//   come back across messages (a mailbox's own To, a list's From and Sender):
+//   in every 8th corpus file, 794 distinct values among 2,361 address fields.
+//   GMime's parse and the GObjects it allocates and frees (one list and one
+//   mailbox object per address) were 4.2% of `scan -j1`'s instructions
+//   (callgrind, 2026-12-05).
 #include "mime/address.hpp"
 #include "mime/parser.hpp"
 
@@ -22,6 +30,7 @@
 
 #include <array>
 #include <string>
+#include <unordered_map>
 #include <utility>
 
 namespace replyguard::mime {
@@ -178,7 +187,12 @@ static void flatten(InternetAddressList* list, std::vector<mailbox>& out) {
     }
 }
 
-std::vector<mailbox> parse_address_list(std::string_view raw_value) {
+namespace {
+
+constexpr std::size_t k_memo_max = 1024;
+constexpr std::size_t k_memo_value_max = 1024;
+
+std::vector<mailbox> parse_address_list_uncached(std::string_view raw_value) {
     std::vector<mailbox> out;
     init();  // GMime's default parser options exist only after g_mime_init()
     std::string text = decode_address_header(raw_value);
@@ -199,6 +213,21 @@ std::vector<mailbox> parse_address_list(std::string_view raw_value) {
             out.push_back(make_mailbox(tidy_name(name), found.front()));
         }
     }
+    return out;
+}
+
+}  // namespace
+
+std::vector<mailbox> parse_address_list(std::string_view raw_value) {
+    if (raw_value.size() > k_memo_value_max) return parse_address_list_uncached(raw_value);
+    // Keyed by the raw bytes: the result depends on nothing else (GMime's default
+    // parser options, which nothing changes, and pure text functions).
+    thread_local std::unordered_map<std::string, std::vector<mailbox>> memo;
+    std::string key(raw_value);
+    if (auto it = memo.find(key); it != memo.end()) return it->second;
+    if (memo.size() >= k_memo_max) memo.clear();
+    std::vector<mailbox> out = parse_address_list_uncached(raw_value);
+    memo.emplace(std::move(key), out);
     return out;
 }
 

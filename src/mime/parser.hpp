@@ -51,6 +51,9 @@ message parse_through_gmime_message(std::string_view bytes, const limits& lim, p
 /// block itself (a block of plain fields), false when GMime does.
 bool splits_header_block(std::string_view bytes, const limits& lim);
 
+/// lower() (ASCII letters only), eight bytes at a time; parse_received's copy.
+std::string lower_ascii(std::string_view s);
+
 }  // namespace detail
 
 }  // namespace replyguard::mime

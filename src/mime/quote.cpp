@@ -33,6 +33,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <optional>
 
 namespace replyguard::mime {
@@ -200,18 +201,23 @@ struct field_value {
 field_value field_line(sv line) {
     sv s = trim(line);
     if (!s.empty() && s.front() == '*') s.remove_prefix(1);
-    std::size_t colon = sv::npos, after = 0;
-    for (std::size_t i = 0; i < s.size() && i < 40; ++i) {
-        if (s[i] == ':') {
-            colon = i;
-            after = i + 1;
-            break;
-        }
+    if (s.empty()) return {};
+    // The first ':' or '：' that starts in the first 40 bytes, by memchr on ':'
+    // and on the full-width colon's first byte: a substr and compare at every byte
+    // were most of field_line's cost (callgrind, 2026-12-05).
+    const std::size_t lim = std::min<std::size_t>(s.size(), 40);
+    const auto* ascii_colon = static_cast<const char*>(std::memchr(s.data(), ':', lim));
+    std::size_t colon = ascii_colon ? static_cast<std::size_t>(ascii_colon - s.data()) : sv::npos, after = colon + 1;
+    for (std::size_t from = 0, to = ascii_colon ? colon : lim; from < to;) {
+        const auto* p = static_cast<const char*>(std::memchr(s.data() + from, k_fw_colon[0], to - from));
+        if (!p) break;
+        const auto i = static_cast<std::size_t>(p - s.data());
         if (s.substr(i).starts_with(k_fw_colon)) {
             colon = i;
             after = i + k_fw_colon.size();
             break;
         }
+        from = i + 1;
     }
     if (colon == sv::npos || colon == 0) return {};
     sv name = trim(s.substr(0, colon));

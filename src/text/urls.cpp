@@ -160,16 +160,25 @@ const UIDNA* uts46() {
 
 }  // namespace
 
+/// Bytes that can start a candidate: h, f, w in either case.
+constexpr std::array<bool, 256> k_first_byte = [] {
+    std::array<bool, 256> t{};
+    for (char c : std::string_view("hHfFwW")) t[static_cast<unsigned char>(c)] = true;
+    return t;
+}();
+
 void extract_urls(std::string_view text, std::vector<text::url_ref>& out, std::size_t max) {
     std::size_t i = 0;
     const std::size_t n = text.size();
-    while (i < n && out.size() < max) {
-        // Cheap filter: candidates start with h/H, f/F or w/W.
+    if (out.size() >= max) return;
+    while (i < n) {
+        // Cheap filter: candidates start with h/H, f/F or w/W. The bytes between
+        // them are skipped through a table (lower(), three comparisons and the
+        // size test of `out` per byte were ~2/3 of extract_urls' 17 M instructions
+        // over every 8th corpus file, callgrind 2026-12-05).
+        while (i < n && !k_first_byte[static_cast<unsigned char>(text[i])]) ++i;
+        if (i >= n) break;
         char c = lower(text[i]);
-        if (c != 'h' && c != 'f' && c != 'w') {
-            ++i;
-            continue;
-        }
         std::size_t body_from = 0;
         if (c == 'h' && starts_with_ci(text, i, "https://"))
             body_from = i + 8;
@@ -191,7 +200,10 @@ void extract_urls(std::string_view text, std::vector<text::url_ref>& out, std::s
         text::url_ref r;
         r.url.assign(text.substr(i, len));
         r.host = url_host(r.url);
-        if (!r.host.empty()) out.push_back(std::move(r));
+        if (!r.host.empty()) {
+            out.push_back(std::move(r));
+            if (out.size() >= max) break;
+        }
         i += len;
     }
 }

@@ -85,6 +85,16 @@ const charset_case k_cases[] = {
     {"utf-16 le no bom", std::string("A\0B\0", 4), "utf-16", "AB", "UTF-16LE", false},
     {"utf-16 be no bom", std::string("\0A\0B", 4), "UTF-16", "AB", "UTF-16BE", false},
     {"utf-16le label", std::string("\xe5\x65\x2c\x67", 4), "utf-16le", "日本", "UTF-16LE", false},
+    // One, two, three and four UTF-8 bytes per character, then NUL (replaced), ESC
+    // (dropped) and a lone high surrogate (replaced) from the UTF-16 side.
+    {"utf-16le widths and hygiene",
+     std::string("A\0\xe9\0\xe5\x65\x3d\xd8\x00\xde\0\0\x1b\0\x00\xd8"
+                 "B\0",
+                 18),
+     "utf-16le",
+     "A\xc3\xa9\xe6\x97\xa5\xf0\x9f\x98\x80\xef\xbf\xbd\xef\xbf\xbd"
+     "B",
+     "UTF-16LE", true},
     // Output hygiene.
     {"ascii", "hello", "", "hello", "US-ASCII", false},
     {"empty", "", "", "", "US-ASCII", false},
@@ -143,8 +153,48 @@ TEST(is_valid_utf8, accepts_and_rejects) {
         {"\xe6\x97", false},  // truncated
         {"\xe6\x97\xa5\xe6", false},
         {"\x82\xb1\x82\xf1", false},  // Shift_JIS
+        // Long ASCII runs (read eight bytes at a time) around the multi-byte ones.
+        {"abcdefghijklmnopqrstuvwxyz 日本語 abcdefghijklmnopqrstuvwxyz", true},
+        {"abcdefghijklmnop\xff", false},
+        {"abcdefghijklmnop\xffqrstuvwxyz0123456789", false},
+        {"abcdefgh\xe6\x97", false},
+        {"abcdefg\xc3\xa9hijklmnopqrstuvw\xc3", false},
+        {"abcdefg\xc3\xa9hijklmnopqrstuvw\xc3\xa9", true},
     };
     for (const auto& c : cases) EXPECT_EQ(is_valid_utf8(c.bytes), c.valid) << ::testing::PrintToString(c.bytes);
+}
+
+// UTF-16 to UTF-8 takes runs of eight ASCII units at once: NUL (replaced), ESC
+// (dropped), a two-byte and a three-byte character at every position of texts of
+// 1 to 40 units, against the definition written out here.
+TEST(to_utf8, utf16_runs_and_their_exceptions_at_every_position) {
+    struct special {
+        char16_t unit;
+        const char* utf8;
+        bool lossy;
+    };
+    const special specials[] = {{0x0000, "\xef\xbf\xbd", true},
+                                {0x001B, "", true},
+                                {0x00E9, "\xc3\xa9", false},
+                                {0x65E5, "\xe6\x97\xa5", false},
+                                {0x007F, "\x7f", false}};
+    for (std::size_t len = 1; len <= 40; ++len)
+        for (std::size_t pos = 0; pos < len; ++pos)
+            for (const auto& sp : specials) {
+                std::string bytes = "\xff\xfe", want;  // "utf-16" with a BOM: always through ICU
+                for (std::size_t k = 0; k < len; ++k) {
+                    const char16_t c = k == pos ? sp.unit : static_cast<char16_t>('a' + k % 26);
+                    bytes.push_back(static_cast<char>(c & 0xFF));
+                    bytes.push_back(static_cast<char>(c >> 8));
+                    if (k == pos)
+                        want += sp.utf8;
+                    else
+                        want.push_back(static_cast<char>(c));
+                }
+                const auto d = to_utf8(bytes, "utf-16");
+                ASSERT_EQ(d.text, want) << len << " " << pos << " " << static_cast<int>(sp.unit);
+                ASSERT_EQ(d.lossy, sp.lossy) << len << " " << pos << " " << static_cast<int>(sp.unit);
+            }
 }
 
 // Bodies of real corpus mail whose label lies (see corpus SOURCES.md).

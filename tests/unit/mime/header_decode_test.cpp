@@ -2,16 +2,21 @@
 // tests/unit/mime/header_decode_test.cpp - unfolding, RFC 2047 words, address quoting, corpus headers
 #include "mime/header_decode.hpp"
 
+#include "corpus_files.hpp"
 #include "jp_corpus.hpp"
 #include "mime/charset.hpp"
 
+#include <gmime/gmime.h>
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <map>
 #include <string>
 
 using replyguard::mime::decode_address_header;
 using replyguard::mime::decode_header_text;
+using replyguard::mime::gmime_unfold;
+using replyguard::mime::needs_header_decoding;
 using replyguard::mime::unfold;
 namespace t = replyguard::test;
 
@@ -40,6 +45,74 @@ TEST(unfold, stray_and_doubled_breaks_anywhere) {
     EXPECT_EQ(unfold(run + "\r\n\t" + run + "\r" + run), run + "\t" + run + run);
 }
 
+// gmime_unfold stands in for g_mime_utils_header_unfold in the parser's check of
+// GMime's RFC 2047 warning: the same bytes for every header value of the corpus,
+// as written (CRLF folding kept), with the line break that ends a field, and with
+// white space around it.
+TEST(gmime_unfold, equals_gmime_on_every_corpus_header_value) {
+    const auto gmime = [](const std::string& v) {
+        char* u = g_mime_utils_header_unfold(v.c_str());
+        std::string r = u ? u : "";
+        g_free(u);
+        return r;
+    };
+    std::size_t values = 0;
+    for (const auto& path : t::single_message_files(REPLYGUARD_CORPUS_DIR)) {
+        const std::string m = t::read_bytes(path.string());
+        for (const auto& f : t::raw_fields(m)) {
+            if (f.value.find('\0') != std::string::npos) continue;  // the parser gives GMime no NUL
+            for (const std::string& v : {f.value, f.value + "\r\n", " \t\r\n" + f.value + " \r\n\t \n"}) {
+                ASSERT_EQ(gmime_unfold(v), gmime(v)) << path << " " << f.name;
+                ++values;
+            }
+        }
+    }
+    EXPECT_GE(values, 300000u) << "three forms of every header value of the corpus";
+    for (const std::string v :
+         {"", " ", "\r\n", "\r", "\n \t", "a", " a ", "\ra\r", "a\r\n b", "a\rb\nc", "=?a?b?c?=\r\n"})
+        EXPECT_EQ(gmime_unfold(v), gmime(v)) << ::testing::PrintToString(v);
+}
+
+// needs_header_decoding reads 16 and 8 bytes at a time: the same answer as the
+// byte-by-byte definition for every byte value at every position of a value up
+// to 40 bytes (the blocks and the tail), and for every header value of the corpus.
+TEST(needs_header_decoding, blocks_equal_the_byte_definition) {
+    const auto reference = [](std::string_view v) {
+        for (char ch : v) {
+            const auto c = static_cast<unsigned char>(ch);
+            if (c >= 0x80 || c == 0x7f || (c < 0x20 && c != '\t' && c != '\r' && c != '\n')) return true;
+        }
+        return v.find("=?") != std::string_view::npos;
+    };
+    for (std::size_t len = 1; len <= 40; ++len)
+        for (std::size_t pos = 0; pos < len; ++pos)
+            for (int b = 0; b < 256; ++b) {
+                std::string v(len, 'a');
+                v[pos] = static_cast<char>(b);
+                ASSERT_EQ(needs_header_decoding(v), reference(v)) << len << " " << pos << " " << b;
+            }
+    std::size_t values = 0, decoded = 0;
+    for (const auto& path : t::single_message_files(REPLYGUARD_CORPUS_DIR)) {
+        const std::string m = t::read_bytes(path.string());
+        for (const auto& f : t::raw_fields(m)) {
+            ASSERT_EQ(needs_header_decoding(f.value), reference(f.value)) << path << " " << f.name;
+            ++values;
+            decoded += reference(f.value);
+        }
+    }
+    EXPECT_GE(values, 100000u);
+    EXPECT_GE(decoded, 1000u);
+}
+
+// Control characters decoded from a word become spaces (sanitize reads eight bytes
+// at a time), the value is trimmed; other control bytes stay.
+TEST(decode_header_text, decoded_line_breaks_and_tabs_become_spaces) {
+    EXPECT_EQ(decode_header_text("=?utf-8?Q?abcdefgh=09ijklmnop=0Aqr=0Bst=0Cuv=0Dwx=08yz_0123456789?="),
+              "abcdefgh ijklmnop qr st uv wx\x08yz 0123456789");
+    EXPECT_EQ(decode_header_text("=?utf-8?Q?=09=0D=0Aabcdefghijklmnop=0D=0A=09?="), "abcdefghijklmnop");
+    EXPECT_EQ(decode_header_text("=?utf-8?Q?=09?="), "");
+}
+
 // decode_b is table-driven: junk inside the text is skipped, '=' ends it, every
 // length of the last group decodes.
 TEST(decode_b, lenient_base64_words) {
@@ -53,6 +126,71 @@ TEST(decode_b, lenient_base64_words) {
     EXPECT_EQ(decode_header_text("=?iso-8859-1?B?+/+/?="), "ûÿ¿");     // '+' and '/': 0xFB 0xFF 0xBF
     // Nothing of the alphabet: not a word, left as it was.
     EXPECT_EQ(decode_header_text("=?utf-8?B?...?="), "=?utf-8?B?...?=");
+}
+
+// The same bytes as a Q word, every byte as =XX: decode_q is a plain loop, so
+// it is the reference for decode_b's groups of four (the rest of the decoding,
+// charset and clean-up, is the same for both).
+std::string q_word(std::string_view charset, std::string_view b64) {
+    static const std::string k_alpha = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string bytes;
+    unsigned acc = 0;
+    int bits = 0;
+    for (char c : b64) {  // bit by bit, as RFC 4648 describes it
+        if (c == '=') break;
+        const auto v = k_alpha.find(c);
+        if (v == std::string::npos) continue;
+        acc = (acc << 6) | static_cast<unsigned>(v);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            bytes.push_back(static_cast<char>((acc >> bits) & 0xFF));
+        }
+    }
+    std::string q = "=?" + std::string(charset) + "?Q?";
+    char buf[4];
+    for (char c : bytes) {
+        std::snprintf(buf, sizeof buf, "=%02X", static_cast<unsigned char>(c));
+        q += buf;
+    }
+    return q + "?=";
+}
+
+// Every B word in the header fields of the corpus (Exchange's base64 fields,
+// subjects, names), as written and with junk or '=' put at each position of
+// its first group of four: decode_b's output equals the bit-by-bit decoding.
+TEST(decode_b, corpus_words_match_bitwise_decoding) {
+    std::size_t words = 0;
+    for (const auto& path : t::single_message_files(REPLYGUARD_CORPUS_DIR)) {
+        const std::string m = t::read_bytes(path.string());
+        for (const auto& f : t::raw_fields(m)) {
+            const std::string v = unfold(f.value);
+            for (std::size_t p = v.find("=?"); p != std::string::npos; p = v.find("=?", p + 2)) {
+                const std::size_t q1 = v.find('?', p + 2);
+                if (q1 == std::string::npos || q1 + 3 >= v.size() || (v[q1 + 1] != 'B' && v[q1 + 1] != 'b') ||
+                    v[q1 + 2] != '?')
+                    continue;
+                const std::size_t close = v.find("?=", q1 + 3);
+                if (close == std::string::npos) continue;
+                const std::string cs = v.substr(p + 2, q1 - p - 2), text = v.substr(q1 + 3, close - q1 - 3);
+                if (text.empty() || text.find_first_of(" \t") != std::string::npos) continue;
+                ++words;
+                std::vector<std::string> variants{text};
+                for (std::size_t k = 0; k < 5 && k <= text.size(); ++k) {
+                    variants.push_back(text.substr(0, k) + "." + text.substr(k));
+                    variants.push_back(text.substr(0, k) + "=" + text.substr(k));
+                }
+                for (const auto& tx : variants) {
+                    const std::string b = "=?" + cs + "?B?" + tx + "?=";
+                    if (tx.find_first_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/") >
+                        tx.find('='))
+                        continue;  // nothing of the alphabet before '=': not a word
+                    ASSERT_EQ(decode_header_text(b), decode_header_text(q_word(cs, tx))) << path << " " << b;
+                }
+            }
+        }
+    }
+    EXPECT_GE(words, 10000u) << "the corpus's header fields hold thousands of B words";
 }
 
 struct text_case {

@@ -6,6 +6,7 @@
 // the warnings GMimeMessage's header processing would have raised. Every test
 // compares it with detail::parse_through_gmime_message(), the old path, on the
 // whole model; the shapes below, and every single-message file of the corpus.
+#include "core/strings.hpp"
 #include "corpus_files.hpp"
 #include "mime/parse_scope.hpp"
 #include "mime/parser.hpp"
@@ -210,6 +211,21 @@ TEST(TopHeaders, CorpusMailWithTheReDerivedAnomalies) {
         for (const auto& a : m.anomalies) found = found || (a.id == c.id && a.detail == c.detail);
         EXPECT_TRUE(found) << c.file << ": " << c.detail;
     }
+}
+
+TEST(TopHeaders, LowerAsciiEqualsLowerForEveryByte) {
+    // parse_received's eight-bytes-at-a-time lower(): every byte value at every
+    // position of the blocks and the tail, next to upper- and lower-case letters.
+    for (std::size_t len = 1; len <= 24; ++len)
+        for (std::size_t pos = 0; pos < len; ++pos)
+            for (int b = 0; b < 256; ++b) {
+                std::string v;
+                for (std::size_t k = 0; k < len; ++k) v.push_back(static_cast<char>(k % 2 ? 'Q' : 'z'));
+                v[pos] = static_cast<char>(b);
+                ASSERT_EQ(mime::detail::lower_ascii(v), replyguard::lower(v)) << len << " " << pos << " " << b;
+            }
+    EXPECT_EQ(mime::detail::lower_ascii("From MX.Example.COM ([192.0.2.1]) BY Relay"),
+              "from mx.example.com ([192.0.2.1]) by relay");
 }
 
 // --- message shapes ----------------------------------------------------------

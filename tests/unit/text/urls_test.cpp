@@ -46,6 +46,12 @@ TEST(urls_extract, delimiters_in_prose) {
               (v{"HTTPS://EXAMPLE.org/Path", "FTP://files.example/f.zip"}));
     EXPECT_EQ(urls_in("visit www.Example.COM/path! or xwww.no.example"), v{"www.Example.COM/path"});
     EXPECT_EQ(urls_in("http:// nothing"), v{});
+    // Candidate bytes next to each other and at the end (the scan skips to them through a table).
+    EXPECT_EQ(urls_in("hhhttp://a.example/ wwww.b.example fftp://c.example/"),
+              (v{"http://a.example/", "ftp://c.example/"}));
+    EXPECT_EQ(urls_in("ends with w"), v{});
+    EXPECT_EQ(urls_in("H"), v{});
+    EXPECT_EQ(urls_in(""), v{});
 }
 
 TEST(urls_extract, japanese_punctuation_ends_a_url) {
