@@ -205,8 +205,15 @@ public:
         if (rw_) {
             if (auto r = exec("PRAGMA journal_mode=WAL"); !r) return r;
             if (auto r = exec("PRAGMA synchronous=NORMAL"); !r) return r;
-            if (auto r = exec("PRAGMA cache_size=-65536"); !r) return r;
         }
+        // 64 MB of page cache for readers too (SQLite's default is 2 MB): a scan's
+        // lookups (fingerprint postings, threads, correspondents) touch pages all over
+        // the file, and with 2 MB a 16 MB history (10k messages) was read again and
+        // again, one pread(2) a page: `scan -j1` of 2,500 generated messages against
+        // it took 1.8-2.5 CPU s, a third of it system time, and 1.2-1.9 s with this
+        // (bench/README.md, "History at scale"). The cache fills only as pages are
+        // read, so a small history costs no more memory than before.
+        if (auto r = exec("PRAGMA cache_size=-65536"); !r) return r;
         if (auto r = sqlite_migrate(db_, path_, sqlite_history_schema(), rw_); !r) return r;
         // A reader of a file no learn has migrated to 4 yet reads the fingerprints of
         // migration 1 (text keys, message_fp_count); everything else reads the same.
