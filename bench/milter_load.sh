@@ -102,6 +102,7 @@ SMTP_SOURCE=$(command -v smtp-source || echo /usr/sbin/smtp-source)
 id nobody >/dev/null 2>&1 && id postfix >/dev/null 2>&1 || skip "users nobody/postfix missing"
 command -v python3 >/dev/null || skip "python3 missing"
 ((redis == 0)) || command -v redis-server >/dev/null || skip "redis-server is not installed (scripts/packages/milter.txt)"
+[[ -z ${CAPTURE:-} ]] || command -v tcpdump >/dev/null || { echo "milter_load.sh: CAPTURE needs tcpdump (scripts/packages/milter.txt)" >&2; exit 2; }
 BIN=$build/replyguard
 if [[ ! -x $BIN ]]; then
     [[ -f $build/build.ninja ]] || { echo "milter_load.sh: no build in $build" >&2; exit 2; }
