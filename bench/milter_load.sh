@@ -15,7 +15,12 @@
 #                       port, no persistence) instead of an SQLite file
 #     CORPUS            default $REPLYGUARD_CORPUS_DIR, else ../shared/corpus beside the repo
 #   Environment: BUILD_DIR (default ./build), SEED (default 1), POSTCONF_EXTRA
-#   (main.cf settings separated by ';', e.g. "milter_end_of_data_macros =").
+#   (main.cf settings separated by ';', e.g. "milter_end_of_data_macros ="),
+#   MILTER_ENV (NAME=VALUE pairs separated by spaces, set for the milter only),
+#   CAPTURE (a path prefix: tcpdump on lo writes PREFIX.B.pcap, PREFIX.C.pcap
+#   during the latency runs with the milter, the SMTP port and an inet milter
+#   socket, and the milter's log lines of those runs as PREFIX.B.log;
+#   bench/milter_trace.py reads them).
 #
 # DESCRIPTION
 #   Starts one private Postfix (config, queue and mail under a temp dir; smtpd
@@ -80,7 +85,7 @@ while (($#)); do
         --deliver) deliver=$2; shift 2 ;;
         --milter-socket) msock=$2; shift 2 ;;
         --redis) redis=1; shift ;;
-        -h|--help) sed -n '3,19p' "$0"; exit 0 ;;
+        -h|--help) sed -n '3,23p' "$0"; exit 0 ;;
         -*) echo "milter_load.sh: unknown option $1" >&2; exit 2 ;;
         *) corpus=$1; shift ;;
     esac
@@ -97,6 +102,7 @@ SMTP_SOURCE=$(command -v smtp-source || echo /usr/sbin/smtp-source)
 id nobody >/dev/null 2>&1 && id postfix >/dev/null 2>&1 || skip "users nobody/postfix missing"
 command -v python3 >/dev/null || skip "python3 missing"
 ((redis == 0)) || command -v redis-server >/dev/null || skip "redis-server is not installed (scripts/packages/milter.txt)"
+[[ -z ${CAPTURE:-} ]] || command -v tcpdump >/dev/null || { echo "milter_load.sh: CAPTURE needs tcpdump (scripts/packages/milter.txt)" >&2; exit 2; }
 BIN=$build/replyguard
 if [[ ! -x $BIN ]]; then
     [[ -f $build/build.ninja ]] || { echo "milter_load.sh: no build in $build" >&2; exit 2; }
@@ -116,6 +122,7 @@ MILTER_PID=""
 CLIENT_PID=""
 POSTFIX_UP=0
 REDIS_PID=""
+CAPTURE_PID=""
 stop_milter() {
     if [[ -n $MILTER_PID ]]; then
         kill "$MILTER_PID" 2>/dev/null || true
@@ -132,6 +139,7 @@ cleanup() {
         kill "$CLIENT_PID" 2>/dev/null
         wait "$CLIENT_PID" 2>/dev/null
     fi
+    [[ -n $CAPTURE_PID ]] && kill "$CAPTURE_PID" 2>/dev/null
     stop_milter
     [[ $POSTFIX_UP == 1 ]] && postfix_stop "$T"
     if [[ -n $REDIS_PID ]]; then
@@ -212,7 +220,8 @@ start_milter() {  # start_milter LEARN(true|false) LOGNAME
     printf '[milter]\nlearn = %s\ndefault_action = "tempfail"\n' "$1" | cat "$T/base.toml" - > "$T/$2.toml"
     rm -f "$T/milter.sock"
     # umask: smtpd (user postfix) must be able to write to a unix socket
-    ( umask 000; exec "$BIN" milter --config "$T/$2.toml" --db "$STORE" --socket "$milter_spec" 2> "$T/$2.log" ) &
+    # shellcheck disable=SC2086  # MILTER_ENV is split into NAME=VALUE words on purpose
+    ( umask 000; exec env ${MILTER_ENV:-} "$BIN" milter --config "$T/$2.toml" --db "$STORE" --socket "$milter_spec" 2> "$T/$2.log" ) &
     MILTER_PID=$!
     MILTER_LOG=$T/$2.log
     if [[ $msock == unix ]]; then
@@ -270,10 +279,24 @@ latency() {
     [[ -n $MILTER_PID ]] && c0=$(milter_cpu) || c0=0
     local l0=0
     [[ $name != A && -n $MILTER_PID ]] && l0=$(wc -l < "$MILTER_LOG")
+    if [[ -n ${CAPTURE:-} && $name != A ]]; then
+        local filter="tcp port $port"
+        [[ $msock == inet ]] && filter+=" or tcp port $MPORT"
+        tcpdump -i lo -U -s 0 -w "$CAPTURE.$name.pcap" "$filter" 2> "$T/tcpdump.$name.err" &
+        CAPTURE_PID=$!
+        sleep 1  # tcpdump needs a moment to attach
+    fi
     python3 "$PY" latency "$port" "$T/mix" "$messages" "$conc" "$seed" "$FROM" "$RCPT" "$T/lat.$name.json" "$name" &
     CLIENT_PID=$!
     wait "$CLIENT_PID"
     CLIENT_PID=""
+    if [[ -n $CAPTURE_PID ]]; then
+        sleep 0.5
+        kill "$CAPTURE_PID" 2>/dev/null || true
+        wait "$CAPTURE_PID" 2>/dev/null || true
+        CAPTURE_PID=""
+        tail -n +"$((l0 + 1))" "$MILTER_LOG" > "$CAPTURE.$name.log"
+    fi
     [[ -n $MILTER_PID ]] && c1=$(milter_cpu) || c1=0
     awk -v a="$c0" -v b="$c1" -v n="$messages" 'BEGIN { printf "%.3f\n", (b - a) * 1000 / n }' > "$T/latcpu.$name"
     # The milter's own time per message (analysis_ms in its log line), when it logs one.

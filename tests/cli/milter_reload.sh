@@ -22,7 +22,12 @@
 #     still gets its answer, then the milter exits 0 and logs "stopped";
 #   - SIGTERM right after the end of a large message (the demo's English
 #     hijack with a long quoted history, while it is analysed): that message
-#     is answered, the milter exits 0.
+#     is answered, the milter exits 0;
+#   - with REPLYGUARD_MILTER_NO_REPLY=0 (bench/milter_load.sh's switch for
+#     comparing runs) the negotiation asks for an answer to each header field
+#     and body chunk, every one is answered (the scripted MTA waits for each),
+#     and the message is still tagged; the log line splits analysis_ms into
+#     queued_ms and scan_ms.
 set -euo pipefail
 
 BIN=$(realpath "$1")
@@ -282,4 +287,28 @@ grep -q "SIGTERM: stopping; 1 message(s) in progress" "$T/milter2.log" \
 grep -q "T0002: verdict=malicious" "$T/milter2.log" && echo "ok   T0002 logged" || { echo "FAIL T0002 not logged"; rc=1; }
 tail -1 "$T/milter2.log" | grep -q "NOQUEUE: stopped$" && echo "ok   'stopped' is the last log line" \
   || { echo "FAIL no final 'stopped' line"; rc=1; }
+
+# --- a reply to every header field and body chunk (the bench's switch) ---------
+write_config "[NR]" 10.0
+REPLYGUARD_MILTER_NO_REPLY=0 start_milter "$T/milter3.log"
+PYTHONPATH="$ROOT/tests/support" python3 - "$PORT" "$SUSPECT" <<'PY' || rc=1
+import socket, sys
+from milter_client import send_message
+
+socket.setdefaulttimeout(20)  # a header the milter leaves unanswered fails here, not hangs
+PORT, SUSPECT = int(sys.argv[1]), sys.argv[2]
+r = send_message("127.0.0.1", PORT, open(SUSPECT, "rb").read(), "keiri@sakura-shoji-co.example",
+                 ["yamada@sakura-shoji.example"], client_ip="192.0.2.23", queue_id="N0001")
+subj = [a[3] for a in r.actions if a[0] == "chgheader" and a[2] == "Subject"]
+ok = not r.pflags & (0x80 | 0x80000) and r.pflags & 0x2 and r.pflags & 0x40
+print(("ok   " if ok else "FAIL ") + f"REPLYGUARD_MILTER_NO_REPLY=0: headers and body answered, HELO/EOH still not sent (0x{r.pflags:x})")
+ok2 = r.headers_added("X-Replyguard-Verdict") == ["suspicious"] and subj[:1] and subj[0].startswith("[NR] ")
+print(("ok   " if ok2 else "FAIL ") + f"... and the message is still tagged ({r.headers_added('X-Replyguard-Verdict')}, {subj})")
+sys.exit(0 if ok and ok2 else 1)
+PY
+kill -TERM "$MILTER_PID"
+wait_milter
+grep -Eq "N0001: verdict=suspicious .*analysis_ms=[0-9.]+ cpu_ms=[0-9.]+ queued_ms=[0-9.]+ scan_ms=[0-9.]+$" "$T/milter3.log" \
+  && echo "ok   N0001 logged with analysis_ms, cpu_ms, queued_ms, scan_ms" \
+  || { echo "FAIL N0001 log line"; cat "$T/milter3.log"; rc=1; }
 exit $rc
