@@ -10,6 +10,8 @@
 //   stays with the code that needs it (mime/quote.cpp, attach/passwords.cpp).
 #pragma once
 
+#include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -24,10 +26,20 @@ inline std::string lower(std::string_view s) {
     return o;
 }
 
-/// Every byte of `s` is below 0x80.
+/// Every byte of `s` is below 0x80 (at run time eight bytes at a time: header
+/// values, text parts and fingerprint windows are tested on every message).
 constexpr bool is_ascii(std::string_view s) {
-    for (char c : s)
-        if (static_cast<unsigned char>(c) >= 0x80) return false;
+    std::size_t i = 0;
+    if
+        !consteval {
+            for (; i + 8 <= s.size(); i += 8) {
+                std::uint64_t x;
+                std::memcpy(&x, s.data() + i, 8);
+                if (x & 0x8080808080808080ULL) return false;
+            }
+        }
+    for (; i < s.size(); ++i)
+        if (static_cast<unsigned char>(s[i]) >= 0x80) return false;
     return true;
 }
 

@@ -55,19 +55,6 @@ bool is_framing(std::string_view l) {
     return false;
 }
 
-/// Every byte below 0x80, eight at a time.
-bool ascii_only(std::string_view s) {
-    std::size_t i = 0;
-    for (; i + 8 <= s.size(); i += 8) {
-        std::uint64_t x;
-        std::memcpy(&x, s.data() + i, 8);
-        if (x & 0x8080808080808080ULL) return false;
-    }
-    for (; i < s.size(); ++i)
-        if (static_cast<unsigned char>(s[i]) >= 0x80) return false;
-    return true;
-}
-
 /// The code points fingerprints are made of; `ascii` tells that all are below 0x80.
 std::vector<UChar32> code_points(std::string_view text, bool& ascii) {
     std::string kept;
@@ -84,7 +71,7 @@ std::vector<UChar32> code_points(std::string_view text, bool& ascii) {
         b = e + 1;
     }
     std::vector<UChar32> out;
-    ascii = ascii_only(kept);
+    ascii = is_ascii(kept);
     if (ascii) {
         // ASCII text (most quoted text of the corpus): NFKC_Casefold of ASCII is
         // tolower() (text::nfkc_casefold's own fast path), and the ASCII letters and

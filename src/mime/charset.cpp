@@ -294,19 +294,6 @@ bool has_jis_escape(std::string_view b) {
     return false;
 }
 
-/// Eight bytes at a time (see is_valid_utf8).
-bool has_8bit(std::string_view b) {
-    std::size_t i = 0;
-    for (; i + 8 <= b.size(); i += 8) {
-        std::uint64_t x;
-        std::memcpy(&x, b.data() + i, 8);
-        if (x & 0x8080808080808080ULL) return true;
-    }
-    for (; i < b.size(); ++i)
-        if (static_cast<unsigned char>(b[i]) >= 0x80) return true;
-    return false;
-}
-
 struct jp_score {
     std::size_t bad = 0;   // bytes not forming a valid sequence
     std::size_t good = 0;  // valid double-byte sequences
@@ -638,7 +625,7 @@ decoded_text to_utf8(std::string_view bytes, std::string_view declared) {
         return done("ISO-2022-JP");
     }
 
-    if (!has_8bit(bytes)) {
+    if (is_ascii(bytes)) {
         r.text = copy_clean(bytes, r.lossy);
         r.charset = li.cls == label_class::none || li.cls == label_class::latin ? "US-ASCII" : li.canonical;
         return r;
