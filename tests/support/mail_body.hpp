@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// tests/support/mail_body.hpp - read fixtures and take text parts out of .eml files
+// tests/support/mail_body.hpp - read fixtures, take text parts out of .eml files, and
+// base64 a file for a MIME part of a hand-made message
 //
 // DESCRIPTION
 //   The text tests feed real bodies to the splitter; GMime decodes the
@@ -14,6 +15,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <string_view>
 
 namespace replyguard::test {
 
@@ -22,6 +24,20 @@ inline std::string slurp(const std::filesystem::path& p) {
     std::stringstream s;
     s << f.rdbuf();
     return s.str();
+}
+
+/// `data` in base64 as a MIME body carries it (GLib's encoder): lines of 76
+/// characters separated by CRLF, no line end after the last.
+inline std::string base64_body(std::string_view data) {
+    gchar* enc = g_base64_encode(reinterpret_cast<const guchar*>(data.data()), data.size());
+    const std::string flat(enc);
+    g_free(enc);
+    std::string out;
+    for (std::size_t i = 0; i < flat.size(); i += 76) {
+        if (i) out += "\r\n";
+        out.append(flat, i, 76);
+    }
+    return out;
 }
 
 inline std::string corpus(const std::string& rel) { return std::string(REPLYGUARD_CORPUS_DIR) + "/" + rel; }

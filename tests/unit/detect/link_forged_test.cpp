@@ -13,6 +13,8 @@
 #include "scan/engine.hpp"
 #include "store/history.hpp"
 
+#include "mail_body.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -199,17 +201,7 @@ TEST(known_name, namesake_at_another_organisation_is_not_a_hijack_signal) {
 TEST(payload_weights, onenote_alone_is_suspicious) {
     std::string one("\xE4\x52\x5C\x7B\x8C\xD8\xA7\x4D\xAE\xB1\x53\x78\xD0\x29\x96\xD3", 16);
     one += std::string(2048, '\0');
-    static const char* b64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string enc;
-    for (std::size_t i = 0; i < one.size(); i += 3) {
-        unsigned v = static_cast<unsigned char>(one[i]) << 16;
-        if (i + 1 < one.size()) v |= static_cast<unsigned char>(one[i + 1]) << 8;
-        if (i + 2 < one.size()) v |= static_cast<unsigned char>(one[i + 2]);
-        enc += b64[(v >> 18) & 63];
-        enc += b64[(v >> 12) & 63];
-        enc += i + 1 < one.size() ? b64[(v >> 6) & 63] : '=';
-        enc += i + 2 < one.size() ? b64[v & 63] : '=';
-    }
+    const std::string enc = replyguard::test::base64_body(one);
     std::string m =
         k_head +
         "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n"

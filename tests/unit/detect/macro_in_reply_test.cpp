@@ -3,6 +3,8 @@
 #include "core/config.hpp"
 #include "scan/engine.hpp"
 
+#include "mail_body.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -12,25 +14,6 @@
 namespace {
 
 using namespace replyguard;
-
-std::string base64(const std::string& in) {
-    static const char* t = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string out;
-    std::size_t i = 0;
-    for (; i + 2 < in.size(); i += 3) {
-        unsigned v = (unsigned char)in[i] << 16 | (unsigned char)in[i + 1] << 8 | (unsigned char)in[i + 2];
-        out += {t[v >> 18], t[(v >> 12) & 63], t[(v >> 6) & 63], t[v & 63]};
-        if (out.size() % 77 == 76) out += "\r\n";
-    }
-    if (i + 1 == in.size()) {
-        unsigned v = (unsigned char)in[i] << 16;
-        out += {t[v >> 18], t[(v >> 12) & 63], '=', '='};
-    } else if (i + 2 == in.size()) {
-        unsigned v = (unsigned char)in[i] << 16 | (unsigned char)in[i + 1] << 8;
-        out += {t[v >> 18], t[(v >> 12) & 63], t[(v >> 6) & 63], '='};
-    }
-    return out;
-}
 
 scan::scan_result scan_with(const std::string& subject) {
     std::ifstream f(std::string(REPLYGUARD_CORPUS_DIR) + "/office/with-macros/poi/SimpleMacro.xls", std::ios::binary);
@@ -43,7 +26,7 @@ scan::scan_result scan_with(const std::string& subject) {
         "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n"
         "--b\r\nContent-Type: application/vnd.ms-excel; name=a.xls\r\nContent-Transfer-Encoding: base64\r\n"
         "Content-Disposition: attachment; filename=a.xls\r\n\r\n" +
-        base64(ss.str()) + "\r\n--b--\r\n";
+        test::base64_body(ss.str()) + "\r\n--b--\r\n";
     scan::engine eng(config{}, nullptr);
     return eng.scan(m, "t");
 }

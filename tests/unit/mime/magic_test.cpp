@@ -16,6 +16,7 @@
 #include "core/limits.hpp"
 
 #include "corpus_files.hpp"
+#include "mail_body.hpp"
 
 #include <gtest/gtest.h>
 #include <magic.h>
@@ -30,27 +31,6 @@ using namespace replyguard;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), {}};
-}
-
-std::string base64(std::string_view s) {
-    static constexpr char k[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string out;
-    for (std::size_t i = 0; i < s.size(); i += 3) {
-        unsigned v = static_cast<unsigned char>(s[i]) << 16;
-        if (i + 1 < s.size()) v |= static_cast<unsigned char>(s[i + 1]) << 8;
-        if (i + 2 < s.size()) v |= static_cast<unsigned char>(s[i + 2]);
-        out += k[(v >> 18) & 63];
-        out += k[(v >> 12) & 63];
-        out += i + 1 < s.size() ? k[(v >> 6) & 63] : '=';
-        out += i + 2 < s.size() ? k[v & 63] : '=';
-        if (out.size() % 78 == 76) out += "\r\n";
-    }
-    return out;
-}
 
 // libmagic opened as parser.cpp opens it: the reference answers.
 struct reference_magic {
@@ -97,7 +77,7 @@ TEST(magic, every_corpus_attachment_is_sniffed_as_libmagic_answers) {
     ASSERT_TRUE(ref.mime && ref.label);
     tally t;
     for (const auto& p : replyguard::test::single_message_files(root)) {
-        const std::string bytes = slurp(p);
+        const std::string bytes = test::slurp(p);
         for (int pass = 0; pass < 2; ++pass) check(mime::parse_message(bytes, limits{}), ref, t, p.string());
     }
     // Office documents (Word, Excel, PowerPoint; OOXML and CDF, encrypted, with
@@ -110,8 +90,8 @@ TEST(magic, every_corpus_attachment_is_sniffed_as_libmagic_answers) {
             "--b\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n"
             "--b\r\nContent-Type: application/octet-stream; name=\"" +
             p.filename().string() +
-            "\"\r\nContent-Disposition: attachment\r\nContent-Transfer-Encoding: base64\r\n\r\n" + base64(slurp(p)) +
-            "\r\n--b--\r\n";
+            "\"\r\nContent-Disposition: attachment\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+            test::base64_body(test::slurp(p)) + "\r\n--b--\r\n";
         for (int pass = 0; pass < 2; ++pass) {
             const auto m = mime::parse_message(mail, limits{});
             ASSERT_EQ(m.attachments.size(), 1u) << p;
