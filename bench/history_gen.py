@@ -27,6 +27,10 @@ USAGE
   history_gen.py --corpus ../shared/corpus --messages 1000000 > history.mbox
   history_gen.py --corpus ../shared/corpus --messages 100 --copy-offset 5000 (messages
   from copies never learnt: the scan sample's neighbours)
+  history_gen.py --corpus ../shared/corpus --skip 1000000 --messages 1000000
+  --copies-in-span 3500 (messages 1,000,000 to 1,999,999 of the stream that
+  `--messages 2000000 --copies-in-span 3500` writes, byte for byte: a long history
+  learnt in parts, one part after another into the same file)
 """
 import argparse
 import email.utils
@@ -141,19 +145,26 @@ def main():
     ap.add_argument("--corpus", default=os.path.join(os.path.dirname(__file__), "..", "..", "shared", "corpus"))
     ap.add_argument("--messages", type=int, required=True)
     ap.add_argument("--copy-offset", type=int, default=0, help="first copy number (a sample from unlearnt copies)")
+    ap.add_argument("--skip", type=int, default=0,
+                    help="leave out the stream's first SKIP messages (learn a long history in parts)")
     ap.add_argument("--copies-in-span", type=int, default=0,
                     help="copies laid over the ten years (default: as many as --messages needs)")
     a = ap.parse_args()
     msgs = [split(m) for m in read_corpus(a.corpus)]
     msgs = sorted(((date_of(h), i, (h, b)) for i, (h, b) in enumerate(msgs)))
     n = len(msgs)
+    if a.skip and not a.copies_in_span:
+        ap.error("--skip needs --copies-in-span (the dates must not depend on --messages)")
     copies = a.copies_in_span or max(1, -(-a.messages // n))
     slot = SPAN / copies
     out = sys.stdout.buffer
     written = 0
-    k = a.copy_offset
+    k = a.copy_offset + a.skip // n
+    first = a.skip % n
     while written < a.messages:
         for j, (_, _, m) in enumerate(msgs):
+            if j < first:
+                continue
             if written >= a.messages:
                 break
             when = int(BASE + (k % copies) * slot + j * slot / n)
@@ -162,6 +173,7 @@ def main():
             out.write(b"\n\n")
             written += 1
         k += 1
+        first = 0
     out.flush()
 
 
