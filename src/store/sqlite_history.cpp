@@ -16,6 +16,11 @@
 //   connection per object; calls are serialised by a mutex, so parallel scan
 //   threads may share it; a read batch is one read transaction. The milter's outbound state lives in the tables of
 //   migration 2, kept by store/sqlite_outbound.cpp on its own connection.
+//   Quote lookups read a Bloom filter of the stored fingerprints first (migration 7,
+//   fp_filter below: most of a scan's probes are of hashes never stored). A
+//   read-only connection memoises what repeats from message to message (the
+//   filter's rows, boilerplate hashes, find_thread answers) until another
+//   connection commits (PRAGMA data_version).
 //   A read-only open (scan) never writes: no WAL switch, no schema table; a
 //   file the user may only read, in a folder it may not write, is read as an
 //   immutable snapshot when SQLite cannot set up its shared-memory index.
