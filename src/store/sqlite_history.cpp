@@ -881,18 +881,20 @@ private:
     /// Before a lookup: whether the file has a built filter, and its size (read-only:
     /// once per memo_check() epoch).
     result<void> filter_refresh() {
-        if (!filter_.checked) {
+        if (!rw_) {
+            if (auto m = memo_check(); !m) return m;
+            if (filter_.loaded) return {};
+        }
+        if (!filter_.checked || !rw_) {
+            // (Read-only: again in each memo epoch, a learn may have migrated the file since.)
             auto t = strings("SELECT name FROM sqlite_master WHERE type='table' AND name='fp_filter_meta'");
             if (!t) return std::unexpected(t.error());
             filter_.tables = !t->empty();
             filter_.checked = true;
         }
+        filter_.loaded = true;
+        filter_.word_bits = 0;
         if (!filter_.tables) return {};
-        if (!rw_) {
-            if (auto m = memo_check(); !m) return m;
-            if (filter_.loaded) return {};
-            filter_.loaded = true;
-        }
         auto q = prepare("SELECT word_bits FROM fp_filter_meta");
         if (!q) return std::unexpected(q.error());
         stmt_ref s(*q);
