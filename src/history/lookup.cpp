@@ -69,13 +69,13 @@ result<std::vector<std::pair<store::message_record, std::size_t>>> quoted_source
     // Weighed by rarity: a fingerprint in more than k_rare_fingerprint_df learnt
     // messages is formulaic text (いつもお世話になっております…, signatures,
     // disclaimers) and proves nothing about which message is quoted.
-    auto hits = h.match_fingerprints(fps, k_rare_fingerprint_df);
+    auto hits = h.match_fingerprints(fps, k_rare_fingerprint_df, k_min_quote_matches);
     if (!hits) return std::unexpected(hits.error());
     const auto self = message_key(m);
     for (const auto& hit : *hits) {
         if (hit.message_key == self) continue;
         const bool strong = hit.matched >= 12 || hit.matched * 4 >= hit.stored;
-        if (hit.matched < 4 || !strong) continue;
+        if (hit.matched < k_min_quote_matches || !strong) continue;
         auto rec = h.find_message(hit.message_key);
         if (!rec) return std::unexpected(rec.error());
         if (*rec) out.emplace_back(std::move(**rec), hit.matched);

@@ -58,6 +58,9 @@ std::vector<std::uint64_t> quoted_fingerprints(const mime::message& m);
 /// shares most of its words across unrelated threads.
 inline constexpr std::size_t k_rare_fingerprint_df = 3;
 
+/// Fewest rare fingerprints a quoted source must share with the quote.
+inline constexpr std::size_t k_min_quote_matches = 4;
+
 /// Stored messages that the quoted text of `m` copies: at least 4 rare stored
 /// fingerprints (document frequency <= k_rare_fingerprint_df) matched and (a
 /// quarter of the message's stored sample or 12).

@@ -72,6 +72,7 @@ result<history::view> gather_history(store::history& h, const mime::message& m, 
         b1.fingerprints = history::quoted_fingerprints(m);
         // Rare fingerprints only (history::quoted_sources' rule): formulaic text proves nothing.
         b1.max_df = history::k_rare_fingerprint_df;
+        b1.min_matched = history::k_min_quote_matches;  // the rule of round 2 drops the rest
     }
     auto a1 = h.read(b1);
     if (!a1) return std::unexpected(a1.error());
@@ -109,7 +110,7 @@ result<history::view> gather_history(store::history& h, const mime::message& m, 
     for (const auto& hit : a1->fingerprint_hits) {
         if (hit.message_key == self) continue;
         const bool strong = hit.matched >= 12 || hit.matched * 4 >= hit.stored;
-        if (hit.matched < 4 || !strong) continue;
+        if (hit.matched < history::k_min_quote_matches || !strong) continue;
         b2.messages.push_back(hit.message_key);
         strong_matched.push_back(hit.matched);
     }

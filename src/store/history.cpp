@@ -42,7 +42,7 @@ result<read_answers> history::read(const read_batch& b) {
         a.subject_threads = std::move(*r);
     }
     if (!b.fingerprints.empty()) {
-        auto r = match_fingerprints(b.fingerprints, b.max_df);
+        auto r = match_fingerprints(b.fingerprints, b.max_df, b.min_matched);
         if (!r) return std::unexpected(r.error());
         a.fingerprint_hits = std::move(*r);
     }

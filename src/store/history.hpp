@@ -160,6 +160,7 @@ struct read_batch {
     std::size_t max_subject_threads = 50;
     std::vector<std::uint64_t> fingerprints;  ///< match_fingerprints(fingerprints, max_df) when non-empty
     std::size_t max_df = 20;
+    std::size_t min_matched = 1;  ///< match_fingerprints(..., min_matched)
     bool stats = false;
     bool org_domains = false;
     bool known_domains = false;
@@ -232,8 +233,11 @@ public:
     virtual result<std::vector<std::string>> addresses_for_name(std::string_view name_key) = 0;
     /// Messages having any of `fps`, best first. Fingerprints stored for more
     /// than `max_df` messages are boilerplate (signatures, disclaimers) and ignored.
+    /// Messages matching fewer than `min_matched` of them are left out (a caller that
+    /// drops them anyway spares the store reading their rows).
     virtual result<std::vector<fingerprint_hit>> match_fingerprints(std::span<const std::uint64_t> fps,
-                                                                    std::size_t max_df = 20) = 0;
+                                                                    std::size_t max_df = 20,
+                                                                    std::size_t min_matched = 1) = 0;
     virtual result<std::vector<std::string>> org_domains() = 0;
     /// Registrable domains of every address seen (for lookalike checks).
     virtual result<std::vector<std::string>> known_domains() = 0;

@@ -138,8 +138,8 @@ public:
         if (it == s_.names.end()) return std::vector<std::string>{};
         return std::vector<std::string>(it->second.begin(), it->second.end());
     }
-    result<std::vector<fingerprint_hit>> match_fingerprints(std::span<const std::uint64_t> fps,
-                                                            std::size_t max_df) override {
+    result<std::vector<fingerprint_hit>> match_fingerprints(std::span<const std::uint64_t> fps, std::size_t max_df,
+                                                            std::size_t min_matched) override {
         std::map<std::string, std::size_t> counts;
         std::set<std::uint64_t> seen;
         for (auto fp : fps) {
@@ -150,6 +150,7 @@ public:
         }
         std::vector<fingerprint_hit> out;
         for (const auto& [k, n] : counts) {
+            if (n < min_matched) continue;
             auto c = s_.fp_count.find(k);
             out.push_back({k, n, c == s_.fp_count.end() ? 0 : c->second});
         }

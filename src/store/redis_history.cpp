@@ -701,11 +701,12 @@ public:
         if (auto f = flush_if({k_name(k)}); !f) return std::unexpected(f.error());
         return members(k_name(k));
     }
-    result<std::vector<fingerprint_hit>> match_fingerprints(std::span<const std::uint64_t> fps,
-                                                            std::size_t max_df) override {
+    result<std::vector<fingerprint_hit>> match_fingerprints(std::span<const std::uint64_t> fps, std::size_t max_df,
+                                                            std::size_t min_matched) override {
         read_batch b;
         b.fingerprints.assign(fps.begin(), fps.end());
         b.max_df = max_df;
+        b.min_matched = min_matched;
         auto a = read(b);
         if (!a) return std::unexpected(a.error());
         return std::move(a->fingerprint_hits);
@@ -817,6 +818,7 @@ public:
         if (!ids.empty()) {
             auto hits = resolve_ids(ids, fp_ids);
             if (!hits) return std::unexpected(hits.error());
+            std::erase_if(*hits, [&](const fingerprint_hit& h) { return h.matched < b.min_matched; });
             a.fingerprint_hits = std::move(*hits);
         }
         return a;

@@ -73,6 +73,10 @@ std::map<std::string, std::vector<std::string>> dump(const std::string& path) {
     while (sqlite3_step(s) == SQLITE_ROW) tables.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(s, 0)));
     sqlite3_finalize(s);
     for (const auto& t : tables) {
+        // The fingerprint filter is derived from fp_postings, and its size depends on when
+        // it was last grown (commit by commit here, once for the batch there); its answers
+        // are held to probing every hash by tests/unit/store/fp_filter_test.cpp.
+        if (t == "fp_filter" || t == "fp_filter_meta") continue;
         auto& rows = out[t];
         const std::string sql = "SELECT * FROM \"" + t + "\"";
         EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr), SQLITE_OK) << sql;

@@ -79,9 +79,10 @@ public:
         return h_.addresses_for_name(k);
     }
     result<std::vector<store::fingerprint_hit>> match_fingerprints(std::span<const std::uint64_t> fps,
-                                                                   std::size_t max_df) override {
+                                                                   std::size_t max_df,
+                                                                   std::size_t min_matched) override {
         ++calls["match_fingerprints"];
-        return h_.match_fingerprints(fps, max_df);
+        return h_.match_fingerprints(fps, max_df, min_matched);
     }
     result<std::vector<std::string>> org_domains() override {
         ++calls["org_domains"];

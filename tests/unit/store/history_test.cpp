@@ -158,6 +158,21 @@ TEST_P(history_backends, fingerprints_match_and_boilerplate_is_ignored) {
     auto all = h->match_fingerprints(q, 20);
     ASSERT_TRUE(all);
     EXPECT_EQ(all->size(), 3u);
+    // min_matched leaves out the messages matching fewer (a@x 4, b@x 2, c@x 1 at max_df 20).
+    auto two = h->match_fingerprints(q, 20, 2);
+    ASSERT_TRUE(two);
+    ASSERT_EQ(two->size(), 2u);
+    EXPECT_EQ((*two)[0].message_key, "a@x");
+    EXPECT_EQ((*two)[0].matched, 4u);
+    EXPECT_EQ((*two)[1].message_key, "b@x");
+    EXPECT_EQ((*two)[1].stored, 3u);
+    read_batch b;
+    b.fingerprints = q;
+    b.min_matched = 3;
+    auto batched = h->read(b);
+    ASSERT_TRUE(batched);
+    ASSERT_EQ(batched->fingerprint_hits.size(), 1u);
+    EXPECT_EQ(batched->fingerprint_hits[0].message_key, "a@x");
 }
 
 TEST_P(history_backends, rolled_back_batch_leaves_the_committed_state) {

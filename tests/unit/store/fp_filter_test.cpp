@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: Apache-2.0
+// fp_filter_test.cpp - the SQLite history's fingerprint filter (migration 7) and the
+// read-only connection's memos change no answer (store/sqlite_history.cpp)
+//
+// The reference is the memory backend given the same messages: it has no filter and
+// no memo. Hashes are random 64-bit values (both halves of the signed range, as FNV
+// gives), some shared by many messages (boilerplate at max_df 3).
+#include "history_backends.hpp"
+#include "store/history.hpp"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <random>
+#include <string>
+#include <vector>
+
+using namespace replyguard;
+using namespace replyguard::store;
+
+namespace {
+
+learnt_message msg(const std::string& key, const std::string& thread, std::vector<std::uint64_t> fps) {
+    learnt_message m;
+    m.rec.key = key;
+    m.rec.message_id = key;
+    m.rec.thread_id = thread;
+    m.rec.date = 1'700'000'000;
+    m.rec.from_address = "a@partner.example";
+    m.rec.subject = "q";
+    m.rec.subject_key = "q";
+    m.thread_subject = "q";
+    m.participants.push_back({"a@partner.example", "A"});
+    std::sort(fps.begin(), fps.end());
+    fps.erase(std::unique(fps.begin(), fps.end()), fps.end());
+    m.fingerprints = std::move(fps);
+    return m;
+}
+
+std::string answers(history& h, const std::vector<std::uint64_t>& q, std::size_t max_df) {
+    auto hits = h.match_fingerprints(q, max_df);
+    EXPECT_TRUE(hits.has_value()) << hits.error().message;
+    if (!hits) return "error";
+    std::vector<std::string> v;
+    for (const auto& x : *hits) v.push_back(x.message_key + ":" + std::to_string(x.matched) + "/" + std::to_string(x.stored));
+    std::sort(v.begin(), v.end());
+    std::string out;
+    for (const auto& s : v) out += s + " ";
+    return out;
+}
+
+std::int64_t one_int(const std::string& path, const char* sql) {
+    sqlite3* db = nullptr;
+    EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+    sqlite3_stmt* s = nullptr;
+    std::int64_t v = -1;
+    if (sqlite3_prepare_v2(db, sql, -1, &s, nullptr) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+        v = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return v;
+}
+
+void exec(const std::string& path, const char* sql) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+    sqlite3_close(db);
+}
+
+/// A history of `n` messages of 48 random hashes, every fifth also carrying one of 8
+/// boilerplate hashes, learnt in batches of 500 into both backends; returns the
+/// stored messages' hashes.
+std::vector<std::vector<std::uint64_t>> learn_random(history& sql, history& mem, int n, std::mt19937_64& rng) {
+    std::vector<std::vector<std::uint64_t>> all;
+    std::vector<std::uint64_t> common;
+    for (int i = 0; i < 8; ++i) common.push_back(rng());
+    for (int i = 0; i < n; ++i) {
+        if (i % 500 == 0) {
+            EXPECT_TRUE(sql.begin_batch().has_value());
+        }
+        std::vector<std::uint64_t> fps;
+        for (int k = 0; k < 48; ++k) fps.push_back(rng());
+        if (i % 5 == 0) fps.push_back(common[static_cast<std::size_t>(i) % common.size()]);
+        auto m = msg("m" + std::to_string(i), "T" + std::to_string(i / 3), fps);
+        EXPECT_TRUE(*sql.put(m));
+        EXPECT_TRUE(*mem.put(m));
+        all.push_back(m.fingerprints);
+        if (i % 500 == 499 || i == n - 1) {
+            EXPECT_TRUE(sql.commit_batch().has_value());
+        }
+    }
+    return all;
+}
+
+/// A quote's hashes: some of a few stored messages' (enough to be a quoted source) and many never stored.
+std::vector<std::uint64_t> query(const std::vector<std::vector<std::uint64_t>>& stored, std::mt19937_64& rng) {
+    std::vector<std::uint64_t> q;
+    for (int s = 0; s < 3; ++s) {
+        const auto& m = stored[rng() % stored.size()];
+        for (std::size_t k = 0; k < m.size(); k += 1 + rng() % 3) q.push_back(m[k]);
+    }
+    for (int k = 0; k < 80; ++k) q.push_back(rng());
+    std::sort(q.begin(), q.end());
+    return q;
+}
+
+TEST(fp_filter, answers_as_probing_every_hash_while_it_grows) {
+    const auto path = test::temp_sqlite("rg-fpfilter", "grow");
+    auto rw = open_history(path, open_mode::read_write);
+    ASSERT_TRUE(rw.has_value()) << rw.error().message;
+    auto mem = make_memory_history();
+    std::mt19937_64 rng(13);
+    auto stored = learn_random(**rw, *mem, 4000, rng);
+    // Built by the first batch (under 10 bits of words would be too small for 4000 x 48
+    // hashes) and grown: at most 4 hashes a word.
+    const auto word_bits = one_int(path, "SELECT word_bits FROM fp_filter_meta");
+    const auto keys = one_int(path, "SELECT keys FROM fp_filter_meta");
+    EXPECT_GE(keys, 4000 * 48 * 95 / 100);  // new hashes are counted when their bits were not all set
+    EXPECT_LE(keys, 4000 * 48 + 8);
+    EXPECT_GE(word_bits, 16);
+    EXPECT_LE(keys, std::int64_t{4} << word_bits);
+    EXPECT_EQ(one_int(path, "SELECT count(*) FROM fp_filter"), std::int64_t{1} << (word_bits - 7));
+    auto ro = open_history(path, open_mode::read_only);
+    ASSERT_TRUE(ro.has_value()) << ro.error().message;
+    int found = 0;
+    for (int i = 0; i < 200; ++i) {
+        const auto q = query(stored, rng);
+        for (std::size_t df : {std::size_t{3}, std::size_t{20}}) {
+            const auto want = answers(*mem, q, df);
+            found += want.empty() ? 0 : 1;
+            EXPECT_EQ(answers(**rw, q, df), want);
+            EXPECT_EQ(answers(**ro, q, df), want);  // twice: the second from the memos
+            EXPECT_EQ(answers(**ro, q, df), want);
+        }
+    }
+    EXPECT_EQ(found, 400);
+}
+
+TEST(fp_filter, inside_a_batch_the_pending_postings_are_found) {
+    const auto path = test::temp_sqlite("rg-fpfilter", "batch");
+    auto rw = open_history(path, open_mode::read_write);
+    ASSERT_TRUE(rw.has_value());
+    auto mem = make_memory_history();
+    std::mt19937_64 rng(7);
+    learn_random(**rw, *mem, 600, rng);  // a built filter
+    ASSERT_TRUE((*rw)->begin_batch());
+    std::vector<std::uint64_t> fresh;
+    for (int k = 0; k < 48; ++k) fresh.push_back(rng());
+    ASSERT_TRUE(*(*rw)->put(msg("new", "TN", fresh)));
+    ASSERT_TRUE(*mem->put(msg("new", "TN", fresh)));
+    // The learner's own lookup (quoted_sources) of the message just put.
+    EXPECT_EQ(answers(**rw, fresh, 3), "new:48/48 ");
+    ASSERT_TRUE((*rw)->rollback_batch());
+    EXPECT_EQ(answers(**rw, fresh, 3), "");
+}
+
+TEST(fp_filter, a_reader_sees_what_is_learnt_after_its_memos_were_filled) {
+    const auto path = test::temp_sqlite("rg-fpfilter", "reader");
+    auto rw = open_history(path, open_mode::read_write);
+    ASSERT_TRUE(rw.has_value());
+    auto mem = make_memory_history();
+    std::mt19937_64 rng(11);
+    learn_random(**rw, *mem, 600, rng);
+    auto ro = open_history(path, open_mode::read_only);
+    ASSERT_TRUE(ro.has_value());
+    std::vector<std::uint64_t> fresh;
+    for (int k = 0; k < 48; ++k) fresh.push_back(rng());
+    const std::uint64_t boiler = rng();
+    EXPECT_EQ(answers(**ro, fresh, 3), "");
+    EXPECT_FALSE((*ro)->find_thread("TX")->has_value());
+    // Another connection learns: the reader's filter rows and thread memo are stale now.
+    ASSERT_TRUE(*(*rw)->put(msg("x", "TX", fresh)));
+    EXPECT_EQ(answers(**ro, fresh, 3), "x:48/48 ");
+    auto t = (*ro)->find_thread("TX");
+    ASSERT_TRUE(t.has_value() && t->has_value());
+    EXPECT_EQ((*t)->messages, 1u);
+    // A boilerplate hash remembered at max_df 3 still counts at a larger max_df.
+    for (int i = 0; i < 5; ++i) ASSERT_TRUE(*(*rw)->put(msg("b" + std::to_string(i), "TB", {boiler, rng()})));
+    const std::vector<std::uint64_t> q{boiler};
+    EXPECT_EQ(answers(**ro, q, 3), "");
+    EXPECT_EQ(answers(**ro, q, 20), "b0:1/2 b1:1/2 b2:1/2 b3:1/2 b4:1/2 ");
+    // The same, asked through a batched read (one snapshot, memos checked once).
+    read_batch b;
+    b.fingerprints = fresh;
+    b.max_df = 3;
+    b.threads = {"TX", "TB", "none"};
+    auto a = (*ro)->read(b);
+    ASSERT_TRUE(a.has_value()) << a.error().message;
+    ASSERT_EQ(a->fingerprint_hits.size(), 1u);
+    EXPECT_EQ(a->fingerprint_hits[0].message_key, "x");
+    ASSERT_EQ(a->threads.size(), 3u);
+    EXPECT_TRUE(a->threads[0] && a->threads[1] && !a->threads[2]);
+}
+
+TEST(fp_filter, is_consulted_and_a_missing_or_damaged_one_changes_no_answer) {
+    const auto path = test::temp_sqlite("rg-fpfilter", "damaged");
+    std::mt19937_64 rng(5);
+    auto mem = make_memory_history();
+    std::vector<std::vector<std::uint64_t>> stored;
+    {
+        auto rw = open_history(path, open_mode::read_write);
+        ASSERT_TRUE(rw.has_value());
+        stored = learn_random(**rw, *mem, 1000, rng);
+    }
+    const auto q = query(stored, rng);
+    const auto want = answers(*mem, q, 3);
+    ASSERT_NE(want, "");
+    auto reader = [&] {
+        auto ro = open_history(path, open_mode::read_only);
+        EXPECT_TRUE(ro.has_value());
+        return std::move(*ro);
+    };
+    EXPECT_EQ(answers(*reader(), q, 3), want);
+    // Every row of the right size but empty: the filter says "absent" for every hash,
+    // so it is what the lookup reads (a damage no check can see; it is not a case to support).
+    exec(path, "UPDATE fp_filter SET bits=zeroblob(1024)");
+    EXPECT_EQ(answers(*reader(), q, 3), "");
+    // Rows of the wrong size are not read as a filter: the lookup probes every hash.
+    exec(path, "UPDATE fp_filter SET bits=zeroblob(10)");
+    EXPECT_EQ(answers(*reader(), q, 3), want);
+    // No filter at all (a file migrated to 7 by a learn that wrote nothing yet).
+    exec(path, "DELETE FROM fp_filter_meta");
+    EXPECT_EQ(answers(*reader(), q, 3), want);
+    {
+        // The next learn commit builds it again from the postings.
+        auto rw = open_history(path, open_mode::read_write);
+        ASSERT_TRUE(rw.has_value());
+        ASSERT_TRUE((*rw)->begin_batch());
+        ASSERT_TRUE((*rw)->commit_batch());
+    }
+    EXPECT_GT(one_int(path, "SELECT word_bits FROM fp_filter_meta"), 0);
+    EXPECT_EQ(one_int(path, "SELECT count(*) FROM fp_filter WHERE length(bits)=1024"),
+              one_int(path, "SELECT count(*) FROM fp_filter"));
+    EXPECT_EQ(answers(*reader(), q, 3), want);
+}
+
+}  // namespace
