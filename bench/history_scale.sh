@@ -67,10 +67,15 @@ sys.stdout.buffer.write(b'From gen@bench ' + b'\nFrom gen@bench '.join(keep))
 " > "$work/sample.mbox"
 nsample=$(grep -c '^From gen@bench ' "$work/sample.mbox")
 
-# time_cmd OUT CMD...: runs CMD under GNU time; OUT gets "user sys maxrss_kb wall".
+# time_cmd OUT CMD...: runs CMD under GNU time; OUT gets "user sys maxrss_kb wall" (only
+# that line: GNU time writes "Command exited with non-zero status N" before it, and a
+# scan that finds threats exits 1).
 time_cmd() {
-  local out=$1; shift
-  /usr/bin/time -f "%U %S %M %e" -o "$out" "$@"
+  local out=$1 rc=0; shift
+  /usr/bin/time -f "%U %S %M %e" -o "$out.raw" "$@" || rc=$?
+  tail -n 1 "$out.raw" > "$out"
+  rm -f "$out.raw"
+  return $rc
 }
 
 printf '%s\n' "| history (learnt messages) | learn CPU s | learn msg/s per CPU s | learn peak RSS | store bytes / message | store size | scan msg/s per CPU s ($nsample msgs) | scan peak RSS |" \
@@ -82,7 +87,7 @@ for n in $sizes; do
   if [ "$n" -gt 0 ]; then
     # Dates: 3,500 copies (10M messages) fill the ten years, so a copy has the same dates in every history.
     gen --messages "$n" --copies-in-span 3500 | time_cmd "$work/learn$n.time" "$bin" learn --db "$db" --no-progress - 2> "$work/learn$n.err"
-    read -r u s m w < "$work/learn$n.time"
+    read -r u s m _ < "$work/learn$n.time"
     learnt=$(sed -n 's/^learnt \([0-9]*\) message.*/\1/p' "$work/learn$n.err")
     bytes=$(stat -c %s "$db")
     lcpu=$(python3 -c "print(f'{$u+$s:.1f}')")
@@ -92,7 +97,7 @@ for n in $sizes; do
     size=$(python3 -c "print(f'{$bytes/1e6:,.1f} MB')")
   fi
   time_cmd "$work/scan$n.time" "$bin" scan --db "$db" --format jsonl -j1 --no-progress "$work/sample.mbox" > "$work/scan$n.jsonl" 2> "$work/scan$n.err" || true
-  read -r u s m w < "$work/scan$n.time"
+  read -r u s m _ < "$work/scan$n.time"
   scanned=$(wc -l < "$work/scan$n.jsonl")
   srate=$(python3 -c "print(f'{$scanned/max($u+$s,1e-9):,.0f}')")
   printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$(python3 -c "print(f'{$n:,}')") ($learnt)" "$lcpu" "$lrate" "$lrss" "$bpm" "$size" "$srate" "$((m / 1024)) MB" >> "$work/table.md"
