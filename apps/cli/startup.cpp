@@ -18,6 +18,8 @@ result<config_file> load_config_file(const std::string& path) {
     if (!core) return std::unexpected(core.error());
     f.core = std::move(*core);
     f.doc = std::move(*doc);
+    // [history] cache_mb, for every store opened after this (scan, serve, the milter and its reloads).
+    store::set_sqlite_cache_mb(static_cast<int>(f.core.history_cache_mb));
     return f;
 }
 
@@ -51,7 +53,6 @@ result<startup> start(const startup_options& o) {
     if (!file) return std::unexpected(file.error());
     s.cfg = std::move(file->core);
     s.doc = std::move(file->doc);
-    store::set_sqlite_cache_mb(static_cast<int>(s.cfg.history_cache_mb));  // [history] cache_mb
     s.db_path = db_path_or_default(o.db);
     auto hist = open_store(s.db_path, o.mode, o.create_empty);
     if (!hist) return std::unexpected(hist.error());
