@@ -207,8 +207,9 @@ result<config> config_from_toml(const toml_document& doc) {
                 // as_integer, not value<int64_t>: toml++ would turn 64.0 into 64.
                 const auto* i = n->as_integer();
                 if (!i || i->get() < 1 || i->get() > k_max_history_cache_mb)
-                    return fail(errc::parse, fmt::format("{}: history.cache_mb must be a whole number of MiB from 1 to {}",
-                                                         where(*n, origin), k_max_history_cache_mb));
+                    return fail(errc::parse,
+                                fmt::format("{}: history.cache_mb must be a whole number of MiB from 1 to {}",
+                                            where(*n, origin), k_max_history_cache_mb));
                 cfg.history_cache_mb = i->get();
             }
         } else {

@@ -57,9 +57,9 @@ public:
     const std::optional<std::string>& error() const { return error_; }
 
 private:
-    bool fill();               ///< read one chunk into the window; false at the end
-    void settle();             ///< move the messages whose end is settled to ready_
-    void drop(std::size_t n);  ///< drop the first n bytes of the window
+    bool fill();                                    ///< read one chunk into the window; false at the end
+    void settle();                                  ///< move the messages whose end is settled to ready_
+    void drop(std::size_t n);                       ///< drop the first n bytes of the window
     void take(std::size_t start, std::size_t len);  ///< settle the message at buf_[start], len bytes
 
     std::istream& in_;
