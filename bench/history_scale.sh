@@ -11,8 +11,11 @@
 #   fixed sample (the first 300 messages of copy 1, in every history of 10k or more;
 #   the messages of copy 1 are learnt there, so lookups find their threads) is scanned
 #   against each history: `scan --format jsonl -j1`, msg/s per CPU second and peak RSS.
-#   Last, peak RSS of learn and scan for 100 vs 100k messages of input (scan of an mbox
-#   and of a folder of one file per message).
+#   Last (not with --no-rss), peak RSS against the input's size with the history held
+#   fixed: scan of 100 vs 100k messages, as an mbox (-j1, -j2) and as a folder of one
+#   file per message, against no history and against one fixed 10k history; learn of
+#   each into a fresh file with the default page cache and with [history] cache_mb = 4.
+#   About 5 CPU minutes (a 100k scan is 20-50 CPU s).
 #   Rates are per CPU second (the machine is shared: wall time means little).
 # USAGE
 #   bench/history_scale.sh [--quick] [--sizes "0 10000 1000000"] [--binary build/replyguard]
@@ -64,10 +67,15 @@ sys.stdout.buffer.write(b'From gen@bench ' + b'\nFrom gen@bench '.join(keep))
 " > "$work/sample.mbox"
 nsample=$(grep -c '^From gen@bench ' "$work/sample.mbox")
 
-# time_cmd OUT CMD...: runs CMD under GNU time; OUT gets "user sys maxrss_kb wall".
+# time_cmd OUT CMD...: runs CMD under GNU time; OUT gets "user sys maxrss_kb wall" (only
+# that line: GNU time writes "Command exited with non-zero status N" before it, and a
+# scan that finds threats exits 1).
 time_cmd() {
-  local out=$1; shift
-  /usr/bin/time -f "%U %S %M %e" -o "$out" "$@"
+  local out=$1 rc=0; shift
+  /usr/bin/time -f "%U %S %M %e" -o "$out.raw" "$@" || rc=$?
+  tail -n 1 "$out.raw" > "$out"
+  rm -f "$out.raw"
+  return $rc
 }
 
 printf '%s\n' "| history (learnt messages) | learn CPU s | learn msg/s per CPU s | learn peak RSS | store bytes / message | store size | scan msg/s per CPU s ($nsample msgs) | scan peak RSS |" \
@@ -79,7 +87,7 @@ for n in $sizes; do
   if [ "$n" -gt 0 ]; then
     # Dates: 3,500 copies (10M messages) fill the ten years, so a copy has the same dates in every history.
     gen --messages "$n" --copies-in-span 3500 | time_cmd "$work/learn$n.time" "$bin" learn --db "$db" --no-progress - 2> "$work/learn$n.err"
-    read -r u s m w < "$work/learn$n.time"
+    read -r u s m _ < "$work/learn$n.time"
     learnt=$(sed -n 's/^learnt \([0-9]*\) message.*/\1/p' "$work/learn$n.err")
     bytes=$(stat -c %s "$db")
     lcpu=$(python3 -c "print(f'{$u+$s:.1f}')")
@@ -89,7 +97,7 @@ for n in $sizes; do
     size=$(python3 -c "print(f'{$bytes/1e6:,.1f} MB')")
   fi
   time_cmd "$work/scan$n.time" "$bin" scan --db "$db" --format jsonl -j1 --no-progress "$work/sample.mbox" > "$work/scan$n.jsonl" 2> "$work/scan$n.err" || true
-  read -r u s m w < "$work/scan$n.time"
+  read -r u s m _ < "$work/scan$n.time"
   scanned=$(wc -l < "$work/scan$n.jsonl")
   srate=$(python3 -c "print(f'{$scanned/max($u+$s,1e-9):,.0f}')")
   printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$(python3 -c "print(f'{$n:,}')") ($learnt)" "$lcpu" "$lrate" "$lrss" "$bpm" "$size" "$srate" "$((m / 1024)) MB" >> "$work/table.md"
@@ -100,13 +108,29 @@ cat "$work/table.md"
 
 if [ $rss = 1 ]; then
   echo
-  # Each input learnt into a fresh file, then scanned against it: as one mbox, and as a
-  # folder of one file per message (listed before it is read: io/input.hpp).
-  echo "| input messages | learn peak RSS | learn CPU s | scan (mbox) peak RSS | scan (mbox) CPU s | scan (folder) peak RSS | scan (folder) CPU s |"
-  echo "|---|---|---|---|---|---|---|"
+  # Peak RSS against the INPUT's size, the history held fixed: 100 vs 100k messages of
+  # input (copies from 2000: never learnt elsewhere), scanned as one mbox and as a
+  # folder of one file per message, against no history and against one fixed history
+  # of 10k learnt messages (made once here; SQLite's page cache, [history] cache_mb,
+  # fills with at most that file). Then learn of each input into a fresh file, with the
+  # default page cache (64 MB: the 100k history outgrows it) and with cache_mb = 4, so
+  # what is left apart from the cache shows.
+  fixed=$work/fixed10k.db
+  rm -f "$fixed" "$fixed-wal" "$fixed-shm"
+  gen --messages 10000 --copies-in-span 3500 | "$bin" learn --db "$fixed" --no-progress - 2> /dev/null
+  printf '[history]\ncache_mb = 4\n' > "$work/cache4.toml"
+  cell() {  # cell TIMEFILE: "MB (CPU s)"
+    local u s m
+    read -r u s m _ < "$1"
+    echo "$((m / 1024)) MB ($(python3 -c "print(f'{$u+$s:.1f}')"))"
+  }
+  echo "Peak RSS (CPU s, user+sys); scans \`--format jsonl --no-progress\`, history none or the fixed 10k one ($(($(stat -c %s "$fixed") / 1000000)) MB file):"
+  echo
+  echo "| input messages | scan mbox -j1, none | mbox -j2, none | folder -j1, none | mbox -j1, 10k | mbox -j2, 10k | folder -j1, 10k | learn, cache_mb 64 | learn, cache_mb 4 |"
+  echo "|---|---|---|---|---|---|---|---|---|"
   for n in 100 100000; do
     gen --messages "$n" --copy-offset 2000 --copies-in-span 3500 > "$work/in$n.mbox"
-    rm -rf "$work/rss.db"* "$work/in$n.d"
+    rm -rf "$work/in$n.d"
     python3 - "$work/in$n.mbox" "$work/in$n.d" <<'EOF2'
 import os, sys
 os.makedirs(sys.argv[2])
@@ -116,14 +140,23 @@ for i, part in enumerate(data.split(b'\nFrom gen@bench ')):
     with open(os.path.join(sys.argv[2], f'{i:07d}.eml'), 'wb') as f:
         f.write(body.replace(b'\n>From ', b'\nFrom '))
 EOF2
-    time_cmd "$work/lrss$n.time" "$bin" learn --db "$work/rss.db" --no-progress "$work/in$n.mbox" 2>/dev/null
-    time_cmd "$work/srss$n.time" "$bin" scan --db "$work/rss.db" --format jsonl -j1 --no-progress "$work/in$n.mbox" > /dev/null 2>&1 || true
-    time_cmd "$work/frss$n.time" "$bin" scan --db "$work/rss.db" --format jsonl -j1 --no-progress "$work/in$n.d" > /dev/null 2>&1 || true
-    read -r lu ls lm w < "$work/lrss$n.time"
-    read -r su ss sm w < "$work/srss$n.time"
-    read -r fu fs fm w < "$work/frss$n.time"
-    cpu() { python3 -c "print(f'{$1+$2:.1f}')"; }
-    echo "| $n | $((lm / 1024)) MB | $(cpu "$lu" "$ls") | $((sm / 1024)) MB | $(cpu "$su" "$ss") | $((fm / 1024)) MB | $(cpu "$fu" "$fs") |"
-    rm -rf "$work/in$n.mbox" "$work/in$n.d"
+    row="| $n"
+    for db in "$work/none.db" "$fixed"; do
+      for run in "mbox 1" "mbox 2" "d 1"; do
+        read -r kind jobs <<< "$run"
+        in=$work/in$n.mbox; [ "$kind" = d ] && in=$work/in$n.d
+        time_cmd "$work/rss.time" "$bin" scan --db "$db" --format jsonl -j"$jobs" --no-progress "$in" > /dev/null 2>&1 || true
+        row="$row | $(cell "$work/rss.time")"
+      done
+    done
+    for conf in "" "--config $work/cache4.toml"; do
+      rm -f "$work/rss.db" "$work/rss.db-wal" "$work/rss.db-shm"
+      # shellcheck disable=SC2086 # $conf is empty or two words
+      time_cmd "$work/rss.time" "$bin" learn --db "$work/rss.db" --no-progress $conf "$work/in$n.mbox" 2> /dev/null
+      row="$row | $(cell "$work/rss.time")"
+    done
+    echo "$row |"
+    rm -rf "$work/in$n.mbox" "$work/in$n.d" "$work/rss.db" "$work/rss.db-wal" "$work/rss.db-shm"
   done
+  [ $keep = 1 ] || rm -f "$fixed" "$fixed-wal" "$fixed-shm"
 fi

@@ -172,7 +172,9 @@ int run_history(const history_args& a) {
         // The whole file is checked (a bad value anywhere is an error, as for every command).
         auto doc = read_toml(a.config);
         if (!doc) return fail_with(doc.error().message);
-        if (auto c = config_from_toml(*doc); !c) return fail_with(c.error().message);
+        auto c = config_from_toml(*doc);
+        if (!c) return fail_with(c.error().message);
+        store::set_sqlite_cache_mb(static_cast<int>(c->history_cache_mb));  // [history] cache_mb
         auto r = retention_from_toml(*doc);
         if (!r) return fail_with(r.error().message);
         ret = *r;

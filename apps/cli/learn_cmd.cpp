@@ -163,6 +163,7 @@ int run_learn(const learn_args& a) {
         }
         cfg = std::move(*c);
     }
+    store::set_sqlite_cache_mb(static_cast<int>(cfg.history_cache_mb));  // [history] cache_mb
     const std::string db = a.db.empty() ? default_db_path() : a.db;
     auto h = store::open_history(db, store::open_mode::read_write);
     if (!h) {

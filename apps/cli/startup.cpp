@@ -18,6 +18,8 @@ result<config_file> load_config_file(const std::string& path) {
     if (!core) return std::unexpected(core.error());
     f.core = std::move(*core);
     f.doc = std::move(*doc);
+    // [history] cache_mb, for every store opened after this (scan, serve, the milter and its reloads).
+    store::set_sqlite_cache_mb(static_cast<int>(f.core.history_cache_mb));
     return f;
 }
 

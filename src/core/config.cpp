@@ -203,6 +203,15 @@ result<config> config_from_toml(const toml_document& doc) {
             // Read by `history prune` (core/retention.hpp); checked here, so every
             // command refuses a bad value as it refuses any other.
             if (auto r = read_history_table(*t, origin); !r) return std::unexpected(r.error());
+            if (const toml::node* n = t->get("cache_mb")) {
+                // as_integer, not value<int64_t>: toml++ would turn 64.0 into 64.
+                const auto* i = n->as_integer();
+                if (!i || i->get() < 1 || i->get() > k_max_history_cache_mb)
+                    return fail(errc::parse,
+                                fmt::format("{}: history.cache_mb must be a whole number of MiB from 1 to {}",
+                                            where(*n, origin), k_max_history_cache_mb));
+                cfg.history_cache_mb = i->get();
+            }
         } else {
             // [milter] is read by the milter front-end (milter/policy.cpp). No other
             // front-end reads a table of its own: [serve], [store], [report] and

@@ -11,6 +11,8 @@
 //     [auth]        trusted_authserv_ids = ["mx.example.co.jp"]
 //     [links]       file_share_hosts = ["files.example.net"]  (added to the built-in list)
 //     [ioc]         sha256_lists = ["bad.sha256"]  domain_lists = ["bad.domains"]  yara_rules = "rules/"
+//     [history]     cache_mb = 64          SQLite's page cache per history connection
+//                                          (the front-ends hand it to store::set_sqlite_cache_mb)
 // DIAGNOSTICS
 //   load_config() returns an error naming the file, line and key for a syntax
 //   error, an unknown table or key, or a value of the wrong type.
@@ -19,6 +21,7 @@
 #include "core/limits.hpp"
 #include "core/result.hpp"
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -26,6 +29,10 @@
 namespace replyguard {
 
 struct toml_document;  // core/toml_file.hpp
+
+/// [history] cache_mb: the default, and the largest value accepted (MiB).
+inline constexpr std::int64_t k_default_history_cache_mb = 64;
+inline constexpr std::int64_t k_max_history_cache_mb = 65536;
 
 struct config {
     std::map<std::string, double, std::less<>> score_overrides;
@@ -38,6 +45,10 @@ struct config {
     std::vector<std::string> ioc_sha256_lists;  ///< files of SHA-256 hashes (one per line, # comments)
     std::vector<std::string> ioc_domain_lists;  ///< files of domains / URL prefixes
     std::string yara_rules;                     ///< a YARA rules file or folder ("" none)
+    /// [history] cache_mb: the page cache of each SQLite history connection, in MiB
+    /// (1..k_max_history_cache_mb). It fills as pages are read, so it bounds the part of
+    /// a process's memory that grows with the history's size, not with its input.
+    std::int64_t history_cache_mb = k_default_history_cache_mb;
     /// More file-share / URL-shortener hosts (and their subdomains) for detect/link_payload.cpp,
     /// added to its built-in list.
     std::vector<std::string> file_share_hosts;

@@ -31,6 +31,11 @@ bool mbox_stream::fill() {
     return n > 0;
 }
 
+void mbox_stream::take(std::size_t start, std::size_t len) {
+    const std::size_t n = max_bytes_ ? std::min(len, max_bytes_) : len;
+    ready_.push_back({base_ + start, n, ranges_only_ ? std::string() : std::string(buf_, start, n)});
+}
+
 void mbox_stream::settle() {
     if (skipping_) {
         // Drop the rest of a truncated message: up to the next envelope line.
@@ -51,7 +56,7 @@ void mbox_stream::settle() {
         // The last range may go on in the next chunk; any other is settled once the
         // read-ahead past it is here (a Content-Length up to that far was honoured).
         if (!eof_ && (i + 1 == ranges.size() || start + len + k_mbox_read_ahead > buf_.size())) break;
-        ready_.push_back({base_ + start, std::string(buf_, start, max_bytes_ ? std::min(len, max_bytes_) : len)});
+        take(start, len);
         settled = i + 1;
     }
     if (eof_) {
@@ -69,7 +74,7 @@ void mbox_stream::settle() {
     const std::size_t cap = (max_bytes_ ? max_bytes_ : 0) + k_mbox_read_ahead + k_mbox_chunk;
     if (!ranges.empty() && buf_.size() > cap) {
         const auto [start, len] = ranges.front();
-        ready_.push_back({base_ + start, std::string(buf_, start, max_bytes_ ? std::min(len, max_bytes_) : len)});
+        take(start, len);
         drop(buf_.size() > 5 ? buf_.size() - 5 : 0);
         skipping_ = true;
     }
@@ -81,11 +86,27 @@ std::optional<std::string> mbox_stream::next() {
         fill();
         settle();
     }
-    auto [offset, m] = std::move(ready_.front());
+    auto m = std::move(ready_.front().bytes);
+    offset_ = ready_.front().offset;
     ready_.pop_front();
-    offset_ = offset;
     ++count_;
     return m;
+}
+
+std::optional<std::pair<std::size_t, std::size_t>> mbox_stream::next_range() {
+    // The scan's listing of a 100k-message mbox held ~5 MB of settled messages' copies
+    // it never read (heaptrack, bench/README.md "History at scale").
+    ranges_only_ = true;
+    while (ready_.empty()) {
+        if (eof_) return std::nullopt;
+        fill();
+        settle();
+    }
+    const std::pair<std::size_t, std::size_t> r{ready_.front().offset, ready_.front().length};
+    offset_ = r.first;
+    ready_.pop_front();
+    ++count_;
+    return r;
 }
 
 namespace {

@@ -45,23 +45,34 @@ public:
 
     /// The next message without its envelope line, or nothing at the end.
     std::optional<std::string> next();
-    /// Where the message next() returned last starts in the stream (after its envelope line).
+    /// The next message's place in the stream, (offset, length), its bytes not copied:
+    /// for a reader that reads them again later (scan's listing, io::expand_inputs).
+    /// A stream is read with next() or with next_range(), not both.
+    std::optional<std::pair<std::size_t, std::size_t>> next_range();
+    /// Where the message next() or next_range() returned last starts in the stream (after its envelope line).
     std::size_t offset() const { return offset_; }
-    /// How many messages next() returned.
+    /// How many messages next() or next_range() returned.
     std::size_t count() const { return count_; }
     /// Set when reading failed (the stream ended early).
     const std::optional<std::string>& error() const { return error_; }
 
 private:
-    bool fill();               ///< read one chunk into the window; false at the end
-    void settle();             ///< move the messages whose end is settled to ready_
-    void drop(std::size_t n);  ///< drop the first n bytes of the window
+    bool fill();                                    ///< read one chunk into the window; false at the end
+    void settle();                                  ///< move the messages whose end is settled to ready_
+    void drop(std::size_t n);                       ///< drop the first n bytes of the window
+    void take(std::size_t start, std::size_t len);  ///< settle the message at buf_[start], len bytes
 
     std::istream& in_;
     std::size_t max_bytes_;
     std::string buf_;       ///< the window: from the envelope line of the first unsettled message
     std::size_t base_ = 0;  ///< stream offset of buf_[0]
-    std::deque<std::pair<std::size_t, std::string>> ready_;  ///< settled messages (offset, bytes) not yet handed out
+    struct settled {
+        std::size_t offset;
+        std::size_t length;  ///< at most max_bytes_
+        std::string bytes;   ///< empty for next_range(): the window's bytes are not copied
+    };
+    std::deque<settled> ready_;  ///< settled messages not yet handed out
+    bool ranges_only_ = false;   ///< set by next_range()
     std::size_t offset_ = 0;
     bool eof_ = false;
     bool skipping_ = false;  ///< after a truncated message: drop bytes up to the next envelope line

@@ -287,6 +287,12 @@ result<std::unique_ptr<history>> open_redis_history(const std::string& url, open
 /// SQLite backend at `path` (created in read_write mode).
 result<std::unique_ptr<history>> open_sqlite_history(const std::string& path, open_mode mode);
 
+/// The page cache of every SQLite history opened after this call, in MiB (`[history]
+/// cache_mb`, default 64; at least 1). Process-wide: the front-ends set it once from
+/// the configuration before they open a store. The cache fills as pages are read, so it
+/// bounds the memory that grows with the history's size.
+void set_sqlite_cache_mb(int mb);
+
 /// An empty in-memory history (tests; also what a missing file means for scan).
 std::unique_ptr<history> make_memory_history();
 

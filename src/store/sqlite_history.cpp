@@ -38,6 +38,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -257,6 +258,9 @@ std::vector<std::string> split_lines(const std::string& s) {
     return out;
 }
 
+// [history] cache_mb (store::set_sqlite_cache_mb): read by each open's init().
+std::atomic<int> g_cache_mb{64};
+
 class sqlite_history final : public history {
 public:
     sqlite_history(sqlite3* db, std::string path, bool rw)
@@ -280,7 +284,8 @@ public:
         // it took 1.8-2.5 CPU s, a third of it system time, and 1.2-1.9 s with this
         // (bench/README.md, "History at scale"). The cache fills only as pages are
         // read, so a small history costs no more memory than before.
-        if (auto r = exec("PRAGMA cache_size=-65536"); !r) return r;
+        // The bound is [history] cache_mb (set_sqlite_cache_mb, default 64 MB).
+        if (auto r = exec(fmt::format("PRAGMA cache_size=-{}", std::int64_t{g_cache_mb.load()} * 1024)); !r) return r;
         if (auto r = sqlite_migrate(db_, path_, sqlite_history_schema(), rw_); !r) return r;
         // A reader of a file no learn has migrated to 4 yet reads the fingerprints of
         // migration 1 (text keys, message_fp_count); everything else reads the same.
@@ -1182,6 +1187,8 @@ result<std::unique_ptr<sqlite_history>> open_file(const std::string& path, const
 }
 
 }  // namespace
+
+void set_sqlite_cache_mb(int mb) { g_cache_mb.store(mb > 0 ? mb : 1); }
 
 result<std::unique_ptr<history>> open_sqlite_history(const std::string& path, open_mode mode) {
     const bool rw = mode == open_mode::read_write;

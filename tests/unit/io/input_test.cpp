@@ -62,6 +62,29 @@ TEST_F(InputTree, AFolderIsWalkedInNameOrderSkippingHiddenFiles) {
     }
 }
 
+// The names are sorted by their bytes (as fs::path compares file names), not by the
+// locale: upper case before lower, '.' and '-' before digits, UTF-8 last; a folder's
+// entries come before the next name of its parent.
+TEST_F(InputTree, AFolderIsListedInByteOrderOfTheNames) {
+    const std::vector<std::string> names = {"b.eml", "B.eml", "a-1.eml", "a.eml", "a1.eml", "\xc3\xa9t\xc3\xa9.eml",
+                                            "Z.eml", "0.eml", "a b.eml", "~x.eml"};
+    for (const auto& n : names) write(n, k_msg);
+    write("a0/in.eml", k_msg);
+    auto items = io::expand_inputs({root_.string()});
+    std::vector<std::string> want;
+    for (const auto& n : names) want.push_back(n);
+    want.push_back("a0/in.eml");
+    std::sort(want.begin(), want.end(), [](const std::string& x, const std::string& y) {
+        return fs::path(x).begin()->native() < fs::path(y).begin()->native() ||
+               (fs::path(x).begin()->native() == fs::path(y).begin()->native() && x < y);
+    });
+    for (auto& w : want) w = root_.string() + "/" + w;
+    EXPECT_EQ(sources(items), want);
+    EXPECT_EQ(want[0], root_.string() + "/0.eml");
+    EXPECT_EQ(want.back(), root_.string() + "/\xc3\xa9t\xc3\xa9.eml");
+    for (const auto& i : items) EXPECT_EQ(io::load(i).value_or(""), k_msg) << i.source;
+}
+
 TEST_F(InputTree, AMaildirReadsCurAndNewButNotTmp) {
     write("Maildir/cur/1.host:2,S", k_msg);
     write("Maildir/new/2.host", k_msg);

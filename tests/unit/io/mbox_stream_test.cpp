@@ -78,3 +78,26 @@ TEST(MboxStream, AMessageWithoutAnEndIsCutAtTheLimitAndTheNextOneStillComes) {
     EXPECT_TRUE(b[0].starts_with("Subject: huge"));
     EXPECT_EQ(b[1], "Subject: after\n\nok\n");
 }
+
+// scan's listing takes places, not bytes (next_range): the same messages, read again
+// from the data at those places, as next() hands out, truncation included.
+TEST(MboxStream, RangesNameTheBytesNextWouldHandOut) {
+    auto data = big_mbox();
+    data += "From a@b Mon Jan  1 00:00:00 2024\nSubject: huge\n\n";
+    data += std::string(io::k_mbox_read_ahead + 3 * io::k_mbox_chunk, 'z');
+    data += "\nFrom a@b Mon Jan  1 00:00:00 2024\nSubject: after\n\nok\n";
+    const std::size_t limit = 300 * 1024;  // cuts the 0.5 MB messages and the huge one
+    const auto a = streamed(data, limit);
+    std::istringstream in(data);
+    io::mbox_stream s(in, limit);
+    std::vector<std::string> b;
+    while (auto r = s.next_range()) {
+        EXPECT_EQ(s.offset(), r->first);
+        b.push_back(data.substr(r->first, r->second));
+    }
+    EXPECT_EQ(s.count(), b.size());
+    ASSERT_EQ(b.size(), a.size());
+    ASSERT_EQ(a.size(), 6002u);
+    for (std::size_t i = 0; i < a.size(); ++i) ASSERT_EQ(a[i], b[i]) << "message " << i;
+    EXPECT_EQ(b[6000].size(), limit);
+}
