@@ -145,6 +145,8 @@ def main():
     ap.add_argument("--corpus", default=os.path.join(os.path.dirname(__file__), "..", "..", "shared", "corpus"))
     ap.add_argument("--messages", type=int, required=True)
     ap.add_argument("--copy-offset", type=int, default=0, help="first copy number (a sample from unlearnt copies)")
+    ap.add_argument("--per-copy", type=int, default=0,
+                    help="only the first P messages of each copy (an input whose mix of messages does not change with its size)")
     ap.add_argument("--skip", type=int, default=0,
                     help="leave out the stream's first SKIP messages (learn a long history in parts)")
     ap.add_argument("--copies-in-span", type=int, default=0,
@@ -153,6 +155,8 @@ def main():
     msgs = [split(m) for m in read_corpus(a.corpus)]
     msgs = sorted(((date_of(h), i, (h, b)) for i, (h, b) in enumerate(msgs)))
     n = len(msgs)
+    if a.skip and a.per_copy:
+        ap.error("--skip and --per-copy do not go together")
     if a.skip and not a.copies_in_span:
         ap.error("--skip needs --copies-in-span (the dates must not depend on --messages)")
     copies = a.copies_in_span or max(1, -(-a.messages // n))
@@ -163,7 +167,7 @@ def main():
     first = a.skip % n
     while written < a.messages:
         for j, (_, _, m) in enumerate(msgs):
-            if j < first:
+            if j < first or (a.per_copy and j >= a.per_copy):
                 continue
             if written >= a.messages:
                 break
