@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# tests/cli/lazy_libraries.sh - libcurl and libmicrohttpd are loaded only by the commands that use them
+#
+#   bash tests/cli/lazy_libraries.sh BINARY [CORPUS_DIR]
+#
+# The binary does not link libcurl (learn imap://, watch) nor libmicrohttpd
+# (serve, the milter's /metrics): they are opened by those commands
+# (src/core/dynlib.hpp), so every other command starts without them and the
+# libraries they bring (GnuTLS, Kerberos, LDAP, ...; bench/README.md, "Start-up").
+# Checks, with the dynamic loader's own trace (LD_DEBUG=libs):
+#   - neither is NEEDED by the binary (readelf -d);
+#   - --version, a scan of one corpus file, learn of a folder, findings and
+#     history stats load neither;
+#   - serve (on a free loopback port) loads libmicrohttpd and not libcurl, and
+#     answers /health;
+#   - learn imaps:// (to a closed loopback port) loads libcurl and not
+#     libmicrohttpd, and fails as a connection failure (exit 2), not a
+#     missing library.
+# Nothing reaches beyond 127.0.0.1.
+set -u
+BIN=$(realpath "$1")
+CORPUS=${2:-$(cd "$(dirname "$0")/../../../shared/corpus" 2>/dev/null && pwd)}
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/../support/checks.sh"   # check, checks_summary, test_tmp
+. "$HERE/../support/loopback.sh" # free_port, wait_port
+test_tmp
+bin=$BIN
+. "$HERE/../support/serve.sh"    # demo_learn, start_demo_serve
+
+command -v readelf >/dev/null || { echo "SKIP: readelf (binutils) missing"; exit 77; }
+[ -d "$CORPUS" ] || { echo "SKIP: no corpus at $CORPUS"; exit 77; }
+one=$(find "$CORPUS/benign" -type f | sort | head -1)
+
+# loads NAME LIBRARY: the loader's trace of run NAME (files $tmp/NAME.ld.PID) names LIBRARY
+loads() { cat "$tmp/$1".ld.* 2>/dev/null | grep -q "find library=$2"; }
+# traced NAME COMMAND...: run COMMAND with the loader's library trace in $tmp/NAME.ld.PID
+traced() { local n=$1; shift; LD_DEBUG=libs LD_DEBUG_OUTPUT="$tmp/$n.ld" "$@"; }
+
+needed=$(readelf -d "$BIN" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
+check "libcurl not NEEDED" bash -c "! grep -q '^libcurl' <<<'$needed'"
+check "libmicrohttpd not NEEDED" bash -c "! grep -q '^libmicrohttpd' <<<'$needed'"
+check "libgmime still NEEDED (the readelf check reads the binary)" grep -q '^libgmime' <<<"$needed"
+
+traced version "$BIN" --version >/dev/null
+traced scan "$BIN" scan --no-progress --format jsonl "$one" >"$tmp/scan.jsonl"
+traced learn "$BIN" learn --no-progress --db "$tmp/h.db" "$CORPUS/benign/japanese" >/dev/null 2>&1
+traced findings "$BIN" findings >/dev/null
+traced stats "$BIN" history stats --db "$tmp/h.db" >/dev/null 2>&1
+check "scan wrote its record" grep -q '"verdict"' "$tmp/scan.jsonl"
+for n in version scan learn findings stats; do
+  check "$n traced" loads $n libgmime
+  check "$n loads no libcurl" bash -c "! cat '$tmp/$n'.ld.* | grep -q 'find library=libcurl'"
+  check "$n loads no libmicrohttpd" bash -c "! cat '$tmp/$n'.ld.* | grep -q 'find library=libmicrohttpd'"
+done
+
+# serve: libmicrohttpd when the server starts.
+export LD_DEBUG=libs LD_DEBUG_OUTPUT="$tmp/serve.ld"
+start_demo_serve "$tmp/serve.out" --db "$tmp/h.db"
+started=$?
+unset LD_DEBUG LD_DEBUG_OUTPUT
+check "serve started" test "$started" -eq 0
+if [ "$started" -eq 0 ]; then
+  check "serve answers /health" python3 -c "
+import urllib.request, sys
+sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:$port/health', timeout=10).status == 200 else 1)"
+  check "serve loaded libmicrohttpd" grep -q "find library=libmicrohttpd.so.12" "$tmp/serve.ld.$serve_pid"
+  check "serve loaded no libcurl" bash -c "! grep -q 'find library=libcurl' '$tmp/serve.ld.$serve_pid'"
+fi
+
+# learn imaps://: libcurl when the client is made; a closed port is a connection failure.
+closed=$(free_port)
+REPLYGUARD_IMAP_PASSWORD=x traced imap "$BIN" learn --no-progress --db "$tmp/h.db" \
+  "imaps://u@127.0.0.1:$closed/INBOX" >"$tmp/imap.out" 2>&1
+rc=$?
+check "learn imaps:// to a closed port exits 2" test "$rc" -eq 2
+check "learn imaps:// says connection" grep -qi "connect" "$tmp/imap.out"
+check "learn imaps:// loaded libcurl" loads imap libcurl.so.4
+check "learn imaps:// loaded no libmicrohttpd" bash -c "! cat '$tmp/imap'.ld.* | grep -q 'find library=libmicrohttpd'"
+
+checks_summary lazy_libraries
