@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# tests/cli/lazy_libraries.sh - libcurl and libmicrohttpd are loaded only by the commands that use them
+# tests/cli/lazy_libraries.sh - libcurl, libmicrohttpd and libsystemd are loaded only by the commands that use them
 #
 #   bash tests/cli/lazy_libraries.sh BINARY [CORPUS_DIR]
 #
-# The binary does not link libcurl (learn imap://, watch) nor libmicrohttpd
-# (serve, the milter's /metrics): they are opened by those commands
-# (src/core/dynlib.hpp), so every other command starts without them and the
-# libraries they bring (GnuTLS, Kerberos, LDAP, ...; bench/README.md, "Start-up").
+# The binary does not link libcurl (learn imap://, watch), libmicrohttpd
+# (serve, the milter's /metrics) nor libsystemd (sd_notify under systemd):
+# they are opened by what uses them (src/core/dynlib.hpp), so every other
+# command starts without them and the libraries they bring (GnuTLS, Kerberos,
+# LDAP, libgcrypt, ...; bench/README.md, "Start-up").
 # Checks, with the dynamic loader's own trace (LD_DEBUG=libs):
-#   - neither is NEEDED by the binary (readelf -d);
+#   - none is NEEDED by the binary (readelf -d);
 #   - --version, a scan of one corpus file, learn of a folder, findings and
-#     history stats load neither;
-#   - serve (on a free loopback port) loads libmicrohttpd and not libcurl, and
-#     answers /health;
+#     history stats load none;
+#   - serve (on a free loopback port) loads libmicrohttpd and neither libcurl
+#     nor libsystemd (no $NOTIFY_SOCKET), and answers /health;
+#   - serve with $NOTIFY_SOCKET (a datagram socket of the test's) loads
+#     libsystemd and says READY=1 there;
 #   - learn imaps:// (to a closed loopback port) loads libcurl and not
 #     libmicrohttpd, and fails as a connection failure (exit 2), not a
 #     missing library.
@@ -40,6 +43,7 @@ traced() { local n=$1; shift; LD_DEBUG=libs LD_DEBUG_OUTPUT="$tmp/$n.ld" "$@"; }
 needed=$(readelf -d "$BIN" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
 check "libcurl not NEEDED" bash -c "! grep -q '^libcurl' <<<'$needed'"
 check "libmicrohttpd not NEEDED" bash -c "! grep -q '^libmicrohttpd' <<<'$needed'"
+check "libsystemd not NEEDED" bash -c "! grep -q '^libsystemd' <<<'$needed'"
 check "libgmime still NEEDED (the readelf check reads the binary)" grep -q '^libgmime' <<<"$needed"
 
 traced version "$BIN" --version >/dev/null
@@ -52,6 +56,7 @@ for n in version scan learn findings stats; do
   check "$n traced" loads $n libgmime
   check "$n loads no libcurl" bash -c "! cat '$tmp/$n'.ld.* | grep -q 'find library=libcurl'"
   check "$n loads no libmicrohttpd" bash -c "! cat '$tmp/$n'.ld.* | grep -q 'find library=libmicrohttpd'"
+  check "$n loads no libsystemd" bash -c "! cat '$tmp/$n'.ld.* | grep -q 'find library=libsystemd'"
 done
 
 # serve: libmicrohttpd when the server starts.
@@ -66,7 +71,32 @@ import urllib.request, sys
 sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:$port/health', timeout=10).status == 200 else 1)"
   check "serve loaded libmicrohttpd" grep -q "find library=libmicrohttpd.so.12" "$tmp/serve.ld.$serve_pid"
   check "serve loaded no libcurl" bash -c "! grep -q 'find library=libcurl' '$tmp/serve.ld.$serve_pid'"
+  check "serve outside systemd loaded no libsystemd" bash -c "! grep -q 'find library=libsystemd' '$tmp/serve.ld.$serve_pid'"
 fi
+
+# serve under a (pretend) systemd: READY=1 on $NOTIFY_SOCKET, through the libsystemd it opened.
+python3 -c "
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind('$tmp/notify.sock')
+s.settimeout(20)
+open('$tmp/notify.bound', 'w').close()
+try:
+    sys.stdout.write(s.recv(4096).decode())
+except socket.timeout:
+    pass
+" >"$tmp/notify.got" &
+listener=$!
+pids+=("$listener")
+for _ in $(seq 50); do [ -e "$tmp/notify.bound" ] && break; sleep 0.1; done
+export NOTIFY_SOCKET="$tmp/notify.sock" LD_DEBUG=libs LD_DEBUG_OUTPUT="$tmp/notify.ld"
+start_demo_serve "$tmp/serve2.out" --db "$tmp/h.db"
+started=$?
+unset NOTIFY_SOCKET LD_DEBUG LD_DEBUG_OUTPUT
+check "serve under systemd started" test "$started" -eq 0
+wait "$listener"
+check "serve said READY=1 on \$NOTIFY_SOCKET" grep -q "^READY=1" "$tmp/notify.got"
+[ "$started" -eq 0 ] && check "serve under systemd loaded libsystemd" grep -q "find library=libsystemd.so.0" "$tmp/notify.ld.$serve_pid"
 
 # learn imaps://: libcurl when the client is made; a closed port is a connection failure.
 closed=$(free_port)
