@@ -3,9 +3,9 @@
 //
 // libsystemd is not linked: it is opened (core/dynlib.hpp) by the first notice
 // sent under systemd ($NOTIFY_SOCKET set), so no other command, nor a daemon
-// outside systemd, maps it and the libraries it brings (libgcrypt, libcap,
-// libgpg-error): 1.6 M instructions of the loader at every start
-// (bench/README.md, "Start-up").
+// outside systemd, maps it and the two more libraries it brings (libgcrypt,
+// libcap): 1.6 M instructions of the loader at every start (bench/README.md,
+// "Start-up").
 #include "cli/systemd_notify.hpp"
 
 #include "core/dynlib.hpp"

@@ -15,7 +15,7 @@
 //   against the system CAs or `ca_file`. Only IMAP and IMAPS are allowed as
 //   protocols, so a redirect-like trick cannot reach anything else.
 //   libcurl is not linked: it is opened by the first client (curl_api.hpp),
-//   so no other command maps it and the 22 libraries it brings.
+//   so no other command maps it and the 21 more libraries it brings.
 // LIMITS
 //   libcurl cannot IDLE (its custom requests reject the "+ idling"
 //   continuation), so `watch` polls: one UID FETCH <mark+1>:* (UID FLAGS) per

@@ -3,7 +3,7 @@
 //
 // DESCRIPTION
 //   Only `learn imap://` and `watch` use libcurl, but linked, libcurl.so.4 and
-//   the 22 libraries it names (GnuTLS, Kerberos, LDAP, SASL, libssh2, ...) were
+//   the 21 more it brings (GnuTLS, Kerberos, LDAP, SASL, libssh2, ...) were
 //   mapped and relocated at the start of every command, a one-file scan
 //   included (bench/README.md, "Start-up"). client.cpp calls libcurl through
 //   this table instead, filled from libcurl.so.4 (Debian libcurl4, the

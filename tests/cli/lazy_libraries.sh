@@ -17,6 +17,9 @@
 #     nor libsystemd (no $NOTIFY_SOCKET), and answers /health;
 #   - serve with $NOTIFY_SOCKET (a datagram socket of the test's) loads
 #     libsystemd and says READY=1 there;
+#   - a running milter without a metrics listener maps none of the three
+#     (/proc/PID/maps), and one with `metrics = "127.0.0.1:PORT"` maps
+#     libmicrohttpd;
 #   - learn imaps:// (to a closed loopback port) loads libcurl and not
 #     libmicrohttpd, and fails as a connection failure (exit 2), not a
 #     missing library.
@@ -97,6 +100,29 @@ check "serve under systemd started" test "$started" -eq 0
 wait "$listener"
 check "serve said READY=1 on \$NOTIFY_SOCKET" grep -q "^READY=1" "$tmp/notify.got"
 [ "$started" -eq 0 ] && check "serve under systemd loaded libsystemd" grep -q "find library=libsystemd.so.0" "$tmp/notify.ld.$serve_pid"
+
+# The milter, as it runs: its mapped files (/proc/PID/maps) once it listens.
+# milter_maps NAME TOML: start the milter with [milter] TOML on a free port, copy its maps to $tmp/NAME.maps
+milter_maps() {
+  local port pid
+  port=$(free_port)
+  printf '[milter]\nsocket = "inet:%s@127.0.0.1"\n%s\n' "$port" "$2" >"$tmp/$1.toml"
+  "$BIN" milter --config "$tmp/$1.toml" --db "$tmp/h.db" 2>"$tmp/$1.log" &
+  pid=$!
+  pids+=("$pid")
+  wait_port "$port" "$pid" && cat "/proc/$pid/maps" >"$tmp/$1.maps"
+  kill "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+  [ -s "$tmp/$1.maps" ]
+}
+check "milter listened" milter_maps milter ""
+check "milter maps libgmime" grep -q "libgmime" "$tmp/milter.maps"
+check "milter maps no libcurl" bash -c "! grep -q libcurl '$tmp/milter.maps'"
+check "milter maps no libmicrohttpd" bash -c "! grep -q libmicrohttpd '$tmp/milter.maps'"
+check "milter maps no libsystemd" bash -c "! grep -q libsystemd '$tmp/milter.maps'"
+mport=$(free_port)
+check "milter with metrics listened" milter_maps metrics "metrics = \"127.0.0.1:$mport\""
+check "milter with metrics maps libmicrohttpd" grep -q "libmicrohttpd.so.12" "$tmp/metrics.maps"
 
 # learn imaps://: libcurl when the client is made; a closed port is a connection failure.
 closed=$(free_port)
