@@ -17,9 +17,10 @@
 //   server_events and passes every other line on as a message.
 #include "cli/http_server.hpp"
 
+#include "cli/mhd_api.hpp"
+
 #include <arpa/inet.h>
 #include <fmt/format.h>
-#include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <sys/resource.h>
@@ -76,8 +77,8 @@ MHD_Result collect(void* cls, MHD_ValueKind, const char* key, const char* value)
     return MHD_YES;
 }
 
-std::string address_of(MHD_Connection* conn) {
-    const MHD_ConnectionInfo* ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+std::string address_of(const mhd_api& mhd, MHD_Connection* conn) {
+    const MHD_ConnectionInfo* ci = mhd.get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     if (!ci || !ci->client_addr) return "-";
     char buf[INET6_ADDRSTRLEN] = {};
     const sockaddr* sa = ci->client_addr;
@@ -131,6 +132,7 @@ response plain_error(int status, std::string text) {
 }  // namespace
 
 struct server::impl {
+    const mhd_api* mhd = nullptr;  ///< libmicrohttpd (mhd_api.hpp), set by start()
     server_limits lim;
     handlers h;
     MHD_Daemon* daemon = nullptr;
@@ -175,13 +177,13 @@ struct server::impl {
         }
         const response& r = x->res;
         MHD_Response* mr =
-            MHD_create_response_from_buffer(r.body.size(), const_cast<char*>(r.body.data()), MHD_RESPMEM_MUST_COPY);
+            mhd->create_response_from_buffer(r.body.size(), const_cast<char*>(r.body.data()), MHD_RESPMEM_MUST_COPY);
         if (!mr) return MHD_NO;
-        for (const auto& [k, v] : r.headers) MHD_add_response_header(mr, k.c_str(), v.c_str());
-        if (!r.content_type.empty()) MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE, r.content_type.c_str());
-        MHD_add_response_header(mr, MHD_HTTP_HEADER_CONNECTION, "close");
-        MHD_Result ok = MHD_queue_response(x->conn, static_cast<unsigned>(r.status), mr);
-        MHD_destroy_response(mr);
+        for (const auto& [k, v] : r.headers) mhd->add_response_header(mr, k.c_str(), v.c_str());
+        if (!r.content_type.empty()) mhd->add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE, r.content_type.c_str());
+        mhd->add_response_header(mr, MHD_HTTP_HEADER_CONNECTION, "close");
+        MHD_Result ok = mhd->queue_response(x->conn, static_cast<unsigned>(r.status), mr);
+        mhd->destroy_response(mr);
         x->queued = ok == MHD_YES;
         return ok;
     }
@@ -196,9 +198,9 @@ struct server::impl {
             x->req.method = method ? method : "";
             x->req.path = url ? url : "";
             x->req.matches = {x->req.path};
-            MHD_get_connection_values(conn, MHD_HEADER_KIND, collect, &x->req.headers);
-            MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect, &x->req.params);
-            x->req.remote_addr = address_of(conn);
+            mhd->get_connection_values(conn, MHD_HEADER_KIND, collect, &x->req.headers);
+            mhd->get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect, &x->req.params);
+            x->req.remote_addr = address_of(*mhd, conn);
             set_phase(conn, phase::body);
             std::optional<response> refusal;
             try {
@@ -250,7 +252,7 @@ struct server::impl {
             }
             x->ran = true;
             suspended.fetch_add(1);
-            MHD_suspend_connection(conn);
+            mhd->suspend_connection(conn);
             queue.push_back(x);
         }
         q_cv.notify_one();
@@ -275,7 +277,7 @@ struct server::impl {
                 x->res = plain_error(500, "internal error");
             }
             x->finished = true;
-            MHD_resume_connection(x->conn);
+            mhd->resume_connection(x->conn);
         }
     }
 
@@ -302,7 +304,7 @@ struct server::impl {
     void on_connection(MHD_Connection* conn, MHD_ConnectionNotificationCode code) {
         std::lock_guard lock(t_mu);
         if (code == MHD_CONNECTION_NOTIFY_STARTED) {
-            const MHD_ConnectionInfo* ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+            const MHD_ConnectionInfo* ci = mhd->get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
             conns[conn] = tracked{ci ? ci->connect_fd : -1, clock_type::now(), phase::head, false};
         } else {
             conns.erase(conn);
@@ -383,10 +385,13 @@ server::~server() { stop(); }
 int server::port() const noexcept { return impl_->port; }
 
 result<std::unique_ptr<server>> server::start(const std::string& host, int port, const server_limits& lim, handlers h) {
+    const auto& api = mhd();
+    if (!api) return std::unexpected(api.error());
     auto fd = listen_on(host, port);
     if (!fd) return std::unexpected(fd.error());
     std::unique_ptr<server> s(new server);
     impl& m = *s->impl_;
+    m.mhd = &*api;
     m.lim = lim;
     m.h = std::move(h);
     m.listen_fd = *fd;
@@ -400,13 +405,13 @@ result<std::unique_ptr<server>> server::start(const std::string& host, int port,
     if (rlimit rl{}; ::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur > 128)
         connections = std::min<unsigned>(connections, static_cast<unsigned>(rl.rlim_cur - 64));
     // The logger first (MHD's advice: otherwise start-up lines may go to its own stderr logger).
-    m.daemon = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0,
-                                nullptr, nullptr, impl::access_cb, &m, MHD_OPTION_EXTERNAL_LOGGER, impl::log_cb, &m,
-                                MHD_OPTION_LISTEN_SOCKET, static_cast<MHD_socket>(*fd), MHD_OPTION_CONNECTION_LIMIT,
-                                connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT, lim.per_ip,
-                                MHD_OPTION_CONNECTION_TIMEOUT, lim.idle_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-                                lim.head_bytes, MHD_OPTION_NOTIFY_COMPLETED, impl::completed_cb, &m,
-                                MHD_OPTION_NOTIFY_CONNECTION, impl::connection_cb, &m, MHD_OPTION_END);
+    m.daemon = api->start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0,
+                                 nullptr, nullptr, impl::access_cb, &m, MHD_OPTION_EXTERNAL_LOGGER, impl::log_cb, &m,
+                                 MHD_OPTION_LISTEN_SOCKET, static_cast<MHD_socket>(*fd), MHD_OPTION_CONNECTION_LIMIT,
+                                 connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT, lim.per_ip,
+                                 MHD_OPTION_CONNECTION_TIMEOUT, lim.idle_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+                                 lim.head_bytes, MHD_OPTION_NOTIFY_COMPLETED, impl::completed_cb, &m,
+                                 MHD_OPTION_NOTIFY_CONNECTION, impl::connection_cb, &m, MHD_OPTION_END);
     if (!m.daemon) {
         ::close(*fd);
         return fail(errc::io, fmt::format("cannot start the HTTP server on {}:{}", host, m.port));
@@ -432,7 +437,7 @@ void server::stop() {
     for (exchange* x : left) {
         x->res = plain_error(503, "shutting down");
         x->finished = true;
-        MHD_resume_connection(x->conn);
+        m.mhd->resume_connection(x->conn);
     }
     for (int i = 0; i < 200 && m.suspended.load() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
     {
@@ -441,7 +446,7 @@ void server::stop() {
     }
     m.t_cv.notify_all();
     m.reaper.join();
-    MHD_stop_daemon(m.daemon);
+    m.mhd->stop_daemon(m.daemon);
     m.daemon = nullptr;
     ::close(m.listen_fd);
 }

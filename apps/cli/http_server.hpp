@@ -26,6 +26,9 @@
 //   Why not Boost.Beast: libmicrohttpd is a C library in Debian main with its
 //   own event loop, connection and per-IP limits and idle timeouts; Beast
 //   would leave the loop, the limits and the deadlines for us to write.
+//   libmicrohttpd is not linked: the first server::start opens it
+//   (mhd_api.hpp), so the commands without a server never map it and what it
+//   brings; a missing library is start()'s error, naming libmicrohttpd12.
 // LIMITS
 //   Every limit is in server_limits, stated there with its default.
 //   MHD has no deadline for the request head itself (its timeout is an idle

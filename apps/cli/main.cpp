@@ -9,7 +9,32 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdio>
+#include <cstdlib>
 #include <iostream>
+
+namespace {
+
+/// End `scan` without the process's exit-time destructors: its output is flushed
+/// here, its files and store are closed by run_scan's scope, and what is left
+/// (each thread's libmagic handles freeing their compiled regexes, OpenSSL's
+/// cleanup) only frees memory the kernel takes back anyway: 5.1 M of the 102 M
+/// instructions of a one-file scan (callgrind, bench/README.md "Start-up").
+/// Sanitizer builds exit normally, so LeakSanitizer still checks at exit.
+int exit_now(int rc) {
+#if defined(__SANITIZE_ADDRESS__)
+    return rc;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+    return rc;
+#endif
+#endif
+    std::cout.flush();
+    std::fflush(nullptr);
+    std::_Exit(rc);
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
     using namespace replyguard::cli;
@@ -171,7 +196,7 @@ int main(int argc, char** argv) {
         int rc = app.exit(e);
         return rc == 0 ? 0 : 2;  // usage errors are exit status 2 (the contract)
     }
-    if (sc->parsed()) return run_scan(scan);
+    if (sc->parsed()) return exit_now(run_scan(scan));
     if (lc->parsed()) return run_learn(learn);
     if (wc->parsed()) return run_watch(watch);
     if (mc->parsed()) return run_milter(milter);

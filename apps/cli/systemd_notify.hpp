@@ -8,7 +8,8 @@
 //   Postfix (ordered After= the milter) never meets a milter that is not
 //   there yet. RELOADING=1 / READY=1 bracket a SIGHUP reload and STOPPING=1
 //   starts a drain. Outside systemd (no $NOTIFY_SOCKET) every call does
-//   nothing. libsystemd's sd_notify (Debian libsystemd-dev) does the work.
+//   nothing. libsystemd's sd_notify (Debian libsystemd-dev) does the work,
+//   opened at the first notice under systemd (systemd_notify.cpp says why).
 #pragma once
 
 #include <string_view>

@@ -2,15 +2,16 @@
 // imap/client.cpp - mailbox_access over libcurl (see client.hpp)
 #include "imap/client.hpp"
 
-#include <curl/curl.h>
+#include "imap/curl_api.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <mutex>
 
 namespace replyguard::imap {
 
 struct client::impl {
+    const curl_api* api = nullptr;  ///< null: libcurl could not be loaded (curl() says why)
     CURL* h = nullptr;
     char errbuf[CURL_ERROR_SIZE] = {};
     std::string body;
@@ -39,57 +40,58 @@ bool contains(std::string_view s, std::string_view what) {
 
 }  // namespace
 
-void global_init() {
-    static std::once_flag once;
-    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
+void global_init() { (void)curl(); }
 
 client::client(imap_url url, client_options opt) : url_(std::move(url)), opt_(std::move(opt)), p_(new impl) {
-    global_init();
+    if (const auto& api = curl()) p_->api = &*api;
     reset();
 }
 
 client::~client() {
-    if (p_->h) curl_easy_cleanup(p_->h);
+    if (p_->h) p_->api->easy_cleanup(p_->h);
 }
 
 void client::reset() {
-    if (p_->h) curl_easy_cleanup(p_->h);
-    CURL* h = p_->h = curl_easy_init();
+    if (!p_->api) return;
+    const curl_api& c = *p_->api;
+    if (p_->h) c.easy_cleanup(p_->h);
+    CURL* h = p_->h = c.easy_init();
     if (!h) return;
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, p_->errbuf);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, p_.get());
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "imap,imaps");
-    curl_easy_setopt(h, CURLOPT_USERNAME, opt_.user.c_str());
-    curl_easy_setopt(h, CURLOPT_PASSWORD, opt_.password.c_str());
+    c.easy_setopt(h, CURLOPT_ERRORBUFFER, p_->errbuf);
+    c.easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
+    c.easy_setopt(h, CURLOPT_WRITEDATA, p_.get());
+    c.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    c.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "imap,imaps");
+    c.easy_setopt(h, CURLOPT_USERNAME, opt_.user.c_str());
+    c.easy_setopt(h, CURLOPT_PASSWORD, opt_.password.c_str());
     // imap:// must upgrade with STARTTLS: credentials never travel in clear text.
-    curl_easy_setopt(h, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-    if (!opt_.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, opt_.ca_file.c_str());
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, opt_.connect_timeout_seconds);
-    curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, opt_.stall_seconds);
-    curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
-    if (opt_.verbose) curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
+    c.easy_setopt(h, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));
+    c.easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+    c.easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (!opt_.ca_file.empty()) c.easy_setopt(h, CURLOPT_CAINFO, opt_.ca_file.c_str());
+    c.easy_setopt(h, CURLOPT_CONNECTTIMEOUT, opt_.connect_timeout_seconds);
+    c.easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    c.easy_setopt(h, CURLOPT_LOW_SPEED_TIME, opt_.stall_seconds);
+    c.easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+    if (opt_.verbose) c.easy_setopt(h, CURLOPT_VERBOSE, 1L);
 }
 
 imap_result<std::string> client::perform(const std::string& url, const char* custom, std::string_view mailbox) {
+    if (!p_->api) return imap_fail(failure::internal, curl().error().message);
     if (!p_->h) return imap_fail(failure::internal, "libcurl could not be initialised");
+    const curl_api& c = *p_->api;
     p_->body.clear();
     p_->overflow = false;
     p_->errbuf[0] = '\0';
     // A fetched message may be as large as the limit; command responses are small
     // (a FLAGS line per message: 64 MiB is millions of messages).
     p_->cap = custom ? std::max<std::size_t>(opt_.max_message_bytes, 64u << 20) : opt_.max_message_bytes;
-    curl_easy_setopt(p_->h, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(p_->h, CURLOPT_CUSTOMREQUEST, custom);
-    CURLcode rc = curl_easy_perform(p_->h);
+    c.easy_setopt(p_->h, CURLOPT_URL, url.c_str());
+    c.easy_setopt(p_->h, CURLOPT_CUSTOMREQUEST, custom);
+    CURLcode rc = c.easy_perform(p_->h);
     if (rc == CURLE_OK) return std::move(p_->body);
 
-    std::string why = p_->errbuf[0] ? p_->errbuf : curl_easy_strerror(rc);
+    std::string why = p_->errbuf[0] ? p_->errbuf : c.easy_strerror(rc);
     std::string where = fmt::format("{} ({}@{})", url_.base(), opt_.user, url_.host);
     const std::string box = decode_mailbox(mailbox);
     switch (rc) {

@@ -14,6 +14,8 @@
 //   (CURLUSESSL_ALL); the certificate and host name are always verified,
 //   against the system CAs or `ca_file`. Only IMAP and IMAPS are allowed as
 //   protocols, so a redirect-like trick cannot reach anything else.
+//   libcurl is not linked: it is opened by the first client (curl_api.hpp),
+//   so no other command maps it and the 21 more libraries it brings.
 // LIMITS
 //   libcurl cannot IDLE (its custom requests reject the "+ idling"
 //   continuation), so `watch` polls: one UID FETCH <mark+1>:* (UID FLAGS) per
@@ -23,7 +25,8 @@
 // DIAGNOSTICS
 //   libcurl's error text, classified: authentication (LOGIN/AUTHENTICATE
 //   refused), TLS (handshake, certificate, CA file), no such mailbox (SELECT or
-//   STATUS refused), connection (refused, reset, timed out).
+//   STATUS refused), connection (refused, reset, timed out); libcurl.so.4
+//   missing: failure::internal naming the Debian package (libcurl4).
 #pragma once
 
 #include "imap/sync.hpp"
@@ -74,7 +77,8 @@ private:
     std::unique_ptr<impl> p_;
 };
 
-/// Once per process, before any client (curl_global_init).
+/// Open libcurl and run curl_global_init, once per process (curl_api.hpp); a client
+/// does it itself, and reports a missing libcurl at its first command.
 void global_init();
 
 }  // namespace replyguard::imap
