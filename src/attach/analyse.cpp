@@ -23,9 +23,9 @@
 #include "core/digest.hpp"
 #include "core/strings.hpp"
 #include "mime/charset.hpp"
+#include "mime/magic.hpp"
 #include "mime/message.hpp"
 
-#include <magic.h>
 
 #include <algorithm>
 #include <cctype>
@@ -62,24 +62,6 @@ bool out_of_time(analysis_state& st, attachment_report& rep, std::string_view wh
 }
 
 namespace {
-
-// One libmagic cookie per thread: magic_t is not thread-safe, and loading the
-// database costs milliseconds, far too much per file.
-struct magic_cookie {
-    magic_t m = nullptr;
-    magic_cookie() {
-        m = magic_open(MAGIC_MIME_TYPE | MAGIC_NO_CHECK_COMPRESS | MAGIC_ERROR);
-        if (m && magic_load(m, nullptr) != 0) {
-            magic_close(m);
-            m = nullptr;
-        }
-    }
-    ~magic_cookie() {
-        if (m) magic_close(m);
-    }
-    magic_cookie(const magic_cookie&) = delete;
-    magic_cookie& operator=(const magic_cookie&) = delete;
-};
 
 // libmagic needs only the head of a file for its tests; bounding it keeps a large
 // attachment from costing a full scan of text heuristics.
@@ -154,10 +136,8 @@ bool is_document_container(std::string_view sniffed_in, std::string_view data) {
 }
 
 std::string sniff_type(std::string_view data) {
-    thread_local magic_cookie cookie;
-    if (!cookie.m || data.empty()) return {};
-    const char* r = magic_buffer(cookie.m, data.data(), std::min(data.size(), k_sniff_bytes));
-    return r ? std::string(r) : std::string();
+    if (data.empty()) return {};
+    return mime::magic_type(data.substr(0, k_sniff_bytes));  // one handle a thread (mime/magic.hpp)
 }
 
 void emit(attachment_report& rep, const symbol_info& sym, std::string detail, nlohmann::json evidence,

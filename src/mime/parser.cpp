@@ -44,13 +44,13 @@
 #include "mime/address.hpp"
 #include "mime/charset.hpp"
 #include "mime/header_decode.hpp"
+#include "mime/magic.hpp"
 #include "mime/quote.hpp"
 #include "mime/subject.hpp"
 #include "text/html.hpp"
 #include "text/urls.hpp"
 
 #include <gmime/gmime.h>
-#include <magic.h>
 
 #include <fmt/format.h>
 
@@ -79,8 +79,7 @@ struct gobj_deleter {
 template <class T>
 using gptr = std::unique_ptr<T, gobj_deleter>;
 
-// libmagic: one handle per thread (magic_t is not thread-safe; loading the
-// database costs milliseconds, so it is done once).
+// libmagic (mime/magic.hpp: one handle a thread for the parser and attach/).
 //
 // Its answers are remembered by the bytes' SHA-256 (computed for the record
 // anyway): the same attachment comes back in a mailbox (a mailing list's
@@ -88,7 +87,7 @@ using gptr = std::unique_ptr<T, gobj_deleter>;
 // payload), and libmagic is deterministic in the bytes, so the remembered
 // answer is the one it would give. The two calls were 5.8% of all
 // instructions of `scan -j1` over the corpus (callgrind); a text attachment
-// costs ~370 us a handle on average (its text rules' regexes and searches;
+// costs ~370 us a call on average (its text rules' regexes and searches;
 // each regex is compiled once per handle, on first use, and kept: gdb on
 // libmagic 5.44 counted 68 compiles for three calls, freed at magic_close, so
 // the compiles are a warm-up per thread, not per call), other data ~67 us. A
@@ -98,43 +97,19 @@ using gptr = std::unique_ptr<T, gobj_deleter>;
 // answers (every MAGIC_NO_CHECK_* that changed no corpus answer saved under
 // 0.1%; text, encoding and cdf change answers; MAGIC_PARAM_BYTES_MAX does not
 // bound magic_buffer): bench/README.md, "Four small costs".
-struct magic_handles {
+struct magic_memo {
     static constexpr std::size_t k_remembered = 512;  // ~300 bytes each, per thread
     struct answer {
         std::string type, label;
     };
-    magic_t mime = nullptr;
-    magic_t label = nullptr;
     std::unordered_map<std::string, answer> remembered;  ///< by SHA-256 hex of the bytes
     std::deque<std::string> order;                       ///< oldest first, to forget
-    magic_handles() {
-        mime = magic_open(MAGIC_MIME_TYPE | MAGIC_NO_CHECK_COMPRESS | MAGIC_ERROR);
-        if (mime && magic_load(mime, nullptr) != 0) {
-            magic_close(mime);
-            mime = nullptr;
-        }
-        label = magic_open(MAGIC_NO_CHECK_COMPRESS | MAGIC_ERROR);
-        if (label && magic_load(label, nullptr) != 0) {
-            magic_close(label);
-            label = nullptr;
-        }
-    }
-    ~magic_handles() {
-        if (mime) magic_close(mime);
-        if (label) magic_close(label);
-    }
-    magic_handles(const magic_handles&) = delete;
-    magic_handles& operator=(const magic_handles&) = delete;
 
     /// libmagic's MIME type and description of `data`, whose SHA-256 hex is `sha256`
     /// ("" for either when libmagic is missing or fails).
     answer sniff(std::string_view data, const std::string& sha256) {
         if (auto it = remembered.find(sha256); it != remembered.end()) return it->second;
-        answer a;
-        if (mime)
-            if (const char* t = magic_buffer(mime, data.data(), data.size())) a.type = t;
-        if (label)
-            if (const char* t = magic_buffer(label, data.data(), data.size())) a.label = t;
+        answer a{magic_type(data), magic_label(data)};
         if (sha256.empty()) return a;  // no digest (OpenSSL failed): nothing to key it by
         if (order.size() >= k_remembered) {
             remembered.erase(order.front());
@@ -145,8 +120,8 @@ struct magic_handles {
     }
 };
 
-magic_handles& magic() {
-    thread_local magic_handles h;
+magic_memo& magic() {
+    thread_local magic_memo h;
     return h;
 }
 
