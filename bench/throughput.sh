@@ -10,7 +10,8 @@
 #           benign/ means those two folders. Default: $REPLYGUARD_CORPUS_DIR,
 #           else ../shared/corpus beside the repository.
 #   Environment: BUILD_DIR (default ./build), RSPAMD_BATCH (files per rspamadm
-#   invocation, default 200), SKIP_RSPAMD=1 (both rspamd rows), SKIP_RSPAMD_FULL=1,
+#   invocation, default 200), ROUNDS (runs of scan -j1, -j2 and the floor, default 5),
+#   SKIP_RSPAMD=1 (both rspamd rows), SKIP_RSPAMD_FULL=1,
 #   SKIP_INPROCESS=1.
 #
 # DESCRIPTION
@@ -29,6 +30,8 @@
 #         by rspamc, its resolver on a local NXDOMAIN stub, in a network
 #         namespace of its own; the anchor is the worker's user+sys CPU time
 #         (from /proc) over the scans, start-up excluded. This is the "20x" anchor.
+#   (a) and (c) run ROUNDS times (default 5), interleaved; the run of median CPU
+#   time is the row (and the median wall times give -j2's speed-up).
 #   Each is timed by /usr/bin/time: wall seconds, user+sys CPU seconds and
 #   peak RSS (for rspamadm: the largest batch). Rates are given per wall second
 #   and per CPU second; on a shared machine the CPU figure is the honest
@@ -116,20 +119,42 @@ add_row() {  # add_row LABEL WALL CPU RSS_KB [MSGS]
     rows+=("$1|$2|$3|$4|${5:-$n_msgs}")
 }
 
-echo "replyguard scan -j1..." >&2
-measure rg1 "$rg" scan --format jsonl -j1 --no-progress "${files[@]}"
+# The three short runs (under a second of CPU each) are repeated $rounds times,
+# interleaved (rg1 rg2 floor rg1 ...), and the run of median CPU time counts for
+# each: on a shared VM one short run can land in a slow moment (0.61-0.97 s for the
+# same -j1 scan within minutes). rspamd's full scan is one long run (~12 CPU s).
+rounds=${ROUNDS:-5}
+# pick_median NAME: of NAME_1..NAME_$rounds, the run of median CPU time becomes NAME
+# (its .t1 and .out); the median wall of all rounds goes to NAME.wall
+pick_median() {
+    local name=$1 i
+    for ((i = 1; i <= rounds; i++)); do
+        read -r w u s m < "$tmp/${name}_$i.t1"
+        echo "$(calc "$u + $s") $i $w"
+    done > "$tmp/$name.rounds"
+    local med=$(( (rounds + 1) / 2 ))
+    i=$(sort -n "$tmp/$name.rounds" | sed -n "${med}p" | cut -d' ' -f2)
+    cp "$tmp/${name}_$i.t1" "$tmp/$name.t1"
+    cp "$tmp/${name}_$i.out" "$tmp/$name.out"
+    cut -d' ' -f3 "$tmp/$name.rounds" | sort -n | sed -n "${med}p" > "$tmp/$name.wall"
+}
+echo "replyguard scan -j1, -j2 and gmime_floor, $rounds interleaved rounds..." >&2
+for ((round = 1; round <= rounds; round++)); do
+    measure "rg1_$round" "$rg" scan --format jsonl -j1 --no-progress "${files[@]}"
+    measure "rg2_$round" "$rg" scan --format jsonl -j2 --no-progress "${files[@]}"
+    measure "floor_$round" "$floor" "$tmp/list"
+done
+pick_median rg1
+pick_median rg2
+pick_median floor
 read -r w u s m < "$tmp/rg1.t1"
 rg1_count=$(wc -l < "$tmp/rg1.out")
 ((rg1_count == n_msgs)) || echo "warning: replyguard printed $rg1_count records for $n_msgs files" >&2
 add_row "replyguard scan -j1" "$w" "$(calc "$u + $s")" "$m"
 
-echo "replyguard scan -j2..." >&2
-measure rg2 "$rg" scan --format jsonl -j2 --no-progress "${files[@]}"
 read -r w u s m < "$tmp/rg2.t1"
 add_row "replyguard scan -j2" "$w" "$(calc "$u + $s")" "$m"
 
-echo "gmime_floor..." >&2
-measure floor "$floor" "$tmp/list"
 read -r w u s m < "$tmp/floor.t1"
 add_row "bare GMime parse+decode" "$w" "$(calc "$u + $s")" "$m"
 floor_info=$(tail -1 "$tmp/floor.out")
@@ -204,9 +229,10 @@ done
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 rg=${per_cpu["replyguard scan -j1"]}
 printf '\nHeadline (one core, CPU time): replyguard scan -j1 = %s msg/s\n' "$rg"
-printf 'replyguard -j2 wall speed-up over -j1: %s\n' \
-    "$(ratio "$(awk -v n="$n_msgs" -v w="$(cut -d' ' -f1 "$tmp/rg2.t1")" 'BEGIN{print n/w}')" \
-             "$(awk -v n="$n_msgs" -v w="$(cut -d' ' -f1 "$tmp/rg1.t1")" 'BEGIN{print n/w}')")"
+printf 'replyguard -j2 wall speed-up over -j1 (median walls of %d rounds): %s\n' "$rounds" \
+    "$(ratio "$(cat "$tmp/rg1.wall")" "$(cat "$tmp/rg2.wall")")"
+printf 'replyguard -j1 CPU s of the %d rounds: %s\n' "$rounds" "$(sort -n "$tmp/rg1.rounds" | cut -d' ' -f1 | tr '\n' ' ')"
+printf 'gmime_floor CPU s of the %d rounds: %s\n' "$rounds" "$(sort -n "$tmp/floor.rounds" | cut -d' ' -f1 | tr '\n' ' ')"
 printf 'ratio replyguard/gmime  (msg per CPU s): %s   (goal >= 0.50)\n' "$(ratio "$rg" "${per_cpu["bare GMime parse+decode"]}")"
 if [[ -n ${per_cpu["rspamd full scan (rspamc)"]:-} ]]; then
     printf 'ratio replyguard/rspamd full scan (msg per CPU s): %s   (goal >= 20)\n' \
