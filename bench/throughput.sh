@@ -11,6 +11,7 @@
 #           else ../shared/corpus beside the repository.
 #   Environment: BUILD_DIR (default ./build), RSPAMD_BATCH (files per rspamadm
 #   invocation, default 200), ROUNDS (runs of scan -j1, -j2 and the floor, default 5),
+#   PIN_CPU (the vCPU of the one-core rows, default 0; empty: not pinned),
 #   SKIP_RSPAMD=1 (both rspamd rows), SKIP_RSPAMD_FULL=1,
 #   SKIP_INPROCESS=1.
 #
@@ -124,6 +125,18 @@ add_row() {  # add_row LABEL WALL CPU RSS_KB [MSGS]
 # each: on a shared VM one short run can land in a slow moment (0.61-0.97 s for the
 # same -j1 scan within minutes). rspamd's full scan is one long run (~12 CPU s).
 rounds=${ROUNDS:-5}
+# The one-core figures (scan -j1, the floor, rspamadm, rspamd's full scan) run pinned
+# to one vCPU (PIN_CPU, default 0; PIN_CPU= for none): on this VM the two vCPUs are
+# not alike for memory-heavy work, and which one is slow changes (bench/README.md,
+# "Idle run, 2026-12-05 22:53 UTC"): a -j1 scan took 0.62-0.63 or 0.83-0.89 CPU s
+# depending on where it ran, and rspamd's worker 12.0-16.7 CPU s. Pinned, tool and
+# anchor share one vCPU. scan -j2 is not pinned.
+pin=${PIN_CPU-0}
+on_pin=()
+if [[ -n $pin ]]; then
+    command -v taskset > /dev/null || die "taskset missing (util-linux)"
+    on_pin=(taskset -c "$pin")
+fi
 # pick_median NAME: of NAME_1..NAME_$rounds, the run of median CPU time becomes NAME
 # (its .t1 and .out); the median wall of all rounds goes to NAME.wall
 pick_median() {
@@ -140,9 +153,9 @@ pick_median() {
 }
 echo "replyguard scan -j1, -j2 and gmime_floor, $rounds interleaved rounds..." >&2
 for ((round = 1; round <= rounds; round++)); do
-    measure "rg1_$round" "$rg" scan --format jsonl -j1 --no-progress "${files[@]}"
+    measure "rg1_$round" "${on_pin[@]}" "$rg" scan --format jsonl -j1 --no-progress "${files[@]}"
     measure "rg2_$round" "$rg" scan --format jsonl -j2 --no-progress "${files[@]}"
-    measure "floor_$round" "$floor" "$tmp/list"
+    measure "floor_$round" "${on_pin[@]}" "$floor" "$tmp/list"
 done
 pick_median rg1
 pick_median rg2
@@ -164,14 +177,14 @@ if [[ ${SKIP_RSPAMD:-0} != 1 ]]; then
     # Start-up cost of one invocation: median of 3 runs on the smallest listed message.
     smallest=$(tr '\n' '\0' < "$tmp/list" | xargs -0 ls -S | tail -1)
     for i in 1 2 3; do
-        /usr/bin/time -f '%e %U %S' -o "$tmp/start$i.t" rspamadm mime extract -t "$smallest" > /dev/null 2>&1 || true
+        "${on_pin[@]}" /usr/bin/time -f '%e %U %S' -o "$tmp/start$i.t" rspamadm mime extract -t "$smallest" > /dev/null 2>&1 || true
         tail -1 "$tmp/start$i.t"
     done | awk '{print $1, $2 + $3}' | sort -n | sed -n 2p > "$tmp/startup"
     read -r start_wall start_cpu < "$tmp/startup"
     echo "rspamadm mime extract -t, $batch files per invocation..." >&2
     # The batch script fails the run if any invocation fails (rspamadm stops a
     # whole batch at the first message it cannot load, which would undercount).
-    measure rspamd xargs -a "$tmp/list" -d '\n' -n "$batch" rspamadm mime extract -t
+    measure rspamd "${on_pin[@]}" xargs -a "$tmp/list" -d '\n' -n "$batch" rspamadm mime extract -t
     read -r w u s m < "$tmp/rspamd.t1"
     if grep -q 'cannot read message' "$tmp/rspamd.err"; then
         echo "warning: rspamadm could not read some messages; its figures are too high:" >&2
@@ -188,7 +201,7 @@ fi
 if [[ ${SKIP_RSPAMD:-0} != 1 && ${SKIP_RSPAMD_FULL:-0} != 1 ]]; then
     if command -v rspamc >/dev/null && [[ $(id -u) -eq 0 ]]; then
         echo "rspamd full scan (private rspamd, one worker, rspamc; start-up takes a while)..." >&2
-        if bash "$root/bench/rspamd_full.sh" "$tmp/list" > "$tmp/full.out" 2> "$tmp/full.err"; then
+        if "${on_pin[@]}" bash "$root/bench/rspamd_full.sh" "$tmp/list" > "$tmp/full.out" 2> "$tmp/full.err"; then
             read -r cpu w nres dnsq rss < "$tmp/full.out"
             add_row "rspamd full scan (rspamc)" "$w" "$cpu" "$rss" "$nres"
             ((nres == n_msgs)) || echo "warning: rspamc returned $nres results for $n_msgs files" >&2
@@ -229,6 +242,7 @@ done
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 rg=${per_cpu["replyguard scan -j1"]}
 printf '\nHeadline (one core, CPU time): replyguard scan -j1 = %s msg/s\n' "$rg"
+printf 'one-core rows pinned to vCPU: %s\n' "${pin:-none}"
 printf 'replyguard -j2 wall speed-up over -j1 (median walls of %d rounds): %s\n' "$rounds" \
     "$(ratio "$(cat "$tmp/rg1.wall")" "$(cat "$tmp/rg2.wall")")"
 printf 'replyguard -j1 CPU s of the %d rounds: %s\n' "$rounds" "$(sort -n "$tmp/rg1.rounds" | cut -d' ' -f1 | tr '\n' ' ')"
