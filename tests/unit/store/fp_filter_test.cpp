@@ -69,6 +69,13 @@ void exec(const std::string& path, const char* sql) {
     sqlite3_close(db);
 }
 
+/// `n` random hashes (a message's stored sample is 48).
+std::vector<std::uint64_t> random_hashes(std::mt19937_64& rng, int n = 48) {
+    std::vector<std::uint64_t> v;
+    for (int k = 0; k < n; ++k) v.push_back(rng());
+    return v;
+}
+
 /// A history of `n` messages of 48 random hashes, every fifth also carrying one of 8
 /// boilerplate hashes, learnt in batches of 500 into both backends; returns the
 /// stored messages' hashes.
@@ -80,8 +87,7 @@ std::vector<std::vector<std::uint64_t>> learn_random(history& sql, history& mem,
         if (i % 500 == 0) {
             EXPECT_TRUE(sql.begin_batch().has_value());
         }
-        std::vector<std::uint64_t> fps;
-        for (int k = 0; k < 48; ++k) fps.push_back(rng());
+        std::vector<std::uint64_t> fps = random_hashes(rng);
         if (i % 5 == 0) fps.push_back(common[static_cast<std::size_t>(i) % common.size()]);
         auto m = msg("m" + std::to_string(i), "T" + std::to_string(i / 3), fps);
         EXPECT_TRUE(*sql.put(m));
@@ -146,8 +152,7 @@ TEST(fp_filter, inside_a_batch_the_pending_postings_are_found) {
     std::mt19937_64 rng(7);
     learn_random(**rw, *mem, 600, rng);  // a built filter
     ASSERT_TRUE((*rw)->begin_batch());
-    std::vector<std::uint64_t> fresh;
-    for (int k = 0; k < 48; ++k) fresh.push_back(rng());
+    const std::vector<std::uint64_t> fresh = random_hashes(rng);
     ASSERT_TRUE(*(*rw)->put(msg("new", "TN", fresh)));
     ASSERT_TRUE(*mem->put(msg("new", "TN", fresh)));
     // The learner's own lookup (quoted_sources) of the message just put.
@@ -165,8 +170,7 @@ TEST(fp_filter, a_reader_sees_what_is_learnt_after_its_memos_were_filled) {
     learn_random(**rw, *mem, 600, rng);
     auto ro = open_history(path, open_mode::read_only);
     ASSERT_TRUE(ro.has_value());
-    std::vector<std::uint64_t> fresh;
-    for (int k = 0; k < 48; ++k) fresh.push_back(rng());
+    const std::vector<std::uint64_t> fresh = random_hashes(rng);
     const std::uint64_t boiler = rng();
     EXPECT_EQ(answers(**ro, fresh, 3), "");
     EXPECT_FALSE((*ro)->find_thread("TX")->has_value());
