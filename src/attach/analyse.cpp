@@ -26,7 +26,6 @@
 #include "mime/magic.hpp"
 #include "mime/message.hpp"
 
-
 #include <algorithm>
 #include <cctype>
 

@@ -1136,7 +1136,7 @@ private:
         bool checked = false;  ///< looked for the tables of migration 7
         bool tables = false;
         bool loaded = false;  ///< read-only: word_bits and rows are of this memo_check() epoch
-        int word_bits = 0;         ///< 0: no filter built (probe every hash)
+        int word_bits = 0;    ///< 0: no filter built (probe every hash)
         std::map<std::int64_t, std::vector<std::uint64_t>> rows;  ///< read-only cache, k_filter_cache_bytes at most
         std::size_t cached_bytes = 0;
         std::vector<std::uint64_t> scratch;  ///< read-write: the row last read

@@ -43,7 +43,8 @@ std::string answers(history& h, const std::vector<std::uint64_t>& q, std::size_t
     EXPECT_TRUE(hits.has_value()) << hits.error().message;
     if (!hits) return "error";
     std::vector<std::string> v;
-    for (const auto& x : *hits) v.push_back(x.message_key + ":" + std::to_string(x.matched) + "/" + std::to_string(x.stored));
+    for (const auto& x : *hits)
+        v.push_back(x.message_key + ":" + std::to_string(x.matched) + "/" + std::to_string(x.stored));
     std::sort(v.begin(), v.end());
     std::string out;
     for (const auto& s : v) out += s + " ";
