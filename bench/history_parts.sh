@@ -17,9 +17,12 @@
 #   over all parts, msg/s per CPU s, the largest peak RSS, bytes per learnt message.
 # USAGE
 #   bench/history_parts.sh --db FILE --upto N [--step 1000000] [--binary B] [--corpus DIR]
+#                          [--config TOML]
 #   --db:     the history file (created if missing; e.g. a copy of history_scale.sh's
 #             1M file, whose parts line is then given by --seed)
 #   --upto:   stop once the stream's first N messages are learnt (e.g. 10000000)
+#   --config: passed to learn (e.g. a larger `[history] cache_mb` for a bulk import;
+#             the parts line then shows its peak RSS)
 #   --seed "TO LEARNT USER SYS RSS_KB WALL": record an existing file's first part
 #             (messages 0..TO-1, learnt elsewhere, e.g. by history_scale.sh: its
 #             learnN.time and learnN.err) without learning it
@@ -31,7 +34,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 bin=$here/../build/replyguard
 corpus=$here/../../shared/corpus
-db=""; upto=0; step=1000000; seed=""
+db=""; upto=0; step=1000000; seed=""; config=()
 while [ $# -gt 0 ]; do
   case $1 in
     --db) db=$2; shift 2 ;;
@@ -40,7 +43,8 @@ while [ $# -gt 0 ]; do
     --binary) bin=$2; shift 2 ;;
     --corpus) corpus=$2; shift 2 ;;
     --seed) seed=$2; shift 2 ;;
-    *) echo "usage: $0 --db FILE --upto N [--step N] [--binary B] [--corpus DIR] [--seed \"TO LEARNT USER SYS RSS_KB WALL\"]" >&2; exit 2 ;;
+    --config) config=(--config "$2"); shift 2 ;;
+    *) echo "usage: $0 --db FILE --upto N [--step N] [--binary B] [--corpus DIR] [--config TOML] [--seed \"TO LEARNT USER SYS RSS_KB WALL\"]" >&2; exit 2 ;;
   esac
 done
 [ -n "$db" ] && [ "$upto" -gt 0 ] || { echo "$0: --db and --upto are needed" >&2; exit 2; }
@@ -51,6 +55,8 @@ if [ -n "$seed" ] && [ ! -s "$parts" ]; then
   echo "0 $to $l $u $s $m $w $(stat -c %s "$db") 0 $(date -u +%FT%TZ) seed" > "$parts"
 fi
 touch "$parts"
+tag=$(basename "$bin")   # the parts line's last field: the binary, and the config if any
+[ ${#config[@]} -eq 0 ] || tag="$tag+$(basename "${config[1]}")"
 
 while :; do
   from=$(awk 'END { print ($2 == "" ? 0 : $2) }' "$parts")
@@ -59,11 +65,11 @@ while :; do
   echo "$(date -u +%T) learning messages $from..$((from + n - 1)) into $db" >&2
   tmp=$(mktemp)
   python3 "$here/history_gen.py" --corpus "$corpus" --skip "$from" --messages "$n" --copies-in-span 3500 |
-    /usr/bin/time -f "%U %S %M %e" -o "$tmp.time" "$bin" learn --db "$db" --no-progress - 2> "$tmp.err"
+    /usr/bin/time -f "%U %S %M %e" -o "$tmp.time" "$bin" learn --db "$db" "${config[@]}" --no-progress - 2> "$tmp.err"
   learnt=$(sed -n 's/^learnt \([0-9]*\) message.*/\1/p' "$tmp.err")
   read -r u s m w < "$tmp.time"
   wal=$(stat -c %s "$db-wal" 2>/dev/null || echo 0)
-  echo "$from $((from + n)) ${learnt:-?} $u $s $m $w $(stat -c %s "$db") $wal $(date -u +%FT%TZ) $(basename "$bin")" >> "$parts"
+  echo "$from $((from + n)) ${learnt:-?} $u $s $m $w $(stat -c %s "$db") $wal $(date -u +%FT%TZ) $tag" >> "$parts"
   echo "$(date -u +%T) part done: $(tail -n 1 "$parts")" >&2
   rm -f "$tmp" "$tmp.time" "$tmp.err"
 done

@@ -243,6 +243,11 @@ public:
     virtual result<std::vector<std::string>> known_domains() = 0;
     virtual result<bool> is_known_domain(std::string_view registrable_domain) = 0;
     virtual result<history_stats> stats() = 0;
+    /// True only when the store knows, without a read, that it holds no text
+    /// fingerprints (an empty in-memory history: `scan` without a history file).
+    /// A caller may then skip hashing text that could match nothing; false means
+    /// "maybe", and is what every store with a file or a server answers.
+    virtual bool surely_without_fingerprints() const { return false; }
 
     // --- sender profiles (history/profile.hpp) ----------------------------
     /// Count one message into the profiles of `u`. Idempotent by u.message_key

@@ -140,10 +140,15 @@ public:
     }
     result<std::vector<fingerprint_hit>> match_fingerprints(std::span<const std::uint64_t> fps, std::size_t max_df,
                                                             std::size_t min_matched) override {
+        if (s_.fps.empty()) return std::vector<fingerprint_hit>{};
+        // Each fingerprint counts once. A sorted, unique copy instead of a std::set of
+        // the seen ones: that set was 2.9% of `scan -j1`'s instructions on the corpus
+        // without a history file (callgrind, 2026-12-06), where every scan asks this.
+        std::vector<std::uint64_t> unique(fps.begin(), fps.end());
+        std::sort(unique.begin(), unique.end());
+        unique.erase(std::unique(unique.begin(), unique.end()), unique.end());
         std::map<std::string, std::size_t> counts;
-        std::set<std::uint64_t> seen;
-        for (auto fp : fps) {
-            if (!seen.insert(fp).second) continue;
+        for (auto fp : unique) {
             auto it = s_.fps.find(fp);
             if (it == s_.fps.end() || it->second.size() > max_df) continue;
             for (const auto& k : it->second) ++counts[k];
@@ -169,6 +174,7 @@ public:
     result<history_stats> stats() override {
         return history_stats{s_.messages.size(), s_.threads.size(), s_.corr.size()};
     }
+    bool surely_without_fingerprints() const override { return s_.fps.empty(); }
 
     result<bool> learn_profile(const profile_update& u) override {
         if (u.message_key.empty()) return fail(errc::internal, "profile update without a message key");
