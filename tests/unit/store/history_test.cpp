@@ -141,6 +141,33 @@ TEST_P(history_backends, a_thread_is_indexed_under_its_first_subject_only) {
     EXPECT_EQ((*h->find_thread("T1"))->subject_key, "quarterly report");
 }
 
+TEST_P(history_backends, surely_without_fingerprints_never_hides_a_match) {
+    auto h = open("nofp");
+    // A store may say it holds no fingerprint only when that is so (the gather then
+    // skips hashing quoted text): never once one is stored.
+    ASSERT_TRUE(*h->put(sample("n@x", "T0", "n@p.jp", {"me@o.jp"}, 1)));  // no fingerprints
+    if (h->surely_without_fingerprints()) {
+        EXPECT_TRUE(h->match_fingerprints(std::vector<std::uint64_t>{1})->empty());
+    }
+    ASSERT_TRUE(*h->put(sample("a@x", "T1", "a@p.jp", {"me@o.jp"}, 2, {1, 2})));
+    EXPECT_FALSE(h->surely_without_fingerprints());
+    // A fingerprint asked twice counts once.
+    auto hits = h->match_fingerprints(std::vector<std::uint64_t>{2, 1, 1, 2, 2}, 20);
+    ASSERT_TRUE(hits);
+    ASSERT_EQ(hits->size(), 1u);
+    EXPECT_EQ((*hits)[0].message_key, "a@x");
+    EXPECT_EQ((*hits)[0].matched, 2u);
+}
+
+TEST(memory_history, says_when_it_surely_holds_no_fingerprint) {
+    auto h = make_memory_history();
+    EXPECT_TRUE(h->surely_without_fingerprints());
+    ASSERT_TRUE(*h->put(sample("n@x", "T0", "n@p.jp", {"me@o.jp"}, 1)));
+    EXPECT_TRUE(h->surely_without_fingerprints());  // a message without text to match
+    ASSERT_TRUE(*h->put(sample("a@x", "T1", "a@p.jp", {"me@o.jp"}, 2, {7})));
+    EXPECT_FALSE(h->surely_without_fingerprints());
+}
+
 TEST_P(history_backends, fingerprints_match_and_boilerplate_is_ignored) {
     auto h = open("fps");
     ASSERT_TRUE(*h->put(sample("a@x", "T1", "a@p.jp", {"me@o.jp"}, 1, {1, 2, 3, 4, 100})));
