@@ -61,6 +61,11 @@ bool is_automated(const mime::message& m) {
     auto pr = trimmed_lower(m.header("Precedence"));
     if (pr == "bulk" || pr == "junk") return true;
     for (const auto& h : m.headers) {
+        // Every name below starts with x- or f-: the others (Received, From, DKIM-...)
+        // are not lowered and compared at all. is_automated is asked by several
+        // detectors for every message; the loop was 0.9% of `scan -j1`'s
+        // instructions on the corpus (callgrind, 2026-12-06).
+        if (h.name.empty() || ((h.name[0] | 0x20) != 'x' && (h.name[0] | 0x20) != 'f')) continue;
         auto n = lower(h.name);
         if (n.starts_with("x-rt-") || n.starts_with("x-redmine-") || n.starts_with("x-otrs-") ||
             n.starts_with("x-zendesk-") || n.starts_with("x-jira-") || n == "x-github-reason" ||
