@@ -3,12 +3,15 @@
 # bench/scaling.sh - replyguard scan --jobs 1, 2, 4 over the same files, in one run
 #
 # USAGE
-#   bench/scaling.sh [--quick] [--jobs "1 2 4"] [--rounds R] [--no-pair] [--against DIR] [PATH...]
+#   bench/scaling.sh [--quick] [--jobs "1 2 4"] [--rounds R] [--no-pair] [--no-machine]
+#                    [--against DIR] [PATH...]
 #     --quick    every 4th file, one round (well under a minute on 2 cores)
 #     --jobs     the --jobs values to compare (default "1 2 4"; the first is the base)
 #     --rounds   runs per --jobs value, interleaved; the median wall time counts
 #                (default 3)
 #     --no-pair  leave out the anchor "pair" (two -j1 processes, half each)
+#     --no-machine  leave out the machine anchors (one and two at once of a
+#                compute loop and of a compressor, see below)
 #     --against DIR  also run DIR/replyguard (another build, e.g. main's) in
 #                the same rounds, each run beside the same run of this build
 #                (which goes first alternates), with a table of its own
@@ -39,6 +42,16 @@
 #   it our threads get. The pair's records, put back in list order, must
 #   equal the others'.
 #
+#   The machine anchors (unless --no-machine), in the same rounds: what two
+#   processes at once get over one on this machine, for work that is not ours.
+#   "compute": an awk loop whose data fits in any cache; "memory": `xz -1 -T1` of
+#   the first 24 MB of the listed files (a compressor's match finder: much
+#   memory traffic). Each runs alone, then two copies at once; speed-up = 2 x
+#   wall(one) / wall(two), of the median walls. Two vCPUs that are whole
+#   cores give ~2x to both; below that for "memory" only, they share caches or
+#   memory bandwidth (or are two threads of one core), and no -jN can beat
+#   what "memory" and "pair" show.
+#
 #   With --against, the other build's figures follow in the same form, then
 #   per --jobs value and the pair: this build's wall and CPU time over the
 #   other's (medians; below 1: this build is faster), and the same of the
@@ -62,6 +75,7 @@ quick=0
 jobs_list="1 2 4"
 rounds=3
 pair=1
+machine=1
 against=""
 bench=scaling.sh
 . "$root/bench/common.sh"  # die, bench_build, bench_inputs, bench_list, bench_argmax
@@ -71,8 +85,9 @@ while (($#)); do
         --jobs) jobs_list=$2; shift 2 ;;
         --rounds) rounds=$2; shift 2 ;;
         --no-pair) pair=0; shift ;;
+        --no-machine) machine=0; shift ;;
         --against) against=$2; shift 2 ;;
-        -h|--help) sed -n '3,19p' "$0"; exit 0 ;;
+        -h|--help) sed -n '3,22p' "$0"; exit 0 ;;
         --) shift; break ;;
         -*) die "unknown option $1" ;;
         *) break ;;
@@ -134,6 +149,30 @@ run_pair() {  # run_pair ROUND [PREFIX]: one timed pair into $tmp/PREFIXpair.R.{
     ((rc <= 2)) || { echo "scaling.sh: the pair exited $rc:" >&2; tail -5 "$o".?.err >&2; exit 2; }
 }
 
+# The machine anchors: one, then two at once (a script, so /usr/bin/time waits for both).
+if ((machine)); then
+    command -v xz > /dev/null || die "xz missing (Debian package xz-utils), or --no-machine"
+    cat "${files[@]}" | head -c $((24 << 20)) > "$tmp/blob"
+    cat > "$tmp/anchor.sh" <<'EOF'
+#!/usr/bin/env bash
+# anchor.sh KIND COPIES BLOB: KIND (compute|memory) run COPIES times at once
+one() {
+    case $1 in
+        compute) awk 'BEGIN { for (i = 0; i < 6e7; i++) s += i % 7; print s }' > /dev/null ;;
+        memory) xz -1 -T1 -c "$2" > /dev/null ;;
+    esac
+}
+pids=()
+for ((k = 0; k < $2; k++)); do one "$1" "$3" & pids+=($!); done
+for p in "${pids[@]}"; do wait "$p"; done
+EOF
+    chmod +x "$tmp/anchor.sh"
+fi
+run_anchor() {  # run_anchor KIND COPIES ROUND: into $tmp/KIND.COPIES.ROUND.t
+    /usr/bin/time -f '%e %U %S' -o "$tmp/$1.$2.$3.t" "$tmp/anchor.sh" "$1" "$2" "$tmp/blob" ||
+        die "the $1 anchor failed"
+}
+
 echo "warm-up: ${#files[@]} files..." >&2
 for b in "${builds[@]}"; do run "${jobs[0]}" warm "$b"; done
 load=$(cut -d' ' -f1 /proc/loadavg)
@@ -150,6 +189,13 @@ for ((r = 1; r <= rounds; r++)); do
         for b in "${order[@]}"; do
             echo "round $r: ${b:+the other build: }pair (2 x scan -j1, half each)..." >&2
             run_pair "$r" "$b"
+        done
+    fi
+    if ((machine)); then
+        for kind in compute memory; do
+            echo "round $r: machine anchor: $kind, one and two at once..." >&2
+            run_anchor "$kind" 1 "$r"
+            run_anchor "$kind" 2 "$r"
         done
     fi
 done
@@ -231,6 +277,21 @@ row() {  # row LABEL WALL CPU
         printf "%-6s %8.2f %8.2f %8d %10.0f %12.0f %9.2fx %10.2f\n", j, w, c, n, n / w, n / c, bw / w, c / bc }'
 }
 table ""
+if ((machine)); then
+    printf '\nthis machine, the same rounds: two at once against one (speed-up = 2 x wall(one) / wall(two), median walls)\n'
+    for kind in compute memory; do
+        read -r w1 _ < <(median "$kind.1")
+        read -r w2 _ < <(median "$kind.2")
+        awk -v k="$kind" -v a="$w1" -v b="$w2" -v mb="$(($(stat -c %s "$tmp/blob") / 1000000))" 'BEGIN {
+            printf "  %-8s %s: %.2fx (one %.2f s, two %.2f s)\n", k,
+                (k == "compute" ? "(awk loop, in cache)     " : sprintf("(xz -1 of %4.1f MB, memory)", mb)), 2 * a / b, a, b }'
+    done
+    if ((pair)); then
+        read -r pw _ < <(median pair)
+        read -r w1 _ < <(median "j${jobs[0]}")
+        awk -v a="$w1" -v b="$pw" 'BEGIN { printf "  %-8s %s: %.2fx\n", "pair", "(two scan -j1, half each) ", a / b }'
+    fi
+fi
 if [[ -n $against ]]; then
     printf '\nagainst %s (the same rounds):\n' "$against/replyguard"
     table b.
