@@ -5,9 +5,14 @@
 # USAGE
 #   bench/rspamd_full.sh LIST
 #     LIST  a file of message paths, one a line
-#   Prints one line: "<worker cpu s> <wall s> <results> <dns queries> <worker peak RSS KB>".
+#   Prints one line: "<worker cpu s> <wall s> <results> <dns queries> <worker peak RSS KB>"
+#   (of the round of median worker CPU), then a line a round:
+#   "round R <worker cpu s> <wall s> <beside cpu s>".
 #   Environment: RSPAMD_HS_CACHE (hyperscan cache, kept between runs; default
-#   /var/tmp/replyguard-bench-rspamd-hs), RSPAMD_KEEP=DIR keeps the temp dir.
+#   /var/tmp/replyguard-bench-rspamd-hs), RSPAMD_KEEP=DIR keeps the temp dir,
+#   RSPAMD_ROUNDS (scans of LIST by the same worker, default 1), RSPAMD_BESIDE (a
+#   bash command run after each round, timed: the tool compared, so that both
+#   run in the same minutes on the same CPU; its user+sys CPU s is "beside").
 #
 # DESCRIPTION
 #   A private rspamd with the Debian package's whole configuration
@@ -143,17 +148,35 @@ sleep 3
 rspamc -h "127.0.0.1:$port" -t 60 symbols "$first" > /dev/null 2>&1 || true
 [[ -n $(worker_pids) ]] || { echo "rspamd_full.sh: no normal worker" >&2; exit 2; }
 
-c0=$(worker_cpu)
-q0=$(wc -l < "$tmp/queries.log" 2>/dev/null || echo 0)
-t0=$(date +%s.%N)
-xargs -a "$list" -d '\n' -n 500 rspamc -h "127.0.0.1:$port" -t 60 symbols > "$tmp/rspamc.out" 2> "$tmp/rspamc.err" || true
-t1=$(date +%s.%N)
-c1=$(worker_cpu)
-q1=$(wc -l < "$tmp/queries.log" 2>/dev/null || echo 0)
+# Round after round; the tool compared (RSPAMD_BESIDE) right after each: on a VM
+# whose CPU speed drifts over minutes, alternating puts both in the same minutes.
+rounds=${RSPAMD_ROUNDS:-1}
+[[ $rounds =~ ^[1-9][0-9]*$ ]] || { echo "rspamd_full.sh: RSPAMD_ROUNDS must be a positive number" >&2; exit 2; }
+: > "$tmp/rounds"
+for ((r = 1; r <= rounds; r++)); do
+    c0=$(worker_cpu)
+    q0=$(wc -l < "$tmp/queries.log" 2>/dev/null || echo 0)
+    t0=$(date +%s.%N)
+    xargs -a "$list" -d '\n' -n 500 rspamc -h "127.0.0.1:$port" -t 60 symbols > "$tmp/rspamc.out" 2> "$tmp/rspamc.err" || true
+    t1=$(date +%s.%N)
+    c1=$(worker_cpu)
+    q1=$(wc -l < "$tmp/queries.log" 2>/dev/null || echo 0)
+    n=$(grep -c '^Action:' "$tmp/rspamc.out" || true)
+    beside=0
+    if [[ -n ${RSPAMD_BESIDE:-} ]]; then
+        # Exit 1 and 2 of a replyguard scan are results (suspicious mail, unreadable input).
+        rc=0
+        /usr/bin/time -f '%U %S' -o "$tmp/beside.t" bash -c "$RSPAMD_BESIDE" > /dev/null 2> "$tmp/beside.err" || rc=$?
+        ((rc <= 2)) || { echo "rspamd_full.sh: RSPAMD_BESIDE exited $rc:" >&2; tail -5 "$tmp/beside.err" >&2; exit 2; }
+        beside=$(awk '{ print $1 + $2 }' < <(tail -1 "$tmp/beside.t"))
+    fi
+    awk -v c0="$c0" -v c1="$c1" -v t0="$t0" -v t1="$t1" -v n="$n" -v q="$((q1 - q0))" -v b="$beside" \
+        'BEGIN { printf "%.2f %.2f %d %d %.2f\n", c1 - c0, t1 - t0, n, q, b }' >> "$tmp/rounds"
+done
+read -r cpu wall n q _ < <(sort -n "$tmp/rounds" | sed -n "$(((rounds + 1) / 2))p")
 rss=0
 for p in $(worker_pids); do
     rss=$((rss + $(awk '/^VmHWM:/ { print $2 }' "/proc/$p/status")))
 done
-n=$(grep -c '^Action:' "$tmp/rspamc.out" || true)
-awk -v c0="$c0" -v c1="$c1" -v t0="$t0" -v t1="$t1" -v n="$n" -v q="$((q1 - q0))" -v rss="$rss" \
-    'BEGIN { printf "%.2f %.2f %d %d %d\n", c1 - c0, t1 - t0, n, q, rss }'
+echo "$cpu $wall $n $q $rss"
+awk '{ printf "round %d %s %s %s\n", NR, $1, $2, $5 }' "$tmp/rounds"
