@@ -296,9 +296,9 @@ public:
             return ctx.history && ctx.history->link_domain_known(mime::registrable_domain(host));
         };
         for (const auto& u : m.urls) {
-            if (u.host.empty() || quoted_only(m, u)) continue;
+            // A reply's links only; quoted_only() (a search of the texts) last.
+            if (u.host.empty() || !reply || quoted_only(m, u)) continue;
             const auto& host = u.host;
-            if (!reply) continue;
             if (u.from_html && !u.anchor_text.empty()) {
                 if (auto shown = host_in_text(u.anchor_text);
                     !shown.empty() && shown != host &&
