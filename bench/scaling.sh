@@ -152,7 +152,9 @@ run_pair() {  # run_pair ROUND [PREFIX]: one timed pair into $tmp/PREFIXpair.R.{
 # The machine anchors: one, then two at once (a script, so /usr/bin/time waits for both).
 if ((machine)); then
     command -v xz > /dev/null || die "xz missing (Debian package xz-utils), or --no-machine"
-    cat "${files[@]}" | head -c $((24 << 20)) > "$tmp/blob"
+    # head stops reading at 24 MB: cat's SIGPIPE then is expected (pipefail).
+    cat "${files[@]}" | head -c $((24 << 20)) > "$tmp/blob" || true
+    [[ -s $tmp/blob ]] || die "no bytes for the memory anchor"
     cat > "$tmp/anchor.sh" <<'EOF'
 #!/usr/bin/env bash
 # anchor.sh KIND COPIES BLOB: KIND (compute|memory) run COPIES times at once
