@@ -63,7 +63,9 @@ std::vector<std::uint64_t> quoted_fingerprints(const mime::message& m) {
 result<std::vector<std::pair<store::message_record, std::size_t>>> quoted_sources(store::history& h,
                                                                                   const mime::message& m) {
     std::vector<std::pair<store::message_record, std::size_t>> out;
-    if (m.quoted.empty()) return out;
+    // A store that surely holds no fingerprint can match nothing: no hashing (as the
+    // scan's gather, scan/gather.cpp).
+    if (m.quoted.empty() || h.surely_without_fingerprints()) return out;
     auto fps = quoted_fingerprints(m);
     if (fps.empty()) return out;
     // Weighed by rarity: a fingerprint in more than k_rare_fingerprint_df learnt
