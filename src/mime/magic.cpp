@@ -49,4 +49,18 @@ handle& thread_handle() {
 std::string magic_type(std::string_view data) { return thread_handle().ask(k_type_flags, data); }
 std::string magic_label(std::string_view data) { return thread_handle().ask(k_label_flags, data); }
 
+magic_answer magic_sniff(std::string_view data) {
+    handle& h = thread_handle();
+    magic_answer a;
+    a.label = h.ask(k_label_flags, data);
+    // Only a text's description can be the rules' silence ("ASCII text, with CRLF
+    // line terminators"): other bytes are not asked a third time.
+    if (a.label.find("text") != std::string::npos && h.ask(k_label_flags | MAGIC_NO_CHECK_SOFT, data) == a.label) {
+        a.type = h.ask(k_type_flags | MAGIC_NO_CHECK_SOFT, data);
+        return a;
+    }
+    a.type = h.ask(k_type_flags, data);
+    return a;
+}
+
 }  // namespace replyguard::mime

@@ -79,7 +79,8 @@ struct gobj_deleter {
 template <class T>
 using gptr = std::unique_ptr<T, gobj_deleter>;
 
-// libmagic (mime/magic.hpp: one handle a thread for the parser and attach/).
+// libmagic (mime/magic.hpp: one handle a thread for the parser and attach/;
+// a plain text's type asked without the rules, magic_sniff()).
 //
 // Its answers are remembered by the bytes' SHA-256 (computed for the record
 // anyway): the same attachment comes back in a mailbox (a mailing list's
@@ -99,9 +100,7 @@ using gptr = std::unique_ptr<T, gobj_deleter>;
 // bound magic_buffer): bench/README.md, "Four small costs".
 struct magic_memo {
     static constexpr std::size_t k_remembered = 512;  // ~300 bytes each, per thread
-    struct answer {
-        std::string type, label;
-    };
+    using answer = magic_answer;
     std::unordered_map<std::string, answer> remembered;  ///< by SHA-256 hex of the bytes
     std::deque<std::string> order;                       ///< oldest first, to forget
 
@@ -109,7 +108,7 @@ struct magic_memo {
     /// ("" for either when libmagic is missing or fails).
     answer sniff(std::string_view data, const std::string& sha256) {
         if (auto it = remembered.find(sha256); it != remembered.end()) return it->second;
-        answer a{magic_type(data), magic_label(data)};
+        answer a = magic_sniff(data);
         if (sha256.empty()) return a;  // no digest (OpenSSL failed): nothing to key it by
         if (order.size() >= k_remembered) {
             remembered.erase(order.front());

@@ -11,9 +11,16 @@
 //   byte. Each message is parsed twice in a row, so the second parse answers
 //   from what the first remembered; the corpus has more distinct attachments
 //   than the parser remembers, so forgetting is exercised too.
+//
+//   mime::magic_sniff() asks a plain text's MIME type without libmagic's rules
+//   when its description shows that no rule matched (mime/magic.hpp). Its two
+//   answers must be the full ones for texts whose rules match and whose do not:
+//   written here in several encodings and kinds, and the raw bytes, text parts
+//   and HTML of every eighth corpus message.
 #include "mime/parser.hpp"
 
 #include "core/limits.hpp"
+#include "mime/magic.hpp"
 
 #include "corpus_files.hpp"
 #include "mail_body.hpp"
@@ -26,6 +33,7 @@
 #include <iterator>
 #include <set>
 #include <string>
+#include <vector>
 
 using namespace replyguard;
 namespace fs = std::filesystem;
@@ -107,4 +115,94 @@ TEST(magic, every_corpus_attachment_is_sniffed_as_libmagic_answers) {
     EXPECT_TRUE(t.types.contains("text/plain"));
     EXPECT_TRUE(t.types.contains("application/vnd.openxmlformats-officedocument.wordprocessingml.document"));
     EXPECT_TRUE(t.types.contains("application/msword"));
+}
+
+namespace {
+
+// Texts of many kinds: plain in several encodings and line ends (no rule
+// matches: the short way), and kinds that libmagic's rules know (the long way).
+std::vector<std::string> text_samples() {
+    std::string lines;
+    for (int i = 0; i < 60; ++i) lines += "line " + std::to_string(i) + " of a plain note about the invoice\n";
+    std::string crlf;
+    for (int i = 0; i < 60; ++i) crlf += "row " + std::to_string(i) + ", amount, due date\r\n";
+    const std::string long_line(5000, 'x');
+    return {
+        lines,
+        crlf,
+        "short\n",
+        "ab",
+        long_line + "\n" + lines,
+        // UTF-8 Japanese, Shift_JIS, EUC-JP and ISO-2022-JP of "お世話になっております。\n請求書を送付します。\n"
+        "\xe3\x81\x8a\xe4\xb8\x96\xe8\xa9\xb1\xe3\x81\xab\xe3\x81\xaa\xe3\x81\xa3\xe3\x81\xa6\xe3\x81\x8a\xe3\x82\x8a"
+        "\xe3\x81\xbe\xe3\x81\x99\xe3\x80\x82\n\xe8\xab\x8b\xe6\xb1\x82\xe6\x9b\xb8\xe3\x82\x92\xe9\x80\x81\xe4\xbb"
+        "\x98\xe3\x81\x97\xe3\x81\xbe\xe3\x81\x99\xe3\x80\x82\n",
+        "\x82\xa8\x90\xa2\x98\x62\x82\xc9\x82\xc8\x82\xc1\x82\xc4\x82\xa8\x82\xe8\x82\xdc\x82\xb7\x81\x42\n\x90\xbf"
+        "\x8b\x81\x8f\x91\x82\xf0\x91\x97\x95\x74\x82\xb5\x82\xdc\x82\xb7\x81\x42\n",
+        "\xa4\xaa\xc0\xa4\xcf\xc3\xa4\xcb\xa4\xca\xa4\xc3\xa4\xc6\xa4\xaa\xa4\xea\xa4\xde\xa4\xb9\xa1\xa3\n\xc0\xc1"
+        "\xb5\xe1\xbd\xf1\xa4\xf2\xc1\xf7\xc9\xd5\xa4\xb7\xa4\xde\xa4\xb9\xa1\xa3\n",
+        "\x1b$B$*@$OC$K$J$C$F$*$j$^$9!#\x1b(B\n\x1b$B@A5a=q$rAwIU$7$^$9!#\x1b(B\n",
+        std::string("\xff\xfeh\0i\0 \0t\0h\0e\0r\0e\0\n\0", 20),  // UTF-16LE with BOM
+        "\xef\xbb\xbfwith a byte order mark\n",                   // UTF-8 with BOM
+        "Gr\xfc\xdf"
+        "e aus M\xfcnchen, \xe0 bient\xf4t\n",                                          // ISO-8859-1
+        "Dear customer,\x85please find the file\x85",                                   // NEL line ends
+        "a\bab\bb \x1b[1mbold\x1b[0m\n",                                                // backspaces, escapes
+        "name,amount,date\nfoo,12,2026-01-01\nbar,13,2026-01-02\nbaz,14,2026-01-03\n",  // CSV
+        "{\"invoice\": 12, \"items\": [1, 2, 3], \"paid\": false}\n",                   // JSON
+        "#!/bin/sh\necho hello\nexit 0\n",
+        "#!/usr/bin/env python3\nimport os\nprint(os.getcwd())\n",
+        "#include <stdio.h>\nint main(void) { printf(\"hi\\n\"); return 0; }\n",
+        "<!DOCTYPE html>\n<html><head><title>x</title></head><body><p>hi</p></body></html>\n",
+        "<?xml version=\"1.0\"?>\n<invoice><total>12</total></invoice>\n",
+        "-----BEGIN PGP SIGNATURE-----\n\niQEzBAEBCAAdFiEE\n=abcd\n-----END PGP SIGNATURE-----\n",
+        "--- a/x.c\n+++ b/x.c\n@@ -1,2 +1,2 @@\n-old\n+new\n",
+        "BEGIN:VCALENDAR\nVERSION:2.0\nBEGIN:VEVENT\nSUMMARY:meeting\nEND:VEVENT\nEND:VCALENDAR\n",
+        "From: a@example.com\nTo: b@example.com\nSubject: hi\n\nbody\n",
+        "From a@example.com Sat Jan  3 01:05:34 2026\nSubject: hi\n\nbody\n",
+        "@echo off\r\nstart calc.exe\r\n",
+        "Attribute VB_Name = \"Module1\"\r\nSub AutoOpen()\r\nEnd Sub\r\n",
+        "%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n",
+        std::string("\0\0\0\0binary\0\1\2", 13),
+        "",
+    };
+}
+
+void expect_full_answers(reference_magic& ref, const std::string& data, const std::string& where) {
+    const auto a = mime::magic_sniff(data);
+    EXPECT_EQ(a.type, reference_magic::answer(ref.mime, data)) << where;
+    EXPECT_EQ(a.label, reference_magic::answer(ref.label, data)) << where;
+}
+
+}  // namespace
+
+TEST(magic, sniff_gives_the_full_answers_for_texts_with_and_without_rules) {
+    reference_magic ref;
+    ASSERT_TRUE(ref.mime && ref.label);
+    std::set<std::string> types;
+    const auto samples = text_samples();
+    for (std::size_t i = 0; i < samples.size(); ++i) {
+        expect_full_answers(ref, samples[i], "sample " + std::to_string(i));
+        types.insert(reference_magic::answer(ref.mime, samples[i]));
+    }
+    // Both ways are taken: plain texts and texts that rules name.
+    EXPECT_TRUE(types.contains("text/plain"));
+    EXPECT_TRUE(types.contains("text/x-shellscript"));
+    EXPECT_TRUE(types.contains("text/html"));
+    EXPECT_TRUE(types.contains("text/csv"));
+
+    const fs::path root(REPLYGUARD_CORPUS_DIR);
+    if (!fs::is_directory(root)) GTEST_SKIP() << root << " not present";
+    std::size_t n = 0, texts = 0;
+    for (const auto& p : replyguard::test::single_message_files(root)) {
+        if (n++ % 8 != 0) continue;
+        const std::string bytes = test::slurp(p);
+        expect_full_answers(ref, bytes, p.string());
+        for (const auto& t : mime::parse_message(bytes, limits{}).text_parts) {
+            expect_full_answers(ref, t.text, p.string() + " text part " + t.part_path);
+            if (!t.html.empty()) expect_full_answers(ref, t.html, p.string() + " HTML of part " + t.part_path);
+            ++texts;
+        }
+    }
+    EXPECT_GT(texts, 300u);
 }
