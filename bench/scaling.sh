@@ -3,12 +3,15 @@
 # bench/scaling.sh - replyguard scan --jobs 1, 2, 4 over the same files, in one run
 #
 # USAGE
-#   bench/scaling.sh [--quick] [--jobs "1 2 4"] [--rounds R] [--no-pair] [--no-machine]
-#                    [--against DIR] [PATH...]
+#   bench/scaling.sh [--quick] [--jobs "1 2 4"] [--rounds R] [--repeat K] [--no-pair]
+#                    [--no-machine] [--against DIR] [PATH...]
 #     --quick    every 4th file, one round (well under a minute on 2 cores)
 #     --jobs     the --jobs values to compare (default "1 2 4"; the first is the base)
 #     --rounds   runs per --jobs value, interleaved; the median wall time counts
 #                (default 3)
+#     --repeat   scan the file list K times over in each run (default 1; at most
+#                what fits on one command line, 3 for the shared corpus): longer
+#                runs, so that start-up and the last large file weigh less
 #     --no-pair  leave out the anchor "pair" (two -j1 processes, half each)
 #     --no-machine  leave out the machine anchors (one and two at once of a
 #                compute loop and of a compressor, see below)
@@ -46,11 +49,13 @@
 #   processes at once get over one on this machine, for work that is not ours.
 #   "compute": an awk loop whose data fits in any cache; "memory": `xz -1 -T1` of
 #   the first 24 MB of the listed files (a compressor's match finder: much
-#   memory traffic). Each runs alone, then two copies at once; speed-up = 2 x
-#   wall(one) / wall(two), of the median walls. Two vCPUs that are whole
-#   cores give ~2x to both; below that for "memory" only, they share caches or
-#   memory bandwidth (or are two threads of one core), and no -jN can beat
-#   what "memory" and "pair" show.
+#   memory traffic); "gmime": build/bench/gmime_floor over the whole list (the
+#   bare GMime parse-and-decode loop of throughput.sh, the library our parse
+#   stands on, with none of our code). Each runs alone, then two copies at
+#   once; speed-up = 2 x wall(one) / wall(two), of the median walls. Two vCPUs
+#   that are whole cores give ~2x to all; below that for "memory" and "gmime"
+#   only, they share caches or memory bandwidth (or are two threads of one
+#   core), and no -jN can beat what "gmime" and "pair" show.
 #
 #   With --against, the other build's figures follow in the same form, then
 #   per --jobs value and the pair: this build's wall and CPU time over the
@@ -74,6 +79,7 @@ rg=$build/replyguard
 quick=0
 jobs_list="1 2 4"
 rounds=3
+repeat=1
 pair=1
 machine=1
 against=""
@@ -84,21 +90,23 @@ while (($#)); do
         --quick) quick=1; rounds=1; shift ;;
         --jobs) jobs_list=$2; shift 2 ;;
         --rounds) rounds=$2; shift 2 ;;
+        --repeat) repeat=$2; shift 2 ;;
         --no-pair) pair=0; shift ;;
         --no-machine) machine=0; shift ;;
         --against) against=$2; shift 2 ;;
-        -h|--help) sed -n '3,22p' "$0"; exit 0 ;;
+        -h|--help) sed -n '3,24p' "$0"; exit 0 ;;
         --) shift; break ;;
         -*) die "unknown option $1" ;;
         *) break ;;
     esac
 done
 [[ $rounds =~ ^[1-9][0-9]*$ ]] || die "--rounds takes a positive number"
+[[ $repeat =~ ^[1-9][0-9]*$ ]] || die "--repeat takes a positive number"
 read -ra jobs <<< "$jobs_list"
 ((${#jobs[@]})) || die "--jobs is empty"
 for j in "${jobs[@]}"; do [[ $j =~ ^[1-9][0-9]*$ ]] || die "--jobs: not a positive number: $j"; done
 [[ -x /usr/bin/time ]] || die "/usr/bin/time missing (Debian package time)"
-bench_build replyguard
+bench_build replyguard $( ((machine)) && echo gmime_floor)
 bench_inputs "$@"
 builds=("")  # file name prefixes: "" this build, "b." the --against build
 if [[ -n $against ]]; then
@@ -110,10 +118,11 @@ bin_of() { [[ -z $1 ]] && echo "$rg" || echo "$against/replyguard"; }
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/rg-scaling.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 bench_list "$tmp/all"
-if ((quick)); then awk 'NR % 4 == 1' "$tmp/all" > "$tmp/list"; else cp "$tmp/all" "$tmp/list"; fi
+if ((quick)); then awk 'NR % 4 == 1' "$tmp/all" > "$tmp/once"; else cp "$tmp/all" "$tmp/once"; fi
+for ((k = 0; k < repeat; k++)); do cat "$tmp/once"; done > "$tmp/list"
 bench_argmax "$tmp/list"
 mapfile -t files < "$tmp/list"
-n_bytes=$(tr '\n' '\0' < "$tmp/list" | du -cb --apparent-size --files0-from=- | tail -1 | cut -f1)
+n_bytes=$(($(tr '\n' '\0' < "$tmp/once" | du -cb --apparent-size --files0-from=- | tail -1 | cut -f1) * repeat))
 
 run() {  # run N ROUND [PREFIX]: one timed scan -jN into $tmp/PREFIXjN.R.{out,t}
     local rc=0 o=$tmp/${3:-}j$1.$2
@@ -157,25 +166,27 @@ if ((machine)); then
     [[ -s $tmp/blob ]] || die "no bytes for the memory anchor"
     cat > "$tmp/anchor.sh" <<'EOF'
 #!/usr/bin/env bash
-# anchor.sh KIND COPIES BLOB: KIND (compute|memory) run COPIES times at once
+# anchor.sh KIND COPIES BLOB FLOOR LIST: KIND (compute|memory|gmime) run COPIES times at once
 one() {
     case $1 in
         compute) awk 'BEGIN { for (i = 0; i < 6e7; i++) s += i % 7; print s }' > /dev/null ;;
         memory) xz -1 -T1 -c "$2" > /dev/null ;;
+        gmime) "$3" "$4" > /dev/null ;;
     esac
 }
 pids=()
-for ((k = 0; k < $2; k++)); do one "$1" "$3" & pids+=($!); done
+for ((k = 0; k < $2; k++)); do one "$1" "$3" "$4" "$5" & pids+=($!); done
 for p in "${pids[@]}"; do wait "$p"; done
 EOF
     chmod +x "$tmp/anchor.sh"
 fi
 run_anchor() {  # run_anchor KIND COPIES ROUND: into $tmp/KIND.COPIES.ROUND.t
-    /usr/bin/time -f '%e %U %S' -o "$tmp/$1.$2.$3.t" "$tmp/anchor.sh" "$1" "$2" "$tmp/blob" ||
+    /usr/bin/time -f '%e %U %S' -o "$tmp/$1.$2.$3.t" "$tmp/anchor.sh" "$1" "$2" "$tmp/blob" \
+        "$build/bench/gmime_floor" "$tmp/list" ||
         die "the $1 anchor failed"
 }
 
-echo "warm-up: ${#files[@]} files..." >&2
+echo "warm-up: $(wc -l < "$tmp/once") files$( ((repeat > 1)) && echo " ($repeat times over)")..." >&2
 for b in "${builds[@]}"; do run "${jobs[0]}" warm "$b"; done
 load=$(cut -d' ' -f1 /proc/loadavg)
 for ((r = 1; r <= rounds; r++)); do
@@ -194,7 +205,7 @@ for ((r = 1; r <= rounds; r++)); do
         done
     fi
     if ((machine)); then
-        for kind in compute memory; do
+        for kind in compute memory gmime; do
             echo "round $r: machine anchor: $kind, one and two at once..." >&2
             run_anchor "$kind" 1 "$r"
             run_anchor "$kind" 2 "$r"
@@ -227,8 +238,9 @@ fi
 
 printf '\nreplyguard scan scaling, %s\n' "$(date -u '+%Y-%m-%d %H:%M UTC')"
 printf 'corpus: %s\n' "${inputs[*]}"
-printf '%d files, %d records, %.1f MB; %d cores; load average before the runs %s%s\n' "${#files[@]}" "$n_msgs" \
-    "$(awk -v b="$n_bytes" 'BEGIN { print b / 1e6 }')" "$(nproc)" "$load" "$( ((quick)) && echo '; --quick')"
+printf '%d files, %d records, %.1f MB; %d cores; load average before the runs %s%s%s\n' "$(wc -l < "$tmp/once")" "$n_msgs" \
+    "$(awk -v b="$n_bytes" 'BEGIN { print b / 1e6 }')" "$(nproc)" "$load" "$( ((quick)) && echo '; --quick')" \
+    "$( ((repeat > 1)) && echo "; the list $repeat times over")"
 if awk -v l="$load" -v c="$(nproc)" 'BEGIN { exit !(l > 0.5 * c) }'; then
     printf 'WARNING: the machine is busy (load %s on %d cores): wall times and the speed-up mean little; compare the CPU ratio.\n' \
         "$load" "$(nproc)"
@@ -281,12 +293,14 @@ row() {  # row LABEL WALL CPU
 table ""
 if ((machine)); then
     printf '\nthis machine, the same rounds: two at once against one (speed-up = 2 x wall(one) / wall(two), median walls)\n'
-    for kind in compute memory; do
+    for kind in compute memory gmime; do
         read -r w1 _ < <(median "$kind.1")
         read -r w2 _ < <(median "$kind.2")
         awk -v k="$kind" -v a="$w1" -v b="$w2" -v mb="$(($(stat -c %s "$tmp/blob") / 1000000))" 'BEGIN {
-            printf "  %-8s %s: %.2fx (one %.2f s, two %.2f s)\n", k,
-                (k == "compute" ? "(awk loop, in cache)     " : sprintf("(xz -1 of %4.1f MB, memory)", mb)), 2 * a / b, a, b }'
+            d = "(gmime_floor, whole list)"
+            if (k == "compute") d = "(awk loop, in cache)     "
+            if (k == "memory") d = sprintf("(xz -1 of %4.1f MB, memory)", mb)
+            printf "  %-8s %s: %.2fx (one %.2f s, two %.2f s)\n", k, d, 2 * a / b, a, b }'
     done
     if ((pair)); then
         read -r pw _ < <(median pair)
