@@ -95,9 +95,10 @@ using gptr = std::unique_ptr<T, gobj_deleter>;
 // quarter of the corpus's calls
 // repeat an earlier attachment, mostly cheap ones: 335 M -> 316 M
 // instructions. No flag or parameter made libmagic cheaper with the same
-// answers (every MAGIC_NO_CHECK_* that changed no corpus answer saved under
-// 0.1%; text, encoding and cdf change answers; MAGIC_PARAM_BYTES_MAX does not
-// bound magic_buffer): bench/README.md, "Four small costs".
+// answers for all bytes (every MAGIC_NO_CHECK_* that changed no corpus answer
+// saved under 0.1%; text, encoding and cdf change answers; MAGIC_PARAM_BYTES_MAX
+// does not bound magic_buffer): bench/README.md, "Four small costs". For a
+// plain text, the second question goes without the rules (magic_sniff).
 struct magic_memo {
     static constexpr std::size_t k_remembered = 512;  // ~300 bytes each, per thread
     using answer = magic_answer;
