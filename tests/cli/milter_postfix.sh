@@ -25,9 +25,9 @@
 #     accepted: released, it carries scan's verdict and X-Replyguard-Incomplete;
 #     with on_incomplete = tempfail it gets 451 4.7.1;
 #   phase 8 (issue 12, the time limit): a hijack carrying sixty such documents
-#     (an analysis of many seconds) under [milter] timeout = 4 is rejected
-#     (the analysis stops itself before the timeout and the hijack it found
-#     stands), not accepted unchecked; and the milter's CPU time stops growing
+#     (an analysis of seconds) under [milter] timeout = 4 and a 1 s analysis
+#     deadline is rejected (the analysis stops itself before the timeout and
+#     the hijack it found stands), not accepted unchecked; and the milter's CPU time stops growing
 #     after its answer (utime+stime from /proc/PID/stat, read 1 s and 6 s after
 #     the answer: under 0.25 s; a bound on CPU, not on speed);
 #   phase 6 (when redis-server is installed): a Redis history; while Redis is
@@ -334,11 +334,11 @@ elif PHASE == "8":
         held = [l for l in postqueue().splitlines() if l[:1].isalnum() and "!" in l.split()[0]]
         msgid = email.message_from_bytes(raw).get("Message-ID").strip()
         check(len(held) == 1 and delivered(msgid, timeout=2) is None,
-              f"hijack whose analysis outlasts [milter] timeout -> held (late verdict), not delivered ({len(held)} held, {took:.1f} s)")
+              f"hijack whose analysis outlasts its deadline -> held (late verdict), not delivered ({len(held)} held, {took:.1f} s)")
         subprocess.run(["postsuper", "-c", os.path.join(T, "etc"), "-d", "ALL"], capture_output=True)
     else:
         check(code == 550 and "5.7.1" in text,
-              f"hijack whose analysis outlasts [milter] timeout -> rejected on what was found, not accepted unchecked "
+              f"hijack whose analysis outlasts its deadline -> rejected on what was found, not accepted unchecked "
               f"(got {code} {text!r} after {took:.1f} s)")
 
 elif PHASE == "5":
@@ -417,11 +417,17 @@ rm -f "$T/milter.sock"; start_milter "$T/p7t.toml" milter7t "unix:$T/milter.sock
 python3 "$CHECK" "$T" "$SPORT" 7tempfail || rc=1
 stop_milter
 
-# Phase 8: an analysis longer than [milter] timeout (limits.message_millis left at
-# its default, archive_bytes raised so the byte budget does not stop it first)
-# stops itself; the milter's CPU time stops growing after its answer.
+# Phase 8: an analysis longer than [milter] timeout (archive_bytes raised so the
+# byte budget does not stop it first) stops itself at its deadline; the milter's
+# CPU time stops growing after its answer. The deadline is limits.message_millis =
+# 1000, under the one the milter derives from its timeout (3 s for timeout = 4;
+# that derivation: tests/unit/milter/policy_test.cpp): the sixty documents are ~3 s
+# of work on this machine on 2026-12-06 (the largest that fits Postfix's 10 MB
+# message limit here), and with the derived 3 s deadline the analysis sometimes
+# ended just before it and the line carried no incomplete= (a test of the
+# machine's speed, not of the deadline).
 python3 "$ROOT/tests/support/hostile_ooxml.py" "$T/demo/inbox/03-hijack-en-download-link.eml" "$T/hostile-time.eml" 60 13000000
-printf '[milter]\nlearn = false\ntimeout = 4\n[limits]\narchive_bytes = 17179869184\n' | cat "$T/base.toml" - > "$T/p8.toml"
+printf '[milter]\nlearn = false\ntimeout = 4\n[limits]\narchive_bytes = 17179869184\nmessage_millis = 1000\n' | cat "$T/base.toml" - > "$T/p8.toml"
 rm -f "$T/milter.sock"; start_milter "$T/p8.toml" milter8 "unix:$T/milter.sock"
 python3 "$CHECK" "$T" "$SPORT" 8 || rc=1
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
