@@ -9,12 +9,13 @@
 #     --jobs     the --jobs values to compare (default "1 2 4"; the first is the base)
 #     --rounds   runs per --jobs value, interleaved; the median wall time counts
 #                (default 3)
-#     --repeat   scan the file list K times over in each run (default 1; at most
-#                what fits on one command line, 3 for the shared corpus): longer
-#                runs, so that start-up and the last large file weigh less
+#     --repeat   scan the file list K times over in each run (default 1): longer
+#                runs, so that start-up and the last large file weigh less. The
+#                whole list must fit on one command line (half of ARG_MAX): 3 for
+#                the shared corpus named by a short path (/work/shared/corpus)
 #     --no-pair  leave out the anchor "pair" (two -j1 processes, half each)
 #     --no-machine  leave out the machine anchors (one and two at once of a
-#                compute loop and of a compressor, see below)
+#                compute loop, a compressor and gmime_floor, see below)
 #     --against DIR  also run DIR/replyguard (another build, e.g. main's) in
 #                the same rounds, each run beside the same run of this build
 #                (which goes first alternates), with a table of its own
@@ -94,7 +95,7 @@ while (($#)); do
         --no-pair) pair=0; shift ;;
         --no-machine) machine=0; shift ;;
         --against) against=$2; shift 2 ;;
-        -h|--help) sed -n '3,24p' "$0"; exit 0 ;;
+        -h|--help) sed -n '3,25p' "$0"; exit 0 ;;
         --) shift; break ;;
         -*) die "unknown option $1" ;;
         *) break ;;
