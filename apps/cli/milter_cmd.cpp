@@ -37,6 +37,7 @@
 #include "cli/milter_daemon.hpp"
 #include "cli/milter_log.hpp"
 #include "cli/milter_metrics.hpp"
+#include "cli/milter_pool.hpp"
 #include "cli/startup.hpp"
 #include "cli/systemd_notify.hpp"
 
@@ -170,6 +171,14 @@ int run_milter(const milter_args& a) {
             log_line("", "metrics file: " + w.error().message, LOG_WARNING);
     };
     write_textfile();
+    // Listening (Postfix's connections wait in the backlog), not yet accepting:
+    // the analysis threads are warmed first (milter_warm.cpp), one a core,
+    // started here so they inherit the mask that blocks the control signals.
+    {
+        const std::size_t n = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, k_keep_idle);
+        const double ms = warm_up(*st.live()->eng, n);
+        log_line("", fmt::format("warmed {} analysis thread(s) in {:.0f} ms", n, ms));
+    }
     std::atomic<int> smfi_rc{MI_SUCCESS};
     std::thread smfi([&smfi_rc] {
         smfi_rc = smfi_main();

@@ -9,6 +9,7 @@
 //     milter_session.cpp      libmilter callbacks: collect a message, analyse it
 //                             under the time limit, carry out the plan
 //     milter_pool.cpp         the reused threads analyses run on
+//     milter_warm.cpp         a made-up message analysed before the first real one
 //     milter_state.cpp        the daemon's state: configuration built for a
 //                             reload, learning, kept detections, outbound state
 //     milter_signals.cpp      SIGHUP (reload), SIGTERM/SIGINT (stop), the wake-up pipe
@@ -118,5 +119,10 @@ void wake_main_smfi_returned();
 int next_event(int timeout_ms = -1);
 /// SIGHUP: a new configuration for the next messages, or none at all.
 void reload(daemon_state& st);
+
+/// Analyse a made-up message (milter_warm.cpp) with `eng` once on each of
+/// `threads` pool threads (0: once on this thread), so the first real messages
+/// do not pay for what a first analysis builds. The milliseconds it took.
+double warm_up(const scan::engine& eng, std::size_t threads);
 
 }  // namespace replyguard::cli::milterd

@@ -2,8 +2,10 @@
 // apps/cli/milter_pool.cpp - reused analysis threads (apps/cli/milter_pool.hpp)
 #include "cli/milter_pool.hpp"
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <system_error>
 #include <thread>
@@ -72,6 +74,38 @@ void run_analysis(std::function<void()> job) {
         std::lock_guard lk(p.mu);
         --p.threads;
     }
+}
+
+void run_on_threads(std::size_t n, const std::function<void()>& job) {
+    struct gate {
+        std::mutex mu;
+        std::condition_variable cv;
+        std::size_t started = 0, done = 0;
+    };
+    auto g = std::make_shared<gate>();
+    for (std::size_t i = 0; i < n; ++i) {
+        run_analysis([g, n, job] {
+            {
+                std::unique_lock lk(g->mu);
+                ++g->started;
+                g->cv.notify_all();
+                // Bounded: when a thread could not be started, a job waits for
+                // one of these to finish (run_analysis), so they must not wait
+                // for it forever.
+                g->cv.wait_for(lk, std::chrono::seconds(2), [&] { return g->started >= n; });
+            }
+            try {
+                job();
+            } catch (...) {
+                // A warm-up that failed leaves the thread as it was: still counted as done.
+            }
+            std::lock_guard lk(g->mu);
+            ++g->done;
+            g->cv.notify_all();
+        });
+    }
+    std::unique_lock lk(g->mu);
+    g->cv.wait(lk, [&] { return g->done >= n; });
 }
 
 std::size_t analysis_threads() {

@@ -30,6 +30,12 @@ inline constexpr std::size_t k_keep_idle = 16;
 /// started, the job waits for the next thread that finishes one.
 void run_analysis(std::function<void()> job);
 
+/// Run `job` once on each of `n` pooled threads, all started at once (each
+/// call waits, up to 2 s, until all n have begun, so no thread takes two),
+/// and return when all have finished. For the warm-up at start
+/// (milter_warm.cpp): the threads stay in the pool with their state built.
+void run_on_threads(std::size_t n, const std::function<void()>& job);
+
 /// Threads the pool has now (running or idle), for tests and metrics.
 std::size_t analysis_threads();
 

@@ -83,6 +83,10 @@ void reload(daemon_state& st) {
     if (st.log_from_cli) next.mc.log = cur->mc.log;
     set_log_target(next.mc.log);
     const auto& mc = next.mc;
+    // The new engine's own first-use state (the lookalike check's domain index)
+    // is built here, not inside the first message's time (milter_warm.cpp);
+    // the threads keep theirs.
+    warm_up(*next.eng, 0);
     st.set_live(std::move(*built));
     log_line("", fmt::format("configuration reloaded from {} (thresholds {:.2f}/{:.2f}, default action {}, "
                              "timeout {} s, log {})",

@@ -17,6 +17,8 @@
 #     the ISO-2022-JP hijack arrives with a correct Japanese subject tag and
 #     banner, and a forged X-Replyguard-Verdict header is gone;
 #   phase 3 (timeout too short, on_incomplete = tempfail): 451 4.7.1;
+#   phase 1 also: the milter's log says it warmed one analysis thread a core
+#     before "listening on" (apps/cli/milter_warm.cpp);
 #   phase 4 (learn = true): a clean delivered message is learnt;
 #   phase 5: the milter on a unix socket;
 #   phase 7 (issue 12, an analysis a limit cut short; tests/support/hostile_ooxml.py):
@@ -373,6 +375,16 @@ printf '[milter]\nlearn = false\n' | cat "$T/base.toml" - > "$T/p1.toml"
 start_milter "$T/p1.toml" milter1
 python3 "$CHECK" "$T" "$SPORT" 1 || rc=1
 stop_milter
+# The analysis threads, one a core, were warmed before the first connection was
+# accepted (apps/cli/milter_warm.cpp): the line comes before "listening on".
+nwarm=$(nproc); ((nwarm > 16)) && nwarm=16
+wl=$(grep -En "warmed $nwarm analysis thread\(s\) in [0-9]+ ms" "$T/milter1.log" | head -1 | cut -d: -f1)
+ll=$(grep -n "listening on" "$T/milter1.log" | head -1 | cut -d: -f1)
+if [ -n "$wl" ] && [ -n "$ll" ] && [ "$wl" -lt "$ll" ]; then
+  echo "ok   $nwarm analysis thread(s) warmed before the milter accepted a connection"
+else
+  echo "FAIL no warm-up of $nwarm thread(s) before 'listening on'"; grep -v '^$' "$T/milter1.log" | head -5; rc=1
+fi
 
 # Phase 2: malicious mail is tagged, bannered and held.
 printf '[milter]\nlearn = false\n[milter.actions]\nmalicious = ["headers", "subject", "banner", "quarantine"]\n' | cat "$T/base.toml" - > "$T/p2.toml"
