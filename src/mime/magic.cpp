@@ -47,7 +47,6 @@ handle& thread_handle() {
 }  // namespace
 
 std::string magic_type(std::string_view data) { return thread_handle().ask(k_type_flags, data); }
-std::string magic_label(std::string_view data) { return thread_handle().ask(k_label_flags, data); }
 
 magic_answer magic_sniff(std::string_view data) {
     handle& h = thread_handle();

@@ -39,16 +39,13 @@ namespace replyguard::mime {
 
 /// libmagic's MIME type of `data` ("type/subtype", MAGIC_MIME_TYPE).
 std::string magic_type(std::string_view data);
-/// libmagic's description of `data` ("Microsoft Excel 2007+").
-std::string magic_label(std::string_view data);
-
 /// Both answers.
 struct magic_answer {
     std::string type;   ///< as magic_type()
-    std::string label;  ///< as magic_label()
+    std::string label;  ///< libmagic's description ("Microsoft Excel 2007+")
 };
-/// magic_type() and magic_label() of `data`, the type asked without libmagic's rules when the
-/// description shows that none matched (see above).
+/// magic_type() of `data` and libmagic's description of it, the type asked without
+/// libmagic's rules when the description shows that none matched (see above).
 magic_answer magic_sniff(std::string_view data);
 
 }  // namespace replyguard::mime
