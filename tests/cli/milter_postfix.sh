@@ -12,13 +12,13 @@
 # `replyguard scan` gives on the same file with the same history:
 #   phase 1 (default actions): clean -> delivered, byte-identical apart from
 #     the added headers; suspicious -> delivered with the subject tag and the
-#     banner; malicious -> 550 5.7.1 at end of DATA;
+#     banner; malicious -> 550 5.7.1 at end of DATA; and the milter's log says
+#     it warmed one analysis thread a core before "listening on"
+#     (apps/cli/milter_warm.cpp);
 #   phase 2 (malicious = quarantine): held (postqueue -p shows '!'); released,
 #     the ISO-2022-JP hijack arrives with a correct Japanese subject tag and
 #     banner, and a forged X-Replyguard-Verdict header is gone;
 #   phase 3 (timeout too short, on_incomplete = tempfail): 451 4.7.1;
-#   phase 1 also: the milter's log says it warmed one analysis thread a core
-#     before "listening on" (apps/cli/milter_warm.cpp);
 #   phase 4 (learn = true): a clean delivered message is learnt;
 #   phase 5: the milter on a unix socket;
 #   phase 7 (issue 12, an analysis a limit cut short; tests/support/hostile_ooxml.py):
@@ -29,8 +29,8 @@
 #   phase 8 (issue 12, the time limit): a hijack carrying sixty such documents
 #     (an analysis of seconds) under [milter] timeout = 4 and a 1 s analysis
 #     deadline is rejected (the analysis stops itself before the timeout and
-#     the hijack it found stands), not accepted unchecked; and the milter's CPU time stops growing
-#     after its answer (utime+stime from /proc/PID/stat, read 1 s and 6 s after
+#     the hijack it found stands), not accepted unchecked; and the milter's
+#     CPU time stops growing after its answer (utime+stime from /proc/PID/stat, read 1 s and 6 s after
 #     the answer: under 0.25 s; a bound on CPU, not on speed);
 #   phase 6 (when redis-server is installed): a Redis history; while Redis is
 #     down -> default_action tempfail (451), logged with the queue id; Redis
