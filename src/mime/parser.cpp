@@ -46,6 +46,7 @@
 #include "mime/header_decode.hpp"
 #include "mime/magic.hpp"
 #include "mime/quote.hpp"
+#include "mime/simple_body.hpp"
 #include "mime/subject.hpp"
 #include "text/html.hpp"
 #include "text/urls.hpp"
@@ -439,6 +440,9 @@ void add_attachment(walk_state& st, GMimeObject* obj, std::string data, std::str
 
 void walk(walk_state& st, GMimeObject* obj, int depth, const std::string& path, bool in_alternative);
 
+void add_text_part(walk_state& st, std::string ctype, std::string declared_charset, std::string data,
+                   const std::string& path, bool in_alternative);
+
 void walk_leaf(walk_state& st, GMimePart* part, int depth, const std::string& path, bool in_alternative) {
     GMimeObject* obj = GMIME_OBJECT(part);
     std::string ctype = content_type_of(obj);
@@ -456,9 +460,17 @@ void walk_leaf(walk_state& st, GMimePart* part, int depth, const std::string& pa
         add_attachment(st, obj, std::move(data), ctype, std::move(filename), path);
         return;
     }
+    const char* cs = g_mime_object_get_content_type_parameter(obj, "charset");
+    add_text_part(st, std::move(ctype), cs ? cs : "", std::move(data), path, in_alternative);
+}
+
+/// A text part (not an attachment) of type `ctype` whose decoded bytes are `data`:
+/// converted to UTF-8, HTML to text, and a candidate for the body text.
+void add_text_part(walk_state& st, std::string ctype, std::string declared_charset, std::string data,
+                   const std::string& path, bool in_alternative) {
     text_part tp;
     tp.content_type = ctype;
-    if (const char* cs = g_mime_object_get_content_type_parameter(obj, "charset")) tp.declared_charset = cs;
+    tp.declared_charset = std::move(declared_charset);
     tp.part_path = path;
     if (data.find('\0') != std::string::npos) {
         st.msg.add_anomaly("NUL_BYTES", fmt::format("NUL bytes in text part {}", path));
@@ -483,30 +495,36 @@ void walk_leaf(walk_state& st, GMimePart* part, int depth, const std::string& pa
     st.msg.text_parts.push_back(std::move(tp));
 }
 
-void walk(walk_state& st, GMimeObject* obj, int depth, const std::string& path, bool in_alternative) {
-    if (!obj) return;
+/// The walk's limits, checked before each part: false when the part is not walked
+/// (the time, depth or part-count limit passed; the anomaly is raised once).
+bool enter_part(walk_state& st, int depth, const std::string& path) {
     if (st.bud && st.bud->expired()) {
         if (!st.timeout_reported)
             limit_anomaly(st.msg, st.bud, "PARSE_TIMEOUT",
                           fmt::format("MIME parts from {} on not read: the per-message time limit ({} ms) passed", path,
                                       st.lim.message_millis));
         st.timeout_reported = true;
-        return;
+        return false;
     }
     if (depth > static_cast<int>(st.lim.mime_depth)) {
         if (!st.depth_reported)
             limit_anomaly(st.msg, st.bud, "MIME_TOO_DEEP",
                           fmt::format("MIME nesting deeper than {}", st.lim.mime_depth));
         st.depth_reported = true;
-        return;
+        return false;
     }
     if (++st.parts > st.lim.mime_parts) {
         if (!st.parts_reported)
             limit_anomaly(st.msg, st.bud, "MIME_TOO_MANY_PARTS",
                           fmt::format("more than {} MIME parts", st.lim.mime_parts));
         st.parts_reported = true;
-        return;
+        return false;
     }
+    return true;
+}
+
+void walk(walk_state& st, GMimeObject* obj, int depth, const std::string& path, bool in_alternative) {
+    if (!obj || !enter_part(st, depth, path)) return;
     if (GMIME_IS_MULTIPART(obj)) {
         GMimeMultipart* mp = GMIME_MULTIPART(obj);
         int n = g_mime_multipart_get_count(mp);
@@ -1109,6 +1127,45 @@ GMimeStream* stream_without_message_fields(std::string_view bytes, const std::ve
     return g_mime_stream_mem_new_with_byte_array(arr);
 }
 
+/// The top-level part when it is one simple text part (mime/simple_body.hpp),
+/// read from the block's Content-* fields; nullopt: GMime reads the message.
+std::optional<simple_body> simple_top_body(const std::vector<plain_field>& fields) {
+    std::array<raw_field, 4> content{};
+    std::size_t n = 0;
+    for (const plain_field& f : fields) {
+        if (!is_content_field(f.name)) continue;
+        if (n == content.size()) return std::nullopt;  // more than read_simple_body takes
+        content[n++] = {f.name, f.raw};
+    }
+    return read_simple_body(std::span<const raw_field>(content.data(), n));
+}
+
+/// fill_message for a message whose top-level part is `body` (simple_top_body):
+/// the same model GMime's tree gives, without the tree. The part's content is
+/// what follows the block's empty line, as for GMime's leaf part at the top.
+void fill_simple_message(std::string_view bytes, std::size_t block_end, const std::vector<plain_field>& fields,
+                         const simple_body& body, message& m, const limits& lim, budget* bud, parse_scope scope) {
+    std::vector<field_view> message_fields;
+    message_fields.reserve(fields.size());
+    for (const plain_field& f : fields)
+        if (!is_content_field(f.name)) message_fields.push_back({f.name, f.raw});
+    fill_headers(message_fields, m, lim, bud);
+    walk_state st{lim, m, bud, 0, false, false, false, {}, {}, {}, scope};
+    m.body_type.type = lower(body.type);
+    m.body_type.subtype = lower(body.subtype);
+    m.body_type.charset = body.charset;
+    m.body_type.boundary = body.boundary;
+    m.body_transfer_encoding = unfold(body.transfer_encoding);
+    if (enter_part(st, 0, "1")) {
+        // walk_leaf's text branch: no file name, no disposition, a text type.
+        const std::size_t start = block_end + (bytes[block_end] == '\r' ? 2 : 1);
+        std::string data = decode_simple_body(bytes.substr(std::min(start, bytes.size())), body.decode);
+        if (data.size() > lim.message_bytes) data.resize(lim.message_bytes);
+        add_text_part(st, m.body_type.type + "/" + m.body_type.subtype, body.charset, std::move(data), "1", false);
+    }
+    finish_body(st);
+}
+
 }  // namespace
 
 bool is_kept_header(std::string_view name) {
@@ -1171,6 +1228,12 @@ message parse(std::string_view bytes, const limits& lim, budget* bud, parse_scop
     gptr<GMimeStream> stream;
     if (own_split && plain_fields(bytes, fields, block_end)) {
         warn_as_gmime_message(fields, opts, sink);
+        if (auto body = simple_top_body(fields)) {
+            g_mime_parser_options_set_warning_callback(opts, nullptr, nullptr);
+            fill_simple_message(bytes, block_end, fields, *body, m, lim, bud, scope);
+            if (m.headers.empty()) m.add_anomaly("NOT_A_MESSAGE", "the input has no header fields");
+            return m;
+        }
         stream.reset(stream_without_message_fields(bytes, fields, block_end, sink.removed));
     } else {
         fields.clear();
@@ -1236,7 +1299,10 @@ message parse_through_gmime_message(std::string_view bytes, const limits& lim, p
     return parse(bytes, lim, nullptr, scope, false);
 }
 
-bool splits_header_block(std::string_view bytes, const limits& lim) {
+namespace {
+/// Whether parse() splits this input's top-level block itself, and (`simple`)
+/// whether it reads the top-level part as a simple text part.
+bool top_fields(std::string_view bytes, const limits& lim, bool& simple) {
     message m;
     if (bytes.size() > lim.message_bytes) bytes = bytes.substr(0, lim.message_bytes);
     if (bytes.starts_with("From ")) {
@@ -1245,9 +1311,23 @@ bool splits_header_block(std::string_view bytes, const limits& lim) {
     }
     std::string bounded;
     bytes = bound_headers(bytes, lim, m, bounded, nullptr);
-    std::vector<plain_field> fields;
+    std::vector<plain_field> fields;  // views into `bytes`, which may be `bounded`
     std::size_t block_end = 0;
-    return plain_fields(bytes, fields, block_end);
+    const bool split = plain_fields(bytes, fields, block_end);
+    simple = split && simple_top_body(fields).has_value();
+    return split;
+}
+}  // namespace
+
+bool splits_header_block(std::string_view bytes, const limits& lim) {
+    bool simple = false;
+    return top_fields(bytes, lim, simple);
+}
+
+bool reads_simple_body(std::string_view bytes, const limits& lim) {
+    bool simple = false;
+    top_fields(bytes, lim, simple);
+    return simple;
 }
 
 }  // namespace detail

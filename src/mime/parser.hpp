@@ -43,13 +43,18 @@ enum class parse_scope;  // mime/parse_scope.hpp
 namespace detail {
 
 /// For tests: parse_message() as it was before the top level was split here,
-/// every header block through GMimeMessage's own header processing. The
-/// records of both must be the same (tests/unit/mime/top_headers_test.cpp).
+/// every header block through GMimeMessage's own header processing and every
+/// body through GMime's parser (no simple_body path). The records of both must
+/// be the same (tests/unit/mime/top_headers_test.cpp).
 message parse_through_gmime_message(std::string_view bytes, const limits& lim, parse_scope scope);
 
 /// For tests: true when parse_message() splits this input's top-level header
 /// block itself (a block of plain fields), false when GMime does.
 bool splits_header_block(std::string_view bytes, const limits& lim);
+
+/// For tests: true when parse_message() reads this input's top-level part itself
+/// as one simple text part (mime/simple_body.hpp), without GMime's parser.
+bool reads_simple_body(std::string_view bytes, const limits& lim);
 
 /// lower() (ASCII letters only), eight bytes at a time; parse_received's copy.
 std::string lower_ascii(std::string_view s);

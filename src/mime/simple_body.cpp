@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: Apache-2.0
+// mime/simple_body.cpp - a top-level single text part read without GMime's parser (see simple_body.hpp)
+#include "mime/simple_body.hpp"
+
+#include "core/strings.hpp"
+#include "mime/header_decode.hpp"
+
+#include <gmime/gmime.h>
+
+#include <array>
+#include <vector>
+
+namespace replyguard::mime {
+namespace {
+
+constexpr bool lwsp(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+// RFC 2045 token bytes: printable ASCII but the tspecials.
+constexpr std::array<bool, 256> k_token = [] {
+    std::array<bool, 256> t{};
+    for (int c = 0x21; c < 0x7f; ++c) t[static_cast<std::size_t>(c)] = true;
+    for (char c : std::string_view("()<>@,;:\\\"/[]?=")) t[static_cast<unsigned char>(c)] = false;
+    return t;
+}();
+
+/// Printable ASCII, blanks and line breaks only; no encoded word, no backslash:
+/// nothing GMime would decode, convert or unescape.
+bool plain_value(std::string_view v) {
+    for (char ch : v) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (c >= 0x7f || (c < 0x20 && !lwsp(ch)) || ch == '\\') return false;
+    }
+    return v.find("=?") == std::string_view::npos;
+}
+
+struct cursor {
+    std::string_view s;
+    std::size_t i = 0;
+    void skip_lwsp() {
+        while (i < s.size() && lwsp(s[i])) ++i;
+    }
+    std::string_view token() {
+        const std::size_t b = i;
+        while (i < s.size() && k_token[static_cast<unsigned char>(s[i])]) ++i;
+        return s.substr(b, i - b);
+    }
+    bool eat(char c) {
+        if (i < s.size() && s[i] == c) {
+            ++i;
+            return true;
+        }
+        return false;
+    }
+    bool done() const { return i >= s.size(); }
+};
+
+/// type "/" subtype *(";" attribute "=" value) [";"], blanks and folds between
+/// the items; values a token or a quoted string without escapes.
+bool read_content_type(std::string_view raw, simple_body& b) {
+    cursor c{raw};
+    c.skip_lwsp();
+    const std::string_view type = c.token();
+    if (type.empty() || !c.eat('/')) return false;
+    const std::string_view subtype = c.token();
+    if (subtype.empty() || !ieq(type, "text") || !(ieq(subtype, "plain") || ieq(subtype, "html"))) return false;
+    b.type = std::string(type);
+    b.subtype = std::string(subtype);
+    std::vector<std::string_view> names;
+    for (;;) {
+        c.skip_lwsp();
+        if (c.done()) return true;
+        if (!c.eat(';')) return false;
+        c.skip_lwsp();
+        if (c.done()) return true;  // a trailing ';'
+        const std::string_view name = c.token();
+        if (name.empty() || name.find('*') != std::string_view::npos || ieq(name, "name")) return false;
+        for (std::string_view n : names)
+            if (ieq(n, name)) return false;  // GMime warns (PARAMETER_DUPLICATED)
+        names.push_back(name);
+        c.skip_lwsp();
+        if (!c.eat('=')) return false;
+        c.skip_lwsp();
+        std::string_view value;
+        if (c.eat('"')) {
+            const std::size_t e = c.s.find('"', c.i);
+            if (e == std::string_view::npos) return false;
+            value = c.s.substr(c.i, e - c.i);
+            if (value.find_first_of("\r\n") != std::string_view::npos) return false;
+            c.i = e + 1;
+        } else {
+            value = c.token();
+            if (value.empty()) return false;
+        }
+        if (ieq(name, "charset")) b.charset = std::string(value);
+        if (ieq(name, "boundary")) b.boundary = std::string(value);
+    }
+}
+
+}  // namespace
+
+std::optional<simple_body> read_simple_body(std::span<const raw_field> content_fields) {
+    simple_body b;
+    b.type = "text";
+    b.subtype = "plain";  // GMime's type for a part without Content-Type
+    bool seen_type = false, seen_encoding = false;
+    for (const raw_field& f : content_fields) {
+        if (!plain_value(f.raw)) return std::nullopt;
+        if (ieq(f.name, "Content-Type")) {
+            if (seen_type || !read_content_type(f.raw, b)) return std::nullopt;
+            seen_type = true;
+        } else if (ieq(f.name, "Content-Transfer-Encoding")) {
+            if (seen_encoding) return std::nullopt;
+            seen_encoding = true;
+            // The value GMime gives (g_mime_header_get_value: unfolded, trimmed;
+            // nothing to decode in a plain value), then its name for the encoding.
+            b.transfer_encoding = gmime_unfold(f.raw);
+            if (b.transfer_encoding.empty()) return std::nullopt;
+            for (char ch : b.transfer_encoding)
+                if (!k_token[static_cast<unsigned char>(ch)]) return std::nullopt;
+            switch (g_mime_content_encoding_from_string(b.transfer_encoding.c_str())) {
+            case GMIME_CONTENT_ENCODING_7BIT:
+            case GMIME_CONTENT_ENCODING_8BIT:
+            case GMIME_CONTENT_ENCODING_BINARY: b.decode = simple_body::coding::raw; break;
+            case GMIME_CONTENT_ENCODING_BASE64: b.decode = simple_body::coding::base64; break;
+            case GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE: b.decode = simple_body::coding::quoted_printable; break;
+            default: return std::nullopt;  // unknown names, uuencode: GMime's data wrapper
+            }
+        } else {
+            return std::nullopt;  // Content-Disposition, -ID, -Description, ...: left to GMime
+        }
+    }
+    return b;
+}
+
+std::string decode_simple_body(std::string_view content, simple_body::coding c) {
+    if (c == simple_body::coding::raw) return std::string(content);
+    GMimeEncoding state;
+    g_mime_encoding_init_decode(&state, c == simple_body::coding::base64 ? GMIME_CONTENT_ENCODING_BASE64
+                                                                         : GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);
+    std::string out(g_mime_encoding_outlen(&state, content.size()), '\0');
+    // One step over the whole input: the decoders are state machines, so GMime's
+    // filter calling them on 4 KB chunks gives the same bytes (its flush is a step).
+    const std::size_t n = g_mime_encoding_step(&state, content.data(), content.size(), out.data());
+    out.resize(n);
+    return out;
+}
+
+}  // namespace replyguard::mime

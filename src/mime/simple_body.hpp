@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: Apache-2.0
+// mime/simple_body.hpp - a top-level single text part read without GMime's parser
+//
+// Most mail is one text/plain or text/html part at the top (72% of the corpus's
+// single-message files). For those, GMime's parse built a GMimeMessage, its
+// GMimePart, content type, parameter list, header list and data wrapper, and a
+// stream and filter to decode the body, then freed them all again: about a fifth
+// of such a message's instructions (callgrind, bench/README.md "Round 9"). When
+// the top-level Content-* fields are so simple that GMime cannot read them
+// differently, the parser (mime/parser.cpp) reads the type and the transfer
+// encoding here and decodes the body with GMime's own decoders (no objects).
+// LIMITS
+//   Taken only when: the Content-* fields are at most one Content-Type and at
+//   most one Content-Transfer-Encoding, all printable ASCII without "=?" or
+//   backslashes; the type is text/plain or text/html (none: text/plain, GMime's
+//   default) with parameters of plain tokens or quoted strings, none named twice,
+//   none in RFC 2231 form ("*"), no "name"; the encoding one of 7bit, 8bit, binary,
+//   quoted-printable, base64 (as GMime reads its name). Anything else: nullopt,
+//   and the caller leaves the message to GMime.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace replyguard::mime {
+
+/// One field of a header block: name (without the blanks before ':') and raw
+/// value (after ':', folds and line breaks included).
+struct raw_field {
+    std::string_view name;
+    std::string_view raw;
+};
+
+/// What GMime would have made of a simple top-level text part's fields.
+struct simple_body {
+    std::string type;               ///< media type as written ("text", any case)
+    std::string subtype;            ///< as written ("plain" or "html", any case)
+    std::string charset;            ///< the "charset" parameter's value ("" when none)
+    std::string boundary;           ///< the "boundary" parameter's value ("" when none)
+    std::string transfer_encoding;  ///< the Content-Transfer-Encoding value as GMime gives it ("" when none)
+    enum class coding { raw, base64, quoted_printable } decode = coding::raw;
+};
+
+/// `content_fields`: the block's Content-* fields, in order. nullopt unless the
+/// part is simple (LIMITS above).
+std::optional<simple_body> read_simple_body(std::span<const raw_field> content_fields);
+
+/// The part's content (the bytes after the block's empty line) decoded as GMime's
+/// data wrapper decodes it (GMime's base64 and quoted-printable decoders).
+std::string decode_simple_body(std::string_view content, simple_body::coding c);
+
+}  // namespace replyguard::mime
