@@ -1130,7 +1130,7 @@ GMimeStream* stream_without_message_fields(std::string_view bytes, const std::ve
 /// The top-level part when it is one simple text part (mime/simple_body.hpp),
 /// read from the block's Content-* fields; nullopt: GMime reads the message.
 std::optional<simple_body> simple_top_body(const std::vector<plain_field>& fields) {
-    std::array<raw_field, 4> content{};
+    std::array<raw_field, 8> content{};
     std::size_t n = 0;
     for (const plain_field& f : fields) {
         if (!is_content_field(f.name)) continue;

@@ -102,7 +102,9 @@ std::optional<simple_body> read_simple_body(std::span<const raw_field> content_f
     simple_body b;
     b.type = "text";
     b.subtype = "plain";  // GMime's type for a part without Content-Type
-    bool seen_type = false, seen_encoding = false;
+    bool seen_type = false, seen_encoding = false, seen_disposition = false;
+    constexpr std::size_t k_max_others = 4;
+    std::vector<std::string_view> others;
     for (const raw_field& f : content_fields) {
         if (!plain_value(f.raw)) return std::nullopt;
         if (ieq(f.name, "Content-Type")) {
@@ -125,8 +127,17 @@ std::optional<simple_body> read_simple_body(std::span<const raw_field> content_f
             case GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE: b.decode = simple_body::coding::quoted_printable; break;
             default: return std::nullopt;  // unknown names, uuencode: GMime's data wrapper
             }
+        } else if (ieq(f.name, "Content-Disposition")) {
+            // "inline" alone: no file name, and walk_leaf's text branch either way.
+            if (seen_disposition || !ieq(gmime_unfold(f.raw), "inline")) return std::nullopt;
+            seen_disposition = true;
         } else {
-            return std::nullopt;  // Content-Disposition, -ID, -Description, ...: left to GMime
+            // -Length, -Class, -Description, -Language, -ID, -Location: GMime keeps
+            // them with the part, and nothing of a text part reads them. Once each.
+            for (std::string_view n : others)
+                if (ieq(n, f.name)) return std::nullopt;
+            if (others.size() == k_max_others) return std::nullopt;
+            others.push_back(f.name);
         }
     }
     return b;

@@ -10,9 +10,11 @@
 // differently, the parser (mime/parser.cpp) reads the type and the transfer
 // encoding here and decodes the body with GMime's own decoders (no objects).
 // LIMITS
-//   Taken only when: the Content-* fields are at most one Content-Type and at
-//   most one Content-Transfer-Encoding, all printable ASCII without "=?" or
-//   backslashes; the type is text/plain or text/html (none: text/plain, GMime's
+//   Taken only when: the Content-* fields are at most one Content-Type, at
+//   most one Content-Transfer-Encoding, at most one "Content-Disposition:
+//   inline" (no parameters), and at most four others once each (-Length, -Class,
+//   -Description, ...: nothing of a text part reads them), at most eight in all,
+//   all printable ASCII without "=?" or backslashes; the type is text/plain or text/html (none: text/plain, GMime's
 //   default) with parameters of plain tokens or quoted strings, none named twice,
 //   none in RFC 2231 form ("*"), no "name"; the encoding one of 7bit, 8bit, binary,
 //   quoted-printable, base64 (as GMime reads its name). Anything else: nullopt,

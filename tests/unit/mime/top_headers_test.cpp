@@ -439,6 +439,13 @@ TEST(SimpleBody, TypesCharsetsAndEncodingsAsGMimeReadsThem) {
     EXPECT_EQ(m.body_type.boundary, "zz");
     EXPECT_EQ(m.body_type.charset, "us-ascii");
     m = simple("Content-Type: text/plain; charset=\"\"\r\nContent-Transfer-Encoding: binary\r\n", "b\r\n", true);
+    // Other Content-* fields once each, "inline" alone: nothing of a text part reads them.
+    m = simple(
+        "Content-Type: text/plain; charset=utf-8\r\nContent-Disposition: INLINE \r\nContent-Length: 3\r\n"
+        "Content-Class: urn:content-classes:message\r\nContent-ID: <x@y>\r\nContent-Description: d\r\n",
+        "abc", true);
+    EXPECT_EQ(m.body_text, "abc");
+    EXPECT_TRUE(m.attachments.empty());
     // A name GMime reads as 8bit although it is none of RFC 2045's: its reading counts.
     m = simple("Content-Transfer-Encoding: 8-bit\r\n", "x\r\n", true);
     EXPECT_EQ(m.body_transfer_encoding, "8-bit");
@@ -470,7 +477,12 @@ TEST(SimpleBody, BodiesAtTheEdges) {
 
 TEST(SimpleBody, EverythingElseIsLeftToGMime) {
     for (const std::string& f : {
-             std::string("Content-Type: text/plain\r\nContent-Disposition: inline\r\n"),
+             std::string("Content-Type: text/plain\r\nContent-Disposition: inline; filename=a.txt\r\n"),
+             std::string("Content-Type: text/plain\r\nContent-Disposition: attachment\r\n"),
+             std::string("Content-Disposition: inline\r\nContent-Disposition: inline\r\n"),
+             std::string("Content-Description: a\r\nContent-description: b\r\n"),
+             std::string("Content-A: 1\r\nContent-B: 2\r\nContent-C: 3\r\nContent-D: 4\r\nContent-E: 5\r\n"),
+             std::string("Content-Description: =?utf-8?q?x?=\r\n"),
              std::string("Content-Type: text/plain; name=a.txt\r\n"),
              std::string("Content-Type: text/plain; charset*=utf-8''x\r\n"),
              std::string("Content-Type: text/plain\r\nContent-Type: text/html\r\n"),
@@ -491,7 +503,6 @@ TEST(SimpleBody, EverythingElseIsLeftToGMime) {
              std::string("Content-Transfer-Encoding: 8bith\r\n"),
              std::string("Content-Transfer-Encoding: base64\r\nContent-Transfer-Encoding: 7bit\r\n"),
              std::string("Content-Transfer-Encoding: \r\n"),
-             std::string("Content-ID: <x@y>\r\n"),
          }) {
         simple(f, "--b\r\nContent-Type: text/plain\r\n\r\nbody begin 644 a\r\n--b--\r\n", false);
         if (::testing::Test::HasFailure()) {
