@@ -526,44 +526,52 @@ bool enter_part(walk_state& st, int depth, const std::string& path) {
     return true;
 }
 
+/// A multipart's `n` children in order (`walk_child(i, path, in_alternative)`
+/// walks child i), with multipart/alternative's choice between its plain and
+/// HTML text. `ctype` is the multipart's type, lowered.
+template <class WalkChild>
+void walk_multipart(walk_state& st, const std::string& ctype, int n, const std::string& path, bool in_alternative,
+                    WalkChild&& walk_child) {
+    if (n == 0) st.msg.add_anomaly("MIME_EMPTY_MULTIPART", fmt::format("{} at {} has no parts", ctype, path));
+    if (ctype == "multipart/alternative") {
+        // Walk every alternative (links hide in HTML), but only one becomes body
+        // text: remember where this alternative's text parts start.
+        std::size_t plain_before = st.plain_parts.size(), html_before = st.html_parts.size();
+        std::size_t deferred_before = st.deferred_html.size();
+        for (int i = 0; i < n; ++i) walk_child(i, fmt::format("{}.{}", path, i + 1), true);
+        // Prefer plain text; drop the HTML of this alternative from the body when a
+        // non-empty plain version exists, and vice versa.
+        bool has_plain = false;
+        for (std::size_t k = plain_before; k < st.plain_parts.size(); ++k)
+            if (trim(st.msg.text_parts[st.plain_parts[k]].text).size() > 0) has_plain = true;
+        if (has_plain)
+            st.html_parts.resize(html_before);
+        else
+            st.plain_parts.resize(plain_before);
+        if (!in_alternative) {
+            // Outermost alternative: settle the HTML parts it deferred.
+            for (std::size_t k = deferred_before; k < st.deferred_html.size(); ++k) {
+                text_part& tp = st.msg.text_parts[st.deferred_html[k]];
+                if (has_plain)
+                    add_links(st, text::html_links(tp.html, st.bud));
+                else
+                    convert_html(st, tp);
+            }
+            st.deferred_html.resize(deferred_before);
+        }
+        return;
+    }
+    for (int i = 0; i < n; ++i) walk_child(i, fmt::format("{}.{}", path, i + 1), in_alternative);
+}
+
 void walk(walk_state& st, GMimeObject* obj, int depth, const std::string& path, bool in_alternative) {
     if (!obj || !enter_part(st, depth, path)) return;
     if (GMIME_IS_MULTIPART(obj)) {
         GMimeMultipart* mp = GMIME_MULTIPART(obj);
-        int n = g_mime_multipart_get_count(mp);
-        std::string ctype = content_type_of(obj);
-        if (n == 0) st.msg.add_anomaly("MIME_EMPTY_MULTIPART", fmt::format("{} at {} has no parts", ctype, path));
-        if (ctype == "multipart/alternative") {
-            // Walk every alternative (links hide in HTML), but only one becomes body
-            // text: remember where this alternative's text parts start.
-            std::size_t plain_before = st.plain_parts.size(), html_before = st.html_parts.size();
-            std::size_t deferred_before = st.deferred_html.size();
-            for (int i = 0; i < n; ++i)
-                walk(st, g_mime_multipart_get_part(mp, i), depth + 1, fmt::format("{}.{}", path, i + 1), true);
-            // Prefer plain text; drop the HTML of this alternative from the body when a
-            // non-empty plain version exists, and vice versa.
-            bool has_plain = false;
-            for (std::size_t k = plain_before; k < st.plain_parts.size(); ++k)
-                if (trim(st.msg.text_parts[st.plain_parts[k]].text).size() > 0) has_plain = true;
-            if (has_plain)
-                st.html_parts.resize(html_before);
-            else
-                st.plain_parts.resize(plain_before);
-            if (!in_alternative) {
-                // Outermost alternative: settle the HTML parts it deferred.
-                for (std::size_t k = deferred_before; k < st.deferred_html.size(); ++k) {
-                    text_part& tp = st.msg.text_parts[st.deferred_html[k]];
-                    if (has_plain)
-                        add_links(st, text::html_links(tp.html, st.bud));
-                    else
-                        convert_html(st, tp);
-                }
-                st.deferred_html.resize(deferred_before);
-            }
-            return;
-        }
-        for (int i = 0; i < n; ++i)
-            walk(st, g_mime_multipart_get_part(mp, i), depth + 1, fmt::format("{}.{}", path, i + 1), in_alternative);
+        walk_multipart(st, content_type_of(obj), g_mime_multipart_get_count(mp), path, in_alternative,
+                       [&](int i, const std::string& child_path, bool child_in_alternative) {
+                           walk(st, g_mime_multipart_get_part(mp, i), depth + 1, child_path, child_in_alternative);
+                       });
         return;
     }
     if (st.scope == parse_scope::learn && (GMIME_IS_MESSAGE_PART(obj) || GMIME_IS_MESSAGE_PARTIAL(obj))) return;
@@ -1130,9 +1138,17 @@ GMimeStream* stream_without_message_fields(std::string_view bytes, const std::ve
     return g_mime_stream_mem_new_with_byte_array(arr);
 }
 
-/// The top-level part when it is one simple text part (mime/simple_body.hpp),
-/// read from the block's Content-* fields; nullopt: GMime reads the message.
-std::optional<simple_body> simple_top_body(const std::vector<plain_field>& fields) {
+/// The top-level part when it is one simple text part or a simple multipart of
+/// such parts (mime/simple_body.hpp), read from the block's Content-* fields and
+/// the bytes after its empty line; nullopt: GMime reads the message.
+struct simple_top {
+    simple_body body;
+    std::string_view content;              ///< after the block's empty line
+    std::vector<simple_subpart> subparts;  ///< a multipart's, split
+};
+
+std::optional<simple_top> simple_top_part(std::string_view bytes, std::size_t block_end,
+                                          const std::vector<plain_field>& fields) {
     std::array<raw_field, 8> content{};
     std::size_t n = 0;
     for (const plain_field& f : fields) {
@@ -1140,31 +1156,53 @@ std::optional<simple_body> simple_top_body(const std::vector<plain_field>& field
         if (n == content.size()) return std::nullopt;  // more than read_simple_body takes
         content[n++] = {f.name, f.raw};
     }
-    return read_simple_body(std::span<const raw_field>(content.data(), n));
+    auto body = read_simple_body(std::span<const raw_field>(content.data(), n), true);
+    if (!body) return std::nullopt;
+    simple_top top{std::move(*body), {}, {}};
+    const std::size_t start = block_end + (bytes[block_end] == '\r' ? 2 : 1);
+    top.content = bytes.substr(std::min(start, bytes.size()));
+    if (ieq(top.body.type, "multipart")) {
+        auto parts = split_simple_multipart(top.content, top.body.boundary);
+        if (!parts) return std::nullopt;
+        top.subparts = std::move(*parts);
+    }
+    return top;
 }
 
-/// fill_message for a message whose top-level part is `body` (simple_top_body):
-/// the same model GMime's tree gives, without the tree. The part's content is
-/// what follows the block's empty line, as for GMime's leaf part at the top.
-void fill_simple_message(std::string_view bytes, std::size_t block_end, const std::vector<plain_field>& fields,
-                         const simple_body& body, message& m, const limits& lim, budget* bud, parse_scope scope) {
+/// walk_leaf's text branch for a simple part (no file name, no attachment
+/// disposition, a text type): decoded, bounded, added.
+void add_simple_part(walk_state& st, const simple_body& b, std::string_view content, int depth, const std::string& path,
+                     bool in_alternative) {
+    if (!enter_part(st, depth, path)) return;
+    std::string data = decode_simple_body(content, b.decode);
+    if (data.size() > st.lim.message_bytes) data.resize(st.lim.message_bytes);
+    add_text_part(st, lower(b.type) + "/" + lower(b.subtype), b.charset, std::move(data), path, in_alternative);
+}
+
+/// fill_message for a message whose top-level part is simple (simple_top_part):
+/// the same model GMime's tree gives, without the tree.
+void fill_simple_message(const simple_top& top, const std::vector<plain_field>& fields, message& m, const limits& lim,
+                         budget* bud, parse_scope scope) {
     std::vector<field_view> message_fields;
     message_fields.reserve(fields.size());
     for (const plain_field& f : fields)
         if (!is_content_field(f.name)) message_fields.push_back({f.name, f.raw});
     fill_headers(message_fields, m, lim, bud);
     walk_state st{lim, m, bud, 0, false, false, false, {}, {}, {}, scope};
+    const simple_body& body = top.body;
     m.body_type.type = lower(body.type);
     m.body_type.subtype = lower(body.subtype);
     m.body_type.charset = body.charset;
     m.body_type.boundary = body.boundary;
     m.body_transfer_encoding = unfold(body.transfer_encoding);
-    if (enter_part(st, 0, "1")) {
-        // walk_leaf's text branch: no file name, no disposition, a text type.
-        const std::size_t start = block_end + (bytes[block_end] == '\r' ? 2 : 1);
-        std::string data = decode_simple_body(bytes.substr(std::min(start, bytes.size())), body.decode);
-        if (data.size() > lim.message_bytes) data.resize(lim.message_bytes);
-        add_text_part(st, m.body_type.type + "/" + m.body_type.subtype, body.charset, std::move(data), "1", false);
+    if (m.body_type.type != "multipart") {
+        add_simple_part(st, body, top.content, 0, "1", false);
+    } else if (enter_part(st, 0, "1")) {
+        walk_multipart(st, m.body_type.type + "/" + m.body_type.subtype, static_cast<int>(top.subparts.size()), "1",
+                       false, [&](int i, const std::string& path, bool in_alternative) {
+                           const simple_subpart& sp = top.subparts[static_cast<std::size_t>(i)];
+                           add_simple_part(st, sp.body, sp.content, 1, path, in_alternative);
+                       });
     }
     finish_body(st);
 }
@@ -1231,9 +1269,9 @@ message parse(std::string_view bytes, const limits& lim, budget* bud, parse_scop
     gptr<GMimeStream> stream;
     if (own_split && plain_fields(bytes, fields, block_end)) {
         warn_as_gmime_message(fields, opts, sink);
-        if (auto body = simple_top_body(fields)) {
+        if (auto top = simple_top_part(bytes, block_end, fields)) {
             g_mime_parser_options_set_warning_callback(opts, nullptr, nullptr);
-            fill_simple_message(bytes, block_end, fields, *body, m, lim, bud, scope);
+            fill_simple_message(*top, fields, m, lim, bud, scope);
             if (m.headers.empty()) m.add_anomaly("NOT_A_MESSAGE", "the input has no header fields");
             return m;
         }
@@ -1317,7 +1355,7 @@ bool top_fields(std::string_view bytes, const limits& lim, bool& simple) {
     std::vector<plain_field> fields;  // views into `bytes`, which may be `bounded`
     std::size_t block_end = 0;
     const bool split = plain_fields(bytes, fields, block_end);
-    simple = split && simple_top_body(fields).has_value();
+    simple = split && simple_top_part(bytes, block_end, fields).has_value();
     return split;
 }
 }  // namespace

@@ -56,13 +56,17 @@ struct cursor {
 
 /// type "/" subtype *(";" attribute "=" value) [";"], blanks and folds between
 /// the items; values a token or a quoted string without escapes.
-bool read_content_type(std::string_view raw, simple_body& b) {
+bool read_content_type(std::string_view raw, simple_body& b, bool multipart_too) {
     cursor c{raw};
     c.skip_lwsp();
     const std::string_view type = c.token();
     if (type.empty() || !c.eat('/')) return false;
     const std::string_view subtype = c.token();
-    if (subtype.empty() || !ieq(type, "text") || !(ieq(subtype, "plain") || ieq(subtype, "html"))) return false;
+    if (subtype.empty()) return false;
+    const bool text = ieq(type, "text") && (ieq(subtype, "plain") || ieq(subtype, "html"));
+    const bool multi =
+        multipart_too && ieq(type, "multipart") && (ieq(subtype, "alternative") || ieq(subtype, "mixed"));
+    if (!text && !multi) return false;
     b.type = std::string(type);
     b.subtype = std::string(subtype);
     std::vector<std::string_view> names;
@@ -98,7 +102,7 @@ bool read_content_type(std::string_view raw, simple_body& b) {
 
 }  // namespace
 
-std::optional<simple_body> read_simple_body(std::span<const raw_field> content_fields) {
+std::optional<simple_body> read_simple_body(std::span<const raw_field> content_fields, bool multipart_too) {
     simple_body b;
     b.type = "text";
     b.subtype = "plain";  // GMime's type for a part without Content-Type
@@ -108,7 +112,7 @@ std::optional<simple_body> read_simple_body(std::span<const raw_field> content_f
     for (const raw_field& f : content_fields) {
         if (!plain_value(f.raw)) return std::nullopt;
         if (ieq(f.name, "Content-Type")) {
-            if (seen_type || !read_content_type(f.raw, b)) return std::nullopt;
+            if (seen_type || !read_content_type(f.raw, b, multipart_too)) return std::nullopt;
             seen_type = true;
         } else if (ieq(f.name, "Content-Transfer-Encoding")) {
             if (seen_encoding) return std::nullopt;
@@ -140,7 +144,123 @@ std::optional<simple_body> read_simple_body(std::span<const raw_field> content_f
             others.push_back(f.name);
         }
     }
+    if (ieq(b.type, "multipart")) {
+        // GMime reads no transfer encoding for a multipart's own bytes; take only
+        // those that say there is none, and a boundary to split on.
+        if (b.boundary.empty() || b.decode != simple_body::coding::raw) return std::nullopt;
+    }
     return b;
+}
+
+namespace {
+
+/// GMime's boundary test (gmime-parser.c is_boundary after check_boundary drops
+/// one CR before the line break): `line` starts with `marker` and the rest is
+/// linear white space.
+bool is_boundary_line(std::string_view line, std::string_view marker) {
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (!line.starts_with(marker)) return false;
+    for (char c : line.substr(marker.size()))
+        if (!lwsp(c)) return false;
+    return true;
+}
+
+enum class line_kind { text, boundary, end };
+
+struct line_reader {
+    std::string_view s;
+    std::size_t pos = 0;
+    std::string_view delimiter, close;  // "--" boundary, and with "--" after it
+
+    /// The next line from `pos` (without its line break; `nl`: whether it had one).
+    std::string_view next(bool& nl) {
+        const std::size_t e = s.find('\n', pos);
+        nl = e != std::string_view::npos;
+        const std::string_view line = s.substr(pos, (nl ? e : s.size()) - pos);
+        pos = nl ? e + 1 : s.size();
+        return line;
+    }
+    line_kind kind(std::string_view line) const {
+        if (line.size() < 2 || line[0] != '-' || line[1] != '-') return line_kind::text;
+        if (is_boundary_line(line, close)) return line_kind::end;  // GMime checks the end first
+        if (is_boundary_line(line, delimiter)) return line_kind::boundary;
+        return line_kind::text;
+    }
+    /// Lines up to the next boundary line: the content before it, with the line
+    /// break GMime gives the boundary taken off (two bytes when the boundary line
+    /// ends in CR LF, else one: gmime-parser.c parser_scan_content). nullopt at the
+    /// end of the input (GMime: a truncated multipart, with a warning).
+    std::optional<std::pair<std::string_view, line_kind>> content() {
+        const std::size_t begin = pos;
+        while (pos < s.size()) {
+            const std::size_t line_start = pos;
+            bool nl = false;
+            const std::string_view line = next(nl);
+            const line_kind k = kind(line);
+            if (k == line_kind::text) continue;
+            std::size_t len = line_start - begin;
+            if (len > 0) {
+                const std::size_t cut = (nl && !line.empty() && line.back() == '\r') ? 2 : 1;
+                if (len < cut) return std::nullopt;  // GMime's seek would go before the start
+                len -= cut;
+            }
+            if (!nl && k == line_kind::boundary) return std::nullopt;  // nothing after it
+            return std::make_pair(s.substr(begin, len), k);
+        }
+        return std::nullopt;
+    }
+    /// A subpart's header block: Content-* fields only, each a name of printable
+    /// ASCII but ':' right before ':', continuation lines starting with a blank,
+    /// ended by an empty line. Anything else: false (GMime's path).
+    bool fields(std::vector<raw_field>& out) {
+        out.clear();
+        while (pos < s.size()) {
+            bool nl = false;
+            const std::size_t start = pos;
+            std::string_view line = next(nl);
+            if (!nl) return false;
+            if (line.empty() || line == "\r") return !out.empty();
+            const std::size_t colon = line.find(':');
+            if (colon == std::string_view::npos || colon == 0) return false;
+            const std::string_view name = line.substr(0, colon);
+            for (char c : name)
+                if (c < 0x21 || c > 0x7e) return false;  // printable ASCII (no blank before ':')
+            if (name.size() < 8 || !ieq(name.substr(0, 8), "Content-")) return false;
+            // Continuation lines belong to the value (with their line breaks, as GMime's raw value).
+            std::size_t end = pos;
+            while (end < s.size() && (s[end] == ' ' || s[end] == '\t')) {
+                const std::size_t e = s.find('\n', end);
+                if (e == std::string_view::npos) return false;
+                end = e + 1;
+            }
+            pos = end;
+            out.push_back({name, s.substr(start + colon + 1, end - (start + colon + 1))});
+        }
+        return false;
+    }
+};
+
+}  // namespace
+
+std::optional<std::vector<simple_subpart>> split_simple_multipart(std::string_view body, std::string_view boundary) {
+    const std::string delimiter = "--" + std::string(boundary);
+    const std::string close = delimiter + "--";
+    line_reader r{body, 0, delimiter, close};
+    // The prologue, up to the first boundary (GMime keeps it with the multipart;
+    // nothing of the model reads it).
+    auto first = r.content();
+    if (!first || first->second != line_kind::boundary) return std::nullopt;
+    std::vector<simple_subpart> parts;
+    std::vector<raw_field> fields;
+    for (;;) {
+        if (parts.size() == k_max_simple_subparts || !r.fields(fields)) return std::nullopt;
+        auto b = read_simple_body(fields);
+        if (!b) return std::nullopt;
+        auto c = r.content();
+        if (!c) return std::nullopt;
+        parts.push_back({std::move(*b), c->first});
+        if (c->second == line_kind::end) return parts;  // the epilogue is not read either
+    }
 }
 
 std::string decode_simple_body(std::string_view content, simple_body::coding c) {

@@ -25,6 +25,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace replyguard::mime {
 
@@ -46,8 +47,29 @@ struct simple_body {
 };
 
 /// `content_fields`: the block's Content-* fields, in order. nullopt unless the
-/// part is simple (LIMITS above).
-std::optional<simple_body> read_simple_body(std::span<const raw_field> content_fields);
+/// part is simple (LIMITS above). `multipart_too`: a multipart/alternative or
+/// multipart/mixed with a boundary and no transfer encoding is taken too (its
+/// subparts: split_simple_multipart).
+std::optional<simple_body> read_simple_body(std::span<const raw_field> content_fields, bool multipart_too = false);
+
+/// One subpart of a simple multipart: its fields read, its content (before the
+/// transfer decoding) a view into the body.
+struct simple_subpart {
+    simple_body body;
+    std::string_view content;
+};
+
+/// At most this many subparts are split here; more go to GMime.
+inline constexpr std::size_t k_max_simple_subparts = 16;
+
+/// The subparts of a multipart's `body` (what follows its header block's empty
+/// line) split as GMime's parser splits them (gmime-parser.c 3.2: boundary lines
+/// "--boundary" and "--boundary--" followed by blanks only, the line break before
+/// a boundary line belongs to it), when every subpart is a simple text part whose
+/// header block holds only Content-* fields, and the end boundary is there.
+/// nullopt for anything else (a nested multipart, an attachment, a subpart
+/// without fields, a missing end boundary: GMime's path and its warnings).
+std::optional<std::vector<simple_subpart>> split_simple_multipart(std::string_view body, std::string_view boundary);
 
 /// The part's content (the bytes after the block's empty line) decoded as GMime's
 /// data wrapper decodes it (GMime's base64 and quoted-printable decoders).
