@@ -15,9 +15,10 @@
 //   we read none of it. The warnings it raised are raised again field by field
 //   (warn_as_gmime_message), with the same details and order. Other blocks, and
 //   attached messages (message/rfc822: 0.25% of the instructions), are GMime's.
-//   When such a block's top-level part is one simple text part (simple_body.hpp:
-//   most single-part mail), GMime's parser is not called at all: the body is
-//   decoded with GMime's decoders and walked as walk_leaf would (fill_simple_message).
+//   When such a block's top-level part is one simple text part, or a multipart
+//   of such parts (simple_body.hpp: most mail), GMime's parser is not called at
+//   all: each body is decoded with GMime's decoders and walked as walk_leaf and
+//   walk_multipart would (fill_simple_message).
 // LIMITS
 //   limits::message_bytes  input beyond it is cut (MIME_TRUNCATED)
 //   limits::header_bytes   header block beyond it: other than identity/structure fields

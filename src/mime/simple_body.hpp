@@ -1,24 +1,30 @@
 // SPDX-License-Identifier: Apache-2.0
-// mime/simple_body.hpp - a top-level single text part read without GMime's parser
+// mime/simple_body.hpp - a top-level text part, or a multipart of text parts, read without GMime's parser
 //
 // Most mail is one text/plain or text/html part at the top (72% of the corpus's
-// single-message files). For those, GMime's parse built a GMimeMessage, its
-// GMimePart, content type, parameter list, header list and data wrapper, and a
-// stream and filter to decode the body, then freed them all again: about a fifth
-// of such a message's instructions (callgrind, bench/README.md "Round 9"). When
-// the top-level Content-* fields are so simple that GMime cannot read them
-// differently, the parser (mime/parser.cpp) reads the type and the transfer
-// encoding here and decodes the body with GMime's own decoders (no objects).
+// single-message files), or a multipart/alternative of a plain and an HTML
+// version (Outlook's every message). For those, GMime's parse built a
+// GMimeMessage, its parts, content types, parameter lists, header lists and data
+// wrappers, and a stream and filter to decode each body, then freed them all
+// again: a fifth of such a message's instructions (callgrind, bench/README.md
+// "Round 9"). When the Content-* fields are so simple that GMime cannot read
+// them differently, the parser (mime/parser.cpp) reads the types and transfer
+// encodings here, splits a multipart on its boundary as GMime does, and decodes
+// each body with GMime's own decoders (no objects).
 // LIMITS
-//   Taken only when: the Content-* fields are at most one Content-Type, at
-//   most one Content-Transfer-Encoding, at most one "Content-Disposition:
-//   inline" (no parameters), and at most four others once each (-Length, -Class,
-//   -Description, ...: nothing of a text part reads them), at most eight in all,
-//   all printable ASCII without "=?" or backslashes; the type is text/plain or text/html (none: text/plain, GMime's
-//   default) with parameters of plain tokens or quoted strings, none named twice,
-//   none in RFC 2231 form ("*"), no "name"; the encoding one of 7bit, 8bit, binary,
-//   quoted-printable, base64 (as GMime reads its name). Anything else: nullopt,
-//   and the caller leaves the message to GMime.
+//   A part is taken only when: its Content-* fields are at most one
+//   Content-Type, at most one Content-Transfer-Encoding, at most one
+//   "Content-Disposition: inline" (no parameters), and at most four others once
+//   each (-Length, -Class, -Description, ...: nothing of a text part reads them),
+//   at most eight in all, all printable ASCII without "=?" or backslashes; the
+//   type is text/plain or text/html (none: text/plain, GMime's default) with
+//   parameters of plain tokens or quoted strings, none named twice, none in RFC
+//   2231 form ("*"), no "name"; the encoding one of 7bit, 8bit, binary,
+//   quoted-printable, base64 (as GMime reads its name). A multipart (top level
+//   only) is multipart/alternative or multipart/mixed with a boundary and no
+//   transfer encoding, of 1-16 such parts whose header blocks hold Content-*
+//   fields only, closed by its end boundary. Anything else: nullopt, and the
+//   caller leaves the message to GMime.
 #pragma once
 
 #include <optional>
