@@ -647,6 +647,59 @@ TEST(SimpleBody, RandomMultipartsAsGMimeReadsThem) {
     EXPECT_GT(took, 400u);
 }
 
+TEST(SimpleBody, MutatedCorpusMailAsGMimeReadsIt) {
+    // Real mail that takes the path, mutated where the path decides: line ends
+    // changed, a line dropped or doubled, a byte of the boundary and line-break
+    // alphabet put in, the tail cut off. Both paths must agree on every mutant,
+    // whichever path it takes.
+    const std::filesystem::path root(REPLYGUARD_CORPUS_DIR);
+    if (!std::filesystem::exists(root)) GTEST_SKIP() << "no corpus at " << root;
+    std::mt19937 rng(53);
+    std::size_t files = 0, mutants = 0, took = 0;
+    for (const auto& p : test::single_message_files(root)) {
+        if (rng() % 6 != 0) continue;  // a sixth of the corpus: a few seconds
+        const std::string raw = read_file(p);
+        if (raw.size() > 200'000 || !mime::detail::reads_simple_body(raw, limits{})) continue;
+        ++files;
+        const std::size_t body = raw.find("\n\n") != std::string::npos ? raw.find("\n\n") : raw.find("\r\n\r\n");
+        if (body == std::string::npos) continue;
+        for (int k = 0; k < 4; ++k) {
+            std::string m = raw;
+            const std::size_t at = body + rng() % (m.size() - body);
+            switch (rng() % 5) {
+            case 0:  // CR LF to LF after `at`
+                for (std::size_t i = m.find("\r\n", at); i != std::string::npos; i = m.find("\r\n", i)) m.erase(i, 1);
+                break;
+            case 1: {  // drop the line at `at`
+                const std::size_t b = m.rfind('\n', at), e = m.find('\n', at);
+                if (b != std::string::npos && e != std::string::npos) m.erase(b + 1, e - b);
+                break;
+            }
+            case 2: {  // double the line at `at`
+                const std::size_t b = m.rfind('\n', at), e = m.find('\n', at);
+                if (b != std::string::npos && e != std::string::npos) m.insert(e + 1, m.substr(b + 1, e - b));
+                break;
+            }
+            case 3:  // a byte of the boundary and line-break alphabet
+                m.insert(at, 1, "-\r\n \t=b"[rng() % 7]);
+                break;
+            default:  // cut the tail
+                m.resize(at);
+            }
+            ++mutants;
+            took += mime::detail::reads_simple_body(m, limits{}) ? 1 : 0;
+            parse_both(m);
+            if (::testing::Test::HasFailure()) {
+                ADD_FAILURE() << "mutant of " << p << ":\n" << m;
+                return;
+            }
+        }
+    }
+    RecordProperty("mutants", static_cast<int>(mutants));
+    EXPECT_GT(files, 300u);
+    EXPECT_GT(took * 2, mutants) << took << " of " << mutants;
+}
+
 TEST(SimpleBody, RandomBodiesDecodeAsGMimeDecodes) {
     // Random bytes from an alphabet of what the decoders special-case (base64
     // letters, '=', soft breaks, hex digits, CR, LF, blanks, 8-bit), in every
