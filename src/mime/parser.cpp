@@ -1343,7 +1343,7 @@ message parse_through_gmime_message(std::string_view bytes, const limits& lim, p
 
 namespace {
 /// Whether parse() splits this input's top-level block itself, and (`simple`)
-/// whether it reads the top-level part as a simple text part.
+/// whether it reads the top-level part without GMime (simple_top_part).
 bool top_fields(std::string_view bytes, const limits& lim, bool& simple) {
     message m;
     if (bytes.size() > lim.message_bytes) bytes = bytes.substr(0, lim.message_bytes);

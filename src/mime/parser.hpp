@@ -53,7 +53,8 @@ message parse_through_gmime_message(std::string_view bytes, const limits& lim, p
 bool splits_header_block(std::string_view bytes, const limits& lim);
 
 /// For tests: true when parse_message() reads this input's top-level part itself
-/// as one simple text part (mime/simple_body.hpp), without GMime's parser.
+/// as one simple text part or a multipart of them (mime/simple_body.hpp), without
+/// GMime's parser.
 bool reads_simple_body(std::string_view bytes, const limits& lim);
 
 /// lower() (ASCII letters only), eight bytes at a time; parse_received's copy.
