@@ -54,6 +54,11 @@ struct cursor {
     bool done() const { return i >= s.size(); }
 };
 
+/// At most this many parameters in a Content-Type taken here (more: GMime's path).
+constexpr std::size_t k_max_parameters = 16;
+/// At most this many fields in a subpart's header block (as at the top level).
+constexpr std::size_t k_max_subpart_fields = 8;
+
 /// type "/" subtype *(";" attribute "=" value) [";"], blanks and folds between
 /// the items; values a token or a quoted string without escapes.
 bool read_content_type(std::string_view raw, simple_body& b, bool multipart_too) {
@@ -78,6 +83,9 @@ bool read_content_type(std::string_view raw, simple_body& b, bool multipart_too)
         if (c.done()) return true;  // a trailing ';'
         const std::string_view name = c.token();
         if (name.empty() || name.find('*') != std::string_view::npos || ieq(name, "name")) return false;
+        // A subpart's fields are not bounded by bound_headers: the duplicate check
+        // below must not turn a value of a million parameters quadratic.
+        if (names.size() == k_max_parameters) return false;
         for (std::string_view n : names)
             if (ieq(n, name)) return false;  // GMime warns (PARAMETER_DUPLICATED)
         names.push_back(name);
@@ -226,6 +234,7 @@ struct line_reader {
             for (char c : name)
                 if (c < 0x21 || c > 0x7e) return false;  // printable ASCII (no blank before ':')
             if (name.size() < 8 || !ieq(name.substr(0, 8), "Content-")) return false;
+            if (out.size() == k_max_subpart_fields) return false;  // read_simple_body takes no more
             // Continuation lines belong to the value (with their line breaks, as GMime's raw value).
             std::size_t end = pos;
             while (end < s.size() && (s[end] == ' ' || s[end] == '\t')) {

@@ -18,8 +18,8 @@
 //   each (-Length, -Class, -Description, ...: nothing of a text part reads them),
 //   at most eight in all, all printable ASCII without "=?" or backslashes; the
 //   type is text/plain or text/html (none: text/plain, GMime's default) with
-//   parameters of plain tokens or quoted strings, none named twice, none in RFC
-//   2231 form ("*"), no "name"; the encoding one of 7bit, 8bit, binary,
+//   parameters of plain tokens or quoted strings (at most 16), none named twice,
+//   none in RFC 2231 form ("*"), no "name"; the encoding one of 7bit, 8bit, binary,
 //   quoted-printable, base64 (as GMime reads its name). A multipart (top level
 //   only) is multipart/alternative or multipart/mixed with a boundary and no
 //   transfer encoding, of 1-16 such parts whose header blocks hold Content-*

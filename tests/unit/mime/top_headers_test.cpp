@@ -493,6 +493,8 @@ TEST(SimpleBody, EverythingElseIsLeftToGMime) {
              std::string("Content-Type: text/plain (comment); charset=x\r\n"),
              std::string("Content-Type: text/plain; charset=\xE6\x97\xA5\r\n"),
              std::string("Content-Type: text/plain; charset=\r\n"),
+             std::string("Content-Type: text/plain; a=1; b=2; c=3; d=4; e=5; f=6; g=7; h=8; i=9; j=10; k=11; l=12; "
+                         "m=13; n=14; o=15; p=16; q=17\r\n"),
              std::string("Content-Type: text/plain charset=utf-8\r\n"),
              std::string("Content-Type: text/enriched\r\n"),
              std::string("Content-Type: text/calendar\r\n"),
