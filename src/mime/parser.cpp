@@ -26,6 +26,10 @@
 //                          before GMime sees it (bound_headers), so a 50 MB header
 //                          costs a linear scan, not GMime's copies of it
 //   limits::header_field_bytes  one field beyond it is cut (HEADER_FIELD_TOO_LONG)
+//   k_part_field_params    64 parameters a Content-Type/-Disposition field on
+//                          GMime's path, in any header block; more are cut
+//                          (HEADER_FIELD_TOO_LONG): GMime's parameter parsing is
+//                          quadratic (bound_part_fields)
 //   limits::message_millis the walk over parts stops (PARSE_TIMEOUT, via core/budget.hpp)
 //   limits::mime_depth     deeper parts are not walked (MIME_TOO_DEEP)
 //   limits::mime_parts     parts beyond it are not walked (MIME_TOO_MANY_PARTS)
@@ -903,6 +907,70 @@ struct plain_field {
 
 bool is_content_field(std::string_view name) { return name.size() >= 8 && starts_with_ci(name, "Content-"); }
 
+/// GMime's parsing of a field's parameters is quadratic in their number (a
+/// subpart whose Content-Type held 300,000 took 320 s of CPU, and GMime's parse
+/// cannot be interrupted), and bound_headers bounds the top-level block only.
+/// So on GMime's path every line of the input that starts a Content-Type or
+/// Content-Disposition field (a header block's, or text that looks like one)
+/// keeps at most
+/// k_part_field_params parameters: the field is cut before its next ';', and
+/// what follows of it is left out. Real fields have a handful (a long file name
+/// in RFC 2231 pieces, a dozen). The input is copied only when a field is cut.
+constexpr std::size_t k_part_field_params = 64;
+
+/// `base`: where `bytes` starts in the input (for the anomaly's byte offset).
+std::string_view bound_part_fields(std::string_view bytes, std::size_t base, message& m, std::string& copy,
+                                   budget* bud) {
+    const auto starts_field = [&](std::size_t p) {
+        const std::string_view rest = bytes.substr(p, 24);
+        std::size_t n = 0;
+        if (starts_with_ci(rest, "Content-Type"))
+            n = 12;
+        else if (starts_with_ci(rest, "Content-Disposition"))
+            n = 19;
+        else
+            return false;
+        while (n < rest.size() && (rest[n] == ' ' || rest[n] == '\t')) ++n;
+        return n < rest.size() && rest[n] == ':';
+    };
+    std::string out;
+    std::size_t copied = 0;  // bytes[0, copied) is in `out` (when a field was cut)
+    std::size_t cut = 0;
+    for (std::size_t p = 0; p < bytes.size();) {
+        std::size_t nl = bytes.find('\n', p);
+        if ((bytes[p] == 'C' || bytes[p] == 'c') && starts_field(p)) {
+            // The field: this line and the lines that continue it.
+            std::size_t end = nl == std::string_view::npos ? bytes.size() : nl + 1;
+            while (end < bytes.size() && (bytes[end] == ' ' || bytes[end] == '\t')) {
+                const std::size_t e = bytes.find('\n', end);
+                end = e == std::string_view::npos ? bytes.size() : e + 1;
+            }
+            const std::string_view field = bytes.substr(0, end);  // searches stop at its end
+            std::size_t semis = 0, at = p;
+            for (; (at = field.find(';', at)) != std::string_view::npos; ++at)
+                if (++semis > k_part_field_params) break;
+            if (semis > k_part_field_params) {
+                if (out.empty()) out.reserve(bytes.size());
+                out.append(bytes.substr(copied, at - copied));
+                out.append(end >= 2 && bytes[end - 2] == '\r' ? "\r\n" : "\n");
+                copied = end;
+                if (!cut++)
+                    limit_anomaly(m, bud, "HEADER_FIELD_TOO_LONG",
+                                  fmt::format("{} field at byte {} with more than {} parameters cut",
+                                              bytes.substr(p, bytes[p + 8] == 'T' || bytes[p + 8] == 't' ? 12 : 19),
+                                              base + p, k_part_field_params));
+            }
+            nl = end == 0 ? std::string_view::npos : end - 1;
+        }
+        if (nl == std::string_view::npos) break;
+        p = nl + 1;
+    }
+    if (!cut) return bytes;
+    out.append(bytes.substr(copied));
+    copy = std::move(out);
+    return copy;
+}
+
 /// Split the header block the way gmime-parser.c (3.2) step_headers and
 /// header_buffer_parse do, for blocks where the rules cannot disagree: every
 /// field starts with a name of printable ASCII other than ':', then blanks and
@@ -1267,6 +1335,7 @@ message parse(std::string_view bytes, const limits& lim, budget* bud, parse_scop
     g_mime_parser_options_set_warning_callback(opts, on_warning, &sink);
     std::vector<plain_field> fields;
     std::size_t block_end = 0;
+    std::string bounded_fields;  // the input with parameter lists cut (bound_part_fields), when one was
     gptr<GMimeStream> stream;
     if (own_split && plain_fields(bytes, fields, block_end)) {
         warn_as_gmime_message(fields, opts, sink);
@@ -1276,9 +1345,19 @@ message parse(std::string_view bytes, const limits& lim, budget* bud, parse_scop
             if (m.headers.empty()) m.add_anomaly("NOT_A_MESSAGE", "the input has no header fields");
             return m;
         }
-        stream.reset(stream_without_message_fields(bytes, fields, block_end, sink.removed));
     } else {
         fields.clear();
+    }
+    // GMime's path: parameter lists bounded first (bound_part_fields). When a field
+    // was cut, the block is split again on the new input, so that the fields'
+    // views and offsets are the new input's.
+    if (const std::string_view cut = bound_part_fields(bytes, 0, m, bounded_fields, bud); cut.data() != bytes.data()) {
+        bytes = cut;
+        if (!fields.empty() && !plain_fields(bytes, fields, block_end)) fields.clear();
+    }
+    if (!fields.empty()) {
+        stream.reset(stream_without_message_fields(bytes, fields, block_end, sink.removed));
+    } else {
         stream.reset(g_mime_stream_mem_new_with_buffer(bytes.data(), bytes.size()));
     }
     gptr<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
