@@ -1207,6 +1207,16 @@ GMimeStream* stream_without_message_fields(std::string_view bytes, const std::ve
     return g_mime_stream_mem_new_with_byte_array(arr);
 }
 
+/// GMimeMessage's header list of a block split here: the fields other than
+/// Content-*, in order (GMime gives those to the message's part).
+std::vector<field_view> message_fields_of(const std::vector<plain_field>& fields) {
+    std::vector<field_view> out;
+    out.reserve(fields.size());
+    for (const plain_field& f : fields)
+        if (!is_content_field(f.name)) out.push_back({f.name, f.raw});
+    return out;
+}
+
 /// The top-level part when it is one simple text part or a simple multipart of
 /// such parts (mime/simple_body.hpp), read from the block's Content-* fields and
 /// the bytes after its empty line; nullopt: GMime reads the message.
@@ -1252,11 +1262,7 @@ void add_simple_part(walk_state& st, const simple_body& b, std::string_view cont
 /// the same model GMime's tree gives, without the tree.
 void fill_simple_message(const simple_top& top, const std::vector<plain_field>& fields, message& m, const limits& lim,
                          budget* bud, parse_scope scope) {
-    std::vector<field_view> message_fields;
-    message_fields.reserve(fields.size());
-    for (const plain_field& f : fields)
-        if (!is_content_field(f.name)) message_fields.push_back({f.name, f.raw});
-    fill_headers(message_fields, m, lim, bud);
+    fill_headers(message_fields_of(fields), m, lim, bud);
     walk_state st{lim, m, bud, 0, false, false, false, {}, {}, {}, scope};
     const simple_body& body = top.body;
     m.body_type.type = lower(body.type);
@@ -1377,11 +1383,7 @@ message parse(std::string_view bytes, const limits& lim, budget* bud, parse_scop
     if (fields.empty()) {
         fill_message(gm.get(), m, lim, 0, bud, scope);
     } else {
-        // GMimeMessage's header list: the fields other than Content-*, in order.
-        std::vector<field_view> message_fields;
-        message_fields.reserve(fields.size());
-        for (const plain_field& f : fields)
-            if (!is_content_field(f.name)) message_fields.push_back({f.name, f.raw});
+        const std::vector<field_view> message_fields = message_fields_of(fields);
         fill_message(gm.get(), m, lim, 0, bud, scope, &message_fields);
     }
     if (m.headers.empty()) m.add_anomaly("NOT_A_MESSAGE", "the input has no header fields");
