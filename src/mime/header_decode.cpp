@@ -314,10 +314,9 @@ std::string unfold(std::string_view raw) {
 }
 
 std::string gmime_unfold(std::string_view raw) {
-    const auto lwsp = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
     std::size_t b = 0, e = raw.size();
-    while (b < e && lwsp(raw[b])) ++b;
-    while (e > b && lwsp(raw[e - 1])) --e;
+    while (b < e && gmime_lwsp(raw[b])) ++b;
+    while (e > b && gmime_lwsp(raw[e - 1])) --e;
     return unfold(raw.substr(b, e - b));
 }
 

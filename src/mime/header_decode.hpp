@@ -20,6 +20,9 @@ namespace replyguard::mime {
 /// Unfold a raw header value: CRLF/LF followed by WSP becomes the WSP.
 std::string unfold(std::string_view raw);
 
+/// GMime's linear white space (gmime-utils' is_lwsp): SP, TAB, CR, LF.
+constexpr bool gmime_lwsp(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
 /// What GMime's g_mime_utils_header_unfold makes of `raw` (no NUL in it): white
 /// space (SP, TAB, CR, LF) trimmed at both ends, every CR and LF dropped. Ours
 /// copies the runs between line breaks in bulk (see unfold); GMime's walks the

@@ -1024,8 +1024,6 @@ bool may_hold_encoded_word(std::string_view raw) {
     return false;
 }
 
-bool gmime_lwsp(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-
 /// gmime-utils.c (3.2) rfc2047_token_new_encoded_word, whether it makes a token.
 /// `word` lies in a NUL-terminated string: GMime reads up to two bytes past it.
 bool gmime_encoded_word(const char* word, std::size_t len) {

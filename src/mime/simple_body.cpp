@@ -13,8 +13,6 @@
 namespace replyguard::mime {
 namespace {
 
-constexpr bool lwsp(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-
 // RFC 2045 token bytes: printable ASCII but the tspecials.
 constexpr std::array<bool, 256> k_token = [] {
     std::array<bool, 256> t{};
@@ -28,7 +26,7 @@ constexpr std::array<bool, 256> k_token = [] {
 bool plain_value(std::string_view v) {
     for (char ch : v) {
         const auto c = static_cast<unsigned char>(ch);
-        if (c >= 0x7f || (c < 0x20 && !lwsp(ch)) || ch == '\\') return false;
+        if (c >= 0x7f || (c < 0x20 && !gmime_lwsp(ch)) || ch == '\\') return false;
     }
     return v.find("=?") == std::string_view::npos;
 }
@@ -37,7 +35,7 @@ struct cursor {
     std::string_view s;
     std::size_t i = 0;
     void skip_lwsp() {
-        while (i < s.size() && lwsp(s[i])) ++i;
+        while (i < s.size() && gmime_lwsp(s[i])) ++i;
     }
     std::string_view token() {
         const std::size_t b = i;
@@ -169,7 +167,7 @@ bool is_boundary_line(std::string_view line, std::string_view marker) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (!line.starts_with(marker)) return false;
     for (char c : line.substr(marker.size()))
-        if (!lwsp(c)) return false;
+        if (!gmime_lwsp(c)) return false;
     return true;
 }
 
