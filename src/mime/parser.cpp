@@ -960,7 +960,7 @@ std::string_view bound_part_fields(std::string_view bytes, std::size_t base, mes
                                               bytes.substr(p, bytes[p + 8] == 'T' || bytes[p + 8] == 't' ? 12 : 19),
                                               base + p, k_part_field_params));
             }
-            nl = end == 0 ? std::string_view::npos : end - 1;
+            nl = end - 1;  // end > p: the field's last line break, or the input's last byte
         }
         if (nl == std::string_view::npos) break;
         p = nl + 1;

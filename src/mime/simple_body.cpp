@@ -54,6 +54,22 @@ struct cursor {
 
 /// At most this many parameters in a Content-Type taken here (more: GMime's path).
 constexpr std::size_t k_max_parameters = 16;
+
+/// Names seen once each, at most N, compared in any case; no allocation (it runs
+/// for most messages).
+template <std::size_t N>
+struct once_each {
+    std::array<std::string_view, N> seen{};
+    std::size_t n = 0;
+    /// False when `name` was seen before or N names are held already.
+    bool add(std::string_view name) {
+        for (std::size_t i = 0; i < n; ++i)
+            if (ieq(seen[i], name)) return false;
+        if (n == N) return false;
+        seen[n++] = name;
+        return true;
+    }
+};
 /// At most this many fields in a subpart's header block (as at the top level).
 constexpr std::size_t k_max_subpart_fields = 8;
 
@@ -72,7 +88,7 @@ bool read_content_type(std::string_view raw, simple_body& b, bool multipart_too)
     if (!text && !multi) return false;
     b.type = std::string(type);
     b.subtype = std::string(subtype);
-    std::vector<std::string_view> names;
+    once_each<k_max_parameters> names;
     for (;;) {
         c.skip_lwsp();
         if (c.done()) return true;
@@ -81,12 +97,10 @@ bool read_content_type(std::string_view raw, simple_body& b, bool multipart_too)
         if (c.done()) return true;  // a trailing ';'
         const std::string_view name = c.token();
         if (name.empty() || name.find('*') != std::string_view::npos || ieq(name, "name")) return false;
-        // A subpart's fields are not bounded by bound_headers: the duplicate check
-        // below must not turn a value of a million parameters quadratic.
-        if (names.size() == k_max_parameters) return false;
-        for (std::string_view n : names)
-            if (ieq(n, name)) return false;  // GMime warns (PARAMETER_DUPLICATED)
-        names.push_back(name);
+        // A name twice: GMime warns (PARAMETER_DUPLICATED). A subpart's fields are
+        // not bounded by bound_headers: the check must not turn a value of a
+        // million parameters quadratic, hence the bound.
+        if (!names.add(name)) return false;
         c.skip_lwsp();
         if (!c.eat('=')) return false;
         c.skip_lwsp();
@@ -113,8 +127,7 @@ std::optional<simple_body> read_simple_body(std::span<const raw_field> content_f
     b.type = "text";
     b.subtype = "plain";  // GMime's type for a part without Content-Type
     bool seen_type = false, seen_encoding = false, seen_disposition = false;
-    constexpr std::size_t k_max_others = 4;
-    std::vector<std::string_view> others;
+    once_each<4> others;  // Content-* fields other than the three above
     for (const raw_field& f : content_fields) {
         if (!plain_value(f.raw)) return std::nullopt;
         if (ieq(f.name, "Content-Type")) {
@@ -144,10 +157,7 @@ std::optional<simple_body> read_simple_body(std::span<const raw_field> content_f
         } else {
             // -Length, -Class, -Description, -Language, -ID, -Location: GMime keeps
             // them with the part, and nothing of a text part reads them. Once each.
-            for (std::string_view n : others)
-                if (ieq(n, f.name)) return std::nullopt;
-            if (others.size() == k_max_others) return std::nullopt;
-            others.push_back(f.name);
+            if (!others.add(f.name)) return std::nullopt;
         }
     }
     if (ieq(b.type, "multipart")) {
