@@ -105,7 +105,8 @@ public:
         const auto* ua = m.header("User-Agent");
         const auto* named = xm ? xm : ua;
         if (!named) return;
-        const std::string said = named->value.empty() ? named->raw : named->value;
+        std::string said = named->value();
+        if (said.empty()) said = named->raw;
         const client c = claimed(lower(said));
         if (c == client::none) return;
 

@@ -20,7 +20,8 @@ namespace {
 
 std::string trimmed_lower(const mime::header_field* h) {
     if (!h) return {};
-    std::string v = lower(h->value.empty() ? h->raw : h->value);
+    std::string v = h->value();
+    v = lower(v.empty() ? h->raw : v);
     while (!v.empty() && std::isspace(static_cast<unsigned char>(v.back()))) v.pop_back();
     auto b = v.find_first_not_of(" \t");
     return b == std::string::npos ? std::string() : v.substr(b);

@@ -142,7 +142,7 @@ bool profilable(const mime::message& m) {
         if (ieq_header(m, h)) return false;
     auto hv = [&](std::string_view n) {
         const auto* f = m.header(n);
-        return f ? lower(trim(f->value)) : std::string();
+        return f ? lower(trim(f->value())) : std::string();
     };
     auto as = hv("Auto-Submitted");
     if (!as.empty() && as != "no") return false;
@@ -339,7 +339,7 @@ std::vector<store::profile_value> observe_profile(const mime::message& m, const 
     };
     auto hv = [&](std::string_view n) {
         const auto* f = m.header(n);
-        return f ? trim(f->value) : std::string();
+        return f ? std::string(trim(f->value())) : std::string();
     };
 
     // Client.

@@ -2,6 +2,7 @@
 // mime/message.cpp - small accessors of the message model.
 #include "mime/message.hpp"
 #include "core/strings.hpp"
+#include "mime/header_decode.hpp"
 
 namespace replyguard::mime {
 
@@ -20,6 +21,12 @@ bool subject_info::is_forward() const {
     for (const auto& p : prefixes)
         if (p.kind == prefix_kind::forward) return true;
     return false;
+}
+
+std::string header_field::value() const {
+    // decode_header_text(raw) without its unfold and copy for a plain value (raw is
+    // unfolded already; a plain value is its own decoding).
+    return needs_header_decoding(raw) ? decode_header_text(raw) : std::string(trim(raw));
 }
 
 const header_field* message::header(std::string_view name) const {

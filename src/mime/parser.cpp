@@ -651,18 +651,11 @@ void fill_headers(const std::vector<field_view>& fields, message& m, const limit
             continue;
         }
         header_bytes += size;
-        // A plain value (printable ASCII, no encoded word) has no 8-bit byte: one
-        // scan of it instead of two (an 8-bit test over every value was ~1% of `scan -j1`).
-        const bool decode = needs_header_decoding(f.raw);
-        if (!eightbit_reported && decode && !is_ascii(f.raw)) {
+        if (!eightbit_reported && !is_ascii(f.raw)) {
             m.add_anomaly("HEADER_8BIT", fmt::format("raw 8-bit bytes in {}", f.name));
             eightbit_reported = true;
         }
-        // Structured fields keep their raw text in `value` except where people read them.
-        // f.raw is unfolded already: a plain value is its own decoding, and one
-        // copy instead of four (unfold, trim, trim) for 98.5% of the fields.
-        // (decode_header_text's value is trimmed already, with the same trim.)
-        f.value = decode ? decode_header_text(f.raw) : std::string(trim(f.raw));
+        // The decoded value is made when asked (header_field::value).
         m.headers.push_back(std::move(f));
         if (bud && bud->expired()) {
             limit_anomaly(m, bud, "PARSE_TIMEOUT", "header fields not decoded: the per-message time limit passed");
@@ -711,26 +704,26 @@ void fill_headers(const std::vector<field_view>& fields, message& m, const limit
     if (const header_field* h = m.header("In-Reply-To")) m.in_reply_to = parse_msgids(h->raw);
     if (const header_field* h = m.header("References")) m.references = parse_msgids(h->raw);
     if (const header_field* h = m.header("Subject"))
-        m.subject = parse_subject(h->value);
+        m.subject = parse_subject(h->value());
     else
         m.subject = parse_subject({});
-    if (const header_field* h = m.header("List-Id")) m.list_id = h->value;
+    if (const header_field* h = m.header("List-Id")) m.list_id = h->value();
     if (const header_field* h = m.header("Date")) {
-        m.date_raw = h->value;
+        m.date_raw = h->value();
         if (GDateTime* dt = g_mime_utils_header_decode_date(h->raw.c_str())) {
             m.date = g_date_time_to_unix(dt);
             g_date_time_unref(dt);
         } else {
-            m.add_anomaly("BAD_DATE", fmt::format("unparseable Date: {}", h->value.substr(0, 80)));
+            m.add_anomaly("BAD_DATE", fmt::format("unparseable Date: {}", m.date_raw.substr(0, 80)));
         }
     } else {
         m.add_anomaly("MISSING_DATE", "no Date header");
     }
     for (const auto& h : m.headers) {
         if (g_ascii_strcasecmp(h.name.c_str(), "Received") == 0 && m.received.size() < 100)
-            m.received.push_back(parse_received(h.value));
+            m.received.push_back(parse_received(h.value()));
         else if (g_ascii_strcasecmp(h.name.c_str(), "Authentication-Results") == 0) {
-            auto r = parse_auth_results(h.value);
+            auto r = parse_auth_results(h.value());
             m.auth_results.insert(m.auth_results.end(), r.begin(), r.end());
         }
     }

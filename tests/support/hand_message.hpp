@@ -52,8 +52,7 @@ struct msg_builder {
     msg_builder& from(std::string name, std::string addr) {
         m.from = mb(std::move(name), std::move(addr));
         m.from_all = {*m.from};
-        m.headers.push_back(
-            {"From", m.from->name + " <" + m.from->address + ">", m.from->name + " <" + m.from->address + ">"});
+        m.headers.push_back({"From", m.from->name + " <" + m.from->address + ">"});
         return *this;
     }
     msg_builder& to(std::string name, std::string addr) {
@@ -66,7 +65,7 @@ struct msg_builder {
     }
     msg_builder& subj(std::string s) {
         m.subject = subject(s);
-        m.headers.push_back({"Subject", s, s});
+        m.headers.push_back({"Subject", s});
         return *this;
     }
     msg_builder& irt(std::string v) {
@@ -87,7 +86,7 @@ struct msg_builder {
         return *this;
     }
     msg_builder& header(std::string n, std::string v) {
-        m.headers.push_back({std::move(n), v, v});
+        m.headers.push_back({std::move(n), std::move(v)});
         return *this;
     }
     msg_builder& quote(mime::quoted_block q) {

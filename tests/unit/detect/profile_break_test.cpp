@@ -149,7 +149,7 @@ TEST_F(profile_break, the_partner_on_a_phone_or_abroad_is_not_a_hijack) {
     // at its usual hours.
     auto phone = genuine();
     for (auto& hf : phone.headers)
-        if (hf.name == "X-Mailer") hf.value = hf.raw = "iPhone Mail (20D67)";
+        if (hf.name == "X-Mailer") hf.raw = "iPhone Mail (20D67)";
     std::erase_if(phone.headers, [](const auto& hf) { return hf.name == "Thread-Index"; });
     phone.message_id = "9F1B2C3D-1A2B-4C5D-8E9F-0A1B2C3D4E5F@fuji-kogyo.example";
     phone.received.back().from_ip = "100.64.1.1";

@@ -97,7 +97,7 @@ TEST(learner, message_without_id_is_keyed_by_its_headers) {
     EXPECT_TRUE(h->find_message(k)->has_value());
     auto other = root();
     other.message_id.clear();
-    other.headers.push_back({"Subject", "x", "x"});
+    other.headers.push_back({"Subject", "x"});
     EXPECT_NE(message_key(other), k);
 }
 

@@ -30,7 +30,7 @@ void put(std::ostringstream& o, const mime::mailbox& b) { o << '[' << b.name << 
 std::string dump(const mime::message& m) {
     std::ostringstream o;
     for (const auto& a : m.anomalies) o << "anomaly " << a.id << ": " << a.detail << '\n';
-    for (const auto& h : m.headers) o << "header " << h.name << '=' << h.raw << " => " << h.value << '\n';
+    for (const auto& h : m.headers) o << "header " << h.name << '=' << h.raw << " => " << h.value() << '\n';
     o << "from ";
     for (const auto& b : m.from_all) put(o, b);
     o << "\nto ";

@@ -159,7 +159,7 @@ TEST(OutlookMapi, RebuildsHeadersFromProperties) {
     ASSERT_EQ(msg.cc.size(), 1u);
     EXPECT_EQ(msg.cc[0].address, "suzuki@sakura.example");
     ASSERT_TRUE(msg.header("Thread-Index"));
-    EXPECT_EQ(msg.header("Thread-Index")->value, "AdkAAQ==");
+    EXPECT_EQ(msg.header("Thread-Index")->value(), "AdkAAQ==");
     ASSERT_TRUE(msg.date);
     EXPECT_EQ(*msg.date, 1701388800);  // 2023-12-01 00:00:00 UTC
     EXPECT_NE(msg.body_text.find("本文です"), std::string::npos);
