@@ -286,29 +286,41 @@ std::string convert(const piece& p) {
 
 }  // namespace
 
+namespace {
+/// The first CR or LF in [p, end), or end. Sixteen bytes a compare with SSE2
+/// (x86-64's baseline), inline: most header values hold no line break at all,
+/// and the two memchr calls a value it replaces were ~3% of `scan -j1`'s time
+/// (perf, memchr's cost being mostly its call on a short value).
+const char* line_break(const char* p, const char* end) {
+#if defined(__SSE2__)
+    const __m128i cr = _mm_set1_epi8('\r'), lf = _mm_set1_epi8('\n');
+    for (; end - p >= 16; p += 16) {
+        const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+        const int hit = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(x, cr), _mm_cmpeq_epi8(x, lf)));
+        if (hit != 0) return p + __builtin_ctz(static_cast<unsigned>(hit));
+    }
+#endif
+    for (; p < end; ++p)
+        if (*p == '\r' || *p == '\n') return p;
+    return end;
+}
+}  // namespace
+
 std::string unfold(std::string_view raw) {
     // Hot path (every header of every message): copy the runs between line
-    // breaks in bulk, found by memchr (SIMD in glibc). (string_view::
-    // find_first_of("\r\n") calls memchr on the set once per byte: it showed up as
-    // 5% of all scan instructions; a byte loop comparing with both was 1.8%.)
-    // A line break is either folding (followed by WSP, which we keep) or a stray
-    // one in a value handed to us; neither belongs in the value.
-    std::string out;
-    out.reserve(raw.size());
+    // breaks in bulk. A line break is either folding (followed by WSP, which we
+    // keep) or a stray one in a value handed to us; neither belongs in the value.
     const char* p = raw.data();
     const char* const end = p + raw.size();
-    while (p < end) {
-        const auto* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
-        const char* line_end = nl ? nl : end;
-        // CRs inside the line (usually one, right before the LF).
-        while (p < line_end) {
-            const auto* cr = static_cast<const char*>(std::memchr(p, '\r', static_cast<std::size_t>(line_end - p)));
-            const char* run_end = cr ? cr : line_end;
-            out.append(p, static_cast<std::size_t>(run_end - p));
-            p = cr ? cr + 1 : line_end;
-        }
-        if (!nl) break;
-        p = nl + 1;
+    const char* br = line_break(p, end);
+    if (br == end) return std::string(raw);  // one line: most values
+    std::string out;
+    out.reserve(raw.size());
+    for (;;) {
+        out.append(p, static_cast<std::size_t>(br - p));
+        if (br == end) break;
+        p = br + 1;
+        br = line_break(p, end);
     }
     return out;
 }

@@ -11,6 +11,7 @@
 
 #include <cstdio>
 #include <map>
+#include <random>
 #include <string>
 
 using replyguard::mime::decode_address_header;
@@ -29,7 +30,7 @@ TEST(unfold, removes_line_breaks_keeps_whitespace) {
     EXPECT_EQ(unfold("plain"), "plain");
 }
 
-// unfold() finds line breaks with memchr: every place a CR or LF can stand.
+// unfold() finds line breaks sixteen bytes at a time: every place a CR or LF can stand.
 TEST(unfold, stray_and_doubled_breaks_anywhere) {
     EXPECT_EQ(unfold(""), "");
     EXPECT_EQ(unfold("\r\n"), "");
@@ -43,6 +44,19 @@ TEST(unfold, stray_and_doubled_breaks_anywhere) {
     // Long runs between breaks (the bulk copies).
     const std::string run(5000, 'x');
     EXPECT_EQ(unfold(run + "\r\n\t" + run + "\r" + run), run + "\t" + run + run);
+    // Every length to 80 and breaks at random places (on both sides of each
+    // sixteen-byte block's edge), against dropping every CR and LF byte by byte.
+    std::mt19937 rng(20261206);
+    const std::string alphabet("ab \t\r\n\x80\xFF\x0D\x0A\x0C\x8D\x8A", 13);
+    for (int round = 0; round < 20000; ++round) {
+        std::string v(rng() % 81, 'x');
+        for (char& c : v)
+            if (rng() % 4 == 0) c = alphabet[rng() % alphabet.size()];
+        std::string want;
+        for (char c : v)
+            if (c != '\r' && c != '\n') want.push_back(c);
+        ASSERT_EQ(unfold(v), want) << testing::PrintToString(v);
+    }
 }
 
 // gmime_unfold stands in for g_mime_utils_header_unfold in the parser's check of
