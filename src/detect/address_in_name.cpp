@@ -34,7 +34,7 @@ public:
     std::span<const symbol_info> symbols() const override { return k_symbols; }
     void run(const scan_context& ctx, finding_sink& out) const override {
         const auto& m = ctx.msg;
-        if (!m.from || m.from->name.empty() || is_list_mail(m)) return;
+        if (!m.from || m.from->name.empty() || list_mail(ctx)) return;
         const auto& sender = m.from->address_key;
         for (const auto& a : mime::addresses_in_text(m.from->name)) {
             if (a == sender || mime::same_organisation(a, sender)) continue;

@@ -23,6 +23,7 @@
 #include "core/finding.hpp"
 
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -51,6 +52,10 @@ struct scan_context {
     /// What the history knows of this message (history/view.hpp); null: no history available.
     const replyguard::history::view* history = nullptr;
     const config& cfg;
+    /// is_list_mail(msg) and is_automated(msg), remembered by list_mail() and
+    /// automated() (hijack_common.hpp): most detectors ask, one after another on
+    /// the engine's thread.
+    mutable std::optional<bool> list_mail_memo = std::nullopt, automated_memo = std::nullopt;
 };
 
 class detector {

@@ -50,7 +50,7 @@ public:
     void run(const scan_context& ctx, finding_sink& out) const override {
         const auto& m = ctx.msg;
         const bool reply = m.subject.is_reply(), fwd = m.subject.is_forward();
-        if ((!reply && !fwd) || is_list_mail(m)) return;
+        if ((!reply && !fwd) || list_mail(ctx)) return;
         nlohmann::json prefixes = nlohmann::json::array();
         for (const auto& p : m.subject.prefixes) prefixes.push_back(p.text);
         if (m.in_reply_to.empty() && m.references.empty()) {

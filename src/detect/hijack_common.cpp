@@ -92,6 +92,18 @@ bool is_automated(const mime::message& m) {
     return false;
 }
 
+bool list_mail(const scan_context& ctx) {
+    if (!ctx.list_mail_memo) ctx.list_mail_memo = is_list_mail(ctx.msg);
+    return *ctx.list_mail_memo;
+}
+
+bool automated(const scan_context& ctx) {
+    if (!ctx.automated_memo) ctx.automated_memo = is_automated(ctx.msg);
+    return *ctx.automated_memo;
+}
+
+bool personal_reply(const scan_context& ctx) { return is_reply_like(ctx.msg) && !list_mail(ctx) && !automated(ctx); }
+
 bool is_org_address(const scan_context& ctx, std::string_view address) {
     if (address.find('@') == std::string_view::npos) return false;
     const auto d = mime::registrable_domain(address);

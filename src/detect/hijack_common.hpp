@@ -34,6 +34,12 @@ bool is_list_mail(const mime::message& m);
 /// Automated mail: Auto-Submitted other than "no", Precedence bulk/junk, ticket systems.
 bool is_automated(const mime::message& m);
 
+/// is_list_mail, is_automated and is_personal_reply of ctx.msg, each worked out
+/// once a context (scan_context's memo).
+bool list_mail(const scan_context& ctx);
+bool automated(const scan_context& ctx);
+bool personal_reply(const scan_context& ctx);
+
 /// From one of our organisation's registrable domains (config [org] + history).
 bool is_org_address(const scan_context& ctx, std::string_view address);
 

@@ -58,7 +58,7 @@ public:
     void run(const scan_context& ctx, finding_sink& out) const override {
         const auto& m = ctx.msg;
         if (!ctx.history || !m.from || m.from->address_key.empty()) return;
-        if (is_list_mail(m) || is_automated(m) || is_org_address(ctx, m.from->address_key)) return;
+        if (list_mail(ctx) || automated(ctx) || is_org_address(ctx, m.from->address_key)) return;
         const auto& sender = m.from->address_key;
         // Every address indexed under the name as written or reversed (scan/gather.cpp).
         const auto& known = ctx.history->name_addresses;

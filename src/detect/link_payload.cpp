@@ -279,7 +279,7 @@ public:
     void run(const scan_context& ctx, finding_sink& out) const override {
         const auto& m = ctx.msg;
         if (m.urls.empty()) return;
-        const bool reply = is_personal_reply(m);
+        const bool reply = personal_reply(ctx);
         std::vector<std::string> extra;
         for (const auto& h : ctx.cfg.file_share_hosts) extra.push_back(text::normalize_host(h));
         auto file_share = [&](std::string_view host) -> std::string {

@@ -47,7 +47,7 @@ public:
     std::span<const symbol_info> symbols() const override { return k_symbols; }
     void run(const scan_context& ctx, finding_sink& out) const override {
         const auto& m = ctx.msg;
-        if (!m.from || m.from->address_key.find('@') == std::string::npos || is_list_mail(m)) return;
+        if (!m.from || m.from->address_key.find('@') == std::string::npos || list_mail(ctx)) return;
         const auto d = mime::registrable_domain(m.from->address_key);
         if (d.empty() || mime::is_freemail(d)) return;
         std::set<std::string> ours;

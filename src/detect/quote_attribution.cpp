@@ -38,7 +38,7 @@ public:
     void run(const scan_context& ctx, finding_sink& out) const override {
         const auto& m = ctx.msg;
         if (!ctx.history || !m.from || m.from->address_key.empty() || m.quoted.empty()) return;
-        if (is_list_mail(m) || is_automated(m) || is_org_address(ctx, m.from->address_key)) return;
+        if (list_mail(ctx) || automated(ctx) || is_org_address(ctx, m.from->address_key)) return;
         const auto& src = ctx.history->quote_sources;
         if (src.empty()) return;
         const auto& sender = m.from->address_key;

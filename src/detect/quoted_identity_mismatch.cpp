@@ -54,7 +54,7 @@ public:
     std::span<const symbol_info> symbols() const override { return k_symbols; }
     void run(const scan_context& ctx, finding_sink& out) const override {
         const auto& m = ctx.msg;
-        if (!m.from || m.from->address_key.empty() || m.quoted.empty() || is_list_mail(m) || is_automated(m)) return;
+        if (!m.from || m.from->address_key.empty() || m.quoted.empty() || list_mail(ctx) || automated(ctx)) return;
         const mime::mailbox sender = name_without_address(*m.from);
         if (sender.name_key.size() < 4) return;
         const std::string& s = m.from->address_key;

@@ -37,8 +37,7 @@ public:
     std::span<const symbol_info> symbols() const override { return k_symbols; }
     void run(const scan_context& ctx, finding_sink& out) const override {
         const auto& m = ctx.msg;
-        if (!m.from || m.from->address_key.empty() || !m.subject.is_reply() || is_list_mail(m) || is_automated(m))
-            return;
+        if (!m.from || m.from->address_key.empty() || !m.subject.is_reply() || list_mail(ctx) || automated(ctx)) return;
         const auto& s = m.from->address_key;
         const auto local = s.substr(0, s.find('@'));
         std::string sender_org = mime::registrable_domain(s);

@@ -30,7 +30,7 @@ public:
     std::span<const symbol_info> symbols() const override { return k_symbols; }
     void run(const scan_context& ctx, finding_sink& out) const override {
         const auto& m = ctx.msg;
-        if (!m.from || m.reply_to.empty() || is_list_mail(m) || is_automated(m)) return;
+        if (!m.from || m.reply_to.empty() || list_mail(ctx) || automated(ctx)) return;
         const auto fd = mime::registrable_domain(m.from->address_key);
         if (fd.empty()) return;
         for (const auto& r : m.reply_to) {

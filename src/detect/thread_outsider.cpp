@@ -54,7 +54,7 @@ public:
     void run(const scan_context& ctx, finding_sink& out) const override {
         const auto& m = ctx.msg;
         if (!ctx.history || !m.from || m.from->address_key.empty()) return;
-        if (is_list_mail(m) || is_automated(m) || is_org_address(ctx, m.from->address_key)) return;
+        if (list_mail(ctx) || automated(ctx) || is_org_address(ctx, m.from->address_key)) return;
         const auto& found = ctx.history->threads;
         if (found.empty()) return;
         const auto& sender = m.from->address_key;
