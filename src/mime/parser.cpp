@@ -797,16 +797,24 @@ bool ieq_ascii(std::string_view a, std::string_view b) {
 /// another header_bytes of them). Nothing is stored per field, so a block of
 /// millions of fields costs two scans and a bounded copy.
 std::string_view bound_headers(std::string_view bytes, const limits& lim, message& m, std::string& copy, budget* bud) {
-    // The header block ends at the first empty line.
+    // The header block ends at the first empty line. The longest field (a line
+    // that does not start with white space starts a new one) is measured in the
+    // same pass: for_each_field's fields, without a second pass over the lines.
     std::size_t end = bytes.size();
+    std::size_t longest = 0, field_start = 0;
     for (std::size_t p = bytes.find('\n'); p != std::string_view::npos; p = bytes.find('\n', p + 1)) {
         const std::size_t next = p + 1;
-        if (next < bytes.size() &&
-            (bytes[next] == '\n' || (bytes[next] == '\r' && next + 1 < bytes.size() && bytes[next + 1] == '\n'))) {
+        if (next >= bytes.size()) break;
+        if (bytes[next] == '\n' || (bytes[next] == '\r' && next + 1 < bytes.size() && bytes[next + 1] == '\n')) {
             end = next;
             break;
         }
+        if (bytes[next] != ' ' && bytes[next] != '\t') {
+            longest = std::max(longest, next - field_start);
+            field_start = next;
+        }
     }
+    longest = std::max(longest, end - field_start);
     const std::string_view block = bytes.substr(0, end);
     // Fields: a line that does not start with white space starts a new one.
     auto for_each_field = [&](auto&& fn) {
@@ -826,11 +834,7 @@ std::string_view bound_headers(std::string_view bytes, const limits& lim, messag
             start = e;
         }
     };
-    std::size_t longest = 0;
-    if (block.size() <= lim.header_bytes) {
-        for_each_field([&](std::string_view f) { longest = std::max(longest, f.size()); });
-        if (longest <= lim.header_field_bytes) return bytes;
-    }
+    if (block.size() <= lim.header_bytes && longest <= lim.header_field_bytes) return bytes;
     copy.clear();
     copy.reserve(std::min(block.size(), 2 * lim.header_bytes) + (bytes.size() - end));
     std::size_t others = 0, kept_identity = 0, dropped = 0, cut = 0;
@@ -1008,11 +1012,14 @@ bool plain_fields(std::string_view bytes, std::vector<plain_field>& out, std::si
 
 /// GMime's RFC 2047 tokenizer can warn only about an encoded word ("=?"), and
 /// g_mime_utils_header_unfold drops CR and LF, so "=\r?" counts as one too.
+/// Searched from the '?' back: header values hold far more '=' than '?'
+/// (DKIM and ARC tags, Authentication-Results), and a search from every '=' was
+/// most of the parse's memchr calls.
 bool may_hold_encoded_word(std::string_view raw) {
-    for (std::size_t i = raw.find('='); i != std::string_view::npos; i = raw.find('=', i + 1)) {
-        std::size_t j = i + 1;
-        while (j < raw.size() && (raw[j] == '\r' || raw[j] == '\n')) ++j;
-        if (j < raw.size() && raw[j] == '?') return true;
+    for (std::size_t i = raw.find('?'); i != std::string_view::npos; i = raw.find('?', i + 1)) {
+        std::size_t j = i;
+        while (j > 0 && (raw[j - 1] == '\r' || raw[j - 1] == '\n')) --j;
+        if (j > 0 && raw[j - 1] == '=') return true;
     }
     return false;
 }

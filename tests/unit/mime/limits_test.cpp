@@ -89,6 +89,38 @@ TEST(HeaderLimits, BeyondTheBlockLimitOnlyIdentityIsKept) {
     EXPECT_NE(m.body_text.find("body text"), std::string::npos);
 }
 
+// A field's size is every line of it with their line breaks: one of exactly
+// header_field_bytes is kept whole, one byte more is cut. First, in the middle
+// and last in the block, on one line or folded, with either line end.
+TEST(HeaderLimits, FieldSizeCountsEveryLineOfTheField) {
+    limits lim;
+    lim.header_field_bytes = 300;
+    for (const std::string eol : {"\r\n", "\n"}) {
+        std::string identity = k_identity;
+        for (std::size_t at; eol == "\n" && (at = identity.find("\r\n")) != std::string::npos;) identity.erase(at, 1);
+        for (const std::size_t size : {lim.header_field_bytes, lim.header_field_bytes + 1}) {
+            for (const bool folded : {false, true}) {
+                std::string field = "X-Edge: ";
+                while (field.size() + eol.size() < size) {
+                    field += (folded && field.size() % 70 == 0) ? eol + " " : std::string("e");
+                    if (field.size() + eol.size() > size) field.resize(size - eol.size());  // no cut fold
+                }
+                field += eol;
+                ASSERT_EQ(field.size(), size);
+                const std::string cut = identity.substr(0, identity.find("Date:"));
+                for (const std::string& msg : {field + identity + eol + "body" + eol,
+                                               cut + field + identity.substr(cut.size()) + eol + "body" + eol,
+                                               identity + field + eol + "body" + eol}) {
+                    const auto m = mime::parse_message(msg, lim);
+                    EXPECT_EQ(has_anomaly(m, "HEADER_FIELD_TOO_LONG"), size > lim.header_field_bytes)
+                        << size << (folded ? " folded " : " ") << testing::PrintToString(msg.substr(0, 60));
+                    ASSERT_TRUE(m.from.has_value());
+                }
+            }
+        }
+    }
+}
+
 // Case 8: one header of several MB (50 MB in the report; the limits lowered here)
 // costs what the limits allow: the field is cut, the rest of the message is read.
 TEST(HeaderLimits, OneHugeHeaderIsCut) {
