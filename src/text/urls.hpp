@@ -37,4 +37,11 @@ std::string url_host(std::string_view url);
 /// the input was not), so it still compares equal to itself.
 std::string normalize_host(std::string_view host);
 
+namespace detail {
+/// extract_urls as it was written first: every h, f and w of the text tried as
+/// a start, left to right. The same URLs; for the tests and the fuzz target
+/// that hold extract_urls to it.
+void extract_urls_bytewise(std::string_view text, std::vector<url_ref>& out, std::size_t max);
+}  // namespace detail
+
 }  // namespace replyguard::text
