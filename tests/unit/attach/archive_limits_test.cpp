@@ -6,7 +6,6 @@
 
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <fstream>
 #include <iterator>
 
@@ -52,16 +51,13 @@ TEST(ArchiveLimits, ZipBombStopsEarlyAndHoldsLittle) {
     auto z = make_archive({{"zeros.bin", std::string(200u << 20, '\0')}});
     ASSERT_FALSE(z.empty());
     ASSERT_LT(z.size(), 1u << 20);
-    auto t0 = std::chrono::steady_clock::now();
     auto r = analyse_one("bomb.zip", z);
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
     const auto* f = find(r, "ARCHIVE_BOMB");
     ASSERT_NE(f, nullptr);
     EXPECT_GT(f->evidence["ratio"].get<double>(), 200.0);
     EXPECT_EQ(f->evidence["path"], "bomb.zip");
     // Stopped at the ratio check, long before the member's 200 MiB.
     EXPECT_LT(max_member_size(r), 4u << 20);
-    EXPECT_LT(ms, 5000);
 }
 
 TEST(ArchiveLimits, EntryTooLargeIsCutAtTheLimit) {
@@ -122,13 +118,10 @@ TEST(ArchiveLimits, TenThousandEntries) {
     auto z = make_archive(es);
     ASSERT_FALSE(z.empty());
     attach::analysis_options opt;
-    auto t0 = std::chrono::steady_clock::now();
     auto r = analyse_one("many.zip", z, opt);
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
     EXPECT_TRUE(has(r, "ARCHIVE_TOO_MANY_ENTRIES"));
     EXPECT_EQ(r.details["members"].size(), opt.lim.archive_entries);
     EXPECT_EQ(r.details["archives"][0]["entries"], opt.lim.archive_entries);
-    EXPECT_LT(ms, 20000);
 }
 
 TEST(ArchiveLimits, OtherFormatsAndNesting) {

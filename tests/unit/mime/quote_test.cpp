@@ -13,7 +13,6 @@
 
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <filesystem>
 #include <random>
 
@@ -517,13 +516,11 @@ TEST(quote_robustness, linear_on_hostile_bodies) {
     std::string attributions;
     for (int i = 0; i < 50000; ++i) attributions += "On Mon, Taro <t@x.jp>\n";
     std::string nested(200000, '>');
-    auto t0 = std::chrono::steady_clock::now();
+    // Quadratic behaviour shows as the test's ctest timeout: no test asserts a time.
     for (const std::string* b : {&lines, &one_line, &attributions, &nested}) {
         auto s = split_quotes(*b);
         EXPECT_LE(s.new_text.size() + quoted_size(s), b->size() + s.quoted.size() + 1);
     }
-    auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    EXPECT_LT(secs, 10.0) << "quadratic behaviour?";
 }
 
 TEST(quote_robustness, mutated_fixtures) {

@@ -12,8 +12,6 @@
 
 #include <gtest/gtest.h>
 
-#include <chrono>
-
 using replyguard::test::corpus;
 using replyguard::test::slurp;
 using replyguard::test::text_part;
@@ -178,8 +176,8 @@ TEST(html_limits, output_bounded_and_utf8_intact) {
     EXPECT_EQ(html_to_text(html, 100).links.size(), 1u);
 }
 
+// A stall shows as the test's ctest timeout: no test asserts a time.
 TEST(html_limits, deep_nesting_neither_crashes_nor_stalls) {
-    auto t0 = std::chrono::steady_clock::now();
     for (const char* tag : {"div", "blockquote", "span", "b", "font", "x-custom"}) {
         std::string html;
         for (int i = 0; i < 100000; ++i) html += std::string("<") + tag + ">";
@@ -192,8 +190,6 @@ TEST(html_limits, deep_nesting_neither_crashes_nor_stalls) {
     quotes += "q";
     auto q = html_to_text(quotes, 1 << 20);
     EXPECT_EQ(q.text.size(), 32 * 2 + 1u) << "quote prefixes are capped at 32 levels";
-    auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    EXPECT_LT(secs, 20.0);
 }
 
 TEST(html_limits, garbage_and_empty) {
