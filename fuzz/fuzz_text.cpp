@@ -4,8 +4,10 @@
 // DESCRIPTION
 //   The body stages that run after charset decoding: text::html_to_text
 //   (gumbo), mime::split_quotes (the rendered text, and the input itself as a
-//   plain body) and text::extract_urls. Input that is not valid UTF-8 is
-//   skipped: these functions are only ever called with decoder output.
+//   plain body) and text::extract_urls, which must find the URLs its first,
+//   byte-by-byte scanner finds (text::detail::extract_urls_bytewise). Input that
+//   is not valid UTF-8 is skipped: these functions are only ever called with
+//   decoder output.
 #include "mime/charset.hpp"
 #include "mime/parser.hpp"
 #include "mime/quote.hpp"
@@ -14,6 +16,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <string_view>
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
@@ -38,5 +42,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::vector<text::url_ref> urls;
     text::extract_urls(in, urls, 2000);
     for (const auto& u : urls) sink += u.url.size() + u.host.size() + text::url_host(u.url).size();
+    std::vector<text::url_ref> bytewise;
+    text::detail::extract_urls_bytewise(in, bytewise, 2000);
+    bool same = urls.size() == bytewise.size();
+    for (std::size_t i = 0; same && i < urls.size(); ++i) same = urls[i].url == bytewise[i].url;
+    if (!same) {
+        std::fprintf(stderr, "extract_urls: %zu URLs, the bytewise scanner %zu\n", urls.size(), bytewise.size());
+        std::abort();
+    }
     return sink == static_cast<std::size_t>(-1);
 }

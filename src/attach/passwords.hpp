@@ -36,4 +36,10 @@ std::vector<password_candidate> find_password_candidates(std::string_view text);
 /// Candidate passwords only, best first (for the engine's thread-level linking).
 std::vector<std::string> find_passwords(std::string_view text);
 
+namespace detail {
+/// True when `line` is plain ASCII holding neither "pw" nor "pass" in any case:
+/// no label can be in it, and find_password_candidates passes over it.
+bool ascii_line_without_label(std::string_view line);
+}  // namespace detail
+
 }  // namespace replyguard::attach

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <random>
+#include <string>
 
 using replyguard::attach::find_password_candidates;
 using replyguard::attach::find_passwords;
@@ -131,4 +133,34 @@ TEST(Passwords, AsciiLabelsInAnyCaseAmongPlainLines) {
     // Lines with 'p' and 'P' but no label: nothing.
     EXPECT_TRUE(find_passwords("Please pick up the spare parts.\nPP: Zz9 (page 2)\nPeople shipped papers.\n").empty());
     EXPECT_TRUE(find_passwords("Please pick up the spare parts.\nPeople happily shipped papers.\n").empty());
+}
+
+// The line filter reads sixteen bytes a compare: it answers as the byte rule does
+// (false at any byte >= 0x80 or any "pw"/"pass" in any case) for lines of every
+// length to 80 with the letters at every place, the sixteen-byte edges included.
+TEST(passwords, line_filter_answers_as_the_byte_rule) {
+    const auto byte_rule = [](std::string_view l) {
+        for (std::size_t i = 0; i < l.size(); ++i) {
+            const auto c = static_cast<unsigned char>(l[i]);
+            if (c >= 0x80) return false;
+            if ((c | 0x20) != 'p' || i + 1 == l.size()) continue;
+            const auto d = static_cast<unsigned char>(l[i + 1] | 0x20);
+            if (d == 'w') return false;
+            if (d == 'a' && i + 3 < l.size() && (l[i + 2] | 0x20) == 's' && (l[i + 3] | 0x20) == 's') return false;
+        }
+        return true;
+    };
+    const std::string alphabet = "pPwWaAsSx :0\x80\xE3\xFF\x70\x50";
+    std::mt19937 rng(20261206);
+    std::size_t kept = 0;
+    for (int round = 0; round < 50000; ++round) {
+        std::string l(rng() % 81, 'x');
+        for (char& c : l)
+            if (rng() % 3 == 0) c = alphabet[rng() % alphabet.size()];
+        const bool want = byte_rule(l);
+        ASSERT_EQ(replyguard::attach::detail::ascii_line_without_label(l), want) << testing::PrintToString(l);
+        kept += want;
+    }
+    EXPECT_GT(kept, 5000u);
+    EXPECT_LT(kept, 45000u);
 }
