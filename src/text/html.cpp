@@ -276,7 +276,11 @@ std::string decode_entities(std::string_view v) {
     out.reserve(v.size());
     for (std::size_t i = 0; i < v.size(); ++i) {
         if (v[i] != '&') {
-            out.push_back(v[i]);
+            // The run up to the next '&' in one append (a byte at a time, attribute
+            // values were 150,000 push_back calls over every 4th corpus file).
+            const std::size_t amp = std::min(v.find('&', i), v.size());
+            out.append(v.substr(i, amp - i));
+            i = amp - 1;  // the loop's ++i lands on the '&', or ends it
             continue;
         }
         std::size_t semi = v.find(';', i);
