@@ -336,20 +336,12 @@ std::string normalize_host(std::string_view h) {
         }
         h = decoded;
     }
-    if (!h.empty() && h.front() == '[') {  // IPv6 literal: no IDNA
-        std::string out;
-        for (char c : h) out.push_back(lower(c));
-        return out;
-    }
+    if (!h.empty() && h.front() == '[') return lower(h);  // IPv6 literal: no IDNA
     while (!h.empty() && h.back() == '.') h.remove_suffix(1);
     if (h.empty()) return {};
     const bool ascii = std::all_of(h.begin(), h.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-    if (ascii && h.find("xn--") == std::string_view::npos && h.find("XN--") == std::string_view::npos) {
-        std::string out;
-        out.reserve(h.size());
-        for (char c : h) out.push_back(lower(c));
-        return out;
-    }
+    if (ascii && h.find("xn--") == std::string_view::npos && h.find("XN--") == std::string_view::npos)
+        return lower(h);  // a copy lowered in place (a push_back a byte was 0.4% of `scan -j1`)
     // IDN (or ACE labels, which UTS #46 validates and lower-cases): ICU, as a browser would.
     if (const UIDNA* idna = uts46(); idna && h.size() < 1024) {
         char buf[1024];
