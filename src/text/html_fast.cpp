@@ -81,6 +81,10 @@
 #include <string>
 #include <vector>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace replyguard::text {
 
 namespace {
@@ -111,6 +115,26 @@ bool clean_input(std::string_view s) {
     const auto* p = reinterpret_cast<const unsigned char*>(s.data());
     const auto* e = p + s.size();
     while (p < e) {
+#if defined(__SSE2__)
+        // Sixteen bytes a compare: printable ASCII, tab, LF, FF and CR pass whole,
+        // and the bytes before the first other one are passed over (the byte loop
+        // alone was 2% of `scan -j1`'s instructions on the corpus, callgrind
+        // 2026-12-06). As signed bytes, 0x80-0xFF are below 0x20 too.
+        if (e - p >= 16) {
+            const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+            const __m128i odd =
+                _mm_or_si128(_mm_cmplt_epi8(x, _mm_set1_epi8(0x20)), _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7F)));
+            const __m128i ws = _mm_or_si128(
+                _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('\t')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\n'))),
+                _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('\f')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\r'))));
+            const int m = _mm_movemask_epi8(_mm_andnot_si128(ws, odd));
+            if (m == 0) {
+                p += 16;
+                continue;
+            }
+            p += __builtin_ctz(static_cast<unsigned>(m));  // to the first byte the loop below must read
+        }
+#endif
         const unsigned c = *p;
         if (c >= 0x20 && c < 0x7F) {
             ++p;
@@ -1657,5 +1681,9 @@ std::optional<html_text> html_to_text_fast(std::string_view html, std::size_t ma
     if (!result && why_not) *why_not = pass.why();
     return result;
 }
+
+namespace detail {
+bool html_input_clean(std::string_view html) { return clean_input(html); }
+}  // namespace detail
 
 }  // namespace replyguard::text

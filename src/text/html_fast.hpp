@@ -33,4 +33,10 @@ namespace replyguard::text {
 std::optional<html_text> html_to_text_fast(std::string_view html, std::size_t max_text, budget* bud = nullptr,
                                            std::string_view* why_not = nullptr);
 
+namespace detail {
+/// True when gumbo's input iterator would pass every byte of `html` through
+/// unchanged but for CR LF (the pass declines otherwise); for the tests.
+bool html_input_clean(std::string_view html);
+}  // namespace detail
+
 }  // namespace replyguard::text

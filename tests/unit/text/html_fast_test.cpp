@@ -466,3 +466,103 @@ TEST(HtmlFast, HostileInputs) {
 }
 
 }  // namespace
+
+// The input check reads sixteen bytes a compare: it answers as gumbo's rule read
+// byte by byte (below, the check as first written) for every length to 80 with
+// controls, DEL, UTF-8 sequences (valid, overlong, surrogates, non-characters, C1,
+// cut short) at every place, the sixteen-byte edges included, and for every
+// corpus HTML part.
+TEST(HtmlFast, InputCheckAnswersAsTheByteRule) {
+    const auto byte_rule = [](std::string_view s) {
+        const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+        const auto* e = p + s.size();
+        while (p < e) {
+            const unsigned c = *p;
+            if (c >= 0x20 && c < 0x7F) {
+                ++p;
+                continue;
+            }
+            if (c < 0x80) {
+                if (c == '\t' || c == '\n' || c == '\r' || c == '\f') {
+                    ++p;
+                    continue;
+                }
+                return false;
+            }
+            std::ptrdiff_t len;
+            char32_t cp;
+            if (c >= 0xC2 && c <= 0xDF) {
+                len = 2;
+                cp = c & 0x1F;
+            } else if (c >= 0xE0 && c <= 0xEF) {
+                len = 3;
+                cp = c & 0x0F;
+            } else if (c >= 0xF0 && c <= 0xF4) {
+                len = 4;
+                cp = c & 0x07;
+            } else {
+                return false;
+            }
+            if (e - p < len) return false;
+            for (std::ptrdiff_t k = 1; k < len; ++k) {
+                if ((p[k] & 0xC0) != 0x80) return false;
+                cp = (cp << 6) | (p[k] & 0x3F);
+            }
+            if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF))) return false;
+            if (cp <= 0x9F || (cp >= 0xD800 && cp <= 0xDFFF) || (cp >= 0xFDD0 && cp <= 0xFDEF) ||
+                (cp & 0xFFFE) == 0xFFFE)
+                return false;
+            p += len;
+        }
+        return true;
+    };
+    const std::vector<std::string> pieces = {"a",
+                                             "<p>",
+                                             " ",
+                                             "\t",
+                                             "\n",
+                                             "\r",
+                                             "\f",
+                                             "\v",
+                                             std::string(1, '\0'),
+                                             "\x7F",
+                                             "\x1B",
+                                             "\xC3\xA9",
+                                             "\xE3\x81\x82",
+                                             "\xF0\x9F\x98\x80",
+                                             "\xC2\x85",
+                                             "\xC0\xAF",
+                                             "\xED\xA0\x80",
+                                             "\xEF\xBF\xBE",
+                                             "\xEF\xB7\x90",
+                                             "\xE3\x81",
+                                             "\xFF",
+                                             "\x80",
+                                             "\xF4\x90\x80\x80",
+                                             "abcdefghijklmnop"};
+    std::mt19937 rng(20261206);
+    std::size_t clean = 0;
+    for (int round = 0; round < 40000; ++round) {
+        std::string s;
+        while (s.size() < rng() % 81) s += pieces[rng() % 6 == 0 ? rng() % pieces.size() : 0];
+        const bool want = byte_rule(s);
+        ASSERT_EQ(replyguard::text::detail::html_input_clean(s), want) << testing::PrintToString(s);
+        clean += want;
+    }
+    EXPECT_GT(clean, 4000u);
+    EXPECT_LT(clean, 36000u);
+    const std::filesystem::path root(REPLYGUARD_CORPUS_DIR);
+    if (!std::filesystem::is_directory(root)) GTEST_SKIP() << root << " not present";
+    std::size_t parts = 0;
+    for (const auto& item : replyguard::io::expand_inputs({root.string()})) {
+        if (item.error) continue;
+        auto bytes_in = replyguard::io::load(item);
+        if (!bytes_in) continue;
+        for (const auto& tp : replyguard::mime::parse_message(*bytes_in).text_parts) {
+            if (tp.html.empty()) continue;
+            ASSERT_EQ(replyguard::text::detail::html_input_clean(tp.html), byte_rule(tp.html)) << item.source;
+            ++parts;
+        }
+    }
+    EXPECT_GT(parts, 1000u);
+}
