@@ -7,7 +7,9 @@
 //   display names), mime::decode_address_header and mime::parse_address_list
 //   (From/To/Cc). These see attacker bytes before anything else does: RFC 2047
 //   words split mid-character, ISO-2022-JP escape state across words, raw
-//   8-bit Shift_JIS, quoted-strings and groups.
+//   8-bit Shift_JIS, quoted-strings and groups. A value mime::detail::
+//   simple_mailbox reads without GMime's address parser must be the one mailbox
+//   GMime reads (the same name and address), or the target aborts.
 //   With REPLYGUARD_FUZZ_STRICT=1 in the environment the documented output
 //   contracts are checked too (decoded text is valid UTF-8 without ESC or NUL)
 //   and a breach aborts; without it only memory errors and UB count, so the
@@ -18,6 +20,8 @@
 #include "mime/parser.hpp"
 
 #include "fuzz_check.hpp"
+
+#include <gmime/gmime.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -52,5 +56,27 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         sink += mb.name.size() + mb.address.size() + mb.name_key.size() + mb.address_key.size() + mb.domain().size();
     }
     for (const auto& k : addresses_in_text(text)) sink += k.size();
+
+    if (const auto simple = detail::simple_mailbox(addr)) {
+        std::string name, address;
+        int mailboxes = 0;
+        if (InternetAddressList* l = internet_address_list_parse(nullptr, addr.c_str())) {
+            for (int i = 0; i < internet_address_list_length(l); ++i) {
+                InternetAddress* ia = internet_address_list_get_address(l, i);
+                ++mailboxes;
+                if (!INTERNET_ADDRESS_IS_MAILBOX(ia)) continue;
+                const char* n = internet_address_get_name(ia);
+                const char* a = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia));
+                name = n ? n : "";
+                address = a ? a : "";
+            }
+            g_object_unref(l);
+        }
+        if (mailboxes != 1 || name != simple->first || address != simple->second) {
+            std::fprintf(stderr, "simple_mailbox: \"%s\" <%s>, GMime %d mailbox(es), \"%s\" <%s>\n",
+                         simple->first.c_str(), simple->second.c_str(), mailboxes, name.c_str(), address.c_str());
+            std::abort();
+        }
+    }
     return sink == static_cast<std::size_t>(-1);
 }

@@ -187,6 +187,56 @@ static void flatten(InternetAddressList* list, std::vector<mailbox>& out) {
     }
 }
 
+namespace detail {
+
+std::optional<std::pair<std::string, std::string>> simple_mailbox(std::string_view text) {
+    const auto letter_digit = [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    };
+    // Dot-separated runs of `ok` bytes: no dot first, last or twice.
+    const auto dotted = [](std::string_view s, auto ok) {
+        if (s.empty() || s.front() == '.' || s.back() == '.') return false;
+        for (std::size_t i = 0; i < s.size(); ++i)
+            if (s[i] == '.' ? s[i + 1] == '.' : !ok(s[i])) return false;
+        return true;
+    };
+    const auto addr_spec = [&](std::string_view a) {
+        const std::size_t at = a.find('@');
+        if (at == std::string_view::npos) return false;
+        const auto local = [&](char c) { return letter_digit(c) || c == '_' || c == '+' || c == '-'; };
+        const auto label = [&](char c) { return letter_digit(c) || c == '-'; };
+        return dotted(a.substr(0, at), local) && dotted(a.substr(at + 1), label);
+    };
+    if (text.empty() || text.find("=?") != std::string_view::npos) return std::nullopt;
+    for (char c : text)
+        if (c < 0x20 || c > 0x7E) return std::nullopt;
+    if (text.back() != '>') {
+        if (!addr_spec(text)) return std::nullopt;
+        return std::pair{std::string(), std::string(text)};
+    }
+    const std::size_t lt = text.find('<');
+    if (lt == std::string_view::npos) return std::nullopt;
+    const std::string_view addr = text.substr(lt + 1, text.size() - lt - 2);
+    if (!addr_spec(addr)) return std::nullopt;
+    if (lt == 0) return std::pair{std::string(), std::string(addr)};
+    if (lt < 2 || text[lt - 1] != ' ') return std::nullopt;
+    std::string_view name = text.substr(0, lt - 1);
+    if (name.size() >= 2 && name.front() == '"' && name.back() == '"') {
+        name = name.substr(1, name.size() - 2);
+        if (name.empty() || name.front() == ' ' || name.back() == ' ' || name.find("  ") != std::string_view::npos)
+            return std::nullopt;
+        for (char c : name)
+            if (c == '"' || c == '\\') return std::nullopt;
+        return std::pair{std::string(name), std::string(addr)};
+    }
+    if (name.front() == ' ' || name.back() == ' ' || name.find("  ") != std::string_view::npos) return std::nullopt;
+    for (char c : name)
+        if (!letter_digit(c) && c != ' ' && c != '_' && c != '-') return std::nullopt;
+    return std::pair{std::string(name), std::string(addr)};
+}
+
+}  // namespace detail
+
 namespace {
 
 constexpr std::size_t k_memo_max = 1024;
@@ -196,6 +246,13 @@ std::vector<mailbox> parse_address_list_uncached(std::string_view raw_value) {
     std::vector<mailbox> out;
     init();  // GMime's default parser options exist only after g_mime_init()
     std::string text = decode_address_header(raw_value);
+    // The plain mailboxes GMime can read only one way, without its parser and
+    // the GObjects it makes and frees (10.2 M + 7.6 M of the 26.3 M instructions
+    // of 1,396 values, every 4th corpus file, callgrind 2026-12-06).
+    if (auto simple = detail::simple_mailbox(text)) {
+        out.push_back(make_mailbox(tidy_name(std::move(simple->first)), std::move(simple->second)));
+        return out;
+    }
     InternetAddressList* list = internet_address_list_parse(nullptr, text.c_str());
     if (list) {
         flatten(list, out);

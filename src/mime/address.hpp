@@ -11,8 +11,10 @@
 
 #include "mime/message.hpp"
 
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace replyguard::mime {
@@ -28,5 +30,18 @@ std::string address_key(std::string_view address);
 /// Addresses written inside a display name ("Taro <taro@a.jp>" as a name,
 /// "taro＠a.jp", "【taro@a.jp】"): address keys, in order.
 std::vector<std::string> addresses_in_text(std::string_view text);
+
+namespace detail {
+/// A mailbox written so plainly that GMime's address parser can read it only one
+/// way: the display name (unquoted, "" when none) and the address; nullopt for
+/// anything else. `text` is plain printable ASCII without "=?", trimmed, and one
+/// of "local@domain", "<local@domain>", "Word Word <local@domain>" (letters,
+/// digits, '_' and '-', one space between words and before '<') or
+/// "\"quoted name\" <local@domain>" (no '"', '\\' or two spaces inside); local
+/// parts of letters, digits and ._+-, domains of labels of letters, digits and
+/// '-', neither with a dot first, last or twice. tests/unit/mime/address_test.cpp
+/// holds it to GMime on every corpus address value and on generated ones.
+std::optional<std::pair<std::string, std::string>> simple_mailbox(std::string_view text);
+}  // namespace detail
 
 }  // namespace replyguard::mime
