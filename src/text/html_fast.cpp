@@ -107,19 +107,49 @@ bool alnum(char c) { return alpha(c) || (c >= '0' && c <= '9'); }
 
 // --- input check -------------------------------------------------------------
 
-/// True when gumbo's input iterator would pass every byte through unchanged
-/// (but for CR LF): valid UTF-8 without NUL, the C0 controls other than tab,
-/// LF, FF and CR, DEL, C1 controls and non-characters (gumbo's
-/// utf8_is_invalid_code_point and its decoder's rejects become U+FFFD).
+/// How many bytes the character at `p` takes when gumbo's input iterator passes
+/// it through unchanged (but for CR LF), else 0: valid UTF-8 without NUL, the C0
+/// controls other than tab, LF, FF and CR, DEL, C1 controls and non-characters
+/// (gumbo's utf8_is_invalid_code_point and its decoder's rejects become U+FFFD).
+std::ptrdiff_t clean_char(const unsigned char* p, const unsigned char* e) {
+    const unsigned c = *p;
+    if (c >= 0x20 && c < 0x7F) return 1;
+    if (c < 0x80) return c == '\t' || c == '\n' || c == '\r' || c == '\f' ? 1 : 0;
+    std::ptrdiff_t len;
+    char32_t cp;
+    if (c >= 0xC2 && c <= 0xDF) {
+        len = 2;
+        cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    if (e - p < len) return 0;
+    for (std::ptrdiff_t k = 1; k < len; ++k) {
+        if ((p[k] & 0xC0) != 0x80) return 0;
+        cp = (cp << 6) | (p[k] & 0x3F);
+    }
+    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF))) return 0;
+    if (cp <= 0x9F || (cp >= 0xD800 && cp <= 0xDFFF) || (cp >= 0xFDD0 && cp <= 0xFDEF) || (cp & 0xFFFE) == 0xFFFE)
+        return 0;
+    return len;
+}
+
+/// True when every character of `s` is clean_char's.
 bool clean_input(std::string_view s) {
     const auto* p = reinterpret_cast<const unsigned char*>(s.data());
     const auto* e = p + s.size();
     while (p < e) {
 #if defined(__SSE2__)
         // Sixteen bytes a compare: printable ASCII, tab, LF, FF and CR pass whole,
-        // and the bytes before the first other one are passed over (the byte loop
-        // alone was 2% of `scan -j1`'s instructions on the corpus, callgrind
-        // 2026-12-06). As signed bytes, 0x80-0xFF are below 0x20 too.
+        // and the bytes before the first other one are passed over (clean_char a
+        // byte at a time was 2% of `scan -j1`'s instructions on the corpus,
+        // callgrind 2026-12-06). As signed bytes, 0x80-0xFF are below 0x20 too.
         if (e - p >= 16) {
             const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
             const __m128i odd =
@@ -132,43 +162,11 @@ bool clean_input(std::string_view s) {
                 p += 16;
                 continue;
             }
-            p += __builtin_ctz(static_cast<unsigned>(m));  // to the first byte the loop below must read
+            p += __builtin_ctz(static_cast<unsigned>(m));  // to the first byte clean_char must read
         }
 #endif
-        const unsigned c = *p;
-        if (c >= 0x20 && c < 0x7F) {
-            ++p;
-            continue;
-        }
-        if (c < 0x80) {
-            if (c == '\t' || c == '\n' || c == '\r' || c == '\f') {
-                ++p;
-                continue;
-            }
-            return false;
-        }
-        std::ptrdiff_t len;
-        char32_t cp;
-        if (c >= 0xC2 && c <= 0xDF) {
-            len = 2;
-            cp = c & 0x1F;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            len = 3;
-            cp = c & 0x0F;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            len = 4;
-            cp = c & 0x07;
-        } else {
-            return false;
-        }
-        if (e - p < len) return false;
-        for (std::ptrdiff_t k = 1; k < len; ++k) {
-            if ((p[k] & 0xC0) != 0x80) return false;
-            cp = (cp << 6) | (p[k] & 0x3F);
-        }
-        if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF))) return false;
-        if (cp <= 0x9F || (cp >= 0xD800 && cp <= 0xDFFF) || (cp >= 0xFDD0 && cp <= 0xFDEF) || (cp & 0xFFFE) == 0xFFFE)
-            return false;
+        const std::ptrdiff_t len = clean_char(p, e);
+        if (len == 0) return false;
         p += len;
     }
     return true;
@@ -1684,6 +1682,14 @@ std::optional<html_text> html_to_text_fast(std::string_view html, std::size_t ma
 
 namespace detail {
 bool html_input_clean(std::string_view html) { return clean_input(html); }
+
+bool html_input_clean_bytewise(std::string_view html) {
+    const auto* p = reinterpret_cast<const unsigned char*>(html.data());
+    const auto* e = p + html.size();
+    for (std::ptrdiff_t len = 0; p < e; p += len)
+        if ((len = clean_char(p, e)) == 0) return false;
+    return true;
+}
 }  // namespace detail
 
 }  // namespace replyguard::text

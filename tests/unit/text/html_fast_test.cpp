@@ -467,55 +467,13 @@ TEST(HtmlFast, HostileInputs) {
 
 }  // namespace
 
-// The input check reads sixteen bytes a compare: it answers as gumbo's rule read
-// byte by byte (below, the check as first written) for every length to 80 with
+// The input check reads sixteen bytes a compare: it answers as the same rule read a
+// character at a time (html_input_clean_bytewise) for every length to 80 with
 // controls, DEL, UTF-8 sequences (valid, overlong, surrogates, non-characters, C1,
 // cut short) at every place, the sixteen-byte edges included, and for every
 // corpus HTML part.
 TEST(HtmlFast, InputCheckAnswersAsTheByteRule) {
-    const auto byte_rule = [](std::string_view s) {
-        const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-        const auto* e = p + s.size();
-        while (p < e) {
-            const unsigned c = *p;
-            if (c >= 0x20 && c < 0x7F) {
-                ++p;
-                continue;
-            }
-            if (c < 0x80) {
-                if (c == '\t' || c == '\n' || c == '\r' || c == '\f') {
-                    ++p;
-                    continue;
-                }
-                return false;
-            }
-            std::ptrdiff_t len;
-            char32_t cp;
-            if (c >= 0xC2 && c <= 0xDF) {
-                len = 2;
-                cp = c & 0x1F;
-            } else if (c >= 0xE0 && c <= 0xEF) {
-                len = 3;
-                cp = c & 0x0F;
-            } else if (c >= 0xF0 && c <= 0xF4) {
-                len = 4;
-                cp = c & 0x07;
-            } else {
-                return false;
-            }
-            if (e - p < len) return false;
-            for (std::ptrdiff_t k = 1; k < len; ++k) {
-                if ((p[k] & 0xC0) != 0x80) return false;
-                cp = (cp << 6) | (p[k] & 0x3F);
-            }
-            if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF))) return false;
-            if (cp <= 0x9F || (cp >= 0xD800 && cp <= 0xDFFF) || (cp >= 0xFDD0 && cp <= 0xFDEF) ||
-                (cp & 0xFFFE) == 0xFFFE)
-                return false;
-            p += len;
-        }
-        return true;
-    };
+    const auto byte_rule = replyguard::text::detail::html_input_clean_bytewise;
     const std::vector<std::string> pieces = {"a",
                                              "<p>",
                                              " ",
