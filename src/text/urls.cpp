@@ -162,10 +162,6 @@ const UIDNA* uts46() {
     return idna;
 }
 
-}  // namespace
-
-namespace {
-
 /// The first byte at or after `p` that can mark a URL: ':' (of "://") or 'w'
 /// in either case (of "www."); text.size() when none. Sixteen bytes a compare
 /// with SSE2 (x86-64's baseline): a URL's scheme is found back from its ':'.
