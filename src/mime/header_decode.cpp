@@ -376,8 +376,11 @@ bool plain_printable_ascii(std::string_view s) {
 
 bool needs_header_decoding(std::string_view raw) { return !plain_printable_ascii(raw); }
 
+// A plain value is its own decoding: trimmed, then unfolded, in one copy (trim
+// and unfold commute: CR and LF are white space to trim, and unfold drops only
+// them). Every header value read decoded takes this path (header_field::value).
 std::string decode_header_text(std::string_view raw) {
-    if (plain_printable_ascii(raw)) return trimmed(unfold(raw));
+    if (plain_printable_ascii(raw)) return unfold(trim(raw));
     std::string s = unfold(raw);
     std::string out;
     for (const piece& p : split(s)) out += convert(p);
@@ -385,7 +388,7 @@ std::string decode_header_text(std::string_view raw) {
 }
 
 std::string decode_address_header(std::string_view raw) {
-    if (plain_printable_ascii(raw)) return std::string(trim(unfold(raw)));
+    if (plain_printable_ascii(raw)) return unfold(trim(raw));
     std::string s = unfold(raw);
     std::vector<piece> pieces = split(s);
     std::string out;

@@ -2,6 +2,7 @@
 // tests/unit/mime/header_decode_test.cpp - unfolding, RFC 2047 words, address quoting, corpus headers
 #include "mime/header_decode.hpp"
 
+#include "core/strings.hpp"
 #include "corpus_files.hpp"
 #include "jp_corpus.hpp"
 #include "mime/charset.hpp"
@@ -56,6 +57,13 @@ TEST(unfold, stray_and_doubled_breaks_anywhere) {
         for (char c : v)
             if (c != '\r' && c != '\n') want.push_back(c);
         ASSERT_EQ(unfold(v), want) << testing::PrintToString(v);
+        // A plain value's decoding unfolds the trimmed value: the same as trimming the unfolded one.
+        if (!replyguard::mime::needs_header_decoding(v)) {
+            ASSERT_EQ(replyguard::mime::decode_header_text(v), std::string(replyguard::trim(unfold(v))))
+                << testing::PrintToString(v);
+            ASSERT_EQ(replyguard::mime::decode_address_header(v), std::string(replyguard::trim(unfold(v))))
+                << testing::PrintToString(v);
+        }
     }
 }
 
