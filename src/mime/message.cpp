@@ -23,11 +23,7 @@ bool subject_info::is_forward() const {
     return false;
 }
 
-std::string header_field::value() const {
-    // decode_header_text(raw) without its unfold and copy for a plain value (raw is
-    // unfolded already; a plain value is its own decoding).
-    return needs_header_decoding(raw) ? decode_header_text(raw) : std::string(trim(raw));
-}
+std::string header_field::value() const { return decode_header_text(raw); }
 
 const header_field* message::header(std::string_view name) const {
     for (const auto& h : headers)
