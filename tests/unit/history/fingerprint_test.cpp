@@ -194,6 +194,37 @@ TEST(fingerprint, shortcuts_give_the_defined_values_on_corpus_text) {
     EXPECT_GT(values, 10'000u);
 }
 
+// The stored sample (keep > 0) is selected, not fully sorted: it must still be the
+// `keep` smallest distinct values of the full list, also when repeats crowd the
+// smallest ones (a paragraph quoted again and again: the first selection holds
+// copies of a few values and has to grow) and for every size of `keep`.
+TEST(fingerprint, kept_sample_is_the_smallest_distinct_values_with_repeats) {
+    const std::string para = "Please find the revised estimate attached and confirm the delivery date. ";
+    const std::string ja = "お世話になっております。見積書を添付いたしますので、ご確認ください。";
+    std::vector<std::string> texts{para, ja};
+    for (int n : {2, 7, 50, 400}) {
+        std::string t, u;
+        for (int i = 0; i < n; ++i) {
+            t += para;
+            u += ja + (i % 3 == 0 ? para : std::string());
+        }
+        texts.push_back(t);
+        texts.push_back(u);
+    }
+    for (const auto& text : texts) {
+        const auto all = history::text_fingerprints(text);
+        for (std::size_t keep : {std::size_t{1}, std::size_t{2}, std::size_t{5}, history::k_stored_fingerprints,
+                                 std::size_t{100}, all.size(), all.size() + 3}) {
+            if (keep == 0) continue;
+            auto want = all;
+            if (want.size() > keep) want.resize(keep);
+            ASSERT_EQ(history::text_fingerprints(text, keep), want) << "keep " << keep << " of " << all.size();
+        }
+    }
+    // The repeated texts hold enough distinct values for keep 1, 2 and 5 to select.
+    EXPECT_GE(history::text_fingerprints(texts.back()).size(), 5u);
+}
+
 // Code points of every size: one byte, two (BMP: Japanese), four (emoji, rare CJK).
 TEST(fingerprint, every_code_point_size_hashes_as_four_bytes) {
     const std::string text = "abc123 日本語のテキストです 𠮷野家で𩸽を食べた ÀÉÎõü straße ＡＢＣ１２３";
