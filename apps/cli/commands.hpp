@@ -29,6 +29,7 @@ struct learn_args {
     std::string config;
     std::vector<std::string> org_domains;
     bool no_progress = false;
+    unsigned jobs = 0;               ///< parse threads (0: one per core); one thread stores
     std::vector<std::string> paths;  ///< files, folders, mbox, -, or imap[s]:// URLs
     imap_cli_args imap;
 };

@@ -70,6 +70,9 @@ int main(int argc, char** argv) {
     // One value per --org-domain: a vector option would otherwise swallow the PATHs after it.
     lc->add_option("--org-domain", learn.org_domains, "A domain of our organisation (repeatable)")
         ->allow_extra_args(false);
+    lc->add_option("-j,--jobs", learn.jobs,
+                   "Messages parsed in parallel (0: one per core); one thread stores them, in input order")
+        ->check(CLI::Range(0, 256));
     lc->add_flag("--no-progress", learn.no_progress, "Never draw a progress bar");
     lc->add_option(
           "PATH", learn.paths,

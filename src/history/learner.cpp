@@ -97,8 +97,14 @@ std::vector<std::string> name_keys_for(const mime::mailbox& mb) {
     return out;
 }
 
+learn_precomputed precompute_learn(const mime::message& m) {
+    learn_precomputed p;
+    p.fingerprints = text_fingerprints(m.new_text, k_stored_fingerprints);
+    return p;
+}
+
 result<store::learnt_message> prepare_learn(store::history& h, const mime::message& m, const learn_options& o,
-                                            bool* new_thread) {
+                                            bool* new_thread, const learn_precomputed* pre) {
     store::learnt_message lm;
     auto& r = lm.rec;
     r.key = message_key(m);
@@ -199,11 +205,12 @@ result<store::learnt_message> prepare_learn(store::history& h, const mime::messa
     r.thread_id = tid;
     if (new_thread) *new_thread = fresh;
 
-    lm.fingerprints = text_fingerprints(m.new_text, k_stored_fingerprints);
+    lm.fingerprints = pre ? pre->fingerprints : text_fingerprints(m.new_text, k_stored_fingerprints);
     return lm;
 }
 
-result<learn_stats> learn_message(store::history& h, const mime::message& m, const learn_options& o) {
+result<learn_stats> learn_message(store::history& h, const mime::message& m, const learn_options& o,
+                                  const learn_precomputed* pre) {
     learn_stats st;
     for (const auto& d : o.org_domains)
         if (auto r = h.add_org_domain(mime::registrable_domain(d)); !r) return std::unexpected(r.error());
@@ -217,7 +224,7 @@ result<learn_stats> learn_message(store::history& h, const mime::message& m, con
         }
     }
     bool fresh = false;
-    auto lm = prepare_learn(h, m, o, &fresh);
+    auto lm = prepare_learn(h, m, o, &fresh, pre);
     if (!lm) return std::unexpected(lm.error());
     auto put = h.put(*lm);
     if (!put) return std::unexpected(put.error());
@@ -239,12 +246,12 @@ learn_session::~learn_session() {
     if (open_) (void)h_.rollback_batch();
 }
 
-result<learn_stats> learn_session::add(const mime::message& m) {
+result<learn_stats> learn_session::add(const mime::message& m, const learn_precomputed* pre) {
     if (!open_) {
         if (auto r = h_.begin_batch(); !r) return std::unexpected(r.error());
         open_ = true;
     }
-    auto st = learn_message(h_, m, opt_);
+    auto st = learn_message(h_, m, opt_, pre);
     if (!st) return st;
     totals_ += *st;
     if (++in_batch_ >= batch_size_) {

@@ -46,12 +46,22 @@ struct learn_stats {
     learn_stats& operator+=(const learn_stats& o);
 };
 
+/// What of learning a message needs no store, computed before it (and on any
+/// thread: `learn --jobs` does it on its parse threads, while one thread writes).
+struct learn_precomputed {
+    std::vector<std::uint64_t> fingerprints;  ///< text_fingerprints(m.new_text, k_stored_fingerprints)
+};
+/// The store-free part of learning `m`.
+learn_precomputed precompute_learn(const mime::message& m);
+
 /// Learn one message (one transaction, or one savepoint inside an open batch).
-result<learn_stats> learn_message(store::history& h, const mime::message& m, const learn_options& o);
+/// `pre`: precompute_learn(m), when the caller has it; null: computed here.
+result<learn_stats> learn_message(store::history& h, const mime::message& m, const learn_options& o,
+                                  const learn_precomputed* pre = nullptr);
 
 /// Build what learn_message() stores, without storing it (for tests and dry runs).
 result<store::learnt_message> prepare_learn(store::history& h, const mime::message& m, const learn_options& o,
-                                            bool* new_thread = nullptr);
+                                            bool* new_thread = nullptr, const learn_precomputed* pre = nullptr);
 
 /// The name keys a display name is indexed under: as written, and with its parts reversed.
 std::vector<std::string> name_keys_for(const mime::mailbox& mb);
@@ -64,7 +74,7 @@ public:
     learn_session(const learn_session&) = delete;
     learn_session& operator=(const learn_session&) = delete;
 
-    result<learn_stats> add(const mime::message& m);
+    result<learn_stats> add(const mime::message& m, const learn_precomputed* pre = nullptr);
     /// Commit the open batch. Returns the totals.
     result<learn_stats> finish();
     const learn_stats& totals() const { return totals_; }

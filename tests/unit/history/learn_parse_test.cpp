@@ -5,8 +5,10 @@
 //   Real threads of the shared corpus (the notmuch lists, the Japanese mail, the first
 //   hard_ham messages: HTML-only mail, attachments, attached messages) are learnt twice
 //   into fresh SQLite files: the old way (mime::parse_message, learn_message() one
-//   transaction per message) and the new way (history::learn_parse, learn_session
-//   batches whose fingerprint postings are written sorted at commit). Every table of
+//   transaction per message) and the new way (history::learn_parse, the fingerprints
+//   made before the store is asked (history::precompute_learn, as `learn --jobs` does on
+//   its parse threads), learn_session batches whose fingerprint postings are written
+//   sorted at commit). Every table of
 //   both files is dumped, rows sorted, and compared; then a sample is scanned against
 //   each history and must get the same verdicts, scores and findings. Last, the same
 //   input is learnt with batches of 1 and of 10,000 messages (a batch's rows merged in
@@ -158,9 +160,13 @@ TEST_F(learn_parse_equivalence, same_store_and_same_verdicts_as_the_full_path) {
         auto h = store::open_history(new_db, store::open_mode::read_write);
         ASSERT_TRUE(h) << h.error().message;
         // Batches of 64: several commits, and relearnt messages within and across them.
+        // The store-free part precomputed, as `learn` does it on its parse threads
+        // (history::precompute_learn); the old path computes it inside learn_message.
         history::learn_session s(**h, opt, 64);
         for (const auto& p : files) {
-            auto r = s.add(history::learn_parse(slurp(p)));
+            const auto m = history::learn_parse(slurp(p));
+            const auto pre = history::precompute_learn(m);
+            auto r = s.add(m, &pre);
             ASSERT_TRUE(r) << p << ": " << r.error().message;
         }
         ASSERT_TRUE(s.finish());
