@@ -2,15 +2,18 @@
 // tests/unit/mime/magic_test.cpp - the sniffed type and description of every corpus attachment are libmagic's
 //
 // DESCRIPTION
-//   mime/parser.cpp remembers libmagic's answers per thread by the bytes'
-//   SHA-256 (issue 13: the two magic_buffer calls were 5.8% of scan). Here every
+//   mime/parser.cpp remembers libmagic's answers, one memo for the process, by
+//   the bytes' SHA-256 (issue 13: the two magic_buffer calls were 5.8% of scan). Here every
 //   attachment of every single-message file of the shared corpus, and every
 //   Office document of its office/ folder attached to a message, is sniffed
 //   again by handles opened as the parser opened them before it remembered
 //   anything, and the recorded type and description must be theirs, byte for
 //   byte. Each message is parsed twice in a row, so the second parse answers
 //   from what the first remembered; the corpus has more distinct attachments
-//   than the parser remembers, so forgetting is exercised too.
+//   than the parser remembers, so forgetting is exercised too. Then four threads
+//   parse the corpus's messages with attachments at once, each in another order
+//   (the memo read, filled and forgotten from all of them, as `scan -j4` does), and
+//   every answer is again libmagic's.
 //
 //   mime::magic_sniff() asks a plain text's MIME type without libmagic's rules
 //   when its description shows that no rule matched (mime/magic.hpp). Its two
@@ -31,8 +34,10 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace replyguard;
@@ -115,6 +120,53 @@ TEST(magic, every_corpus_attachment_is_sniffed_as_libmagic_answers) {
     EXPECT_TRUE(t.types.contains("text/plain"));
     EXPECT_TRUE(t.types.contains("application/vnd.openxmlformats-officedocument.wordprocessingml.document"));
     EXPECT_TRUE(t.types.contains("application/msword"));
+}
+
+// The memo is shared by every thread: four threads parse the same messages at once,
+// each starting at another place in the list, and every answer is libmagic's.
+TEST(magic, threads_sharing_the_memo_get_libmagic_answers) {
+    const fs::path root(REPLYGUARD_CORPUS_DIR);
+    if (!fs::is_directory(root)) GTEST_SKIP() << root << " not present";
+    std::vector<std::string> mails;
+    for (const auto& p : replyguard::test::single_message_files(root)) {
+        std::string bytes = test::slurp(p);
+        if (!mime::parse_message(bytes, limits{}).attachments.empty()) mails.push_back(std::move(bytes));
+    }
+    ASSERT_GT(mails.size(), 200u);
+    struct seen {
+        std::string data, type, label;
+    };
+    constexpr std::size_t k_threads = 4;
+    std::vector<std::vector<seen>> got(k_threads);
+    {
+        std::vector<std::jthread> pool;
+        for (std::size_t t = 0; t < k_threads; ++t)
+            pool.emplace_back([&, t] {
+                for (std::size_t i = 0; i < mails.size(); ++i) {
+                    const auto m = mime::parse_message(mails[(i + t * mails.size() / k_threads) % mails.size()]);
+                    for (const auto& a : m.attachments) got[t].push_back({a.data, a.sniffed_type, a.sniffed_label});
+                }
+            });
+    }
+    reference_magic ref;
+    ASSERT_TRUE(ref.mime && ref.label);
+    std::map<std::string, std::pair<std::string, std::string>> want;  // by the bytes
+    std::size_t compared = 0;
+    for (const auto& per_thread : got)
+        for (const auto& s : per_thread) {
+            auto it = want.find(s.data);
+            if (it == want.end()) {
+                std::string label = reference_magic::answer(ref.label, s.data);
+                if (label.size() > 200) label.resize(200);
+                it = want.emplace(s.data, std::pair{reference_magic::answer(ref.mime, s.data), label}).first;
+            }
+            EXPECT_EQ(s.type, it->second.first);
+            EXPECT_EQ(s.label, it->second.second);
+            ++compared;
+        }
+    // Every thread saw every attachment; more distinct ones than the memo keeps.
+    EXPECT_EQ(compared, k_threads * got[0].size());
+    EXPECT_GT(want.size(), 512u);
 }
 
 namespace {
