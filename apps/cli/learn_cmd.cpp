@@ -42,6 +42,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <deque>
+#include <exception>
 #include <functional>
 #include <iostream>
 #include <mutex>
@@ -102,7 +103,7 @@ void walk_plan(std::vector<planned>& plan, const std::function<bool(learn_input&
             if (bytes)
                 in.bytes = std::move(*bytes);
             else
-                in.error = fmt::format("{}: {}", it.source, bytes.error().message);
+                in.error = fmt::format("{}: {}", in.source, bytes.error().message);
             if (!take(std::move(in))) return;
         }
         p.items.clear();
@@ -110,15 +111,22 @@ void walk_plan(std::vector<planned>& plan, const std::function<bool(learn_input&
     }
 }
 
+/// The parse and the store-free part of learning one message (any thread). A
+/// message whose parse throws (out of memory) is reported and skipped, as an
+/// unreadable one is: it never stops the others, nor a parse thread.
 parsed_input parse_input(learn_input&& in, const limits& lim) {
     parsed_input p;
     p.source = std::move(in.source);
     p.error = std::move(in.error);
     p.listed = in.listed;
-    if (p.error.empty()) {
+    if (!p.error.empty()) return p;
+    try {
         p.msg = history::learn_parse(in.bytes, lim);
         std::string().swap(in.bytes);
         p.pre = history::precompute_learn(p.msg);
+    } catch (const std::exception& e) {
+        p.msg = {};
+        p.error = fmt::format("{}: cannot be learnt: {}", p.source, e.what());
     }
     return p;
 }
