@@ -17,8 +17,16 @@
 #   same on standard error (the error line at its place, the totals) and exit
 #   with the same status (2: the missing PATH). Learning the same input again
 #   with -j4 into -j1's file stores nothing new.
+#
+#   A store that stops answering in the middle (a private redis-server on
+#   127.0.0.1, CLIENT PAUSE for 3 s once learn has run for a second: it needs
+#   ~4 s for the benign corpus) stops learn at -j1, -j2 and -j8 alike: exit 2, the
+#   message that failed named with "the history store failed at", nothing
+#   tried after it (two lines on standard error, no totals), and the command returns (no parse thread or reader left waiting). Learning
+#   again with the store back completes.
 # LIMITS
-#   Local files only; no server. About 15 s.
+#   Local files and a loopback redis-server (that part is skipped without
+#   it). About 20 s.
 set -u
 bin=$1
 corpus=$2
@@ -66,6 +74,44 @@ done
   < "$mbox" > /dev/null 2> "$tmp/again.err"
 check "learning it again learns nothing new" grep -Eq "^learnt 0 message" "$tmp/again.err"
 check "learning it again leaves the same history" cmp -s "$tmp/dump1" <(dump "$tmp/h1.db")
+
+# A store failure in the middle of the input (Redis stops answering).
+. "$root/tests/support/loopback.sh"  # free_port, wait_port
+if command -v redis-server >/dev/null && command -v redis-cli >/dev/null; then
+  port=$(free_port)
+  redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --daemonize no --loglevel warning \
+    > "$tmp/redis.log" 2>&1 &
+  redis_pid=$!
+  trap 'kill "$redis_pid" 2>/dev/null; wait "$redis_pid" 2>/dev/null; [[ ${KEEP_TMP:-0} = 1 ]] || rm -rf "$tmp"' EXIT
+  if wait_port "$port" "$redis_pid"; then
+    rdb="redis://127.0.0.1:$port/0?timeout=300"
+    for j in 1 2 8; do
+      redis-cli -p "$port" FLUSHALL > /dev/null
+      timeout 300 "$bin" learn --no-progress -j"$j" --db "$rdb" "$corpus/benign" > /dev/null 2> "$tmp/fault$j.err" &
+      learn_pid=$!
+      sleep 1
+      # 3 s: learn's commands time out after 300 ms. (CLIENT UNPAUSE would wait for
+      # the pause itself: redis-cli's own connection is paused too.)
+      redis-cli -p "$port" CLIENT PAUSE 3000 ALL > /dev/null
+      wait "$learn_pid"
+      rc=$?
+      redis-cli -p "$port" PING > /dev/null  # answered when the pause ends
+      check "store failure -j$j: exit 2 (not a timeout: 124)" test "$rc" = 2
+      check "store failure -j$j: the failing message named" grep -q "the history store failed at $corpus/benign/" "$tmp/fault$j.err"
+      check "store failure -j$j: no totals" bash -c "! grep -q '^learnt ' '$tmp/fault$j.err'"
+      check "store failure -j$j: two lines (the error, where it stopped): nothing learnt after it" \
+        test "$(wc -l < "$tmp/fault$j.err")" = 2
+    done
+    "$bin" learn --no-progress -j2 --db "$rdb" "$corpus/benign" > /dev/null 2> "$tmp/back.err"
+    check "store back: learn completes (exit 0)" test $? = 0
+    check "store back: learnt messages" grep -Eq "^learnt [1-9][0-9]* message" "$tmp/back.err"
+  else
+    echo "FAIL: redis-server did not start"
+    fails=$((fails + 1))
+  fi
+else
+  echo "learn_jobs: redis-server not installed: the store-failure part is skipped"
+fi
 
 echo "learn_jobs: $passes passed, $fails failed"
 ((fails == 0))
