@@ -113,7 +113,9 @@ using gptr = std::unique_ptr<T, gobj_deleter>;
 // `scan -j2`'s workers met every repeated attachment once more (the workers
 // take messages in no fixed split), and over the corpus listed three times
 // -j2 used 1.13x the CPU time of -j1 where two -j1 processes, each always
-// given the same half, used 1.06x (bench/scaling.sh --repeat 3). The lock is
+// given the same half, used 1.06x (bench/scaling.sh --repeat 3); with one
+// memo, 0.97-1.10x in three runs, 0.93-0.97 of the old build's CPU in the same
+// rounds (bench/README.md, "Round 11"). The lock is
 // held for a lookup or an insert, never while libmagic runs (its handle is
 // per thread): two threads that miss the same bytes at once both ask, and
 // the answer is the same.
