@@ -19,8 +19,8 @@
 #   with -j4 into -j1's file stores nothing new.
 #
 #   A store that stops answering in the middle (a private redis-server on
-#   127.0.0.1, CLIENT PAUSE for 3 s once learn has run for a second: it needs
-#   ~4 s for the benign corpus) stops learn at -j1, -j2 and -j8 alike: exit 2, the
+#   127.0.0.1, CLIENT PAUSE for 3 s once learn's per-message reads are under
+#   way, told by the server's command count) stops learn at -j1, -j2 and -j8 alike: exit 2, the
 #   message that failed named with "the history store failed at", nothing
 #   tried after it (two lines on standard error, no totals), and the command returns (no parse thread or reader left waiting). Learning
 #   again with the store back completes.
@@ -85,11 +85,18 @@ if command -v redis-server >/dev/null && command -v redis-cli >/dev/null; then
   trap 'kill "$redis_pid" 2>/dev/null; wait "$redis_pid" 2>/dev/null; [[ ${KEEP_TMP:-0} = 1 ]] || rm -rf "$tmp"' EXIT
   if wait_port "$port" "$redis_pid"; then
     rdb="redis://127.0.0.1:$port/0?timeout=300"
+    commands() { redis-cli -p "$port" INFO stats | tr -d '\r' | sed -n 's/^total_commands_processed://p'; }
     for j in 1 2 8; do
       redis-cli -p "$port" FLUSHALL > /dev/null
+      before=$(commands)
       timeout 300 "$bin" learn --no-progress -j"$j" --db "$rdb" "$corpus/benign" > /dev/null 2> "$tmp/fault$j.err" &
       learn_pid=$!
-      sleep 1
+      # Pause once learn is under way: its per-message reads have begun (300 commands
+      # of the ~700,000 it sends for the benign corpus), whatever the machine's speed.
+      for _ in $(seq 400); do
+        (($(commands) > before + 300)) && break
+        sleep 0.05
+      done
       # 3 s: learn's commands time out after 300 ms. (CLIENT UNPAUSE would wait for
       # the pause itself: redis-cli's own connection is paused too.)
       redis-cli -p "$port" CLIENT PAUSE 3000 ALL > /dev/null
