@@ -20,10 +20,11 @@
 #
 #   A store that stops answering in the middle (a private redis-server on
 #   127.0.0.1, CLIENT PAUSE for 3 s once learn's per-message reads are under
-#   way, told by the server's command count) stops learn at -j1, -j2 and -j8 alike: exit 2, the
-#   message that failed named with "the history store failed at", nothing
-#   tried after it (two lines on standard error, no totals), and the command returns (no parse thread or reader left waiting). Learning
-#   again with the store back completes.
+#   way, told by the server's command count) stops learn at -j1, -j2 and -j8
+#   alike: exit 2, the message that failed named with "the history store
+#   failed at", nothing tried after it (two lines on standard error, no
+#   totals), and the command returns (no parse thread or reader left
+#   waiting). Learning again with the store back completes.
 # LIMITS
 #   Local files and a loopback redis-server (that part is skipped without
 #   it). About 20 s.
