@@ -26,10 +26,6 @@
 #include <array>
 #include <cstdint>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 namespace replyguard::text {
 
 namespace {
@@ -163,26 +159,12 @@ const UIDNA* uts46() {
 }
 
 /// The first byte at or after `p` that can mark a URL: ':' (of "://") or 'w'
-/// in either case (of "www."); text.size() when none. Sixteen bytes a compare
-/// with SSE2 (x86-64's baseline): a URL's scheme is found back from its ':'.
-/// Looking at every h, f and w of the text as a possible start, through a
-/// table, was extract_urls' cost (2.6% of `scan -j1`'s time, perf 2026-12-06):
-/// those letters are a tenth of English text; ':' and 'w' far fewer.
-std::size_t next_mark(std::string_view text, std::size_t p) {
-    const char* d = text.data();
-    const std::size_t n = text.size();
-#if defined(__SSE2__)
-    const __m128i colon = _mm_set1_epi8(':'), w = _mm_set1_epi8('w'), case_bit = _mm_set1_epi8(0x20);
-    for (; p + 16 <= n; p += 16) {
-        const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(d + p));
-        const __m128i hit = _mm_or_si128(_mm_cmpeq_epi8(x, colon), _mm_cmpeq_epi8(_mm_or_si128(x, case_bit), w));
-        if (const int m = _mm_movemask_epi8(hit)) return p + static_cast<std::size_t>(__builtin_ctz(m));
-    }
-#endif
-    for (; p < n; ++p)
-        if (d[p] == ':' || (d[p] | 0x20) == 'w') return p;
-    return n;
-}
+/// in either case (of "www."); text.size() when none. A URL's scheme is found
+/// back from its ':'. Looking at every h, f and w of the text as a possible
+/// start, through a table, was extract_urls' cost (2.6% of `scan -j1`'s time,
+/// perf 2026-12-06): those letters are a tenth of English text; ':' and 'w' far
+/// fewer, and find_first_byte passes over the rest sixteen bytes a compare.
+std::size_t next_mark(std::string_view text, std::size_t p) { return find_first_byte<':', 'w', 'W'>(text, p); }
 
 /// The URL start a mark at `at` makes, if any: "https://", "http://" or
 /// "ftp://" (any case) whose ':' is at `at`, or "www." at `at` at a word start;
