@@ -33,9 +33,7 @@ bin=$1
 corpus=$2
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 . "$root/tests/support/checks.sh"
-tmp=$(mktemp -d)
-[[ ${KEEP_TMP:-0} = 1 ]] && echo "learn_jobs: files in $tmp"
-trap '[[ ${KEEP_TMP:-0} = 1 ]] || rm -rf "$tmp"' EXIT
+test_tmp  # $tmp, and $pids killed and waited for at exit
 
 mbox="$corpus/benign/mailing-lists/fedora-devel-list-2010-01.mbox"
 if [[ ! -r $mbox ]]; then
@@ -90,7 +88,7 @@ if command -v redis-server >/dev/null && command -v redis-cli >/dev/null; then
   redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --daemonize no --loglevel warning \
     > "$tmp/redis.log" 2>&1 &
   redis_pid=$!
-  trap 'kill "$redis_pid" 2>/dev/null; wait "$redis_pid" 2>/dev/null; [[ ${KEEP_TMP:-0} = 1 ]] || rm -rf "$tmp"' EXIT
+  pids+=("$redis_pid")
   if wait_port "$port" "$redis_pid"; then
     rdb="redis://127.0.0.1:$port/0?timeout=300"
     commands() { redis-cli -p "$port" INFO stats | tr -d '\r' | sed -n 's/^total_commands_processed://p'; }
@@ -128,5 +126,4 @@ else
   echo "learn_jobs: redis-server not installed: the store-failure part is skipped"
 fi
 
-echo "learn_jobs: $passes passed, $fails failed"
-((fails == 0))
+checks_summary learn_jobs
