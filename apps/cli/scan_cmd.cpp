@@ -258,9 +258,10 @@ int run_scan(const scan_args& a) {
     };
 
     {
-        // The inputs are listed on a thread of their own, at most k_ahead items
-        // ahead of the workers, and each item is freed once a worker has taken
-        // it: memory stays flat whatever the input's size (a listed item is
+        // With --jobs 2 or more the inputs are listed on a thread of their own
+        // (with --jobs 1 the one thread lists and analyses, below), at most
+        // k_ahead items ahead of the workers, and each item is freed once a
+        // worker has taken it: memory stays flat whatever the input's size (a listed item is
         // ~220 bytes plus its path: 100k files held 78 MB more before). The
         // `jobs` workers are this thread and jobs - 1 others. Results land in
         // a bounded window of slots and are written in input order. There is
@@ -299,17 +300,73 @@ int run_scan(const scan_args& a) {
         unsigned room_waiters = 0;  // workers asleep on `room`
         unsigned work_waiters = 0;  // workers asleep on `work`
         bool lister_waits = false;  // the listing thread is asleep on `lister`
-        auto worker = [&] {
+        // One message, on whichever thread calls it: the first listed item is
+        // taken, analysed with `mu` released, put in its slot, and every result
+        // that is then ready in order is written, unless another thread holds the
+        // writer's role. Called with `lk` held, room in the window and an item
+        // listed; returns with `lk` held.
+        auto step = [&](std::unique_lock<std::mutex>& lk, std::vector<done>& batch) {
+            const std::size_t i = next++;
+            io::input_item it = std::move(listed.front());
+            listed.pop_front();
+            listed_bytes -= it.bytes.size();
+            const bool wake_lister = lister_waits && listed.size() <= k_ahead / 2 && listed_bytes <= k_ahead_bytes / 2;
+            lk.unlock();
+            if (wake_lister) lister.notify_one();
+            done d = analyse_one(it);
+            it = {};
+            lk.lock();
+            slots[i % window] = std::move(d);
+            // Re-checked after each batch: results that became ready while
+            // this thread wrote are written by it too (their workers saw
+            // the role taken and went on).
+            while (!writing && emitted < next && slots[emitted % window]) {
+                writing = true;
+                while (emitted < next && slots[emitted % window]) {
+                    batch.push_back(std::move(*slots[emitted % window]));
+                    slots[emitted % window].reset();
+                    ++emitted;
+                }
+                const std::size_t total = n_items;
+                const bool total_known = listing_done;
+                const bool wake_room = room_waiters > 0;
+                lk.unlock();
+                if (wake_room) room.notify_all();
+                bar.set_total(total, total_known);
+                for (auto& r : batch) {
+                    emit(std::move(r));
+                    bar.tick(++ticked);
+                }
+                batch.clear();
+                lk.lock();
+                writing = false;
+            }
+        };
+        if (jobs == 1) {
+            // One thread lists and analyses each message as it is listed: --jobs 1
+            // is one core's work. With a listing thread beside one worker, -j1
+            // took ~1.07 CPU seconds a wall second on 2 cores (the listing's
+            // open/read/close, ~6% of all CPU time, ran on the other core), so
+            // -j2's speed-up over it compared 2 cores with 1.07 (bench/scaling.sh).
             std::vector<done> batch;
-            std::unique_lock lk(mu);
-            for (;;) {
+            io::expand_inputs(a.paths, in_opt, [&](io::input_item&& it) {
+                std::unique_lock lk(mu);
+                listed_bytes += it.bytes.size();
+                listed.push_back(std::move(it));
+                ++n_items;
+                step(lk, batch);
+            });
+        } else {
+            auto worker = [&] {
+                std::vector<done> batch;
+                std::unique_lock lk(mu);
                 for (;;) {
                     if (next >= emitted + window) {
                         ++room_waiters;
                         room.wait(lk);
                         --room_waiters;
                     } else if (!listed.empty()) {
-                        break;
+                        step(lk, batch);
                     } else if (listing_done) {
                         return;
                     } else {
@@ -318,72 +375,36 @@ int run_scan(const scan_args& a) {
                         --work_waiters;
                     }
                 }
-                const std::size_t i = next++;
-                io::input_item it = std::move(listed.front());
-                listed.pop_front();
-                listed_bytes -= it.bytes.size();
-                const bool wake_lister =
-                    lister_waits && listed.size() <= k_ahead / 2 && listed_bytes <= k_ahead_bytes / 2;
-                lk.unlock();
-                if (wake_lister) lister.notify_one();
-                done d = analyse_one(it);
-                it = {};
-                lk.lock();
-                slots[i % window] = std::move(d);
-                // Re-checked after each batch: results that became ready while
-                // this thread wrote are written by it too (their workers saw
-                // the role taken and went on).
-                while (!writing && emitted < next && slots[emitted % window]) {
-                    writing = true;
-                    while (emitted < next && slots[emitted % window]) {
-                        batch.push_back(std::move(*slots[emitted % window]));
-                        slots[emitted % window].reset();
-                        ++emitted;
+            };
+            std::jthread listing([&] {
+                io::expand_inputs(a.paths, in_opt, [&](io::input_item&& it) {
+                    std::unique_lock lk(mu);
+                    // Full: never while `listed` is empty, so the workers taking
+                    // items always come to wake it (at the latest when it is empty).
+                    while (listed.size() >= k_ahead || listed_bytes >= k_ahead_bytes) {
+                        lister_waits = true;
+                        lister.wait(lk);
+                        lister_waits = false;
                     }
-                    const std::size_t total = n_items;
-                    const bool total_known = listing_done;
-                    const bool wake_room = room_waiters > 0;
+                    listed_bytes += it.bytes.size();
+                    listed.push_back(std::move(it));
+                    ++n_items;
+                    const bool wake = work_waiters > 0;
                     lk.unlock();
-                    if (wake_room) room.notify_all();
-                    bar.set_total(total, total_known);
-                    for (auto& r : batch) {
-                        emit(std::move(r));
-                        bar.tick(++ticked);
-                    }
-                    batch.clear();
-                    lk.lock();
-                    writing = false;
+                    if (wake) work.notify_one();
+                });
+                {
+                    std::lock_guard lk(mu);
+                    listing_done = true;
                 }
-            }
-        };
-        std::jthread listing([&] {
-            io::expand_inputs(a.paths, in_opt, [&](io::input_item&& it) {
-                std::unique_lock lk(mu);
-                // Full: never while `listed` is empty, so the workers taking
-                // items always come to wake it (at the latest when it is empty).
-                while (listed.size() >= k_ahead || listed_bytes >= k_ahead_bytes) {
-                    lister_waits = true;
-                    lister.wait(lk);
-                    lister_waits = false;
-                }
-                listed_bytes += it.bytes.size();
-                listed.push_back(std::move(it));
-                ++n_items;
-                const bool wake = work_waiters > 0;
-                lk.unlock();
-                if (wake) work.notify_one();
+                work.notify_all();
             });
-            {
-                std::lock_guard lk(mu);
-                listing_done = true;
-            }
-            work.notify_all();
-        });
-        std::vector<std::jthread> pool;
-        for (unsigned t = 1; t < jobs; ++t) pool.emplace_back(worker);
-        worker();
-        pool.clear();
-        listing.join();
+            std::vector<std::jthread> pool;
+            for (unsigned t = 1; t < jobs; ++t) pool.emplace_back(worker);
+            worker();
+            pool.clear();
+            listing.join();
+        }
     }
     drain(true);
     bar.finish();

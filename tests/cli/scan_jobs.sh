@@ -15,7 +15,8 @@
 #   transaction per message, store/sqlite_history.cpp) and without one:
 #   -j2, -j3 and -j8 print byte for byte what -j1 prints, as JSON lines and
 #   as the table; the PPAP pair is still paired with -j8; with
-#   --keep-detections, -j1 and -j4 keep the same detections.
+#   --keep-detections, -j1 and -j4 keep the same detections. -j1 runs on one
+#   thread, -j2 on three (two workers, one listing the inputs).
 # LIMITS
 #   Local files only; no server. About 10 s.
 set -u
@@ -88,6 +89,37 @@ done
 check "--keep-detections kept some detections" test "$(cat "$tmp/k1.n" 2>/dev/null || echo 0)" -gt 0
 check "--keep-detections -j4 output = -j1 output" cmp -s "$tmp/k1.out" "$tmp/k4.out"
 check "--keep-detections -j4 kept the same detections as -j1" cmp -s "$tmp/k1.rows" "$tmp/k4.rows"
+
+# Threads: -j1 is one thread (it lists each input and analyses it), -j2 two
+# workers and the listing thread. Counted while the listing is blocked reading
+# standard input from a FIFO nobody has written to yet: every thread exists then.
+threads_while_reading() {  # threads_while_reading JOBS -> prints the thread count, or "none"
+  local j=$1 fifo="$tmp/fifo$1" pid n=none w t
+  mkfifo "$fifo"
+  "$bin" scan --db "$tmp/absent.db" --format jsonl --no-progress -j"$j" - < "$fifo" > "$tmp/fifo$j.out" 2>&1 &
+  pid=$!
+  exec {w}> "$fifo"  # the writer's end: scan's standard input opens, its first read blocks
+  for _ in $(seq 100); do
+    # A thread of it asleep in read(2) (syscall 0) of its standard input (fd 0).
+    for t in /proc/$pid/task/*; do
+      if [[ $(cut -d' ' -f1,2 "$t/syscall" 2>/dev/null) == "0 0x0" ]]; then
+        sleep 0.2  # the other threads, if any, started before the listing reads
+        n=$(find /proc/$pid/task -mindepth 1 -maxdepth 1 | wc -l)
+        break 2
+      fi
+    done
+    sleep 0.1
+  done
+  cat "$root/demo/inbox/01-genuine-reply-ja.eml" >&"$w"
+  exec {w}>&-
+  wait "$pid"
+  echo "$n"
+}
+n1=$(threads_while_reading 1)
+n2=$(threads_while_reading 2)
+check "-j1 runs on one thread ($n1)" test "$n1" = 1
+check "-j2 runs two workers and the listing thread ($n2)" test "$n2" = 3
+check "-j1 from a FIFO printed one record" test "$(wc -l < "$tmp/fifo1.out")" -eq 1
 
 echo "scan_jobs: $passes passed, $fails failed"
 ((fails == 0))
