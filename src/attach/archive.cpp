@@ -154,11 +154,20 @@ constexpr int k_max_header_failures = 16;
 // it cannot convert (a UTF-8-flagged Japanese zip under the "C" locale has no
 // names). A UTF-8 locale for this thread only, while archives are read, keeps the
 // process locale untouched.
+// The locale is made once a thread and freed when the thread ends (a thread of
+// `scan --jobs`, of the milter's or serve's pool: 240 bytes each, which LeakSanitizer
+// found when a worker thread that had read an archive ended).
 class utf8_locale_scope {
 public:
     utf8_locale_scope() {
-        thread_local locale_t loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", static_cast<locale_t>(nullptr));
-        if (loc) old_ = uselocale(loc);
+        struct per_thread {
+            locale_t loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", static_cast<locale_t>(nullptr));
+            ~per_thread() {
+                if (loc) freelocale(loc);
+            }
+        };
+        thread_local per_thread t;
+        if (t.loc) old_ = uselocale(t.loc);
     }
     ~utf8_locale_scope() {
         if (old_) uselocale(old_);
