@@ -170,7 +170,7 @@ std::size_t header_content_length(std::string_view data, std::size_t pos, std::s
 
 }  // namespace
 
-std::vector<std::pair<std::size_t, std::size_t>> split_mbox(std::string_view data) {
+std::vector<std::pair<std::size_t, std::size_t>> split_mbox(std::string_view data, std::size_t stop_past) {
     std::vector<std::pair<std::size_t, std::size_t>> out;
     std::size_t pos = 0;
     // Skip anything before the first envelope line.
@@ -207,6 +207,7 @@ std::vector<std::pair<std::size_t, std::size_t>> split_mbox(std::string_view dat
                (msg[msg.size() - 2] == '\n' || msg[msg.size() - 2] == '\r'))
             msg.remove_suffix(1);
         out.emplace_back(start, msg.size());
+        if (start + msg.size() > stop_past) break;
         pos = next;
     }
     return out;

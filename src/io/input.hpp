@@ -109,8 +109,12 @@ result<std::string> load(const input_item& item);
 result<std::string> load(input_item&& item);
 
 /// Split an mbox buffer into (offset, length) ranges of the messages, without
-/// their "From " envelope lines.
-std::vector<std::pair<std::size_t, std::size_t>> split_mbox(std::string_view data);
+/// their "From " envelope lines. `stop_past`: stop after the first range that ends
+/// beyond it (the ranges before it, and it, are those of the whole split: each range
+/// depends only on the bytes from its start), for a reader that settles only the
+/// messages ending before a point (io::mbox_stream).
+std::vector<std::pair<std::size_t, std::size_t>> split_mbox(std::string_view data,
+                                                            std::size_t stop_past = std::string_view::npos);
 
 /// True when `data` (named `name`) should be read as an mbox.
 bool looks_like_mbox(std::string_view name, std::string_view data);

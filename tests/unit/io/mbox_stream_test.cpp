@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -60,6 +61,24 @@ TEST(MboxStream, SplitsAsTheWholeFileDoesAcrossManyWindows) {
     ASSERT_EQ(a.size(), 6000u);
     ASSERT_EQ(b.size(), a.size());
     for (std::size_t i = 0; i < a.size(); ++i) ASSERT_EQ(a[i], b[i]) << "message " << i;
+}
+
+// The streamed reader splits only up to the messages that can settle: a split told
+// to stop past a point gives the whole split's first ranges, up to and including the
+// first one ending beyond that point.
+TEST(MboxStream, ASplitStoppedPastAPointIsThePrefixOfTheWholeSplit) {
+    const auto data = big_mbox();
+    const auto all = io::split_mbox(data);
+    ASSERT_EQ(all.size(), 6000u);
+    for (std::size_t past : {std::size_t{0}, std::size_t{1}, std::size_t{4096}, data.size() / 3, data.size() / 2,
+                             data.size() - 1, data.size(), data.size() + 1}) {
+        const auto some = io::split_mbox(data, past);
+        std::size_t want = 0;
+        while (want < all.size() && all[want].first + all[want].second <= past) ++want;
+        want = std::min(want + 1, all.size());  // and the first one ending beyond it
+        ASSERT_EQ(some.size(), want) << "past " << past;
+        for (std::size_t i = 0; i < some.size(); ++i) ASSERT_EQ(some[i], all[i]) << "past " << past << ", range " << i;
+    }
 }
 
 TEST(MboxStream, EmptyAndSingleMessageStreams) {
