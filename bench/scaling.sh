@@ -34,7 +34,11 @@
 #   printed), msg/s per wall second and per CPU second, the wall speed-up
 #   over the first N and the CPU ratio (CPU of N / CPU of the first N: above
 #   1 is work that threads add, e.g. contention; the wall speed-up on C cores
-#   is at most C / that ratio). Checks that every run printed the same records.
+#   is at most C / that ratio) and "busy", CPU seconds a wall second (how many
+#   cores the run kept working: -j1 ~1.00, since it is one thread; the wall
+#   speed-up is busy(-jN) / busy(-j1) / cpu_ratio, so a -jN busy near N with a
+#   lower speed-up lost CPU time, not parallelism). Checks that every run
+#   printed the same records.
 #
 #   The anchor "pair" (unless --no-pair) is measured in the same rounds: the
 #   list split in two alike halves (alternate files), two `scan -j1`
@@ -249,7 +253,7 @@ fi
 printf '%d round(s) per --jobs value, interleaved; median wall time (and the CPU time of that run)\n\n' "$rounds"
 table() {  # table PREFIX: the table (and of_pair lines) of one build
     local b=$1 j w c pw pc
-    printf '%-6s %8s %8s %8s %10s %12s %10s %10s\n' jobs wall_s cpu_s records msg/s msg/cpu_s speed-up cpu_ratio
+    printf '%-6s %8s %8s %8s %10s %12s %10s %10s %6s\n' jobs wall_s cpu_s records msg/s msg/cpu_s speed-up cpu_ratio busy
     base_w="" base_c=""
     for j in "${jobs[@]}"; do
         read -r w c < <(median "${b}j$j")
@@ -289,7 +293,7 @@ median_cpu() {  # median_cpu NAME: the median CPU time (user+sys) over the round
 }
 row() {  # row LABEL WALL CPU
     awk -v j="$1" -v w="$2" -v c="$3" -v n="$n_msgs" -v bw="$base_w" -v bc="$base_c" 'BEGIN {
-        printf "%-6s %8.2f %8.2f %8d %10.0f %12.0f %9.2fx %10.2f\n", j, w, c, n, n / w, n / c, bw / w, c / bc }'
+        printf "%-6s %8.2f %8.2f %8d %10.0f %12.0f %9.2fx %10.2f %6.2f\n", j, w, c, n, n / w, n / c, bw / w, c / bc, c / w }'
 }
 table ""
 if ((machine)); then
@@ -325,7 +329,7 @@ if ((bad)); then
     echo "FAIL: the runs disagree on the output" >&2
     exit 1
 fi
-printf '\nspeed-up = wall(-j%s) / wall(-jN); cpu_ratio = cpu(-jN) / cpu(-j%s). All runs printed identical records.\n' \
+printf '\nspeed-up = wall(-j%s) / wall(-jN); cpu_ratio = cpu(-jN) / cpu(-j%s); busy = cpu_s / wall_s. All runs printed identical records.\n' \
     "${jobs[0]}" "${jobs[0]}"
 [[ -z $against ]] || printf 'wall_vs_other, cpu_vs_other = median run of this build / of the other build (below 1: this build is faster);\ncpu_med_vs = the same of the median CPU time over the rounds (whichever run it was: steadier on a busy machine).\n'
 if ((pair)); then
