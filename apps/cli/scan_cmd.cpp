@@ -261,8 +261,9 @@ int run_scan(const scan_args& a) {
         // With --jobs 2 or more the inputs are listed on a thread of their own
         // (with --jobs 1 the one thread lists and analyses, below), at most
         // k_ahead items ahead of the workers, and each item is freed once a
-        // worker has taken it: memory stays flat whatever the input's size (a listed item is
-        // ~220 bytes plus its path: 100k files held 78 MB more before). The
+        // worker has taken it: memory stays flat whatever the input's size (a
+        // listed item is ~220 bytes plus its path: 100k files held 78 MB more
+        // before). The
         // `jobs` workers are this thread and jobs - 1 others. Results land in
         // a bounded window of slots and are written in input order. There is
         // no writer thread: the worker that stores a result takes the
