@@ -11,8 +11,7 @@
 // LIMITS
 //   Memory: the window, at most k_mbox_read_ahead + k_mbox_chunk beyond the
 //   message being read, plus that message (a message with no envelope line after
-//   it within message_bytes + the read-ahead ends there, truncated), plus at most
-//   as many bytes already handed out (erased once they outweigh the window).
+//   it within message_bytes + the read-ahead ends there, truncated).
 //   Work: each chunk read splits the window only up to the first message that
 //   cannot settle yet, so a byte is split about once, not once a chunk.
 //   A message is settled when the read-ahead past its end is in the window, so a
@@ -31,7 +30,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -64,14 +62,12 @@ private:
     bool fill();                                    ///< read one chunk into the window; false at the end
     void settle();                                  ///< move the messages whose end is settled to ready_
     void drop(std::size_t n);                       ///< drop the first n bytes of the window
-    void take(std::size_t start, std::size_t len);  ///< settle the message at window()[start], len bytes
+    void take(std::size_t start, std::size_t len);  ///< settle the message at buf_[start], len bytes
 
     std::istream& in_;
     std::size_t max_bytes_;
-    std::string buf_;       ///< buf_[head_..]: the window, from the envelope line of the first unsettled message
-    std::size_t head_ = 0;  ///< bytes at buf_'s front already dropped (erased once they outweigh the window)
-    std::size_t base_ = 0;  ///< stream offset of buf_[head_]
-    std::string_view window() const { return std::string_view(buf_).substr(head_); }
+    std::string buf_;       ///< the window: from the envelope line of the first unsettled message
+    std::size_t base_ = 0;  ///< stream offset of buf_[0]
     struct settled {
         std::size_t offset;
         std::size_t length;  ///< at most max_bytes_
