@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Candidate passwords in mail bodies (attach/passwords.hpp): Japanese and English phrasing.
 #include "attach/passwords.hpp"
+#include "random_text.hpp"
 
 #include <gtest/gtest.h>
 
@@ -154,9 +155,7 @@ TEST(passwords, line_filter_answers_as_the_byte_rule) {
     std::mt19937 rng(20261206);
     std::size_t kept = 0;
     for (int round = 0; round < 50000; ++round) {
-        std::string l(rng() % 81, 'x');
-        for (char& c : l)
-            if (rng() % 3 == 0) c = alphabet[rng() % alphabet.size()];
+        const std::string l = replyguard::test::sprinkled(rng, 81, 'x', alphabet, 3);
         const bool want = byte_rule(l);
         ASSERT_EQ(replyguard::attach::detail::ascii_line_without_label(l), want) << testing::PrintToString(l);
         kept += want;

@@ -8,6 +8,7 @@
 //   random strings of every length around the block size, from every start, with
 //   the bytes sought at every place, bytes >= 0x80 among the others.
 #include "core/strings.hpp"
+#include "random_text.hpp"
 
 #include <gtest/gtest.h>
 
@@ -31,10 +32,8 @@ TEST(strings, find_first_byte_is_find_first_of) {
     std::mt19937 rng(20261206);
     std::size_t found = 0;
     for (int round = 0; round < 30000; ++round) {
-        std::string s(rng() % 70, 'a');
         // Mostly plain text, a few bytes of the alphabet: long runs without a hit.
-        for (char& c : s)
-            if (rng() % 8 == 0) c = alphabet[rng() % alphabet.size()];
+        const std::string s = replyguard::test::sprinkled(rng, 70, 'a', alphabet, 8);
         for (std::size_t pos = 0; pos <= s.size(); pos += 1 + rng() % 5) {
             const std::size_t a = find_first_byte<'\r', '\n'>(s, pos);
             ASSERT_EQ(a, want(s, "\r\n", pos)) << testing::PrintToString(s) << " from " << pos;

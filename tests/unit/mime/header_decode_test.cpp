@@ -6,6 +6,7 @@
 #include "corpus_files.hpp"
 #include "jp_corpus.hpp"
 #include "mime/charset.hpp"
+#include "random_text.hpp"
 
 #include <gmime/gmime.h>
 #include <gtest/gtest.h>
@@ -50,9 +51,7 @@ TEST(unfold, stray_and_doubled_breaks_anywhere) {
     std::mt19937 rng(20261206);
     const std::string alphabet("ab \t\r\n\x80\xFF\x0D\x0A\x0C\x8D\x8A", 13);
     for (int round = 0; round < 20000; ++round) {
-        std::string v(rng() % 81, 'x');
-        for (char& c : v)
-            if (rng() % 4 == 0) c = alphabet[rng() % alphabet.size()];
+        const std::string v = replyguard::test::sprinkled(rng, 81, 'x', alphabet, 4);
         std::string want;
         for (char c : v)
             if (c != '\r' && c != '\n') want.push_back(c);
