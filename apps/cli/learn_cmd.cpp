@@ -22,6 +22,7 @@
 //   and "no such mailbox" failures are named as such (exit status 2).
 #include "cli/commands.hpp"
 #include "cli/imap_common.hpp"
+#include "cli/ordered_pool.hpp"
 #include "cli/progress.hpp"
 
 #include "core/config.hpp"
@@ -40,12 +41,9 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <condition_variable>
-#include <deque>
 #include <exception>
 #include <functional>
 #include <iostream>
-#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -131,101 +129,38 @@ parsed_input parse_input(learn_input&& in, const limits& lim) {
     return p;
 }
 
-/// `learn --jobs N` (N > 1): the messages are read on a thread of their own, parsed
+/// `learn --jobs N`: the messages are read on a thread of their own (N > 1), parsed
 /// (and their fingerprints made) by N workers, this thread and N - 1 others, and
 /// stored by `store` one at a time in input order, so the history is the one a
 /// single thread learns (the thread a message joins depends on those learnt before
-/// it). As in `scan`, there is no writer thread: the worker that finishes the next
-/// message in order takes the writer's role and stores every message that is
-/// ready, then goes back to parsing. Parsing and fingerprints are about half of
-/// `learn`'s CPU time (callgrind over the benign corpus: parse 27%, fingerprints
-/// 19%), the store's SQLite work most of the rest, so on 2 cores the wall time
-/// falls by about a third, and the store's half bounds it on more. Memory stays
-/// bounded: at most `jobs * 16` messages between reading and storing, and at most
-/// k_ahead_bytes of them read and not yet parsed (one larger message alone).
+/// it). As in `scan`, there is no writer thread (cli/ordered_pool.hpp): the worker
+/// that finishes the next message in order stores every message that is ready,
+/// then goes back to parsing. Parsing and fingerprints are about half of `learn`'s
+/// CPU time (callgrind over the benign corpus: parse 27%, fingerprints 19%), the
+/// store's SQLite work most of the rest, so on 2 cores the wall time falls by about
+/// a third, and the store's half bounds it on more. Memory stays bounded: at most
+/// `jobs * 16` messages read and not yet parsed, and k_ahead_bytes of their bytes
+/// (one larger message alone), and `jobs * 16` parsed and not yet stored. With
+/// N == 1 one thread reads, parses and stores each message in turn.
 /// Returns false when `store` asked to stop.
-bool learn_in_parallel(std::vector<planned>& plan, const limits& lim, unsigned jobs,
-                       const std::function<bool(parsed_input&)>& store) {
+bool learn_in_order(std::vector<planned>& plan, const limits& lim, unsigned jobs,
+                    const std::function<bool(parsed_input&)>& store) {
     constexpr std::size_t k_ahead_bytes = 32u << 20;
     const std::size_t window = static_cast<std::size_t>(jobs) * 16;
-    std::mutex mu;
-    std::condition_variable work, room;
-    std::deque<std::pair<std::size_t, learn_input>> queued;  // read, not yet taken by a worker
-    std::size_t queued_bytes = 0;
-    std::vector<std::optional<parsed_input>> slots(window);
-    std::size_t read = 0, stored = 0;  // messages read; messages stored (in order)
-    bool reading_done = false, writing = false, stop = false;
-
-    std::jthread reader([&] {
-        walk_plan(plan, [&](learn_input&& in) {
-            std::unique_lock lk(mu);
-            // Room: fewer than `window` messages between reading and storing (so slot
-            // read % window is free once it is parsed), and the bytes bound.
-            room.wait(lk, [&] {
-                return stop ||
-                       (read < stored + window && (queued.empty() || queued_bytes + in.bytes.size() <= k_ahead_bytes));
+    return run_in_order<learn_input, parsed_input>(
+        jobs, order_bounds{window, window, k_ahead_bytes},
+        [&](const auto& put) {
+            walk_plan(plan, [&](learn_input&& in) {
+                const std::size_t bytes = in.bytes.size();
+                return put(std::move(in), bytes);
             });
-            if (stop) return false;
-            queued_bytes += in.bytes.size();
-            queued.emplace_back(read++, std::move(in));
-            lk.unlock();
-            work.notify_one();
+        },
+        [&](learn_input&& in) { return parse_input(std::move(in), lim); },
+        [&](delivery<parsed_input>& d) {
+            for (auto& p : d.ready)
+                if (!store(p)) return false;
             return true;
         });
-        {
-            std::lock_guard lk(mu);
-            reading_done = true;
-        }
-        work.notify_all();
-    });
-
-    auto worker = [&] {
-        std::vector<parsed_input> batch;
-        std::unique_lock lk(mu);
-        for (;;) {
-            work.wait(lk, [&] { return stop || !queued.empty() || reading_done; });
-            if (stop || queued.empty()) return;  // stopped, or everything read is taken
-            auto [seq, in] = std::move(queued.front());
-            queued.pop_front();
-            queued_bytes -= in.bytes.size();
-            lk.unlock();
-            room.notify_all();
-            parsed_input p = parse_input(std::move(in), lim);
-            lk.lock();
-            slots[seq % window] = std::move(p);
-            // Re-checked after each batch: messages that became ready while this
-            // thread stored are stored by it too (their workers saw the role taken).
-            while (!writing && !stop && slots[stored % window]) {
-                writing = true;
-                while (slots[stored % window]) {
-                    batch.push_back(std::move(*slots[stored % window]));
-                    slots[stored % window].reset();
-                    ++stored;
-                }
-                lk.unlock();
-                room.notify_all();
-                bool ok = true;
-                for (auto& b : batch)
-                    if (ok) ok = store(b);
-                batch.clear();
-                lk.lock();
-                writing = false;
-                if (!ok) {
-                    stop = true;
-                    work.notify_all();
-                    room.notify_all();
-                    return;
-                }
-            }
-        }
-    };
-    {
-        std::vector<std::jthread> pool;
-        for (unsigned t = 1; t < jobs; ++t) pool.emplace_back(worker);
-        worker();
-    }
-    reader.join();
-    return !stop;
 }
 
 /// Learn the mailboxes of one IMAP URL. Returns false on a failure that stops it.
@@ -406,16 +341,7 @@ int run_learn(const learn_args& a) {
         return true;
     };
     const unsigned jobs = a.jobs ? a.jobs : std::max(1u, std::thread::hardware_concurrency());
-    if (jobs <= 1) {
-        bool ok = true;
-        walk_plan(plan, [&](learn_input&& in) {
-            parsed_input p = parse_input(std::move(in), cfg.lim);
-            return ok = store_one(p);
-        });
-        if (!ok) return 2;
-    } else if (!learn_in_parallel(plan, cfg.lim, jobs, store_one)) {
-        return 2;
-    }
+    if (!learn_in_order(plan, cfg.lim, jobs, store_one)) return 2;
     auto tot = session.finish();
     bar.finish();
     if (!tot) {

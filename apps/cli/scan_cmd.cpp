@@ -16,6 +16,7 @@
 //   scan, so a large mailbox or folder is streamed, not loaded: memory does
 //   not grow with the input.
 #include "cli/commands.hpp"
+#include "cli/ordered_pool.hpp"
 #include "cli/progress.hpp"
 #include "cli/startup.hpp"
 
@@ -32,16 +33,11 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <deque>
-#include <filesystem>
 #include <iostream>
-#include <mutex>
-#include <optional>
 #include <thread>
 
 namespace replyguard::cli {
@@ -258,25 +254,12 @@ int run_scan(const scan_args& a) {
     };
 
     {
-        // With --jobs 2 or more the inputs are listed on a thread of their own
-        // (with --jobs 1 the one thread lists and analyses, below), at most
-        // k_ahead items ahead of the workers, and each item is freed once a
-        // worker has taken it: memory stays flat whatever the input's size (a
-        // listed item is ~220 bytes plus its path: 100k files held 78 MB more
-        // before). The
-        // `jobs` workers are this thread and jobs - 1 others. Results land in
-        // a bounded window of slots and are written in input order. There is
-        // no writer thread: the worker that stores a result takes the
-        // writer's role when the next slot in order is ready and nobody holds
-        // the role, writes every result that is ready in order, and goes back
-        // to work, so no thread is woken per message. With a writer thread
-        // that slept until its next slot was ready, `scan -j2` over the 3,877
-        // corpus files made 5,410 context switches and 8,540 futex calls (now
-        // ~500): on 2 cores each wake-up preempted a worker, and -j2 used 1.27x
-        // the CPU time of -j1 (two -j1 processes side by side: 1.08x); the
-        // listing (~0.14 s for those files) ran before the first message was
-        // analysed. Workers sleep only while the window is full (its first
-        // slot is still being analysed) or the listing is behind them.
+        // The inputs are listed (on a thread of their own from --jobs 2 on) at most
+        // k_ahead items and k_ahead_bytes of kept bytes ahead of the workers, and
+        // each item is freed by the worker that took it: memory stays flat whatever
+        // the input's size (a listed item is ~220 bytes plus its path: 100k files
+        // held 78 MB more before). Results are written in input order by whichever
+        // worker holds the writer's role (cli/ordered_pool.hpp).
         //
         // The listing reads the start of each file to tell a message from an
         // mbox, and for a file of less than 64 KB that read is the whole file:
@@ -289,123 +272,26 @@ int run_scan(const scan_args& a) {
         // listing's allocations touch fresh pages), with 1 MB ~800 more.
         constexpr std::size_t k_ahead = 1024;
         constexpr std::size_t k_ahead_bytes = 1u << 20;
-        const std::size_t window = static_cast<std::size_t>(jobs) * 16;
-        std::deque<io::input_item> listed;  // listed, not yet taken by a worker
-        std::size_t listed_bytes = 0;       // their kept bytes (input_item::bytes)
-        std::vector<std::optional<done>> slots(window);
-        std::mutex mu;
-        std::condition_variable room, work, lister;
-        std::size_t next = 0, emitted = 0, ticked = 0;
-        bool listing_done = false;
-        bool writing = false;       // a thread holds the writer's role
-        unsigned room_waiters = 0;  // workers asleep on `room`
-        unsigned work_waiters = 0;  // workers asleep on `work`
-        bool lister_waits = false;  // the listing thread is asleep on `lister`
-        // One message, on whichever thread calls it: the first listed item is
-        // taken, analysed with `mu` released, put in its slot, and every result
-        // that is then ready in order is written, unless another thread holds the
-        // writer's role. Called with `lk` held, room in the window and an item
-        // listed; returns with `lk` held.
-        auto step = [&](std::unique_lock<std::mutex>& lk, std::vector<done>& batch) {
-            const std::size_t i = next++;
-            io::input_item it = std::move(listed.front());
-            listed.pop_front();
-            listed_bytes -= it.bytes.size();
-            const bool wake_lister = lister_waits && listed.size() <= k_ahead / 2 && listed_bytes <= k_ahead_bytes / 2;
-            lk.unlock();
-            if (wake_lister) lister.notify_one();
-            done d = analyse_one(it);
-            it = {};
-            lk.lock();
-            slots[i % window] = std::move(d);
-            // Re-checked after each batch: results that became ready while
-            // this thread wrote are written by it too (their workers saw
-            // the role taken and went on).
-            while (!writing && emitted < next && slots[emitted % window]) {
-                writing = true;
-                while (emitted < next && slots[emitted % window]) {
-                    batch.push_back(std::move(*slots[emitted % window]));
-                    slots[emitted % window].reset();
-                    ++emitted;
-                }
-                const std::size_t total = n_items;
-                const bool total_known = listing_done;
-                const bool wake_room = room_waiters > 0;
-                lk.unlock();
-                if (wake_room) room.notify_all();
-                bar.set_total(total, total_known);
-                for (auto& r : batch) {
+        const order_bounds bounds{static_cast<std::size_t>(jobs) * 16, k_ahead, k_ahead_bytes};
+        std::size_t ticked = 0;
+        run_in_order<io::input_item, done>(
+            jobs, bounds,
+            [&](const auto& put) {
+                io::expand_inputs(a.paths, in_opt, [&](io::input_item&& it) {
+                    ++n_items;
+                    const std::size_t kept_bytes = it.bytes.size();
+                    put(std::move(it), kept_bytes);
+                });
+            },
+            [&](io::input_item&& it) { return analyse_one(it); },
+            [&](delivery<done>& d) {
+                bar.set_total(d.produced, d.producing_done);
+                for (auto& r : d.ready) {
                     emit(std::move(r));
                     bar.tick(++ticked);
                 }
-                batch.clear();
-                lk.lock();
-                writing = false;
-            }
-        };
-        if (jobs == 1) {
-            // One thread lists and analyses each message as it is listed: --jobs 1
-            // is one core's work. With a listing thread beside one worker, -j1
-            // took ~1.07 CPU seconds a wall second on 2 cores (the listing's
-            // open/read/close, ~6% of all CPU time, ran on the other core), so
-            // -j2's speed-up over it compared 2 cores with 1.07 (bench/scaling.sh).
-            std::vector<done> batch;
-            io::expand_inputs(a.paths, in_opt, [&](io::input_item&& it) {
-                std::unique_lock lk(mu);
-                listed_bytes += it.bytes.size();
-                listed.push_back(std::move(it));
-                ++n_items;
-                step(lk, batch);
+                return true;
             });
-        } else {
-            auto worker = [&] {
-                std::vector<done> batch;
-                std::unique_lock lk(mu);
-                for (;;) {
-                    if (next >= emitted + window) {
-                        ++room_waiters;
-                        room.wait(lk);
-                        --room_waiters;
-                    } else if (!listed.empty()) {
-                        step(lk, batch);
-                    } else if (listing_done) {
-                        return;
-                    } else {
-                        ++work_waiters;
-                        work.wait(lk);
-                        --work_waiters;
-                    }
-                }
-            };
-            std::jthread listing([&] {
-                io::expand_inputs(a.paths, in_opt, [&](io::input_item&& it) {
-                    std::unique_lock lk(mu);
-                    // Full: never while `listed` is empty, so the workers taking
-                    // items always come to wake it (at the latest when it is empty).
-                    while (listed.size() >= k_ahead || listed_bytes >= k_ahead_bytes) {
-                        lister_waits = true;
-                        lister.wait(lk);
-                        lister_waits = false;
-                    }
-                    listed_bytes += it.bytes.size();
-                    listed.push_back(std::move(it));
-                    ++n_items;
-                    const bool wake = work_waiters > 0;
-                    lk.unlock();
-                    if (wake) work.notify_one();
-                });
-                {
-                    std::lock_guard lk(mu);
-                    listing_done = true;
-                }
-                work.notify_all();
-            });
-            std::vector<std::jthread> pool;
-            for (unsigned t = 1; t < jobs; ++t) pool.emplace_back(worker);
-            worker();
-            pool.clear();
-            listing.join();
-        }
     }
     drain(true);
     bar.finish();
