@@ -7,7 +7,8 @@
 //   and including the first one ending beyond that point; every range lies in
 //   the data; io::mbox_stream hands out, by next() and by next_range(), the
 //   messages of the whole split (the inputs are smaller than its read-ahead,
-//   so the stream settles them at its end). A difference aborts (libFuzzer
+//   so the stream settles them at its end), and by next_piece() their ranges with
+//   the bytes of those shorter than a picked bound. A difference aborts (libFuzzer
 //   keeps the input). io::looks_like_mbox is asked too (crash checks only).
 // LIMITS
 //   Inputs above 1 MB are skipped: the read-ahead (4 MB) is never reached, so
@@ -70,6 +71,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         ++i;
     }
     if (i != all.size()) fail("the stream handed out fewer ranges than the whole split");
+
+    // next_piece: the ranges again, with the bytes of each message shorter than
+    // `keep` (picked by the input's ninth and tenth bytes), none of a longer one.
+    const std::size_t keep = size > 9 ? (static_cast<std::size_t>(data[8]) << 8 | data[9]) : 0;
+    std::istringstream in3(bytes);
+    replyguard::io::mbox_stream p(in3, 0);
+    i = 0;
+    while (auto piece = p.next_piece(keep)) {
+        if (i >= all.size() || piece->offset != all[i].first || piece->length != all[i].second)
+            fail("the stream's piece differs from the whole split's range");
+        const std::string_view want_bytes =
+            piece->length < keep ? std::string_view(bytes).substr(all[i].first, all[i].second) : std::string_view();
+        if (piece->bytes != want_bytes) fail("a piece's bytes are not its message's (or kept past keep_below)");
+        ++i;
+    }
+    if (i != all.size()) fail("the stream handed out fewer pieces than the whole split");
 
     (void)replyguard::io::looks_like_mbox("x.mbox", bytes);
     (void)replyguard::io::looks_like_mbox("x.eml", bytes);

@@ -385,13 +385,17 @@ void add_file(const std::string& path, const std::string& source, item_sink& out
             input_options so = opt;
             if (!so.max_bytes) so.max_bytes = limits{}.message_bytes;
             if (auto m = open_mbox_stream(path, so, none)) {
-                while (auto range = m->reader->next_range()) {
+                // With keep_bytes, a message under k_peek_bytes comes with its bytes, as a
+                // small file does: its worker opens and reads nothing (open, pread and
+                // close a message were ~2.6% of `scan -j1` of a generated 51 MB mbox, perf).
+                while (auto piece = m->reader->next_piece(opt.keep_bytes ? k_peek_bytes : 0)) {
                     input_item it;
                     it.source = fmt::format("{}#{}", source, m->reader->count() - 1);
                     it.path = path;
-                    it.offset = range->first;
-                    it.length = range->second;
+                    it.offset = piece->offset;
+                    it.length = piece->length;
                     it.whole_file = false;
+                    it.bytes = std::move(piece->bytes);
                     out.push_back(std::move(it));
                 }
                 if (m->reader->error())
@@ -617,13 +621,17 @@ result<std::string> msg_or_bytes(std::string data, const std::string& source) {
 }  // namespace
 
 result<std::string> load(input_item&& item) {
-    if (!item.error && !item.bytes.empty()) return msg_or_bytes(std::move(item.bytes), item.source);
+    if (!item.error && !item.bytes.empty()) {
+        // A message of an mbox is its bytes; only a file can be an Outlook .msg.
+        if (!item.whole_file) return std::move(item.bytes);
+        return msg_or_bytes(std::move(item.bytes), item.source);
+    }
     return load(static_cast<const input_item&>(item));
 }
 
 result<std::string> load(const input_item& item) {
     if (item.error) return fail(errc::io, *item.error);
-    if (!item.bytes.empty()) return msg_or_bytes(item.bytes, item.source);
+    if (!item.bytes.empty()) return item.whole_file ? msg_or_bytes(item.bytes, item.source) : item.bytes;
     if (item.produce) return item.produce();
     if (item.buffer) {
         if (item.whole_file) return msg_or_bytes(*item.buffer, item.source);

@@ -67,8 +67,9 @@ struct input_item {
     /// Set when the input is larger than max_bytes: its size (at least max_bytes + 1
     /// for a stream, which is not read to its end into memory).
     std::optional<std::uint64_t> full_size;
-    /// The whole file, read when it was listed (input_options::keep_bytes); load()
-    /// then opens nothing. Empty otherwise (an empty file is never kept).
+    /// The whole file, or the message of an mbox range (whole_file false), read when
+    /// it was listed (input_options::keep_bytes); load() then opens nothing. Empty
+    /// otherwise (an empty message is never kept).
     std::string bytes;
 };
 
@@ -83,8 +84,9 @@ struct input_options {
     /// about folders that could not be read (the CLI prints these on stderr).
     std::function<void(const std::string&)> notice;
     /// Keep the bytes of a message file the listing read whole (at most 64 KB:
-    /// the first read that tells a message from an mbox; 95% of the corpus files)
-    /// in input_item::bytes, so that load() does not open and read it a second
+    /// the first read that tells a message from an mbox; 95% of the corpus files),
+    /// and of an mbox's messages under 64 KB (copied from the stream's window), in
+    /// input_item::bytes, so that load() does not open and read it a second
     /// time. For a caller that frees each item once loaded (scan): a list kept
     /// whole (the vector form) would hold these bytes all at once.
     bool keep_bytes = false;

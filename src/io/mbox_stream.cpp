@@ -33,7 +33,8 @@ bool mbox_stream::fill() {
 
 void mbox_stream::take(std::size_t start, std::size_t len) {
     const std::size_t n = max_bytes_ ? std::min(len, max_bytes_) : len;
-    ready_.push_back({base_ + start, n, ranges_only_ ? std::string() : std::string(buf_, start, n)});
+    const bool copy = !ranges_only_ || n < keep_below_;
+    ready_.push_back({base_ + start, n, copy ? std::string(buf_, start, n) : std::string()});
 }
 
 void mbox_stream::settle() {
@@ -104,17 +105,25 @@ std::optional<std::string> mbox_stream::next() {
 std::optional<std::pair<std::size_t, std::size_t>> mbox_stream::next_range() {
     // The scan's listing of a 100k-message mbox held ~5 MB of settled messages' copies
     // it never read (heaptrack, bench/README.md "History at scale").
+    auto p = next_piece(0);
+    if (!p) return std::nullopt;
+    return std::pair{p->offset, p->length};
+}
+
+std::optional<mbox_stream::piece> mbox_stream::next_piece(std::size_t keep_below) {
     ranges_only_ = true;
+    keep_below_ = keep_below;
     while (ready_.empty()) {
         if (eof_) return std::nullopt;
         fill();
         settle();
     }
-    const std::pair<std::size_t, std::size_t> r{ready_.front().offset, ready_.front().length};
-    offset_ = r.first;
+    settled& s = ready_.front();
+    piece p{s.offset, s.length, std::move(s.bytes)};
+    offset_ = p.offset;
     ready_.pop_front();
     ++count_;
-    return r;
+    return p;
 }
 
 namespace {

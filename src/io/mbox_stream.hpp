@@ -49,8 +49,17 @@ public:
     std::optional<std::string> next();
     /// The next message's place in the stream, (offset, length), its bytes not copied:
     /// for a reader that reads them again later (scan's listing, io::expand_inputs).
-    /// A stream is read with next() or with next_range(), not both.
+    /// A stream is read with next() or with next_range() / next_piece(), not both.
     std::optional<std::pair<std::size_t, std::size_t>> next_range();
+    /// next_range() with the bytes of a message shorter than `keep_below` copied out of
+    /// the window (empty for a longer one): scan's listing hands a small message to its
+    /// worker whole, so the worker need not open the file and read the range again.
+    struct piece {
+        std::size_t offset = 0;
+        std::size_t length = 0;
+        std::string bytes;  ///< the message, when shorter than keep_below; else empty
+    };
+    std::optional<piece> next_piece(std::size_t keep_below);
     /// Where the message next() or next_range() returned last starts in the stream (after its envelope line).
     std::size_t offset() const { return offset_; }
     /// How many messages next() or next_range() returned.
@@ -71,10 +80,11 @@ private:
     struct settled {
         std::size_t offset;
         std::size_t length;  ///< at most max_bytes_
-        std::string bytes;   ///< empty for next_range(): the window's bytes are not copied
+        std::string bytes;   ///< empty for next_range() (and next_piece() past keep_below_): not copied
     };
-    std::deque<settled> ready_;  ///< settled messages not yet handed out
-    bool ranges_only_ = false;   ///< set by next_range()
+    std::deque<settled> ready_;   ///< settled messages not yet handed out
+    bool ranges_only_ = false;    ///< set by next_range() and next_piece()
+    std::size_t keep_below_ = 0;  ///< next_piece(): messages shorter than this keep their bytes
     std::size_t offset_ = 0;
     bool eof_ = false;
     bool skipping_ = false;  ///< after a truncated message: drop bytes up to the next envelope line

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -188,8 +189,8 @@ TEST_F(InputTree, AFileLargerThanTheLimitIsReadOnlyThatFar) {
 
 // scan's listing keeps what its first read got whole (input_options::keep_bytes): load()
 // then opens nothing, so a file removed after the listing still loads as listed. Only a
-// file read whole and within the limit is kept: not one past the first read, not an
-// mbox (byte ranges), not one over max_bytes, not an empty one.
+// file read whole and within the limit is kept: not one past the first read, not one
+// over max_bytes, not an empty one; an mbox's small messages are kept (next test).
 TEST_F(InputTree, KeptBytesAreTheFileAsListedAndLoadOpensNothing) {
     write("small.eml", k_msg);
     const std::string big = std::string(k_msg) + std::string(70'000, 'x') + "\n";
@@ -205,7 +206,9 @@ TEST_F(InputTree, KeptBytesAreTheFileAsListedAndLoadOpensNothing) {
         io::expand_inputs({r + "/small.eml", r + "/big.eml", r + "/box", r + "/over.eml", r + "/empty.eml"}, o);
     ASSERT_EQ(items.size(), 6u);
     EXPECT_EQ(items[0].bytes, k_msg);
-    for (std::size_t i = 1; i < items.size(); ++i) EXPECT_TRUE(items[i].bytes.empty()) << items[i].source;
+    EXPECT_EQ(items[2].bytes, "\none\n");  // the mbox's messages (no header fields)
+    EXPECT_EQ(items[3].bytes, "\ntwo\n");
+    for (std::size_t i : {1, 4, 5}) EXPECT_TRUE(items[i].bytes.empty()) << items[i].source;
     EXPECT_TRUE(items[4].full_size);
     fs::remove(root_ / "small.eml");
     auto copied = io::load(items[0]);  // the const overload copies them
@@ -222,6 +225,59 @@ TEST_F(InputTree, KeptBytesAreTheFileAsListedAndLoadOpensNothing) {
     auto bytes = io::load(std::move(whole[0]));
     ASSERT_TRUE(bytes);
     EXPECT_EQ(*bytes, big);
+}
+
+// An mbox listed with keep_bytes: each message under 64 KB comes with its bytes, copied
+// from the stream's window, and loads to what its byte range reads, with the file gone;
+// a larger one is a range read when loaded. A message is its bytes, never an Outlook
+// .msg (one that starts with OLE2's signature loads as it is, as its range does).
+TEST_F(InputTree, AnMboxsSmallMessagesAreKeptAndLoadAsTheirRanges) {
+    // A real Outlook .msg (tests/data/outlook/strangeDate.msg, no "\nFrom " in it) as a message.
+    std::ifstream msg_file(std::string(REPLYGUARD_TEST_DATA) + "/outlook/strangeDate.msg", std::ios::binary);
+    const std::string ole{std::istreambuf_iterator<char>(msg_file), {}};
+    ASSERT_GT(ole.size(), 1000u);
+    ASSERT_EQ(ole.find("\nFrom "), std::string::npos);
+    const std::string large = "Subject: large\n\n" + std::string(70'000, 'y') + "\n";
+    const std::string box =
+        "From a@x Mon Mar  2 09:00:00 2020\nSubject: one\n\nfirst\n"
+        "From b@x Mon Mar  2 10:00:00 2020\n" +
+        large + "From c@x Mon Mar  2 11:00:00 2020\n" + ole +
+        "\n"
+        "From d@x Mon Mar  2 12:00:00 2020\nSubject: four\n\nlast\n";
+    write("box.mbox", box);
+    const std::string path = (root_ / "box.mbox").string();
+    io::input_options keep;
+    keep.keep_bytes = true;
+    auto kept = io::expand_inputs({path}, keep);
+    auto plain = io::expand_inputs({path});
+    ASSERT_EQ(kept.size(), 4u);
+    ASSERT_EQ(plain.size(), 4u);
+    std::vector<std::string> want;
+    for (const auto& it : plain) {
+        EXPECT_TRUE(it.bytes.empty());
+        auto b = io::load(it);
+        ASSERT_TRUE(b) << it.source;
+        want.push_back(*b);
+    }
+    EXPECT_EQ(want[1], large);
+    EXPECT_EQ(want[2], ole + "\n");
+    for (std::size_t i = 0; i < kept.size(); ++i) {
+        EXPECT_EQ(kept[i].source, plain[i].source);
+        EXPECT_EQ(kept[i].offset, plain[i].offset);
+        EXPECT_EQ(kept[i].length, plain[i].length);
+        EXPECT_FALSE(kept[i].whole_file);
+        EXPECT_EQ(kept[i].bytes, i == 1 ? std::string() : want[i]) << kept[i].source;
+    }
+    fs::remove(root_ / "box.mbox");
+    for (std::size_t i : {0, 2, 3}) {
+        auto copied = io::load(kept[i]);
+        ASSERT_TRUE(copied) << kept[i].source;
+        EXPECT_EQ(*copied, want[i]);
+        auto moved = io::load(std::move(kept[i]));
+        ASSERT_TRUE(moved) << kept[i].source;
+        EXPECT_EQ(*moved, want[i]);
+    }
+    EXPECT_FALSE(io::load(kept[1]));  // a range: read when loaded, and the file is gone
 }
 
 // On the corpus: every message loads to the same bytes whether the listing kept them or not.
@@ -246,6 +302,34 @@ TEST(CorpusKeepBytes, TheSameBytesAsReadWhenLoaded) {
         }
     }
     EXPECT_GT(n_kept, kept.size() / 2);  // most corpus files are under 64 KB
+}
+
+// The corpus's real mbox files: the same messages, the same bytes, kept or read.
+TEST(CorpusKeepBytes, AnMboxsMessagesLoadTheSameKeptOrRead) {
+    const fs::path root(REPLYGUARD_CORPUS_DIR);
+    std::size_t n_kept = 0, n = 0;
+    for (const char* rel : {"benign/mailing-lists/fedora-devel-list-2010-01.mbox", "outlook/apache-dev-age.mbox",
+                            "mime-edge/mimekit/mbox/content-length.mbox.txt"}) {
+        const fs::path p = root / rel;
+        if (!fs::exists(p)) continue;
+        io::input_options keep;
+        keep.keep_bytes = true;
+        auto kept = io::expand_inputs({p.string()}, keep);
+        auto plain = io::expand_inputs({p.string()});
+        ASSERT_EQ(kept.size(), plain.size()) << rel;
+        ASSERT_GT(kept.size(), 1u) << rel;
+        for (std::size_t i = 0; i < kept.size(); ++i) {
+            ASSERT_EQ(kept[i].source, plain[i].source);
+            n_kept += !kept[i].bytes.empty();
+            ++n;
+            auto a = io::load(std::move(kept[i]));
+            auto b = io::load(plain[i]);
+            ASSERT_TRUE(a && b) << plain[i].source;
+            EXPECT_EQ(*a, *b) << plain[i].source;
+        }
+    }
+    if (!n) GTEST_SKIP() << "no corpus mbox present";
+    EXPECT_GT(n_kept, n / 2);
 }
 
 TEST(SplitMbox, ContentLengthIsHonouredWhenItLandsOnTheNextEnvelope) {
