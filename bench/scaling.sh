@@ -38,7 +38,11 @@
 #   cores the run kept working: -j1 ~1.00, since it is one thread; the wall
 #   speed-up is busy(-jN) / busy(-j1) / cpu_ratio, so a -jN busy near N with a
 #   lower speed-up lost CPU time, not parallelism). Checks that every run
-#   printed the same records.
+#   printed the same records. Then "best": each N's (and the pair's) fastest
+#   round and the speed-up of those walls over the first N's fastest. Another
+#   tenant's work on the host only ever slows a run down, so the fastest round
+#   is the nearest this machine came to being idle; the median stays the
+#   headline, and the two apart say how much the host moved during the run.
 #
 #   The anchor "pair" (unless --no-pair) is measured in the same rounds: the
 #   list split in two alike halves (alternate files), two `scan -j1`
@@ -276,6 +280,27 @@ table() {  # table PREFIX: the table (and of_pair lines) of one build
         awk -v j="$j" -v w="$w" -v p="$pw" -v q="$(cat "$tmp/ratio")" 'BEGIN {
             printf "%-6s %9.2fx %15.2fx\n", "-j" j, p / w, q }'
     done
+    best_table "$b"
+}
+best() {  # best NAME: the shortest wall time over the rounds, from $tmp/NAME.R.t
+    local r w
+    for ((r = 1; r <= rounds; r++)); do
+        read -r w _ < <(tail -1 "$tmp/$1.$r.t")
+        echo "$w"
+    done | sort -n | head -1
+}
+best_table() {  # best_table PREFIX: each -jN's and the pair's fastest round, and the speed-ups of those
+    local b=$1 j w w1
+    printf '\n%-6s %10s %10s\n' jobs best_wall best_speedup
+    w1=$(best "${b}j${jobs[0]}")
+    for j in "${jobs[@]}"; do
+        w=$(best "${b}j$j")
+        awk -v j="-j$j" -v w="$w" -v w1="$w1" 'BEGIN { printf "%-6s %10.2f %9.2fx\n", j, w, w1 / w }'
+    done
+    if ((pair)); then
+        w=$(best "${b}pair")
+        awk -v w="$w" -v w1="$w1" 'BEGIN { printf "%-6s %10.2f %9.2fx\n", "pair", w, w1 / w }'
+    fi
 }
 median() {  # median NAME: "wall cpu" of the median run by wall time, from $tmp/NAME.R.t
     local r w u s
@@ -336,3 +361,4 @@ if ((pair)); then
     printf 'pair = two scan -j1 processes at once, alternate files each (wall: until the later one ends; CPU: both).\n'
     printf 'of_pair = speed-up(-jN) / speed-up(pair) = wall(pair) / wall(-jN): of the medians, and the median of the rounds'"'"' own.\n'
 fi
+printf 'best_wall = the fastest round; best_speedup = best_wall(-j%s) / best_wall(-jN): the machine at its quietest in this run.\n' "${jobs[0]}"
