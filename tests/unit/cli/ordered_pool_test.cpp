@@ -76,25 +76,31 @@ TEST_P(ordered_pool, producer_and_workers_stay_within_bounds) {
     constexpr std::size_t n = 2000;
     // Either bound binds: 8 items, or 1,000 bytes (3 items of 300).
     for (const order_bounds b : {order_bounds{jobs * 2u, 8, 1u << 20}, order_bounds{jobs * 2u, 1000, 1000}}) {
-        std::atomic<std::size_t> puts{0}, started{0}, delivered{0};
+        std::atomic<std::size_t> started{0}, delivered{0};
         std::atomic<std::size_t> worst_ahead{0}, worst_in_flight{0};
         auto note_max = [](std::atomic<std::size_t>& m, std::size_t v) {
             for (auto cur = m.load(); v > cur && !m.compare_exchange_weak(cur, v);) {}
         };
+        // `a - b` for counters read at different moments, never below zero.
+        auto excess = [](std::size_t a, std::size_t b) { return a > b ? a - b : 0; };
         const std::size_t bound_items = std::min<std::size_t>(b.ahead_items, b.ahead_bytes / 300 + 1);
         run_in_order<item, item>(
             jobs, b,
             [&](const auto& put) {
                 for (std::size_t i = 0; i < n; ++i) {
                     if (!put(item{i, nullptr}, 300)) return;
-                    // Counted after the put: taken items are counted before their work,
-                    // so the difference overstates the queue by at most the workers.
-                    note_max(worst_ahead, ++puts - started.load());
+                    // When put(i) returns, at most bound_items are queued, so i + 1 items
+                    // were put and all but those were taken; a taken item's work has begun
+                    // (`started`, read later, only grows) but for at most one per worker.
+                    note_max(worst_ahead, excess(i + 1, started.load()));
                 }
             },
             [&](item&& in) {
-                const std::size_t s = ++started;
-                note_max(worst_in_flight, s - delivered.load());
+                ++started;
+                // Item i was taken while i < (delivered by the pool) + window, and the
+                // pool's count runs ahead of `delivered` (read later, only grows) by at
+                // most the batch in deliver's hands, itself at most a window.
+                note_max(worst_in_flight, excess(in.index + 1, delivered.load()));
                 spin(static_cast<unsigned>(in.index));
                 return std::move(in);
             },
