@@ -60,9 +60,9 @@ public:
         std::string bytes;  ///< the message, when shorter than keep_below; else empty
     };
     std::optional<piece> next_piece(std::size_t keep_below);
-    /// Where the message next() or next_range() returned last starts in the stream (after its envelope line).
+    /// Where the message next(), next_range() or next_piece() returned last starts in the stream (after its envelope line).
     std::size_t offset() const { return offset_; }
-    /// How many messages next() or next_range() returned.
+    /// How many messages next(), next_range() and next_piece() returned.
     std::size_t count() const { return count_; }
     /// Set when reading failed (the stream ended early).
     const std::optional<std::string>& error() const { return error_; }
