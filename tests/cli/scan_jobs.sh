@@ -16,7 +16,11 @@
 #   -j2, -j3 and -j8 print byte for byte what -j1 prints, as JSON lines and
 #   as the table; the PPAP pair is still paired with -j8; with
 #   --keep-detections, -j1 and -j4 keep the same detections. -j1 runs on one
-#   thread, -j2 on three (two workers, one listing the inputs).
+#   thread, -j2 on three (two workers, one listing the inputs). The inputs
+#   include mbox files (the corpus's, and one made here with a message past
+#   64 KB): each gives, as a file (small messages handed to the workers with
+#   their bytes, large ones as ranges), the records it gives from standard
+#   input, but for their source.
 # LIMITS
 #   Local files only; no server. About 10 s.
 set -u
@@ -33,6 +37,44 @@ find "$corpus/phishing" "$corpus/benign" -type f ! -name '*.mbox*' ! -name '*.mb
 mapfile -t slice < "$tmp/slice"
 check "a corpus slice to scan" test "${#slice[@]}" -ge 20
 inputs=("$root/demo/inbox" "${slice[@]}")
+# mbox files: the corpus's real ones, and one made here whose second message is past
+# 64 KB, so the listing hands its small messages over with their bytes and the large
+# one as a byte range for the worker to read (io::mbox_stream::next_piece).
+/usr/bin/python3 - "$tmp/made.mbox" <<'PY'
+import sys
+body = "".join(f"line {i} of a long report, quoted again and again\n" for i in range(1500))
+msgs = [("one", "short note\n"), ("two", body), ("three", "Re: the report\n> " + body[:200])]
+with open(sys.argv[1], "w") as f:
+    for i, (subj, text) in enumerate(msgs):
+        f.write(f"From a{i}@example.org Mon Mar  2 0{i}:00:00 2020\n")
+        f.write(f"From: A {i} <a{i}@example.org>\nTo: b@example.com\nSubject: {subj}\n")
+        f.write(f"Message-ID: <m{i}@example.org>\nDate: Mon, 2 Mar 2020 0{i}:00:00 +0000\n\n{text}\n")
+PY
+check "a made mbox with a message past 64 KB" test "$(stat -c %s "$tmp/made.mbox")" -gt 70000
+inputs+=("$tmp/made.mbox")
+for m in "$corpus/outlook/apache-dev-age.mbox" "$corpus/benign/mailing-lists/fedora-devel-list-2010-01.mbox"; do
+  [[ -f $m ]] && inputs+=("$m")
+done
+
+# An mbox file's messages as the listing hands them over (small ones with their bytes,
+# large ones as ranges) give the records the same mbox gives read from standard input
+# (a stream, each message copied out of it), but for their source.
+same_but_source() {  # same_but_source A B: the JSON lines of A and B equal without "source"
+  /usr/bin/python3 - "$1" "$2" <<'PY'
+import json, sys
+a, b = ([json.loads(l) for l in open(p)] for p in sys.argv[1:3])
+for r in a + b:
+    r.pop("source")
+sys.exit(0 if a and a == b else 1)
+PY
+}
+for m in "${inputs[@]}"; do
+  [[ $m == *.mbox ]] || continue
+  "$bin" scan --db "$tmp/absent.db" --format jsonl --no-progress -j2 "$m" > "$tmp/file.jsonl" 2> /dev/null
+  "$bin" scan --db "$tmp/absent.db" --format jsonl --no-progress -j2 - < "$m" > "$tmp/stdin.jsonl" 2> /dev/null
+  check "$(basename "$m"): as a file = from standard input ($(wc -l < "$tmp/file.jsonl") records)" \
+    same_but_source "$tmp/file.jsonl" "$tmp/stdin.jsonl"
+done
 
 "$bin" learn --db "$tmp/h.db" --org-domain sakura-shoji.example "$root/demo/mailbox" > /dev/null 2>&1
 check "learn the demo history" test -s "$tmp/h.db"
