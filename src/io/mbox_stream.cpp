@@ -33,8 +33,7 @@ bool mbox_stream::fill() {
 
 void mbox_stream::take(std::size_t start, std::size_t len) {
     const std::size_t n = max_bytes_ ? std::min(len, max_bytes_) : len;
-    const bool copy = !ranges_only_ || n < keep_below_;
-    ready_.push_back({base_ + start, n, copy ? std::string(buf_, start, n) : std::string()});
+    ready_.push_back({base_ + start, n, n < keep_below_ ? std::string(buf_, start, n) : std::string()});
 }
 
 void mbox_stream::settle() {
@@ -90,16 +89,9 @@ void mbox_stream::settle() {
 }
 
 std::optional<std::string> mbox_stream::next() {
-    while (ready_.empty()) {
-        if (eof_) return std::nullopt;
-        fill();
-        settle();
-    }
-    auto m = std::move(ready_.front().bytes);
-    offset_ = ready_.front().offset;
-    ready_.pop_front();
-    ++count_;
-    return m;
+    auto p = next_piece(std::string::npos);  // every message keeps its bytes
+    if (!p) return std::nullopt;
+    return std::move(p->bytes);
 }
 
 std::optional<std::pair<std::size_t, std::size_t>> mbox_stream::next_range() {
@@ -111,7 +103,6 @@ std::optional<std::pair<std::size_t, std::size_t>> mbox_stream::next_range() {
 }
 
 std::optional<mbox_stream::piece> mbox_stream::next_piece(std::size_t keep_below) {
-    ranges_only_ = true;
     keep_below_ = keep_below;
     while (ready_.empty()) {
         if (eof_) return std::nullopt;

@@ -80,11 +80,12 @@ private:
     struct settled {
         std::size_t offset;
         std::size_t length;  ///< at most max_bytes_
-        std::string bytes;   ///< empty for next_range() (and next_piece() past keep_below_): not copied
+        std::string bytes;   ///< empty from keep_below_ on (next_range(): always): not copied
     };
-    std::deque<settled> ready_;   ///< settled messages not yet handed out
-    bool ranges_only_ = false;    ///< set by next_range() and next_piece()
-    std::size_t keep_below_ = 0;  ///< next_piece(): messages shorter than this keep their bytes
+    std::deque<settled> ready_;  ///< settled messages not yet handed out
+    /// Messages shorter than this keep their bytes when they settle: every one for
+    /// next(), none for next_range(), as asked for next_piece().
+    std::size_t keep_below_ = std::string::npos;
     std::size_t offset_ = 0;
     bool eof_ = false;
     bool skipping_ = false;  ///< after a truncated message: drop bytes up to the next envelope line
