@@ -618,20 +618,23 @@ result<std::string> msg_or_bytes(std::string data, const std::string& source) {
     return m;
 }
 
+// The bytes the listing kept for `item` (input_options::keep_bytes), as load() gives
+// them: a message of an mbox is its bytes; only a whole file can be an Outlook .msg.
+result<std::string> kept(std::string bytes, const input_item& item) {
+    if (!item.whole_file) return bytes;
+    return msg_or_bytes(std::move(bytes), item.source);
+}
+
 }  // namespace
 
 result<std::string> load(input_item&& item) {
-    if (!item.error && !item.bytes.empty()) {
-        // A message of an mbox is its bytes; only a file can be an Outlook .msg.
-        if (!item.whole_file) return std::move(item.bytes);
-        return msg_or_bytes(std::move(item.bytes), item.source);
-    }
+    if (!item.error && !item.bytes.empty()) return kept(std::move(item.bytes), item);
     return load(static_cast<const input_item&>(item));
 }
 
 result<std::string> load(const input_item& item) {
     if (item.error) return fail(errc::io, *item.error);
-    if (!item.bytes.empty()) return item.whole_file ? msg_or_bytes(item.bytes, item.source) : item.bytes;
+    if (!item.bytes.empty()) return kept(item.bytes, item);
     if (item.produce) return item.produce();
     if (item.buffer) {
         if (item.whole_file) return msg_or_bytes(*item.buffer, item.source);
