@@ -147,8 +147,8 @@ cleanup() {
         wait "$REDIS_PID" 2>/dev/null
     fi
     if [[ $rc != 0 ]]; then
-        echo "---- milter log (tail)" >&2; tail -20 "$T"/milter*.log 2>/dev/null >&2
-        echo "---- postfix log (tail)" >&2; tail -20 "$T/maillog" 2>/dev/null >&2
+        echo "---- milter log (tail)" >&2; tail -20 "$T"/milter*.log >&2 2>/dev/null
+        echo "---- postfix log (tail)" >&2; tail -20 "$T/maillog" >&2 2>/dev/null
     fi
     rm -rf "$T"
     exit "$rc"

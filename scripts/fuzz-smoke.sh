@@ -117,8 +117,11 @@ for t in "${targets[@]}"; do
     if ((rc != 0)); then
         status=1
         echo "!! $t failed (exit $rc); reproducer(s):" >&2
-        ls "$crash_dir"/"$t"-* 2>/dev/null >&2 || true
-        grep -m1 -E 'ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error|SUMMARY' "$work/$t.log" >&2 || true
+        ls "$crash_dir"/"$t"-* >&2 2>/dev/null || true
+        # The end of the log: the target's own message (e.g. fuzz_rfc2047's
+        # "simple_mailbox: ..."), the sanitizer's report, the stack and the input.
+        echo "-- the last lines of $t's log:" >&2
+        grep -v -E '^(#[0-9]+[[:space:]]|[[:space:]]*NEW_FUNC)' "$work/$t.log" | tail -n 40 >&2 || true
         cp "$work/$t.log" "$crash_dir/$t.log"
     fi
 done

@@ -205,7 +205,14 @@ std::optional<std::pair<std::string, std::string>> simple_mailbox(std::string_vi
         if (at == std::string_view::npos) return false;
         const auto local = [&](char c) { return letter_digit(c) || c == '_' || c == '+' || c == '-'; };
         const auto label = [&](char c) { return letter_digit(c) || c == '-'; };
-        return dotted(a.substr(0, at), local) && dotted(a.substr(at + 1), label);
+        const std::string_view domain = a.substr(at + 1);
+        // GMime turns an IDNA label ("xn--...") into Unicode (libidn2): such a
+        // domain is left to it, so that the same sender has one address key.
+        for (std::size_t i = 0; i + 4 <= domain.size(); ++i)
+            if ((domain[i] | 0x20) == 'x' && (domain[i + 1] | 0x20) == 'n' && domain[i + 2] == '-' &&
+                domain[i + 3] == '-')
+                return false;
+        return dotted(a.substr(0, at), local) && dotted(domain, label);
     };
     if (text.empty() || text.find("=?") != std::string_view::npos) return std::nullopt;
     for (char c : text)

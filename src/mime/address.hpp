@@ -39,7 +39,8 @@ namespace detail {
 /// digits, '_' and '-', one space between words and before '<') or
 /// "\"quoted name\" <local@domain>" (no '"', '\\' or two spaces inside); local
 /// parts of letters, digits and ._+-, domains of labels of letters, digits and
-/// '-', neither with a dot first, last or twice. tests/unit/mime/address_test.cpp
+/// '-', neither with a dot first, last or twice, and no "xn--" in the domain
+/// (GMime decodes IDNA labels to Unicode). tests/unit/mime/address_test.cpp
 /// holds it to GMime on every corpus address value and on generated ones.
 std::optional<std::pair<std::string, std::string>> simple_mailbox(std::string_view text);
 }  // namespace detail
