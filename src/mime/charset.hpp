@@ -15,6 +15,8 @@
 //   and set `lossy`.
 #pragma once
 
+#include "core/utf8.hpp"
+
 #include <string>
 #include <string_view>
 
@@ -29,7 +31,7 @@ struct decoded_text {
 /// Decode `bytes` labelled `declared` ("" when unlabelled) to UTF-8.
 decoded_text to_utf8(std::string_view bytes, std::string_view declared);
 
-/// True when `s` is well-formed UTF-8.
-bool is_valid_utf8(std::string_view s) noexcept;
+/// True when `s` is well-formed UTF-8 (core/utf8.hpp, here for the parser's callers).
+using replyguard::is_valid_utf8;
 
 }  // namespace replyguard::mime

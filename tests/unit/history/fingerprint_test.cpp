@@ -194,6 +194,21 @@ TEST(fingerprint, shortcuts_give_the_defined_values_on_corpus_text) {
     EXPECT_GT(values, 10'000u);
 }
 
+// Non-ASCII text is case-folded without fold_key's white-space pass (the letters-
+// and-digits filter drops white space and U+FFFD anyway): text full of every kind of
+// space, joiners, ill-formed bytes and full-width letters gives the defined values.
+TEST(fingerprint, spaces_joiners_and_bad_bytes_give_the_defined_values) {
+    const std::string spaces[] = {" ",      "\t",     "\u3000", "\u00a0", "\ufeff",   "\u200b",
+                                  "\u2003", "\u2028", "\u0085", "\xff",   "\xe3\x81", "\xed\xa0\x80"};
+    const std::string words[] = {"会議", "ＡＢＣ", "ﾃｽﾄ", "Straße", "ｶﾞ", "資料", "①", "Ｒｅ", "確認"};
+    std::string text;
+    for (int i = 0; i < 400; ++i) text += words[(i * 5) % 9] + spaces[(i * 7) % 12];
+    const std::vector<UChar32> cps = reference_code_points(text);
+    ASSERT_GT(cps.size(), 500u);
+    EXPECT_EQ(history::fingerprint_text(text), to_utf8(cps));
+    EXPECT_EQ(history::text_fingerprints(text), reference_fingerprints(cps));
+}
+
 // The stored sample (keep > 0) is selected, not fully sorted: it must still be the
 // `keep` smallest distinct values of the full list, also when repeats crowd the
 // smallest ones (a paragraph quoted again and again: the first selection holds
