@@ -5,7 +5,8 @@
 //   The Normalizer2 instances are process-wide singletons owned by ICU (cheap to
 //   share between threads). Pure ASCII input takes a fast path: NFKC leaves it
 //   unchanged and case folding is tolower(), and most keys we build are ASCII.
-//   Invalid UTF-8 is read as U+FFFD, never an error.
+//   Other well-formed UTF-8 is normalised as UTF-8 (see apply()). Invalid UTF-8
+//   is read as U+FFFD, never an error.
 #include "text/normalize.hpp"
 
 #include "core/strings.hpp"
