@@ -199,6 +199,39 @@ TEST(fp_filter, a_reader_sees_what_is_learnt_after_its_memos_were_filled) {
     EXPECT_TRUE(a->threads[0] && a->threads[1] && !a->threads[2]);
 }
 
+// find_profile's memo: a read-only connection reads a sender's profile once, and
+// reads it again once another connection has learnt (or the profile appears).
+TEST(fp_filter, a_reader_sees_profiles_learnt_after_its_memo_was_filled) {
+    const auto path = test::temp_sqlite("rg-fpfilter", "profiles");
+    auto rw = open_history(path, open_mode::read_write);
+    ASSERT_TRUE(rw.has_value());
+    ASSERT_TRUE(*(*rw)->put(msg("p0", "TP", {1, 2, 3})));
+    auto ro = open_history(path, open_mode::read_only);
+    ASSERT_TRUE(ro.has_value());
+    const std::string who = "addr:a@partner.example";
+    const auto update = [&](const std::string& key, const std::string& hour) {
+        return profile_update{key, {who}, {{"mua", "microsoft outlook 16", 8}, {"hour", hour, 24}}};
+    };
+    const auto messages = [&](history& h) -> std::int64_t {
+        auto p = h.find_profile(who);
+        EXPECT_TRUE(p.has_value()) << p.error().message;
+        return p && *p ? static_cast<std::int64_t>((*p)->messages) : -1;
+    };
+    EXPECT_EQ(messages(**ro), -1);  // no profile yet, remembered as such
+    EXPECT_EQ(messages(**ro), -1);
+    ASSERT_TRUE((*rw)->learn_profile(update("m1", "09")).has_value());
+    EXPECT_EQ(messages(**ro), 1);
+    EXPECT_EQ(messages(**ro), 1);  // from the memo
+    ASSERT_TRUE((*rw)->learn_profile(update("m2", "10")).has_value());
+    EXPECT_EQ(messages(**ro), 2);
+    auto p = (*ro)->find_profile(who);
+    ASSERT_TRUE(p.has_value() && p->has_value());
+    EXPECT_EQ((*p)->axes.at("hour").size(), 2u);
+    auto w = (*rw)->find_profile(who);
+    ASSERT_TRUE(w.has_value() && w->has_value());
+    EXPECT_EQ((*p)->axes, (*w)->axes);
+}
+
 TEST(fp_filter, is_consulted_and_a_missing_or_damaged_one_changes_no_answer) {
     const auto path = test::temp_sqlite("rg-fpfilter", "damaged");
     std::mt19937_64 rng(5);
