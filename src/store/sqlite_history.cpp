@@ -182,9 +182,9 @@ constexpr std::size_t k_filter_cache_bytes = std::size_t{64} << 20;
 /// bucket and allocator overhead included), threads of a few hundred bytes each.
 constexpr std::size_t k_memo_hashes = std::size_t{1} << 18;
 constexpr std::size_t k_memo_threads = 4096;
-/// Profiles: each at most a few hundred (axis, value) counts (history/profile.hpp caps
-/// the values per axis), so ~1,024 of them stay within a few MB.
-constexpr std::size_t k_memo_profiles = 1024;
+/// Profiles: each at most ~170 (axis, value) counts (the caps of history/profile.cpp's
+/// axes), ~17 KB in maps at worst, so 512 of them stay under ~9 MB.
+constexpr std::size_t k_memo_profiles = 512;
 
 std::uint64_t filter_mask(std::uint64_t h) {
     const std::uint64_t m = h * 0x9E3779B97F4A7C15ull;
