@@ -120,4 +120,15 @@ constexpr bool ends_with_ci(std::string_view s, std::string_view suffix) {
     return s.size() >= suffix.size() && ieq(s.substr(s.size() - suffix.size()), suffix);
 }
 
+/// Whether `hay` holds `needle` in any ASCII case; `needle` is lower case.
+constexpr bool contains_ci(std::string_view hay, std::string_view needle) {
+    if (needle.size() > hay.size()) return false;
+    for (std::size_t i = 0; i + needle.size() <= hay.size(); ++i) {
+        std::size_t k = 0;
+        while (k < needle.size() && lower(hay[i + k]) == needle[k]) ++k;
+        if (k == needle.size()) return true;
+    }
+    return false;
+}
+
 }  // namespace replyguard

@@ -208,10 +208,7 @@ std::optional<std::pair<std::string, std::string>> simple_mailbox(std::string_vi
         const std::string_view domain = a.substr(at + 1);
         // GMime turns an IDNA label ("xn--...") into Unicode (libidn2): such a
         // domain is left to it, so that the same sender has one address key.
-        for (std::size_t i = 0; i + 4 <= domain.size(); ++i)
-            if ((domain[i] | 0x20) == 'x' && (domain[i + 1] | 0x20) == 'n' && domain[i + 2] == '-' &&
-                domain[i + 3] == '-')
-                return false;
+        if (contains_ci(domain, "xn--")) return false;
         return dotted(a.substr(0, at), local) && dotted(domain, label);
     };
     if (text.empty() || text.find("=?") != std::string_view::npos) return std::nullopt;

@@ -13,6 +13,7 @@
 #pragma once
 
 #include "core/limits.hpp"
+#include "core/strings.hpp"
 #include "text/urls.hpp"
 
 #include <algorithm>
@@ -196,21 +197,6 @@ inline std::size_t script_data_end(std::string_view h, std::size_t p) {
 }
 
 // --- rendering -------------------------------------------------------------------
-
-inline bool contains_ci(std::string_view hay, std::string_view needle) {
-    if (needle.size() > hay.size()) return false;
-    for (std::size_t i = 0; i + needle.size() <= hay.size(); ++i) {
-        std::size_t k = 0;
-        while (k < needle.size()) {
-            char c = hay[i + k];
-            if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-            if (c != needle[k]) break;
-            ++k;
-        }
-        if (k == needle.size()) return true;
-    }
-    return false;
-}
 
 /// Outlook's reply header box: <div id="divRplyFwdMsg"> or a div whose style
 /// draws only a top border ("border:none;border-top:solid #E1E1E1 1.0pt").
