@@ -390,14 +390,7 @@ public:
         if (rw_) return read_thread(id);
         // A subject key leads to the same up-to-20 threads for every message of a thread
         // (28,037 lookups, 2 statements each, for the 2,500-message sample at 1M).
-        if (auto m = memo_check(); !m) return std::unexpected(m.error());
-        const std::string key(id);
-        if (auto it = thread_memo_.find(key); it != thread_memo_.end()) return it->second;
-        auto t = read_thread(id);
-        if (!t) return t;
-        if (thread_memo_.size() >= k_memo_threads) thread_memo_.clear();
-        thread_memo_.emplace(key, *t);
-        return t;
+        return memoised(thread_memo_, k_memo_threads, id, [&] { return read_thread(id); });
     }
 
     result<std::optional<thread_info>> read_thread(std::string_view id) {
@@ -630,14 +623,7 @@ public:
         // The same senders write message after message: their profile is read once per
         // memo_check() epoch (two statements and every (axis, value) row into maps: 4%
         // of `scan -j1`'s instructions against a 10k history, callgrind 2026-12-06).
-        if (auto m = memo_check(); !m) return std::unexpected(m.error());
-        const std::string k(key);
-        if (auto it = profile_memo_.find(k); it != profile_memo_.end()) return it->second;
-        auto p = profiles_.find(key);
-        if (!p) return p;
-        if (profile_memo_.size() >= k_memo_profiles) profile_memo_.clear();
-        profile_memo_.emplace(k, *p);
-        return p;
+        return memoised(profile_memo_, k_memo_profiles, key, [&] { return profiles_.find(key); });
     }
 
     // --- retention (store/sqlite_prune.cpp) ---------------------------------
@@ -881,6 +867,21 @@ private:
     }
 
     // --- the fingerprint filter (k_filter_* above) ---------------------------------
+
+    /// A read-only connection's answer for `key`: from `memo` when this memo_check()
+    /// epoch read it already, else read() and remembered (the memo emptied when it
+    /// holds `bound` answers). Errors are not remembered.
+    template <class T, class Read>
+    result<T> memoised(std::unordered_map<std::string, T>& memo, std::size_t bound, std::string_view key, Read read) {
+        if (auto m = memo_check(); !m) return std::unexpected(m.error());
+        const std::string k(key);
+        if (auto it = memo.find(k); it != memo.end()) return it->second;
+        auto v = read();
+        if (!v) return v;
+        if (memo.size() >= bound) memo.clear();
+        memo.emplace(k, *v);
+        return v;
+    }
 
     /// A read-only connection's memos (the filter's rows, boilerplate hashes, threads, profiles)
     /// hold until another connection commits: PRAGMA data_version tells (one statement).
