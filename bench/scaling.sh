@@ -282,12 +282,8 @@ table() {  # table PREFIX: the table (and of_pair lines) of one build
     done
     best_table "$b"
 }
-best() {  # best NAME: the shortest wall time over the rounds, from $tmp/NAME.R.t
-    local r w
-    for ((r = 1; r <= rounds; r++)); do
-        read -r w _ < <(tail -1 "$tmp/$1.$r.t")
-        echo "$w"
-    done | sort -n | head -1
+best() {  # best NAME: the shortest wall time over the rounds
+    by_wall "$1" | head -1 | cut -d' ' -f1
 }
 best_table() {  # best_table PREFIX: each -jN's and the pair's fastest round, and the speed-ups of those
     local b=$1 j w w1
@@ -302,19 +298,18 @@ best_table() {  # best_table PREFIX: each -jN's and the pair's fastest round, an
         awk -v w="$w" -v w1="$w1" 'BEGIN { printf "%-6s %10.2f %9.2fx\n", "pair", w, w1 / w }'
     fi
 }
-median() {  # median NAME: "wall cpu" of the median run by wall time, from $tmp/NAME.R.t
+by_wall() {  # by_wall NAME: "wall cpu" (cpu: user+sys) of each round, fastest first, from $tmp/NAME.R.t
     local r w u s
     for ((r = 1; r <= rounds; r++)); do
         read -r w u s < <(tail -1 "$tmp/$1.$r.t")
         echo "$w $(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.2f", u + s }')"
-    done | sort -n | sed -n "$(((rounds + 1) / 2))p"
+    done | sort -n
 }
-median_cpu() {  # median_cpu NAME: the median CPU time (user+sys) over the rounds, from $tmp/NAME.R.t
-    local r w u s
-    for ((r = 1; r <= rounds; r++)); do
-        read -r w u s < <(tail -1 "$tmp/$1.$r.t")
-        awk -v u="$u" -v s="$s" 'BEGIN { printf "%.2f\n", u + s }'
-    done | sort -n | sed -n "$(((rounds + 1) / 2))p"
+median() {  # median NAME: "wall cpu" of the median run by wall time
+    by_wall "$1" | sed -n "$(((rounds + 1) / 2))p"
+}
+median_cpu() {  # median_cpu NAME: the median CPU time (user+sys) over the rounds
+    by_wall "$1" | cut -d' ' -f2 | sort -n | sed -n "$(((rounds + 1) / 2))p"
 }
 row() {  # row LABEL WALL CPU
     awk -v j="$1" -v w="$2" -v c="$3" -v n="$n_msgs" -v bw="$base_w" -v bc="$base_c" 'BEGIN {
