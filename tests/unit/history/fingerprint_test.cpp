@@ -287,3 +287,70 @@ TEST(fingerprint, quoted_fingerprints_are_the_union_of_the_blocks) {
     ASSERT_GT(want.size(), 20u);
     EXPECT_EQ(history::quoted_fingerprints(m), want);
 }
+
+// code_points() keeps NFKC_Casefold's output as it is; the definition folds each
+// code point again with u_foldCase (as stored fingerprints were made). The same
+// code points for every code point of Unicode, alone, and for letters followed by
+// combining marks (which NFKC composes), so the second fold is never needed.
+TEST(fingerprint, every_code_point_and_letter_with_mark_gives_the_defined_values) {
+    auto append = [](std::string& s, UChar32 c) {
+        char buf[4];
+        int32_t len = 0;
+        UBool err = false;
+        U8_APPEND(buf, len, 4, c, err);
+        if (!err) s.append(buf, static_cast<std::size_t>(len));
+    };
+    std::vector<std::string> texts(1);
+    auto add = [&](std::initializer_list<UChar32> cps) {
+        // Texts below k_max_fingerprint_chars code points, each item apart.
+        if (texts.back().size() > 300'000) texts.emplace_back();
+        for (UChar32 c : cps) append(texts.back(), c);
+        texts.back() += ' ';
+    };
+    std::vector<UChar32> marks, letters;
+    for (UChar32 c = 0; c <= 0x10FFFF; ++c) {
+        if (c >= 0xD800 && c <= 0xDFFF) continue;
+        add({c});
+        const auto gc = u_charType(c);
+        if (gc == U_NON_SPACING_MARK || gc == U_COMBINING_SPACING_MARK || gc == U_ENCLOSING_MARK) marks.push_back(c);
+        if (u_isalpha(c) && c < 0x3000) letters.push_back(c);
+    }
+    // Every letter with one mark in 16, every mark with one letter in 64.
+    for (std::size_t l = 0; l < letters.size(); ++l)
+        for (std::size_t k = 0; k < marks.size(); ++k)
+            if (k % 16 == l % 16 || l % 64 == k % 64) add({letters[l], marks[k]});
+    std::size_t folded = 0;
+    for (const auto& text : texts) {
+        const std::vector<UChar32> cps = reference_code_points(text);
+        ASSERT_LT(cps.size(), history::k_max_fingerprint_chars);
+        ASSERT_EQ(history::fingerprint_text(text), to_utf8(cps));
+        folded += cps.size();
+    }
+    EXPECT_GT(folded, 1'000'000u);  // the letters and digits that came out
+}
+
+// is_framing() looks at a line's first byte before its labels: a label in any case,
+// after quote markers, with ':' or '：', is dropped as before; lines that only look
+// alike are kept.
+TEST(fingerprint, framing_lines_in_any_case_are_dropped_as_defined) {
+    std::string text;
+    for (auto lab : k_header_labels) {
+        std::string up(lab), mixed(lab);
+        for (auto& c : up) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        if (!mixed.empty()) mixed[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(mixed[0])));
+        for (const auto& l : {std::string(lab), up, mixed}) {
+            text += "> " + l + ": Yamada Taro <taro@example.jp>\n";
+            text += l + "\xEF\xBC\x9A 2026/12/06\n";
+            text += "＞" + l + " : x\n";
+            text += l + "less words that are kept\n";
+            text += l + "\n";
+        }
+    }
+    text += "-----Original Message-----\n_____\n=====\n--- kept, too short a rule\nbody text\n";
+    const auto cps = reference_code_points(text);
+    const std::string norm = to_utf8(cps);
+    EXPECT_EQ(history::fingerprint_text(text), norm);
+    EXPECT_NE(norm.find("lesswordsthatarekept"), std::string::npos);
+    EXPECT_EQ(norm.find("yamada"), std::string::npos);
+    EXPECT_EQ(history::text_fingerprints(text), reference_fingerprints(cps));
+}
