@@ -186,6 +186,13 @@ TEST(fp_filter, a_reader_sees_what_is_learnt_after_its_memos_were_filled) {
     const std::vector<std::uint64_t> q{boiler};
     EXPECT_EQ(answers(**ro, q, 3), "");
     EXPECT_EQ(answers(**ro, q, 20), "b0:1/2 b1:1/2 b2:1/2 b3:1/2 b4:1/2 ");
+    // Its whole posting list, remembered at max_df 20, answers for both again; a sixth
+    // posting learnt by the other connection is seen.
+    EXPECT_EQ(answers(**ro, q, 3), "");
+    EXPECT_EQ(answers(**ro, q, 20), "b0:1/2 b1:1/2 b2:1/2 b3:1/2 b4:1/2 ");
+    ASSERT_TRUE(*(*rw)->put(msg("b5", "TB", {boiler, rng()})));
+    EXPECT_EQ(answers(**ro, q, 20), "b0:1/2 b1:1/2 b2:1/2 b3:1/2 b4:1/2 b5:1/2 ");
+    EXPECT_EQ(answers(**ro, q, 5), "");
     // The same, asked through a batched read (one snapshot, memos checked once).
     read_batch b;
     b.fingerprints = fresh;
@@ -230,6 +237,67 @@ TEST(fp_filter, a_reader_sees_profiles_learnt_after_its_memo_was_filled) {
     auto w = (*rw)->find_profile(who);
     ASSERT_TRUE(w.has_value() && w->has_value());
     EXPECT_EQ((*p)->axes, (*w)->axes);
+}
+
+// find_correspondent's and addresses_for_name's memos: answers of a read-only
+// connection equal a writer's before and after the writer learns, also for a
+// correspondent and a name with more strings than a memo keeps.
+TEST(fp_filter, a_reader_sees_correspondents_and_names_learnt_after_its_memo_was_filled) {
+    const auto path = test::temp_sqlite("rg-fpfilter", "people");
+    auto rw = open_history(path, open_mode::read_write);
+    ASSERT_TRUE(rw.has_value());
+    auto from = [](const std::string& key, const std::string& sender, const std::string& name, int recipients) {
+        learnt_message m = msg(key, "T" + key, {});
+        m.rec.from_address = sender;
+        m.participants = {{sender, name}};
+        for (int i = 0; i < recipients; ++i) {
+            const std::string to = "to" + std::to_string(i) + "@ours.example";
+            m.rec.recipients.push_back(to);
+            m.wrote_to.push_back(to);
+            m.participants.push_back({to, ""});
+        }
+        m.names = {{"yamada taro", sender}};
+        return m;
+    };
+    ASSERT_TRUE(*(*rw)->put(from("k0", "few@partner.example", "Yamada Taro", 2)));
+    ASSERT_TRUE(*(*rw)->put(from("k1", "many@partner.example", "Yamada Taro", 40)));
+    auto ro = open_history(path, open_mode::read_only);
+    ASSERT_TRUE(ro.has_value());
+    auto same = [&](const std::string& who) {
+        auto a = (*ro)->find_correspondent(who);
+        auto b = (*rw)->find_correspondent(who);
+        ASSERT_TRUE(a.has_value() && b.has_value());
+        ASSERT_EQ(a->has_value(), b->has_value()) << who;
+        if (!*a) return;
+        EXPECT_EQ((*a)->count, (*b)->count) << who;
+        EXPECT_EQ((*a)->last_seen, (*b)->last_seen) << who;
+        EXPECT_EQ((*a)->names, (*b)->names) << who;
+        EXPECT_EQ((*a)->wrote_to, (*b)->wrote_to) << who;
+    };
+    auto names = [&](history& h) {
+        auto v = h.addresses_for_name("yamada taro");
+        EXPECT_TRUE(v.has_value());
+        return v ? *v : std::vector<std::string>{};
+    };
+    for (int round = 0; round < 2; ++round) {  // the second from the memos
+        for (const char* who : {"few@partner.example", "many@partner.example", "new@partner.example"}) same(who);
+        EXPECT_EQ(names(**ro), names(**rw));
+    }
+    auto before = (*ro)->find_correspondent("few@partner.example");
+    ASSERT_TRUE(before.has_value() && before->has_value());
+    EXPECT_EQ((*before)->wrote_to.size(), 2u);
+    ASSERT_TRUE(*(*rw)->put(from("k2", "few@partner.example", "Taro Yamada", 3)));
+    ASSERT_TRUE(*(*rw)->put(from("k3", "many@partner.example", "Yamada T.", 41)));
+    ASSERT_TRUE(*(*rw)->put(from("k4", "new@partner.example", "Yamada Taro", 1)));
+    for (int round = 0; round < 2; ++round) {
+        for (const char* who : {"few@partner.example", "many@partner.example", "new@partner.example"}) same(who);
+        EXPECT_EQ(names(**ro), names(**rw));
+    }
+    auto after = (*ro)->find_correspondent("few@partner.example");
+    ASSERT_TRUE(after.has_value() && after->has_value());
+    EXPECT_EQ((*after)->wrote_to.size(), 3u);
+    EXPECT_EQ((*after)->count, 2u);
+    EXPECT_EQ(names(**ro).size(), 3u);
 }
 
 TEST(fp_filter, is_consulted_and_a_missing_or_damaged_one_changes_no_answer) {
