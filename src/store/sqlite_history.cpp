@@ -633,7 +633,9 @@ public:
     result<read_answers> read(const read_batch& b) override {
         std::lock_guard lock(mu_);
         if (batch_ || !sqlite3_get_autocommit(db_)) return history::read(b);
-        if (auto r = exec("BEGIN"); !r) return std::unexpected(r.error());
+        // Prepared once (step), not compiled again by sqlite3_exec at every message: the
+        // two statements were 1.8% of `scan -j1`'s instructions against a 10k history.
+        if (auto r = step("BEGIN"); !r) return std::unexpected(r.error());
         // One snapshot: the memos are checked once for the whole batch.
         auto m = memo_check();
         in_read_ = m.has_value();
@@ -641,7 +643,7 @@ public:
         in_read_ = false;
         // Only reads happened: ending the transaction releases the lock. Should
         // COMMIT fail, ROLLBACK does the same and keeps the connection usable.
-        if (auto c = exec("COMMIT"); !c) (void)exec("ROLLBACK");
+        if (auto c = step("COMMIT"); !c) (void)exec("ROLLBACK");
         return a;
     }
 
