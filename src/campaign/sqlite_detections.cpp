@@ -262,6 +262,7 @@ result<std::unique_ptr<detection_store>> open_detections(const std::string& path
     if (!read_write && !std::filesystem::exists(path, ec)) return make_memory_detections(keep);
     sqlite3* db = nullptr;
     int flags = read_write ? (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) : SQLITE_OPEN_READONLY;
+    store::sqlite_setup();
     if (sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_FULLMUTEX, nullptr) != SQLITE_OK) {
         std::string m = db ? sqlite3_errmsg(db) : "out of memory";
         sqlite3_close_v2(db);

@@ -9,6 +9,7 @@
 //   Errors name the file and SQLite's message (errc::store).
 #include "store/imap_state.hpp"
 #include "store/history.hpp"
+#include "store/sqlite_schema.hpp"
 
 #include <fmt/format.h>
 #include <sqlite3.h>
@@ -115,6 +116,7 @@ result<std::unique_ptr<imap_state>> open_imap_state(const std::string& path) {
             errc::unsupported,
             fmt::format("{}: IMAP read marks are kept in SQLite only (give an SQLite file with --marks)", path));
     sqlite3* db = nullptr;
+    sqlite_setup();
     if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr) !=
         SQLITE_OK) {
         std::string m = db ? sqlite3_errmsg(db) : "out of memory";

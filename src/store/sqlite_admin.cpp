@@ -32,6 +32,7 @@ result<std::int64_t> pragma(sqlite3* db, const std::string& path, const char* sq
 result<void> open(connection& c, const std::string& path, int flags) {
     std::error_code ec;
     if (!std::filesystem::exists(path, ec)) return fail(errc::io, fmt::format("{}: no such history file", path));
+    sqlite_setup();
     if (sqlite3_open_v2(path.c_str(), &c.db, flags, nullptr) != SQLITE_OK)
         return fail(errc::store,
                     fmt::format("{}: cannot open history: {}", path, c.db ? sqlite3_errmsg(c.db) : "out of memory"));

@@ -1243,6 +1243,7 @@ std::string sqlite_uri(const std::string& path, std::string_view query) {
 
 result<std::unique_ptr<sqlite_history>> open_file(const std::string& path, const std::string& name, int flags, bool rw,
                                                   int* sqlite_code) {
+    sqlite_setup();
     sqlite3* db = nullptr;
     if (sqlite3_open_v2(name.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
         std::string m = db ? sqlite3_errmsg(db) : "out of memory";

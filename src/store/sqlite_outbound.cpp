@@ -145,6 +145,7 @@ private:
 
 result<std::unique_ptr<outbound_state>> open_sqlite_outbound_state(const std::string& path) {
     sqlite3* db = nullptr;
+    sqlite_setup();
     if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr) !=
         SQLITE_OK) {
         std::string m = db ? sqlite3_errmsg(db) : "out of memory";

@@ -5,7 +5,14 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
+#include <mutex>
+
 namespace replyguard::store {
+
+void sqlite_setup() {
+    static std::once_flag once;
+    std::call_once(once, [] { (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+}
 
 result<void> sqlite_exec(sqlite3* db, const std::string& path, std::string_view sql) {
     char* msg = nullptr;
