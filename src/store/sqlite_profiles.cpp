@@ -27,8 +27,10 @@ struct stmt {
     }
     stmt(const stmt&) = delete;
     stmt& operator=(const stmt&) = delete;
+    /// Not copied (SQLITE_STATIC), as store/sqlite_history.cpp's stmt_ref: the text
+    /// must outlive this stmt, whose destructor unbinds it.
     stmt& text(int i, std::string_view v) {
-        sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+        sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
         return *this;
     }
     stmt& i64(int i, std::int64_t v) {
