@@ -584,9 +584,15 @@ public:
         return out;
     }
 
+    // org_domains, is_known_domain and stats are asked once or more for every scanned
+    // message (1.1% of a scan's instructions against a 10k history): a read-only
+    // connection answers them from its memos (the first two under the key "": one
+    // answer each).
     result<std::vector<std::string>> org_domains() override {
         std::lock_guard lock(mu_);
-        return strings("SELECT domain FROM org_domains ORDER BY domain");
+        auto read = [&] { return strings("SELECT domain FROM org_domains ORDER BY domain"); };
+        if (rw_) return read();
+        return memoised(org_memo_, 1, "", read);
     }
     result<std::vector<std::string>> known_domains() override {
         std::lock_guard lock(mu_);
@@ -596,13 +602,21 @@ public:
     result<bool> is_known_domain(std::string_view d) override {
         std::lock_guard lock(mu_);
         if (auto f = flush_for_read(); !f) return std::unexpected(f.error());
-        auto v = strings("SELECT domain FROM domains WHERE domain=?1", d);
-        if (!v) return std::unexpected(v.error());
-        return !v->empty();
+        auto read = [&]() -> result<bool> {
+            auto v = strings("SELECT domain FROM domains WHERE domain=?1", d);
+            if (!v) return std::unexpected(v.error());
+            return !v->empty();
+        };
+        if (rw_) return read();
+        return memoised(known_domain_memo_, k_memo_people, d, read);
     }
     result<history_stats> stats() override {
         std::lock_guard lock(mu_);
         if (auto f = flush_for_read(); !f) return std::unexpected(f.error());
+        if (rw_) return read_stats();
+        return memoised(stats_memo_, 1, "", [&] { return read_stats(); });
+    }
+    result<history_stats> read_stats() {
         history_stats st;
         auto count = [&](const char* sql, std::uint64_t& out) -> result<void> {
             auto v = strings(sql);
@@ -948,6 +962,9 @@ private:
         correspondent_memo_.clear();
         name_memo_.clear();
         postings_memo_.clear();
+        org_memo_.clear();
+        known_domain_memo_.clear();
+        stats_memo_.clear();
         return {};
     }
 
@@ -1224,6 +1241,10 @@ private:
     /// Whole posting lists (fewer ids than the LIMIT that read them), at most
     /// k_memo_postings.
     std::unordered_map<std::uint64_t, std::vector<std::int64_t>> postings_memo_;
+    /// org_domains() and stats() (one answer each, key ""), is_known_domain answers.
+    std::unordered_map<std::string, std::vector<std::string>> org_memo_;
+    std::unordered_map<std::string, bool> known_domain_memo_;
+    std::unordered_map<std::string, history_stats> stats_memo_;
 };
 
 }  // namespace

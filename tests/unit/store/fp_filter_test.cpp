@@ -298,6 +298,37 @@ TEST(fp_filter, a_reader_sees_correspondents_and_names_learnt_after_its_memo_was
     EXPECT_EQ((*after)->wrote_to.size(), 3u);
     EXPECT_EQ((*after)->count, 2u);
     EXPECT_EQ(names(**ro).size(), 3u);
+
+    // Our domains, the known domains and the counts, remembered the same way.
+    auto org = [](history& h) {
+        auto v = h.org_domains();
+        EXPECT_TRUE(v.has_value());
+        return v ? *v : std::vector<std::string>{};
+    };
+    auto known = [](history& h, std::string_view d) {
+        auto v = h.is_known_domain(d);
+        EXPECT_TRUE(v.has_value());
+        return v && *v;
+    };
+    auto counted = [](history& h) {
+        auto v = h.stats();
+        EXPECT_TRUE(v.has_value());
+        return v ? v->messages : 0;
+    };
+    for (int round = 0; round < 2; ++round) {
+        EXPECT_TRUE(org(**ro).empty());
+        EXPECT_FALSE(known(**ro, "later.example"));
+        EXPECT_EQ(counted(**ro), 5u);
+    }
+    ASSERT_TRUE((*rw)->add_org_domain("ours.example").has_value());
+    learnt_message later = from("k5", "someone@later.example", "Someone", 1);
+    later.domains = {"later.example"};
+    ASSERT_TRUE(*(*rw)->put(later));
+    for (int round = 0; round < 2; ++round) {
+        EXPECT_EQ(org(**ro), std::vector<std::string>{"ours.example"});
+        EXPECT_TRUE(known(**ro, "later.example"));
+        EXPECT_EQ(counted(**ro), 6u);
+    }
 }
 
 TEST(fp_filter, is_consulted_and_a_missing_or_damaged_one_changes_no_answer) {
