@@ -5,14 +5,15 @@
 //   One file, journal_mode=WAL (scans read while learn writes), a
 //   schema_version table and an ordered list of migrations (k_migrations[i]
 //   takes version i to i+1; applied by store/sqlite_schema.hpp, the helper the
-//   campaign's detections table uses too). Every put() is one transaction, or one SAVEPOINT
-//   inside a batch, so a crash never leaves half a message; relearning a
+//   campaign's detections table uses too). Every put() is one transaction, or part
+//   of a batch's, so a crash never leaves half a message; relearning a
 //   stored key changes nothing (the messages row is checked first, inside the
-//   same transaction). Inside a batch put() writes the message, its thread and
-//   participants (the learner reads them back) and merges the rest per key in
-//   memory (correspondents, names, domains, counts, fingerprint postings, and
-//   the sender profiles of learn_profile()); the batch's commit writes each of
-//   those rows once, and a read of them inside the batch writes them first. Prepared statements are cached per SQL text. One
+//   same transaction). Inside a batch put() writes the message's row and merges
+//   the rest per key in memory (its thread and participants, which find_thread
+//   and threads_by_subject read through, correspondents, names, domains, counts,
+//   fingerprint postings, and the sender profiles of learn_profile()); the
+//   batch's commit writes each of those rows once, and another read of them
+//   inside the batch writes them first. Prepared statements are cached per SQL text. One
 //   connection per object; calls are serialised by a mutex, so parallel scan
 //   threads may share it; a read batch is one read transaction. The milter's outbound state lives in the tables of
 //   migration 2, kept by store/sqlite_outbound.cpp on its own connection.
@@ -316,18 +317,21 @@ public:
         std::lock_guard lock(mu_);
         if (!rw_) return fail(errc::store, fmt::format("{}: opened read-only", path_));
         if (m.rec.key.empty()) return fail(errc::internal, "message without a key");
-        const bool nested = batch_;
-        if (auto r = nested ? step("SAVEPOINT put") : exec("BEGIN IMMEDIATE"); !r) return std::unexpected(r.error());
+        // Inside a batch put_inner() writes one row (the message's; SQLite undoes a
+        // statement that fails) and merges the rest into the batch's pending rows,
+        // which cannot fail: a failed put leaves nothing, without a SAVEPOINT (the
+        // SAVEPOINT and its release were 4.3% of `learn`'s instructions, callgrind).
+        if (batch_) return put_inner(m);
+        if (auto r = exec("BEGIN IMMEDIATE"); !r) return std::unexpected(r.error());
         auto r = put_inner(m);
         if (!r || !*r) {
-            (void)exec(nested ? "ROLLBACK TO put; RELEASE put" : "ROLLBACK");
-            // In a batch a failed put added nothing to the pending rows (put_inner);
-            // alone, the rows its failed flush did not write go too.
-            if (!nested) discard_pending();
+            (void)exec("ROLLBACK");
+            // The rows its failed flush did not write go too.
+            discard_pending();
             return r;
         }
-        if (auto c = nested ? step("RELEASE put") : exec("COMMIT"); !c) {
-            if (!nested) (void)exec("ROLLBACK");
+        if (auto c = exec("COMMIT"); !c) {
+            (void)exec("ROLLBACK");
             return std::unexpected(c.error());
         }
         return true;
@@ -340,10 +344,11 @@ public:
     result<void> begin_batch() override {
         std::lock_guard lock(mu_);
         if (batch_) return fail(errc::store, "a batch is already open");
-        // Each put() of a batch is a SAVEPOINT, whose journal of the pages it changes is a
-        // temporary file past 64 KB: 32 pwrite calls a message, 10% of learn's CPU
-        // (strace -c, 10k messages). In memory it is freed at each RELEASE. Only for
-        // the batch: prune's temporary tables grow with the store and stay on disk.
+        // A batch's statement journals (a statement of many rows that fails is undone;
+        // each put() was a SAVEPOINT until round 15) are temporary files past 64 KB: 32
+        // pwrite calls a message, 10% of learn's CPU (strace -c, 10k messages). In
+        // memory they are freed at once. Only for the batch: prune's temporary tables
+        // grow with the store and stay on disk.
         if (auto r = exec("PRAGMA temp_store=MEMORY"); !r) return r;
         if (auto r = exec("BEGIN IMMEDIATE"); !r) return r;
         batch_ = true;
@@ -404,7 +409,43 @@ public:
         return memoised(thread_memo_, k_memo_threads, id, [&] { return read_thread(id); });
     }
 
+    /// The stored thread with what the open batch has merged into it (a writer
+    /// learning reads the threads of the messages before, flush_pending writes them
+    /// at commit): what writing each message at once would have stored.
     result<std::optional<thread_info>> read_thread(std::string_view id) {
+        auto stored = read_stored_thread(id);
+        if (!stored || pending_thread_rows_.empty()) return stored;
+        const auto it = pending_thread_rows_.find(id);
+        if (it == pending_thread_rows_.end()) return stored;
+        const thread_rows& p = it->second;
+        thread_info t;
+        if (*stored) {
+            t = std::move(**stored);
+            t.first_seen = merged_first(t.first_seen, p.first);
+            t.last_seen = std::max(t.last_seen, p.last);
+        } else {
+            t.id = std::string(id);
+            t.subject = p.subject;
+            t.subject_key = p.subject_key;
+            t.first_seen = p.first;
+            t.last_seen = p.last;
+        }
+        t.messages += static_cast<std::uint64_t>(p.count);
+        for (auto q = pending_participants_.lower_bound({std::string(id), std::string()});
+             q != pending_participants_.end() && q->first.first == id; ++q) {
+            const std::string& address = q->first.second;
+            auto at = std::lower_bound(t.participants.begin(), t.participants.end(), address,
+                                       [](const participant& a, const std::string& b) { return a.address < b; });
+            if (at != t.participants.end() && at->address == address) {
+                if (!q->second.empty()) at->name = q->second;
+            } else {
+                t.participants.insert(at, participant{address, q->second});
+            }
+        }
+        return std::optional<thread_info>{std::move(t)};
+    }
+
+    result<std::optional<thread_info>> read_stored_thread(std::string_view id) {
         auto p = prepare("SELECT subject, subject_key, first_seen, last_seen, messages FROM threads WHERE id=?1");
         if (!p) return std::unexpected(p.error());
         thread_info t;
@@ -433,8 +474,22 @@ public:
 
     result<std::vector<std::string>> threads_by_subject(std::string_view key, std::size_t max) override {
         std::lock_guard lock(mu_);
-        return strings("SELECT id FROM threads WHERE subject_key=?1 ORDER BY id LIMIT ?2", key,
-                       static_cast<std::int64_t>(max));
+        auto ids = strings("SELECT id FROM threads WHERE subject_key=?1 ORDER BY id LIMIT ?2", key,
+                           static_cast<std::int64_t>(max));
+        if (!ids || pending_thread_rows_.empty()) return ids;
+        // The open batch's new threads of this subject key (a pending row of a stored
+        // thread carries its first pending message's key, not the stored one's).
+        for (auto it = pending_by_subject_.lower_bound({std::string(key), std::string()});
+             it != pending_by_subject_.end() && it->first == key; ++it) {
+            const std::string& id = it->second;
+            auto stored = strings("SELECT id FROM threads WHERE id=?1", std::string_view(id));
+            if (!stored) return std::unexpected(stored.error());
+            if (stored->empty()) ids->push_back(id);
+        }
+        std::sort(ids->begin(), ids->end());
+        ids->erase(std::unique(ids->begin(), ids->end()), ids->end());
+        if (ids->size() > max) ids->resize(max);
+        return ids;
     }
 
     result<std::optional<correspondent>> find_correspondent(std::string_view a) override {
@@ -735,36 +790,29 @@ private:
             !x)
             return std::unexpected(x.error());
         const std::int64_t id = sqlite3_last_insert_rowid(db_);
-        // One UPSERT: a new thread starts with this message (1), a stored one counts it;
-        // RETURNING messages = 1 tells a new thread (a stored thread has at least one).
-        std::int64_t new_thread = 0;
-        {
-            auto q = prepare(
-                "INSERT INTO threads VALUES (?1,?2,?3,?4,?4,1) ON CONFLICT(id) DO UPDATE SET messages=messages+1, "
-                "first_seen=CASE WHEN ?4=0 THEN first_seen WHEN first_seen=0 OR ?4<first_seen THEN ?4 ELSE first_seen END, "
-                "last_seen=max(last_seen, ?4) RETURNING messages");
-            if (!q) return std::unexpected(q.error());
-            stmt_ref s(*q);
-            s.bind(1, std::string_view(r.thread_id))
-                .bind(2, std::string_view(m.thread_subject))
-                .bind(3, std::string_view(r.subject_key))
-                .bind(4, r.date);
-            int rc = sqlite3_step(s.get());
-            if (rc == SQLITE_ROW && s.i64(0) == 1) new_thread = 1;
-            while (rc == SQLITE_ROW) rc = sqlite3_step(s.get());
-            if (rc != SQLITE_DONE) return err("threads");
-        }
-        // Threads and their participants are written now: learning the next message
-        // reads them (find_thread). The rest is only read by scan and waits (below).
-        for (const auto& p : m.participants)
-            if (auto x = run("INSERT INTO thread_participants VALUES (?1,?2,?3) ON CONFLICT(thread_id,address) DO "
-                             "UPDATE SET name=CASE WHEN excluded.name<>'' THEN excluded.name ELSE name END",
-                             {r.thread_id, p.address, p.name});
-                !x)
-                return std::unexpected(x.error());
         // Everything else this message teaches is merged into the batch's rows in memory
         // and written at commit, one statement per row (flush_pending): nothing below
-        // can fail, so a failed put leaves nothing behind here.
+        // can fail, so a failed put leaves nothing behind here. The thread and its
+        // participants too: learning the next message reads them, through the pending
+        // rows (read_thread, threads_by_subject).
+        {
+            auto [it, fresh] = pending_thread_rows_.try_emplace(
+                r.thread_id, thread_rows{m.thread_subject, r.subject_key, r.date, r.date, 1});
+            if (fresh) pending_by_subject_.emplace(r.subject_key, r.thread_id);
+            if (!fresh) {
+                // The rule of the UPSERT in flush_pending, applied in memory; the subject
+                // stays the first message's, as the stored row's stays its own.
+                auto& t = it->second;
+                t.first = merged_first(t.first, r.date);
+                t.last = std::max(t.last, r.date);
+                ++t.count;
+            }
+        }
+        for (const auto& p : m.participants) {
+            // The last name that is not empty wins, as the UPSERT's CASE does.
+            auto [it, fresh] = pending_participants_.try_emplace({r.thread_id, p.address}, p.name);
+            if (!fresh && !p.name.empty()) it->second = p.name;
+        }
         for (const auto& p : m.participants) {
             auto [it, fresh] = pending_corr_.try_emplace(p.address, corr_rows{r.date, r.date, 1});
             if (!fresh) {
@@ -782,7 +830,6 @@ private:
         for (const auto& d : m.domains) ++pending_domains_[d];
         for (auto fp : m.fingerprints) pending_fp_.emplace_back(static_cast<std::int64_t>(fp), id);
         ++pending_messages_;
-        pending_threads_ += new_thread;
         if (!batch_)
             if (auto f = flush_pending(); !f) return std::unexpected(f.error());
         return true;
@@ -842,10 +889,45 @@ private:
                 if (sqlite3_step(s.get()) != SQLITE_DONE) return err("domains");
             }
         }
+        // RETURNING messages: equal to this batch's count when the thread is new.
+        std::int64_t new_threads = 0;
+        if (!pending_thread_rows_.empty()) {
+            auto q = prepare(
+                "INSERT INTO threads VALUES (?1,?2,?3,?4,?5,?6) ON CONFLICT(id) DO UPDATE SET messages=messages+?6, "
+                "first_seen=CASE WHEN ?4=0 THEN first_seen WHEN first_seen=0 OR ?4<first_seen THEN ?4 ELSE first_seen END, "
+                "last_seen=max(last_seen, ?5) RETURNING messages");
+            if (!q) return std::unexpected(q.error());
+            for (const auto& [id, t] : pending_thread_rows_) {
+                stmt_ref s(*q);
+                s.bind(1, std::string_view(id))
+                    .bind(2, std::string_view(t.subject))
+                    .bind(3, std::string_view(t.subject_key))
+                    .bind(4, t.first)
+                    .bind(5, t.last)
+                    .bind(6, t.count);
+                int rc = sqlite3_step(s.get());
+                if (rc == SQLITE_ROW && s.i64(0) == t.count) ++new_threads;
+                while (rc == SQLITE_ROW) rc = sqlite3_step(s.get());
+                if (rc != SQLITE_DONE) return err("threads");
+            }
+        }
+        if (!pending_participants_.empty()) {
+            auto q = prepare(
+                "INSERT INTO thread_participants VALUES (?1,?2,?3) ON CONFLICT(thread_id,address) DO "
+                "UPDATE SET name=CASE WHEN excluded.name<>'' THEN excluded.name ELSE name END");
+            if (!q) return std::unexpected(q.error());
+            for (const auto& [key, name] : pending_participants_) {
+                stmt_ref s(*q);
+                s.bind(1, std::string_view(key.first))
+                    .bind(2, std::string_view(key.second))
+                    .bind(3, std::string_view(name));
+                if (sqlite3_step(s.get()) != SQLITE_DONE) return err("thread_participants");
+            }
+        }
         if (pending_messages_ > 0)
             if (auto x = run("UPDATE history_counts SET messages=messages+?1, threads=threads+?2, "
                              "correspondents=correspondents+?3",
-                             {}, {pending_messages_, pending_threads_, new_correspondents});
+                             {}, {pending_messages_, new_threads, new_correspondents});
                 !x)
                 return std::unexpected(x.error());
         if (auto x = profiles_.flush(); !x) return x;
@@ -861,7 +943,9 @@ private:
         pending_index_.clear();
         pending_domains_.clear();
         pending_messages_ = 0;
-        pending_threads_ = 0;
+        pending_thread_rows_.clear();
+        pending_by_subject_.clear();
+        pending_participants_.clear();
         profiles_.discard();
     }
 
@@ -1210,7 +1294,15 @@ private:
     std::set<std::pair<std::string, std::string>> pending_wrote_;    ///< correspondent_wrote_to
     std::set<std::pair<std::string, std::string>> pending_index_;    ///< name_index
     std::map<std::string, std::int64_t> pending_domains_;            ///< domains: count to add
-    std::int64_t pending_messages_ = 0, pending_threads_ = 0;        ///< history_counts to add
+    std::int64_t pending_messages_ = 0;                              ///< history_counts to add
+    struct thread_rows {
+        std::string subject, subject_key;  ///< the first pending message's (a new thread's row)
+        std::int64_t first, last, count;
+    };
+    std::map<std::string, thread_rows, std::less<>> pending_thread_rows_;  ///< threads by id
+    std::set<std::pair<std::string, std::string>> pending_by_subject_;     ///< (subject_key, id) of those
+    /// thread_participants: (thread, address) -> name ("" keeps the stored one)
+    std::map<std::pair<std::string, std::string>, std::string> pending_participants_;
     // One connection and statement cache, shared by scan threads. Recursive:
     // read() holds it across the per-kind lookups it makes (see there).
     std::recursive_mutex mu_;

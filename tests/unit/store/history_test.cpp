@@ -141,6 +141,68 @@ TEST_P(history_backends, a_thread_is_indexed_under_its_first_subject_only) {
     EXPECT_EQ((*h->find_thread("T1"))->subject_key, "quarterly report");
 }
 
+// Inside a batch the learner reads the threads of the messages before (find_thread,
+// threads_by_subject) before anything is committed: SQLite keeps them in memory until
+// the commit and reads through them. The answers equal those after the commit, for a
+// thread new in the batch and for a stored one the batch adds to.
+TEST_P(history_backends, inside_a_batch_threads_read_as_stored) {
+    auto h = open("batch-threads");
+    auto stored = sample("s@x", "T0", "x@partner.co.jp", {"me@ours.co.jp"}, 2000);
+    stored.participants[0].name = "X";
+    ASSERT_TRUE(*h->put(stored));
+    ASSERT_TRUE(h->begin_batch());
+    auto m1 = sample("a@x", "T1", "taro@partner.co.jp", {"me@ours.co.jp"}, 1000);
+    m1.participants[0].name = "Taro";
+    auto m2 = sample("b@x", "T1", "taro@partner.co.jp", {"hanako@partner.co.jp"}, 500);
+    m2.participants[0].name = "";  // keeps Taro
+    m2.participants[1].name = "Hanako";
+    m2.thread_subject = "not the first subject";
+    auto m3 = sample("c@x", "T0", "x@partner.co.jp", {"y@partner.co.jp"}, 0);
+    m3.participants[0].name = "";  // keeps X
+    m3.participants[1].name = "Y";
+    auto m4 = sample("d@x", "T2", "z@partner.co.jp", {}, 3000);
+    m4.rec.subject_key = "other";
+    for (const auto* m : {&m1, &m2, &m3, &m4}) ASSERT_TRUE(*h->put(*m));
+    auto seen = [&]() {
+        std::string out;
+        for (const char* id : {"T0", "T1", "T2", "T9"}) {
+            auto t = h->find_thread(id);
+            EXPECT_TRUE(t.has_value());
+            if (!t || !*t) {
+                out += std::string(id) + ": none\n";
+                continue;
+            }
+            const auto& v = **t;
+            out += v.id + " " + v.subject + " / " + v.subject_key + " " + std::to_string(v.first_seen) + "-" +
+                   std::to_string(v.last_seen) + " x" + std::to_string(v.messages) + ":";
+            for (const auto& p : v.participants) out += " " + p.address + "=" + p.name;
+            out += "\n";
+        }
+        for (const char* key : {"quarterly report", "other", "none"}) {
+            auto ids = h->threads_by_subject(key, 20);
+            EXPECT_TRUE(ids.has_value());
+            out += std::string(key) + ":";
+            for (const auto& id : ids ? *ids : std::vector<std::string>{}) out += " " + id;
+            out += "\n";
+        }
+        auto one = h->threads_by_subject("quarterly report", 1);
+        EXPECT_TRUE(one.has_value());
+        out += "first: " + (one && !one->empty() ? one->front() : std::string("none")) + "\n";
+        return out;
+    };
+    const std::string in_batch = seen();
+    ASSERT_TRUE(h->commit_batch());
+    EXPECT_EQ(in_batch, seen());
+    EXPECT_EQ(in_batch,
+              "T0 quarterly report / quarterly report 2000-2000 x2: me@ours.co.jp= x@partner.co.jp=X "
+              "y@partner.co.jp=Y\n"
+              "T1 quarterly report / quarterly report 500-1000 x2: hanako@partner.co.jp=Hanako "
+              "me@ours.co.jp= taro@partner.co.jp=Taro\n"
+              "T2 quarterly report / other 3000-3000 x1: z@partner.co.jp=Name of z@partner.co.jp\n"
+              "T9: none\n"
+              "quarterly report: T0 T1\nother: T2\nnone:\nfirst: T0\n");
+}
+
 TEST_P(history_backends, surely_without_fingerprints_never_hides_a_match) {
     auto h = open("nofp");
     // A store may say it holds no fingerprint only when that is so (the gather then
