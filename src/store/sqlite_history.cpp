@@ -841,6 +841,16 @@ private:
         return first == 0 || date < first ? date : first;
     }
 
+    /// Steps an UPSERT ending in RETURNING its count column: true when the count is
+    /// `added`, the batch's own (the row is new).
+    result<bool> step_counting(sqlite3_stmt* s, std::int64_t added, const char* what) {
+        int rc = sqlite3_step(s);
+        const bool fresh = rc == SQLITE_ROW && sqlite3_column_int64(s, 0) == added;
+        while (rc == SQLITE_ROW) rc = sqlite3_step(s);
+        if (rc != SQLITE_DONE) return err(what);
+        return fresh;
+    }
+
     // A batch's rows (issue 13): ~30 statements a message were most of learn's SQLite
     // time. Merged per key in memory, each row is written once per batch, in key
     // order (consecutive writes land on the same leaf pages). The tables hold what
@@ -860,10 +870,9 @@ private:
             for (const auto& [addr, c] : pending_corr_) {
                 stmt_ref s(*q);
                 s.bind(1, std::string_view(addr)).bind(2, c.first).bind(3, c.last).bind(4, c.count);
-                int rc = sqlite3_step(s.get());
-                if (rc == SQLITE_ROW && s.i64(0) == c.count) ++new_correspondents;
-                while (rc == SQLITE_ROW) rc = sqlite3_step(s.get());
-                if (rc != SQLITE_DONE) return err("correspondents");
+                auto fresh = step_counting(s.get(), c.count, "correspondents");
+                if (!fresh) return std::unexpected(fresh.error());
+                new_correspondents += *fresh ? 1 : 0;
             }
         }
         auto pairs = [&](const char* sql, const std::set<std::pair<std::string, std::string>>& rows) -> result<void> {
@@ -905,10 +914,9 @@ private:
                     .bind(4, t.first)
                     .bind(5, t.last)
                     .bind(6, t.count);
-                int rc = sqlite3_step(s.get());
-                if (rc == SQLITE_ROW && s.i64(0) == t.count) ++new_threads;
-                while (rc == SQLITE_ROW) rc = sqlite3_step(s.get());
-                if (rc != SQLITE_DONE) return err("threads");
+                auto fresh = step_counting(s.get(), t.count, "threads");
+                if (!fresh) return std::unexpected(fresh.error());
+                new_threads += *fresh ? 1 : 0;
             }
         }
         if (!pending_participants_.empty()) {
