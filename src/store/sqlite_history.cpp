@@ -403,7 +403,6 @@ public:
 
     result<std::optional<thread_info>> find_thread(std::string_view id) override {
         std::lock_guard lock(mu_);
-        if (rw_) return read_thread(id);
         // A subject key leads to the same up-to-20 threads for every message of a thread
         // (28,037 lookups, 2 statements each, for the 2,500-message sample at 1M).
         return memoised(thread_memo_, k_memo_threads, id, [&] { return read_thread(id); });
@@ -495,7 +494,6 @@ public:
     result<std::optional<correspondent>> find_correspondent(std::string_view a) override {
         std::lock_guard lock(mu_);
         if (auto f = flush_for_read(); !f) return std::unexpected(f.error());
-        if (rw_) return read_correspondent(a);
         // The same correspondents write message after message (three statements a
         // lookup: 3.4% of `scan -j1`'s instructions for 1,000 generated messages against
         // a 10k history, callgrind 2026-12-06).
@@ -533,10 +531,10 @@ public:
     result<std::vector<std::string>> addresses_for_name(std::string_view k) override {
         std::lock_guard lock(mu_);
         if (auto f = flush_for_read(); !f) return std::unexpected(f.error());
-        auto read = [&] { return strings("SELECT address FROM name_index WHERE name_key=?1 ORDER BY address", k); };
-        if (rw_) return read();
-        return memoised(name_memo_, k_memo_people, k, read,
-                        [](const std::vector<std::string>& v) { return v.size() <= k_memo_list_max; });
+        return memoised(
+            name_memo_, k_memo_people, k,
+            [&] { return strings("SELECT address FROM name_index WHERE name_key=?1 ORDER BY address", k); },
+            [](const std::vector<std::string>& v) { return v.size() <= k_memo_list_max; });
     }
 
     result<std::vector<fingerprint_hit>> match_fingerprints(std::span<const std::uint64_t> fps, std::size_t max_df,
@@ -645,9 +643,7 @@ public:
     // answer each).
     result<std::vector<std::string>> org_domains() override {
         std::lock_guard lock(mu_);
-        auto read = [&] { return strings("SELECT domain FROM org_domains ORDER BY domain"); };
-        if (rw_) return read();
-        return memoised(org_memo_, 1, "", read);
+        return memoised(org_memo_, 1, "", [&] { return strings("SELECT domain FROM org_domains ORDER BY domain"); });
     }
     result<std::vector<std::string>> known_domains() override {
         std::lock_guard lock(mu_);
@@ -657,18 +653,15 @@ public:
     result<bool> is_known_domain(std::string_view d) override {
         std::lock_guard lock(mu_);
         if (auto f = flush_for_read(); !f) return std::unexpected(f.error());
-        auto read = [&]() -> result<bool> {
+        return memoised(known_domain_memo_, k_memo_people, d, [&]() -> result<bool> {
             auto v = strings("SELECT domain FROM domains WHERE domain=?1", d);
             if (!v) return std::unexpected(v.error());
             return !v->empty();
-        };
-        if (rw_) return read();
-        return memoised(known_domain_memo_, k_memo_people, d, read);
+        });
     }
     result<history_stats> stats() override {
         std::lock_guard lock(mu_);
         if (auto f = flush_for_read(); !f) return std::unexpected(f.error());
-        if (rw_) return read_stats();
         return memoised(stats_memo_, 1, "", [&] { return read_stats(); });
     }
     result<history_stats> read_stats() {
@@ -728,7 +721,6 @@ public:
     result<std::optional<profile_counts>> find_profile(std::string_view key) override {
         std::lock_guard lock(mu_);
         if (auto f = flush_for_read(); !f) return std::unexpected(f.error());
-        if (rw_) return profiles_.find(key);
         // The same senders write message after message: their profile is read once per
         // memo_check() epoch (two statements and every (axis, value) row into maps: 4%
         // of `scan -j1`'s instructions against a 10k history, callgrind 2026-12-06).
@@ -1014,9 +1006,10 @@ private:
 
     // --- the fingerprint filter (k_filter_* above) ---------------------------------
 
-    /// A read-only connection's answer for `key`: from `memo` when this memo_check()
-    /// epoch read it already, else read() and remembered when keep(answer) (the memo
-    /// emptied when it holds `bound` answers). Errors are not remembered.
+    /// read() on a writer (its own batch changes the answers); on a read-only
+    /// connection the answer for `key`: from `memo` when this memo_check() epoch read
+    /// it already, else read() and remembered when keep(answer) (the memo emptied
+    /// when it holds `bound` answers). Errors are not remembered.
     struct keep_all {
         template <class T>
         bool operator()(const T&) const {
@@ -1026,6 +1019,7 @@ private:
     template <class T, class Read, class Keep = keep_all>
     result<T> memoised(std::unordered_map<std::string, T>& memo, std::size_t bound, std::string_view key, Read read,
                        Keep keep = {}) {
+        if (rw_) return read();
         if (auto m = memo_check(); !m) return std::unexpected(m.error());
         const std::string k(key);
         if (auto it = memo.find(k); it != memo.end()) return it->second;
