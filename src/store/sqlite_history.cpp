@@ -788,17 +788,13 @@ private:
         // participants too: learning the next message reads them, through the pending
         // rows (read_thread, threads_by_subject).
         {
+            // The subject stays the first message's, as a stored row's stays its own.
             auto [it, fresh] = pending_thread_rows_.try_emplace(
-                r.thread_id, thread_rows{m.thread_subject, r.subject_key, r.date, r.date, 1});
-            if (fresh) pending_by_subject_.emplace(r.subject_key, r.thread_id);
-            if (!fresh) {
-                // The rule of the UPSERT in flush_pending, applied in memory; the subject
-                // stays the first message's, as the stored row's stays its own.
-                auto& t = it->second;
-                t.first = merged_first(t.first, r.date);
-                t.last = std::max(t.last, r.date);
-                ++t.count;
-            }
+                r.thread_id, thread_rows{{r.date, r.date, 1}, m.thread_subject, r.subject_key});
+            if (fresh)
+                pending_by_subject_.emplace(r.subject_key, r.thread_id);
+            else
+                it->second.add(r.date);
         }
         for (const auto& p : m.participants) {
             // The last name that is not empty wins, as the UPSERT's CASE does.
@@ -806,14 +802,8 @@ private:
             if (!fresh && !p.name.empty()) it->second = p.name;
         }
         for (const auto& p : m.participants) {
-            auto [it, fresh] = pending_corr_.try_emplace(p.address, corr_rows{r.date, r.date, 1});
-            if (!fresh) {
-                // The rule of the UPSERT in flush_pending, applied in memory.
-                auto& c = it->second;
-                c.first = merged_first(c.first, r.date);
-                c.last = std::max(c.last, r.date);
-                ++c.count;
-            }
+            auto [it, fresh] = pending_corr_.try_emplace(p.address, seen_rows{r.date, r.date, 1});
+            if (!fresh) it->second.add(r.date);
             if (!p.name.empty()) pending_names_.emplace(p.address, p.name);
         }
         if (!r.from_address.empty())
@@ -1287,19 +1277,25 @@ private:
     bool counted_ = false;    ///< history_counts exists (migration 5)
     std::map<std::string, sqlite3_stmt*> cache_;
     // What the open batch writes at commit (flush_pending), merged per key.
-    struct corr_rows {
+    /// A correspondent's or a thread's dates and count of the batch's messages.
+    struct seen_rows {
         std::int64_t first, last, count;
+        /// One more message: the rule of the UPSERTs in flush_pending, applied in memory.
+        void add(std::int64_t date) {
+            first = merged_first(first, date);
+            last = std::max(last, date);
+            ++count;
+        }
     };
     std::vector<std::pair<std::int64_t, std::int64_t>> pending_fp_;  ///< (hash, msg) of the open batch
-    std::map<std::string, corr_rows> pending_corr_;                  ///< correspondents by address
+    std::map<std::string, seen_rows> pending_corr_;                  ///< correspondents by address
     std::set<std::pair<std::string, std::string>> pending_names_;    ///< correspondent_names
     std::set<std::pair<std::string, std::string>> pending_wrote_;    ///< correspondent_wrote_to
     std::set<std::pair<std::string, std::string>> pending_index_;    ///< name_index
     std::map<std::string, std::int64_t> pending_domains_;            ///< domains: count to add
     std::int64_t pending_messages_ = 0;                              ///< history_counts to add
-    struct thread_rows {
+    struct thread_rows : seen_rows {
         std::string subject, subject_key;  ///< the first pending message's (a new thread's row)
-        std::int64_t first, last, count;
     };
     std::map<std::string, thread_rows, std::less<>> pending_thread_rows_;  ///< threads by id
     std::set<std::pair<std::string, std::string>> pending_by_subject_;     ///< (subject_key, id) of those
