@@ -59,12 +59,8 @@ bool is_framing(std::string_view l) {
     if (l.empty() || !k_framing_first[static_cast<unsigned char>(l.front())]) return false;
     if (l.starts_with("-----") || l.starts_with("_____") || l.starts_with("=====")) return true;
     for (auto lab : k_header_labels) {
-        if (l.size() <= lab.size()) continue;
-        bool eq = true;
-        // core::lower is std::tolower in the "C" locale replyguard runs in (it never
-        // calls setlocale), without a libc call per byte.
-        for (std::size_t i = 0; i < lab.size() && eq; ++i) eq = lower(l[i]) == lab[i];
-        if (!eq) continue;
+        // Labels are lower case (or not ASCII): starts_with_ci is their ASCII case fold.
+        if (l.size() <= lab.size() || !starts_with_ci(l, lab)) continue;
         auto rest = trim(l.substr(lab.size()));
         if (rest.starts_with(':') || rest.starts_with("\xEF\xBC\x9A")) return true;  // ':' or '：'
     }
