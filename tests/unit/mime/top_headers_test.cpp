@@ -118,6 +118,25 @@ TEST(TopHeaders, InvalidAddressListAtItsField) {
     EXPECT_TRUE(d.ends_with(" at byte 163")) << d;
 }
 
+TEST(TopHeaders, AddressWithABareCarriageReturnAsGMimeReadsIt) {
+    // A CR that ends no line is dropped by our unfolding ("a@examplm.oec", a
+    // plain mailbox) but read by GMime's address parser, which gives up on it:
+    // the warning must not be skipped as for a plain mailbox (fuzz_simple_body
+    // found the first of these). Next to the '@' or at the end GMime reads it as
+    // white space and does not warn: the same both ways too.
+    const std::pair<std::string, bool> cases[] = {
+        {"a@examplm.o\rec", true},           {"Tanaka <tanaka@partner.exa\rmple>", true},
+        {"tanaka\r@partner.example", false}, {"tanaka@\rpartner.example", false},
+        {"tanaka@partner.example\r", false},
+    };
+    for (const auto& [from, warns] : cases) {
+        const std::string raw = "From: " + from + "\r\nSubject: s\r\n\r\nbody\r\n";
+        ASSERT_TRUE(mime::detail::splits_header_block(raw, limits{}));
+        const auto m = parse_both(raw);
+        EXPECT_EQ(anomaly_detail(m, "ADDRESS_LIST_INVALID").ends_with(" at byte 0"), warns) << from;
+    }
+}
+
 TEST(TopHeaders, InvalidEncodedWordInSubjectAndName) {
     // White space inside an encoded word: GMime decodes it loosely and warns,
     // for the Subject as text, for the display name as a phrase.
