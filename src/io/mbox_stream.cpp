@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <utility>
 
 namespace replyguard::io {
 
@@ -32,8 +33,7 @@ bool mbox_stream::fill() {
 }
 
 void mbox_stream::take(std::size_t start, std::size_t len) {
-    const std::size_t n = max_bytes_ ? std::min(len, max_bytes_) : len;
-    ready_.push_back({base_ + start, n, n < keep_below_ ? std::string(buf_, start, n) : std::string()});
+    ready_.push_back({base_ + start, max_bytes_ ? std::min(len, max_bytes_) : len});
 }
 
 void mbox_stream::settle() {
@@ -68,14 +68,14 @@ void mbox_stream::settle() {
         settled = i + 1;
     }
     if (eof_) {
-        drop(buf_.size());
+        drop_later_ = buf_.size();
         return;
     }
     if (settled > 0) {
         // Keep the window from the envelope line of the first unsettled message.
         const std::size_t start = ranges[settled].first;
         const auto nl = start >= 2 ? buf_.rfind('\n', start - 2) : std::string::npos;
-        drop(nl == std::string::npos ? 0 : nl + 1);
+        drop_later_ = nl == std::string::npos ? 0 : nl + 1;
         return;
     }
     // Nothing settled: a message longer than the limit and the read-ahead ends here.
@@ -83,7 +83,7 @@ void mbox_stream::settle() {
     if (!ranges.empty() && buf_.size() > cap) {
         const auto [start, len] = ranges.front();
         take(start, len);
-        drop(buf_.size() > 5 ? buf_.size() - 5 : 0);
+        drop_later_ = buf_.size() > 5 ? buf_.size() - 5 : 0;
         skipping_ = true;
     }
 }
@@ -103,14 +103,17 @@ std::optional<std::pair<std::size_t, std::size_t>> mbox_stream::next_range() {
 }
 
 std::optional<mbox_stream::piece> mbox_stream::next_piece(std::size_t keep_below) {
-    keep_below_ = keep_below;
     while (ready_.empty()) {
+        drop(std::exchange(drop_later_, 0));
         if (eof_) return std::nullopt;
         fill();
         settle();
     }
-    settled& s = ready_.front();
-    piece p{s.offset, s.length, std::move(s.bytes)};
+    // Copied out of the window one at a time, as handed out: copying every message a
+    // split settled at once held the last window twice at the end of the stream (a
+    // 1,000-message mbox's 4.7 MB of copies beside the window: massif, Round 16).
+    const settled s = ready_.front();
+    piece p{s.offset, s.length, s.length < keep_below ? std::string(buf_, s.offset - base_, s.length) : std::string()};
     offset_ = p.offset;
     ready_.pop_front();
     ++count_;
@@ -130,6 +133,13 @@ std::string read_some(std::istream& in, std::size_t n) {
     while (out.size() < n) {
         in.read(chunk, static_cast<std::streamsize>(std::min(sizeof chunk, n - out.size())));
         const auto got = static_cast<std::size_t>(in.gcount());
+        // Past 1 MiB this is the head of an mbox's window (this string becomes it):
+        // the window's whole size at once. Grown by doubling up to 4 MiB here and
+        // to 8 by mbox_stream's first chunk, every buffer was written and freed to
+        // the allocator, which keeps such pages resident a while (with the copies
+        // below, peak RSS of `scan -j1` of a 1,000-message mbox 61.0 -> 51.8 MB,
+        // bench/README.md "Round 16"). A single message this large is rare.
+        if (out.size() < k_mbox_window && out.size() + got >= (std::size_t{1} << 20)) out.reserve(k_mbox_window);
         out.append(chunk, got);
         if (got == 0 || !in) break;
     }

@@ -37,6 +37,9 @@ namespace replyguard::io {
 
 inline constexpr std::size_t k_mbox_chunk = 1u << 20;
 inline constexpr std::size_t k_mbox_read_ahead = 4u << 20;
+/// The window's size, reserved once: the read-ahead and the chunk read past it, with a
+/// chunk's room for the start of the message that has not settled.
+inline constexpr std::size_t k_mbox_window = k_mbox_read_ahead + 2 * k_mbox_chunk;
 
 class mbox_stream {
 public:
@@ -78,14 +81,13 @@ private:
     std::string buf_;       ///< the window: from the envelope line of the first unsettled message
     std::size_t base_ = 0;  ///< stream offset of buf_[0]
     struct settled {
-        std::size_t offset;
+        std::size_t offset;  ///< in the stream; the bytes are still in buf_ until ready_ is empty
         std::size_t length;  ///< at most max_bytes_
-        std::string bytes;   ///< empty from keep_below_ on (next_range(): always): not copied
     };
     std::deque<settled> ready_;  ///< settled messages not yet handed out
-    /// Messages shorter than this keep their bytes when they settle: every one for
-    /// next(), none for next_range(), as asked for next_piece().
-    std::size_t keep_below_ = std::string::npos;
+    /// Bytes at the window's front that settle() is done with, dropped once ready_ is
+    /// handed out (the settled messages are copied out of the window then).
+    std::size_t drop_later_ = 0;
     std::size_t offset_ = 0;
     bool eof_ = false;
     bool skipping_ = false;  ///< after a truncated message: drop bytes up to the next envelope line

@@ -4,8 +4,11 @@
 #include "io/input.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -119,4 +122,52 @@ TEST(MboxStream, RangesNameTheBytesNextWouldHandOut) {
     ASSERT_EQ(a.size(), 6002u);
     for (std::size_t i = 0; i < a.size(); ++i) ASSERT_EQ(a[i], b[i]) << "message " << i;
     EXPECT_EQ(b[6000].size(), limit);
+}
+
+// scan's listing asks for pieces: a message shorter than keep_below comes with its
+// bytes (copied out of the window when handed out), a longer one as a place only.
+TEST(MboxStream, PiecesCarryTheBytesOfTheShortMessagesOnly) {
+    const auto data = big_mbox();
+    const auto all = io::split_mbox(data);
+    std::istringstream in(data);
+    io::mbox_stream s(in, 0);
+    std::size_t i = 0, with_bytes = 0;
+    while (auto p = s.next_piece(1000)) {
+        ASSERT_LT(i, all.size());
+        EXPECT_EQ(p->offset, all[i].first) << "message " << i;
+        EXPECT_EQ(p->length, all[i].second) << "message " << i;
+        if (p->length < 1000) {
+            ASSERT_EQ(p->bytes, data.substr(p->offset, p->length)) << "message " << i;
+            ++with_bytes;
+        } else {
+            EXPECT_TRUE(p->bytes.empty()) << "message " << i;
+        }
+        ++i;
+    }
+    EXPECT_EQ(i, all.size());
+    EXPECT_GT(with_bytes, 1000u);
+    EXPECT_LT(with_bytes, all.size());
+}
+
+// A PATH opened as a stream: its first k_mbox_read_ahead bytes are read to decide
+// (and become the start of the window), the rest streamed; the same messages as the
+// whole file.
+TEST(MboxStream, AFileOpenedAsAStreamSplitsAsTheWholeFile) {
+    const auto data = big_mbox();
+    const auto path = std::filesystem::temp_directory_path() /
+                      ("replyguard_mbox_stream_test." + std::to_string(::getpid()) + ".mbox");
+    {
+        std::ofstream out(path, std::ios::binary);
+        out << data;
+    }
+    std::vector<io::input_item> rest;
+    auto src = io::open_mbox_stream(path.string(), io::input_options{}, rest);
+    ASSERT_TRUE(src.has_value());
+    ASSERT_TRUE(src->reader);
+    std::vector<std::string> b;
+    while (auto m = src->reader->next()) b.push_back(std::move(*m));
+    std::filesystem::remove(path);
+    const auto a = whole(data);
+    ASSERT_EQ(b.size(), a.size());
+    for (std::size_t i = 0; i < a.size(); ++i) ASSERT_EQ(a[i], b[i]) << "message " << i;
 }
