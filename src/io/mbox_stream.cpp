@@ -138,7 +138,8 @@ std::string read_some(std::istream& in, std::size_t n) {
         // to 8 by mbox_stream's first chunk, every buffer was written and freed to
         // the allocator, which keeps such pages resident a while (with the copies
         // below, peak RSS of `scan -j1` of a 1,000-message mbox 61.0 -> 51.8 MB,
-        // bench/README.md "Round 16"). A single message this large is rare.
+        // bench/README.md "Round 16"). A single-message file this large that starts
+        // with "From " reserves it too: rare, and only the pages written count.
         if (out.size() < k_mbox_window && out.size() + got >= (std::size_t{1} << 20)) out.reserve(k_mbox_window);
         out.append(chunk, got);
         if (got == 0 || !in) break;
