@@ -5,7 +5,7 @@
 //   Expands the PATH arguments (io/input.hpp), parses each message for learning
 //   (history/learn_parse.hpp: no attachment or attached-message analysis) and
 //   hands it to history::learn_session (batches of k_learn_batch messages per
-//   transaction).
+//   transaction, fewer when the store holds k_learn_batch_bytes of one).
 //   Org domains come from --org-domain and the configuration's [org] domains.
 //   An unreadable message is reported and skipped (exit status 2 at the end);
 //   a store failure stops the import (what was committed stays consistent).
@@ -56,6 +56,13 @@ namespace {
 /// commit writes (to the WAL, then the checkpoint) about every page of that table:
 /// fewer, larger commits write less (bench/README.md, "History at scale").
 constexpr std::size_t k_learn_batch = 10000;
+/// ... and at most this much of the batch held in memory by the store
+/// (store::history::batch_bytes): ordinary mail reaches ~8 MB in a batch of 10,000
+/// (its threads, correspondents and names; the postings wait in a file,
+/// store/posting_runs.hpp), mail of hundreds of recipients a message would reach more.
+/// A lower bound costs: 4 MiB (batches of ~4,000 messages) took 23% more CPU to save
+/// 3 MB (bench/README.md, Round 17).
+constexpr std::size_t k_learn_batch_bytes = std::size_t{16} << 20;
 
 /// What one PATH argument holds: an mbox streamed (memory bounded whatever its
 /// size), or the items listed (folders, Outlook files: their owners' addresses are
@@ -314,7 +321,7 @@ int run_learn(const learn_args& a) {
         plan.push_back(std::move(p));
     }
     opt.own_addresses = std::move(owners);
-    history::learn_session session(**h, opt, k_learn_batch);
+    history::learn_session session(**h, opt, k_learn_batch, k_learn_batch_bytes);
     progress bar(listed, "messages", !a.no_progress);  // listed items; a streamed mbox has no total
     // The store's half of one message, always on one thread at a time and in input
     // order. False: stop (a store failure).

@@ -239,8 +239,8 @@ result<learn_stats> learn_message(store::history& h, const mime::message& m, con
     return st;
 }
 
-learn_session::learn_session(store::history& h, learn_options o, std::size_t batch_size)
-    : h_(h), opt_(std::move(o)), batch_size_(batch_size == 0 ? 1 : batch_size) {}
+learn_session::learn_session(store::history& h, learn_options o, std::size_t batch_size, std::size_t batch_bytes)
+    : h_(h), opt_(std::move(o)), batch_size_(batch_size == 0 ? 1 : batch_size), batch_bytes_(batch_bytes) {}
 
 learn_session::~learn_session() {
     if (open_) (void)h_.rollback_batch();
@@ -254,7 +254,7 @@ result<learn_stats> learn_session::add(const mime::message& m, const learn_preco
     auto st = learn_message(h_, m, opt_, pre);
     if (!st) return st;
     totals_ += *st;
-    if (++in_batch_ >= batch_size_) {
+    if (++in_batch_ >= batch_size_ || (batch_bytes_ > 0 && h_.batch_bytes() >= batch_bytes_)) {
         if (auto r = h_.commit_batch(); !r) return std::unexpected(r.error());
         open_ = false;
         in_batch_ = 0;

@@ -16,8 +16,10 @@
 //   Relearning a message changes nothing.
 //
 //   learn_session groups messages in batches (one transaction per
-//   `batch_size` messages) so a large import is fast; a crash loses at most
-//   the open batch and leaves the store consistent.
+//   `batch_size` messages, or fewer once the store holds `batch_bytes` of the
+//   batch in memory: store::history::batch_bytes) so a large import is fast and
+//   its memory bounded; a crash loses at most the open batch and leaves the
+//   store consistent.
 #pragma once
 
 #include "core/result.hpp"
@@ -69,7 +71,9 @@ std::vector<std::string> name_keys_for(const mime::mailbox& mb);
 /// Batching for large imports: add() each message, finish() at the end.
 class learn_session {
 public:
-    learn_session(store::history& h, learn_options o, std::size_t batch_size = 500);
+    /// A batch is committed after `batch_size` messages, or sooner once the store says
+    /// it holds `batch_bytes` for it (0: no bound but the count).
+    learn_session(store::history& h, learn_options o, std::size_t batch_size = 500, std::size_t batch_bytes = 0);
     ~learn_session();  ///< an unfinished batch is rolled back
     learn_session(const learn_session&) = delete;
     learn_session& operator=(const learn_session&) = delete;
@@ -83,6 +87,7 @@ private:
     store::history& h_;
     learn_options opt_;
     std::size_t batch_size_;
+    std::size_t batch_bytes_;
     std::size_t in_batch_ = 0;
     bool open_ = false;
     learn_stats totals_;

@@ -222,6 +222,11 @@ public:
     virtual result<void> commit_batch() = 0;
     /// Drop everything put since begin_batch() (what a crash would do).
     virtual result<void> rollback_batch() = 0;
+    /// Memory the open batch holds in this process until its commit, in bytes (an
+    /// estimate, kept as put() adds; 0 outside a batch and for a backend that holds
+    /// nothing a batch). history::learn_session commits early past its bound, so a
+    /// learn's memory stays flat whatever its input's size.
+    virtual std::size_t batch_bytes() { return 0; }
 
     // --- reading ---------------------------------------------------------
     virtual result<std::optional<message_record>> find_message(std::string_view key) = 0;

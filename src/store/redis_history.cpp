@@ -625,6 +625,7 @@ public:
         batch_ = true;
         journal_.clear();
         journalled_.clear();
+        journal_bytes_ = 0;
         org_cache_.reset();
         return {};
     }
@@ -637,7 +638,14 @@ public:
         org_cache_.reset();
         journal_.clear();
         journalled_.clear();
+        journal_bytes_ = 0;
         return {};
+    }
+    /// The journal of the open batch (what a rollback restores); the queue of writes
+    /// not sent yet is bounded by k_max_queued commands.
+    std::size_t batch_bytes() override {
+        std::lock_guard lock(mu_);
+        return batch_ ? journal_bytes_ : 0;
     }
     result<void> rollback_batch() override {
         std::lock_guard lock(mu_);
@@ -655,6 +663,7 @@ public:
         }
         journal_.clear();
         journalled_.clear();
+        journal_bytes_ = 0;
         return first_error;
     }
 
@@ -1259,6 +1268,8 @@ private:
                 e.dump = std::string(rs[2 * j]->str, rs[2 * j]->len);
                 e.pttl = rs[2 * j + 1]->type == REDIS_REPLY_INTEGER ? rs[2 * j + 1]->integer : -1;
             }
+            // The entry and its key in journalled_: two strings, a tree node, the dump.
+            journal_bytes_ += 128 + 2 * e.key.size() + (e.dump ? e.dump->size() : 0);
             journal_.push_back(std::move(e));
         }
         if (!sent) return sent;
@@ -1455,6 +1466,7 @@ private:
     bool batch_ = false;
     std::vector<journal_entry> journal_;
     std::set<std::string> journalled_;
+    std::size_t journal_bytes_ = 0;                      ///< batch_bytes(): the journal's estimated memory
     std::vector<queued_cmd> queued_;                     ///< writes not sent yet
     std::set<std::string> pending_keys_;                 ///< the keys they write
     std::map<std::string, message_record> queued_msgs_;  ///< messages put but not sent yet

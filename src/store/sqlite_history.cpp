@@ -30,6 +30,7 @@
 //   message. A file written by a newer schema is refused rather than misread.
 #include "store/history.hpp"
 #include "store/outbound_state.hpp"
+#include "store/posting_runs.hpp"
 #include "store/sqlite_profiles.hpp"
 #include "store/sqlite_prune.hpp"
 #include "store/sqlite_schema.hpp"
@@ -45,6 +46,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -366,6 +368,10 @@ public:
         }
         if (auto c = exec("COMMIT"); !c) return c;
         return exec("PRAGMA temp_store=DEFAULT");
+    }
+    std::size_t batch_bytes() override {
+        std::lock_guard lock(mu_);
+        return batch_ ? pending_bytes_ + pending_fp_.memory_bytes() : 0;
     }
     result<void> rollback_batch() override {
         std::lock_guard lock(mu_);
@@ -791,26 +797,36 @@ private:
             // The subject stays the first message's, as a stored row's stays its own.
             auto [it, fresh] = pending_thread_rows_.try_emplace(
                 r.thread_id, thread_rows{{r.date, r.date, 1}, m.thread_subject, r.subject_key});
-            if (fresh)
+            if (fresh) {
                 pending_by_subject_.emplace(r.subject_key, r.thread_id);
-            else
+                pending_bytes_ +=
+                    2 * k_row_bytes + 2 * r.thread_id.size() + m.thread_subject.size() + 2 * r.subject_key.size();
+            } else {
                 it->second.add(r.date);
+            }
         }
         for (const auto& p : m.participants) {
             // The last name that is not empty wins, as the UPSERT's CASE does.
             auto [it, fresh] = pending_participants_.try_emplace({r.thread_id, p.address}, p.name);
             if (!fresh && !p.name.empty()) it->second = p.name;
+            if (fresh) pending_bytes_ += k_row_bytes + r.thread_id.size() + p.address.size() + p.name.size();
         }
+        auto pair_row = [this](auto& rows, const std::string& a, const std::string& b) {
+            if (rows.emplace(a, b).second) pending_bytes_ += k_row_bytes + a.size() + b.size();
+        };
         for (const auto& p : m.participants) {
             auto [it, fresh] = pending_corr_.try_emplace(p.address, seen_rows{r.date, r.date, 1});
             if (!fresh) it->second.add(r.date);
-            if (!p.name.empty()) pending_names_.emplace(p.address, p.name);
+            if (fresh) pending_bytes_ += k_row_bytes + p.address.size();
+            if (!p.name.empty()) pair_row(pending_names_, p.address, p.name);
         }
         if (!r.from_address.empty())
-            for (const auto& w : m.wrote_to) pending_wrote_.emplace(r.from_address, w);
-        for (const auto& kv : m.names) pending_index_.insert(kv);
-        for (const auto& d : m.domains) ++pending_domains_[d];
-        for (auto fp : m.fingerprints) pending_fp_.emplace_back(static_cast<std::int64_t>(fp), id);
+            for (const auto& w : m.wrote_to) pair_row(pending_wrote_, r.from_address, w);
+        for (const auto& [name, address] : m.names) pair_row(pending_index_, name, address);
+        for (const auto& d : m.domains)
+            if (++pending_domains_[d] == 1) pending_bytes_ += k_row_bytes + d.size();
+        pending_bytes_ += k_profile_bytes;
+        for (auto fp : m.fingerprints) pending_fp_.add({static_cast<std::int64_t>(fp), id});
         ++pending_messages_;
         if (!batch_)
             if (auto f = flush_pending(); !f) return std::unexpected(f.error());
@@ -926,6 +942,7 @@ private:
     }
 
     void discard_pending() {
+        pending_bytes_ = 0;
         pending_fp_.clear();
         pending_corr_.clear();
         pending_names_.clear();
@@ -955,13 +972,13 @@ private:
 
     // A batch's fingerprint postings, inserted in (hash, msg) order: 48 a message at
     // random hashes, one B-tree descent each to a random leaf of fp_postings; in key
-    // order consecutive inserts land on the same or the next leaf page.
+    // order consecutive inserts land on the same or the next leaf page. They wait in
+    // sorted runs (store/posting_runs.hpp: 1 MiB in memory, the rest in a temporary
+    // file) and come back merged, a chunk at a time: rows, then the filter's bits.
     result<void> flush_postings() {
         // With nothing pending, a commit still builds a missing filter (a file just
         // migrated to 7); a read-only connection returns at once.
-        if (pending_fp_.empty()) return batch_ || !rw_ ? result<void>{} : filter_add();
-        std::sort(pending_fp_.begin(), pending_fp_.end());
-        pending_fp_.erase(std::unique(pending_fp_.begin(), pending_fp_.end()), pending_fp_.end());
+        if (pending_fp_.empty()) return batch_ || !rw_ ? result<void>{} : filter_add({});
         // k_rows postings a statement: one step, reset and bind round instead of k_rows
         // (the B-tree work is the same).
         constexpr std::size_t k_rows = 128;
@@ -970,28 +987,30 @@ private:
             for (std::size_t i = 1; i < k_rows; ++i) sql += ",(?,?)";
             return sql;
         }();
-        std::size_t i = 0;
-        if (pending_fp_.size() >= k_rows) {
-            auto p = prepare(many);
-            if (!p) return std::unexpected(p.error());
-            for (; i + k_rows <= pending_fp_.size(); i += k_rows) {
-                stmt_ref s(*p);
-                for (std::size_t k = 0; k < k_rows; ++k)
-                    s.bind(static_cast<int>(2 * k + 1), pending_fp_[i + k].first)
-                        .bind(static_cast<int>(2 * k + 2), pending_fp_[i + k].second);
-                if (sqlite3_step(s.get()) != SQLITE_DONE) return err("fp_postings");
+        return pending_fp_.drain([&](std::span<const posting> chunk) -> result<void> {
+            std::size_t i = 0;
+            if (chunk.size() >= k_rows) {
+                auto p = prepare(many);
+                if (!p) return std::unexpected(p.error());
+                for (; i + k_rows <= chunk.size(); i += k_rows) {
+                    stmt_ref s(*p);
+                    for (std::size_t k = 0; k < k_rows; ++k)
+                        s.bind(static_cast<int>(2 * k + 1), chunk[i + k].first)
+                            .bind(static_cast<int>(2 * k + 2), chunk[i + k].second);
+                    if (sqlite3_step(s.get()) != SQLITE_DONE) return err("fp_postings");
+                }
             }
-        }
-        auto p = prepare("INSERT OR IGNORE INTO fp_postings VALUES (?1,?2)");
-        if (!p) return std::unexpected(p.error());
-        for (; i < pending_fp_.size(); ++i) {
-            stmt_ref s(*p);
-            s.bind(1, pending_fp_[i].first).bind(2, pending_fp_[i].second);
-            if (sqlite3_step(s.get()) != SQLITE_DONE) return err("fp_postings");
-        }
-        if (auto f = filter_add(); !f) return f;
-        pending_fp_.clear();
-        return {};
+            if (i < chunk.size()) {
+                auto p = prepare("INSERT OR IGNORE INTO fp_postings VALUES (?1,?2)");
+                if (!p) return std::unexpected(p.error());
+                for (; i < chunk.size(); ++i) {
+                    stmt_ref s(*p);
+                    s.bind(1, chunk[i].first).bind(2, chunk[i].second);
+                    if (sqlite3_step(s.get()) != SQLITE_DONE) return err("fp_postings");
+                }
+            }
+            return filter_add(chunk);
+        });
     }
 
     // --- the fingerprint filter (k_filter_* above) ---------------------------------
@@ -1100,9 +1119,9 @@ private:
         return filter_.rows.emplace(seg, std::move(words)).first->second.data();
     }
 
-    /// After a flush's postings are written (same transaction): their hashes into the
-    /// filter, building or growing it when it is missing or full.
-    result<void> filter_add() {
+    /// After a flush's postings are written (same transaction): their hashes (sorted)
+    /// into the filter, building or growing it when it is missing or full.
+    result<void> filter_add(std::span<const posting> added) {
         if (!rw_ || legacy_fp_) return {};
         auto q = prepare("SELECT word_bits, keys FROM fp_filter_meta");
         if (!q) return std::unexpected(q.error());
@@ -1135,8 +1154,8 @@ private:
             if (sqlite3_step(s.get()) != SQLITE_DONE || sqlite3_changes(db_) != 1) return err("fp_filter update");
             return {};
         };
-        // pending_fp_ is sorted by (signed) hash: a row's hashes are consecutive.
-        for (const auto& [h, msg] : pending_fp_) {
+        // `added` is sorted by (signed) hash: a row's hashes are consecutive.
+        for (const auto& [h, msg] : added) {
             const auto fp = static_cast<std::uint64_t>(h);
             const std::uint64_t word = fp >> (64 - w);
             const auto seg = static_cast<std::int64_t>(word >> k_filter_seg_log2);
@@ -1287,13 +1306,20 @@ private:
             ++count;
         }
     };
-    std::vector<std::pair<std::int64_t, std::int64_t>> pending_fp_;  ///< (hash, msg) of the open batch
-    std::map<std::string, seen_rows> pending_corr_;                  ///< correspondents by address
-    std::set<std::pair<std::string, std::string>> pending_names_;    ///< correspondent_names
-    std::set<std::pair<std::string, std::string>> pending_wrote_;    ///< correspondent_wrote_to
-    std::set<std::pair<std::string, std::string>> pending_index_;    ///< name_index
-    std::map<std::string, std::int64_t> pending_domains_;            ///< domains: count to add
-    std::int64_t pending_messages_ = 0;                              ///< history_counts to add
+    // batch_bytes(): the pending rows' estimated memory, counted as put_inner adds them
+    // (a tree node, its key and value strings' heap parts: 96 bytes and their
+    // lengths) plus a message's share of the profile counts, and the postings'
+    // memory part (posting_runs::memory_bytes).
+    static constexpr std::size_t k_row_bytes = 96;
+    static constexpr std::size_t k_profile_bytes = 160;
+    std::size_t pending_bytes_ = 0;
+    posting_runs pending_fp_;                                      ///< (hash, msg) of the open batch
+    std::map<std::string, seen_rows> pending_corr_;                ///< correspondents by address
+    std::set<std::pair<std::string, std::string>> pending_names_;  ///< correspondent_names
+    std::set<std::pair<std::string, std::string>> pending_wrote_;  ///< correspondent_wrote_to
+    std::set<std::pair<std::string, std::string>> pending_index_;  ///< name_index
+    std::map<std::string, std::int64_t> pending_domains_;          ///< domains: count to add
+    std::int64_t pending_messages_ = 0;                            ///< history_counts to add
     struct thread_rows : seen_rows {
         std::string subject, subject_key;  ///< the first pending message's (a new thread's row)
     };

@@ -7,8 +7,10 @@
 #include "store/history.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
 
 using namespace replyguard;
 using namespace replyguard::history;
@@ -164,6 +166,42 @@ TEST(learner, session_batches_and_commits) {
         // destroyed without finish(): the open batch is rolled back
     }
     EXPECT_FALSE(h->find_message("uncommitted@x")->has_value());
+}
+
+// A batch is committed early once the store holds batch_bytes of it: SQLite counts
+// what its open batch keeps in memory (the memory backend counts nothing).
+TEST(learner, session_commits_early_past_its_bytes_bound) {
+    const auto dir = std::filesystem::temp_directory_path() / ("rg-learner-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    const auto path = (dir / "bytes.sqlite").string();
+    for (const char* ext : {"", "-wal", "-shm"}) std::filesystem::remove(path + ext);
+    auto h = store::open_history(path, store::open_mode::read_write);
+    ASSERT_TRUE(h.has_value()) << h.error().message;
+    ASSERT_TRUE((*h)->begin_batch());
+    EXPECT_EQ((*h)->batch_bytes(), 0u);
+    ASSERT_TRUE(learn_message(**h, root(), k_opt));
+    // The root's thread, participants, correspondents, names and postings.
+    EXPECT_GT((*h)->batch_bytes(), 500u);
+    EXPECT_LT((*h)->batch_bytes(), 64u * 1024);
+    ASSERT_TRUE((*h)->rollback_batch());
+    EXPECT_EQ((*h)->batch_bytes(), 0u);
+    {
+        learn_session s(**h, k_opt, 100);  // no bytes bound: one open batch
+        ASSERT_TRUE(s.add(root()));
+    }  // destroyed without finish(): rolled back
+    EXPECT_FALSE((*h)->find_message("root@partner.co.jp")->has_value());
+    {
+        learn_session s(**h, k_opt, 100, 1);  // any message passes 1 byte: committed at once
+        ASSERT_TRUE(s.add(root()));
+    }
+    EXPECT_TRUE((*h)->find_message("root@partner.co.jp")->has_value());
+    auto mem = store::make_memory_history();
+    {
+        learn_session s(*mem, k_opt, 100, 1);
+        ASSERT_TRUE(s.add(root()));
+    }
+    EXPECT_FALSE(mem->find_message("root@partner.co.jp")->has_value());
+    std::filesystem::remove_all(dir);
 }
 
 TEST(learner, quoted_copy_of_a_learnt_message_is_found) {

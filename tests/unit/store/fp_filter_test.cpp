@@ -7,6 +7,7 @@
 // gives), some shared by many messages (boilerplate at max_df 3).
 #include "history_backends.hpp"
 #include "store/history.hpp"
+#include "store/posting_runs.hpp"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -20,6 +21,8 @@ using namespace replyguard;
 using namespace replyguard::store;
 
 namespace {
+
+constexpr std::size_t posting_runs_k_run = posting_runs::k_run;
 
 learnt_message msg(const std::string& key, const std::string& thread, std::vector<std::uint64_t> fps) {
     learnt_message m;
@@ -78,14 +81,15 @@ std::vector<std::uint64_t> random_hashes(std::mt19937_64& rng, int n = 48) {
 }
 
 /// A history of `n` messages of 48 random hashes, every fifth also carrying one of 8
-/// boilerplate hashes, learnt in batches of 500 into both backends; returns the
+/// boilerplate hashes, learnt in batches of `batch` into both backends; returns the
 /// stored messages' hashes.
-std::vector<std::vector<std::uint64_t>> learn_random(history& sql, history& mem, int n, std::mt19937_64& rng) {
+std::vector<std::vector<std::uint64_t>> learn_random(history& sql, history& mem, int n, std::mt19937_64& rng,
+                                                     int batch = 500) {
     std::vector<std::vector<std::uint64_t>> all;
     std::vector<std::uint64_t> common;
     for (int i = 0; i < 8; ++i) common.push_back(rng());
     for (int i = 0; i < n; ++i) {
-        if (i % 500 == 0) {
+        if (i % batch == 0) {
             EXPECT_TRUE(sql.begin_batch().has_value());
         }
         std::vector<std::uint64_t> fps = random_hashes(rng);
@@ -94,7 +98,7 @@ std::vector<std::vector<std::uint64_t>> learn_random(history& sql, history& mem,
         EXPECT_TRUE(*sql.put(m));
         EXPECT_TRUE(*mem.put(m));
         all.push_back(m.fingerprints);
-        if (i % 500 == 499 || i == n - 1) {
+        if (i % batch == batch - 1 || i == n - 1) {
             EXPECT_TRUE(sql.commit_batch().has_value());
         }
     }
@@ -143,6 +147,45 @@ TEST(fp_filter, answers_as_probing_every_hash_while_it_grows) {
         }
     }
     EXPECT_EQ(found, 400);
+}
+
+// 3,000 messages in one batch: 147,000 postings, past store/posting_runs.hpp's 65,536
+// in memory, so two runs go to the temporary file and the commit merges them with the rest.
+TEST(fp_filter, a_batch_whose_postings_went_to_sorted_runs_answers_as_probing) {
+    const auto path = test::temp_sqlite("rg-fpfilter", "runs");
+    auto rw = open_history(path, open_mode::read_write);
+    ASSERT_TRUE(rw.has_value()) << rw.error().message;
+    auto mem = make_memory_history();
+    std::mt19937_64 rng(17);
+    std::size_t postings = 0;
+    ASSERT_TRUE((*rw)->begin_batch());
+    std::size_t most = 0;
+    for (int i = 0; i < 3000; ++i) {
+        auto fps = random_hashes(rng);
+        if (i % 5 == 0) fps.push_back(42);  // one hash in every run
+        const auto m = msg("m" + std::to_string(i), "T" + std::to_string(i / 3), fps);
+        postings += m.fingerprints.size();
+        ASSERT_TRUE(*(*rw)->put(m));
+        ASSERT_TRUE(*mem->put(m));
+        most = std::max(most, (*rw)->batch_bytes());
+    }
+    ASSERT_GT(postings, 2 * posting_runs_k_run);
+    // What the batch holds: its rows (~300 bytes a message here) and at most one run.
+    EXPECT_LT(most, 3000 * 400 + 2 * posting_runs_k_run * 16);
+    ASSERT_TRUE((*rw)->commit_batch());
+    EXPECT_EQ((*rw)->batch_bytes(), 0u);
+    EXPECT_EQ(one_int(path, "SELECT count(*) FROM fp_postings"), static_cast<std::int64_t>(postings));
+    EXPECT_EQ(one_int(path, "SELECT count(*) FROM fp_postings WHERE hash=42"), 600);
+    EXPECT_GE(one_int(path, "SELECT keys FROM fp_filter_meta"), static_cast<std::int64_t>(postings - 600) * 95 / 100);
+    for (int i = 0; i < 100; ++i) {
+        std::vector<std::uint64_t> q = random_hashes(rng, 20);
+        std::mt19937_64 again(17);  // some stored hashes: the first messages' again
+        for (int k = 0; k < 1 + i % 48; ++k) q.push_back(again());
+        std::sort(q.begin(), q.end());
+        const auto want = answers(*mem, q, 3);
+        EXPECT_FALSE(want.empty());
+        EXPECT_EQ(answers(**rw, q, 3), want);
+    }
 }
 
 TEST(fp_filter, inside_a_batch_the_pending_postings_are_found) {

@@ -309,6 +309,7 @@ TEST_F(redis_history_test, a_batch_sends_its_writes_together_and_reads_its_own_w
         ASSERT_TRUE(*(*h)->put(dated("m" + std::to_string(i) + "@x", "T" + std::to_string(i), "a@p.example", 1000 + i,
                                      {std::uint64_t(i) + 1})));
     EXPECT_EQ(r.cmd({"EXISTS", "rg:{msg:m0@x}"}), "0");  // not sent yet
+    EXPECT_EQ((*h)->batch_bytes(), 0u);                  // nothing journalled yet
     auto queued = (*h)->find_message("m3@x");            // answered from the queue
     ASSERT_TRUE(queued && *queued);
     EXPECT_EQ((*queued)->thread_id, "T3");
@@ -320,7 +321,11 @@ TEST_F(redis_history_test, a_batch_sends_its_writes_together_and_reads_its_own_w
     EXPECT_EQ(r.cmd({"EXISTS", "rg:{msg:m0@x}"}), "1");
     // 30 messages' writes (and their journal) went in one flush, not one per command with a reply each.
     EXPECT_GT(processed() - before, 30 * 10);
+    // The journal (each key's value before the batch, for a rollback) is what the batch
+    // holds in memory now: learn_session commits early past its bound.
+    EXPECT_GT((*h)->batch_bytes(), 30u * 128);
     ASSERT_TRUE((*h)->commit_batch());
+    EXPECT_EQ((*h)->batch_bytes(), 0u);
     EXPECT_EQ((*h)->stats()->messages, 30u);
     EXPECT_EQ((*h)->stats()->threads, 30u);
     EXPECT_EQ((*h)->stats()->correspondents, 2u);
