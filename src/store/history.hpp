@@ -225,7 +225,7 @@ public:
     /// Memory the open batch holds in this process until its commit, in bytes (an
     /// estimate, kept as put() adds; 0 outside a batch and for a backend that holds
     /// nothing a batch). history::learn_session commits early past its bound, so a
-    /// learn's memory stays flat whatever its input's size.
+    /// learn's memory stays bounded whatever its input's size or its mail.
     virtual std::size_t batch_bytes() { return 0; }
 
     // --- reading ---------------------------------------------------------
