@@ -4,12 +4,14 @@
 // DESCRIPTION
 //   The parser asks libmagic for an attachment's MIME type and its description, and
 //   attach/ for the type of an archive member: three questions that used to be three
-//   handles a thread. Each handle maps the compiled database (/usr/lib/file/magic.mgc,
-//   8 MB: counted in RSS once a mapping) and compiles its text rules' regexes on
-//   first use (libmagic 5.44: ~20 M instructions a handle, paid again by every
-//   worker thread). One handle with magic_setflags() between the questions compiles
-//   and maps once: the same answers (every corpus attachment), a one-file scan
-//   ~81 M -> ~62 M instructions in libmagic (bench/README.md, "Start-up").
+//   handles a thread. Each handle compiles its text rules' regexes on first use
+//   (libmagic 5.44: ~20 M instructions a handle, paid again by every worker
+//   thread). One handle with magic_setflags() between the questions compiles
+//   once: the same answers (every corpus attachment), a one-file scan ~81 M ->
+//   ~62 M instructions in libmagic (bench/README.md, "Start-up"). The compiled
+//   database (/usr/lib/file/magic.mgc, 8 MB, counted in RSS once a mapping) is
+//   mapped once for the process and every handle loads from that mapping
+//   (magic.cpp says why that is safe).
 //
 //   magic_sniff() asks both questions for about the price of one when the bytes
 //   are plain text. There libmagic runs every one of its ~400 text rules (search/
