@@ -59,7 +59,7 @@ private:
             const std::string entry(rest.substr(0, colon));
             rest = colon == std::string_view::npos ? std::string_view{} : rest.substr(colon + 1);
             if (entry.empty()) continue;
-            const bool mgc = entry.size() >= 4 && entry.compare(entry.size() - 4, 4, ".mgc") == 0;
+            const bool mgc = entry.ends_with(".mgc");
             if (auto [p, n] = map_compiled(mgc ? entry : entry + ".mgc"); p) {
                 bufs.push_back(p);
                 sizes.push_back(n);

@@ -987,27 +987,24 @@ private:
             for (std::size_t i = 1; i < k_rows; ++i) sql += ",(?,?)";
             return sql;
         }();
+        // Looked up once a flush, not once a chunk (the cache's key is the SQL text).
+        auto rows = prepare(many);
+        if (!rows) return std::unexpected(rows.error());
+        auto one = prepare("INSERT OR IGNORE INTO fp_postings VALUES (?1,?2)");
+        if (!one) return std::unexpected(one.error());
         return pending_fp_.drain([&](std::span<const posting> chunk) -> result<void> {
             std::size_t i = 0;
-            if (chunk.size() >= k_rows) {
-                auto p = prepare(many);
-                if (!p) return std::unexpected(p.error());
-                for (; i + k_rows <= chunk.size(); i += k_rows) {
-                    stmt_ref s(*p);
-                    for (std::size_t k = 0; k < k_rows; ++k)
-                        s.bind(static_cast<int>(2 * k + 1), chunk[i + k].first)
-                            .bind(static_cast<int>(2 * k + 2), chunk[i + k].second);
-                    if (sqlite3_step(s.get()) != SQLITE_DONE) return err("fp_postings");
-                }
+            for (; i + k_rows <= chunk.size(); i += k_rows) {
+                stmt_ref s(*rows);
+                for (std::size_t k = 0; k < k_rows; ++k)
+                    s.bind(static_cast<int>(2 * k + 1), chunk[i + k].first)
+                        .bind(static_cast<int>(2 * k + 2), chunk[i + k].second);
+                if (sqlite3_step(s.get()) != SQLITE_DONE) return err("fp_postings");
             }
-            if (i < chunk.size()) {
-                auto p = prepare("INSERT OR IGNORE INTO fp_postings VALUES (?1,?2)");
-                if (!p) return std::unexpected(p.error());
-                for (; i < chunk.size(); ++i) {
-                    stmt_ref s(*p);
-                    s.bind(1, chunk[i].first).bind(2, chunk[i].second);
-                    if (sqlite3_step(s.get()) != SQLITE_DONE) return err("fp_postings");
-                }
+            for (; i < chunk.size(); ++i) {
+                stmt_ref s(*one);
+                s.bind(1, chunk[i].first).bind(2, chunk[i].second);
+                if (sqlite3_step(s.get()) != SQLITE_DONE) return err("fp_postings");
             }
             return filter_add(chunk);
         });

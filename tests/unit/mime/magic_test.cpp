@@ -271,8 +271,7 @@ std::size_t mgc_mappings() {
     std::ifstream maps("/proc/self/maps");
     std::set<std::string> regions;
     for (std::string line; std::getline(maps, line);)
-        if (line.size() > 4 && line.compare(line.size() - 4, 4, ".mgc") == 0)
-            regions.insert(line.substr(0, line.find(' ')));
+        if (line.ends_with(".mgc")) regions.insert(line.substr(0, line.find(' ')));
     return regions.size();
 }
 
