@@ -168,7 +168,12 @@ check "milter: actions: reject = malicious, accept = clean + suspicious + the un
   expo "$T/m1.prom" "v('replyguard_milter_actions_total', action='reject') == exp['malicious'] and v('replyguard_milter_actions_total', action='accept') == exp['clean'] + exp['suspicious'] + 1"
 check "milter: the MTA got as many rejects (reply codes) as malicious mail" \
   test "$(grep -c '^replycode ' "$T/milter.sent")" -eq "$($PY -c "import json; print(json.load(open('$T/expected.json'))['malicious'])")"
-sleep 1.5  # one more textfile write (metrics_interval = 1)
+# The textfile is rewritten every metrics_interval (1 s): wait for a write made after
+# the last message (up to 30 s on a loaded machine; an event, not a time, is checked).
+textfile_ok() {
+  expo "$T/textfile/replyguard.prom" "all(v('replyguard_scans_total', verdict=k) == exp[k] for k in exp) and v('replyguard_milter_analysis_duration_seconds_count') == $msgs + 1" 2>/dev/null
+}
+for _ in $(seq 60); do textfile_ok && break; sleep 0.5; done
 check "milter: the textfile parses and holds the same counts" \
   expo "$T/textfile/replyguard.prom" "all(v('replyguard_scans_total', verdict=k) == exp[k] for k in exp) and v('replyguard_milter_analysis_duration_seconds_count') == $msgs + 1"
 check "milter: no temporary file left beside the textfile" test "$(ls "$T/textfile" | wc -l)" -eq 1

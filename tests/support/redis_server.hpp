@@ -103,10 +103,9 @@ public:
         }
         if (pid_ < 0) return false;
         for (int i = 0; i < 100; ++i) {
-            redisContext* c = redisConnect("127.0.0.1", port_);
-            bool up = c && !c->err;
-            if (c) redisFree(c);
-            if (up) return true;
+            // Ours, not another test's server that took the port between free_port()
+            // and this start (ctest runs tests in parallel): its INFO names our pid.
+            if (answers_as(pid_)) return true;
             int st = 0;
             if (::waitpid(pid_, &st, WNOHANG) == pid_) {
                 pid_ = -1;
@@ -135,8 +134,31 @@ private:
             why_ = "redis-server is not installed (Debian redis-server, scripts/packages/milter.txt)";
             return;
         }
-        port_ = free_port();
-        if (!start()) why_ = "redis-server did not start on 127.0.0.1:" + std::to_string(port_);
+        // A port another process takes before redis-server binds it: try another.
+        for (int attempt = 0; attempt < 5; ++attempt) {
+            port_ = free_port();
+            if (start()) return;
+            stop();
+        }
+        why_ = "redis-server did not start on 127.0.0.1:" + std::to_string(port_);
+    }
+    /// Whether the server on port_ answers and is the process `pid`.
+    bool answers_as(pid_t pid) const {
+        redisContext* c = redisConnect("127.0.0.1", port_);
+        if (!c || c->err) {
+            if (c) redisFree(c);
+            return false;
+        }
+        auto* r = static_cast<redisReply*>(redisCommand(c, "INFO server"));
+        bool ours = false;
+        if (r && r->type == REDIS_REPLY_STRING) {
+            const std::string info(r->str, r->len);
+            const std::string want = "process_id:" + std::to_string(pid) + "\r\n";
+            ours = info.find(want) != std::string::npos;
+        }
+        if (r) freeReplyObject(r);
+        redisFree(c);
+        return ours;
     }
     static int free_port() {
         int s = ::socket(AF_INET, SOCK_STREAM, 0);
