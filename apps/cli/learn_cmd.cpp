@@ -52,7 +52,8 @@ namespace {
 
 /// Messages per transaction of a file import (an IMAP import commits each message).
 /// A crash loses at most this many, and learning the same input again skips the
-/// stored ones. Fingerprint postings land on random pages of fp_postings, so each
+/// stored ones. Fingerprint postings land on random pages of the table they go to
+/// (fp_recent, merged into fp_postings now and then: store/fp_levels.hpp), so each
 /// commit writes (to the WAL, then the checkpoint) about every page of that table:
 /// fewer, larger commits write less (bench/README.md, "History at scale").
 constexpr std::size_t k_learn_batch = 10000;
@@ -280,7 +281,7 @@ int run_learn(const learn_args& a) {
         }
         cfg = std::move(*c);
     }
-    store::set_sqlite_cache_mb(static_cast<int>(cfg.history_cache_mb));  // [history] cache_mb
+    store::set_sqlite_cache_mb(static_cast<int>(cfg.history_learn_cache_mb));  // [history] learn_cache_mb
     const std::string db = a.db.empty() ? default_db_path() : a.db;
     auto h = store::open_history(db, store::open_mode::read_write);
     if (!h) {

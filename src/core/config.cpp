@@ -203,14 +203,16 @@ result<config> config_from_toml(const toml_document& doc) {
             // Read by `history prune` (core/retention.hpp); checked here, so every
             // command refuses a bad value as it refuses any other.
             if (auto r = read_history_table(*t, origin); !r) return std::unexpected(r.error());
-            if (const toml::node* n = t->get("cache_mb")) {
+            for (auto [name, dst] : {std::pair{"cache_mb", &cfg.history_cache_mb},
+                                     std::pair{"learn_cache_mb", &cfg.history_learn_cache_mb}}) {
+                const toml::node* n = t->get(name);
+                if (!n) continue;
                 // as_integer, not value<int64_t>: toml++ would turn 64.0 into 64.
                 const auto* i = n->as_integer();
                 if (!i || i->get() < 1 || i->get() > k_max_history_cache_mb)
-                    return fail(errc::parse,
-                                fmt::format("{}: history.cache_mb must be a whole number of MiB from 1 to {}",
-                                            where(*n, origin), k_max_history_cache_mb));
-                cfg.history_cache_mb = i->get();
+                    return fail(errc::parse, fmt::format("{}: history.{} must be a whole number of MiB from 1 to {}",
+                                                         where(*n, origin), name, k_max_history_cache_mb));
+                *dst = i->get();
             }
         } else {
             // [milter] is read by the milter front-end (milter/policy.cpp). No other

@@ -34,7 +34,8 @@ struct history_retention {
 /// The largest number of days a retention key accepts (a century).
 inline constexpr std::int64_t k_max_retention_days = 36500;
 
-/// The [history] table of a file (only `retention` and `cache_mb`, read by config_from_toml, may be in it);
+/// The [history] table of a file (only `retention`, and `cache_mb` and `learn_cache_mb`, read by
+/// config_from_toml, may be in it);
 /// defaults for what it does not say.
 result<history_retention> read_history_table(const toml::table& history, const std::string& origin);
 

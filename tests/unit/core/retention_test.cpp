@@ -54,27 +54,37 @@ TEST(retention_config, bad_values_are_refused_with_their_line_by_every_reader) {
     }
 }
 
-// [history] cache_mb (core/config.hpp): the page cache bound sits beside the retention
-// table; history prune's reader accepts it, config_from_toml reads and checks it.
+// [history] cache_mb and learn_cache_mb (core/config.hpp): the page cache bounds sit
+// beside the retention table; history prune's reader accepts them, config_from_toml
+// reads and checks them.
 TEST(history_cache_config, default_value_and_refusals) {
     auto d = parse_config("[org]\ndomains = [\"ours.example\"]\n", "r.toml");
     ASSERT_TRUE(d.has_value()) << d.error().message;
     EXPECT_EQ(d->history_cache_mb, 64);
-    const std::string both = "[history]\ncache_mb = 8\n[history.retention]\nmessage_days = 10\n";
+    EXPECT_EQ(d->history_learn_cache_mb, 4);
+    const std::string both = "[history]\ncache_mb = 8\nlearn_cache_mb = 16\n[history.retention]\nmessage_days = 10\n";
     auto c = parse_config(both, "r.toml");
     ASSERT_TRUE(c.has_value()) << c.error().message;
     EXPECT_EQ(c->history_cache_mb, 8);
+    EXPECT_EQ(c->history_learn_cache_mb, 16);
     auto r = read(both);
     ASSERT_TRUE(r.has_value()) << r.error().message;
     EXPECT_EQ(r->message_days, 10);
-    for (const std::string bad : {"0", "-1", "64.0", "\"64\"", "true", "65537"}) {
-        auto e = parse_config("[history]\n\ncache_mb = " + bad + "\n", "r.toml");
-        ASSERT_FALSE(e.has_value()) << bad;
-        EXPECT_EQ(e.error().code, errc::parse);
-        EXPECT_TRUE(e.error().message.starts_with("r.toml:3:")) << e.error().message;
-        EXPECT_NE(e.error().message.find("history.cache_mb"), std::string::npos) << e.error().message;
+    for (const std::string key : {"cache_mb", "learn_cache_mb"}) {
+        for (const std::string bad : {"0", "-1", "64.0", "\"64\"", "true", "65537"}) {
+            auto e = parse_config("[history]\n\n" + key + " = " + bad + "\n", "r.toml");
+            ASSERT_FALSE(e.has_value()) << key << " = " << bad;
+            EXPECT_EQ(e.error().code, errc::parse);
+            EXPECT_TRUE(e.error().message.starts_with("r.toml:3:")) << e.error().message;
+            EXPECT_NE(e.error().message.find("history." + key + " must be"), std::string::npos) << e.error().message;
+        }
+        EXPECT_TRUE(parse_config("[history]\n" + key + " = 65536\n", "r.toml")) << key;
     }
-    EXPECT_TRUE(parse_config("[history]\ncache_mb = 65536\n", "r.toml"));
+    // Each key sets only its own bound.
+    auto l = parse_config("[history]\nlearn_cache_mb = 2\n", "r.toml");
+    ASSERT_TRUE(l.has_value()) << l.error().message;
+    EXPECT_EQ(l->history_cache_mb, 64);
+    EXPECT_EQ(l->history_learn_cache_mb, 2);
 }
 
 }  // namespace
