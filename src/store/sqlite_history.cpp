@@ -18,7 +18,9 @@
 //   threads may share it; a read batch is one read transaction. The milter's outbound state lives in the tables of
 //   migration 2, kept by store/sqlite_outbound.cpp on its own connection.
 //   Quote lookups read a Bloom filter of the stored fingerprints first (migration 7,
-//   fp_filter below: most of a scan's probes are of hashes never stored). A
+//   fp_filter below: most of a scan's probes are of hashes never stored). Commits
+//   insert postings into a small table merged into the large one now and then
+//   (migration 8, store/fp_levels.hpp). A
 //   read-only connection memoises what repeats from message to message (the
 //   filter's rows, boilerplate hashes, find_thread and find_profile answers) until another
 //   connection commits (PRAGMA data_version).
@@ -28,6 +30,7 @@
 // DIAGNOSTICS
 //   Every SQLite error becomes errc::store with the file name and SQLite's
 //   message. A file written by a newer schema is refused rather than misread.
+#include "store/fp_levels.hpp"
 #include "store/history.hpp"
 #include "store/outbound_state.hpp"
 #include "store/posting_runs.hpp"
@@ -56,7 +59,7 @@ namespace replyguard::store {
 namespace {
 
 // Each entry takes the schema from version i to i+1. Never edit a released entry: append.
-constexpr std::array<std::string_view, 7> k_migrations{
+constexpr std::array<std::string_view, 8> k_migrations{
     R"sql(
 CREATE TABLE messages (
   key TEXT PRIMARY KEY, message_id TEXT NOT NULL, thread_id TEXT NOT NULL, date INTEGER NOT NULL,
@@ -139,6 +142,13 @@ INSERT INTO history_counts SELECT (SELECT count(*) FROM messages), (SELECT count
     R"sql(
 CREATE TABLE fp_filter (seg INTEGER PRIMARY KEY, bits BLOB NOT NULL);
 CREATE TABLE fp_filter_meta (word_bits INTEGER NOT NULL, keys INTEGER NOT NULL);
+)sql",
+    // 8: postings in two levels (store/fp_levels.hpp): a commit inserts into fp_recent,
+    // merged into fp_postings when it holds an eighth as many; fp_levels counts both.
+    R"sql(
+CREATE TABLE fp_recent (hash INTEGER NOT NULL, msg INTEGER NOT NULL, PRIMARY KEY (hash, msg)) WITHOUT ROWID;
+CREATE TABLE fp_levels (recent INTEGER NOT NULL, main INTEGER NOT NULL);
+INSERT INTO fp_levels SELECT 0, count(*) FROM fp_postings;
 )sql",
 };
 // A reader needs only the tables of this many migrations (the later ones are
@@ -312,6 +322,9 @@ public:
         auto counts = strings("SELECT name FROM sqlite_master WHERE type='table' AND name='history_counts'");
         if (!counts) return std::unexpected(counts.error());
         counted_ = !counts->empty();
+        auto recent = has_recent_postings(db_, path_);
+        if (!recent) return std::unexpected(recent.error());
+        recent_ = *recent;
         return {};
     }
 
@@ -570,9 +583,12 @@ public:
             }
         } else {
             std::map<std::int64_t, std::size_t> by_id;
-            auto p = prepare("SELECT msg FROM fp_postings WHERE hash=?1 LIMIT ?2");
-            if (!p) return std::unexpected(p.error());
             if (auto f = filter_refresh(); !f) return std::unexpected(f.error());
+            // A hash's postings are in either level or both (store/fp_levels.hpp).
+            auto p = prepare(recent_ ? "SELECT msg FROM fp_postings WHERE hash=?1 UNION ALL "
+                                       "SELECT msg FROM fp_recent WHERE hash=?1 LIMIT ?2"
+                                     : "SELECT msg FROM fp_postings WHERE hash=?1 LIMIT ?2");
+            if (!p) return std::unexpected(p.error());
             // uniq is sorted (as unsigned): each filter row is read once for this message.
             std::int64_t row = -1;
             const std::uint64_t* words = nullptr;
@@ -971,10 +987,13 @@ private:
     }
 
     // A batch's fingerprint postings, inserted in (hash, msg) order: 48 a message at
-    // random hashes, one B-tree descent each to a random leaf of fp_postings; in key
-    // order consecutive inserts land on the same or the next leaf page. They wait in
+    // random hashes, one B-tree descent each to a random leaf; in key order
+    // consecutive inserts land on the same or the next leaf page. They wait in
     // sorted runs (store/posting_runs.hpp: 1 MiB in memory, the rest in a temporary
     // file) and come back merged, a chunk at a time: rows, then the filter's bits.
+    // The rows go to fp_recent, merged into fp_postings when it has grown enough
+    // (store/fp_levels.hpp): a commit rewrites the small table's leaves, not the
+    // whole history's.
     result<void> flush_postings() {
         // With nothing pending, a commit still builds a missing filter (a file just
         // migrated to 7); a read-only connection returns at once.
@@ -982,32 +1001,53 @@ private:
         // k_rows postings a statement: one step, reset and bind round instead of k_rows
         // (the B-tree work is the same).
         constexpr std::size_t k_rows = 128;
-        static const std::string many = [] {
-            std::string sql = "INSERT OR IGNORE INTO fp_postings VALUES (?,?)";
-            for (std::size_t i = 1; i < k_rows; ++i) sql += ",(?,?)";
-            return sql;
-        }();
+        const char* table = recent_ ? "fp_recent" : "fp_postings";
+        std::string many = fmt::format("INSERT OR IGNORE INTO {} VALUES (?,?)", table);
+        for (std::size_t i = 1; i < k_rows; ++i) many += ",(?,?)";
         // Looked up once a flush, not once a chunk (the cache's key is the SQL text).
         auto rows = prepare(many);
         if (!rows) return std::unexpected(rows.error());
-        auto one = prepare("INSERT OR IGNORE INTO fp_postings VALUES (?1,?2)");
+        auto one = prepare(fmt::format("INSERT OR IGNORE INTO {} VALUES (?1,?2)", table));
         if (!one) return std::unexpected(one.error());
-        return pending_fp_.drain([&](std::span<const posting> chunk) -> result<void> {
+        auto drained = pending_fp_.drain([&](std::span<const posting> chunk) -> result<void> {
+            std::int64_t added = 0;
             std::size_t i = 0;
             for (; i + k_rows <= chunk.size(); i += k_rows) {
                 stmt_ref s(*rows);
                 for (std::size_t k = 0; k < k_rows; ++k)
                     s.bind(static_cast<int>(2 * k + 1), chunk[i + k].first)
                         .bind(static_cast<int>(2 * k + 2), chunk[i + k].second);
-                if (sqlite3_step(s.get()) != SQLITE_DONE) return err("fp_postings");
+                if (sqlite3_step(s.get()) != SQLITE_DONE) return err(table);
+                added += sqlite3_changes(db_);
             }
             for (; i < chunk.size(); ++i) {
                 stmt_ref s(*one);
                 s.bind(1, chunk[i].first).bind(2, chunk[i].second);
-                if (sqlite3_step(s.get()) != SQLITE_DONE) return err("fp_postings");
+                if (sqlite3_step(s.get()) != SQLITE_DONE) return err(table);
+                added += sqlite3_changes(db_);
             }
+            // Counted before filter_add, whose rebuild merges the levels.
+            if (recent_ && added > 0)
+                if (auto c = run("UPDATE fp_levels SET recent=recent+?1", {}, {added}); !c) return c;
             return filter_add(chunk);
         });
+        if (!drained || !recent_) return drained;
+        auto levels = prepare("SELECT recent, main FROM fp_levels");
+        if (!levels) return std::unexpected(levels.error());
+        std::int64_t recent = 0, main = 0;
+        {
+            stmt_ref s(*levels);
+            const int rc = sqlite3_step(s.get());
+            if (rc != SQLITE_ROW && rc != SQLITE_DONE) return err("fp_levels");
+            if (rc == SQLITE_ROW) {
+                recent = s.i64(0);
+                main = s.i64(1);
+            }
+        }
+        if (!recent_merge_due(recent, main)) return {};
+        auto moved = merge_recent_postings(db_, path_);
+        if (!moved) return std::unexpected(moved.error());
+        return {};
     }
 
     // --- the fingerprint filter (k_filter_* above) ---------------------------------
@@ -1073,6 +1113,9 @@ private:
             if (!t) return std::unexpected(t.error());
             filter_.tables = !t->empty();
             filter_.checked = true;
+            auto recent = has_recent_postings(db_, path_);
+            if (!recent) return std::unexpected(recent.error());
+            recent_ = *recent;
         }
         filter_.loaded = true;
         filter_.word_bits = 0;
@@ -1190,6 +1233,10 @@ private:
     /// hashes (its size: 16 bits each), a second writes the rows in key order.
     /// Memory: one row and a bit per row.
     result<void> filter_rebuild() {
+        // One table to read in key order: the levels merged first (a rebuild is rare:
+        // the filter doubles, or a row was found missing).
+        if (recent_)
+            if (auto moved = merge_recent_postings(db_, path_); !moved) return std::unexpected(moved.error());
         auto scan = prepare("SELECT hash FROM fp_postings ORDER BY hash");
         if (!scan) return std::unexpected(scan.error());
         std::uint64_t distinct = 0;
@@ -1290,6 +1337,7 @@ private:
     bool rw_;
     bool batch_ = false;
     bool legacy_fp_ = false;  ///< a read-only open of a file before migration 4
+    bool recent_ = false;     ///< fp_recent exists (migration 8): postings in two levels
     bool counted_ = false;    ///< history_counts exists (migration 5)
     std::map<std::string, sqlite3_stmt*> cache_;
     // What the open batch writes at commit (flush_pending), merged per key.

@@ -2,6 +2,7 @@
 // store/sqlite_prune.cpp - history retention for the SQLite history (store/sqlite_prune.hpp)
 #include "store/sqlite_prune.hpp"
 
+#include "store/fp_levels.hpp"
 #include "store/sqlite_schema.hpp"
 
 #include <fmt/format.h>
@@ -254,7 +255,9 @@ SELECT suffix, max(seen) FROM s GROUP BY suffix)sql",
     }
 
     // The postings of rg_prune_fp's messages: counted (dry run) or removed, one range
-    // of k_prune_postings postings (by hash) per transaction.
+    // of k_prune_postings postings (by hash) per transaction. Postings in two levels
+    // (store/fp_levels.hpp): the small one is merged into fp_postings first (a dry
+    // run counts in both), so the ranges cover them all.
     result<std::uint64_t> postings(bool dry_run) {
         {
             stmt any(db_, path_, "SELECT count(*) FROM temp.rg_prune_fp");
@@ -262,6 +265,19 @@ SELECT suffix, max(seen) FROM s GROUP BY suffix)sql",
             auto n = any.scalar();
             if (!n) return std::unexpected(n.error());
             if (*n == 0) return 0;  // no pass over the postings
+        }
+        auto two_levels = has_recent_postings(db_, path_);
+        if (!two_levels) return std::unexpected(two_levels.error());
+        std::uint64_t total = 0;
+        if (*two_levels && dry_run) {
+            stmt recent(db_, path_, "SELECT count(*) FROM fp_recent WHERE msg IN (SELECT id FROM temp.rg_prune_fp)");
+            if (auto ok = recent.ok(); !ok) return std::unexpected(ok.error());
+            auto n = recent.scalar();
+            if (!n) return std::unexpected(n.error());
+            total += static_cast<std::uint64_t>(*n);
+        } else if (*two_levels) {
+            if (auto m = in_transaction([&] { return merge_recent_postings(db_, path_); }); !m)
+                return std::unexpected(m.error());
         }
         stmt edge(db_, path_, "SELECT hash FROM fp_postings WHERE hash >= ?1 ORDER BY hash LIMIT 1 OFFSET ?2");
         stmt work(db_, path_,
@@ -271,7 +287,6 @@ SELECT suffix, max(seen) FROM s GROUP BY suffix)sql",
                             "(SELECT id FROM temp.rg_prune_fp)");
         if (auto ok = edge.ok(); !ok) return std::unexpected(ok.error());
         if (auto ok = work.ok(); !ok) return std::unexpected(ok.error());
-        std::uint64_t total = 0;
         std::int64_t lo = std::numeric_limits<std::int64_t>::min();
         for (;;) {
             // [lo, hi]: the next k_prune_postings postings; a hash's postings never split.
@@ -286,6 +301,8 @@ SELECT suffix, max(seen) FROM s GROUP BY suffix)sql",
             } else {
                 if (auto r = exec("BEGIN IMMEDIATE"); !r) return std::unexpected(r.error());
                 auto n = work.run();
+                if (n && *two_levels)
+                    if (auto c = count_postings(db_, path_, 0, -*n); !c) n = std::unexpected(c.error());
                 if (!n) {
                     (void)exec("ROLLBACK");
                     return std::unexpected(n.error());

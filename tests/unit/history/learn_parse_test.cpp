@@ -79,7 +79,10 @@ std::map<std::string, std::vector<std::string>> dump(const std::string& path) {
         // it was last grown (commit by commit here, once for the batch there); its answers
         // are held to probing every hash by tests/unit/store/fp_filter_test.cpp.
         if (t == "fp_filter" || t == "fp_filter_meta") continue;
-        auto& rows = out[t];
+        // The postings' two levels (store/fp_levels.hpp): which level holds a posting
+        // depends on when merges fell; the postings are compared as one table.
+        if (t == "fp_levels") continue;
+        auto& rows = out[t == "fp_recent" ? std::string("fp_postings") : t];
         const std::string sql = "SELECT * FROM \"" + t + "\"";
         EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr), SQLITE_OK) << sql;
         while (sqlite3_step(s) == SQLITE_ROW) {

@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
-// fp_filter_test.cpp - the SQLite history's fingerprint filter (migration 7) and the
-// read-only connection's memos change no answer (store/sqlite_history.cpp)
+// fp_filter_test.cpp - the SQLite history's fingerprint filter (migration 7), its
+// postings in two levels (migration 8, store/fp_levels.hpp) and the read-only
+// connection's memos change no answer (store/sqlite_history.cpp)
 //
 // The reference is the memory backend given the same messages: it has no filter and
 // no memo. Hashes are random 64-bit values (both halves of the signed range, as FNV
 // gives), some shared by many messages (boilerplate at max_df 3).
 #include "history_backends.hpp"
+#include "old_history.hpp"
+#include "sqlite_peek.hpp"
+#include "store/fp_levels.hpp"
 #include "store/history.hpp"
 #include "store/posting_runs.hpp"
 
@@ -21,6 +25,9 @@ using namespace replyguard;
 using namespace replyguard::store;
 
 namespace {
+
+using test::exec;
+using test::one_int;
 
 constexpr std::size_t posting_runs_k_run = posting_runs::k_run;
 
@@ -52,25 +59,6 @@ std::string answers(history& h, const std::vector<std::uint64_t>& q, std::size_t
     std::string out;
     for (const auto& s : v) out += s + " ";
     return out;
-}
-
-std::int64_t one_int(const std::string& path, const char* sql) {
-    sqlite3* db = nullptr;
-    EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
-    sqlite3_stmt* s = nullptr;
-    std::int64_t v = -1;
-    if (sqlite3_prepare_v2(db, sql, -1, &s, nullptr) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
-        v = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    sqlite3_close(db);
-    return v;
-}
-
-void exec(const std::string& path, const char* sql) {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
-    sqlite3_close(db);
 }
 
 /// `n` random hashes (a message's stored sample is 48).
@@ -174,8 +162,15 @@ TEST(fp_filter, a_batch_whose_postings_went_to_sorted_runs_answers_as_probing) {
     EXPECT_LT(most, 3000 * 400 + 2 * posting_runs_k_run * 16);
     ASSERT_TRUE((*rw)->commit_batch());
     EXPECT_EQ((*rw)->batch_bytes(), 0u);
-    EXPECT_EQ(one_int(path, "SELECT count(*) FROM fp_postings"), static_cast<std::int64_t>(postings));
-    EXPECT_EQ(one_int(path, "SELECT count(*) FROM fp_postings WHERE hash=42"), 600);
+    // In two levels (store/fp_levels.hpp; the filter's builds inside the batch merged
+    // what came before them).
+    EXPECT_EQ(one_int(path, "SELECT (SELECT count(*) FROM fp_postings) + (SELECT count(*) FROM fp_recent)"),
+              static_cast<std::int64_t>(postings));
+    EXPECT_EQ(one_int(path,
+                      "SELECT (SELECT count(*) FROM fp_postings WHERE hash=42) + "
+                      "(SELECT count(*) FROM fp_recent WHERE hash=42)"),
+              600);
+    EXPECT_EQ(one_int(path, "SELECT recent + main FROM fp_levels"), static_cast<std::int64_t>(postings));
     EXPECT_GE(one_int(path, "SELECT keys FROM fp_filter_meta"), static_cast<std::int64_t>(postings - 600) * 95 / 100);
     for (int i = 0; i < 100; ++i) {
         std::vector<std::uint64_t> q = random_hashes(rng, 20);
@@ -186,6 +181,126 @@ TEST(fp_filter, a_batch_whose_postings_went_to_sorted_runs_answers_as_probing) {
         EXPECT_FALSE(want.empty());
         EXPECT_EQ(answers(**rw, q, 3), want);
     }
+}
+
+/// fp_levels agrees with the tables it counts.
+void expect_levels_counted(const std::string& path) {
+    EXPECT_EQ(one_int(path, "SELECT recent FROM fp_levels"), one_int(path, "SELECT count(*) FROM fp_recent"));
+    EXPECT_EQ(one_int(path, "SELECT main FROM fp_levels"), one_int(path, "SELECT count(*) FROM fp_postings"));
+}
+
+// Postings in both levels (store/fp_levels.hpp): batches merged into fp_postings and
+// batches still in fp_recent, boilerplate hashes with postings in both; the answers
+// are the memory backend's at every step, on the writer and on a reader.
+TEST(fp_levels, postings_in_both_levels_answer_as_probing) {
+    EXPECT_TRUE(recent_merge_due(k_recent_min, 0));
+    EXPECT_FALSE(recent_merge_due(k_recent_min - 1, 0));  // a small history stays in fp_recent
+    EXPECT_TRUE(recent_merge_due(k_recent_min, k_recent_ratio * k_recent_min));
+    EXPECT_FALSE(recent_merge_due(k_recent_min, k_recent_ratio * k_recent_min + 1));
+    const auto path = test::temp_sqlite("rg-fpfilter", "levels");
+    auto rw = open_history(path, open_mode::read_write);
+    ASSERT_TRUE(rw.has_value()) << rw.error().message;
+    auto ro = open_history(path, open_mode::read_only);
+    ASSERT_TRUE(ro.has_value()) << ro.error().message;
+    auto mem = make_memory_history();
+    std::mt19937_64 rng(23);
+    std::vector<std::uint64_t> common;
+    for (int i = 0; i < 8; ++i) common.push_back(rng());
+    std::vector<std::vector<std::uint64_t>> stored;
+    std::int64_t total = 0;
+    auto batch = [&](int from, int to) {
+        ASSERT_TRUE((*rw)->begin_batch());
+        for (int i = from; i < to; ++i) {
+            auto fps = random_hashes(rng);
+            if (i % 5 == 0) fps.push_back(common[static_cast<std::size_t>(i) % common.size()]);
+            const auto m = msg("m" + std::to_string(i), "T" + std::to_string(i / 3), fps);
+            ASSERT_TRUE(*(*rw)->put(m));
+            ASSERT_TRUE(*mem->put(m));
+            stored.push_back(m.fingerprints);
+            total += static_cast<std::int64_t>(m.fingerprints.size());
+        }
+        ASSERT_TRUE((*rw)->commit_batch());
+        expect_levels_counted(path);
+        EXPECT_EQ(one_int(path, "SELECT recent + main FROM fp_levels"), total);
+    };
+    auto same_answers = [&](int rounds) {
+        int found = 0;
+        for (int i = 0; i < rounds; ++i) {
+            const auto q = query(stored, rng);
+            for (std::size_t df : {std::size_t{3}, std::size_t{20}, std::size_t{200}}) {
+                const auto want = answers(*mem, q, df);
+                found += want.empty() ? 0 : 1;
+                EXPECT_EQ(answers(**rw, q, df), want);
+                EXPECT_EQ(answers(**ro, q, df), want);
+            }
+            // A boilerplate hash alone: over max_df 3 in either level, under 200 in both.
+            const std::vector<std::uint64_t> b{common[static_cast<std::size_t>(i) % common.size()]};
+            EXPECT_EQ(answers(**rw, b, 3), answers(*mem, b, 3));
+            EXPECT_EQ(answers(**ro, b, 200), answers(*mem, b, 200));
+        }
+        EXPECT_EQ(found, 3 * rounds);
+    };
+    // The filter's first build and its growths merge too (filter_rebuild reads one
+    // table): after these two batches half the postings are in each level.
+    batch(0, 400);
+    batch(400, 800);
+    EXPECT_GT(one_int(path, "SELECT count(*) FROM fp_postings"), 0);
+    EXPECT_GT(one_int(path, "SELECT count(*) FROM fp_recent"), 0);
+    // Boilerplate hashes with postings in both.
+    EXPECT_GT(one_int(path, "SELECT count(*) FROM fp_recent r JOIN fp_postings p ON p.hash = r.hash"), 0);
+    same_answers(50);
+    // The next commit finds a merge due (the count raised as if k_recent_min postings
+    // had been learnt): every posting goes to fp_postings, the count follows the rows.
+    exec(path, ("UPDATE fp_levels SET recent=recent+" + std::to_string(k_recent_min)).c_str());
+    batch(800, 1200);
+    EXPECT_EQ(one_int(path, "SELECT count(*) FROM fp_recent"), 0);
+    EXPECT_EQ(one_int(path, "SELECT count(*) FROM fp_postings"), 1200 * 48 + 240);
+    EXPECT_EQ(one_int(path, "SELECT main FROM fp_levels"), 1200 * 48 + 240);
+    same_answers(50);
+    batch(1200, 1500);
+    same_answers(100);
+    // A rebuild of the filter merges first, so it reads one table in key order (a batch
+    // of one chunk of posting_runs: all of it inserted before the rebuild).
+    exec(path, "UPDATE fp_filter_meta SET word_bits=0");
+    batch(1500, 1540);
+    EXPECT_EQ(one_int(path, "SELECT count(*) FROM fp_recent"), 0);
+    EXPECT_GE(one_int(path, "SELECT word_bits FROM fp_filter_meta"), 16);
+    expect_levels_counted(path);
+    same_answers(50);
+}
+
+// A file of schema 7 (every posting in fp_postings): a reader opened before the
+// migration reads it as it is, and sees what a learn writes into fp_recent after
+// migrating it; the migration counts the postings already there.
+TEST(fp_levels, a_reader_of_a_schema_7_file_follows_its_migration) {
+    const auto path = test::temp_sqlite("rg-fpfilter", "v7");
+    ASSERT_EQ(test::make_old_history(path, 7), "");
+    exec(path,
+         "INSERT INTO messages(key, message_id, thread_id, date, from_addr, from_name, recipients, subject, "
+         "subject_key, sent, fp_n) VALUES ('old','old','T0',1700000000,'a@partner.example','A','','q','q',0,3);"
+         "INSERT INTO fp_postings VALUES (101,1), (102,1), (103,1);"
+         "UPDATE history_counts SET messages=1;");
+    auto ro = open_history(path, open_mode::read_only);
+    ASSERT_TRUE(ro.has_value()) << ro.error().message;
+    EXPECT_EQ(answers(**ro, {101, 102, 103}, 3), "old:3/3 ");
+    auto rw = open_history(path, open_mode::read_write);  // migrates to 8
+    ASSERT_TRUE(rw.has_value()) << rw.error().message;
+    EXPECT_EQ(one_int(path, "SELECT main FROM fp_levels"), 3);
+    EXPECT_EQ(one_int(path, "SELECT recent FROM fp_levels"), 0);
+    // The first commit builds the missing filter, which merges the levels first.
+    ASSERT_TRUE(*(*rw)->put(msg("new", "T1", {101, 102, 104})));
+    EXPECT_EQ(one_int(path, "SELECT count(*) FROM fp_postings"), 6);
+    EXPECT_EQ(answers(**ro, {101, 102, 103, 104}, 3), "new:3/3 old:3/3 ");
+    // The next one waits in fp_recent.
+    ASSERT_TRUE(*(*rw)->put(msg("newer", "T2", {101, 105, 106})));
+    EXPECT_EQ(one_int(path, "SELECT count(*) FROM fp_recent"), 3);
+    expect_levels_counted(path);
+    EXPECT_EQ(answers(**ro, {101, 102, 103, 104, 105, 106}, 3), "new:3/3 newer:3/3 old:3/3 ");
+    // Three postings of 101, two in fp_postings and one in fp_recent: over max_df 2.
+    EXPECT_EQ(answers(**ro, {101}, 2), "");
+    EXPECT_EQ(answers(**ro, {101}, 3), "new:1/3 newer:1/3 old:1/3 ");
+    EXPECT_EQ(answers(**rw, {101}, 2), "");
+    EXPECT_EQ(answers(**rw, {101, 102, 103, 104, 105, 106}, 3), "new:3/3 newer:3/3 old:3/3 ");
 }
 
 TEST(fp_filter, inside_a_batch_the_pending_postings_are_found) {

@@ -10,6 +10,8 @@
 #include "history_backends.hpp"
 #include "old_history.hpp"
 #include "redis_server.hpp"
+#include "sqlite_peek.hpp"
+#include "store/fp_levels.hpp"
 #include "store/history.hpp"
 
 #include <gtest/gtest.h>
@@ -24,6 +26,9 @@ using namespace replyguard;
 using namespace replyguard::store;
 
 namespace {
+
+using test::exec;
+using test::one_int;
 
 constexpr std::int64_t k_day = 86400;
 constexpr std::int64_t k_now = 1'796'083'200;  // 2026-12-01T00:00:00Z
@@ -237,18 +242,6 @@ INSTANTIATE_TEST_SUITE_P(all, retention, ::testing::ValuesIn(test::history_backe
 
 // ---- SQLite specifics -----------------------------------------------------
 
-std::int64_t one_int(const std::string& path, const char* sql) {
-    sqlite3* db = nullptr;
-    EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
-    sqlite3_stmt* s = nullptr;
-    EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &s, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
-    std::int64_t v = -1;
-    if (sqlite3_step(s) == SQLITE_ROW) v = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    sqlite3_close(db);
-    return v;
-}
-
 // Migration 6 (the date index) upgrades a file of schema 5 in place; the prune then
 // removes its old rows and keeps history_counts equal to the tables.
 TEST(sqlite_retention, a_schema_5_file_is_upgraded_and_pruned) {
@@ -302,13 +295,23 @@ TEST(sqlite_retention, a_schema_5_file_is_upgraded_and_pruned) {
 
 // More than one write transaction of each kind (k_prune_rows, k_prune_postings):
 // the batches together remove exactly what one would, and the counts stay equal to the tables.
+// The postings in both levels (store/fp_levels.hpp): the first two batches merged into
+// fp_postings, the third still in fp_recent; the dry run counts both, the prune merges
+// them and removes from the one table.
 TEST(sqlite_retention, a_prune_larger_than_one_transaction) {
     auto p = temp_db("large");
     auto h = open_history(p, open_mode::read_write);
     ASSERT_TRUE(h.has_value()) << h.error().message;
     constexpr int k_old = 4100, k_kept = 300, k_fps = 15;  // 61,500 old postings
-    ASSERT_TRUE((*h)->begin_batch());
     for (int i = 0; i < k_old + k_kept; ++i) {
+        if (i == 0 || i == 2000 || i == 3500) {
+            if (i > 0) {
+                ASSERT_TRUE((*h)->commit_batch());
+            }
+            // The second commit finds a merge due (as if k_recent_min postings were learnt).
+            if (i == 2000) exec(p, "UPDATE fp_levels SET recent=recent+" + std::to_string(k_recent_min));
+            ASSERT_TRUE((*h)->begin_batch());
+        }
         const bool old = i < k_old;
         std::vector<std::uint64_t> fps;
         for (int f = 0; f < k_fps; ++f) fps.push_back(static_cast<std::uint64_t>(i) * 1000003u + f);
@@ -317,6 +320,8 @@ TEST(sqlite_retention, a_prune_larger_than_one_transaction) {
                                     old ? ago(4000 + i % 50) : ago(10), fps)));
     }
     ASSERT_TRUE((*h)->commit_batch());
+    EXPECT_EQ(one_int(p, "SELECT count(*) FROM fp_postings"), 3500 * k_fps);
+    EXPECT_EQ(one_int(p, "SELECT count(*) FROM fp_recent"), 900 * k_fps);
     auto dry = (*h)->prune(retention_policy{}, k_now, true);
     ASSERT_TRUE(dry.has_value()) << dry.error().message;
     auto r = (*h)->prune(retention_policy{}, k_now, false);
@@ -332,6 +337,9 @@ TEST(sqlite_retention, a_prune_larger_than_one_transaction) {
     h->reset();
     EXPECT_EQ(one_int(p, "SELECT count(*) FROM messages"), k_kept);
     EXPECT_EQ(one_int(p, "SELECT count(*) FROM fp_postings"), k_kept * k_fps);
+    EXPECT_EQ(one_int(p, "SELECT count(*) FROM fp_recent"), 0);
+    EXPECT_EQ(one_int(p, "SELECT main FROM fp_levels"), k_kept * k_fps);
+    EXPECT_EQ(one_int(p, "SELECT recent FROM fp_levels"), 0);
     EXPECT_EQ(one_int(p, "SELECT count(*) FROM name_index"), 300 + 0);  // the kept senders' names only
     EXPECT_EQ(one_int(p, "SELECT messages FROM history_counts"), k_kept);
     EXPECT_EQ(one_int(p, "SELECT threads FROM history_counts"), k_kept);
