@@ -36,8 +36,8 @@ inline constexpr std::int64_t k_default_history_cache_mb = 64;
 inline constexpr std::int64_t k_max_history_cache_mb = 65536;
 /// [history] learn_cache_mb: `learn`'s default (same bounds). A learn batch's commit
 /// writes postings on nearly every leaf of the largest table, so a large cache
-/// saves it only re-reads from the kernel's page cache (100,000 messages: 133 MB peak
-/// with 64, 57 MB with 4, for 3% more CPU; bench/README.md, Round 18).
+/// saves it only re-reads from the kernel's page cache (100,000 messages: 136 MB peak
+/// with 64, 59 MB with 4, which costs up to 6% more CPU; bench/README.md, Round 18).
 inline constexpr std::int64_t k_default_history_learn_cache_mb = 4;
 
 struct config {
