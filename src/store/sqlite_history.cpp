@@ -1001,13 +1001,18 @@ private:
         // k_rows postings a statement: one step, reset and bind round instead of k_rows
         // (the B-tree work is the same).
         constexpr std::size_t k_rows = 128;
+        auto many_sql = [](const char* table) {
+            std::string sql = fmt::format("INSERT OR IGNORE INTO {} VALUES (?,?)", table);
+            for (std::size_t i = 1; i < k_rows; ++i) sql += ",(?,?)";
+            return sql;
+        };
+        static const std::string many_recent = many_sql("fp_recent"), many_main = many_sql("fp_postings");
         const char* table = recent_ ? "fp_recent" : "fp_postings";
-        std::string many = fmt::format("INSERT OR IGNORE INTO {} VALUES (?,?)", table);
-        for (std::size_t i = 1; i < k_rows; ++i) many += ",(?,?)";
         // Looked up once a flush, not once a chunk (the cache's key is the SQL text).
-        auto rows = prepare(many);
+        auto rows = prepare(recent_ ? many_recent : many_main);
         if (!rows) return std::unexpected(rows.error());
-        auto one = prepare(fmt::format("INSERT OR IGNORE INTO {} VALUES (?1,?2)", table));
+        auto one = prepare(recent_ ? "INSERT OR IGNORE INTO fp_recent VALUES (?1,?2)"
+                                   : "INSERT OR IGNORE INTO fp_postings VALUES (?1,?2)");
         if (!one) return std::unexpected(one.error());
         auto drained = pending_fp_.drain([&](std::span<const posting> chunk) -> result<void> {
             std::int64_t added = 0;
@@ -1109,13 +1114,13 @@ private:
         }
         if (!filter_.checked || !rw_) {
             // (Read-only: again in each memo epoch, a learn may have migrated the file since.)
-            auto t = strings("SELECT name FROM sqlite_master WHERE type='table' AND name='fp_filter_meta'");
+            // (And whether the postings are in two levels, migration 8: the same reason.)
+            auto t = strings(
+                "SELECT name FROM sqlite_master WHERE type='table' AND name IN ('fp_filter_meta', 'fp_recent')");
             if (!t) return std::unexpected(t.error());
-            filter_.tables = !t->empty();
+            filter_.tables = std::find(t->begin(), t->end(), "fp_filter_meta") != t->end();
+            recent_ = std::find(t->begin(), t->end(), "fp_recent") != t->end();
             filter_.checked = true;
-            auto recent = has_recent_postings(db_, path_);
-            if (!recent) return std::unexpected(recent.error());
-            recent_ = *recent;
         }
         filter_.loaded = true;
         filter_.word_bits = 0;
