@@ -22,6 +22,7 @@
 //   and "no such mailbox" failures are named as such (exit status 2).
 #include "cli/commands.hpp"
 #include "cli/imap_common.hpp"
+#include "cli/malloc_conf.hpp"
 #include "cli/ordered_pool.hpp"
 #include "cli/progress.hpp"
 
@@ -149,21 +150,30 @@ parsed_input parse_input(learn_input&& in, const limits& lim) {
 /// a third, and the store's half bounds it on more. Memory stays bounded: at most
 /// `jobs * 16` messages read and not yet parsed, and k_ahead_bytes of their bytes
 /// (one larger message alone), and `jobs * 16` parsed and not yet stored. With
-/// N == 1 one thread reads, parses and stores each message in turn.
+/// N == 1 one thread reads, parses and stores each message in turn. Every thread
+/// allocates from this thread's jemalloc arena (cli/malloc_conf.hpp: one arena a
+/// thread kept pages of every batch in each).
 /// Returns false when `store` asked to stop.
 bool learn_in_order(std::vector<planned>& plan, const limits& lim, unsigned jobs,
                     const std::function<bool(parsed_input&)>& store) {
     constexpr std::size_t k_ahead_bytes = 32u << 20;
     const std::size_t window = static_cast<std::size_t>(jobs) * 16;
+    const int arena = current_arena();
     return run_in_order<learn_input, parsed_input>(
         jobs, order_bounds{window, window, k_ahead_bytes},
         [&](const auto& put) {
+            use_arena(arena);  // the reader's thread (this one when jobs == 1)
             walk_plan(plan, [&](learn_input&& in) {
                 const std::size_t bytes = in.bytes.size();
                 return put(std::move(in), bytes);
             });
         },
-        [&](learn_input&& in) { return parse_input(std::move(in), lim); },
+        [&](learn_input&& in) {
+            // Once a thread: each worker's first message moves it.
+            thread_local const bool moved = (use_arena(arena), true);
+            (void)moved;
+            return parse_input(std::move(in), lim);
+        },
         [&](delivery<parsed_input>& d) {
             for (auto& p : d.ready)
                 if (!store(p)) return false;

@@ -18,6 +18,11 @@
 #   with the same status (2: the missing PATH). Learning the same input again
 #   with -j4 into -j1's file stores nothing new.
 #
+#   With jemalloc linked (the default build), `learn -j2`'s threads allocate
+#   from one arena (cli/malloc_conf.hpp): jemalloc's statistics at exit
+#   (MALLOC_CONF=stats_print) show allocations in arena 0 only, where -j2 used
+#   three before. Skipped for a build without jemalloc (no statistics printed).
+#
 #   A store that stops answering in the middle (a private redis-server on
 #   127.0.0.1, CLIENT PAUSE for 3 s once learn's per-message reads are under
 #   way, told by the server's command count) stops learn at -j1, -j2 and -j8
@@ -80,6 +85,26 @@ done
   < "$mbox" > /dev/null 2> "$tmp/again.err"
 check "learning it again learns nothing new" grep -Eq "^learnt 0 message" "$tmp/again.err"
 check "learning it again leaves the same history" cmp -s "$tmp/dump1" <(dump "$tmp/h1.db")
+
+# learn -j2's threads in one jemalloc arena: the arenas its allocations came from.
+MALLOC_CONF=stats_print:true,stats_print_opts:J "$bin" learn --no-progress -j2 --db "$tmp/arena.db" \
+  "$mbox" > /dev/null 2> "$tmp/arena.err"
+if grep -q '"jemalloc"' "$tmp/arena.err"; then
+  py '
+import json, sys
+text = open(sys.argv[1]).read()
+je = json.loads(text[text.index("{\"jemalloc\""):])["jemalloc"]
+# The automatic arenas only: past them is the one for allocations of 8 MiB and more.
+for name, a in je["stats.arenas"].items():
+    if name.isdigit() and int(name) < je["opt"]["narenas"]:
+        print(name, a["small"]["nmalloc"] + a["large"]["nmalloc"])
+' "$tmp/arena.err" > "$tmp/arenas"
+  check "-j2: jemalloc's statistics list arena 0" grep -Eq '^0 [1-9]' "$tmp/arenas"
+  check "-j2: no other arena allocated (one heap for the reader and both workers)" \
+    bash -c "! grep -Ev '^0 |^[0-9]+ 0\$' '$tmp/arenas' | grep -q ."
+else
+  echo "learn_jobs: not linked with jemalloc: the arena part is skipped"
+fi
 
 # A store failure in the middle of the input (Redis stops answering).
 . "$root/tests/support/loopback.sh"  # free_port, wait_port
