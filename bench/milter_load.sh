@@ -4,7 +4,8 @@
 #
 # USAGE
 #   bench/milter_load.sh [--messages N] [--concurrency C] [--quick] [--no-learn-phase]
-#                        [--deliver discard|maildir] [--milter-socket inet|unix] [--redis] [CORPUS]
+#                        [--deliver discard|maildir] [--milter-socket inet|unix] [--redis]
+#                        [--history FILE] [CORPUS]
 #     --messages N      messages per phase and per client (default 2000)
 #     --concurrency C   parallel SMTP sessions (default 4)
 #     --quick           200 messages, concurrency 2, no phase C (checks the script works)
@@ -13,6 +14,10 @@
 #     --milter-socket   inet (default, 127.0.0.1) or unix (a socket in the temp dir)
 #     --redis           the history in a private redis-server (127.0.0.1, a free
 #                       port, no persistence) instead of an SQLite file
+#     --history FILE    start from a copy of this SQLite history (e.g. one of
+#                       bench/history_scale.sh --keep's h1000000.db), the corpus
+#                       threads learnt into it as usual: the milter's lookups
+#                       against a large history (not with --redis)
 #     CORPUS            default $REPLYGUARD_CORPUS_DIR, else ../shared/corpus beside the repo
 #   Environment: BUILD_DIR (default ./build), SEED (default 1), POSTCONF_EXTRA
 #   (main.cf settings separated by ';', e.g. "milter_end_of_data_macros ="),
@@ -75,6 +80,7 @@ phase_c=1
 deliver=discard
 msock=inet
 redis=0
+history_from=""
 corpus=""
 while (($#)); do
     case $1 in
@@ -85,7 +91,8 @@ while (($#)); do
         --deliver) deliver=$2; shift 2 ;;
         --milter-socket) msock=$2; shift 2 ;;
         --redis) redis=1; shift ;;
-        -h|--help) sed -n '3,23p' "$0"; exit 0 ;;
+        --history) history_from=$2; shift 2 ;;
+        -h|--help) sed -n '3,27p' "$0"; exit 0 ;;
         -*) echo "milter_load.sh: unknown option $1" >&2; exit 2 ;;
         *) corpus=$1; shift ;;
     esac
@@ -94,6 +101,10 @@ corpus=${corpus:-${REPLYGUARD_CORPUS_DIR:-$root/../shared/corpus}}
 [[ $deliver == discard || $deliver == maildir ]] || { echo "milter_load.sh: --deliver discard|maildir" >&2; exit 2; }
 [[ $msock == inet || $msock == unix ]] || { echo "milter_load.sh: --milter-socket inet|unix" >&2; exit 2; }
 [[ -f $corpus/MANIFEST.tsv ]] || { echo "milter_load.sh: no corpus (MANIFEST.tsv) at $corpus" >&2; exit 2; }
+if [[ -n $history_from ]]; then
+    ((redis == 0)) || { echo "milter_load.sh: --history is an SQLite file: not with --redis" >&2; exit 2; }
+    [[ -f $history_from ]] || { echo "milter_load.sh: --history $history_from: no such file" >&2; exit 2; }
+fi
 skip() { echo "SKIP: $*"; exit 77; }
 command -v postfix >/dev/null && command -v postconf >/dev/null || skip "Postfix is not installed (scripts/packages/milter.txt)"
 SMTP_SOURCE=$(command -v smtp-source || echo /usr/sbin/smtp-source)
@@ -179,6 +190,14 @@ if ((redis)); then
 else
     STORE=$T/history.db
     store_name=SQLite
+    if [[ -n $history_from ]]; then
+        # A copy (phase C learns into ours), with its WAL when it has one: the two
+        # together are the history (nothing may write to it meanwhile).
+        say "copying the history $history_from ($(($(stat -c %s "$history_from") / 1000000)) MB)..."
+        cp "$history_from" "$STORE"
+        if [[ -s $history_from-wal ]]; then cp "$history_from-wal" "$STORE-wal"; fi
+        store_name="SQLite, from $(basename "$history_from")"
+    fi
 fi
 # Messages in the history (SQLite only; a Redis history has no single count).
 hist_count() {
