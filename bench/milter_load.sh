@@ -92,7 +92,7 @@ while (($#)); do
         --milter-socket) msock=$2; shift 2 ;;
         --redis) redis=1; shift ;;
         --history) history_from=$2; shift 2 ;;
-        -h|--help) sed -n '3,27p' "$0"; exit 0 ;;
+        -h|--help) sed -n '3,28p' "$0"; exit 0 ;;
         -*) echo "milter_load.sh: unknown option $1" >&2; exit 2 ;;
         *) corpus=$1; shift ;;
     esac
