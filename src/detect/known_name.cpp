@@ -16,7 +16,9 @@
 //   KNOWN_NAME_OTHER_ORG (not a hijack signal) is emitted instead.
 // LIMITS
 //   Names used by more than k_generic_addresses addresses of different
-//   organisations ("Info", "Support") are role names, not people: skipped.
+//   organisations ("Info", "Support") are role names, not people: skipped. So
+//   are names more than store::k_name_addresses_max addresses used: the store
+//   reads no further (scan/gather.cpp leaves name_addresses empty).
 //   A sender address the history already saw k_established times or more is
 //   an established address of someone sharing the name (or a person's second
 //   private address), not a fresh account: skipped.

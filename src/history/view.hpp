@@ -94,7 +94,7 @@ struct view {
     std::vector<thread_ref> threads;          ///< find_threads() order and content
     std::vector<quote_source> quote_sources;  ///< quoted_sources() order, at most 10
 
-    std::vector<std::string> name_addresses;        ///< sorted, unique
+    std::vector<std::string> name_addresses;        ///< sorted, unique; none past store::k_name_addresses_max
     std::vector<store::correspondent> name_people;  ///< records of the first k_name_people name_addresses (those seen)
 
     std::optional<sender_profile_facts> sender_profile;  ///< the sender's profiles (null: no sender)

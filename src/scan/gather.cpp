@@ -93,8 +93,12 @@ result<history::view> gather_history(store::history& h, const mime::message& m, 
     const std::size_t first_link = v.sender_domain.empty() ? 0 : 1;
     for (std::size_t i = 0; i < link_domains.size(); ++i)
         v.link_domains.emplace_back(link_domains[i], a1->domains[first_link + i]);
+    // A name more addresses used than the store reads (k_name_addresses_max) is no
+    // person's: no name_addresses, as for a name the history never saw.
     std::set<std::string> names;
     for (auto& list : a1->names) names.insert(list.begin(), list.end());
+    for (const auto& list : a1->names)
+        if (list.size() > store::k_name_addresses_max) names.clear();
     v.name_addresses.assign(names.begin(), names.end());
     for (std::size_t i = 0; i < ids.size(); ++i) {
         history::reference r;

@@ -147,6 +147,15 @@ struct history_stats {
     std::uint64_t correspondents = 0;
 };
 
+/// addresses_for_name answers at most this many addresses and one more, which says "more".
+/// A display name that more addresses used is a role name ("Support") or a crowd of
+/// namesakes, not one person (detect/known_name.cpp, whose own role-name rule, more than
+/// five organisations, needs no more). Reading every address cost each message from such
+/// a name time that grew with the history: in bench/history_gen.py's 1M history the most
+/// common name had 798 addresses; with 8,000 a scan took 1.5x the CPU (bench/README.md,
+/// Round 20).
+inline constexpr std::size_t k_name_addresses_max = 64;
+
 /// Several independent reads asked at once (store::history::read). A backend
 /// that can (Redis) sends them in one pipeline: one round trip for the lot.
 /// Each vector's answer comes back at the same position in read_answers.
@@ -154,7 +163,7 @@ struct read_batch {
     std::vector<std::string> messages;        ///< find_message keys
     std::vector<std::string> threads;         ///< find_thread ids
     std::vector<std::string> correspondents;  ///< find_correspondent addresses
-    std::vector<std::string> names;           ///< addresses_for_name name keys
+    std::vector<std::string> names;           ///< addresses_for_name name keys (its bound holds)
     std::vector<std::string> domains;         ///< is_known_domain registrable domains
     std::optional<std::string> subject_key;   ///< threads_by_subject(subject_key, max_subject_threads)
     std::size_t max_subject_threads = 50;
@@ -234,7 +243,9 @@ public:
     /// Thread ids whose subject key is `subject_key` (at most `max`).
     virtual result<std::vector<std::string>> threads_by_subject(std::string_view subject_key, std::size_t max = 50) = 0;
     virtual result<std::optional<correspondent>> find_correspondent(std::string_view address) = 0;
-    /// Addresses that used this name key (as written or reversed).
+    /// Addresses that used this name key (as written or reversed), in address order: all
+    /// of them, or the first k_name_addresses_max + 1 when more did (a name that common
+    /// identifies nobody, and its full list grows with the history: see the constant).
     virtual result<std::vector<std::string>> addresses_for_name(std::string_view name_key) = 0;
     /// Messages having any of `fps`, best first. Fingerprints stored for more
     /// than `max_df` messages are boilerplate (signatures, disclaimers) and ignored.

@@ -136,7 +136,12 @@ public:
     result<std::vector<std::string>> addresses_for_name(std::string_view k) override {
         auto it = s_.names.find(k);
         if (it == s_.names.end()) return std::vector<std::string>{};
-        return std::vector<std::string>(it->second.begin(), it->second.end());
+        std::vector<std::string> out;
+        for (const auto& a : it->second) {
+            if (out.size() > k_name_addresses_max) break;
+            out.push_back(a);
+        }
+        return out;
     }
     result<std::vector<fingerprint_hit>> match_fingerprints(std::span<const std::uint64_t> fps, std::size_t max_df,
                                                             std::size_t min_matched) override {

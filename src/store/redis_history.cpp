@@ -338,6 +338,14 @@ std::vector<std::string> members_of(const redisReply* r) {
     return out;
 }
 
+// addresses_for_name's answer: the set's members in address order, at most
+// k_name_addresses_max + 1 of them (as SQLite's LIMIT; SMEMBERS reads them all).
+std::vector<std::string> name_addresses_of(const redisReply* r) {
+    auto out = members_of(r);
+    if (out.size() > k_name_addresses_max + 1) out.resize(k_name_addresses_max + 1);
+    return out;
+}
+
 std::int64_t to_i64(std::string_view s) {
     std::int64_t v = 0;
     std::from_chars(s.data(), s.data() + s.size(), v);
@@ -708,7 +716,9 @@ public:
     result<std::vector<std::string>> addresses_for_name(std::string_view k) override {
         std::lock_guard lock(mu_);
         if (auto f = flush_if({k_name(k)}); !f) return std::unexpected(f.error());
-        return members(k_name(k));
+        auto r = command({"SMEMBERS", k_name(k)});
+        if (!r) return std::unexpected(r.error());
+        return name_addresses_of(r->r);
     }
     result<std::vector<fingerprint_hit>> match_fingerprints(std::span<const std::uint64_t> fps, std::size_t max_df,
                                                             std::size_t min_matched) override {
@@ -796,7 +806,7 @@ public:
                                                  : std::optional<correspondent>{
                                                        correspondent_of(addr, h, std::move(names), std::move(wrote))});
         }
-        for (std::size_t n = 0; n < b.names.size(); ++n) a.names.push_back(members_of(next()));
+        for (std::size_t n = 0; n < b.names.size(); ++n) a.names.push_back(name_addresses_of(next()));
         for (std::size_t n = 0; n < b.domains.size(); ++n) {
             const auto* r = next();
             a.domains.push_back(r->type == REDIS_REPLY_INTEGER && r->integer != 0);

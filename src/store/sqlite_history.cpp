@@ -198,9 +198,14 @@ constexpr std::size_t k_memo_threads = 4096;
 /// Profiles: each at most ~170 (axis, value) counts (the caps of history/profile.cpp's
 /// axes), ~17 KB in maps at worst, so 512 of them stay under ~9 MB.
 constexpr std::size_t k_memo_profiles = 512;
-/// Correspondents and name-index answers: kept only when they hold at most
-/// k_memo_list_max strings (a list poster's hundreds of addresses are read each
-/// time): at worst ~2 KB an answer, ~8 MB for both memos full of such answers.
+/// Correspondents: kept only when they hold at most k_memo_list_max strings (a list
+/// poster's hundreds of addresses are read each time): at worst ~2 KB an answer, ~4 MB
+/// for the memo full of such answers. Name-index answers: always kept, at most
+/// k_name_addresses_max + 1 addresses (store/history.hpp), ~4 KB at worst, ~8 MB full
+/// (bench/history_gen.py's 1M-message history, which keeps the corpus's names on new
+/// addresses, has 1,585 of its 1,587 name keys on more than 32 addresses, 140 on more
+/// than 64: their answers, read again for every message, were 8% of a scan's
+/// instructions against it with the LIMIT, 11% without).
 constexpr std::size_t k_memo_people = 2048;
 constexpr std::size_t k_memo_list_max = 32;
 /// Whole posting lists (hashes in fewer postings than the LIMIT that read them):
@@ -552,8 +557,11 @@ public:
         if (auto f = flush_for_read(); !f) return std::unexpected(f.error());
         return memoised(
             name_memo_, k_memo_people, k,
-            [&] { return strings("SELECT address FROM name_index WHERE name_key=?1 ORDER BY address", k); },
-            [](const std::vector<std::string>& v) { return v.size() <= k_memo_list_max; });
+            [&] {
+                return strings("SELECT address FROM name_index WHERE name_key=?1 ORDER BY address LIMIT ?2", k,
+                               static_cast<std::int64_t>(k_name_addresses_max + 1));
+            },
+            [](const std::vector<std::string>&) { return true; });  // bounded by the LIMIT
     }
 
     result<std::vector<fingerprint_hit>> match_fingerprints(std::span<const std::uint64_t> fps, std::size_t max_df,

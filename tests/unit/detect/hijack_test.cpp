@@ -8,6 +8,7 @@
 #include "scan/gather.hpp"
 #include "store/history.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <set>
@@ -249,6 +250,32 @@ TEST_F(hijack, known_name_on_a_new_address) {
     EXPECT_FALSE(find(scan(m), "IMPERSONATION_KNOWN_NAME"));
     m.from = hand::mb("Taro Yamada", "yamada@osaka.partner.co.jp");
     EXPECT_FALSE(find(scan(m), "IMPERSONATION_KNOWN_NAME"));
+}
+
+TEST_F(hijack, a_name_more_addresses_used_than_the_store_reads_identifies_nobody) {
+    // More addresses of the same organisation under the known name, one at a time: up to
+    // store::k_name_addresses_max the name is a person's, past it a role name's.
+    auto m = msg_builder{}
+                 .id("n2@free.example")
+                 .from("Taro Yamada", "yamada.t@gmail.com")
+                 .to("Suzuki Hanako", "hanako@ours.co.jp")
+                 .subj("New bank account")
+                 .take();
+    history::learn_options o{{"ours.co.jp"}};
+    for (std::size_t n = 2; n <= store::k_name_addresses_max + 1; ++n) {
+        auto other = msg_builder{}
+                         .id(fmt::format("more{}@partner.co.jp", n))
+                         .from("Yamada Taro", fmt::format("taro{}@partner.co.jp", n))
+                         .to("Suzuki Hanako", "hanako@ours.co.jp")
+                         .subj(fmt::format("Delivery {}", n))
+                         .date(1'600'000'000 + static_cast<std::int64_t>(n))
+                         .text("The delivery note is attached.")
+                         .take();
+        ASSERT_TRUE(history::learn_message(*h_, other, o));
+        // n addresses use the name now (taro@partner.co.jp the first).
+        const bool fires = find(scan(m), "IMPERSONATION_KNOWN_NAME").has_value();
+        EXPECT_EQ(fires, n <= store::k_name_addresses_max) << n << " addresses";
+    }
 }
 
 TEST_F(hijack, fake_reply_without_headers_needs_no_history) {

@@ -5,11 +5,13 @@
 #include "old_history.hpp"
 #include "redis_server.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <functional>
 
@@ -360,6 +362,37 @@ TEST_P(history_backends, batched_read_answers_as_the_single_reads) {
     auto none = h->read(read_batch{});
     ASSERT_TRUE(none.has_value());
     EXPECT_TRUE(none->messages.empty() && none->fingerprint_hits.empty() && none->org_domains.empty());
+}
+
+TEST_P(history_backends, a_name_answers_at_most_one_address_past_its_bound) {
+    auto h = open("names");
+    ASSERT_TRUE(h);
+    // Learnt in reverse order: the answer is the first addresses in address order.
+    std::vector<std::string> all;
+    for (std::size_t i = k_name_addresses_max + 6; i >= 1; --i) {
+        const auto a = fmt::format("p{:03}@org{}.example", i, i % 7);
+        auto m = sample(fmt::format("m{}@x", i), fmt::format("T{}", i), a, {"me@ours.co.jp"}, 1000);
+        m.names = {{"common name", a}};
+        ASSERT_TRUE(*h->put(m));
+        all.push_back(a);
+        if (all.size() == k_name_addresses_max) {
+            // Up to the bound: every address.
+            std::vector<std::string> want = all;
+            std::sort(want.begin(), want.end());
+            EXPECT_EQ(*h->addresses_for_name("common name"), want);
+        }
+    }
+    std::sort(all.begin(), all.end());
+    const std::vector<std::string> first(all.begin(), all.begin() + k_name_addresses_max + 1);
+    auto n = h->addresses_for_name("common name");
+    ASSERT_TRUE(n) << n.error().message;
+    EXPECT_EQ(*n, first);
+    read_batch b;
+    b.names = {"common name"};
+    auto a = h->read(b);
+    ASSERT_TRUE(a) << a.error().message;
+    ASSERT_EQ(a->names.size(), 1u);
+    EXPECT_EQ(a->names[0], first);
 }
 
 INSTANTIATE_TEST_SUITE_P(all, history_backends, ::testing::ValuesIn(test::history_backends("rg-store")),
