@@ -6,9 +6,9 @@
 //   --jobs 2` has three: the reader, this thread and one more parse worker, and the
 //   store's work (a batch's pending rows, SQLite's pages) runs on whichever worker
 //   takes the writer's role (cli/ordered_pool.hpp), so each arena came to hold
-//   pages of every batch and kept them after it was committed: peak RSS 73.8-75.0
-//   MB for 100,000 messages against 59.4 at -j1. With the threads in one arena,
-//   62.0-62.4 MB and the same CPU time (bench/README.md, "Round 19").
+//   pages of every batch and kept them after it was committed. With the threads in
+//   one arena, peak RSS of `learn -j2` of 100,000 messages 75.0 -> 69.4 MB (medians
+//   of nine runs) and the same CPU time (bench/README.md, "Round 19").
 //   Without jemalloc (the system allocator, mimalloc, a sanitizer's) these do
 //   nothing: mallctl is looked up at run time, not linked.
 // LIMITS

@@ -95,10 +95,11 @@ result<history::view> gather_history(store::history& h, const mime::message& m, 
         v.link_domains.emplace_back(link_domains[i], a1->domains[first_link + i]);
     // A name more addresses used than the store reads (k_name_addresses_max) is no
     // person's: no name_addresses, as for a name the history never saw.
+    const bool too_common = std::any_of(a1->names.begin(), a1->names.end(),
+                                        [](const auto& list) { return list.size() > store::k_name_addresses_max; });
     std::set<std::string> names;
-    for (auto& list : a1->names) names.insert(list.begin(), list.end());
-    for (const auto& list : a1->names)
-        if (list.size() > store::k_name_addresses_max) names.clear();
+    if (!too_common)
+        for (auto& list : a1->names) names.insert(list.begin(), list.end());
     v.name_addresses.assign(names.begin(), names.end());
     for (std::size_t i = 0; i < ids.size(); ++i) {
         history::reference r;

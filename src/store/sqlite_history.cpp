@@ -555,13 +555,11 @@ public:
     result<std::vector<std::string>> addresses_for_name(std::string_view k) override {
         std::lock_guard lock(mu_);
         if (auto f = flush_for_read(); !f) return std::unexpected(f.error());
-        return memoised(
-            name_memo_, k_memo_people, k,
-            [&] {
-                return strings("SELECT address FROM name_index WHERE name_key=?1 ORDER BY address LIMIT ?2", k,
-                               static_cast<std::int64_t>(k_name_addresses_max + 1));
-            },
-            [](const std::vector<std::string>&) { return true; });  // bounded by the LIMIT
+        return memoised(name_memo_, k_memo_people, k,
+                        [&] {  // every answer kept: the LIMIT bounds it
+                            return strings("SELECT address FROM name_index WHERE name_key=?1 ORDER BY address LIMIT ?2",
+                                           k, static_cast<std::int64_t>(k_name_addresses_max + 1));
+                        });
     }
 
     result<std::vector<fingerprint_hit>> match_fingerprints(std::span<const std::uint64_t> fps, std::size_t max_df,
