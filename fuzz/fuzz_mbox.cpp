@@ -4,7 +4,9 @@
 // DESCRIPTION
 //   For any bytes: io::split_mbox told to stop past a point (the first eight
 //   bytes of the input pick it) gives the whole split's first ranges, up to
-//   and including the first one ending beyond that point; every range lies in
+//   and including the first one ending beyond that point; the ranges
+//   io::split_mbox_prefix calls final in the data up to that point are the
+//   whole split's (what lets the stream settle a message early); every range lies in
 //   the data; io::mbox_stream hands out, by next() and by next_range(), the
 //   messages of the whole split (the inputs are smaller than its read-ahead,
 //   so the stream settles them at its end), and by next_piece() their ranges with
@@ -52,6 +54,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (some.size() != want) fail("a stopped split is not as long as the whole split's prefix");
     for (std::size_t i = 0; i < some.size(); ++i)
         if (some[i] != all[i]) fail("a stopped split differs from the whole split");
+
+    // The streamed reader's window is a prefix: what split_mbox_prefix calls final in
+    // the first `past` bytes is the whole split's, at the same places.
+    const auto head =
+        replyguard::io::split_mbox_prefix(std::string_view(bytes).substr(0, past), std::string_view::npos);
+    for (std::size_t k = 0; k < head.size() && head[k].final; ++k)
+        if (k >= all.size() || head[k].offset != all[k].first || head[k].length != all[k].second)
+            fail("a range final in a prefix differs from the whole split's");
 
     std::istringstream in(bytes);
     replyguard::io::mbox_stream s(in, 0);

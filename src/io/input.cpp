@@ -170,14 +170,18 @@ std::size_t header_content_length(std::string_view data, std::size_t pos, std::s
 
 }  // namespace
 
-std::vector<std::pair<std::size_t, std::size_t>> split_mbox(std::string_view data, std::size_t stop_past) {
-    std::vector<std::pair<std::size_t, std::size_t>> out;
+namespace {
+
+/// split_mbox and split_mbox_prefix: after a range that ends beyond `stop_past`, the
+/// split stops, unless `past_final` and the range is final.
+std::vector<mbox_range> split_ranges(std::string_view data, std::size_t stop_past, bool past_final) {
+    std::vector<mbox_range> out;
     std::size_t pos = 0;
     // Skip anything before the first envelope line.
     if (!is_from_line(data, 0)) {
         std::size_t f = data.find("\nFrom ");
         if (f == std::string_view::npos) {
-            if (!data.empty()) out.emplace_back(0, data.size());
+            if (!data.empty()) out.push_back({0, data.size(), false});
             return out;
         }
         pos = f + 1;
@@ -187,18 +191,29 @@ std::vector<std::pair<std::size_t, std::size_t>> split_mbox(std::string_view dat
         if (nl == std::string_view::npos) break;
         std::size_t start = nl + 1;  // message begins after the envelope line
         std::size_t next = std::string_view::npos;
-        std::size_t body_start = 0;
+        std::size_t body_start = 0;  // stays 0 when the header block's end is not in the data
         std::size_t clen = header_content_length(data, start, body_start);
-        if (clen != std::string_view::npos && body_start + clen <= data.size()) {
-            std::size_t after = body_start + clen;
-            // Accept it only when it lands on the next envelope line (or the end).
-            std::size_t probe = after;
-            while (probe < data.size() && (data[probe] == '\n' || data[probe] == '\r')) ++probe;
-            if (probe >= data.size() || is_from_line(data, probe)) next = probe >= data.size() ? data.size() : probe;
+        // Final: no byte after the data could move this message's end. Its header block
+        // ends in the data, and a Content-Length lands (or misses) inside it: the
+        // envelope line's "From " is whole there.
+        bool final = body_start != 0;
+        if (clen != std::string_view::npos) {
+            if (body_start + clen <= data.size()) {
+                std::size_t after = body_start + clen;
+                // Accept it only when it lands on the next envelope line (or the end).
+                std::size_t probe = after;
+                while (probe < data.size() && (data[probe] == '\n' || data[probe] == '\r')) ++probe;
+                if (probe >= data.size() || is_from_line(data, probe))
+                    next = probe >= data.size() ? data.size() : probe;
+                final = final && probe + 5 <= data.size();
+            } else {
+                final = false;
+            }
         }
         if (next == std::string_view::npos) {
             std::size_t f = data.find("\nFrom ", start);
             next = f == std::string_view::npos ? data.size() : f + 1;
+            final = final && f != std::string_view::npos;
         }
         std::size_t len = next - start;
         // The separator blank line belongs to the mbox, not to the message.
@@ -206,11 +221,23 @@ std::vector<std::pair<std::size_t, std::size_t>> split_mbox(std::string_view dat
         while (!msg.empty() && (msg.back() == '\n' || msg.back() == '\r') && msg.size() > 1 &&
                (msg[msg.size() - 2] == '\n' || msg[msg.size() - 2] == '\r'))
             msg.remove_suffix(1);
-        out.emplace_back(start, msg.size());
-        if (start + msg.size() > stop_past) break;
+        out.push_back({start, msg.size(), final});
+        if (start + msg.size() > stop_past && !(past_final && final)) break;
         pos = next;
     }
     return out;
+}
+
+}  // namespace
+
+std::vector<std::pair<std::size_t, std::size_t>> split_mbox(std::string_view data, std::size_t stop_past) {
+    std::vector<std::pair<std::size_t, std::size_t>> out;
+    for (const auto& r : split_ranges(data, stop_past, false)) out.emplace_back(r.offset, r.length);
+    return out;
+}
+
+std::vector<mbox_range> split_mbox_prefix(std::string_view data, std::size_t stop_past) {
+    return split_ranges(data, stop_past, true);
 }
 
 bool looks_like_mbox(std::string_view name, std::string_view data) {
@@ -231,6 +258,14 @@ bool looks_like_mbox(std::string_view name, std::string_view data) {
         f = data.find("\nFrom ", f + 1);
     }
     return false;
+}
+
+std::optional<bool> looks_like_mbox_yet(std::string_view name, std::string_view data, bool whole) {
+    if (whole) return looks_like_mbox(name, data);
+    // Only whole lines: a line cut at the data's end could still grow past 200 bytes.
+    const auto last = data.rfind('\n');
+    if (last != std::string_view::npos && looks_like_mbox(name, data.substr(0, last + 1))) return true;
+    return std::nullopt;
 }
 
 namespace {
@@ -350,7 +385,7 @@ void add_file(const std::string& path, const std::string& source, item_sink& out
     }
     // The start: only a file starting with "From " or named *.mbox* can be an mbox; an
     // Outlook data file starts with "!BDN". For an mbox candidate, the first
-    // k_mbox_read_ahead bytes decide (as open_mbox_stream decides).
+    // k_mbox_read_ahead bytes at most decide (as open_mbox_stream decides).
     // One byte more than the size (as read_file asks): a read that returns exactly
     // the size has seen the end of the file, so the bytes can be kept whole.
     std::string head;
@@ -367,19 +402,23 @@ void add_file(const std::string& path, const std::string& source, item_sink& out
     const bool candidate = std::string_view(head).starts_with("From ") || base.find(".mbox") != std::string::npos ||
                            base.find(".mbx") != std::string::npos;
     if (candidate && size > 0) {
+        // Read until decided (io::looks_like_mbox_yet), at most `decide` bytes, doubling:
+        // an mbox is told by its second envelope line, mostly in the first read.
         const std::size_t decide = static_cast<std::size_t>(std::min<std::uint64_t>(size, k_mbox_read_ahead));
-        while (head.size() < decide) {
+        std::optional<bool> mbox = looks_like_mbox_yet(path, head, head.size() >= decide);
+        while (!mbox) {
             const std::size_t had = head.size();
+            const std::size_t want = std::min(decide, 2 * had);
             ssize_t got = 0;
-            head.resize_and_overwrite(decide, [&](char* p, std::size_t) {
-                got = read_some(fd.get(), p + had, decide - had);
+            head.resize_and_overwrite(want, [&](char* p, std::size_t) {
+                got = read_some(fd.get(), p + had, want - had);
                 return had + static_cast<std::size_t>(std::max<ssize_t>(got, 0));
             });
-            if (got <= 0) break;
+            mbox = looks_like_mbox_yet(path, head, got <= 0 || head.size() >= decide);
         }
         // Only a file that is an mbox is read again, as a stream (io/mbox_stream.hpp): the items
         // are byte ranges read again by load(), so an mbox of any size is never held in memory.
-        if (looks_like_mbox(path, head)) {
+        if (*mbox) {
             std::string().swap(head);  // up to k_mbox_read_ahead (4 MB), held while the mbox is listed
             std::vector<input_item> none;
             input_options so = opt;

@@ -118,6 +118,25 @@ result<std::string> load(input_item&& item);
 std::vector<std::pair<std::size_t, std::size_t>> split_mbox(std::string_view data,
                                                             std::size_t stop_past = std::string_view::npos);
 
+/// One message of split_mbox_prefix: its place, and whether it is `final`, the same
+/// in a split of any longer data that starts with these bytes (its header block's end,
+/// its Content-Length's landing place and its next envelope line are all in the data).
+struct mbox_range {
+    std::size_t offset = 0;
+    std::size_t length = 0;
+    bool final = false;
+};
+
+/// split_mbox of a prefix of an mbox (io::mbox_stream's window): the same ranges, each
+/// told final or not; it stops after the first range that is not final and ends beyond
+/// `stop_past`.
+std::vector<mbox_range> split_mbox_prefix(std::string_view data, std::size_t stop_past);
+
+/// looks_like_mbox of a prefix of a file, answered only when more bytes cannot change
+/// it: true once a line that decides is whole in `data`; otherwise false when `whole`
+/// (the data is all there is, or all that is read to decide), else nothing (read more).
+std::optional<bool> looks_like_mbox_yet(std::string_view name, std::string_view data, bool whole);
+
 /// True when `data` (named `name`) should be read as an mbox.
 bool looks_like_mbox(std::string_view name, std::string_view data);
 

@@ -49,40 +49,48 @@ void mbox_stream::settle() {
         skipping_ = false;
     }
     if (buf_.empty()) return;
-    // Only the messages ending before the read-ahead can settle: the split stops after
-    // the first one that does not. It was the whole window (~5 MB), split again for
-    // each 1 MB chunk read: every byte five times, ~11% of the CPU samples of `scan`
-    // of a generated 51 MB mbox (perf). Dropped bytes are still erased at once (a
-    // ~4 MB move a chunk, ~1.4% of those samples): keeping them until they
-    // outweighed the window cost 14 MB more peak RSS for no clear gain.
+    // A message settles as soon as no later byte can move its end (split_mbox_prefix's
+    // `final`: its header block, its Content-Length's landing place and the next
+    // envelope line are in the window), or once the read-ahead past it is here (a
+    // Content-Length up to that far was honoured: the bound for one that never lands).
+    // The split stops after the first message that does neither. Before, every
+    // message waited for the read-ahead: the window held 4-6 MiB whatever the
+    // messages' sizes, ~4 MB of the peak RSS of `scan` and `learn` of a large mbox and
+    // none of a small one's, and each chunk read moved ~4 MB to the window's front
+    // (bench/README.md, "Round 21").
     const std::size_t settles_to =
         eof_ ? std::string::npos : (buf_.size() > k_mbox_read_ahead ? buf_.size() - k_mbox_read_ahead : 0);
-    const auto ranges = split_mbox(buf_, settles_to);
+    const auto ranges = split_mbox_prefix(buf_, settles_to);
     std::size_t settled = 0;
     for (std::size_t i = 0; i < ranges.size(); ++i) {
-        const auto [start, len] = ranges[i];
-        // The last range may go on in the next chunk; any other is settled once the
-        // read-ahead past it is here (a Content-Length up to that far was honoured).
-        if (!eof_ && (i + 1 == ranges.size() || start + len + k_mbox_read_ahead > buf_.size())) break;
-        take(start, len);
+        const auto& r = ranges[i];
+        // The last range may go on in the next chunk unless it is final.
+        const bool read_past = i + 1 < ranges.size() && r.offset + r.length + k_mbox_read_ahead <= buf_.size();
+        if (!eof_ && !r.final && !read_past) break;
+        take(r.offset, r.length);
         settled = i + 1;
     }
     if (eof_) {
         drop_later_ = buf_.size();
         return;
     }
-    if (settled > 0) {
+    if (settled > 0 && settled < ranges.size()) {
         // Keep the window from the envelope line of the first unsettled message.
-        const std::size_t start = ranges[settled].first;
+        const std::size_t start = ranges[settled].offset;
         const auto nl = start >= 2 ? buf_.rfind('\n', start - 2) : std::string::npos;
         drop_later_ = nl == std::string::npos ? 0 : nl + 1;
+        return;
+    }
+    if (settled > 0) {  // every range settled (the last was final): keep what follows it
+        const auto& r = ranges.back();
+        drop_later_ = r.offset + r.length;
         return;
     }
     // Nothing settled: a message longer than the limit and the read-ahead ends here.
     const std::size_t cap = (max_bytes_ ? max_bytes_ : 0) + k_mbox_read_ahead + k_mbox_chunk;
     if (!ranges.empty() && buf_.size() > cap) {
-        const auto [start, len] = ranges.front();
-        take(start, len);
+        const auto& r = ranges.front();
+        take(r.offset, r.length);
         drop_later_ = buf_.size() > 5 ? buf_.size() - 5 : 0;
         skipping_ = true;
     }
@@ -122,27 +130,28 @@ std::optional<mbox_stream::piece> mbox_stream::next_piece(std::size_t keep_below
 
 namespace {
 
-/// Up to `n` bytes of `in`.
-std::string read_some(std::istream& in, std::size_t n) {
-    // In 64 KiB steps, not one n-byte buffer: every input file that starts with
-    // "From " is read here, nearly all of them single messages far below n
-    // (4 MiB), and zeroing (and mapping) 4 MiB for each was half of all
-    // instructions of `scan` over the corpus (bench/README.md, 2026-12-05).
+/// The start of `in`, enough of it to tell an mbox (io::looks_like_mbox_yet): read
+/// until that is decided, up to k_mbox_read_ahead bytes (what decides a file that is
+/// not an mbox, as before), and the start of the window when it is one.
+std::string read_deciding(std::istream& in, const std::string& name) {
+    // In 64 KiB steps, not one buffer of the whole: every input file that starts with
+    // "From " is read here, nearly all of them single messages far below 4 MiB, and
+    // zeroing (and mapping) 4 MiB for each was half of all instructions of `scan` over
+    // the corpus (bench/README.md, 2026-12-05). An mbox is decided by its second
+    // envelope line, mostly within the first step: reading the whole 4 MiB first put
+    // them at the window's front, to be split and moved again with every chunk.
     std::string out;
     char chunk[64u << 10];
-    while (out.size() < n) {
-        in.read(chunk, static_cast<std::streamsize>(std::min(sizeof chunk, n - out.size())));
+    std::size_t ask_at = sizeof chunk;  // doubling: each byte is looked at about twice
+    while (out.size() < k_mbox_read_ahead) {
+        in.read(chunk, static_cast<std::streamsize>(std::min(sizeof chunk, k_mbox_read_ahead - out.size())));
         const auto got = static_cast<std::size_t>(in.gcount());
-        // Past 1 MiB this is the head of an mbox's window (this string becomes it):
-        // the window's whole size at once. Grown by doubling up to 4 MiB here and
-        // to 8 by mbox_stream's first chunk, every buffer was written and freed to
-        // the allocator, which keeps such pages resident a while (with the copies
-        // below, peak RSS of `scan -j1` of a 1,000-message mbox 61.0 -> 51.8 MB,
-        // bench/README.md "Round 16"). A single-message file this large that starts
-        // with "From " reserves it too: rare, and only the pages written count.
-        if (out.size() < k_mbox_window && out.size() + got >= (std::size_t{1} << 20)) out.reserve(k_mbox_window);
         out.append(chunk, got);
         if (got == 0 || !in) break;
+        if (out.size() >= ask_at) {
+            if (looks_like_mbox_yet(name, out, false).value_or(false)) break;
+            ask_at *= 2;
+        }
     }
     return out;
 }
@@ -174,7 +183,7 @@ std::optional<mbox_source> open_mbox_stream(const std::string& path, const input
         if (!*src.file) return std::nullopt;  // expand_inputs says why
         in = src.file.get();
     }
-    std::string prefix = read_some(*in, k_mbox_read_ahead);
+    std::string prefix = read_deciding(*in, path);
     if (looks_like_mbox(path, prefix)) {
         src.reader = std::make_unique<mbox_stream>(*in, opt.max_bytes, std::move(prefix));
         return src;

@@ -9,15 +9,19 @@
 //   envelope line or the end), hands out the messages whose end is settled, drops
 //   them from the window and reads on.
 // LIMITS
-//   Memory: the window, at most k_mbox_read_ahead + k_mbox_chunk beyond the
-//   message being read, plus that message (a message with no envelope line after
-//   it within message_bytes + the read-ahead ends there, truncated).
+//   Memory: the window, from the first message not yet settled to at most a chunk
+//   past its end: a message settles once no later byte can move its end (its next
+//   envelope line, and its Content-Length's landing place, are in the window), or
+//   once k_mbox_read_ahead bytes past it are (a Content-Length that never lands),
+//   so the window holds at most the message being read, the read-ahead and a
+//   chunk (a message with no envelope line after it within message_bytes + the
+//   read-ahead ends there, truncated), and for ordinary mail about one chunk.
 //   Work: each chunk read splits the window only up to the first message that
 //   cannot settle yet, so a byte is split about once, not once a chunk.
-//   A message is settled when the read-ahead past its end is in the window, so a
-//   Content-Length larger than k_mbox_read_ahead is honoured only at the end of
-//   the stream (elsewhere such a message splits at its "From " lines, where the
-//   whole-file reader would have honoured it).
+//   A Content-Length that lands more than k_mbox_read_ahead past the envelope line
+//   that would otherwise end the message is honoured only at the end of the stream
+//   (elsewhere such a message splits at its "From " lines, where the whole-file
+//   reader would have honoured it).
 // DIAGNOSTICS
 //   A read error ends the stream; error() says what it was.
 #pragma once
@@ -37,9 +41,6 @@ namespace replyguard::io {
 
 inline constexpr std::size_t k_mbox_chunk = 1u << 20;
 inline constexpr std::size_t k_mbox_read_ahead = 4u << 20;
-/// The window's size, reserved once: the read-ahead and the chunk read past it, with a
-/// chunk's room for the start of the message that has not settled.
-inline constexpr std::size_t k_mbox_window = k_mbox_read_ahead + 2 * k_mbox_chunk;
 
 class mbox_stream {
 public:

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -168,6 +169,195 @@ TEST(MboxStream, AFileOpenedAsAStreamSplitsAsTheWholeFile) {
     while (auto m = src->reader->next()) b.push_back(std::move(*m));
     std::filesystem::remove(path);
     const auto a = whole(data);
+    ASSERT_EQ(b.size(), a.size());
+    for (std::size_t i = 0; i < a.size(); ++i) ASSERT_EQ(a[i], b[i]) << "message " << i;
+}
+
+namespace {
+
+// An mbox with every way a message's end is decided: a Content-Length that lands
+// (short, and `big` bytes with unescaped "From " lines in its body), one that misses,
+// one that points past the end, CRLF headers, a header block with no blank line
+// before the next envelope, separator lines of "\n" and "\r\n".
+std::string tricky_mbox(std::size_t messages, std::size_t big, std::size_t plain) {
+    std::string m;
+    const std::string env = "From a@example.com Mon Jan  1 00:00:00 2024\n";
+    std::string big_body;
+    while (big_body.size() < big)
+        big_body += "text line\nFrom here on a body line " + std::to_string(big_body.size()) + "\n";
+    for (std::size_t i = 0; i < messages; ++i) {
+        m += env;
+        switch (i % 8) {
+        case 0: {
+            const std::string body = "one\nFrom here on, a body line\nend\n";
+            m += "Content-Length: " + std::to_string(body.size()) + "\n\n" + body + "\n";
+            break;
+        }
+        case 1:
+            m += "Subject: cl lands far\nContent-Length: " + std::to_string(big_body.size()) + "\n\n" + big_body + "\n";
+            break;
+        case 2: m += "Content-Length: 3\n\nbody that is longer\n\n"; break;  // misses: From-split
+        case 3: m += "Subject: crlf\r\nContent-Length: 6\r\n\r\nbody\r\n\r\n"; break;
+        case 4:  // only in the last eight: no later range would be final after it
+            if (i + 8 >= messages)
+                m += "Content-Length: 999999999\n\nclaims far too much\n\n";
+            else
+                m += "Content-Length: 5\n\nfive\n\r\n\r\n";
+            break;
+        case 5: m += "Subject: plain\n\n" + std::string(plain, 'p') + "\n\r\n"; break;
+        case 6: m += "Subject: seventh of eight\n\nbye\n\n"; break;
+        // No blank line before the next envelope: its header block runs on into the next
+        // message's, whose Content-Length then lands from this one's body (one message).
+        default: m += "Subject: no blank line before the next envelope\n"; break;
+        }
+    }
+    return m;
+}
+
+// A stream that counts what its reader took.
+class counting_buf : public std::streambuf {
+public:
+    explicit counting_buf(const std::string& data) : data_(data) {}
+    std::size_t taken() const { return pos_; }
+
+protected:
+    std::streamsize xsgetn(char* s, std::streamsize n) override {
+        const auto k = std::min<std::size_t>(static_cast<std::size_t>(n), data_.size() - pos_);
+        data_.copy(s, k, pos_);
+        pos_ += k;
+        return static_cast<std::streamsize>(k);
+    }
+    int_type underflow() override {
+        return pos_ < data_.size() ? traits_type::to_int_type(data_[pos_]) : traits_type::eof();
+    }
+    int_type uflow() override {
+        return pos_ < data_.size() ? traits_type::to_int_type(data_[pos_++]) : traits_type::eof();
+    }
+
+private:
+    const std::string& data_;
+    std::size_t pos_ = 0;
+};
+
+}  // namespace
+
+// Every prefix of an mbox: the ranges split_mbox_prefix calls final are those of the
+// whole split, at the same places, whatever bytes follow.
+TEST(MboxStream, ARangeCalledFinalIsTheWholeSplitsWhereverThePrefixEnds) {
+    const auto data = tricky_mbox(24, 3000, 2000);  // small: it is split again at every byte
+    const auto all = io::split_mbox(data);
+    ASSERT_EQ(all.size(), 22u);  // 24 envelopes; the two read on into the next are one with it
+    std::size_t finals = 0;
+    for (std::size_t cut = 0; cut <= data.size(); ++cut) {
+        const auto some = io::split_mbox_prefix(std::string_view(data).substr(0, cut), std::string_view::npos);
+        for (std::size_t i = 0; i < some.size() && some[i].final; ++i) {
+            ASSERT_LT(i, all.size()) << "cut " << cut;
+            ASSERT_EQ(some[i].offset, all[i].first) << "cut " << cut << ", range " << i;
+            ASSERT_EQ(some[i].length, all[i].second) << "cut " << cut << ", range " << i;
+            ++finals;
+        }
+    }
+    EXPECT_GT(finals, 1000u);  // the property was tested, not skipped
+    // And the whole data's ranges are final up to the last (which the end decides), but
+    // for those whose Content-Length points past the data: more bytes could land it.
+    const auto whole_split = io::split_mbox_prefix(data, std::string_view::npos);
+    ASSERT_EQ(whole_split.size(), all.size());
+    for (std::size_t i = 0; i + 1 < whole_split.size(); ++i) {
+        const auto text = std::string_view(data).substr(all[i].first, all[i].second);
+        EXPECT_EQ(whole_split[i].final, text.find("claims far too much") == std::string_view::npos) << "range " << i;
+    }
+    EXPECT_FALSE(whole_split.back().final);
+}
+
+TEST(MboxStream, TrickyContentLengthsStreamAsTheWholeFileSplits) {
+    const auto data = tricky_mbox(40, 3u << 19, 70000);  // Content-Lengths landing chunks ahead
+    const auto a = whole(data);
+    ASSERT_EQ(a.size(), 36u);  // 40 envelopes; the four read on into the next are one with it
+    for (std::size_t limit : {std::size_t{0}, std::size_t{1} << 20}) {
+        auto b = streamed(data, limit);
+        for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i) {
+            const auto want = limit ? a[i].substr(0, limit) : a[i];
+            ASSERT_EQ(want.size(), b[i].size()) << "limit " << limit << ", message " << i << ": " << want.substr(0, 60);
+            ASSERT_EQ(want, b[i]) << "limit " << limit << ", message " << i;
+        }
+        ASSERT_EQ(b.size(), a.size()) << "limit " << limit;
+    }
+}
+
+// A message is handed out once its end is decided, not once 4 MiB more of the stream
+// has been read: the window (and so the reader's memory) holds about a chunk of
+// ordinary mail.
+TEST(MboxStream, AMessageIsHandedOutWithoutReadingFarPastItsEnd) {
+    const auto data = big_mbox();
+    counting_buf buf(data);
+    std::istream in(&buf);
+    io::mbox_stream s(in, 0);
+    auto first = s.next();
+    ASSERT_TRUE(first.has_value());
+    EXPECT_EQ(*first, whole(data).front());
+    EXPECT_LE(buf.taken(), io::k_mbox_chunk + (64u << 10));
+    std::size_t n = 1, most = 0;
+    while (auto m = s.next()) {
+        ++n;
+        most = std::max(most, buf.taken() - s.offset());  // how far the reader is past the message's start
+    }
+    EXPECT_EQ(n, 6000u);
+    EXPECT_LE(most, 2 * io::k_mbox_chunk + (512u << 10));  // a chunk, the 0.5 MB messages, and the chunk after
+}
+
+// Which file is an mbox is decided on a prefix only when no later byte can change it.
+TEST(MboxStream, AnMboxIsToldOnAPrefixOnlyWhenTheRestCannotChangeIt) {
+    const std::string env = "From a@example.com Mon Jan  1 00:00:00 2024\n";
+    const std::vector<std::pair<std::string, std::string>> files = {
+        {"two", env + "Subject: x\n\none\n" + env + "\ntwo\n"},
+        {"one.eml", env + "Subject: x\n\nFrom here on, a body line that is not an envelope\n"},
+        // A body line with ':' that is an envelope line's length only in its first 150 bytes.
+        {"long", env + "Subject: x\n\nFrom me: " + std::string(300, 'w') + "\nend\n"},
+        {"list.mbox", "junk\n" + env + "\nbody\n"},
+        {"x.mbox", "no envelope\nat all\n"},
+    };
+    for (const auto& [name, data] : files) {
+        const bool want = io::looks_like_mbox(name, data);
+        for (std::size_t cut = 0; cut <= data.size(); ++cut) {
+            const auto got = io::looks_like_mbox_yet(name, std::string_view(data).substr(0, cut), cut == data.size());
+            if (got) {
+                EXPECT_EQ(*got, want) << name << " cut at " << cut;
+            }
+        }
+        EXPECT_EQ(io::looks_like_mbox_yet(name, data, true), want) << name;
+    }
+    EXPECT_FALSE(io::looks_like_mbox("long", env + "Subject: x\n\nFrom me: " + std::string(300, 'w') + "\nend\n"));
+    EXPECT_FALSE(io::looks_like_mbox_yet("long", env + "Subject: x\n\nFrom me: wwww", false).has_value());
+}
+
+// The shared corpus's mbox files (mailing-list archives, an Outlook export, MimeKit's
+// and GMime's mbox tests, Content-Length ones among them), one after another four
+// times over so that the stream's window moves through them: the stream hands out
+// the whole split's messages.
+TEST(MboxStream, TheCorpussMboxFilesStreamAsTheirWholeSplit) {
+    namespace fs = std::filesystem;
+    const fs::path root = REPLYGUARD_CORPUS_DIR;
+    if (!fs::exists(root)) GTEST_SKIP() << root << " not present";
+    std::vector<fs::path> files;
+    for (const auto& e : fs::recursive_directory_iterator(root))
+        if (e.is_regular_file() && e.path().filename().string().find(".mbox") != std::string::npos)
+            files.push_back(e.path());
+    std::sort(files.begin(), files.end());
+    ASSERT_GE(files.size(), 4u);
+    std::string one;
+    for (const auto& f : files) {
+        std::ifstream in(f, std::ios::binary);
+        std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        if (!text.starts_with("From ")) continue;
+        if (!text.ends_with("\n")) text += "\n";
+        one += text;
+    }
+    std::string data;
+    for (int i = 0; i < 4; ++i) data += one;
+    ASSERT_GT(data.size(), 3 * io::k_mbox_chunk);
+    const auto a = whole(data);
+    const auto b = streamed(data);
+    ASSERT_GT(a.size(), 100u);
     ASSERT_EQ(b.size(), a.size());
     for (std::size_t i = 0; i < a.size(); ++i) ASSERT_EQ(a[i], b[i]) << "message " << i;
 }
