@@ -361,3 +361,22 @@ TEST(MboxStream, TheCorpussMboxFilesStreamAsTheirWholeSplit) {
     ASSERT_EQ(b.size(), a.size());
     for (std::size_t i = 0; i < a.size(); ++i) ASSERT_EQ(a[i], b[i]) << "message " << i;
 }
+
+// The first chunk read ends at every place in and around the second message's envelope
+// line (a message whose end is decided but whose successor's envelope line is cut, one
+// whose next envelope line is not yet whole, the separator): the same messages.
+TEST(MboxStream, AChunkEndingInAnEnvelopeLineSplitsAsTheWholeFile) {
+    const std::string env = "From a@example.com Mon Jan  1 00:00:00 2024\n";
+    const std::string head = env + "Subject: a\n\n";
+    for (std::size_t back = 0; back < env.size() + 8; ++back) {
+        // The second envelope line starts `back` bytes before the chunk's end.
+        const std::size_t body = io::k_mbox_chunk - back - head.size() - 1;
+        std::string data = head + std::string(body, 'a') + "\n" + env + "Subject: b\n\nsecond\n\n" + env +
+                           "Subject: c\nContent-Length: 6\n\nthird\n";
+        const auto a = whole(data);
+        ASSERT_EQ(a.size(), 3u);
+        const auto b = streamed(data);
+        ASSERT_EQ(b.size(), a.size()) << "back " << back;
+        for (std::size_t i = 0; i < a.size(); ++i) ASSERT_EQ(a[i], b[i]) << "back " << back << ", message " << i;
+    }
+}
