@@ -8,13 +8,14 @@
 //   io::split_mbox_prefix calls final in the data up to that point are the
 //   whole split's (what lets the stream settle a message early); every range lies in
 //   the data; io::mbox_stream hands out, by next() and by next_range(), the
-//   messages of the whole split (the inputs are smaller than its read-ahead,
-//   so the stream settles them at its end), and by next_piece() their ranges with
+//   messages of the whole split (the inputs are smaller than a chunk, so the
+//   stream reads each whole at once), and by next_piece() their ranges with
 //   the bytes of those shorter than a picked bound. A difference aborts (libFuzzer
 //   keeps the input). io::looks_like_mbox is asked too (crash checks only).
 // LIMITS
-//   Inputs above 1 MB are skipped: the read-ahead (4 MB) is never reached, so
-//   the windowed settling is the unit tests' (tests/unit/io/mbox_stream_test.cpp).
+//   Inputs above 1 MB are skipped: the stream's chunk (1 MiB) is never exceeded,
+//   so its windowed settling is the unit tests' (tests/unit/io/mbox_stream_test.cpp);
+//   the rule it settles by (`final` on a prefix) is fuzzed here.
 #include "io/input.hpp"
 #include "io/mbox_stream.hpp"
 

@@ -9,13 +9,14 @@
 //   envelope line or the end), hands out the messages whose end is settled, drops
 //   them from the window and reads on.
 // LIMITS
-//   Memory: the window, from the first message not yet settled to at most a chunk
-//   past its end: a message settles once no later byte can move its end (its next
-//   envelope line, and its Content-Length's landing place, are in the window), or
-//   once k_mbox_read_ahead bytes past it are (a Content-Length that never lands),
-//   so the window holds at most the message being read, the read-ahead and a
-//   chunk (a message with no envelope line after it within message_bytes + the
-//   read-ahead ends there, truncated), and for ordinary mail about one chunk.
+//   Memory: the window, from the first message not yet settled to the end of the
+//   last chunk read. A message settles once no later byte can move its end (its
+//   next envelope line, and its Content-Length's landing place, are in the
+//   window), or once k_mbox_read_ahead bytes past it are (a Content-Length that
+//   never lands): the window holds that message and at most a chunk past its end,
+//   or the read-ahead past it for such a Content-Length (a message with no
+//   envelope line after it within message_bytes + the read-ahead ends there,
+//   truncated); for ordinary mail about one chunk.
 //   Work: each chunk read splits the window only up to the first message that
 //   cannot settle yet, so a byte is split about once, not once a chunk.
 //   A Content-Length that lands more than k_mbox_read_ahead past the envelope line
