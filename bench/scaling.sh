@@ -12,7 +12,8 @@
 #     --repeat   scan the file list K times over in each run (default 1): longer
 #                runs, so that start-up and the last large file weigh less. The
 #                whole list must fit on one command line (half of ARG_MAX): 3 for
-#                the shared corpus named by a short path (/work/shared/corpus)
+#                the shared corpus by its default path, which is resolved
+#                (/work/shared/corpus, not /work/main/../shared/corpus)
 #     --no-pair  leave out the anchor "pair" (two -j1 processes, half each)
 #     --no-machine  leave out the machine anchors (one and two at once of a
 #                compute loop, a compressor and gmime_floor, see below)
