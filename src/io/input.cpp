@@ -268,6 +268,33 @@ std::optional<bool> looks_like_mbox_yet(std::string_view name, std::string_view 
     return std::nullopt;
 }
 
+bool read_until_mbox_decided(std::string_view name, std::string& head, std::size_t limit,
+                             const std::function<std::size_t(char*, std::size_t)>& more) {
+    // Doubling, not the whole limit at once: every input that starts with "From " is read
+    // here, nearly all of them single messages far below the limit (4 MiB), and zeroing
+    // (and mapping) 4 MiB for each was half of all instructions of `scan` over the corpus
+    // (bench/README.md, 2026-12-05); an mbox is told by its second envelope line, mostly
+    // in the first 64 KiB, so the rest is read by the stream, chunk by chunk, not here.
+    bool end = false;
+    for (;;) {
+        if (auto decided = looks_like_mbox_yet(name, head, end || head.size() >= limit)) return *decided;
+        const std::size_t had = head.size();
+        const std::size_t want = std::min(limit, std::max(2 * had, std::size_t{64} << 10));
+        head.resize_and_overwrite(want, [&](char* p, std::size_t) {
+            std::size_t got = had;
+            while (got < want) {
+                const std::size_t n = more(p + got, want - got);
+                if (n == 0) {
+                    end = true;
+                    break;
+                }
+                got += n;
+            }
+            return got;
+        });
+    }
+}
+
 namespace {
 
 input_item error_item(std::string source, std::string path, std::string error) {
@@ -402,23 +429,14 @@ void add_file(const std::string& path, const std::string& source, item_sink& out
     const bool candidate = std::string_view(head).starts_with("From ") || base.find(".mbox") != std::string::npos ||
                            base.find(".mbx") != std::string::npos;
     if (candidate && size > 0) {
-        // Read until decided (io::looks_like_mbox_yet), at most `decide` bytes, doubling:
-        // an mbox is told by its second envelope line, mostly in the first read.
         const std::size_t decide = static_cast<std::size_t>(std::min<std::uint64_t>(size, k_mbox_read_ahead));
-        std::optional<bool> mbox = looks_like_mbox_yet(path, head, head.size() >= decide);
-        while (!mbox) {
-            const std::size_t had = head.size();
-            const std::size_t want = std::min(decide, 2 * had);
-            ssize_t got = 0;
-            head.resize_and_overwrite(want, [&](char* p, std::size_t) {
-                got = read_some(fd.get(), p + had, want - had);
-                return had + static_cast<std::size_t>(std::max<ssize_t>(got, 0));
-            });
-            mbox = looks_like_mbox_yet(path, head, got <= 0 || head.size() >= decide);
-        }
+        const bool mbox = read_until_mbox_decided(path, head, decide, [&](char* p, std::size_t n) {
+            const ssize_t got = read_some(fd.get(), p, n);
+            return got > 0 ? static_cast<std::size_t>(got) : std::size_t{0};
+        });
         // Only a file that is an mbox is read again, as a stream (io/mbox_stream.hpp): the items
         // are byte ranges read again by load(), so an mbox of any size is never held in memory.
-        if (*mbox) {
+        if (mbox) {
             std::string().swap(head);  // up to k_mbox_read_ahead (4 MB), held while the mbox is listed
             std::vector<input_item> none;
             input_options so = opt;

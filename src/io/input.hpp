@@ -137,6 +137,14 @@ std::vector<mbox_range> split_mbox_prefix(std::string_view data, std::size_t sto
 /// (the data is all there is, or all that is read to decide), else nothing (read more).
 std::optional<bool> looks_like_mbox_yet(std::string_view name, std::string_view data, bool whole);
 
+/// Whether the input `name` is an mbox, reading `head` (what is read of it so far) on
+/// through `more` only until looks_like_mbox_yet answers: to 64 KiB at least, then
+/// doubling, never past `limit` bytes. `more(p, n)` puts up to n further bytes at p and
+/// says how many, 0 at the end (or on an error). The answer is looks_like_mbox of the
+/// first `limit` bytes (or all there are); `head` keeps what was read.
+bool read_until_mbox_decided(std::string_view name, std::string& head, std::size_t limit,
+                             const std::function<std::size_t(char*, std::size_t)>& more);
+
 /// True when `data` (named `name`) should be read as an mbox.
 bool looks_like_mbox(std::string_view name, std::string_view data);
 

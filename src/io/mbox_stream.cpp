@@ -128,36 +128,6 @@ std::optional<mbox_stream::piece> mbox_stream::next_piece(std::size_t keep_below
     return p;
 }
 
-namespace {
-
-/// The start of `in`, enough of it to tell an mbox (io::looks_like_mbox_yet): read
-/// until that is decided, up to k_mbox_read_ahead bytes (what decides a file that is
-/// not an mbox, as before), and the start of the window when it is one.
-std::string read_deciding(std::istream& in, const std::string& name) {
-    // In 64 KiB steps, not one buffer of the whole: every input file that starts with
-    // "From " is read here, nearly all of them single messages far below 4 MiB, and
-    // zeroing (and mapping) 4 MiB for each was half of all instructions of `scan` over
-    // the corpus (bench/README.md, 2026-12-05). An mbox is decided by its second
-    // envelope line, mostly within the first step: reading the whole 4 MiB first put
-    // them at the window's front, to be split and moved again with every chunk.
-    std::string out;
-    char chunk[64u << 10];
-    std::size_t ask_at = sizeof chunk;  // doubling: each byte is looked at about twice
-    while (out.size() < k_mbox_read_ahead) {
-        in.read(chunk, static_cast<std::streamsize>(std::min(sizeof chunk, k_mbox_read_ahead - out.size())));
-        const auto got = static_cast<std::size_t>(in.gcount());
-        out.append(chunk, got);
-        if (got == 0 || !in) break;
-        if (out.size() >= ask_at) {
-            if (looks_like_mbox_yet(name, out, false).value_or(false)) break;
-            ask_at *= 2;
-        }
-    }
-    return out;
-}
-
-}  // namespace
-
 std::optional<mbox_source> open_mbox_stream(const std::string& path, const input_options& opt,
                                             std::vector<input_item>& rest) {
     namespace fs = std::filesystem;
@@ -183,8 +153,12 @@ std::optional<mbox_source> open_mbox_stream(const std::string& path, const input
         if (!*src.file) return std::nullopt;  // expand_inputs says why
         in = src.file.get();
     }
-    std::string prefix = read_deciding(*in, path);
-    if (looks_like_mbox(path, prefix)) {
+    std::string prefix;
+    const bool mbox = read_until_mbox_decided(path, prefix, k_mbox_read_ahead, [&](char* p, std::size_t n) {
+        in->read(p, static_cast<std::streamsize>(n));
+        return static_cast<std::size_t>(in->gcount());
+    });
+    if (mbox) {
         src.reader = std::make_unique<mbox_stream>(*in, opt.max_bytes, std::move(prefix));
         return src;
     }
