@@ -33,6 +33,21 @@ std::vector<std::string> streamed(const std::string& data, std::size_t max_bytes
     return out;
 }
 
+// `got` holds the messages of `want`, in order, each cut at `limit` (0: none); the first
+// difference fails the test (told by `where`), not every message after it too.
+void expect_same_messages(const std::vector<std::string>& want, const std::vector<std::string>& got,
+                          std::size_t limit = 0, const std::string& where = "") {
+    for (std::size_t i = 0; i < std::min(want.size(), got.size()); ++i) {
+        const auto w = limit ? want[i].substr(0, limit) : want[i];
+        if (w != got[i]) {
+            ADD_FAILURE() << where << "message " << i << ": " << got[i].size() << " bytes, not " << w.size() << " of "
+                          << w.substr(0, 60);
+            return;
+        }
+    }
+    EXPECT_EQ(got.size(), want.size()) << where;
+}
+
 // An mbox of several windows: plain messages, CRLF ones, a Content-Length body
 // with an unescaped "From " line in it, a preamble, messages of 0.5 MB.
 std::string big_mbox() {
@@ -61,10 +76,8 @@ TEST(MboxStream, SplitsAsTheWholeFileDoesAcrossManyWindows) {
     const auto data = big_mbox();
     ASSERT_GT(data.size(), 3 * (io::k_mbox_chunk + io::k_mbox_read_ahead));
     const auto a = whole(data);
-    const auto b = streamed(data);
     ASSERT_EQ(a.size(), 6000u);
-    ASSERT_EQ(b.size(), a.size());
-    for (std::size_t i = 0; i < a.size(); ++i) ASSERT_EQ(a[i], b[i]) << "message " << i;
+    expect_same_messages(a, streamed(data));
 }
 
 // The streamed reader splits only up to the messages that can settle: a split told
@@ -168,9 +181,7 @@ TEST(MboxStream, AFileOpenedAsAStreamSplitsAsTheWholeFile) {
     std::vector<std::string> b;
     while (auto m = src->reader->next()) b.push_back(std::move(*m));
     std::filesystem::remove(path);
-    const auto a = whole(data);
-    ASSERT_EQ(b.size(), a.size());
-    for (std::size_t i = 0; i < a.size(); ++i) ASSERT_EQ(a[i], b[i]) << "message " << i;
+    expect_same_messages(whole(data), b);
 }
 
 namespace {
@@ -273,15 +284,8 @@ TEST(MboxStream, TrickyContentLengthsStreamAsTheWholeFileSplits) {
     const auto data = tricky_mbox(40, 3u << 19, 70000);  // Content-Lengths landing chunks ahead
     const auto a = whole(data);
     ASSERT_EQ(a.size(), 36u);  // 40 envelopes; the four read on into the next are one with it
-    for (std::size_t limit : {std::size_t{0}, std::size_t{1} << 20}) {
-        auto b = streamed(data, limit);
-        for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i) {
-            const auto want = limit ? a[i].substr(0, limit) : a[i];
-            ASSERT_EQ(want.size(), b[i].size()) << "limit " << limit << ", message " << i << ": " << want.substr(0, 60);
-            ASSERT_EQ(want, b[i]) << "limit " << limit << ", message " << i;
-        }
-        ASSERT_EQ(b.size(), a.size()) << "limit " << limit;
-    }
+    for (std::size_t limit : {std::size_t{0}, std::size_t{1} << 20})
+        expect_same_messages(a, streamed(data, limit), limit, "limit " + std::to_string(limit) + ", ");
 }
 
 // A message is handed out once its end is decided, not once 4 MiB more of the stream
@@ -356,10 +360,8 @@ TEST(MboxStream, TheCorpussMboxFilesStreamAsTheirWholeSplit) {
     for (int i = 0; i < 4; ++i) data += one;
     ASSERT_GT(data.size(), 3 * io::k_mbox_chunk);
     const auto a = whole(data);
-    const auto b = streamed(data);
     ASSERT_GT(a.size(), 100u);
-    ASSERT_EQ(b.size(), a.size());
-    for (std::size_t i = 0; i < a.size(); ++i) ASSERT_EQ(a[i], b[i]) << "message " << i;
+    expect_same_messages(a, streamed(data));
 }
 
 // The first chunk read ends at every place in and around the second message's envelope
@@ -375,8 +377,6 @@ TEST(MboxStream, AChunkEndingInAnEnvelopeLineSplitsAsTheWholeFile) {
                            "Subject: c\nContent-Length: 6\n\nthird\n";
         const auto a = whole(data);
         ASSERT_EQ(a.size(), 3u);
-        const auto b = streamed(data);
-        ASSERT_EQ(b.size(), a.size()) << "back " << back;
-        for (std::size_t i = 0; i < a.size(); ++i) ASSERT_EQ(a[i], b[i]) << "back " << back << ", message " << i;
+        expect_same_messages(a, streamed(data), 0, "back " + std::to_string(back) + ", ");
     }
 }
