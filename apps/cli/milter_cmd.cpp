@@ -56,8 +56,11 @@ using namespace milterd;
 
 int run_milter(const milter_args& a) {
     // Not a static object: a timed-out analysis may still use it while the
-    // process exits; it is torn down below only when none is running.
-    daemon_state& st = *new daemon_state;
+    // process exits; it is torn down below only when none is running. Owned
+    // here until libmilter's thread starts (a start-up error frees it: no
+    // callback runs before that), then handed to g_state under that rule.
+    auto owned = std::make_unique<daemon_state>();
+    daemon_state& st = *owned;
     st.config_path = a.config;
     st.db_from_cli = !a.db.empty();
     st.socket_from_cli = !a.socket.empty();
@@ -125,7 +128,6 @@ int run_milter(const milter_args& a) {
     }
     std::string socket = mc0.socket;
     st.set_live(std::move(built));
-    g_state = &st;
 
     smfiDesc desc = filter_description();
 
@@ -180,6 +182,7 @@ int run_milter(const milter_args& a) {
         log_line("", fmt::format("warmed {} analysis thread(s) in {:.0f} ms", n, ms));
     }
     std::atomic<int> smfi_rc{MI_SUCCESS};
+    g_state = owned.release();  // from here on deleted below, only when no analysis uses it
     std::thread smfi([&smfi_rc] {
         smfi_rc = smfi_main();
         wake_main_smfi_returned();
