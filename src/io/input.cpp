@@ -434,14 +434,12 @@ void add_file(const std::string& path, const std::string& source, item_sink& out
             const ssize_t got = read_some(fd.get(), p, n);
             return got > 0 ? static_cast<std::size_t>(got) : std::size_t{0};
         });
-        // Only a file that is an mbox is read again, as a stream (io/mbox_stream.hpp): the items
-        // are byte ranges read again by load(), so an mbox of any size is never held in memory.
+        // An mbox is read on from `head` as a stream (io/mbox_stream.hpp): the items are
+        // byte ranges read again by load(), so an mbox of any size is never held in memory.
         if (mbox) {
-            std::string().swap(head);  // up to k_mbox_read_ahead (4 MB), held while the mbox is listed
-            std::vector<input_item> none;
             input_options so = opt;
             if (!so.max_bytes) so.max_bytes = limits{}.message_bytes;
-            if (auto m = open_mbox_stream(path, so, none)) {
+            if (auto m = resume_mbox_stream(path, std::move(head), so)) {
                 // With keep_bytes, a message under k_peek_bytes comes with its bytes, as a
                 // small file does: its worker opens and reads nothing (open, pread and
                 // close a message were ~2.6% of `scan -j1` of a generated 51 MB mbox, perf).

@@ -184,4 +184,14 @@ std::optional<mbox_source> open_mbox_stream(const std::string& path, const input
     return std::nullopt;
 }
 
+std::optional<mbox_source> resume_mbox_stream(const std::string& path, std::string head, const input_options& opt) {
+    auto file = std::make_unique<std::ifstream>(path, std::ios::binary);
+    if (!*file || !file->seekg(static_cast<std::streamoff>(head.size()))) return std::nullopt;
+    mbox_source src;
+    src.source = path;
+    src.reader = std::make_unique<mbox_stream>(*file, opt.max_bytes, std::move(head));
+    src.file = std::move(file);
+    return src;
+}
+
 }  // namespace replyguard::io
