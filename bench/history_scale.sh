@@ -8,9 +8,11 @@
 #   through a pipe (learn streams it: nothing of size N is held), into a fresh SQLite
 #   history. Measured: learn CPU seconds (user+sys of learn alone, not the generator),
 #   msg/s per CPU second, peak RSS, the store's bytes per learnt message. Then the same
-#   fixed sample (the first 300 messages of copy 1, in every history of 10k or more;
-#   the messages of copy 1 are learnt there, so lookups find their threads) is scanned
-#   against each history: `scan --format jsonl -j1`, msg/s per CPU second and peak RSS.
+#   fixed sample (the first 3,000 messages of copy 1, --sample N; in every history of
+#   10k or more the messages of copy 1 are learnt, so lookups find their threads) is
+#   scanned against each history: `scan --format jsonl -j1`, msg/s per CPU second and
+#   peak RSS. Rounds before 22 (bench/README.md) scanned 300: against a 1M history
+#   that figure is a third start-up (the page cache filling, pages first read).
 #   Last (not with --no-rss), peak RSS against the input's size with the history held
 #   fixed: scan of 100 vs 100k messages, as an mbox (-j1, -j2) and as a folder of one
 #   file per message, against no history and against one fixed 10k history; learn of
@@ -20,7 +22,7 @@
 #   Rates are per CPU second (the machine is shared: wall time means little).
 # USAGE
 #   bench/history_scale.sh [--quick] [--sizes "0 10000 1000000"] [--binary build/replyguard]
-#                          [--corpus ../shared/corpus] [--work DIR] [--keep]
+#                          [--corpus ../shared/corpus] [--work DIR] [--keep] [--sample N]
 #   --quick: sizes 0 10000 100000 (and the RSS runs); default sizes 0 10000 1000000.
 #   The 10M run: --sizes 10000000 (about 1.5 GB of store, hours of CPU; see bench/README.md).
 # LIMITS
@@ -34,6 +36,7 @@ sizes="0 10000 1000000"
 work=""
 keep=0
 rss=1
+nsample_want=3000
 while [ $# -gt 0 ]; do
   case $1 in
     --quick) sizes="0 10000 100000"; shift ;;
@@ -43,7 +46,8 @@ while [ $# -gt 0 ]; do
     --work) work=$2; shift 2 ;;
     --keep) keep=1; shift ;;
     --no-rss) rss=0; shift ;;
-    *) echo "usage: $0 [--quick] [--sizes LIST] [--binary B] [--corpus DIR] [--work DIR] [--keep] [--no-rss]" >&2; exit 2 ;;
+    --sample) nsample_want=$2; shift 2 ;;
+    *) echo "usage: $0 [--quick] [--sizes LIST] [--binary B] [--corpus DIR] [--work DIR] [--keep] [--no-rss] [--sample N]" >&2; exit 2 ;;
   esac
 done
 [ -x "$bin" ] || { echo "no binary $bin (ninja -C build replyguard)" >&2; exit 2; }
@@ -52,13 +56,13 @@ mkdir -p "$work"
 [ $keep = 1 ] || trap 'rm -rf "$work"' EXIT
 gen() { python3 "$here/history_gen.py" --corpus "$corpus" "$@"; }
 
-# The scan sample: copy 1's first 300 messages (copy 0 is the corpus order, copy 1 follows).
+# The scan sample: copy 1's first N messages (copy 0 is the corpus order, copy 1 follows).
 ncorpus=$(python3 - "$corpus" "$here" <<'EOF'
 import sys; sys.path.insert(0, sys.argv[2]); import history_gen
 print(len(history_gen.read_corpus(sys.argv[1])))
 EOF
 )
-gen --messages $((ncorpus + 300)) --copies-in-span 3500 | python3 -c "
+gen --messages $((ncorpus + nsample_want)) --copies-in-span 3500 | python3 -c "
 import sys
 data = sys.stdin.buffer.read()
 parts = data.split(b'\nFrom gen@bench ')
