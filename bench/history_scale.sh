@@ -12,7 +12,7 @@
 #   10k or more the messages of copy 1 are learnt, so lookups find their threads) is
 #   scanned against each history: `scan --format jsonl -j1`, msg/s per CPU second and
 #   peak RSS. Rounds before 22 (bench/README.md) scanned 300: against a 1M history
-#   that figure is a third start-up (the page cache filling, pages first read).
+#   a fifth or more of that figure is start-up (the page cache filling, pages first read).
 #   Last (not with --no-rss), peak RSS against the input's size with the history held
 #   fixed: scan of 100 vs 100k messages, as an mbox (-j1, -j2) and as a folder of one
 #   file per message, against no history and against one fixed 10k history; learn of

@@ -115,7 +115,8 @@ std::optional<mbox_source> open_mbox_stream(const std::string& path, const input
 /// The rest of the regular file `path` as a streamed mbox, when its first bytes `head` have
 /// been read and found to make an mbox (io::read_until_mbox_decided, as expand_inputs
 /// decides): the file is opened again at head.size(), so nothing is read or decided
-/// twice. Nothing when it cannot be opened again (expand_inputs then reads it whole).
+/// twice. Nothing when it cannot be opened again (expand_inputs then lists it as one
+/// message, whose load() says why it cannot be read).
 std::optional<mbox_source> resume_mbox_stream(const std::string& path, std::string head, const input_options& opt);
 
 }  // namespace replyguard::io
