@@ -175,6 +175,7 @@ int run_history(const history_args& a) {
         auto c = config_from_toml(*doc);
         if (!c) return fail_with(c.error().message);
         store::set_sqlite_cache_mb(static_cast<int>(c->history_cache_mb));  // [history] cache_mb
+        store::set_sqlite_mmap_mb(static_cast<int>(c->history_mmap_mb));    // [history] mmap_mb
         auto r = retention_from_toml(*doc);
         if (!r) return fail_with(r.error().message);
         ret = *r;

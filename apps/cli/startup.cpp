@@ -20,6 +20,7 @@ result<config_file> load_config_file(const std::string& path) {
     f.doc = std::move(*doc);
     // [history] cache_mb, for every store opened after this (scan, serve, the milter and its reloads).
     store::set_sqlite_cache_mb(static_cast<int>(f.core.history_cache_mb));
+    store::set_sqlite_mmap_mb(static_cast<int>(f.core.history_mmap_mb));  // [history] mmap_mb, off by default
     return f;
 }
 

@@ -80,6 +80,7 @@ int run_watch(const watch_args& a) {
         cfg = std::move(*c);
     }
     store::set_sqlite_cache_mb(static_cast<int>(cfg.history_cache_mb));  // [history] cache_mb
+    store::set_sqlite_mmap_mb(static_cast<int>(cfg.history_mmap_mb));    // [history] mmap_mb
     if (a.imap.folders.size() > 1) {
         say("watch follows one mailbox: give --folder once (run one watch per mailbox)");
         return 2;

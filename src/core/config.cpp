@@ -214,6 +214,14 @@ result<config> config_from_toml(const toml_document& doc) {
                                                          where(*n, origin), name, k_max_history_cache_mb));
                 *dst = i->get();
             }
+            if (const toml::node* n = t->get("mmap_mb")) {
+                const auto* i = n->as_integer();
+                if (!i || i->get() < 0 || i->get() > k_max_history_mmap_mb)
+                    return fail(errc::parse,
+                                fmt::format("{}: history.mmap_mb must be a whole number of MiB from 0 to {}",
+                                            where(*n, origin), k_max_history_mmap_mb));
+                cfg.history_mmap_mb = i->get();
+            }
         } else {
             // [milter] is read by the milter front-end (milter/policy.cpp). No other
             // front-end reads a table of its own: [serve], [store], [report] and

@@ -14,6 +14,8 @@
 //     [history]     cache_mb = 64          SQLite's page cache per history connection
 //                   learn_cache_mb = 4     the same for `learn` (the front-ends hand the one
 //                                          they use to store::set_sqlite_cache_mb)
+//                   mmap_mb = 0            SQLite's memory map of the history file, off by
+//                                          default (store::set_sqlite_mmap_mb; not learn)
 // DIAGNOSTICS
 //   load_config() returns an error naming the file, line and key for a syntax
 //   error, an unknown table or key, or a value of the wrong type.
@@ -39,6 +41,9 @@ inline constexpr std::int64_t k_max_history_cache_mb = 65536;
 /// saves it only re-reads from the kernel's page cache (100,000 messages: 136 MB peak
 /// with 64, 59 MB with 4, which costs up to 6% more CPU; bench/README.md, Round 18).
 inline constexpr std::int64_t k_default_history_learn_cache_mb = 4;
+/// [history] mmap_mb: the largest value accepted (MiB; 0, the default, maps nothing).
+/// SQLite caps it at its build's SQLITE_MAX_MMAP_SIZE (Debian 12: 2 GiB less 64 KiB).
+inline constexpr std::int64_t k_max_history_mmap_mb = 65536;
 
 struct config {
     std::map<std::string, double, std::less<>> score_overrides;
@@ -58,6 +63,12 @@ struct config {
     /// [history] learn_cache_mb: the same bound for `learn`'s connection, small by
     /// default so that learn's peak memory does not grow with the history it writes.
     std::int64_t history_learn_cache_mb = k_default_history_learn_cache_mb;
+    /// [history] mmap_mb: how much of each history file SQLite maps and reads in place
+    /// instead of copying pages out of the kernel (PRAGMA mmap_size), for the connections
+    /// of scan, watch, serve, the milter, report and `history`; `learn` never maps. 0 (the
+    /// default): none. The mapped pages count in the process's RSS and grow with the
+    /// history and with what is looked up; a read error on one is a SIGBUS, not an error.
+    std::int64_t history_mmap_mb = 0;
     /// More file-share / URL-shortener hosts (and their subdomains) for detect/link_payload.cpp,
     /// added to its built-in list.
     std::vector<std::string> file_share_hosts;

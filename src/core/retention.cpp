@@ -9,8 +9,8 @@ namespace replyguard {
 result<history_retention> read_history_table(const toml::table& history, const std::string& origin) {
     history_retention out;
     for (const auto& [name, node] : history) {
-        // The page caches: core/config.cpp reads and checks them.
-        if (name.str() == "cache_mb" || name.str() == "learn_cache_mb") continue;
+        // The page caches and the memory map: core/config.cpp reads and checks them.
+        if (name.str() == "cache_mb" || name.str() == "learn_cache_mb" || name.str() == "mmap_mb") continue;
         if (name.str() != "retention")
             return fail(errc::parse, fmt::format("{}: unknown key history.{}", toml_where(node, origin), name.str()));
         const toml::table* t = node.as_table();

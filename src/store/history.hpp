@@ -314,6 +314,14 @@ result<std::unique_ptr<history>> open_sqlite_history(const std::string& path, op
 /// bounds the memory that grows with the history's size.
 void set_sqlite_cache_mb(int mb);
 
+/// How much of each SQLite history file opened after this call SQLite maps and reads in
+/// place, in MiB (`[history] mmap_mb`, default 0: none; PRAGMA mmap_size, capped by
+/// SQLite's build). Process-wide, set as the cache is. Against a history far larger
+/// than the cache a scan then copies no page out of the kernel (1M learnt messages:
+/// 40 page reads a message; system time 0.31-0.92 -> 0.16-0.20 s for 3,000 messages),
+/// but the mapped pages count in the process's RSS (131 MB -> 1.05 GB there).
+void set_sqlite_mmap_mb(int mb);
+
 /// An empty in-memory history (tests; also what a missing file means for scan).
 std::unique_ptr<history> make_memory_history();
 

@@ -292,6 +292,8 @@ std::vector<std::string> split_lines(const std::string& s) {
 
 // [history] cache_mb (store::set_sqlite_cache_mb): read by each open's init().
 std::atomic<int> g_cache_mb{64};
+// [history] mmap_mb (store::set_sqlite_mmap_mb): read by each open's init(); 0 maps nothing.
+std::atomic<int> g_mmap_mb{0};
 
 class sqlite_history final : public history {
 public:
@@ -318,6 +320,10 @@ public:
         // read, so a small history costs no more memory than before.
         // The bound is [history] cache_mb (set_sqlite_cache_mb, default 64 MB).
         if (auto r = exec(fmt::format("PRAGMA cache_size=-{}", std::int64_t{g_cache_mb.load()} * 1024)); !r) return r;
+        // Off by default: mapped pages count in the RSS and a read error on one is a
+        // SIGBUS (store/history.hpp, set_sqlite_mmap_mb).
+        if (const int mmap_mb = g_mmap_mb.load(); mmap_mb > 0)
+            if (auto r = exec(fmt::format("PRAGMA mmap_size={}", std::int64_t{mmap_mb} << 20)); !r) return r;
         if (auto r = sqlite_migrate(db_, path_, sqlite_history_schema(), rw_); !r) return r;
         // A reader of a file no learn has migrated to 4 yet reads the fingerprints of
         // migration 1 (text keys, message_fp_count); everything else reads the same.
@@ -1458,6 +1464,7 @@ result<std::unique_ptr<sqlite_history>> open_file(const std::string& path, const
 }  // namespace
 
 void set_sqlite_cache_mb(int mb) { g_cache_mb.store(mb > 0 ? mb : 1); }
+void set_sqlite_mmap_mb(int mb) { g_mmap_mb.store(mb > 0 ? mb : 0); }
 
 result<std::unique_ptr<history>> open_sqlite_history(const std::string& path, open_mode mode) {
     const bool rw = mode == open_mode::read_write;

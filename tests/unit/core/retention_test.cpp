@@ -87,4 +87,29 @@ TEST(history_cache_config, default_value_and_refusals) {
     EXPECT_EQ(l->history_learn_cache_mb, 2);
 }
 
+// [history] mmap_mb: off (0) unless set, 0 accepted (unlike the caches), the same refusals.
+TEST(history_cache_config, mmap_default_value_and_refusals) {
+    auto d = parse_config("[org]\ndomains = [\"ours.example\"]\n", "r.toml");
+    ASSERT_TRUE(d.has_value()) << d.error().message;
+    EXPECT_EQ(d->history_mmap_mb, 0);
+    const std::string doc = "[history]\nmmap_mb = 2048\n[history.retention]\nmessage_days = 10\n";
+    auto c = parse_config(doc, "r.toml");
+    ASSERT_TRUE(c.has_value()) << c.error().message;
+    EXPECT_EQ(c->history_mmap_mb, 2048);
+    EXPECT_EQ(c->history_cache_mb, 64);  // only its own value
+    auto r = read(doc);                  // history prune's reader accepts the key beside the retention table
+    ASSERT_TRUE(r.has_value()) << r.error().message;
+    EXPECT_EQ(r->message_days, 10);
+    auto z = parse_config("[history]\nmmap_mb = 0\n", "r.toml");
+    ASSERT_TRUE(z.has_value()) << z.error().message;
+    EXPECT_EQ(z->history_mmap_mb, 0);
+    for (const std::string bad : {"-1", "64.0", "\"64\"", "true", "65537"}) {
+        auto e = parse_config("[history]\n\nmmap_mb = " + bad + "\n", "r.toml");
+        ASSERT_FALSE(e.has_value()) << "mmap_mb = " << bad;
+        EXPECT_EQ(e.error().code, errc::parse);
+        EXPECT_TRUE(e.error().message.starts_with("r.toml:3:")) << e.error().message;
+        EXPECT_NE(e.error().message.find("history.mmap_mb must be"), std::string::npos) << e.error().message;
+    }
+}
+
 }  // namespace

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 
 using namespace replyguard;
@@ -434,6 +435,57 @@ TEST(sqlite_history, learn_creates_the_file_with_the_schema_version) {
     ASSERT_TRUE(ro.has_value()) << ro.error().message;
     EXPECT_TRUE((*ro)->find_message("a@x")->has_value());
     EXPECT_FALSE((*ro)->put(sample("b@x", "T1", "a@p.jp", {"me@o.jp"}, 1)).has_value());
+}
+
+// [history] mmap_mb (store::set_sqlite_mmap_mb): off by default, the file is not mapped;
+// set, a reader maps it (seen in /proc/self/maps once a lookup has read a page) and
+// answers as before. Reset to 0 at the end: the setting is process-wide.
+TEST(sqlite_history, mmap_mb_maps_the_file_only_when_set_and_answers_the_same) {
+    auto p = temp_db("mmap");
+    {
+        auto h = open_history(p, open_mode::read_write);
+        ASSERT_TRUE(h.has_value()) << h.error().message;
+        for (int i = 0; i < 200; ++i)
+            ASSERT_TRUE(*(*h)->put(sample(fmt::format("m{}@x", i), fmt::format("T{}", i % 20), "a@p.jp", {"me@o.jp"}, i,
+                                          {std::uint64_t(1000 + i), std::uint64_t(77)})));
+    }
+    const std::string canonical = std::filesystem::canonical(p).string();
+    auto mapped = [&] {
+        std::ifstream maps("/proc/self/maps");
+        for (std::string line; std::getline(maps, line);)
+            if (line.ends_with(" " + canonical)) return true;
+        return false;
+    };
+    auto answers = [&](history& h) {
+        std::string out;
+        auto t = h.find_thread("T3");
+        out += t && *t ? fmt::format("thread {} {};", (*t)->id, (*t)->messages) : "no thread;";
+        auto m = h.find_message("m150@x");
+        out += m && *m ? fmt::format("message {} {};", (*m)->key, (*m)->date) : "no message;";
+        auto f = h.match_fingerprints(std::vector<std::uint64_t>{1003, 77}, 3, 1);
+        if (f)
+            for (const auto& hit : *f) out += fmt::format("hit {} {} {};", hit.message_key, hit.matched, hit.stored);
+        return out;
+    };
+    std::string off, on;
+    {
+        auto ro = open_history(p, open_mode::read_only);
+        ASSERT_TRUE(ro.has_value()) << ro.error().message;
+        off = answers(**ro);
+        EXPECT_FALSE(mapped());
+    }
+    set_sqlite_mmap_mb(64);
+    {
+        auto ro = open_history(p, open_mode::read_only);
+        ASSERT_TRUE(ro.has_value()) << ro.error().message;
+        on = answers(**ro);
+        EXPECT_TRUE(mapped());
+    }
+    set_sqlite_mmap_mb(0);
+    EXPECT_FALSE(mapped());  // unmapped at close
+    EXPECT_NE(off.find("message m150@x 150;"), std::string::npos) << off;
+    EXPECT_NE(off.find("hit m3@x"), std::string::npos) << off;
+    EXPECT_EQ(on, off);
 }
 
 // issue 12: a history the user may only read (file 0444 in a folder 0555, as
