@@ -1193,9 +1193,14 @@ private:
                                         "it also holds the milter's outbound state), then replyguard learn --db URL",
                                         where, k_layout, u_.host, u_.port, u_.db));
             if (mode_ == open_mode::read_write) {
-                auto a = raw({"HSETNX", k_meta_key, "layout", std::to_string(k_layout)});
-                auto b = raw({"HSETNX", k_meta_key, "fpbits", std::to_string(u_.fpbits)});
-                if (!a.r || !b.r || a->type == REDIS_REPLY_ERROR || b->type == REDIS_REPLY_ERROR)
+                // Both fields at once (a script runs atomically): written by two HSETNX, a
+                // process that read the hash between them met a layout without fpbits and
+                // refused to start (two milters started together on an empty database).
+                auto w = raw({"EVAL",
+                              "if redis.call('EXISTS', KEYS[1]) == 0 then "
+                              "redis.call('HSET', KEYS[1], 'layout', ARGV[1], 'fpbits', ARGV[2]) end return 1",
+                              "1", k_meta_key, std::to_string(k_layout), std::to_string(u_.fpbits)});
+                if (!w.r || w->type == REDIS_REPLY_ERROR)
                     return fail(errc::store, fmt::format("{}: cannot write {}", where, k_meta_key));
                 m = raw({"HGETALL", k_meta_key});  // another process may have written it first
                 if (!m.r || m->type == REDIS_REPLY_ERROR)
