@@ -203,24 +203,24 @@ result<config> config_from_toml(const toml_document& doc) {
             // Read by `history prune` (core/retention.hpp); checked here, so every
             // command refuses a bad value as it refuses any other.
             if (auto r = read_history_table(*t, origin); !r) return std::unexpected(r.error());
-            for (auto [name, dst] : {std::pair{"cache_mb", &cfg.history_cache_mb},
-                                     std::pair{"learn_cache_mb", &cfg.history_learn_cache_mb}}) {
-                const toml::node* n = t->get(name);
+            // The page caches (1..), the memory map (0: off); whole MiB, the same largest value.
+            struct mib_key {
+                const char* name;
+                std::int64_t* dst;
+                std::int64_t least;
+                std::int64_t most;
+            };
+            for (const mib_key k : {mib_key{"cache_mb", &cfg.history_cache_mb, 1, k_max_history_cache_mb},
+                                    mib_key{"learn_cache_mb", &cfg.history_learn_cache_mb, 1, k_max_history_cache_mb},
+                                    mib_key{"mmap_mb", &cfg.history_mmap_mb, 0, k_max_history_mmap_mb}}) {
+                const toml::node* n = t->get(k.name);
                 if (!n) continue;
                 // as_integer, not value<int64_t>: toml++ would turn 64.0 into 64.
                 const auto* i = n->as_integer();
-                if (!i || i->get() < 1 || i->get() > k_max_history_cache_mb)
-                    return fail(errc::parse, fmt::format("{}: history.{} must be a whole number of MiB from 1 to {}",
-                                                         where(*n, origin), name, k_max_history_cache_mb));
-                *dst = i->get();
-            }
-            if (const toml::node* n = t->get("mmap_mb")) {
-                const auto* i = n->as_integer();
-                if (!i || i->get() < 0 || i->get() > k_max_history_mmap_mb)
-                    return fail(errc::parse,
-                                fmt::format("{}: history.mmap_mb must be a whole number of MiB from 0 to {}",
-                                            where(*n, origin), k_max_history_mmap_mb));
-                cfg.history_mmap_mb = i->get();
+                if (!i || i->get() < k.least || i->get() > k.most)
+                    return fail(errc::parse, fmt::format("{}: history.{} must be a whole number of MiB from {} to {}",
+                                                         where(*n, origin), k.name, k.least, k.most));
+                *k.dst = i->get();
             }
         } else {
             // [milter] is read by the milter front-end (milter/policy.cpp). No other
