@@ -282,6 +282,7 @@ bool learn_imap(const std::string& arg, const learn_args& a, const config& cfg, 
 }  // namespace
 
 int run_learn(const learn_args& a) {
+    (void)no_huge_pages();  // its batches' pages are not kept huge (cli/malloc_conf.hpp)
     config cfg;
     if (!a.config.empty()) {
         auto c = load_config(a.config);

@@ -24,6 +24,7 @@
 #include "cli/malloc_conf.hpp"
 
 #include <dlfcn.h>
+#include <sys/prctl.h>
 
 #include <cstddef>
 
@@ -60,5 +61,7 @@ void use_arena(int arena) {
     unsigned a = static_cast<unsigned>(arena);
     (void)mallctl("thread.arena", nullptr, nullptr, &a, sizeof a);
 }
+
+bool no_huge_pages() { return ::prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0) == 0; }
 
 }  // namespace replyguard::cli

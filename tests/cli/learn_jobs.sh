@@ -22,6 +22,8 @@
 #   from one arena (cli/malloc_conf.hpp): jemalloc's statistics at exit
 #   (MALLOC_CONF=stats_print) show allocations in arena 0 only, where -j2 used
 #   three before. Skipped for a build without jemalloc (no statistics printed).
+#   learn turns transparent huge pages off for its process, scan keeps them
+#   (/proc/PID/status: THP_enabled 0 and 1 while each waits on its input).
 #
 #   A store that stops answering in the middle (a private redis-server on
 #   127.0.0.1, CLIENT PAUSE for 3 s once learn's per-message reads are under
@@ -104,6 +106,32 @@ for name, a in je["stats.arenas"].items():
     bash -c "! grep -Ev '^0 |^[0-9]+ 0\$' '$tmp/arenas' | grep -q ."
 else
   echo "learn_jobs: not linked with jemalloc: the arena part is skipped"
+fi
+
+# learn runs without transparent huge pages (cli/malloc_conf.hpp: its batches' pages
+# stayed resident whole), scan with them: /proc/PID/status of each while it waits on
+# its standard input (a fifo held open here), polled for up to 10 s.
+thp_of() {  # thp_of COMMAND: the THP_enabled line of `replyguard COMMAND -` while it reads
+  local fifo=$tmp/thp.fifo p line="" _
+  rm -f "$fifo"; mkfifo "$fifo"
+  "$bin" "$1" --no-progress --db "$tmp/thp.db" - < "$fifo" > /dev/null 2>&1 &
+  p=$!
+  exec 9> "$fifo"
+  for _ in $(seq 100); do
+    line=$(grep '^THP_enabled:' "/proc/$p/status" 2>/dev/null)
+    [[ $line == *0 && $1 == learn ]] && break
+    [[ -n $line ]] && [[ $1 != learn ]] && [[ $(readlink "/proc/$p/exe") == "$(readlink -f "$bin")" ]] && break
+    sleep 0.1
+  done
+  exec 9>&-
+  wait "$p"
+  echo "$line"
+}
+if grep -q '^THP_enabled:' /proc/self/status && [ -d /sys/kernel/mm/transparent_hugepage ]; then
+  check "learn: no transparent huge pages (THP_enabled: 0)" [ "$(thp_of learn | tr -d ' \t')" = "THP_enabled:0" ]
+  check "scan: huge pages as configured (THP_enabled: 1)" [ "$(thp_of scan | tr -d ' \t')" = "THP_enabled:1" ]
+else
+  echo "learn_jobs: a kernel without transparent huge pages (or THP_enabled): the huge-page part is skipped"
 fi
 
 # A store failure in the middle of the input (Redis stops answering).
