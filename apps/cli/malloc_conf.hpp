@@ -17,10 +17,11 @@
 //   -3%). `learn` holds a batch (up to 16 MiB of pending rows) that it builds,
 //   commits and frees again and again: with huge pages every 2 MB region it ever
 //   touched stayed resident whole, and its RSS crept with the input. Learning a
-//   1M-message mbox, peak RSS 69.1 MB with huge pages and 48.4 MB without them, the
-//   same CPU (515.8 / 518.6 s, run side by side; bench/README.md, Round 23). So
-//   learn turns them off for its process (prctl PR_SET_THP_DISABLE, Linux 3.15+),
-//   which the kernel honours over jemalloc's madvise.
+//   1M-message mbox, peak RSS 69.1 MB with huge pages, 48.4 MB without them
+//   (MALLOC_CONF=thp:default), the same CPU (515.8 / 518.6 s, run side by side;
+//   bench/README.md, Round 23). So learn turns them off for its process (prctl
+//   PR_SET_THP_DISABLE, Linux 3.15+), which the kernel honours over jemalloc's
+//   madvise: 52.4 MB for the same mbox, 510.6 CPU s.
 // LIMITS
 //   One arena is one lock when the threads' caches miss: right for learn, whose
 //   store half is one thread at a time anyway; `scan` and the milter keep theirs.
