@@ -14,6 +14,7 @@
 //   Exit status 0 done, 2 a usage error, a missing or unreadable store, a
 //   configuration error, or a backend that cannot prune (said so on stderr).
 #include "cli/commands.hpp"
+#include "cli/startup.hpp"
 
 #include "core/config.hpp"
 #include "core/retention.hpp"
@@ -174,8 +175,7 @@ int run_history(const history_args& a) {
         if (!doc) return fail_with(doc.error().message);
         auto c = config_from_toml(*doc);
         if (!c) return fail_with(c.error().message);
-        store::set_sqlite_cache_mb(static_cast<int>(c->history_cache_mb));  // [history] cache_mb
-        store::set_sqlite_mmap_mb(static_cast<int>(c->history_mmap_mb));    // [history] mmap_mb
+        use_history_memory(*c);  // [history] cache_mb, mmap_mb
         auto r = retention_from_toml(*doc);
         if (!r) return fail_with(r.error().message);
         ret = *r;

@@ -11,6 +11,7 @@
 //   Exit status 0 on success (also with no detections: an empty table),
 //   2 when the store or the configuration cannot be read.
 #include "cli/commands.hpp"
+#include "cli/startup.hpp"
 
 #include "campaign/cluster.hpp"
 #include "campaign/detections.hpp"
@@ -34,8 +35,7 @@ int run_report(const report_args& a) {
         }
         cfg = std::move(*c);
     }
-    store::set_sqlite_cache_mb(static_cast<int>(cfg.history_cache_mb));  // [history] cache_mb
-    store::set_sqlite_mmap_mb(static_cast<int>(cfg.history_mmap_mb));    // [history] mmap_mb
+    use_history_memory(cfg);  // [history] cache_mb, mmap_mb
     const std::string db_path = a.db.empty() ? default_db_path() : a.db;
     // A store that does not exist is a mistake (a typo, the wrong host), not an
     // empty report: report only reads what scan --keep-detections and the milter kept.

@@ -18,10 +18,13 @@ result<config_file> load_config_file(const std::string& path) {
     if (!core) return std::unexpected(core.error());
     f.core = std::move(*core);
     f.doc = std::move(*doc);
-    // [history] cache_mb, for every store opened after this (scan, serve, the milter and its reloads).
-    store::set_sqlite_cache_mb(static_cast<int>(f.core.history_cache_mb));
-    store::set_sqlite_mmap_mb(static_cast<int>(f.core.history_mmap_mb));  // [history] mmap_mb, off by default
+    use_history_memory(f.core);  // for every store opened after this (scan, serve, the milter and its reloads)
     return f;
+}
+
+void use_history_memory(const config& cfg) {
+    store::set_sqlite_cache_mb(static_cast<int>(cfg.history_cache_mb));  // [history] cache_mb
+    store::set_sqlite_mmap_mb(static_cast<int>(cfg.history_mmap_mb));    // [history] mmap_mb, off by default
 }
 
 std::string default_db_path() {

@@ -33,8 +33,13 @@ struct config_file {
     std::optional<toml_document> doc;  ///< unset when no file was given (defaults)
 };
 
-/// Read `path` ("" : the defaults, no file).
+/// Read `path` ("" : the defaults, no file), and use_history_memory() its [history].
 result<config_file> load_config_file(const std::string& path);
+
+/// [history] cache_mb and mmap_mb, for every SQLite history opened after this by a
+/// reading command (scan, serve, the milter and its reloads, watch, report,
+/// `history`); learn sets its own cache (learn_cache_mb) and never maps.
+void use_history_memory(const config& cfg);
 
 /// `db` or, when empty, the default history (REPLYGUARD_DB or replyguard.db).
 std::string db_path_or_default(const std::string& db);

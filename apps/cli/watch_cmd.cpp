@@ -32,6 +32,7 @@
 //   SIGINT and SIGTERM stop it between messages (exit status 0).
 #include "cli/commands.hpp"
 #include "cli/imap_common.hpp"
+#include "cli/startup.hpp"
 
 #include "campaign/detections.hpp"
 #include "core/config.hpp"
@@ -79,8 +80,7 @@ int run_watch(const watch_args& a) {
         }
         cfg = std::move(*c);
     }
-    store::set_sqlite_cache_mb(static_cast<int>(cfg.history_cache_mb));  // [history] cache_mb
-    store::set_sqlite_mmap_mb(static_cast<int>(cfg.history_mmap_mb));    // [history] mmap_mb
+    use_history_memory(cfg);  // [history] cache_mb, mmap_mb
     if (a.imap.folders.size() > 1) {
         say("watch follows one mailbox: give --folder once (run one watch per mailbox)");
         return 2;

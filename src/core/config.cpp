@@ -55,7 +55,27 @@ result<bool> read_strings(const toml::node& n, std::vector<std::string>& out, co
     return true;
 }
 
+/// [history]'s memory keys, whole MiB: the page caches (1..) and the memory map (0: off).
+/// Read here; core/retention.cpp passes over them (is_history_memory_key).
+struct mib_key {
+    std::string_view name;
+    std::int64_t config::*dst;
+    std::int64_t least;
+    std::int64_t most;
+};
+constexpr mib_key k_history_mib_keys[] = {
+    {"cache_mb", &config::history_cache_mb, 1, k_max_history_cache_mb},
+    {"learn_cache_mb", &config::history_learn_cache_mb, 1, k_max_history_cache_mb},
+    {"mmap_mb", &config::history_mmap_mb, 0, k_max_history_mmap_mb},
+};
+
 }  // namespace
+
+bool is_history_memory_key(std::string_view name) {
+    for (const mib_key& k : k_history_mib_keys)
+        if (k.name == name) return true;
+    return false;
+}
 
 result<config> config_from_toml(const toml_document& doc) {
     const toml::table& root = doc.root;
@@ -203,16 +223,7 @@ result<config> config_from_toml(const toml_document& doc) {
             // Read by `history prune` (core/retention.hpp); checked here, so every
             // command refuses a bad value as it refuses any other.
             if (auto r = read_history_table(*t, origin); !r) return std::unexpected(r.error());
-            // The page caches (1..), the memory map (0: off); whole MiB, the same largest value.
-            struct mib_key {
-                const char* name;
-                std::int64_t* dst;
-                std::int64_t least;
-                std::int64_t most;
-            };
-            for (const mib_key k : {mib_key{"cache_mb", &cfg.history_cache_mb, 1, k_max_history_cache_mb},
-                                    mib_key{"learn_cache_mb", &cfg.history_learn_cache_mb, 1, k_max_history_cache_mb},
-                                    mib_key{"mmap_mb", &cfg.history_mmap_mb, 0, k_max_history_mmap_mb}}) {
+            for (const mib_key& k : k_history_mib_keys) {
                 const toml::node* n = t->get(k.name);
                 if (!n) continue;
                 // as_integer, not value<int64_t>: toml++ would turn 64.0 into 64.
@@ -220,7 +231,7 @@ result<config> config_from_toml(const toml_document& doc) {
                 if (!i || i->get() < k.least || i->get() > k.most)
                     return fail(errc::parse, fmt::format("{}: history.{} must be a whole number of MiB from {} to {}",
                                                          where(*n, origin), k.name, k.least, k.most));
-                *k.dst = i->get();
+                cfg.*k.dst = i->get();
             }
         } else {
             // [milter] is read by the milter front-end (milter/policy.cpp). No other

@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace replyguard {
@@ -87,5 +88,9 @@ result<config> parse_config(std::string_view text, const std::string& origin);
 /// The tables of an already parsed file (core/toml_file.hpp), so a front-end
 /// reading other tables of the same file ([milter]) parses it once.
 result<config> config_from_toml(const toml_document& doc);
+
+/// Whether `name` is one of [history]'s memory keys (cache_mb, learn_cache_mb,
+/// mmap_mb), which config_from_toml reads: the retention reader passes over them.
+bool is_history_memory_key(std::string_view name);
 
 }  // namespace replyguard

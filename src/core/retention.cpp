@@ -2,6 +2,8 @@
 // core/retention.cpp - the [history.retention] table (core/retention.hpp)
 #include "core/retention.hpp"
 
+#include "core/config.hpp"
+
 #include <fmt/format.h>
 
 namespace replyguard {
@@ -10,7 +12,7 @@ result<history_retention> read_history_table(const toml::table& history, const s
     history_retention out;
     for (const auto& [name, node] : history) {
         // The page caches and the memory map: core/config.cpp reads and checks them.
-        if (name.str() == "cache_mb" || name.str() == "learn_cache_mb" || name.str() == "mmap_mb") continue;
+        if (is_history_memory_key(name.str())) continue;
         if (name.str() != "retention")
             return fail(errc::parse, fmt::format("{}: unknown key history.{}", toml_where(node, origin), name.str()));
         const toml::table* t = node.as_table();
