@@ -118,9 +118,11 @@ thp_of() {  # thp_of COMMAND: the THP_enabled line of `replyguard COMMAND -` whi
   p=$!
   exec 9> "$fifo"
   for _ in $(seq 100); do
-    line=$(grep '^THP_enabled:' "/proc/$p/status" 2>/dev/null)
-    [[ $line == *0 && $1 == learn ]] && break
-    [[ -n $line ]] && [[ $1 != learn ]] && [[ $(readlink "/proc/$p/exe") == "$(readlink -f "$bin")" ]] && break
+    # Once the binary runs (not the shell before its exec); learn: once it has turned them off.
+    if [[ $(readlink "/proc/$p/exe") == "$(readlink -f "$bin")" ]]; then
+      line=$(grep '^THP_enabled:' "/proc/$p/status" 2>/dev/null)
+      [[ $1 != learn || $line == *0 ]] && break
+    fi
     sleep 0.1
   done
   exec 9>&-
