@@ -59,11 +59,13 @@ namespace {
 /// fewer, larger commits write less (bench/README.md, "History at scale").
 constexpr std::size_t k_learn_batch = 10000;
 /// ... and at most this much of the batch held in memory by the store
-/// (store::history::batch_bytes): ordinary mail reaches ~8 MB in a batch of 10,000
-/// (its threads, correspondents and names; the postings wait in a file,
-/// store/posting_runs.hpp), mail of hundreds of recipients a message would reach more.
-/// A lower bound costs: 4 MiB (batches of ~4,000 messages) took 23% more CPU to save
-/// 3 MB (bench/README.md, Round 17).
+/// (store::history::batch_bytes). A SQLite history holds at most 1 MiB of a batch's
+/// rows (threads, correspondents, names, profiles: written into their tables inside
+/// the batch past that, store::set_sqlite_batch_rows_kib) and its postings wait in a
+/// file (store/posting_runs.hpp), so there the count ends a batch; a Redis history's
+/// queued commands reach it. Ending batches sooner costs: 4 MiB (batches of ~4,000
+/// messages) took 23% more CPU (bench/README.md, Round 17): each commit rewrites the
+/// postings table's pages.
 constexpr std::size_t k_learn_batch_bytes = std::size_t{16} << 20;
 
 /// What one PATH argument holds: an mbox streamed (memory bounded whatever its

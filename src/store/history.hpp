@@ -322,6 +322,16 @@ void set_sqlite_cache_mb(int mb);
 /// but the mapped pages count in the process's RSS (131 MB -> 1.05 GB there).
 void set_sqlite_mmap_mb(int mb);
 
+/// How much of an open batch's rows a SQLite history opened after this call holds in
+/// memory, in KiB (default 1024; 0: none, every put() writes them). A batch merges
+/// what its messages teach per row (a thread, a correspondent, a name, a sender's
+/// profile) and writes each row once; past this bound put() writes the rows merged so
+/// far into their tables, inside the batch, and starts again: the batch's memory stays
+/// bounded by this however many messages it holds, and its fingerprint postings (the
+/// rows whose writing the batch's size pays off: store/posting_runs.hpp) still wait
+/// for the commit. Process-wide; for tests and benches (bench/README.md, Round 24).
+void set_sqlite_batch_rows_kib(std::size_t kib);
+
 /// An empty in-memory history (tests; also what a missing file means for scan).
 std::unique_ptr<history> make_memory_history();
 

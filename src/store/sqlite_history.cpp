@@ -13,7 +13,9 @@
 //   and threads_by_subject read through, correspondents, names, domains, counts,
 //   fingerprint postings, and the sender profiles of learn_profile()); the
 //   batch's commit writes each of those rows once, and another read of them
-//   inside the batch writes them first. Prepared statements are cached per SQL text. One
+//   inside the batch writes them first. The rows but the postings are written
+//   sooner, still inside the batch, once they hold 1 MiB
+//   (set_sqlite_batch_rows_kib): a batch's memory does not grow with its messages. Prepared statements are cached per SQL text. One
 //   connection per object; calls are serialised by a mutex, so parallel scan
 //   threads may share it; a read batch is one read transaction. The milter's outbound state lives in the tables of
 //   migration 2, kept by store/sqlite_outbound.cpp on its own connection.
@@ -294,6 +296,8 @@ std::vector<std::string> split_lines(const std::string& s) {
 std::atomic<int> g_cache_mb{64};
 // [history] mmap_mb (store::set_sqlite_mmap_mb): read by each open's init(); 0 maps nothing.
 std::atomic<int> g_mmap_mb{0};
+// store::set_sqlite_batch_rows_kib: read by each open's init().
+std::atomic<std::size_t> g_batch_rows_bytes{std::size_t{1} << 20};
 
 class sqlite_history final : public history {
 public:
@@ -322,6 +326,7 @@ public:
         if (auto r = exec(fmt::format("PRAGMA cache_size=-{}", std::int64_t{g_cache_mb.load()} * 1024)); !r) return r;
         // Off by default: mapped pages count in the RSS and a read error on one is a
         // SIGBUS (store/history.hpp, set_sqlite_mmap_mb).
+        rows_in_memory_ = g_batch_rows_bytes.load();
         if (const int mmap_mb = g_mmap_mb.load(); mmap_mb > 0)
             if (auto r = exec(fmt::format("PRAGMA mmap_size={}", std::int64_t{mmap_mb} << 20)); !r) return r;
         if (auto r = sqlite_migrate(db_, path_, sqlite_history_schema(), rw_); !r) return r;
@@ -347,6 +352,8 @@ public:
         // statement that fails) and merges the rest into the batch's pending rows,
         // which cannot fail: a failed put leaves nothing, without a SAVEPOINT (the
         // SAVEPOINT and its release were 4.3% of `learn`'s instructions, callgrind).
+        // When the pending rows have grown past their bound and writing them fails,
+        // the batch is rolled back as a whole (flush_or_drop), as a crash would.
         if (batch_) return put_inner(m);
         if (auto r = exec("BEGIN IMMEDIATE"); !r) return std::unexpected(r.error());
         auto r = put_inner(m);
@@ -856,8 +863,11 @@ private:
         pending_bytes_ += k_profile_bytes;
         for (auto fp : m.fingerprints) pending_fp_.add({static_cast<std::int64_t>(fp), id});
         ++pending_messages_;
-        if (!batch_)
+        if (!batch_) {
             if (auto f = flush_pending(); !f) return std::unexpected(f.error());
+        } else if (pending_bytes_ >= rows_in_memory_) {
+            if (auto f = flush_rows_early(); !f) return std::unexpected(f.error());
+        }
         return true;
     }
 
@@ -883,6 +893,11 @@ private:
     // writing them message by message gives (tests/unit/history/learn_parse_test.cpp).
     result<void> flush_pending() {
         if (auto f = flush_postings(); !f) return f;
+        return flush_rows();
+    }
+
+    /// The batch's rows but its postings (flush_pending without flush_postings).
+    result<void> flush_rows() {
         std::int64_t new_correspondents = 0;
         if (!pending_corr_.empty()) {
             // RETURNING count: equal to this batch's count when the address is new.
@@ -965,13 +980,17 @@ private:
                 !x)
                 return std::unexpected(x.error());
         if (auto x = profiles_.flush(); !x) return x;
-        discard_pending();
+        discard_rows();
         return {};
     }
 
     void discard_pending() {
-        pending_bytes_ = 0;
         pending_fp_.clear();
+        discard_rows();
+    }
+
+    void discard_rows() {
+        pending_bytes_ = 0;
         pending_corr_.clear();
         pending_names_.clear();
         pending_wrote_.clear();
@@ -987,7 +1006,15 @@ private:
     /// Reads of the tables put() fills at commit see the open batch's rows first.
     result<void> flush_for_read() {
         if (!batch_) return {};
-        auto f = flush_pending();
+        return flush_or_drop(flush_pending());
+    }
+
+    /// The open batch's rows written into their tables (not committed) once they hold
+    /// rows_in_memory_; its postings wait for the commit.
+    result<void> flush_rows_early() { return flush_or_drop(flush_rows()); }
+
+    /// `f`, a flush inside the open batch; when it failed the batch is rolled back.
+    result<void> flush_or_drop(result<void> f) {
         if (!f) {
             // Part of the rows may be written: the batch goes as a whole, as a crash would.
             discard_pending();
@@ -1375,6 +1402,9 @@ private:
     static constexpr std::size_t k_row_bytes = 96;
     static constexpr std::size_t k_profile_bytes = 160;
     std::size_t pending_bytes_ = 0;
+    /// pending_bytes_ past which put() writes the rows into their tables before the
+    /// commit (set_sqlite_batch_rows_kib; see there).
+    std::size_t rows_in_memory_ = std::size_t{1} << 20;
     posting_runs pending_fp_;                                      ///< (hash, msg) of the open batch
     std::map<std::string, seen_rows> pending_corr_;                ///< correspondents by address
     std::set<std::pair<std::string, std::string>> pending_names_;  ///< correspondent_names
@@ -1465,6 +1495,7 @@ result<std::unique_ptr<sqlite_history>> open_file(const std::string& path, const
 
 void set_sqlite_cache_mb(int mb) { g_cache_mb.store(mb > 0 ? mb : 1); }
 void set_sqlite_mmap_mb(int mb) { g_mmap_mb.store(mb > 0 ? mb : 0); }
+void set_sqlite_batch_rows_kib(std::size_t kib) { g_batch_rows_bytes.store(kib << 10); }
 
 result<std::unique_ptr<history>> open_sqlite_history(const std::string& path, open_mode mode) {
     const bool rw = mode == open_mode::read_write;

@@ -12,7 +12,8 @@
 //   both files is dumped, rows sorted, and compared; then a sample is scanned against
 //   each history and must get the same verdicts, scores and findings. Last, the same
 //   input is learnt with batches of 1 and of 10,000 messages (a batch's rows merged in
-//   memory before they are written) and every table compared again.
+//   memory before they are written; and written every few KiB of them, inside the
+//   batch) and every table compared again.
 #include "history/learn_parse.hpp"
 #include "core/config.hpp"
 #include "history/learner.hpp"
@@ -229,7 +230,8 @@ TEST_F(learn_parse_equivalence, one_message_a_transaction_and_a_batch_of_ten_tho
     opt.org_domains = {"redhat.com", "suse.de"};
     // batch 0: learn_message() alone, one transaction a message and no batch (the SQL of
     // put() and of the profiles' merge rule, row by row); else a learn_session.
-    auto learn = [&](const std::string& db, std::size_t batch) {
+    // peak: the most the open batch held in memory (store::history::batch_bytes).
+    auto learn = [&](const std::string& db, std::size_t batch, std::size_t* peak = nullptr) {
         auto h = store::open_history(db, store::open_mode::read_write);
         ASSERT_TRUE(h) << h.error().message;
         history::learn_session s(**h, opt, batch == 0 ? 1 : batch);
@@ -240,6 +242,7 @@ TEST_F(learn_parse_equivalence, one_message_a_transaction_and_a_batch_of_ten_tho
                                     : s.add(history::learn_parse(bytes[i]));
                 ASSERT_TRUE(r) << files[i] << ": " << r.error().message;
                 tot += *r;
+                if (peak) *peak = std::max(*peak, (*h)->batch_bytes());
                 // Midway, reads of the tables written at commit see the open batch.
                 if (round == 0 && i == bytes.size() / 2) {
                     auto st = (*h)->stats();
@@ -258,10 +261,21 @@ TEST_F(learn_parse_equivalence, one_message_a_transaction_and_a_batch_of_ten_tho
         EXPECT_EQ(tot.already_known, bytes.size() + (bytes.size() - tot.learnt));
     };
     const std::string one = (dir_ / "one.db").string(), big = (dir_ / "big.db").string();
+    const std::string spilt = (dir_ / "spilt.db").string();
+    std::size_t big_peak = 0, spilt_peak = 0;
     learn(one, 0);
-    learn(big, 10000);
-    const auto a = dump(one), b = dump(big);
+    learn(big, 10000, &big_peak);
+    // The same batch of 10,000 with its rows written every 4 KiB of them
+    // (set_sqlite_batch_rows_kib): into the tables in many rounds, one batch still.
+    store::set_sqlite_batch_rows_kib(4);
+    learn(spilt, 10000, &spilt_peak);
+    store::set_sqlite_batch_rows_kib(1024);
+    const auto a = dump(one), b = dump(big), c = dump(spilt);
     expect_same_tables(a, b);
+    expect_same_tables(a, c);
+    // Both batches hold the same postings; the rows of hundreds of messages (~100
+    // bytes a row, several rows a message) only in the first.
+    EXPECT_LT(spilt_peak + 100'000, big_peak) << "the rows were not written before the commit";
     EXPECT_GT(a.at("messages").size(), 200u);
     EXPECT_GT(a.at("correspondents").size(), 100u);
     EXPECT_GT(a.at("profile_values").size(), 100u);
