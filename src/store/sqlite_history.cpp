@@ -15,10 +15,12 @@
 //   batch's commit writes each of those rows once, and another read of them
 //   inside the batch writes them first. The rows but the postings are written
 //   sooner, still inside the batch, once they hold 1 MiB
-//   (set_sqlite_batch_rows_kib): a batch's memory does not grow with its messages. Prepared statements are cached per SQL text. One
-//   connection per object; calls are serialised by a mutex, so parallel scan
-//   threads may share it; a read batch is one read transaction. The milter's outbound state lives in the tables of
-//   migration 2, kept by store/sqlite_outbound.cpp on its own connection.
+//   (set_sqlite_batch_rows_kib): a batch's memory does not grow with its
+//   messages. Prepared statements are cached per SQL text. One connection per
+//   object; calls are serialised by a mutex, so parallel scan threads may share
+//   it; a read batch is one read transaction. The milter's outbound state lives
+//   in the tables of migration 2, kept by store/sqlite_outbound.cpp on its own
+//   connection.
 //   Quote lookups read a Bloom filter of the stored fingerprints first (migration 7,
 //   fp_filter below: most of a scan's probes are of hashes never stored). Commits
 //   insert postings into a small table merged into the large one now and then
@@ -324,9 +326,9 @@ public:
         // read, so a small history costs no more memory than before.
         // The bound is [history] cache_mb (set_sqlite_cache_mb, default 64 MB).
         if (auto r = exec(fmt::format("PRAGMA cache_size=-{}", std::int64_t{g_cache_mb.load()} * 1024)); !r) return r;
+        rows_in_memory_ = g_batch_rows_bytes.load();
         // Off by default: mapped pages count in the RSS and a read error on one is a
         // SIGBUS (store/history.hpp, set_sqlite_mmap_mb).
-        rows_in_memory_ = g_batch_rows_bytes.load();
         if (const int mmap_mb = g_mmap_mb.load(); mmap_mb > 0)
             if (auto r = exec(fmt::format("PRAGMA mmap_size={}", std::int64_t{mmap_mb} << 20)); !r) return r;
         if (auto r = sqlite_migrate(db_, path_, sqlite_history_schema(), rw_); !r) return r;
