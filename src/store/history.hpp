@@ -322,8 +322,11 @@ void set_sqlite_cache_mb(int mb);
 /// but the mapped pages count in the process's RSS (131 MB -> 1.05 GB there).
 void set_sqlite_mmap_mb(int mb);
 
+/// set_sqlite_batch_rows_kib's default.
+inline constexpr std::size_t k_sqlite_batch_rows_kib = 1024;
+
 /// How much of an open batch's rows a SQLite history opened after this call holds in
-/// memory, in KiB (default 1024; 0: none, every put() writes them). A batch merges
+/// memory, in KiB (default k_sqlite_batch_rows_kib; 0: none, every put() writes them). A batch merges
 /// what its messages teach per row (a thread, a correspondent, a name, a sender's
 /// profile) and writes each row once; past this bound put() writes the rows merged so
 /// far into their tables, inside the batch, and starts again: the batch's memory stays

@@ -299,7 +299,7 @@ std::atomic<int> g_cache_mb{64};
 // [history] mmap_mb (store::set_sqlite_mmap_mb): read by each open's init(); 0 maps nothing.
 std::atomic<int> g_mmap_mb{0};
 // store::set_sqlite_batch_rows_kib: read by each open's init().
-std::atomic<std::size_t> g_batch_rows_bytes{std::size_t{1} << 20};
+std::atomic<std::size_t> g_batch_rows_bytes{k_sqlite_batch_rows_kib << 10};
 
 class sqlite_history final : public history {
 public:
@@ -1406,7 +1406,7 @@ private:
     std::size_t pending_bytes_ = 0;
     /// pending_bytes_ past which put() writes the rows into their tables before the
     /// commit (set_sqlite_batch_rows_kib; see there).
-    std::size_t rows_in_memory_ = std::size_t{1} << 20;
+    std::size_t rows_in_memory_ = k_sqlite_batch_rows_kib << 10;
     posting_runs pending_fp_;                                      ///< (hash, msg) of the open batch
     std::map<std::string, seen_rows> pending_corr_;                ///< correspondents by address
     std::set<std::pair<std::string, std::string>> pending_names_;  ///< correspondent_names

@@ -269,7 +269,7 @@ TEST_F(learn_parse_equivalence, one_message_a_transaction_and_a_batch_of_ten_tho
     // (set_sqlite_batch_rows_kib): into the tables in many rounds, one batch still.
     store::set_sqlite_batch_rows_kib(4);
     learn(spilt, 10000, &spilt_peak);
-    store::set_sqlite_batch_rows_kib(1024);
+    store::set_sqlite_batch_rows_kib(store::k_sqlite_batch_rows_kib);
     const auto a = dump(one), b = dump(big), c = dump(spilt);
     expect_same_tables(a, b);
     expect_same_tables(a, c);
